@@ -1,0 +1,2 @@
+/** Unit and integration tests of gateway. */
+module.exports = require('../../jest.preset.js')('gateway', __dirname);

@@ -1,0 +1,2 @@
+/** Unit and integration tests of ledger-node. */
+module.exports = require('../../jest.preset.js')('ledger-node', __dirname);

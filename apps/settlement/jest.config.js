@@ -1,0 +1,2 @@
+/** Unit and integration tests of settlement. */
+module.exports = require('../../jest.preset.js')('settlement', __dirname);

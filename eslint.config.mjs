@@ -1,0 +1,36 @@
+import nx from '@nx/eslint-plugin';
+
+/**
+ * Module boundaries with real constraints (STYLE.md): apps import libraries, never each other; the domain library
+ * imports no infrastructure (NestJS, Kafka, Postgres, Redis); infrastructure and the bank SDK build on the domain.
+ */
+export default [
+  { ignores: ['**/dist', '**/node_modules', '.cache', '.nostro', 'coverage', '**/*.js', '**/*.mjs'] },
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          allow: [],
+          enforceBuildableLibDependency: true,
+          depConstraints: [
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:client'] },
+            { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:domain'] },
+            { sourceTag: 'type:client', onlyDependOnLibsWithTags: ['type:domain'] },
+            {
+              sourceTag: 'type:domain',
+              onlyDependOnLibsWithTags: ['type:domain'],
+              bannedExternalImports: ['@nestjs/*', 'kafkajs', 'pg', 'ioredis', 'fastify', 'node-pg-migrate'],
+            },
+            { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:client'] },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+];

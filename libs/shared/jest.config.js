@@ -1,0 +1,2 @@
+/** Unit and integration tests of shared. */
+module.exports = require('../../jest.preset.js')('shared', __dirname);
