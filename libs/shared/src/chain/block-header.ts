@@ -1,0 +1,81 @@
+/**
+ * Block headers: their hash, the genesis `prevHash`, and validator signatures over the hash.
+ *
+ * hash = lowercase hex SHA-256 of the RFC 8785 canonical JSON of exactly the six header fields.
+ * A signature is Ed25519 over the 32 raw bytes of that hash, transported as padded standard base64.
+ * Everything here is portable (@noble/hashes, @noble/curves): the bank SDK and the ops console verify
+ * blocks with this same code.
+ */
+import { sha256 } from '@noble/hashes/sha2';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils';
+import { base64Decode, base64Encode, base64UrlDecode } from '../crypto/base64';
+import { ed25519SignPortable, ed25519VerifyStrict } from '../crypto/ed25519-strict';
+import { canonicalJson } from './canonical-json';
+
+/** The six hashed fields of a block. Integers are JSON numbers; hashes are lowercase hex. */
+export interface BlockHeader {
+  height: number;
+  prevHash: string;
+  merkleRoot: string;
+  stateDigest: string;
+  txCount: number;
+  timestamp: number;
+}
+
+const HEX_HASH = /^[0-9a-f]{64}$/;
+const utf8 = new TextEncoder();
+
+function assertCount(value: unknown, field: string): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new TypeError(`block header ${field} must be a non-negative safe integer`);
+  }
+}
+
+function assertHash(value: unknown, field: string): void {
+  if (typeof value !== 'string' || !HEX_HASH.test(value)) {
+    throw new TypeError(`block header ${field} must be 64 lowercase hex characters`);
+  }
+}
+
+function assertHeader(header: BlockHeader): void {
+  assertCount(header.height, 'height');
+  assertCount(header.txCount, 'txCount');
+  assertCount(header.timestamp, 'timestamp');
+  assertHash(header.prevHash, 'prevHash');
+  assertHash(header.merkleRoot, 'merkleRoot');
+  if (typeof header.stateDigest !== 'string') throw new TypeError('block header stateDigest must be a string');
+}
+
+/** Lowercase hex SHA-256 of the JCS of the six header fields (any other property is ignored). */
+export function blockHash(header: BlockHeader): string {
+  assertHeader(header);
+  const { height, prevHash, merkleRoot, stateDigest, txCount, timestamp } = header;
+  const canonical = canonicalJson({ height, prevHash, merkleRoot, stateDigest, txCount, timestamp });
+  return bytesToHex(sha256(utf8.encode(canonical)));
+}
+
+/** `prevHash` of the first block: lowercase hex SHA-256 of the UTF-8 network id. */
+export function genesisPrevHash(networkId: string): string {
+  if (networkId.length === 0) throw new TypeError('network id must not be empty');
+  return bytesToHex(sha256(utf8.encode(networkId)));
+}
+
+function hashBytes(hashHex: string): Uint8Array {
+  assertHash(hashHex, 'hash');
+  return hexToBytes(hashHex);
+}
+
+/** Padded base64 Ed25519 signature over the 32 raw bytes of a block hash. */
+export function signBlock(hashHex: string, seed: Uint8Array): string {
+  return base64Encode(ed25519SignPortable(hashBytes(hashHex), seed));
+}
+
+/** Strict check of a block signature; `publicKey` is raw bytes or base64url. Never throws. */
+export function verifyBlockSignature(hashHex: string, sigBase64: string, publicKey: Uint8Array | string): boolean {
+  try {
+    const key = typeof publicKey === 'string' ? base64UrlDecode(publicKey) : publicKey;
+    return ed25519VerifyStrict(base64Decode(sigBase64), hashBytes(hashHex), key);
+  } catch {
+    return false;
+  }
+}

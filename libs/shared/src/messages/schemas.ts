@@ -1,0 +1,174 @@
+import { z } from 'zod';
+import { isCurrencyCode } from '../money/currency';
+
+/** Participant ids are BIC-like: 4–11 upper-case letters and digits (BANKUS33, FXDESK). */
+export const participantIdSchema = z.string().regex(/^[A-Z0-9]{4,11}$/, 'participant id must be 4-11 of A-Z, 0-9');
+export const currencySchema = z.string().refine((value): boolean => isCurrencyCode(value), 'not an ISO 4217 currency code');
+/** Minor units as a decimal integer string (signed where a posting needs it). */
+export const minorSchema = z.string().regex(/^-?(0|[1-9][0-9]{0,37})$/, 'minor units as an integer string');
+export const uuidSchema = z.uuid();
+/** Ledger account id: `<participant>:<currency>`. */
+export const accountIdSchema = z.string().regex(/^[A-Z0-9]{4,11}:[A-Z]{3}$/, 'account id <participant>:<currency>');
+
+export const feeSchema = z.strictObject({ type: z.string(), amount: z.string(), currency: currencySchema });
+
+/** A quote as fx-quote signs it (API.md "Quotes" plus who asked for it). */
+export const signedQuoteSchema = z.strictObject({
+  id: z.string().min(1).max(64),
+  participant: participantIdSchema,
+  creditorParticipant: participantIdSchema,
+  sourceCurrency: currencySchema,
+  targetCurrency: currencySchema,
+  midRate: z.string(),
+  rate: z.string(),
+  markupBps: z.string(),
+  sendAmount: z.string(),
+  receiveAmount: z.string(),
+  fees: z.array(feeSchema).max(16),
+  totalDebit: z.string(),
+  createdAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime(),
+  signature: z.string(),
+});
+export type SignedQuote = z.infer<typeof signedQuoteSchema>;
+
+// ---- settlement.requests (gateway → settlement) ----
+export const paymentIntentSchema = z.strictObject({
+  kind: z.literal('payment.intent'),
+  id: uuidSchema,
+  uetr: uuidSchema,
+  participant: participantIdSchema,
+  quote: signedQuoteSchema,
+  acceptedAt: z.number().int().positive(),
+});
+export type PaymentIntentMessage = z.infer<typeof paymentIntentSchema>;
+
+export const transferRequestSchema = z.strictObject({
+  kind: z.literal('transfer.request'),
+  id: uuidSchema,
+  requestId: uuidSchema,
+  type: z.enum(['deposit', 'withdrawal']),
+  participant: participantIdSchema,
+  currency: currencySchema,
+  amountMinor: minorSchema,
+  reference: z.string().max(140),
+});
+export type TransferRequestMessage = z.infer<typeof transferRequestSchema>;
+
+export const participantConfigSchema = z.strictObject({
+  kind: z.literal('participant.config'),
+  id: uuidSchema,
+  requestId: uuidSchema,
+  participant: participantIdSchema,
+  currencies: z.array(currencySchema).min(1).max(200),
+  suspended: z.boolean().optional(),
+});
+export type ParticipantConfigMessage = z.infer<typeof participantConfigSchema>;
+
+export const settlementRequestSchema = z.discriminatedUnion('kind', [
+  paymentIntentSchema,
+  transferRequestSchema,
+  participantConfigSchema,
+]);
+export type SettlementRequest = z.infer<typeof settlementRequestSchema>;
+
+// ---- ledger.tx (settlement and validators → validators) ----
+export const postingSchema = z.strictObject({ account: accountIdSchema, currency: currencySchema, amount: minorSchema });
+export type Posting = z.infer<typeof postingSchema>;
+
+export const ledgerTransferSchema = z.strictObject({
+  kind: z.literal('transfer'),
+  id: uuidSchema,
+  uetr: uuidSchema.optional(),
+  postings: z.array(postingSchema).min(2).max(64),
+  /** Unix ms; the ledger refuses the transaction if the broker timestamp is later. */
+  notAfter: z.number().int().positive().optional(),
+});
+export type LedgerTransfer = z.infer<typeof ledgerTransferSchema>;
+
+export const accountSpecSchema = z.strictObject({
+  account: accountIdSchema,
+  /** How far below zero the account may go, in minor units; null = unlimited (EXTERNAL only). */
+  netDebitCap: minorSchema.nullable(),
+});
+
+export const ledgerConfigSchema = z.strictObject({
+  kind: z.literal('config'),
+  id: z.string().min(1).max(100),
+  op: z.enum(['open_accounts', 'set_limits', 'suspend', 'resume']),
+  accounts: z.array(accountSpecSchema).max(1000).default([]),
+  participant: participantIdSchema.optional(),
+});
+export type LedgerConfig = z.infer<typeof ledgerConfigSchema>;
+
+export const cutMarkerSchema = z.strictObject({
+  kind: z.literal('cut'),
+  height: z.number().int().positive(),
+  validator: z.string(),
+});
+export type CutMarker = z.infer<typeof cutMarkerSchema>;
+
+export const ledgerEntrySchema = z.discriminatedUnion('kind', [ledgerTransferSchema, ledgerConfigSchema, cutMarkerSchema]);
+export type LedgerEntry = z.infer<typeof ledgerEntrySchema>;
+
+// ---- ledger.signatures and ledger.finality ----
+export const blockHeaderSchema = z.strictObject({
+  height: z.number().int().positive(),
+  prevHash: z.string().regex(/^[0-9a-f]{64}$/),
+  merkleRoot: z.string().regex(/^[0-9a-f]{64}$/),
+  stateDigest: z.string().regex(/^[0-9a-f]{64}$/),
+  txCount: z.number().int().nonnegative(),
+  timestamp: z.number().int().nonnegative(),
+});
+export type BlockHeaderMessage = z.infer<typeof blockHeaderSchema>;
+
+export const blockSignatureSchema = z.strictObject({
+  validator: z.string(),
+  height: z.number().int().positive(),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  signature: z.string(),
+});
+export type BlockSignatureMessage = z.infer<typeof blockSignatureSchema>;
+
+export const outcomeSchema = z.union([
+  z.strictObject({ status: z.literal('accepted') }),
+  z.strictObject({ status: z.literal('rejected'), reason: z.string() }),
+]);
+export type Outcome = z.infer<typeof outcomeSchema>;
+
+export const finalitySchema = z.strictObject({
+  block: blockHeaderSchema.extend({ hash: z.string().regex(/^[0-9a-f]{64}$/) }),
+  signatures: z.array(z.strictObject({ validator: z.string(), signature: z.string() })).min(1).max(100),
+  quorum: z.number().int().positive(),
+  transactions: z
+    .array(z.strictObject({ id: z.string(), uetr: z.string().optional(), kind: z.string(), outcome: outcomeSchema }))
+    .max(100_000),
+});
+export type FinalityMessage = z.infer<typeof finalitySchema>;
+
+// ---- settlement.events (settlement → gateway) ----
+export const paymentStatusEventSchema = z.strictObject({
+  kind: z.literal('payment.status'),
+  id: uuidSchema,
+  uetr: uuidSchema,
+  participant: participantIdSchema,
+  status: z.enum(['RECEIVED', 'HELD', 'SUBMITTED', 'SETTLED', 'REJECTED']),
+  reason: z.string().optional(),
+  at: z.number().int().positive(),
+  block: z.strictObject({ height: z.number().int().positive(), hash: z.string() }).optional(),
+});
+export type PaymentStatusEvent = z.infer<typeof paymentStatusEventSchema>;
+
+export const requestStatusEventSchema = z.strictObject({
+  kind: z.literal('request.status'),
+  id: uuidSchema,
+  requestId: uuidSchema,
+  status: z.enum(['SETTLED', 'REJECTED']),
+  reason: z.string().optional(),
+  at: z.number().int().positive(),
+  block: z.strictObject({ height: z.number().int().positive(), hash: z.string() }).optional(),
+});
+export type RequestStatusEvent = z.infer<typeof requestStatusEventSchema>;
+
+export const settlementEventSchema = z.discriminatedUnion('kind', [paymentStatusEventSchema, requestStatusEventSchema]);
+export type SettlementEvent = z.infer<typeof settlementEventSchema>;

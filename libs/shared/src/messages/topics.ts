@@ -1,0 +1,13 @@
+/** Kafka topic suffixes; the full name is `${KAFKA_TOPIC_PREFIX}${suffix}` (docs/architecture.md). */
+export const Topic = {
+  SETTLEMENT_REQUESTS: 'settlement.requests',
+  LEDGER_TX: 'ledger.tx',
+  LEDGER_SIGNATURES: 'ledger.signatures',
+  LEDGER_FINALITY: 'ledger.finality',
+  SETTLEMENT_EVENTS: 'settlement.events',
+  DLQ: 'dlq',
+} as const;
+export type Topic = (typeof Topic)[keyof typeof Topic];
+
+/** Kafka header carrying the correlation id across hops. */
+export const CORRELATION_HEADER = 'x-correlation-id';
