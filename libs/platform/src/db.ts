@@ -1,0 +1,26 @@
+import { Pool, PoolClient, types } from 'pg';
+
+// INT8 columns come back as bigint, never as a lossy JS number. NUMERIC stays a string.
+types.setTypeParser(20, (value) => BigInt(value));
+
+export type { Pool, PoolClient } from 'pg';
+
+export function createPool(connectionString: string, applicationName: string, max = 10): Pool {
+  return new Pool({ connectionString, application_name: applicationName, max, connectionTimeoutMillis: 5_000 });
+}
+
+/** Runs `fn` in one transaction; rolls back on any error. */
+export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

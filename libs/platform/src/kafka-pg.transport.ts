@@ -1,0 +1,247 @@
+import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
+import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { lastValueFrom } from 'rxjs';
+import { Pool, PoolClient } from 'pg';
+import { z } from 'zod';
+import { withTransaction } from './db';
+import { headersToStrings, retryForever, topicName } from './kafka';
+import { Logger, correlationIdFrom } from './logger';
+import { OutboxMessage, enqueueOutbox } from './outbox';
+
+export interface ConsumedMessage<T> {
+  id: string;
+  key: string | null;
+  value: T;
+  offset: string;
+  /** Broker timestamp, Unix ms. */
+  timestamp: number;
+  correlationId: string;
+}
+
+/** Everything a handler may touch: one Postgres transaction that also records the offsets and message ids. */
+export interface BatchContext {
+  tx: PoolClient;
+  topic: string;
+  partition: number;
+  log: Logger;
+  publish(messages: readonly OutboxMessage[]): Promise<void>;
+  topicName(suffix: string): string;
+}
+
+export interface KafkaBatch<T> {
+  messages: ConsumedMessage<T>[];
+  ctx: BatchContext;
+}
+
+/** Options a handler passes as the second argument of `@EventPattern(topicSuffix, { schema })`. */
+export interface PatternExtras {
+  schema: z.ZodType;
+}
+
+export interface KafkaPgTransportOptions {
+  kafka: Kafka;
+  pool: Pool;
+  groupId: string;
+  topicPrefix: string;
+  log: Logger;
+  fromBeginning?: boolean;
+}
+
+/**
+ * A NestJS microservice transport over kafkajs whose offsets live in Postgres.
+ * For each `@EventPattern(topic)` handler it consumes batches and, in one Postgres transaction: skips messages below
+ * the stored offset, drops message ids already seen, sends malformed messages to the dead-letter topic (via the
+ * outbox), calls the handler with the valid ones, and stores the next offset. Kafka's own offset commit follows,
+ * as a hint only. On group join it seeks to the stored offsets.
+ */
+export class KafkaPgTransport extends Server implements CustomTransportStrategy {
+  private consumer: Consumer | null = null;
+  private stopped = false;
+  private connected = false;
+
+  private readonly options: KafkaPgTransportOptions;
+
+  /** The consumer group is namespaced by the topic prefix, so two clusters can share one broker. */
+  constructor(options: KafkaPgTransportOptions) {
+    super();
+    this.options = { ...options, groupId: `${options.topicPrefix}${options.groupId}` };
+  }
+
+  /** True once the consumer joined its group; readiness reports it. */
+  isConnected(): boolean {
+    return this.connected;
+  }
+
+  listen(callback: (...optionalParams: unknown[]) => unknown): void {
+    void retryForever('kafka consumer start', () => this.start(), this.options.log, () => this.stopped);
+    callback();
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    await this.consumer?.disconnect().catch(() => undefined);
+    this.connected = false;
+  }
+
+  on(): void {
+    throw new Error('KafkaPgTransport does not support event listeners');
+  }
+
+  unwrap<T>(): T {
+    return this.consumer as T;
+  }
+
+  private topic(suffix: string): string {
+    return topicName(this.options.topicPrefix, suffix);
+  }
+
+  private async start(): Promise<void> {
+    const { kafka, groupId, fromBeginning = true } = this.options;
+    const consumer = kafka.consumer({ groupId, sessionTimeout: 30_000, maxBytes: 16 * 1024 * 1024, maxBytesPerPartition: 16 * 1024 * 1024 });
+    consumer.on(consumer.events.GROUP_JOIN, (event) => void this.seekToStored(consumer, event.payload.memberAssignment));
+    consumer.on(consumer.events.CRASH, (event) => {
+      this.connected = false;
+      this.options.log.error({ err: event.payload.error }, 'kafka consumer crashed; kafkajs restarts it');
+    });
+    try {
+      await consumer.connect();
+      for (const suffix of this.messageHandlers.keys()) await consumer.subscribe({ topic: this.topic(suffix), fromBeginning });
+      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.onBatch(payload) });
+    } catch (error) {
+      await consumer.disconnect().catch(() => undefined);
+      throw error;
+    }
+    this.consumer = consumer;
+    this.connected = true;
+    this.options.log.info({ groupId, topics: [...this.messageHandlers.keys()] }, 'kafka consumer running');
+  }
+
+  private async seekToStored(consumer: Consumer, assignment: Record<string, number[]>): Promise<void> {
+    for (const [topic, partitions] of Object.entries(assignment)) {
+      for (const partition of partitions) {
+        const stored = await this.storedOffset(this.options.pool, topic, partition);
+        if (stored !== null) consumer.seek({ topic, partition, offset: stored.toString() });
+      }
+    }
+  }
+
+  private async storedOffset(db: Pool | PoolClient, topic: string, partition: number, lock = false): Promise<bigint | null> {
+    const { rows } = await db.query<{ next_offset: bigint }>(
+      `SELECT next_offset FROM consumer_offsets WHERE group_id = $1 AND topic = $2 AND partition = $3${lock ? ' FOR UPDATE' : ''}`,
+      [this.options.groupId, topic, partition],
+    );
+    return rows[0]?.next_offset ?? null;
+  }
+
+  private async onBatch({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat }: EachBatchPayload): Promise<void> {
+    if (batch.messages.length === 0) return;
+    const suffix = batch.topic.slice(this.options.topicPrefix.length);
+    const handler = this.getHandlerByPattern(suffix);
+    if (!handler) throw new Error(`no handler for ${batch.topic}`);
+    await withTransaction(this.options.pool, (tx) => this.processBatch(tx, batch.topic, batch.partition, batch.messages, handler));
+    const last = batch.messages[batch.messages.length - 1].offset;
+    resolveOffset(last);
+    await commitOffsetsIfNecessary({
+      topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }],
+    }).catch((error: unknown) => this.options.log.warn({ err: error }, 'kafka offset commit failed (Postgres holds the truth)'));
+    await heartbeat();
+  }
+
+  private async processBatch(
+    tx: PoolClient,
+    topic: string,
+    partition: number,
+    raw: KafkaMessage[],
+    handler: MessageHandler,
+  ): Promise<void> {
+    const stored = await this.storedOffset(tx, topic, partition, true);
+    const fresh = raw.filter((m) => stored === null || BigInt(m.offset) >= stored);
+    const ctx = this.context(tx, topic, partition);
+    const schema = (handler.extras as PatternExtras | undefined)?.schema;
+    const valid: ConsumedMessage<unknown>[] = [];
+    const dead: OutboxMessage[] = [];
+    for (const message of fresh) {
+      const decoded = decode(message, schema);
+      if ('error' in decoded) dead.push(deadLetter(this.topic('dlq'), topic, partition, message, decoded.error));
+      else valid.push(decoded.message);
+    }
+    if (dead.length > 0) {
+      this.options.log.error({ topic, count: dead.length, reasons: dead.map((d) => d.headers?.['x-dlq-reason']) }, 'malformed messages sent to the dead-letter topic');
+      await enqueueOutbox(tx, dead);
+    }
+    const unseen = await this.filterUnseen(tx, valid);
+    if (unseen.length > 0) await lastValueFrom(this.transformToObservable(await handler({ messages: unseen, ctx })), { defaultValue: undefined });
+    if (fresh.length > 0) await this.storeOffset(tx, topic, partition, BigInt(fresh[fresh.length - 1].offset) + 1n);
+  }
+
+  private context(tx: PoolClient, topic: string, partition: number): BatchContext {
+    return {
+      tx,
+      topic,
+      partition,
+      log: this.options.log,
+      publish: (messages) => enqueueOutbox(tx, messages),
+      topicName: (suffix) => this.topic(suffix),
+    };
+  }
+
+  private async filterUnseen<T>(tx: PoolClient, messages: ConsumedMessage<T>[]): Promise<ConsumedMessage<T>[]> {
+    if (messages.length === 0) return [];
+    const { rows } = await tx.query<{ message_id: string }>(
+      `INSERT INTO inbox (group_id, message_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING message_id`,
+      [this.options.groupId, messages.map((m) => m.id)],
+    );
+    const inserted = new Set(rows.map((r) => r.message_id));
+    const seenInBatch = new Set<string>();
+    return messages.filter((m) => {
+      if (!inserted.has(m.id) || seenInBatch.has(m.id)) return false;
+      seenInBatch.add(m.id);
+      return true;
+    });
+  }
+
+  private async storeOffset(tx: PoolClient, topic: string, partition: number, next: bigint): Promise<void> {
+    await tx.query(
+      `INSERT INTO consumer_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = GREATEST(consumer_offsets.next_offset, EXCLUDED.next_offset), updated_at = now()`,
+      [this.options.groupId, topic, partition, next.toString()],
+    );
+  }
+}
+
+type Decoded = { message: ConsumedMessage<unknown> } | { error: string };
+
+function decode(message: KafkaMessage, schema: z.ZodType | undefined): Decoded {
+  let json: unknown;
+  try {
+    json = JSON.parse(message.value?.toString('utf8') ?? '');
+  } catch {
+    return { error: 'not JSON' };
+  }
+  const parsed = schema ? schema.safeParse(json) : { success: true as const, data: json };
+  if (!parsed.success) {
+    return { error: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+  }
+  const headers = headersToStrings(message.headers);
+  const id = (parsed.data as { id?: unknown }).id;
+  return {
+    message: {
+      id: typeof id === 'string' ? id : `offset:${message.offset}`,
+      key: message.key?.toString('utf8') ?? null,
+      value: parsed.data,
+      offset: message.offset,
+      timestamp: Number(message.timestamp),
+      correlationId: correlationIdFrom(headers['x-correlation-id']),
+    },
+  };
+}
+
+function deadLetter(dlqTopic: string, topic: string, partition: number, message: KafkaMessage, reason: string): OutboxMessage {
+  const raw = message.value?.toString('utf8') ?? '';
+  return {
+    topic: dlqTopic,
+    key: message.key?.toString('utf8') ?? null,
+    payload: { originTopic: topic, originPartition: partition, originOffset: message.offset, reason, raw: raw.slice(0, 100_000) },
+    headers: { 'x-dlq-reason': reason.slice(0, 500), 'x-origin-topic': topic },
+  };
+}

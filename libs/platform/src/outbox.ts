@@ -1,0 +1,152 @@
+import { Producer } from 'kafkajs';
+import { Pool, PoolClient } from 'pg';
+import { Logger } from './logger';
+
+export interface OutboxMessage {
+  topic: string;
+  key?: string | null;
+  payload: unknown;
+  headers?: Record<string, string>;
+}
+
+const NOTIFY_CHANNEL = 'outbox';
+const BATCH_MAX = 2_000;
+const POLL_INTERVAL_MS = 1_000;
+const RETRY_DELAY_MS = 500;
+
+/** Writes messages to the outbox inside the caller's transaction; the relay is woken at commit. */
+export async function enqueueOutbox(client: PoolClient, messages: readonly OutboxMessage[]): Promise<void> {
+  if (messages.length === 0) return;
+  await client.query(
+    `INSERT INTO outbox (topic, message_key, headers, payload)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::jsonb[])`,
+    [
+      messages.map((m) => m.topic),
+      messages.map((m) => m.key ?? null),
+      messages.map((m) => JSON.stringify(m.headers ?? {})),
+      messages.map((m) => JSON.stringify(m.payload)),
+    ],
+  );
+  await client.query(`SELECT pg_notify('${NOTIFY_CHANNEL}', '')`);
+}
+
+interface OutboxRow {
+  id: bigint;
+  topic: string;
+  message_key: string | null;
+  headers: Record<string, string>;
+  payload: unknown;
+}
+
+/**
+ * Publishes outbox rows to Kafka in id order, woken by LISTEN/NOTIFY (with a slow poll as a safety net).
+ * A batch is deleted only after Kafka acknowledged it, so a crash re-publishes rather than loses: consumers
+ * de-duplicate by message id.
+ */
+export class OutboxRelay {
+  private listener: PoolClient | null = null;
+  private running = false;
+  private wake: (() => void) | null = null;
+  private pending = true;
+  private loop: Promise<void> | null = null;
+  published = 0;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly producer: Producer,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    if (this.listener) {
+      await this.listener.query(`UNLISTEN ${NOTIFY_CHANNEL}`).catch(() => undefined);
+      this.listener.release();
+      this.listener = null;
+    }
+  }
+
+  private async listen(): Promise<void> {
+    if (this.listener) return;
+    const client = await this.pool.connect();
+    client.on('notification', () => this.signal());
+    client.on('error', () => {
+      this.listener = null;
+    });
+    await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    this.listener = client;
+  }
+
+  private signal(): void {
+    this.pending = true;
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        await this.listen();
+        this.pending = false;
+        const sent = await this.publishBatch();
+        if (sent === BATCH_MAX) this.pending = true;
+        if (!this.pending) await this.sleep(POLL_INTERVAL_MS);
+      } catch (error) {
+        this.log.warn({ err: error }, 'outbox relay: publish failed, retrying');
+        this.listener?.release(true);
+        this.listener = null;
+        await this.sleep(RETRY_DELAY_MS);
+      }
+    }
+  }
+
+  private async publishBatch(): Promise<number> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<OutboxRow>(
+        `SELECT id, topic, message_key, headers, payload FROM outbox ORDER BY id LIMIT ${BATCH_MAX} FOR UPDATE SKIP LOCKED`,
+      );
+      if (rows.length > 0) {
+        await this.producer.sendBatch({ topicMessages: groupByTopic(rows), acks: -1 });
+        await client.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id.toString())]);
+      }
+      await client.query('COMMIT');
+      this.published += rows.length;
+      return rows.length;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}
+
+function groupByTopic(rows: OutboxRow[]) {
+  const byTopic = new Map<string, { key: string | null; value: string; headers: Record<string, string> }[]>();
+  for (const row of rows) {
+    const list = byTopic.get(row.topic) ?? [];
+    list.push({ key: row.message_key, value: JSON.stringify(row.payload), headers: row.headers });
+    byTopic.set(row.topic, list);
+  }
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+}
