@@ -1,0 +1,6 @@
+export * from './types';
+export * from './nostro-api.error';
+export * from './http.transport';
+export * from './nostro.client';
+export * from './nostro-admin.client';
+export { verifyFinalityProof, type FinalityTrust, type FinalityVerdict } from '@nostro/shared';

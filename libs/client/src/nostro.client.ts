@@ -1,0 +1,142 @@
+/**
+ * The bank SDK: every request is signed per API.md "Authentication of banks" (RFC 9421, Ed25519,
+ * `Content-Digest`) and sent with fetch. Non-2xx answers throw {@link NostroApiError}.
+ *
+ * `baseUrl` must be the gateway's public base URL, because the signature covers the full target URI.
+ */
+import { randomUUID } from 'node:crypto';
+import { base64UrlDecode, signRequest } from '@nostro/shared';
+import {
+  buildUrl,
+  DEFAULT_RETRY_POLICY,
+  DEFAULT_TIMEOUT_MS,
+  sendJson,
+  withRetries,
+  type FetchFn,
+  type HttpRequest,
+  type QueryValue,
+  type RetryPolicy,
+} from './http.transport';
+import type {
+  Accounts,
+  CreatePaymentRequest,
+  CreateQuoteRequest,
+  ListPaymentsQuery,
+  NetworkKeys,
+  Page,
+  Payment,
+  PaymentAccepted,
+  PaymentFinality,
+  Quote,
+} from './types';
+
+export interface NostroClientOptions {
+  /** The gateway's public base URL, e.g. `http://127.0.0.1:3000`. */
+  baseUrl: string;
+  participantId: string;
+  /** Defaults to `participantId` (the id of a participant's first key). */
+  keyId?: string;
+  /** The 32-byte Ed25519 seed, raw or base64url (the format of key files). */
+  seed: Uint8Array | string;
+  /** Defaults to the global fetch. */
+  fetch?: FetchFn;
+  /** Per attempt. */
+  timeoutMs?: number;
+  /** Retry policy of idempotent writes (`createPayment`); `retries` defaults to 2. */
+  retry?: Partial<RetryPolicy>;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  idempotencyKey?: string;
+  query?: Readonly<Record<string, QueryValue>>;
+  /** Retry policy; without one the request is sent once. */
+  retry?: RetryPolicy;
+}
+
+export interface CreatePaymentOptions {
+  /** Reused on every retry; a UUID v4 is generated when absent. */
+  idempotencyKey?: string;
+  retries?: number;
+}
+
+const SEED_BYTES = 32;
+
+function seedBytes(seed: Uint8Array | string): Uint8Array {
+  const bytes = typeof seed === 'string' ? base64UrlDecode(seed.trim()) : seed;
+  if (bytes.length !== SEED_BYTES) throw new RangeError('seed must be 32 bytes (raw or base64url)');
+  return bytes;
+}
+
+export class NostroClient {
+  readonly participantId: string;
+  private readonly baseUrl: string;
+  private readonly keyId: string;
+  private readonly seed: Uint8Array;
+  private readonly fetchFn: FetchFn;
+  private readonly timeoutMs: number;
+  private readonly retryPolicy: RetryPolicy;
+
+  constructor(options: NostroClientOptions) {
+    this.baseUrl = options.baseUrl;
+    this.participantId = options.participantId;
+    this.keyId = options.keyId ?? options.participantId;
+    this.seed = seedBytes(options.seed);
+    this.fetchFn = options.fetch ?? globalThis.fetch;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  }
+
+  /** `GET /v1/keys`: the network key, the validators and the quorum (for finality proofs). */
+  getKeys(): Promise<NetworkKeys> {
+    return this.request('GET', '/v1/keys');
+  }
+
+  /** `POST /v1/quotes`. */
+  createQuote(quote: CreateQuoteRequest): Promise<Quote> {
+    return this.request('POST', '/v1/quotes', { body: quote });
+  }
+
+  /** `POST /v1/payments`, retried with the same Idempotency-Key on network errors, 5xx and `idempotency_in_progress`. */
+  createPayment(payment: CreatePaymentRequest, options: CreatePaymentOptions = {}): Promise<PaymentAccepted> {
+    const idempotencyKey = options.idempotencyKey ?? randomUUID();
+    const retry = { ...this.retryPolicy, ...(options.retries === undefined ? {} : { retries: options.retries }) };
+    return this.request('POST', '/v1/payments', { body: payment, idempotencyKey, retry });
+  }
+
+  /** `GET /v1/payments/{uetr}`. */
+  getPayment(uetr: string): Promise<Payment> {
+    return this.request('GET', `/v1/payments/${encodeURIComponent(uetr)}`);
+  }
+
+  /** `GET /v1/payments`: this bank's own payments, one page. */
+  listPayments(query: ListPaymentsQuery = {}): Promise<Page<Payment>> {
+    return this.request('GET', '/v1/payments', { query: { ...query } });
+  }
+
+  /** `GET /v1/payments/{uetr}/finality`; check it with `verifyFinalityProof` and {@link getKeys}. */
+  getFinality(uetr: string): Promise<PaymentFinality> {
+    return this.request('GET', `/v1/payments/${encodeURIComponent(uetr)}/finality`);
+  }
+
+  /** `GET /v1/accounts`: balances as of the last final block. */
+  getAccounts(): Promise<Accounts> {
+    return this.request('GET', '/v1/accounts');
+  }
+
+  private request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const url = buildUrl(this.baseUrl, path, options.query);
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const attempt = () => sendJson<T>(this.fetchFn, this.signed(method, url, body, options.idempotencyKey), this.timeoutMs);
+    return options.retry === undefined ? attempt() : withRetries(attempt, options.retry);
+  }
+
+  /** Signed afresh for every attempt, so a retry never carries a stale `created`. */
+  private signed(method: string, url: string, body: string | undefined, idempotencyKey: string | undefined): HttpRequest {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
+    const signature = signRequest({ method, url, headers, body, keyId: this.keyId, seed: this.seed });
+    return { method, url, headers: { ...headers, ...signature }, body };
+  }
+}
