@@ -1,0 +1,30 @@
+import { baseConfigShape, loadConfig, portSchema, readKeyFile, validatorKeysSchema } from '@nostro/platform';
+import { z } from 'zod';
+
+const schema = z
+  .object({
+    ...baseConfigShape,
+    PORT: portSchema(3010),
+    VALIDATOR_ID: z.string().regex(/^[a-z0-9-]{1,32}$/).default('v0'),
+    VALIDATOR_SIGNING_KEY_FILE: z.string().min(1),
+    VALIDATOR_PUBLIC_KEYS: validatorKeysSchema,
+    LEDGER_QUORUM: z.coerce.number().int().min(1).default(2),
+    NETWORK_ID: z.string().min(1).default('nostro-local'),
+    BLOCK_MAX_TX: z.coerce.number().int().min(1).max(20_000).default(1_000),
+    BLOCK_TIMEOUT_MS: z.coerce.number().int().min(5).max(60_000).default(50),
+  })
+  .refine((c) => c.LEDGER_QUORUM <= c.VALIDATOR_PUBLIC_KEYS.length, {
+    path: ['LEDGER_QUORUM'],
+    message: 'quorum larger than the number of validators',
+  })
+  .refine((c) => c.VALIDATOR_PUBLIC_KEYS.some((v) => v.id === c.VALIDATOR_ID), {
+    path: ['VALIDATOR_ID'],
+    message: 'this validator is not listed in VALIDATOR_PUBLIC_KEYS',
+  });
+
+export type LedgerConfig = z.infer<typeof schema> & { signingSeed: string };
+
+export function ledgerConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
+  const config = loadConfig(schema, env);
+  return { ...config, signingSeed: readKeyFile(config.VALIDATOR_SIGNING_KEY_FILE, 'VALIDATOR_SIGNING_KEY_FILE') };
+}

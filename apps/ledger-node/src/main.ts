@@ -1,0 +1,71 @@
+import { Module } from '@nestjs/common';
+import { ConfigError, KafkaPgTransport, OpsModule, Runtime, runService, startOrExit } from '@nostro/platform';
+import { base64UrlEncode, publicKeyFromSeed } from '@nostro/shared';
+import path from 'node:path';
+import { ChainService } from './chain.service';
+import { LedgerConfig, ledgerConfig } from './config';
+import { FinalityService } from './finality.service';
+import { LedgerController } from './ledger.controller';
+import { LedgerRepository } from './ledger.repository';
+import { SignaturesHandler } from './signatures.handler';
+import { LEDGER_CONFIG } from './tokens';
+
+function assertOwnKey(config: LedgerConfig): void {
+  const own = config.VALIDATOR_PUBLIC_KEYS.find((v) => v.id === config.VALIDATOR_ID);
+  if (base64UrlEncode(publicKeyFromSeed(Buffer.from(config.signingSeed, 'base64url'))) !== own?.publicKey) {
+    throw new ConfigError('invalid configuration: VALIDATOR_SIGNING_KEY_FILE: the key does not match this validator in VALIDATOR_PUBLIC_KEYS');
+  }
+}
+
+async function main(): Promise<void> {
+  const config = ledgerConfig();
+  assertOwnKey(config);
+  const rt = await Runtime.create(`ledger-node-${config.VALIDATOR_ID}`, config, path.join(__dirname, '..', 'migrations'));
+  if (!rt) return;
+  const repo = new LedgerRepository(rt.pool);
+  const finality = new FinalityService(config, repo, rt.log);
+  const chain = new ChainService(config, rt.pool, repo, rt.kafka, rt.producer, finality, rt.log);
+  finality.onDivergence = (reason) => chain.halt(reason);
+  const transport = new KafkaPgTransport({
+    kafka: rt.kafka,
+    pool: rt.pool,
+    groupId: `ledger-${config.VALIDATOR_ID}-signatures`,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    log: rt.log,
+  });
+
+  @Module({
+    imports: [
+      OpsModule.forRoot([
+        ...rt.readinessChecks(),
+        { name: 'ledger-stream', check: () => chain.isRunning() },
+        { name: 'signatures-consumer', check: () => transport.isConnected() },
+      ]),
+    ],
+    controllers: [LedgerController, SignaturesHandler],
+    providers: [
+      { provide: LEDGER_CONFIG, useValue: config },
+      { provide: LedgerRepository, useValue: repo },
+      { provide: ChainService, useValue: chain },
+      { provide: FinalityService, useValue: finality },
+    ],
+  })
+  class LedgerModule {}
+
+  await runService({
+    name: rt.name,
+    host: config.HOST,
+    port: config.PORT,
+    log: rt.log,
+    module: LedgerModule,
+    transports: [transport],
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    onClose: async () => {
+      await chain.stop();
+      await rt.close();
+    },
+  });
+  rt.connectInBackground(() => chain.start());
+}
+
+startOrExit(main);

@@ -1,0 +1,16 @@
+import { Controller, Inject } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { KafkaBatch } from '@nostro/platform';
+import { BlockSignatureMessage, Topic, blockSignatureSchema } from '@nostro/shared';
+import { FinalityService } from './finality.service';
+
+/** Kafka adapter: validator signatures → FinalityService, in the transport's Postgres transaction. */
+@Controller()
+export class SignaturesHandler {
+  constructor(@Inject(FinalityService) private readonly finality: FinalityService) {}
+
+  @EventPattern(Topic.LEDGER_SIGNATURES, { schema: blockSignatureSchema })
+  async onSignatures(@Payload() batch: KafkaBatch<BlockSignatureMessage>): Promise<void> {
+    for (const message of batch.messages) await this.finality.recordSignature(batch.ctx.tx, message.value);
+  }
+}
