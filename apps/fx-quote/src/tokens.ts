@@ -1,0 +1,1 @@
+export const FX_LOGGER = Symbol('FX_LOGGER');
