@@ -1,0 +1,82 @@
+import { Pool, PoolClient, ProblemError } from '@nostro/platform';
+import { randomUUID } from 'node:crypto';
+
+export type IdempotencyStart =
+  | { kind: 'fresh'; resourceId: string }
+  | { kind: 'replay'; status: number; body: unknown };
+
+/** How long a request holds its key before a retry may take it over (a crashed attempt's lease). */
+const LEASE_MS = 30_000;
+const KEY_PATTERN = /^[A-Za-z0-9._:-]{1,255}$/;
+
+/**
+ * API.md "Idempotency", kept in Postgres (Redis may lose everything): same key + same body → the stored response;
+ * different body → 409 idempotency_conflict; while the first is in flight → 409 idempotency_in_progress.
+ * A request that died half-way is resumed by the retry with the same reserved resource id, so it can never
+ * create a second payment.
+ */
+export class IdempotencyService {
+  constructor(private readonly pool: Pool) {}
+
+  static validateKey(key: string | undefined, required: boolean): string | null {
+    if (key === undefined || key === '') {
+      if (required) throw new ProblemError(400, 'idempotency_key_required', 'Idempotency-Key required', 'this request needs an Idempotency-Key header');
+      return null;
+    }
+    if (!KEY_PATTERN.test(key)) {
+      throw new ProblemError(400, 'validation_failed', 'Validation failed', 'Idempotency-Key must be 1-255 of A-Z a-z 0-9 . _ : -', [
+        { path: 'header.idempotency-key', message: 'invalid characters or length' },
+      ]);
+    }
+    return key;
+  }
+
+  async start(participant: string, key: string, requestHash: string): Promise<IdempotencyStart> {
+    const resourceId = randomUUID();
+    const inserted = await this.pool.query(
+      `INSERT INTO idempotency_keys (participant, idempotency_key, request_hash, resource_id, state, locked_until)
+       VALUES ($1, $2, $3, $4, 'in_progress', now() + make_interval(secs => $5)) ON CONFLICT DO NOTHING`,
+      [participant, key, requestHash, resourceId, LEASE_MS / 1000],
+    );
+    if ((inserted.rowCount ?? 0) > 0) return { kind: 'fresh', resourceId };
+    return this.existing(participant, key, requestHash);
+  }
+
+  private async existing(participant: string, key: string, requestHash: string): Promise<IdempotencyStart> {
+    const { rows } = await this.pool.query<{ request_hash: string; state: string; response_status: number | null; response_body: unknown }>(
+      'SELECT request_hash, state, response_status, response_body FROM idempotency_keys WHERE participant = $1 AND idempotency_key = $2',
+      [participant, key],
+    );
+    const row = rows[0];
+    if (!row) return this.start(participant, key, requestHash);
+    if (row.request_hash !== requestHash) {
+      throw new ProblemError(409, 'idempotency_conflict', 'Idempotency key reused', 'this Idempotency-Key was used with a different request');
+    }
+    if (row.state === 'done') return { kind: 'replay', status: row.response_status as number, body: row.response_body };
+    const taken = await this.pool.query<{ resource_id: string }>(
+      `UPDATE idempotency_keys SET locked_until = now() + make_interval(secs => $3)
+        WHERE participant = $1 AND idempotency_key = $2 AND state = 'in_progress' AND locked_until < now() RETURNING resource_id`,
+      [participant, key, LEASE_MS / 1000],
+    );
+    if (taken.rows[0]) return { kind: 'fresh', resourceId: taken.rows[0].resource_id };
+    throw new ProblemError(409, 'idempotency_in_progress', 'Request in progress', 'a request with this Idempotency-Key is still being processed', undefined, {
+      'retry-after': '1',
+    });
+  }
+
+  /** Stores the final response, in the caller's transaction when the response reflects a state change. */
+  async complete(db: Pool | PoolClient, participant: string, key: string, status: number, body: unknown): Promise<void> {
+    await db.query(
+      `UPDATE idempotency_keys SET state = 'done', response_status = $3, response_body = $4 WHERE participant = $1 AND idempotency_key = $2`,
+      [participant, key, status, JSON.stringify(body)],
+    );
+  }
+
+  /** Lets an immediate retry take the key over after an unexpected failure (5xx). */
+  async release(participant: string, key: string): Promise<void> {
+    await this.pool.query(
+      `UPDATE idempotency_keys SET locked_until = now() WHERE participant = $1 AND idempotency_key = $2 AND state = 'in_progress'`,
+      [participant, key],
+    );
+  }
+}

@@ -1,0 +1,32 @@
+import { Pool } from '@nostro/platform';
+
+export type OperatorRole = 'viewer' | 'approver' | 'admin';
+
+export class OperatorsRepository {
+  constructor(private readonly pool: Pool) {}
+
+  async insert(o: { id: string; name: string; role: OperatorRole; tokenHash: string }): Promise<void> {
+    await this.pool.query('INSERT INTO operators (id, name, role, token_hash) VALUES ($1, $2, $3, $4)', [o.id, o.name, o.role, o.tokenHash]);
+  }
+
+  /** Ensures the bootstrap admin exists for this token hash (idempotent). */
+  async ensureBootstrapAdmin(id: string, tokenHash: string): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO operators (id, name, role, token_hash) VALUES ($1, 'bootstrap-admin', 'admin', $2) ON CONFLICT (token_hash) DO NOTHING`,
+      [id, tokenHash],
+    );
+  }
+
+  async byTokenHash(tokenHash: string): Promise<{ id: string; name: string; role: OperatorRole } | null> {
+    const { rows } = await this.pool.query<{ id: string; name: string; role: OperatorRole }>(
+      'SELECT id, name, role FROM operators WHERE token_hash = $1 AND revoked_at IS NULL',
+      [tokenHash],
+    );
+    return rows[0] ?? null;
+  }
+
+  async revoke(id: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query('UPDATE operators SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);
+    return (rowCount ?? 0) > 0;
+  }
+}
