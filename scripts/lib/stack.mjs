@@ -1,0 +1,221 @@
+// The local cluster: infrastructure, databases, keys, build, and the six service processes, idempotently.
+import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT, createDatabases, ensureKafka, ensurePostgres, ensureRedis, ensureTopics } from './infra.mjs';
+import { ensureKey } from './keys.mjs';
+
+const VALIDATORS = ['v0', 'v1', 'v2'];
+const READY_TIMEOUT_MS = 120_000;
+const STOP_GRACE_MS = 15_000;
+const log = (message) => process.stderr.write(`${message}\n`);
+
+/**
+ * A named set of ports, databases, topic and key prefixes. `dev` is what `npm run stack:up` runs;
+ * `test` is the suite's own cluster, on other ports, with fresh databases and topics per run.
+ */
+export function stackProfile(name = 'dev', env = process.env) {
+  const offset = Number.parseInt(env.NOSTRO_PORT_OFFSET ?? '0', 10) || 0;
+  const test = name === 'test';
+  const stateDir = path.join(REPO_ROOT, '.nostro', ...(test ? ['test'] : []));
+  const runFile = path.join(stateDir, 'run.json');
+  const runId = test ? readJson(runFile)?.runId ?? crypto.randomBytes(4).toString('hex') : null;
+  const base = (test ? 4000 : 3000) + offset;
+  return {
+    name,
+    stateDir,
+    runFile,
+    runId,
+    dbPrefix: test ? 'nostro_test' : 'nostro',
+    topicPrefix: test ? `nostrotest-${runId}.` : 'nostro.',
+    redisPrefix: test ? `nostrotest:${runId}:` : 'nostro:',
+    ports: { gateway: base, 'fx-quote': base + 1, settlement: base + 2, v0: base + 10, v1: base + 11, v2: base + 12 },
+    quoteTtlMs: env.QUOTE_TTL_MS ?? '30000',
+  };
+}
+
+function readJson(file) {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+export function databaseNames(p) {
+  return [`${p.dbPrefix}_gateway`, `${p.dbPrefix}_fx`, `${p.dbPrefix}_settlement`, ...VALIDATORS.map((_, i) => `${p.dbPrefix}_ledger_${i}`)];
+}
+
+const dbUrl = (name) => `postgres://root@127.0.0.1:5432/${name}`;
+
+/** Keys (created once per state folder) and the bootstrap admin token (written when missing). */
+export function ensureSecrets(p) {
+  const dir = path.join(p.stateDir, 'keys');
+  const keys = Object.fromEntries(['network', 'fx', ...VALIDATORS].map((name) => [name, ensureKey(dir, name)]));
+  const tokenFile = path.join(p.stateDir, 'admin-token');
+  if (!fs.existsSync(tokenFile)) fs.writeFileSync(tokenFile, crypto.randomBytes(32).toString('base64url'), { mode: 0o600 });
+  return { keys, tokenFile, adminToken: fs.readFileSync(tokenFile, 'utf8').trim() };
+}
+
+/** Every service: its entry point, port and environment. */
+export function services(p, secrets) {
+  const common = { LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', KAFKA_BROKERS: '127.0.0.1:9092', KAFKA_TOPIC_PREFIX: p.topicPrefix, HOST: '127.0.0.1' };
+  const validatorKeys = VALIDATORS.map((v) => `${v}=${secrets.keys[v].publicKey}`).join(',');
+  const ledgerUrls = VALIDATORS.map((v) => `http://127.0.0.1:${p.ports[v]}`).join(',');
+  const entry = (app) => path.join(REPO_ROOT, 'dist', 'apps', app, 'src', 'main.js');
+  return [
+    ...VALIDATORS.map((v, i) => ({
+      name: `ledger-node-${v}`,
+      entry: entry('ledger-node'),
+      port: p.ports[v],
+      env: { ...common, PORT: String(p.ports[v]), DATABASE_URL: dbUrl(`${p.dbPrefix}_ledger_${i}`), VALIDATOR_ID: v, VALIDATOR_SIGNING_KEY_FILE: secrets.keys[v].file, VALIDATOR_PUBLIC_KEYS: validatorKeys, LEDGER_QUORUM: '2' },
+    })),
+    {
+      name: 'fx-quote',
+      entry: entry('fx-quote'),
+      port: p.ports['fx-quote'],
+      env: { ...common, PORT: String(p.ports['fx-quote']), DATABASE_URL: dbUrl(`${p.dbPrefix}_fx`), REDIS_KEY_PREFIX: p.redisPrefix, FX_SIGNING_KEY_FILE: secrets.keys.fx.file, QUOTE_TTL_MS: p.quoteTtlMs },
+    },
+    {
+      name: 'settlement',
+      entry: entry('settlement'),
+      port: p.ports.settlement,
+      env: { ...common, PORT: String(p.ports.settlement), DATABASE_URL: dbUrl(`${p.dbPrefix}_settlement`), FX_PUBLIC_KEY: secrets.keys.fx.publicKey, VALIDATOR_PUBLIC_KEYS: validatorKeys, LEDGER_QUORUM: '2' },
+    },
+    {
+      name: 'gateway',
+      entry: entry('gateway'),
+      port: p.ports.gateway,
+      env: {
+        ...common,
+        PORT: String(p.ports.gateway),
+        DATABASE_URL: dbUrl(`${p.dbPrefix}_gateway`),
+        REDIS_KEY_PREFIX: p.redisPrefix,
+        PUBLIC_BASE_URL: `http://127.0.0.1:${p.ports.gateway}`,
+        FX_QUOTE_URL: `http://127.0.0.1:${p.ports['fx-quote']}`,
+        LEDGER_URLS: ledgerUrls,
+        NETWORK_SIGNING_KEY_FILE: secrets.keys.network.file,
+        BOOTSTRAP_ADMIN_TOKEN_FILE: secrets.tokenFile,
+        VALIDATOR_PUBLIC_KEYS: validatorKeys,
+        LEDGER_QUORUM: '2',
+      },
+    },
+  ];
+}
+
+const pidFile = (p, svc) => path.join(p.stateDir, 'run', `${svc.name}.pid`);
+const logFile = (p, svc) => path.join(p.stateDir, 'logs', `${svc.name}.log`);
+
+/** The pid of the service if its process is alive and is really that service (not a reused pid). */
+export function runningPid(p, svc) {
+  const pid = Number.parseInt(readText(pidFile(p, svc)) ?? '', 10);
+  if (!pid) return null;
+  const cmdline = readText(`/proc/${pid}/cmdline`);
+  return cmdline && cmdline.includes(svc.entry) ? pid : null;
+}
+
+function readText(file) {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function startService(p, svc) {
+  fs.mkdirSync(path.dirname(pidFile(p, svc)), { recursive: true });
+  fs.mkdirSync(path.dirname(logFile(p, svc)), { recursive: true });
+  const out = fs.openSync(logFile(p, svc), 'a');
+  const child = spawn(process.execPath, [svc.entry], { cwd: REPO_ROOT, env: { ...process.env, ...svc.env }, detached: true, stdio: ['ignore', out, out] });
+  fs.closeSync(out);
+  child.unref();
+  fs.writeFileSync(pidFile(p, svc), String(child.pid));
+  return child.pid;
+}
+
+async function ready(port) {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/health/ready`, { signal: AbortSignal.timeout(2_000) });
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+async function waitReady(p, list) {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  const pending = new Set(list.map((s) => s.name));
+  while (pending.size > 0) {
+    for (const svc of list.filter((s) => pending.has(s.name))) {
+      if (await ready(svc.port)) {
+        pending.delete(svc.name);
+        log(`  ✓ ${svc.name} ready on :${svc.port}`);
+      } else if (!runningPid(p, svc)) {
+        throw new Error(`${svc.name} exited during start-up; see ${path.relative(REPO_ROOT, logFile(p, svc))}:\n${tail(logFile(p, svc), 15)}`);
+      }
+    }
+    if (pending.size === 0) break;
+    if (Date.now() > deadline) throw new Error(`not ready after ${READY_TIMEOUT_MS / 1000} s: ${[...pending].join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function tail(file, lines) {
+  return (readText(file) ?? '').trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/** Compiles the workspace (incremental: fast when nothing changed). */
+export function build() {
+  const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs')], { stdio: 'inherit', cwd: REPO_ROOT });
+  if (result.status !== 0) throw new Error('build failed');
+}
+
+/**
+ * Starts whatever is not running: Postgres, Redis, Kafka, topics, databases, keys, then each service whose process
+ * is not alive; returns once every service answers /health/ready. Running it again changes nothing.
+ */
+export async function stackUp(p, { recreateDatabases = false, skipBuild = false } = {}) {
+  const started = Date.now();
+  log(`stack (${p.name}): infrastructure`);
+  await ensurePostgres();
+  await ensureRedis();
+  const kafka = await ensureKafka();
+  await ensureTopics({ prefix: p.topicPrefix });
+  await createDatabases(databaseNames(p), { recreate: recreateDatabases });
+  fs.mkdirSync(p.stateDir, { recursive: true });
+  if (p.runId) fs.writeFileSync(p.runFile, JSON.stringify({ runId: p.runId, kafkaStartedByUs: kafka.startedByUs }));
+  const secrets = ensureSecrets(p);
+  if (!skipBuild) {
+    log('stack: building');
+    build();
+  }
+  const list = services(p, secrets);
+  for (const svc of list) {
+    const pid = runningPid(p, svc);
+    if (pid) log(`  · ${svc.name} already running (pid ${pid})`);
+    else log(`  ▶ ${svc.name} starting (pid ${startService(p, svc)}, log ${path.relative(REPO_ROOT, logFile(p, svc))})`);
+  }
+  await waitReady(p, list);
+  log(`stack (${p.name}): ready in ${((Date.now() - started) / 1000).toFixed(1)} s — gateway http://127.0.0.1:${p.ports.gateway}`);
+  return { secrets, services: list, kafkaStartedByUs: kafka.startedByUs };
+}
+
+/** Stops the services this stack started (SIGTERM, then SIGKILL after 15 s). Leaves shared infrastructure alone. */
+export async function stackDown(p) {
+  const secrets = ensureSecrets(p);
+  const list = services(p, secrets);
+  await Promise.all(list.map((svc) => stopService(p, svc)));
+}
+
+export async function stopService(p, svc, signal = 'SIGTERM') {
+  const pid = runningPid(p, svc);
+  if (!pid) return false;
+  process.kill(pid, signal);
+  const deadline = Date.now() + STOP_GRACE_MS;
+  while (runningPid(p, svc) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  if (runningPid(p, svc)) process.kill(pid, 'SIGKILL');
+  fs.rmSync(pidFile(p, svc), { force: true });
+  log(`  ■ ${svc.name} stopped`);
+  return true;
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// npm run stack:up | stack:down | stack:status
+import { stackDown, stackProfile, stackUp, services, ensureSecrets, runningPid } from './lib/stack.mjs';
+import { stopKafka } from './lib/infra.mjs';
+
+const [command = 'help', ...rest] = process.argv.slice(2);
+const profile = stackProfile(process.env.NOSTRO_PROFILE ?? 'dev');
+
+const HELP = `usage: node scripts/stack.mjs <up|down|status> [--with-kafka]
+
+  up       start Postgres/Redis (if stopped), the Kafka broker, topics, databases, keys, build, and every
+           service that is not running; returns when all answer /health/ready. Idempotent.
+  down     stop the six services (add --with-kafka to stop the broker too; Postgres and Redis are
+           machine services and stay up).
+  status   one line per service: running or not, and ready or not.
+
+Environment: NOSTRO_PORT_OFFSET shifts every port; LOG_LEVEL sets the services' log level.
+State (keys, admin token, logs, pids) lives in .nostro/ (git-ignored).`;
+
+async function main() {
+  switch (command) {
+    case 'up':
+      await stackUp(profile);
+      break;
+    case 'down':
+      await stackDown(profile);
+      if (rest.includes('--with-kafka')) await stopKafka();
+      break;
+    case 'status': {
+      const list = services(profile, ensureSecrets(profile));
+      for (const svc of list) {
+        const pid = runningPid(profile, svc);
+        const ok = pid ? await fetch(`http://127.0.0.1:${svc.port}/health/ready`).then((r) => r.status === 200, () => false) : false;
+        console.log(`${svc.name.padEnd(16)} ${pid ? `running (pid ${pid})` : 'stopped'}${pid ? (ok ? ', ready' : ', NOT ready') : ''}  :${svc.port}`);
+      }
+      break;
+    }
+    default:
+      console.log(HELP);
+      if (command !== 'help' && command !== '--help') process.exitCode = 2;
+  }
+}
+
+main().catch((error) => {
+  console.error(`stack: ${error.message}`);
+  process.exit(1);
+});
