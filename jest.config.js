@@ -1,0 +1,20 @@
+/**
+ * The full suite (`npm test`): every Nx project's Jest project, with the test cluster (real Postgres, Redis and a
+ * Kafka broker, plus the six services on test ports) started once by the global setup and stopped after.
+ */
+module.exports = {
+  projects: [
+    '<rootDir>/libs/shared/jest.config.js',
+    '<rootDir>/libs/platform/jest.config.js',
+    '<rootDir>/libs/client/jest.config.js',
+    '<rootDir>/apps/gateway/jest.config.js',
+    '<rootDir>/apps/fx-quote/jest.config.js',
+    '<rootDir>/apps/settlement/jest.config.js',
+    '<rootDir>/apps/ledger-node/jest.config.js',
+    '<rootDir>/tests/jest.config.js',
+  ],
+  globalSetup: '<rootDir>/tests/setup/global-setup.mjs',
+  globalTeardown: '<rootDir>/tests/setup/global-teardown.mjs',
+  reporters: ['default', '<rootDir>/tests/setup/totals-reporter.js'],
+  testTimeout: 60_000,
+};

@@ -1,0 +1,79 @@
+import { NostroAdminClient, NostroClient } from '@nostro/client';
+import { generateEd25519KeyPair, base64UrlEncode } from '@nostro/shared';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client } from 'pg';
+import { randomBytes } from 'node:crypto';
+
+/** What the global setup wrote about the running test cluster. */
+export interface TestCluster {
+  runId: string;
+  gatewayUrl: string;
+  ports: Record<string, number>;
+  topicPrefix: string;
+  redisPrefix: string;
+  dbPrefix: string;
+  adminToken: string;
+  keys: Record<string, { file: string; publicKey: string }>;
+}
+
+export const repoRoot = path.resolve(__dirname, '..', '..');
+
+export function cluster(): TestCluster {
+  const file = path.join(repoRoot, '.nostro', 'test', 'env.json');
+  if (!fs.existsSync(file)) throw new Error('the test cluster is not running: run the suite with `npm test`');
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as TestCluster;
+}
+
+export function adminClient(): NostroAdminClient {
+  const c = cluster();
+  return new NostroAdminClient({ baseUrl: c.gatewayUrl, token: c.adminToken });
+}
+
+/** A participant id no other test uses: `T` + 7 random characters. */
+export function uniqueParticipantId(prefix = 'T'): string {
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  const bytes = randomBytes(7);
+  return prefix + [...bytes].map((b) => alphabet[b % alphabet.length]).join('');
+}
+
+export interface TestBank {
+  id: string;
+  client: NostroClient;
+  seed: Uint8Array;
+}
+
+/** Registers a bank through the admin API and funds it; returns a signed client for it. */
+export async function registerBank(currencies: string[], deposits: Record<string, string> = {}): Promise<TestBank> {
+  const c = cluster();
+  const admin = adminClient();
+  const keys = generateEd25519KeyPair();
+  const id = uniqueParticipantId();
+  await admin.createParticipant({ id, name: `Test bank ${id}`, currencies, publicKey: base64UrlEncode(keys.publicKey) });
+  for (const [currency, amount] of Object.entries(deposits)) await admin.deposit(id, { currency, amount, reference: `test funding ${id}` });
+  return { id, seed: keys.seed, client: new NostroClient({ baseUrl: c.gatewayUrl, participantId: id, seed: keys.seed }) };
+}
+
+/** Makes sure the FX desk holds at least this much of a currency (deposits are final when answered). */
+export async function fundFxDesk(currency: string, amount: string): Promise<void> {
+  await adminClient().deposit('FXDESK', { currency, amount, reference: `test FX liquidity ${Date.now()}` });
+}
+
+export async function withDb<T>(suffix: string, fn: (db: Client) => Promise<T>): Promise<T> {
+  const db = new Client({ connectionString: `postgres://root@127.0.0.1:5432/${cluster().dbPrefix}_${suffix}` });
+  await db.connect();
+  try {
+    return await fn(db);
+  } finally {
+    await db.end();
+  }
+}
+
+export async function eventually<T>(fn: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
