@@ -16,9 +16,11 @@ const log = (message) => process.stderr.write(`${message}\n`);
  * `test` is the suite's own cluster, on other ports, with fresh databases and topics per run.
  */
 export function stackProfile(name = 'dev', env = process.env) {
-  const offset = Number.parseInt(env.NOSTRO_PORT_OFFSET ?? '0', 10) || 0;
   const test = name === 'test';
-  const stateDir = path.join(REPO_ROOT, '.nostro', ...(test ? ['test'] : []));
+  // NOSTRO_TEST_SLOT lets several test clusters share one machine (ports +100 per slot, own databases and state).
+  const slot = test ? Number.parseInt(env.NOSTRO_TEST_SLOT ?? '0', 10) || 0 : 0;
+  const offset = (Number.parseInt(env.NOSTRO_PORT_OFFSET ?? '0', 10) || 0) + slot * 100;
+  const stateDir = path.join(REPO_ROOT, '.nostro', ...(test ? [slot ? `test${slot}` : 'test'] : []));
   const runFile = path.join(stateDir, 'run.json');
   const runId = test ? readJson(runFile)?.runId ?? crypto.randomBytes(4).toString('hex') : null;
   const base = (test ? 4000 : 3000) + offset;
@@ -27,7 +29,7 @@ export function stackProfile(name = 'dev', env = process.env) {
     stateDir,
     runFile,
     runId,
-    dbPrefix: test ? 'nostro_test' : 'nostro',
+    dbPrefix: test ? `nostro_test${slot || ''}` : 'nostro',
     topicPrefix: test ? `nostrotest-${runId}.` : 'nostro.',
     redisPrefix: test ? `nostrotest:${runId}:` : 'nostro:',
     ports: { gateway: base, 'fx-quote': base + 1, settlement: base + 2, v0: base + 10, v1: base + 11, v2: base + 12 },

@@ -6,8 +6,7 @@ import { stackProfile, stackUp } from '../../scripts/lib/stack.mjs';
 
 export default async function globalSetup() {
   if (process.env.NOSTRO_TEST_UNIT_ONLY === '1') return;
-  const stateDir = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', '.nostro', 'test');
-  fs.rmSync(path.join(stateDir, 'run.json'), { force: true });
+  fs.rmSync(stackProfile('test').runFile, { force: true });
   const profile = stackProfile('test');
   const started = Date.now();
   const { secrets, kafkaStartedByUs } = await stackUp(profile, { recreateDatabases: true });

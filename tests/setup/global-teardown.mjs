@@ -11,6 +11,7 @@ export default async function globalTeardown() {
   const env = fs.existsSync(envFile) ? JSON.parse(fs.readFileSync(envFile, 'utf8')) : {};
   await stackDown(profile);
   await deleteTopics({ prefix: profile.topicPrefix }).catch((error) => process.stderr.write(`teardown: ${error.message}\n`));
-  if (env.kafkaStartedByUs || process.env.CI === 'true') await stopKafka();
+  // The broker is stopped when this run started it (or in CI), unless NOSTRO_KEEP_KAFKA=1 asks to keep it.
+  if ((env.kafkaStartedByUs || process.env.CI === 'true') && process.env.NOSTRO_KEEP_KAFKA !== '1') await stopKafka();
   fs.rmSync(profile.runFile, { force: true });
 }

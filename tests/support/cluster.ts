@@ -20,7 +20,8 @@ export interface TestCluster {
 export const repoRoot = path.resolve(__dirname, '..', '..');
 
 export function cluster(): TestCluster {
-  const file = path.join(repoRoot, '.nostro', 'test', 'env.json');
+  const slot = Number.parseInt(process.env.NOSTRO_TEST_SLOT ?? '0', 10) || 0;
+  const file = path.join(repoRoot, '.nostro', slot ? `test${slot}` : 'test', 'env.json');
   if (!fs.existsSync(file)) throw new Error('the test cluster is not running: run the suite with `npm test`');
   return JSON.parse(fs.readFileSync(file, 'utf8')) as TestCluster;
 }
