@@ -1,0 +1,157 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { Client, Pool } from 'pg';
+import { z } from 'zod';
+import { createPool, withTransaction } from './db';
+import { ConsumedMessage, KafkaBatch, KafkaPgTransport } from './kafka-pg.transport';
+import { createLogger } from './logger';
+import { runMigrations } from './migrate';
+import { OutboxRelay, enqueueOutbox } from './outbox';
+import { PLATFORM_MIGRATIONS_DIR } from './runtime';
+
+/**
+ * Medium tier: the transport and the outbox relay against the real Postgres and Kafka broker
+ * (the suite's global setup has started both).
+ */
+const log = createLogger('platform-test', 'silent');
+const kafka = new Kafka({ clientId: 'platform-test', brokers: ['127.0.0.1:9092'], logLevel: logLevel.NOTHING });
+const run = randomBytes(4).toString('hex');
+const prefix = `platformtest-${run}.`;
+const database = `nostro_platform_${run}`;
+const schema = z.strictObject({ id: z.string(), n: z.number() });
+
+let pool: Pool;
+
+async function admin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: 'postgres://root@127.0.0.1:5432/postgres' });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function until(check: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+beforeAll(async () => {
+  await admin((c) => c.query(`CREATE DATABASE ${database}`));
+  await runMigrations(`postgres://root@127.0.0.1:5432/${database}`, [PLATFORM_MIGRATIONS_DIR], log);
+  pool = createPool(`postgres://root@127.0.0.1:5432/${database}`, 'platform-test', 4);
+  const kafkaAdmin = kafka.admin();
+  await kafkaAdmin.connect();
+  await kafkaAdmin.createTopics({ waitForLeaders: true, topics: ['events', 'dlq', 'relayed'].map((t) => ({ topic: `${prefix}${t}`, numPartitions: 1 })) });
+  await kafkaAdmin.disconnect();
+}, 60_000);
+
+afterAll(async () => {
+  await pool?.end();
+  await admin((c) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+  const kafkaAdmin = kafka.admin();
+  await kafkaAdmin.connect();
+  await kafkaAdmin.deleteTopics({ topics: ['events', 'dlq', 'relayed'].map((t) => `${prefix}${t}`) }).catch(() => undefined);
+  await kafkaAdmin.disconnect();
+});
+
+function transportWith(seen: ConsumedMessage<{ id: string; n: number }>[]): KafkaPgTransport {
+  const transport = new KafkaPgTransport({ kafka, pool, groupId: 'worker', topicPrefix: prefix, log });
+  transport.addHandler(
+    'events',
+    async (batch: KafkaBatch<{ id: string; n: number }>) => {
+      seen.push(...batch.messages);
+      await batch.ctx.tx.query('SELECT 1');
+    },
+    true,
+    { schema },
+  );
+  return transport;
+}
+
+describe('KafkaPgTransport', () => {
+  it('hands each message id to the handler once, dead-letters malformed messages and stores offsets in Postgres', async () => {
+    const producer = kafka.producer();
+    await producer.connect();
+    const ids = [randomUUID(), randomUUID(), randomUUID()];
+    await producer.send({
+      topic: `${prefix}events`,
+      messages: [
+        { value: JSON.stringify({ id: ids[0], n: 1 }) },
+        { value: JSON.stringify({ id: ids[1], n: 2 }) },
+        { value: JSON.stringify({ id: ids[0], n: 1 }) }, // published twice by an outbox
+        { value: '{"broken": ' },
+        { value: JSON.stringify({ id: ids[2], n: 'three' }) }, // wrong type
+        { value: JSON.stringify({ id: ids[2], n: 3 }) },
+      ],
+    });
+    await producer.disconnect();
+
+    const seen: ConsumedMessage<{ id: string; n: number }>[] = [];
+    const transport = transportWith(seen);
+    transport.listen(() => undefined);
+    try {
+      await until(async () => {
+        const { rows } = await pool.query<{ next_offset: bigint }>('SELECT next_offset FROM consumer_offsets');
+        return rows[0]?.next_offset === 6n;
+      });
+    } finally {
+      await transport.close();
+    }
+    expect(seen.map((m) => m.value)).toEqual([
+      { id: ids[0], n: 1 },
+      { id: ids[1], n: 2 },
+      { id: ids[2], n: 3 },
+    ]);
+    const dead = await pool.query<{ topic: string; payload: { reason: string; originOffset: string } }>('SELECT topic, payload FROM outbox ORDER BY id');
+    expect(dead.rows.map((r) => [r.topic, r.payload.originOffset])).toEqual([
+      [`${prefix}dlq`, '3'],
+      [`${prefix}dlq`, '4'],
+    ]);
+    expect(dead.rows[0].payload.reason).toBe('not JSON');
+    expect(dead.rows[1].payload.reason).toContain('n:');
+
+    // A new consumer in the same group resumes from the offsets stored in Postgres: nothing is handled twice.
+    const again: ConsumedMessage<{ id: string; n: number }>[] = [];
+    const second = transportWith(again);
+    second.listen(() => undefined);
+    await until(() => second.isConnected());
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await second.close();
+    expect(again).toEqual([]);
+  }, 60_000);
+});
+
+describe('OutboxRelay', () => {
+  it('publishes rows committed with a transaction, in order, and deletes them once Kafka acknowledged them', async () => {
+    await pool.query('DELETE FROM outbox');
+    const producer = kafka.producer();
+    await producer.connect();
+    const relay = new OutboxRelay(pool, producer, log);
+    relay.start();
+    const received: string[] = [];
+    const consumer = kafka.consumer({ groupId: `relay-check-${run}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: `${prefix}relayed`, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void received.push(message.value?.toString() ?? '') });
+    try {
+      await withTransaction(pool, (tx) => enqueueOutbox(tx, [1, 2, 3].map((n) => ({ topic: `${prefix}relayed`, payload: { n } }))));
+      await expect(withTransaction(pool, async (tx) => {
+        await enqueueOutbox(tx, [{ topic: `${prefix}relayed`, payload: { n: 99 } }]);
+        throw new Error('rolled back');
+      })).rejects.toThrow('rolled back');
+      await until(() => received.length >= 3);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(received).toEqual(['{"n":1}', '{"n":2}', '{"n":3}']);
+      expect((await pool.query('SELECT count(*)::int AS n FROM outbox')).rows[0].n).toBe(0);
+    } finally {
+      await consumer.disconnect();
+      await relay.stop();
+      await producer.disconnect();
+    }
+  }, 60_000);
+});
