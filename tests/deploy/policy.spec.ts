@@ -22,6 +22,7 @@ import {
 import {
   OVERLAYS,
   clone,
+  must,
   parseManifests,
   readRepoFile,
   renderOverlay,
@@ -131,7 +132,7 @@ describe.each(OVERLAYS)('policy: k8s/overlays/%s', (overlay) => {
         ['Job', `ledger-node-migrate-v${index}`],
       ]) {
         const obj = find(objects, kind, name);
-        const template = podTemplate(obj)!;
+        const template = must(podTemplate(obj), `pod template of ${name}`);
         expect(template.labels['nostro.io/validator']).toBe(`v${index}`);
         const env = container(obj).env as { name: string; value?: string; valueFrom?: any }[]; // eslint-disable-line @typescript-eslint/no-explicit-any
         expect(env.find((e) => e.name === 'VALIDATOR_ID')?.value).toBe(`v${index}`);
@@ -158,7 +159,7 @@ describe('policy: Secret templates', () => {
     const used = new Set(secretUses(renderOverlay('prod')).map((use) => use.secret));
     expect(templates.map((secret) => secret.metadata.name).filter((name) => !used.has(name))).toEqual([]);
     for (const index of [0, 1, 2]) {
-      const secret = templates.find((s) => s.metadata.name === `ledger-node-v${index}-env`)!;
+      const secret = must(templates.find((s) => s.metadata.name === `ledger-node-v${index}-env`), `template ledger-node-v${index}-env`);
       expect((secret.stringData as Record<string, string>).DATABASE_URL).toMatch(new RegExp(`/nostro_ledger_${index}\\?`));
     }
   });
@@ -281,7 +282,7 @@ describe('policy: the checks can fail', () => {
     const broken = mutate((copy) => {
       container(find(copy, 'Deployment', 'settlement')).envFrom[1].configMapRef.name = 'settlement-confg';
       (find(copy, 'HorizontalPodAutoscaler', 'gateway').spec as any).scaleTargetRef.name = 'gatewy'; // eslint-disable-line @typescript-eslint/no-explicit-any
-      (podTemplate(find(copy, 'StatefulSet', 'ledger-node-v2'))!.spec.volumes as any[]).pop(); // eslint-disable-line @typescript-eslint/no-explicit-any
+      (must(podTemplate(find(copy, 'StatefulSet', 'ledger-node-v2')), 'validator v2').spec.volumes as any[]).pop(); // eslint-disable-line @typescript-eslint/no-explicit-any
     });
     expect(checkKeyFiles(broken, templates)).toEqual([
       'StatefulSet/ledger-node-v2: VALIDATOR_SIGNING_KEY_FILE=/var/run/secrets/nostro/validator.key is not in a read-only Secret volume',

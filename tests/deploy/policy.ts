@@ -48,7 +48,6 @@ interface ModelClass {
 function loadModel(apiVersion: string, kind: string): ModelClass | undefined {
   if (!/^[A-Za-z0-9.]+(\/[A-Za-z0-9]+)?$/.test(apiVersion) || !/^[A-Za-z0-9]+$/.test(kind)) return undefined;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(`kubernetes-models/${apiVersion}/${kind}`) as Record<string, ModelClass | undefined>;
     return mod[kind];
   } catch {

@@ -105,6 +105,12 @@ export function loadYamlWithMerge(relativePath: string): unknown {
   return parseYaml(readRepoFile(relativePath), { merge: true, maxAliasCount: -1 });
 }
 
+/** The value, or an error naming what was missing (instead of a non-null assertion). */
+export function must<T>(value: T | undefined | null, what: string): T {
+  if (value === undefined || value === null) throw new Error(`missing: ${what}`);
+  return value;
+}
+
 /** Deep copy, for tests that break a rendered object on purpose. */
 export function clone<T>(value: T): T {
   return structuredClone(value);

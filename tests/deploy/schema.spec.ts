@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { validateSchema, validateSchemas } from './policy';
-import { OVERLAYS, clone, parseManifests, renderOverlay, renderSecretTemplates, type K8sObject } from './render';
+import { OVERLAYS, clone, must, parseManifests, renderOverlay, renderSecretTemplates, type K8sObject } from './render';
 
 describe.each(OVERLAYS)('schema: k8s/overlays/%s', (overlay) => {
   it('every object validates', () => {
@@ -24,7 +24,10 @@ describe('schema: k8s/base/secrets', () => {
 describe('schema: the check can fail', () => {
   let deployment: K8sObject;
   beforeAll(() => {
-    deployment = renderOverlay('dev').find((obj) => obj.kind === 'Deployment' && obj.metadata.name === 'gateway')!;
+    deployment = must(
+      renderOverlay('dev').find((obj) => obj.kind === 'Deployment' && obj.metadata.name === 'gateway'),
+      'Deployment/gateway',
+    );
     expect(validateSchema(deployment)).toEqual([]);
   });
 
