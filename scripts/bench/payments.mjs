@@ -1,0 +1,235 @@
+#!/usr/bin/env node
+// npm run bench: drives the running cluster through the bank SDK (signed requests) at a fixed offered rate and
+// at maximum throughput, then reports payments/s accepted and settled, intent → final latency (p50/p95/p99/max,
+// from the gateway's own timeline), errors by code, CPU and memory per process, and the machine's own ceilings
+// (pgbench TPC-B, Kafka produce/consume) for comparison. Writes JSON and an SVG chart.
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import cliProgress from 'cli-progress';
+import { ensureKey } from '../lib/keys.mjs';
+import { runningPid, services, ensureSecrets, stackProfile, stackUp } from '../lib/stack.mjs';
+import { gatewayDb, kafkaThroughput, machine, pgbenchTps, sampleProcesses, summarize, svgChart } from './lib.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+if (args.includes('--help')) {
+  console.log(`usage: npm run bench -- [--rate 500] [--seconds 20] [--max-seconds 20] [--concurrency 64] [--batch 500] [--no-baselines] [--out docs/bench]
+
+Starts the local cluster if needed (npm run stack:up), registers benchmark banks, then:
+  steady   payments offered at --rate per second for --seconds (quote + payment, signed, one each)
+  max      as many payments as --concurrency workers can push for --max-seconds (batch endpoints when the
+           gateway has them, --batch items per request; single requests otherwise)
+Latency is intent → final, measured by the gateway (RECEIVED → SETTLED/REJECTED in its timeline).
+Baselines: pgbench TPC-B and a Kafka produce/consume run on the same services. Results: <out>/payments.json, <out>/payments-latency.svg`);
+  process.exit(0);
+}
+const RATE = Number(opt('rate', '500'));
+const SECONDS = Number(opt('seconds', '20'));
+const MAX_SECONDS = Number(opt('max-seconds', '20'));
+const CONCURRENCY = Number(opt('concurrency', '64'));
+const BATCH = Number(opt('batch', '500'));
+const OUT = path.resolve(root, opt('out', 'docs/bench'));
+const FINAL_WAIT_MS = 180_000;
+
+const require = createRequire(import.meta.url);
+
+async function setup(profile, secrets) {
+  const { NostroClient, NostroAdminClient, NostroApiError } = require(path.join(root, 'dist/libs/client/src/index.js'));
+  const baseUrl = `http://127.0.0.1:${profile.ports.gateway}`;
+  const admin = new NostroAdminClient({ baseUrl, token: secrets.adminToken });
+  const banks = [];
+  for (const [id, currency] of [['BENCHUS1', 'USD'], ['BENCHUS2', 'USD'], ['BENCHDE1', 'EUR']]) {
+    const key = ensureKey(path.join(profile.stateDir, 'bench'), id);
+    try {
+      await admin.createParticipant({ id, name: `Benchmark ${id}`, currencies: [currency], publicKey: key.publicKey });
+    } catch (error) {
+      if (!(error instanceof NostroApiError && error.code === 'participant_exists')) throw error;
+    }
+    if (currency === 'USD') await admin.deposit(id, { currency, amount: '500000000.00', reference: `bench ${Date.now()}` });
+    banks.push({ id, currency, client: new NostroClient({ baseUrl, participantId: id, seed: fs.readFileSync(key.file, 'utf8'), retry: { retries: 0 } }) });
+  }
+  await admin.deposit('FXDESK', { currency: 'EUR', amount: '900000000.00', reference: `bench ${Date.now()}` });
+  return { debtors: banks.filter((b) => b.currency === 'USD'), creditor: banks.find((b) => b.currency === 'EUR') };
+}
+
+function payOnce(debtor, creditor, n, errors) {
+  const amount = `${1 + (n % 97)}.${String(n % 100).padStart(2, '0')}`;
+  return debtor.client
+    .createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: amount, creditorParticipant: creditor.id })
+    .then((quote) =>
+      debtor.client.createPayment({ quoteId: quote.id, endToEndId: `BENCH-${n}`, debtor: { name: 'Bench Debtor', account: 'US0001' }, creditor: { name: 'Bench Creditor', account: 'DE0001' } }),
+    )
+    .then((payment) => payment.uetr)
+    .catch((error) => {
+      const code = error.code ?? error.name ?? 'error';
+      errors[code] = (errors[code] ?? 0) + 1;
+      return null;
+    });
+}
+
+/** Offers `rate` payments per second for `seconds`, whatever the answers' latency (open loop, bounded in flight). */
+async function steady(banks, rate, seconds, bar) {
+  const errors = {};
+  const uetrs = [];
+  const inFlight = new Set();
+  const started = Date.now();
+  let n = 0;
+  while (Date.now() - started < seconds * 1000) {
+    const due = Math.floor(((Date.now() - started) / 1000) * rate);
+    while (n < due) {
+      if (inFlight.size >= 2_000) {
+        errors.client_backlog = (errors.client_backlog ?? 0) + 1;
+        n++;
+        continue;
+      }
+      const p = payOnce(banks.debtors[n % banks.debtors.length], banks.creditor, n, errors).then((uetr) => {
+        inFlight.delete(p);
+        if (uetr) uetrs.push(uetr);
+      });
+      inFlight.add(p);
+      n++;
+    }
+    bar.update(Math.min(seconds, Math.round((Date.now() - started) / 1000)), { accepted: uetrs.length });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  const offeredSeconds = (Date.now() - started) / 1000;
+  await Promise.all(inFlight);
+  return { offered: n, accepted: uetrs.length, uetrs, errors, seconds: offeredSeconds, answeredSeconds: (Date.now() - started) / 1000 };
+}
+
+/** Closed loop: `concurrency` workers each send the next payment as soon as the previous one was answered. */
+async function maximum(banks, seconds, concurrency, bar) {
+  const errors = {};
+  const uetrs = [];
+  const started = Date.now();
+  let n = 1_000_000;
+  const worker = async () => {
+    while (Date.now() - started < seconds * 1000) {
+      const i = n++;
+      const uetr = await payOnce(banks.debtors[i % banks.debtors.length], banks.creditor, i, errors);
+      if (uetr) uetrs.push(uetr);
+      bar.update(Math.min(seconds, Math.round((Date.now() - started) / 1000)), { accepted: uetrs.length });
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { accepted: uetrs.length, uetrs, errors, seconds: (Date.now() - started) / 1000 };
+}
+
+/** Waits until every accepted payment is final, then reads intent → final latencies from the gateway's timeline. */
+async function outcomes(db, uetrs) {
+  const deadline = Date.now() + FINAL_WAIT_MS;
+  for (;;) {
+    const { rows } = await db.query(`SELECT count(*)::int AS open FROM payments WHERE uetr = ANY($1::uuid[]) AND status NOT IN ('SETTLED', 'REJECTED')`, [uetrs]);
+    if (rows[0].open === 0 || Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const { rows } = await db.query(
+    `SELECT p.status, p.reason, (extract(epoch FROM f.at - r.at) * 1000)::float8 AS ms, extract(epoch FROM f.at)::float8 AS final_at, extract(epoch FROM r.at)::float8 AS received_at
+       FROM payments p
+       JOIN payment_timeline r ON r.uetr = p.uetr AND r.status = 'RECEIVED'
+       LEFT JOIN payment_timeline f ON f.uetr = p.uetr AND f.status IN ('SETTLED', 'REJECTED')
+      WHERE p.uetr = ANY($1::uuid[])`,
+    [uetrs],
+  );
+  const final = rows.filter((r) => r.ms !== null);
+  const byStatus = {};
+  for (const r of rows) {
+    const key = r.reason ? `${r.status}:${r.reason}` : r.status;
+    byStatus[key] = (byStatus[key] ?? 0) + 1;
+  }
+  const settled = final.filter((r) => r.status === 'SETTLED');
+  const firstReceived = Math.min(...rows.map((r) => r.received_at));
+  const lastFinal = Math.max(...final.map((r) => r.final_at));
+  return {
+    byStatus,
+    notFinal: rows.length - final.length,
+    latencyMs: summarize(final.map((r) => Math.round(r.ms))),
+    settledPerSec: settled.length ? Math.round(settled.length / Math.max(0.001, lastFinal - firstReceived)) : 0,
+    series: final.map((r) => [r.received_at - firstReceived, r.ms]).sort((a, b) => a[0] - b[0]),
+  };
+}
+
+function phaseBar(name, seconds) {
+  const bar = new cliProgress.SingleBar({ format: `  ${name.padEnd(7)} [{bar}] {value}/{total} s | accepted {accepted}`, hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic);
+  bar.start(seconds, 0, { accepted: 0 });
+  return bar;
+}
+
+async function main() {
+  const profile = stackProfile('dev');
+  await stackUp(profile);
+  const secrets = ensureSecrets(profile);
+  const pids = Object.fromEntries(services(profile, secrets).map((svc) => [svc.name, runningPid(profile, svc)]));
+  const db = await gatewayDb(profile.dbPrefix);
+  console.error('bench: registering and funding benchmark banks');
+  const banks = await setup(profile, secrets);
+  const results = { at: new Date().toISOString(), machine: machine(), settings: { rate: RATE, seconds: SECONDS, maxSeconds: MAX_SECONDS, concurrency: CONCURRENCY }, phases: {} };
+
+  for (const [name, run] of [
+    ['steady', (bar) => steady(banks, RATE, SECONDS, bar)],
+    ['max', (bar) => maximum(banks, MAX_SECONDS, CONCURRENCY, bar)],
+  ]) {
+    const stopSampling = sampleProcesses(pids);
+    const bar = phaseBar(name, name === 'steady' ? SECONDS : MAX_SECONDS);
+    const phase = await run(bar);
+    bar.stop();
+    const settled = await outcomes(db, phase.uetrs);
+    const processes = stopSampling();
+    results.phases[name] = {
+      offered: phase.offered ?? null,
+      offeredPerSec: phase.offered ? Math.round(phase.offered / phase.seconds) : null,
+      acceptedPerSec: Math.round(phase.accepted / (phase.answeredSeconds ?? phase.seconds)),
+      accepted: phase.accepted,
+      errors: phase.errors,
+      ...settled,
+      processes,
+    };
+  }
+  await db.end();
+  if (!args.includes('--no-baselines')) {
+    console.error('bench: machine baselines (pgbench TPC-B 10 s, Kafka 100k messages)');
+    results.baselines = { pgbench: pgbenchTps(), kafka: await kafkaThroughput() };
+    const settledMax = results.phases.max.settledPerSec;
+    results.ratios = {
+      settledPerSecToPgbenchTps: results.baselines.pgbench.tps ? +(settledMax / results.baselines.pgbench.tps).toFixed(3) : null,
+      settledPerSecToKafkaProducePerSec: +(settledMax / results.baselines.kafka.producePerSec).toFixed(4),
+    };
+  }
+  report(results);
+}
+
+function report(results) {
+  fs.mkdirSync(OUT, { recursive: true });
+  const series = Object.entries(results.phases).map(([name, p]) => ({ name: `${name}: latency (ms) by send time (s)`, points: thin(p.series, 400) }));
+  fs.writeFileSync(path.join(OUT, 'payments-latency.svg'), svgChart({ title: 'Intent → final latency', xLabel: 'seconds since the phase started', yLabel: 'ms', series }));
+  for (const p of Object.values(results.phases)) delete p.series;
+  fs.writeFileSync(path.join(OUT, 'payments.json'), JSON.stringify(results, null, 2) + '\n');
+  console.log('\nphase   offered/s accepted/s settled/s  p50 ms  p95 ms  p99 ms  max ms  statuses / errors');
+  for (const [name, p] of Object.entries(results.phases)) {
+    const l = p.latencyMs;
+    console.log(`${name.padEnd(7)} ${String(p.offeredPerSec ?? '-').padStart(9)} ${String(p.acceptedPerSec).padStart(10)} ${String(p.settledPerSec).padStart(9)} ${String(l.p50).padStart(7)} ${String(l.p95).padStart(7)} ${String(l.p99).padStart(7)} ${String(l.max).padStart(7)}  ${JSON.stringify(p.byStatus)} ${JSON.stringify(p.errors)}`);
+  }
+  for (const [name, p] of Object.entries(results.phases)) {
+    console.log(`\n${name}: CPU % of one core (avg/max) and RSS MB (max) per process`);
+    for (const [svc, s] of Object.entries(p.processes)) console.log(`  ${svc.padEnd(16)} ${String(s.cpuPctAvg).padStart(4)} / ${String(s.cpuPctMax).padStart(4)} %   ${s.rssMbMax} MB`);
+  }
+  if (results.baselines) console.log(`\nbaselines: pgbench ${results.baselines.pgbench.tps} tps; kafka produce ${results.baselines.kafka.producePerSec}/s, consume ${results.baselines.kafka.consumePerSec}/s; ratios ${JSON.stringify(results.ratios)}`);
+  console.log(`\nwritten: ${path.relative(root, path.join(OUT, 'payments.json'))}, ${path.relative(root, path.join(OUT, 'payments-latency.svg'))}`);
+}
+
+function thin(points, max) {
+  if (points.length <= max) return points;
+  const step = points.length / max;
+  return Array.from({ length: max }, (_, i) => points[Math.floor(i * step)]);
+}
+
+main().catch((error) => {
+  console.error(`bench failed: ${error.stack ?? error.message}`);
+  process.exit(1);
+});
