@@ -107,7 +107,8 @@ describe('a malformed Kafka message', () => {
       });
       await producer.send({
         topic: `${c.topicPrefix}settlement.requests`,
-        messages: [{ value: `not json ${marker}` }, { value: JSON.stringify({ kind: 'payment.intent', id: marker }) }],
+        // one key, so both land in the same partition, in this order
+        messages: [{ key: marker, value: `not json ${marker}` }, { key: marker, value: JSON.stringify({ kind: 'payment.intent', id: marker }) }],
       });
       await eventually(async () => seen.length, (n) => n >= 2, 20_000);
       expect(seen.map((s) => s.reason)).toEqual(['not JSON', expect.stringContaining('uetr')]);

@@ -98,7 +98,12 @@ export class KafkaPgTransport extends Server implements CustomTransportStrategy 
   private async start(): Promise<void> {
     const { kafka, groupId, fromBeginning = true } = this.options;
     const consumer = kafka.consumer({ groupId, sessionTimeout: 30_000, maxBytes: 16 * 1024 * 1024, maxBytesPerPartition: 16 * 1024 * 1024 });
-    consumer.on(consumer.events.GROUP_JOIN, (event) => void this.seekToStored(consumer, event.payload.memberAssignment));
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      this.seekToStored(consumer, event.payload.memberAssignment).catch((error: unknown) =>
+        // Not fatal: messages below the stored offsets are skipped anyway, inside each batch's transaction.
+        this.options.log.warn({ err: error }, 'could not seek to the stored offsets'),
+      );
+    });
     consumer.on(consumer.events.CRASH, (event) => {
       this.connected = false;
       this.options.log.error({ err: event.payload.error }, 'kafka consumer crashed; kafkajs restarts it');
