@@ -1,3 +1,4 @@
+import assert from 'node:assert';
 import { CurrencyCode } from '../money/currency';
 import { FxDecimal, fromMinorUnits, toMinorUnits } from '../money/decimal';
 
@@ -35,6 +36,24 @@ export interface PricedQuote {
 /** Significant digits of the customer rate; the rate is rounded down (in the network's favour) to them. */
 export const RATE_SIGNIFICANT_DIGITS = 10;
 
+/**
+ * Largest amount, in minor units of either side, that is priced. With FxDecimal's 40 significant digits, every
+ * product and quotient below 10²⁸ keeps at least 12 fraction digits, so floor and ceil are taken on exact values.
+ */
+export const PRICING_MINOR_MAX = 10n ** 28n;
+
+/** An amount too large to price exactly (far above any corridor's maximum). */
+export class PricingRangeError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PricingRangeError';
+  }
+}
+
+function assertPriceable(minor: bigint, what: string): void {
+  if (minor < 0n || minor >= PRICING_MINOR_MAX) throw new PricingRangeError(`${what} is outside 0 … 10^28 minor units`);
+}
+
 /** All-in customer rate: mid × (1 − spread), rounded DOWN to RATE_SIGNIFICANT_DIGITS. */
 export function customerRate(midRate: string, spreadBps: number): FxDecimal {
   const mid = new FxDecimal(midRate);
@@ -58,11 +77,16 @@ export function priceQuote(pricing: CorridorPricing, target: QuoteTarget): Price
   let receiveMinor: bigint;
   if ('sendMinor' in target) {
     sendMinor = target.sendMinor;
+    assertPriceable(sendMinor, 'send amount');
     receiveMinor = toMinorUnits(fromMinorUnits(sendMinor, src).times(rate), dst, 'floor');
   } else {
     receiveMinor = target.receiveMinor;
+    assertPriceable(receiveMinor, 'receive amount');
     sendMinor = toMinorUnits(fromMinorUnits(receiveMinor, dst).dividedBy(rate), src, 'ceil');
+    assertPriceable(sendMinor, 'send amount');
   }
+  // The network never creates money: what is paid out is covered by what is sent, at the all-in rate.
+  assert(fromMinorUnits(receiveMinor, dst).lte(fromMinorUnits(sendMinor, src).times(rate)), 'receive amount exceeds send × rate');
   const fees = computeFees(pricing, sendMinor);
   const totalDebitMinor = fees.reduce((sum, fee) => sum + fee.minor, sendMinor);
   const mid = new FxDecimal(pricing.midRate);

@@ -40,6 +40,8 @@ export const paymentIntentSchema = z.strictObject({
   participant: participantIdSchema,
   quote: signedQuoteSchema,
   acceptedAt: z.number().int().positive(),
+  /** Set by the gateway's screening: settlement puts the payment in HELD for operators instead of submitting it. */
+  screening: z.strictObject({ action: z.literal('hold'), reason: z.string().min(1).max(500) }).optional(),
 });
 export type PaymentIntentMessage = z.infer<typeof paymentIntentSchema>;
 
@@ -65,10 +67,43 @@ export const participantConfigSchema = z.strictObject({
 });
 export type ParticipantConfigMessage = z.infer<typeof participantConfigSchema>;
 
+/** Minor units that are never negative (limits, thresholds). */
+const nonNegativeMinorSchema = z.string().regex(/^(0|[1-9][0-9]{0,37})$/, 'non-negative minor units as an integer string');
+
+/** `PUT /v1/admin/participants/{id}/limits`: the cap goes to the ledger (set_limits), the threshold stays in settlement. */
+export const limitsSetSchema = z.strictObject({
+  kind: z.literal('limits.set'),
+  id: uuidSchema,
+  requestId: uuidSchema,
+  participant: participantIdSchema,
+  currency: currencySchema,
+  /** How far below zero the participant's account may go, in minor units. */
+  netDebitCapMinor: nonNegativeMinorSchema,
+  /** Payments debiting more than this (minor units of the source currency) are held for approval; null = never. */
+  holdAboveMinor: nonNegativeMinorSchema.nullable(),
+});
+export type LimitsSetMessage = z.infer<typeof limitsSetSchema>;
+
+/** `POST /v1/admin/payments/{uetr}/decisions`: one operator's approval or rejection of a held payment. */
+export const paymentDecisionSchema = z.strictObject({
+  kind: z.literal('payment.decision'),
+  id: uuidSchema,
+  requestId: uuidSchema,
+  uetr: uuidSchema,
+  decision: z.enum(['approve', 'reject']),
+  operator: z.strictObject({ id: z.string().min(1).max(64), name: z.string().min(1).max(100) }),
+  comment: z.string().max(500).optional(),
+  /** When the operator decided, Unix ms. */
+  at: z.number().int().positive(),
+});
+export type PaymentDecisionMessage = z.infer<typeof paymentDecisionSchema>;
+
 export const settlementRequestSchema = z.discriminatedUnion('kind', [
   paymentIntentSchema,
   transferRequestSchema,
   participantConfigSchema,
+  limitsSetSchema,
+  paymentDecisionSchema,
 ]);
 export type SettlementRequest = z.infer<typeof settlementRequestSchema>;
 

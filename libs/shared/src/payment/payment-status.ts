@@ -57,5 +57,9 @@ export const RejectReason = {
   UNBALANCED: 'unbalanced',
   SANCTIONS_HIT: 'sanctions_hit',
   DUPLICATE: 'duplicate',
+  /** A held payment nobody approved before its hold deadline. */
+  HOLD_EXPIRED: 'hold_expired',
+  /** An operator rejected a held payment. */
+  REJECTED_BY_OPERATOR: 'rejected_by_operator',
 } as const;
 export type RejectReason = (typeof RejectReason)[keyof typeof RejectReason];

@@ -50,3 +50,8 @@ export function systemAccountSpecs(currencies: readonly string[]): { account: st
     { account: accountId(SystemParticipant.EXTERNAL, currency), netDebitCap: null },
   ]);
 }
+
+/** What a quoted payment debits the debtor: `totalDebit` in minor units of the source currency. */
+export function quoteTotalDebitMinor(quote: SignedQuote): bigint {
+  return parseAmount(quote.totalDebit, asCurrency(quote.sourceCurrency));
+}
