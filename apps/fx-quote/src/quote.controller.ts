@@ -1,14 +1,16 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, UseFilters, Catch, ArgumentsHost, ExceptionFilter } from '@nestjs/common';
-import { ProblemError, ProblemFilter, parseOrProblem, Logger } from '@nostro/platform';
-import { SignedQuote, participantIdSchema, quoteRequestSchema, uuidSchema } from '@nostro/shared';
+import { ArgumentsHost, Body, Catch, Controller, ExceptionFilter, Get, HttpCode, Inject, Param, Post, UseFilters } from '@nestjs/common';
+import { FieldError, Logger, ProblemError, ProblemFilter, parseOrProblem, zodFieldErrors } from '@nostro/platform';
+import { QuoteRequest, SignedQuote, participantIdSchema, quoteRequestSchema, uuidSchema } from '@nostro/shared';
 import { z } from 'zod';
-import { QUOTE_ERROR_HTTP, QuoteError } from './quote.errors';
-import { QuoteService } from './quote.service';
-import { FX_LOGGER } from './tokens';
+import { LiquidityService } from './liquidity.service';
+import { ProblemBody, QUOTE_ERROR_HTTP, QuoteError, problemBody } from './quote.errors';
+import { QUOTE_BATCH_MAX, QuoteService } from './quote.service';
+import { RatesProvider } from './rates.provider';
+import { FX_CURRENCIES, FX_LOGGER, FX_RATES } from './tokens';
 
 const createBody = z.strictObject({ participant: participantIdSchema, request: z.unknown() });
+const batchBody = z.strictObject({ participant: participantIdSchema, requests: z.array(z.unknown()).min(1).max(QUOTE_BATCH_MAX) });
 const consumeBody = z.strictObject({ participant: participantIdSchema, uetr: uuidSchema });
-const getQuery = participantIdSchema;
 
 /** Maps QuoteError codes to problems (exhaustive table in quote.errors.ts). */
 @Catch(QuoteError)
@@ -17,32 +19,84 @@ export class QuoteErrorFilter implements ExceptionFilter {
 
   catch(error: QuoteError, host: ArgumentsHost): void {
     const http = QUOTE_ERROR_HTTP[error.code];
-    new ProblemFilter(this.log).catch(new ProblemError(http.status, http.code ?? error.code, http.title, error.message), host);
+    const errors: FieldError[] | undefined = error.field ? [{ path: error.field, message: error.message }] : undefined;
+    const headers = http.retryAfterS ? { 'retry-after': String(http.retryAfterS) } : undefined;
+    new ProblemFilter(this.log).catch(new ProblemError(http.status, http.code ?? error.code, http.title, error.message, errors, headers), host);
   }
 }
 
+/** One item of a batch: a quote, or the problem that refused it. */
+export type BatchItem = SignedQuote | { problem: ProblemBody };
+
+function validationItem(errors: FieldError[]): { problem: ProblemBody } {
+  return {
+    problem: {
+      type: 'https://nostro.dev/problems/validation_failed',
+      title: 'Validation failed',
+      status: 400,
+      detail: 'the quote request is not valid',
+      code: 'validation_failed',
+      errors,
+    },
+  };
+}
+
 /** Internal API used by the gateway (not exposed to banks directly). */
-@Controller('v1/fx/quotes')
+@Controller('v1/fx')
 @UseFilters(QuoteErrorFilter)
 export class QuoteController {
-  constructor(@Inject(QuoteService) private readonly quotes: QuoteService) {}
+  constructor(
+    @Inject(QuoteService) private readonly quotes: QuoteService,
+    @Inject(LiquidityService) private readonly liquidity: LiquidityService,
+    @Inject(FX_RATES) private readonly rates: RatesProvider,
+    @Inject(FX_CURRENCIES) private readonly currencies: readonly string[],
+  ) {}
 
-  @Post()
+  @Post('quotes')
   @HttpCode(201)
   async create(@Body() body: unknown): Promise<SignedQuote> {
     const { participant, request } = parseOrProblem(createBody, body);
     return this.quotes.create(participant, parseOrProblem(quoteRequestSchema, request));
   }
 
-  @Get(':participant/:id')
-  async get(@Param('participant') participant: string, @Param('id') id: string): Promise<SignedQuote> {
-    return this.quotes.get(parseOrProblem(getQuery, participant, 'participant'), id);
+  /** Up to 1,000 requests → one quote or `{ problem }` per request, in order (field paths are relative to the item). */
+  @Post('quotes/batch')
+  @HttpCode(201)
+  async createBatch(@Body() body: unknown): Promise<{ results: BatchItem[] }> {
+    const { participant, requests } = parseOrProblem(batchBody, body);
+    const parsed = requests.map((request) => quoteRequestSchema.safeParse(request));
+    const valid = parsed.flatMap((p) => (p.success ? [p.data as QuoteRequest] : []));
+    const quoted = await this.quotes.createMany(participant, valid);
+    let next = 0;
+    const results = parsed.map((p): BatchItem => {
+      if (!p.success) return validationItem(zodFieldErrors(p.error));
+      const outcome = quoted[next++];
+      return outcome instanceof QuoteError ? { problem: problemBody(outcome) } : outcome;
+    });
+    return { results };
   }
 
-  @Post(':id/consume')
+  @Get('quotes/:participant/:id')
+  async get(@Param('participant') participant: string, @Param('id') id: string): Promise<SignedQuote> {
+    return this.quotes.get(parseOrProblem(participantIdSchema, participant, 'participant'), id);
+  }
+
+  @Post('quotes/:id/consume')
   @HttpCode(200)
   async consume(@Param('id') id: string, @Body() body: unknown): Promise<SignedQuote> {
     const { participant, uetr } = parseOrProblem(consumeBody, body);
     return this.quotes.consume(participant, id, uetr);
+  }
+
+  /** FXDESK per currency: ledger balance, what quotes reserve, and what may still be quoted. */
+  @Get('liquidity')
+  async positions() {
+    return this.liquidity.positions(this.currencies);
+  }
+
+  /** The reference rates in use: provider, publisher, pivot, asOf, age and whether they are stale. */
+  @Get('rates')
+  ratesStatus() {
+    return this.rates.status(Date.now());
   }
 }

@@ -1,30 +1,222 @@
-import { Pool } from '@nostro/platform';
-import { SignedQuote } from '@nostro/shared';
+import { Pool, PoolClient } from '@nostro/platform';
+import { ReleaseReason, ReservationState, SignedQuote } from '@nostro/shared';
 
-/** The authoritative quote store (Postgres). */
+export interface StoredQuote {
+  quote: SignedQuote;
+  usedBy: string | null;
+  reservation: ReservationState;
+}
+
+export interface NewQuote {
+  quote: SignedQuote;
+  reservedMinor: bigint;
+}
+
+export interface Position {
+  reservedMinor: bigint;
+  releasedHeight: number;
+}
+
+/** Releases (or settlements) summed per target currency, to keep fx_liquidity in step. */
+interface Released {
+  target_currency: string;
+  reserved_minor: string;
+}
+
+/** Batch bound of the sweeper and the event consumer's updates. */
+export const SWEEP_BATCH_MAX = 1_000;
+
+/** SQL of the authoritative quote store (Postgres): quotes, their single use, and FXDESK reservations. */
 export class QuoteRepository {
-  constructor(private readonly pool: Pool) {}
+  constructor(readonly pool: Pool) {}
 
-  async insert(quote: SignedQuote): Promise<void> {
-    await this.pool.query('INSERT INTO quotes (id, participant, quote, expires_at) VALUES ($1, $2, $3, $4)', [
-      quote.id,
-      quote.participant,
-      JSON.stringify(quote),
-      quote.expiresAt,
-    ]);
+  async ensurePositions(currencies: readonly string[]): Promise<void> {
+    await this.pool.query('INSERT INTO fx_liquidity (currency) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING', [currencies]);
   }
 
-  async find(id: string): Promise<{ quote: SignedQuote; usedBy: string | null } | null> {
-    const { rows } = await this.pool.query<{ quote: SignedQuote; used_by: string | null }>('SELECT quote, used_by FROM quotes WHERE id = $1', [id]);
-    return rows[0] ? { quote: rows[0].quote, usedBy: rows[0].used_by } : null;
-  }
-
-  /** Marks the quote used by `uetr` unless another payment used it; idempotent for the same uetr. */
-  async markUsed(id: string, uetr: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
-      `UPDATE quotes SET used_by = $2, used_at = COALESCE(used_at, now()) WHERE id = $1 AND (used_by IS NULL OR used_by = $2)`,
-      [id, uetr],
+  /** Locks the positions of these currencies (in a fixed order, so two batches never deadlock) for this transaction. */
+  async lockPositions(tx: PoolClient, currencies: readonly string[]): Promise<Map<string, Position>> {
+    const { rows } = await tx.query<{ currency: string; reserved_minor: string; released_height: bigint }>(
+      'SELECT currency, reserved_minor::text, released_height FROM fx_liquidity WHERE currency = ANY($1::text[]) ORDER BY currency FOR UPDATE',
+      [currencies],
     );
-    return (rowCount ?? 0) > 0;
+    return new Map(rows.map((r) => [r.currency, { reservedMinor: BigInt(r.reserved_minor), releasedHeight: Number(r.released_height) }]));
+  }
+
+  async positions(): Promise<Map<string, Position>> {
+    const { rows } = await this.pool.query<{ currency: string; reserved_minor: string; released_height: bigint }>(
+      'SELECT currency, reserved_minor::text, released_height FROM fx_liquidity ORDER BY currency',
+    );
+    return new Map(rows.map((r) => [r.currency, { reservedMinor: BigInt(r.reserved_minor), releasedHeight: Number(r.released_height) }]));
+  }
+
+  /** Inserts held quotes and adds their amounts to the positions, in the caller's transaction. */
+  async insertHeld(tx: PoolClient, quotes: readonly NewQuote[]): Promise<void> {
+    if (quotes.length === 0) return;
+    await tx.query(
+      `INSERT INTO quotes (id, participant, quote, expires_at, target_currency, reserved_minor, reservation)
+       SELECT id, participant, quote, expires_at, target_currency, reserved_minor, 'held'
+         FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::timestamptz[], $5::text[], $6::numeric[])
+           AS t (id, participant, quote, expires_at, target_currency, reserved_minor)`,
+      [
+        quotes.map((q) => q.quote.id),
+        quotes.map((q) => q.quote.participant),
+        quotes.map((q) => JSON.stringify(q.quote)),
+        quotes.map((q) => q.quote.expiresAt),
+        quotes.map((q) => q.quote.targetCurrency),
+        quotes.map((q) => q.reservedMinor.toString()),
+      ],
+    );
+    await this.addReserved(tx, quotes.map((q) => ({ target_currency: q.quote.targetCurrency, reserved_minor: q.reservedMinor.toString() })), 1);
+  }
+
+  /**
+   * One quote in one statement (the common case, and the shortest hold on the currency's position row): adds its
+   * amount to the position only if the total stays within `limitMinor` (balance plus net debit cap; null = unbounded)
+   * and no reservation was released against a ledger view newer than `height`, and inserts the quote only then.
+   */
+  async insertHeldWithin(quote: NewQuote, limitMinor: bigint | null, height: number): Promise<boolean> {
+    const { rows } = await this.pool.query(
+      `WITH position AS (
+         UPDATE fx_liquidity SET reserved_minor = reserved_minor + $6::numeric, updated_at = now()
+          WHERE currency = $5 AND ($7::numeric IS NULL OR reserved_minor + $6::numeric <= $7::numeric) AND released_height <= $8
+         RETURNING currency)
+       INSERT INTO quotes (id, participant, quote, expires_at, target_currency, reserved_minor, reservation)
+       SELECT $1, $2, $3, $4, currency, $6::numeric, 'held' FROM position
+       RETURNING id`,
+      [
+        quote.quote.id,
+        quote.quote.participant,
+        JSON.stringify(quote.quote),
+        quote.quote.expiresAt,
+        quote.quote.targetCurrency,
+        quote.reservedMinor.toString(),
+        limitMinor === null ? null : limitMinor.toString(),
+        height,
+      ],
+    );
+    return rows.length === 1;
+  }
+
+  private async addReserved(tx: PoolClient, rows: readonly Released[], sign: 1 | -1, releasedHeight = 0): Promise<void> {
+    if (rows.length === 0) return;
+    await tx.query(
+      `UPDATE fx_liquidity l SET reserved_minor = l.reserved_minor + $3::int * d.total,
+              released_height = GREATEST(l.released_height, $4::bigint), updated_at = now()
+         FROM (SELECT c AS currency, sum(a) AS total FROM unnest($1::text[], $2::numeric[]) AS t (c, a) GROUP BY c) d
+        WHERE l.currency = d.currency`,
+      [rows.map((r) => r.target_currency), rows.map((r) => r.reserved_minor), sign, releasedHeight],
+    );
+  }
+
+  async find(id: string): Promise<StoredQuote | null> {
+    const { rows } = await this.pool.query<{ quote: SignedQuote; used_by: string | null; reservation: ReservationState }>(
+      'SELECT quote, used_by, reservation FROM quotes WHERE id = $1',
+      [id],
+    );
+    return rows[0] ? { quote: rows[0].quote, usedBy: rows[0].used_by, reservation: rows[0].reservation } : null;
+  }
+
+  /**
+   * Records the single use of the quote by payment `uetr` (held → used), unless another payment used it or it was
+   * released; idempotent for the same uetr. The row lock serialises concurrent attempts: exactly one wins.
+   */
+  async markUsed(id: string, uetr: string, notAfter: Date): Promise<'first' | 'again' | 'refused'> {
+    const { rows } = await this.pool.query<{ first: boolean }>(
+      `UPDATE quotes q SET used_by = $2, used_at = COALESCE(q.used_at, now()),
+              reservation = CASE WHEN q.used_by IS NULL THEN 'used' ELSE q.reservation END
+         FROM (SELECT id, used_by FROM quotes WHERE id = $1 FOR UPDATE) before
+        WHERE q.id = before.id AND (q.used_by = $2 OR (q.used_by IS NULL AND q.reservation = 'held' AND q.expires_at >= $3))
+       RETURNING before.used_by IS NULL AS first`,
+      [id, uetr, notAfter],
+    );
+    if (rows.length === 0) return 'refused';
+    return rows[0].first ? 'first' : 'again';
+  }
+
+  /** held → released for quotes that expired unused before `cutoff`. Returns how many. */
+  async releaseExpired(cutoff: Date): Promise<number> {
+    return this.release(
+      `SELECT id FROM quotes WHERE reservation = 'held' AND expires_at < $1 ORDER BY expires_at LIMIT ${SWEEP_BATCH_MAX} FOR UPDATE SKIP LOCKED`,
+      [cutoff],
+      ReleaseReason.EXPIRED,
+    );
+  }
+
+  /** used → released for quotes used before `cutoff` whose payment never reached a final status. */
+  async releaseAbandoned(cutoff: Date): Promise<number> {
+    return this.release(
+      `SELECT id FROM quotes WHERE reservation = 'used' AND used_at < $1 ORDER BY used_at LIMIT ${SWEEP_BATCH_MAX} FOR UPDATE SKIP LOCKED`,
+      [cutoff],
+      ReleaseReason.ABANDONED,
+    );
+  }
+
+  /**
+   * settled → released once FXDESK's balance at `height` already shows the payments settled at or below it. With
+   * `fence`, readers whose balance view is older than `height` may no longer reserve in those currencies.
+   */
+  async releaseSettled(height: number, fence = true): Promise<number> {
+    return this.release(
+      `SELECT id FROM quotes WHERE reservation = 'settled' AND settled_height <= $1 ORDER BY settled_height LIMIT ${SWEEP_BATCH_MAX} FOR UPDATE SKIP LOCKED`,
+      [height],
+      ReleaseReason.SETTLED,
+      fence ? height : 0,
+    );
+  }
+
+  private async release(select: string, params: unknown[], reason: ReleaseReason, releasedHeight = 0): Promise<number> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<Released>(
+        `WITH picked AS (${select})
+         UPDATE quotes q SET reservation = 'released', release_reason = $${params.length + 1}, released_at = now()
+           FROM picked WHERE q.id = picked.id
+         RETURNING q.target_currency, q.reserved_minor::text`,
+        [...params, reason],
+      );
+      await this.addReserved(client, rows, -1, releasedHeight);
+      await client.query('COMMIT');
+      return rows.length;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** used → settled (payment final in block `height`), in the consumer's transaction. */
+  async markSettled(tx: PoolClient, uetrs: readonly string[], heights: readonly number[]): Promise<number> {
+    if (uetrs.length === 0) return 0;
+    const { rowCount } = await tx.query(
+      `UPDATE quotes q SET reservation = 'settled', settled_height = e.height
+         FROM unnest($1::uuid[], $2::bigint[]) AS e (uetr, height)
+        WHERE q.used_by = e.uetr AND q.reservation = 'used'`,
+      [uetrs, heights],
+    );
+    return rowCount ?? 0;
+  }
+
+  /** used → released (payment rejected), in the consumer's transaction. */
+  async releaseRejected(tx: PoolClient, uetrs: readonly string[]): Promise<number> {
+    if (uetrs.length === 0) return 0;
+    const { rows } = await tx.query<Released>(
+      `UPDATE quotes SET reservation = 'released', release_reason = 'rejected', released_at = now()
+        WHERE used_by = ANY($1::uuid[]) AND reservation = 'used'
+       RETURNING target_currency, reserved_minor::text`,
+      [uetrs],
+    );
+    await this.addReserved(tx, rows, -1);
+    return rows.length;
+  }
+
+  /** Σ reserved_minor of holding quotes per currency, straight from the quotes (checks fx_liquidity's counter). */
+  async holdingTotals(): Promise<Map<string, bigint>> {
+    const { rows } = await this.pool.query<{ target_currency: string; total: string }>(
+      `SELECT target_currency, sum(reserved_minor)::text AS total FROM quotes WHERE reservation IN ('held', 'used', 'settled') GROUP BY target_currency`,
+    );
+    return new Map(rows.map((r) => [r.target_currency, BigInt(r.total)]));
   }
 }

@@ -1,109 +1,257 @@
-import { Logger, counter } from '@nostro/platform';
+import { Logger, withTransaction } from '@nostro/platform';
 import {
-  CorridorPricing,
+  Corridor,
+  CorridorTable,
+  PricingRangeError,
+  QuoteFigures,
   QuoteRequest,
   SignedQuote,
+  UnsignedQuote,
+  allocateLiquidity,
   asCurrency,
+  availableMinor,
+  checkSendAmount,
   formatAmount,
   parseAmount,
-  priceQuote,
+  priceOnCorridor,
   signQuote,
+  signedQuoteSchema,
+  verifyQuote,
 } from '@nostro/shared';
 import { randomBytes } from 'node:crypto';
-import { FxConfig } from './config';
+import { DeskSnapshot } from './ledger.client';
+import { LiquidityService } from './liquidity.service';
 import { QuoteCache } from './quote.cache';
 import { QuoteError } from './quote.errors';
-import { QuoteRepository } from './quote.repository';
+import { quoteMetrics } from './quote.metrics';
+import { NewQuote, QuoteRepository } from './quote.repository';
 import { RatesProvider } from './rates.provider';
 
-const issued = counter('fx_quotes_issued_total', 'Quotes issued');
-const used = counter('fx_quotes_used_total', 'Quotes used by a payment');
-const refused = counter('fx_quotes_refused_total', 'Quote requests or uses refused, by reason', ['reason']);
+/** Largest batch of quote requests (API.md `POST /v1/quotes/batch`). */
+export const QUOTE_BATCH_MAX = 1_000;
+/** Attempts at reserving liquidity: one on the background desk snapshot, then on fresh reads. */
+const RESERVE_ATTEMPTS_MAX = 3;
 
-function parseFixedFees(spec: string): Map<string, bigint> {
-  const fees = new Map<string, bigint>();
-  for (const item of spec.split(',').filter((s) => s.trim() !== '')) {
-    const [currency, amount] = item.split('=').map((s) => s.trim());
-    fees.set(currency, parseAmount(amount, asCurrency(currency)));
-  }
-  return fees;
+export interface QuoteServiceOptions {
+  quoteTtlMs: number;
+  currencies: readonly string[];
+  /** 32-byte Ed25519 seed the quotes are signed with. */
+  signingSeed: Uint8Array;
+  /** The matching public key: every stored quote read back is checked against it. */
+  publicKey: Uint8Array;
 }
 
-/** Prices, signs, stores and consumes quotes. */
+interface Priced {
+  unsigned: Omit<UnsignedQuote, 'id' | 'participant' | 'createdAt' | 'expiresAt'>;
+  receiveMinor: bigint;
+}
+
+type Outcome<T> = T | QuoteError;
+
+interface PendingReservation {
+  quote: NewQuote;
+  resolve(granted: boolean): void;
+  reject(error: unknown): void;
+}
+
+/** Prices, signs, reserves, stores and consumes quotes. */
 export class QuoteService {
-  private readonly fixedFees: Map<string, bigint>;
-  private readonly seed: Buffer;
   private readonly enabled: Set<string>;
+  /** Single quotes waiting for the reservation in flight to finish: they are stored together next (group commit). */
+  private pending: PendingReservation[] = [];
+  private flushing = false;
 
   constructor(
-    private readonly config: FxConfig,
+    private readonly options: QuoteServiceOptions,
     private readonly rates: RatesProvider,
+    private readonly corridors: CorridorTable,
     private readonly repo: QuoteRepository,
     private readonly cache: QuoteCache,
+    private readonly liquidity: LiquidityService,
     private readonly log: Logger,
   ) {
-    this.fixedFees = parseFixedFees(config.FX_FIXED_FEES);
-    this.seed = Buffer.from(config.signingSeed, 'base64url');
-    this.enabled = new Set(config.CURRENCIES);
+    this.enabled = new Set(options.currencies);
+  }
+
+  private refusal(code: QuoteError['code'], message: string, field?: string): QuoteError {
+    quoteMetrics.refused.labels(code).inc();
+    return new QuoteError(code, message, field);
   }
 
   private refuse(code: QuoteError['code'], message: string): never {
-    refused.labels(code).inc();
-    throw new QuoteError(code, message);
+    throw this.refusal(code, message);
   }
 
-  private pricing(source: string, target: string): CorridorPricing {
-    const mid = this.enabled.has(source) && this.enabled.has(target) ? this.rates.midRate(source, target) : null;
-    if (!mid) this.refuse('corridor_unavailable', `no enabled corridor ${source} → ${target}`);
-    return {
-      sourceCurrency: asCurrency(source),
-      targetCurrency: asCurrency(target),
-      midRate: mid,
-      spreadBps: source === target ? 0 : this.config.FX_SPREAD_BPS,
-      fixedFeeMinor: this.fixedFees.get(source) ?? 0n,
-      percentFeeBps: this.config.FX_PERCENT_FEE_BPS,
-    };
+  private corridor(source: string, target: string): Corridor {
+    const corridor = this.enabled.has(source) && this.enabled.has(target) ? this.corridors.available(source, target) : undefined;
+    if (!corridor) throw this.refusal('corridor_unavailable', `no enabled corridor ${source} → ${target}`);
+    return corridor;
   }
 
-  async create(participant: string, request: QuoteRequest, now = Date.now()): Promise<SignedQuote> {
-    const pricing = this.pricing(request.sourceCurrency, request.targetCurrency);
-    const target =
-      request.sendAmount !== undefined
-        ? { sendMinor: parseAmount(request.sendAmount, pricing.sourceCurrency) }
-        : { receiveMinor: parseAmount(request.receiveAmount, pricing.targetCurrency) };
-    const priced = priceQuote(pricing, target);
-    const maxSend = parseAmount(String(this.config.FX_MAX_SEND_MAJOR), pricing.sourceCurrency);
-    if (priced.sendMinor > maxSend) this.refuse('amount_out_of_range', `send amount above ${this.config.FX_MAX_SEND_MAJOR} ${pricing.sourceCurrency}`);
-    if (priced.receiveMinor <= 0n || priced.sendMinor <= 0n) this.refuse('amount_out_of_range', 'amount too small to deliver one minor unit');
-    const src = pricing.sourceCurrency;
+  /** Prices one request: corridor, reference rate (never a stale one), API.md arithmetic, the corridor's bounds. */
+  private price(request: QuoteRequest, now: number): Priced {
+    const corridor = this.corridor(request.sourceCurrency, request.targetCurrency);
+    const { sourceCurrency: src, targetCurrency: dst } = corridor;
+    let mid: string | null;
+    try {
+      mid = this.rates.midRate(src, dst, now);
+    } catch (error) {
+      if (error instanceof QuoteError) throw this.refusal(error.code, error.message);
+      throw error;
+    }
+    if (mid === null) throw this.refusal('corridor_unavailable', `no reference rate for ${src} → ${dst}`);
+    const field = request.sendAmount !== undefined ? 'sendAmount' : 'receiveAmount';
+    const target = request.sendAmount !== undefined ? { sendMinor: parseAmount(request.sendAmount, src) } : { receiveMinor: parseAmount(request.receiveAmount, dst) };
+    let figures: QuoteFigures;
+    let sendMinor: bigint;
+    let receiveMinor: bigint;
+    try {
+      const result = priceOnCorridor(corridor, mid, target);
+      ({ figures } = result);
+      ({ sendMinor, receiveMinor } = result.priced);
+    } catch (error) {
+      if (error instanceof PricingRangeError) throw this.refusal('amount_out_of_range', `${field} is far above any corridor maximum`, field);
+      throw error;
+    }
+    const bounds = checkSendAmount(corridor, sendMinor);
+    if (bounds !== 'ok') {
+      const [word, limit] = bounds === 'below_minimum' ? ['below the minimum', corridor.minSendMinor] : ['above the maximum', corridor.maxSendMinor];
+      throw this.refusal('amount_out_of_range', `send amount ${formatAmount(sendMinor, src)} ${src} is ${word} of ${formatAmount(limit, src)} ${src} for ${src} → ${dst}`, field);
+    }
+    if (receiveMinor <= 0n) throw this.refusal('amount_out_of_range', 'the amount is too small to deliver one minor unit', field);
+    return { unsigned: { ...figures, creditorParticipant: request.creditorParticipant }, receiveMinor };
+  }
+
+  private sign(participant: string, priced: Priced, now: number): NewQuote {
     const quote = signQuote(
       {
         id: `q_${randomBytes(16).toString('base64url')}`,
         participant,
-        creditorParticipant: request.creditorParticipant,
-        sourceCurrency: src,
-        targetCurrency: pricing.targetCurrency,
-        midRate: priced.midRate,
-        rate: priced.rate,
-        markupBps: priced.markupBps,
-        sendAmount: formatAmount(priced.sendMinor, src),
-        receiveAmount: formatAmount(priced.receiveMinor, pricing.targetCurrency),
-        fees: priced.fees.map((fee) => ({ type: fee.type, amount: formatAmount(fee.minor, src), currency: src })),
-        totalDebit: formatAmount(priced.totalDebitMinor, src),
+        ...priced.unsigned,
         createdAt: new Date(now).toISOString(),
-        expiresAt: new Date(now + this.config.QUOTE_TTL_MS).toISOString(),
+        expiresAt: new Date(now + this.options.quoteTtlMs).toISOString(),
       },
-      this.seed,
+      this.options.signingSeed,
     );
-    await this.repo.insert(quote);
-    await this.cache.put(quote, this.config.QUOTE_TTL_MS).catch((error: unknown) => this.log.warn({ err: error }, 'redis put failed'));
-    issued.inc();
-    return quote;
+    return { quote, reservedMinor: priced.receiveMinor };
   }
 
+  async create(participant: string, request: QuoteRequest, now = Date.now()): Promise<SignedQuote> {
+    const [result] = await this.createMany(participant, [request], now);
+    if (result instanceof QuoteError) throw result;
+    return result;
+  }
+
+  /**
+   * Quotes a batch in order: one signed quote or one refusal per request. Accepted quotes are stored and reserve
+   * FXDESK liquidity together, in one Postgres transaction; then they are cached in Redis.
+   */
+  async createMany(participant: string, requests: readonly QuoteRequest[], now = Date.now()): Promise<Outcome<SignedQuote>[]> {
+    if (requests.length > QUOTE_BATCH_MAX) throw new RangeError(`at most ${QUOTE_BATCH_MAX} quotes per batch`);
+    const results: Outcome<NewQuote>[] = requests.map((request) => {
+      try {
+        return this.sign(participant, this.price(request, now), now);
+      } catch (error) {
+        if (error instanceof QuoteError) return error;
+        throw error;
+      }
+    });
+    const candidates = results.filter((r): r is NewQuote => !(r instanceof QuoteError));
+    const granted = candidates.length === 1 ? [await this.reserveGrouped(candidates[0])] : await this.reserve(candidates);
+    const refusedLiquidity = new Set(candidates.filter((_, i) => !granted[i]).map((q) => q.quote.id));
+    const stored = candidates.filter((_, i) => granted[i]).map((q) => q.quote);
+    await this.cache.putMany(stored, this.options.quoteTtlMs).catch((error: unknown) => this.log.warn({ err: error }, 'redis put failed; Postgres serves these quotes'));
+    quoteMetrics.issued.inc(stored.length);
+    return results.map((r) => {
+      if (r instanceof QuoteError) return r;
+      if (!refusedLiquidity.has(r.quote.id)) return r.quote;
+      const dst = asCurrency(r.quote.targetCurrency);
+      return this.refusal('insufficient_liquidity', `FXDESK cannot deliver ${formatAmount(r.reservedMinor, dst)} ${dst} now`);
+    });
+  }
+
+  /**
+   * Group commit for single quotes: while one reservation is in flight, the quotes that arrive meanwhile wait and are
+   * then reserved together, in arrival order, in one transaction. Under load this turns many short holds on a
+   * currency's position row (each ending in a commit) into few; alone, a quote goes straight through.
+   */
+  private reserveGrouped(quote: NewQuote): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ quote, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.pending.length > 0) {
+        const group = this.pending.splice(0, QUOTE_BATCH_MAX);
+        try {
+          const granted = await this.reserve(group.map((p) => p.quote));
+          group.forEach((p, i) => p.resolve(granted[i]));
+        } catch (error) {
+          for (const p of group) p.reject(error);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** Stores the quotes that FXDESK's available balance covers, in request order; returns which were stored. */
+  private async reserve(quotes: readonly NewQuote[]): Promise<boolean[]> {
+    if (quotes.length === 0) return [];
+    if (quotes.length === 1) return [await this.reserveOne(quotes[0])];
+    const currencies = [...new Set(quotes.map((q) => q.quote.targetCurrency))].sort();
+    for (let attempt = 0; attempt < RESERVE_ATTEMPTS_MAX; attempt++) {
+      const desk = await this.liquidity.desk(attempt > 0);
+      const granted = await withTransaction(this.repo.pool, async (tx) => {
+        const positions = await this.repo.lockPositions(tx, currencies);
+        // A reservation was released against a newer ledger view than ours: ours would count that payment twice.
+        if (desk && currencies.some((c) => (positions.get(c)?.releasedHeight ?? 0) > desk.height)) return null;
+        const headroom = new Map(currencies.map((c) => [c, headroomOf(desk, c, positions.get(c)?.reservedMinor ?? 0n)]));
+        const decision = allocateLiquidity(quotes.map((q) => ({ currency: q.quote.targetCurrency, amountMinor: q.reservedMinor })), headroom);
+        if (desk && decision.includes(false) && attempt === 0) return null; // refuse only on a fresh read
+        await this.repo.insertHeld(tx, quotes.filter((_, i) => decision[i]));
+        return decision;
+      });
+      if (granted) return granted;
+    }
+    throw this.refusal('ledger_unavailable', 'FXDESK balances keep moving ahead of this reader; retry');
+  }
+
+  /** The single-quote path: one statement per attempt; a refusal is only final on a fresh read of the desk. */
+  private async reserveOne(quote: NewQuote): Promise<boolean> {
+    const currency = quote.quote.targetCurrency;
+    for (let attempt = 0; attempt < RESERVE_ATTEMPTS_MAX; attempt++) {
+      const desk = await this.liquidity.desk(attempt > 0);
+      const limit = desk ? limitOf(desk, currency) : null;
+      if (await this.repo.insertHeldWithin(quote, limit, desk?.height ?? Number.MAX_SAFE_INTEGER)) return true;
+      if (!desk) throw new Error(`no liquidity position for ${currency}`);
+      const position = (await this.repo.positions()).get(currency);
+      if (attempt > 0 && (position?.releasedHeight ?? 0) <= desk.height) return false;
+    }
+    throw this.refusal('ledger_unavailable', 'FXDESK balances keep moving ahead of this reader; retry');
+  }
+
+  /** A stored quote, checked against its signature: a copy in Redis that fails is ignored, one in Postgres refused. */
   private async find(id: string): Promise<{ quote: SignedQuote; usedBy: string | null } | null> {
     const cached = await this.cache.get(id).catch(() => null);
-    return cached ? { quote: cached, usedBy: null } : this.repo.find(id);
+    if (cached !== null) {
+      const parsed = signedQuoteSchema.safeParse(cached);
+      if (parsed.success && parsed.data.id === id && verifyQuote(parsed.data, this.options.publicKey)) return { quote: parsed.data, usedBy: null };
+      quoteMetrics.tampered.labels('redis').inc();
+      this.log.error({ quoteId: id }, 'the Redis copy of a quote does not match its signature; reading Postgres');
+    }
+    const stored = await this.repo.find(id);
+    if (!stored) return null;
+    if (!verifyQuote(stored.quote, this.options.publicKey) || stored.quote.id !== id) {
+      quoteMetrics.tampered.labels('postgres').inc();
+      this.log.error({ quoteId: id }, 'the stored quote does not match its signature');
+      this.refuse('quote_invalid', 'the stored quote does not match its signature');
+    }
+    return stored;
   }
 
   async get(participant: string, id: string): Promise<SignedQuote> {
@@ -113,8 +261,9 @@ export class QuoteService {
   }
 
   /**
-   * Uses the quote for payment `uetr`, at most once: Redis claims it fast, Postgres records it authoritatively
-   * (a Redis that lost its data cannot let a quote pay twice). Idempotent for the same uetr.
+   * Uses the quote for payment `uetr`, at most once: Redis claims it fast, Postgres records it authoritatively, so a
+   * Redis that lost its data cannot let a quote pay twice. Idempotent for the same uetr. A quote is usable up to and
+   * including the millisecond of its `expiresAt`.
    */
   async consume(participant: string, id: string, uetr: string, now = Date.now()): Promise<SignedQuote> {
     const found = await this.find(id);
@@ -123,12 +272,35 @@ export class QuoteService {
     if (found.usedBy && found.usedBy !== uetr) this.refuse('quote_already_used', 'the quote was used by another payment');
     if (now > Date.parse(quote.expiresAt)) {
       // A retry by the payment that used it in time stays idempotent; anyone else is refused.
-      if ((await this.repo.find(id))?.usedBy === uetr) return quote;
+      const usedBy = (await this.repo.find(id))?.usedBy;
+      if (usedBy === uetr) return quote;
+      if (usedBy) this.refuse('quote_already_used', 'the quote was used by another payment');
       this.refuse('quote_expired', `the quote expired at ${quote.expiresAt}`);
     }
-    const claimed = await this.cache.claim(id, uetr, this.config.QUOTE_TTL_MS).catch(() => true);
-    if (!claimed || !(await this.repo.markUsed(id, uetr))) this.refuse('quote_already_used', 'the quote was used by another payment');
-    used.inc();
-    return quote;
+    const claimed = await this.cache.claim(id, uetr, this.options.quoteTtlMs).catch(() => true);
+    if (!claimed) this.refuse('quote_already_used', 'the quote was used by another payment');
+    const use = await this.repo.markUsed(id, uetr, new Date(now)).catch(async (error: unknown) => {
+      await this.cache.unclaim(id, uetr).catch(() => undefined);
+      throw error;
+    });
+    if (use === 'first') quoteMetrics.used.inc();
+    if (use !== 'refused') return quote;
+    await this.cache.unclaim(id, uetr).catch(() => undefined);
+    const row = await this.repo.find(id);
+    if (row?.usedBy && row.usedBy !== uetr) this.refuse('quote_already_used', 'the quote was used by another payment');
+    return this.refuse('quote_expired', `the quote expired at ${quote.expiresAt}`);
   }
+}
+
+/** What reservations in `currency` may add up to: balance plus net debit cap (null = unbounded); no account, nothing. */
+function limitOf(desk: DeskSnapshot, currency: string): bigint | null {
+  const account = desk.balances.get(currency);
+  if (!account) return 0n;
+  return account.netDebitCapMinor === null ? null : account.balanceMinor + account.netDebitCapMinor;
+}
+
+function headroomOf(desk: DeskSnapshot | null, currency: string, reservedMinor: bigint): bigint | null {
+  if (!desk) return null;
+  const available = availableMinor(desk.balances.get(currency), reservedMinor);
+  return available === null ? null : available > 0n ? available : 0n;
 }

@@ -1,0 +1,275 @@
+/**
+ * QuoteService against the real Postgres and Redis: single use under concurrency and after Redis loses its keys,
+ * expiry to the millisecond, tampered copies, and the reservation bookkeeping. Liquidity is unchecked here
+ * (no ledger); tests/fx/liquidity.e2e-spec.ts bounds quotes by a real FXDESK balance.
+ */
+import { withTransaction } from '@nostro/platform';
+import { PaymentStatusEvent, SignedQuote, generateEd25519KeyPair } from '@nostro/shared';
+import Redis from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { loadCorridors } from './corridor.config';
+import { EXPIRY_GRACE_MS, LiquidityService } from './liquidity.service';
+import { QuoteCache } from './quote.cache';
+import { QuoteError } from './quote.errors';
+import { QuoteRepository } from './quote.repository';
+import { QuoteService } from './quote.service';
+import { StaticRatesProvider } from './rates.provider';
+import { TestDatabase, freshDatabase, silentLog, testRedisPrefix } from './testing/fx-test-env';
+
+const RATES_DIR = path.join(__dirname, '..', 'rates');
+const TTL_MS = 30_000;
+const BANK = 'BANKUS33';
+const usdEur = (sendAmount: string) => ({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount, creditorParticipant: 'BANKDE55' });
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof QuoteError) return error.code;
+    throw error;
+  }
+  return 'ok';
+}
+
+describe('QuoteService with real Postgres and Redis', () => {
+  let db: TestDatabase;
+  let redis: Redis;
+  let prefix: string;
+  let repo: QuoteRepository;
+  let liquidity: LiquidityService;
+  let service: QuoteService;
+  let options: ConstructorParameters<typeof QuoteService>[0];
+
+  beforeAll(async () => {
+    db = await freshDatabase('fxint');
+    redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
+    prefix = testRedisPrefix();
+    repo = new QuoteRepository(db.pool);
+    await repo.ensurePositions(['USD', 'EUR', 'JPY', 'BHD']);
+    liquidity = new LiquidityService(null, repo, { refreshMs: 1_000, sweepIntervalMs: 1_000, reservationMaxMs: 3_600_000 }, silentLog);
+    const keys = generateEd25519KeyPair();
+    options = { quoteTtlMs: TTL_MS, currencies: ['USD', 'EUR', 'JPY', 'BHD'], signingSeed: keys.seed, publicKey: keys.publicKey };
+    service = new QuoteService(
+      options,
+      new StaticRatesProvider(path.join(RATES_DIR, 'ecb-2024-06-28.json')),
+      loadCorridors(path.join(RATES_DIR, 'corridors.json')),
+      repo,
+      new QuoteCache(redis, prefix),
+      liquidity,
+      silentLog,
+    );
+  });
+
+  afterAll(async () => {
+    await deletePrefix();
+    redis.disconnect();
+    await db.drop();
+  });
+
+  /** Deletes this test's Redis keys only (other engineers share the Redis server: never FLUSHALL). */
+  async function deletePrefix(): Promise<number> {
+    let deleted = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length > 0) deleted += await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    return deleted;
+  }
+
+  async function reservation(id: string): Promise<{ reservation: string; release_reason: string | null; reserved_minor: string }> {
+    const { rows } = await db.pool.query('SELECT reservation, release_reason, reserved_minor::text FROM quotes WHERE id = $1', [id]);
+    return rows[0];
+  }
+
+  async function expectCounterMatchesQuotes(): Promise<void> {
+    const [positions, totals] = await Promise.all([repo.positions(), repo.holdingTotals()]);
+    for (const [currency, position] of positions) expect([currency, position.reservedMinor]).toEqual([currency, totals.get(currency) ?? 0n]);
+  }
+
+  it('prices on the shipped reference rates and corridor, and holds the receive amount', async () => {
+    const quote = await service.create(BANK, usdEur('1000.00'));
+    // EUR per USD = 1 / 1.0705 = 0.934142923867; minus 25 bps = 0.93180756655…, floored to 10 digits; the markup this
+    // leaves (25.0000006 bps) is stated rounded up, never understated.
+    expect(quote).toMatchObject({ midRate: '0.934142923867', rate: '0.9318075665', markupBps: '25.01', sendAmount: '1000.00', receiveAmount: '931.80' });
+    expect(quote.fees).toEqual([{ type: 'fixed', amount: '2.50', currency: 'USD' }]);
+    expect(quote.totalDebit).toBe('1002.50');
+    expect(Date.parse(quote.expiresAt) - Date.parse(quote.createdAt)).toBe(TTL_MS);
+    expect(await reservation(quote.id)).toEqual({ reservation: 'held', release_reason: null, reserved_minor: '93180' });
+    await expectCounterMatchesQuotes();
+  });
+
+  it('stores each of 200 concurrent quotes once, reserving each amount once (grouped commits)', async () => {
+    const before = (await repo.positions()).get('EUR')?.reservedMinor ?? 0n;
+    const quotes = await Promise.all(Array.from({ length: 200 }, (_, i) => service.create(BANK, usdEur(`${i + 1}.00`))));
+    expect(new Set(quotes.map((q) => q.id)).size).toBe(200);
+    const { rows } = await db.pool.query<{ n: string; total: string }>('SELECT count(*)::text AS n, sum(reserved_minor)::text AS total FROM quotes WHERE id = ANY($1)', [quotes.map((q) => q.id)]);
+    const expected = quotes.reduce((sum, q) => sum + BigInt(q.receiveAmount.replace('.', '')), 0n);
+    expect(rows[0]).toEqual({ n: '200', total: expected.toString() });
+    expect((await repo.positions()).get('EUR')?.reservedMinor).toBe(before + expected);
+    await expectCounterMatchesQuotes();
+  });
+
+  it('lets exactly one of 100 concurrent payments use a quote', async () => {
+    const quote = await service.create(BANK, usdEur('10.00'));
+    const uetrs = Array.from({ length: 100 }, () => randomUUID());
+    const outcomes = await Promise.all(uetrs.map((uetr) => codeOf(service.consume(BANK, quote.id, uetr))));
+    expect(outcomes.filter((o) => o === 'ok')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'quote_already_used')).toHaveLength(99);
+    const winner = uetrs[outcomes.indexOf('ok')];
+    const { rows } = await db.pool.query('SELECT used_by FROM quotes WHERE id = $1', [quote.id]);
+    expect(rows[0].used_by).toBe(winner);
+  });
+
+  it('keeps a quote single-use after Redis lost every key of this service', async () => {
+    const quote = await service.create(BANK, usdEur('20.00'));
+    const first = randomUUID();
+    await service.consume(BANK, quote.id, first);
+    expect(await deletePrefix()).toBeGreaterThan(0);
+    expect(await redis.exists(`${prefix}quote:${quote.id}`, `${prefix}quote:${quote.id}:used`)).toBe(0);
+    const again = await Promise.all(Array.from({ length: 100 }, () => codeOf(service.consume(BANK, quote.id, randomUUID()))));
+    expect(new Set(again)).toEqual(new Set(['quote_already_used']));
+    // The payment that used it may retry (idempotent), even with Redis empty.
+    await deletePrefix();
+    expect((await service.consume(BANK, quote.id, first)).id).toBe(quote.id);
+  });
+
+  it('lets exactly one of 100 concurrent payments use a quote while Redis is down (Postgres alone decides)', async () => {
+    const quote = await service.create(BANK, usdEur('25.00'));
+    const offline = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    const withoutRedis = new QuoteService(
+      options,
+      new StaticRatesProvider(path.join(RATES_DIR, 'ecb-2024-06-28.json')),
+      loadCorridors(path.join(RATES_DIR, 'corridors.json')),
+      repo,
+      new QuoteCache(offline, prefix),
+      liquidity,
+      silentLog,
+    );
+    const outcomes = await Promise.all(Array.from({ length: 100 }, () => codeOf(withoutRedis.consume(BANK, quote.id, randomUUID()))));
+    expect(outcomes.filter((o) => o === 'ok')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'quote_already_used')).toHaveLength(99);
+    offline.disconnect();
+  });
+
+  it('honours a quote up to the millisecond of expiresAt and refuses it one millisecond later', async () => {
+    const issuedAt = Date.now();
+    const onTime = await service.create(BANK, usdEur('30.00'), issuedAt);
+    const late = await service.create(BANK, usdEur('31.00'), issuedAt);
+    const expiresAt = Date.parse(onTime.expiresAt);
+    expect(expiresAt).toBe(issuedAt + TTL_MS);
+    const uetr = randomUUID();
+    expect((await service.consume(BANK, onTime.id, uetr, expiresAt)).id).toBe(onTime.id);
+    expect(await codeOf(service.consume(BANK, late.id, randomUUID(), expiresAt + 1))).toBe('quote_expired');
+    // The payment that used it in time is answered the same afterwards; nobody else is.
+    expect((await service.consume(BANK, onTime.id, uetr, expiresAt + 60_000)).id).toBe(onTime.id);
+    expect(await codeOf(service.consume(BANK, onTime.id, randomUUID(), expiresAt + 60_000))).toBe('quote_already_used');
+  });
+
+  it('releases an expired unused quote at the sweep, after which nobody can use it', async () => {
+    const issuedAt = Date.now() - TTL_MS - EXPIRY_GRACE_MS - 1_000;
+    const quote = await service.create(BANK, usdEur('40.00'), issuedAt);
+    const before = (await repo.positions()).get('EUR')?.reservedMinor ?? 0n;
+    await liquidity.sweep(Date.now());
+    expect(await reservation(quote.id)).toMatchObject({ reservation: 'released', release_reason: 'expired' });
+    expect((await repo.positions()).get('EUR')?.reservedMinor).toBe(before - BigInt((await reservation(quote.id)).reserved_minor));
+    // Even a clock that still thinks the quote is valid cannot use a released one.
+    expect(await codeOf(service.consume(BANK, quote.id, randomUUID(), issuedAt + 1))).toBe('quote_expired');
+    await expectCounterMatchesQuotes();
+  });
+
+  it('ignores a tampered Redis copy and refuses a tampered Postgres copy', async () => {
+    const quote = await service.create(BANK, usdEur('50.00'));
+    const forged: SignedQuote = { ...quote, receiveAmount: '5000.00' };
+    await redis.set(`${prefix}quote:${quote.id}`, JSON.stringify(forged));
+    expect(await service.get(BANK, quote.id)).toEqual(quote);
+    const used = await service.consume(BANK, quote.id, randomUUID());
+    expect(used.receiveAmount).toBe(quote.receiveAmount);
+
+    const other = await service.create(BANK, usdEur('60.00'));
+    await redis.del(`${prefix}quote:${other.id}`);
+    await db.pool.query(`UPDATE quotes SET quote = jsonb_set(quote, '{receiveAmount}', '"6000.00"') WHERE id = $1`, [other.id]);
+    expect(await codeOf(service.consume(BANK, other.id, randomUUID()))).toBe('quote_invalid');
+  });
+
+  it('does not show or give a quote to another participant', async () => {
+    const quote = await service.create(BANK, usdEur('70.00'));
+    expect(await codeOf(service.get('BANKGB22', quote.id))).toBe('quote_not_found');
+    expect(await codeOf(service.consume('BANKGB22', quote.id, randomUUID()))).toBe('quote_not_found');
+    expect(await codeOf(service.consume(BANK, 'q_nope', randomUUID()))).toBe('quote_not_found');
+  });
+
+  it('answers a batch in order with one quote or refusal each', async () => {
+    const results = await service.createMany(BANK, [
+      usdEur('1.00'),
+      { sourceCurrency: 'USD', targetCurrency: 'GBP', sendAmount: '1.00', creditorParticipant: 'BANKDE55' }, // GBP not enabled here
+      usdEur('1000000.01'),
+      { sourceCurrency: 'JPY', targetCurrency: 'BHD', receiveAmount: '10.125', creditorParticipant: 'BANKDE55' },
+      usdEur('0.01'), // 0.0093 EUR: not one cent to deliver
+      usdEur('0.02'),
+    ]);
+    expect(results.map((r) => (r instanceof QuoteError ? r.code : 'quote'))).toEqual(['quote', 'corridor_unavailable', 'amount_out_of_range', 'quote', 'amount_out_of_range', 'quote']);
+    expect((results[5] as SignedQuote).receiveAmount).toBe('0.01');
+    expect((results[2] as QuoteError).field).toBe('sendAmount');
+    const jpyBhd = results[3] as SignedQuote;
+    expect(jpyBhd.receiveAmount).toBe('10.125');
+    expect(jpyBhd.sendAmount).toMatch(/^[1-9][0-9]*$/); // whole yen, ceiled
+    await expectCounterMatchesQuotes();
+  });
+
+  it('holds a used quote until its payment settles (then the ledger shows it) or releases it when rejected', async () => {
+    const settled = await service.create(BANK, usdEur('80.00'));
+    const rejected = await service.create(BANK, usdEur('90.00'));
+    const [u1, u2] = [randomUUID(), randomUUID()];
+    await service.consume(BANK, settled.id, u1);
+    await service.consume(BANK, rejected.id, u2);
+    expect((await reservation(settled.id)).reservation).toBe('used');
+    const event = (uetr: string, status: 'SETTLED' | 'REJECTED'): PaymentStatusEvent => ({
+      kind: 'payment.status',
+      id: randomUUID(),
+      uetr,
+      participant: BANK,
+      status,
+      at: Date.now(),
+      ...(status === 'SETTLED' ? { block: { height: 7, hash: 'ab'.repeat(32) } } : { reason: 'insufficient_funds' }),
+    });
+    await withTransaction(db.pool, (tx) => liquidity.onPaymentEvents(tx, [event(u1, 'SETTLED'), event(u2, 'REJECTED')]));
+    expect(await reservation(settled.id)).toMatchObject({ reservation: 'settled', release_reason: null });
+    expect(await reservation(rejected.id)).toMatchObject({ reservation: 'released', release_reason: 'rejected' });
+    await expectCounterMatchesQuotes();
+    // Without a ledger to compare against, the sweep releases settled reservations.
+    await liquidity.sweep(Date.now());
+    expect(await reservation(settled.id)).toMatchObject({ reservation: 'released', release_reason: 'settled' });
+    await expectCounterMatchesQuotes();
+  });
+
+  it('releases a settled reservation only against a ledger view that includes its block, and fences older views', async () => {
+    const quote = await service.create(BANK, usdEur('85.00'));
+    const uetr = randomUUID();
+    await service.consume(BANK, quote.id, uetr);
+    const settled: PaymentStatusEvent = { kind: 'payment.status', id: randomUUID(), uetr, participant: BANK, status: 'SETTLED', at: Date.now(), block: { height: 1_000_007, hash: 'cd'.repeat(32) } };
+    await withTransaction(db.pool, (tx) => liquidity.onPaymentEvents(tx, [settled]));
+    expect(await repo.releaseSettled(1_000_006)).toBe(0);
+    expect((await reservation(quote.id)).reservation).toBe('settled');
+    expect(await repo.releaseSettled(1_000_007)).toBe(1);
+    expect(await reservation(quote.id)).toMatchObject({ reservation: 'released', release_reason: 'settled' });
+    expect((await repo.positions()).get('EUR')?.releasedHeight).toBe(1_000_007);
+    // A reader whose FXDESK balance predates that block would count the payment neither as spent nor as reserved:
+    // it may not reserve until it has read again.
+    const next = await service.create(BANK, usdEur('1.00'));
+    const candidate = { quote: { ...next, id: `q_fence_${randomUUID()}` }, reservedMinor: 93n };
+    expect(await repo.insertHeldWithin(candidate, 10n ** 9n, 1_000_006)).toBe(false);
+    expect(await repo.insertHeldWithin(candidate, 10n ** 9n, 1_000_007)).toBe(true);
+    await expectCounterMatchesQuotes();
+  });
+
+  it('has the database refuse an illegal reservation move and a changed amount', async () => {
+    const quote = await service.create(BANK, usdEur('95.00'));
+    await expect(db.pool.query(`UPDATE quotes SET reservation = 'settled', settled_height = 1, used_by = $2, used_at = now() WHERE id = $1`, [quote.id, randomUUID()])).rejects.toThrow(
+      /illegal reservation transition held -> settled/,
+    );
+    await expect(db.pool.query('UPDATE quotes SET reserved_minor = 1 WHERE id = $1', [quote.id])).rejects.toThrow(/never changes/);
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * fx-quote's internal batch endpoint (used by the gateway for `POST /v1/quotes/batch`): up to 1,000 requests, one
+ * quote or problem per request, in order.
+ */
+import { parseAmount, asCurrency } from '@nostro/shared';
+import { cluster, fundFxDesk } from '../support/cluster';
+import { call } from './support/fx-process';
+
+const BANK = 'BANKUS33';
+const item = (targetCurrency: string, amount: Record<string, string>): Record<string, string> => ({ sourceCurrency: 'USD', targetCurrency, creditorParticipant: 'BANKDE55', ...amount });
+
+describe('POST /v1/fx/quotes/batch', () => {
+  const url = () => `http://127.0.0.1:${cluster().ports['fx-quote']}/v1/fx/quotes/batch`;
+
+  beforeAll(async () => {
+    // Works whether or not the cluster's fx-quote checks FXDESK liquidity.
+    await fundFxDesk('SGD', '200000.00');
+    await fundFxDesk('JPY', '1000000');
+  });
+
+  it('answers one quote or problem per request, in request order', async () => {
+    const answer = await call<{ results: Record<string, unknown>[] }>(url(), 'POST', {
+      participant: BANK,
+      requests: [
+        item('SGD', { sendAmount: '10.00' }),
+        item('SGD', { sendAmount: '10.001' }),
+        item('KRW', { sendAmount: '10.00' }),
+        item('JPY', { receiveAmount: '1500' }),
+        item('SGD', { sendAmount: '1000000.01' }),
+        { sourceCurrency: 'USD', targetCurrency: 'SGD', sendAmount: 10, creditorParticipant: 'BANKDE55' },
+        item('SGD', { sendAmount: '10.00', receiveAmount: '10.00' }),
+      ],
+    });
+    expect(answer.status).toBe(201);
+    const { results } = answer.body;
+    expect(results.map((r) => (r.problem ? (r.problem as { code: string }).code : 'quote'))).toEqual([
+      'quote',
+      'validation_failed',
+      'corridor_unavailable', // KRW is ISO 4217, but no corridor reaches it here
+      'quote',
+      'validation_failed',
+      'validation_failed',
+      'validation_failed',
+    ]);
+    expect(results[0]).toMatchObject({ participant: BANK, sourceCurrency: 'USD', targetCurrency: 'SGD', sendAmount: '10.00', totalDebit: '12.50' });
+    expect(results[3]).toMatchObject({ targetCurrency: 'JPY', receiveAmount: '1500' });
+    expect(results[1].problem).toMatchObject({ status: 400, errors: [{ path: 'sendAmount' }] });
+    expect(results[4].problem).toMatchObject({ status: 400, errors: [{ path: 'sendAmount' }], detail: expect.stringContaining('above the maximum') });
+    expect(new Set(results.filter((r) => !r.problem).map((r) => r.id)).size).toBe(2);
+  });
+
+  it('refuses an unavailable corridor per item, beside quotes that succeed', async () => {
+    const answer = await call<{ results: Record<string, unknown>[] }>(url(), 'POST', {
+      participant: BANK,
+      requests: [item('SGD', { sendAmount: '1.00' }), { ...item('USD', { sendAmount: '1.00' }) }, item('SGD', { sendAmount: '2.00' })],
+    });
+    expect(answer.body.results.map((r) => (r.problem ? (r.problem as { code: string; status: number }).code : r.sendAmount))).toEqual(['1.00', 'corridor_unavailable', '2.00']);
+    expect(answer.body.results[1].problem).toMatchObject({ status: 422, type: 'https://nostro.dev/problems/corridor_unavailable' });
+  });
+
+  it('quotes 1,000 requests in one call and refuses 1,001', async () => {
+    const requests = Array.from({ length: 1_000 }, (_, i) => item('SGD', { sendAmount: `${i + 1}.00` }));
+    const started = Date.now();
+    const answer = await call<{ results: { sendAmount: string; receiveAmount: string }[] }>(url(), 'POST', { participant: BANK, requests });
+    process.stderr.write(`batch of 1,000 quotes answered in ${Date.now() - started} ms\n`);
+    expect(answer.status).toBe(201);
+    expect(answer.body.results.map((r) => r.sendAmount)).toEqual(requests.map((r) => r.sendAmount));
+    const sgd = asCurrency('SGD');
+    const receives = answer.body.results.map((r) => parseAmount(r.receiveAmount, sgd));
+    for (let i = 1; i < receives.length; i++) expect(receives[i] > receives[i - 1]).toBe(true);
+
+    const tooMany = await call(url(), 'POST', { participant: BANK, requests: [...requests, item('SGD', { sendAmount: '1.00' })] });
+    expect(tooMany).toMatchObject({ status: 400, body: { code: 'validation_failed' } });
+    expect(await call(url(), 'POST', { participant: BANK, requests: [] })).toMatchObject({ status: 400 });
+  });
+});
