@@ -1,0 +1,54 @@
+import { Logger, OutboxMessage } from '@nostro/platform';
+import { FinalityMessage, blockHash, verifyBlockSignature } from '@nostro/shared';
+import { SettlementConfig } from './config';
+import { LedgerRequestRepository } from './ledger-request.repository';
+import { LedgerRequestService } from './ledger-request.service';
+import { LedgerOutcome, PaymentService, TxContext } from './payment.service';
+import { metrics } from './settlement.metrics';
+
+/**
+ * Takes in the ledger's finality records: each verified once (hash and quorum of known validators), recorded once
+ * per height with the outcome of every transaction, then applied to payments and operator requests.
+ */
+export class FinalityService {
+  private readonly validatorKeys: Map<string, string>;
+
+  constructor(
+    private readonly config: SettlementConfig,
+    private readonly requests: LedgerRequestRepository,
+    private readonly payments: PaymentService,
+    private readonly ledgerRequests: LedgerRequestService,
+    private readonly log: Logger,
+  ) {
+    this.validatorKeys = new Map(config.VALIDATOR_PUBLIC_KEYS.map((v) => [v.id, v.publicKey]));
+  }
+
+  /** True when the record's hash matches its header and a quorum of distinct known validators signed it. */
+  trustworthy(record: FinalityMessage): boolean {
+    const { hash, ...header } = record.block;
+    if (blockHash(header) !== hash) return false;
+    const signers = new Set<string>();
+    for (const s of record.signatures) {
+      const key = this.validatorKeys.get(s.validator);
+      if (key && !signers.has(s.validator) && verifyBlockSignature(hash, s.signature, key)) signers.add(s.validator);
+    }
+    return signers.size >= this.config.LEDGER_QUORUM;
+  }
+
+  /** One record (every validator publishes its own; the first verified one per height counts, later ones are dropped). */
+  async take(ctx: TxContext, record: FinalityMessage, headers: Record<string, string>): Promise<OutboxMessage[]> {
+    if (await this.requests.isBlockKnown(ctx.tx, record.block.height)) return [];
+    if (!this.trustworthy(record)) {
+      metrics.refusedFinality.inc();
+      this.log.error({ height: record.block.height }, 'finality record refused: hash or quorum signatures do not verify');
+      return [];
+    }
+    if (!(await this.requests.recordBlock(ctx.tx, record))) return [];
+    const block = { height: record.block.height, hash: record.block.hash };
+    const outcomes: LedgerOutcome[] = record.transactions
+      .filter((t) => t.kind === 'transfer' && t.uetr)
+      .map((t) => ({ uetr: t.uetr as string, outcome: t.outcome, block }));
+    const payments = await this.payments.applyLedgerOutcomes(ctx, outcomes, 'ledger block', headers);
+    return [...payments, ...(await this.ledgerRequests.finish(ctx, record))];
+  }
+}

@@ -1,0 +1,137 @@
+import { Pool, PoolClient } from '@nostro/platform';
+import { HoldSource, PaymentStatus, SignedQuote } from '@nostro/shared';
+
+export interface PaymentRow {
+  uetr: string;
+  participant: string;
+  status: PaymentStatus;
+  quote: SignedQuote;
+  not_after: Date | null;
+  held_until: Date | null;
+  hold_source: HoldSource | null;
+  /** When the timeline records SUBMITTED (null before). */
+  submitted_at: Date | null;
+}
+
+/** One transition, as the timeline records it; the optional fields are stored on the payment. */
+export interface StatusChange {
+  uetr: string;
+  status: PaymentStatus;
+  reason: string | null;
+  at: Date;
+  cause: string;
+  blockHeight?: number;
+  blockHash?: string;
+  notAfter?: Date;
+  hold?: { until: Date; source: HoldSource; reason: string };
+}
+
+export interface StuckCounts {
+  received: number;
+  held: number;
+  submitted: number;
+}
+
+const COLUMNS = `uetr, participant, status, quote, not_after, held_until, hold_source,
+  (SELECT e.at FROM payment_events e WHERE e.uetr = payments.uetr AND e.status = 'SUBMITTED') AS submitted_at`;
+
+/** Settlement's payments, their timeline and quote use: SQL only. Methods taking `tx` run in the caller's transaction. */
+export class PaymentRepository {
+  async insertReceived(tx: PoolClient, p: { uetr: string; participant: string; quote: SignedQuote; acceptedAt: Date }): Promise<boolean> {
+    const { rowCount } = await tx.query(
+      `INSERT INTO payments (uetr, participant, creditor_participant, quote_id, quote, status, accepted_at)
+       VALUES ($1, $2, $3, $4, $5, 'RECEIVED', $6) ON CONFLICT (uetr) DO NOTHING`,
+      [p.uetr, p.participant, p.quote.creditorParticipant, p.quote.id, JSON.stringify(p.quote), p.acceptedAt],
+    );
+    if ((rowCount ?? 0) === 0) return false;
+    await tx.query(`INSERT INTO payment_events (uetr, status, at, cause) VALUES ($1, 'RECEIVED', $2, 'payment intent')`, [p.uetr, p.acceptedAt]);
+    return true;
+  }
+
+  /** Records the quote's use; false when another payment already used it. */
+  async useQuote(tx: PoolClient, quoteId: string, uetr: string): Promise<boolean> {
+    const { rowCount } = await tx.query('INSERT INTO quote_uses (quote_id, uetr) VALUES ($1, $2) ON CONFLICT DO NOTHING', [quoteId, uetr]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** Applies transitions (the trigger refuses illegal ones) and appends them to the timeline. */
+  async applyChanges(tx: PoolClient, changes: readonly StatusChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    const col = <T>(pick: (c: StatusChange) => T) => changes.map(pick);
+    await tx.query(
+      `UPDATE payments p SET status = c.status, reason = c.reason, block_height = COALESCE(c.height, p.block_height),
+              block_hash = COALESCE(c.hash, p.block_hash), not_after = COALESCE(c.not_after, p.not_after),
+              held_until = COALESCE(c.held_until, p.held_until), hold_source = COALESCE(c.hold_source, p.hold_source),
+              hold_reason = COALESCE(c.hold_reason, p.hold_reason)
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[], $9::text[])
+              AS c(uetr, status, reason, height, hash, not_after, held_until, hold_source, hold_reason)
+        WHERE p.uetr = c.uetr`,
+      [
+        col((c) => c.uetr),
+        col((c) => c.status),
+        col((c) => c.reason),
+        col((c) => c.blockHeight ?? null),
+        col((c) => c.blockHash ?? null),
+        col((c) => c.notAfter ?? null),
+        col((c) => c.hold?.until ?? null),
+        col((c) => c.hold?.source ?? null),
+        col((c) => c.hold?.reason ?? null),
+      ],
+    );
+    await tx.query(
+      `INSERT INTO payment_events (uetr, status, reason, at, cause)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[])`,
+      [col((c) => c.uetr), col((c) => c.status), col((c) => c.reason ?? c.hold?.reason ?? null), col((c) => c.at), col((c) => c.cause)],
+    );
+  }
+
+  async lockPayments(tx: PoolClient, uetrs: readonly string[]): Promise<PaymentRow[]> {
+    if (uetrs.length === 0) return [];
+    const { rows } = await tx.query<PaymentRow>(`SELECT ${COLUMNS} FROM payments WHERE uetr = ANY($1::uuid[]) ORDER BY uetr FOR UPDATE`, [uetrs]);
+    return rows;
+  }
+
+  async lockOne(tx: PoolClient, uetr: string): Promise<PaymentRow | null> {
+    return (await this.lockPayments(tx, [uetr]))[0] ?? null;
+  }
+
+  /** Held payments whose hold lapsed at `now`, oldest first, skipping rows another worker holds. */
+  async lapsedHolds(tx: PoolClient, now: Date, limit: number): Promise<PaymentRow[]> {
+    const { rows } = await tx.query<PaymentRow>(
+      `SELECT ${COLUMNS} FROM payments WHERE status = 'HELD' AND held_until <= $1 ORDER BY held_until LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      [now, limit],
+    );
+    return rows;
+  }
+
+  /**
+   * Submitted payments past `notAfterBefore`, not re-published since `resubmittedBefore`, oldest first. Read without
+   * locks (the caller asks the validators before changing anything); with `only`, that one row is locked, if free.
+   */
+  async overdue(db: Pool | PoolClient, notAfterBefore: Date, resubmittedBefore: Date, limit: number, only?: string): Promise<PaymentRow[]> {
+    const { rows } = await db.query<PaymentRow>(
+      `SELECT ${COLUMNS} FROM payments
+        WHERE status = 'SUBMITTED' AND not_after < $1 AND (resubmitted_at IS NULL OR resubmitted_at < $2) AND ($4::uuid IS NULL OR uetr = $4)
+        ORDER BY not_after LIMIT $3${only ? ' FOR UPDATE SKIP LOCKED' : ''}`,
+      [notAfterBefore, resubmittedBefore, limit, only ?? null],
+    );
+    return rows;
+  }
+
+  async markResubmitted(tx: PoolClient, uetrs: readonly string[], at: Date): Promise<void> {
+    if (uetrs.length > 0) await tx.query('UPDATE payments SET resubmitted_at = $2 WHERE uetr = ANY($1::uuid[])', [uetrs, at]);
+  }
+
+  /** Payments waiting past their deadline: RECEIVED before `receivedBefore`, HELD past their hold, SUBMITTED past notAfter. */
+  async stuck(db: Pool, now: Date, receivedBefore: Date, notAfterBefore: Date): Promise<StuckCounts> {
+    const { rows } = await db.query<{ received: string; held: string; submitted: string }>(
+      `SELECT count(*) FILTER (WHERE status = 'RECEIVED' AND accepted_at < $2)::text AS received,
+              count(*) FILTER (WHERE status = 'HELD' AND held_until <= $1)::text AS held,
+              count(*) FILTER (WHERE status = 'SUBMITTED' AND not_after < $3)::text AS submitted
+         FROM payments WHERE status IN ('RECEIVED', 'HELD', 'SUBMITTED')`,
+      [now, receivedBefore, notAfterBefore],
+    );
+    const row = rows[0];
+    return { received: Number.parseInt(row.received, 10), held: Number.parseInt(row.held, 10), submitted: Number.parseInt(row.submitted, 10) };
+  }
+}
