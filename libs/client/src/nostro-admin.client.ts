@@ -13,14 +13,29 @@ import {
   type RetryPolicy,
 } from './http.transport';
 import type {
+  AdminPaymentsQuery,
   CreatedOperator,
   CreateOperatorRequest,
   CreateParticipantRequest,
+  Operator,
+  Page,
+  PageQuery,
   Participant,
+  ParticipantKey,
+  Payment,
+  PaymentDecisionRequest,
+  ScreeningHit,
+  ScreeningLimits,
+  ScreeningLimitsRequest,
+  ScreeningStatus,
   SetLimitsRequest,
   TransferRequest,
   TransferResult,
+  UpdateParticipantRequest,
+  WebhookDelivery,
+  WebhookEndpointHealth,
 } from './types';
+import type { QueryValue } from './http.transport';
 
 export interface NostroAdminClientOptions {
   baseUrl: string;
@@ -41,7 +56,10 @@ interface AdminRequest {
   body?: unknown;
   idempotencyKey?: string;
   retry?: RetryPolicy;
+  query?: Readonly<Record<string, QueryValue>>;
 }
+
+const path = (...parts: string[]) => '/v1/admin/' + parts.map(encodeURIComponent).join('/');
 
 export class NostroAdminClient {
   private readonly baseUrl: string;
@@ -83,6 +101,112 @@ export class NostroAdminClient {
     return this.request('POST', '/v1/admin/operators', { body: operator });
   }
 
+  /** `GET /v1/admin/operators`. */
+  listOperators(): Promise<{ data: Operator[] }> {
+    return this.request('GET', '/v1/admin/operators', {});
+  }
+
+  /** `DELETE /v1/admin/operators/{id}`: the token stops working at once. */
+  revokeOperator(id: string): Promise<void> {
+    return this.request('DELETE', path('operators', id), {});
+  }
+
+  /** `GET /v1/admin/participants`. */
+  listParticipants(query: PageQuery = {}): Promise<Page<Participant>> {
+    return this.request('GET', '/v1/admin/participants', { query: { ...query } });
+  }
+
+  /** `GET /v1/admin/participants/{id}`, with its keys. */
+  getParticipant(id: string): Promise<Participant> {
+    return this.request('GET', path('participants', id), {});
+  }
+
+  /** `PATCH /v1/admin/participants/{id}`: name or webhook URL. */
+  updateParticipant(id: string, patch: UpdateParticipantRequest): Promise<Participant> {
+    return this.request('PATCH', path('participants', id), { body: patch });
+  }
+
+  /** `POST /v1/admin/participants/{id}/keys`: rotate by adding the new key, then revoking the old. */
+  addKey(participantId: string, key: { keyId: string; publicKey: string }): Promise<ParticipantKey> {
+    return this.request('POST', path('participants', participantId, 'keys'), { body: key });
+  }
+
+  /** `GET /v1/admin/participants/{id}/keys`. */
+  listKeys(participantId: string): Promise<{ data: ParticipantKey[] }> {
+    return this.request('GET', path('participants', participantId, 'keys'), {});
+  }
+
+  /** `DELETE /v1/admin/participants/{id}/keys/{keyId}`. */
+  revokeKey(participantId: string, keyId: string): Promise<void> {
+    return this.request('DELETE', path('participants', participantId, 'keys', keyId), {});
+  }
+
+  /** `POST /v1/admin/participants/{id}/suspend`: its writes are refused at once, the ledger follows. */
+  suspend(participantId: string): Promise<Participant> {
+    return this.request('POST', path('participants', participantId, 'suspend'), {});
+  }
+
+  /** `POST /v1/admin/participants/{id}/resume`. */
+  resume(participantId: string): Promise<Participant> {
+    return this.request('POST', path('participants', participantId, 'resume'), {});
+  }
+
+  /** `PUT /v1/admin/participants/{id}/screening-limits`: amount and velocity limits in one currency. */
+  setScreeningLimits(participantId: string, limits: ScreeningLimitsRequest): Promise<ScreeningLimits> {
+    return this.request('PUT', path('participants', participantId, 'screening-limits'), { body: limits });
+  }
+
+  /** `GET /v1/admin/participants/{id}/screening-limits`. */
+  getScreeningLimits(participantId: string): Promise<{ data: ScreeningLimits[] }> {
+    return this.request('GET', path('participants', participantId, 'screening-limits'), {});
+  }
+
+  /** `GET /v1/admin/screening`: the sanctions list in force. */
+  screeningStatus(): Promise<ScreeningStatus> {
+    return this.request('GET', '/v1/admin/screening', {});
+  }
+
+  /** `POST /v1/admin/screening/reload`: reads the sanctions list file again. */
+  reloadSanctionsList(): Promise<ScreeningStatus> {
+    return this.request('POST', '/v1/admin/screening/reload', {});
+  }
+
+  /** `GET /v1/admin/screening/hits`: screening decisions with their reasons, newest first. */
+  screeningHits(query: PageQuery & { participant?: string } = {}): Promise<Page<ScreeningHit>> {
+    return this.request('GET', '/v1/admin/screening/hits', { query: { ...query } });
+  }
+
+  /** `GET /v1/admin/webhooks/endpoints`: which banks' endpoints keep failing. */
+  webhookEndpoints(): Promise<{ data: WebhookEndpointHealth[] }> {
+    return this.request('GET', '/v1/admin/webhooks/endpoints', {});
+  }
+
+  /** `GET /v1/admin/webhooks/deliveries`. */
+  webhookDeliveries(query: PageQuery & { participant?: string; status?: WebhookDelivery['status']; uetr?: string } = {}): Promise<Page<WebhookDelivery>> {
+    return this.request('GET', '/v1/admin/webhooks/deliveries', { query: { ...query } });
+  }
+
+  /** `GET /v1/admin/webhooks/deliveries/{id}`, with the body sent. */
+  webhookDelivery(id: string): Promise<WebhookDelivery> {
+    return this.request('GET', path('webhooks', 'deliveries', id), {});
+  }
+
+  /** `POST /v1/admin/webhooks/deliveries/{id}/redeliver`: queue an undelivered or abandoned webhook again. */
+  redeliverWebhook(id: string): Promise<WebhookDelivery> {
+    return this.request('POST', path('webhooks', 'deliveries', id, 'redeliver'), {});
+  }
+
+  /** `GET /v1/admin/payments`: any participant's payments (`status: 'HELD'` for the approval queue). */
+  listPayments(query: AdminPaymentsQuery = {}): Promise<Page<Payment>> {
+    return this.request('GET', '/v1/admin/payments', { query: { ...query } });
+  }
+
+  /** `POST /v1/admin/payments/{uetr}/decisions` on a held payment, with an Idempotency-Key (retried safely). */
+  decide(uetr: string, decision: PaymentDecisionRequest, options: TransferOptions = {}): Promise<unknown> {
+    const idempotencyKey = options.idempotencyKey ?? randomUUID();
+    return this.request('POST', path('payments', uetr, 'decisions'), { body: decision, idempotencyKey, retry: this.retryPolicy });
+  }
+
   private transfer(participantId: string, kind: 'deposits' | 'withdrawals', body: TransferRequest, options: TransferOptions) {
     const path = `/v1/admin/participants/${encodeURIComponent(participantId)}/${kind}`;
     const idempotencyKey = options.idempotencyKey ?? randomUUID();
@@ -94,7 +218,7 @@ export class NostroAdminClient {
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     if (options.idempotencyKey !== undefined) headers['idempotency-key'] = options.idempotencyKey;
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const request = { method, url: buildUrl(this.baseUrl, path), headers, body };
+    const request = { method, url: buildUrl(this.baseUrl, path, options.query), headers, body };
     const attempt = () => sendJson<T>(this.fetchFn, request, this.timeoutMs);
     return options.retry === undefined ? attempt() : withRetries(attempt, options.retry);
   }

@@ -46,7 +46,7 @@ function quoteFor(body: { sourceCurrency: string; targetCurrency: string; sendAm
     targetCurrency: body.targetCurrency,
     midRate: '0.92',
     rate: '0.9154',
-    markupBps: 50,
+    markupBps: '50',
     sendAmount: body.sendAmount,
     receiveAmount: '915.40',
     fees: [{ type: 'fixed', amount: '1.00', currency: body.sourceCurrency }],

@@ -26,9 +26,12 @@ import type {
   Page,
   Payment,
   PaymentAccepted,
+  PaymentBatch,
   PaymentFinality,
   Quote,
+  QuoteBatch,
 } from './types';
+import { verifyPaymentFinality, type PaymentFinalityVerdict } from './webhook';
 
 export interface NostroClientOptions {
   /** The gateway's public base URL, e.g. `http://127.0.0.1:3000`. */
@@ -58,6 +61,19 @@ export interface CreatePaymentOptions {
   /** Reused on every retry; a UUID v4 is generated when absent. */
   idempotencyKey?: string;
   retries?: number;
+}
+
+/** Largest page the API serves (API.md: `limit` up to 1,000). */
+const PAGE_LIMIT_MAX = 1_000;
+
+/** Every item of a cursor-paginated list, page by page. */
+export async function* paginate<T>(fetchPage: (cursor: string | undefined) => Promise<Page<T>>): AsyncGenerator<T> {
+  let cursor: string | undefined;
+  do {
+    const page = await fetchPage(cursor);
+    yield* page.data;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
 }
 
 const SEED_BYTES = 32;
@@ -97,6 +113,21 @@ export class NostroClient {
     return this.request('POST', '/v1/quotes', { body: quote });
   }
 
+  /** `POST /v1/quotes/batch`: up to 1,000 quotes, one quote or `{ problem }` per item, in order. */
+  createQuotes(quotes: CreateQuoteRequest[]): Promise<QuoteBatch> {
+    return this.request('POST', '/v1/quotes/batch', { body: { quotes } });
+  }
+
+  /**
+   * `POST /v1/payments/batch`: up to 1,000 payments under one Idempotency-Key, retried like {@link createPayment}.
+   * One result per item, in order: `{ uetr, status }` or `{ problem }`.
+   */
+  createPayments(payments: CreatePaymentRequest[], options: CreatePaymentOptions = {}): Promise<PaymentBatch> {
+    const idempotencyKey = options.idempotencyKey ?? randomUUID();
+    const retry = { ...this.retryPolicy, ...(options.retries === undefined ? {} : { retries: options.retries }) };
+    return this.request('POST', '/v1/payments/batch', { body: { payments }, idempotencyKey, retry });
+  }
+
   /** `POST /v1/payments`, retried with the same Idempotency-Key on network errors, 5xx and `idempotency_in_progress`. */
   createPayment(payment: CreatePaymentRequest, options: CreatePaymentOptions = {}): Promise<PaymentAccepted> {
     const idempotencyKey = options.idempotencyKey ?? randomUUID();
@@ -117,6 +148,41 @@ export class NostroClient {
   /** `GET /v1/payments/{uetr}/finality`; check it with `verifyFinalityProof` and {@link getKeys}. */
   getFinality(uetr: string): Promise<PaymentFinality> {
     return this.request('GET', `/v1/payments/${encodeURIComponent(uetr)}/finality`);
+  }
+
+  /** Every payment of this bank matching `query`, across pages. */
+  allPayments(query: Omit<ListPaymentsQuery, 'cursor'> = {}): AsyncGenerator<Payment> {
+    return paginate((cursor) => this.listPayments({ limit: PAGE_LIMIT_MAX, ...query, cursor }));
+  }
+
+  /** `GET /v1/incoming-payments`: payments to this bank (as creditor), one page. */
+  listIncomingPayments(query: ListPaymentsQuery = {}): Promise<Page<Payment>> {
+    return this.request('GET', '/v1/incoming-payments', { query: { ...query } });
+  }
+
+  /** Every incoming payment matching `query`, across pages. */
+  allIncomingPayments(query: Omit<ListPaymentsQuery, 'cursor'> = {}): AsyncGenerator<Payment> {
+    return paginate((cursor) => this.listIncomingPayments({ limit: PAGE_LIMIT_MAX, ...query, cursor }));
+  }
+
+  /** `GET /v1/incoming-payments/{uetr}`, with the debtor and creditor details. */
+  getIncomingPayment(uetr: string): Promise<Payment> {
+    return this.request('GET', `/v1/incoming-payments/${encodeURIComponent(uetr)}`);
+  }
+
+  /** `GET /v1/incoming-payments/{uetr}/finality`. */
+  getIncomingFinality(uetr: string): Promise<PaymentFinality> {
+    return this.request('GET', `/v1/incoming-payments/${encodeURIComponent(uetr)}/finality`);
+  }
+
+  /**
+   * Fetches the finality proof of a payment (outgoing, or with `incoming` one to this bank) and verifies it offline
+   * against `keys` (pin them: by default they are fetched from `GET /v1/keys`).
+   */
+  async verifyFinality(uetr: string, options: { incoming?: boolean; keys?: NetworkKeys } = {}): Promise<PaymentFinalityVerdict & { proof: PaymentFinality }> {
+    const keys = options.keys ?? (await this.getKeys());
+    const proof = options.incoming ? await this.getIncomingFinality(uetr) : await this.getFinality(uetr);
+    return { ...verifyPaymentFinality(uetr, proof, keys), proof };
   }
 
   /** `GET /v1/accounts`: balances as of the last final block. */

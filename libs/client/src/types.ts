@@ -53,11 +53,14 @@ export interface Quote {
   targetCurrency: CurrencyCode;
   midRate: string;
   rate: string;
-  markupBps: number;
+  /** The markup over the mid rate in basis points, as a decimal string. */
+  markupBps: string;
   sendAmount: Amount;
   receiveAmount: Amount;
   fees: Fee[];
   totalDebit: Amount;
+  creditorParticipant?: string;
+  createdAt?: string;
   expiresAt: string;
   signature: string;
 }
@@ -82,10 +85,12 @@ export interface CreatePaymentRequest {
 
 export type PaymentStatus = 'RECEIVED' | 'HELD' | 'SUBMITTED' | 'SETTLED' | 'REJECTED';
 
-/** `202` of `POST /v1/payments`. */
+/** `202` of `POST /v1/payments`: the payment as recorded (status `RECEIVED`, or `REJECTED` by screening). */
 export interface PaymentAccepted {
   uetr: string;
   status: PaymentStatus;
+  reason?: string;
+  [field: string]: unknown;
 }
 
 export interface TimelineEntry {
@@ -101,7 +106,7 @@ export interface PaymentQuote {
   targetCurrency: CurrencyCode;
   midRate: string;
   rate: string;
-  markupBps: number;
+  markupBps: string;
   fees: Fee[];
   expiresAt: string;
 }
@@ -121,6 +126,12 @@ export interface Payment {
   endToEndId?: string;
   debtorParticipant?: string;
   creditorParticipant?: string;
+  sourceCurrency?: CurrencyCode;
+  targetCurrency?: CurrencyCode;
+  /** Incoming payments only: the parties the creditor needs to credit its customer. */
+  debtor?: Party;
+  creditor?: Party;
+  remittanceInfo?: string;
 }
 
 /** `GET /v1/payments` query; `limit` up to 1,000. */
@@ -167,8 +178,11 @@ export interface Participant {
   id: string;
   name: string;
   currencies: CurrencyCode[];
-  webhookUrl?: string;
-  status?: string;
+  webhookUrl?: string | null;
+  status?: 'active' | 'suspended';
+  /** Registration, suspension, resumption: `ready` once final on the ledger, else `pending`. */
+  ledger?: string;
+  keys?: ParticipantKey[];
 }
 
 /** `POST /v1/admin/participants/{id}/deposits` and `/withdrawals`. */
@@ -203,5 +217,130 @@ export interface CreateOperatorRequest {
 /** The token is shown once. */
 export interface CreatedOperator {
   id: string;
+  name?: string;
+  role?: OperatorRole;
   token: string;
+}
+
+/** `POST /v1/quotes/batch` / `POST /v1/payments/batch`: one result per item, in order. */
+export type BatchResult<T> = T | { problem: ProblemDetails };
+
+export interface QuoteBatch {
+  results: BatchResult<Quote>[];
+}
+
+export interface PaymentBatch {
+  results: BatchResult<{ uetr: string; status: PaymentStatus; reason?: string }>[];
+}
+
+/** True when a batch item is a problem rather than a result. */
+export function isProblemResult<T>(result: BatchResult<T>): result is { problem: ProblemDetails } {
+  return typeof result === 'object' && result !== null && 'problem' in result;
+}
+
+export interface Operator {
+  id: string;
+  name: string;
+  role: OperatorRole;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export interface ParticipantKey {
+  keyId: string;
+  participant: string;
+  publicKey: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+/** `PATCH /v1/admin/participants/{id}`. `webhookUrl: null` removes it. */
+export interface UpdateParticipantRequest {
+  name?: string;
+  webhookUrl?: string | null;
+}
+
+/** `PUT /v1/admin/participants/{id}/screening-limits`; `null` removes a limit. */
+export interface ScreeningLimitsRequest {
+  currency: CurrencyCode;
+  maxAmount: Amount | null;
+  velocity: { count: number | null; amount: Amount | null; windowSeconds: number } | null;
+}
+
+export interface ScreeningLimits extends ScreeningLimitsRequest {
+  participant: string;
+  updatedAt: string;
+}
+
+export interface ScreeningStatus {
+  configured: boolean;
+  file: string | null;
+  entries: number;
+  version: string | null;
+  sha256: string | null;
+  loadedAt: string | null;
+}
+
+export interface ScreeningHit {
+  id: string;
+  uetr: string | null;
+  participant: string;
+  action: 'reject' | 'hold';
+  reason: string;
+  matched: Record<string, unknown>;
+  createdAt: string;
+}
+
+export type WebhookType = 'payment.settled' | 'payment.rejected' | 'payment.held' | 'payment.received';
+
+/** The body of a webhook (API.md): de-duplicate by `id`. */
+export interface WebhookEvent {
+  id: string;
+  type: WebhookType;
+  occurredAt: string;
+  data: { payment: Payment; finality?: PaymentFinality };
+}
+
+export interface WebhookDelivery {
+  id: string;
+  participant: string;
+  type: WebhookType;
+  uetr: string | null;
+  status: 'pending' | 'delivered' | 'abandoned';
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastAttemptAt: string | null;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+  payload?: WebhookEvent;
+}
+
+export interface WebhookEndpointHealth {
+  participant: string;
+  webhookUrl: string | null;
+  state: 'healthy' | 'failing';
+  pending: number;
+  abandoned: number;
+  oldestPendingAt: string | null;
+  maxAttempts: number;
+  lastError: string | null;
+  lastDeliveredAt: string | null;
+}
+
+/** `GET /v1/admin/payments` query (any participant's payments). */
+export interface AdminPaymentsQuery extends ListPaymentsQuery {
+  participant?: string;
+}
+
+/** `POST /v1/admin/payments/{uetr}/decisions`. */
+export interface PaymentDecisionRequest {
+  decision: 'approve' | 'reject';
+  comment?: string;
+}
+
+export interface PageQuery {
+  limit?: number;
+  cursor?: string;
 }

@@ -1,0 +1,228 @@
+/**
+ * The `nostro` command line: quote, pay, status, verify and incoming on top of the bank SDK. Every command prints
+ * JSON on stdout; a refusal prints the RFC 9457 problem on stderr. Exit status: 0 ok, 1 API or network error,
+ * 2 usage error, 3 a proof or signature that does not verify.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import fs from 'node:fs';
+import { NostroApiError, NostroNetworkError } from '../nostro-api.error';
+import { NostroClient } from '../nostro.client';
+import type { CreateQuoteRequest, NetworkKeys, Payment, PaymentFinality, PaymentStatus } from '../types';
+import { verifyPaymentFinality } from '../webhook';
+
+/** Where the CLI writes (options read NOSTRO_* from process.env through commander). */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+interface GlobalOptions {
+  url: string;
+  participant?: string;
+  keyFile?: string;
+  keyId?: string;
+}
+
+/** Exit statuses. */
+export const EXIT = { ok: 0, api: 1, usage: 2, unverified: 3 } as const;
+const FINAL: readonly PaymentStatus[] = ['SETTLED', 'REJECTED'];
+const WAIT_POLL_MS = 500;
+
+class UsageError extends Error {}
+class Unverified extends Error {}
+
+function client(opts: GlobalOptions): NostroClient {
+  if (!opts.participant) throw new UsageError('--participant (or NOSTRO_PARTICIPANT) is required');
+  if (!opts.keyFile) throw new UsageError('--key-file (or NOSTRO_KEY_FILE) is required');
+  let seed: string;
+  try {
+    seed = fs.readFileSync(opts.keyFile, 'utf8').trim();
+  } catch {
+    throw new UsageError(`cannot read the key file ${opts.keyFile}`);
+  }
+  return new NostroClient({ baseUrl: opts.url, participantId: opts.participant, keyId: opts.keyId, seed });
+}
+
+function readJson<T>(file: string, what: string): T {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch {
+    throw new UsageError(`cannot read ${what} from ${file} (JSON expected)`);
+  }
+}
+
+async function waitFinal(fetch: () => Promise<Payment>, timeoutS: number): Promise<Payment> {
+  const deadline = Date.now() + timeoutS * 1000;
+  for (;;) {
+    const payment = await fetch();
+    if (FINAL.includes(payment.status) || Date.now() > deadline) return payment;
+    await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
+  }
+}
+
+function quoteRequest(o: { from: string; to: string; send?: string; receive?: string; creditor: string }): CreateQuoteRequest {
+  if ((o.send === undefined) === (o.receive === undefined)) throw new UsageError('give exactly one of --send and --receive');
+  const base = { sourceCurrency: o.from, targetCurrency: o.to, creditorParticipant: o.creditor };
+  return o.send !== undefined ? { ...base, sendAmount: o.send } : { ...base, receiveAmount: o.receive as string };
+}
+
+type Print = (value: unknown) => void;
+type Globals = () => GlobalOptions;
+
+/** The program, with its output injected (tests run it in-process). */
+export function buildProgram(io: CliIo): Command {
+  const print: Print = (value) => io.out(`${JSON.stringify(value, null, 2)}\n`);
+  const program = new Command('nostro')
+    .description('Command line for banks on the Nostro settlement network: quotes, payments, finality proofs.')
+    .addOption(new Option('--url <url>', 'gateway public base URL (what requests are signed for)').env('NOSTRO_URL').default('http://127.0.0.1:3000'))
+    .addOption(new Option('--participant <id>', 'your participant id, e.g. BANKUS33').env('NOSTRO_PARTICIPANT'))
+    .addOption(new Option('--key-file <file>', 'your Ed25519 seed: one line, 32 bytes base64url').env('NOSTRO_KEY_FILE'))
+    .addOption(new Option('--key-id <id>', 'key id to sign with (default: the participant id)').env('NOSTRO_KEY_ID'))
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  const globals: Globals = () => program.opts<GlobalOptions>();
+  addQuote(program, globals, print);
+  addPay(program, globals, print);
+  addStatus(program, globals, print);
+  addVerify(program, globals, print);
+  addIncoming(program, globals, print);
+  return program;
+}
+
+function addQuote(program: Command, globals: Globals, print: Print): void {
+  program
+    .command('quote')
+    .description('ask for a quote (prints it, with its id for `nostro pay`)')
+    .requiredOption('--from <currency>', 'source currency (ISO 4217)')
+    .requiredOption('--to <currency>', 'target currency (ISO 4217)')
+    .option('--send <amount>', 'amount to send, major units ("1000.00")')
+    .option('--receive <amount>', 'amount the creditor must receive, major units')
+    .requiredOption('--creditor <participant>', 'the beneficiary bank')
+    .action(async (o: { from: string; to: string; send?: string; receive?: string; creditor: string }) => print(await client(globals()).createQuote(quoteRequest(o))));
+}
+
+interface PayOptions {
+  quote: string;
+  endToEndId: string;
+  debtorName: string;
+  debtorAccount: string;
+  creditorName: string;
+  creditorAccount: string;
+  remittance?: string;
+  idempotencyKey?: string;
+  wait?: string | boolean;
+}
+
+function addPay(program: Command, globals: Globals, print: Print): void {
+  program
+    .command('pay')
+    .description('submit a payment on a quote (safe to repeat with the same --idempotency-key)')
+    .requiredOption('--quote <id>', 'quote id from `nostro quote`')
+    .requiredOption('--end-to-end-id <id>', 'your end-to-end reference (1-35 characters)')
+    .requiredOption('--debtor-name <name>', 'ordering customer name')
+    .requiredOption('--debtor-account <account>', 'ordering customer account (IBAN or local)')
+    .requiredOption('--creditor-name <name>', 'beneficiary name')
+    .requiredOption('--creditor-account <account>', 'beneficiary account (IBAN or local)')
+    .option('--remittance <text>', 'remittance information (up to 140 characters)')
+    .option('--idempotency-key <key>', 'reuse to repeat the same payment safely (default: a new UUID)')
+    .option('--wait [seconds]', 'wait until SETTLED or REJECTED (default 60 s)')
+    .action(async (o: PayOptions) => {
+      const c = client(globals());
+      const payment = {
+        quoteId: o.quote,
+        endToEndId: o.endToEndId,
+        debtor: { name: o.debtorName, account: o.debtorAccount },
+        creditor: { name: o.creditorName, account: o.creditorAccount },
+        ...(o.remittance ? { remittanceInfo: o.remittance } : {}),
+      };
+      const accepted = await c.createPayment(payment, { idempotencyKey: o.idempotencyKey });
+      print(o.wait ? await waitFinal(() => c.getPayment(accepted.uetr), seconds(o.wait)) : accepted);
+    });
+}
+
+function addStatus(program: Command, globals: Globals, print: Print): void {
+  program
+    .command('status')
+    .description('a payment with its timeline (SWIFT gpi style)')
+    .argument('<uetr>', 'the payment UUID')
+    .option('--wait [seconds]', 'wait until SETTLED or REJECTED (default 60 s)')
+    .action(async (uetr: string, o: { wait?: string | boolean }) => {
+      const c = client(globals());
+      print(o.wait ? await waitFinal(() => c.getPayment(uetr), seconds(o.wait)) : await c.getPayment(uetr));
+    });
+}
+
+function addVerify(program: Command, globals: Globals, print: Print): void {
+  program
+    .command('verify')
+    .description('verify a finality proof offline: fetched by uetr, or read from --proof-file')
+    .argument('[uetr]', 'payment UUID (fetches the proof unless --proof-file is given)')
+    .option('--incoming', 'the payment is one you receive (creditor view)')
+    .option('--proof-file <file>', 'a proof saved earlier (JSON of GET .../finality)')
+    .option('--keys-file <file>', 'pinned keys (JSON of GET /v1/keys); default: fetched from the gateway')
+    .option('--uetr <uetr>', 'with --proof-file: the payment the proof must be about')
+    .action(async (arg: string | undefined, o: { incoming?: boolean; proofFile?: string; keysFile?: string; uetr?: string }) => {
+      const uetr = arg ?? o.uetr;
+      if (!uetr) throw new UsageError('give the payment uetr');
+      const keys = o.keysFile ? readJson<NetworkKeys>(o.keysFile, 'keys') : undefined;
+      if (o.proofFile) {
+        const proof = readJson<PaymentFinality>(o.proofFile, 'the proof');
+        const trusted = keys ?? (await client(globals()).getKeys());
+        return report(print, uetr, proof, verifyPaymentFinality(uetr, proof, trusted));
+      }
+      const { proof, ...verdict } = await client(globals()).verifyFinality(uetr, { incoming: o.incoming, keys });
+      return report(print, uetr, proof, verdict);
+    });
+}
+
+function addIncoming(program: Command, globals: Globals, print: Print): void {
+  program
+    .command('incoming')
+    .description('payments to you: a list, or one with the parties to credit')
+    .argument('[uetr]', 'one incoming payment')
+    .option('--status <status>', 'RECEIVED, HELD, SUBMITTED, SETTLED or REJECTED')
+    .option('--since <time>', 'ISO 8601 date-time')
+    .option('--limit <n>', 'page size (up to 1000)', (v) => Number.parseInt(v, 10))
+    .option('--cursor <cursor>', 'next page (nextCursor of the previous one)')
+    .action(async (uetr: string | undefined, o: { status?: PaymentStatus; since?: string; limit?: number; cursor?: string }) => {
+      const c = client(globals());
+      print(uetr ? await c.getIncomingPayment(uetr) : await c.listIncomingPayments({ status: o.status, since: o.since, limit: o.limit, cursor: o.cursor }));
+    });
+}
+
+function seconds(wait: string | boolean | undefined): number {
+  const n = typeof wait === 'string' ? Number.parseInt(wait, 10) : 60;
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError('--wait takes a number of seconds');
+  return n;
+}
+
+function report(print: Print, uetr: string, proof: PaymentFinality, verdict: { ok: boolean; reason?: string }): void {
+  print({ uetr, verified: verdict.ok, ...(verdict.ok ? {} : { reason: verdict.reason }), block: { height: proof.block.height, hash: proof.block.hash }, transaction: proof.transaction });
+  if (!verdict.ok) throw new Unverified(verdict.reason);
+}
+
+/** Runs the CLI with `argv` (without node and script); resolves to the exit status. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (error instanceof UsageError) {
+      io.err(`nostro: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof Unverified) return EXIT.unverified;
+    if (error instanceof NostroApiError) {
+      io.err(`${JSON.stringify(error.problem, null, 2)}\n`);
+      return EXIT.api;
+    }
+    if (error instanceof NostroNetworkError) {
+      io.err(`nostro: ${error.message}\n`);
+      return EXIT.api;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Offline checks a bank runs on what the network sends it: the RFC 9421 signature of a webhook (network key,
+ * keyid "nostro", from `GET /v1/keys`), and a finality proof of the payment it names.
+ */
+import { type FinalityTrust, type HeaderFields, type RequestSignatureFailure, verifyFinalityProof, verifyRequest } from '@nostro/shared';
+import type { NetworkKeys, PaymentFinality, WebhookEvent } from './types';
+
+/** A webhook request as the bank's server received it. */
+export interface ReceivedWebhook {
+  method: string;
+  /** The absolute URL the network posted to: the participant's registered webhook URL. */
+  url: string;
+  headers: HeaderFields;
+  /** The raw body bytes, before any JSON parsing. */
+  body: Uint8Array | string;
+}
+
+export interface WebhookTrust {
+  /** `network.publicKey` of `GET /v1/keys` (raw 32 bytes, base64url). */
+  networkPublicKey: string;
+  /** Defaults to 300 s, as for requests. */
+  maxSkewSeconds?: number;
+  nowSeconds?: number;
+}
+
+export type WebhookVerdict =
+  | { ok: true; event: WebhookEvent }
+  | { ok: false; code: RequestSignatureFailure | 'malformed'; detail: string };
+
+export const NETWORK_KEY_ID = 'nostro';
+const WEBHOOK_TYPES = new Set(['payment.settled', 'payment.rejected', 'payment.held', 'payment.received']);
+
+/**
+ * Verifies a webhook: signed by the network key over method, URL and `Content-Digest`, the digest matching the
+ * body, `created` within the skew window. Returns the parsed event; de-duplicate it by `event.id`.
+ */
+export async function verifyWebhook(received: ReceivedWebhook, trust: WebhookTrust): Promise<WebhookVerdict> {
+  const result = await verifyRequest(
+    { method: received.method.toUpperCase(), targetUri: received.url, headers: received.headers, rawBody: received.body },
+    {
+      lookupKey: (keyId) => (keyId === NETWORK_KEY_ID ? trust.networkPublicKey : undefined),
+      maxSkewSeconds: trust.maxSkewSeconds,
+      nowSeconds: trust.nowSeconds,
+    },
+  );
+  if (!result.ok) return result;
+  let event: unknown;
+  try {
+    event = JSON.parse(typeof received.body === 'string' ? received.body : new TextDecoder().decode(received.body));
+  } catch {
+    return { ok: false, code: 'malformed', detail: 'the body is not JSON' };
+  }
+  if (!isWebhookEvent(event)) return { ok: false, code: 'malformed', detail: 'the body is not a webhook event' };
+  return { ok: true, event };
+}
+
+function isWebhookEvent(value: unknown): value is WebhookEvent {
+  const e = value as Partial<WebhookEvent> | null;
+  return typeof e === 'object' && e !== null && typeof e.id === 'string' && typeof e.type === 'string' && WEBHOOK_TYPES.has(e.type) && typeof e.occurredAt === 'string' && typeof e.data === 'object' && e.data !== null;
+}
+
+export type PaymentFinalityVerdict = { ok: true } | { ok: false; reason: string };
+
+/**
+ * True when `proof` shows the payment `uetr` settled: the proof verifies against the validators and quorum of
+ * `GET /v1/keys`, its transaction is this payment's, and the ledger accepted it (a proof of a rejected
+ * transaction verifies too: read the outcome).
+ */
+export function verifyPaymentFinality(uetr: string, proof: PaymentFinality, keys: Pick<NetworkKeys, 'validators' | 'quorum'>): PaymentFinalityVerdict {
+  const trust: FinalityTrust = { validators: keys.validators, quorum: keys.quorum };
+  const verdict = verifyFinalityProof(proof, trust);
+  if (!verdict.ok) return { ok: false, reason: verdict.reason };
+  const transaction = proof.transaction as { uetr?: unknown; outcome?: { status?: unknown; reason?: unknown } } | null;
+  if (transaction?.uetr !== uetr) return { ok: false, reason: 'the proof is of another transaction' };
+  if (transaction.outcome?.status !== 'accepted') return { ok: false, reason: `the ledger rejected it: ${String(transaction.outcome?.reason ?? 'unknown')}` };
+  return { ok: true };
+}
