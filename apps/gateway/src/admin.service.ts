@@ -1,6 +1,5 @@
-import { Pool, ProblemError, enqueueOutbox, parseOrProblem, topicName, withTransaction } from '@nostro/platform';
+import { Pool, PoolClient, enqueueOutbox, parseOrProblem, topicName, withTransaction } from '@nostro/platform';
 import {
-  InvalidPublicKeyError,
   ParticipantConfigMessage,
   Topic,
   TransferRequestMessage,
@@ -13,19 +12,27 @@ import {
 } from '@nostro/shared';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { createOperatorSchema, createParticipantSchema, transferSchema } from './api.schemas';
+import { addKeySchema, createOperatorSchema, createParticipantSchema, pageQuerySchema, transferSchema, updateParticipantSchema } from './api.schemas';
 import { GatewayConfig } from './config';
-import { IdempotencyService } from './idempotency.service';
+import { fieldProblem, problem } from './gateway.errors';
+import { HttpResult, IdempotencyService } from './idempotency.service';
 import { LedgerClient } from './ledger.client';
 import { OperatorsRepository } from './operators.repository';
-import { ParticipantsRepository } from './participants.repository';
+import { ParticipantCache } from './participant.cache';
+import { KeyRow, ParticipantRow, ParticipantsRepository } from './participants.repository';
 import { RequestOutcome, RequestWaiter } from './request-waiter';
-import { HttpResult } from './payments.service';
-import { problemBody } from './problem-body';
 
 const SYSTEM_PARTICIPANTS = new Set(['FXDESK', 'FEES', 'EXTERNAL']);
 
-/** Operator actions: operators, participants, deposits and withdrawals (answered once final on the ledger). */
+export function participantView(p: ParticipantRow) {
+  return { id: p.id, name: p.name, currencies: p.currencies, webhookUrl: p.webhook_url, status: p.status };
+}
+
+export function keyView(k: KeyRow) {
+  return { keyId: k.key_id, participant: k.participant, publicKey: k.public_key, createdAt: k.created_at.toISOString(), revokedAt: k.revoked_at?.toISOString() ?? null };
+}
+
+/** Operator actions: operators, participants and their keys, suspension, deposits and withdrawals. */
 export class AdminService {
   constructor(
     private readonly config: GatewayConfig,
@@ -35,6 +42,7 @@ export class AdminService {
     private readonly idempotency: IdempotencyService,
     private readonly waiter: RequestWaiter,
     private readonly ledger: LedgerClient,
+    private readonly cache: ParticipantCache,
   ) {}
 
   private topic(): string {
@@ -45,59 +53,129 @@ export class AdminService {
     if (this.config.bootstrapAdminToken) await this.operators.ensureBootstrapAdmin(randomUUID(), sha256Hex(this.config.bootstrapAdminToken));
   }
 
-  async createOperator(body: unknown): Promise<{ id: string; name: string; role: string; token: string }> {
+  async createOperator(body: unknown): Promise<HttpResult> {
     const { name, role } = parseOrProblem(createOperatorSchema, body);
     const token = randomBytes(32).toString('base64url');
     const id = randomUUID();
     await this.operators.insert({ id, name, role, tokenHash: sha256Hex(token) });
-    return { id, name, role, token };
+    return { status: 201, body: { id, name, role, token } };
+  }
+
+  async listOperators() {
+    const rows = await this.operators.list();
+    return { data: rows.map((o) => ({ id: o.id, name: o.name, role: o.role, createdAt: o.created_at.toISOString(), revokedAt: o.revoked_at?.toISOString() ?? null })) };
   }
 
   async deleteOperator(id: string): Promise<void> {
-    if (!z.uuid().safeParse(id).success || !(await this.operators.revoke(id))) throw new ProblemError(404, 'not_found', 'Not found', 'no such operator');
+    if (!z.uuid().safeParse(id).success || !(await this.operators.revoke(id))) throw problem('not_found', 'no such operator');
   }
 
   async createParticipant(body: unknown, correlationId: string): Promise<HttpResult> {
     const p = parseOrProblem(createParticipantSchema, body);
-    if (SYSTEM_PARTICIPANTS.has(p.id)) throw new ProblemError(409, 'participant_exists', 'Participant exists', `${p.id} is a system participant`);
+    if (SYSTEM_PARTICIPANTS.has(p.id)) throw problem('participant_exists', `${p.id} is a system participant`);
     const unsupported = p.currencies.filter((c) => !this.config.CURRENCIES.includes(c));
-    if (unsupported.length > 0) throw new ProblemError(422, 'corridor_unavailable', 'Currency not enabled', `not enabled here: ${unsupported.join(', ')}`);
-    try {
-      assertValidPublicKey(base64UrlDecode(p.publicKey));
-    } catch (error) {
-      if (!(error instanceof InvalidPublicKeyError) && !(error instanceof Error)) throw error;
-      throw new ProblemError(400, 'validation_failed', 'Validation failed', 'publicKey is not a valid Ed25519 public key', [{ path: 'publicKey', message: (error as Error).message }]);
-    }
+    if (unsupported.length > 0) throw problem('corridor_unavailable', `not enabled here: ${unsupported.join(', ')}`);
+    assertPublicKey(p.publicKey, 'publicKey');
     const requestId = randomUUID();
     const message: ParticipantConfigMessage = { kind: 'participant.config', id: randomUUID(), requestId, participant: p.id, currencies: p.currencies };
     const created = await withTransaction(this.pool, async (tx) => {
       if (!(await this.participants.insert(tx, p))) return false;
-      await tx.query(`INSERT INTO admin_requests (request_id, kind, participant, payload, status) VALUES ($1, 'participant', $2, $3, 'SUBMITTED')`, [requestId, p.id, JSON.stringify(message)]);
-      await enqueueOutbox(tx, [{ topic: this.topic(), key: p.id, payload: message, headers: { 'x-correlation-id': correlationId } }]);
+      await this.submit(tx, requestId, 'participant', p.id, message, correlationId);
       return true;
     });
-    if (!created) throw new ProblemError(409, 'participant_exists', 'Participant exists', `participant ${p.id} already exists`);
+    if (!created) throw problem('participant_exists', `participant ${p.id} already exists`);
+    this.cache.invalidate();
     const outcome = await this.waiter.wait(requestId, this.config.LEDGER_WAIT_MS);
-    const body201 = { id: p.id, name: p.name, currencies: p.currencies, keyId: p.id, webhookUrl: p.webhookUrl ?? null, ledger: ledgerState(outcome) };
-    return { status: outcome?.status === 'SETTLED' ? 201 : 202, body: body201 };
+    const view = { id: p.id, name: p.name, currencies: p.currencies, keyId: p.id, webhookUrl: p.webhookUrl ?? null, status: 'active', ledger: ledgerState(outcome) };
+    return { status: outcome?.status === 'SETTLED' ? 201 : 202, body: view, store: outcome?.status === 'SETTLED' };
   }
 
-  async transfer(type: 'deposit' | 'withdrawal', participantId: string, body: unknown, key: string, correlationId: string): Promise<HttpResult> {
+  async getParticipant(id: string) {
+    const p = await this.existing(id);
+    return { ...participantView(p), keys: (await this.participants.keys(id)).map(keyView) };
+  }
+
+  async listParticipants(query: unknown) {
+    const q = parseOrProblem(pageQuerySchema, query, 'query');
+    const rows = await this.participants.list(q.limit + 1, q.cursor);
+    const page = rows.slice(0, q.limit);
+    return { data: page.map(participantView), nextCursor: rows.length > q.limit ? (page[page.length - 1]?.id ?? null) : null };
+  }
+
+  async updateParticipant(id: string, body: unknown) {
+    const patch = parseOrProblem(updateParticipantSchema, body);
+    await this.existing(id);
+    await withTransaction(this.pool, (tx) => this.participants.update(tx, id, patch));
+    this.cache.invalidate();
+    return participantView(await this.existing(id));
+  }
+
+  /** `POST /v1/admin/participants/{id}/keys`: a further key (rotation: add the new one, then revoke the old). */
+  async addKey(id: string, body: unknown): Promise<HttpResult> {
+    const k = parseOrProblem(addKeySchema, body);
+    assertPublicKey(k.publicKey, 'publicKey');
+    await this.existing(id);
+    const row = await withTransaction(this.pool, (tx) => this.participants.addKey(tx, id, k.keyId, k.publicKey));
+    if (!row) throw problem('key_exists', `key id ${k.keyId} is taken (key ids are unique across participants)`);
+    this.cache.invalidate();
+    return { status: 201, body: keyView(row) };
+  }
+
+  async listKeys(id: string) {
+    await this.existing(id);
+    return { data: (await this.participants.keys(id)).map(keyView) };
+  }
+
+  /** Revocation takes effect on this replica at once and on the others when they hear the notification. */
+  async revokeKey(id: string, keyId: string): Promise<void> {
+    await this.existing(id);
+    const revoked = await withTransaction(this.pool, (tx) => this.participants.revokeKey(tx, id, keyId));
+    if (!revoked) throw problem('not_found', `participant ${id} has no active key ${keyId}`);
+    this.cache.invalidate();
+  }
+
+  /**
+   * Suspends or resumes a participant: the gateway refuses (or accepts again) its writes at once, and a
+   * `participant.config` message with `suspended` tells settlement, which makes the ledger suspend or resume it,
+   * so every validator judges its transactions the same way. Answered once the ledger has it final (200), or 202.
+   */
+  async setSuspended(id: string, suspended: boolean, correlationId: string): Promise<HttpResult> {
+    const p = await this.existing(id);
+    const requestId = randomUUID();
+    const message: ParticipantConfigMessage = { kind: 'participant.config', id: randomUUID(), requestId, participant: id, currencies: p.currencies, suspended };
+    await withTransaction(this.pool, async (tx) => {
+      await this.participants.setStatus(tx, id, suspended ? 'suspended' : 'active');
+      await this.submit(tx, requestId, suspended ? 'suspend' : 'resume', id, message, correlationId);
+    });
+    this.cache.invalidate();
+    const outcome = await this.waiter.wait(requestId, this.config.LEDGER_WAIT_MS);
+    const body = { ...participantView(await this.existing(id)), requestId, ledger: ledgerState(outcome) };
+    return { status: outcome?.status === 'SETTLED' ? 200 : 202, body, store: outcome?.status === 'SETTLED' };
+  }
+
+  private async submit(tx: PoolClient, requestId: string, kind: string, participant: string, message: ParticipantConfigMessage | TransferRequestMessage, correlationId: string): Promise<void> {
+    await tx.query(
+      `INSERT INTO admin_requests (request_id, kind, participant, payload, status) VALUES ($1, $2, $3, $4, 'SUBMITTED') ON CONFLICT DO NOTHING`,
+      [requestId, kind, participant, JSON.stringify(message)],
+    );
+    await enqueueOutbox(tx, [{ topic: this.topic(), key: participant, payload: message, headers: { 'x-correlation-id': correlationId } }]);
+  }
+
+  private async existing(id: string): Promise<ParticipantRow> {
+    const p = await this.participants.find(id);
+    if (!p) throw problem('not_found', `no participant ${id}`);
+    return p;
+  }
+
+  /** Deposits and withdrawals: answered once final on the ledger (201), or 202 while it is not yet (not stored). */
+  async transfer(type: 'deposit' | 'withdrawal', participantId: string, body: unknown, key: string, rawBody: Buffer | undefined, correlationId: string): Promise<HttpResult> {
     const participant = await this.participants.find(participantId);
-    if (!participant && !SYSTEM_PARTICIPANTS.has(participantId)) throw new ProblemError(404, 'not_found', 'Not found', 'no such participant');
-    const start = await this.idempotency.start(`admin:${participantId}`, key, sha256Hex(`${type}\n${JSON.stringify(body)}`));
-    if (start.kind === 'replay') return { status: start.status, body: start.body, replayed: true };
-    const scope = `admin:${participantId}`;
-    try {
-      const result = await this.submitTransfer(type, participantId, body, start.resourceId, correlationId);
-      if (result.status !== 202) await this.idempotency.complete(this.pool, scope, key, result.status, result.body);
-      else await this.idempotency.release(scope, key);
-      return result;
-    } catch (error) {
-      if (error instanceof ProblemError && error.status < 500) await this.idempotency.complete(this.pool, scope, key, error.status, problemBody(error));
-      else await this.idempotency.release(scope, key).catch(() => undefined);
-      throw error;
-    }
+    if (!participant && !SYSTEM_PARTICIPANTS.has(participantId)) throw problem('not_found', 'no such participant');
+    const hash = IdempotencyService.requestHash('POST', `/v1/admin/participants/${participantId}/${type}s`, rawBody);
+    return this.idempotency.run(`admin:${participantId}`, key, hash, async (requestId) => {
+      const result = await this.submitTransfer(type, participantId, body, requestId, correlationId);
+      return { ...result, store: result.status !== 202 };
+    });
   }
 
   private async submitTransfer(type: 'deposit' | 'withdrawal', participantId: string, body: unknown, requestId: string, correlationId: string): Promise<HttpResult> {
@@ -105,13 +183,7 @@ export class AdminService {
     const currency = asCurrency(t.currency);
     const amountMinor = parseTransferAmount(t.amount, currency);
     const message: TransferRequestMessage = { kind: 'transfer.request', id: randomUUID(), requestId, type, participant: participantId, currency, amountMinor: amountMinor.toString(), reference: t.reference };
-    await withTransaction(this.pool, async (tx) => {
-      await tx.query(
-        `INSERT INTO admin_requests (request_id, kind, participant, payload, status) VALUES ($1, $2, $3, $4, 'SUBMITTED') ON CONFLICT DO NOTHING`,
-        [requestId, type, participantId, JSON.stringify(message)],
-      );
-      await enqueueOutbox(tx, [{ topic: this.topic(), key: participantId, payload: message, headers: { 'x-correlation-id': correlationId } }]);
-    });
+    await withTransaction(this.pool, (tx) => this.submit(tx, requestId, type, participantId, message, correlationId));
     const outcome = await this.waiter.wait(requestId, this.config.LEDGER_WAIT_MS);
     return this.transferResult(outcome, { requestId, type, participantId, currency, amount: formatAmount(amountMinor, currency), reference: t.reference });
   }
@@ -121,8 +193,8 @@ export class AdminService {
     if (!outcome || outcome.status === 'SUBMITTED') return { status: 202, body: { ...base, status: 'SUBMITTED' } };
     if (outcome.status === 'REJECTED') {
       const code = outcome.reason === 'insufficient_funds' ? 'insufficient_funds' : (outcome.reason ?? 'rejected');
-      const problem = { type: `https://nostro.dev/problems/${code}`, title: 'Rejected by the ledger', status: 422, detail: `the ledger rejected the ${t.type}: ${outcome.reason}`, code };
-      return { status: 422, body: problem };
+      const problemJson = { type: `https://nostro.dev/problems/${code}`, title: 'Rejected by the ledger', status: 422, detail: `the ledger rejected the ${t.type}: ${outcome.reason}`, code };
+      return { status: 422, body: problemJson };
     }
     const { accounts } = await this.ledger.balances(t.participantId, outcome.blockHeight ?? 0);
     const account = accounts.find((a) => a.currency === t.currency);
@@ -138,12 +210,22 @@ function ledgerState(outcome: RequestOutcome | null): string {
   return outcome?.status === 'SETTLED' ? 'ready' : outcome?.status === 'REJECTED' ? `rejected: ${outcome.reason}` : 'pending';
 }
 
-function parseTransferAmount(amount: string, currency: ReturnType<typeof asCurrency>): bigint {
+/** Strict RFC 8032 rules (canonical, not small order, prime-order subgroup), checked once at registration. */
+function assertPublicKey(publicKey: string, path: string): void {
   try {
-    const minor = parseAmount(amount, currency);
-    if (minor > 0n) return minor;
+    assertValidPublicKey(base64UrlDecode(publicKey));
   } catch (error) {
-    throw new ProblemError(400, 'validation_failed', 'Validation failed', 'invalid amount', [{ path: 'amount', message: (error as Error).message }]);
+    throw fieldProblem(path, (error as Error).message, `${path} is not an acceptable Ed25519 public key`);
   }
-  throw new ProblemError(400, 'validation_failed', 'Validation failed', 'invalid amount', [{ path: 'amount', message: 'amount must be positive' }]);
+}
+
+function parseTransferAmount(amount: string, currency: ReturnType<typeof asCurrency>): bigint {
+  let minor: bigint;
+  try {
+    minor = parseAmount(amount, currency);
+  } catch (error) {
+    throw fieldProblem('amount', (error as Error).message, 'invalid amount');
+  }
+  if (minor <= 0n) throw fieldProblem('amount', 'amount must be positive', 'invalid amount');
+  return minor;
 }

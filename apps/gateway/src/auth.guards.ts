@@ -1,71 +1,79 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ProblemError, counter } from '@nostro/platform';
-import { sha256Hex, verifyRequest } from '@nostro/shared';
+import { Pool, counter } from '@nostro/platform';
+import { hasHeader, sha256Hex, verifyRequest } from '@nostro/shared';
 import type { FastifyRequest } from 'fastify';
-import Redis from 'ioredis';
 import { GatewayConfig } from './config';
+import { GatewayErrorCode, problem } from './gateway.errors';
 import { OperatorRole, OperatorsRepository } from './operators.repository';
-import { ParticipantsRepository } from './participants.repository';
-import { GATEWAY_CONFIG, REDIS } from './tokens';
+import { ParticipantCache } from './participant.cache';
+import { RateLimiter } from './rate-limiter';
+import { GATEWAY_CONFIG, POOL } from './tokens';
 
 const authFailures = counter('gateway_auth_failures_total', 'Refused bank request signatures by code', ['code']);
 
 /** What the guards attach to an authenticated request. */
 export interface AuthedRequest extends FastifyRequest {
   participant?: string;
+  keyId?: string;
   operator?: { id: string; name: string; role: OperatorRole };
   rawBody?: Buffer;
 }
 
-const unauthorized = (code: string, detail: string) => {
+const unauthorized = (code: GatewayErrorCode, detail: string) => {
   authFailures.labels(code).inc();
-  return new ProblemError(401, code, 'Unauthorized', detail);
+  return problem(code, detail);
 };
 
-const KEY_CACHE_MS = 2_000;
+const READ_METHODS = new Set(['GET', 'HEAD']);
 
 /**
  * RFC 9421 request signatures (API.md "Authentication of banks"): verified with node:crypto, the target URI rebuilt
- * from the configured public base URL, nonces single-use within the skew window (Redis).
+ * from the configured public base URL, nonces single-use within the skew window (kept in Postgres), then the
+ * participant's state (a suspended participant may read but not write) and its rate limit.
  */
 @Injectable()
 export class BankAuthGuard implements CanActivate {
-  private readonly keys = new Map<string, { at: number; key: Awaited<ReturnType<ParticipantsRepository['activeKey']>> }>();
-
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-    @Inject(ParticipantsRepository) private readonly participants: ParticipantsRepository,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(ParticipantCache) private readonly cache: ParticipantCache,
+    @Inject(RateLimiter) private readonly limiter: RateLimiter,
+    @Inject(POOL) private readonly pool: Pool,
   ) {}
-
-  private async key(keyId: string) {
-    const cached = this.keys.get(keyId);
-    if (cached && Date.now() - cached.at < KEY_CACHE_MS) return cached.key;
-    const key = await this.participants.activeKey(keyId);
-    this.keys.set(keyId, { at: Date.now(), key });
-    return key;
-  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthedRequest>();
-    if (!request.headers['signature'] && !request.headers['signature-input']) throw unauthorized('signature_missing', 'the request carries no HTTP message signature');
+    if (!hasHeader(request.headers, 'signature') && !hasHeader(request.headers, 'signature-input')) {
+      throw unauthorized('signature_missing', 'the request carries no HTTP message signature (Signature-Input and Signature)');
+    }
     const result = await verifyRequest(
       { method: request.method, targetUri: `${this.config.PUBLIC_BASE_URL}${request.url}`, headers: request.headers, rawBody: request.rawBody },
-      { lookupKey: async (keyId) => (await this.key(keyId))?.publicKey, maxSkewSeconds: this.config.SIGNATURE_MAX_SKEW_S },
+      { lookupKey: async (keyId) => (await this.cache.activeKey(keyId))?.publicKey, maxSkewSeconds: this.config.SIGNATURE_MAX_SKEW_S },
     );
     if (!result.ok) throw unauthorized(result.code, result.detail);
-    const key = await this.key(result.keyId);
-    if (!key) throw unauthorized('key_unknown', 'unknown keyid');
+    const key = await this.cache.activeKey(result.keyId);
+    if (!key) throw unauthorized('key_unknown', `unknown keyid ${result.keyId}`);
     if (result.nonce !== undefined) await this.claimNonce(result.keyId, result.nonce);
+    if (key.status === 'suspended' && !READ_METHODS.has(request.method)) {
+      throw problem('participant_suspended', `participant ${key.participant} is suspended: it may read its payments but not create any`);
+    }
+    const rate = await this.limiter.take(key.participant);
+    if (!rate.allowed) {
+      const seconds = String(Math.max(1, Math.ceil(rate.retryAfterMs / 1000)));
+      throw problem('rate_limited', `more than ${this.config.RATE_LIMIT_PER_S} requests/s; retry after ${seconds} s`, undefined, { 'retry-after': seconds });
+    }
     request.participant = key.participant;
+    request.keyId = result.keyId;
     return true;
   }
 
+  /** Records the nonce for twice the skew window (a `created` may be that far in the future); refuses a reuse. */
   private async claimNonce(keyId: string, nonce: string): Promise<void> {
-    const ttl = 2 * this.config.SIGNATURE_MAX_SKEW_S;
-    const claimed = await this.redis.set(`${this.config.REDIS_KEY_PREFIX}nonce:${keyId}:${sha256Hex(nonce)}`, '1', 'EX', ttl, 'NX');
-    if (claimed !== 'OK') throw unauthorized('signature_replayed', 'this nonce was already used');
+    const { rowCount } = await this.pool.query(
+      `INSERT INTO signature_nonces (key_id, nonce_hash, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3)) ON CONFLICT DO NOTHING`,
+      [keyId, sha256Hex(nonce), 2 * this.config.SIGNATURE_MAX_SKEW_S],
+    );
+    if ((rowCount ?? 0) === 0) throw unauthorized('signature_replayed', 'this nonce was already used within the signature window');
   }
 }
 
@@ -85,12 +93,32 @@ export class OperatorGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthedRequest>();
     const header = request.headers.authorization ?? '';
     const match = /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(header);
-    if (!match) throw new ProblemError(401, 'unauthorized', 'Unauthorized', 'operator bearer token required');
+    if (!match) throw problem('unauthorized', 'operator bearer token required');
     const operator = await this.operators.byTokenHash(sha256Hex(match[1]));
-    if (!operator) throw new ProblemError(401, 'unauthorized', 'Unauthorized', 'unknown or revoked operator token');
+    if (!operator) throw problem('unauthorized', 'unknown or revoked operator token');
     const roles = this.reflector.getAllAndOverride<OperatorRole[] | undefined>(ROLES, [context.getHandler(), context.getClass()]) ?? ['viewer', 'approver'];
-    if (operator.role !== 'admin' && !roles.includes(operator.role)) throw new ProblemError(403, 'forbidden', 'Forbidden', `role ${operator.role} may not do this`);
+    if (operator.role !== 'admin' && !roles.includes(operator.role)) throw problem('forbidden', `role ${operator.role} may not do this`);
     request.operator = operator;
+    return true;
+  }
+}
+
+const JSON_MEDIA_TYPE = /^application\/json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
+
+/**
+ * Every body the gateway accepts is JSON (API.md): a request with a body of another media type is `415`, before
+ * any handler sees it (Fastify alone would hand a `text/plain` body to the handler as a string).
+ */
+@Injectable()
+export class JsonBodyGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    if (context.getType() !== 'http') return true;
+    const request = context.switchToHttp().getRequest<AuthedRequest>();
+    const length = Number.parseInt(String(request.headers['content-length'] ?? '0'), 10);
+    const hasBody = (Number.isFinite(length) && length > 0) || request.headers['transfer-encoding'] !== undefined;
+    if (!hasBody || READ_METHODS.has(request.method)) return true;
+    const type = request.headers['content-type'] ?? '';
+    if (!JSON_MEDIA_TYPE.test(type)) throw problem('unsupported_media_type', `bodies must be application/json (UTF-8), not ${type === '' ? 'untyped' : JSON.stringify(type)}`);
     return true;
   }
 }

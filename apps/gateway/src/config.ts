@@ -1,7 +1,8 @@
-import { baseConfigShape, loadConfig, portSchema, readKeyFile, validatorKeysSchema } from '@nostro/platform';
+import { ConfigError, baseConfigShape, loadConfig, portSchema, readKeyFile, validatorKeysSchema } from '@nostro/platform';
 import { DEFAULT_CURRENCIES, isCurrencyCode } from '@nostro/shared';
 import fs from 'node:fs';
 import { z } from 'zod';
+import { SanctionsList, loadSanctionsFile } from './screening/sanctions-list';
 
 const urlList = z
   .string()
@@ -28,13 +29,42 @@ const schema = z.object({
   /** How long an operator call that goes through the ledger (deposit, registration) waits for finality. */
   LEDGER_WAIT_MS: z.coerce.number().int().min(100).max(120_000).default(30_000),
   SIGNATURE_MAX_SKEW_S: z.coerce.number().int().min(1).max(3_600).default(300),
+  /**
+   * Consumer group of settlement.events (prefixed with KAFKA_TOPIC_PREFIX). Replicas of one gateway share it; a
+   * gateway given its own group replays every event into the same database, harmlessly (each is applied once).
+   */
+  KAFKA_CONSUMER_GROUP: z.string().regex(/^[a-zA-Z0-9._-]{1,100}$/).default('gateway'),
+  /** Token bucket per participant (API.md: 5,000 requests/s by default); the burst defaults to one second's worth. */
+  RATE_LIMIT_PER_S: z.coerce.number().int().min(1).max(1_000_000).default(5_000),
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(10_000_000).optional(),
+  /** Sanctions list (JSON, docs/gateway.md); loaded at start, reloaded on SIGHUP or POST /v1/admin/screening/reload. */
+  SANCTIONS_LIST_FILE: z.string().min(1).optional(),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  WEBHOOK_BACKOFF_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(1_000),
+  WEBHOOK_BACKOFF_MAX_MS: z.coerce.number().int().min(10).max(86_400_000).default(600_000),
+  /** Past this age an undelivered webhook is abandoned (operators see it and can redeliver it). */
+  WEBHOOK_GIVE_UP_AFTER_MS: z.coerce.number().int().min(1_000).max(30 * 86_400_000).default(3 * 86_400_000),
+  /** An endpoint whose oldest pending delivery failed this many times is reported failing. */
+  WEBHOOK_FAILING_AFTER_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(5),
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
 });
 
-export type GatewayConfig = z.infer<typeof schema> & { networkSeed: string; bootstrapAdminToken: string | null };
+export type GatewayConfig = z.infer<typeof schema> & { networkSeed: string; bootstrapAdminToken: string | null; sanctionsList: SanctionsList | null };
 
 export function gatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const config = loadConfig(schema, env);
   const tokenFile = config.BOOTSTRAP_ADMIN_TOKEN_FILE;
   const bootstrapAdminToken = tokenFile && fs.existsSync(tokenFile) ? fs.readFileSync(tokenFile, 'utf8').trim() || null : null;
-  return { ...config, networkSeed: readKeyFile(config.NETWORK_SIGNING_KEY_FILE, 'NETWORK_SIGNING_KEY_FILE'), bootstrapAdminToken };
+  const sanctionsList = config.SANCTIONS_LIST_FILE ? readSanctionsFile(config.SANCTIONS_LIST_FILE, 'SANCTIONS_LIST_FILE') : null;
+  return { ...config, networkSeed: readKeyFile(config.NETWORK_SIGNING_KEY_FILE, 'NETWORK_SIGNING_KEY_FILE'), bootstrapAdminToken, sanctionsList };
+}
+
+/** Reads and checks the sanctions list; a bad file stops start-up with one line. */
+function readSanctionsFile(file: string, variable: string): SanctionsList {
+  try {
+    return loadSanctionsFile(file);
+  } catch (error) {
+    throw new ConfigError(`invalid configuration: ${variable}: ${(error as Error).message}`);
+  }
 }

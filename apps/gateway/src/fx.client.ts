@@ -1,27 +1,34 @@
 import { ProblemError } from '@nostro/platform';
 import { QuoteRequest, SignedQuote } from '@nostro/shared';
+import { problemBody } from './problem-body';
 
 const TIMEOUT_MS = 5_000;
+const BATCH_TIMEOUT_MS = 60_000;
+/** Quotes asked of fx-quote at once when its batch endpoint is not available. */
+const FALLBACK_CONCURRENCY = 8;
+
+/** One result of a quote batch: the quote, or the problem that refused that item. */
+export type QuoteBatchResult = SignedQuote | { problem: ReturnType<typeof problemBody> };
 
 /** HTTP client of the internal fx-quote API; its problems are passed through to the bank unchanged. */
 export class FxClient {
   constructor(private readonly baseUrl: string) {}
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private async call<T>(method: string, path: string, body?: unknown, timeoutMs = TIMEOUT_MS): Promise<T> {
     let response: Response;
     try {
       response = await fetch(`${this.baseUrl}${path}`, {
         method,
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(TIMEOUT_MS),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch {
       throw new ProblemError(503, 'service_unavailable', 'Service unavailable', 'the FX service did not answer; retry later', undefined, { 'retry-after': '1' });
     }
     const json = (await response.json().catch(() => ({}))) as Record<string, unknown>;
     if (response.ok) return json as T;
-    if (response.status >= 500) throw new ProblemError(503, 'service_unavailable', 'Service unavailable', 'the FX service failed; retry later');
+    if (response.status >= 500) throw new ProblemError(503, 'service_unavailable', 'Service unavailable', 'the FX service failed; retry later', undefined, { 'retry-after': '1' });
     throw new ProblemError(response.status, String(json.code ?? 'bad_request'), String(json.title ?? 'Error'), String(json.detail ?? ''), json.errors as never);
   }
 
@@ -29,7 +36,47 @@ export class FxClient {
     return this.call('POST', '/v1/fx/quotes', { participant, request });
   }
 
+  /**
+   * Many quotes in one call (`POST /v1/fx/quotes/batch { participant, requests }` → `{ results }`, one quote or
+   * `{ problem }` per request, in order). Falls back to one call per quote while fx-quote has no batch endpoint.
+   */
+  async createQuotes(participant: string, requests: QuoteRequest[]): Promise<QuoteBatchResult[]> {
+    try {
+      const { results } = await this.call<{ results: QuoteBatchResult[] }>('POST', '/v1/fx/quotes/batch', { participant, requests }, BATCH_TIMEOUT_MS);
+      if (Array.isArray(results) && results.length === requests.length) return results;
+    } catch (error) {
+      if (!(error instanceof ProblemError) || (error.status !== 404 && error.status !== 405)) throw error;
+    }
+    return mapLimited(requests, FALLBACK_CONCURRENCY, async (request) => {
+      try {
+        return await this.createQuote(participant, request);
+      } catch (error) {
+        if (error instanceof ProblemError && error.status < 500) return { problem: problemBody(error) };
+        throw error;
+      }
+    });
+  }
+
+  /** The quote without using it (to check limits against its amounts first). */
+  getQuote(participant: string, quoteId: string): Promise<SignedQuote> {
+    return this.call('GET', `/v1/fx/quotes/${encodeURIComponent(participant)}/${encodeURIComponent(quoteId)}`);
+  }
+
   consumeQuote(participant: string, quoteId: string, uetr: string): Promise<SignedQuote> {
     return this.call('POST', `/v1/fx/quotes/${encodeURIComponent(quoteId)}/consume`, { participant, uetr });
   }
+}
+
+/** `fn` over `items` with at most `concurrency` in flight; results in input order. */
+export async function mapLimited<T, R>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index], index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  return results;
 }

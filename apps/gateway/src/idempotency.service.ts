@@ -1,5 +1,26 @@
 import { Pool, PoolClient, ProblemError } from '@nostro/platform';
+import { sha256Hex } from '@nostro/shared';
 import { randomUUID } from 'node:crypto';
+import { problem } from './gateway.errors';
+import { problemBody } from './problem-body';
+
+/** A response to send, and whether a repeat of the request should get it back (final answers only). */
+export interface HttpResult {
+  status: number;
+  body: unknown;
+  replayed?: boolean;
+  /** False for a provisional answer (e.g. 202 "still waiting for the ledger"): a repeat runs the request again. */
+  store?: boolean;
+  /** True when the work already stored the response in its own transaction (see {@link IdempotentWork}). */
+  stored?: boolean;
+}
+
+/**
+ * The work behind an idempotent request. `resourceId` is reserved for this key and is the same on every retry that
+ * takes over an abandoned attempt; `complete` stores the response inside the work's own transaction, so the state
+ * change and the stored answer commit together.
+ */
+export type IdempotentWork = (resourceId: string, complete: (tx: PoolClient, status: number, body: unknown) => Promise<void>) => Promise<HttpResult>;
 
 export type IdempotencyStart =
   | { kind: 'fresh'; resourceId: string }
@@ -20,15 +41,43 @@ export class IdempotencyService {
 
   static validateKey(key: string | undefined, required: boolean): string | null {
     if (key === undefined || key === '') {
-      if (required) throw new ProblemError(400, 'idempotency_key_required', 'Idempotency-Key required', 'this request needs an Idempotency-Key header');
+      if (required) throw problem('idempotency_key_required', 'this request needs an Idempotency-Key header');
       return null;
     }
     if (!KEY_PATTERN.test(key)) {
-      throw new ProblemError(400, 'validation_failed', 'Validation failed', 'Idempotency-Key must be 1-255 of A-Z a-z 0-9 . _ : -', [
-        { path: 'header.idempotency-key', message: 'invalid characters or length' },
-      ]);
+      throw problem('validation_failed', 'Idempotency-Key must be 1-255 of A-Z a-z 0-9 . _ : -', [{ path: 'header.idempotency-key', message: 'invalid characters or length' }]);
     }
     return key;
+  }
+
+  /** The fingerprint of a request: method, path and the exact body bytes (what the bank signed). */
+  static requestHash(method: string, path: string, rawBody: Buffer | undefined): string {
+    return sha256Hex(Buffer.concat([Buffer.from(`${method} ${path}\n`), rawBody ?? Buffer.alloc(0)]));
+  }
+
+  /**
+   * Runs `work` at most once per (scope, key): a repeat gets the stored answer, a different request under the same
+   * key `409 idempotency_conflict`, a concurrent repeat `409 idempotency_in_progress`. Without a key, runs it.
+   * Client errors (4xx) are final answers and stored; unexpected failures release the key for an immediate retry.
+   */
+  async run(scope: string, key: string | null, requestHash: string, work: IdempotentWork): Promise<HttpResult> {
+    if (key === null) return work(randomUUID(), async () => undefined);
+    const start = await this.start(scope, key, requestHash);
+    if (start.kind === 'replay') return { status: start.status, body: start.body, replayed: true };
+    try {
+      const result = await work(start.resourceId, (tx, status, body) => this.complete(tx, scope, key, status, body));
+      if (result.stored) return result;
+      if (result.store === false) await this.release(scope, key);
+      else await this.complete(this.pool, scope, key, result.status, result.body);
+      return result;
+    } catch (error) {
+      if (error instanceof ProblemError && error.status < 500) {
+        await this.complete(this.pool, scope, key, error.status, problemBody(error));
+        throw error;
+      }
+      await this.release(scope, key).catch(() => undefined);
+      throw error;
+    }
   }
 
   async start(participant: string, key: string, requestHash: string): Promise<IdempotencyStart> {
@@ -49,9 +98,7 @@ export class IdempotencyService {
     );
     const row = rows[0];
     if (!row) return this.start(participant, key, requestHash);
-    if (row.request_hash !== requestHash) {
-      throw new ProblemError(409, 'idempotency_conflict', 'Idempotency key reused', 'this Idempotency-Key was used with a different request');
-    }
+    if (row.request_hash !== requestHash) throw problem('idempotency_conflict', 'this Idempotency-Key was used with a different request');
     if (row.state === 'done') return { kind: 'replay', status: row.response_status as number, body: row.response_body };
     const taken = await this.pool.query<{ resource_id: string }>(
       `UPDATE idempotency_keys SET locked_until = now() + make_interval(secs => $3)
@@ -59,9 +106,7 @@ export class IdempotencyService {
       [participant, key, LEASE_MS / 1000],
     );
     if (taken.rows[0]) return { kind: 'fresh', resourceId: taken.rows[0].resource_id };
-    throw new ProblemError(409, 'idempotency_in_progress', 'Request in progress', 'a request with this Idempotency-Key is still being processed', undefined, {
-      'retry-after': '1',
-    });
+    throw problem('idempotency_in_progress', 'a request with this Idempotency-Key is still being processed', undefined, { 'retry-after': '1' });
   }
 
   /** Stores the final response, in the caller's transaction when the response reflects a state change. */

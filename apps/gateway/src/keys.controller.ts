@@ -1,6 +1,8 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { base64UrlEncode, publicKeyFromSeed } from '@nostro/shared';
 import { GatewayConfig } from './config';
+import { keysSchema } from './api.schemas';
+import { ApiDoc } from './openapi/api-doc.decorator';
 import { GATEWAY_CONFIG } from './tokens';
 
 /** `GET /v1/keys`: the keys a bank needs to verify webhooks and finality proofs offline. No authentication. */
@@ -17,6 +19,13 @@ export class KeysController {
   }
 
   @Get()
+  @ApiDoc({
+    summary: 'Network and validator public keys',
+    description: 'Verify webhooks (keyid "nostro") and finality proofs (validators, quorum) with these. Raw 32 bytes, base64url.',
+    tags: ['Keys'],
+    auth: 'none',
+    responses: { 200: { description: 'The keys', schema: keysSchema } },
+  })
   keys(): unknown {
     return this.body;
   }

@@ -25,6 +25,13 @@ export class OperatorsRepository {
     return rows[0] ?? null;
   }
 
+  async list(): Promise<{ id: string; name: string; role: OperatorRole; created_at: Date; revoked_at: Date | null }[]> {
+    const { rows } = await this.pool.query<{ id: string; name: string; role: OperatorRole; created_at: Date; revoked_at: Date | null }>(
+      'SELECT id, name, role, created_at, revoked_at FROM operators ORDER BY created_at, id LIMIT 1000',
+    );
+    return rows;
+  }
+
   async revoke(id: string): Promise<boolean> {
     const { rowCount } = await this.pool.query('UPDATE operators SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);
     return (rowCount ?? 0) > 0;

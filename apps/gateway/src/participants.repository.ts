@@ -8,6 +8,18 @@ export interface ParticipantRow {
   status: 'active' | 'suspended';
 }
 
+export interface KeyRow {
+  key_id: string;
+  participant: string;
+  public_key: string;
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+/** Tells every gateway replica that participants or keys changed, so their caches drop stale entries at once. */
+export const PARTICIPANTS_CHANGED_CHANNEL = 'gateway_participants_changed';
+const LIST_LIMIT_MAX = 1_000;
+
 /** Participants and their request-signing keys. */
 export class ParticipantsRepository {
   constructor(private readonly pool: Pool) {}
@@ -22,9 +34,17 @@ export class ParticipantsRepository {
     return true;
   }
 
-  async find(id: string): Promise<ParticipantRow | null> {
-    const { rows } = await this.pool.query<ParticipantRow>('SELECT id, name, currencies, webhook_url, status FROM participants WHERE id = $1', [id]);
+  async find(id: string, db: Pool | PoolClient = this.pool): Promise<ParticipantRow | null> {
+    const { rows } = await db.query<ParticipantRow>('SELECT id, name, currencies, webhook_url, status FROM participants WHERE id = $1', [id]);
     return rows[0] ?? null;
+  }
+
+  async list(limit: number, after?: string): Promise<ParticipantRow[]> {
+    const { rows } = await this.pool.query<ParticipantRow>(
+      'SELECT id, name, currencies, webhook_url, status FROM participants WHERE ($1::text IS NULL OR id > $1) ORDER BY id LIMIT $2',
+      [after ?? null, Math.min(limit, LIST_LIMIT_MAX)],
+    );
+    return rows;
   }
 
   /** The active key with this id and the participant it belongs to. */
@@ -35,5 +55,50 @@ export class ParticipantsRepository {
       [keyId],
     );
     return rows[0] ? { participant: rows[0].participant, publicKey: rows[0].public_key, status: rows[0].status } : null;
+  }
+
+  async keys(participant: string): Promise<KeyRow[]> {
+    const { rows } = await this.pool.query<KeyRow>(
+      'SELECT key_id, participant, public_key, created_at, revoked_at FROM participant_keys WHERE participant = $1 ORDER BY created_at, key_id',
+      [participant],
+    );
+    return rows;
+  }
+
+  /** False when the key id is taken (key ids are global: a signature names its key, not its participant). */
+  async addKey(tx: PoolClient, participant: string, keyId: string, publicKey: string): Promise<KeyRow | null> {
+    const { rows } = await tx.query<KeyRow>(
+      `INSERT INTO participant_keys (key_id, participant, public_key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING
+       RETURNING key_id, participant, public_key, created_at, revoked_at`,
+      [keyId, participant, publicKey],
+    );
+    if (rows[0]) await this.notifyChanged(tx, participant);
+    return rows[0] ?? null;
+  }
+
+  async revokeKey(tx: PoolClient, participant: string, keyId: string): Promise<boolean> {
+    const { rowCount } = await tx.query(
+      'UPDATE participant_keys SET revoked_at = now() WHERE participant = $1 AND key_id = $2 AND revoked_at IS NULL',
+      [participant, keyId],
+    );
+    if ((rowCount ?? 0) > 0) await this.notifyChanged(tx, participant);
+    return (rowCount ?? 0) > 0;
+  }
+
+  async setStatus(tx: PoolClient, participant: string, status: ParticipantRow['status']): Promise<void> {
+    await tx.query('UPDATE participants SET status = $2, updated_at = now() WHERE id = $1', [participant, status]);
+    await this.notifyChanged(tx, participant);
+  }
+
+  async update(tx: PoolClient, participant: string, patch: { name?: string; webhookUrl?: string | null }): Promise<void> {
+    await tx.query(
+      `UPDATE participants SET name = COALESCE($2, name), webhook_url = CASE WHEN $3 THEN $4 ELSE webhook_url END, updated_at = now() WHERE id = $1`,
+      [participant, patch.name ?? null, patch.webhookUrl !== undefined, patch.webhookUrl ?? null],
+    );
+    await this.notifyChanged(tx, participant);
+  }
+
+  private async notifyChanged(tx: PoolClient, participant: string): Promise<void> {
+    await tx.query('SELECT pg_notify($1, $2)', [PARTICIPANTS_CHANGED_CHANNEL, participant]);
   }
 }

@@ -29,14 +29,30 @@ export interface TimelineRow {
 export class PaymentsRepository {
   constructor(private readonly pool: Pool) {}
 
-  async insert(tx: PoolClient, p: { uetr: string; participant: string; quote: SignedQuote; request: PaymentRequest; at: Date }): Promise<void> {
+  /**
+   * Records an accepted payment and its first timeline entry (`RECEIVED`). A payment the gateway itself rejects
+   * (screening) is recorded with its final status in the same statement, so no reader sees it half-made.
+   */
+  async insert(
+    tx: PoolClient,
+    p: { uetr: string; participant: string; quote: SignedQuote; request: PaymentRequest; at: Date; totalDebitMinor: bigint; rejected?: { reason: string } },
+  ): Promise<void> {
     await tx.query(
-      `INSERT INTO payments (uetr, participant, creditor_participant, quote_id, quote, end_to_end_id, debtor, creditor, remittance_info, status, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'RECEIVED', $10)`,
+      `INSERT INTO payments (uetr, participant, creditor_participant, quote_id, quote, end_to_end_id, debtor, creditor, remittance_info, status, reason,
+                             created_at, source_currency, total_debit_minor)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
       [p.uetr, p.participant, p.quote.creditorParticipant, p.quote.id, JSON.stringify(p.quote), p.request.endToEndId,
-        JSON.stringify(p.request.debtor), JSON.stringify(p.request.creditor), p.request.remittanceInfo ?? null, p.at],
+        JSON.stringify(p.request.debtor), JSON.stringify(p.request.creditor), p.request.remittanceInfo ?? null,
+        p.rejected ? 'REJECTED' : 'RECEIVED', p.rejected?.reason ?? null, p.at, p.quote.sourceCurrency, p.totalDebitMinor.toString()],
     );
     await tx.query(`INSERT INTO payment_timeline (uetr, status, at) VALUES ($1, 'RECEIVED', $2)`, [p.uetr, p.at]);
+    if (p.rejected) await tx.query(`INSERT INTO payment_timeline (uetr, status, reason, at) VALUES ($1, 'REJECTED', $2, $3)`, [p.uetr, p.rejected.reason, p.at]);
+  }
+
+  /** The payment whoever its participants are: for event processing, never for answering a bank. */
+  async findAny(uetr: string, db: Pool | PoolClient = this.pool): Promise<PaymentRow | null> {
+    const { rows } = await db.query<PaymentRow>('SELECT * FROM payments WHERE uetr = $1', [uetr]);
+    return rows[0] ?? null;
   }
 
   /** The payment if `participant` is its debtor (or, with `asCreditor`, its creditor); others see nothing. */
@@ -46,8 +62,8 @@ export class PaymentsRepository {
     return rows[0] ?? null;
   }
 
-  async timelines(uetrs: string[]): Promise<Map<string, TimelineRow[]>> {
-    const { rows } = await this.pool.query<TimelineRow>("SELECT uetr, status, reason, at FROM payment_timeline WHERE uetr = ANY($1::uuid[]) ORDER BY at, array_position(ARRAY['RECEIVED','HELD','SUBMITTED','SETTLED','REJECTED'], status)", [uetrs]);
+  async timelines(uetrs: string[], db: Pool | PoolClient = this.pool): Promise<Map<string, TimelineRow[]>> {
+    const { rows } = await db.query<TimelineRow>("SELECT uetr, status, reason, at FROM payment_timeline WHERE uetr = ANY($1::uuid[]) ORDER BY at, array_position(ARRAY['RECEIVED','HELD','SUBMITTED','SETTLED','REJECTED'], status)", [uetrs]);
     const out = new Map<string, TimelineRow[]>();
     for (const row of rows) out.set(row.uetr, [...(out.get(row.uetr) ?? []), row]);
     return out;

@@ -1,23 +1,35 @@
-import { Pool, ProblemError, counter, enqueueOutbox, parseOrProblem, topicName, withTransaction } from '@nostro/platform';
-import { PaymentIntentMessage, Topic, sha256Hex } from '@nostro/shared';
+import { Pool, PoolClient, ProblemError, counter, enqueueOutbox, parseOrProblem, topicName, withTransaction } from '@nostro/platform';
+import { PaymentIntentMessage, SignedQuote, Topic, asCurrency, parseAmount, sha256Bytes } from '@nostro/shared';
 import { randomUUID } from 'node:crypto';
-import { listQuerySchema, paymentRequestSchema } from './api.schemas';
+import { PaymentRequest, listQuerySchema, paymentBatchSchema, paymentRequestSchema } from './api.schemas';
 import { GatewayConfig } from './config';
-import { FxClient } from './fx.client';
-import { IdempotencyService } from './idempotency.service';
+import { FxClient, mapLimited } from './fx.client';
+import { problem } from './gateway.errors';
+import { HttpResult, IdempotencyService } from './idempotency.service';
+import { ParticipantCache } from './participant.cache';
 import { paymentView } from './payment.view';
+import { PaymentRow, PaymentsRepository } from './payments.repository';
 import { problemBody } from './problem-body';
-import { PaymentsRepository } from './payments.repository';
+import { SanctionsDecision, ScreeningService } from './screening/screening.service';
+import { LimitsRow } from './screening/screening.repository';
+import { webhooksFor } from './webhooks/webhook.events';
+import { WebhookRepository } from './webhooks/webhook.repository';
 
-const accepted = counter('gateway_payments_accepted_total', 'Payments answered 202');
+export type { HttpResult } from './idempotency.service';
 
-export interface HttpResult {
-  status: number;
-  body: unknown;
-  replayed?: boolean;
-}
+const accepted = counter('gateway_payments_accepted_total', 'Payments answered 202, by status', ['status']);
+/** Items of one batch processed at once (each costs a round trip to fx-quote and a transaction). */
+const BATCH_CONCURRENCY = 8;
 
-/** Accepting payment intents: validate, use the quote once, record durably with the outbox, then answer 202. */
+type BatchItemResult = { uetr: string; status: string; reason?: string } | { problem: ReturnType<typeof problemBody> };
+
+/** Called inside the intake transaction with the 202 answer, to store it with the payment (idempotency). */
+type OnCommit = (tx: PoolClient, status: number, body: unknown) => Promise<void>;
+
+/**
+ * Accepting payment intents (DOMAIN.md step 2): validate, screen, use the quote once, record durably with the
+ * outbox row for settlement, then answer 202. Nothing is answered 202 before it is committed in Postgres.
+ */
 export class PaymentsService {
   constructor(
     private readonly config: GatewayConfig,
@@ -25,45 +37,121 @@ export class PaymentsService {
     private readonly repo: PaymentsRepository,
     private readonly idempotency: IdempotencyService,
     private readonly fx: FxClient,
+    private readonly screening: ScreeningService,
+    private readonly cache: ParticipantCache,
+    private readonly webhooks: WebhookRepository,
   ) {}
 
-  async create(participant: string, idempotencyKey: string, rawBody: Buffer, body: unknown, correlationId: string): Promise<HttpResult> {
-    const start = await this.idempotency.start(participant, idempotencyKey, sha256Hex(Buffer.concat([Buffer.from('POST /v1/payments\n'), rawBody])));
-    if (start.kind === 'replay') return { status: start.status, body: start.body, replayed: true };
+  /** `POST /v1/payments`: the payment's uetr is the resource id reserved for the Idempotency-Key. */
+  create(participant: string, idempotencyKey: string, rawBody: Buffer | undefined, body: unknown, correlationId: string): Promise<HttpResult> {
+    const hash = IdempotencyService.requestHash('POST', '/v1/payments', rawBody);
+    return this.idempotency.run(participant, idempotencyKey, hash, async (uetr, complete) => {
+      const result = await this.acceptOne(participant, uetr, body, correlationId, complete);
+      return { ...result, stored: true };
+    });
+  }
+
+  /**
+   * `POST /v1/payments/batch`: one result per item, in order. Item i's uetr is derived from the batch's reserved id,
+   * so a retry that takes over an abandoned batch finds the items already accepted instead of paying them twice.
+   */
+  createBatch(participant: string, idempotencyKey: string, rawBody: Buffer | undefined, body: unknown, correlationId: string): Promise<HttpResult> {
+    const hash = IdempotencyService.requestHash('POST', '/v1/payments/batch', rawBody);
+    return this.idempotency.run(participant, idempotencyKey, hash, async (batchId) => {
+      const { payments } = parseOrProblem(paymentBatchSchema, body);
+      const results: BatchItemResult[] = new Array(payments.length);
+      // Items naming the same quote run in order, so the first of them is the one that gets it.
+      const chains = new Map<string, number[]>();
+      payments.forEach((item, index) => {
+        const quoteId = (item as { quoteId?: unknown } | null)?.quoteId;
+        const chain = typeof quoteId === 'string' ? quoteId : `#${index}`;
+        chains.set(chain, [...(chains.get(chain) ?? []), index]);
+      });
+      await mapLimited([...chains.values()], BATCH_CONCURRENCY, async (indices) => {
+        for (const index of indices) results[index] = await this.batchItem(participant, itemUetr(batchId, index), payments[index], correlationId);
+      });
+      return { status: 202, body: { results } };
+    });
+  }
+
+  private async batchItem(participant: string, uetr: string, item: unknown, correlationId: string): Promise<BatchItemResult> {
     try {
-      return await this.accept(participant, idempotencyKey, start.resourceId, body, correlationId);
+      const view = (await this.acceptOne(participant, uetr, item, correlationId)).body as { uetr: string; status: string; reason?: string };
+      return { uetr: view.uetr, status: view.status, ...(view.reason ? { reason: view.reason } : {}) };
     } catch (error) {
-      if (error instanceof ProblemError && error.status < 500) {
-        await this.idempotency.complete(this.pool, participant, idempotencyKey, error.status, problemBody(error));
-        throw error;
-      }
-      await this.idempotency.release(participant, idempotencyKey).catch(() => undefined);
+      if (error instanceof ProblemError && error.status < 500) return { problem: problemBody(error) };
       throw error;
     }
   }
 
-  private async accept(participant: string, key: string, uetr: string, body: unknown, correlationId: string): Promise<HttpResult> {
+  private async acceptOne(participant: string, uetr: string, body: unknown, correlationId: string, onCommit?: OnCommit): Promise<HttpResult> {
     const request = parseOrProblem(paymentRequestSchema, body);
-    const quote = await this.fx.consumeQuote(participant, request.quoteId, uetr);
-    const at = new Date();
-    const intent: PaymentIntentMessage = { kind: 'payment.intent', id: randomUUID(), uetr, participant, quote, acceptedAt: at.getTime() };
+    const existing = await this.repo.find(uetr, participant);
+    if (existing) return this.answer(existing, onCommit);
+    const sanctions = this.screening.screenParties(request);
+    const limits = (await this.cache.limits(participant)).filter((l) => l.max_amount_minor !== null || l.velocity_window_s !== null);
+    if (limits.length === 0) {
+      // Acceptance time is taken before the quote is used, so it can never be later than fx-quote's check of expiry.
+      const acceptedAt = new Date();
+      const quote = await this.fx.consumeQuote(participant, request.quoteId, uetr);
+      return withTransaction(this.pool, (tx) => this.record(tx, { participant, uetr, request, quote, sanctions, correlationId, onCommit, acceptedAt }));
+    }
+    const peeked = await this.fx.getQuote(participant, request.quoteId);
+    const bound = limits.find((l) => l.currency === peeked.sourceCurrency);
+    if (bound) await this.screening.checkAmount(participant, bound, peeked);
     return withTransaction(this.pool, async (tx) => {
-      await this.repo.insert(tx, { uetr, participant, quote, request, at });
-      await enqueueOutbox(tx, [
-        { topic: topicName(this.config.KAFKA_TOPIC_PREFIX, Topic.SETTLEMENT_REQUESTS), key: participant, payload: intent, headers: { 'x-correlation-id': correlationId } },
-      ]);
-      const row = await this.repo.find(uetr, participant, false, tx);
-      if (!row) throw new Error('payment row vanished inside its own transaction');
-      const view = paymentView(row, [{ uetr, status: 'RECEIVED', reason: null, at }]);
-      await this.idempotency.complete(tx, participant, key, 202, view);
-      accepted.inc();
-      return { status: 202, body: view };
+      if (bound) await this.checkVelocity(tx, participant, bound, peeked);
+      const acceptedAt = new Date();
+      const quote = await this.fx.consumeQuote(participant, request.quoteId, uetr);
+      return this.record(tx, { participant, uetr, request, quote, sanctions, correlationId, onCommit, acceptedAt });
     });
   }
 
+  private async checkVelocity(tx: PoolClient, participant: string, limits: LimitsRow, quote: SignedQuote): Promise<void> {
+    await this.screening.repo.lockParticipant(tx, participant);
+    await this.screening.checkVelocity(tx, participant, limits, quote);
+  }
+
+  /** The payment row, its outbox message (or, for a sanctions hit, its rejection and webhook), and the stored answer. */
+  private async record(
+    tx: PoolClient,
+    p: { participant: string; uetr: string; request: PaymentRequest; quote: SignedQuote; sanctions: SanctionsDecision | null; correlationId: string; onCommit?: OnCommit; acceptedAt: Date },
+  ): Promise<HttpResult> {
+    const at = p.acceptedAt;
+    const rejected = p.sanctions?.action === 'reject' ? { reason: p.sanctions.reason } : undefined;
+    const totalDebitMinor = parseAmount(p.quote.totalDebit, asCurrency(p.quote.sourceCurrency));
+    await this.repo.insert(tx, { uetr: p.uetr, participant: p.participant, quote: p.quote, request: p.request, at, totalDebitMinor, rejected });
+    if (p.sanctions) await this.screening.recordSanctions(tx, p.participant, p.uetr, p.sanctions);
+    const row = await this.repo.find(p.uetr, p.participant, false, tx);
+    if (!row) throw new Error('payment row vanished inside its own transaction');
+    const timeline = (await this.repo.timelines([p.uetr], tx)).get(p.uetr) ?? [];
+    if (rejected) {
+      const debtor = await this.cache.participant(p.participant);
+      await this.webhooks.enqueue(
+        tx,
+        webhooksFor({ sourceId: `gateway:${p.uetr}:REJECTED`, status: 'REJECTED', at, payment: row, timeline, webhookUrls: { debtor: debtor?.webhook_url ?? null, creditor: null } }),
+      );
+    } else {
+      const screening = p.sanctions?.action === 'hold' ? { action: 'hold' as const, reason: p.sanctions.reason } : undefined;
+      const intent: PaymentIntentMessage = { kind: 'payment.intent', id: randomUUID(), uetr: p.uetr, participant: p.participant, quote: p.quote, acceptedAt: at.getTime(), ...(screening ? { screening } : {}) };
+      const topic = topicName(this.config.KAFKA_TOPIC_PREFIX, Topic.SETTLEMENT_REQUESTS);
+      await enqueueOutbox(tx, [{ topic, key: p.participant, payload: intent, headers: { 'x-correlation-id': p.correlationId } }]);
+    }
+    const view = paymentView(row, timeline);
+    await p.onCommit?.(tx, 202, view);
+    accepted.labels(row.status).inc();
+    return { status: 202, body: view };
+  }
+
+  private async answer(row: PaymentRow, onCommit?: OnCommit): Promise<HttpResult> {
+    const view = paymentView(row, (await this.repo.timelines([row.uetr])).get(row.uetr) ?? []);
+    if (onCommit) await withTransaction(this.pool, (tx) => onCommit(tx, 202, view));
+    return { status: 202, body: view };
+  }
+
   async get(participant: string, uetr: string, asCreditor = false) {
-    const row = /^[0-9a-f-]{36}$/i.test(uetr) ? await this.repo.find(uetr.toLowerCase(), participant, asCreditor) : null;
-    if (!row) throw new ProblemError(404, 'not_found', 'Not found', 'no such payment');
+    const row = await this.repo.find(parseUetr(uetr), participant, asCreditor);
+    if (!row) throw problem('not_found', 'no such payment');
     const timelines = await this.repo.timelines([row.uetr]);
     return paymentView(row, timelines.get(row.uetr) ?? [], asCreditor);
   }
@@ -82,16 +170,33 @@ export class PaymentsService {
   }
 }
 
-function encodeCursor(at: Date, uetr: string): string {
-  return Buffer.from(JSON.stringify([at.toISOString(), uetr])).toString('base64url');
+/** A path uetr, lower-cased; a malformed one is a 400 with its field path, never a database error. */
+export function parseUetr(uetr: string): string {
+  if (!/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(uetr)) {
+    throw problem('validation_failed', 'the uetr is not a UUID', [{ path: 'path.uetr', message: 'must be a UUID' }]);
+  }
+  return uetr.toLowerCase();
 }
 
-function decodeCursor(cursor: string): { at: string; uetr: string } {
+/** A UUID (version 4 layout) derived from the batch id and the item's position: stable across retries. */
+export function itemUetr(batchId: string, index: number): string {
+  const bytes = sha256Bytes(`${batchId}:${index}`).slice(0, 16);
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Buffer.from(bytes).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export function encodeCursor(at: Date, id: string): string {
+  return Buffer.from(JSON.stringify([at.toISOString(), id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { at: string; uetr: string; id: string } {
   try {
-    const [at, uetr] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    if (Number.isNaN(Date.parse(at)) || !/^[0-9a-f-]{36}$/.test(uetr)) throw new Error('bad cursor');
-    return { at, uetr };
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    if (typeof at !== 'string' || Number.isNaN(Date.parse(at)) || typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id)) throw new Error('bad cursor');
+    return { at, uetr: id, id };
   } catch {
-    throw new ProblemError(400, 'validation_failed', 'Validation failed', 'invalid cursor', [{ path: 'query.cursor', message: 'not a cursor this API issued' }]);
+    throw problem('validation_failed', 'invalid cursor', [{ path: 'query.cursor', message: 'not a cursor this API issued' }]);
   }
 }

@@ -1,4 +1,5 @@
-import { Logger, Pool, PoolClient } from '@nostro/platform';
+import { Pool } from '@nostro/platform';
+import { PgListener } from './pg-listener';
 
 export interface RequestOutcome {
   status: 'SUBMITTED' | 'SETTLED' | 'REJECTED';
@@ -15,28 +16,21 @@ const POLL_MS = 250;
  * the settlement-events consumer (any gateway replica), with a slow poll as a safety net.
  */
 export class RequestWaiter {
-  private listener: PoolClient | null = null;
   private readonly waiters = new Map<string, Set<() => void>>();
 
-  constructor(
-    private readonly pool: Pool,
-    private readonly log: Logger,
-  ) {}
+  constructor(private readonly pool: Pool) {}
+
+  /** Wakes the waiter of a request when its outcome is announced; after a reconnect, every waiter re-reads. */
+  async start(listener: PgListener): Promise<void> {
+    await listener.listen(
+      CHANNEL,
+      (requestId) => this.waiters.get(requestId)?.forEach((wake) => wake()),
+      () => this.waiters.forEach((set) => set.forEach((wake) => wake())),
+    );
+  }
 
   static notifySql(): string {
     return `SELECT pg_notify('${CHANNEL}', $1)`;
-  }
-
-  private async listen(): Promise<void> {
-    if (this.listener) return;
-    const client = await this.pool.connect();
-    client.on('notification', (n) => this.waiters.get(n.payload ?? '')?.forEach((wake) => wake()));
-    client.on('error', (error) => {
-      this.log.warn({ err: error }, 'request waiter listener lost');
-      this.listener = null;
-    });
-    await client.query(`LISTEN ${CHANNEL}`);
-    this.listener = client;
   }
 
   async outcome(requestId: string): Promise<RequestOutcome | null> {
@@ -50,7 +44,6 @@ export class RequestWaiter {
 
   /** Resolves with the final outcome, or the current one (SUBMITTED) when `timeoutMs` passes first. */
   async wait(requestId: string, timeoutMs: number): Promise<RequestOutcome | null> {
-    await this.listen().catch((error: unknown) => this.log.warn({ err: error }, 'LISTEN failed; polling'));
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const current = await this.outcome(requestId);
@@ -70,8 +63,4 @@ export class RequestWaiter {
     }
   }
 
-  async close(): Promise<void> {
-    this.listener?.release();
-    this.listener = null;
-  }
 }

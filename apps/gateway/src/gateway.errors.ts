@@ -1,0 +1,65 @@
+import { FieldError, ProblemError } from '@nostro/platform';
+
+/** Every problem code the gateway itself raises (API.md, Conventions). Codes are stable: banks branch on them. */
+export type GatewayErrorCode =
+  | 'validation_failed'
+  | 'unsupported_media_type'
+  | 'payload_too_large'
+  | 'signature_missing'
+  | 'signature_invalid'
+  | 'key_unknown'
+  | 'digest_mismatch'
+  | 'signature_expired'
+  | 'signature_replayed'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'idempotency_key_required'
+  | 'idempotency_conflict'
+  | 'idempotency_in_progress'
+  | 'participant_suspended'
+  | 'participant_exists'
+  | 'key_exists'
+  | 'corridor_unavailable'
+  | 'limit_exceeded'
+  | 'rate_limited'
+  | 'screening_list_invalid'
+  | 'service_unavailable';
+
+/** HTTP mapping; exhaustive, so a new code without a status does not compile. */
+export const GATEWAY_ERROR_HTTP: Record<GatewayErrorCode, { status: number; title: string }> = {
+  validation_failed: { status: 400, title: 'Validation failed' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  payload_too_large: { status: 413, title: 'Payload too large' },
+  signature_missing: { status: 401, title: 'Signature missing' },
+  signature_invalid: { status: 401, title: 'Signature invalid' },
+  key_unknown: { status: 401, title: 'Key unknown' },
+  digest_mismatch: { status: 401, title: 'Content digest mismatch' },
+  signature_expired: { status: 401, title: 'Signature expired' },
+  signature_replayed: { status: 401, title: 'Signature replayed' },
+  unauthorized: { status: 401, title: 'Unauthorized' },
+  forbidden: { status: 403, title: 'Forbidden' },
+  not_found: { status: 404, title: 'Not found' },
+  idempotency_key_required: { status: 400, title: 'Idempotency-Key required' },
+  idempotency_conflict: { status: 409, title: 'Idempotency key reused' },
+  idempotency_in_progress: { status: 409, title: 'Request in progress' },
+  participant_suspended: { status: 422, title: 'Participant suspended' },
+  participant_exists: { status: 409, title: 'Participant exists' },
+  key_exists: { status: 409, title: 'Key exists' },
+  corridor_unavailable: { status: 422, title: 'Corridor unavailable' },
+  limit_exceeded: { status: 422, title: 'Limit exceeded' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+  screening_list_invalid: { status: 422, title: 'Screening list invalid' },
+  service_unavailable: { status: 503, title: 'Service unavailable' },
+};
+
+/** A gateway problem by code: status and title come from the table, never from the call site. */
+export function problem(code: GatewayErrorCode, detail: string, errors?: FieldError[], headers?: Record<string, string>): ProblemError {
+  const { status, title } = GATEWAY_ERROR_HTTP[code];
+  return new ProblemError(status, code, title, detail, errors, headers);
+}
+
+/** `400 validation_failed` for one field. */
+export function fieldProblem(path: string, message: string, detail = 'the request is not valid'): ProblemError {
+  return problem('validation_failed', detail, [{ path, message }]);
+}

@@ -1,0 +1,76 @@
+import { Body, Controller, Headers, HttpCode, Inject, Param, Post, Put, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import { participantIdSchema } from '@nostro/shared';
+import type { FastifyReply } from 'fastify';
+import { OpsAction, OpsRequest, OpsRoles, OpsSessionGuard } from './ops-auth.guard';
+import { OpsActionName, OpsActionsService } from './ops-actions.service';
+import { OpsHeadersInterceptor } from './ops-headers.interceptor';
+import { isUetr } from './ops-query';
+import { OpsSession } from './ops-session.service';
+import { opsProblem } from './ops.errors';
+
+/**
+ * Operator actions from the console. Each goes to the operator API as the signed-in operator (its roles,
+ * validation and idempotency apply) and is written to the audit log; the answer is passed back as it came.
+ */
+@Controller('ops/api')
+@UseGuards(OpsSessionGuard)
+@UseInterceptors(OpsHeadersInterceptor)
+export class OpsActionsController {
+  constructor(@Inject(OpsActionsService) private readonly actions: OpsActionsService) {}
+
+  private async run(req: OpsRequest, reply: FastifyReply, action: OpsActionName, target: string, body: unknown, key: string | undefined) {
+    const answer = await this.actions.perform(req.opsSession as OpsSession, { action, target, body: body ?? undefined, idempotencyKey: key, correlationId: String(req.id) });
+    void reply.status(answer.status).header('content-type', answer.contentType);
+    return answer.body;
+  }
+
+  @Post('payments/:uetr/decisions')
+  @OpsRoles('approver')
+  @OpsAction('payment.decision')
+  decide(@Req() req: OpsRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('uetr') uetr: string, @Body() body: unknown, @Headers('idempotency-key') key?: string) {
+    if (!isUetr(uetr)) throw opsProblem('not_found', 'no such payment');
+    return this.run(req, reply, 'payment.decision', uetr.toLowerCase(), body, key);
+  }
+
+  @Post('participants/:id/deposits')
+  @OpsRoles()
+  @OpsAction('participant.deposit')
+  deposit(@Req() req: OpsRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id') id: string, @Body() body: unknown, @Headers('idempotency-key') key?: string) {
+    return this.run(req, reply, 'participant.deposit', participant(id), body, key);
+  }
+
+  @Post('participants/:id/withdrawals')
+  @OpsRoles()
+  @OpsAction('participant.withdrawal')
+  withdraw(@Req() req: OpsRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id') id: string, @Body() body: unknown, @Headers('idempotency-key') key?: string) {
+    return this.run(req, reply, 'participant.withdrawal', participant(id), body, key);
+  }
+
+  @Put('participants/:id/limits')
+  @OpsRoles()
+  @OpsAction('participant.limits')
+  limits(@Req() req: OpsRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id') id: string, @Body() body: unknown, @Headers('idempotency-key') key?: string) {
+    return this.run(req, reply, 'participant.limits', participant(id), body, key);
+  }
+
+  @Post('participants/:id/suspend')
+  @HttpCode(200)
+  @OpsRoles()
+  @OpsAction('participant.suspend')
+  suspend(@Req() req: OpsRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id') id: string, @Headers('idempotency-key') key?: string) {
+    return this.run(req, reply, 'participant.suspend', participant(id), undefined, key);
+  }
+
+  @Post('participants/:id/resume')
+  @HttpCode(200)
+  @OpsRoles()
+  @OpsAction('participant.resume')
+  resume(@Req() req: OpsRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id') id: string, @Headers('idempotency-key') key?: string) {
+    return this.run(req, reply, 'participant.resume', participant(id), undefined, key);
+  }
+}
+
+function participant(id: string): string {
+  if (!participantIdSchema.safeParse(id).success) throw opsProblem('not_found', 'no such participant');
+  return id;
+}

@@ -1,0 +1,70 @@
+import { Controller, Get, Inject, Param, Query, Req, UseGuards, UseInterceptors } from '@nestjs/common';
+import { OpsRequest, OpsRoles, OpsSessionGuard } from './ops-auth.guard';
+import { OpsHeadersInterceptor } from './ops-headers.interceptor';
+import { OpsReadService } from './ops-read.service';
+import { OpsSession } from './ops-session.service';
+import { OpsStreamService } from './ops-stream.service';
+
+const session = (req: OpsRequest) => req.opsSession as OpsSession;
+
+/** The console's reads under /ops/api (docs/ops-console.md, API): every signed-in role, except where noted. */
+@Controller('ops/api')
+@UseGuards(OpsSessionGuard)
+@UseInterceptors(OpsHeadersInterceptor)
+export class OpsApiController {
+  constructor(
+    @Inject(OpsReadService) private readonly reads: OpsReadService,
+    @Inject(OpsStreamService) private readonly stream: OpsStreamService,
+  ) {}
+
+  @Get('overview')
+  overview() {
+    return this.stream.currentOverview();
+  }
+
+  @Get('payments')
+  payments(@Query() query: Record<string, string>) {
+    return this.reads.listPayments(query);
+  }
+
+  @Get('payments/:uetr')
+  payment(@Req() req: OpsRequest, @Param('uetr') uetr: string) {
+    return this.reads.payment(uetr, session(req), String(req.id));
+  }
+
+  @Get('payments/:uetr/finality')
+  finality(@Param('uetr') uetr: string) {
+    return this.reads.finality(uetr);
+  }
+
+  @Get('held')
+  held(@Req() req: OpsRequest) {
+    return this.reads.held(session(req), String(req.id));
+  }
+
+  @Get('blocks')
+  blocks(@Query() query: Record<string, string>) {
+    return this.reads.blocks(query);
+  }
+
+  @Get('blocks/:height')
+  block(@Param('height') height: string) {
+    return this.reads.block(height);
+  }
+
+  @Get('participants')
+  participants() {
+    return this.reads.participantList();
+  }
+
+  @Get('participants/:id')
+  participant(@Req() req: OpsRequest, @Param('id') id: string) {
+    return this.reads.participant(id, session(req));
+  }
+
+  @Get('audit')
+  @OpsRoles('approver')
+  audit(@Query() query: Record<string, string>) {
+    return this.reads.auditLog(query);
+  }
+}

@@ -1,0 +1,148 @@
+import { parseOrProblem } from '@nostro/platform';
+import { asCurrency, formatAmount, isCurrencyCode, participantIdSchema } from '@nostro/shared';
+import { keyView, participantView } from '../admin.service';
+import { LedgerClient } from '../ledger.client';
+import { paymentView } from '../payment.view';
+import { ParticipantsRepository } from '../participants.repository';
+import { PaymentsRepository } from '../payments.repository';
+import { ScreeningAdminService } from '../screening/screening-admin.service';
+import { OpsAdminForwarder } from './ops-admin.forwarder';
+import { OpsAuditRepository } from './ops-audit.repository';
+import { OpsLedgerClient } from './ops-ledger.client';
+import { OpsPaymentsRepository } from './ops-payments.repository';
+import { auditQuerySchema, blocksQuerySchema, decodePaymentCursor, encodePaymentCursor, isUetr, paymentFilterSchema } from './ops-query';
+import { OpsSession } from './ops-session.service';
+import { ROLE_CAN, auditView, decisionsView, paymentSummaryView, withoutParties } from './ops-views';
+import { opsProblem } from './ops.errors';
+
+/** Participants that exist on the ledger from bootstrap without a registration (DOMAIN.md, system accounts). */
+export const SYSTEM_PARTICIPANTS = [
+  { id: 'FXDESK', name: 'FX desk (network liquidity)' },
+  { id: 'FEES', name: 'Fee income' },
+  { id: 'EXTERNAL', name: 'Outside world (deposits and withdrawals)' },
+] as const;
+const RECENT_MAX = 20;
+const PARTICIPANTS_MAX = 1_000;
+
+/** The console's reads: each returns only what the session's role may see (ops-views.ts). */
+export class OpsReadService {
+  constructor(
+    private readonly payments: OpsPaymentsRepository,
+    private readonly paymentRows: PaymentsRepository,
+    private readonly participants: ParticipantsRepository,
+    private readonly ledger: LedgerClient,
+    private readonly ledgerOps: OpsLedgerClient,
+    private readonly screening: ScreeningAdminService,
+    private readonly audit: OpsAuditRepository,
+    private readonly forwarder: OpsAdminForwarder,
+  ) {}
+
+  async listPayments(query: unknown) {
+    const q = parseOrProblem(paymentFilterSchema, query, 'query');
+    const after = q.cursor ? decodePaymentCursor(q.cursor) : undefined;
+    const rows = await this.payments.list(q, after, q.limit + 1);
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return { data: page.map(paymentSummaryView), nextCursor: rows.length > q.limit && last ? encodePaymentCursor({ createdAt: last.created_at_iso, uetr: last.uetr }) : null };
+  }
+
+  async payment(uetr: string, session: OpsSession, correlationId: string) {
+    const row = isUetr(uetr) ? await this.paymentRows.findAny(uetr.toLowerCase()) : null;
+    if (!row) throw opsProblem('not_found', 'no such payment');
+    const timeline = (await this.paymentRows.timelines([row.uetr])).get(row.uetr) ?? [];
+    const view = withoutParties(paymentView(row, timeline, true) as Record<string, unknown>, session.operator.role);
+    // approvals and decisions come from the operator API (issue 6), called as this operator
+    const admin = await this.forwarder.call({ method: 'GET', path: `/v1/admin/payments/${row.uetr}`, token: session.token(), correlationId });
+    const extras = admin.status === 200 ? (admin.body as Parameters<typeof decisionsView>[0]) : null;
+    return { ...view, hold: decisionsView(extras, session.operator.role) };
+  }
+
+  /** The finality proof as the ledger serves it; the browser verifies it with the validators' public keys. */
+  finality(uetr: string): Promise<unknown> {
+    if (!isUetr(uetr)) throw opsProblem('not_found', 'no such payment');
+    return this.ledger.finality(uetr.toLowerCase());
+  }
+
+  /** Payments waiting for approval, oldest first, with their approvals (from the operator API). */
+  async held(session: OpsSession, correlationId: string) {
+    const answer = await this.forwarder.call({ method: 'GET', path: '/v1/admin/payments?status=HELD&limit=200', token: session.token(), correlationId });
+    if (answer.status !== 200) throw opsProblem('service_unavailable', `the operator API answered ${answer.status} for held payments`);
+    const body = answer.body as { data: Record<string, unknown>[]; nextCursor: string | null };
+    return {
+      data: body.data.map((p) => ({ ...withoutParties(p, session.operator.role), hold: decisionsView(p as Parameters<typeof decisionsView>[0], session.operator.role) })),
+      more: body.nextCursor !== null,
+    };
+  }
+
+  blocks(query: unknown) {
+    const q = parseOrProblem(blocksQuerySchema, query, 'query');
+    return this.ledgerOps.blocks(q.limit, q.before);
+  }
+
+  block(heightText: string) {
+    if (!/^[1-9][0-9]{0,15}$/.test(heightText)) throw opsProblem('not_found', 'no such block');
+    return this.ledgerOps.block(Number(heightText));
+  }
+
+  async participantList() {
+    const rows = await this.participants.list(PARTICIPANTS_MAX);
+    return { data: [...SYSTEM_PARTICIPANTS.map((s) => ({ ...s, currencies: null, webhookUrl: null, status: 'system' })), ...rows.map(participantView)] };
+  }
+
+  async participant(id: string, session: OpsSession) {
+    if (!participantIdSchema.safeParse(id).success) throw opsProblem('not_found', 'no such participant');
+    const system = SYSTEM_PARTICIPANTS.find((s) => s.id === id);
+    const row = system ? null : await this.participants.find(id);
+    const self = system ? { ...system, currencies: null, webhookUrl: null, status: 'system', system: true } : row ? { ...participantView(row), system: false } : null;
+    if (!self) throw opsProblem('not_found', 'no such participant');
+    const [ledger, keys, screening, limits, payments, requests, actions] = await Promise.all([
+      this.ledger.balances(id),
+      system ? Promise.resolve([]) : this.participants.keys(id),
+      system ? Promise.resolve({ data: [] }) : this.screening.limits(id),
+      this.payments.limitsInForce(id),
+      system ? Promise.resolve([]) : this.payments.recentFor(id, RECENT_MAX),
+      this.payments.adminRequests(id, RECENT_MAX),
+      ROLE_CAN.seeAudit(session.operator.role) ? this.audit.list({ limit: RECENT_MAX, target: id }) : Promise.resolve([]),
+    ]);
+    return {
+      participant: self,
+      ledgerHeight: ledger.height,
+      accounts: ledger.accounts.map((a) => accountView(a, limits.get(a.currency))),
+      keys: keys.map(keyView),
+      screeningLimits: screening.data,
+      recentPayments: payments.map(paymentSummaryView),
+      requests: requests.map((r) => ({ requestId: r.request_id, kind: r.kind, status: r.status, reason: r.reason, blockHeight: r.block_height === null ? null : Number(r.block_height), createdAt: r.created_at.toISOString(), ...requestAmount(r.payload) })),
+      actions: actions.map(auditView),
+    };
+  }
+
+  async auditLog(query: unknown) {
+    const q = parseOrProblem(auditQuerySchema, query, 'query');
+    const rows = await this.audit.list({ limit: q.limit + 1, beforeId: q.cursor, operatorId: q.operatorId, action: q.action, target: q.target });
+    const page = rows.slice(0, q.limit);
+    return { data: page.map(auditView), nextCursor: rows.length > q.limit ? (page[page.length - 1]?.id ?? null) : null };
+  }
+}
+
+function money(minor: string | null | undefined, currency: string): string | null {
+  if (minor === null || minor === undefined || !isCurrencyCode(currency)) return null;
+  return formatAmount(BigInt(minor), asCurrency(currency));
+}
+
+function accountView(a: { account: string; currency: string; balance: string; netDebitCap: string | null }, limits: { holdAboveMinor: string | null } | undefined) {
+  return {
+    account: a.account,
+    currency: a.currency,
+    balance: money(a.balance, a.currency),
+    netDebitCap: money(a.netDebitCap, a.currency),
+    holdAbove: limits ? money(limits.holdAboveMinor, a.currency) : null,
+  };
+}
+
+/** The amount of a deposit or withdrawal request, in major units, for the activity list. */
+function requestAmount(payload: Record<string, unknown>): { currency?: string; amount?: string } {
+  const currency = typeof payload.currency === 'string' ? payload.currency : undefined;
+  const minor = typeof payload.amountMinor === 'string' ? payload.amountMinor : undefined;
+  if (!currency || !minor) return currency ? { currency } : {};
+  return { currency, amount: money(minor, currency) ?? undefined };
+}

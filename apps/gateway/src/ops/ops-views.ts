@@ -1,0 +1,76 @@
+import { OperatorRole } from '../operators.repository';
+import { AuditRow } from './ops-audit.repository';
+import { PaymentSummaryRow } from './ops-payments.repository';
+
+/** What each role may see and do (docs/ops-console.md, Roles). The server builds every view from this. */
+export const ROLE_CAN = {
+  /** Debtor and creditor names, accounts and remittance information (customer data). */
+  seeParties: (role: OperatorRole) => role !== 'viewer',
+  /** The audit log and who decided what on a held payment. */
+  seeAudit: (role: OperatorRole) => role !== 'viewer',
+  decide: (role: OperatorRole) => role === 'approver' || role === 'admin',
+  manageParticipants: (role: OperatorRole) => role === 'admin',
+} as const;
+
+export function capabilities(role: OperatorRole) {
+  return {
+    seeParties: ROLE_CAN.seeParties(role),
+    seeAudit: ROLE_CAN.seeAudit(role),
+    decide: ROLE_CAN.decide(role),
+    manageParticipants: ROLE_CAN.manageParticipants(role),
+  };
+}
+
+export function paymentSummaryView(r: PaymentSummaryRow) {
+  return {
+    uetr: r.uetr,
+    endToEndId: r.end_to_end_id,
+    status: r.status,
+    ...(r.reason ? { reason: r.reason } : {}),
+    debtorParticipant: r.participant,
+    creditorParticipant: r.creditor_participant,
+    sourceCurrency: r.source_currency,
+    targetCurrency: r.target_currency,
+    sendAmount: r.send_amount,
+    receiveAmount: r.receive_amount,
+    totalDebit: r.total_debit,
+    blockHeight: r.block_height === null ? null : Number(r.block_height),
+    createdAt: r.created_at_iso,
+    updatedAt: r.updated_at.toISOString(),
+  };
+}
+
+interface AdminPaymentExtras {
+  approvals?: number;
+  decisions?: { operator: { id: string; name: string }; decision: string; state: string; comment?: string; reason?: string; at: string }[];
+}
+
+/** The decisions on a held payment as the role may see them: a viewer learns how many approvals, not who gave them. */
+export function decisionsView(extras: AdminPaymentExtras | null, role: OperatorRole) {
+  if (!extras) return { approvals: null, decisions: [] };
+  return {
+    approvals: extras.approvals ?? null,
+    decisions: ROLE_CAN.seeAudit(role) ? (extras.decisions ?? []) : [],
+  };
+}
+
+/** Removes customer data from a payment body for roles that may not see it. */
+export function withoutParties<T extends Record<string, unknown>>(payment: T, role: OperatorRole): T {
+  if (ROLE_CAN.seeParties(role)) return payment;
+  const { debtor: _d, creditor: _c, remittanceInfo: _r, ...rest } = payment;
+  return rest as T;
+}
+
+export function auditView(r: AuditRow) {
+  return {
+    id: r.id,
+    at: r.at.toISOString(),
+    operator: r.operator_id ? { id: r.operator_id, name: r.operator_name, role: r.operator_role } : null,
+    action: r.action,
+    target: r.target,
+    outcome: r.outcome,
+    httpStatus: r.http_status,
+    detail: r.detail,
+    correlationId: r.correlation_id,
+  };
+}

@@ -1,0 +1,2 @@
+/** Dependency-injection token of the console's configuration (ops.config.ts). */
+export const OPS_CONFIG = Symbol('OPS_CONFIG');

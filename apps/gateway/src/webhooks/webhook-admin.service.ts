@@ -1,0 +1,72 @@
+import { parseOrProblem } from '@nostro/platform';
+import { z } from 'zod';
+import { deliveriesQuerySchema } from '../api.schemas';
+import { GatewayConfig } from '../config';
+import { problem } from '../gateway.errors';
+import { decodeCursor, encodeCursor } from '../payments.service';
+import { DeliveryRow, EndpointHealthRow, WebhookRepository } from './webhook.repository';
+
+function deliveryView(row: DeliveryRow) {
+  return {
+    id: row.id,
+    participant: row.participant,
+    type: row.type,
+    uetr: row.uetr,
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: row.status === 'pending' ? row.next_attempt_at.toISOString() : null,
+    lastAttemptAt: row.last_attempt_at?.toISOString() ?? null,
+    lastStatus: row.last_status,
+    lastError: row.last_error,
+    createdAt: row.created_at.toISOString(),
+    deliveredAt: row.delivered_at?.toISOString() ?? null,
+  };
+}
+
+/** Operator views of webhooks: which endpoints keep failing, every delivery, and redelivery. */
+export class WebhookAdminService {
+  constructor(
+    private readonly config: GatewayConfig,
+    private readonly repo: WebhookRepository,
+  ) {}
+
+  async endpoints() {
+    const rows = await this.repo.endpointHealth();
+    return { data: rows.map((r) => this.endpointView(r)) };
+  }
+
+  private endpointView(r: EndpointHealthRow) {
+    const failing = (r.max_attempts ?? 0) >= this.config.WEBHOOK_FAILING_AFTER_ATTEMPTS || r.abandoned > 0n;
+    return {
+      participant: r.participant,
+      webhookUrl: r.webhook_url,
+      state: failing ? 'failing' : 'healthy',
+      pending: Number(r.pending),
+      abandoned: Number(r.abandoned),
+      oldestPendingAt: r.oldest_pending_at?.toISOString() ?? null,
+      maxAttempts: r.max_attempts ?? 0,
+      lastError: r.last_error,
+      lastDeliveredAt: r.last_delivered_at?.toISOString() ?? null,
+    };
+  }
+
+  async deliveries(query: unknown) {
+    const q = parseOrProblem(deliveriesQuerySchema, query, 'query');
+    const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+    const rows = await this.repo.list({ participant: q.participant, status: q.status, uetr: q.uetr, limit: q.limit + 1, after });
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return { data: page.map(deliveryView), nextCursor: rows.length > q.limit && last ? encodeCursor(last.created_at, last.id) : null };
+  }
+
+  async delivery(id: string) {
+    const row = z.uuid().safeParse(id).success ? await this.repo.find(id) : null;
+    if (!row) throw problem('not_found', 'no such webhook delivery');
+    return { ...deliveryView(row), payload: row.payload };
+  }
+
+  async redeliver(id: string) {
+    if (!z.uuid().safeParse(id).success || !(await this.repo.redeliver(id))) throw problem('not_found', 'no such undelivered webhook');
+    return this.delivery(id);
+  }
+}

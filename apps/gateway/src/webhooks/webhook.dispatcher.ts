@@ -1,0 +1,154 @@
+import { Logger, counter } from '@nostro/platform';
+import { signRequest } from '@nostro/shared';
+import { Gauge, register } from 'prom-client';
+import { GatewayConfig } from '../config';
+import { mapLimited } from '../fx.client';
+import { LedgerClient } from '../ledger.client';
+import { PgListener } from '../pg-listener';
+import { retryDelayMs } from './webhook.backoff';
+import { DeliveryRow, WEBHOOK_CHANNEL, WebhookRepository } from './webhook.repository';
+
+const deliveries = counter('gateway_webhook_attempts_total', 'Webhook delivery attempts by result', ['result']);
+const failingGauge =
+  (register.getSingleMetric('gateway_webhook_failing_endpoints') as Gauge | undefined) ??
+  new Gauge({ name: 'gateway_webhook_failing_endpoints', help: 'Participants whose webhook endpoint keeps failing' });
+const pendingGauge =
+  (register.getSingleMetric('gateway_webhook_pending') as Gauge | undefined) ??
+  new Gauge({ name: 'gateway_webhook_pending', help: 'Webhooks not yet delivered, by participant', labelNames: ['participant'] });
+
+/** The key id of the network key that signs webhooks (API.md, GET /v1/keys). */
+export const NETWORK_KEY_ID = 'nostro';
+const HEALTH_INTERVAL_MS = 5_000;
+
+/**
+ * Delivers the webhook outbox: claims due rows (FOR UPDATE SKIP LOCKED, with a lease), POSTs each signed with the
+ * network key (RFC 9421, keyid "nostro"), and records the outcome: delivered on a 2xx, otherwise retried after an
+ * exponential, jittered delay until the give-up age, when it is abandoned for an operator to redeliver.
+ * Woken by NOTIFY when a delivery is queued; polls as a safety net. Nothing lives only in memory: a restart
+ * resumes from the table.
+ */
+export class WebhookDispatcher {
+  private readonly seed: Uint8Array;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private lastHealthAt = 0;
+
+  constructor(
+    private readonly config: GatewayConfig,
+    private readonly listener: PgListener,
+    private readonly repo: WebhookRepository,
+    private readonly ledger: LedgerClient,
+    private readonly log: Logger,
+  ) {
+    this.seed = Buffer.from(config.networkSeed, 'base64url');
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await this.listener.listen(WEBHOOK_CHANNEL, () => this.wake?.(), () => this.wake?.());
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let claimed = 0;
+      try {
+        claimed = await this.deliverDue();
+        await this.reportHealth();
+      } catch (error) {
+        this.log.warn({ err: error }, 'webhook dispatcher: cycle failed; retrying');
+      }
+      if (claimed === 0) await this.sleep(this.config.WEBHOOK_POLL_MS);
+    }
+  }
+
+  /** One round: up to twice the concurrency of due deliveries. Returns how many were claimed. */
+  async deliverDue(): Promise<number> {
+    const leaseMs = this.config.WEBHOOK_TIMEOUT_MS + 10_000;
+    const rows = await this.repo.claimDue(this.config.WEBHOOK_CONCURRENCY * 2, leaseMs);
+    await mapLimited(rows, this.config.WEBHOOK_CONCURRENCY, (row) => this.deliver(row));
+    return rows.length;
+  }
+
+  private async deliver(row: DeliveryRow): Promise<void> {
+    try {
+      if (!row.webhook_url) return await this.fail(row, null, 'the participant has no webhook URL');
+      const payload = await this.completePayload(row);
+      if (!payload) return await this.fail(row, null, 'the finality proof is not available yet');
+      const status = await this.post(row.webhook_url, row.id, JSON.stringify(payload));
+      if (status >= 200 && status < 300) {
+        deliveries.labels('delivered').inc();
+        await this.repo.markDelivered(row.id, status);
+      } else {
+        await this.fail(row, status, `the endpoint answered ${status}`);
+      }
+    } catch (error) {
+      await this.fail(row, null, (error as Error).message ?? String(error));
+    }
+  }
+
+  /** `payment.received` carries the finality proof, fetched from the validators once and kept with the delivery. */
+  private async completePayload(row: DeliveryRow): Promise<DeliveryRow['payload'] | null> {
+    if (row.type !== 'payment.received' || row.payload.data.finality || !row.uetr) return row.payload;
+    const finality = await this.ledger.finality(row.uetr).catch(() => null);
+    if (!finality) return null;
+    const payload = { ...row.payload, data: { ...row.payload.data, finality } };
+    await this.repo.savePayload(row.id, payload);
+    return payload;
+  }
+
+  private async post(url: string, id: string, body: string): Promise<number> {
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'webhook-id': id, 'user-agent': 'nostro-gateway' };
+    const signature = signRequest({ method: 'POST', url, headers, body, keyId: NETWORK_KEY_ID, seed: this.seed });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { ...headers, ...signature },
+      body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(this.config.WEBHOOK_TIMEOUT_MS),
+    });
+    await response.arrayBuffer().catch(() => undefined);
+    return response.status;
+  }
+
+  private async fail(row: DeliveryRow, httpStatus: number | null, error: string): Promise<void> {
+    const failedAttempts = row.attempts + 1;
+    const age = Date.now() - row.created_at.getTime();
+    const giveUp = age >= this.config.WEBHOOK_GIVE_UP_AFTER_MS;
+    deliveries.labels(giveUp ? 'abandoned' : 'failed').inc();
+    const nextDelayMs = giveUp ? null : retryDelayMs(failedAttempts, { baseMs: this.config.WEBHOOK_BACKOFF_BASE_MS, maxMs: this.config.WEBHOOK_BACKOFF_MAX_MS });
+    if (giveUp) this.log.error({ id: row.id, participant: row.participant, attempts: failedAttempts, error }, 'webhook abandoned');
+    else if (failedAttempts >= this.config.WEBHOOK_FAILING_AFTER_ATTEMPTS) this.log.warn({ id: row.id, participant: row.participant, attempts: failedAttempts, error }, 'webhook endpoint keeps failing');
+    await this.repo.markFailed(row.id, { httpStatus, error, nextDelayMs });
+  }
+
+  /** Refreshes the failing-endpoint and pending gauges, at most every few seconds. */
+  private async reportHealth(): Promise<void> {
+    if (Date.now() - this.lastHealthAt < HEALTH_INTERVAL_MS) return;
+    this.lastHealthAt = Date.now();
+    const endpoints = await this.repo.endpointHealth();
+    pendingGauge.reset();
+    for (const e of endpoints) pendingGauge.labels(e.participant).set(Number(e.pending));
+    failingGauge.set(endpoints.filter((e) => (e.max_attempts ?? 0) >= this.config.WEBHOOK_FAILING_AFTER_ATTEMPTS || e.abandoned > 0n).length);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+}

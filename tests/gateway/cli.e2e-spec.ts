@@ -1,0 +1,95 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { base64UrlEncode } from '@nostro/shared';
+import { cluster, fundFxDesk, repoRoot } from '../support/cluster';
+import { bankWithKey, signed } from './support/gateway';
+
+const CLI = path.join(repoRoot, 'dist', 'libs', 'client', 'src', 'cli', 'main.js');
+
+function nostro(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 90_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('the nostro CLI', () => {
+  let dir: string;
+  let env: Record<string, string>;
+  let creditorEnv: Record<string, string>;
+  let creditorId: string;
+  let creditorSeed: Uint8Array;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nostro-cli-'));
+    const debtor = await bankWithKey(['USD'], { deposits: { USD: '100.00' } });
+    const creditor = await bankWithKey(['EUR']);
+    creditorId = creditor.id;
+    creditorSeed = creditor.seed;
+    await fundFxDesk('EUR', '10000.00');
+    fs.writeFileSync(path.join(dir, 'debtor.key'), base64UrlEncode(debtor.seed));
+    fs.writeFileSync(path.join(dir, 'creditor.key'), base64UrlEncode(creditor.seed));
+    env = { NOSTRO_URL: cluster().gatewayUrl, NOSTRO_PARTICIPANT: debtor.id, NOSTRO_KEY_FILE: path.join(dir, 'debtor.key') };
+    creditorEnv = { NOSTRO_URL: cluster().gatewayUrl, NOSTRO_PARTICIPANT: creditor.id, NOSTRO_KEY_FILE: path.join(dir, 'creditor.key') };
+  });
+
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('has --help for the program and each command', async () => {
+    const help = await nostro(['--help']);
+    expect(help.code).toBe(0);
+    for (const command of ['quote', 'pay', 'status', 'verify', 'incoming']) {
+      expect(help.stdout).toContain(command);
+      const sub = await nostro([command, '--help']);
+      expect({ command, code: sub.code }).toEqual({ command, code: 0 });
+      expect(sub.stdout).toContain(`Usage: nostro ${command}`);
+    }
+  });
+
+  it('quotes, pays, waits for finality, shows the status, verifies the proof and lists the incoming payment', async () => {
+    const quote = await nostro(['quote', '--from', 'USD', '--to', 'EUR', '--send', '10.00', '--creditor', creditorId], env);
+    expect(quote.code).toBe(0);
+    const q = JSON.parse(quote.stdout) as { id: string; totalDebit: string };
+    const pay = await nostro(
+      ['pay', '--quote', q.id, '--end-to-end-id', 'CLI-1', '--debtor-name', 'Alice', '--debtor-account', 'US1', '--creditor-name', 'Bob', '--creditor-account', 'DE1', '--wait', '60'],
+      env,
+    );
+    expect(pay.code).toBe(0);
+    const payment = JSON.parse(pay.stdout) as { uetr: string; status: string };
+    expect(payment.status).toBe('SETTLED');
+    const status = await nostro(['status', payment.uetr], env);
+    expect(JSON.parse(status.stdout)).toMatchObject({ uetr: payment.uetr, status: 'SETTLED', timeline: expect.any(Array) });
+    const verify = await nostro(['verify', payment.uetr], env);
+    expect(verify.code).toBe(0);
+    expect(JSON.parse(verify.stdout)).toMatchObject({ uetr: payment.uetr, verified: true });
+    const incoming = await nostro(['incoming', '--status', 'SETTLED'], creditorEnv);
+    expect((JSON.parse(incoming.stdout) as { data: { uetr: string }[] }).data.map((p) => p.uetr)).toContain(payment.uetr);
+    const one = await nostro(['incoming', payment.uetr], creditorEnv);
+    expect(JSON.parse(one.stdout)).toMatchObject({ uetr: payment.uetr, debtor: { name: 'Alice', account: 'US1' } });
+    // Offline: a saved proof and pinned keys; a proof for another payment does not verify (exit 3).
+    const proofFile = path.join(dir, 'proof.json');
+    const keysFile = path.join(dir, 'keys.json');
+    const proof = await signed({ path: `/v1/incoming-payments/${payment.uetr}/finality`, keyId: creditorId, seed: creditorSeed });
+    fs.writeFileSync(proofFile, JSON.stringify(proof.body));
+    fs.writeFileSync(keysFile, JSON.stringify(await (await fetch(`${cluster().gatewayUrl}/v1/keys`)).json()));
+    const offline = await nostro(['verify', payment.uetr, '--proof-file', proofFile, '--keys-file', keysFile]);
+    expect({ code: offline.code, verified: (JSON.parse(offline.stdout) as { verified: boolean }).verified }).toEqual({ code: 0, verified: true });
+    const wrong = await nostro(['verify', '00000000-0000-4000-8000-000000000000', '--proof-file', proofFile, '--keys-file', keysFile]);
+    expect(wrong.code).toBe(3);
+    expect(JSON.parse(wrong.stdout)).toMatchObject({ verified: false, reason: 'the proof is of another transaction' });
+  });
+
+  it('prints the problem and exits 1 on an API refusal, 2 on a usage error', async () => {
+    const refused = await nostro(['pay', '--quote', 'q_nope', '--end-to-end-id', 'X', '--debtor-name', 'A', '--debtor-account', '1', '--creditor-name', 'B', '--creditor-account', '2'], env);
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stderr)).toMatchObject({ code: 'quote_not_found', status: 404 });
+    const usage = await nostro(['quote', '--from', 'USD', '--to', 'EUR', '--creditor', creditorId], env);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('exactly one of --send and --receive');
+    const noKey = await nostro(['status', '00000000-0000-4000-8000-000000000000'], { NOSTRO_URL: cluster().gatewayUrl });
+    expect(noKey.code).toBe(2);
+  });
+});
