@@ -1,0 +1,180 @@
+import { cluster, registerBank, withDb } from '../support/cluster';
+import { ConsoleHttp, newOperator } from './support/console';
+
+/** The console's server side over HTTP against the test cluster: sessions, roles, audit, stream, static files. */
+describe('operations console API', () => {
+  const base = () => cluster().gatewayUrl;
+
+  it('exchanges an operator token for an HttpOnly, SameSite=Strict session cookie scoped to /ops', async () => {
+    const op = await newOperator('viewer');
+    const http = new ConsoleHttp();
+    const response = await http.signIn(op.token);
+    expect(response.status).toBe(201);
+    expect(response.headers.get('set-cookie')).toMatch(/^nostro_ops_session=[A-Za-z0-9_-]{43}; Path=\/ops; Max-Age=\d+; HttpOnly; SameSite=Strict$/);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const body = (await response.json()) as { operator: { name: string; role: string }; can: Record<string, boolean> };
+    expect(body.operator).toMatchObject({ name: op.name, role: 'viewer' });
+    expect(body.can).toEqual({ seeParties: false, seeAudit: false, decide: false, manageParticipants: false });
+    expect(JSON.stringify(body)).not.toContain(op.token);
+  });
+
+  it('refuses an unknown token, and records the attempt in the audit log without an operator', async () => {
+    const http = new ConsoleHttp();
+    const response = await http.signIn('this-token-was-never-issued-000');
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ code: 'unauthorized' });
+    const rows = await withDb('gateway', async (db) => (await db.query(`SELECT operator_id, outcome FROM ops_audit_log WHERE action = 'session.sign_in' AND outcome = 'denied'`)).rows);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => r.operator_id === null)).toBe(true);
+  });
+
+  it('ends a session when it expires, when it idles, when the operator signs out and when the token is revoked', async () => {
+    const op = await newOperator('approver');
+    const sessions = await Promise.all([0, 1, 2, 3].map(async () => {
+      const http = new ConsoleHttp();
+      await http.signIn(op.token);
+      expect((await http.request('GET', '/ops/api/session')).status).toBe(200);
+      return http;
+    }));
+    const hashOf = async (http: ConsoleHttp) => {
+      const { createHash } = await import('node:crypto');
+      return createHash('sha256').update((http.cookie ?? '').split('=')[1]).digest('hex');
+    };
+    await withDb('gateway', async (db) => {
+      await db.query(`UPDATE ops_sessions SET expires_at = now() - interval '1 second', created_at = now() - interval '1 hour' WHERE id_hash = $1`, [await hashOf(sessions[0])]);
+      await db.query(`UPDATE ops_sessions SET last_seen_at = now() - interval '1 day' WHERE id_hash = $1`, [await hashOf(sessions[1])]);
+    });
+    expect(await (await sessions[0].request('GET', '/ops/api/overview')).json()).toMatchObject({ status: 401, code: 'session_expired', detail: expect.stringContaining('expired') });
+    expect(await (await sessions[1].request('GET', '/ops/api/overview')).json()).toMatchObject({ status: 401, code: 'session_expired', detail: expect.stringContaining('idle') });
+
+    const out = await sessions[2].request('DELETE', '/ops/api/session');
+    expect(out.status).toBe(204);
+    expect(out.headers.get('set-cookie')).toContain('Max-Age=0');
+    expect((await sessions[2].request('GET', '/ops/api/payments')).status).toBe(401);
+
+    await (await import('../support/cluster')).adminClient().revokeOperator(op.id);
+    expect(await (await sessions[3].request('GET', '/ops/api/payments')).json()).toMatchObject({ code: 'session_expired', detail: expect.stringContaining('operator revoked') });
+    expect((await new ConsoleHttp().request('GET', '/ops/api/overview')).status).toBe(401);
+  });
+
+  it('shows a viewer no customer data and no audit log, and refuses it every action (each refusal audited)', async () => {
+    const bank = await registerBank(['USD'], { USD: '10.00' });
+    const viewer = await newOperator('viewer');
+    const http = new ConsoleHttp();
+    await http.signIn(viewer.token);
+    expect((await http.request('GET', '/ops/api/audit')).status).toBe(403);
+    const deposit = await http.request('POST', `/ops/api/participants/${bank.id}/deposits`, { currency: 'USD', amount: '1.00', reference: 'x' }, { 'idempotency-key': 'k-viewer-1' });
+    expect(deposit.status).toBe(403);
+    const suspend = await http.request('POST', `/ops/api/participants/${bank.id}/suspend`, undefined, { 'idempotency-key': 'k-viewer-2' });
+    expect(suspend.status).toBe(403);
+    const detail = (await http.json<{ accounts: { currency: string; balance: string }[]; actions: unknown[] }>(`/ops/api/participants/${bank.id}`));
+    expect(detail.accounts).toEqual([expect.objectContaining({ currency: 'USD', balance: '10.00' })]);
+    expect(detail.actions).toEqual([]);
+    const audit = await withDb('gateway', async (db) => (await db.query(`SELECT action, outcome FROM ops_audit_log WHERE operator_id = $1 ORDER BY id`, [viewer.id])).rows);
+    expect(audit).toEqual([
+      { action: 'session.sign_in', outcome: 'ok' },
+      { action: 'participant.deposit', outcome: 'denied' },
+      { action: 'participant.suspend', outcome: 'denied' },
+    ]);
+  });
+
+  it('lets an admin deposit through the operator API, audited with its outcome and the new balance', async () => {
+    const bank = await registerBank(['EUR']);
+    const admin = await newOperator('admin');
+    const http = new ConsoleHttp();
+    await http.signIn(admin.token);
+    const response = await http.request('POST', `/ops/api/participants/${bank.id}/deposits`, { currency: 'EUR', amount: '123.45', reference: 'ops console test' }, { 'idempotency-key': `dep-${bank.id}` });
+    expect(response.status).toBe(201);
+    expect(await response.json()).toMatchObject({ status: 'SETTLED', balance: '123.45' });
+    const bad = await http.request('POST', `/ops/api/participants/${bank.id}/deposits`, { currency: 'EUR', amount: '1.234', reference: 'too many digits' }, { 'idempotency-key': `dep2-${bank.id}` });
+    expect(bad.status).toBe(400);
+    const log = await http.json<{ data: { action: string; outcome: string; httpStatus: number; detail: { response?: { balance?: string; code?: string } } }[] }>(`/ops/api/audit?target=${bank.id}`);
+    expect(log.data.map((e) => [e.action, e.outcome, e.httpStatus])).toEqual([
+      ['participant.deposit', 'refused', 400],
+      ['participant.deposit', 'ok', 201],
+    ]);
+    expect(log.data[0].detail.response?.code).toBe('validation_failed');
+    expect(log.data[1].detail.response?.balance).toBe('123.45');
+  });
+
+  it('refuses a write whose Origin is another site, even with a valid session', async () => {
+    const admin = await newOperator('admin');
+    const http = new ConsoleHttp();
+    await http.signIn(admin.token);
+    const response = await http.request('POST', '/ops/api/participants/FXDESK/deposits', { currency: 'EUR', amount: '1.00', reference: 'csrf' }, { origin: 'https://evil.example', 'idempotency-key': 'csrf-1' });
+    expect(response.status).toBe(403);
+    expect(await response.json()).toMatchObject({ code: 'origin_mismatch' });
+  });
+
+  it('keeps the audit log append-only in the schema', async () => {
+    await withDb('gateway', async (db) => {
+      await expect(db.query(`UPDATE ops_audit_log SET outcome = 'ok'`)).rejects.toThrow(/append-only/);
+      await expect(db.query(`DELETE FROM ops_audit_log`)).rejects.toThrow(/append-only/);
+    });
+  });
+
+  it('streams payment status changes as server-sent events', async () => {
+    const { fundFxDesk } = await import('../support/cluster');
+    const [debtor, creditor] = await Promise.all([registerBank(['USD'], { USD: '1000.00' }), registerBank(['EUR'])]);
+    await fundFxDesk('EUR', '10000.00');
+    const admin = await newOperator('viewer');
+    const http = new ConsoleHttp();
+    await http.signIn(admin.token);
+    const controller = new AbortController();
+    const stream = await fetch(`${base()}/ops/api/stream`, { headers: { cookie: http.cookie ?? '' }, signal: controller.signal });
+    expect(stream.headers.get('content-type')).toContain('text/event-stream');
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    const quote = await debtor.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '10.00', creditorParticipant: creditor.id });
+    const { uetr } = await debtor.client.createPayment({ quoteId: quote.id, endToEndId: 'OPS-SSE-1', debtor: { name: 'A', account: '1' }, creditor: { name: 'B', account: '2' } });
+    const reached: string[] = [];
+    let text = '';
+    const deadline = Date.now() + 30_000;
+    while (!reached.includes('SETTLED') && Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+      for (const m of text.matchAll(/event: payment\ndata: (.*)\n\n/g)) {
+        const e = JSON.parse(m[1]) as { reached: string; payment: { uetr: string; debtor?: unknown } };
+        if (e.payment.uetr === uetr && !reached.includes(e.reached)) reached.push(e.reached);
+        expect(e.payment.debtor).toBeUndefined();
+      }
+    }
+    controller.abort();
+    expect(reached).toEqual(['RECEIVED', 'SUBMITTED', 'SETTLED']);
+    expect(text).toMatch(/event: overview\ndata: \{"at":/);
+  });
+
+  it('explores blocks newest first with every validator signature, and one block as each validator has it', async () => {
+    const http = new ConsoleHttp();
+    await http.signIn((await newOperator('viewer')).token);
+    type Listed = { height: number; hash: string; prevHash: string; final: boolean; signatures: { validator: string; hash: string }[] };
+    const first = await http.json<{ data: Listed[]; nextCursor: string | null }>('/ops/api/blocks?limit=2');
+    expect(first.data).toHaveLength(2);
+    expect(first.data[0].height).toBe(first.data[1].height + 1);
+    expect(first.data[0].prevHash).toBe(first.data[1].hash);
+    const older = await http.json<{ data: Listed[] }>(`/ops/api/blocks?limit=2&before=${first.nextCursor}`);
+    expect(older.data[0].height).toBe(first.data[1].height - 1);
+    const final = first.data.find((b) => b.final) ?? older.data[0];
+    const block = await http.json<{ block: { hash: string }; validators: { validator: string; hash: string; final: boolean }[]; signatures: { validator: string; hash: string }[] }>(`/ops/api/blocks/${final.height}`);
+    expect(block.validators.map((v) => v.validator).sort()).toEqual(['v0', 'v1', 'v2']);
+    expect(block.validators.every((v) => v.hash === block.block.hash)).toBe(true);
+    expect(new Set(block.signatures.filter((s) => s.hash === block.block.hash).map((s) => s.validator)).size).toBeGreaterThanOrEqual(2);
+    expect((await http.request('GET', '/ops/api/blocks/99999999')).status).toBe(404);
+    expect((await http.request('GET', '/ops/api/blocks?limit=0')).status).toBe(400);
+  });
+
+  it('serves the page with a strict content security policy, and nothing outside the built UI', async () => {
+    const page = await fetch(`${base()}/ops`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await page.text();
+    const script = /src="(\/ops\/assets\/app-[A-Z0-9]+\.js)"/i.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(`${base()}${script}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+    for (const bad of ['/ops/assets/..%2F..%2Fsrc%2Fmain.js', '/ops/assets/%2e%2e', '/ops/assets/index.html', '/ops/api/nothing-here']) {
+      expect((await fetch(`${base()}${bad}`)).status).toBe(404);
+    }
+  });
+});
