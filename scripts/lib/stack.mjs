@@ -77,13 +77,13 @@ export function services(p, secrets) {
       name: 'fx-quote',
       entry: entry('fx-quote'),
       port: p.ports['fx-quote'],
-      env: { ...common, PORT: String(p.ports['fx-quote']), DATABASE_URL: dbUrl(`${p.dbPrefix}_fx`), REDIS_KEY_PREFIX: p.redisPrefix, FX_SIGNING_KEY_FILE: secrets.keys.fx.file, QUOTE_TTL_MS: p.quoteTtlMs },
+      env: { ...common, PORT: String(p.ports['fx-quote']), DATABASE_URL: dbUrl(`${p.dbPrefix}_fx`), REDIS_KEY_PREFIX: p.redisPrefix, FX_SIGNING_KEY_FILE: secrets.keys.fx.file, QUOTE_TTL_MS: p.quoteTtlMs, LEDGER_URLS: ledgerUrls },
     },
     {
       name: 'settlement',
       entry: entry('settlement'),
       port: p.ports.settlement,
-      env: { ...common, PORT: String(p.ports.settlement), DATABASE_URL: dbUrl(`${p.dbPrefix}_settlement`), FX_PUBLIC_KEY: secrets.keys.fx.publicKey, VALIDATOR_PUBLIC_KEYS: validatorKeys, LEDGER_QUORUM: '2' },
+      env: { ...common, PORT: String(p.ports.settlement), DATABASE_URL: dbUrl(`${p.dbPrefix}_settlement`), FX_PUBLIC_KEY: secrets.keys.fx.publicKey, VALIDATOR_PUBLIC_KEYS: validatorKeys, LEDGER_QUORUM: '2', LEDGER_URLS: ledgerUrls },
     },
     {
       name: 'gateway',

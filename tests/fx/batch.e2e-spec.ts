@@ -14,7 +14,8 @@ describe('POST /v1/fx/quotes/batch', () => {
 
   beforeAll(async () => {
     // Works whether or not the cluster's fx-quote checks FXDESK liquidity.
-    await fundFxDesk('SGD', '200000.00');
+    // enough for the 1,000-quote batch below (1 + … + 1,000 USD ≈ 680,000 SGD) whatever earlier tests reserved
+    await fundFxDesk('SGD', '2000000.00');
     await fundFxDesk('JPY', '1000000');
   });
 

@@ -171,7 +171,8 @@ export async function startGateway(extraEnv: Record<string, string>, portOffset?
   const ready = await eventually(
     () => fetch(`${url}/health/ready`).then((r) => r.status, () => 0),
     (s) => s === 200 || child.exitCode !== null,
-    45_000,
+    // a bound, not a speed target: a fresh gateway runs its migrations and joins its consumer group first
+    90_000,
   );
   if (ready !== 200) {
     child.kill('SIGKILL');
