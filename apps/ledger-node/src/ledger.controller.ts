@@ -1,12 +1,29 @@
 import { Controller, Get, Inject, Param } from '@nestjs/common';
 import { ProblemError } from '@nostro/platform';
-import { inclusionProof, leafBytes } from '@nostro/shared';
+import { AccountState, LedgerLeaf, inclusionProofFast, leafJson } from '@nostro/shared';
 import { ChainService } from './chain.service';
 import { LEDGER_CONFIG } from './tokens';
 import { LedgerConfig } from './config';
 import { LedgerRepository } from './ledger.repository';
 
+/** Blocks applied but not final that a balance query walks back through; more means finality is stuck. */
+const FINALITY_LAG_MAX_BLOCKS = 1_000;
+
 const notFound = (what: string) => new ProblemError(404, 'not_found', 'Not found', what);
+const HEIGHT = /^[1-9][0-9]{0,15}$/;
+
+/** Balances minus what the given (later, not yet final) blocks accepted. */
+function rewind(accounts: AccountState[], blocks: LedgerLeaf[][]): AccountState[] {
+  const byId = new Map(accounts.map((a) => [a.id, { ...a }]));
+  for (const leaf of blocks.flat()) {
+    if (leaf.kind !== 'transfer' || leaf.outcome.status !== 'accepted') continue;
+    for (const p of leaf.postings ?? []) {
+      const account = byId.get(p.account);
+      if (account) account.balance -= BigInt(p.amount);
+    }
+  }
+  return [...byId.values()];
+}
 
 /** Internal read API of one validator (the gateway asks it for balances and finality proofs). */
 @Controller('v1/ledger')
@@ -23,7 +40,8 @@ export class LedgerController {
       validator: this.config.VALIDATOR_ID,
       height: this.chain.tipHeight,
       finalHeight: await this.repo.finalHeight(),
-      halted: this.chain.haltReason(),
+      nextOffset: this.chain.nextOffset.toString(),
+      halted: this.chain.haltedBecause(),
     };
   }
 
@@ -31,7 +49,32 @@ export class LedgerController {
   @Get('participants/:participant/accounts')
   async accounts(@Param('participant') participant: string) {
     const height = await this.repo.finalHeight();
-    return { height, accounts: await this.repo.balancesAt(participant, height) };
+    const [current, later] = await Promise.all([this.repo.participantAccounts(participant), this.repo.blocksAbove(height, FINALITY_LAG_MAX_BLOCKS + 1)]);
+    if (later.length > FINALITY_LAG_MAX_BLOCKS) {
+      throw new ProblemError(503, 'finality_lagging', 'Finality lagging', `more than ${FINALITY_LAG_MAX_BLOCKS} blocks await a quorum`, undefined, { 'retry-after': '1' });
+    }
+    const accounts = rewind(current, later).map((a) => ({
+      account: a.id,
+      currency: a.currency,
+      balance: a.balance.toString(),
+      netDebitCap: a.netDebitCap === null ? null : a.netDebitCap.toString(),
+    }));
+    return { height, accounts };
+  }
+
+  /** A block header with its finality record (if final) and its transactions' outcomes. */
+  @Get('blocks/:height')
+  async block(@Param('height') heightText: string) {
+    if (!HEIGHT.test(heightText)) throw notFound('no such block');
+    const height = Number(heightText);
+    const [block, final, leaves] = await Promise.all([this.repo.block(this.repo.db, height), this.repo.finality(height), this.repo.leaves(this.repo.db, height)]);
+    if (!block) throw notFound('no such block');
+    return {
+      block,
+      final: final !== null,
+      signatures: final?.signatures ?? [],
+      transactions: leaves.map((l) => ({ id: l.id, ...(l.uetr ? { uetr: l.uetr } : {}), kind: l.kind, outcome: l.outcome })),
+    };
   }
 
   /** The finality proof of a transaction (by transaction id or UETR), once its block is final. */
@@ -48,7 +91,7 @@ export class LedgerController {
       signatures: final.signatures,
       quorum: this.config.LEDGER_QUORUM,
       transaction: leaves[location.idx],
-      proof: inclusionProof(leaves.map(leafBytes), location.idx),
+      proof: inclusionProofFast(leaves.map(leafJson), location.idx),
     };
   }
 }

@@ -24,6 +24,23 @@ export interface StoredSignature {
   signature: string;
 }
 
+/** What a quorum check needs to know about one height. */
+export interface HeightState {
+  block: StoredBlock;
+  final: boolean;
+  signatures: StoredSignature[];
+}
+
+/** Lock namespace for per-height quorum checks (first key of pg_advisory_xact_lock(int, int)). */
+const QUORUM_LOCK_NAMESPACE = 7_342;
+
+export interface Halt {
+  height: number;
+  ownHash: string | null;
+  quorumHash: string;
+  reason: string;
+}
+
 interface BlockRow {
   height: bigint;
   hash: string;
@@ -34,6 +51,9 @@ interface BlockRow {
   block_time: bigint;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const BLOCK_COLUMNS = 'height, hash, prev_hash, merkle_root, state_digest, tx_count, block_time';
+
 const toBlock = (r: BlockRow): StoredBlock => ({
   height: Number(r.height),
   hash: r.hash,
@@ -43,6 +63,56 @@ const toBlock = (r: BlockRow): StoredBlock => ({
   txCount: r.tx_count,
   timestamp: Number(r.block_time),
 });
+
+type Db = Pool | PoolClient;
+
+/**
+ * Writes a block in one statement, so one round trip and one implicit transaction: the block row with its leaves
+ * and the offset it ends at, one slim row per transaction, the accounts it opened, the balances it changed, the
+ * suspension list when it changed, this validator's signature, and the outbox row that publishes the signature —
+ * unless a quorum already signed another hash for this height (a divergence: this validator does not vouch for it).
+ * Answers the signatures already stored for the height (as of the statement's snapshot, without its own).
+ * The outbox row and the NOTIFY follow libs/platform's outbox (table `outbox`, channel `outbox`).
+ */
+const INSERT_BLOCK_SQL = `
+WITH blk AS (
+  INSERT INTO blocks (height, hash, prev_hash, merkle_root, state_digest, tx_count, block_time, last_offset, leaves)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+), txs AS (
+  INSERT INTO block_transactions (height, idx, tx_id, uetr, kind, status, reason)
+  SELECT $1, * FROM unnest($10::int[], $11::text[], $12::uuid[], $13::text[], $14::text[], $15::text[])
+), opened AS (
+  INSERT INTO accounts (id, participant, currency, balance, net_debit_cap)
+  SELECT * FROM unnest($16::text[], $17::text[], $18::text[], $19::numeric[], $20::numeric[])
+), moved AS (
+  UPDATE accounts a SET balance = d.balance, net_debit_cap = d.cap
+    FROM unnest($21::text[], $22::numeric[], $23::numeric[]) AS d(id, balance, cap)
+   WHERE a.id = d.id
+), resumed AS (
+  DELETE FROM suspended_participants WHERE $24::boolean AND NOT (participant = ANY($25::text[]))
+), suspended AS (
+  INSERT INTO suspended_participants (participant) SELECT p FROM unnest($25::text[]) AS p WHERE $24::boolean ON CONFLICT DO NOTHING
+), signed AS (
+  INSERT INTO block_signatures (height, validator, hash, signature) VALUES ($1, $26, $2, $27) ON CONFLICT DO NOTHING
+), rival AS (
+  SELECT hash FROM block_signatures WHERE height = $1 AND hash <> $2 GROUP BY hash HAVING count(*) >= $28
+), published AS (
+  INSERT INTO outbox (topic, message_key, payload) SELECT $29, $1::text, $30::jsonb WHERE NOT EXISTS (SELECT 1 FROM rival)
+)
+SELECT (SELECT pg_notify('outbox', '')) AS notified,
+       (SELECT coalesce(json_agg(json_build_object('validator', validator, 'hash', hash, 'signature', signature)), '[]'::json)
+          FROM block_signatures WHERE height = $1) AS signatures`;
+
+/** This validator's signature of a block, and where to publish it. */
+export interface OwnSignature {
+  validator: string;
+  signature: string;
+  topic: string;
+  payload: unknown;
+  quorum: number;
+}
+
+const capText = (a: AccountState) => (a.netDebitCap === null ? null : a.netDebitCap.toString());
 
 /** SQL for one validator's own database, and nothing else. */
 export class LedgerRepository {
@@ -61,7 +131,7 @@ export class LedgerRepository {
       accounts: accounts.rows.map((r) => ({
         id: r.id,
         participant: r.participant,
-        currency: r.currency,
+        currency: r.currency.trim(),
         balance: BigInt(r.balance),
         netDebitCap: r.net_debit_cap === null ? null : BigInt(r.net_debit_cap),
       })),
@@ -77,90 +147,87 @@ export class LedgerRepository {
     return { height: Number(rows[0].height), hash: rows[0].hash, nextOffset: rows[0].last_offset + 1n };
   }
 
-  async loadKnownIds(): Promise<Set<string>> {
-    const { rows } = await this.pool.query<{ tx_id: string }>('SELECT tx_id FROM block_transactions');
+  /** The ids among `ids` already recorded in a block (one indexed lookup for a whole Kafka batch). */
+  async knownIds(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const { rows } = await this.pool.query<{ tx_id: string }>('SELECT tx_id FROM block_transactions WHERE tx_id = ANY($1::text[])', [ids]);
     return new Set(rows.map((r) => r.tx_id));
   }
 
-  /** Writes a sealed block, its transactions, postings and changed accounts. Runs inside the caller's transaction. */
-  async insertBlock(tx: PoolClient, block: SealedBlock): Promise<void> {
+  /** Writes a sealed block with this validator's signature (one statement); answers the other signatures stored. */
+  async insertBlock(block: SealedBlock, own: OwnSignature): Promise<StoredSignature[]> {
     const h = block.header;
-    await tx.query(
-      `INSERT INTO blocks (height, hash, prev_hash, merkle_root, state_digest, tx_count, block_time, last_offset)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [h.height, block.hash, h.prevHash, h.merkleRoot, h.stateDigest, h.txCount, h.timestamp, block.lastOffset],
-    );
-    await this.upsertAccounts(tx, block.changedAccounts);
-    await tx.query('DELETE FROM suspended_participants');
-    if (block.suspended.length > 0) {
-      await tx.query('INSERT INTO suspended_participants (participant) SELECT unnest($1::text[])', [block.suspended]);
-    }
-    await this.insertTransactions(tx, h.height, block.leaves);
+    const { leaves, createdAccounts: opened, updatedAccounts: moved } = block;
+    // Named: each connection plans the statement once, not for every block (planning it cost more than running it).
+    const { rows } = await this.pool.query<{ signatures: StoredSignature[] }>({ name: 'ledger-insert-block', text: INSERT_BLOCK_SQL, values: [
+      h.height, block.hash, h.prevHash, h.merkleRoot, h.stateDigest, h.txCount, h.timestamp, block.lastOffset, `[${block.leafTexts.join(',')}]`,
+      leaves.map((_, i) => i),
+      leaves.map((l) => l.id),
+      leaves.map((l) => l.uetr ?? null),
+      leaves.map((l) => l.kind),
+      leaves.map((l) => l.outcome.status),
+      leaves.map((l) => (l.outcome.status === 'rejected' ? l.outcome.reason : null)),
+      opened.map((a) => a.id), opened.map((a) => a.participant), opened.map((a) => a.currency), opened.map((a) => a.balance.toString()), opened.map(capText),
+      moved.map((a) => a.id), moved.map((a) => a.balance.toString()), moved.map(capText),
+      block.suspended !== null, block.suspended ?? [],
+      own.validator, own.signature, own.quorum, own.topic, JSON.stringify(own.payload),
+    ] });
+    return rows[0].signatures;
   }
 
-  private async upsertAccounts(tx: PoolClient, accounts: AccountState[]): Promise<void> {
-    if (accounts.length === 0) return;
-    await tx.query(
-      `INSERT INTO accounts (id, participant, currency, balance, net_debit_cap)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::numeric[])
-       ON CONFLICT (id) DO UPDATE SET balance = EXCLUDED.balance, net_debit_cap = EXCLUDED.net_debit_cap`,
-      [
-        accounts.map((a) => a.id),
-        accounts.map((a) => a.participant),
-        accounts.map((a) => a.currency),
-        accounts.map((a) => a.balance.toString()),
-        accounts.map((a) => (a.netDebitCap === null ? null : a.netDebitCap.toString())),
-      ],
+  /**
+   * Heights among the last `lookback` blocks that have no finality record yet but hold at least `quorum`
+   * signatures: what a missed quorum check left behind.
+   */
+  async finalityCandidates(quorum: number, lookback: number): Promise<number[]> {
+    const { rows } = await this.pool.query<{ height: bigint }>(
+      `SELECT b.height FROM blocks b
+        WHERE b.height > (SELECT coalesce(max(height), 0) FROM blocks) - $2
+          AND NOT EXISTS (SELECT 1 FROM finality f WHERE f.height = b.height)
+          AND (SELECT count(*) FROM block_signatures s WHERE s.height = b.height) >= $1
+        ORDER BY b.height LIMIT $2`,
+      [quorum, lookback],
     );
+    return rows.map((r) => Number(r.height));
   }
 
-  private async insertTransactions(tx: PoolClient, height: number, leaves: LedgerLeaf[]): Promise<void> {
+  /** Stores signatures (the first one per validator and height wins; a second, different one is ignored). */
+  async insertSignatures(tx: Db, signatures: (StoredSignature & { height: number })[]): Promise<void> {
     await tx.query(
-      `INSERT INTO block_transactions (height, idx, tx_id, uetr, kind, status, reason, leaf)
-       SELECT $1, * FROM unnest($2::int[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::jsonb[])`,
-      [
-        height,
-        leaves.map((_, i) => i),
-        leaves.map((l) => l.id),
-        leaves.map((l) => l.uetr ?? null),
-        leaves.map((l) => l.kind),
-        leaves.map((l) => l.outcome.status),
-        leaves.map((l) => (l.outcome.status === 'rejected' ? l.outcome.reason : null)),
-        leaves.map((l) => JSON.stringify(l)),
-      ],
-    );
-    const postings = leaves.filter((l) => l.outcome.status === 'accepted').flatMap((l) => (l.postings ?? []).map((p) => ({ tx: l.id, ...p })));
-    if (postings.length === 0) return;
-    await tx.query(
-      `INSERT INTO postings (height, tx_id, account, amount)
-       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::numeric[])`,
-      [height, postings.map((p) => p.tx), postings.map((p) => p.account), postings.map((p) => p.amount)],
+      `INSERT INTO block_signatures (height, validator, hash, signature)
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING`,
+      [signatures.map((s) => s.height), signatures.map((s) => s.validator), signatures.map((s) => s.hash), signatures.map((s) => s.signature)],
     );
   }
 
-  async insertSignature(tx: PoolClient | Pool, height: number, sig: StoredSignature): Promise<void> {
-    await tx.query(
-      `INSERT INTO block_signatures (height, validator, hash, signature) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-      [height, sig.validator, sig.hash, sig.signature],
-    );
+  /** Serialises quorum checks of these heights until the transaction ends (in height order: no deadlock). */
+  async lockHeights(tx: PoolClient, sortedHeights: number[]): Promise<void> {
+    await tx.query('SELECT pg_advisory_xact_lock($1, h) FROM unnest($2::int[]) AS h ORDER BY h', [QUORUM_LOCK_NAMESPACE, sortedHeights]);
   }
 
-  async signatures(tx: PoolClient | Pool, height: number): Promise<StoredSignature[]> {
-    const { rows } = await tx.query<StoredSignature>(
-      'SELECT validator, hash, signature FROM block_signatures WHERE height = $1 ORDER BY validator',
-      [height],
+  /** This validator's block, whether it is final, and every stored signature, for each height it has a block for. */
+  async heightStates(tx: PoolClient, heights: number[]): Promise<Map<number, HeightState>> {
+    const { rows } = await tx.query<BlockRow & { final: boolean; signatures: StoredSignature[] }>(
+      `SELECT ${BLOCK_COLUMNS.split(', ').map((c) => `b.${c}`).join(', ')},
+              EXISTS (SELECT 1 FROM finality f WHERE f.height = b.height) AS final,
+              (SELECT coalesce(json_agg(json_build_object('validator', s.validator, 'hash', s.hash, 'signature', s.signature) ORDER BY s.validator), '[]'::json)
+                 FROM block_signatures s WHERE s.height = b.height) AS signatures
+         FROM blocks b WHERE b.height = ANY($1::bigint[])`,
+      [heights],
     );
-    return rows;
+    return new Map(rows.map((r) => [Number(r.height), { block: toBlock(r), final: r.final, signatures: r.signatures }]));
   }
 
-  async block(db: PoolClient | Pool, height: number): Promise<StoredBlock | null> {
-    const { rows } = await db.query<BlockRow>('SELECT * FROM blocks WHERE height = $1', [height]);
+  /** The leaves of several blocks (parsed), by height. */
+  async leavesOf(tx: Db, heights: number[]): Promise<Map<number, LedgerLeaf[]>> {
+    if (heights.length === 0) return new Map();
+    const { rows } = await tx.query<{ height: bigint; leaves: string }>('SELECT height, leaves FROM blocks WHERE height = ANY($1::bigint[])', [heights]);
+    return new Map(rows.map((r) => [Number(r.height), JSON.parse(r.leaves) as LedgerLeaf[]]));
+  }
+
+  async block(db: Db, height: number): Promise<StoredBlock | null> {
+    const { rows } = await db.query<BlockRow>(`SELECT ${BLOCK_COLUMNS} FROM blocks WHERE height = $1`, [height]);
     return rows[0] ? toBlock(rows[0]) : null;
-  }
-
-  async isFinal(db: PoolClient | Pool, height: number): Promise<boolean> {
-    const { rowCount } = await db.query('SELECT 1 FROM finality WHERE height = $1', [height]);
-    return (rowCount ?? 0) > 0;
   }
 
   async insertFinality(tx: PoolClient, height: number, hash: string, signatures: StoredSignature[]): Promise<boolean> {
@@ -171,16 +238,23 @@ export class LedgerRepository {
     return (rowCount ?? 0) > 0;
   }
 
-  async leaves(db: PoolClient | Pool, height: number): Promise<LedgerLeaf[]> {
-    const { rows } = await db.query<{ leaf: LedgerLeaf }>('SELECT leaf FROM block_transactions WHERE height = $1 ORDER BY idx', [height]);
-    return rows.map((r) => r.leaf);
+  /** The leaves of a block, in Merkle order, as stored (parsed JSON). */
+  async leaves(db: Db, height: number): Promise<LedgerLeaf[]> {
+    const { rows } = await db.query<{ leaves: string }>('SELECT leaves FROM blocks WHERE height = $1', [height]);
+    return rows[0] ? (JSON.parse(rows[0].leaves) as LedgerLeaf[]) : [];
   }
 
+  /**
+   * Where a transaction was recorded, by its id or (for a UUID) its uetr. Both lookups use an index: the primary
+   * key, or the partial uetr index that holds the transactions whose id is not their uetr.
+   */
   async locate(txIdOrUetr: string): Promise<{ height: number; idx: number } | null> {
+    const uetr = UUID.test(txIdOrUetr) ? txIdOrUetr.toLowerCase() : null;
     const { rows } = await this.pool.query<{ height: bigint; idx: number }>(
-      `SELECT height, idx FROM block_transactions WHERE tx_id = $1
-       UNION ALL SELECT height, idx FROM block_transactions WHERE uetr::text = $1 AND kind = 'transfer' LIMIT 1`,
-      [txIdOrUetr],
+      `SELECT height, idx FROM block_transactions WHERE tx_id = $1 OR tx_id = $2
+       UNION ALL SELECT height, idx FROM block_transactions
+        WHERE $2::uuid IS NOT NULL AND uetr = $2::uuid AND uetr::text <> tx_id AND kind = 'transfer' LIMIT 1`,
+      [txIdOrUetr, uetr],
     );
     return rows[0] ? { height: Number(rows[0].height), idx: rows[0].idx } : null;
   }
@@ -198,14 +272,41 @@ export class LedgerRepository {
     return rows[0] ?? null;
   }
 
-  /** A participant's balances as of block `height`: current balance minus postings of later blocks. */
-  async balancesAt(participant: string, height: number): Promise<{ account: string; currency: string; balance: string; netDebitCap: string | null }[]> {
+  /** A participant's current balances (after the last applied block). */
+  async participantAccounts(participant: string): Promise<AccountState[]> {
     const { rows } = await this.pool.query<{ id: string; currency: string; balance: string; net_debit_cap: string | null }>(
-      `SELECT a.id, a.currency, (a.balance - COALESCE((SELECT sum(p.amount) FROM postings p WHERE p.account = a.id AND p.height > $2), 0))::text AS balance,
-              a.net_debit_cap::text
-         FROM accounts a WHERE a.participant = $1 ORDER BY a.currency`,
-      [participant, height],
+      'SELECT id, currency, balance::text, net_debit_cap::text FROM accounts WHERE participant = $1 ORDER BY currency',
+      [participant],
     );
-    return rows.map((r) => ({ account: r.id, currency: r.currency, balance: r.balance, netDebitCap: r.net_debit_cap }));
+    return rows.map((r) => ({
+      id: r.id,
+      participant,
+      currency: r.currency.trim(),
+      balance: BigInt(r.balance),
+      netDebitCap: r.net_debit_cap === null ? null : BigInt(r.net_debit_cap),
+    }));
+  }
+
+  /** The leaves of each block above `height` (applied but not yet final), oldest first; at most `limit` blocks. */
+  async blocksAbove(height: number, limit: number): Promise<LedgerLeaf[][]> {
+    const { rows } = await this.pool.query<{ leaves: string }>('SELECT leaves FROM blocks WHERE height > $1 ORDER BY height LIMIT $2', [height, limit]);
+    return rows.map((r) => JSON.parse(r.leaves) as LedgerLeaf[]);
+  }
+
+  async activeHalt(): Promise<Halt | null> {
+    const { rows } = await this.pool.query<{ height: bigint; own_hash: string | null; quorum_hash: string; reason: string }>(
+      'SELECT height, own_hash, quorum_hash, reason FROM halts WHERE cleared_at IS NULL ORDER BY id LIMIT 1',
+    );
+    const r = rows[0];
+    return r ? { height: Number(r.height), ownHash: r.own_hash, quorumHash: r.quorum_hash, reason: r.reason } : null;
+  }
+
+  /** Records a divergence once per height (until cleared). */
+  async insertHalt(db: Db, halt: Halt): Promise<void> {
+    await db.query(
+      `INSERT INTO halts (height, own_hash, quorum_hash, reason) SELECT $1, $2, $3, $4
+        WHERE NOT EXISTS (SELECT 1 FROM halts WHERE height = $1 AND cleared_at IS NULL)`,
+      [halt.height, halt.ownHash, halt.quorumHash, halt.reason],
+    );
   }
 }

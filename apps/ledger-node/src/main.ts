@@ -9,6 +9,10 @@ import { LedgerController } from './ledger.controller';
 import { LedgerRepository } from './ledger.repository';
 import { SignaturesHandler } from './signatures.handler';
 import { LEDGER_CONFIG } from './tokens';
+import { OpsBlocksController } from './ops-blocks.controller';
+import { OpsBlocksRepository } from './ops-blocks.repository';
+
+const LEDGER_POOL_MAX = 6;
 
 function assertOwnKey(config: LedgerConfig): void {
   const own = config.VALIDATOR_PUBLIC_KEYS.find((v) => v.id === config.VALIDATOR_ID);
@@ -20,11 +24,12 @@ function assertOwnKey(config: LedgerConfig): void {
 async function main(): Promise<void> {
   const config = ledgerConfig();
   assertOwnKey(config);
-  const rt = await Runtime.create(`ledger-node-${config.VALIDATOR_ID}`, config, path.join(__dirname, '..', 'migrations'));
+  // Block writes and signature handling are sequential: a small pool leaves the shared Postgres connections to others.
+  const rt = await Runtime.create(`ledger-node-${config.VALIDATOR_ID}`, config, path.join(__dirname, '..', 'migrations'), LEDGER_POOL_MAX);
   if (!rt) return;
   const repo = new LedgerRepository(rt.pool);
   const finality = new FinalityService(config, repo, rt.log);
-  const chain = new ChainService(config, rt.pool, repo, rt.kafka, rt.producer, finality, rt.log);
+  const chain = new ChainService(config, repo, rt.kafka, rt.producer, finality, rt.log);
   finality.onDivergence = (reason) => chain.halt(reason);
   const transport = new KafkaPgTransport({
     kafka: rt.kafka,
@@ -42,12 +47,13 @@ async function main(): Promise<void> {
         { name: 'signatures-consumer', check: () => transport.isConnected() },
       ]),
     ],
-    controllers: [LedgerController, SignaturesHandler],
+    controllers: [LedgerController, SignaturesHandler, OpsBlocksController],
     providers: [
       { provide: LEDGER_CONFIG, useValue: config },
       { provide: LedgerRepository, useValue: repo },
       { provide: ChainService, useValue: chain },
       { provide: FinalityService, useValue: finality },
+      { provide: OpsBlocksRepository, useValue: new OpsBlocksRepository(rt.pool) },
     ],
   })
   class LedgerModule {}

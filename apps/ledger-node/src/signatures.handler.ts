@@ -11,6 +11,6 @@ export class SignaturesHandler {
 
   @EventPattern(Topic.LEDGER_SIGNATURES, { schema: blockSignatureSchema })
   async onSignatures(@Payload() batch: KafkaBatch<BlockSignatureMessage>): Promise<void> {
-    for (const message of batch.messages) await this.finality.recordSignature(batch.ctx.tx, message.value);
+    await this.finality.recordSignatures(batch.ctx.tx, batch.messages.map((m) => m.value));
   }
 }

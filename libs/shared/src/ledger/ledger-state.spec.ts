@@ -67,11 +67,41 @@ describe('LedgerState', () => {
     expect(state.applyTransfer(tx([['EXTERNAL:USD', '-1'], ['BANKUS33:USD', '1']]), 1).status).toBe('accepted');
   });
 
-  it('reports only the accounts a change touched', () => {
+  it('reports only the accounts a change touched, telling opened accounts from updated ones', () => {
     const state = fresh();
-    state.takeDirty();
+    expect(state.takeChanges().created).toHaveLength(7);
     state.applyTransfer(tx([['EXTERNAL:USD', '-5'], ['BANKUS33:USD', '5']]), 1);
-    expect(state.takeDirty().map((a) => a.id).sort()).toEqual(['BANKUS33:USD', 'EXTERNAL:USD']);
-    expect(state.takeDirty()).toEqual([]);
+    state.applyConfig(open([['BANKGB22:GBP', '0']]));
+    const changes = state.takeChanges();
+    expect(changes.updated.map((a) => [a.id, a.balance]).sort()).toEqual([['BANKUS33:USD', 5n], ['EXTERNAL:USD', -5n]]);
+    expect(changes.created.map((a) => a.id)).toEqual(['BANKGB22:GBP']);
+    expect(changes.suspended).toBeNull();
+    expect(state.takeChanges()).toEqual({ created: [], updated: [], suspended: null });
+  });
+
+  it('reports the suspension list only when it changed', () => {
+    const state = fresh();
+    state.takeChanges();
+    state.applyConfig({ kind: 'config', id: 's', op: 'suspend', accounts: [], participant: 'BANKUS33' });
+    expect(state.takeChanges().suspended).toEqual(['BANKUS33']);
+    state.applyConfig({ kind: 'config', id: 's2', op: 'suspend', accounts: [], participant: 'BANKUS33' });
+    expect(state.takeChanges().suspended).toBeNull();
+    state.applyConfig({ kind: 'config', id: 'r', op: 'resume', accounts: [], participant: 'BANKUS33' });
+    expect(state.takeChanges().suspended).toEqual([]);
+  });
+
+  it('judges a transfer without applying it', () => {
+    const state = fresh();
+    const deposit = tx([['EXTERNAL:USD', '-5'], ['BANKUS33:USD', '5']]);
+    expect(state.judgeTransfer(deposit, 1)).toEqual({ status: 'accepted' });
+    expect(state.account('BANKUS33:USD')?.balance).toBe(0n);
+  });
+
+  it('keeps its accounts sorted by id as JCS sorts keys, across later openings', () => {
+    const state = fresh();
+    state.applyConfig(open([['AAAA1:USD', '0'], ['ZZZZ9:USD', '0']]));
+    const ids = state.sortedAccounts().map((a) => a.id);
+    expect(ids).toEqual([...ids].sort());
+    expect(ids[0]).toBe('AAAA1:USD');
   });
 });

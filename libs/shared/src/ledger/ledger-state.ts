@@ -16,6 +16,16 @@ export interface LedgerSnapshot {
   suspended: string[];
 }
 
+/** What changed since the previous `takeChanges()`, so a block persists only what moved. */
+export interface StateChanges {
+  /** Accounts opened since (with their current balance and limit). */
+  created: AccountState[];
+  /** Accounts that existed before and whose balance or limit changed. */
+  updated: AccountState[];
+  /** The full sorted suspension list when it changed, else null. */
+  suspended: string[] | null;
+}
+
 const rejected = (reason: string): Outcome => ({ status: 'rejected', reason });
 const ACCEPTED: Outcome = { status: 'accepted' };
 
@@ -26,8 +36,12 @@ const ACCEPTED: Outcome = { status: 'accepted' };
 export class LedgerState {
   private readonly accounts = new Map<string, AccountState>();
   private readonly suspended = new Set<string>();
-  /** Accounts changed since the last `takeDirty()`, so a block persists only what moved. */
+  /** Accounts changed since the last `takeChanges()`. */
   private dirty = new Set<string>();
+  private created = new Set<string>();
+  private suspendedChanged = false;
+  /** Accounts in id order, rebuilt only when an account is opened (the state digest walks it every block). */
+  private sorted: AccountState[] | null = null;
 
   constructor(snapshot: LedgerSnapshot = { accounts: [], suspended: [] }) {
     for (const account of snapshot.accounts) this.accounts.set(account.id, { ...account });
@@ -50,20 +64,39 @@ export class LedgerState {
     return [...this.suspended].sort();
   }
 
-  /** Accounts changed since the previous call. */
-  takeDirty(): AccountState[] {
-    const changed = [...this.dirty].map((id) => this.accounts.get(id) as AccountState);
+  /** Accounts in ascending id order (UTF-16 code units, as JCS sorts). Do not mutate. */
+  sortedAccounts(): readonly AccountState[] {
+    this.sorted ??= [...this.accounts.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return this.sorted;
+  }
+
+  /** Copies of what changed since the previous call. */
+  takeChanges(): StateChanges {
+    const created: AccountState[] = [];
+    const updated: AccountState[] = [];
+    for (const id of this.dirty) {
+      const copy = { ...(this.accounts.get(id) as AccountState) };
+      (this.created.has(id) ? created : updated).push(copy);
+    }
+    const suspended = this.suspendedChanged ? this.suspendedParticipants() : null;
     this.dirty = new Set();
-    return changed;
+    this.created = new Set();
+    this.suspendedChanged = false;
+    return { created, updated, suspended };
+  }
+
+  /** The outcome a transfer would have at the broker time `timestampMs`, without applying it. */
+  judgeTransfer(tx: LedgerTransfer, timestampMs: number): Outcome {
+    const checked = this.checkTransfer(tx, timestampMs);
+    return typeof checked === 'string' ? rejected(checked) : ACCEPTED;
   }
 
   /** Validates and, if accepted, applies a transfer at the broker time `timestampMs`. */
   applyTransfer(tx: LedgerTransfer, timestampMs: number): Outcome {
-    const problem = this.checkTransfer(tx, timestampMs);
-    if (problem) return rejected(problem);
-    for (const posting of tx.postings) {
-      const account = this.accounts.get(posting.account) as AccountState;
-      account.balance += BigInt(posting.amount);
+    const checked = this.checkTransfer(tx, timestampMs);
+    if (typeof checked === 'string') return rejected(checked);
+    for (const [account, delta] of checked) {
+      account.balance += delta;
       this.dirty.add(account.id);
     }
     return ACCEPTED;
@@ -81,10 +114,11 @@ export class LedgerState {
     }
   }
 
-  private checkTransfer(tx: LedgerTransfer, timestampMs: number): string | null {
+  /** The rejection reason, or the net change per account when the transfer is acceptable. */
+  private checkTransfer(tx: LedgerTransfer, timestampMs: number): string | Map<AccountState, bigint> {
     if (tx.notAfter !== undefined && timestampMs > tx.notAfter) return 'not_after_passed';
     const sums = new Map<string, bigint>();
-    const deltas = new Map<string, bigint>();
+    const deltas = new Map<AccountState, bigint>();
     for (const posting of tx.postings) {
       const account = this.accounts.get(posting.account);
       if (!account || account.currency !== posting.currency) return 'account_unknown';
@@ -92,17 +126,16 @@ export class LedgerState {
       const amount = BigInt(posting.amount);
       if (amount === 0n) return 'zero_posting';
       sums.set(posting.currency, (sums.get(posting.currency) ?? 0n) + amount);
-      deltas.set(account.id, (deltas.get(account.id) ?? 0n) + amount);
+      deltas.set(account, (deltas.get(account) ?? 0n) + amount);
     }
     for (const sum of sums.values()) if (sum !== 0n) return 'unbalanced';
-    for (const [id, delta] of deltas) {
-      const account = this.accounts.get(id) as AccountState;
+    for (const [account, delta] of deltas) {
       if (delta >= 0n || account.netDebitCap === null) continue;
       if (account.balance + delta < -account.netDebitCap) {
         return account.netDebitCap === 0n ? 'insufficient_funds' : 'limit_exceeded';
       }
     }
-    return null;
+    return deltas;
   }
 
   private openAccounts(config: LedgerConfig): Outcome {
@@ -118,6 +151,8 @@ export class LedgerState {
         netDebitCap: spec.netDebitCap === null ? null : BigInt(spec.netDebitCap),
       });
       this.dirty.add(spec.account);
+      this.created.add(spec.account);
+      this.sorted = null;
     }
     return ACCEPTED;
   }
@@ -139,8 +174,10 @@ export class LedgerState {
 
   private setSuspended(config: LedgerConfig): Outcome {
     if (!config.participant) return rejected('participant_required');
+    const before = this.suspended.size;
     if (config.op === 'suspend') this.suspended.add(config.participant);
     else this.suspended.delete(config.participant);
+    if (this.suspended.size !== before) this.suspendedChanged = true;
     return ACCEPTED;
   }
 }

@@ -1,0 +1,36 @@
+import fc from 'fast-check';
+import { inclusionProof, merkleRoot } from './merkle';
+import { inclusionProofFast, merkleRootFast } from './merkle-fast';
+
+const utf8 = new TextEncoder();
+
+describe('merkle-fast (node:crypto) agrees with the portable RFC 6962 reference', () => {
+  it('gives the same root for any list of byte leaves, including the empty tree', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 70 }), (leaves) => {
+        expect(merkleRootFast(leaves)).toBe(merkleRoot(leaves));
+      }),
+    );
+  });
+
+  it('hashes string leaves as their UTF-8 bytes', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'grapheme' }), { minLength: 1, maxLength: 20 }), (texts) => {
+        expect(merkleRootFast(texts)).toBe(merkleRoot(texts.map((t) => utf8.encode(t))));
+      }),
+    );
+  });
+
+  it('gives the same inclusion proof for every leaf', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 16 }), { minLength: 1, maxLength: 40 }), fc.nat(), (leaves, seed) => {
+        const index = seed % leaves.length;
+        expect(inclusionProofFast(leaves, index)).toEqual(inclusionProof(leaves, index));
+      }),
+    );
+  });
+
+  it('refuses an index outside the tree', () => {
+    expect(() => inclusionProofFast(['a'], 1)).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,239 @@
+/**
+ * Offline audit of a whole chain, block by block from genesis, trusting nothing but the validators' public keys,
+ * the quorum and the network id: every header hash, the `prevHash` links, each Merkle root recomputed from the
+ * leaves, each recorded outcome re-judged against the replayed state, each `stateDigest`, the quorum signatures,
+ * duplicate transaction ids, and the balance invariants (every currency sums to zero; no account below its limit).
+ *
+ * Streaming: `add()` one block at a time, then `finish()`. Memory grows with the number of accounts and of
+ * transaction ids (to catch a duplicate anywhere in the chain), not with the blocks.
+ */
+import { BlockHeader, blockHash, genesisPrevHash, verifyBlockSignature } from '../chain/block-header';
+import { canonicalJson } from '../chain/canonical-json';
+import { FinalityTrust } from '../chain/finality-proof';
+import { merkleRootFast } from '../chain/merkle-fast';
+import { Outcome } from '../messages/schemas';
+import { stateDigest } from './block-cutter';
+import { LedgerLeaf, ledgerLeafSchema } from './ledger-leaf';
+import { AccountState, LedgerState } from './ledger-state';
+
+/** One block as exported or read from a validator's database. `signatures` is null when no finality was recorded. */
+export interface ChainBlock {
+  header: BlockHeader;
+  hash: string;
+  leaves: unknown[];
+  signatures: { validator: string; signature: string }[] | null;
+}
+
+export type ChainIssueCode =
+  | 'height_gap'
+  | 'header_malformed'
+  | 'prev_hash_mismatch'
+  | 'block_hash_mismatch'
+  | 'tx_count_mismatch'
+  | 'leaf_malformed'
+  | 'merkle_root_mismatch'
+  | 'duplicate_transaction'
+  | 'outcome_mismatch'
+  | 'state_digest_mismatch'
+  | 'signature_invalid'
+  | 'quorum_not_reached'
+  | 'not_final'
+  | 'balance_invariant'
+  | 'chain_empty';
+
+export interface ChainIssue {
+  height: number;
+  code: ChainIssueCode;
+  detail: string;
+}
+
+export interface ChainReport {
+  ok: boolean;
+  blocks: number;
+  transactions: number;
+  accepted: number;
+  rejected: number;
+  finalBlocks: number;
+  tipHeight: number;
+  tipHash: string | null;
+  issues: ChainIssue[];
+  /** Issues beyond `maxIssues` are counted, not kept. */
+  issuesDropped: number;
+}
+
+export interface ChainVerifierOptions {
+  networkId: string;
+  trust: FinalityTrust;
+  /** Blocks without a finality record are an issue (`not_final`), except the last `finalityLagMax` blocks. */
+  requireFinal?: boolean;
+  finalityLagMax?: number;
+  maxIssues?: number;
+}
+
+const NOT_AFTER_PASSED = 'not_after_passed';
+
+function sameOutcome(a: Outcome, b: Outcome): boolean {
+  return a.status === b.status && (a.status === 'accepted' || (b.status === 'rejected' && a.reason === b.reason));
+}
+
+function describe(outcome: Outcome): string {
+  return outcome.status === 'accepted' ? 'accepted' : `rejected (${outcome.reason})`;
+}
+
+export class ChainVerifier {
+  private readonly state = new LedgerState();
+  private readonly seenIds = new Set<string>();
+  private readonly keys: Map<string, string>;
+  private readonly issues: ChainIssue[] = [];
+  private readonly notFinal: number[] = [];
+  private dropped = 0;
+  private prevHash: string;
+  private height = 0;
+  private counts = { blocks: 0, transactions: 0, accepted: 0, rejected: 0, finalBlocks: 0 };
+
+  constructor(private readonly options: ChainVerifierOptions) {
+    this.prevHash = genesisPrevHash(options.networkId);
+    this.keys = new Map(options.trust.validators.map((v) => [v.id, v.publicKey]));
+  }
+
+  /** The state replayed so far (balances after the last added block). */
+  replayedState(): LedgerState {
+    return this.state;
+  }
+
+  add(block: ChainBlock): void {
+    const height = block.header.height;
+    this.counts.blocks += 1;
+    if (height !== this.height + 1) this.issue(height, 'height_gap', `expected height ${this.height + 1}`);
+    if (block.header.prevHash !== this.prevHash) this.issue(height, 'prev_hash_mismatch', `expected ${this.prevHash}, found ${block.header.prevHash}`);
+    this.checkHeaderHash(block);
+    const leaves = this.parseLeaves(block);
+    if (block.header.txCount !== block.leaves.length) {
+      this.issue(height, 'tx_count_mismatch', `header says ${block.header.txCount}, block holds ${block.leaves.length}`);
+    }
+    const root = merkleRootFast(leaves.map((leaf) => canonicalJson(leaf)));
+    if (leaves.length === block.leaves.length && root !== block.header.merkleRoot) {
+      this.issue(height, 'merkle_root_mismatch', `leaves hash to ${root}, header says ${block.header.merkleRoot}`);
+    }
+    for (const leaf of leaves) this.replay(height, leaf, block.header.timestamp);
+    this.state.takeChanges();
+    const digest = stateDigest(this.state);
+    if (digest !== block.header.stateDigest) this.issue(height, 'state_digest_mismatch', `replayed state hashes to ${digest}`);
+    this.checkSignatures(block);
+    this.height = height;
+    this.prevHash = block.hash;
+  }
+
+  finish(): ChainReport {
+    if (this.counts.blocks === 0) this.issue(0, 'chain_empty', 'no block to verify');
+    this.checkBalances();
+    if (this.options.requireFinal) {
+      const lagMax = this.options.finalityLagMax ?? 0;
+      for (const h of this.notFinal) if (h <= this.height - lagMax) this.issue(h, 'not_final', 'no quorum-signed finality record');
+    }
+    return {
+      ok: this.issues.length === 0 && this.dropped === 0,
+      ...this.counts,
+      tipHeight: this.height,
+      tipHash: this.counts.blocks > 0 ? this.prevHash : null,
+      issues: this.issues,
+      issuesDropped: this.dropped,
+    };
+  }
+
+  private issue(height: number, code: ChainIssueCode, detail: string): void {
+    if (this.issues.length >= (this.options.maxIssues ?? 1_000)) this.dropped += 1;
+    else this.issues.push({ height, code, detail });
+  }
+
+  private checkHeaderHash(block: ChainBlock): void {
+    try {
+      const computed = blockHash(block.header);
+      if (computed !== block.hash) this.issue(block.header.height, 'block_hash_mismatch', `header hashes to ${computed}, recorded ${block.hash}`);
+    } catch (error) {
+      this.issue(block.header.height, 'header_malformed', error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  private parseLeaves(block: ChainBlock): LedgerLeaf[] {
+    const leaves: LedgerLeaf[] = [];
+    block.leaves.forEach((raw, index) => {
+      const parsed = ledgerLeafSchema.safeParse(raw);
+      if (parsed.success) leaves.push(raw as LedgerLeaf);
+      else this.issue(block.header.height, 'leaf_malformed', `leaf ${index}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    });
+    return leaves;
+  }
+
+  /** Re-judges one recorded transaction against the replayed state and applies what the chain says was accepted. */
+  private replay(height: number, leaf: LedgerLeaf, timestampMs: number): void {
+    this.counts.transactions += 1;
+    this.counts[leaf.outcome.status === 'accepted' ? 'accepted' : 'rejected'] += 1;
+    if (this.seenIds.has(leaf.id)) this.issue(height, 'duplicate_transaction', `transaction ${leaf.id} was recorded before`);
+    this.seenIds.add(leaf.id);
+    const recomputed = leaf.kind === 'transfer' ? this.replayTransfer(leaf, timestampMs) : this.replayConfig(leaf);
+    if (recomputed !== null && !sameOutcome(recomputed, leaf.outcome)) {
+      this.issue(height, 'outcome_mismatch', `transaction ${leaf.id} recorded ${describe(leaf.outcome)}, replay gives ${describe(recomputed)}`);
+    }
+  }
+
+  private replayTransfer(leaf: LedgerLeaf, timestampMs: number): Outcome | null {
+    const tx = { kind: 'transfer' as const, id: leaf.id, uetr: leaf.uetr, postings: leaf.postings ?? [] };
+    // notAfter is not part of the leaf: a `not_after_passed` rejection cannot be re-judged offline, only honoured.
+    if (leaf.outcome.status === 'rejected' && leaf.outcome.reason === NOT_AFTER_PASSED) return null;
+    const outcome = this.state.judgeTransfer(tx, timestampMs);
+    if (outcome.status === 'accepted' && leaf.outcome.status === 'accepted') this.state.applyTransfer(tx, timestampMs);
+    return outcome;
+  }
+
+  private replayConfig(leaf: LedgerLeaf): Outcome {
+    return this.state.applyConfig({ kind: 'config', id: leaf.id, op: leaf.op ?? 'open_accounts', accounts: leaf.accounts ?? [], participant: leaf.participant });
+  }
+
+  private checkSignatures(block: ChainBlock): void {
+    const height = block.header.height;
+    if (block.signatures === null) {
+      this.notFinal.push(height);
+      return;
+    }
+    const signers = new Set<string>();
+    for (const { validator, signature } of block.signatures) {
+      const key = this.keys.get(validator);
+      // A validator the caller does not trust neither counts nor proves tampering; a trusted one's bad signature does.
+      if (key === undefined) continue;
+      if (verifyBlockSignature(block.hash, signature, key)) signers.add(validator);
+      else this.issue(height, 'signature_invalid', `signature of ${validator} does not verify against its key`);
+    }
+    if (signers.size >= this.options.trust.quorum) this.counts.finalBlocks += 1;
+    else this.issue(height, 'quorum_not_reached', `${signers.size} valid signatures, quorum ${this.options.trust.quorum}`);
+  }
+
+  private checkBalances(): void {
+    const sums = new Map<string, bigint>();
+    for (const account of this.state.allAccounts()) {
+      sums.set(account.currency, (sums.get(account.currency) ?? 0n) + account.balance);
+      if (account.netDebitCap !== null && account.balance < -account.netDebitCap) {
+        this.issue(this.height, 'balance_invariant', `${account.id} is at ${account.balance}, below its limit −${account.netDebitCap}`);
+      }
+    }
+    for (const [currency, sum] of sums) {
+      if (sum !== 0n) this.issue(this.height, 'balance_invariant', `${currency} balances sum to ${sum}, not zero`);
+    }
+  }
+}
+
+/** Differences between balances a validator stores and the balances replayed from its chain. */
+export function compareBalances(replayed: readonly AccountState[], stored: readonly AccountState[]): string[] {
+  const mine = new Map(stored.map((a) => [a.id, a]));
+  const problems: string[] = [];
+  for (const account of replayed) {
+    const other = mine.get(account.id);
+    if (!other) problems.push(`${account.id} is missing from the stored accounts`);
+    else if (other.balance !== account.balance || other.netDebitCap !== account.netDebitCap) {
+      problems.push(`${account.id} stores balance ${other.balance} (limit ${other.netDebitCap ?? 'none'}), replay gives ${account.balance} (limit ${account.netDebitCap ?? 'none'})`);
+    }
+    mine.delete(account.id);
+  }
+  for (const id of mine.keys()) problems.push(`${id} is stored but no block opened it`);
+  return problems;
+}

@@ -1,0 +1,76 @@
+/**
+ * A transaction as it is recorded in a block and hashed into the block's Merkle tree (API.md, finality proof):
+ * its id, the payment's uetr, its postings or configuration, and its outcome, so that a proof can never pass off a
+ * rejected transaction as settled. The leaf bytes are the RFC 8785 (JCS) canonical JSON of this object.
+ */
+import { z } from 'zod';
+import { canonicalJson } from '../chain/canonical-json';
+import { LedgerConfig, Outcome, Posting, accountSpecSchema, outcomeSchema, participantIdSchema, postingSchema } from '../messages/schemas';
+
+export interface LedgerLeaf {
+  id: string;
+  kind: 'transfer' | 'config';
+  uetr?: string;
+  postings?: Posting[];
+  op?: LedgerConfig['op'];
+  accounts?: LedgerConfig['accounts'];
+  participant?: string;
+  outcome: Outcome;
+}
+
+/** A leaf read back from storage or a chain file: validated before anything is recomputed from it. */
+export const ledgerLeafSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    id: z.uuid(),
+    kind: z.literal('transfer'),
+    uetr: z.uuid().optional(),
+    postings: z.array(postingSchema).min(2).max(64),
+    outcome: outcomeSchema,
+  }),
+  z.strictObject({
+    id: z.string().min(1).max(100),
+    kind: z.literal('config'),
+    op: z.enum(['open_accounts', 'set_limits', 'suspend', 'resume']),
+    accounts: z.array(accountSpecSchema).max(1000),
+    participant: participantIdSchema.optional(),
+    outcome: outcomeSchema,
+  }),
+]);
+
+const utf8 = new TextEncoder();
+const q = JSON.stringify;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** True when `text` has no lone UTF-16 surrogate, i.e. it has a JCS representation. */
+export function isWellFormedText(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
+
+function outcomeJson(outcome: Outcome): string {
+  return outcome.status === 'accepted' ? '{"status":"accepted"}' : `{"reason":${q(outcome.reason)},"status":"rejected"}`;
+}
+
+/**
+ * JCS of a transfer leaf, written directly in JCS key order (id, kind, outcome, postings, uetr; account, amount,
+ * currency). Only for leaves the block cutter builds from schema-validated entries, whose key sets are exact;
+ * the spec checks it against the general `canonicalJson` on arbitrary transfers.
+ */
+export function transferLeafJson(id: string, uetr: string | undefined, postings: readonly Posting[], outcome: Outcome): string {
+  let legs = '';
+  for (let i = 0; i < postings.length; i++) {
+    const p = postings[i];
+    legs += `${i === 0 ? '' : ','}{"account":${q(p.account)},"amount":${q(p.amount)},"currency":${q(p.currency)}}`;
+  }
+  const tail = uetr === undefined ? '' : `,"uetr":${q(uetr)}`;
+  return `{"id":${q(id)},"kind":"transfer","outcome":${outcomeJson(outcome)},"postings":[${legs}]${tail}}`;
+}
+
+/** The leaf's canonical JSON text (JCS; undefined fields left out). Throws on a value JSON cannot represent. */
+export function leafJson(leaf: LedgerLeaf): string {
+  return canonicalJson(JSON.parse(JSON.stringify(leaf)));
+}
+
+/** The leaf's bytes as hashed into the Merkle tree. */
+export function leafBytes(leaf: LedgerLeaf): Uint8Array {
+  return utf8.encode(leafJson(leaf));
+}
