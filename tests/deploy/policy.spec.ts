@@ -49,12 +49,18 @@ function configValue(objects: K8sObject[], configMapPrefix: string, key: string)
   return String((cm?.data as Record<string, string> | undefined)?.[key]);
 }
 
-/** The pod-to-pod flows of docs/architecture.md: gateway -> fx-quote (HTTP) and gateway -> each validator. */
+/** The pod-to-pod flows of docs/architecture.md: gateway -> fx-quote, and gateway, settlement, fx-quote -> each validator. */
 const ARCHITECTURE_FLOWS = [
+  'fx-quote -> ledger-node-v0:3010',
+  'fx-quote -> ledger-node-v1:3010',
+  'fx-quote -> ledger-node-v2:3010',
   'gateway -> fx-quote:3001',
   'gateway -> ledger-node-v0:3010',
   'gateway -> ledger-node-v1:3010',
   'gateway -> ledger-node-v2:3010',
+  'settlement -> ledger-node-v0:3010',
+  'settlement -> ledger-node-v1:3010',
+  'settlement -> ledger-node-v2:3010',
 ];
 
 const EXPECTED_TOPICS = [
