@@ -55,8 +55,8 @@ describe('a validator killed with SIGKILL mid-stream', () => {
   }, 300_000);
 });
 
-describe('a validator stopped during a quiet stretch', () => {
-  it('finishes the half-cut block after restart exactly as the others cut it', async () => {
+describe('a validator down while the others cut blocks', () => {
+  it('catches up on the blocks cut while it was down, with the same hashes and balances', async () => {
     const bank = openAccounts();
     await produce([bank.entry]);
     await untilFinalEverywhere([bank.entry.id]);
