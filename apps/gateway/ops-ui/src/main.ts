@@ -90,9 +90,14 @@ function startConsole(s: SessionInfo): void {
   void navigate();
 }
 
+/** Increases on every navigation, so a slow page load that finishes after a newer one never replaces it. */
+let navigation = 0;
+
 async function navigate(): Promise<void> {
   if (!session || !main || !stream) return;
+  const mine = ++navigation;
   current?.destroy?.();
+  current = null;
   const path = location.hash.replace(/^#/, '') || '/';
   for (const a of document.querySelectorAll<HTMLAnchorElement>('nav a[data-nav]')) {
     const target = (a.dataset.nav ?? '').replace(/^#/, '');
@@ -103,15 +108,20 @@ async function navigate(): Promise<void> {
   const ctx: PageContext = { session, stream, go: (hash) => (location.hash = hash) };
   main.setAttribute('aria-busy', 'true');
   try {
-    current = await route(path, ctx);
-    replace(main, current.el);
-    document.title = `${current.title} · Nostro operations`;
-    announce(`${current.title} loaded`);
+    const page = await route(path, ctx);
+    if (mine !== navigation) {
+      page.destroy?.();
+      return;
+    }
+    current = page;
+    replace(main, page.el);
+    document.title = `${page.title} · Nostro operations`;
+    announce(`${page.title} loaded`);
   } catch (error) {
-    current = null;
+    if (mine !== navigation) return;
     replace(main, h('section', {}, h('h1', {}, 'Something went wrong'), h('p', { role: 'alert' }, error instanceof Error ? error.message : String(error))));
   } finally {
-    main.removeAttribute('aria-busy');
+    if (mine === navigation) main.removeAttribute('aria-busy');
   }
   main.focus({ preventScroll: true });
 }
