@@ -99,6 +99,8 @@ export class KafkaPgTransport extends Server implements CustomTransportStrategy 
     const { kafka, groupId, fromBeginning = true } = this.options;
     const consumer = kafka.consumer({ groupId, sessionTimeout: 30_000, maxBytes: 16 * 1024 * 1024, maxBytesPerPartition: 16 * 1024 * 1024 });
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      // kafkajs restarts a crashed consumer by itself; joining the group again makes it ready again.
+      this.connected = true;
       this.seekToStored(consumer, event.payload.memberAssignment).catch((error: unknown) =>
         // Not fatal: messages below the stored offsets are skipped anyway, inside each batch's transaction.
         this.options.log.warn({ err: error }, 'could not seek to the stored offsets'),
@@ -106,6 +108,7 @@ export class KafkaPgTransport extends Server implements CustomTransportStrategy 
     });
     consumer.on(consumer.events.CRASH, (event) => {
       this.connected = false;
+      if (!event.payload.restart) void this.restartAfterFatalCrash(consumer);
       this.options.log.error({ err: event.payload.error }, 'kafka consumer crashed; kafkajs restarts it');
     });
     try {
@@ -119,6 +122,13 @@ export class KafkaPgTransport extends Server implements CustomTransportStrategy 
     this.consumer = consumer;
     this.connected = true;
     this.options.log.info({ groupId, topics: [...this.messageHandlers.keys()] }, 'kafka consumer running');
+  }
+
+  /** A crash kafkajs will not retry (it gave up): start a fresh consumer, with the same backoff as at start-up. */
+  private async restartAfterFatalCrash(consumer: Consumer): Promise<void> {
+    await consumer.disconnect().catch(() => undefined);
+    if (this.stopped) return;
+    await retryForever('kafka consumer restart', () => this.start(), this.options.log, () => this.stopped);
   }
 
   private async seekToStored(consumer: Consumer, assignment: Record<string, number[]>): Promise<void> {

@@ -154,7 +154,9 @@ export async function startGateway(extraEnv: Record<string, string>, portOffset?
     DATABASE_URL: `postgres://root@127.0.0.1:5432/${c.dbPrefix}_gateway`,
     KAFKA_BROKERS: '127.0.0.1:9092',
     KAFKA_TOPIC_PREFIX: c.topicPrefix,
-    KAFKA_CONSUMER_GROUP: `gateway-test-${port}`,
+    // A group of its own per start: a member of a SIGKILLed predecessor in the same group would hold up the
+    // rebalance (and readiness) for up to the session and rebalance timeouts.
+    KAFKA_CONSUMER_GROUP: `gateway-test-${port}-${process.pid}-${replicas}`,
     REDIS_KEY_PREFIX: c.redisPrefix,
     PUBLIC_BASE_URL: url,
     FX_QUOTE_URL: `http://127.0.0.1:${c.ports['fx-quote']}`,
