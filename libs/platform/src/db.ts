@@ -9,11 +9,18 @@ export function createPool(connectionString: string, applicationName: string, ma
   return new Pool({ connectionString, application_name: applicationName, max, connectionTimeoutMillis: 5_000 });
 }
 
+export interface TransactionOptions {
+  readOnly?: boolean;
+  /** Bounds every statement of the transaction (SET LOCAL statement_timeout). */
+  statementTimeoutMs?: number;
+}
+
 /** Runs `fn` in one transaction; rolls back on any error. */
-export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query('BEGIN');
+    await client.query(options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
+    if (options.statementTimeoutMs !== undefined) await client.query(`SET LOCAL statement_timeout = ${Math.trunc(options.statementTimeoutMs)}`);
     const result = await fn(client);
     await client.query('COMMIT');
     return result;

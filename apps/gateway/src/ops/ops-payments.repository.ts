@@ -1,4 +1,4 @@
-import { Pool, PoolClient } from '@nostro/platform';
+import { Pool, PoolClient, withTransaction } from '@nostro/platform';
 import { PaymentCursor, PaymentFilter } from './ops-query';
 
 /** One line of the console's payment lists (no customer data: names and accounts stay out of lists). */
@@ -54,20 +54,8 @@ export class OpsPaymentsRepository {
   ) {}
 
   /** Runs read-only statements with the console's statement timeout, so no filter can hold a connection long. */
-  private async read<T>(fn: (db: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN READ ONLY');
-      await client.query(`SET LOCAL statement_timeout = ${Math.trunc(this.queryTimeoutMs)}`);
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+  private read<T>(fn: (db: PoolClient) => Promise<T>): Promise<T> {
+    return withTransaction(this.pool, fn, { readOnly: true, statementTimeoutMs: this.queryTimeoutMs });
   }
 
   async list(f: PaymentFilter, after: PaymentCursor | undefined, limit: number): Promise<PaymentSummaryRow[]> {
