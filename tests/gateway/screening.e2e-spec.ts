@@ -32,7 +32,7 @@ describe('screening: sanctions list (normalised matching, reloadable) and amount
     creditor = await bankWithKey(['EUR']);
     client = new NostroClient({ baseUrl: gateway.url, participantId: debtor.id, seed: debtor.seed });
     await fundFxDesk('EUR', '100000.00');
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     expect(await gateway.stop()).toBe(0);

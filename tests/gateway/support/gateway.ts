@@ -174,7 +174,7 @@ export async function startGateway(extraEnv: Record<string, string>, portOffset?
     () => fetch(`${url}/health/ready`).then((r) => r.status, () => 0),
     (s) => s === 200 || child.exitCode !== null,
     // a bound, not a speed target: a fresh gateway runs its migrations and joins its consumer group first
-    90_000,
+    240_000,
   );
   if (ready !== 200) {
     child.kill('SIGKILL');
