@@ -141,10 +141,17 @@ export interface GatewayProcess {
 
 let replicas = 0;
 
+/**
+ * Ports that fetch (WHATWG Fetch, "bad port") refuses to connect to, whatever listens there: undici fails with
+ * "bad port" before any packet is sent. Only the ones a test gateway could land on (test ports 4000-4999).
+ */
+const FETCH_BLOCKED_PORTS = new Set([4045, 4190]);
+
 export async function startGateway(extraEnv: Record<string, string>, portOffset?: number): Promise<GatewayProcess> {
   const c = cluster();
   replicas += 1;
   const port = c.ports.gateway + (portOffset ?? 40 + ((process.pid + replicas) % 40));
+  if (FETCH_BLOCKED_PORTS.has(port)) return startGateway(extraEnv, port - c.ports.gateway + 1);
   const url = `http://127.0.0.1:${port}`;
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
@@ -170,15 +177,20 @@ export async function startGateway(extraEnv: Record<string, string>, portOffset?
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  let lastAnswer = 'no answer yet';
   const ready = await eventually(
-    () => fetch(`${url}/health/ready`).then((r) => r.status, () => 0),
+    () =>
+      fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(5_000) }).then(
+        async (r) => ((lastAnswer = `${r.status} ${await r.text()}`), r.status),
+        (e: Error) => ((lastAnswer = String(e.cause ?? e)), 0),
+      ),
     (s) => s === 200 || child.exitCode !== null,
     // a bound, not a speed target: a fresh gateway runs its migrations and joins its consumer group first
-    240_000,
+    Number(process.env.NOSTRO_TEST_GATEWAY_READY_MS ?? 240_000),
   );
   if (ready !== 200) {
     child.kill('SIGKILL');
-    throw new Error(`the extra gateway did not become ready:\n${output.slice(-3000)}`);
+    throw new Error(`the extra gateway did not become ready (last /health/ready: ${lastAnswer}; exit ${child.exitCode}):\n${output.slice(-3000)}`);
   }
   const stop = (signal: NodeJS.Signals = 'SIGTERM') =>
     new Promise<number | null>((resolve) => {
