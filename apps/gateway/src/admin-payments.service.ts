@@ -15,7 +15,7 @@ export interface Operator {
 }
 
 /** Settlement's refusals of a decision as problems; exhaustive, so a new refusal code must be mapped. */
-const REFUSAL_HTTP: Record<DecisionRefusal, { status: number; title: string }> = {
+export const REFUSAL_HTTP: Record<DecisionRefusal, { status: number; title: string }> = {
   payment_not_found: { status: 404, title: 'Not found' },
   payment_not_held: { status: 409, title: 'Payment not held' },
   approver_already_decided: { status: 409, title: 'Operator already decided' },

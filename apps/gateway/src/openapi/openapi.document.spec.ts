@@ -1,11 +1,12 @@
 import { AdminOpsController } from '../admin-ops.controller';
+import { AdminPaymentsController } from '../admin-payments.controller';
 import { AdminController } from '../admin.controller';
 import { BankController } from '../bank.controller';
 import { KeysController } from '../keys.controller';
 import { OpenApiController } from './openapi.controller';
-import { buildOpenApi, routesOf } from './openapi.document';
+import { buildOpenApi, problemStatus, routesOf } from './openapi.document';
 
-const CONTROLLERS = [BankController, AdminController, AdminOpsController, KeysController, OpenApiController];
+const CONTROLLERS = [BankController, AdminController, AdminOpsController, AdminPaymentsController, KeysController, OpenApiController];
 
 describe('the OpenAPI document is generated from the routes themselves', () => {
   it('finds every route from NestJS routing metadata, and each one carries its documentation', () => {
@@ -28,6 +29,16 @@ describe('the OpenAPI document is generated from the routes themselves', () => {
     expect(doc.paths['/v1/payments/batch'].post.requestBody).toMatchObject({ content: { 'application/json': { schema: { properties: { payments: { maxItems: 1000 } } } } } });
     const operationIds = Object.values(doc.paths).flatMap((ops) => Object.values(ops).map((o) => o.operationId));
     expect(new Set(operationIds).size).toBe(operationIds.length);
+  });
+
+  it('gives every documented problem code the status the gateway really answers with', () => {
+    const unmapped = routesOf(CONTROLLERS).flatMap((r) => (r.doc?.problems ?? []).filter((code) => problemStatus(code) === undefined).map((code) => `${r.method} ${r.path}: ${code}`));
+    expect(unmapped).toEqual([]);
+    expect([problemStatus('payment_not_held'), problemStatus('approver_already_decided'), problemStatus('hold_expired')]).toEqual([409, 409, 409]);
+    expect([problemStatus('account_unknown'), problemStatus('limit_below_balance')]).toEqual([422, 422]);
+    const doc = buildOpenApi(CONTROLLERS, { version: 'test', serverUrl: 'http://x' }) as { paths: Record<string, Record<string, { responses: Record<string, { description: string }> }>> };
+    const decide = Object.entries(doc.paths).find(([p]) => p.includes('decisions'))?.[1];
+    expect(decide && Object.values(decide)[0].responses['409'].description).toContain('payment_not_held');
   });
 
   it('is valid JSON all the way down (no functions, no undefined)', () => {

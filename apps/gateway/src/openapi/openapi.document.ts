@@ -1,6 +1,7 @@
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { z } from 'zod';
+import { REFUSAL_HTTP } from '../admin-payments.service';
 import { GATEWAY_ERROR_HTTP } from '../gateway.errors';
 import { problemSchema } from '../api.schemas';
 import { API_DOC, ApiDocSpec } from './api-doc.decorator';
@@ -25,7 +26,7 @@ const AUTH_PROBLEMS: Record<ApiDocSpec['auth'], string[]> = {
 
 /** Problems every route may answer whatever it does. */
 const COMMON_PROBLEMS = ['service_unavailable'];
-/** Problem codes raised outside the gateway (fx-quote, the ledger) with their status. */
+/** Problem codes raised outside the gateway (fx-quote, settlement, the ledger) with the status the gateway answers. */
 const FOREIGN_STATUS: Record<string, number> = {
   quote_expired: 409,
   quote_already_used: 409,
@@ -33,7 +34,19 @@ const FOREIGN_STATUS: Record<string, number> = {
   rate_stale: 422,
   insufficient_liquidity: 422,
   insufficient_funds: 422,
+  // the ledger's refusals of new limits, answered 422 by the limits endpoint
+  account_unknown: 422,
+  limit_below_balance: 422,
 };
+
+/** The HTTP status of a problem code, or undefined for a code nothing maps (a documentation defect). */
+export function problemStatus(code: string): number | undefined {
+  return (
+    (GATEWAY_ERROR_HTTP as Record<string, { status: number } | undefined>)[code]?.status ??
+    (REFUSAL_HTTP as Record<string, { status: number } | undefined>)[code]?.status ??
+    FOREIGN_STATUS[code]
+  );
+}
 
 function joinPath(base: string, sub: string): string {
   const parts = [base, sub].flatMap((p) => p.split('/')).filter((p) => p !== '');
@@ -85,7 +98,8 @@ function pathParameters(path: string): Json[] {
 function problemResponses(codes: readonly string[]): Record<string, Json> {
   const byStatus = new Map<number, string[]>();
   for (const code of new Set(codes)) {
-    const status = (GATEWAY_ERROR_HTTP as Record<string, { status: number } | undefined>)[code]?.status ?? FOREIGN_STATUS[code] ?? 400;
+    const status = problemStatus(code);
+    if (status === undefined) throw new Error(`problem code ${code} has no HTTP status: add it to GATEWAY_ERROR_HTTP or FOREIGN_STATUS`);
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
   return Object.fromEntries(
