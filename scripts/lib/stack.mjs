@@ -184,6 +184,8 @@ export async function stackUp(p, { recreateDatabases = false, skipBuild = false 
   await ensureRedis();
   const kafka = await ensureKafka();
   await ensureTopics({ prefix: p.topicPrefix });
+  // Services left running from an earlier run would go on against dropped databases and the old run's topics.
+  if (recreateDatabases) await stackDown(p);
   await createDatabases(databaseNames(p), { recreate: recreateDatabases });
   fs.mkdirSync(p.stateDir, { recursive: true });
   if (p.runId) fs.writeFileSync(p.runFile, JSON.stringify({ runId: p.runId, kafkaStartedByUs: kafka.startedByUs }));
