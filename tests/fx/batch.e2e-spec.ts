@@ -4,6 +4,7 @@
  */
 import { parseAmount, asCurrency } from '@nostro/shared';
 import { cluster, fundFxDesk } from '../support/cluster';
+import { randomUUID } from 'node:crypto';
 import { call } from './support/fx-process';
 
 const BANK = 'BANKUS33';
@@ -73,5 +74,51 @@ describe('POST /v1/fx/quotes/batch', () => {
     const tooMany = await call(url(), 'POST', { participant: BANK, requests: [...requests, item('SGD', { sendAmount: '1.00' })] });
     expect(tooMany).toMatchObject({ status: 400, body: { code: 'validation_failed' } });
     expect(await call(url(), 'POST', { participant: BANK, requests: [] })).toMatchObject({ status: 400 });
+  });
+});
+
+describe('POST /v1/fx/quotes/consume (the gateway\'s payment batches)', () => {
+  const base = () => `http://127.0.0.1:${cluster().ports['fx-quote']}/v1/fx/quotes`;
+  const uuid = () => randomUUID();
+
+  beforeAll(async () => {
+    await fundFxDesk('SGD', '100000.00');
+  });
+
+  async function quotes(n: number, participant = BANK): Promise<string[]> {
+    const answer = await call<{ results: { id: string }[] }>(`${base()}/batch`, 'POST', { participant, requests: Array.from({ length: n }, () => item('SGD', { sendAmount: '5.00' })) });
+    expect(answer.status).toBe(201);
+    return answer.body.results.map((r) => r.id);
+  }
+
+  it('uses each quote once, in item order: a second item naming the same quote is refused, a retry of the same uetr is not', async () => {
+    const [a, b, c] = await quotes(3);
+    const [u1, u2, u3, u4] = [uuid(), uuid(), uuid(), uuid()];
+    const items = [
+      { quoteId: a, uetr: u1 },
+      { quoteId: a, uetr: u2 },
+      { quoteId: 'q_no_such_quote', uetr: u3 },
+      { quoteId: b, uetr: u4 },
+    ];
+    const first = await call<{ results: Record<string, unknown>[] }>(`${base()}/consume`, 'POST', { participant: BANK, items });
+    expect(first.status).toBe(200);
+    const summary = (results: Record<string, unknown>[]) => results.map((r) => (r.problem ? (r.problem as { code: string }).code : r.id));
+    expect(summary(first.body.results)).toEqual([a, 'quote_already_used', 'quote_not_found', b]);
+    // The same items again (a gateway retrying after a crash): the uetrs that got their quote get it again.
+    const again = await call<{ results: Record<string, unknown>[] }>(`${base()}/consume`, 'POST', { participant: BANK, items });
+    expect(summary(again.body.results)).toEqual([a, 'quote_already_used', 'quote_not_found', b]);
+    // Another participant cannot use or even see the quote; the unused one stays usable by its owner.
+    const stranger = await call<{ results: Record<string, unknown>[] }>(`${base()}/consume`, 'POST', { participant: 'BANKDE55', items: [{ quoteId: c, uetr: uuid() }] });
+    expect(summary(stranger.body.results)).toEqual(['quote_not_found']);
+    const owner = await call<{ results: Record<string, unknown>[] }>(`${base()}/consume`, 'POST', { participant: BANK, items: [{ quoteId: c, uetr: uuid() }] });
+    expect(summary(owner.body.results)).toEqual([c]);
+  });
+
+  it('refuses a malformed call as a whole (400) and more than 1,000 items', async () => {
+    const bad = await call<{ code: string; errors: { path: string }[] }>(`${base()}/consume`, 'POST', { participant: BANK, items: [{ quoteId: 'q_x', uetr: 'not-a-uuid' }] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e) => e.path)).toEqual(['items.0.uetr']);
+    const many = await call(`${base()}/consume`, 'POST', { participant: BANK, items: Array.from({ length: 1001 }, () => ({ quoteId: 'q_x', uetr: uuid() })) });
+    expect(many.status).toBe(400);
   });
 });

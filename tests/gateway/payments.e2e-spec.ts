@@ -1,6 +1,6 @@
 import { isProblemResult, verifyPaymentFinality } from '@nostro/client';
 import { randomUUID } from 'node:crypto';
-import { fundFxDesk, withDb } from '../support/cluster';
+import { eventually, fundFxDesk, withDb } from '../support/cluster';
 import { bankWithKey, finalStatus, parties, paymentBody, signed } from './support/gateway';
 
 type Bank = Awaited<ReturnType<typeof bankWithKey>>;
@@ -60,6 +60,37 @@ describe('payments and quotes, one by one and in batches', () => {
     const count = await withDb('gateway', async (db) => Number((await db.query('SELECT count(*) AS n FROM payments WHERE uetr = ANY($1::uuid[])', [uetrs])).rows[0].n));
     expect(count).toBe(3);
   });
+
+  it('pays a full batch of 1,000 payments in one request, each exactly once, and a retry pays nothing more', async () => {
+    const big = await bankWithKey(['USD'], { deposits: { USD: '5000.00' } });
+    // a creditor of its own, so that the other tests' listings of incoming payments are not flooded
+    const bulkCreditor = await bankWithKey(['EUR']);
+    const quotes = await big.client.createQuotes(Array.from({ length: 1000 }, () => ({ ...quoteRequest('1.00'), creditorParticipant: bulkCreditor.id })));
+    const ids = quotes.results.map((r) => (isProblemResult(r) ? '' : r.id));
+    expect(ids.filter((id) => id === '')).toEqual([]);
+    const items = ids.map((id, i) => paymentBody(id, `BULK-${i}`));
+    const key = randomUUID();
+    const started = Date.now();
+    const batch = await big.client.createPayments(items, { idempotencyKey: key });
+    process.stderr.write(`1,000-payment batch answered in ${Date.now() - started} ms (measured on a shared 2-core machine)\n`);
+    expect(batch.results.filter(isProblemResult)).toEqual([]);
+    const uetrs = batch.results.flatMap((r) => (isProblemResult(r) ? [] : [r.uetr]));
+    expect(new Set(uetrs).size).toBe(1000);
+    expect((await big.client.createPayments(items, { idempotencyKey: key })).results).toEqual(batch.results);
+    const counts = () =>
+      withDb('gateway', async (db) => (await db.query(`SELECT status, count(*)::int AS n FROM payments WHERE participant = $1 GROUP BY status ORDER BY status`, [big.id])).rows as { status: string; n: number }[]);
+    const deadline = Date.now() + 120_000;
+    let seen = await counts();
+    while (Date.now() < deadline && !(seen.length === 1 && seen[0].status === 'SETTLED')) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      seen = await counts();
+    }
+    expect(seen).toEqual([{ status: 'SETTLED', n: 1000 }]);
+    // 1,000 × 1.00 USD plus fees left the debtor's account, once.
+    const debits = quotes.results.reduce((sum, r) => sum + (isProblemResult(r) ? 0n : BigInt(r.totalDebit.replace('.', ''))), 0n);
+    const spent = async () => 5000_00n - BigInt((await big.client.getAccounts()).data.find((a) => a.currency === 'USD')?.balance.replace('.', '') ?? '0');
+    expect(await eventually(spent, (n) => n === debits, 30_000)).toBe(debits);
+  }, 180_000);
 
   it('takes a full batch of 1,000 quotes', async () => {
     const started = Date.now();

@@ -11,6 +11,10 @@ import { FX_CURRENCIES, FX_LOGGER, FX_RATES } from './tokens';
 const createBody = z.strictObject({ participant: participantIdSchema, request: z.unknown() });
 const batchBody = z.strictObject({ participant: participantIdSchema, requests: z.array(z.unknown()).min(1).max(QUOTE_BATCH_MAX) });
 const consumeBody = z.strictObject({ participant: participantIdSchema, uetr: uuidSchema });
+const consumeBatchBody = z.strictObject({
+  participant: participantIdSchema,
+  items: z.array(z.strictObject({ quoteId: z.string().min(1).max(64), uetr: uuidSchema })).min(1).max(QUOTE_BATCH_MAX),
+});
 
 /** Maps QuoteError codes to problems (exhaustive table in quote.errors.ts). */
 @Catch(QuoteError)
@@ -86,6 +90,18 @@ export class QuoteController {
   async consume(@Param('id') id: string, @Body() body: unknown): Promise<SignedQuote> {
     const { participant, uetr } = parseOrProblem(consumeBody, body);
     return this.quotes.consume(participant, id, uetr);
+  }
+
+  /**
+   * Up to 1,000 quotes used at once (the gateway's payment batches): one quote or `{ problem }` per item, in order,
+   * each with the single-use rules of `quotes/:id/consume`.
+   */
+  @Post('quotes/consume')
+  @HttpCode(200)
+  async consumeBatch(@Body() body: unknown): Promise<{ results: BatchItem[] }> {
+    const { participant, items } = parseOrProblem(consumeBatchBody, body);
+    const used = await this.quotes.consumeMany(participant, items);
+    return { results: used.map((outcome) => (outcome instanceof QuoteError ? { problem: problemBody(outcome) } : outcome)) };
   }
 
   /** FXDESK per currency: ledger balance, what quotes reserve, and what may still be quoted. */

@@ -1,4 +1,4 @@
-import { Logger, withTransaction } from '@nostro/platform';
+import { Logger, mapOrderedByKey, withTransaction } from '@nostro/platform';
 import {
   Corridor,
   CorridorTable,
@@ -29,6 +29,8 @@ import { RatesProvider } from './rates.provider';
 
 /** Largest batch of quote requests (API.md `POST /v1/quotes/batch`). */
 export const QUOTE_BATCH_MAX = 1_000;
+/** Quotes of one consume batch checked at once (each is a Redis claim and a Postgres row update). */
+const CONSUME_CONCURRENCY = 16;
 /** Attempts at reserving liquidity: one on the background desk snapshot, then on fresh reads. */
 const RESERVE_ATTEMPTS_MAX = 3;
 
@@ -258,6 +260,23 @@ export class QuoteService {
     const found = await this.find(id);
     if (!found || found.quote.participant !== participant) this.refuse('quote_not_found', 'no such quote');
     return found.quote;
+  }
+
+  /**
+   * Uses many quotes in one call (the gateway's payment batches), each exactly as {@link consume} would: items naming
+   * the same quote are taken in order (the first one gets it), others run alongside. A refusal is that item's
+   * result; anything else (Postgres down) fails the whole call, which the caller retries with the same uetrs.
+   */
+  async consumeMany(participant: string, items: readonly { quoteId: string; uetr: string }[], now = Date.now()): Promise<(SignedQuote | QuoteError)[]> {
+    if (items.length > QUOTE_BATCH_MAX) throw new RangeError(`at most ${QUOTE_BATCH_MAX} quotes per batch`);
+    return mapOrderedByKey(items, (item) => item.quoteId, CONSUME_CONCURRENCY, async (item) => {
+      try {
+        return await this.consume(participant, item.quoteId, item.uetr, now);
+      } catch (error) {
+        if (error instanceof QuoteError) return error;
+        throw error;
+      }
+    });
   }
 
   /**

@@ -1,4 +1,4 @@
-import { ProblemError } from '@nostro/platform';
+import { ProblemError, mapLimited, mapOrderedByKey } from '@nostro/platform';
 import { QuoteRequest, SignedQuote } from '@nostro/shared';
 import { problemBody } from './problem-body';
 
@@ -65,18 +65,27 @@ export class FxClient {
   consumeQuote(participant: string, quoteId: string, uetr: string): Promise<SignedQuote> {
     return this.call('POST', `/v1/fx/quotes/${encodeURIComponent(quoteId)}/consume`, { participant, uetr });
   }
-}
 
-/** `fn` over `items` with at most `concurrency` in flight; results in input order. */
-export async function mapLimited<T, R>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index], index);
+  /**
+   * Uses many quotes in one call (`POST /v1/fx/quotes/consume { participant, items }` → one quote or `{ problem }`
+   * per item, in order; items naming the same quote are taken in order). Falls back to one call per quote, in the
+   * same order, while fx-quote has no batch endpoint (a rolling upgrade).
+   */
+  async consumeQuotes(participant: string, items: readonly { quoteId: string; uetr: string }[]): Promise<QuoteBatchResult[]> {
+    if (items.length === 0) return [];
+    try {
+      const { results } = await this.call<{ results: QuoteBatchResult[] }>('POST', '/v1/fx/quotes/consume', { participant, items }, BATCH_TIMEOUT_MS);
+      if (Array.isArray(results) && results.length === items.length) return results;
+    } catch (error) {
+      if (!(error instanceof ProblemError) || (error.status !== 404 && error.status !== 405)) throw error;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return results;
+    return mapOrderedByKey(items, (item) => item.quoteId, FALLBACK_CONCURRENCY, async (item) => {
+      try {
+        return await this.consumeQuote(participant, item.quoteId, item.uetr);
+      } catch (error) {
+        if (error instanceof ProblemError && error.status < 500) return { problem: problemBody(error) };
+        throw error;
+      }
+    });
+  }
 }

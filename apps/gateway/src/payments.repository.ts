@@ -25,6 +25,17 @@ export interface TimelineRow {
   at: Date;
 }
 
+/** A payment the gateway accepts (or rejects itself, after screening). */
+export interface NewPayment {
+  uetr: string;
+  participant: string;
+  quote: SignedQuote;
+  request: PaymentRequest;
+  at: Date;
+  totalDebitMinor: bigint;
+  rejected?: { reason: string };
+}
+
 /** The gateway's payments read model: what banks see. */
 export class PaymentsRepository {
   constructor(private readonly pool: Pool) {}
@@ -33,20 +44,56 @@ export class PaymentsRepository {
    * Records an accepted payment and its first timeline entry (`RECEIVED`). A payment the gateway itself rejects
    * (screening) is recorded with its final status in the same statement, so no reader sees it half-made.
    */
-  async insert(
-    tx: PoolClient,
-    p: { uetr: string; participant: string; quote: SignedQuote; request: PaymentRequest; at: Date; totalDebitMinor: bigint; rejected?: { reason: string } },
-  ): Promise<void> {
-    await tx.query(
+  async insert(tx: PoolClient, p: NewPayment): Promise<PaymentRow> {
+    const [row] = await this.insertMany(tx, [p]);
+    return row;
+  }
+
+  /** {@link insert} for many payments in three statements, whatever their number (batches); rows in input order. */
+  async insertMany(tx: PoolClient, list: readonly NewPayment[]): Promise<PaymentRow[]> {
+    if (list.length === 0) return [];
+    const { rows } = await tx.query<PaymentRow>(
       `INSERT INTO payments (uetr, participant, creditor_participant, quote_id, quote, end_to_end_id, debtor, creditor, remittance_info, status, reason,
                              created_at, source_currency, total_debit_minor)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-      [p.uetr, p.participant, p.quote.creditorParticipant, p.quote.id, JSON.stringify(p.quote), p.request.endToEndId,
-        JSON.stringify(p.request.debtor), JSON.stringify(p.request.creditor), p.request.remittanceInfo ?? null,
-        p.rejected ? 'REJECTED' : 'RECEIVED', p.rejected?.reason ?? null, p.at, p.quote.sourceCurrency, p.totalDebitMinor.toString()],
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::jsonb[], $8::jsonb[], $9::text[], $10::text[], $11::text[],
+                            $12::timestamptz[], $13::text[], $14::bigint[])
+       RETURNING *`,
+      [
+        list.map((p) => p.uetr),
+        list.map((p) => p.participant),
+        list.map((p) => p.quote.creditorParticipant),
+        list.map((p) => p.quote.id),
+        list.map((p) => JSON.stringify(p.quote)),
+        list.map((p) => p.request.endToEndId),
+        list.map((p) => JSON.stringify(p.request.debtor)),
+        list.map((p) => JSON.stringify(p.request.creditor)),
+        list.map((p) => p.request.remittanceInfo ?? null),
+        list.map((p) => (p.rejected ? 'REJECTED' : 'RECEIVED')),
+        list.map((p) => p.rejected?.reason ?? null),
+        list.map((p) => p.at),
+        list.map((p) => p.quote.sourceCurrency),
+        list.map((p) => p.totalDebitMinor.toString()),
+      ],
     );
-    await tx.query(`INSERT INTO payment_timeline (uetr, status, at) VALUES ($1, 'RECEIVED', $2)`, [p.uetr, p.at]);
-    if (p.rejected) await tx.query(`INSERT INTO payment_timeline (uetr, status, reason, at) VALUES ($1, 'REJECTED', $2, $3)`, [p.uetr, p.rejected.reason, p.at]);
+    const timeline = list.flatMap((p) => [
+      { uetr: p.uetr, status: 'RECEIVED', reason: null as string | null, at: p.at },
+      ...(p.rejected ? [{ uetr: p.uetr, status: 'REJECTED', reason: p.rejected.reason as string | null, at: p.at }] : []),
+    ]);
+    await tx.query(`INSERT INTO payment_timeline (uetr, status, reason, at) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[])`, [
+      timeline.map((t) => t.uetr),
+      timeline.map((t) => t.status),
+      timeline.map((t) => t.reason),
+      timeline.map((t) => t.at),
+    ]);
+    const byUetr = new Map(rows.map((r) => [r.uetr, r]));
+    return list.map((p) => byUetr.get(p.uetr) as PaymentRow);
+  }
+
+  /** The payments among `uetrs` whose debtor is `participant` (a retried batch finds what it already accepted). */
+  async findMany(uetrs: readonly string[], participant: string, db: Pool | PoolClient = this.pool): Promise<Map<string, PaymentRow>> {
+    if (uetrs.length === 0) return new Map();
+    const { rows } = await db.query<PaymentRow>('SELECT * FROM payments WHERE uetr = ANY($1::uuid[]) AND participant = $2', [uetrs, participant]);
+    return new Map(rows.map((r) => [r.uetr, r]));
   }
 
   /** The payment whoever its participants are: for event processing, never for answering a bank. */

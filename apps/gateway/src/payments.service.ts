@@ -1,25 +1,40 @@
-import { Pool, PoolClient, ProblemError, counter, enqueueOutbox, parseOrProblem, topicName, withTransaction } from '@nostro/platform';
+import { OutboxMessage, Pool, PoolClient, ProblemError, counter, enqueueOutbox, mapOrderedByKey, parseOrProblem, topicName, withTransaction } from '@nostro/platform';
 import { PaymentIntentMessage, SignedQuote, Topic, asCurrency, parseAmount, sha256Bytes } from '@nostro/shared';
 import { randomUUID } from 'node:crypto';
 import { PaymentRequest, listQuerySchema, paymentBatchSchema, paymentRequestSchema } from './api.schemas';
 import { GatewayConfig } from './config';
-import { FxClient, mapLimited } from './fx.client';
+import { FxClient } from './fx.client';
 import { problem } from './gateway.errors';
 import { HttpResult, IdempotencyService } from './idempotency.service';
 import { ParticipantCache } from './participant.cache';
 import { paymentView } from './payment.view';
-import { PaymentRow, PaymentsRepository } from './payments.repository';
+import { PaymentRow, PaymentsRepository, TimelineRow } from './payments.repository';
 import { problemBody } from './problem-body';
 import { SanctionsDecision, ScreeningService } from './screening/screening.service';
 import { LimitsRow } from './screening/screening.repository';
 import { webhooksFor } from './webhooks/webhook.events';
-import { WebhookRepository } from './webhooks/webhook.repository';
+import { NewDelivery, WebhookRepository } from './webhooks/webhook.repository';
 
 export type { HttpResult } from './idempotency.service';
 
 const accepted = counter('gateway_payments_accepted_total', 'Payments answered 202, by status', ['status']);
-/** Items of one batch processed at once (each costs a round trip to fx-quote and a transaction). */
+/** Items of a batch checked at once when the participant has limits (each costs a round trip to fx-quote and a transaction). */
 const BATCH_CONCURRENCY = 8;
+
+/** A payment about to be recorded: its validated request, the quote it used, and its screening outcome. */
+interface Intake {
+  uetr: string;
+  request: PaymentRequest;
+  quote: SignedQuote;
+  sanctions: SanctionsDecision | null;
+  acceptedAt: Date;
+}
+
+/** Items of a batch naming the same quote run in order, so the first of them is the one that gets it. */
+const quoteKey = (item: unknown, index: number): string => {
+  const quoteId = (item as { quoteId?: unknown } | null)?.quoteId;
+  return typeof quoteId === 'string' ? quoteId : `#${index}`;
+};
 
 type BatchItemResult = { uetr: string; status: string; reason?: string } | { problem: ReturnType<typeof problemBody> };
 
@@ -57,20 +72,64 @@ export class PaymentsService {
    */
   createBatch(participant: string, idempotencyKey: string, rawBody: Buffer | undefined, body: unknown, correlationId: string): Promise<HttpResult> {
     const hash = IdempotencyService.requestHash('POST', '/v1/payments/batch', rawBody);
-    return this.idempotency.run(participant, idempotencyKey, hash, async (batchId) => {
+    return this.idempotency.run(participant, idempotencyKey, hash, async (batchId, complete) => {
       const { payments } = parseOrProblem(paymentBatchSchema, body);
-      const results: BatchItemResult[] = new Array(payments.length);
-      // Items naming the same quote run in order, so the first of them is the one that gets it.
-      const chains = new Map<string, number[]>();
-      payments.forEach((item, index) => {
-        const quoteId = (item as { quoteId?: unknown } | null)?.quoteId;
-        const chain = typeof quoteId === 'string' ? quoteId : `#${index}`;
-        chains.set(chain, [...(chains.get(chain) ?? []), index]);
-      });
-      await mapLimited([...chains.values()], BATCH_CONCURRENCY, async (indices) => {
-        for (const index of indices) results[index] = await this.batchItem(participant, itemUetr(batchId, index), payments[index], correlationId);
-      });
+      const limits = (await this.cache.limits(participant)).filter((l) => l.max_amount_minor !== null || l.velocity_window_s !== null);
+      if (limits.length === 0) return { status: 202, body: { results: await this.acceptMany(participant, batchId, payments, correlationId, complete) }, stored: true };
+      // Amount and velocity limits are checked item by item against what the items before them took.
+      const results = await mapOrderedByKey(payments, quoteKey, BATCH_CONCURRENCY, (item, index) => this.batchItem(participant, itemUetr(batchId, index), item, correlationId));
       return { status: 202, body: { results } };
+    });
+  }
+
+  /**
+   * A batch of a participant without amount or velocity limits, in a constant number of round trips whatever its
+   * size: validate and screen every item, find what a retry of this batch already accepted, use every quote in one
+   * call to fx-quote, then record all payments, their outbox messages and the stored answer in one transaction.
+   */
+  private async acceptMany(participant: string, batchId: string, items: readonly unknown[], correlationId: string, complete: OnCommit): Promise<BatchItemResult[]> {
+    const results: BatchItemResult[] = new Array(items.length);
+    const valid: { index: number; uetr: string; request: PaymentRequest }[] = [];
+    items.forEach((item, index) => {
+      try {
+        valid.push({ index, uetr: itemUetr(batchId, index), request: parseOrProblem(paymentRequestSchema, item) });
+      } catch (error) {
+        if (!(error instanceof ProblemError)) throw error;
+        results[index] = { problem: problemBody(error) };
+      }
+    });
+    const existing = await this.repo.findMany(
+      valid.map((v) => v.uetr),
+      participant,
+    );
+    const fresh = valid.filter((v) => {
+      const row = existing.get(v.uetr);
+      if (row) results[v.index] = { uetr: row.uetr, status: row.status, ...(row.reason ? { reason: row.reason } : {}) };
+      return !row;
+    });
+    const acceptedAt = new Date();
+    const quotes = await this.fx.consumeQuotes(
+      participant,
+      fresh.map((f) => ({ quoteId: f.request.quoteId, uetr: f.uetr })),
+    );
+    const toRecord: Intake[] = [];
+    fresh.forEach((f, k) => {
+      const quote = quotes[k];
+      if (!('problem' in quote)) return void toRecord.push({ uetr: f.uetr, request: f.request, quote, sanctions: this.screening.screenParties(f.request), acceptedAt });
+      // fx-quote failing on an item fails the batch (nothing recorded, the key released): a retry takes it over.
+      if (quote.problem.status >= 500) throw new ProblemError(503, 'service_unavailable', 'Service unavailable', 'the FX service failed; retry later', undefined, { 'retry-after': '1' });
+      results[f.index] = { problem: quote.problem };
+    });
+    return withTransaction(this.pool, async (tx) => {
+      const views = await this.recordMany(tx, participant, correlationId, toRecord);
+      fresh
+        .filter((f) => !results[f.index])
+        .forEach((f, k) => {
+          const view = views[k];
+          results[f.index] = { uetr: view.uetr, status: view.status, ...(view.reason ? { reason: view.reason } : {}) };
+        });
+      await complete(tx, 202, { results });
+      return results;
     });
   }
 
@@ -113,34 +172,53 @@ export class PaymentsService {
   }
 
   /** The payment row, its outbox message (or, for a sanctions hit, its rejection and webhook), and the stored answer. */
-  private async record(
-    tx: PoolClient,
-    p: { participant: string; uetr: string; request: PaymentRequest; quote: SignedQuote; sanctions: SanctionsDecision | null; correlationId: string; onCommit?: OnCommit; acceptedAt: Date },
-  ): Promise<HttpResult> {
-    const at = p.acceptedAt;
-    const rejected = p.sanctions?.action === 'reject' ? { reason: p.sanctions.reason } : undefined;
-    const totalDebitMinor = parseAmount(p.quote.totalDebit, asCurrency(p.quote.sourceCurrency));
-    await this.repo.insert(tx, { uetr: p.uetr, participant: p.participant, quote: p.quote, request: p.request, at, totalDebitMinor, rejected });
-    if (p.sanctions) await this.screening.recordSanctions(tx, p.participant, p.uetr, p.sanctions);
-    const row = await this.repo.find(p.uetr, p.participant, false, tx);
-    if (!row) throw new Error('payment row vanished inside its own transaction');
-    const timeline = (await this.repo.timelines([p.uetr], tx)).get(p.uetr) ?? [];
-    if (rejected) {
-      const debtor = await this.cache.participant(p.participant);
-      await this.webhooks.enqueue(
-        tx,
-        webhooksFor({ sourceId: `gateway:${p.uetr}:REJECTED`, status: 'REJECTED', at, payment: row, timeline, webhookUrls: { debtor: debtor?.webhook_url ?? null, creditor: null } }),
-      );
-    } else {
-      const screening = p.sanctions?.action === 'hold' ? { action: 'hold' as const, reason: p.sanctions.reason } : undefined;
-      const intent: PaymentIntentMessage = { kind: 'payment.intent', id: randomUUID(), uetr: p.uetr, participant: p.participant, quote: p.quote, acceptedAt: at.getTime(), ...(screening ? { screening } : {}) };
-      const topic = topicName(this.config.KAFKA_TOPIC_PREFIX, Topic.SETTLEMENT_REQUESTS);
-      await enqueueOutbox(tx, [{ topic, key: p.participant, payload: intent, headers: { 'x-correlation-id': p.correlationId } }]);
-    }
-    const view = paymentView(row, timeline);
+  private async record(tx: PoolClient, p: Intake & { participant: string; correlationId: string; onCommit?: OnCommit }): Promise<HttpResult> {
+    const [view] = await this.recordMany(tx, p.participant, p.correlationId, [p]);
     await p.onCommit?.(tx, 202, view);
-    accepted.labels(row.status).inc();
     return { status: 202, body: view };
+  }
+
+  /** {@link record} for many payments of one participant, in a few statements whatever their number; views in order. */
+  private async recordMany(tx: PoolClient, participant: string, correlationId: string, list: readonly Intake[]): Promise<ReturnType<typeof paymentView>[]> {
+    if (list.length === 0) return [];
+    const rows = await this.repo.insertMany(
+      tx,
+      list.map((p) => ({
+        uetr: p.uetr,
+        participant,
+        quote: p.quote,
+        request: p.request,
+        at: p.acceptedAt,
+        totalDebitMinor: parseAmount(p.quote.totalDebit, asCurrency(p.quote.sourceCurrency)),
+        rejected: p.sanctions?.action === 'reject' ? { reason: p.sanctions.reason } : undefined,
+      })),
+    );
+    const topic = topicName(this.config.KAFKA_TOPIC_PREFIX, Topic.SETTLEMENT_REQUESTS);
+    const intents: OutboxMessage[] = [];
+    const deliveries: NewDelivery[] = [];
+    const views = [];
+    for (const [i, p] of list.entries()) {
+      const row = rows[i];
+      const at = p.acceptedAt;
+      if (p.sanctions) await this.screening.recordSanctions(tx, participant, p.uetr, p.sanctions);
+      const timeline: TimelineRow[] = [{ uetr: p.uetr, status: 'RECEIVED', reason: null, at }];
+      if (p.sanctions?.action === 'reject') {
+        timeline.push({ uetr: p.uetr, status: 'REJECTED', reason: p.sanctions.reason, at });
+        const debtor = await this.cache.participant(participant);
+        deliveries.push(
+          ...webhooksFor({ sourceId: `gateway:${p.uetr}:REJECTED`, status: 'REJECTED', at, payment: row, timeline, webhookUrls: { debtor: debtor?.webhook_url ?? null, creditor: null } }),
+        );
+      } else {
+        const screening = p.sanctions?.action === 'hold' ? { action: 'hold' as const, reason: p.sanctions.reason } : undefined;
+        const intent: PaymentIntentMessage = { kind: 'payment.intent', id: randomUUID(), uetr: p.uetr, participant, quote: p.quote, acceptedAt: at.getTime(), ...(screening ? { screening } : {}) };
+        intents.push({ topic, key: participant, payload: intent, headers: { 'x-correlation-id': correlationId } });
+      }
+      views.push(paymentView(row, timeline));
+      accepted.labels(row.status).inc();
+    }
+    await this.webhooks.enqueue(tx, deliveries);
+    await enqueueOutbox(tx, intents);
+    return views;
   }
 
   private async answer(row: PaymentRow, onCommit?: OnCommit): Promise<HttpResult> {

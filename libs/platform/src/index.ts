@@ -10,3 +10,4 @@ export * from './health';
 export * from './metrics';
 export * from './service';
 export * from './runtime';
+export * from './concurrency';

@@ -1,8 +1,7 @@
-import { Logger, counter } from '@nostro/platform';
+import { Logger, counter, mapLimited } from '@nostro/platform';
 import { signRequest } from '@nostro/shared';
 import { Gauge, register } from 'prom-client';
 import { GatewayConfig } from '../config';
-import { mapLimited } from '../fx.client';
 import { LedgerClient } from '../ledger.client';
 import { PgListener } from '../pg-listener';
 import { retryDelayMs } from './webhook.backoff';
