@@ -19,21 +19,31 @@ const opt = (name, fallback) => {
   return i >= 0 ? args[i + 1] : fallback;
 };
 if (args.includes('--help')) {
-  console.log(`usage: npm run bench -- [--rate 500] [--seconds 20] [--max-seconds 20] [--concurrency 64] [--batch 500] [--no-baselines] [--out docs/bench]
+  console.log(`usage: npm run bench -- [--rate 500] [--seconds 20] [--max-seconds 20] [--concurrency 64]
+                        [--batch-seconds 20] [--batch 500] [--batch-workers 4] [--phases steady,max,batch]
+                        [--no-baselines] [--out docs/bench] [--profile dev|test]
 
-Starts the local cluster if needed (npm run stack:up), registers benchmark banks, then:
-  steady   payments offered at --rate per second for --seconds (quote + payment, signed, one each)
-  max      as many payments as --concurrency workers can push for --max-seconds (batch endpoints when the
-           gateway has them, --batch items per request; single requests otherwise)
+Starts the local cluster if needed (npm run stack:up), registers benchmark banks, then runs the phases:
+  steady   payments offered at --rate per second for --seconds (quote + payment, signed, one request each)
+  max      as many single payments as --concurrency workers can push for --max-seconds (closed loop)
+  batch    --batch-workers workers, each sending POST /v1/quotes/batch then POST /v1/payments/batch with
+           --batch items per request, for --batch-seconds (closed loop): the bulk-payout path
 Latency is intent → final, measured by the gateway (RECEIVED → SETTLED/REJECTED in its timeline).
-Baselines: pgbench TPC-B and a Kafka produce/consume run on the same services. Results: <out>/payments.json, <out>/payments-latency.svg`);
+Baselines: pgbench TPC-B and a Kafka produce/consume run on the same services. Results: <out>/payments.json, <out>/payments-latency.svg
+--short: 5 s per phase at small sizes and short baselines (about a minute; what CI runs).
+--profile test drives the test suite's cluster (ports 4000+, NOSTRO_TEST_SLOT) instead of the dev one (3000+).`);
   process.exit(0);
 }
-const RATE = Number(opt('rate', '500'));
-const SECONDS = Number(opt('seconds', '20'));
-const MAX_SECONDS = Number(opt('max-seconds', '20'));
-const CONCURRENCY = Number(opt('concurrency', '64'));
-const BATCH = Number(opt('batch', '500'));
+// --short: a run of about a minute with baselines (CI runs it); explicit options still win.
+const SHORT = args.includes('--short');
+const RATE = Number(opt('rate', SHORT ? '50' : '500'));
+const SECONDS = Number(opt('seconds', SHORT ? '5' : '20'));
+const MAX_SECONDS = Number(opt('max-seconds', SHORT ? '5' : '20'));
+const CONCURRENCY = Number(opt('concurrency', SHORT ? '16' : '64'));
+const BATCH = Number(opt('batch', SHORT ? '100' : '500'));
+const BATCH_SECONDS = Number(opt('batch-seconds', SHORT ? '5' : '20'));
+const BATCH_WORKERS = Number(opt('batch-workers', SHORT ? '2' : '4'));
+const PHASES = opt('phases', 'steady,max,batch').split(',');
 const OUT = path.resolve(root, opt('out', 'docs/bench'));
 const FINAL_WAIT_MS = 180_000;
 
@@ -121,6 +131,47 @@ async function maximum(banks, seconds, concurrency, bar) {
   return { accepted: uetrs.length, uetrs, errors, seconds: (Date.now() - started) / 1000 };
 }
 
+const countError = (errors, error) => {
+  const code = error.code ?? error.name ?? 'error';
+  errors[code] = (errors[code] ?? 0) + 1;
+};
+
+/**
+ * Closed loop over the batch endpoints: each worker asks for `size` quotes in one request, pays every quote it
+ * got in one request, and starts again. Item-level problems are counted by code like request errors.
+ */
+async function batches(banks, seconds, workers, size, bar) {
+  const errors = {};
+  const uetrs = [];
+  const started = Date.now();
+  let n = 2_000_000;
+  let requests = 0;
+  const worker = async (w) => {
+    const debtor = banks.debtors[w % banks.debtors.length];
+    while (Date.now() - started < seconds * 1000) {
+      const first = n;
+      n += size;
+      const amounts = Array.from({ length: size }, (_, k) => `${1 + ((first + k) % 97)}.${String((first + k) % 100).padStart(2, '0')}`);
+      try {
+        const quoted = await debtor.client.createQuotes(amounts.map((sendAmount) => ({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount, creditorParticipant: banks.creditor.id })));
+        const quotes = [];
+        for (const r of quoted.results) (r.problem ? countError(errors, r.problem) : quotes.push(r));
+        if (quotes.length === 0) continue;
+        const paid = await debtor.client.createPayments(
+          quotes.map((q, k) => ({ quoteId: q.id, endToEndId: `BENCHB-${first + k}`, debtor: { name: 'Bench Debtor', account: 'US0001' }, creditor: { name: 'Bench Creditor', account: 'DE0001' } })),
+        );
+        requests += 2;
+        for (const r of paid.results) (r.problem ? countError(errors, r.problem) : uetrs.push(r.uetr));
+      } catch (error) {
+        countError(errors, error);
+      }
+      bar.update(Math.min(seconds, Math.round((Date.now() - started) / 1000)), { accepted: uetrs.length });
+    }
+  };
+  await Promise.all(Array.from({ length: workers }, (_, w) => worker(w)));
+  return { accepted: uetrs.length, uetrs, errors, requests, seconds: (Date.now() - started) / 1000 };
+}
+
 /** Waits until every accepted payment is final, then reads intent → final latencies from the gateway's timeline. */
 async function outcomes(db, uetrs) {
   const deadline = Date.now() + FINAL_WAIT_MS;
@@ -162,21 +213,29 @@ function phaseBar(name, seconds) {
 }
 
 async function main() {
-  const profile = stackProfile('dev');
+  const profile = stackProfile(opt('profile', 'dev'));
   await stackUp(profile);
   const secrets = ensureSecrets(profile);
   const pids = Object.fromEntries(services(profile, secrets).map((svc) => [svc.name, runningPid(profile, svc)]));
   const db = await gatewayDb(profile.dbPrefix);
   console.error('bench: registering and funding benchmark banks');
   const banks = await setup(profile, secrets);
-  const results = { at: new Date().toISOString(), machine: machine(), settings: { rate: RATE, seconds: SECONDS, maxSeconds: MAX_SECONDS, concurrency: CONCURRENCY }, phases: {} };
-
-  for (const [name, run] of [
-    ['steady', (bar) => steady(banks, RATE, SECONDS, bar)],
-    ['max', (bar) => maximum(banks, MAX_SECONDS, CONCURRENCY, bar)],
-  ]) {
+  const results = {
+    at: new Date().toISOString(),
+    machine: machine(),
+    settings: { rate: RATE, seconds: SECONDS, maxSeconds: MAX_SECONDS, concurrency: CONCURRENCY, batchSeconds: BATCH_SECONDS, batch: BATCH, batchWorkers: BATCH_WORKERS },
+    phases: {},
+  };
+  const phases = {
+    steady: { seconds: SECONDS, run: (bar) => steady(banks, RATE, SECONDS, bar) },
+    max: { seconds: MAX_SECONDS, run: (bar) => maximum(banks, MAX_SECONDS, CONCURRENCY, bar) },
+    batch: { seconds: BATCH_SECONDS, run: (bar) => batches(banks, BATCH_SECONDS, BATCH_WORKERS, BATCH, bar) },
+  };
+  for (const name of PHASES) {
+    if (!phases[name]) throw new Error(`unknown phase ${name} (steady, max, batch)`);
+    const { seconds, run } = phases[name];
     const stopSampling = sampleProcesses(pids);
-    const bar = phaseBar(name, name === 'steady' ? SECONDS : MAX_SECONDS);
+    const bar = phaseBar(name, seconds);
     const phase = await run(bar);
     bar.stop();
     const settled = await outcomes(db, phase.uetrs);
@@ -193,9 +252,9 @@ async function main() {
   }
   await db.end();
   if (!args.includes('--no-baselines')) {
-    console.error('bench: machine baselines (pgbench TPC-B 10 s, Kafka 100k messages)');
-    results.baselines = { pgbench: pgbenchTps(), kafka: await kafkaThroughput() };
-    const settledMax = results.phases.max.settledPerSec;
+    console.error(`bench: machine baselines (pgbench TPC-B ${SHORT ? 3 : 10} s, Kafka ${SHORT ? '20k' : '100k'} messages)`);
+    results.baselines = SHORT ? { pgbench: pgbenchTps({ seconds: 3, scale: 2 }), kafka: await kafkaThroughput({ count: 20_000 }) } : { pgbench: pgbenchTps(), kafka: await kafkaThroughput() };
+    const settledMax = Math.max(...Object.values(results.phases).map((p) => p.settledPerSec));
     results.ratios = {
       settledPerSecToPgbenchTps: results.baselines.pgbench.tps ? +(settledMax / results.baselines.pgbench.tps).toFixed(3) : null,
       settledPerSecToKafkaProducePerSec: +(settledMax / results.baselines.kafka.producePerSec).toFixed(4),
