@@ -42,7 +42,9 @@ describe('a gateway restart loses nothing it answered 202 for', () => {
 
 describe('rate limiting per participant (Redis token bucket)', () => {
   it('answers 429 rate_limited with Retry-After past the limit, per participant, then lets requests through again', async () => {
-    const gateway = await startGateway({ RATE_LIMIT_PER_S: '5', RATE_LIMIT_BURST: '5' }, 55);
+    // A slow refill (1/s): even on a loaded machine, where 20 requests can take seconds, the bucket cannot refill
+    // fast enough to let them all through.
+    const gateway = await startGateway({ RATE_LIMIT_PER_S: '1', RATE_LIMIT_BURST: '5' }, 55);
     try {
       const bank = await bankWithKey(['USD']);
       const other = await bankWithKey(['USD']);
@@ -52,9 +54,9 @@ describe('rate limiting per participant (Redis token bucket)', () => {
       const elapsedS = (Date.now() - started) / 1000;
       const limited = answers.filter((a) => a.status === 429);
       const allowed = answers.filter((a) => a.status === 200).length;
-      // A burst of 5, refilled at 5/s while the 20 requests were being served.
+      // A burst of 5, refilled at 1/s while the 20 requests were being served.
       expect(allowed).toBeGreaterThanOrEqual(5);
-      expect(allowed).toBeLessThanOrEqual(5 + Math.ceil(5 * elapsedS));
+      expect(allowed).toBeLessThanOrEqual(5 + Math.ceil(elapsedS));
       expect(limited.length).toBe(20 - allowed);
       expect(limited.length).toBeGreaterThanOrEqual(1);
       expect(limited[0].body).toMatchObject({ code: 'rate_limited', status: 429 });
