@@ -73,6 +73,24 @@ describe('settlement state machine', () => {
     expect(await ledgerCopies(second.uetr)).toEqual([0, 0, 0]);
   });
 
+  it('judges a run of intents consumed together exactly as one by one, in order', async () => {
+    const shared = makeQuote({ debtor: debtor.id, creditor: creditor.id, sendMinor: 1_100n });
+    const good = intentFor(makeQuote({ debtor: debtor.id, creditor: creditor.id, sendMinor: 1_200n }));
+    const forged = intentFor({ ...makeQuote({ debtor: debtor.id, creditor: creditor.id, sendMinor: 1_300n }), receiveAmount: '1.00' });
+    const firstUse = intentFor(shared);
+    const secondUse = intentFor(shared);
+    // the same payment again under another message id (a producer retry): recorded once, judged once
+    const again = { ...good, id: randomUUID() };
+    await produceRequests([good, forged, firstUse, again, secondUse]);
+    expect(await waitStatus(good.uetr)).toMatchObject({ status: 'SETTLED' });
+    expect(await waitStatus(forged.uetr)).toMatchObject({ status: 'REJECTED', reason: 'quote_invalid' });
+    expect(await waitStatus(firstUse.uetr)).toMatchObject({ status: 'SETTLED' });
+    expect(await waitStatus(secondUse.uetr)).toMatchObject({ status: 'REJECTED', reason: 'quote_already_used' });
+    expect((await waitStatus(good.uetr))?.events.map((e) => e.status)).toEqual(['RECEIVED', 'SUBMITTED', 'SETTLED']);
+    expect(await ledgerCopies(good.uetr)).toEqual([1, 1, 1]);
+    expect(await ledgerCopies(secondUse.uetr)).toEqual([0, 0, 0]);
+  });
+
   it('rejects what the ledger refuses for lack of funds (insufficient_funds), with the block that says so', async () => {
     const intent = intentFor(makeQuote({ debtor: debtor.id, creditor: creditor.id, sendMinor: 10n ** 9n }));
     await produceRequests([intent]);

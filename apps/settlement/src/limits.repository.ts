@@ -10,16 +10,24 @@ export interface AcceptedLimits {
   txIndex: number;
 }
 
+export const holdKey = (participant: string, currency: string): string => `${participant}\u0000${currency}`;
+
 /** Participant limits as the ledger accepted them: SQL only, in the caller's transaction. */
 export class LimitsRepository {
   /** The hold threshold of a participant in a currency, in minor units; null = none. */
   async holdAbove(tx: PoolClient, participant: string, currency: string): Promise<bigint | null> {
-    const { rows } = await tx.query<{ hold_above_minor: string | null }>(
-      'SELECT hold_above_minor::text FROM participant_limits WHERE participant = $1 AND currency = $2',
-      [participant, currency],
+    return (await this.holdAboveMany(tx, [{ participant, currency }])).get(holdKey(participant, currency)) ?? null;
+  }
+
+  /** {@link holdAbove} for many (participant, currency) pairs in one query; keyed by {@link holdKey}. */
+  async holdAboveMany(tx: PoolClient, pairs: readonly { participant: string; currency: string }[]): Promise<Map<string, bigint | null>> {
+    if (pairs.length === 0) return new Map();
+    const { rows } = await tx.query<{ participant: string; currency: string; hold_above_minor: string | null }>(
+      `SELECT l.participant, l.currency, l.hold_above_minor::text FROM participant_limits l
+         JOIN unnest($1::text[], $2::text[]) AS k(participant, currency) ON l.participant = k.participant AND l.currency = k.currency`,
+      [pairs.map((p) => p.participant), pairs.map((p) => p.currency)],
     );
-    const value = rows[0]?.hold_above_minor ?? null;
-    return value === null ? null : BigInt(value);
+    return new Map(rows.map((r) => [holdKey(r.participant, r.currency), r.hold_above_minor === null ? null : BigInt(r.hold_above_minor)]));
   }
 
   /** Stores limits the ledger accepted, unless a later set_limits (by ledger position) is already stored. */

@@ -26,6 +26,14 @@ export interface StatusChange {
   hold?: { until: Date; source: HoldSource; reason: string };
 }
 
+/** A payment intent as settlement records it on arrival. */
+export interface NewIntake {
+  uetr: string;
+  participant: string;
+  quote: SignedQuote;
+  acceptedAt: Date;
+}
+
 export interface StuckCounts {
   received: number;
   held: number;
@@ -37,21 +45,56 @@ const COLUMNS = `uetr, participant, status, quote, not_after, held_until, hold_s
 
 /** Settlement's payments, their timeline and quote use: SQL only. Methods taking `tx` run in the caller's transaction. */
 export class PaymentRepository {
-  async insertReceived(tx: PoolClient, p: { uetr: string; participant: string; quote: SignedQuote; acceptedAt: Date }): Promise<boolean> {
-    const { rowCount } = await tx.query(
-      `INSERT INTO payments (uetr, participant, creditor_participant, quote_id, quote, status, accepted_at)
-       VALUES ($1, $2, $3, $4, $5, 'RECEIVED', $6) ON CONFLICT (uetr) DO NOTHING`,
-      [p.uetr, p.participant, p.quote.creditorParticipant, p.quote.id, JSON.stringify(p.quote), p.acceptedAt],
+  async insertReceived(tx: PoolClient, p: NewIntake): Promise<boolean> {
+    return (await this.insertReceivedMany(tx, [p])).size > 0;
+  }
+
+  /**
+   * Records payments as RECEIVED with their first timeline entry, in two statements whatever their number; answers
+   * the uetrs that were new (a uetr seen before, or twice in `list`, is recorded once).
+   */
+  async insertReceivedMany(tx: PoolClient, list: readonly NewIntake[]): Promise<Set<string>> {
+    if (list.length === 0) return new Set();
+    const { rows } = await tx.query<{ uetr: string }>(
+      `WITH fresh AS (
+         INSERT INTO payments (uetr, participant, creditor_participant, quote_id, quote, status, accepted_at)
+         SELECT uetr, participant, creditor, quote_id, quote, 'RECEIVED', accepted_at
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[])
+                AS i(uetr, participant, creditor, quote_id, quote, accepted_at)
+         ON CONFLICT (uetr) DO NOTHING
+         RETURNING uetr, accepted_at
+       )
+       INSERT INTO payment_events (uetr, status, at, cause) SELECT uetr, 'RECEIVED', accepted_at, 'payment intent' FROM fresh RETURNING uetr::text`,
+      [
+        list.map((p) => p.uetr),
+        list.map((p) => p.participant),
+        list.map((p) => p.quote.creditorParticipant),
+        list.map((p) => p.quote.id),
+        list.map((p) => JSON.stringify(p.quote)),
+        list.map((p) => p.acceptedAt),
+      ],
     );
-    if ((rowCount ?? 0) === 0) return false;
-    await tx.query(`INSERT INTO payment_events (uetr, status, at, cause) VALUES ($1, 'RECEIVED', $2, 'payment intent')`, [p.uetr, p.acceptedAt]);
-    return true;
+    return new Set(rows.map((r) => r.uetr));
   }
 
   /** Records the quote's use; false when another payment already used it. */
   async useQuote(tx: PoolClient, quoteId: string, uetr: string): Promise<boolean> {
-    const { rowCount } = await tx.query('INSERT INTO quote_uses (quote_id, uetr) VALUES ($1, $2) ON CONFLICT DO NOTHING', [quoteId, uetr]);
-    return (rowCount ?? 0) > 0;
+    return (await this.useQuotes(tx, [{ quoteId, uetr }])).has(uetr);
+  }
+
+  /**
+   * Records each quote's use by its payment, in one statement; answers the uetrs that got their quote. Of several
+   * uses of one quote in `uses`, the first in order wins, as if they had come one by one.
+   */
+  async useQuotes(tx: PoolClient, uses: readonly { quoteId: string; uetr: string }[]): Promise<Set<string>> {
+    if (uses.length === 0) return new Set();
+    const { rows } = await tx.query<{ uetr: string }>(
+      `INSERT INTO quote_uses (quote_id, uetr)
+       SELECT quote_id, uetr FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS u(quote_id, uetr, n) ORDER BY n
+       ON CONFLICT DO NOTHING RETURNING uetr::text`,
+      [uses.map((u) => u.quoteId), uses.map((u) => u.uetr)],
+    );
+    return new Set(rows.map((r) => r.uetr));
   }
 
   /** Applies transitions (the trigger refuses illegal ones) and appends them to the timeline. */

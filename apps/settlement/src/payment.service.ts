@@ -17,12 +17,18 @@ import {
 } from '@nostro/shared';
 import { SettlementConfig, holdDeadlineMs } from './config';
 import { DecisionRepository } from './decision.repository';
-import { LimitsRepository } from './limits.repository';
+import { LimitsRepository, holdKey } from './limits.repository';
 import { PaymentRepository, PaymentRow, StatusChange } from './payment.repository';
 import { metrics } from './settlement.metrics';
 import { StatusEvents } from './status-events';
 
 type Headers = Record<string, string>;
+
+/** One transition and the messages it causes, to be stored and enqueued together. */
+interface Step {
+  change: StatusChange;
+  messages: OutboxMessage[];
+}
 
 /** Where a transition's outbox messages go: the consumer's batch transaction, or a sweeper's own. */
 export interface TxContext {
@@ -53,36 +59,61 @@ export class PaymentService {
 
   /** payment.intent: recorded once per uetr; the quote is used once; then rejected, held or submitted. */
   async accept(ctx: TxContext, intent: PaymentIntentMessage, headers: Headers): Promise<OutboxMessage[]> {
-    const acceptedAt = new Date(intent.acceptedAt);
-    const fresh = await this.payments.insertReceived(ctx.tx, { uetr: intent.uetr, participant: intent.participant, quote: intent.quote, acceptedAt });
-    if (!fresh) return [];
-    const now = new Date();
-    metrics.hopSeconds.labels('intake').observe(Math.max(0, now.getTime() - acceptedAt.getTime()) / 1000);
-    const row: PaymentRow = { uetr: intent.uetr, participant: intent.participant, status: 'RECEIVED', quote: intent.quote, not_after: null, held_until: null, hold_source: null, submitted_at: null };
-    const reason = await this.refusal(ctx.tx, intent);
-    if (reason) return this.reject(ctx, row, reason, 'settlement check', now, headers);
-    const holdAboveMinor = await this.limits.holdAbove(ctx.tx, intent.participant, intent.quote.sourceCurrency);
-    const hold = holdFor({ totalDebitMinor: quoteTotalDebitMinor(intent.quote), holdAboveMinor, screening: intent.screening });
-    if (!hold) return this.submit(ctx, row, now, 'submitted to the ledger', headers);
-    const change: StatusChange = { uetr: row.uetr, status: transition('RECEIVED', 'HELD'), reason: null, at: now, cause: `held: ${hold.source}`, hold: { ...hold, until: holdDeadline(now, holdDeadlineMs(this.config)) } };
-    await this.payments.applyChanges(ctx.tx, [change]);
-    return [this.events.payment(row.participant, change, headers)];
+    return this.acceptMany(ctx, [{ intent, headers }]);
   }
 
-  /** Why settlement refuses the intent outright, or null. Records the quote's use (authoritative) when it is good. */
-  private async refusal(tx: PoolClient, intent: PaymentIntentMessage): Promise<string | null> {
-    const { quote } = intent;
-    if (quote.participant !== intent.participant || !verifyQuote(quote, this.config.FX_PUBLIC_KEY)) return RejectReason.QUOTE_INVALID;
-    try {
-      buildPaymentPostings(quote);
-    } catch (error) {
-      // A quote whose amounts do not parse or add up is refused, never retried for ever (a poison message).
-      if (!(error instanceof RangeError || error instanceof AmountParseError)) throw error;
-      return RejectReason.QUOTE_INVALID;
+  /**
+   * Many payment intents (a run of them in one Kafka batch), each exactly as if it came alone and in order, in a
+   * fixed number of statements whatever their number: record the new ones, check their quotes in memory, record
+   * the quotes' use (the first intent naming a quote gets it), read the hold thresholds once per participant and
+   * currency, then apply every transition together. Answers the outbox messages in intent order.
+   */
+  async acceptMany(ctx: TxContext, intents: readonly { intent: PaymentIntentMessage; headers: Headers }[]): Promise<OutboxMessage[]> {
+    const fresh = await this.payments.insertReceivedMany(
+      ctx.tx,
+      intents.map(({ intent }) => ({ uetr: intent.uetr, participant: intent.participant, quote: intent.quote, acceptedAt: new Date(intent.acceptedAt) })),
+    );
+    // A uetr twice in the batch is new once: the first intent carrying it is the one recorded.
+    const firsts = intents.filter(({ intent }) => fresh.delete(intent.uetr));
+    if (firsts.length === 0) return [];
+    const now = new Date();
+    const reasons = new Map<string, string>();
+    for (const { intent } of firsts) {
+      metrics.hopSeconds.labels('intake').observe(Math.max(0, now.getTime() - intent.acceptedAt) / 1000);
+      const reason = quoteRefusal(intent, this.config.FX_PUBLIC_KEY);
+      if (reason) reasons.set(intent.uetr, reason);
     }
-    if (intent.acceptedAt > Date.parse(quote.expiresAt)) return RejectReason.QUOTE_EXPIRED;
-    if (!(await this.payments.useQuote(tx, quote.id, intent.uetr))) return RejectReason.QUOTE_ALREADY_USED;
-    return null;
+    // The quote's use is recorded here authoritatively, whatever fx-quote's Redis and database said.
+    const usable = firsts.filter(({ intent }) => !reasons.has(intent.uetr));
+    const used = await this.payments.useQuotes(
+      ctx.tx,
+      usable.map(({ intent }) => ({ quoteId: intent.quote.id, uetr: intent.uetr })),
+    );
+    for (const { intent } of usable) if (!used.has(intent.uetr)) reasons.set(intent.uetr, RejectReason.QUOTE_ALREADY_USED);
+    const thresholds = await this.limits.holdAboveMany(
+      ctx.tx,
+      firsts.filter(({ intent }) => !reasons.has(intent.uetr)).map(({ intent }) => ({ participant: intent.participant, currency: intent.quote.sourceCurrency })),
+    );
+    const steps: Step[] = firsts.map(({ intent, headers }) => {
+      const row: PaymentRow = { uetr: intent.uetr, participant: intent.participant, status: 'RECEIVED', quote: intent.quote, not_after: null, held_until: null, hold_source: null, submitted_at: null };
+      const reason = reasons.get(intent.uetr);
+      if (reason) return this.rejectStep(row, reason, 'settlement check', now, headers);
+      const holdAboveMinor = thresholds.get(holdKey(intent.participant, intent.quote.sourceCurrency)) ?? null;
+      const hold = holdFor({ totalDebitMinor: quoteTotalDebitMinor(intent.quote), holdAboveMinor, screening: intent.screening });
+      if (!hold) return this.submitStep(row, now, 'submitted to the ledger', headers);
+      const change: StatusChange = { uetr: row.uetr, status: transition('RECEIVED', 'HELD'), reason: null, at: now, cause: `held: ${hold.source}`, hold: { ...hold, until: holdDeadline(now, holdDeadlineMs(this.config)) } };
+      return { change, messages: [this.events.payment(row.participant, change, headers)] };
+    });
+    return this.apply(ctx, steps);
+  }
+
+  /** Stores the steps' transitions in one statement pair and answers their messages, in order. */
+  private async apply(ctx: TxContext, steps: readonly Step[]): Promise<OutboxMessage[]> {
+    await this.payments.applyChanges(
+      ctx.tx,
+      steps.map((s) => s.change),
+    );
+    return steps.flatMap((s) => s.messages);
   }
 
   /** The ledger transaction of a payment: the quote's balanced postings, refused by the ledger after `notAfter`. */
@@ -90,18 +121,25 @@ export class PaymentService {
     return { kind: 'transfer', id: row.uetr, uetr: row.uetr, postings: buildPaymentPostings(row.quote), notAfter: notAfter.getTime() };
   }
 
-  private async submit(ctx: TxContext, row: PaymentRow, now: Date, cause: string, headers: Headers): Promise<OutboxMessage[]> {
-    const notAfter = new Date(now.getTime() + this.config.PAYMENT_NOT_AFTER_MS);
-    const change: StatusChange = { uetr: row.uetr, status: transition(row.status, 'SUBMITTED'), reason: null, at: now, cause, notAfter };
-    await this.payments.applyChanges(ctx.tx, [change]);
-    const ledgerTx: OutboxMessage = { topic: topicName(this.config.KAFKA_TOPIC_PREFIX, Topic.LEDGER_TX), payload: this.transferOf(row, notAfter), headers };
-    return [ledgerTx, this.events.payment(row.participant, change, headers)];
+  private submit(ctx: TxContext, row: PaymentRow, now: Date, cause: string, headers: Headers): Promise<OutboxMessage[]> {
+    return this.apply(ctx, [this.submitStep(row, now, cause, headers)]);
   }
 
-  private async reject(ctx: TxContext, row: PaymentRow, reason: string, cause: string, now: Date, headers: Headers): Promise<OutboxMessage[]> {
+  private reject(ctx: TxContext, row: PaymentRow, reason: string, cause: string, now: Date, headers: Headers): Promise<OutboxMessage[]> {
+    return this.apply(ctx, [this.rejectStep(row, reason, cause, now, headers)]);
+  }
+
+  /** → SUBMITTED: the ledger transaction (refused by the ledger after `notAfter`) and the status event. */
+  private submitStep(row: PaymentRow, now: Date, cause: string, headers: Headers): Step {
+    const notAfter = new Date(now.getTime() + this.config.PAYMENT_NOT_AFTER_MS);
+    const change: StatusChange = { uetr: row.uetr, status: transition(row.status, 'SUBMITTED'), reason: null, at: now, cause, notAfter };
+    const ledgerTx: OutboxMessage = { topic: topicName(this.config.KAFKA_TOPIC_PREFIX, Topic.LEDGER_TX), payload: this.transferOf(row, notAfter), headers };
+    return { change, messages: [ledgerTx, this.events.payment(row.participant, change, headers)] };
+  }
+
+  private rejectStep(row: PaymentRow, reason: string, cause: string, now: Date, headers: Headers): Step {
     const change: StatusChange = { uetr: row.uetr, status: transition(row.status, 'REJECTED'), reason, at: now, cause };
-    await this.payments.applyChanges(ctx.tx, [change]);
-    return [this.events.payment(row.participant, change, headers)];
+    return { change, messages: [this.events.payment(row.participant, change, headers)] };
   }
 
   /**
@@ -164,4 +202,21 @@ export class PaymentService {
     await this.payments.applyChanges(ctx.tx, changes);
     return changes.map((c) => this.events.payment(c.participant, c, headers));
   }
+}
+
+/**
+ * Why settlement refuses an intent's quote outright, or null: not the intent's participant's, a signature that does
+ * not verify, amounts that do not parse or add up (a poison message, never retried), or accepted after expiry.
+ */
+function quoteRefusal(intent: PaymentIntentMessage, fxPublicKey: string): string | null {
+  const { quote } = intent;
+  if (quote.participant !== intent.participant || !verifyQuote(quote, fxPublicKey)) return RejectReason.QUOTE_INVALID;
+  try {
+    buildPaymentPostings(quote);
+  } catch (error) {
+    if (!(error instanceof RangeError || error instanceof AmountParseError)) throw error;
+    return RejectReason.QUOTE_INVALID;
+  }
+  if (intent.acceptedAt > Date.parse(quote.expiresAt)) return RejectReason.QUOTE_EXPIRED;
+  return null;
 }

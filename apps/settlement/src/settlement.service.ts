@@ -1,5 +1,5 @@
 import { BatchContext, ConsumedMessage, OutboxMessage } from '@nostro/platform';
-import { FinalityMessage, SettlementRequest } from '@nostro/shared';
+import { FinalityMessage, PaymentIntentMessage, SettlementRequest } from '@nostro/shared';
 import { FinalityService } from './finality.service';
 import { LedgerRequestService } from './ledger-request.service';
 import { PaymentService } from './payment.service';
@@ -17,7 +17,23 @@ export class SettlementService {
 
   async handleRequests(ctx: BatchContext, messages: ConsumedMessage<SettlementRequest>[]): Promise<void> {
     const out: OutboxMessage[] = [];
-    for (const { value, correlationId } of messages) out.push(...(await this.handleRequest(ctx, value, { 'x-correlation-id': correlationId })));
+    // Consecutive payment intents are accepted together (a few statements for the run); anything else between them
+    // (a decision, a limit change) keeps its place in the order.
+    let run: { intent: PaymentIntentMessage; headers: Record<string, string> }[] = [];
+    const flush = async () => {
+      if (run.length > 0) out.push(...(await this.payments.acceptMany(ctx, run)));
+      run = [];
+    };
+    for (const { value, correlationId } of messages) {
+      const headers = { 'x-correlation-id': correlationId };
+      if (value.kind === 'payment.intent') {
+        run.push({ intent: value, headers });
+        continue;
+      }
+      await flush();
+      out.push(...(await this.handleRequest(ctx, value, headers)));
+    }
+    await flush();
     await ctx.publish(out);
   }
 
