@@ -22,13 +22,16 @@ export function stackProfile(name = 'dev', env = process.env) {
   const offset = (Number.parseInt(env.NOSTRO_PORT_OFFSET ?? '0', 10) || 0) + slot * 100;
   const stateDir = path.join(REPO_ROOT, '.nostro', ...(test ? [slot ? `test${slot}` : 'test'] : []));
   const runFile = path.join(stateDir, 'run.json');
-  const runId = test ? readJson(runFile)?.runId ?? crypto.randomBytes(4).toString('hex') : null;
+  const previousRunId = test ? readJson(runFile)?.runId : undefined;
+  const runId = test ? previousRunId ?? crypto.randomBytes(4).toString('hex') : null;
   const base = (test ? 4000 : 3000) + offset;
   return {
     name,
     stateDir,
     runFile,
     runId,
+    // A new test run gets new topics, so it needs new databases too: validators keep stream offsets in theirs.
+    newRun: test && !previousRunId,
     dbPrefix: test ? `nostro_test${slot || ''}` : 'nostro',
     topicPrefix: test ? `nostrotest-${runId}.` : 'nostro.',
     redisPrefix: test ? `nostrotest:${runId}:` : 'nostro:',
@@ -179,8 +182,9 @@ export function build() {
  * Starts whatever is not running: Postgres, Redis, Kafka, topics, databases, keys, then each service whose process
  * is not alive; returns once every service answers /health/ready. Running it again changes nothing.
  */
-export async function stackUp(p, { recreateDatabases = false, skipBuild = false } = {}) {
+export async function stackUp(p, { recreateDatabases: recreate = false, skipBuild = false } = {}) {
   const started = Date.now();
+  const recreateDatabases = recreate || p.newRun;
   log(`stack (${p.name}): infrastructure`);
   await ensurePostgres();
   await ensureRedis();

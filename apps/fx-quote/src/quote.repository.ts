@@ -23,6 +23,9 @@ interface Released {
   reserved_minor: string;
 }
 
+/** How a quote's use by a payment is keyed in {@link QuoteRepository.markUsedMany}'s answer. */
+export const useKey = (id: string, uetr: string): string => `${id}\u0000${uetr.toLowerCase()}`;
+
 /** Batch bound of the sweeper and the event consumer's updates. */
 export const SWEEP_BATCH_MAX = 1_000;
 
@@ -122,16 +125,30 @@ export class QuoteRepository {
    * released; idempotent for the same uetr. The row lock serialises concurrent attempts: exactly one wins.
    */
   async markUsed(id: string, uetr: string, notAfter: Date): Promise<'first' | 'again' | 'refused'> {
-    const { rows } = await this.pool.query<{ first: boolean }>(
-      `UPDATE quotes q SET used_by = $2, used_at = COALESCE(q.used_at, now()),
+    return (await this.markUsedMany([{ id, uetr }], notAfter)).get(useKey(id, uetr)) ?? 'refused';
+  }
+
+  /**
+   * {@link markUsed} for many quotes in one statement (one commit). Rows are locked in id order, so concurrent batches
+   * cannot deadlock; of several uses of one quote in `uses`, only the first is tried. Answers 'first' or 'again' per
+   * {@link useKey} of each use recorded; a use missing from the answer was refused.
+   */
+  async markUsedMany(uses: readonly { id: string; uetr: string }[], notAfter: Date): Promise<Map<string, 'first' | 'again'>> {
+    if (uses.length === 0) return new Map();
+    const { rows } = await this.pool.query<{ id: string; uetr: string; first: boolean }>(
+      `WITH input AS (
+         SELECT DISTINCT ON (id) id, uetr FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS x(id, uetr, n) ORDER BY id, n
+       ), before AS (
+         SELECT q.id, q.used_by FROM quotes q JOIN input i ON i.id = q.id ORDER BY q.id FOR UPDATE OF q
+       )
+       UPDATE quotes q SET used_by = i.uetr, used_at = COALESCE(q.used_at, now()),
               reservation = CASE WHEN q.used_by IS NULL THEN 'used' ELSE q.reservation END
-         FROM (SELECT id, used_by FROM quotes WHERE id = $1 FOR UPDATE) before
-        WHERE q.id = before.id AND (q.used_by = $2 OR (q.used_by IS NULL AND q.reservation = 'held' AND q.expires_at >= $3))
-       RETURNING before.used_by IS NULL AS first`,
-      [id, uetr, notAfter],
+         FROM input i JOIN before b ON b.id = i.id
+        WHERE q.id = i.id AND (q.used_by = i.uetr OR (q.used_by IS NULL AND q.reservation = 'held' AND q.expires_at >= $3))
+       RETURNING q.id, i.uetr::text AS uetr, b.used_by IS NULL AS first`,
+      [uses.map((u) => u.id), uses.map((u) => u.uetr), notAfter],
     );
-    if (rows.length === 0) return 'refused';
-    return rows[0].first ? 'first' : 'again';
+    return new Map(rows.map((r) => [useKey(r.id, r.uetr), r.first ? 'first' : 'again']));
   }
 
   /** held → released for quotes that expired unused before `cutoff`. Returns how many. */

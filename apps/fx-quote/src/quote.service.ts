@@ -24,7 +24,7 @@ import { LiquidityService } from './liquidity.service';
 import { QuoteCache } from './quote.cache';
 import { QuoteError } from './quote.errors';
 import { quoteMetrics } from './quote.metrics';
-import { NewQuote, QuoteRepository } from './quote.repository';
+import { NewQuote, QuoteRepository, useKey } from './quote.repository';
 import { RatesProvider } from './rates.provider';
 
 /** Largest batch of quote requests (API.md `POST /v1/quotes/batch`). */
@@ -264,18 +264,19 @@ export class QuoteService {
 
   /**
    * Uses many quotes in one call (the gateway's payment batches), each exactly as {@link consume} would: items naming
-   * the same quote are taken in order (the first one gets it), others run alongside. A refusal is that item's
-   * result; anything else (Postgres down) fails the whole call, which the caller retries with the same uetrs.
+   * the same quote are checked and claimed in order (the first one gets it), others alongside, and the uses are
+   * then recorded in Postgres together (one statement, one commit, instead of one per quote). A refusal is that
+   * item's result; anything else (Postgres down) fails the whole call, which the caller retries with the same uetrs.
    */
   async consumeMany(participant: string, items: readonly { quoteId: string; uetr: string }[], now = Date.now()): Promise<(SignedQuote | QuoteError)[]> {
     if (items.length > QUOTE_BATCH_MAX) throw new RangeError(`at most ${QUOTE_BATCH_MAX} quotes per batch`);
-    return mapOrderedByKey(items, (item) => item.quoteId, CONSUME_CONCURRENCY, async (item) => {
-      try {
-        return await this.consume(participant, item.quoteId, item.uetr, now);
-      } catch (error) {
-        if (error instanceof QuoteError) return error;
-        throw error;
-      }
+    const claimed = await mapOrderedByKey(items, (item) => item.quoteId, CONSUME_CONCURRENCY, (item) => this.settled(() => this.claim(participant, item.quoteId, item.uetr, now)));
+    const pending = items.filter((_, i) => claimed[i] instanceof Claim);
+    const uses = await this.recordUses(pending.map((item) => ({ id: item.quoteId, uetr: item.uetr })), now);
+    return mapOrderedByKey(items, (item) => item.quoteId, CONSUME_CONCURRENCY, async (item, i) => {
+      const step = claimed[i];
+      if (!(step instanceof Claim)) return step;
+      return this.settled(() => this.afterUse(step, uses.get(useKey(item.quoteId, item.uetr)) ?? 'refused'));
     });
   }
 
@@ -285,6 +286,14 @@ export class QuoteService {
    * including the millisecond of its `expiresAt`.
    */
   async consume(participant: string, id: string, uetr: string, now = Date.now()): Promise<SignedQuote> {
+    const step = await this.claim(participant, id, uetr, now);
+    if (!(step instanceof Claim)) return step;
+    const uses = await this.recordUses([{ id, uetr }], now);
+    return this.afterUse(step, uses.get(useKey(id, uetr)) ?? 'refused');
+  }
+
+  /** Checks the quote and claims it in Redis for `uetr`: the quote itself when it needs no new use, else a claim. */
+  private async claim(participant: string, id: string, uetr: string, now: number): Promise<SignedQuote | Claim> {
     const found = await this.find(id);
     if (!found || found.quote.participant !== participant) this.refuse('quote_not_found', 'no such quote');
     const { quote } = found;
@@ -298,17 +307,47 @@ export class QuoteService {
     }
     const claimed = await this.cache.claim(id, uetr, this.options.quoteTtlMs).catch(() => true);
     if (!claimed) this.refuse('quote_already_used', 'the quote was used by another payment');
-    const use = await this.repo.markUsed(id, uetr, new Date(now)).catch(async (error: unknown) => {
-      await this.cache.unclaim(id, uetr).catch(() => undefined);
-      throw error;
-    });
-    if (use === 'first') quoteMetrics.used.inc();
-    if (use !== 'refused') return quote;
-    await this.cache.unclaim(id, uetr).catch(() => undefined);
-    const row = await this.repo.find(id);
-    if (row?.usedBy && row.usedBy !== uetr) this.refuse('quote_already_used', 'the quote was used by another payment');
-    return this.refuse('quote_expired', `the quote expired at ${quote.expiresAt}`);
+    return new Claim(id, uetr, quote);
   }
+
+  /** Records the uses in Postgres (authoritative); on failure drops the Redis claims, so no quote stays blocked. */
+  private async recordUses(uses: readonly { id: string; uetr: string }[], now: number): Promise<Map<string, 'first' | 'again'>> {
+    try {
+      return await this.repo.markUsedMany(uses, new Date(now));
+    } catch (error) {
+      await Promise.all(uses.map((u) => this.cache.unclaim(u.id, u.uetr).catch(() => undefined)));
+      throw error;
+    }
+  }
+
+  /** The quote once its use is recorded; a use Postgres refused drops the claim and says why. */
+  private async afterUse(claim: Claim, use: 'first' | 'again' | 'refused'): Promise<SignedQuote> {
+    if (use === 'first') quoteMetrics.used.inc();
+    if (use !== 'refused') return claim.quote;
+    await this.cache.unclaim(claim.id, claim.uetr).catch(() => undefined);
+    const row = await this.repo.find(claim.id);
+    if (row?.usedBy && row.usedBy !== claim.uetr) this.refuse('quote_already_used', 'the quote was used by another payment');
+    return this.refuse('quote_expired', `the quote expired at ${claim.quote.expiresAt}`);
+  }
+
+  /** The step's value, or its refusal as a value (one item of a batch), rethrowing anything else. */
+  private async settled<T>(step: () => Promise<T>): Promise<T | QuoteError> {
+    try {
+      return await step();
+    } catch (error) {
+      if (error instanceof QuoteError) return error;
+      throw error;
+    }
+  }
+}
+
+/** A quote claimed in Redis for a payment, whose use Postgres has yet to record. */
+class Claim {
+  constructor(
+    readonly id: string,
+    readonly uetr: string,
+    readonly quote: SignedQuote,
+  ) {}
 }
 
 /** What reservations in `currency` may add up to: balance plus net debit cap (null = unbounded); no account, nothing. */
