@@ -5,7 +5,7 @@ import { PaymentStatusEvent, SettlementEvent, Topic, settlementEventSchema } fro
 import { ParticipantsRepository } from './participants.repository';
 import { PaymentsRepository } from './payments.repository';
 import { RequestWaiter } from './request-waiter';
-import { webhooksFor } from './webhooks/webhook.events';
+import { hasWebhooks, webhooksFor } from './webhooks/webhook.events';
 import { WebhookRepository } from './webhooks/webhook.repository';
 
 /**
@@ -24,9 +24,11 @@ export class EventsHandler {
   @EventPattern(Topic.SETTLEMENT_EVENTS, { schema: settlementEventSchema })
   async onEvents(@Payload() batch: KafkaBatch<SettlementEvent>): Promise<void> {
     const { tx } = batch.ctx;
+    const statuses: PaymentStatusEvent[] = [];
     for (const { value: e } of batch.messages) {
+      // Payment statuses and operator requests touch different tables: each kind keeps its own order.
       if (e.kind === 'payment.status') {
-        await this.onPaymentStatus(tx, e);
+        statuses.push(e);
         continue;
       }
       if (e.kind !== 'request.status') continue;
@@ -37,24 +39,31 @@ export class EventsHandler {
       );
       if ((rowCount ?? 0) > 0) await tx.query(RequestWaiter.notifySql(), [e.requestId]);
     }
+    await this.onPaymentStatuses(tx, statuses);
   }
 
-  private async onPaymentStatus(tx: PoolClient, e: PaymentStatusEvent): Promise<void> {
-    const at = new Date(e.at);
-    if (!(await this.payments.applyStatus(tx, { uetr: e.uetr, status: e.status, reason: e.reason, at, block: e.block }))) return;
-    const payment = await this.payments.findAny(e.uetr, tx);
-    if (!payment) return;
-    const timeline = (await this.payments.timelines([e.uetr], tx)).get(e.uetr) ?? [];
-    const debtor = await this.participants.find(payment.participant, tx);
-    const creditor = await this.participants.find(payment.creditor_participant, tx);
-    const deliveries = webhooksFor({
-      sourceId: e.id,
-      status: e.status,
-      at,
-      payment,
-      timeline,
-      webhookUrls: { debtor: debtor?.webhook_url ?? null, creditor: creditor?.webhook_url ?? null },
-    });
+  /** Applies a batch's payment statuses together, then queues the webhooks they cause (one statement each). */
+  private async onPaymentStatuses(tx: PoolClient, events: readonly PaymentStatusEvent[]): Promise<void> {
+    const applied = await this.payments.applyStatuses(
+      tx,
+      events.map((e) => ({ uetr: e.uetr, status: e.status, reason: e.reason, at: new Date(e.at), block: e.block, id: e.id })),
+    );
+    const notifying = applied.filter((a) => hasWebhooks(a.event.status));
+    if (notifying.length === 0) return;
+    const participants = await this.participants.findMany(
+      notifying.flatMap((a) => [a.payment.participant, a.payment.creditor_participant]),
+      tx,
+    );
+    const deliveries = notifying.flatMap((a) =>
+      webhooksFor({
+        sourceId: a.event.id,
+        status: a.event.status,
+        at: a.event.at,
+        payment: a.payment,
+        timeline: a.timeline,
+        webhookUrls: { debtor: participants.get(a.payment.participant)?.webhook_url ?? null, creditor: participants.get(a.payment.creditor_participant)?.webhook_url ?? null },
+      }),
+    );
     await this.webhooks.enqueue(tx, deliveries);
   }
 }

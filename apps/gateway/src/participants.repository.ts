@@ -39,6 +39,13 @@ export class ParticipantsRepository {
     return rows[0] ?? null;
   }
 
+  /** Several participants in one query, by id (for a batch of status events). */
+  async findMany(ids: readonly string[], db: Pool | PoolClient = this.pool): Promise<Map<string, ParticipantRow>> {
+    if (ids.length === 0) return new Map();
+    const { rows } = await db.query<ParticipantRow>('SELECT id, name, currencies, webhook_url, status FROM participants WHERE id = ANY($1::text[])', [[...new Set(ids)]]);
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+
   async list(limit: number, after?: string): Promise<ParticipantRow[]> {
     const { rows } = await this.pool.query<ParticipantRow>(
       'SELECT id, name, currencies, webhook_url, status FROM participants WHERE ($1::text IS NULL OR id > $1) ORDER BY id LIMIT $2',

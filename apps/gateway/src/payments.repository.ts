@@ -25,6 +25,24 @@ export interface TimelineRow {
   at: Date;
 }
 
+/** A status settlement reports for a payment. */
+export interface StatusEvent {
+  /** The settlement event's id: the source of the webhooks it causes. */
+  id: string;
+  uetr: string;
+  status: string;
+  reason?: string;
+  at: Date;
+  block?: { height: number; hash: string };
+}
+
+/** An event that changed the read model, with the payment right after it and its timeline by then. */
+export interface AppliedStatus {
+  event: StatusEvent;
+  payment: PaymentRow;
+  timeline: TimelineRow[];
+}
+
 /** A payment the gateway accepts (or rejects itself, after screening). */
 export interface NewPayment {
   uetr: string;
@@ -128,18 +146,72 @@ export class PaymentsRepository {
     return rows;
   }
 
-  /** Applies a status event from settlement; returns false when it was already applied. */
-  async applyStatus(tx: PoolClient, e: { uetr: string; status: string; reason?: string; at: Date; block?: { height: number; hash: string } }): Promise<boolean> {
-    const inserted = await tx.query(
-      'INSERT INTO payment_timeline (uetr, status, reason, at) SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM payments WHERE uetr = $1) ON CONFLICT DO NOTHING',
-      [e.uetr, e.status, e.reason ?? null, e.at],
+  /**
+   * Applies settlement's status events in order, as if one by one, in a few statements whatever their number: each
+   * event adds its timeline entry once (an entry already there means the event was applied before), and a payment
+   * takes the status of its events in order until one of them is final. Answers the events applied, each with the
+   * payment as it stood right after it and the timeline entries it had by then (what its webhooks carry).
+   */
+  async applyStatuses(tx: PoolClient, events: readonly StatusEvent[]): Promise<AppliedStatus[]> {
+    if (events.length === 0) return [];
+    const uetrs = [...new Set(events.map((e) => e.uetr))];
+    const before = await this.findAnyMany(uetrs, tx);
+    const { rows: added } = await tx.query<{ uetr: string; status: string }>(
+      `INSERT INTO payment_timeline (uetr, status, reason, at)
+       SELECT e.uetr, e.status, e.reason, e.at FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) WITH ORDINALITY AS e(uetr, status, reason, at, n)
+        WHERE EXISTS (SELECT 1 FROM payments p WHERE p.uetr = e.uetr) ORDER BY e.n
+       ON CONFLICT DO NOTHING RETURNING uetr::text, status`,
+      [events.map((e) => e.uetr), events.map((e) => e.status), events.map((e) => e.reason ?? null), events.map((e) => e.at)],
     );
-    if ((inserted.rowCount ?? 0) === 0) return false;
-    await tx.query(
-      `UPDATE payments SET status = $2, reason = $3, block_height = COALESCE($4, block_height), block_hash = COALESCE($5, block_hash), updated_at = now()
-        WHERE uetr = $1 AND status NOT IN ('SETTLED', 'REJECTED')`,
-      [e.uetr, e.status, e.reason ?? null, e.block?.height ?? null, e.block?.hash ?? null],
-    );
-    return true;
+    const fresh = new Set(added.map((r) => `${r.uetr} ${r.status}`));
+    const timelines = await this.timelines(uetrs, tx);
+    const current = new Map([...before].map(([uetr, row]) => [uetr, { ...row }]));
+    const applied: AppliedStatus[] = [];
+    const laterEntries = new Map<string, Set<string>>();
+    for (const e of events) {
+      const key = `${e.uetr} ${e.status}`;
+      if (!fresh.delete(key)) continue;
+      const row = current.get(e.uetr);
+      if (!row) continue;
+      if (row.status !== 'SETTLED' && row.status !== 'REJECTED') {
+        row.status = e.status;
+        row.reason = e.reason ?? null;
+        if (e.block) {
+          row.block_height = BigInt(e.block.height);
+          row.block_hash = e.block.hash;
+        }
+      }
+      applied.push({ event: e, payment: { ...row }, timeline: [] });
+      laterEntries.set(e.uetr, new Set([...(laterEntries.get(e.uetr) ?? []), e.status]));
+    }
+    // Each applied event's timeline: what was there before the batch, plus the entries of this batch up to it.
+    const seen = new Map<string, Set<string>>();
+    for (const a of applied) {
+      const upTo = new Set([...(seen.get(a.event.uetr) ?? []), a.event.status]);
+      seen.set(a.event.uetr, upTo);
+      const ofBatch = laterEntries.get(a.event.uetr) ?? new Set<string>();
+      a.timeline = (timelines.get(a.event.uetr) ?? []).filter((t) => !ofBatch.has(t.status) || upTo.has(t.status));
+    }
+    const changed = [...current.values()].filter((row) => {
+      const was = before.get(row.uetr);
+      return was && (was.status !== row.status || was.reason !== row.reason || was.block_hash !== row.block_hash);
+    });
+    if (changed.length > 0) {
+      await tx.query(
+        `UPDATE payments p SET status = c.status, reason = c.reason, block_height = c.height, block_hash = c.hash, updated_at = now()
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[]) AS c(uetr, status, reason, height, hash)
+          WHERE p.uetr = c.uetr`,
+        [changed.map((r) => r.uetr), changed.map((r) => r.status), changed.map((r) => r.reason), changed.map((r) => r.block_height?.toString() ?? null), changed.map((r) => r.block_hash)],
+      );
+    }
+    return applied;
   }
+
+  /** Payments by uetr whoever their participants are: for event processing, never for answering a bank. */
+  async findAnyMany(uetrs: readonly string[], db: Pool | PoolClient = this.pool): Promise<Map<string, PaymentRow>> {
+    if (uetrs.length === 0) return new Map();
+    const { rows } = await db.query<PaymentRow>('SELECT * FROM payments WHERE uetr = ANY($1::uuid[]) ORDER BY uetr FOR UPDATE', [uetrs]);
+    return new Map(rows.map((r) => [r.uetr, r]));
+  }
+
 }

@@ -11,3 +11,4 @@ export * from './metrics';
 export * from './service';
 export * from './runtime';
 export * from './concurrency';
+export * from './testing';

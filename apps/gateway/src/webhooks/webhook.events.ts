@@ -10,6 +10,11 @@ const RECIPIENTS: Record<string, { debtor?: WebhookType; creditor?: WebhookType 
   REJECTED: { debtor: 'payment.rejected' },
 };
 
+/** Whether a status causes any webhook (to whom depends on the participants' webhook URLs). */
+export function hasWebhooks(status: string): boolean {
+  return RECIPIENTS[status] !== undefined;
+}
+
 export interface StatusChangeForWebhooks {
   /** What caused it: a settlement event id, or `gateway:<uetr>:<status>` for the gateway's own decisions. */
   sourceId: string;

@@ -1,0 +1,48 @@
+/**
+ * Medium-test support shared by the apps: a fresh Postgres database with a service's migrations, per test slot.
+ * Real Postgres only; never used by a running service.
+ */
+import { Client } from 'pg';
+import { Pool, createPool } from './db';
+import { Logger } from './logger';
+import { runMigrations } from './migrate';
+
+const ADMIN_URL = 'postgres://root@127.0.0.1:5432/postgres';
+
+async function admin<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export interface TestDatabase {
+  url: string;
+  pool: Pool;
+  drop(): Promise<void>;
+}
+
+/** Creates `nostro_test<slot>_<suffix>` afresh, applies `migrationDirs` in order, opens a small pool. */
+export async function freshTestDatabase(suffix: string, migrationDirs: string[], log: Logger): Promise<TestDatabase> {
+  const slot = Number.parseInt(process.env.NOSTRO_TEST_SLOT ?? '0', 10) || 0;
+  const name = `nostro_test${slot || ''}_${suffix}`;
+  if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`bad database name ${name}`);
+  await admin(async (c) => {
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await c.query(`CREATE DATABASE ${name}`);
+  });
+  const url = `postgres://root@127.0.0.1:5432/${name}`;
+  await runMigrations(url, migrationDirs, log);
+  const pool = createPool(url, `${suffix}-test`, 4);
+  return {
+    url,
+    pool,
+    drop: async () => {
+      await pool.end();
+      await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    },
+  };
+}
