@@ -1,4 +1,4 @@
-import { baseConfigShape, loadConfig, portSchema, readKeyFile, validatorKeysSchema } from '@nostro/platform';
+import { baseConfigShape, booleanString, loadConfig, portSchema, readKeyFile, validatorKeysSchema } from '@nostro/platform';
 import { z } from 'zod';
 
 const schema = z
@@ -12,6 +12,11 @@ const schema = z
     NETWORK_ID: z.string().min(1).default('nostro-local'),
     BLOCK_MAX_TX: z.coerce.number().int().min(1).max(20_000).default(1_000),
     BLOCK_TIMEOUT_MS: z.coerce.number().int().min(5).max(60_000).default(50),
+    /** Per-participant finality notices on `ledger.notices.<participant>` (docs/ledger.md, "Finality notices"). */
+    LEDGER_NOTICES: booleanString.default(true),
+    LEDGER_NOTICE_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(32).default(1),
+    /** `retention.ms` of the notice topics this validator creates; -1 keeps them forever. Default 7 days. */
+    LEDGER_NOTICE_RETENTION_MS: z.coerce.number().int().refine((ms) => ms === -1 || ms >= 60_000, '-1 or at least 60000').default(604_800_000),
   })
   .refine((c) => c.LEDGER_QUORUM <= c.VALIDATOR_PUBLIC_KEYS.length, {
     path: ['LEDGER_QUORUM'],

@@ -2,6 +2,7 @@ import { Logger, OutboxMessage, PoolClient, counter, enqueueOutbox, topicName, w
 import { BlockSignatureMessage, FinalityMessage, LedgerLeaf, Topic, verifyBlockSignature } from '@nostro/shared';
 import { LedgerConfig } from './config';
 import { HeightState, LedgerRepository, StoredBlock, StoredSignature } from './ledger.repository';
+import { NoticeQueue } from './notice.repository';
 
 const finalBlocks = counter('ledger_final_blocks_total', 'Blocks that reached a quorum of signatures');
 const divergences = counter('ledger_divergence_total', 'Blocks where this validator disagreed with the quorum');
@@ -49,6 +50,8 @@ export class FinalityService {
     private readonly config: LedgerConfig,
     private readonly repo: LedgerRepository,
     private readonly log: Logger,
+    /** Where final heights wait for their per-participant notices; null when LEDGER_NOTICES is off. */
+    private readonly notices: NoticeQueue | null = null,
   ) {
     this.keys = new Map(config.VALIDATOR_PUBLIC_KEYS.map((v) => [v.id, v.publicKey]));
   }
@@ -129,12 +132,16 @@ export class FinalityService {
     if (own) leaves.set(own.block.height, own.leaves);
     const topic = topicName(this.config.KAFKA_TOPIC_PREFIX, Topic.LEDGER_FINALITY);
     const records: OutboxMessage[] = [];
+    const final: number[] = [];
     for (const { block, agreeing } of reached) {
       if (!(await this.repo.insertFinality(tx, block.height, block.hash, agreeing))) continue;
       records.push({ topic, key: String(block.height), payload: record(block, agreeing, this.config.LEDGER_QUORUM, leaves.get(block.height) ?? []) });
+      final.push(block.height);
       finalBlocks.inc();
     }
     await enqueueOutbox(tx, records);
+    // With the finality record, in the same transaction: the notices of a final block are owed, never lost.
+    if (this.notices && final.length > 0) await this.notices.enqueue(tx, final);
   }
 
   private async diverged(tx: PoolClient, block: StoredBlock, quorumHash: string, signers: StoredSignature[]): Promise<void> {

@@ -1,12 +1,16 @@
 import { Module } from '@nestjs/common';
 import { ConfigError, KafkaPgTransport, OpsModule, Runtime, runService, startOrExit } from '@nostro/platform';
 import { base64UrlEncode, publicKeyFromSeed } from '@nostro/shared';
+import { Kafka, logLevel } from 'kafkajs';
 import path from 'node:path';
 import { ChainService } from './chain.service';
 import { LedgerConfig, ledgerConfig } from './config';
 import { FinalityService } from './finality.service';
 import { LedgerController } from './ledger.controller';
 import { LedgerRepository } from './ledger.repository';
+import { NoticeTopics } from './notice-topics';
+import { NoticePublisher } from './notice.publisher';
+import { NoticeRepository } from './notice.repository';
 import { SignaturesHandler } from './signatures.handler';
 import { LEDGER_CONFIG } from './tokens';
 import { OpsBlocksController } from './ops-blocks.controller';
@@ -28,7 +32,16 @@ async function main(): Promise<void> {
   const rt = await Runtime.create(`ledger-node-${config.VALIDATOR_ID}`, config, path.join(__dirname, '..', 'migrations'), LEDGER_POOL_MAX);
   if (!rt) return;
   const repo = new LedgerRepository(rt.pool);
-  const finality = new FinalityService(config, repo, rt.log);
+  const noticeQueue = config.LEDGER_NOTICES ? new NoticeRepository(rt.pool) : null;
+  const finality = new FinalityService(config, repo, rt.log, noticeQueue);
+  // Its own quiet client: losing a topic-creation race to another validator is normal, not an error to log.
+  const adminKafka = new Kafka({ clientId: `${rt.name}-notice-topics`, brokers: config.KAFKA_BROKERS, connectionTimeout: 3_000, logLevel: logLevel.NOTHING });
+  const noticeTopics = new NoticeTopics(
+    adminKafka,
+    { topicPrefix: config.KAFKA_TOPIC_PREFIX, replicationFactor: config.LEDGER_NOTICE_REPLICATION_FACTOR, retentionMs: config.LEDGER_NOTICE_RETENTION_MS },
+    rt.log,
+  );
+  const publisher = noticeQueue ? new NoticePublisher(config, repo, noticeQueue, rt.producer, noticeTopics, rt.log) : null;
   const chain = new ChainService(config, repo, rt.kafka, rt.producer, finality, rt.log);
   finality.onDivergence = (reason) => chain.halt(reason);
   const transport = new KafkaPgTransport({
@@ -68,10 +81,15 @@ async function main(): Promise<void> {
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     onClose: async () => {
       await chain.stop();
+      await publisher?.stop();
+      await noticeTopics.close();
       await rt.close();
     },
   });
-  rt.connectInBackground(() => chain.start());
+  rt.connectInBackground(() => {
+    chain.start();
+    publisher?.start();
+  });
 }
 
 startOrExit(main);

@@ -26,6 +26,7 @@ export * from './payment/payment-hold';
 export * from './payment/payment-decision';
 export * from './payment/reconciliation';
 export * from './ledger/ledger-leaf';
+export * from './ledger/leaf-participants';
 export * from './ledger/chain-verifier';
 export * from './chain/merkle-fast';
 export * from './fx/corridor';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { inclusionProof, merkleRoot } from './merkle';
-import { inclusionProofFast, merkleRootFast } from './merkle-fast';
+import { inclusionProof, merkleRoot, merkleTreeProofs } from './merkle';
+import { inclusionProofFast, inclusionProofsFast, merkleRootFast } from './merkle-fast';
 
 const utf8 = new TextEncoder();
 
@@ -26,6 +26,14 @@ describe('merkle-fast (node:crypto) agrees with the portable RFC 6962 reference'
       fc.property(fc.array(fc.uint8Array({ maxLength: 16 }), { minLength: 1, maxLength: 40 }), fc.nat(), (leaves, seed) => {
         const index = seed % leaves.length;
         expect(inclusionProofFast(leaves, index)).toEqual(inclusionProof(leaves, index));
+      }),
+    );
+  });
+
+  it('gives the proof of every leaf and the root in one pass, as the reference does', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 16 }), { maxLength: 40 }), (leaves) => {
+        expect(inclusionProofsFast(leaves)).toEqual(merkleTreeProofs(leaves));
       }),
     );
   });

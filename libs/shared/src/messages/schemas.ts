@@ -181,6 +181,54 @@ export const finalitySchema = z.strictObject({
 });
 export type FinalityMessage = z.infer<typeof finalitySchema>;
 
+// ---- ledger.notices.<participant> (validators → that participant) ----
+const hexHashSchema = z.string().regex(/^[0-9a-f]{64}$/);
+
+/**
+ * A recorded transaction exactly as hashed into the block's Merkle tree (the leaf of docs/ledger.md): no defaults
+ * and no transforms, so the parsed object hashes to the same bytes as the one the validator sent.
+ */
+export const noticeLeafSchema = z.strictObject({
+  id: z.string().min(1).max(100),
+  kind: z.enum(['transfer', 'config']),
+  uetr: uuidSchema.optional(),
+  postings: z.array(postingSchema).min(2).max(64).optional(),
+  op: z.enum(['open_accounts', 'set_limits', 'suspend', 'resume']).optional(),
+  accounts: z.array(accountSpecSchema).max(1000).optional(),
+  participant: participantIdSchema.optional(),
+  outcome: outcomeSchema,
+});
+
+/** RFC 6962 audit path of one leaf (API.md "Finality proof": `proof`). */
+export const inclusionProofSchema = z.strictObject({
+  leafIndex: z.number().int().nonnegative(),
+  leafHash: hexHashSchema,
+  siblings: z.array(hexHashSchema).max(64),
+});
+
+/**
+ * One participant's finality notice for one final block: the header, the quorum signatures, and each of the
+ * participant's transactions in the block with its inclusion proof. `{ block, signatures, quorum, transaction,
+ * proof }` for any entry is a finality proof of API.md, which the SDK's `verifyFinalityProof` checks offline.
+ * Every validator publishes its own copy (`validator`); a participant with more transactions in a block than fit
+ * one message gets `parts` notices. Consumers de-duplicate by (block.height, block.hash, part).
+ */
+export const finalityNoticeSchema = z
+  .strictObject({
+    kind: z.literal('finality.notice'),
+    participant: participantIdSchema,
+    /** The validator that published this copy. */
+    validator: z.string().min(1).max(32),
+    block: finalitySchema.shape.block,
+    signatures: finalitySchema.shape.signatures,
+    quorum: z.number().int().positive(),
+    part: z.number().int().positive(),
+    parts: z.number().int().positive(),
+    transactions: z.array(z.strictObject({ transaction: noticeLeafSchema, proof: inclusionProofSchema })).min(1).max(20_000),
+  })
+  .refine((n) => n.part <= n.parts, { path: ['part'], message: 'part beyond parts' });
+export type FinalityNoticeMessage = z.infer<typeof finalityNoticeSchema>;
+
 // ---- settlement.events (settlement → gateway) ----
 export const paymentStatusEventSchema = z.strictObject({
   kind: z.literal('payment.status'),

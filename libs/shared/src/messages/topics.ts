@@ -9,5 +9,12 @@ export const Topic = {
 } as const;
 export type Topic = (typeof Topic)[keyof typeof Topic];
 
+/**
+ * Each participant's own finality-notice topic is `${KAFKA_TOPIC_PREFIX}ledger.notices.<participant id>`; the
+ * validators create it when a final block first concerns the participant (docs/ledger.md, "Finality notices").
+ */
+export const LEDGER_NOTICES_TOPIC = 'ledger.notices.';
+export const noticeTopicSuffix = (participant: string): string => `${LEDGER_NOTICES_TOPIC}${participant}`;
+
 /** Kafka header carrying the correlation id across hops. */
 export const CORRELATION_HEADER = 'x-correlation-id';
