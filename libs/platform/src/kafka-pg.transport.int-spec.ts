@@ -46,7 +46,7 @@ beforeAll(async () => {
   pool = createPool(`postgres://root@127.0.0.1:5432/${database}`, 'platform-test', 4);
   const kafkaAdmin = kafka.admin();
   await kafkaAdmin.connect();
-  await kafkaAdmin.createTopics({ waitForLeaders: true, topics: ['events', 'dlq', 'relayed'].map((t) => ({ topic: `${prefix}${t}`, numPartitions: 1 })) });
+  await kafkaAdmin.createTopics({ waitForLeaders: true, topics: ['events', 'dlq', 'relayed', 'bulk'].map((t) => ({ topic: `${prefix}${t}`, numPartitions: 1 })) });
   await kafkaAdmin.disconnect();
 }, 60_000);
 
@@ -55,7 +55,7 @@ afterAll(async () => {
   await admin((c) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
   const kafkaAdmin = kafka.admin();
   await kafkaAdmin.connect();
-  await kafkaAdmin.deleteTopics({ topics: ['events', 'dlq', 'relayed'].map((t) => `${prefix}${t}`) }).catch(() => undefined);
+  await kafkaAdmin.deleteTopics({ topics: ['events', 'dlq', 'relayed', 'bulk'].map((t) => `${prefix}${t}`) }).catch(() => undefined);
   await kafkaAdmin.disconnect();
 });
 
@@ -154,4 +154,28 @@ describe('OutboxRelay', () => {
       await producer.disconnect();
     }
   }, 60_000);
+
+  it('relays a backlog larger than Kafka\'s message size (2,000 rows of 2 KiB to a 1 MiB topic) without stalling', async () => {
+    await pool.query('DELETE FROM outbox');
+    const padding = 'p'.repeat(2_048);
+    await withTransaction(pool, (tx) => enqueueOutbox(tx, Array.from({ length: 2_000 }, (_, n) => ({ topic: `${prefix}bulk`, payload: { n, padding } }))));
+    const producer = kafka.producer();
+    await producer.connect();
+    const relay = new OutboxRelay(pool, producer, log);
+    const received: number[] = [];
+    const consumer = kafka.consumer({ groupId: `relay-bulk-${run}`, maxBytes: 16 * 1024 * 1024 });
+    await consumer.connect();
+    await consumer.subscribe({ topic: `${prefix}bulk`, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void received.push((JSON.parse(message.value?.toString() ?? '{}') as { n: number }).n) });
+    relay.start();
+    try {
+      await until(() => received.length >= 2_000, 60_000);
+      expect(received).toEqual(Array.from({ length: 2_000 }, (_, n) => n));
+      expect((await pool.query('SELECT count(*)::int AS n FROM outbox')).rows[0].n).toBe(0);
+    } finally {
+      await consumer.disconnect();
+      await relay.stop();
+      await producer.disconnect();
+    }
+  }, 120_000);
 });

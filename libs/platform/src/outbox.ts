@@ -11,6 +11,8 @@ export interface OutboxMessage {
 
 const NOTIFY_CHANNEL = 'outbox';
 const BATCH_MAX = 2_000;
+/** Payload bytes per produce request: under the brokers' default message size (1 MiB) with room for headers. */
+const REQUEST_BYTES_MAX = 512 * 1024;
 const POLL_INTERVAL_MS = 1_000;
 const RETRY_DELAY_MS = 500;
 
@@ -115,7 +117,10 @@ export class OutboxRelay {
         `SELECT id, topic, message_key, headers, payload FROM outbox ORDER BY id LIMIT ${BATCH_MAX} FOR UPDATE SKIP LOCKED`,
       );
       if (rows.length > 0) {
-        await this.producer.sendBatch({ topicMessages: groupByTopic(rows), acks: -1 });
+        // In requests under Kafka's message size: kafkajs sends all of a partition's messages of one request as one
+        // record batch, and a batch over the broker's limit would be refused for ever and stall the relay.
+        const messages = rows.map((r) => ({ topic: r.topic, key: r.message_key, headers: r.headers, value: JSON.stringify(r.payload) }));
+        for (const chunk of bySize(messages, REQUEST_BYTES_MAX)) await this.producer.sendBatch({ topicMessages: groupByTopic(chunk), acks: -1 });
         await client.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id.toString())]);
       }
       await client.query('COMMIT');
@@ -141,12 +146,42 @@ export class OutboxRelay {
   }
 }
 
-function groupByTopic(rows: OutboxRow[]) {
-  const byTopic = new Map<string, { key: string | null; value: string; headers: Record<string, string> }[]>();
-  for (const row of rows) {
-    const list = byTopic.get(row.topic) ?? [];
-    list.push({ key: row.message_key, value: JSON.stringify(row.payload), headers: row.headers });
-    byTopic.set(row.topic, list);
+/** A row as it goes to Kafka: the payload serialised once. */
+interface OutgoingMessage {
+  topic: string;
+  key: string | null;
+  headers: Record<string, string>;
+  value: string;
+}
+
+/**
+ * Messages in order, cut into runs whose values add up to at most `maxBytes` (a larger message travels alone: the
+ * topics that carry large messages allow them, scripts/lib/infra.mjs).
+ */
+export function bySize<T extends { value: string }>(messages: readonly T[], maxBytes: number): T[][] {
+  const chunks: T[][] = [];
+  let chunk: T[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = Buffer.byteLength(message.value);
+    if (chunk.length > 0 && bytes + size > maxBytes) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(message);
+    bytes += size;
   }
-  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
+function groupByTopic(messages: readonly OutgoingMessage[]) {
+  const byTopic = new Map<string, { key: string | null; value: string; headers: Record<string, string> }[]>();
+  for (const { topic, key, value, headers } of messages) {
+    const list = byTopic.get(topic) ?? [];
+    list.push({ key, value, headers });
+    byTopic.set(topic, list);
+  }
+  return [...byTopic].map(([topic, list]) => ({ topic, messages: list }));
 }
