@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { base64UrlEncode, generateEd25519KeyPair } from '@nostro/shared';
 import { cluster, eventually, repoRoot } from '../support/cluster';
@@ -54,7 +55,9 @@ async function admin(sql: string): Promise<void> {
   }
 }
 
-async function startV3(): Promise<void> {
+async function startV3(env: Record<string, string> = {}): Promise<void> {
+  // A test that failed before stopping v3 must not leave it holding the port for the next one.
+  await stopV3();
   child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'apps', 'ledger-node', 'src', 'main.js')], {
     cwd: repoRoot,
     env: {
@@ -69,6 +72,7 @@ async function startV3(): Promise<void> {
       VALIDATOR_SIGNING_KEY_FILE: keyFile,
       VALIDATOR_PUBLIC_KEYS: `${validatorKeys()},v3=${base64UrlEncode(key.publicKey)}`,
       LEDGER_QUORUM: '3',
+      ...env,
     },
   });
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
@@ -175,6 +179,27 @@ describe('a fourth validator and the audit CLI', () => {
       expect(run.stdout).toContain(code);
     }
     expect(runCli(['verify', '--database', url, ...keysArg]).status).toBe(0);
+  }, 120_000);
+
+  it('halts instead of skipping entries when its stream ends before its own chain (a recreated topic)', async () => {
+    await stopV3();
+    // The validator keeps its chain and the stream offset it reached; the stream it now reads is new and short.
+    await withLedgerDb(url, (db) => db.query('DELETE FROM halts'));
+    const prefix = `${c.topicPrefix}recreated-${Date.now()}.`;
+    const kafka = new Kafka({ clientId: 'audit-test', brokers: ['127.0.0.1:9092'], logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ waitForLeaders: true, topics: ['ledger.tx', 'ledger.signatures', 'ledger.finality'].map((t) => ({ topic: `${prefix}${t}`, numPartitions: 1 })) });
+    } finally {
+      await admin.disconnect();
+    }
+    output = '';
+    await startV3({ KAFKA_TOPIC_PREFIX: prefix });
+    const status = await eventually(() => httpJson<{ halted: string | null }>(`${base}/v1/ledger/status`), (s) => s.body?.halted !== null, 60_000);
+    expect(status.body.halted).toMatch(/ends at offset 0, before this validator's chain \(next offset \d+\): the topic was recreated or truncated$/);
+    expect(output).toContain('VALIDATOR HALTED');
+    await stopV3();
   }, 120_000);
 
   it('halts loudly when its state diverges from the quorum, and stays halted across a restart', async () => {

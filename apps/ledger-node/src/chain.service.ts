@@ -136,6 +136,7 @@ export class ChainService {
       return;
     }
     await this.reload();
+    if (await this.streamShorterThanChain()) return;
     const consumer = this.kafka.consumer({ groupId: `${this.config.KAFKA_TOPIC_PREFIX}ledger-${this.config.VALIDATOR_ID}`, maxBytes: 32 * 1024 * 1024, maxBytesPerPartition: 16 * 1024 * 1024, sessionTimeout: 30_000 });
     consumer.on(consumer.events.GROUP_JOIN, () => consumer.seek({ topic: this.stream(), partition: 0, offset: this.committed.nextOffset.toString() }));
     try {
@@ -152,9 +153,31 @@ export class ChainService {
     this.log.info({ height: this.committed.height, nextOffset: this.committed.nextOffset.toString() }, 'ledger stream consumer running');
   }
 
+  /**
+   * Halts when the stream ends before the offset this validator's own chain reached: the topic was recreated or
+   * truncated. Kafka would reset the consumer to the start and every new entry below that offset would be skipped.
+   */
+  private async streamShorterThanChain(highWatermark?: string): Promise<boolean> {
+    let high = highWatermark;
+    if (high === undefined) {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      try {
+        high = (await admin.fetchTopicOffsets(this.stream())).find((p) => p.partition === 0)?.high ?? '0';
+      } finally {
+        await admin.disconnect().catch(() => undefined);
+      }
+    }
+    const next = this.committed.nextOffset;
+    if (BigInt(high) >= next) return false;
+    this.halt(`the ledger stream ${this.stream()} ends at offset ${high}, before this validator's chain (next offset ${next}): the topic was recreated or truncated`);
+    return true;
+  }
+
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     if (this.haltReason || this.stopped) return;
+    if (await this.streamShorterThanChain(batch.highWatermark)) return;
     if (this.needsReload) return this.recover(payload);
     const fedFrom = this.cutter.nextOffset;
     // Every block of earlier batches is committed (writes are drained at the end of each batch): the database
