@@ -17,4 +17,7 @@ module.exports = {
   globalTeardown: '<rootDir>/tests/setup/global-teardown.mjs',
   reporters: ['default', '<rootDir>/tests/setup/totals-reporter.js'],
   testTimeout: 60_000,
+  // One test file at a time whatever the core count: the end-to-end files share one test cluster, and several of
+  // them kill and restart its services (settlement crash, validator recovery, gateway restart, chaos).
+  maxWorkers: 1,
 };

@@ -4,7 +4,8 @@ import pg from 'pg';
 
 const VALIDATOR_DBS = ['ledger_0', 'ledger_1', 'ledger_2'];
 
-async function withDb(name, fn) {
+/** One short-lived connection to a database of the cluster (the auditor never holds one across a fault). */
+export async function withDb(name, fn) {
   const client = new pg.Client({ connectionString: `postgres://root@127.0.0.1:5432/${name}` });
   await client.connect();
   try {
@@ -43,7 +44,7 @@ async function chainProblems(db) {
 export async function audit(dbPrefix) {
   const problems = [];
   const gateway = await withDb(`${dbPrefix}_gateway`, async (db) => (await db.query('SELECT uetr::text, status FROM payments')).rows);
-  const settlement = await withDb(`${dbPrefix}_settlement`, async (db) => (await db.query('SELECT uetr::text, status FROM payments')).rows);
+  const settlement = await withDb(`${dbPrefix}_settlement`, async (db) => (await db.query('SELECT uetr::text, status, block_height::int FROM payments')).rows);
   const settlementByUetr = new Map(settlement.map((p) => [p.uetr, p.status]));
   const open = gateway.filter((p) => p.status !== 'SETTLED' && p.status !== 'REJECTED');
   for (const p of gateway) {
@@ -53,19 +54,24 @@ export async function audit(dbPrefix) {
     }
   }
   const settledUetrs = new Set(settlement.filter((p) => p.status === 'SETTLED').map((p) => p.uetr));
+  const settledAt = new Map(settlement.filter((p) => p.status === 'SETTLED').map((p) => [p.uetr, p.block_height]));
   const chains = [];
   for (const name of VALIDATOR_DBS) {
     await withDb(`${dbPrefix}_${name}`, async (db) => {
-      const accepted = (await db.query(`SELECT uetr::text, count(*)::int AS n FROM block_transactions WHERE uetr IS NOT NULL AND status = 'accepted' GROUP BY uetr`)).rows;
+      // Heights first: a block and its transactions commit together, so every block up to `height` is in `accepted`
+      // even if the validator applies more blocks in between.
       const height = (await db.query('SELECT coalesce(max(height), 0)::int AS h FROM blocks')).rows[0].h;
       const final = (await db.query('SELECT coalesce(max(height), 0)::int AS h FROM finality')).rows[0].h;
+      const accepted = (await db.query(`SELECT uetr::text, count(*)::int AS n FROM block_transactions WHERE uetr IS NOT NULL AND status = 'accepted' GROUP BY uetr`)).rows;
       const onLedger = new Map(accepted.map((r) => [r.uetr, r.n]));
       for (const [uetr, n] of onLedger) {
         if (n !== 1) problems.push(`${name}: payment ${uetr} applied ${n} times`);
         if (!settledUetrs.has(uetr) && settlementByUetr.get(uetr) !== 'SUBMITTED') problems.push(`${name}: ledger accepted ${uetr}, settlement says ${settlementByUetr.get(uetr) ?? 'nothing'}`);
       }
+      // A validator that is still catching up (restarted by a scenario) has not applied the latest blocks yet: a
+      // settled payment is owed by every validator whose chain reaches the block that settled it.
       if (final >= height - 1) {
-        for (const uetr of settledUetrs) if (!onLedger.has(uetr)) problems.push(`${name}: settled payment ${uetr} has no accepted ledger transfer`);
+        for (const [uetr, at] of settledAt) if (!onLedger.has(uetr) && (at === null || at <= height)) problems.push(`${name}: settled payment ${uetr} (block ${at}) has no accepted ledger transfer`);
       }
       const sums = (await db.query('SELECT currency, sum(balance)::text AS total FROM accounts GROUP BY currency')).rows;
       for (const s of sums) if (s.total !== '0') problems.push(`${name}: ${s.currency} sums to ${s.total}, not 0`);
@@ -89,4 +95,50 @@ export async function audit(dbPrefix) {
     heights: chains.map((c) => c.height),
     problems,
   };
+}
+
+/** The webhooks each final status sends when both banks have a webhook URL (apps/gateway/src/webhooks/webhook.events.ts). */
+const WEBHOOKS_BY_STATUS = { SETTLED: ['payment.settled', 'payment.received'], REJECTED: ['payment.rejected'] };
+const WEBHOOK_PROBLEMS_LISTED_MAX = 20;
+
+/**
+ * No webhook lost, for these payments (their debtor and creditor both had a webhook URL): every final status has its
+ * rows in the gateway's outbox (`webhook_deliveries`), each exactly once; every row is delivered; and the bank's
+ * receiver saw every row's event at least once, by event id (the row id), with the type and payment stored.
+ * `received` maps event id → { type, uetr } as the receiver parsed them after verifying the signature.
+ */
+export async function auditWebhooks(dbPrefix, { uetrs, received }) {
+  return withDb(`${dbPrefix}_gateway`, async (db) => {
+    const payments = (await db.query('SELECT uetr::text, status FROM payments WHERE uetr = ANY($1::uuid[])', [uetrs])).rows;
+    const rows = (await db.query('SELECT id::text, type, uetr::text, status, attempts FROM webhook_deliveries WHERE uetr = ANY($1::uuid[])', [uetrs])).rows;
+    const problems = [];
+    const perEvent = new Map();
+    for (const r of rows) perEvent.set(`${r.uetr} ${r.type}`, (perEvent.get(`${r.uetr} ${r.type}`) ?? 0) + 1);
+    let missing = 0;
+    for (const p of payments) {
+      for (const type of WEBHOOKS_BY_STATUS[p.status] ?? []) {
+        const n = perEvent.get(`${p.uetr} ${type}`) ?? 0;
+        if (n === 0) missing += 1;
+        if (n !== 1) problems.push(`payment ${p.uetr} (${p.status}): ${n} ${type} webhook rows, expected 1`);
+      }
+    }
+    const undelivered = rows.filter((r) => r.status !== 'delivered');
+    for (const r of undelivered) problems.push(`webhook ${r.id} (${r.type} of ${r.uetr}): ${r.status} after ${r.attempts} attempts`);
+    const unseen = rows.filter((r) => !received.has(r.id));
+    for (const r of unseen) problems.push(`webhook ${r.id} (${r.type} of ${r.uetr}): marked ${r.status} but never received`);
+    for (const r of rows) {
+      const e = received.get(r.id);
+      if (e && (e.type !== r.type || e.uetr !== r.uetr)) problems.push(`webhook ${r.id}: received ${e.type} of ${e.uetr}, stored ${r.type} of ${r.uetr}`);
+    }
+    const listed = problems.slice(0, WEBHOOK_PROBLEMS_LISTED_MAX);
+    if (problems.length > listed.length) listed.push(`… and ${problems.length - listed.length} more webhook problems`);
+    return {
+      rows: rows.length,
+      delivered: rows.length - undelivered.length,
+      seen: rows.length - unseen.length,
+      missing,
+      attempts: rows.reduce((sum, r) => sum + r.attempts, 0),
+      problems: listed,
+    };
+  });
 }

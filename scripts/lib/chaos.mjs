@@ -1,0 +1,209 @@
+// The chaos runs behind `npm run chaos` (scripts/chaos.mjs) and the CI chaos test (tests/e2e/chaos.e2e-spec.ts):
+// honest payments flow while one fault is injected; afterwards every payment answered 202 must reach a final state,
+// the auditor must find nothing lost, applied twice or unbalanced, and the scenario's own checks must hold.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { audit, withDb } from './audit.mjs';
+import { invalidFlood, sdk, sleep, slowWebhook, wrongKey } from './chaos-scenarios.mjs';
+import { ensureKafka, ensurePostgres, ensureRedis, kafkaPid } from './infra.mjs';
+import { ensureKey } from './keys.mjs';
+import { ensureSecrets, services, stackUp, stopService } from './stack.mjs';
+
+/** Faults that stop a part of the cluster, in the order a full run injects them. */
+export const KILL_SCENARIOS = ['gateway', 'fx-quote', 'settlement', 'ledger-node-v1', 'validator-down', 'kafka', 'redis', 'postgres'];
+/** Faults that come from outside: a slow bank endpoint, forged signatures, garbage requests. */
+export const HOSTILE_SCENARIOS = ['slow-webhook', 'wrong-key', 'invalid-flood'];
+export const ALL_SCENARIOS = [...KILL_SCENARIOS, ...HOSTILE_SCENARIOS];
+
+const HOSTILE = { 'slow-webhook': slowWebhook, 'wrong-key': wrongKey, 'invalid-flood': invalidFlood };
+const SETTLE_TIMEOUT_MS = 180_000;
+
+/**
+ * How long each phase lasts. `short` keeps every fault real but brief, so that all scenarios run in a few minutes
+ * on a 2-core machine (CI); the long run gives the cluster more traffic to lose during each fault.
+ */
+export function chaosTimings(short) {
+  return short
+    ? { rate: 10, warmupMs: 1_500, tailMs: 1_500, killPauseMs: 1_000, validatorDownMs: 5_000, kafkaDownMs: 2_000, slowWebhookMs: 12_000, attackMs: 5_000, attackRate: 20, floodMs: 6_000, floodRate: 300, floodConcurrency: 32 }
+    : { rate: 30, warmupMs: 3_000, tailMs: 3_000, killPauseMs: 2_000, validatorDownMs: 10_000, kafkaDownMs: 3_000, slowWebhookMs: 20_000, attackMs: 15_000, attackRate: 30, floodMs: 20_000, floodRate: 300, floodConcurrency: 32 };
+}
+
+/** The two chaos banks (registered once per database, keys kept in the profile's state folder) and their funding. */
+export async function chaosParties(profile, secrets) {
+  const { NostroClient, NostroAdminClient, NostroApiError } = sdk();
+  const baseUrl = `http://127.0.0.1:${profile.ports.gateway}`;
+  const admin = new NostroAdminClient({ baseUrl, token: secrets.adminToken });
+  const make = async (id, currency) => {
+    const key = ensureKey(path.join(profile.stateDir, 'chaos'), id);
+    try {
+      await admin.createParticipant({ id, name: `Chaos ${id}`, currencies: [currency], publicKey: key.publicKey });
+    } catch (error) {
+      if (!(error instanceof NostroApiError && error.code === 'participant_exists')) throw error;
+    }
+    // A run that died in slow-webhook may have left a URL to its closed receiver behind.
+    await admin.updateParticipant(id, { webhookUrl: null });
+    const seed = fs.readFileSync(key.file, 'utf8').trim();
+    return { id, seed, client: new NostroClient({ baseUrl, participantId: id, seed }) };
+  };
+  const debtor = await make('CHAOSUS1', 'USD');
+  const creditor = await make('CHAOSDE1', 'EUR');
+  await admin.deposit('CHAOSUS1', { currency: 'USD', amount: '10000000.00', reference: `chaos ${Date.now()}` });
+  await admin.deposit('FXDESK', { currency: 'EUR', amount: '10000000.00', reference: `chaos ${Date.now()}` });
+  return { baseUrl, admin, debtor, creditor };
+}
+
+/** Sends payments at `rate`/s until stopped; remembers every uetr answered 202 and counts refusals by code. */
+export function honestLoad({ debtor, creditor }, rate) {
+  const accepted = [];
+  const errors = {};
+  let running = true;
+  let n = 0;
+  const loop = (async () => {
+    const started = Date.now();
+    const inFlight = new Set();
+    while (running) {
+      while (n < ((Date.now() - started) / 1000) * rate && inFlight.size < 200) {
+        const i = n++;
+        const p = debtor.client
+          .createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: `${1 + (i % 50)}.00`, creditorParticipant: creditor.id })
+          .then((q) => debtor.client.createPayment({ quoteId: q.id, endToEndId: `CHAOS-${Date.now()}-${i}`, debtor: { name: 'A', account: '1' }, creditor: { name: 'B', account: '2' } }))
+          .then((r) => accepted.push({ uetr: r.uetr, at: Date.now() }))
+          .catch((e) => (errors[e.code ?? e.name] = (errors[e.code ?? e.name] ?? 0) + 1))
+          .finally(() => inFlight.delete(p));
+        inFlight.add(p);
+      }
+      await sleep(10);
+    }
+    await Promise.all(inFlight);
+  })();
+  return { accepted, errors, stop: async () => ((running = false), await loop) };
+}
+
+/** Waits until every uetr is known to the gateway and final; returns how many are still open or missing. */
+export async function waitFinal(profile, uetrs, timeoutMs = SETTLE_TIMEOUT_MS) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const counts = await withDb(`${profile.dbPrefix}_gateway`, async (db) => {
+        const { rows } = await db.query(
+          `SELECT count(*) FILTER (WHERE status NOT IN ('SETTLED','REJECTED'))::int AS open, count(*)::int AS known FROM payments WHERE uetr = ANY($1::uuid[])`,
+          [uetrs],
+        );
+        return { open: rows[0].open, missing: uetrs.length - rows[0].known };
+      });
+      if ((counts.open === 0 && counts.missing === 0) || Date.now() > deadline) return counts;
+    } catch (error) {
+      // Postgres may still be coming back after the postgres scenario: keep polling until the deadline.
+      if (Date.now() > deadline) return { open: uetrs.length, missing: 0, error: error.message };
+    }
+    await sleep(500);
+  }
+}
+
+/** A fault that stops part of the cluster: `inject` stops it and waits, `recover` starts it again. */
+function killScenario(name, ctx) {
+  const { profile, svcs, t } = ctx;
+  const restartStack = () => stackUp(profile, { skipBuild: true });
+  const svc = svcs.find((s) => s.name === name);
+  if (svc) return { inject: async () => (await stopService(profile, svc, 'SIGKILL'), await sleep(t.killPauseMs)), recover: restartStack };
+  switch (name) {
+    case 'validator-down':
+      return { inject: async () => (await stopService(profile, svcs.find((s) => s.name === 'ledger-node-v2'), 'SIGKILL'), await sleep(t.validatorDownMs)), recover: restartStack };
+    case 'kafka':
+      return {
+        inject: async () => {
+          const pid = kafkaPid();
+          if (pid) process.kill(pid, 'SIGKILL');
+          await sleep(t.kafkaDownMs);
+        },
+        recover: async () => (await ensureKafka(), await restartStack()),
+      };
+    case 'redis':
+      return { inject: async () => (spawnSync('redis-cli', ['shutdown', 'nosave']), await sleep(t.killPauseMs)), recover: () => ensureRedis() };
+    case 'postgres':
+      // An immediate stop is a crash from the database's point of view; never SIGKILL the postmaster (shared cluster).
+      return {
+        inject: async () => {
+          const version = fs.readdirSync('/etc/postgresql')[0];
+          spawnSync('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'stop', '-m', 'immediate']);
+          await sleep(t.killPauseMs);
+        },
+        recover: async () => (await ensurePostgres(), await restartStack()),
+      };
+    default:
+      throw new Error(`unknown scenario ${name} (known: ${ALL_SCENARIOS.join(', ')})`);
+  }
+}
+
+/**
+ * One scenario: its preparation, honest traffic, the fault, the recovery, then the wait for finality, the scenario's
+ * own checks and the audit. `recoveredSeconds` runs from the fault until all of that is done.
+ */
+export async function runScenario(name, ctx) {
+  const scenario = HOSTILE[name] ?? killScenario(name, ctx);
+  const state = {};
+  let traffic = null;
+  try {
+    await scenario.prepare?.(ctx, state);
+    traffic = honestLoad(ctx.parties, ctx.rate);
+    await sleep(ctx.t.warmupMs);
+    const injectedAt = Date.now();
+    const before = traffic.accepted.length;
+    await scenario.inject(ctx, state);
+    await scenario.recover(ctx, state);
+    await sleep(ctx.t.tailMs);
+    await traffic.stop();
+    const uetrs = traffic.accepted.map((a) => a.uetr);
+    const final = await waitFinal(ctx.profile, uetrs);
+    const own = (await scenario.verify?.(ctx, state, uetrs)) ?? { problems: [], checks: {}, summary: '' };
+    const recoveredSeconds = Number(((Date.now() - injectedAt) / 1000).toFixed(1));
+    const report = await audit(ctx.profile.dbPrefix);
+    const problems = [...own.problems, ...report.problems.filter((p) => !ctx.baseline.has(p))];
+    if (final.missing + final.open > 0) problems.unshift(`${final.open} payments not final and ${final.missing} unknown after ${SETTLE_TIMEOUT_MS / 1000} s`);
+    return { scenario: name, accepted: uetrs.length, inFlightAtFault: uetrs.length - before, lost: final.open + final.missing, recoveredSeconds, problems: problems.length, checks: own.checks, summary: own.summary, errors: traffic.errors, details: problems.slice(0, 5) };
+  } finally {
+    await traffic?.stop();
+    await scenario.cleanup?.(ctx, state);
+  }
+}
+
+/**
+ * Runs the scenarios one after the other against a profile's cluster (started if needed). Problems the audit
+ * already finds before the first fault (left by other tests in a shared test cluster) are reported apart and not
+ * blamed on any scenario.
+ */
+export async function runChaos({ profile, scenarios, short = false, rate, skipBuild = false, log = (m) => process.stderr.write(`${m}\n`) }) {
+  for (const name of scenarios) if (!ALL_SCENARIOS.includes(name)) throw new Error(`unknown scenario ${name} (known: ${ALL_SCENARIOS.join(', ')})`);
+  const t = chaosTimings(short);
+  const started = Date.now();
+  await stackUp(profile, { skipBuild });
+  const secrets = ensureSecrets(profile);
+  const ctx = { profile, t, short, rate: rate ?? t.rate, svcs: services(profile, secrets), parties: await chaosParties(profile, secrets) };
+  ctx.baseline = new Set((await audit(profile.dbPrefix)).problems);
+  if (ctx.baseline.size > 0) log(`chaos: ${ctx.baseline.size} audit problems before the first fault (not counted): ${[...ctx.baseline].slice(0, 3).join('; ')}`);
+  const rows = [];
+  for (const name of scenarios) {
+    log(`chaos: ${name}…`);
+    try {
+      rows.push(await runScenario(name, ctx));
+    } catch (error) {
+      // A scenario that could not run is a failure of the run, not a reason to skip the others' results.
+      rows.push({ scenario: name, accepted: 0, inFlightAtFault: 0, lost: 0, recoveredSeconds: null, problems: 1, checks: {}, summary: '', errors: {}, details: [`scenario failed: ${error.message}`] });
+    }
+  }
+  return { at: new Date().toISOString(), profile: profile.name, short, rate: ctx.rate, seconds: Math.round((Date.now() - started) / 1000), preexistingProblems: [...ctx.baseline].slice(0, 20), rows };
+}
+
+/** The printed table: one line per scenario, then the first problems of each scenario that has some. */
+export function formatTable(rows) {
+  const lines = ['scenario          accepted  after fault  lost  recovered(s)  audit problems  checks'];
+  for (const r of rows) {
+    const errors = Object.keys(r.errors).length ? `; client errors ${JSON.stringify(r.errors)}` : '';
+    lines.push(`${r.scenario.padEnd(17)} ${String(r.accepted).padStart(8)} ${String(r.inFlightAtFault).padStart(12)} ${String(r.lost).padStart(5)} ${String(r.recoveredSeconds ?? '-').padStart(13)} ${String(r.problems).padStart(15)}  ${r.summary || '-'}${errors}`);
+  }
+  for (const r of rows.filter((x) => x.details.length)) lines.push(`  ${r.scenario}: ${r.details.join('; ')}`);
+  return lines.join('\n');
+}
+
+export const failed = (rows) => rows.some((r) => r.lost > 0 || r.problems > 0);
