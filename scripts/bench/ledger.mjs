@@ -181,6 +181,8 @@ function startValidator(i, keys) {
       VALIDATOR_SIGNING_KEY_FILE: keys[v].file,
       VALIDATOR_PUBLIC_KEYS: VALIDATORS.map((id) => `${id}=${keys[id].publicKey}`).join(','),
       LEDGER_QUORUM: '2',
+      // As the local cluster runs them: v0 publishes the participants' finality notices (LEDGER_NOTICES overrides).
+      LEDGER_NOTICES: process.env.LEDGER_NOTICES ?? String(i === 0),
       BLOCK_MAX_TX: String(cfg.blockMaxTx),
       BLOCK_TIMEOUT_MS: '50',
     },
@@ -348,7 +350,7 @@ function report(r) {
   const out = (m) => console.log(m);
   out(`\nNostro ledger benchmark — ${r.machine.cpus} cores (${r.machine.cpuModel}), Node ${r.machine.node}, load average at start ${r.machine.loadavg.join(' ')}`);
   out('  The machine is shared: other work running at the same time lowers every figure below.');
-  out(`workload: ${fmt(cfg.transactions)} transactions × ${cfg.legs} postings between ${fmt(cfg.accounts)} accounts (+ ${fmt(r.setupEntries)} setup entries), BLOCK_MAX_TX ${cfg.blockMaxTx}`);
+  out(`workload: ${fmt(cfg.transactions)} transactions × ${cfg.legs} postings between ${fmt(cfg.accounts)} accounts (+ ${fmt(r.setupEntries)} setup entries), BLOCK_MAX_TX ${cfg.blockMaxTx}, finality notices published by ${process.env.LEDGER_NOTICES === undefined ? "v0" : process.env.LEDGER_NOTICES === "false" ? "none" : "every validator"}`);
   out(`stream preloaded at ${fmt(r.produced.sent / r.produced.seconds)} messages/s (kafkajs producer, acks=all)`);
   if (r.pgbench) out(r.pgbench.error ? `pgbench: ${r.pgbench.error}` : `pgbench TPC-B (scale 10, 4 clients, ${r.pgbench.seconds} s): ${fmt(r.pgbench.tps)} tps`);
   const one = r.one.validators[0];

@@ -63,6 +63,18 @@ export function ensureSecrets(p) {
   return { keys, tokenFile, adminToken: fs.readFileSync(tokenFile, 'utf8').trim() };
 }
 
+/**
+ * Validators that publish per-participant finality notices. Each publisher builds and sends every notice of every
+ * final block, so on one 2-core machine three publishers halve the cluster's throughput (docs/ledger.md): the local
+ * cluster has one (v0; notices of blocks final while it is down are queued when it catches up, never lost), the
+ * test cluster all three, so that the suite checks the copies consumers de-duplicate. NOSTRO_NOTICE_PUBLISHERS
+ * (comma-separated validator ids) overrides both.
+ */
+function noticePublishers(p, env = process.env) {
+  if (env.NOSTRO_NOTICE_PUBLISHERS !== undefined) return env.NOSTRO_NOTICE_PUBLISHERS.split(',').filter(Boolean);
+  return p.name === 'test' ? VALIDATORS : ['v0'];
+}
+
 /** Every service: its entry point, port and environment. */
 export function services(p, secrets) {
   const common = { LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', KAFKA_BROKERS: '127.0.0.1:9092', KAFKA_TOPIC_PREFIX: p.topicPrefix, HOST: '127.0.0.1' };
@@ -74,7 +86,16 @@ export function services(p, secrets) {
       name: `ledger-node-${v}`,
       entry: entry('ledger-node'),
       port: p.ports[v],
-      env: { ...common, PORT: String(p.ports[v]), DATABASE_URL: dbUrl(`${p.dbPrefix}_ledger_${i}`), VALIDATOR_ID: v, VALIDATOR_SIGNING_KEY_FILE: secrets.keys[v].file, VALIDATOR_PUBLIC_KEYS: validatorKeys, LEDGER_QUORUM: '2' },
+      env: {
+        ...common,
+        PORT: String(p.ports[v]),
+        DATABASE_URL: dbUrl(`${p.dbPrefix}_ledger_${i}`),
+        VALIDATOR_ID: v,
+        VALIDATOR_SIGNING_KEY_FILE: secrets.keys[v].file,
+        VALIDATOR_PUBLIC_KEYS: validatorKeys,
+        LEDGER_QUORUM: '2',
+        LEDGER_NOTICES: String(noticePublishers(p).includes(v)),
+      },
     })),
     {
       name: 'fx-quote',
