@@ -1,3 +1,4 @@
+import { chunkBySize } from '@nostro/platform';
 import {
   FinalityMessage,
   FinalityNoticeMessage,
@@ -53,21 +54,7 @@ export function noticeRecipients(leaves: readonly LedgerLeaf[]): Map<string, num
 
 /** Splits leaf indexes into runs whose estimated JSON stays under NOTICE_BYTES_MAX (never an empty run). */
 function chunks(indexes: readonly number[], sizeOf: (index: number) => number): number[][] {
-  const out: number[][] = [];
-  let current: number[] = [];
-  let bytes = 0;
-  for (const index of indexes) {
-    const size = sizeOf(index);
-    if (current.length > 0 && bytes + size > NOTICE_BYTES_MAX) {
-      out.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(index);
-    bytes += size;
-  }
-  if (current.length > 0) out.push(current);
-  return out;
+  return chunkBySize(indexes, sizeOf, NOTICE_BYTES_MAX);
 }
 
 /** One participant's notice (or one part of it), as the JSON text that goes to Kafka. */

@@ -155,25 +155,30 @@ interface OutgoingMessage {
 }
 
 /**
- * Messages in order, cut into runs whose values add up to at most `maxBytes` (a larger message travels alone: the
- * topics that carry large messages allow them, scripts/lib/infra.mjs).
+ * Items in order, cut into runs whose sizes add up to at most `maxBytes` (never an empty run; an item larger than the
+ * bound travels alone).
  */
-export function bySize<T extends { value: string }>(messages: readonly T[], maxBytes: number): T[][] {
+export function chunkBySize<T>(items: readonly T[], sizeOf: (item: T) => number, maxBytes: number): T[][] {
   const chunks: T[][] = [];
   let chunk: T[] = [];
   let bytes = 0;
-  for (const message of messages) {
-    const size = Buffer.byteLength(message.value);
+  for (const item of items) {
+    const size = sizeOf(item);
     if (chunk.length > 0 && bytes + size > maxBytes) {
       chunks.push(chunk);
       chunk = [];
       bytes = 0;
     }
-    chunk.push(message);
+    chunk.push(item);
     bytes += size;
   }
   if (chunk.length > 0) chunks.push(chunk);
   return chunks;
+}
+
+/** Messages in order, in runs whose values add up to at most `maxBytes` (the topics that carry large ones allow them). */
+export function bySize<T extends { value: string }>(messages: readonly T[], maxBytes: number): T[][] {
+  return chunkBySize(messages, (m) => Buffer.byteLength(m.value), maxBytes);
 }
 
 function groupByTopic(messages: readonly OutgoingMessage[]) {
