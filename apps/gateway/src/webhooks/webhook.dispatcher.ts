@@ -1,4 +1,4 @@
-import { Logger, counter, mapLimited } from '@nostro/platform';
+import { Logger, counter } from '@nostro/platform';
 import { signRequest } from '@nostro/shared';
 import { Gauge, register } from 'prom-client';
 import { GatewayConfig } from '../config';
@@ -56,25 +56,38 @@ export class WebhookDispatcher {
     await this.loop;
   }
 
+  /**
+   * Keeps up to WEBHOOK_CONCURRENCY deliveries in flight and claims more as soon as one finishes: a bank whose
+   * endpoint answers slowly (or not before the timeout) holds one slot, never the other banks' deliveries.
+   */
   private async run(): Promise<void> {
+    const inFlight = new Set<Promise<void>>();
+    const leaseMs = this.config.WEBHOOK_TIMEOUT_MS + 10_000;
     while (this.running) {
       let claimed = 0;
       try {
-        claimed = await this.deliverDue();
+        const free = this.config.WEBHOOK_CONCURRENCY - inFlight.size;
+        if (free > 0) {
+          const rows = await this.repo.claimDue(free, leaseMs);
+          claimed = rows.length;
+          for (const row of rows) {
+            const delivery: Promise<void> = this.deliver(row)
+              .catch((error: unknown) => this.log.warn({ err: error, delivery: row.id }, 'webhook dispatcher: recording an attempt failed; the lease expires and it is retried'))
+              .finally(() => {
+                inFlight.delete(delivery);
+                this.wake?.();
+              });
+            inFlight.add(delivery);
+          }
+        }
         await this.reportHealth();
       } catch (error) {
         this.log.warn({ err: error }, 'webhook dispatcher: cycle failed; retrying');
       }
-      if (claimed === 0) await this.sleep(this.config.WEBHOOK_POLL_MS);
+      // Woken by a finished delivery (a free slot) or a NOTIFY (a new one); the poll is the safety net.
+      if (claimed === 0 || inFlight.size >= this.config.WEBHOOK_CONCURRENCY) await this.sleep(this.config.WEBHOOK_POLL_MS);
     }
-  }
-
-  /** One round: up to twice the concurrency of due deliveries. Returns how many were claimed. */
-  async deliverDue(): Promise<number> {
-    const leaseMs = this.config.WEBHOOK_TIMEOUT_MS + 10_000;
-    const rows = await this.repo.claimDue(this.config.WEBHOOK_CONCURRENCY * 2, leaseMs);
-    await mapLimited(rows, this.config.WEBHOOK_CONCURRENCY, (row) => this.deliver(row));
-    return rows.length;
+    await Promise.allSettled(inFlight);
   }
 
   private async deliver(row: DeliveryRow): Promise<void> {
