@@ -76,6 +76,24 @@ describe('screening: sanctions list (normalised matching, reloadable) and amount
     expect((await finalStatus(client, accepted.uetr)).status).toBe('SETTLED');
   });
 
+  it('screens every item of a payment batch the same way: a hit rejected, a possible match held, a clean name paid', async () => {
+    const quotes = await client.createQuotes(Array.from({ length: 3 }, () => ({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '1.00', creditorParticipant: creditor.id })));
+    const ids = quotes.results.map((q) => (q as { id: string }).id);
+    const batch = await client.createPayments([
+      { ...paymentBody(ids[0]), creditor: { name: 'Petrov, Ivan', account: 'DE1' } },
+      { ...paymentBody(ids[1]), debtor: { name: 'Ivan Sergeyevich Petrov Junior', account: 'US1' } },
+      { ...paymentBody(ids[2]), debtor: { name: 'Ivana Petrova', account: 'US1' } },
+    ]);
+    const [hit, possible, clean] = batch.results as { uetr: string; status: string; reason?: string }[];
+    expect([hit.status, hit.reason, possible.status, clean.status]).toEqual(['REJECTED', 'sanctions_hit', 'RECEIVED', 'RECEIVED']);
+    const hits = await adminClient().screeningHits({ participant: debtor.id, limit: 100 });
+    expect(hits.data.find((h) => h.uetr === hit.uetr)).toMatchObject({ action: 'reject', matched: { entryId: 'SDN-1001' } });
+    expect(hits.data.find((h) => h.uetr === possible.uetr)).toMatchObject({ action: 'hold', matched: { entryId: 'SDN-1001', kind: 'possible_name' } });
+    expect((await eventually(() => client.getPayment(possible.uetr), (p) => p.status !== 'RECEIVED', 30_000)).status).toBe('HELD');
+    expect((await finalStatus(client, clean.uetr)).status).toBe('SETTLED');
+    expect((await client.getPayment(hit.uetr)).timeline.map((t) => t.status)).toEqual(['RECEIVED', 'REJECTED']);
+  });
+
   it('records rejections for operators with the matched entry', async () => {
     const hits = await adminClient().screeningHits({ participant: debtor.id, limit: 100 });
     expect(hits.data.filter((h) => h.action === 'reject').map((h) => h.matched.entryId)).toEqual(expect.arrayContaining(['SDN-1001', 'SDN-1002']));

@@ -52,6 +52,8 @@ const CANDIDATES = `
       OR (tx_id IS NULL AND block_height IS NOT NULL)
       OR (tx_id IS NOT NULL AND (status NOT IN ('SETTLED', 'REJECTED') OR block_height IS DISTINCT FROM height
           OR (status = 'SETTLED') <> (l_status = 'accepted') OR (l_status = 'rejected' AND reason IS DISTINCT FROM l_reason)))
+   -- Newest first: when there are more differences than one report holds, the ones an operator is chasing now show.
+   ORDER BY coalesce(height, block_height) DESC NULLS FIRST, id
    LIMIT $1`;
 
 const num = (v: bigint | null): number | null => (v === null ? null : Number(v));
