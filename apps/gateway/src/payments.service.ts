@@ -113,23 +113,27 @@ export class PaymentsService {
       fresh.map((f) => ({ quoteId: f.request.quoteId, uetr: f.uetr })),
     );
     const toRecord: Intake[] = [];
+    const recordedIndexes: number[] = [];
     fresh.forEach((f, k) => {
       const quote = quotes[k];
-      if (!('problem' in quote)) return void toRecord.push({ uetr: f.uetr, request: f.request, quote, sanctions: this.screening.screenParties(f.request), acceptedAt });
+      if (!('problem' in quote)) {
+        recordedIndexes.push(f.index);
+        toRecord.push({ uetr: f.uetr, request: f.request, quote, sanctions: this.screening.screenParties(f.request), acceptedAt });
+        return;
+      }
       // fx-quote failing on an item fails the batch (nothing recorded, the key released): a retry takes it over.
       if (quote.problem.status >= 500) throw new ProblemError(503, 'service_unavailable', 'Service unavailable', 'the FX service failed; retry later', undefined, { 'retry-after': '1' });
       results[f.index] = { problem: quote.problem };
     });
     return withTransaction(this.pool, async (tx) => {
       const views = await this.recordMany(tx, participant, correlationId, toRecord);
-      fresh
-        .filter((f) => !results[f.index])
-        .forEach((f, k) => {
-          const view = views[k];
-          results[f.index] = { uetr: view.uetr, status: view.status, ...(view.reason ? { reason: view.reason } : {}) };
-        });
-      await complete(tx, 202, { results });
-      return results;
+      const answer = [...results];
+      recordedIndexes.forEach((index, k) => {
+        const view = views[k];
+        answer[index] = { uetr: view.uetr, status: view.status, ...(view.reason ? { reason: view.reason } : {}) };
+      });
+      await complete(tx, 202, { results: answer });
+      return answer;
     });
   }
 
