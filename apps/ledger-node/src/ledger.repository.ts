@@ -41,7 +41,8 @@ export interface Halt {
   reason: string;
 }
 
-interface BlockRow {
+/** A `blocks` row as pg returns it. */
+export interface BlockRow {
   height: bigint;
   hash: string;
   prev_hash: string;
@@ -54,7 +55,8 @@ interface BlockRow {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BLOCK_COLUMNS = 'height, hash, prev_hash, merkle_root, state_digest, tx_count, block_time';
 
-const toBlock = (r: BlockRow): StoredBlock => ({
+/** A `blocks` row as the header it stores. */
+export const toBlock = (r: BlockRow): StoredBlock => ({
   height: Number(r.height),
   hash: r.hash,
   prevHash: r.prev_hash,

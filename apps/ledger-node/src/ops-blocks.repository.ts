@@ -1,4 +1,5 @@
 import { Pool } from '@nostro/platform';
+import { BlockRow, toBlock } from './ledger.repository';
 
 /** A block header as the explorer lists it, with what this validator knows of its signatures. */
 export interface ExplorerBlock {
@@ -22,16 +23,7 @@ export interface ReceivedSignature {
   receivedAt: string;
 }
 
-interface BlockRow {
-  height: bigint;
-  hash: string;
-  prev_hash: string;
-  merkle_root: string;
-  state_digest: string;
-  tx_count: number;
-  block_time: bigint;
-  finalized_at: Date | null;
-}
+type ExplorerRow = BlockRow & { finalized_at: Date | null };
 
 /** Read-only SQL for the operations console's block explorer (docs/ops-console.md); one validator's own database. */
 export class OpsBlocksRepository {
@@ -39,7 +31,7 @@ export class OpsBlocksRepository {
 
   /** Newest first, strictly below `before` when given; at most `limit` headers. */
   async headers(limit: number, before: number | null): Promise<ExplorerBlock[]> {
-    const { rows } = await this.pool.query<BlockRow>(
+    const { rows } = await this.pool.query<ExplorerRow>(
       `SELECT b.height, b.hash, b.prev_hash, b.merkle_root, b.state_digest, b.tx_count, b.block_time, f.finalized_at
          FROM blocks b LEFT JOIN finality f ON f.height = b.height
         WHERE ($1::bigint IS NULL OR b.height < $1)
@@ -47,13 +39,7 @@ export class OpsBlocksRepository {
       [before, limit],
     );
     return rows.map((r) => ({
-      height: Number(r.height),
-      hash: r.hash,
-      prevHash: r.prev_hash,
-      merkleRoot: r.merkle_root,
-      stateDigest: r.state_digest,
-      txCount: r.tx_count,
-      timestamp: Number(r.block_time),
+      ...toBlock(r),
       final: r.finalized_at !== null,
       finalizedAt: r.finalized_at?.toISOString() ?? null,
     }));
