@@ -30,35 +30,86 @@ function procStat(pid) {
   }
 }
 
-/** Samples CPU (% of one core) and RSS of named pids once a second until stopped. */
+/**
+ * The processes the cluster's work runs in besides the services: the Postgres backends of each of the profile's
+ * databases (by their process title, so pooled connections that come and go are all counted), the Kafka broker and
+ * this benchmark client. Each name maps to a function answering the pids in it now.
+ */
+export function infrastructureProcesses(dbPrefix) {
+  const titles = () => {
+    const out = [];
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        out.push([Number(entry), fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ')]);
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return out;
+  };
+  const byDatabase = (db) => () => titles().filter(([, title]) => title.startsWith('postgres: ') && title.includes(` ${dbPrefix}_${db} `)).map(([pid]) => pid);
+  return {
+    'postgres: gateway': byDatabase('gateway'),
+    'postgres: fx': byDatabase('fx'),
+    'postgres: settlement': byDatabase('settlement'),
+    'postgres: ledger (3)': () => ['ledger_0', 'ledger_1', 'ledger_2'].flatMap((db) => byDatabase(db)()),
+    'postgres: shared': () => titles().filter(([, title]) => /^postgres: \S+: (walwriter|checkpointer|background writer|autovacuum|logical)/.test(title)).map(([pid]) => pid),
+    'kafka broker': () => titles().filter(([, title]) => title.includes('kafka.Kafka')).map(([pid]) => pid),
+    'bench client': () => [process.pid],
+  };
+}
+
+/**
+ * Samples CPU (% of one core) and RSS once a second until stopped. `pids` maps a name to a pid or to a function
+ * answering the pids of a group (summed; a pid is counted from its second sample). The result also has each name's
+ * total CPU seconds, from which the caller derives CPU time per payment.
+ */
 export function sampleProcesses(pids) {
   const last = new Map();
+  const totals = Object.fromEntries(Object.keys(pids).map((name) => [name, 0]));
   const samples = Object.fromEntries(Object.keys(pids).map((name) => [name, { cpu: [], rssMb: [] }]));
+  const members = (target) => (typeof target === 'function' ? target() : [target]);
   let lastAt = Date.now();
-  for (const [name, pid] of Object.entries(pids)) last.set(name, procStat(pid));
-  const timer = setInterval(() => {
+  const tick = (record) => {
     const now = Date.now();
     const seconds = (now - lastAt) / 1000;
     lastAt = now;
-    for (const [name, pid] of Object.entries(pids)) {
-      const stat = procStat(pid);
-      const before = last.get(name);
-      if (stat && before) {
-        samples[name].cpu.push(((stat.cpuTicks - before.cpuTicks) / CLOCK_TICKS / seconds) * 100);
-        samples[name].rssMb.push(stat.rssBytes / 1024 / 1024);
+    for (const [name, target] of Object.entries(pids)) {
+      let ticks = 0;
+      let rss = 0;
+      let seen = false;
+      for (const pid of members(target)) {
+        const stat = procStat(pid);
+        const key = `${name}/${pid}`;
+        const before = last.get(key);
+        if (stat && before) {
+          ticks += stat.cpuTicks - before.cpuTicks;
+          seen = true;
+        }
+        // Postgres backends map the same shared buffers: their RSS summed would count them many times.
+        if (stat && !name.startsWith('postgres')) rss += stat.rssBytes;
+        last.set(key, stat);
       }
-      last.set(name, stat);
+      if (!record || !seen) continue;
+      totals[name] += ticks / CLOCK_TICKS;
+      samples[name].cpu.push((ticks / CLOCK_TICKS / seconds) * 100);
+      samples[name].rssMb.push(rss / 1024 / 1024);
     }
-  }, 1000);
+  };
+  tick(false);
+  const timer = setInterval(() => tick(true), 1000);
   return () => {
     clearInterval(timer);
+    tick(true);
     return Object.fromEntries(
       Object.entries(samples).map(([name, s]) => [
         name,
         {
           cpuPctAvg: s.cpu.length ? Math.round(s.cpu.reduce((a, b) => a + b, 0) / s.cpu.length) : null,
           cpuPctMax: s.cpu.length ? Math.round(Math.max(...s.cpu)) : null,
-          rssMbMax: s.rssMb.length ? Math.round(Math.max(...s.rssMb)) : null,
+          rssMbMax: s.rssMb.length && !name.startsWith('postgres') ? Math.round(Math.max(...s.rssMb)) : null,
+          cpuSeconds: +totals[name].toFixed(2),
         },
       ]),
     );
@@ -147,6 +198,66 @@ ${ticks.map((t) => `<line x1="${pad.l}" x2="${width - pad.r}" y1="${y(t)}" y2="$
 ${lines}
 </svg>
 `;
+}
+
+/**
+ * Per-hop latency of settled payments, from the timestamps each service records (all on one clock here):
+ *   to submitted   gateway accepted (202)      -> settlement submitted it          gateway outbox, Kafka, consumer, checks
+ *   to block       settlement submitted        -> block closed (broker time)       settlement outbox, Kafka, cut
+ *   to final       block closed                -> quorum reached (first validator) apply, sign, signatures
+ *   to settled     quorum reached              -> settlement SETTLED               finality outbox, Kafka, consumer
+ *   to gateway     settlement SETTLED          -> gateway read model               settlement outbox, Kafka, consumer
+ *   end to end     gateway accepted            -> gateway shows SETTLED
+ * Answers { hop: { count, p50, p95, p99, max } } in milliseconds.
+ */
+export async function hopBreakdown(dbPrefix, uetrs) {
+  const db = (name) => new pg.Client({ connectionString: `postgres://root@127.0.0.1:5432/${dbPrefix}_${name}` });
+  const clients = ['gateway', 'settlement', 'ledger_0', 'ledger_1', 'ledger_2'].map(db);
+  await Promise.all(clients.map((c) => c.connect()));
+  const [gateway, settlement, ...validators] = clients;
+  try {
+    const ms = (a, b) => (a && b ? b.getTime() - a.getTime() : Number.NaN);
+    const g = new Map((await gateway.query('SELECT uetr, created_at, updated_at, status FROM payments WHERE uetr = ANY($1::uuid[])', [uetrs])).rows.map((r) => [r.uetr, r]));
+    const s = new Map(
+      (
+        await settlement.query(
+          `SELECT p.uetr, p.block_height, max(e.at) FILTER (WHERE e.status = 'SUBMITTED') AS submitted, max(e.at) FILTER (WHERE e.status = 'SETTLED') AS settled
+             FROM payments p JOIN payment_events e ON e.uetr = p.uetr WHERE p.uetr = ANY($1::uuid[]) GROUP BY p.uetr, p.block_height`,
+          [uetrs],
+        )
+      ).rows.map((r) => [r.uetr, r]),
+    );
+    const heights = [...new Set([...s.values()].map((r) => r.block_height).filter((h) => h !== null))];
+    // Block time is part of the block (the same on every validator); one that lags may not have the block yet.
+    const blocks = new Map();
+    for (const v of validators) {
+      for (const r of (await v.query('SELECT height, block_time FROM blocks WHERE height = ANY($1::bigint[])', [heights])).rows) blocks.set(String(r.height), new Date(Number(r.block_time)));
+    }
+    const finals = new Map();
+    for (const v of validators) {
+      for (const r of (await v.query('SELECT height, finalized_at FROM finality WHERE height = ANY($1::bigint[])', [heights])).rows) {
+        const prev = finals.get(String(r.height));
+        if (!prev || r.finalized_at < prev) finals.set(String(r.height), r.finalized_at);
+      }
+    }
+    const hops = { 'to submitted': [], 'to block': [], 'to final': [], 'to settled': [], 'to gateway': [], 'end to end': [] };
+    for (const uetr of uetrs) {
+      const gw = g.get(uetr);
+      const st = s.get(uetr);
+      if (!gw || !st || gw.status !== 'SETTLED') continue;
+      const block = blocks.get(String(st.block_height));
+      const final = finals.get(String(st.block_height));
+      hops['to submitted'].push(ms(gw.created_at, st.submitted));
+      hops['to block'].push(ms(st.submitted, block));
+      hops['to final'].push(ms(block, final));
+      hops['to settled'].push(ms(final, st.settled));
+      hops['to gateway'].push(ms(st.settled, gw.updated_at));
+      hops['end to end'].push(ms(gw.created_at, gw.updated_at));
+    }
+    return Object.fromEntries(Object.entries(hops).map(([name, values]) => [name, summarize(values.filter((v) => Number.isFinite(v)))]));
+  } finally {
+    await Promise.all(clients.map((c) => c.end()));
+  }
 }
 
 export async function gatewayDb(dbPrefix) {

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 import { ensureKey } from '../lib/keys.mjs';
 import { runningPid, services, ensureSecrets, stackProfile, stackUp } from '../lib/stack.mjs';
-import { gatewayDb, kafkaThroughput, machine, pgbenchTps, sampleProcesses, summarize, svgChart } from './lib.mjs';
+import { gatewayDb, hopBreakdown, infrastructureProcesses, kafkaThroughput, machine, pgbenchTps, sampleProcesses, summarize, svgChart } from './lib.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
@@ -173,12 +173,18 @@ async function batches(banks, seconds, workers, size, bar) {
 }
 
 /** Waits until every accepted payment is final, then reads intent → final latencies from the gateway's timeline. */
-async function outcomes(db, uetrs) {
+async function outcomes(db, uetrs, since, participants) {
+  // Waits on a count of the phase's payments still open, read through the status index (a few index entries),
+  // twice a second: the benchmark's own queries compete with the cluster for the same two cores, and probing every
+  // accepted uetr on each poll cost Postgres seconds of CPU per phase.
   const deadline = Date.now() + FINAL_WAIT_MS;
   for (;;) {
-    const { rows } = await db.query(`SELECT count(*)::int AS open FROM payments WHERE uetr = ANY($1::uuid[]) AND status NOT IN ('SETTLED', 'REJECTED')`, [uetrs]);
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS open FROM payments WHERE status IN ('RECEIVED', 'HELD', 'SUBMITTED') AND created_at >= $1 AND participant = ANY($2::text[])`,
+      [since, participants],
+    );
     if (rows[0].open === 0 || Date.now() > deadline) break;
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, 500));
   }
   const { rows } = await db.query(
     `SELECT p.status, p.reason, (extract(epoch FROM f.at - r.at) * 1000)::float8 AS ms, extract(epoch FROM f.at)::float8 AS final_at, extract(epoch FROM r.at)::float8 AS received_at
@@ -216,7 +222,7 @@ async function main() {
   const profile = stackProfile(opt('profile', 'dev'));
   await stackUp(profile);
   const secrets = ensureSecrets(profile);
-  const pids = Object.fromEntries(services(profile, secrets).map((svc) => [svc.name, runningPid(profile, svc)]));
+  const pids = { ...Object.fromEntries(services(profile, secrets).map((svc) => [svc.name, runningPid(profile, svc)])), ...infrastructureProcesses(profile.dbPrefix) };
   const db = await gatewayDb(profile.dbPrefix);
   console.error('bench: registering and funding benchmark banks');
   const banks = await setup(profile, secrets);
@@ -234,12 +240,19 @@ async function main() {
   for (const name of PHASES) {
     if (!phases[name]) throw new Error(`unknown phase ${name} (steady, max, batch)`);
     const { seconds, run } = phases[name];
+    const phaseStarted = new Date();
     const stopSampling = sampleProcesses(pids);
     const bar = phaseBar(name, seconds);
     const phase = await run(bar);
     bar.stop();
-    const settled = await outcomes(db, phase.uetrs);
+    const settled = await outcomes(db, phase.uetrs, phaseStarted, banks.debtors.map((d) => d.id));
     const processes = stopSampling();
+    const settledCount = settled.byStatus.SETTLED ?? 0;
+    // CPU time per settled payment, by process, over the phase and its drain: where the two cores went.
+    const cpuMsPerPayment = settledCount
+      ? Object.fromEntries([...Object.entries(processes).map(([svc, p]) => [svc, +((p.cpuSeconds * 1000) / settledCount).toFixed(3)]), ['total', +((Object.values(processes).reduce((a, p) => a + p.cpuSeconds, 0) * 1000) / settledCount).toFixed(3)]])
+      : null;
+    const hopsMs = settledCount ? await hopBreakdown(profile.dbPrefix, phase.uetrs) : null;
     results.phases[name] = {
       offered: phase.offered ?? null,
       offeredPerSec: phase.offered ? Math.round(phase.offered / phase.seconds) : null,
@@ -248,6 +261,8 @@ async function main() {
       errors: phase.errors,
       ...settled,
       processes,
+      cpuMsPerPayment,
+      hopsMs,
     };
   }
   await db.end();
@@ -276,7 +291,15 @@ function report(results) {
   }
   for (const [name, p] of Object.entries(results.phases)) {
     console.log(`\n${name}: CPU % of one core (avg/max) and RSS MB (max) per process`);
-    for (const [svc, s] of Object.entries(p.processes)) console.log(`  ${svc.padEnd(16)} ${String(s.cpuPctAvg).padStart(4)} / ${String(s.cpuPctMax).padStart(4)} %   ${s.rssMbMax} MB`);
+    for (const [svc, s] of Object.entries(p.processes)) {
+      const perPayment = p.cpuMsPerPayment ? `   ${p.cpuMsPerPayment[svc].toFixed(3).padStart(7)} ms CPU per settled payment` : '';
+      console.log(`  ${svc.padEnd(22)} ${String(s.cpuPctAvg).padStart(4)} / ${String(s.cpuPctMax).padStart(4)} %   ${String(s.rssMbMax).padStart(5)} MB${perPayment}`);
+    }
+    if (p.cpuMsPerPayment) console.log(`  ${'all of the above'.padEnd(22)} ${p.cpuMsPerPayment.total.toFixed(3).padStart(39)} ms CPU per settled payment`);
+    if (p.hopsMs) {
+      console.log(`${name}: latency by hop (ms)        p50      p95      p99      max`);
+      for (const [hop, h] of Object.entries(p.hopsMs)) console.log(`  ${hop.padEnd(26)} ${[h.p50, h.p95, h.p99, h.max].map((v) => String(v ?? '-').padStart(8)).join(' ')}`);
+    }
   }
   if (results.baselines) console.log(`\nbaselines: pgbench ${results.baselines.pgbench.tps} tps; kafka produce ${results.baselines.kafka.producePerSec}/s, consume ${results.baselines.kafka.consumePerSec}/s; ratios ${JSON.stringify(results.ratios)}`);
   console.log(`\nwritten: ${path.relative(root, path.join(OUT, 'payments.json'))}, ${path.relative(root, path.join(OUT, 'payments-latency.svg'))}`);
