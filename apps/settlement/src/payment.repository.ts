@@ -168,10 +168,10 @@ export class PaymentRepository {
   /** Payments waiting past their deadline: RECEIVED before `receivedBefore`, HELD past their hold, SUBMITTED past notAfter. */
   async stuck(db: Pool, now: Date, receivedBefore: Date, notAfterBefore: Date): Promise<StuckCounts> {
     const { rows } = await db.query<{ received: string; held: string; submitted: string }>(
-      `SELECT count(*) FILTER (WHERE status = 'RECEIVED' AND accepted_at < $2)::text AS received,
-              count(*) FILTER (WHERE status = 'HELD' AND held_until <= $1)::text AS held,
-              count(*) FILTER (WHERE status = 'SUBMITTED' AND not_after < $3)::text AS submitted
-         FROM payments WHERE status IN ('RECEIVED', 'HELD', 'SUBMITTED')`,
+      // One count per open status, each on that status's partial index (settled payments are in none of them).
+      `SELECT (SELECT count(*) FROM payments WHERE status = 'RECEIVED' AND accepted_at < $2)::text AS received,
+              (SELECT count(*) FROM payments WHERE status = 'HELD' AND held_until <= $1)::text AS held,
+              (SELECT count(*) FROM payments WHERE status = 'SUBMITTED' AND not_after < $3)::text AS submitted`,
       [now, receivedBefore, notAfterBefore],
     );
     const row = rows[0];
