@@ -180,18 +180,46 @@ describe('QuoteService with real Postgres and Redis', () => {
     await expectCounterMatchesQuotes();
   });
 
+  /** Another fx-quote process on the same stores: it did not issue the quotes, so it reads and verifies copies. */
+  function replica(): QuoteService {
+    return new QuoteService(
+      options,
+      new StaticRatesProvider(path.join(RATES_DIR, 'ecb-2024-06-28.json')),
+      loadCorridors(path.join(RATES_DIR, 'corridors.json')),
+      repo,
+      new QuoteCache(redis, prefix),
+      liquidity,
+      silentLog,
+    );
+  }
+
   it('ignores a tampered Redis copy and refuses a tampered Postgres copy', async () => {
     const quote = await service.create(BANK, usdEur('50.00'));
     const forged: SignedQuote = { ...quote, receiveAmount: '5000.00' };
     await redis.set(`${prefix}quote:${quote.id}`, JSON.stringify(forged));
-    expect(await service.get(BANK, quote.id)).toEqual(quote);
-    const used = await service.consume(BANK, quote.id, randomUUID());
+    expect(await replica().get(BANK, quote.id)).toEqual(quote);
+    const used = await replica().consume(BANK, quote.id, randomUUID());
     expect(used.receiveAmount).toBe(quote.receiveAmount);
 
     const other = await service.create(BANK, usdEur('60.00'));
     await redis.del(`${prefix}quote:${other.id}`);
     await db.pool.query(`UPDATE quotes SET quote = jsonb_set(quote, '{receiveAmount}', '"6000.00"') WHERE id = $1`, [other.id]);
-    expect(await codeOf(service.consume(BANK, other.id, randomUUID()))).toBe('quote_invalid');
+    expect(await codeOf(replica().consume(BANK, other.id, randomUUID()))).toBe('quote_invalid');
+  });
+
+  it('serves the quotes it issued from its own memory, whatever the stored copies say; their use is still recorded', async () => {
+    const quote = await service.create(BANK, usdEur('65.00'));
+    await redis.set(`${prefix}quote:${quote.id}`, JSON.stringify({ ...quote, receiveAmount: '6500.00' }));
+    await db.pool.query(`UPDATE quotes SET quote = jsonb_set(quote, '{receiveAmount}', '"6500.00"') WHERE id = $1`, [quote.id]);
+    expect(await service.get(BANK, quote.id)).toEqual(quote);
+    const uetr = randomUUID();
+    expect(await service.consume(BANK, quote.id, uetr)).toEqual(quote);
+    const { rows } = await db.pool.query('SELECT used_by FROM quotes WHERE id = $1', [quote.id]);
+    expect(rows[0].used_by).toBe(uetr);
+    expect(await codeOf(service.consume(BANK, quote.id, randomUUID()))).toBe('quote_already_used');
+    // Without Redis's claim, Postgres still refuses a second use.
+    await redis.del(`${prefix}quote:${quote.id}:used`);
+    expect(await codeOf(service.consume(BANK, quote.id, randomUUID()))).toBe('quote_already_used');
   });
 
   it('does not show or give a quote to another participant', async () => {

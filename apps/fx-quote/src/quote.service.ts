@@ -19,6 +19,7 @@ import {
   verifyQuote,
 } from '@nostro/shared';
 import { randomBytes } from 'node:crypto';
+import { IssuedQuotes } from './issued-quotes';
 import { DeskSnapshot } from './ledger.client';
 import { LiquidityService } from './liquidity.service';
 import { QuoteCache } from './quote.cache';
@@ -62,6 +63,8 @@ export class QuoteService {
   /** Single quotes waiting for the reservation in flight to finish: they are stored together next (group commit). */
   private pending: PendingReservation[] = [];
   private flushing = false;
+  /** Quotes this process issued: consumed without a Redis read or a signature check. */
+  private readonly issued = new IssuedQuotes();
 
   constructor(
     private readonly options: QuoteServiceOptions,
@@ -162,6 +165,7 @@ export class QuoteService {
     const granted = candidates.length === 1 ? [await this.reserveGrouped(candidates[0])] : await this.reserve(candidates);
     const refusedLiquidity = new Set(candidates.filter((_, i) => !granted[i]).map((q) => q.quote.id));
     const stored = candidates.filter((_, i) => granted[i]).map((q) => q.quote);
+    this.issued.add(stored);
     await this.cache.putMany(stored, this.options.quoteTtlMs).catch((error: unknown) => this.log.warn({ err: error }, 'redis put failed; Postgres serves these quotes'));
     quoteMetrics.issued.inc(stored.length);
     return results.map((r) => {
@@ -237,8 +241,13 @@ export class QuoteService {
     throw this.refusal('ledger_unavailable', 'FXDESK balances keep moving ahead of this reader; retry');
   }
 
-  /** A stored quote, checked against its signature: a copy in Redis that fails is ignored, one in Postgres refused. */
+  /**
+   * A quote this process issued (from its memory), or a stored one checked against its signature: a copy in Redis
+   * that fails is ignored, one in Postgres refused. Whether it was used is decided later (Redis claim, Postgres).
+   */
   private async find(id: string): Promise<{ quote: SignedQuote; usedBy: string | null } | null> {
+    const own = this.issued.get(id);
+    if (own !== undefined) return { quote: own, usedBy: null };
     const cached = await this.cache.get(id).catch(() => null);
     if (cached !== null) {
       const parsed = signedQuoteSchema.safeParse(cached);
