@@ -2,8 +2,8 @@ import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { KafkaBatch, PoolClient } from '@nostro/platform';
 import { PaymentStatusEvent, SettlementEvent, Topic, settlementEventSchema } from '@nostro/shared';
-import { ParticipantsRepository } from './participants.repository';
-import { PaymentsRepository } from './payments.repository';
+import { ParticipantRow, ParticipantsRepository } from './participants.repository';
+import { PaymentRow, PaymentsRepository } from './payments.repository';
 import { RequestWaiter } from './request-waiter';
 import { hasWebhooks, webhooksFor } from './webhooks/webhook.events';
 import { WebhookRepository } from './webhooks/webhook.repository';
@@ -42,27 +42,31 @@ export class EventsHandler {
     await this.onPaymentStatuses(tx, statuses);
   }
 
-  /** Applies a batch's payment statuses together, then queues the webhooks they cause (one statement each). */
+  /**
+   * Applies a batch's payment statuses together, then queues the webhooks they cause (one statement each). Only
+   * events that notify a participant with a webhook URL have their timeline read.
+   */
   private async onPaymentStatuses(tx: PoolClient, events: readonly PaymentStatusEvent[]): Promise<void> {
+    let participants = new Map<string, ParticipantRow>();
+    const urls = (payment: PaymentRow) => ({ debtor: participants.get(payment.participant)?.webhook_url ?? null, creditor: participants.get(payment.creditor_participant)?.webhook_url ?? null });
     const applied = await this.payments.applyStatuses(
       tx,
       events.map((e) => ({ uetr: e.uetr, status: e.status, reason: e.reason, at: new Date(e.at), block: e.block, id: e.id })),
+      async (changes) => {
+        const notifying = changes.filter((a) => hasWebhooks(a.event.status));
+        if (notifying.length === 0) return new Set();
+        participants = await this.participants.findMany(
+          notifying.flatMap((a) => [a.payment.participant, a.payment.creditor_participant]),
+          tx,
+        );
+        const hooked = notifying.filter((a) => urls(a.payment).debtor !== null || urls(a.payment).creditor !== null);
+        return new Set(hooked.map((a) => a.event.uetr));
+      },
     );
-    const notifying = applied.filter((a) => hasWebhooks(a.event.status));
-    if (notifying.length === 0) return;
-    const participants = await this.participants.findMany(
-      notifying.flatMap((a) => [a.payment.participant, a.payment.creditor_participant]),
-      tx,
-    );
-    const deliveries = notifying.flatMap((a) =>
-      webhooksFor({
-        sourceId: a.event.id,
-        status: a.event.status,
-        at: a.event.at,
-        payment: a.payment,
-        timeline: a.timeline,
-        webhookUrls: { debtor: participants.get(a.payment.participant)?.webhook_url ?? null, creditor: participants.get(a.payment.creditor_participant)?.webhook_url ?? null },
-      }),
+    const deliveries = applied.flatMap((a) =>
+      a.timeline && hasWebhooks(a.event.status)
+        ? webhooksFor({ sourceId: a.event.id, status: a.event.status, at: a.event.at, payment: a.payment, timeline: a.timeline, webhookUrls: urls(a.payment) })
+        : [],
     );
     await this.webhooks.enqueue(tx, deliveries);
   }

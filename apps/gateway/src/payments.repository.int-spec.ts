@@ -70,8 +70,8 @@ describe('PaymentsRepository.applyStatuses (settlement events in batches)', () =
       ['b', 'SUBMITTED', 'SUBMITTED'],
     ]);
     // the HELD webhook must not show the SUBMITTED that came after it in the same batch
-    expect(applied[1].timeline.map((t) => t.status)).toEqual(['RECEIVED', 'HELD']);
-    expect(applied[2].timeline.map((t) => t.status)).toEqual(['RECEIVED', 'SUBMITTED', 'SETTLED']);
+    expect(applied[1].timeline?.map((t) => t.status)).toEqual(['RECEIVED', 'HELD']);
+    expect(applied[2].timeline?.map((t) => t.status)).toEqual(['RECEIVED', 'SUBMITTED', 'SETTLED']);
     expect(applied[2].payment).toMatchObject({ block_height: 7n, block_hash: block.hash });
     const rows = await repo.findAnyMany([a, b]);
     expect([rows.get(a)?.status, rows.get(b)?.status]).toEqual(['SETTLED', 'SUBMITTED']);
@@ -86,6 +86,21 @@ describe('PaymentsRepository.applyStatuses (settlement events in batches)', () =
     expect((await repo.findAnyMany([c])).get(c)).toMatchObject({ status: 'REJECTED', reason: 'insufficient_funds' });
     const timeline = (await repo.timelines([c])).get(c)?.map((t) => t.status);
     expect(timeline).toEqual(expect.arrayContaining(['RECEIVED', 'SUBMITTED', 'REJECTED', 'SETTLED']));
+  });
+
+  it('reads timelines only for the payments the caller wants (the ones with webhooks), as of each event', async () => {
+    const e = await payment();
+    const f = await payment();
+    const asked: string[][] = [];
+    const applied = await withTransaction(db.pool, (tx: PoolClient) =>
+      repo.applyStatuses(tx, [event(e, 'SUBMITTED'), event(f, 'SUBMITTED'), event(e, 'SETTLED', { block: { height: 8, hash: 'cd'.repeat(32) } })], async (changes) => {
+        asked.push(changes.map((c) => `${c.event.uetr === e ? 'e' : 'f'} ${c.event.status} ${c.payment.status}`));
+        return new Set([e]);
+      }),
+    );
+    expect(asked).toEqual([['e SUBMITTED SUBMITTED', 'f SUBMITTED SUBMITTED', 'e SETTLED SETTLED']]);
+    expect(applied.map((a) => a.timeline?.map((t) => t.status) ?? null)).toEqual([['RECEIVED', 'SUBMITTED'], null, ['RECEIVED', 'SUBMITTED', 'SETTLED']]);
+    expect((await repo.findAnyMany([f])).get(f)?.status).toBe('SUBMITTED');
   });
 
   it('ignores events for payments it does not know, and a replayed batch changes nothing', async () => {

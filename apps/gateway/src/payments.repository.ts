@@ -40,8 +40,14 @@ export interface StatusEvent {
 export interface AppliedStatus {
   event: StatusEvent;
   payment: PaymentRow;
-  timeline: TimelineRow[];
+  /** The timeline as of this event; null when the caller did not ask for it (nobody gets a webhook of it). */
+  timeline: TimelineRow[] | null;
 }
+
+/** Which applied events need their timeline (their webhooks carry it): answers their uetrs. */
+export type TimelineWanted = (applied: readonly Omit<AppliedStatus, 'timeline'>[]) => Promise<ReadonlySet<string>>;
+
+const everyTimeline: TimelineWanted = async (applied) => new Set(applied.map((a) => a.event.uetr));
 
 /** A payment the gateway accepts (or rejects itself, after screening). */
 export interface NewPayment {
@@ -150,9 +156,11 @@ export class PaymentsRepository {
    * Applies settlement's status events in order, as if one by one, in a few statements whatever their number: each
    * event adds its timeline entry once (an entry already there means the event was applied before), and a payment
    * takes the status of its events in order until one of them is final. Answers the events applied, each with the
-   * payment as it stood right after it and the timeline entries it had by then (what its webhooks carry).
+   * payment as it stood right after it and the timeline entries it had by then (what its webhooks carry). Timelines
+   * are read only for the payments `wanted` names: most events cause no webhook, and reading every timeline of a
+   * batch was the gateway database's largest cost under load.
    */
-  async applyStatuses(tx: PoolClient, events: readonly StatusEvent[]): Promise<AppliedStatus[]> {
+  async applyStatuses(tx: PoolClient, events: readonly StatusEvent[], wanted: TimelineWanted = everyTimeline): Promise<AppliedStatus[]> {
     if (events.length === 0) return [];
     const uetrs = [...new Set(events.map((e) => e.uetr))];
     const before = await this.findAnyMany(uetrs, tx);
@@ -164,7 +172,6 @@ export class PaymentsRepository {
       [events.map((e) => e.uetr), events.map((e) => e.status), events.map((e) => e.reason ?? null), events.map((e) => e.at)],
     );
     const fresh = new Set(added.map((r) => `${r.uetr} ${r.status}`));
-    const timelines = await this.timelines(uetrs, tx);
     const current = new Map([...before].map(([uetr, row]) => [uetr, { ...row }]));
     const applied: AppliedStatus[] = [];
     const laterEntries = new Map<string, Set<string>>();
@@ -181,14 +188,17 @@ export class PaymentsRepository {
           row.block_hash = e.block.hash;
         }
       }
-      applied.push({ event: e, payment: { ...row }, timeline: [] });
+      applied.push({ event: e, payment: { ...row }, timeline: null });
       laterEntries.set(e.uetr, new Set([...(laterEntries.get(e.uetr) ?? []), e.status]));
     }
-    // Each applied event's timeline: what was there before the batch, plus the entries of this batch up to it.
+    // Each wanted event's timeline: what was there before the batch, plus the entries of this batch up to it.
+    const want = applied.length > 0 ? await wanted(applied) : new Set<string>();
+    const timelines = want.size > 0 ? await this.timelines([...want], tx) : new Map<string, TimelineRow[]>();
     const seen = new Map<string, Set<string>>();
     for (const a of applied) {
       const upTo = new Set([...(seen.get(a.event.uetr) ?? []), a.event.status]);
       seen.set(a.event.uetr, upTo);
+      if (!want.has(a.event.uetr)) continue;
       const ofBatch = laterEntries.get(a.event.uetr) ?? new Set<string>();
       a.timeline = (timelines.get(a.event.uetr) ?? []).filter((t) => !ofBatch.has(t.status) || upTo.has(t.status));
     }
