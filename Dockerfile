@@ -46,7 +46,10 @@ ARG APP=gateway
 LABEL org.opencontainers.image.title="nostro" \
       org.opencontainers.image.description="Nostro settlement cluster: gateway, fx-quote, settlement, ledger-node" \
       org.opencontainers.image.licenses="Apache-2.0"
+# A larger young generation (32 MiB semi-spaces): the services allocate fast under load, and with the 16 MiB
+# default their scavenges cost 10-20 % of CPU; measured in npm run bench (README, Performance).
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-semi-space-size=32 \
     HOST=0.0.0.0 \
     TMPDIR=/tmp \
     NOSTRO_APP=${APP} \

@@ -166,7 +166,8 @@ function startValidator(i, keys) {
   fs.mkdirSync(path.join(stateDir, 'logs'), { recursive: true });
   const out = fs.openSync(path.join(stateDir, 'logs', `${v}.log`), 'w');
   const profile = flag('profile') ? ['--cpu-prof', `--cpu-prof-dir=${path.join(stateDir, 'profiles')}`] : [];
-  const child = spawn(process.execPath, [...profile, path.join(REPO_ROOT, 'dist', 'apps', 'ledger-node', 'src', 'main.js')], {
+  // The services' young-generation size (Dockerfile, scripts/lib/stack.mjs), so the figure is the deployed one.
+  const child = spawn(process.execPath, ['--max-semi-space-size=32', ...profile, path.join(REPO_ROOT, 'dist', 'apps', 'ledger-node', 'src', 'main.js')], {
     cwd: REPO_ROOT,
     stdio: ['ignore', out, out],
     env: {
