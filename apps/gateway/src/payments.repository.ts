@@ -73,15 +73,27 @@ export class PaymentsRepository {
     return row;
   }
 
-  /** {@link insert} for many payments in three statements, whatever their number (batches); rows in input order. */
+  /**
+   * {@link insert} for many payments in one statement (one round trip), whatever their number (batches): the rows and
+   * their timeline entries. Rows in input order.
+   */
   async insertMany(tx: PoolClient, list: readonly NewPayment[]): Promise<PaymentRow[]> {
     if (list.length === 0) return [];
+    const timeline = list.flatMap((p) => [
+      { uetr: p.uetr, status: 'RECEIVED', reason: null as string | null, at: p.at },
+      ...(p.rejected ? [{ uetr: p.uetr, status: 'REJECTED', reason: p.rejected.reason as string | null, at: p.at }] : []),
+    ]);
     const { rows } = await tx.query<PaymentRow>(
-      `INSERT INTO payments (uetr, participant, creditor_participant, quote_id, quote, end_to_end_id, debtor, creditor, remittance_info, status, reason,
+      `WITH inserted AS (
+       INSERT INTO payments (uetr, participant, creditor_participant, quote_id, quote, end_to_end_id, debtor, creditor, remittance_info, status, reason,
                              created_at, source_currency, total_debit_minor)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::jsonb[], $8::jsonb[], $9::text[], $10::text[], $11::text[],
                             $12::timestamptz[], $13::text[], $14::bigint[])
-       RETURNING *`,
+       RETURNING *
+       ), entries AS (
+         INSERT INTO payment_timeline (uetr, status, reason, at) SELECT * FROM unnest($15::uuid[], $16::text[], $17::text[], $18::timestamptz[])
+       )
+       SELECT * FROM inserted`,
       [
         list.map((p) => p.uetr),
         list.map((p) => p.participant),
@@ -97,18 +109,12 @@ export class PaymentsRepository {
         list.map((p) => p.at),
         list.map((p) => p.quote.sourceCurrency),
         list.map((p) => p.totalDebitMinor.toString()),
+        timeline.map((t) => t.uetr),
+        timeline.map((t) => t.status),
+        timeline.map((t) => t.reason),
+        timeline.map((t) => t.at),
       ],
     );
-    const timeline = list.flatMap((p) => [
-      { uetr: p.uetr, status: 'RECEIVED', reason: null as string | null, at: p.at },
-      ...(p.rejected ? [{ uetr: p.uetr, status: 'REJECTED', reason: p.rejected.reason as string | null, at: p.at }] : []),
-    ]);
-    await tx.query(`INSERT INTO payment_timeline (uetr, status, reason, at) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[])`, [
-      timeline.map((t) => t.uetr),
-      timeline.map((t) => t.status),
-      timeline.map((t) => t.reason),
-      timeline.map((t) => t.at),
-    ]);
     const byUetr = new Map(rows.map((r) => [r.uetr, r]));
     return list.map((p) => byUetr.get(p.uetr) as PaymentRow);
   }

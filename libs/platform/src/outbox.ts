@@ -16,12 +16,18 @@ const REQUEST_BYTES_MAX = 512 * 1024;
 const POLL_INTERVAL_MS = 1_000;
 const RETRY_DELAY_MS = 500;
 
-/** Writes messages to the outbox inside the caller's transaction; the relay is woken at commit. */
+/**
+ * Writes messages to the outbox inside the caller's transaction; the relay is woken at commit. One statement (one
+ * round trip): the rows and the notification together.
+ */
 export async function enqueueOutbox(client: PoolClient, messages: readonly OutboxMessage[]): Promise<void> {
   if (messages.length === 0) return;
   await client.query(
-    `INSERT INTO outbox (topic, message_key, headers, payload)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::jsonb[])`,
+    `WITH added AS (
+       INSERT INTO outbox (topic, message_key, headers, payload)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::jsonb[]) RETURNING 1
+     )
+     SELECT pg_notify('${NOTIFY_CHANNEL}', '') FROM (SELECT 1 FROM added LIMIT 1) AS woken`,
     [
       messages.map((m) => m.topic),
       messages.map((m) => m.key ?? null),
@@ -29,7 +35,6 @@ export async function enqueueOutbox(client: PoolClient, messages: readonly Outbo
       messages.map((m) => JSON.stringify(m.payload)),
     ],
   );
-  await client.query(`SELECT pg_notify('${NOTIFY_CHANNEL}', '')`);
 }
 
 interface OutboxRow {
@@ -113,15 +118,18 @@ export class OutboxRelay {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
+      // Taken and deleted in one statement; the deletion commits only after Kafka acknowledged every message, and a
+      // failure rolls it back, so the rows are published again (at least once).
       const { rows } = await client.query<OutboxRow>(
-        `SELECT id, topic, message_key, headers, payload FROM outbox ORDER BY id LIMIT ${BATCH_MAX} FOR UPDATE SKIP LOCKED`,
+        `DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT ${BATCH_MAX} FOR UPDATE SKIP LOCKED)
+         RETURNING id, topic, message_key, headers, payload`,
       );
       if (rows.length > 0) {
+        rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
         // In requests under Kafka's message size: kafkajs sends all of a partition's messages of one request as one
         // record batch, and a batch over the broker's limit would be refused for ever and stall the relay.
         const messages = rows.map((r) => ({ topic: r.topic, key: r.message_key, headers: r.headers, value: JSON.stringify(r.payload) }));
         for (const chunk of bySize(messages, REQUEST_BYTES_MAX)) await this.producer.sendBatch({ topicMessages: groupByTopic(chunk), acks: -1 });
-        await client.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id.toString())]);
       }
       await client.query('COMMIT');
       this.published += rows.length;
