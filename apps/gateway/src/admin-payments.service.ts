@@ -1,6 +1,5 @@
 import { Pool, ProblemError, enqueueOutbox, parseOrProblem, topicName, withTransaction } from '@nostro/platform';
-import { DecisionRefusal, LimitsSetMessage, PaymentDecisionMessage, Topic, asCurrency, formatAmount, parseAmount } from '@nostro/shared';
-import { randomUUID } from 'node:crypto';
+import { DecisionRefusal, LimitsSetMessage, PaymentDecisionMessage, Topic, asCurrency, formatAmount, newMessageId, parseAmount } from '@nostro/shared';
 import { AdminPaymentsRepository, DecisionRow } from './admin-payments.repository';
 import { adminPaymentsQuerySchema, decisionBodySchema, limitsBodySchema } from './admin-payments.schemas';
 import { GatewayConfig } from './config';
@@ -76,7 +75,7 @@ export class AdminPaymentsService {
       const payment = UUID.test(uetr) ? await this.repo.find(uetr) : null;
       if (!payment) throw notFound('no such payment');
       if (payment.status !== 'HELD') throw refusal('payment_not_held', `the payment is ${payment.status}`);
-      const message: PaymentDecisionMessage = { kind: 'payment.decision', id: randomUUID(), requestId, uetr, decision: d.decision, operator, ...(d.comment ? { comment: d.comment } : {}), at: Date.now() };
+      const message: PaymentDecisionMessage = { kind: 'payment.decision', id: newMessageId(), requestId, uetr, decision: d.decision, operator, ...(d.comment ? { comment: d.comment } : {}), at: Date.now() };
       await withTransaction(this.pool, async (tx) => {
         await this.repo.insertRequest(tx, { requestId, kind: 'decision', participant: payment.participant, payload: message });
         // Keyed by the debtor, like its payment intent: the decision is ordered after the payment on one partition.
@@ -108,7 +107,7 @@ export class AdminPaymentsService {
       }
       const netDebitCapMinor = amountMinor(l.netDebitCap, currency, 'netDebitCap');
       const holdAboveMinor = l.holdAbove === null ? null : amountMinor(l.holdAbove, currency, 'holdAbove');
-      const message: LimitsSetMessage = { kind: 'limits.set', id: randomUUID(), requestId, participant: participantId, currency, netDebitCapMinor: netDebitCapMinor.toString(), holdAboveMinor: holdAboveMinor === null ? null : holdAboveMinor.toString() };
+      const message: LimitsSetMessage = { kind: 'limits.set', id: newMessageId(), requestId, participant: participantId, currency, netDebitCapMinor: netDebitCapMinor.toString(), holdAboveMinor: holdAboveMinor === null ? null : holdAboveMinor.toString() };
       await withTransaction(this.pool, async (tx) => {
         await this.repo.insertRequest(tx, { requestId, kind: 'limits', participant: participantId, payload: message });
         await enqueueOutbox(tx, [{ topic: this.requestsTopic(), key: participantId, payload: message, headers: { 'x-correlation-id': correlationId } }]);

@@ -7,6 +7,7 @@ import {
   assertValidPublicKey,
   base64UrlDecode,
   formatAmount,
+  newMessageId,
   parseAmount,
   sha256Hex,
 } from '@nostro/shared';
@@ -77,7 +78,7 @@ export class AdminService {
     if (unsupported.length > 0) throw problem('corridor_unavailable', `not enabled here: ${unsupported.join(', ')}`);
     assertPublicKey(p.publicKey, 'publicKey');
     const requestId = randomUUID();
-    const message: ParticipantConfigMessage = { kind: 'participant.config', id: randomUUID(), requestId, participant: p.id, currencies: p.currencies };
+    const message: ParticipantConfigMessage = { kind: 'participant.config', id: newMessageId(), requestId, participant: p.id, currencies: p.currencies };
     const created = await withTransaction(this.pool, async (tx) => {
       if (!(await this.participants.insert(tx, p))) return false;
       await this.submit(tx, requestId, 'participant', p.id, message, correlationId);
@@ -142,7 +143,7 @@ export class AdminService {
   async setSuspended(id: string, suspended: boolean, correlationId: string): Promise<HttpResult> {
     const p = await this.existing(id);
     const requestId = randomUUID();
-    const message: ParticipantConfigMessage = { kind: 'participant.config', id: randomUUID(), requestId, participant: id, currencies: p.currencies, suspended };
+    const message: ParticipantConfigMessage = { kind: 'participant.config', id: newMessageId(), requestId, participant: id, currencies: p.currencies, suspended };
     await withTransaction(this.pool, async (tx) => {
       await this.participants.setStatus(tx, id, suspended ? 'suspended' : 'active');
       await this.submit(tx, requestId, suspended ? 'suspend' : 'resume', id, message, correlationId);
@@ -182,7 +183,7 @@ export class AdminService {
     const t = parseOrProblem(transferSchema, body);
     const currency = asCurrency(t.currency);
     const amountMinor = parseTransferAmount(t.amount, currency);
-    const message: TransferRequestMessage = { kind: 'transfer.request', id: randomUUID(), requestId, type, participant: participantId, currency, amountMinor: amountMinor.toString(), reference: t.reference };
+    const message: TransferRequestMessage = { kind: 'transfer.request', id: newMessageId(), requestId, type, participant: participantId, currency, amountMinor: amountMinor.toString(), reference: t.reference };
     await withTransaction(this.pool, (tx) => this.submit(tx, requestId, type, participantId, message, correlationId));
     const outcome = await this.waiter.wait(requestId, this.config.LEDGER_WAIT_MS);
     return this.transferResult(outcome, { requestId, type, participantId, currency, amount: formatAmount(amountMinor, currency), reference: t.reference });

@@ -1,6 +1,5 @@
 import { OutboxMessage, Pool, PoolClient, ProblemError, counter, enqueueOutbox, mapOrderedByKey, parseOrProblem, topicName, withTransaction } from '@nostro/platform';
-import { PaymentIntentMessage, SignedQuote, Topic, asCurrency, parseAmount, sha256Bytes } from '@nostro/shared';
-import { randomUUID } from 'node:crypto';
+import { PaymentIntentMessage, SignedQuote, Topic, asCurrency, newMessageId, parseAmount, sha256Bytes } from '@nostro/shared';
 import { PaymentRequest, listQuerySchema, paymentBatchSchema, paymentRequestSchema } from './api.schemas';
 import { GatewayConfig } from './config';
 import { FxClient } from './fx.client';
@@ -214,7 +213,7 @@ export class PaymentsService {
         );
       } else {
         const screening = p.sanctions?.action === 'hold' ? { action: 'hold' as const, reason: p.sanctions.reason } : undefined;
-        const intent: PaymentIntentMessage = { kind: 'payment.intent', id: randomUUID(), uetr: p.uetr, participant, quote: p.quote, acceptedAt: at.getTime(), ...(screening ? { screening } : {}) };
+        const intent: PaymentIntentMessage = { kind: 'payment.intent', id: newMessageId(), uetr: p.uetr, participant, quote: p.quote, acceptedAt: at.getTime(), ...(screening ? { screening } : {}) };
         intents.push({ topic, key: participant, payload: intent, headers: { 'x-correlation-id': correlationId } });
       }
       views.push(paymentView(row, timeline));

@@ -1,6 +1,5 @@
 import { OutboxMessage, topicName } from '@nostro/platform';
-import { PaymentStatusEvent, RequestStatusEvent, Topic } from '@nostro/shared';
-import { randomUUID } from 'node:crypto';
+import { PaymentStatusEvent, RequestStatusEvent, Topic, newMessageId } from '@nostro/shared';
 import { StatusChange } from './payment.repository';
 import { metrics } from './settlement.metrics';
 
@@ -19,7 +18,7 @@ export class StatusEvents {
     const reason = change.reason ?? change.hold?.reason;
     const event: PaymentStatusEvent = {
       kind: 'payment.status',
-      id: randomUUID(),
+      id: newMessageId(),
       uetr: change.uetr,
       participant,
       status: change.status,
@@ -37,7 +36,7 @@ export class StatusEvents {
   request(r: { requestId: string; status: 'SETTLED' | 'REJECTED'; reason: string | null; block?: { height: number; hash: string }; key?: string }): OutboxMessage {
     const event: RequestStatusEvent = {
       kind: 'request.status',
-      id: randomUUID(),
+      id: newMessageId(),
       requestId: r.requestId,
       status: r.status,
       ...(r.reason ? { reason: r.reason } : {}),

@@ -3,6 +3,7 @@ export * from './fx/pricing';
 export * from './payment/payment-status';
 export * from './messages/topics';
 export * from './messages/schemas';
+export * from './messages/message-id';
 export * from './ledger/ledger-state';
 export * from './ledger/block-cutter';
 export * from './fx/quote-signature';

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newMessageId } from '@nostro/shared';
 import { paymentView } from '../payment.view';
 import { PaymentRow, TimelineRow } from '../payments.repository';
 import { NewDelivery, WebhookType } from './webhook.repository';
@@ -36,12 +36,12 @@ export function webhooksFor(change: StatusChangeForWebhooks): NewDelivery[] {
   const occurredAt = change.at.toISOString();
   const uetr = change.payment.uetr;
   if (recipients.debtor && change.webhookUrls.debtor) {
-    const id = randomUUID();
+    const id = newMessageId();
     const payment = paymentView(change.payment, change.timeline);
     out.push({ id, participant: change.payment.participant, type: recipients.debtor, uetr, sourceId: change.sourceId, payload: { id, type: recipients.debtor, occurredAt, data: { payment } } });
   }
   if (recipients.creditor && change.webhookUrls.creditor) {
-    const id = randomUUID();
+    const id = newMessageId();
     const payment = paymentView(change.payment, change.timeline, true);
     out.push({ id, participant: change.payment.creditor_participant, type: recipients.creditor, uetr, sourceId: change.sourceId, payload: { id, type: recipients.creditor, occurredAt, data: { payment } } });
   }
