@@ -44,6 +44,7 @@ export class Runtime {
     if (migrateOnly) return null;
     const pool = createPool(config.DATABASE_URL, name, poolMax);
     pool.on('error', (error) => log.error({ err: error }, 'idle postgres client error'));
+    void warnWithoutAutovacuum(pool, log);
     const kafka = createKafka(config.KAFKA_BROKERS, name, log);
     return new Runtime(name, log, pool, kafka, kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner }));
   }
@@ -72,5 +73,18 @@ export class Runtime {
     await this.relay.stop();
     await this.producer.disconnect().catch(() => undefined);
     await this.pool.end().catch(() => undefined);
+  }
+}
+
+/**
+ * The outbox, inbox and payment tables churn (rows relayed and deleted, statuses updated): without autovacuum their
+ * dead rows pile up and every scan of them slows down. Says so once at start; the service works either way.
+ */
+async function warnWithoutAutovacuum(pool: Pool, log: Logger): Promise<void> {
+  try {
+    const { rows } = await pool.query<{ autovacuum: string }>('SHOW autovacuum');
+    if (rows[0]?.autovacuum !== 'on') log.warn('Postgres runs with autovacuum off: dead rows of the outbox and the other busy tables accumulate; vacuum them or turn autovacuum on');
+  } catch {
+    // Postgres not reachable yet: readiness reports it.
   }
 }
