@@ -1,5 +1,5 @@
 import { Logger, OutboxMessage, PoolClient, counter, enqueueOutbox, topicName, withTransaction } from '@nostro/platform';
-import { BlockSignatureMessage, FinalityMessage, LedgerLeaf, Topic, verifyBlockSignature } from '@nostro/shared';
+import { BlockSignatureMessage, FinalityMessage, LedgerLeaf, Topic, verifyBlockSignatureFast } from '@nostro/shared';
 import { LedgerConfig } from './config';
 import { HeightState, LedgerRepository, StoredBlock, StoredSignature } from './ledger.repository';
 import { NoticeQueue } from './notice.repository';
@@ -73,7 +73,7 @@ export class FinalityService {
       this.log.warn({ validator: sig.validator, height: sig.height }, 'signature from an unknown validator ignored');
       return false;
     }
-    if (!verifyBlockSignature(sig.hash, sig.signature, publicKey)) {
+    if (!verifyBlockSignatureFast(sig.hash, sig.signature, publicKey)) {
       badSignatures.labels('invalid').inc();
       this.log.warn({ validator: sig.validator, height: sig.height }, 'invalid block signature ignored');
       return false;

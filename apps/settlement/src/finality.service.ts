@@ -1,5 +1,5 @@
 import { Logger, OutboxMessage } from '@nostro/platform';
-import { FinalityMessage, blockHash, verifyBlockSignature } from '@nostro/shared';
+import { FinalityMessage, blockHash, verifyBlockSignatureFast } from '@nostro/shared';
 import { SettlementConfig } from './config';
 import { LedgerRequestRepository } from './ledger-request.repository';
 import { LedgerRequestService } from './ledger-request.service';
@@ -30,7 +30,7 @@ export class FinalityService {
     const signers = new Set<string>();
     for (const s of record.signatures) {
       const key = this.validatorKeys.get(s.validator);
-      if (key && !signers.has(s.validator) && verifyBlockSignature(hash, s.signature, key)) signers.add(s.validator);
+      if (key && !signers.has(s.validator) && verifyBlockSignatureFast(hash, s.signature, key)) signers.add(s.validator);
     }
     return signers.size >= this.config.LEDGER_QUORUM;
   }

@@ -16,6 +16,7 @@ export * from './crypto/ed25519-strict';
 export * from './chain/canonical-json';
 export * from './chain/merkle';
 export * from './chain/block-header';
+export * from './chain/block-signature-fast';
 export * from './chain/finality-proof';
 export * from './http-signature/header-fields';
 export * from './http-signature/content-digest';
