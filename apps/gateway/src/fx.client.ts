@@ -1,4 +1,4 @@
-import { ProblemError, mapLimited, mapOrderedByKey } from '@nostro/platform';
+import { JsonHttpClient, ProblemError, mapLimited, mapOrderedByKey } from '@nostro/platform';
 import { QuoteRequest, SignedQuote } from '@nostro/shared';
 import { problemBody } from './problem-body';
 
@@ -12,24 +12,28 @@ export type QuoteBatchResult = SignedQuote | { problem: ReturnType<typeof proble
 
 /** HTTP client of the internal fx-quote API; its problems are passed through to the bank unchanged. */
 export class FxClient {
-  constructor(private readonly baseUrl: string) {}
+  private readonly http: JsonHttpClient;
+
+  constructor(baseUrl: string) {
+    this.http = new JsonHttpClient(baseUrl);
+  }
+
+  /** Closes the kept-alive connections to fx-quote (at shutdown). */
+  close(): void {
+    this.http.close();
+  }
 
   private async call<T>(method: string, path: string, body?: unknown, timeoutMs = TIMEOUT_MS): Promise<T> {
-    let response: Response;
+    let reply: { status: number; body: unknown };
     try {
-      response = await fetch(`${this.baseUrl}${path}`, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      reply = await this.http.request(method, path, body, timeoutMs);
     } catch {
       throw new ProblemError(503, 'service_unavailable', 'Service unavailable', 'the FX service did not answer; retry later', undefined, { 'retry-after': '1' });
     }
-    const json = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-    if (response.ok) return json as T;
-    if (response.status >= 500) throw new ProblemError(503, 'service_unavailable', 'Service unavailable', 'the FX service failed; retry later', undefined, { 'retry-after': '1' });
-    throw new ProblemError(response.status, String(json.code ?? 'bad_request'), String(json.title ?? 'Error'), String(json.detail ?? ''), json.errors as never);
+    const json = (typeof reply.body === 'object' && reply.body !== null ? reply.body : {}) as Record<string, unknown>;
+    if (reply.status >= 200 && reply.status < 300) return json as T;
+    if (reply.status >= 500) throw new ProblemError(503, 'service_unavailable', 'Service unavailable', 'the FX service failed; retry later', undefined, { 'retry-after': '1' });
+    throw new ProblemError(reply.status, String(json.code ?? 'bad_request'), String(json.title ?? 'Error'), String(json.detail ?? ''), json.errors as never);
   }
 
   createQuote(participant: string, request: QuoteRequest): Promise<SignedQuote> {

@@ -122,6 +122,7 @@ async function main(): Promise<void> {
       housekeeping.stop();
       await dispatcher.stop();
       await listener.close();
+      fx.close();
       redis.disconnect();
       await rt.close();
     },

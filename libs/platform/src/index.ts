@@ -11,4 +11,5 @@ export * from './metrics';
 export * from './service';
 export * from './runtime';
 export * from './concurrency';
+export * from './http-client';
 export * from './testing';
