@@ -1,7 +1,7 @@
 import { NostroClient } from '@nostro/client';
 import { base64Decode, base64Encode, base64UrlEncode, generateEd25519KeyPair, signRequest } from '@nostro/shared';
 import { randomUUID } from 'node:crypto';
-import { adminClient, cluster, withDb } from '../support/cluster';
+import { adminClient, cluster, fundFxDesk, withDb } from '../support/cluster';
 import { bankWithKey, raw, signed, signedHeaders } from './support/gateway';
 
 /** Order of the Ed25519 group (RFC 8032): S + L verifies under a lax verifier, never under ours. */
@@ -179,6 +179,9 @@ describe('keys: several per participant, rotation and revocation', () => {
 });
 
 describe('suspension', () => {
+  // The resumed bank's quote needs EUR at the FX desk; other suites fund it too, but this one may run first.
+  beforeAll(() => fundFxDesk('EUR', '1000.00'));
+
   it('refuses a suspended participant’s writes with participant_suspended, lets it read, and resumes', async () => {
     const bank = await bankWithKey(['USD'], { deposits: { USD: '10.00' } });
     const creditor = await bankWithKey(['EUR']);
