@@ -1,18 +1,21 @@
 #!/usr/bin/env node
 // npm run stack:up | stack:down | stack:status
 import { stackDown, stackProfile, stackUp, services, ensureSecrets, runningPid } from './lib/stack.mjs';
-import { stopKafka } from './lib/infra.mjs';
+import { deleteTopics, ensureKafka, stopKafka } from './lib/infra.mjs';
 
 const [command = 'help', ...rest] = process.argv.slice(2);
 const profile = stackProfile(process.env.NOSTRO_PROFILE ?? 'dev');
 
-const HELP = `usage: node scripts/stack.mjs <up|down|status> [--with-kafka]
+const HELP = `usage: node scripts/stack.mjs <up|down|status|reset> [--with-kafka] [--yes]
 
   up       start Postgres/Redis (if stopped), the Kafka broker, topics, databases, keys, build, and every
            service that is not running; returns when all answer /health/ready. Idempotent.
   down     stop the six services (add --with-kafka to stop the broker too; Postgres and Redis are
            machine services and stay up).
   status   one line per service: running or not, and ready or not.
+  reset    --yes: stop the services, delete the cluster's topics and databases, and start it again from scratch
+           (every payment, participant and block of this cluster is lost; keys and the admin token stay).
+           Benchmarks compare best this way: a database that grew over many runs is slower.
 
 Environment: NOSTRO_PORT_OFFSET shifts every port; LOG_LEVEL sets the services' log level.
 State (keys, admin token, logs, pids) lives in .nostro/ (git-ignored).`;
@@ -25,6 +28,17 @@ async function main() {
     case 'down':
       await stackDown(profile);
       if (rest.includes('--with-kafka')) await stopKafka();
+      break;
+    case 'reset':
+      if (!rest.includes('--yes')) {
+        console.error('stack: reset deletes every payment, participant and block of this cluster; run it with --yes');
+        process.exitCode = 2;
+        break;
+      }
+      await stackDown(profile);
+      await ensureKafka();
+      console.error(`stack: deleted topics ${(await deleteTopics({ prefix: profile.topicPrefix })).deleted.join(', ') || '(none)'}`);
+      await stackUp(profile, { recreateDatabases: true });
       break;
     case 'status': {
       const list = services(profile, ensureSecrets(profile));
