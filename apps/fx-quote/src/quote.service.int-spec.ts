@@ -50,7 +50,12 @@ describe('QuoteService with real Postgres and Redis', () => {
     liquidity = new LiquidityService(null, repo, { refreshMs: 1_000, sweepIntervalMs: 1_000, reservationMaxMs: 3_600_000 }, silentLog);
     const keys = generateEd25519KeyPair();
     options = { quoteTtlMs: TTL_MS, currencies: ['USD', 'EUR', 'JPY', 'BHD'], signingSeed: keys.seed, publicKey: keys.publicKey };
-    service = new QuoteService(
+    service = replica();
+  });
+
+  /** An fx-quote process on this test's stores. Quotes one issued are in its memory; any other reads stored copies. */
+  function replica(): QuoteService {
+    return new QuoteService(
       options,
       new StaticRatesProvider(path.join(RATES_DIR, 'ecb-2024-06-28.json')),
       loadCorridors(path.join(RATES_DIR, 'corridors.json')),
@@ -59,7 +64,7 @@ describe('QuoteService with real Postgres and Redis', () => {
       liquidity,
       silentLog,
     );
-  });
+  }
 
   afterAll(async () => {
     await deletePrefix();
@@ -179,19 +184,6 @@ describe('QuoteService with real Postgres and Redis', () => {
     expect(await codeOf(service.consume(BANK, quote.id, randomUUID(), issuedAt + 1))).toBe('quote_expired');
     await expectCounterMatchesQuotes();
   });
-
-  /** Another fx-quote process on the same stores: it did not issue the quotes, so it reads and verifies copies. */
-  function replica(): QuoteService {
-    return new QuoteService(
-      options,
-      new StaticRatesProvider(path.join(RATES_DIR, 'ecb-2024-06-28.json')),
-      loadCorridors(path.join(RATES_DIR, 'corridors.json')),
-      repo,
-      new QuoteCache(redis, prefix),
-      liquidity,
-      silentLog,
-    );
-  }
 
   it('ignores a tampered Redis copy and refuses a tampered Postgres copy', async () => {
     const quote = await service.create(BANK, usdEur('50.00'));
