@@ -164,7 +164,7 @@ export class PaymentsRepository {
    * takes the status of its events in order until one of them is final. Answers the events applied, each with the
    * payment as it stood right after it and the timeline entries it had by then (what its webhooks carry). Timelines
    * are read only for the payments `wanted` names: most events cause no webhook, and reading every timeline of a
-   * batch was the gateway database's largest cost under load.
+   * batch was one of the gateway database's largest costs under load.
    */
   async applyStatuses(tx: PoolClient, events: readonly StatusEvent[], wanted: TimelineWanted = everyTimeline): Promise<AppliedStatus[]> {
     if (events.length === 0) return [];
