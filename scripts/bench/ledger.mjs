@@ -16,7 +16,7 @@ import kafkajs from 'kafkajs';
 import pg from 'pg';
 import { REPO_ROOT, createDatabases, deleteTopics, ensureKafka, ensurePostgres, ensureTopics } from '../lib/infra.mjs';
 import { ensureKey } from '../lib/keys.mjs';
-import { build } from '../lib/stack.mjs';
+import { SERVICE_NODE_ARGS, build } from '../lib/stack.mjs';
 
 const HELP = `usage: npm run bench:ledger [-- options]
 
@@ -166,8 +166,8 @@ function startValidator(i, keys) {
   fs.mkdirSync(path.join(stateDir, 'logs'), { recursive: true });
   const out = fs.openSync(path.join(stateDir, 'logs', `${v}.log`), 'w');
   const profile = flag('profile') ? ['--cpu-prof', `--cpu-prof-dir=${path.join(stateDir, 'profiles')}`] : [];
-  // The services' young-generation size (Dockerfile, scripts/lib/stack.mjs), so the figure is the deployed one.
-  const child = spawn(process.execPath, ['--max-semi-space-size=32', ...profile, path.join(REPO_ROOT, 'dist', 'apps', 'ledger-node', 'src', 'main.js')], {
+  // The services' Node flags (young-generation size, as in the Dockerfile), so the figure is the deployed one.
+  const child = spawn(process.execPath, [...SERVICE_NODE_ARGS, ...profile, path.join(REPO_ROOT, 'dist', 'apps', 'ledger-node', 'src', 'main.js')], {
     cwd: REPO_ROOT,
     stdio: ['ignore', out, out],
     env: {

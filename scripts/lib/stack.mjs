@@ -149,14 +149,16 @@ function readText(file) {
   }
 }
 
+/** Node's flags for every service: the container image's young-generation size (Dockerfile), fewer scavenges. */
+export const SERVICE_NODE_ARGS = ['--max-semi-space-size=32'];
+
 function startService(p, svc) {
   fs.mkdirSync(path.dirname(pidFile(p, svc)), { recursive: true });
   fs.mkdirSync(path.dirname(logFile(p, svc)), { recursive: true });
   const out = fs.openSync(logFile(p, svc), 'a');
   // NOSTRO_CPU_PROF_DIR=<dir>: each service writes a V8 CPU profile there when it stops (where the time goes).
   const profiling = process.env.NOSTRO_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.NOSTRO_CPU_PROF_DIR)}`, `--cpu-prof-name=${svc.name}.${Date.now()}.cpuprofile`] : [];
-  // The same young-generation size as the container image (Dockerfile): fewer scavenges under load.
-  const child = spawn(process.execPath, ['--max-semi-space-size=32', ...profiling, svc.entry], { cwd: REPO_ROOT, env: { ...process.env, ...svc.env }, detached: true, stdio: ['ignore', out, out] });
+  const child = spawn(process.execPath, [...SERVICE_NODE_ARGS, ...profiling, svc.entry], { cwd: REPO_ROOT, env: { ...process.env, ...svc.env }, detached: true, stdio: ['ignore', out, out] });
   fs.closeSync(out);
   child.unref();
   fs.writeFileSync(pidFile(p, svc), String(child.pid));

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ensureSecrets, runningPid, services, stackProfile, stopService } from '../../../scripts/lib/stack.mjs';
+import { SERVICE_NODE_ARGS, ensureSecrets, runningPid, services, stackProfile, stopService } from '../../../scripts/lib/stack.mjs';
 
 const [command, name, ...assignments] = process.argv.slice(2);
 const usage = 'usage: service-control.mjs <stop|kill|start|restart> <service> [NAME=value ...]';
@@ -31,7 +31,7 @@ function start() {
   fs.mkdirSync(path.dirname(pidFile), { recursive: true });
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const out = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, [svc.entry], { env: { ...process.env, ...svc.env, ...overrides }, detached: true, stdio: ['ignore', out, out] });
+  const child = spawn(process.execPath, [...SERVICE_NODE_ARGS, svc.entry], { env: { ...process.env, ...svc.env, ...overrides }, detached: true, stdio: ['ignore', out, out] });
   fs.closeSync(out);
   child.unref();
   fs.writeFileSync(pidFile, String(child.pid));
