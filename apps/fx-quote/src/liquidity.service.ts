@@ -13,6 +13,8 @@ export interface LiquidityOptions {
 
 /** A quote that passed its expiry by less than this is left to a consume that may still be finishing. */
 export const EXPIRY_GRACE_MS = 2_000;
+/** Reads of the desk for one positions view before it answers with what it has. */
+const POSITION_READS_MAX = 5;
 /** Sweeps repeat while a batch comes back full, up to this many rounds per tick. */
 const SWEEP_ROUNDS_MAX = 20;
 
@@ -130,8 +132,15 @@ export class LiquidityService {
   }
 
   async positions(currencies: readonly string[]): Promise<{ height: number | null; checked: boolean; positions: PositionView[] }> {
-    const desk = this.ledger ? await this.desk(true) : null;
-    const held = await this.repo.positions();
+    let desk = this.ledger ? await this.desk(true) : null;
+    let held = await this.repo.positions();
+    // A reservation released meanwhile (another refresh) against a newer ledger view than this one would show its money
+    // neither spent nor reserved: read the desk again until it is at least as new as every release it is shown with.
+    const behind = () => desk !== null && currencies.some((c) => (held.get(c)?.releasedHeight ?? 0) > (desk as DeskSnapshot).height);
+    for (let attempt = 0; attempt < POSITION_READS_MAX && behind(); attempt++) {
+      desk = await this.desk(true);
+      held = await this.repo.positions();
+    }
     const positions = currencies.map((currency) => view(currency, desk?.balances.get(currency), held.get(currency), this.checked));
     return { height: desk?.height ?? null, checked: this.checked, positions };
   }
