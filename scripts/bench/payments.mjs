@@ -8,9 +8,9 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
-import pg from 'pg';
 import { ensureKey } from '../lib/keys.mjs';
-import { runningPid, services, ensureSecrets, stackProfile, stackUp } from '../lib/stack.mjs';
+import { withDb } from '../lib/audit.mjs';
+import { databaseNames, runningPid, services, ensureSecrets, stackProfile, stackUp } from '../lib/stack.mjs';
 import { gatewayDb, hopBreakdown, infrastructureProcesses, kafkaThroughput, machine, pgbenchTps, sampleProcesses, summarize, svgChart } from './lib.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -218,19 +218,11 @@ async function outcomes(db, uetrs, since, participants) {
  * of the ones before it (outbox rows relayed and deleted, payment rows updated) and run slower than the last: each
  * phase starts on vacuumed and analysed databases instead, as a server with autovacuum keeps them.
  */
-async function vacuumIfNeeded(profile) {
-  const client = new pg.Client({ connectionString: `postgres://root@127.0.0.1:5432/${profile.dbPrefix}_gateway` });
-  await client.connect();
-  const { rows } = await client.query('SHOW autovacuum');
-  await client.end();
+async function vacuumIfNeeded(db, profile) {
+  const { rows } = await db.query('SHOW autovacuum');
   if (rows[0].autovacuum === 'on') return;
   const started = Date.now();
-  for (const name of ['gateway', 'fx', 'settlement', 'ledger_0', 'ledger_1', 'ledger_2']) {
-    const db = new pg.Client({ connectionString: `postgres://root@127.0.0.1:5432/${profile.dbPrefix}_${name}` });
-    await db.connect();
-    await db.query('VACUUM (ANALYZE)');
-    await db.end();
-  }
+  for (const name of databaseNames(profile)) await withDb(name, (client) => client.query('VACUUM (ANALYZE)'));
   console.error(`bench: autovacuum is off on this Postgres; vacuumed and analysed the cluster's databases (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
 
@@ -262,7 +254,7 @@ async function main() {
   for (const name of PHASES) {
     if (!phases[name]) throw new Error(`unknown phase ${name} (steady, max, batch)`);
     const { seconds, run } = phases[name];
-    await vacuumIfNeeded(profile);
+    await vacuumIfNeeded(db, profile);
     const phaseStarted = new Date();
     const stopSampling = sampleProcesses(pids);
     const bar = phaseBar(name, seconds);

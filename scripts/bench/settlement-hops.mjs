@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { withDb } from '../lib/audit.mjs';
 import { ensureSecrets, stackProfile } from '../lib/stack.mjs';
 import { hopBreakdown } from './lib.mjs';
 
@@ -69,15 +69,14 @@ async function main() {
     uetrs.push(uetr);
   }
   const sentSeconds = (Date.now() - started) / 1000;
-  const gateway = new pg.Client({ connectionString: `postgres://root@127.0.0.1:5432/${profile.dbPrefix}_gateway` });
-  await gateway.connect();
   const deadline = Date.now() + 120_000;
-  for (;;) {
-    const { rows } = await gateway.query(`SELECT count(*)::int AS n FROM payments WHERE uetr = ANY($1::uuid[]) AND status IN ('SETTLED', 'REJECTED')`, [uetrs]);
-    if (rows[0].n === uetrs.length || Date.now() > deadline) break;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  await gateway.end();
+  await withDb(`${profile.dbPrefix}_gateway`, async (gateway) => {
+    for (;;) {
+      const { rows } = await gateway.query(`SELECT count(*)::int AS n FROM payments WHERE uetr = ANY($1::uuid[]) AND status IN ('SETTLED', 'REJECTED')`, [uetrs]);
+      if (rows[0].n === uetrs.length || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  });
   const hops = await hopBreakdown(profile.dbPrefix, uetrs);
   console.log(`\n${PAYMENTS} payments sent through the gateway in ${sentSeconds.toFixed(1)} s (target ${RATE}/s); ${hops['end to end'].count} settled`);
   for (const [name, h] of Object.entries(hops)) row(name, h);

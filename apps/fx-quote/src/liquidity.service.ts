@@ -136,8 +136,8 @@ export class LiquidityService {
     let held = await this.repo.positions();
     // A reservation released meanwhile (another refresh) against a newer ledger view than this one would show its money
     // neither spent nor reserved: read the desk again until it is at least as new as every release it is shown with.
-    const behind = () => desk !== null && currencies.some((c) => (held.get(c)?.releasedHeight ?? 0) > (desk as DeskSnapshot).height);
-    for (let attempt = 0; attempt < POSITION_READS_MAX && behind(); attempt++) {
+    const newestRelease = () => Math.max(0, ...currencies.map((c) => held.get(c)?.releasedHeight ?? 0));
+    for (let attempt = 0; attempt < POSITION_READS_MAX && desk !== null && newestRelease() > desk.height; attempt++) {
       desk = await this.desk(true);
       held = await this.repo.positions();
     }
