@@ -50,6 +50,7 @@ async function main(): Promise<void> {
     groupId: `ledger-${config.VALIDATOR_ID}-signatures`,
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
     log: rt.log,
+    inboxRetentionHours: config.INBOX_RETENTION_HOURS,
   });
 
   @Module({

@@ -26,6 +26,8 @@ export const baseConfigShape = {
     .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port')).min(1)),
   KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/).default('nostro.'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  /** How long each consumer remembers the message ids it has processed (InboxPruner); at most a year. */
+  INBOX_RETENTION_HOURS: z.coerce.number().int().min(1).max(8_760).default(168),
 };
 
 export const portSchema = (fallback: number) => z.coerce.number().int().min(1).max(65_535).default(fallback);

@@ -4,6 +4,7 @@ export * from './db';
 export * from './migrate';
 export * from './kafka';
 export * from './outbox';
+export * from './inbox';
 export * from './kafka-pg.transport';
 export * from './problem';
 export * from './health';

@@ -5,6 +5,7 @@ import { Pool, PoolClient } from 'pg';
 import { z } from 'zod';
 import { withTransaction } from './db';
 import { headersToStrings, retryForever, topicName } from './kafka';
+import { DEFAULT_INBOX_RETENTION_HOURS, InboxPruner } from './inbox';
 import { Logger, correlationIdFrom } from './logger';
 import { OutboxMessage, enqueueOutbox } from './outbox';
 
@@ -45,6 +46,8 @@ export interface KafkaPgTransportOptions {
   topicPrefix: string;
   log: Logger;
   fromBeginning?: boolean;
+  /** How long the message ids seen stay in the inbox (`INBOX_RETENTION_HOURS`); default 168 h. */
+  inboxRetentionHours?: number;
 }
 
 /**
@@ -52,7 +55,8 @@ export interface KafkaPgTransportOptions {
  * For each `@EventPattern(topic)` handler it consumes batches and, in one Postgres transaction: skips messages below
  * the stored offset, drops message ids already seen, sends malformed messages to the dead-letter topic (via the
  * outbox), calls the handler with the valid ones, and stores the next offset. Kafka's own offset commit follows,
- * as a hint only. On group join it seeks to the stored offsets.
+ * as a hint only. On group join it seeks to the stored offsets. While it listens, an {@link InboxPruner} forgets the
+ * group's message ids older than the inbox retention.
  */
 export class KafkaPgTransport extends Server implements CustomTransportStrategy {
   private consumer: Consumer | null = null;
@@ -60,11 +64,14 @@ export class KafkaPgTransport extends Server implements CustomTransportStrategy 
   private connected = false;
 
   private readonly options: KafkaPgTransportOptions;
+  readonly inboxPruner: InboxPruner;
 
   /** The consumer group is namespaced by the topic prefix, so two clusters can share one broker. */
   constructor(options: KafkaPgTransportOptions) {
     super();
     this.options = { ...options, groupId: `${options.topicPrefix}${options.groupId}` };
+    const retentionMs = (options.inboxRetentionHours ?? DEFAULT_INBOX_RETENTION_HOURS) * 3_600_000;
+    this.inboxPruner = new InboxPruner({ pool: options.pool, log: options.log, groupId: this.options.groupId, retentionMs });
   }
 
   /** True once the consumer joined its group; readiness reports it. */
@@ -74,11 +81,13 @@ export class KafkaPgTransport extends Server implements CustomTransportStrategy 
 
   listen(callback: (...optionalParams: unknown[]) => unknown): void {
     void retryForever('kafka consumer start', () => this.start(), this.options.log, () => this.stopped);
+    this.inboxPruner.start();
     callback();
   }
 
   async close(): Promise<void> {
     this.stopped = true;
+    await this.inboxPruner.stop();
     await this.consumer?.disconnect().catch(() => undefined);
     this.connected = false;
   }
