@@ -97,6 +97,46 @@ describe('idempotency (API.md): keys kept in Postgres, one payment per key', () 
     expect(row).toEqual({ state: 'done', response_status: 202, resource_id: accepted.uetr });
   });
 
+  /** As if the attempt holding `key` died after recording its payments but before storing its answer. */
+  const abandon = (key: string) =>
+    withDb('gateway', (db) =>
+      db.query(
+        `UPDATE idempotency_keys SET state = 'in_progress', response_status = NULL, response_body = NULL, locked_until = now() - interval '1 second'
+          WHERE participant = $1 AND idempotency_key = $2`,
+        [bank.id, key],
+      ),
+    );
+
+  it('lets a retry take over an abandoned attempt: it finds the payment already recorded and pays nothing twice', async () => {
+    const quote = await newQuote();
+    const key = randomUUID();
+    const body = paymentBody(quote.id);
+    const first = await pay(body, key);
+    expect(first.status).toBe(202);
+    await abandon(key);
+    const retry = await pay(body, key);
+    expect(retry.status).toBe(202);
+    expect(retry.headers.get('idempotent-replayed')).toBeNull();
+    expect(retry.body.uetr).toBe(first.body.uetr);
+    expect(await paymentsWithQuote(quote.id)).toBe(1);
+    // The takeover stored its answer: the next repeat is a replay.
+    expect((await pay(body, key)).headers.get('idempotent-replayed')).toBe('true');
+  });
+
+  it('lets a retry take over an abandoned batch: every item already recorded is answered, none paid twice', async () => {
+    const quotes = [await newQuote(), await newQuote()];
+    const key = randomUUID();
+    const body = JSON.stringify({ payments: quotes.map((q, i) => paymentBody(q.id, `E2E-TAKEOVER-${i}`)) });
+    const batch = () => signed({ method: 'POST', path: '/v1/payments/batch', body, keyId: bank.id, seed: bank.seed, idempotencyKey: key });
+    const first = await batch();
+    expect(first.status).toBe(202);
+    await abandon(key);
+    const retry = await batch();
+    expect(retry.status).toBe(202);
+    expect((retry.body.results as { uetr: string }[]).map((r) => r.uetr)).toEqual((first.body.results as { uetr: string }[]).map((r) => r.uetr));
+    for (const q of quotes) expect(await paymentsWithQuote(q.id)).toBe(1);
+  });
+
   it('honours a key on POST /v1/quotes: the same quote comes back', async () => {
     const key = randomUUID();
     const body = JSON.stringify({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '2.00', creditorParticipant: creditor.id });

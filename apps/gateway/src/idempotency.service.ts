@@ -18,12 +18,13 @@ export interface HttpResult {
 /**
  * The work behind an idempotent request. `resourceId` is reserved for this key and is the same on every retry that
  * takes over an abandoned attempt; `complete` stores the response inside the work's own transaction, so the state
- * change and the stored answer commit together.
+ * change and the stored answer commit together. `resumed` is true only for such a takeover: otherwise the resource id
+ * is new and nothing can exist under it yet, so the work need not look.
  */
-export type IdempotentWork = (resourceId: string, complete: (tx: PoolClient, status: number, body: unknown) => Promise<void>) => Promise<HttpResult>;
+export type IdempotentWork = (resourceId: string, complete: (tx: PoolClient, status: number, body: unknown) => Promise<void>, resumed: boolean) => Promise<HttpResult>;
 
 export type IdempotencyStart =
-  | { kind: 'fresh'; resourceId: string }
+  | { kind: 'fresh'; resourceId: string; resumed: boolean }
   | { kind: 'replay'; status: number; body: unknown };
 
 /** How long a request holds its key before a retry may take it over (a crashed attempt's lease). */
@@ -61,11 +62,11 @@ export class IdempotencyService {
    * Client errors (4xx) are final answers and stored; unexpected failures release the key for an immediate retry.
    */
   async run(scope: string, key: string | null, requestHash: string, work: IdempotentWork): Promise<HttpResult> {
-    if (key === null) return work(randomUUID(), async () => undefined);
+    if (key === null) return work(randomUUID(), async () => undefined, false);
     const start = await this.start(scope, key, requestHash);
     if (start.kind === 'replay') return { status: start.status, body: start.body, replayed: true };
     try {
-      const result = await work(start.resourceId, (tx, status, body) => this.complete(tx, scope, key, status, body));
+      const result = await work(start.resourceId, (tx, status, body) => this.complete(tx, scope, key, status, body), start.resumed);
       if (result.stored) return result;
       if (result.store === false) await this.release(scope, key);
       else await this.complete(this.pool, scope, key, result.status, result.body);
@@ -87,7 +88,7 @@ export class IdempotencyService {
        VALUES ($1, $2, $3, $4, 'in_progress', now() + make_interval(secs => $5)) ON CONFLICT DO NOTHING`,
       [participant, key, requestHash, resourceId, LEASE_MS / 1000],
     );
-    if ((inserted.rowCount ?? 0) > 0) return { kind: 'fresh', resourceId };
+    if ((inserted.rowCount ?? 0) > 0) return { kind: 'fresh', resourceId, resumed: false };
     return this.existing(participant, key, requestHash);
   }
 
@@ -105,7 +106,7 @@ export class IdempotencyService {
         WHERE participant = $1 AND idempotency_key = $2 AND state = 'in_progress' AND locked_until < now() RETURNING resource_id`,
       [participant, key, LEASE_MS / 1000],
     );
-    if (taken.rows[0]) return { kind: 'fresh', resourceId: taken.rows[0].resource_id };
+    if (taken.rows[0]) return { kind: 'fresh', resourceId: taken.rows[0].resource_id, resumed: true };
     throw problem('idempotency_in_progress', 'a request with this Idempotency-Key is still being processed', undefined, { 'retry-after': '1' });
   }
 

@@ -59,8 +59,8 @@ export class PaymentsService {
   /** `POST /v1/payments`: the payment's uetr is the resource id reserved for the Idempotency-Key. */
   create(participant: string, idempotencyKey: string, rawBody: Buffer | undefined, body: unknown, correlationId: string): Promise<HttpResult> {
     const hash = IdempotencyService.requestHash('POST', '/v1/payments', rawBody);
-    return this.idempotency.run(participant, idempotencyKey, hash, async (uetr, complete) => {
-      const result = await this.acceptOne(participant, uetr, body, correlationId, complete);
+    return this.idempotency.run(participant, idempotencyKey, hash, async (uetr, complete, resumed) => {
+      const result = await this.acceptOne(participant, uetr, body, correlationId, resumed, complete);
       return { ...result, stored: true };
     });
   }
@@ -71,12 +71,12 @@ export class PaymentsService {
    */
   createBatch(participant: string, idempotencyKey: string, rawBody: Buffer | undefined, body: unknown, correlationId: string): Promise<HttpResult> {
     const hash = IdempotencyService.requestHash('POST', '/v1/payments/batch', rawBody);
-    return this.idempotency.run(participant, idempotencyKey, hash, async (batchId, complete) => {
+    return this.idempotency.run(participant, idempotencyKey, hash, async (batchId, complete, resumed) => {
       const { payments } = parseOrProblem(paymentBatchSchema, body);
       const limits = (await this.cache.limits(participant)).filter((l) => l.max_amount_minor !== null || l.velocity_window_s !== null);
-      if (limits.length === 0) return { status: 202, body: { results: await this.acceptMany(participant, batchId, payments, correlationId, complete) }, stored: true };
+      if (limits.length === 0) return { status: 202, body: { results: await this.acceptMany(participant, batchId, payments, correlationId, resumed, complete) }, stored: true };
       // Amount and velocity limits are checked item by item against what the items before them took.
-      const results = await mapOrderedByKey(payments, quoteKey, BATCH_CONCURRENCY, (item, index) => this.batchItem(participant, itemUetr(batchId, index), item, correlationId));
+      const results = await mapOrderedByKey(payments, quoteKey, BATCH_CONCURRENCY, (item, index) => this.batchItem(participant, itemUetr(batchId, index), item, correlationId, resumed));
       return { status: 202, body: { results } };
     });
   }
@@ -86,7 +86,7 @@ export class PaymentsService {
    * size: validate and screen every item, find what a retry of this batch already accepted, use every quote in one
    * call to fx-quote, then record all payments, their outbox messages and the stored answer in one transaction.
    */
-  private async acceptMany(participant: string, batchId: string, items: readonly unknown[], correlationId: string, complete: OnCommit): Promise<BatchItemResult[]> {
+  private async acceptMany(participant: string, batchId: string, items: readonly unknown[], correlationId: string, resumed: boolean, complete: OnCommit): Promise<BatchItemResult[]> {
     const results: BatchItemResult[] = new Array(items.length);
     const valid: { index: number; uetr: string; request: PaymentRequest }[] = [];
     items.forEach((item, index) => {
@@ -97,10 +97,8 @@ export class PaymentsService {
         results[index] = { problem: problemBody(error) };
       }
     });
-    const existing = await this.repo.findMany(
-      valid.map((v) => v.uetr),
-      participant,
-    );
+    // Only a retry that took over an abandoned attempt can find items of this batch already recorded.
+    const existing = resumed ? await this.repo.findMany(valid.map((v) => v.uetr), participant) : new Map<string, PaymentRow>();
     const fresh = valid.filter((v) => {
       const row = existing.get(v.uetr);
       if (row) results[v.index] = { uetr: row.uetr, status: row.status, ...(row.reason ? { reason: row.reason } : {}) };
@@ -136,9 +134,9 @@ export class PaymentsService {
     });
   }
 
-  private async batchItem(participant: string, uetr: string, item: unknown, correlationId: string): Promise<BatchItemResult> {
+  private async batchItem(participant: string, uetr: string, item: unknown, correlationId: string, resumed: boolean): Promise<BatchItemResult> {
     try {
-      const view = (await this.acceptOne(participant, uetr, item, correlationId)).body as { uetr: string; status: string; reason?: string };
+      const view = (await this.acceptOne(participant, uetr, item, correlationId, resumed)).body as { uetr: string; status: string; reason?: string };
       return { uetr: view.uetr, status: view.status, ...(view.reason ? { reason: view.reason } : {}) };
     } catch (error) {
       if (error instanceof ProblemError && error.status < 500) return { problem: problemBody(error) };
@@ -146,9 +144,10 @@ export class PaymentsService {
     }
   }
 
-  private async acceptOne(participant: string, uetr: string, body: unknown, correlationId: string, onCommit?: OnCommit): Promise<HttpResult> {
+  /** `resumed`: this uetr was reserved by an attempt that was abandoned, so the payment may already be recorded. */
+  private async acceptOne(participant: string, uetr: string, body: unknown, correlationId: string, resumed: boolean, onCommit?: OnCommit): Promise<HttpResult> {
     const request = parseOrProblem(paymentRequestSchema, body);
-    const existing = await this.repo.find(uetr, participant);
+    const existing = resumed ? await this.repo.find(uetr, participant) : null;
     if (existing) return this.answer(existing, onCommit);
     const sanctions = this.screening.screenParties(request);
     const limits = (await this.cache.limits(participant)).filter((l) => l.max_amount_minor !== null || l.velocity_window_s !== null);
