@@ -64,6 +64,16 @@ async function seqScans(): Promise<number> {
   });
 }
 
+/**
+ * Waits until every scan made so far shows in pg_stat_user_tables. A backend reports its counters at the end of a
+ * transaction at most once a second; what it could not report then, it reports after 10 s idle (PGSTAT_IDLE_INTERVAL),
+ * so a scan made just before the first reading (the seed, another test's request) could otherwise be counted in the
+ * second one.
+ */
+function statsSettled(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 11_000));
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
@@ -98,7 +108,7 @@ describe(`operations console with ${SEED_COUNT} payments`, () => {
   });
 
   it('answers every list from an index, with complete, ordered, disjoint pages', async () => {
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await statsSettled();
     const before = await seqScans();
 
     const firstPage = await timed<{ data: Summary[]; nextCursor: string }>('newest 50, no filter', '/ops/api/payments?limit=50');
@@ -150,7 +160,7 @@ describe(`operations console with ${SEED_COUNT} payments`, () => {
     await timed('held payments with approvals (operator API)', '/ops/api/held');
     await timed('overview (computed at most every 2 s, else cached)', '/ops/api/overview');
 
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await statsSettled();
     expect(await seqScans()).toBe(before);
   }, 300_000);
 });
