@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, KafkaMessage, logLevel } from 'kafkajs';
 import { Client, Pool } from 'pg';
 import { z } from 'zod';
 import { createPool, withTransaction } from './db';
@@ -124,6 +124,89 @@ describe('KafkaPgTransport', () => {
     await second.close();
     expect(again).toEqual([]);
   }, 60_000);
+});
+
+describe('KafkaPgTransport batches', () => {
+  type Process = (tx: unknown, topic: string, partition: number, raw: KafkaMessage[], handler: unknown) => Promise<void>;
+
+  /** Drives the transport's batch step directly, as kafkajs would, with messages at the given offsets. */
+  function batchRunner(group: string) {
+    const handled: number[] = [];
+    const transport = new KafkaPgTransport({ kafka, pool, groupId: group, topicPrefix: prefix, log });
+    const handler = Object.assign(async (batch: KafkaBatch<{ id: string; n: number }>) => void handled.push(...batch.messages.map((m) => m.value.n)), { extras: { schema } });
+    const process = (transport as unknown as { processBatch: Process }).processBatch.bind(transport);
+    const run = (offsets: number[]) =>
+      withTransaction(pool, (tx) =>
+        process(tx, `${prefix}events`, 0, offsets.map((o) => ({ offset: String(o), value: Buffer.from(JSON.stringify({ id: `${group}-${o}`, n: o })), key: null, timestamp: '0', attributes: 0, headers: {} }) as KafkaMessage), handler),
+      );
+    const stored = async () => {
+      const { rows } = await pool.query<{ next_offset: bigint }>('SELECT next_offset FROM consumer_offsets WHERE group_id = $1', [`${prefix}${group}`]);
+      return rows[0]?.next_offset ?? null;
+    };
+    return { handled, run, stored };
+  }
+
+  it('skips messages below the stored offset even when their ids are no longer in the inbox, and never moves it back', async () => {
+    const group = `batches-${randomUUID()}`;
+    const { handled, run, stored } = batchRunner(group);
+    await run([0, 1, 2]);
+    expect(handled).toEqual([0, 1, 2]);
+    expect(await stored()).toBe(3n);
+
+    // The inbox forgot these ids (retention): a redelivery overlapping the stored offset handles only what is new.
+    await pool.query('DELETE FROM inbox WHERE group_id = $1', [`${prefix}${group}`]);
+    await run([1, 2, 3, 4]);
+    expect(handled).toEqual([0, 1, 2, 3, 4]);
+    expect(await stored()).toBe(5n);
+
+    await run([0, 1]);
+    expect(handled).toEqual([0, 1, 2, 3, 4]);
+    expect(await stored()).toBe(5n);
+  });
+
+  it('lets a consumer that waited for another one’s batch (a rebalance) see the offset that batch stored', async () => {
+    const group = `batches-${randomUUID()}`;
+    const handled: number[] = [];
+    const transport = new KafkaPgTransport({ kafka, pool, groupId: group, topicPrefix: prefix, log });
+    const handler = Object.assign(async (batch: KafkaBatch<{ id: string; n: number }>) => void handled.push(...batch.messages.map((m) => m.value.n)), { extras: { schema } });
+    const process = (transport as unknown as { processBatch: Process }).processBatch.bind(transport);
+    // Different ids for the same offsets, so only the offset can keep the second consumer from handling them again.
+    const messages = (tag: string, offsets: number[]) =>
+      offsets.map((o) => ({ offset: String(o), value: Buffer.from(JSON.stringify({ id: `${tag}-${o}`, n: o })), key: null, timestamp: '0', attributes: 0, headers: {} }) as KafkaMessage);
+    const first = await pool.connect();
+    const second = await pool.connect();
+    try {
+      await first.query('BEGIN');
+      await process(first, `${prefix}events`, 0, messages('a', [0, 1, 2]), handler);
+      await second.query('BEGIN');
+      const waiting = process(second, `${prefix}events`, 0, messages('b', [1, 2, 3]), handler);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(handled).toEqual([0, 1, 2]);
+      await first.query('COMMIT');
+      await waiting;
+      await second.query('COMMIT');
+    } finally {
+      first.release();
+      second.release();
+    }
+    expect(handled).toEqual([0, 1, 2, 3]);
+  });
+
+  it('undoes the stored offset and the inbox with the handler when the handler fails', async () => {
+    const group = `batches-${randomUUID()}`;
+    const { run, stored } = batchRunner(group);
+    await run([0]);
+    const failing = new KafkaPgTransport({ kafka, pool, groupId: group, topicPrefix: prefix, log });
+    const boom = Object.assign(async () => {
+      throw new Error('handler failed');
+    }, { extras: { schema } });
+    const process = (failing as unknown as { processBatch: Process }).processBatch.bind(failing);
+    const message = { offset: '1', value: Buffer.from(JSON.stringify({ id: `${group}-1`, n: 1 })), key: null, timestamp: '0', attributes: 0, headers: {} } as KafkaMessage;
+    await expect(withTransaction(pool, (tx) => process(tx, `${prefix}events`, 0, [message], boom))).rejects.toThrow('handler failed');
+    expect(await stored()).toBe(1n);
+    const { rows } = await pool.query('SELECT 1 FROM inbox WHERE group_id = $1 AND message_id = $2', [`${prefix}${group}`, `${group}-1`]);
+    expect(rows).toHaveLength(0);
+  });
 });
 
 describe('OutboxRelay', () => {

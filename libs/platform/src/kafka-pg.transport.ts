@@ -149,9 +149,9 @@ export class KafkaPgTransport extends Server implements CustomTransportStrategy 
     }
   }
 
-  private async storedOffset(db: Pool | PoolClient, topic: string, partition: number, lock = false): Promise<bigint | null> {
+  private async storedOffset(db: Pool, topic: string, partition: number): Promise<bigint | null> {
     const { rows } = await db.query<{ next_offset: bigint }>(
-      `SELECT next_offset FROM consumer_offsets WHERE group_id = $1 AND topic = $2 AND partition = $3${lock ? ' FOR UPDATE' : ''}`,
+      'SELECT next_offset FROM consumer_offsets WHERE group_id = $1 AND topic = $2 AND partition = $3',
       [this.options.groupId, topic, partition],
     );
     return rows[0]?.next_offset ?? null;
@@ -171,6 +171,12 @@ export class KafkaPgTransport extends Server implements CustomTransportStrategy 
     await heartbeat();
   }
 
+  /**
+   * One batch in the caller's transaction. The first statement both moves the stored offset past the batch and
+   * answers what it was (taking the offsets row's lock, so two consumers of a partition after a rebalance run one after
+   * the other), and records the valid messages' ids in the inbox; only messages at or above the stored offset whose
+   * ids were new go to the handler.
+   */
   private async processBatch(
     tx: PoolClient,
     topic: string,
@@ -178,24 +184,49 @@ export class KafkaPgTransport extends Server implements CustomTransportStrategy 
     raw: KafkaMessage[],
     handler: MessageHandler,
   ): Promise<void> {
-    const stored = await this.storedOffset(tx, topic, partition, true);
-    const fresh = raw.filter((m) => stored === null || BigInt(m.offset) >= stored);
-    const ctx = this.context(tx, topic, partition);
     const schema = (handler.extras as PatternExtras | undefined)?.schema;
-    const valid: ConsumedMessage<unknown>[] = [];
-    const dead: OutboxMessage[] = [];
-    for (const message of fresh) {
-      const decoded = decode(message, schema);
-      if ('error' in decoded) dead.push(deadLetter(this.topic('dlq'), topic, partition, message, decoded.error));
-      else valid.push(decoded.message);
-    }
+    const decoded = raw.map((message) => ({ message, decoded: decode(message, schema) }));
+    const valid = decoded.flatMap((d) => ('message' in d.decoded ? [d.decoded.message] : []));
+    const next = BigInt(raw[raw.length - 1].offset) + 1n;
+    const { stored, inserted } = await this.advance(tx, topic, partition, next, valid);
+    const isFresh = (offset: string) => stored === null || BigInt(offset) >= stored;
+    const dead = decoded.flatMap((d) => ('error' in d.decoded && isFresh(d.message.offset) ? [deadLetter(this.topic('dlq'), topic, partition, d.message, d.decoded.error)] : []));
     if (dead.length > 0) {
       this.options.log.error({ topic, count: dead.length, reasons: dead.map((d) => d.headers?.['x-dlq-reason']) }, 'malformed messages sent to the dead-letter topic');
       await enqueueOutbox(tx, dead);
     }
-    const unseen = await this.filterUnseen(tx, valid);
+    const seenInBatch = new Set<string>();
+    const unseen = valid.filter((m) => {
+      if (!isFresh(m.offset) || !inserted.has(m.id) || seenInBatch.has(m.id)) return false;
+      seenInBatch.add(m.id);
+      return true;
+    });
+    const ctx = this.context(tx, topic, partition);
     if (unseen.length > 0) await lastValueFrom(this.transformToObservable(await handler({ messages: unseen, ctx })), { defaultValue: undefined });
-    if (fresh.length > 0) await this.storeOffset(tx, topic, partition, BigInt(fresh[fresh.length - 1].offset) + 1n);
+  }
+
+  /**
+   * Stores `next` as the partition's next offset (never moving it back) and answers the offset stored before, or null
+   * for a partition never consumed; inserts the messages' ids into the inbox and answers those that were new. One
+   * statement: the upsert keeps the value it replaced in `previous_offset`, read from the row it locked, so a
+   * consumer that waited for another's transaction sees that transaction's offset. Ids of messages below the stored
+   * offset may be inserted too: they were processed already, so remembering them is harmless.
+   */
+  private async advance(tx: PoolClient, topic: string, partition: number, next: bigint, messages: readonly ConsumedMessage<unknown>[]): Promise<{ stored: bigint | null; inserted: Set<string> }> {
+    const { rows } = await tx.query<{ stored: string | null; inserted: string[] }>(
+      `WITH o AS (
+         INSERT INTO consumer_offsets AS c (group_id, topic, partition, next_offset, previous_offset) VALUES ($1, $2, $3, $4, NULL)
+         ON CONFLICT (group_id, topic, partition) DO UPDATE
+           SET previous_offset = c.next_offset, next_offset = GREATEST(c.next_offset, EXCLUDED.next_offset), updated_at = now()
+         RETURNING previous_offset
+       ), i AS (
+         INSERT INTO inbox (group_id, message_id) SELECT $1, unnest($5::text[]) ON CONFLICT DO NOTHING RETURNING message_id
+       )
+       SELECT (SELECT previous_offset::text FROM o) AS stored, ARRAY(SELECT message_id FROM i) AS inserted`,
+      [this.options.groupId, topic, partition, next.toString(), messages.map((m) => m.id)],
+    );
+    const stored = rows[0].stored;
+    return { stored: stored === null ? null : BigInt(stored), inserted: new Set(rows[0].inserted) };
   }
 
   private context(tx: PoolClient, topic: string, partition: number): BatchContext {
@@ -207,29 +238,6 @@ export class KafkaPgTransport extends Server implements CustomTransportStrategy 
       publish: (messages) => enqueueOutbox(tx, messages),
       topicName: (suffix) => this.topic(suffix),
     };
-  }
-
-  private async filterUnseen<T>(tx: PoolClient, messages: ConsumedMessage<T>[]): Promise<ConsumedMessage<T>[]> {
-    if (messages.length === 0) return [];
-    const { rows } = await tx.query<{ message_id: string }>(
-      `INSERT INTO inbox (group_id, message_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING message_id`,
-      [this.options.groupId, messages.map((m) => m.id)],
-    );
-    const inserted = new Set(rows.map((r) => r.message_id));
-    const seenInBatch = new Set<string>();
-    return messages.filter((m) => {
-      if (!inserted.has(m.id) || seenInBatch.has(m.id)) return false;
-      seenInBatch.add(m.id);
-      return true;
-    });
-  }
-
-  private async storeOffset(tx: PoolClient, topic: string, partition: number, next: bigint): Promise<void> {
-    await tx.query(
-      `INSERT INTO consumer_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = GREATEST(consumer_offsets.next_offset, EXCLUDED.next_offset), updated_at = now()`,
-      [this.options.groupId, topic, partition, next.toString()],
-    );
   }
 }
 
