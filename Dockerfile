@@ -20,6 +20,8 @@ WORKDIR /app
 ENV CI=true NX_DAEMON=false NX_NO_CLOUD=true NX_SKIP_NX_CACHE=true \
     npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 COPY package.json package-lock.json ./
+# patch-package applies these after install (postinstall): kafkajs's idle-timer fix (patches/).
+COPY patches ./patches
 # npm install, not npm ci: the committed lockfile records no optional platform packages (see .ci/run);
 # npm install keeps to the locked versions.
 RUN --mount=type=cache,target=/root/.npm npm install
@@ -39,6 +41,8 @@ ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=fals
 COPY package.json package-lock.json ./
 # No install scripts: no production dependency needs one, and it keeps the runtime tree free of build output.
 RUN --mount=type=cache,target=/root/.npm npm install --omit=dev --ignore-scripts
+# patch-package is a development tool: take kafkajs as the build stage patched it.
+COPY --from=build /app/node_modules/kafkajs ./node_modules/kafkajs
 
 # ---- runtime ---------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime

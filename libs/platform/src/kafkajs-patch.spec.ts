@@ -1,0 +1,36 @@
+/**
+ * kafkajs 2.2.4 is patched at install (patches/kafkajs+2.2.4.patch, applied by patch-package): an idle connection's
+ * request queue re-armed a 1 ms timer forever (kafkajs issue #1556), about 900 wake-ups a second in every service.
+ */
+const RequestQueue = require('kafkajs/src/network/requestQueue') as new (options: Record<string, unknown>) => {
+  pending: unknown[];
+  throttledUntil: number;
+  throttleCheckTimeoutId: NodeJS.Timeout | null;
+  checkPendingRequests(): void;
+  scheduleCheckPendingRequests(): void;
+  destroy(): void;
+};
+
+const logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+function queue() {
+  return new RequestQueue({ maxInFlightRequests: 1, requestTimeout: 30_000, enforceRequestTimeout: true, clientId: 'patch-test', broker: 'localhost:9092', logger });
+}
+
+describe('kafkajs request queue (patched)', () => {
+  it('arms no timer when nothing is pending', () => {
+    const q = queue();
+    q.checkPendingRequests();
+    expect(q.throttleCheckTimeoutId).toBeNull();
+    q.destroy();
+  });
+
+  it('still schedules a check for a request waiting out a throttle', () => {
+    const q = queue();
+    q.pending.push({});
+    q.throttledUntil = Date.now() + 60_000;
+    q.scheduleCheckPendingRequests();
+    expect(q.throttleCheckTimeoutId).not.toBeNull();
+    q.destroy();
+  });
+});
