@@ -22,9 +22,8 @@ ENV CI=true NX_DAEMON=false NX_NO_CLOUD=true NX_SKIP_NX_CACHE=true \
 COPY package.json package-lock.json ./
 # patch-package applies these after install (postinstall): kafkajs's idle-timer fix (patches/).
 COPY patches ./patches
-# npm install, not npm ci: the committed lockfile records no optional platform packages (see .ci/run);
-# npm install keeps to the locked versions.
-RUN --mount=type=cache,target=/root/.npm npm install
+# npm ci installs exactly the locked tree; the lockfile records every platform's optional packages.
+RUN --mount=type=cache,target=/root/.npm npm ci
 COPY . .
 # scripts/build.mjs compiles to dist/ and copies what the apps read at run time beside the code
 # (apps/*/migrations, libs/platform/migrations, apps/fx-quote/rates -> dist/...): check that it did.
@@ -40,7 +39,7 @@ WORKDIR /app
 ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 COPY package.json package-lock.json ./
 # No install scripts: no production dependency needs one, and it keeps the runtime tree free of build output.
-RUN --mount=type=cache,target=/root/.npm npm install --omit=dev --ignore-scripts
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts
 # patch-package is a development tool: take kafkajs as the build stage patched it.
 COPY --from=build /app/node_modules/kafkajs ./node_modules/kafkajs
 

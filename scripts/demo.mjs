@@ -23,7 +23,7 @@ function installIfMissing() {
   const stamp = path.join(root, 'node_modules', '.package-lock.json');
   const lock = path.join(root, 'package-lock.json');
   if (fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs >= fs.statSync(lock).mtimeMs) return;
-  // npm install (not npm ci) keeps to the locked versions; see .ci/run for why npm ci is not used.
+  // npm install keeps to the locked versions and, unlike npm ci, does not first delete a node_modules that works.
   console.error('demo: installing dependencies (npm install)…');
   const result = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) throw new Error('npm install failed');
