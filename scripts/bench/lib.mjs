@@ -1,7 +1,8 @@
 // Shared pieces of the benchmarks: percentiles, per-process CPU and memory sampling, machine baselines
-// (pgbench, Kafka produce/consume) and a small SVG chart writer.
-import { spawnSync } from 'node:child_process';
+// (pgbench, Kafka produce/consume, a cross-process round trip) and a small SVG chart writer.
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
@@ -171,6 +172,86 @@ export async function kafkaThroughput({ count = 100_000, bytes = 300, batch = 1_
   await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
   await admin.disconnect();
   return { messages: count, bytes, producePerSec: Math.round(count / produceSeconds), consumePerSec: Math.round(count / consumeSeconds) };
+}
+
+// The echo side of roundTripCost, run as its own Node process: 'p' echoes, 'r' restarts its CPU count, 'q' answers
+// with the CPU it used since the last 'r' (microseconds) and closes.
+const ECHO_SERVER = `
+const net = require('node:net');
+let since = process.cpuUsage();
+const server = net.createServer({ noDelay: true }, (socket) => {
+  socket.on('data', (data) => {
+    const command = data[data.length - 1];
+    if (command === 0x70) socket.write(data);
+    else if (command === 0x72) { since = process.cpuUsage(); socket.write('r'); }
+    else if (command === 0x71) { const u = process.cpuUsage(since); socket.end(String(u.user + u.system)); server.close(); }
+  });
+});
+server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
+`;
+
+/**
+ * What one request/response between two processes costs on this machine: `count` strict ping-pongs of 32 bytes over
+ * loopback TCP between this process and a child Node process, wall time and the CPU both sides used per round trip.
+ * Every hop between our services (HTTP, Postgres, Redis, Kafka) pays at least this; on virtual machines where waking
+ * a process on the other vCPU is dear it is most of a hop's cost. With `taskset` (util-linux), the same again with
+ * both processes on one CPU, so the difference shows what the cross-CPU wake-up costs.
+ */
+export async function roundTripCost({ count = 20_000, warmup = 2_000 } = {}) {
+  const measure = async (cpu) => {
+    const command = cpu === undefined ? process.execPath : 'taskset';
+    const args = cpu === undefined ? ['-e', ECHO_SERVER] : ['-c', String(cpu), process.execPath, '-e', ECHO_SERVER];
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const port = await new Promise((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code) => reject(new Error(`echo server exited (${code})`)));
+      child.stdout.once('data', (d) => resolve(Number(String(d).trim())));
+    });
+    const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
+    await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    const reply = () => new Promise((resolve) => socket.once('data', resolve));
+    const ping = Buffer.alloc(32, 0x70);
+    const pingPong = async (n) => {
+      for (let i = 0; i < n; i++) {
+        const answer = reply();
+        socket.write(ping);
+        await answer;
+      }
+    };
+    // This process onto the same CPU too (Linux; the child was started on it).
+    if (cpu !== undefined) spawnSync('taskset', ['-p', '-c', String(cpu), String(process.pid)], { stdio: 'ignore' });
+    try {
+      await pingPong(warmup);
+      let answer = reply();
+      socket.write('r');
+      await answer;
+      const started = process.hrtime.bigint();
+      const ownStart = process.cpuUsage();
+      await pingPong(count);
+      const own = process.cpuUsage(ownStart);
+      const wallUs = Number(process.hrtime.bigint() - started) / 1_000;
+      answer = new Promise((resolve) => {
+        let text = '';
+        socket.on('data', (d) => (text += d)).once('end', () => resolve(Number(text)));
+      });
+      socket.write('q');
+      const childUs = await answer;
+      return {
+        wallUs: +(wallUs / count).toFixed(1),
+        cpuUs: +((own.user + own.system + childUs) / count).toFixed(1),
+      };
+    } finally {
+      if (cpu !== undefined) spawnSync('taskset', ['-p', '-c', `0-${os.cpus().length - 1}`, String(process.pid)], { stdio: 'ignore' });
+      socket.destroy();
+      child.kill();
+      await exited;
+    }
+  };
+  const result = { roundTrips: count, bytes: 32, acrossCpus: await measure() };
+  const haveTaskset = spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
+  if (haveTaskset && process.platform === 'linux') result.oneCpu = await measure(0);
+  return result;
 }
 
 export function machine() {

@@ -11,7 +11,7 @@ import cliProgress from 'cli-progress';
 import { ensureKey } from '../lib/keys.mjs';
 import { withDb } from '../lib/audit.mjs';
 import { databaseNames, runningPid, services, ensureSecrets, stackProfile, stackUp } from '../lib/stack.mjs';
-import { gatewayDb, hopBreakdown, infrastructureProcesses, kafkaThroughput, machine, pgbenchTps, sampleProcesses, summarize, svgChart } from './lib.mjs';
+import { gatewayDb, hopBreakdown, infrastructureProcesses, kafkaThroughput, machine, pgbenchTps, roundTripCost, sampleProcesses, summarize, svgChart } from './lib.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
@@ -30,7 +30,9 @@ Starts the local cluster if needed (npm run stack:up), registers benchmark banks
   batch    --batch-workers workers, each sending POST /v1/quotes/batch then POST /v1/payments/batch with
            --batch items per request, for --batch-seconds (closed loop): the bulk-payout path
 Latency is intent → final, measured by the gateway (RECEIVED → SETTLED/REJECTED in its timeline).
-Baselines: pgbench TPC-B and a Kafka produce/consume run on the same services. Results: <out>/payments.json, <out>/payments-latency.svg
+Baselines: pgbench TPC-B and a Kafka produce/consume run on the same services, and the CPU cost of one round trip
+between two processes (a payment's CPU is also reported in round trips, comparable across machines).
+Results: <out>/payments.json, <out>/payments-latency.svg
 --short: 5 s per phase at small sizes and short baselines (about a minute; what CI runs).
 --profile test drives the test suite's cluster (ports 4000+, NOSTRO_TEST_SLOT) instead of the dev one (3000+).`);
   process.exit(0);
@@ -282,12 +284,20 @@ async function main() {
   }
   await db.end();
   if (!args.includes('--no-baselines')) {
-    console.error(`bench: machine baselines (pgbench TPC-B ${SHORT ? 3 : 10} s, Kafka ${SHORT ? '20k' : '100k'} messages)`);
-    results.baselines = SHORT ? { pgbench: pgbenchTps({ seconds: 3, scale: 2 }), kafka: await kafkaThroughput({ count: 20_000 }) } : { pgbench: pgbenchTps(), kafka: await kafkaThroughput() };
+    console.error(`bench: machine baselines (pgbench TPC-B ${SHORT ? 3 : 10} s, Kafka ${SHORT ? '20k' : '100k'} messages, ${SHORT ? '5k' : '20k'} cross-process round trips)`);
+    results.baselines = SHORT
+      ? { pgbench: pgbenchTps({ seconds: 3, scale: 2 }), kafka: await kafkaThroughput({ count: 20_000 }), roundTrip: await roundTripCost({ count: 5_000 }) }
+      : { pgbench: pgbenchTps(), kafka: await kafkaThroughput(), roundTrip: await roundTripCost() };
     const settledMax = Math.max(...Object.values(results.phases).map((p) => p.settledPerSec));
+    const roundTripMs = results.baselines.roundTrip.acrossCpus.cpuUs / 1_000;
     results.ratios = {
       settledPerSecToPgbenchTps: results.baselines.pgbench.tps ? +(settledMax / results.baselines.pgbench.tps).toFixed(3) : null,
       settledPerSecToKafkaProducePerSec: +(settledMax / results.baselines.kafka.producePerSec).toFixed(4),
+      // A payment's CPU across all processes, in cross-process round trips' worth of CPU: comparable across machines
+      // whose wake-ups cost very different amounts.
+      cpuPerPaymentInRoundTrips: Object.fromEntries(
+        Object.entries(results.phases).filter(([, p]) => p.cpuMsPerPayment).map(([name, p]) => [name, Math.round(p.cpuMsPerPayment.total / roundTripMs)]),
+      ),
     };
   }
   report(results);
@@ -316,7 +326,13 @@ function report(results) {
       for (const [hop, h] of Object.entries(p.hopsMs)) console.log(`  ${hop.padEnd(26)} ${[h.p50, h.p95, h.p99, h.max].map((v) => String(v ?? '-').padStart(8)).join(' ')}`);
     }
   }
-  if (results.baselines) console.log(`\nbaselines: pgbench ${results.baselines.pgbench.tps} tps; kafka produce ${results.baselines.kafka.producePerSec}/s, consume ${results.baselines.kafka.consumePerSec}/s; ratios ${JSON.stringify(results.ratios)}`);
+  if (results.baselines) {
+    const { pgbench, kafka, roundTrip } = results.baselines;
+    const oneCpu = roundTrip.oneCpu ? `, ${roundTrip.oneCpu.cpuUs} µs with both on one CPU` : '';
+    console.log(`\nbaselines: pgbench ${pgbench.tps} tps; kafka produce ${kafka.producePerSec}/s, consume ${kafka.consumePerSec}/s; ` +
+      `cross-process round trip ${roundTrip.acrossCpus.cpuUs} µs of CPU (${roundTrip.acrossCpus.wallUs} µs wall)${oneCpu}`);
+    console.log(`ratios: ${JSON.stringify(results.ratios)}`);
+  }
   console.log(`\nwritten: ${path.relative(root, path.join(OUT, 'payments.json'))}, ${path.relative(root, path.join(OUT, 'payments-latency.svg'))}`);
 }
 

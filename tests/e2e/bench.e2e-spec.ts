@@ -39,7 +39,11 @@ describe('npm run bench -- --short (CI)', () => {
     });
     process.stderr.write(`${output.split('\n').filter((l) => !l.includes('[') || l.includes('phase')).join('\n')}\n`);
     expect(code).toBe(0);
-    const results = JSON.parse(fs.readFileSync(path.join(out, 'payments.json'), 'utf8')) as { phases: Record<string, Phase>; baselines?: { pgbench: { tps?: number }; kafka: { producePerSec: number } } };
+    const results = JSON.parse(fs.readFileSync(path.join(out, 'payments.json'), 'utf8')) as {
+      phases: Record<string, Phase>;
+      baselines?: { pgbench: { tps?: number }; kafka: { producePerSec: number }; roundTrip: { acrossCpus: { cpuUs: number; wallUs: number } } };
+      ratios?: { cpuPerPaymentInRoundTrips: Record<string, number> };
+    };
     expect(Object.keys(results.phases)).toEqual(['steady', 'max', 'batch']);
     for (const [name, phase] of Object.entries(results.phases)) {
       const serverErrors = Object.entries(phase.errors).filter(([errorCode]) => /^(internal_error|service_unavailable|http_5\d\d|NostroNetworkError)$/.test(errorCode));
@@ -49,6 +53,9 @@ describe('npm run bench -- --short (CI)', () => {
       expect(phase.byStatus.SETTLED).toBe(phase.accepted);
     }
     expect(results.baselines?.kafka.producePerSec).toBeGreaterThan(0);
+    expect(results.baselines?.roundTrip.acrossCpus.cpuUs).toBeGreaterThan(0);
+    expect(results.baselines?.roundTrip.acrossCpus.wallUs).toBeGreaterThan(0);
+    expect(Object.keys(results.ratios?.cpuPerPaymentInRoundTrips ?? {})).toEqual(['steady', 'max', 'batch']);
     expect(fs.readFileSync(path.join(out, 'payments-latency.svg'), 'utf8')).toContain('<svg');
   }, 600_000);
 });
