@@ -9,7 +9,8 @@ const profile = stackProfile(process.env.NOSTRO_PROFILE ?? 'dev');
 const HELP = `usage: node scripts/stack.mjs <up|down|status|reset> [--with-kafka] [--yes]
 
   up       start Postgres/Redis (if stopped), the Kafka broker, topics, databases, keys, build, and every
-           service that is not running; returns when all answer /health/ready. Idempotent.
+           service that is not running; returns when all answer /health/ready. Idempotent. Refuses to
+           start a service whose port another process holds (another checkout's stack, say).
   down     stop the six services (add --with-kafka to stop the broker too; Postgres and Redis are
            machine services and stay up).
   status   one line per service: running or not, and ready or not.

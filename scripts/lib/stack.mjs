@@ -2,6 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { REPO_ROOT, createDatabases, ensureKafka, ensurePostgres, ensureRedis, ensureTopics } from './infra.mjs';
 import { ensureKey } from './keys.mjs';
@@ -196,6 +197,30 @@ function tail(file, lines) {
   return (readText(file) ?? '').trimEnd().split('\n').slice(-lines).join('\n');
 }
 
+/** True when something already listens on 127.0.0.1:`port` (a bind there fails with EADDRINUSE). */
+export function portTaken(port) {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', (error) => (error.code === 'EADDRINUSE' ? resolve(true) : reject(error)));
+    server.listen({ port, host: '127.0.0.1' }, () => server.close(() => resolve(false)));
+  });
+}
+
+/**
+ * Before starting services: a port of one this stack would start is held by another process (another checkout's
+ * stack, an older run whose pid file is gone, another program). The new service would fail to bind and exit while
+ * the other process answered its readiness check, so stop here and say which ports.
+ */
+async function refuseTakenPorts(p, list) {
+  const taken = [];
+  for (const svc of list) if (!runningPid(p, svc) && (await portTaken(svc.port))) taken.push(`${svc.name} :${svc.port}`);
+  if (taken.length === 0) return;
+  throw new Error(
+    `port(s) in use by another process: ${taken.join(', ')}. Stop it (npm run stack:down in the checkout that ` +
+      `started it, or find it with \`ss -ltnp\`), or move this stack's ports with NOSTRO_PORT_OFFSET.`,
+  );
+}
+
 /** Compiles the workspace (incremental: fast when nothing changed). */
 export function build() {
   const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs')], { stdio: 'inherit', cwd: REPO_ROOT });
@@ -225,6 +250,7 @@ export async function stackUp(p, { recreateDatabases: recreate = false, skipBuil
     build();
   }
   const list = services(p, secrets);
+  await refuseTakenPorts(p, list);
   for (const svc of list) {
     const pid = runningPid(p, svc);
     if (pid) log(`  · ${svc.name} already running (pid ${pid})`);
@@ -248,7 +274,12 @@ export async function stopService(p, svc, signal = 'SIGTERM') {
   process.kill(pid, signal);
   const deadline = Date.now() + STOP_GRACE_MS;
   while (runningPid(p, svc) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-  if (runningPid(p, svc)) process.kill(pid, 'SIGKILL');
+  if (runningPid(p, svc)) {
+    process.kill(pid, 'SIGKILL');
+    // Until it is gone its port is still bound, and a start right after would find it taken.
+    const killDeadline = Date.now() + 5_000;
+    while (runningPid(p, svc) && Date.now() < killDeadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   fs.rmSync(pidFile(p, svc), { force: true });
   log(`  ■ ${svc.name} stopped`);
   return true;
