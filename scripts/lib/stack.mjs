@@ -268,17 +268,21 @@ export async function stackDown(p) {
   await Promise.all(list.map((svc) => stopService(p, svc)));
 }
 
+/** Waits up to `ms` for the service's process to be gone; answers whether it is. */
+async function gone(p, svc, ms) {
+  const deadline = Date.now() + ms;
+  while (runningPid(p, svc) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  return !runningPid(p, svc);
+}
+
 export async function stopService(p, svc, signal = 'SIGTERM') {
   const pid = runningPid(p, svc);
   if (!pid) return false;
   process.kill(pid, signal);
-  const deadline = Date.now() + STOP_GRACE_MS;
-  while (runningPid(p, svc) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-  if (runningPid(p, svc)) {
+  if (!(await gone(p, svc, STOP_GRACE_MS))) {
     process.kill(pid, 'SIGKILL');
     // Until it is gone its port is still bound, and a start right after would find it taken.
-    const killDeadline = Date.now() + 5_000;
-    while (runningPid(p, svc) && Date.now() < killDeadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await gone(p, svc, 5_000);
   }
   fs.rmSync(pidFile(p, svc), { force: true });
   log(`  ■ ${svc.name} stopped`);

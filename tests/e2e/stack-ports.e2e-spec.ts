@@ -4,17 +4,9 @@
  * against somebody else's service (seen with two checkouts on one machine). It must refuse, name the port, and start
  * normally once the port is free. Uses the test cluster's fx-quote, stopped and started again through stack-ctl.mjs.
  */
-import { spawnSync } from 'node:child_process';
 import net from 'node:net';
-import path from 'node:path';
-import { cluster, repoRoot } from '../support/cluster';
-
-const stackCtl = path.join(repoRoot, 'tests', 'ledger', 'support', 'stack-ctl.mjs');
-
-function ctl(...args: string[]): { status: number | null; output: string } {
-  const run = spawnSync(process.execPath, [stackCtl, ...args], { cwd: repoRoot, env: process.env, encoding: 'utf8', timeout: 180_000 });
-  return { status: run.status, output: `${run.stdout}${run.stderr}` };
-}
+import { runStackCtl, stackCtl } from '../ledger/support/ledger';
+import { cluster } from '../support/cluster';
 
 async function ready(port: number): Promise<boolean> {
   try {
@@ -52,11 +44,11 @@ describe('stack up with a port held by another process', () => {
   afterAll(async () => {
     await squatter?.close();
     // Whatever happened above, leave the cluster whole for the files after this one.
-    ctl('up');
+    runStackCtl('up');
   }, 200_000);
 
   it('refuses to start, names the service and its port, and starts once the port is free', async () => {
-    expect(ctl('kill', 'fx-quote', 'SIGTERM').status).toBe(0);
+    stackCtl('kill', 'fx-quote', 'SIGTERM');
     expect(await ready(port())).toBe(false);
 
     squatter = new Squatter();
@@ -64,16 +56,15 @@ describe('stack up with a port held by another process', () => {
     // The squatter even answers /health/ready with 200: what made the old check pass.
     expect(await ready(port())).toBe(true);
 
-    const refused = ctl('up');
+    const refused = runStackCtl('up');
     expect(refused.status).not.toBe(0);
-    expect(refused.output).toContain(`port(s) in use by another process: fx-quote :${port()}`);
-    expect(ctl('pid', 'fx-quote').output).toBe('');
+    expect(`${refused.stdout}${refused.stderr}`).toContain(`port(s) in use by another process: fx-quote :${port()}`);
+    expect(stackCtl('pid', 'fx-quote')).toBe('');
 
     await squatter.close();
     squatter = null;
-    const started = ctl('up');
-    expect(started.status).toBe(0);
-    expect(ctl('pid', 'fx-quote').output).toMatch(/^\d+$/);
+    expect(runStackCtl('up').status).toBe(0);
+    expect(stackCtl('pid', 'fx-quote')).toMatch(/^\d+$/);
     expect(await ready(port())).toBe(true);
   }, 240_000);
 });

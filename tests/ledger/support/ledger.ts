@@ -157,9 +157,15 @@ export async function tipHeight(validatorIndex: LedgerDb): Promise<number> {
   return withLedgerDb(validatorIndex, async (db) => Number((await db.query<{ h: string | null }>('SELECT max(height)::text AS h FROM blocks')).rows[0].h ?? 0));
 }
 
-/** Runs a stack.mjs operation on the test profile (same NOSTRO_TEST_SLOT): `kill <service> <signal>` or `up`. */
-export function stackCtl(...args: string[]): string {
+/** Runs a stack.mjs operation on the test profile (same NOSTRO_TEST_SLOT) and answers how it ended, failed or not. */
+export function runStackCtl(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const run = spawnSync(process.execPath, [path.join(__dirname, 'stack-ctl.mjs'), ...args], { cwd: repoRoot, env: process.env, encoding: 'utf8', timeout: 180_000 });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** {@link runStackCtl} that must succeed: `kill <service> <signal>`, `up`, `pid <service>`; answers its output. */
+export function stackCtl(...args: string[]): string {
+  const run = runStackCtl(...args);
   if (run.status !== 0) throw new Error(`stack-ctl ${args.join(' ')} failed (${run.status}): ${run.stderr}`);
   return run.stdout;
 }
