@@ -183,14 +183,24 @@ export function decisionForm(uetr: string, done: () => void, report: HTMLElement
   return form;
 }
 
+const PROOF_ATTEMPTS = 5;
+const PROOF_RETRY_MS = 1_000;
+
 async function showProof(section: HTMLElement, uetr: string): Promise<void> {
   replace(section, h('h2', { id: 'proof-title' }, 'Finality proof'), h('p', { class: 'muted' }, 'Fetching the proof and checking it in this browser…'));
-  let proof: Proof;
-  try {
-    proof = await get<Proof>(`/payments/${encodeURIComponent(uetr)}/finality`);
-  } catch (e) {
-    replace(section, h('h2', { id: 'proof-title' }, 'Finality proof'), h('p', { class: 'unavailable' }, e instanceof Error ? e.message : String(e)));
-    return;
+  let proof: Proof | null = null;
+  // A validator may still be catching up, or all may be briefly away: ask again a few times before giving up.
+  for (let attempt = 1; proof === null; attempt++) {
+    try {
+      proof = await get<Proof>(`/payments/${encodeURIComponent(uetr)}/finality`);
+    } catch (e) {
+      const transient = e instanceof ApiProblem && (e.status === 404 || e.status === 503);
+      if (!transient || attempt >= PROOF_ATTEMPTS) {
+        replace(section, h('h2', { id: 'proof-title' }, 'Finality proof'), h('p', { class: 'unavailable' }, e instanceof Error ? e.message : String(e)));
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, PROOF_RETRY_MS));
+    }
   }
   const check = await checkProof(proof);
   const verdict = check.verdict.ok
