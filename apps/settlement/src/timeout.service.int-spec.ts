@@ -167,22 +167,30 @@ describe('resolving payments past notAfter from the validators', () => {
       return state(intent.uetr);
     }, (s) => s.status === 'SETTLED');
     expect(final).toMatchObject({ status: 'SETTLED', reason: null });
-    const proof = (await (await fetch(`${ledgerUrls[1]}/v1/ledger/transactions/${intent.uetr}/finality`)).json()) as { block: { height: number } };
-    expect(Number(final.block_height)).toBe(proof.block.height);
-    const copies = await Promise.all([0, 1, 2].map(async (i) => {
+    // Validators finalise at their own pace: the one asked here may be a block behind the ones settlement read.
+    const proof = await until(async () => {
+      const response = await fetch(`${ledgerUrls[1]}/v1/ledger/transactions/${intent.uetr}/finality`);
+      return response.status === 200 ? ((await response.json()) as { block: { height: number } }) : null;
+    }, (p) => p !== null);
+    expect(Number(final.block_height)).toBe(proof?.block.height);
+    const copies = await until(() => Promise.all([0, 1, 2].map(async (i) => {
       const c = new Client({ connectionString: pgUrl(`${env.dbPrefix}_ledger_${i}`) });
       await c.connect();
       const n = (await c.query<{ n: string }>('SELECT count(*)::text AS n FROM block_transactions WHERE tx_id = $1', [intent.uetr])).rows[0].n;
       await c.end();
       return n;
-    }));
+    })), (c) => c.every((n) => n !== '0'));
     expect(copies).toEqual(['1', '1', '1']);
   });
 
   it('trusts no validator on its word: a proof that does not verify is passed over for one that does', async () => {
     const settled = await pool.query<{ uetr: string }>(`SELECT uetr FROM payments WHERE status = 'SETTLED' LIMIT 1`);
     const uetr = settled.rows[0].uetr;
-    const real = (await (await fetch(`${ledgerUrls[0]}/v1/ledger/transactions/${uetr}/finality`)).json()) as { transaction: { outcome: unknown } };
+    const real = await until(async () => {
+      const response = await fetch(`${ledgerUrls[0]}/v1/ledger/transactions/${uetr}/finality`);
+      return response.status === 200 ? ((await response.json()) as { transaction: { outcome: unknown } }) : null;
+    }, (p) => p !== null);
+    if (!real) throw new Error(`validator v0 has no finality proof of ${uetr}`);
     const forged = JSON.stringify({ ...real, transaction: { ...real.transaction, outcome: { status: 'rejected', reason: 'insufficient_funds' } } });
     const liar = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(forged));
     await new Promise<void>((resolve) => liar.listen(0, '127.0.0.1', resolve));
