@@ -29,7 +29,9 @@ Starts the local cluster if needed (npm run stack:up), registers benchmark banks
   max      as many single payments as --concurrency workers can push for --max-seconds (closed loop)
   batch    --batch-workers workers, each sending POST /v1/quotes/batch then POST /v1/payments/batch with
            --batch items per request, for --batch-seconds (closed loop): the bulk-payout path
-Latency is intent → final, measured by the gateway (RECEIVED → SETTLED/REJECTED in its timeline).
+Latency is intent → final from the payment's timeline in the gateway: RECEIVED (the gateway accepted it) to
+SETTLED/REJECTED (the time settlement recorded the outcome); the gateway shows that status one hop later
+("to gateway" in the per-hop table, hopsMs in the JSON).
 Baselines: pgbench TPC-B and a Kafka produce/consume run on the same services, and the CPU cost of one round trip
 between two processes (a payment's CPU is also reported in round trips, comparable across machines).
 Results: <out>/payments.json, <out>/payments-latency.svg
