@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   await repo.ensurePositions(config.CURRENCIES);
   rt.log.info({ ...rates.status(Date.now()), corridors: corridors.all().filter((c) => c.enabled).length }, 'reference rates and corridors loaded');
   if (!ledger) rt.log.warn('LEDGER_URLS is not set: FXDESK liquidity is NOT checked; quotes are bounded by corridor limits only');
-  const transport = new KafkaPgTransport({ kafka: rt.kafka, pool: rt.pool, groupId: config.FX_CONSUMER_GROUP, topicPrefix: config.KAFKA_TOPIC_PREFIX, log: rt.log, inboxRetentionHours: config.INBOX_RETENTION_HOURS });
+  const transport = new KafkaPgTransport({ kafka: rt.kafka, pool: rt.pool, groupId: config.FX_CONSUMER_GROUP, topicPrefix: config.KAFKA_TOPIC_PREFIX, log: rt.log, inboxRetentionHours: config.INBOX_RETENTION_HOURS, sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS });
 
   @Module({
     imports: [

@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     }
   });
   await admin.bootstrapAdmin();
-  const transport = new KafkaPgTransport({ kafka: rt.kafka, pool: rt.pool, groupId: config.KAFKA_CONSUMER_GROUP, topicPrefix: config.KAFKA_TOPIC_PREFIX, log: rt.log, inboxRetentionHours: config.INBOX_RETENTION_HOURS });
+  const transport = new KafkaPgTransport({ kafka: rt.kafka, pool: rt.pool, groupId: config.KAFKA_CONSUMER_GROUP, topicPrefix: config.KAFKA_TOPIC_PREFIX, log: rt.log, inboxRetentionHours: config.INBOX_RETENTION_HOURS, sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS });
 
   const opsParts = opsConsole({ config, kafka: rt.kafka, log: rt.log });
   @Module({

@@ -1,4 +1,4 @@
-import { Logger, counter, histogram, retryForever, topicName } from '@nostro/platform';
+import { Logger, counter, histogram, retryForever, sessionSettings, topicName } from '@nostro/platform';
 import {
   BlockCutter,
   BlockSignatureMessage,
@@ -137,7 +137,7 @@ export class ChainService {
     }
     await this.reload();
     if (await this.streamShorterThanChain()) return;
-    const consumer = this.kafka.consumer({ groupId: `${this.config.KAFKA_TOPIC_PREFIX}ledger-${this.config.VALIDATOR_ID}`, maxBytes: 32 * 1024 * 1024, maxBytesPerPartition: 16 * 1024 * 1024, sessionTimeout: 30_000 });
+    const consumer = this.kafka.consumer({ groupId: `${this.config.KAFKA_TOPIC_PREFIX}ledger-${this.config.VALIDATOR_ID}`, maxBytes: 32 * 1024 * 1024, maxBytesPerPartition: 16 * 1024 * 1024, ...sessionSettings(this.config.KAFKA_SESSION_TIMEOUT_MS) });
     consumer.on(consumer.events.GROUP_JOIN, () => consumer.seek({ topic: this.stream(), partition: 0, offset: this.committed.nextOffset.toString() }));
     try {
       await consumer.connect();

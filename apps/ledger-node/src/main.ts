@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
     log: rt.log,
     inboxRetentionHours: config.INBOX_RETENTION_HOURS,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
   });
 
   @Module({

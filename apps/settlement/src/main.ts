@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   const rt = await Runtime.create('settlement', config, path.join(__dirname, '..', 'migrations'), 8);
   if (!rt) return;
   const app = build(config, rt);
-  const transport = new KafkaPgTransport({ kafka: rt.kafka, pool: rt.pool, groupId: 'settlement', topicPrefix: config.KAFKA_TOPIC_PREFIX, log: rt.log, inboxRetentionHours: config.INBOX_RETENTION_HOURS });
+  const transport = new KafkaPgTransport({ kafka: rt.kafka, pool: rt.pool, groupId: 'settlement', topicPrefix: config.KAFKA_TOPIC_PREFIX, log: rt.log, inboxRetentionHours: config.INBOX_RETENTION_HOURS, sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS });
 
   @Module({
     imports: [OpsModule.forRoot([...rt.readinessChecks(), { name: 'kafka-consumer', check: () => transport.isConnected() }])],

@@ -25,6 +25,12 @@ export const baseConfigShape = {
     .transform((value) => value.split(',').map((broker) => broker.trim()))
     .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port')).min(1)),
   KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/).default('nostro.'),
+  /**
+   * How long the broker keeps a consumer that stopped heartbeating in its group. A process killed without leaving its
+   * group stalls the partitions it held this long, after its restart too; every batch heartbeats when it is done, so
+   * one batch's work must stay well below it. Kafka refuses less than its group.min.session.timeout.ms (6 s).
+   */
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(10_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   /** How long each consumer remembers the message ids it has processed (InboxPruner); at most a year. */
   INBOX_RETENTION_HOURS: z.coerce.number().int().min(1).max(8_760).default(168),

@@ -48,6 +48,20 @@ export interface KafkaPgTransportOptions {
   fromBeginning?: boolean;
   /** How long the message ids seen stay in the inbox (`INBOX_RETENTION_HOURS`); default 168 h. */
   inboxRetentionHours?: number;
+  /** The consumer group session (`KAFKA_SESSION_TIMEOUT_MS`); default {@link DEFAULT_SESSION_TIMEOUT_MS}. */
+  sessionTimeoutMs?: number;
+}
+
+export const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
+/**
+ * Bytes fetched per partition, so per batch and per Postgres transaction: about a thousand messages, a second or so
+ * of work even when catching up, far below the session timeout that the heartbeat after each batch must beat.
+ */
+const MAX_BYTES_PER_PARTITION = 1024 * 1024;
+
+/** kafkajs consumer settings for a group session: heartbeats at a third of it (at most kafkajs' 3 s default). */
+export function sessionSettings(sessionTimeoutMs: number = DEFAULT_SESSION_TIMEOUT_MS): { sessionTimeout: number; heartbeatInterval: number } {
+  return { sessionTimeout: sessionTimeoutMs, heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeoutMs / 3)) };
 }
 
 /**
@@ -106,7 +120,7 @@ export class KafkaPgTransport extends Server implements CustomTransportStrategy 
 
   private async start(): Promise<void> {
     const { kafka, groupId, fromBeginning = true } = this.options;
-    const consumer = kafka.consumer({ groupId, sessionTimeout: 30_000, maxBytes: 16 * 1024 * 1024, maxBytesPerPartition: 16 * 1024 * 1024 });
+    const consumer = kafka.consumer({ groupId, ...sessionSettings(this.options.sessionTimeoutMs), maxBytes: 16 * 1024 * 1024, maxBytesPerPartition: MAX_BYTES_PER_PARTITION });
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       // kafkajs restarts a crashed consumer by itself; joining the group again makes it ready again.
       this.connected = true;
