@@ -47,6 +47,8 @@ const schema = z.object({
   /** An endpoint whose oldest pending delivery failed this many times is reported failing. */
   WEBHOOK_FAILING_AFTER_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(5),
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  /** Deliveries in flight to one bank at a time (per replica), so a slow endpoint holds only its own share. */
+  WEBHOOK_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
 });
 

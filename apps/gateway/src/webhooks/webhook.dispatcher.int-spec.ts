@@ -54,6 +54,7 @@ describe('WebhookDispatcher', () => {
     const config = {
       WEBHOOK_TIMEOUT_MS: 5_000,
       WEBHOOK_CONCURRENCY: 2,
+      WEBHOOK_ENDPOINT_CONCURRENCY: 2,
       WEBHOOK_POLL_MS: 100,
       WEBHOOK_BACKOFF_BASE_MS: 60_000,
       WEBHOOK_BACKOFF_MAX_MS: 60_000,
@@ -84,6 +85,64 @@ describe('WebhookDispatcher', () => {
       expect(rows.map((r) => r.participant)).toEqual(['FASTBANK', 'SLOWBANK']);
     } finally {
       for (const res of held) res.destroy();
+      await dispatcher.stop();
+      slow.server.closeAllConnections();
+      fast.server.closeAllConnections();
+      slow.server.close();
+      fast.server.close();
+    }
+  }, 60_000);
+
+  it('gives one bank at most its share of the slots, however many of its webhooks are due, oldest first', async () => {
+    const held: { res: ServerResponse; id: string }[] = [];
+    const slow = await receiver((req, res) => held.push({ res, id: String(req.headers['webhook-id']) }));
+    const fastAt: number[] = [];
+    const fast = await receiver((req, res) => {
+      fastAt.push(Date.now());
+      req.resume();
+      res.writeHead(200).end();
+    });
+    await db.pool.query(`INSERT INTO participants (id, name, currencies, webhook_url) VALUES ('BUSYBANK', 'Busy', '{USD}', $1), ('QUIETBANK', 'Quiet', '{USD}', $2)`, [slow.url, fast.url]);
+    const config = {
+      WEBHOOK_TIMEOUT_MS: 20_000,
+      WEBHOOK_CONCURRENCY: 3,
+      WEBHOOK_ENDPOINT_CONCURRENCY: 2,
+      WEBHOOK_POLL_MS: 100,
+      WEBHOOK_BACKOFF_BASE_MS: 60_000,
+      WEBHOOK_BACKOFF_MAX_MS: 60_000,
+      WEBHOOK_GIVE_UP_AFTER_MS: 3_600_000,
+      WEBHOOK_FAILING_AFTER_ATTEMPTS: 5,
+      networkSeed: base64UrlEncode(generateEd25519KeyPair().seed),
+    } as unknown as GatewayConfig;
+    const dispatcher = new WebhookDispatcher(config, listener, repo, new LedgerClient([]), log);
+    const delivery = (participant: string, dueAgoMs: number) => {
+      const id = randomUUID();
+      return { id, participant, dueAgoMs, type: 'payment.settled' as const, uetr: null, sourceId: randomUUID(), payload: { id, type: 'payment.settled' as const, occurredAt: new Date().toISOString(), data: {} } };
+    };
+    // Eight of the busy bank's webhooks are due, all older than the quiet bank's one.
+    const busy = Array.from({ length: 8 }, (_, i) => delivery('BUSYBANK', 60_000 - i * 1_000));
+    const quiet = delivery('QUIETBANK', 1_000);
+    await withTransaction(db.pool, async (tx) => {
+      await repo.enqueue(tx, [...busy, quiet]);
+      for (const d of [...busy, quiet]) await tx.query(`UPDATE webhook_deliveries SET next_attempt_at = now() - make_interval(secs => $2) WHERE id = $1`, [d.id, d.dueAgoMs / 1000]);
+    });
+    await dispatcher.start();
+    try {
+      const deadline = Date.now() + 10_000;
+      while ((held.length < 2 || fastAt.length === 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      // The quiet bank's webhook went out while the busy bank's two oldest were held, and no third was sent to it.
+      expect(fastAt).toHaveLength(1);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(held.map((h) => h.id)).toEqual([busy[0].id, busy[1].id]);
+      // Answering one frees one of the busy bank's slots: its next oldest goes out.
+      held[0].res.writeHead(200).end();
+      while (held.length < 3 && Date.now() < deadline + 10_000) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(held.map((h) => h.id)).toEqual([busy[0].id, busy[1].id, busy[2].id]);
+      const statuses = (await db.pool.query<{ id: string; status: string }>(`SELECT id, status FROM webhook_deliveries WHERE participant IN ('BUSYBANK', 'QUIETBANK')`)).rows;
+      const status = new Map(statuses.map((r) => [r.id, r.status]));
+      expect([status.get(quiet.id), status.get(busy[0].id), status.get(busy[3].id)]).toEqual(['delivered', 'delivered', 'pending']);
+    } finally {
+      for (const h of held) h.res.destroy();
       await dispatcher.stop();
       slow.server.closeAllConnections();
       fast.server.closeAllConnections();

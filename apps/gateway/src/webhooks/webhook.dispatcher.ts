@@ -57,23 +57,29 @@ export class WebhookDispatcher {
   }
 
   /**
-   * Keeps up to WEBHOOK_CONCURRENCY deliveries in flight and claims more as soon as one finishes: a bank whose
-   * endpoint answers slowly (or not before the timeout) holds one slot, never the other banks' deliveries.
+   * Keeps up to WEBHOOK_CONCURRENCY deliveries in flight, at most WEBHOOK_ENDPOINT_CONCURRENCY of them to any one bank,
+   * and claims more as soon as one finishes: a bank whose endpoint answers slowly (or not before the timeout) holds
+   * its own share of the slots, never the other banks' deliveries, however many of its own are due.
    */
   private async run(): Promise<void> {
     const inFlight = new Set<Promise<void>>();
+    const perBank = new Map<string, number>();
     const leaseMs = this.config.WEBHOOK_TIMEOUT_MS + 10_000;
     while (this.running) {
       let claimed = 0;
       try {
         const free = this.config.WEBHOOK_CONCURRENCY - inFlight.size;
         if (free > 0) {
-          const rows = await this.repo.claimDue(free, leaseMs);
+          const rows = await this.repo.claimDue(free, leaseMs, this.config.WEBHOOK_ENDPOINT_CONCURRENCY, perBank);
           claimed = rows.length;
           for (const row of rows) {
+            perBank.set(row.participant, (perBank.get(row.participant) ?? 0) + 1);
             const delivery: Promise<void> = this.deliver(row)
               .catch((error: unknown) => this.log.warn({ err: error, delivery: row.id }, 'webhook dispatcher: recording an attempt failed; the lease expires and it is retried'))
               .finally(() => {
+                const left = (perBank.get(row.participant) ?? 1) - 1;
+                if (left > 0) perBank.set(row.participant, left);
+                else perBank.delete(row.participant);
                 inFlight.delete(delivery);
                 this.wake?.();
               });

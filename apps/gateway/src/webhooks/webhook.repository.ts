@@ -77,16 +77,35 @@ export class WebhookRepository {
   /**
    * Claims up to `limit` due deliveries by pushing their next attempt `leaseMs` ahead: a dispatcher that dies
    * mid-delivery leaves them to be retried when the lease runs out, and replicas never claim the same row.
+   * Each bank gets at most `perParticipant` minus what `busy` says it already has in flight, oldest due first, so
+   * one bank's backlog cannot take every slot. The banks with pending rows are found by a skip scan of the
+   * partial (participant, next_attempt_at) index (ordered by both columns so that it is the index used, never the
+   * one over every delivery ever made), then a few due rows of each.
    */
-  async claimDue(limit: number, leaseMs: number): Promise<DeliveryRow[]> {
+  async claimDue(limit: number, leaseMs: number, perParticipant = limit, busy: ReadonlyMap<string, number> = new Map()): Promise<DeliveryRow[]> {
     const { rows } = await this.pool.query<DeliveryRow>(
-      `WITH due AS (
-         SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= now()
-          ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+      `WITH RECURSIVE banks AS (
+         (SELECT participant FROM webhook_deliveries WHERE status = 'pending' ORDER BY participant, next_attempt_at LIMIT 1)
+         UNION ALL
+         SELECT (SELECT w.participant FROM webhook_deliveries w WHERE w.status = 'pending' AND w.participant > b.participant
+                    ORDER BY w.participant, w.next_attempt_at LIMIT 1)
+           FROM banks b WHERE b.participant IS NOT NULL
+       ), candidates AS (
+         SELECT c.id, c.next_attempt_at FROM banks b
+           LEFT JOIN unnest($3::text[], $4::int[]) AS f(participant, in_flight) ON f.participant = b.participant
+           CROSS JOIN LATERAL (
+             SELECT w.id, w.next_attempt_at FROM webhook_deliveries w
+              WHERE w.participant = b.participant AND w.status = 'pending' AND w.next_attempt_at <= now()
+              ORDER BY w.next_attempt_at LIMIT greatest(0, $5::int - coalesce(f.in_flight, 0))) c
+          WHERE b.participant IS NOT NULL
+          ORDER BY c.next_attempt_at LIMIT $1
+       ), due AS (
+         SELECT w.id FROM webhook_deliveries w JOIN candidates USING (id)
+          WHERE w.status = 'pending' AND w.next_attempt_at <= now() FOR UPDATE OF w SKIP LOCKED)
        UPDATE webhook_deliveries d SET next_attempt_at = now() + make_interval(secs => $2)
          FROM due, participants p WHERE d.id = due.id AND p.id = d.participant
        RETURNING d.*, p.webhook_url`,
-      [limit, leaseMs / 1000],
+      [limit, leaseMs / 1000, [...busy.keys()], [...busy.values()], perParticipant],
     );
     return rows;
   }
