@@ -31,7 +31,7 @@ describe('settlement killed with SIGKILL while payments flow', () => {
   let killing = true;
 
   beforeAll(async () => {
-    debtors = await Promise.all([0, 1, 2, 3].map(() => registerBank(['USD'], { USD: '3000.00' })));
+    debtors = await Promise.all([0, 1, 2, 3].map(() => registerBank(['USD'], { USD: `${DEPOSIT_MINOR / 100n}.00` })));
     creditors = await Promise.all([0, 1].map(() => registerBank(['EUR'])));
     await fundFxDesk('EUR', '1000000.00');
   });

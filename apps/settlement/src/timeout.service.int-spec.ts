@@ -103,6 +103,17 @@ async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs =
   }
 }
 
+/**
+ * Validator `i`'s finality proof of `id`, asked again until it has one: validators finalise at their own pace, so the
+ * one asked may be a block behind the ones settlement read. Null if it has none within the wait.
+ */
+async function proofFrom<T>(i: number, id: string): Promise<T | null> {
+  return until(async () => {
+    const response = await fetch(`${ledgerUrls[i]}/v1/ledger/transactions/${id}/finality`);
+    return response.status === 200 ? ((await response.json()) as T) : null;
+  }, (p) => p !== null);
+}
+
 beforeAll(async () => {
   const admin = new Client({ connectionString: pgUrl('postgres') });
   await admin.connect();
@@ -167,11 +178,7 @@ describe('resolving payments past notAfter from the validators', () => {
       return state(intent.uetr);
     }, (s) => s.status === 'SETTLED');
     expect(final).toMatchObject({ status: 'SETTLED', reason: null });
-    // Validators finalise at their own pace: the one asked here may be a block behind the ones settlement read.
-    const proof = await until(async () => {
-      const response = await fetch(`${ledgerUrls[1]}/v1/ledger/transactions/${intent.uetr}/finality`);
-      return response.status === 200 ? ((await response.json()) as { block: { height: number } }) : null;
-    }, (p) => p !== null);
+    const proof = await proofFrom<{ block: { height: number } }>(1, intent.uetr);
     expect(Number(final.block_height)).toBe(proof?.block.height);
     const copies = await until(() => Promise.all([0, 1, 2].map(async (i) => {
       const c = new Client({ connectionString: pgUrl(`${env.dbPrefix}_ledger_${i}`) });
@@ -186,10 +193,7 @@ describe('resolving payments past notAfter from the validators', () => {
   it('trusts no validator on its word: a proof that does not verify is passed over for one that does', async () => {
     const settled = await pool.query<{ uetr: string }>(`SELECT uetr FROM payments WHERE status = 'SETTLED' LIMIT 1`);
     const uetr = settled.rows[0].uetr;
-    const real = await until(async () => {
-      const response = await fetch(`${ledgerUrls[0]}/v1/ledger/transactions/${uetr}/finality`);
-      return response.status === 200 ? ((await response.json()) as { transaction: { outcome: unknown } }) : null;
-    }, (p) => p !== null);
+    const real = await proofFrom<{ transaction: { outcome: unknown } }>(0, uetr);
     if (!real) throw new Error(`validator v0 has no finality proof of ${uetr}`);
     const forged = JSON.stringify({ ...real, transaction: { ...real.transaction, outcome: { status: 'rejected', reason: 'insufficient_funds' } } });
     const liar = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(forged));

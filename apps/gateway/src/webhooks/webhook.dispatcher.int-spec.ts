@@ -22,6 +22,33 @@ async function receiver(handle: (req: IncomingMessage, res: ServerResponse) => v
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, server };
 }
 
+/** Closes receivers and the connections they hold (a held request keeps its socket open otherwise). */
+function closeReceivers(...receivers: { server: Server }[]): void {
+  for (const { server } of receivers) {
+    server.closeAllConnections();
+    server.close();
+  }
+}
+
+/** The dispatcher's settings with a long backoff (a failed attempt is not retried within a test), plus `slots`. */
+function dispatcherConfig(slots: { WEBHOOK_TIMEOUT_MS: number; WEBHOOK_CONCURRENCY: number; WEBHOOK_ENDPOINT_CONCURRENCY: number }): GatewayConfig {
+  return {
+    ...slots,
+    WEBHOOK_POLL_MS: 100,
+    WEBHOOK_BACKOFF_BASE_MS: 60_000,
+    WEBHOOK_BACKOFF_MAX_MS: 60_000,
+    WEBHOOK_GIVE_UP_AFTER_MS: 3_600_000,
+    WEBHOOK_FAILING_AFTER_ATTEMPTS: 5,
+    networkSeed: base64UrlEncode(generateEd25519KeyPair().seed),
+  } as unknown as GatewayConfig;
+}
+
+/** A `payment.settled` delivery to `participant`. */
+function delivery(participant: string) {
+  const id = randomUUID();
+  return { id, participant, type: 'payment.settled' as const, uetr: null, sourceId: randomUUID(), payload: { id, type: 'payment.settled' as const, occurredAt: new Date().toISOString(), data: {} } };
+}
+
 describe('WebhookDispatcher', () => {
   let db: TestDatabase;
   let repo: WebhookRepository;
@@ -51,22 +78,8 @@ describe('WebhookDispatcher', () => {
       res.writeHead(200).end();
     });
     await db.pool.query(`INSERT INTO participants (id, name, currencies, webhook_url) VALUES ('SLOWBANK', 'Slow', '{USD}', $1), ('FASTBANK', 'Fast', '{USD}', $2)`, [slow.url, fast.url]);
-    const config = {
-      WEBHOOK_TIMEOUT_MS: 5_000,
-      WEBHOOK_CONCURRENCY: 2,
-      WEBHOOK_ENDPOINT_CONCURRENCY: 2,
-      WEBHOOK_POLL_MS: 100,
-      WEBHOOK_BACKOFF_BASE_MS: 60_000,
-      WEBHOOK_BACKOFF_MAX_MS: 60_000,
-      WEBHOOK_GIVE_UP_AFTER_MS: 3_600_000,
-      WEBHOOK_FAILING_AFTER_ATTEMPTS: 5,
-      networkSeed: base64UrlEncode(generateEd25519KeyPair().seed),
-    } as unknown as GatewayConfig;
+    const config = dispatcherConfig({ WEBHOOK_TIMEOUT_MS: 5_000, WEBHOOK_CONCURRENCY: 2, WEBHOOK_ENDPOINT_CONCURRENCY: 2 });
     const dispatcher = new WebhookDispatcher(config, listener, repo, new LedgerClient([]), log);
-    const delivery = (participant: string) => {
-      const id = randomUUID();
-      return { id, participant, type: 'payment.settled' as const, uetr: null, sourceId: randomUUID(), payload: { id, type: 'payment.settled' as const, occurredAt: new Date().toISOString(), data: {} } };
-    };
     await dispatcher.start();
     try {
       await withTransaction(db.pool, (tx) => repo.enqueue(tx, [delivery('SLOWBANK')]));
@@ -86,10 +99,7 @@ describe('WebhookDispatcher', () => {
     } finally {
       for (const res of held) res.destroy();
       await dispatcher.stop();
-      slow.server.closeAllConnections();
-      fast.server.closeAllConnections();
-      slow.server.close();
-      fast.server.close();
+      closeReceivers(slow, fast);
     }
   }, 60_000);
 
@@ -103,28 +113,18 @@ describe('WebhookDispatcher', () => {
       res.writeHead(200).end();
     });
     await db.pool.query(`INSERT INTO participants (id, name, currencies, webhook_url) VALUES ('BUSYBANK', 'Busy', '{USD}', $1), ('QUIETBANK', 'Quiet', '{USD}', $2)`, [slow.url, fast.url]);
-    const config = {
-      WEBHOOK_TIMEOUT_MS: 20_000,
-      WEBHOOK_CONCURRENCY: 3,
-      WEBHOOK_ENDPOINT_CONCURRENCY: 2,
-      WEBHOOK_POLL_MS: 100,
-      WEBHOOK_BACKOFF_BASE_MS: 60_000,
-      WEBHOOK_BACKOFF_MAX_MS: 60_000,
-      WEBHOOK_GIVE_UP_AFTER_MS: 3_600_000,
-      WEBHOOK_FAILING_AFTER_ATTEMPTS: 5,
-      networkSeed: base64UrlEncode(generateEd25519KeyPair().seed),
-    } as unknown as GatewayConfig;
+    const config = dispatcherConfig({ WEBHOOK_TIMEOUT_MS: 20_000, WEBHOOK_CONCURRENCY: 3, WEBHOOK_ENDPOINT_CONCURRENCY: 2 });
     const dispatcher = new WebhookDispatcher(config, listener, repo, new LedgerClient([]), log);
-    const delivery = (participant: string, dueAgoMs: number) => {
-      const id = randomUUID();
-      return { id, participant, dueAgoMs, type: 'payment.settled' as const, uetr: null, sourceId: randomUUID(), payload: { id, type: 'payment.settled' as const, occurredAt: new Date().toISOString(), data: {} } };
-    };
-    // Eight of the busy bank's webhooks are due, all older than the quiet bank's one.
-    const busy = Array.from({ length: 8 }, (_, i) => delivery('BUSYBANK', 60_000 - i * 1_000));
-    const quiet = delivery('QUIETBANK', 1_000);
+    // Eight of the busy bank's webhooks are due, 60 s down to 53 s ago, all older than the quiet bank's one (1 s ago).
+    const busy = Array.from({ length: 8 }, () => delivery('BUSYBANK'));
+    const quiet = delivery('QUIETBANK');
+    const dueAgoS = [...busy.map((_, i) => 60 - i), 1];
     await withTransaction(db.pool, async (tx) => {
       await repo.enqueue(tx, [...busy, quiet]);
-      for (const d of [...busy, quiet]) await tx.query(`UPDATE webhook_deliveries SET next_attempt_at = now() - make_interval(secs => $2) WHERE id = $1`, [d.id, d.dueAgoMs / 1000]);
+      await tx.query(
+        `UPDATE webhook_deliveries w SET next_attempt_at = now() - make_interval(secs => d.ago) FROM unnest($1::uuid[], $2::int[]) AS d(id, ago) WHERE w.id = d.id`,
+        [[...busy, quiet].map((d) => d.id), dueAgoS],
+      );
     });
     await dispatcher.start();
     try {
@@ -144,10 +144,7 @@ describe('WebhookDispatcher', () => {
     } finally {
       for (const h of held) h.res.destroy();
       await dispatcher.stop();
-      slow.server.closeAllConnections();
-      fast.server.closeAllConnections();
-      slow.server.close();
-      fast.server.close();
+      closeReceivers(slow, fast);
     }
   }, 60_000);
 });
