@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { PaymentIntentMessage, Posting, SettlementEvent, SignedQuote, buildPaymentPostings, samePostings } from '@nostro/shared';
 import { TestBank, eventually, fundFxDesk, registerBank, withDb } from '../support/cluster';
-import { closeKafka, intentFor, makeQuote, produceRequests, serviceControl, settlementEvents, settlementUrl } from './support/settlement';
+import { closeKafka, intentFor, ledgersCaughtUp, makeQuote, produceRequests, serviceControl, settlementEvents, settlementUrl } from './support/settlement';
 
 const VALIDATOR_DBS = ['ledger_0', 'ledger_1', 'ledger_2'];
 const ROUNDS = 12;
@@ -143,7 +143,9 @@ describe('settlement killed with SIGKILL while payments flow', () => {
       expect([p.uetr, row?.timeline]).toEqual([p.uetr, path]);
     }
 
-    // 2. The ledger's transactions and postings match settlement's records one to one, on every validator.
+    // 2. The ledger's transactions and postings match settlement's records one to one, on every validator
+    //    (each read once it has applied every block settlement holds as final).
+    await ledgersCaughtUp();
     const onLedger = plan.filter((p) => p.expect === 'SETTLED' || p.expect === 'insufficient_funds');
     for (const db of VALIDATOR_DBS) {
       const ledger = await ledgerRecords(db, uetrs);

@@ -203,17 +203,37 @@ export async function waitStatus(uetr: string, status?: string, timeoutMs = 30_0
   return eventually(() => paymentState(uetr), (s) => s !== null && (status ? s.status === status : FINAL.has(s.status)), timeoutMs);
 }
 
-/** How many times each validator recorded a transaction id in a block (a duplicate is never recorded). */
+const LEDGER_DBS = ['ledger_0', 'ledger_1', 'ledger_2'];
+
+const highestBlock = (db: string, table: 'blocks' | 'finalized_blocks'): Promise<number> =>
+  withDb(db, async (c) => Number((await c.query<{ h: string }>(`SELECT coalesce(max(height), 0)::text AS h FROM ${table}`)).rows[0].h));
+
+/**
+ * Waits until every validator has applied every block settlement already holds as final. Two signatures of three
+ * make a block final, so when settlement reports a payment final the third validator may still be applying its block:
+ * a read of every validator's tables right then would see that validator a block behind, which is no defect.
+ */
+export async function ledgersCaughtUp(timeoutMs = 30_000): Promise<number[]> {
+  const final = await highestBlock('settlement', 'finalized_blocks');
+  return eventually(() => Promise.all(LEDGER_DBS.map((db) => highestBlock(db, 'blocks'))), (heights) => heights.every((h) => h >= final), timeoutMs);
+}
+
+/**
+ * How many times each validator recorded a transaction id in a block (a duplicate is never recorded), read once every
+ * validator has applied what settlement holds as final.
+ */
 export async function ledgerCopies(txId: string): Promise<number[]> {
+  await ledgersCaughtUp();
   return Promise.all(
-    ['ledger_0', 'ledger_1', 'ledger_2'].map((db) =>
+    LEDGER_DBS.map((db) =>
       withDb(db, async (c) => Number((await c.query<{ n: string }>('SELECT count(*)::text AS n FROM block_transactions WHERE tx_id = $1', [txId])).rows[0].n)),
     ),
   );
 }
 
-/** A participant's balance (minor units) on validator v0. */
+/** A participant's balance (minor units) on validator v0, read once every validator has applied what is final. */
 export async function balance(account: string): Promise<bigint> {
+  await ledgersCaughtUp();
   return withDb('ledger_0', async (c) => BigInt((await c.query<{ b: string }>('SELECT balance::text AS b FROM accounts WHERE id = $1', [account])).rows[0]?.b ?? '0'));
 }
 
