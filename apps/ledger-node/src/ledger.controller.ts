@@ -48,8 +48,7 @@ export class LedgerController {
   /** Balances as of the last final block. Amounts are minor-unit strings. */
   @Get('participants/:participant/accounts')
   async accounts(@Param('participant') participant: string) {
-    const height = await this.repo.finalHeight();
-    const [current, later] = await Promise.all([this.repo.participantAccounts(participant), this.repo.blocksAbove(height, FINALITY_LAG_MAX_BLOCKS + 1)]);
+    const { height, accounts: current, later } = await this.repo.accountsAtFinal(participant, FINALITY_LAG_MAX_BLOCKS + 1);
     if (later.length > FINALITY_LAG_MAX_BLOCKS) {
       throw new ProblemError(503, 'finality_lagging', 'Finality lagging', `more than ${FINALITY_LAG_MAX_BLOCKS} blocks await a quorum`, undefined, { 'retry-after': '1' });
     }

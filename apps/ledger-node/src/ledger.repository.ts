@@ -1,4 +1,4 @@
-import { Pool, PoolClient } from '@nostro/platform';
+import { Pool, PoolClient, withTransaction } from '@nostro/platform';
 import { AccountState, LedgerLeaf, LedgerSnapshot, SealedBlock } from '@nostro/shared';
 
 export interface ChainTip {
@@ -261,8 +261,8 @@ export class LedgerRepository {
     return rows[0] ? { height: Number(rows[0].height), idx: rows[0].idx } : null;
   }
 
-  async finalHeight(): Promise<number> {
-    const { rows } = await this.pool.query<{ h: bigint | null }>('SELECT max(height) AS h FROM finality');
+  async finalHeight(db: Db = this.pool): Promise<number> {
+    const { rows } = await db.query<{ h: bigint | null }>('SELECT max(height) AS h FROM finality');
     return rows[0].h === null ? 0 : Number(rows[0].h);
   }
 
@@ -274,9 +274,22 @@ export class LedgerRepository {
     return rows[0] ?? null;
   }
 
+  /**
+   * A participant's balances as of the last final block, with the leaves of the blocks applied above it (at most
+   * `blocksMax`), all read in one REPEATABLE READ snapshot: read apart, a block applied between the reads would be
+   * rewound from balances that never held it, or held in balances without being rewound.
+   */
+  async accountsAtFinal(participant: string, blocksMax: number): Promise<{ height: number; accounts: AccountState[]; later: LedgerLeaf[][] }> {
+    return withTransaction(this.pool, async (db) => {
+      const height = await this.finalHeight(db);
+      const accounts = await this.participantAccounts(db, participant);
+      return { height, accounts, later: await this.blocksAbove(db, height, blocksMax) };
+    }, { readOnly: true, repeatableRead: true });
+  }
+
   /** A participant's current balances (after the last applied block). */
-  async participantAccounts(participant: string): Promise<AccountState[]> {
-    const { rows } = await this.pool.query<{ id: string; currency: string; balance: string; net_debit_cap: string | null }>(
+  async participantAccounts(db: Db, participant: string): Promise<AccountState[]> {
+    const { rows } = await db.query<{ id: string; currency: string; balance: string; net_debit_cap: string | null }>(
       'SELECT id, currency, balance::text, net_debit_cap::text FROM accounts WHERE participant = $1 ORDER BY currency',
       [participant],
     );
@@ -290,8 +303,8 @@ export class LedgerRepository {
   }
 
   /** The leaves of each block above `height` (applied but not yet final), oldest first; at most `limit` blocks. */
-  async blocksAbove(height: number, limit: number): Promise<LedgerLeaf[][]> {
-    const { rows } = await this.pool.query<{ leaves: string }>('SELECT leaves FROM blocks WHERE height > $1 ORDER BY height LIMIT $2', [height, limit]);
+  async blocksAbove(db: Db, height: number, limit: number): Promise<LedgerLeaf[][]> {
+    const { rows } = await db.query<{ leaves: string }>('SELECT leaves FROM blocks WHERE height > $1 ORDER BY height LIMIT $2', [height, limit]);
     return rows.map((r) => JSON.parse(r.leaves) as LedgerLeaf[]);
   }
 

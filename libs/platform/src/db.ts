@@ -11,6 +11,8 @@ export function createPool(connectionString: string, applicationName: string, ma
 
 export interface TransactionOptions {
   readOnly?: boolean;
+  /** REPEATABLE READ: every statement sees the one snapshot taken by the first (default READ COMMITTED). */
+  repeatableRead?: boolean;
   /** Bounds every statement of the transaction (SET LOCAL statement_timeout). */
   statementTimeoutMs?: number;
 }
@@ -19,7 +21,7 @@ export interface TransactionOptions {
 export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query(options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
+    await client.query(`BEGIN${options.repeatableRead ? ' ISOLATION LEVEL REPEATABLE READ' : ''}${options.readOnly ? ' READ ONLY' : ''}`);
     if (options.statementTimeoutMs !== undefined) await client.query(`SET LOCAL statement_timeout = ${Math.trunc(options.statementTimeoutMs)}`);
     const result = await fn(client);
     await client.query('COMMIT');
