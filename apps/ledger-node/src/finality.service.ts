@@ -146,8 +146,8 @@ export class FinalityService {
 
   private async diverged(tx: PoolClient, block: StoredBlock, quorumHash: string, signers: StoredSignature[]): Promise<void> {
     const reason = `divergence at height ${block.height}: ${signers.map((s) => s.validator).join(', ')} signed ${quorumHash}; this validator computed ${block.hash}`;
-    divergences.inc();
-    await this.repo.insertHalt(tx, { height: block.height, ownHash: block.hash, quorumHash, reason });
+    // Later signatures for the same height judge it diverged again: the block counts once, with its halt row.
+    if (await this.repo.insertHalt(tx, { height: block.height, ownHash: block.hash, quorumHash, reason })) divergences.inc();
     this.onDivergence(reason);
   }
 }

@@ -316,12 +316,13 @@ export class LedgerRepository {
     return r ? { height: Number(r.height), ownHash: r.own_hash, quorumHash: r.quorum_hash, reason: r.reason } : null;
   }
 
-  /** Records a divergence once per height (until cleared). */
-  async insertHalt(db: Db, halt: Halt): Promise<void> {
-    await db.query(
+  /** Records a divergence once per height (until cleared); true when this call recorded it. */
+  async insertHalt(db: Db, halt: Halt): Promise<boolean> {
+    const { rowCount } = await db.query(
       `INSERT INTO halts (height, own_hash, quorum_hash, reason) SELECT $1, $2, $3, $4
         WHERE NOT EXISTS (SELECT 1 FROM halts WHERE height = $1 AND cleared_at IS NULL)`,
       [halt.height, halt.ownHash, halt.quorumHash, halt.reason],
     );
+    return rowCount === 1;
   }
 }
