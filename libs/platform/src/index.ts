@@ -14,3 +14,4 @@ export * from './runtime';
 export * from './concurrency';
 export * from './http-client';
 export * from './testing';
+export * from './http-edge';

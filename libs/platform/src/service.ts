@@ -6,6 +6,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { ConfigError } from './config';
 import { KafkaPgTransport } from './kafka-pg.transport';
 import { Logger, correlationIdFrom } from './logger';
+import { clientErrorHandler, frameworkErrors, parseJsonBody, refuseContentCoding } from './http-edge';
 import { httpDuration } from './metrics';
 import { ProblemFilter } from './problem';
 
@@ -50,11 +51,14 @@ export async function runService(options: ServiceOptions): Promise<NestFastifyAp
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: (req: IncomingMessage) => correlationIdFrom(req.headers['x-correlation-id']),
     trustProxy: false,
+    frameworkErrors,
+    clientErrorHandler,
   });
   const app = await NestFactory.create<NestFastifyApplication>(options.module as never, adapter, {
     rawBody: true,
     logger: new PinoNestLogger(log.child({ component: 'nest' })),
   });
+  app.useBodyParser('application/json', { bodyLimit: BODY_LIMIT_BYTES }, parseJsonBody);
   app.useGlobalFilters(new ProblemFilter(log));
   instrument(app, log);
   for (const strategy of options.transports ?? []) app.connectMicroservice({ strategy }, { inheritAppConfig: true });
@@ -67,6 +71,7 @@ export async function runService(options: ServiceOptions): Promise<NestFastifyAp
 
 function instrument(app: NestFastifyApplication, log: Logger): void {
   const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', refuseContentCoding);
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-correlation-id', request.id);
   });

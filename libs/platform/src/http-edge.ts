@@ -1,0 +1,114 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Socket } from 'node:net';
+import { STATUS_CODES } from 'node:http';
+import { validationProblem } from './problem';
+
+/**
+ * The edges of HTTP that sit before any controller, filter or guard: the router (a path parameter past Fastify's
+ * length limit, a malformed URL), Node's parser (oversized headers, a malformed request line), the JSON body parser
+ * and content codings. Each answers an `application/problem+json` document with a stable `code` (API.md,
+ * Conventions), as the controllers do, instead of the framework's own body.
+ */
+
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  errors?: { path: string; message: string }[];
+}
+
+export function problemDocument(status: number, code: string, title: string, detail: string): ProblemDocument {
+  return { type: `https://nostro.dev/problems/${code}`, title, status, detail, code };
+}
+
+function sendProblem(reply: FastifyReply, doc: ProblemDocument): FastifyReply {
+  return reply.code(doc.status).header('content-type', 'application/problem+json').send(doc);
+}
+
+/** Fastify's `frameworkErrors`: what its router refuses before a route exists to handle the request. */
+export function frameworkErrors(error: { code?: string; message: string }, _request: FastifyRequest, reply: FastifyReply): void {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    void sendProblem(reply, problemDocument(414, 'uri_too_long', 'URI too long', 'a path segment is longer than this API accepts'));
+    return;
+  }
+  void sendProblem(reply, problemDocument(400, 'validation_failed', 'Validation failed', 'the request URL is malformed'));
+}
+
+const CLIENT_ERRORS: Record<string, [number, string, string, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'headers_too_large', 'Request header fields too large', 'the request headers exceed the size this server accepts'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'request_timeout', 'Request timeout', 'the request was not received in time'],
+};
+
+/**
+ * Fastify's `clientErrorHandler`: Node's HTTP parser refused the request before Fastify saw it (oversized headers,
+ * a malformed request line). The socket gets one problem document and is closed, as Node itself would do.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, title, detail] = CLIENT_ERRORS[error.code ?? ''] ?? [400, 'bad_request', 'Bad request', 'the request is not valid HTTP/1.1'];
+  const body = JSON.stringify(problemDocument(status, code, title, detail));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
+
+/**
+ * An `onRequest` hook: a body sent with a content coding (gzip, br, deflate…) is refused with `415` rather than
+ * read as if it were plain (API.md: bodies are JSON; no coding is supported). `identity` is no coding.
+ */
+export async function refuseContentCoding(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const coding = request.headers['content-encoding'];
+  if (coding === undefined) return;
+  const codings = String(coding)
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== '' && c !== 'identity');
+  if (codings.length === 0) return;
+  await sendProblem(
+    reply.header('accept-encoding', 'identity'),
+    problemDocument(415, 'unsupported_media_type', 'Unsupported media type', `bodies must not be content-coded (${codings.join(', ')}); send plain JSON`),
+  );
+}
+
+/** Keys that would reach an object's prototype if a body were ever merged into one (prototype poisoning). */
+const FORBIDDEN_KEYS = new Set(['__proto__']);
+
+/**
+ * The JSON body parser: `400 validation_failed` naming what is wrong (an empty body, the JSON syntax error, a
+ * `__proto__` key or a `constructor.prototype` pair), where Fastify's parser would say "Body is not valid JSON" for all
+ * of them.
+ */
+export function parseJsonBody(_request: FastifyRequest, body: Buffer, done: (error: Error | null, value?: unknown) => void): void {
+  if (body.length === 0) return done(validationProblem([{ path: '(body)', message: 'the body is empty' }], 'a JSON body is required'));
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    return done(validationProblem([{ path: '(body)', message: (error as Error).message }], 'the body is not valid JSON'));
+  }
+  const poisoned = findPoisonedKey(value);
+  if (poisoned !== null) return done(validationProblem([{ path: poisoned, message: 'this key is not allowed in a request body' }], 'the body contains a key this API never accepts'));
+  done(null, value);
+}
+
+/** The path of the first `__proto__` key or `constructor` object holding `prototype`; walked without recursion. */
+export function findPoisonedKey(value: unknown): string | null {
+  const stack: { node: unknown; path: string }[] = [{ node: value, path: '' }];
+  while (stack.length > 0) {
+    const { node, path } = stack.pop() as { node: unknown; path: string };
+    if (node === null || typeof node !== 'object') continue;
+    for (const key of Object.keys(node)) {
+      const child = (node as Record<string, unknown>)[key];
+      const childPath = path === '' ? key : `${path}.${key}`;
+      if (FORBIDDEN_KEYS.has(key)) return childPath;
+      if (key === 'constructor' && child !== null && typeof child === 'object' && Object.prototype.hasOwnProperty.call(child, 'prototype')) return `${childPath}.prototype`;
+      stack.push({ node: child, path: childPath });
+    }
+  }
+  return null;
+}
