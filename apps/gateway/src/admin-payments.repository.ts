@@ -1,5 +1,6 @@
 import { Pool, PoolClient } from '@nostro/platform';
 import { PaymentDecisionMessage } from '@nostro/shared';
+import { CURSOR_AT_SQL, TimeKeyset } from './pagination/list-cursor';
 import { PaymentRow, TimelineRow } from './payments.repository';
 
 export interface DecisionRow {
@@ -15,7 +16,7 @@ export interface AdminPaymentsQuery {
   status?: string;
   participant?: string;
   since?: string;
-  after?: { at: string; uetr: string };
+  after?: TimeKeyset;
   limit: number;
 }
 
@@ -29,13 +30,13 @@ export class AdminPaymentsRepository {
   }
 
   /** Any participant's payments, oldest first, after the cursor. */
-  async list(q: AdminPaymentsQuery): Promise<PaymentRow[]> {
-    const { rows } = await this.pool.query<PaymentRow>(
-      `SELECT * FROM payments
+  async list(q: AdminPaymentsQuery): Promise<(PaymentRow & { cursor_at: string })[]> {
+    const { rows } = await this.pool.query<PaymentRow & { cursor_at: string }>(
+      `SELECT *, ${CURSOR_AT_SQL('created_at')} AS cursor_at FROM payments
         WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR participant = $2) AND ($3::timestamptz IS NULL OR created_at >= $3)
           AND ($4::timestamptz IS NULL OR (created_at, uetr) > ($4::timestamptz, $5::uuid))
         ORDER BY created_at, uetr LIMIT $6`,
-      [q.status ?? null, q.participant ?? null, q.since ?? null, q.after?.at ?? null, q.after?.uetr ?? null, q.limit],
+      [q.status ?? null, q.participant ?? null, q.since ?? null, q.after?.at ?? null, q.after?.id ?? null, q.limit],
     );
     return rows;
   }

@@ -1,5 +1,6 @@
-import { currencySchema, participantIdSchema } from '@nostro/shared';
+import { currencySchema, pageLimitSchema, participantIdSchema, timestampParamSchema } from '@nostro/shared';
 import { z } from 'zod';
+import { CURSOR_LENGTH_MAX } from './pagination/list-cursor';
 import { pageOf, paymentSchema } from './api.schemas';
 
 const statusSchema = z.enum(['RECEIVED', 'HELD', 'SUBMITTED', 'SETTLED', 'REJECTED']);
@@ -9,9 +10,9 @@ const amount = z.string().describe('decimal string in major units with exactly t
 export const adminPaymentsQuerySchema = z.strictObject({
   status: statusSchema.optional(),
   participant: participantIdSchema.optional().describe('debtor participant'),
-  since: z.iso.datetime({ offset: true }).optional(),
-  limit: z.coerce.number().int().min(1).max(1_000).default(100),
-  cursor: z.string().max(200).optional(),
+  since: timestampParamSchema.optional(),
+  limit: pageLimitSchema(1_000, 100),
+  cursor: z.string().max(CURSOR_LENGTH_MAX).optional(),
 });
 
 /** `POST /v1/admin/payments/{uetr}/decisions`. */

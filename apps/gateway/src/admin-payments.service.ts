@@ -4,6 +4,7 @@ import { AdminPaymentsRepository, DecisionRow } from './admin-payments.repositor
 import { adminPaymentsQuerySchema, decisionBodySchema, limitsBodySchema } from './admin-payments.schemas';
 import { GatewayConfig } from './config';
 import { HttpResult, IdempotencyService } from './idempotency.service';
+import { ListCursorCodec } from './pagination/list-cursor';
 import { paymentView } from './payment.view';
 import { PaymentRow } from './payments.repository';
 import { RequestWaiter } from './request-waiter';
@@ -39,6 +40,7 @@ export class AdminPaymentsService {
     private readonly repo: AdminPaymentsRepository,
     private readonly idempotency: IdempotencyService,
     private readonly waiter: RequestWaiter,
+    private readonly cursors: ListCursorCodec,
   ) {}
 
   private requestsTopic(): string {
@@ -47,10 +49,10 @@ export class AdminPaymentsService {
 
   async list(query: unknown) {
     const q = parseOrProblem(adminPaymentsQuerySchema, query, 'query');
-    const rows = await this.repo.list({ status: q.status, participant: q.participant, since: q.since, after: q.cursor ? decodeCursor(q.cursor) : undefined, limit: q.limit + 1 });
+    const rows = await this.repo.list({ status: q.status, participant: q.participant, since: q.since, after: q.cursor ? this.cursors.decodeTime('admin-payments', q.cursor) : undefined, limit: q.limit + 1 });
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
-    return { data: await this.views(page), nextCursor: rows.length > q.limit && last ? encodeCursor(last.created_at, last.uetr) : null };
+    return { data: await this.views(page), nextCursor: rows.length > q.limit && last ? this.cursors.encodeTime('admin-payments', { at: last.cursor_at, id: last.uetr }) : null };
   }
 
   async get(uetr: string) {
@@ -151,19 +153,5 @@ function amountMinor(value: string, currency: ReturnType<typeof asCurrency>, fie
     return parseAmount(value, currency);
   } catch (error) {
     throw new ProblemError(400, 'validation_failed', 'Validation failed', `invalid ${field}`, [{ path: field, message: (error as Error).message }]);
-  }
-}
-
-function encodeCursor(at: Date, uetr: string): string {
-  return Buffer.from(JSON.stringify([at.toISOString(), uetr])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { at: string; uetr: string } {
-  try {
-    const [at, uetr] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    if (Number.isNaN(Date.parse(at)) || !UUID.test(uetr)) throw new Error('bad cursor');
-    return { at, uetr };
-  } catch {
-    throw new ProblemError(400, 'validation_failed', 'Validation failed', 'invalid cursor', [{ path: 'query.cursor', message: 'not a cursor this API issued' }]);
   }
 }

@@ -20,8 +20,10 @@ import { HttpResult, IdempotencyService } from './idempotency.service';
 import { LedgerClient } from './ledger.client';
 import { OperatorsRepository } from './operators.repository';
 import { ParticipantCache } from './participant.cache';
-import { KeyRow, ParticipantRow, ParticipantsRepository } from './participants.repository';
+import { KeyConflict, KeyRow, ParticipantRow, ParticipantsRepository } from './participants.repository';
+import { ListCursorCodec } from './pagination/list-cursor';
 import { RequestOutcome, RequestWaiter } from './request-waiter';
+import { NETWORK_KEY_ID } from './webhooks/webhook.dispatcher';
 
 const SYSTEM_PARTICIPANTS = new Set(['FXDESK', 'FEES', 'EXTERNAL']);
 
@@ -44,6 +46,7 @@ export class AdminService {
     private readonly waiter: RequestWaiter,
     private readonly ledger: LedgerClient,
     private readonly cache: ParticipantCache,
+    private readonly cursors: ListCursorCodec,
   ) {}
 
   private topic(): string {
@@ -77,14 +80,15 @@ export class AdminService {
     const unsupported = p.currencies.filter((c) => !this.config.CURRENCIES.includes(c));
     if (unsupported.length > 0) throw problem('corridor_unavailable', `not enabled here: ${unsupported.join(', ')}`);
     assertPublicKey(p.publicKey, 'publicKey');
+    this.assertKeyIdFree(p.id, 'id');
     const requestId = randomUUID();
     const message: ParticipantConfigMessage = { kind: 'participant.config', id: newMessageId(), requestId, participant: p.id, currencies: p.currencies };
-    const created = await withTransaction(this.pool, async (tx) => {
-      if (!(await this.participants.insert(tx, p))) return false;
+    await withTransaction(this.pool, async (tx) => {
+      const outcome = await this.participants.insert(tx, p);
+      if (outcome === 'participant_exists') throw problem('participant_exists', `participant ${p.id} already exists`);
+      if (outcome !== 'created') throw keyConflict(outcome, p.id); // rolls the participant row back
       await this.submit(tx, requestId, 'participant', p.id, message, correlationId);
-      return true;
     });
-    if (!created) throw problem('participant_exists', `participant ${p.id} already exists`);
     this.cache.invalidate();
     const outcome = await this.waiter.wait(requestId, this.config.LEDGER_WAIT_MS);
     const view = { id: p.id, name: p.name, currencies: p.currencies, keyId: p.id, webhookUrl: p.webhookUrl ?? null, status: 'active', ledger: ledgerState(outcome) };
@@ -98,9 +102,17 @@ export class AdminService {
 
   async listParticipants(query: unknown) {
     const q = parseOrProblem(pageQuerySchema, query, 'query');
-    const rows = await this.participants.list(q.limit + 1, q.cursor);
+    const after = q.cursor ? this.decodeParticipantCursor(q.cursor) : undefined;
+    const rows = await this.participants.list(q.limit + 1, after);
     const page = rows.slice(0, q.limit);
-    return { data: page.map(participantView), nextCursor: rows.length > q.limit ? (page[page.length - 1]?.id ?? null) : null };
+    const last = page[page.length - 1];
+    return { data: page.map(participantView), nextCursor: rows.length > q.limit && last ? this.cursors.encode('participants', [last.id]) : null };
+  }
+
+  private decodeParticipantCursor(cursor: string): string {
+    const [id] = this.cursors.decode('participants', cursor, 1) as [string];
+    if (!/^[A-Z0-9]{1,11}$/.test(id)) throw fieldProblem('query.cursor', 'not a cursor this API issued', 'invalid cursor');
+    return id;
   }
 
   async updateParticipant(id: string, body: unknown) {
@@ -115,11 +127,20 @@ export class AdminService {
   async addKey(id: string, body: unknown): Promise<HttpResult> {
     const k = parseOrProblem(addKeySchema, body);
     assertPublicKey(k.publicKey, 'publicKey');
+    this.assertKeyIdFree(k.keyId, 'keyId');
     await this.existing(id);
     const row = await withTransaction(this.pool, (tx) => this.participants.addKey(tx, id, k.keyId, k.publicKey));
-    if (!row) throw problem('key_exists', `key id ${k.keyId} is taken (key ids are unique across participants)`);
+    if ('conflict' in row) throw keyConflict(row, k.keyId);
     this.cache.invalidate();
     return { status: 201, body: keyView(row) };
+  }
+
+  /** `nostro` (the network's webhook key) and the validators' ids name the network's own keys, never a participant's. */
+  private assertKeyIdFree(keyId: string, path: string): void {
+    const reserved = new Set([NETWORK_KEY_ID, ...this.config.VALIDATOR_PUBLIC_KEYS.map((v) => v.id)].map((id) => id.toLowerCase()));
+    if (reserved.has(keyId.toLowerCase())) {
+      throw problem('key_id_reserved', `key id ${keyId} names one of the network's own keys (GET /v1/keys)`, [{ path, message: 'reserved key id' }]);
+    }
   }
 
   async listKeys(id: string) {
@@ -183,6 +204,10 @@ export class AdminService {
     const t = parseOrProblem(transferSchema, body);
     const currency = asCurrency(t.currency);
     const amountMinor = parseTransferAmount(t.amount, currency);
+    const max = this.config.transferMaxMinor(currency);
+    if (amountMinor > max) {
+      throw problem('limit_exceeded', `one ${type} moves at most ${formatAmount(max, currency)} ${currency} (TRANSFER_MAX_AMOUNTS)`, [{ path: 'amount', message: `at most ${formatAmount(max, currency)}` }]);
+    }
     const message: TransferRequestMessage = { kind: 'transfer.request', id: newMessageId(), requestId, type, participant: participantId, currency, amountMinor: amountMinor.toString(), reference: t.reference };
     await withTransaction(this.pool, (tx) => this.submit(tx, requestId, type, participantId, message, correlationId));
     const outcome = await this.waiter.wait(requestId, this.config.LEDGER_WAIT_MS);
@@ -205,6 +230,12 @@ export class AdminService {
       body: { ...base, status: 'SETTLED', block: { height: outcome.blockHeight, hash: outcome.blockHash }, balance: account ? formatAmount(BigInt(account.balance), currency) : null },
     };
   }
+}
+
+function keyConflict(c: KeyConflict, keyId: string) {
+  return c.conflict === 'key_exists'
+    ? problem('key_exists', `key id ${keyId} is taken (key ids are unique across participants)`, [{ path: 'keyId', message: 'taken' }])
+    : problem('public_key_in_use', 'this public key is already registered (a public key belongs to one participant only, revoked keys included)', [{ path: 'publicKey', message: 'already registered' }]);
 }
 
 function ledgerState(outcome: RequestOutcome | null): string {

@@ -1,5 +1,6 @@
-import { currencySchema, participantIdSchema, quoteRequestSchema } from '@nostro/shared';
+import { currencySchema, pageLimitSchema, participantIdSchema, quoteRequestSchema, timestampParamSchema } from '@nostro/shared';
 import { z } from 'zod';
+import { CURSOR_LENGTH_MAX } from './pagination/list-cursor';
 
 /**
  * Request schemas of the public API (API.md). They validate every request and are also what the OpenAPI document
@@ -48,7 +49,11 @@ const webhookUrl = z.url({ protocol: /^https?$/ }).max(2_000);
 export const createParticipantSchema = z.strictObject({
   id: participantIdSchema,
   name: text(1, 140),
-  currencies: z.array(currencySchema).min(1).max(50),
+  currencies: z
+    .array(currencySchema)
+    .min(1)
+    .max(50)
+    .refine((list) => new Set(list).size === list.length, 'each currency at most once'),
   publicKey: publicKeySchema,
   webhookUrl: webhookUrl.optional(),
 });
@@ -90,14 +95,14 @@ const statusSchema = z.enum(['RECEIVED', 'HELD', 'SUBMITTED', 'SETTLED', 'REJECT
 
 export const listQuerySchema = z.strictObject({
   status: statusSchema.optional(),
-  since: z.iso.datetime({ offset: true }).optional(),
-  limit: z.coerce.number().int().min(1).max(1_000).default(100),
-  cursor: z.string().max(200).optional(),
+  since: timestampParamSchema.optional(),
+  limit: pageLimitSchema(1_000, 100),
+  cursor: z.string().max(CURSOR_LENGTH_MAX).optional(),
 });
 
 export const pageQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(1_000).default(100),
-  cursor: z.string().max(200).optional(),
+  limit: pageLimitSchema(1_000, 100),
+  cursor: z.string().max(CURSOR_LENGTH_MAX).optional(),
 });
 
 export const hitsQuerySchema = pageQuerySchema.extend({ participant: participantIdSchema.optional() });

@@ -1,5 +1,5 @@
 import { ConfigError, baseConfigShape, loadConfig, portSchema, readKeyFile, validatorKeysSchema } from '@nostro/platform';
-import { DEFAULT_CURRENCIES, isCurrencyCode } from '@nostro/shared';
+import { CurrencyCode, DEFAULT_CURRENCIES, isCurrencyCode, minorUnits, parseAmount } from '@nostro/shared';
 import fs from 'node:fs';
 import { z } from 'zod';
 import { SanctionsList, loadSanctionsFile } from './screening/sanctions-list';
@@ -50,16 +50,47 @@ const schema = z.object({
   /** Deliveries in flight to one bank at a time (per replica), so a slow endpoint holds only its own share. */
   WEBHOOK_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  /**
+   * The largest deposit or withdrawal one operator request may move, per currency: `USD=50000000.00,JPY=5000000000`.
+   * A currency not named here is bounded by TRANSFER_MAX_MAJOR_DEFAULT whole units of it.
+   */
+  TRANSFER_MAX_AMOUNTS: z.string().default(''),
+  TRANSFER_MAX_MAJOR_DEFAULT: z.string().regex(/^[1-9][0-9]{0,14}$/, 'whole units, 1 to 15 digits').default('1000000000'),
 });
 
-export type GatewayConfig = z.infer<typeof schema> & { networkSeed: string; bootstrapAdminToken: string | null; sanctionsList: SanctionsList | null };
+export type GatewayConfig = z.infer<typeof schema> & {
+  networkSeed: string;
+  bootstrapAdminToken: string | null;
+  sanctionsList: SanctionsList | null;
+  /** The largest deposit or withdrawal per request, in minor units, by currency (see TRANSFER_MAX_AMOUNTS). */
+  transferMaxMinor: (currency: CurrencyCode) => bigint;
+};
 
 export function gatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const config = loadConfig(schema, env);
   const tokenFile = config.BOOTSTRAP_ADMIN_TOKEN_FILE;
   const bootstrapAdminToken = tokenFile && fs.existsSync(tokenFile) ? fs.readFileSync(tokenFile, 'utf8').trim() || null : null;
   const sanctionsList = config.SANCTIONS_LIST_FILE ? readSanctionsFile(config.SANCTIONS_LIST_FILE, 'SANCTIONS_LIST_FILE') : null;
-  return { ...config, networkSeed: readKeyFile(config.NETWORK_SIGNING_KEY_FILE, 'NETWORK_SIGNING_KEY_FILE'), bootstrapAdminToken, sanctionsList };
+  const transferMaxMinor = transferBounds(config.TRANSFER_MAX_AMOUNTS, BigInt(config.TRANSFER_MAX_MAJOR_DEFAULT));
+  return { ...config, networkSeed: readKeyFile(config.NETWORK_SIGNING_KEY_FILE, 'NETWORK_SIGNING_KEY_FILE'), bootstrapAdminToken, sanctionsList, transferMaxMinor };
+}
+
+/** Parses TRANSFER_MAX_AMOUNTS (`CUR=amount,…`, amounts in major units with the currency's digits). */
+export function transferBounds(list: string, defaultMajor: bigint): (currency: CurrencyCode) => bigint {
+  const bounds = new Map<string, bigint>();
+  for (const item of list.split(',').map((i) => i.trim()).filter((i) => i !== '')) {
+    const [code = '', amount = ''] = item.split('=').map((p) => p.trim());
+    if (!isCurrencyCode(code)) throw new ConfigError(`invalid configuration: TRANSFER_MAX_AMOUNTS: ${JSON.stringify(code)} is not an ISO 4217 code`);
+    let minor: bigint;
+    try {
+      minor = parseAmount(amount, code);
+    } catch (error) {
+      throw new ConfigError(`invalid configuration: TRANSFER_MAX_AMOUNTS: ${code}: ${(error as Error).message}`);
+    }
+    if (minor <= 0n) throw new ConfigError(`invalid configuration: TRANSFER_MAX_AMOUNTS: ${code} must be positive`);
+    bounds.set(code, minor);
+  }
+  return (currency) => bounds.get(currency) ?? defaultMajor * 10n ** BigInt(minorUnits(currency));
 }
 
 /** Reads and checks the sanctions list; a bad file stops start-up with one line. */

@@ -20,6 +20,8 @@ export type GatewayErrorCode =
   | 'participant_suspended'
   | 'participant_exists'
   | 'key_exists'
+  | 'key_id_reserved'
+  | 'public_key_in_use'
   | 'corridor_unavailable'
   | 'limit_exceeded'
   | 'rate_limited'
@@ -46,6 +48,8 @@ export const GATEWAY_ERROR_HTTP: Record<GatewayErrorCode, { status: number; titl
   participant_suspended: { status: 422, title: 'Participant suspended' },
   participant_exists: { status: 409, title: 'Participant exists' },
   key_exists: { status: 409, title: 'Key exists' },
+  key_id_reserved: { status: 409, title: 'Key id reserved' },
+  public_key_in_use: { status: 409, title: 'Public key in use' },
   corridor_unavailable: { status: 422, title: 'Corridor unavailable' },
   limit_exceeded: { status: 422, title: 'Limit exceeded' },
   rate_limited: { status: 429, title: 'Too many requests' },

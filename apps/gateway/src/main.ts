@@ -36,6 +36,7 @@ import { AdminPaymentsController } from './admin-payments.controller';
 import { AdminPaymentsRepository } from './admin-payments.repository';
 import { AdminPaymentsService } from './admin-payments.service';
 import { opsConsole } from './ops/ops.module';
+import { ListCursorCodec } from './pagination/list-cursor';
 
 async function main(): Promise<void> {
   const config = gatewayConfig();
@@ -60,7 +61,8 @@ async function main(): Promise<void> {
   const dispatcher = new WebhookDispatcher(config, listener, webhooks, ledger, rt.log);
   const housekeeping = new Housekeeping(rt.pool, rt.log);
   const limiter = new RateLimiter(redis, config.REDIS_KEY_PREFIX, config.RATE_LIMIT_PER_S, config.RATE_LIMIT_BURST ?? config.RATE_LIMIT_PER_S, rt.log);
-  const admin = new AdminService(config, rt.pool, participants, operators, idempotency, waiter, ledger, cache);
+  const cursors = new ListCursorCodec(config.networkSeed);
+  const admin = new AdminService(config, rt.pool, participants, operators, idempotency, waiter, ledger, cache, cursors);
   process.on('SIGHUP', () => {
     try {
       screening.reload();
@@ -88,9 +90,10 @@ async function main(): Promise<void> {
       { provide: ParticipantsRepository, useValue: participants },
       { provide: OperatorsRepository, useValue: operators },
       { provide: PaymentsRepository, useValue: payments },
-      { provide: PaymentsService, useValue: new PaymentsService(config, rt.pool, payments, idempotency, fx, screening, cache, webhooks) },
+      { provide: PaymentsService, useValue: new PaymentsService(config, rt.pool, payments, idempotency, fx, screening, cache, webhooks, cursors) },
       { provide: AdminService, useValue: admin },
       { provide: FxClient, useValue: fx },
+      { provide: ListCursorCodec, useValue: cursors },
       { provide: LedgerClient, useValue: ledger },
       BankAuthGuard,
       OperatorGuard,
@@ -102,9 +105,9 @@ async function main(): Promise<void> {
       { provide: IdempotencyService, useValue: idempotency },
       { provide: QuotesService, useValue: new QuotesService(fx, cache, idempotency) },
       { provide: WebhookRepository, useValue: webhooks },
-      { provide: ScreeningAdminService, useValue: new ScreeningAdminService(screening, cache) },
-      { provide: WebhookAdminService, useValue: new WebhookAdminService(config, webhooks) },
-      { provide: AdminPaymentsService, useValue: new AdminPaymentsService(config, rt.pool, new AdminPaymentsRepository(rt.pool), idempotency, waiter) },
+      { provide: ScreeningAdminService, useValue: new ScreeningAdminService(screening, cache, cursors) },
+      { provide: WebhookAdminService, useValue: new WebhookAdminService(config, webhooks, cursors) },
+      { provide: AdminPaymentsService, useValue: new AdminPaymentsService(config, rt.pool, new AdminPaymentsRepository(rt.pool), idempotency, waiter, cursors) },
       ...opsParts.providers,
     ],
   })

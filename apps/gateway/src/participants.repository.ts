@@ -16,6 +16,11 @@ export interface KeyRow {
   revoked_at: Date | null;
 }
 
+/** Which uniqueness a new key would break. */
+export interface KeyConflict {
+  conflict: 'key_exists' | 'public_key_in_use';
+}
+
 /** Tells every gateway replica that participants or keys changed, so their caches drop stale entries at once. */
 export const PARTICIPANTS_CHANGED_CHANNEL = 'gateway_participants_changed';
 const LIST_LIMIT_MAX = 1_000;
@@ -24,14 +29,18 @@ const LIST_LIMIT_MAX = 1_000;
 export class ParticipantsRepository {
   constructor(private readonly pool: Pool) {}
 
-  async insert(tx: PoolClient, p: { id: string; name: string; currencies: string[]; webhookUrl?: string; publicKey: string }): Promise<boolean> {
+  /**
+   * A participant with its first key (key id = participant id). On a conflict nothing is written by this call, but
+   * the caller must roll the transaction back: the participant row stays when only its key conflicts.
+   */
+  async insert(tx: PoolClient, p: { id: string; name: string; currencies: string[]; webhookUrl?: string; publicKey: string }): Promise<'created' | 'participant_exists' | KeyConflict> {
     const { rowCount } = await tx.query(
       'INSERT INTO participants (id, name, currencies, webhook_url) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
       [p.id, p.name, p.currencies, p.webhookUrl ?? null],
     );
-    if ((rowCount ?? 0) === 0) return false;
-    await tx.query('INSERT INTO participant_keys (key_id, participant, public_key) VALUES ($1, $1, $2)', [p.id, p.publicKey]);
-    return true;
+    if ((rowCount ?? 0) === 0) return 'participant_exists';
+    const key = await this.insertKey(tx, p.id, p.id, p.publicKey);
+    return 'conflict' in key ? key : 'created';
   }
 
   async find(id: string, db: Pool | PoolClient = this.pool): Promise<ParticipantRow | null> {
@@ -72,15 +81,25 @@ export class ParticipantsRepository {
     return rows;
   }
 
-  /** False when the key id is taken (key ids are global: a signature names its key, not its participant). */
-  async addKey(tx: PoolClient, participant: string, keyId: string, publicKey: string): Promise<KeyRow | null> {
+  /**
+   * A further key, or which uniqueness it breaks: key ids are global (a signature names its key, not its
+   * participant), and a public key belongs to one participant only (revoked keys included).
+   */
+  async addKey(tx: PoolClient, participant: string, keyId: string, publicKey: string): Promise<KeyRow | KeyConflict> {
+    const row = await this.insertKey(tx, participant, keyId, publicKey);
+    if (!('conflict' in row)) await this.notifyChanged(tx, participant);
+    return row;
+  }
+
+  private async insertKey(tx: PoolClient, participant: string, keyId: string, publicKey: string): Promise<KeyRow | KeyConflict> {
     const { rows } = await tx.query<KeyRow>(
       `INSERT INTO participant_keys (key_id, participant, public_key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING
        RETURNING key_id, participant, public_key, created_at, revoked_at`,
       [keyId, participant, publicKey],
     );
-    if (rows[0]) await this.notifyChanged(tx, participant);
-    return rows[0] ?? null;
+    if (rows[0]) return rows[0];
+    const { rows: taken } = await tx.query<{ key_id: string }>('SELECT key_id FROM participant_keys WHERE key_id = $1', [keyId]);
+    return { conflict: taken.length > 0 ? 'key_exists' : 'public_key_in_use' };
   }
 
   async revokeKey(tx: PoolClient, participant: string, keyId: string): Promise<boolean> {

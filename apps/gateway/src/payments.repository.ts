@@ -1,6 +1,7 @@
 import { Pool, PoolClient } from '@nostro/platform';
 import { SignedQuote } from '@nostro/shared';
 import { PaymentRequest } from './api.schemas';
+import { CURSOR_AT_SQL, TimeKeyset } from './pagination/list-cursor';
 
 export interface PaymentRow {
   uetr: string;
@@ -146,14 +147,15 @@ export class PaymentsRepository {
     return out;
   }
 
-  async list(q: { participant: string; asCreditor: boolean; status?: string; since?: string; limit: number; after?: { at: string; uetr: string } }): Promise<PaymentRow[]> {
+  /** One page of a participant's payments (or incoming payments), oldest first, after the keyset position. */
+  async list(q: { participant: string; asCreditor: boolean; status?: string; since?: string; limit: number; after?: TimeKeyset }): Promise<(PaymentRow & { cursor_at: string })[]> {
     const column = q.asCreditor ? 'creditor_participant' : 'participant';
-    const { rows } = await this.pool.query<PaymentRow>(
-      `SELECT * FROM payments WHERE ${column} = $1
+    const { rows } = await this.pool.query<PaymentRow & { cursor_at: string }>(
+      `SELECT *, ${CURSOR_AT_SQL('created_at')} AS cursor_at FROM payments WHERE ${column} = $1
           AND ($2::text IS NULL OR status = $2) AND ($3::timestamptz IS NULL OR created_at >= $3)
           AND ($4::timestamptz IS NULL OR (created_at, uetr) > ($4::timestamptz, $5::uuid))
         ORDER BY created_at, uetr LIMIT $6`,
-      [q.participant, q.status ?? null, q.since ?? null, q.after?.at ?? null, q.after?.uetr ?? null, q.limit],
+      [q.participant, q.status ?? null, q.since ?? null, q.after?.at ?? null, q.after?.id ?? null, q.limit],
     );
     return rows;
   }

@@ -11,6 +11,7 @@ import { PaymentRow, PaymentsRepository, TimelineRow } from './payments.reposito
 import { problemBody } from './problem-body';
 import { SanctionsDecision, ScreeningService } from './screening/screening.service';
 import { LimitsRow } from './screening/screening.repository';
+import { ListCursorCodec } from './pagination/list-cursor';
 import { webhooksFor } from './webhooks/webhook.events';
 import { NewDelivery, WebhookRepository } from './webhooks/webhook.repository';
 
@@ -54,6 +55,7 @@ export class PaymentsService {
     private readonly screening: ScreeningService,
     private readonly cache: ParticipantCache,
     private readonly webhooks: WebhookRepository,
+    private readonly cursors: ListCursorCodec,
   ) {}
 
   /** `POST /v1/payments`: the payment's uetr is the resource id reserved for the Idempotency-Key. */
@@ -238,14 +240,15 @@ export class PaymentsService {
 
   async list(participant: string, query: unknown, asCreditor = false) {
     const q = parseOrProblem(listQuerySchema, query, 'query');
-    const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+    const list = asCreditor ? 'incoming-payments' : 'payments';
+    const after = q.cursor ? this.cursors.decodeTime(list, q.cursor) : undefined;
     const rows = await this.repo.list({ participant, asCreditor, status: q.status, since: q.since, limit: q.limit + 1, after });
     const page = rows.slice(0, q.limit);
     const timelines = await this.repo.timelines(page.map((r) => r.uetr));
     const last = page[page.length - 1];
     return {
       data: page.map((r) => paymentView(r, timelines.get(r.uetr) ?? [], asCreditor)),
-      nextCursor: rows.length > q.limit && last ? encodeCursor(last.created_at, last.uetr) : null,
+      nextCursor: rows.length > q.limit && last ? this.cursors.encodeTime(list, { at: last.cursor_at, id: last.uetr }) : null,
     };
   }
 }
@@ -265,18 +268,4 @@ export function itemUetr(batchId: string, index: number): string {
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
   const hex = Buffer.from(bytes).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-export function encodeCursor(at: Date, id: string): string {
-  return Buffer.from(JSON.stringify([at.toISOString(), id])).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): { at: string; uetr: string; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    if (typeof at !== 'string' || Number.isNaN(Date.parse(at)) || typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id)) throw new Error('bad cursor');
-    return { at, uetr: id, id };
-  } catch {
-    throw problem('validation_failed', 'invalid cursor', [{ path: 'query.cursor', message: 'not a cursor this API issued' }]);
-  }
 }

@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ProblemError, parseOrProblem } from '@nostro/platform';
+import { pageLimitSchema } from '@nostro/shared';
 import { z } from 'zod';
 import { OpsBlocksRepository } from './ops-blocks.repository';
 
@@ -8,7 +9,7 @@ const BLOCKS_PAGE_MAX = 200;
 const HEIGHT = /^[1-9][0-9]{0,15}$/;
 
 const listQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(BLOCKS_PAGE_MAX).default(50),
+  limit: pageLimitSchema(BLOCKS_PAGE_MAX, 50),
   before: z.string().regex(HEIGHT, 'a block height').transform(Number).optional(),
 });
 

@@ -35,3 +35,4 @@ export * from './fx/corridor';
 export * from './fx/cross-rate';
 export * from './fx/quote-figures';
 export * from './fx/reservation';
+export * from './http/query-params';

@@ -1,5 +1,6 @@
 import { Pool, PoolClient, withTransaction } from '@nostro/platform';
-import { PaymentCursor, PaymentFilter } from './ops-query';
+import { TimeKeyset } from '../pagination/list-cursor';
+import { PaymentFilter } from './ops-query';
 
 /** One line of the console's payment lists (no customer data: names and accounts stay out of lists). */
 export interface PaymentSummaryRow {
@@ -58,7 +59,7 @@ export class OpsPaymentsRepository {
     return withTransaction(this.pool, fn, { readOnly: true, statementTimeoutMs: this.queryTimeoutMs });
   }
 
-  async list(f: PaymentFilter, after: PaymentCursor | undefined, limit: number): Promise<PaymentSummaryRow[]> {
+  async list(f: PaymentFilter, after: TimeKeyset | undefined, limit: number): Promise<PaymentSummaryRow[]> {
     const params: unknown[] = [];
     const c = new Conditions(params);
     if (f.status) c.add((p) => `status = ${p(f.status)}`);
@@ -68,7 +69,7 @@ export class OpsPaymentsRepository {
     if (f.to) c.add((p) => `created_at < ${p(f.to)}::timestamptz`);
     if (f.uetr) c.add((p) => `uetr = ${p(f.uetr)}::uuid`);
     if (f.endToEndId) c.add((p) => `end_to_end_id = ${p(f.endToEndId)}`);
-    if (after) c.add((p) => `(created_at, uetr) < (${p(after.createdAt)}::timestamptz, ${p(after.uetr)}::uuid)`);
+    if (after) c.add((p) => `(created_at, uetr) < (${p(after.at)}::timestamptz, ${p(after.id)}::uuid)`);
     const order = 'ORDER BY created_at DESC, uetr DESC';
     const lim = `$${params.push(limit)}`;
     let sql: string;

@@ -10,7 +10,8 @@ import { OpsAdminForwarder } from './ops-admin.forwarder';
 import { OpsAuditRepository } from './ops-audit.repository';
 import { OpsLedgerClient } from './ops-ledger.client';
 import { OpsPaymentsRepository } from './ops-payments.repository';
-import { auditQuerySchema, blocksQuerySchema, decodePaymentCursor, encodePaymentCursor, isUetr, paymentFilterSchema } from './ops-query';
+import { ListCursorCodec } from '../pagination/list-cursor';
+import { auditQuerySchema, blocksQuerySchema, isUetr, paymentFilterSchema } from './ops-query';
 import { OpsSession } from './ops-session.service';
 import { ROLE_CAN, auditView, decisionsView, paymentSummaryView, withoutParties } from './ops-views';
 import { opsProblem } from './ops.errors';
@@ -35,15 +36,16 @@ export class OpsReadService {
     private readonly screening: ScreeningAdminService,
     private readonly audit: OpsAuditRepository,
     private readonly forwarder: OpsAdminForwarder,
+    private readonly cursors: ListCursorCodec,
   ) {}
 
   async listPayments(query: unknown) {
     const q = parseOrProblem(paymentFilterSchema, query, 'query');
-    const after = q.cursor ? decodePaymentCursor(q.cursor) : undefined;
+    const after = q.cursor ? this.cursors.decodeTime('ops-payments', q.cursor) : undefined;
     const rows = await this.payments.list(q, after, q.limit + 1);
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
-    return { data: page.map(paymentSummaryView), nextCursor: rows.length > q.limit && last ? encodePaymentCursor({ createdAt: last.created_at_iso, uetr: last.uetr }) : null };
+    return { data: page.map(paymentSummaryView), nextCursor: rows.length > q.limit && last ? this.cursors.encodeTime('ops-payments', { at: last.created_at_iso, id: last.uetr }) : null };
   }
 
   async payment(uetr: string, session: OpsSession, correlationId: string) {
@@ -118,9 +120,11 @@ export class OpsReadService {
 
   async auditLog(query: unknown) {
     const q = parseOrProblem(auditQuerySchema, query, 'query');
-    const rows = await this.audit.list({ limit: q.limit + 1, beforeId: q.cursor, operatorId: q.operatorId, action: q.action, target: q.target });
+    const beforeId = q.cursor ? this.cursors.decodeSerial('ops-audit', q.cursor) : undefined;
+    const rows = await this.audit.list({ limit: q.limit + 1, beforeId, operatorId: q.operatorId, action: q.action, target: q.target });
     const page = rows.slice(0, q.limit);
-    return { data: page.map(auditView), nextCursor: rows.length > q.limit ? (page[page.length - 1]?.id ?? null) : null };
+    const last = page[page.length - 1];
+    return { data: page.map(auditView), nextCursor: rows.length > q.limit && last ? this.cursors.encode('ops-audit', [last.id]) : null };
   }
 }
 

@@ -1,3 +1,4 @@
+import { ListCursorCodec } from '../pagination/list-cursor';
 import { Provider, Type } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { Logger, Pool } from '@nostro/platform';
@@ -71,7 +72,7 @@ export function opsConsole(deps: OpsConsoleDeps): { controllers: Type[]; provide
       {
         provide: OpsReadService,
         useFactory: (...d: ConstructorParameters<typeof OpsReadService>) => new OpsReadService(...d),
-        inject: [OpsPaymentsRepository, PaymentsRepository, ParticipantsRepository, LedgerClient, OpsLedgerClient, ScreeningAdminService, OpsAuditRepository, OpsAdminForwarder],
+        inject: [OpsPaymentsRepository, PaymentsRepository, ParticipantsRepository, LedgerClient, OpsLedgerClient, ScreeningAdminService, OpsAuditRepository, OpsAdminForwarder, ListCursorCodec],
       },
       { provide: OpsActionsService, useFactory: (f: OpsAdminForwarder, a: OpsAuditRepository) => new OpsActionsService(f, a), inject: [OpsAdminForwarder, OpsAuditRepository] },
       {

@@ -3,7 +3,7 @@ import { CurrencyCode, asCurrency, formatAmount, parseAmount } from '@nostro/sha
 import { hitsQuerySchema, screeningLimitsSchema } from '../api.schemas';
 import { fieldProblem, problem } from '../gateway.errors';
 import { ParticipantCache } from '../participant.cache';
-import { decodeCursor, encodeCursor } from '../payments.service';
+import { ListCursorCodec } from '../pagination/list-cursor';
 import { HitRow, LimitsRow } from './screening.repository';
 import { ScreeningService } from './screening.service';
 
@@ -40,6 +40,7 @@ export class ScreeningAdminService {
   constructor(
     private readonly screening: ScreeningService,
     private readonly cache: ParticipantCache,
+    private readonly cursors: ListCursorCodec,
   ) {}
 
   status() {
@@ -72,10 +73,10 @@ export class ScreeningAdminService {
 
   async hits(query: unknown) {
     const q = parseOrProblem(hitsQuerySchema, query, 'query');
-    const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+    const after = q.cursor ? this.cursors.decodeTime('screening-hits', q.cursor) : undefined;
     const rows = await this.screening.repo.hits({ participant: q.participant, limit: q.limit + 1, after });
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
-    return { data: page.map(hitView), nextCursor: rows.length > q.limit && last ? encodeCursor(last.created_at, last.id) : null };
+    return { data: page.map(hitView), nextCursor: rows.length > q.limit && last ? this.cursors.encodeTime('screening-hits', { at: last.cursor_at, id: last.id }) : null };
   }
 }

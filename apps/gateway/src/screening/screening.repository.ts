@@ -1,4 +1,5 @@
 import { Pool, PoolClient } from '@nostro/platform';
+import { CURSOR_AT_SQL, TimeKeyset } from '../pagination/list-cursor';
 import { PARTICIPANTS_CHANGED_CHANNEL } from '../participants.repository';
 
 export interface LimitsRow {
@@ -77,9 +78,9 @@ export class ScreeningRepository {
     ]);
   }
 
-  async hits(q: { participant?: string; limit: number; after?: { at: string; id: string } }): Promise<HitRow[]> {
-    const { rows } = await this.pool.query<HitRow>(
-      `SELECT * FROM screening_hits WHERE ($1::text IS NULL OR participant = $1)
+  async hits(q: { participant?: string; limit: number; after?: TimeKeyset }): Promise<(HitRow & { cursor_at: string })[]> {
+    const { rows } = await this.pool.query<HitRow & { cursor_at: string }>(
+      `SELECT *, ${CURSOR_AT_SQL('created_at')} AS cursor_at FROM screening_hits WHERE ($1::text IS NULL OR participant = $1)
           AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
         ORDER BY created_at DESC, id DESC LIMIT $4`,
       [q.participant ?? null, q.after?.at ?? null, q.after?.id ?? null, q.limit],

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { deliveriesQuerySchema } from '../api.schemas';
 import { GatewayConfig } from '../config';
 import { problem } from '../gateway.errors';
-import { decodeCursor, encodeCursor } from '../payments.service';
+import { ListCursorCodec } from '../pagination/list-cursor';
 import { DeliveryRow, EndpointHealthRow, WebhookRepository } from './webhook.repository';
 
 function deliveryView(row: DeliveryRow) {
@@ -28,6 +28,7 @@ export class WebhookAdminService {
   constructor(
     private readonly config: GatewayConfig,
     private readonly repo: WebhookRepository,
+    private readonly cursors: ListCursorCodec,
   ) {}
 
   async endpoints() {
@@ -52,11 +53,11 @@ export class WebhookAdminService {
 
   async deliveries(query: unknown) {
     const q = parseOrProblem(deliveriesQuerySchema, query, 'query');
-    const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+    const after = q.cursor ? this.cursors.decodeTime('webhook-deliveries', q.cursor) : undefined;
     const rows = await this.repo.list({ participant: q.participant, status: q.status, uetr: q.uetr, limit: q.limit + 1, after });
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
-    return { data: page.map(deliveryView), nextCursor: rows.length > q.limit && last ? encodeCursor(last.created_at, last.id) : null };
+    return { data: page.map(deliveryView), nextCursor: rows.length > q.limit && last ? this.cursors.encodeTime('webhook-deliveries', { at: last.cursor_at, id: last.id }) : null };
   }
 
   async delivery(id: string) {

@@ -1,4 +1,5 @@
 import { Pool, PoolClient } from '@nostro/platform';
+import { CURSOR_AT_SQL, TimeKeyset } from '../pagination/list-cursor';
 
 export type WebhookType = 'payment.settled' | 'payment.rejected' | 'payment.held' | 'payment.received';
 
@@ -148,9 +149,9 @@ export class WebhookRepository {
     return rows[0] ?? null;
   }
 
-  async list(q: { participant?: string; status?: string; uetr?: string; limit: number; after?: { at: string; id: string } }): Promise<DeliveryRow[]> {
-    const { rows } = await this.pool.query<DeliveryRow>(
-      `SELECT * FROM webhook_deliveries WHERE ($1::text IS NULL OR participant = $1) AND ($2::text IS NULL OR status = $2)
+  async list(q: { participant?: string; status?: string; uetr?: string; limit: number; after?: TimeKeyset }): Promise<(DeliveryRow & { cursor_at: string })[]> {
+    const { rows } = await this.pool.query<DeliveryRow & { cursor_at: string }>(
+      `SELECT *, ${CURSOR_AT_SQL('created_at')} AS cursor_at FROM webhook_deliveries WHERE ($1::text IS NULL OR participant = $1) AND ($2::text IS NULL OR status = $2)
           AND ($3::uuid IS NULL OR uetr = $3) AND ($4::timestamptz IS NULL OR (created_at, id) < ($4::timestamptz, $5::uuid))
         ORDER BY created_at DESC, id DESC LIMIT $6`,
       [q.participant ?? null, q.status ?? null, q.uetr ?? null, q.after?.at ?? null, q.after?.id ?? null, Math.min(q.limit, LIST_LIMIT_MAX)],
