@@ -38,11 +38,14 @@ describe('operators: hashed tokens, roles enforced per endpoint', () => {
     await expect(viewer.client.listOperators()).rejects.toMatchObject(forbidden);
   });
 
-  it('lets an approver adjust limits but not manage operators, participants or funds', async () => {
+  it('lets an approver read but not change limits, operators, participants or funds', async () => {
     const approver = await operator('approver');
     const bank = await bankWithKey(['USD']);
-    await expect(approver.client.setScreeningLimits(bank.id, { currency: 'USD', maxAmount: '100.00', velocity: null })).resolves.toMatchObject({ participant: bank.id, maxAmount: '100.00' });
+    await expect(approver.client.listParticipants()).resolves.toMatchObject({ data: expect.any(Array) });
     const forbidden = { status: 403, code: 'forbidden' };
+    // Limits extend credit (a net debit cap) or lift a risk limit (null): the admin's, not the approver's.
+    await expect(approver.client.setScreeningLimits(bank.id, { currency: 'USD', maxAmount: null, velocity: null })).rejects.toMatchObject(forbidden);
+    await expect(approver.client.setLimits(bank.id, { currency: 'USD', netDebitCap: '1000000.00', holdAbove: null })).rejects.toMatchObject(forbidden);
     await expect(approver.client.createOperator({ name: 'x', role: 'viewer' })).rejects.toMatchObject(forbidden);
     await expect(approver.client.createParticipant({ id: 'APPROVR1', name: 'x', currencies: ['USD'], publicKey: bank.publicKey })).rejects.toMatchObject(forbidden);
     await expect(approver.client.deposit(bank.id, { currency: 'USD', amount: '1.00', reference: 'r' })).rejects.toMatchObject(forbidden);

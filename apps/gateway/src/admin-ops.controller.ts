@@ -12,7 +12,9 @@ import {
   screeningStatusSchema,
   webhookEventSchema,
 } from './api.schemas';
-import { OperatorGuard, Roles } from './auth.guards';
+import { OperatorGuard } from './auth.guards';
+import { ParticipantIdParam, UuidParam } from './auth/path-params';
+import { Requires } from './auth/permissions';
 import { GatewayErrorFilter } from './gateway-error.filter';
 import { ApiDoc } from './openapi/api-doc.decorator';
 import { ScreeningAdminService } from './screening/screening-admin.service';
@@ -37,14 +39,13 @@ export class AdminOpsController {
   }
 
   @Post('screening/reload')
-  @Roles('admin')
+  @Requires('screening.reload')
   @HttpCode(200)
   @ApiDoc({
     summary: 'Reload the sanctions list file',
     description: 'A file that does not load leaves the current list in force (422 screening_list_invalid). SIGHUP does the same.',
     tags: ['Screening'],
     auth: 'operator',
-    roles: ['admin'],
     responses: ok('The list now in force', screeningStatusSchema),
     problems: ['screening_list_invalid'],
   })
@@ -60,23 +61,22 @@ export class AdminOpsController {
 
   @Get('participants/:id/screening-limits')
   @ApiDoc({ summary: 'A participant’s amount and velocity limits', tags: ['Screening'], auth: 'operator', responses: ok('Limits per currency', z.object({ data: z.array(screeningLimitsViewSchema) })) })
-  limits(@Param('id') id: string) {
+  limits(@Param('id', ParticipantIdParam) id: string) {
     return this.screening.limits(id);
   }
 
   @Put('participants/:id/screening-limits')
-  @Roles('approver')
+  @Requires('participant.screening_limits')
   @ApiDoc({
     summary: 'Set a participant’s amount and velocity limits in one currency',
     description: 'A payment above maxAmount, or beyond the velocity limit over the window, is refused with 422 limit_exceeded. null removes a limit.',
     tags: ['Screening'],
     auth: 'operator',
-    roles: ['approver', 'admin'],
     body: screeningLimitsSchema,
     responses: ok('The limits in force', screeningLimitsViewSchema),
     problems: ['validation_failed', 'not_found'],
   })
-  setLimits(@Param('id') id: string, @Body() body: unknown) {
+  setLimits(@Param('id', ParticipantIdParam) id: string, @Body() body: unknown) {
     return this.screening.setLimits(id, body);
   }
 
@@ -94,15 +94,15 @@ export class AdminOpsController {
 
   @Get('webhooks/deliveries/:id')
   @ApiDoc({ summary: 'One webhook delivery with its body', tags: ['Webhooks'], auth: 'operator', responses: ok('The delivery', deliverySchema.extend({ payload: webhookEventSchema })), problems: ['not_found'] })
-  delivery(@Param('id') id: string) {
+  delivery(@Param('id', UuidParam) id: string) {
     return this.webhooks.delivery(id);
   }
 
   @Post('webhooks/deliveries/:id/redeliver')
-  @Roles('approver')
+  @Requires('webhook.redeliver')
   @HttpCode(200)
-  @ApiDoc({ summary: 'Queue an undelivered (or abandoned) webhook again now', tags: ['Webhooks'], auth: 'operator', roles: ['approver', 'admin'], responses: ok('The delivery', deliverySchema), problems: ['not_found'] })
-  redeliver(@Param('id') id: string) {
+  @ApiDoc({ summary: 'Queue an undelivered (or abandoned) webhook again now', tags: ['Webhooks'], auth: 'operator', responses: ok('The delivery', deliverySchema), problems: ['not_found'] })
+  redeliver(@Param('id', UuidParam) id: string) {
     return this.webhooks.redeliver(id);
   }
 }

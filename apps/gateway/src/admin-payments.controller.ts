@@ -10,7 +10,9 @@ import {
   limitsBodySchema,
   limitsResultSchema,
 } from './admin-payments.schemas';
-import { AuthedRequest, OperatorGuard, Roles } from './auth.guards';
+import { AuthedRequest, OperatorGuard } from './auth.guards';
+import { ParticipantIdParam } from './auth/path-params';
+import { Requires } from './auth/permissions';
 import { IdempotencyService } from './idempotency.service';
 import { ApiDoc } from './openapi/api-doc.decorator';
 import { send } from './reply';
@@ -41,7 +43,7 @@ export class AdminPaymentsController {
   }
 
   @Post('payments/:uetr/decisions')
-  @Roles('approver')
+  @Requires('payment.decide')
   @ApiDoc({
     summary: 'Approve or reject a held payment',
     description:
@@ -49,7 +51,6 @@ export class AdminPaymentsController {
       'rejected at the first rejection, and rejected with `hold_expired` once its hold deadline passed. Answered once settlement recorded the decision.',
     tags: ['Payments (operators)'],
     auth: 'operator',
-    roles: ['approver', 'admin'],
     body: decisionBodySchema,
     responses: { 201: { description: 'Recorded', schema: decisionResultSchema }, 202: { description: 'Sent, not yet answered by settlement: retry with the same key' } },
     problems: ['not_found', 'payment_not_held', 'approver_already_decided', 'hold_expired', 'idempotency_key_required', 'idempotency_conflict', 'idempotency_in_progress'],
@@ -63,19 +64,18 @@ export class AdminPaymentsController {
   }
 
   @Put('participants/:id/limits')
-  @Roles('approver')
+  @Requires('participant.limits')
   @ApiDoc({
     summary: "Set a participant's net debit cap and hold threshold in one currency",
     description: 'The cap reaches the validators as a set_limits configuration transaction; answered once that is final (200), or 202 if it is not yet.',
     tags: ['Participants'],
     auth: 'operator',
-    roles: ['approver', 'admin'],
     body: limitsBodySchema,
     responses: { 200: { description: 'In force', schema: limitsResultSchema }, 202: { description: 'Submitted, not final yet', schema: limitsResultSchema } },
     problems: ['not_found', 'account_unknown', 'limit_below_balance'],
     idempotency: 'honoured',
   })
-  async setLimits(@Req() req: AuthedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id') id: string, @Body() body: unknown, @Headers('idempotency-key') key?: string) {
+  async setLimits(@Req() req: AuthedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id', ParticipantIdParam) id: string, @Body() body: unknown, @Headers('idempotency-key') key?: string) {
     const k = IdempotencyService.validateKey(key, false);
     const hash = IdempotencyService.requestHash(req.method, req.url, req.rawBody);
     return send(reply, await this.payments.setLimits(id, body, k, hash, String(req.id)));

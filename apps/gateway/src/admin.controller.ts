@@ -16,7 +16,9 @@ import {
   updateParticipantSchema,
 } from './api.schemas';
 import { AdminService } from './admin.service';
-import { AuthedRequest, OperatorGuard, Roles } from './auth.guards';
+import { AuthedRequest, OperatorGuard } from './auth.guards';
+import { KeyIdParam, ParticipantIdParam, UuidParam } from './auth/path-params';
+import { Requires } from './auth/permissions';
 import { IdempotencyService } from './idempotency.service';
 import { GatewayErrorFilter } from './gateway-error.filter';
 import { ApiDoc } from './openapi/api-doc.decorator';
@@ -42,20 +44,19 @@ export class AdminController {
   }
 
   @Get('operators')
-  @Roles('admin')
-  @ApiDoc({ summary: 'Operators (tokens are never shown again)', tags: ['Operators'], auth: 'operator', roles: ['admin'], responses: { 200: { description: 'Operators', schema: list(operatorSchema) } } })
+  @Requires('operator.manage')
+  @ApiDoc({ summary: 'Operators (tokens are never shown again)', tags: ['Operators'], auth: 'operator', responses: { 200: { description: 'Operators', schema: list(operatorSchema) } } })
   listOperators() {
     return this.admin.listOperators();
   }
 
   @Post('operators')
-  @Roles('admin')
+  @Requires('operator.manage')
   @ApiDoc({
     summary: 'Create an operator token',
     description: 'The token is shown once and stored as its SHA-256.',
     tags: ['Operators'],
     auth: 'operator',
-    roles: ['admin'],
     body: createOperatorSchema,
     responses: { 201: { description: 'The operator and its token', schema: createdOperatorSchema } },
     problems: ['validation_failed'],
@@ -66,10 +67,10 @@ export class AdminController {
   }
 
   @Delete('operators/:id')
-  @Roles('admin')
+  @Requires('operator.manage')
   @HttpCode(204)
-  @ApiDoc({ summary: 'Revoke an operator token', tags: ['Operators'], auth: 'operator', roles: ['admin'], responses: { 204: { description: 'Revoked' } }, problems: ['not_found'] })
-  async deleteOperator(@Param('id') id: string): Promise<void> {
+  @ApiDoc({ summary: 'Revoke an operator token', tags: ['Operators'], auth: 'operator', responses: { 204: { description: 'Revoked' } }, problems: ['not_found'] })
+  async deleteOperator(@Param('id', UuidParam) id: string): Promise<void> {
     await this.admin.deleteOperator(id);
   }
 
@@ -80,13 +81,12 @@ export class AdminController {
   }
 
   @Post('participants')
-  @Roles('admin')
+  @Requires('participant.manage')
   @ApiDoc({
     summary: 'Register a participant',
     description: 'Its first key id is the participant id. Answered 201 once its accounts are final on the ledger, else 202.',
     tags: ['Participants'],
     auth: 'operator',
-    roles: ['admin'],
     body: createParticipantSchema,
     responses: { 201: { description: 'Registered, accounts open', schema: participantWithLedger }, 202: { description: 'Registered, ledger pending', schema: participantWithLedger } },
     problems: ['validation_failed', 'participant_exists', 'corridor_unavailable'],
@@ -98,110 +98,105 @@ export class AdminController {
 
   @Get('participants/:id')
   @ApiDoc({ summary: 'A participant with its keys', tags: ['Participants'], auth: 'operator', responses: { 200: { description: 'The participant', schema: participantSchema.extend({ keys: z.array(keySchema) }) } }, problems: ['not_found'] })
-  getParticipant(@Param('id') id: string) {
+  getParticipant(@Param('id', ParticipantIdParam) id: string) {
     return this.admin.getParticipant(id);
   }
 
   @Patch('participants/:id')
-  @Roles('admin')
-  @ApiDoc({ summary: 'Change a participant’s name or webhook URL', tags: ['Participants'], auth: 'operator', roles: ['admin'], body: updateParticipantSchema, responses: { 200: { description: 'The participant', schema: participantSchema } }, problems: ['validation_failed', 'not_found'] })
-  updateParticipant(@Param('id') id: string, @Body() body: unknown) {
+  @Requires('participant.manage')
+  @ApiDoc({ summary: 'Change a participant’s name or webhook URL', tags: ['Participants'], auth: 'operator', body: updateParticipantSchema, responses: { 200: { description: 'The participant', schema: participantSchema } }, problems: ['validation_failed', 'not_found'] })
+  updateParticipant(@Param('id', ParticipantIdParam) id: string, @Body() body: unknown) {
     return this.admin.updateParticipant(id, body);
   }
 
   @Get('participants/:id/keys')
   @ApiDoc({ summary: 'A participant’s request-signing keys', tags: ['Participants'], auth: 'operator', responses: { 200: { description: 'Keys, revoked ones included', schema: list(keySchema) } }, problems: ['not_found'] })
-  listKeys(@Param('id') id: string) {
+  listKeys(@Param('id', ParticipantIdParam) id: string) {
     return this.admin.listKeys(id);
   }
 
   @Post('participants/:id/keys')
-  @Roles('admin')
+  @Requires('participant.manage')
   @ApiDoc({
     summary: 'Add a key (rotation)',
     description: 'Rotate by adding the new key, moving the bank to it, then revoking the old one. Key ids are unique across participants.',
     tags: ['Participants'],
     auth: 'operator',
-    roles: ['admin'],
     body: addKeySchema,
     responses: { 201: { description: 'The key', schema: keySchema } },
     problems: ['validation_failed', 'not_found', 'key_exists'],
     idempotency: 'honoured',
   })
-  async addKey(@Req() req: AuthedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id') id: string, @Body() body: unknown, @Headers('idempotency-key') key?: string) {
+  async addKey(@Req() req: AuthedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id', ParticipantIdParam) id: string, @Body() body: unknown, @Headers('idempotency-key') key?: string) {
     return send(reply, await this.once(req, key, () => this.admin.addKey(id, body)));
   }
 
   @Delete('participants/:id/keys/:keyId')
-  @Roles('admin')
+  @Requires('participant.manage')
   @HttpCode(204)
-  @ApiDoc({ summary: 'Revoke a key', description: 'Requests signed with it are refused with key_unknown from then on.', tags: ['Participants'], auth: 'operator', roles: ['admin'], responses: { 204: { description: 'Revoked' } }, problems: ['not_found'] })
-  async revokeKey(@Param('id') id: string, @Param('keyId') keyId: string): Promise<void> {
+  @ApiDoc({ summary: 'Revoke a key', description: 'Requests signed with it are refused with key_unknown from then on.', tags: ['Participants'], auth: 'operator', responses: { 204: { description: 'Revoked' } }, problems: ['not_found'] })
+  async revokeKey(@Param('id', ParticipantIdParam) id: string, @Param('keyId', KeyIdParam) keyId: string): Promise<void> {
     await this.admin.revokeKey(id, keyId);
   }
 
   @Post('participants/:id/suspend')
-  @Roles('admin')
+  @Requires('participant.manage')
   @ApiDoc({
     summary: 'Suspend a participant',
     description: 'Its writes are refused with participant_suspended at once; the ledger suspends it through the ordered stream. 200 once final there, else 202.',
     tags: ['Participants'],
     auth: 'operator',
-    roles: ['admin'],
     responses: { 200: { description: 'Suspended', schema: participantWithLedger }, 202: { description: 'Suspended here, ledger pending', schema: participantWithLedger } },
     problems: ['not_found'],
     idempotency: 'honoured',
   })
-  async suspend(@Req() req: AuthedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id') id: string, @Headers('idempotency-key') key?: string) {
+  async suspend(@Req() req: AuthedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id', ParticipantIdParam) id: string, @Headers('idempotency-key') key?: string) {
     return send(reply, await this.once(req, key, () => this.admin.setSuspended(id, true, String(req.id))));
   }
 
   @Post('participants/:id/resume')
-  @Roles('admin')
+  @Requires('participant.manage')
   @ApiDoc({
     summary: 'Resume a suspended participant',
     tags: ['Participants'],
     auth: 'operator',
-    roles: ['admin'],
     responses: { 200: { description: 'Active', schema: participantWithLedger }, 202: { description: 'Active here, ledger pending', schema: participantWithLedger } },
     problems: ['not_found'],
     idempotency: 'honoured',
   })
-  async resume(@Req() req: AuthedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id') id: string, @Headers('idempotency-key') key?: string) {
+  async resume(@Req() req: AuthedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id', ParticipantIdParam) id: string, @Headers('idempotency-key') key?: string) {
     return send(reply, await this.once(req, key, () => this.admin.setSuspended(id, false, String(req.id))));
   }
 
   @Post('participants/:id/deposits')
-  @Roles('admin')
+  @Requires('funds.transfer')
   @ApiDoc({
     summary: 'Deposit (prefunding)',
     description: 'Debits EXTERNAL, credits the participant; answered 201 with the new balance once final on the ledger.',
     tags: ['Funding'],
     auth: 'operator',
-    roles: ['admin'],
     body: transferSchema,
     responses: { 201: { description: 'Final', schema: transferResultSchema }, 202: { description: 'Not final yet; repeat with the same key', schema: transferResultSchema } },
     problems: ['validation_failed', 'not_found', 'idempotency_key_required', 'idempotency_conflict', 'idempotency_in_progress'],
     idempotency: 'required',
   })
-  async deposit(@Req() req: AuthedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id') id: string, @Body() body: unknown, @Headers('idempotency-key') key?: string) {
+  async deposit(@Req() req: AuthedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id', ParticipantIdParam) id: string, @Body() body: unknown, @Headers('idempotency-key') key?: string) {
     const k = IdempotencyService.validateKey(key, true) as string;
     return send(reply, await this.admin.transfer('deposit', id, body, k, req.rawBody, String(req.id)));
   }
 
   @Post('participants/:id/withdrawals')
-  @Roles('admin')
+  @Requires('funds.transfer')
   @ApiDoc({
     summary: 'Withdrawal',
     tags: ['Funding'],
     auth: 'operator',
-    roles: ['admin'],
     body: transferSchema,
     responses: { 201: { description: 'Final', schema: transferResultSchema }, 202: { description: 'Not final yet; repeat with the same key', schema: transferResultSchema } },
     problems: ['validation_failed', 'not_found', 'insufficient_funds', 'idempotency_key_required', 'idempotency_conflict', 'idempotency_in_progress'],
     idempotency: 'required',
   })
-  async withdraw(@Req() req: AuthedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id') id: string, @Body() body: unknown, @Headers('idempotency-key') key?: string) {
+  async withdraw(@Req() req: AuthedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id', ParticipantIdParam) id: string, @Body() body: unknown, @Headers('idempotency-key') key?: string) {
     const k = IdempotencyService.validateKey(key, true) as string;
     return send(reply, await this.admin.transfer('withdrawal', id, body, k, req.rawBody, String(req.id)));
   }

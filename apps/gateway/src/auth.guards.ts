@@ -1,8 +1,9 @@
-import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Pool, counter } from '@nostro/platform';
 import { hasHeader, sha256Hex, verifyRequest } from '@nostro/shared';
 import type { FastifyRequest } from 'fastify';
+import { PERMISSIONS, PERMISSION_METADATA, Permission, can } from './auth/permissions';
 import { GatewayConfig } from './config';
 import { GatewayErrorCode, problem } from './gateway.errors';
 import { OperatorRole, OperatorsRepository } from './operators.repository';
@@ -77,10 +78,6 @@ export class BankAuthGuard implements CanActivate {
   }
 }
 
-export const ROLES = 'operator_roles';
-/** Roles allowed on an operator endpoint; admin is always allowed. */
-export const Roles = (...roles: OperatorRole[]) => SetMetadata(ROLES, roles);
-
 /** `Authorization: Bearer <operator token>`; the token is looked up by its SHA-256. */
 @Injectable()
 export class OperatorGuard implements CanActivate {
@@ -96,8 +93,8 @@ export class OperatorGuard implements CanActivate {
     if (!match) throw problem('unauthorized', 'operator bearer token required');
     const operator = await this.operators.byTokenHash(sha256Hex(match[1]));
     if (!operator) throw problem('unauthorized', 'unknown or revoked operator token');
-    const roles = this.reflector.getAllAndOverride<OperatorRole[] | undefined>(ROLES, [context.getHandler(), context.getClass()]) ?? ['viewer', 'approver'];
-    if (operator.role !== 'admin' && !roles.includes(operator.role)) throw problem('forbidden', `role ${operator.role} may not do this`);
+    const permission = this.reflector.getAllAndOverride<Permission | undefined>(PERMISSION_METADATA, [context.getHandler(), context.getClass()]) ?? 'read';
+    if (!can(operator.role, permission)) throw problem('forbidden', `role ${operator.role} may not do this (needs ${permission}: ${PERMISSIONS[permission].join(', ')})`);
     request.operator = operator;
     return true;
   }

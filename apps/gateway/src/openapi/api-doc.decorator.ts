@@ -17,8 +17,6 @@ export interface ApiDocSpec {
   description?: string;
   tags: string[];
   auth: ApiAuth;
-  /** Operator roles allowed (admin always is). */
-  roles?: string[];
   body?: z.ZodType;
   query?: z.ZodType;
   responses: Record<number, ApiResponseDoc>;

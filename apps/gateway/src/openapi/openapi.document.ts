@@ -1,3 +1,4 @@
+import { PERMISSIONS, PERMISSION_METADATA, Permission } from '../auth/permissions';
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { z } from 'zod';
@@ -16,6 +17,8 @@ export interface Route {
   doc: ApiDocSpec | undefined;
   handler: string;
   controller: string;
+  /** What an operator needs (`@Requires`; `read` when the route names none). */
+  permission: Permission | undefined;
 }
 
 const AUTH_PROBLEMS: Record<ApiDocSpec['auth'], string[]> = {
@@ -67,7 +70,7 @@ export function routesOf(controllers: readonly Controller[]): Route[] {
       if (sub === undefined || method === undefined) continue;
       for (const b of [base].flat()) {
         for (const s of [sub].flat()) {
-          routes.push({ method: RequestMethod[method].toLowerCase(), path: joinPath(b, s), doc: Reflect.getMetadata(API_DOC, handler) as ApiDocSpec | undefined, handler: name, controller: controller.name });
+          routes.push({ method: RequestMethod[method].toLowerCase(), path: joinPath(b, s), doc: Reflect.getMetadata(API_DOC, handler) as ApiDocSpec | undefined, handler: name, controller: controller.name, permission: Reflect.getMetadata(PERMISSION_METADATA, handler) as Permission | undefined });
         }
       }
     }
@@ -127,11 +130,13 @@ function operation(route: Route): Json {
   for (const [status, r] of Object.entries(doc.responses)) {
     responses[status] = { description: r.description, ...(r.schema ? { content: { [r.contentType ?? 'application/json']: { schema: jsonSchema(r.schema, 'output') } } } : {}) };
   }
-  const security = doc.auth === 'bank' ? [{ httpMessageSignature: [] }] : doc.auth === 'operator' ? [{ operatorToken: doc.roles ?? [] }] : [];
+  const permission = route.permission ?? 'read';
+  const roles = doc.auth === 'operator' ? [...PERMISSIONS[permission]] : undefined;
+  const security = doc.auth === 'bank' ? [{ httpMessageSignature: [] }] : doc.auth === 'operator' ? [{ operatorToken: roles }] : [];
   return {
     summary: doc.summary,
     ...(doc.description ? { description: doc.description } : {}),
-    ...(doc.roles ? { 'x-roles': doc.roles } : {}),
+    ...(roles ? { 'x-permission': permission, 'x-roles': roles } : {}),
     operationId: `${route.controller.replace(/Controller$/, '')}_${route.handler}`,
     tags: doc.tags,
     security,

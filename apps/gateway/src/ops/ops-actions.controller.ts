@@ -1,7 +1,8 @@
 import { Body, Controller, Headers, HttpCode, Inject, Param, Post, Put, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { participantIdSchema } from '@nostro/shared';
 import type { FastifyReply } from 'fastify';
-import { OpsAction, OpsRequest, OpsRoles, OpsSessionGuard } from './ops-auth.guard';
+import { Requires } from '../auth/permissions';
+import { OpsAction, OpsRequest, OpsSessionGuard } from './ops-auth.guard';
 import { OpsActionName, OpsActionsService } from './ops-actions.service';
 import { OpsHeadersInterceptor } from './ops-headers.interceptor';
 import { isUetr } from './ops-query';
@@ -25,7 +26,7 @@ export class OpsActionsController {
   }
 
   @Post('payments/:uetr/decisions')
-  @OpsRoles('approver')
+  @Requires('payment.decide')
   @OpsAction('payment.decision')
   decide(@Req() req: OpsRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('uetr') uetr: string, @Body() body: unknown, @Headers('idempotency-key') key?: string) {
     if (!isUetr(uetr)) throw opsProblem('not_found', 'no such payment');
@@ -33,21 +34,21 @@ export class OpsActionsController {
   }
 
   @Post('participants/:id/deposits')
-  @OpsRoles()
+  @Requires('funds.transfer')
   @OpsAction('participant.deposit')
   deposit(@Req() req: OpsRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id') id: string, @Body() body: unknown, @Headers('idempotency-key') key?: string) {
     return this.run(req, reply, 'participant.deposit', participant(id), body, key);
   }
 
   @Post('participants/:id/withdrawals')
-  @OpsRoles()
+  @Requires('funds.transfer')
   @OpsAction('participant.withdrawal')
   withdraw(@Req() req: OpsRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id') id: string, @Body() body: unknown, @Headers('idempotency-key') key?: string) {
     return this.run(req, reply, 'participant.withdrawal', participant(id), body, key);
   }
 
   @Put('participants/:id/limits')
-  @OpsRoles()
+  @Requires('participant.limits')
   @OpsAction('participant.limits')
   limits(@Req() req: OpsRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id') id: string, @Body() body: unknown, @Headers('idempotency-key') key?: string) {
     return this.run(req, reply, 'participant.limits', participant(id), body, key);
@@ -55,7 +56,7 @@ export class OpsActionsController {
 
   @Post('participants/:id/suspend')
   @HttpCode(200)
-  @OpsRoles()
+  @Requires('participant.manage')
   @OpsAction('participant.suspend')
   suspend(@Req() req: OpsRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id') id: string, @Headers('idempotency-key') key?: string) {
     return this.run(req, reply, 'participant.suspend', participant(id), undefined, key);
@@ -63,7 +64,7 @@ export class OpsActionsController {
 
   @Post('participants/:id/resume')
   @HttpCode(200)
-  @OpsRoles()
+  @Requires('participant.manage')
   @OpsAction('participant.resume')
   resume(@Req() req: OpsRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id') id: string, @Headers('idempotency-key') key?: string) {
     return this.run(req, reply, 'participant.resume', participant(id), undefined, key);

@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, Param, Query, Req, UseGuards, UseInterceptors } from '@nestjs/common';
-import { OpsRequest, OpsRoles, OpsSessionGuard } from './ops-auth.guard';
+import { Requires } from '../auth/permissions';
+import { OpsRequest, OpsSessionGuard } from './ops-auth.guard';
 import { OpsHeadersInterceptor } from './ops-headers.interceptor';
 import { OpsReadService } from './ops-read.service';
 import { OpsSession } from './ops-session.service';
@@ -63,7 +64,7 @@ export class OpsApiController {
   }
 
   @Get('audit')
-  @OpsRoles('approver')
+  @Requires('audit.read')
   audit(@Query() query: Record<string, string>) {
     return this.reads.auditLog(query);
   }

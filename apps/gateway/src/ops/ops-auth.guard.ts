@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { GatewayConfig } from '../config';
-import { OperatorRole } from '../operators.repository';
+import { PERMISSION_METADATA, Permission, can } from '../auth/permissions';
 import { GATEWAY_CONFIG } from '../tokens';
 import { OpsAuditRepository } from './ops-audit.repository';
 import { SESSION_COOKIE, parseCookies } from './ops-cookie';
@@ -15,10 +15,7 @@ export interface OpsRequest extends FastifyRequest {
   opsSession?: OpsSession;
 }
 
-const OPS_ROLES = 'ops_roles';
 const OPS_ACTION = 'ops_action';
-/** Roles allowed on a console endpoint (admin always is). Without it, every signed-in role may read. */
-export const OpsRoles = (...roles: OperatorRole[]) => SetMetadata(OPS_ROLES, roles);
 /** Names the audited action of an endpoint, so that a refusal for the role is recorded too. */
 export const OpsAction = (action: string) => SetMetadata(OPS_ACTION, action);
 
@@ -43,8 +40,8 @@ export class OpsSessionGuard implements CanActivate {
     if (!SAFE_METHODS.has(request.method)) assertSameOrigin(request, this.config.PUBLIC_BASE_URL);
     const session = await this.sessions.authenticate(parseCookies(request.headers.cookie).get(SESSION_COOKIE));
     request.opsSession = session;
-    const roles = this.reflector.getAllAndOverride<OperatorRole[] | undefined>(OPS_ROLES, [context.getHandler(), context.getClass()]);
-    if (roles === undefined || session.operator.role === 'admin' || roles.includes(session.operator.role)) return true;
+    const permission = this.reflector.getAllAndOverride<Permission | undefined>(PERMISSION_METADATA, [context.getHandler(), context.getClass()]) ?? 'read';
+    if (can(session.operator.role, permission)) return true;
     const action = this.reflector.get<string | undefined>(OPS_ACTION, context.getHandler());
     if (action) {
       const target = Object.values((request.params ?? {}) as Record<string, string>)[0] ?? null;

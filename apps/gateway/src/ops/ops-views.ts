@@ -1,3 +1,4 @@
+import { can } from '../auth/permissions';
 import { OperatorRole } from '../operators.repository';
 import { AuditRow } from './ops-audit.repository';
 import { PaymentSummaryRow } from './ops-payments.repository';
@@ -5,11 +6,11 @@ import { PaymentSummaryRow } from './ops-payments.repository';
 /** What each role may see and do (docs/ops-console.md, Roles). The server builds every view from this. */
 export const ROLE_CAN = {
   /** Debtor and creditor names, accounts and remittance information (customer data). */
-  seeParties: (role: OperatorRole) => role !== 'viewer',
+  seeParties: (role: OperatorRole) => can(role, 'customer_data.read'),
   /** The audit log and who decided what on a held payment. */
-  seeAudit: (role: OperatorRole) => role !== 'viewer',
-  decide: (role: OperatorRole) => role === 'approver' || role === 'admin',
-  manageParticipants: (role: OperatorRole) => role === 'admin',
+  seeAudit: (role: OperatorRole) => can(role, 'audit.read'),
+  decide: (role: OperatorRole) => can(role, 'payment.decide'),
+  manageParticipants: (role: OperatorRole) => can(role, 'participant.manage'),
 } as const;
 
 export function capabilities(role: OperatorRole) {
