@@ -2,11 +2,11 @@
 // npm run demo: installs what is missing, starts the whole cluster, registers two demo banks, funds them, sends
 // a few payments through the signed bank API, prints their final statuses with verified finality proofs, and
 // leaves the cluster running until Ctrl-C (`--exit` returns at once and leaves it running).
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { checkJava, ensureNodeModules } from './lib/bootstrap.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -19,23 +19,14 @@ whether its finality proof verifies offline. Ctrl-C stops the cluster; --exit le
   process.exit(0);
 }
 
-function installIfMissing() {
-  const stamp = path.join(root, 'node_modules', '.package-lock.json');
-  const lock = path.join(root, 'package-lock.json');
-  if (fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs >= fs.statSync(lock).mtimeMs) return;
-  // npm install keeps to the locked versions and, unlike npm ci, does not first delete a node_modules that works.
-  console.error('demo: installing dependencies (npm install)…');
-  const result = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) throw new Error('npm install failed');
-}
-
 const BANKS = [
   { id: 'BANKUS33', name: 'Demo Bank US', currencies: ['USD'], deposit: { currency: 'USD', amount: '25000.00' } },
   { id: 'BANKDE55', name: 'Demo Bank DE', currencies: ['EUR'], deposit: { currency: 'EUR', amount: '5000.00' } },
 ];
 
 async function main() {
-  installIfMissing();
+  ensureNodeModules('demo');
+  checkJava('demo');
   const { stackProfile, stackUp, stackDown } = await import('./lib/stack.mjs');
   const { ensureKey } = await import('./lib/keys.mjs');
   const profile = stackProfile('dev');

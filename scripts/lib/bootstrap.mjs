@@ -1,0 +1,55 @@
+// What the README's two commands install on a fresh machine before anything else runs: the npm packages, and the
+// Debian packages the suite needs (Chromium for the console's browser tests, kubectl for the deployment checks).
+// Plain JavaScript with no dependency, since it runs before node_modules exists.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const say = (label, message) => process.stderr.write(`${label}: ${message}\n`);
+
+/** Runs `npm install` (which keeps to the locked versions) when node_modules is missing or older than the lockfile. */
+export function ensureNodeModules(label) {
+  const stamp = path.join(ROOT, 'node_modules', '.package-lock.json');
+  const lock = path.join(ROOT, 'package-lock.json');
+  if (fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs >= fs.statSync(lock).mtimeMs) return;
+  // npm install, unlike npm ci, does not first delete a node_modules that works.
+  say(label, 'installing npm packages (npm install, the locked versions)…');
+  const started = Date.now();
+  const result = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: ROOT, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('npm install failed');
+  say(label, `npm packages installed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+function onPath(command) {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Installs the Debian packages whose command is missing (`[{ command, pkg, why }]`) with apt-get, as root; without
+ * root it says what to install and goes on (the tests that need it then fail, naming it).
+ */
+export function ensureDebianPackages(label, wanted) {
+  const missing = wanted.filter((w) => !onPath(w.command));
+  if (missing.length === 0) return;
+  const names = missing.map((m) => m.pkg);
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+    for (const m of missing) say(label, `${m.command} is missing (${m.why}); install it with: sudo apt-get install ${m.pkg}`);
+    return;
+  }
+  for (const m of missing) say(label, `installing ${m.pkg} from Debian (${m.why})…`);
+  const started = Date.now();
+  const update = spawnSync('apt-get', ['update', '-q'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (update.status !== 0) throw new Error('apt-get update failed');
+  const install = spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...names], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (install.status !== 0) throw new Error(`apt-get install ${names.join(' ')} failed`);
+  say(label, `${names.join(', ')} installed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+/** Java and Maven fetch and run the Kafka broker; they come with this kind of machine (README, Requirements). */
+export function checkJava(label) {
+  for (const command of ['java', 'mvn']) {
+    if (!onPath(command)) say(label, `${command} is missing: the Kafka broker needs Java 17 and Maven (README, Requirements)`);
+  }
+}
