@@ -17,7 +17,8 @@ module.exports = {
   globalTeardown: '<rootDir>/tests/setup/global-teardown.mjs',
   reporters: ['default', '<rootDir>/tests/setup/totals-reporter.js'],
   testTimeout: 60_000,
-  // One test file at a time whatever the core count: the end-to-end files share one test cluster, and several of
-  // them kill and restart its services (settlement crash, validator recovery, gateway restart, chaos).
-  maxWorkers: 1,
+  // Each worker has a test cluster of its own (tests/setup/global-setup.mjs), so files that kill and restart services
+  // (settlement crash, validator recovery, gateway restart, chaos) disturb no other file. Two workers on this 2-core
+  // machine; NOSTRO_TEST_WORKERS=1 runs the files one at a time against one cluster.
+  maxWorkers: Number.parseInt(process.env.NOSTRO_TEST_WORKERS ?? '2', 10) || 2,
 };

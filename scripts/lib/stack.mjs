@@ -18,8 +18,7 @@ const log = (message) => process.stderr.write(`${message}\n`);
  */
 export function stackProfile(name = 'dev', env = process.env) {
   const test = name === 'test';
-  // NOSTRO_TEST_SLOT lets several test clusters share one machine (ports +100 per slot, own databases and state).
-  const slot = test ? Number.parseInt(env.NOSTRO_TEST_SLOT ?? '0', 10) || 0 : 0;
+  const slot = test ? testSlot(env) : 0;
   const offset = (Number.parseInt(env.NOSTRO_PORT_OFFSET ?? '0', 10) || 0) + slot * 100;
   const stateDir = path.join(REPO_ROOT, '.nostro', ...(test ? [slot ? `test${slot}` : 'test'] : []));
   const runFile = path.join(stateDir, 'run.json');
@@ -39,6 +38,17 @@ export function stackProfile(name = 'dev', env = process.env) {
     ports: { gateway: base, 'fx-quote': base + 1, settlement: base + 2, v0: base + 10, v1: base + 11, v2: base + 12 },
     quoteTtlMs: env.QUOTE_TTL_MS ?? '30000',
   };
+}
+
+/**
+ * Which test cluster a process belongs to. Several share one machine, each on its own ports (+100 per slot),
+ * databases, topics, Redis keys and state folder: NOSTRO_TEST_SLOT names one; otherwise a Jest worker uses the
+ * cluster of its own number (JEST_WORKER_ID 1 → slot 0), and so does every script a test in it spawns.
+ */
+export function testSlot(env = process.env) {
+  if (env.NOSTRO_TEST_SLOT !== undefined) return Number.parseInt(env.NOSTRO_TEST_SLOT, 10) || 0;
+  const worker = Number.parseInt(env.JEST_WORKER_ID ?? '1', 10) || 1;
+  return worker - 1;
 }
 
 function readJson(file) {
@@ -78,7 +88,14 @@ function noticePublishers(p, env = process.env) {
 
 /** Every service: its entry point, port and environment. */
 export function services(p, secrets) {
-  const common = { LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', KAFKA_BROKERS: '127.0.0.1:9092', KAFKA_TOPIC_PREFIX: p.topicPrefix, HOST: '127.0.0.1' };
+  const common = {
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    KAFKA_BROKERS: '127.0.0.1:9092',
+    KAFKA_TOPIC_PREFIX: p.topicPrefix,
+    HOST: '127.0.0.1',
+    // Test clusters run side by side (one per Jest worker) under Postgres's 100 connections: 6 per service each.
+    ...(p.name === 'test' ? { DATABASE_POOL_MAX: process.env.NOSTRO_TEST_POOL_MAX ?? '6' } : {}),
+  };
   const validatorKeys = VALIDATORS.map((v) => `${v}=${secrets.keys[v].publicKey}`).join(',');
   const ledgerUrls = VALIDATORS.map((v) => `http://127.0.0.1:${p.ports[v]}`).join(',');
   const entry = (app) => path.join(REPO_ROOT, 'dist', 'apps', app, 'src', 'main.js');

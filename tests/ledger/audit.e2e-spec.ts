@@ -215,10 +215,15 @@ describe('a fourth validator and the audit CLI', () => {
     expect((await fetch(`${base}/health/ready`)).status).toBe(503);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/^ledger_halted 1$/m);
-    expect(metrics).toMatch(/^ledger_divergence_total 1$/m);
     expect(output).toContain('VALIDATOR HALTED');
 
-    const [halt] = await withLedgerDb(url, async (db) => (await db.query<{ height: string; own_hash: string; quorum_hash: string }>('SELECT height::text, own_hash, quorum_hash FROM halts')).rows);
+    // v3 may have cut and applied the block after the diverged one before the quorum's signatures reached it (more
+    // likely on a busy machine): that block diverges too. Each diverged block counts once, with its halt row, however
+    // often later signatures judge it again.
+    const halts = await withLedgerDb(url, async (db) => (await db.query<{ height: string; own_hash: string; quorum_hash: string }>('SELECT height::text, own_hash, quorum_hash FROM halts ORDER BY height')).rows);
+    expect(halts.length).toBeGreaterThanOrEqual(1);
+    expect(metrics).toMatch(new RegExp(`^ledger_divergence_total ${halts.length}$`, 'm'));
+    const [halt] = halts;
     const [quorumBlock] = await chain(0, Number(halt.height), Number(halt.height));
     expect(Number(halt.height)).toBe(haltedAt + 1);
     expect(halt.quorum_hash).toBe(quorumBlock.hash);

@@ -1,26 +1,47 @@
-// Starts the test cluster once for the whole suite: fresh databases, topics under a per-run prefix, the six
-// services on test ports (4000+). Writes .nostro/test/env.json for the tests to read.
+// Starts the test clusters once for the whole suite: one per Jest worker (slot 0, 1, …), each with fresh
+// databases, topics under a per-run prefix, and the six services on its own ports (4000+, 4100+, …), so that test
+// files run in parallel without sharing state. Writes .nostro/test[N]/env.json for the tests to read.
 import fs from 'node:fs';
 import path from 'node:path';
-import { stackProfile, stackUp } from '../../scripts/lib/stack.mjs';
+import { ensureKafka, ensurePostgres, ensureRedis } from '../../scripts/lib/infra.mjs';
+import { build, stackProfile, stackUp } from '../../scripts/lib/stack.mjs';
 
-export default async function globalSetup() {
-  if (process.env.NOSTRO_TEST_UNIT_ONLY === '1') return;
-  fs.rmSync(stackProfile('test').runFile, { force: true });
-  const profile = stackProfile('test');
-  const started = Date.now();
-  const { secrets, kafkaStartedByUs } = await stackUp(profile, { recreateDatabases: true });
-  const env = {
-    runId: profile.runId,
-    gatewayUrl: `http://127.0.0.1:${profile.ports.gateway}`,
-    ports: profile.ports,
-    topicPrefix: profile.topicPrefix,
-    redisPrefix: profile.redisPrefix,
-    dbPrefix: profile.dbPrefix,
+/** How many clusters to start: one per worker Jest will run (its --maxWorkers, as jest.config.js sets it). */
+export function clusterCount(globalConfig) {
+  return Math.max(1, Number(globalConfig?.maxWorkers ?? 1));
+}
+
+async function startCluster(slot, kafkaStartedByUs) {
+  const env = { ...process.env, NOSTRO_TEST_SLOT: String(slot) };
+  const profile = stackProfile('test', env);
+  fs.rmSync(profile.runFile, { force: true });
+  const fresh = stackProfile('test', env);
+  const { secrets } = await stackUp(fresh, { recreateDatabases: true, skipBuild: true });
+  const file = {
+    runId: fresh.runId,
+    slot,
+    gatewayUrl: `http://127.0.0.1:${fresh.ports.gateway}`,
+    ports: fresh.ports,
+    topicPrefix: fresh.topicPrefix,
+    redisPrefix: fresh.redisPrefix,
+    dbPrefix: fresh.dbPrefix,
     adminToken: secrets.adminToken,
     keys: Object.fromEntries(Object.entries(secrets.keys).map(([name, k]) => [name, { file: k.file, publicKey: k.publicKey }])),
     kafkaStartedByUs,
   };
-  fs.writeFileSync(path.join(profile.stateDir, 'env.json'), JSON.stringify(env, null, 2));
-  process.stderr.write(`test cluster ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  fs.writeFileSync(path.join(fresh.stateDir, 'env.json'), JSON.stringify(file, null, 2));
+}
+
+export default async function globalSetup(globalConfig) {
+  if (process.env.NOSTRO_TEST_UNIT_ONLY === '1') return;
+  const started = Date.now();
+  const count = clusterCount(globalConfig);
+  process.stderr.write(`test: starting ${count} test cluster(s), one per Jest worker\n`);
+  // What the clusters share first (the broker only once), then the clusters beside each other.
+  await ensurePostgres();
+  await ensureRedis();
+  const kafka = await ensureKafka();
+  build();
+  await Promise.all(Array.from({ length: count }, (_, slot) => startCluster(slot, slot === 0 && kafka.startedByUs)));
+  process.stderr.write(`test clusters ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }

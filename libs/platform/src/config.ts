@@ -19,6 +19,8 @@ export const baseConfigShape = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
   MIGRATE_ON_START: booleanString.default(true),
+  /** Postgres connections of this process at most; unset, each service's own size (gateway 12, settlement 8, …). */
+  DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(100).optional(),
   KAFKA_BROKERS: z
     .string()
     .default('127.0.0.1:9092')

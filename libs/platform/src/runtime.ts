@@ -15,6 +15,8 @@ export interface RuntimeConfig {
   DATABASE_URL: string;
   MIGRATE_ON_START: boolean;
   KAFKA_BROKERS: string[];
+  /** Overrides the service's own pool size (each service knows what it needs; a test cluster asks for less). */
+  DATABASE_POOL_MAX?: number;
 }
 
 /** What every service holds: logger, Postgres pool, Kafka client and producer, outbox relay. */
@@ -42,7 +44,7 @@ export class Runtime {
     const migrateOnly = process.argv[2] === 'migrate';
     if (config.MIGRATE_ON_START || migrateOnly) await runMigrations(config.DATABASE_URL, [PLATFORM_MIGRATIONS_DIR, migrationsDir], log);
     if (migrateOnly) return null;
-    const pool = createPool(config.DATABASE_URL, name, poolMax);
+    const pool = createPool(config.DATABASE_URL, name, config.DATABASE_POOL_MAX ?? poolMax);
     pool.on('error', (error) => log.error({ err: error }, 'idle postgres client error'));
     void warnWithoutAutovacuum(pool, log);
     const kafka = createKafka(config.KAFKA_BROKERS, name, log);
