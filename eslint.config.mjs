@@ -33,4 +33,16 @@ export default [
       '@typescript-eslint/no-explicit-any': 'error',
     },
   },
+  {
+    // STYLE.md: the repository holds SQL and nothing else, so SQL is written nowhere else in the apps. A `.query()`
+    // call outside a *.repository.ts is refused; the few that only LISTEN on a connection say so on the line.
+    files: ['apps/*/src/**/*.ts'],
+    ignores: ['**/*.repository.ts', '**/*.spec.ts', '**/*.int-spec.ts', '**/bench/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.property.name='query']", message: 'SQL belongs in a *.repository.ts (STYLE.md: controllers decode, services hold the rules, repositories hold SQL).' },
+      ],
+    },
+  },
 ];

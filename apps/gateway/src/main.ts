@@ -3,38 +3,45 @@ import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { KafkaPgTransport, OpsModule, Runtime, runService, startOrExit } from '@nostro/platform';
 import Redis from 'ioredis';
 import path from 'node:path';
-import { AdminController } from './admin.controller';
-import { AdminService } from './admin.service';
-import { BankAuthGuard, JsonBodyGuard, OperatorGuard } from './auth.guards';
-import { BankController } from './bank.controller';
+import { AdminController } from './admin/admin.controller';
+import { NonceRepository } from './auth/nonce.repository';
+import { AdminRequestsRepository } from './admin/admin-requests.repository';
+import { AdminService } from './admin/admin.service';
+import { BankAuthGuard, JsonBodyGuard, OperatorGuard } from './auth/auth.guards';
+import { AccountsController } from './accounts/accounts.controller';
+import { IncomingPaymentsController } from './payments/incoming.controller';
+import { PaymentsController } from './payments/payments.controller';
+import { QuotesController } from './quotes/quotes.controller';
 import { gatewayConfig } from './config';
-import { EventsHandler } from './events.handler';
-import { FxClient } from './fx.client';
-import { IdempotencyService } from './idempotency.service';
-import { KeysController } from './keys.controller';
-import { LedgerClient } from './ledger.client';
-import { OperatorsRepository } from './operators.repository';
-import { ParticipantsRepository } from './participants.repository';
-import { PaymentsRepository } from './payments.repository';
-import { PaymentsService } from './payments.service';
-import { RequestWaiter } from './request-waiter';
-import { GATEWAY_CONFIG, LOGGER, POOL, REDIS } from './tokens';
-import { AdminOpsController } from './admin-ops.controller';
-import { Housekeeping } from './housekeeping';
+import { EventsHandler } from './payments/payment-events.handler';
+import { FxClient } from './quotes/fx.client';
+import { IdempotencyRepository } from './idempotency/idempotency.repository';
+import { IdempotencyService } from './idempotency/idempotency.service';
+import { KeysController } from './keys/keys.controller';
+import { LedgerClient } from './ledger/ledger.client';
+import { OperatorsRepository } from './operators/operators.repository';
+import { ParticipantsRepository } from './participants/participants.repository';
+import { PaymentsRepository } from './payments/payments.repository';
+import { PaymentsService } from './payments/payments.service';
+import { RequestWaiter } from './admin/request-waiter';
+import { GATEWAY_CONFIG, LOGGER, POOL, REDIS } from './common/tokens';
+import { AdminOpsController } from './admin/admin-ops.controller';
+import { Housekeeping } from './common/housekeeping';
+import { HousekeepingRepository } from './common/housekeeping.repository';
 import { OpenApiController } from './openapi/openapi.controller';
-import { ParticipantCache } from './participant.cache';
-import { PgListener } from './pg-listener';
-import { QuotesService } from './quotes.service';
-import { RateLimiter } from './rate-limiter';
+import { ParticipantCache } from './participants/participant.cache';
+import { PgListener } from './common/pg-listener';
+import { QuotesService } from './quotes/quotes.service';
+import { RateLimiter } from './auth/rate-limiter';
 import { ScreeningAdminService } from './screening/screening-admin.service';
 import { ScreeningRepository } from './screening/screening.repository';
 import { ScreeningService } from './screening/screening.service';
 import { WebhookAdminService } from './webhooks/webhook-admin.service';
 import { WebhookDispatcher } from './webhooks/webhook.dispatcher';
 import { WebhookRepository } from './webhooks/webhook.repository';
-import { AdminPaymentsController } from './admin-payments.controller';
-import { AdminPaymentsRepository } from './admin-payments.repository';
-import { AdminPaymentsService } from './admin-payments.service';
+import { AdminPaymentsController } from './admin/admin-payments.controller';
+import { AdminPaymentsRepository } from './admin/admin-payments.repository';
+import { AdminPaymentsService } from './admin/admin-payments.service';
 import { opsConsole } from './ops/ops.module';
 import { ListCursorCodec } from './pagination/list-cursor';
 
@@ -47,11 +54,12 @@ async function main(): Promise<void> {
   const participants = new ParticipantsRepository(rt.pool);
   const operators = new OperatorsRepository(rt.pool);
   const payments = new PaymentsRepository(rt.pool);
-  const idempotency = new IdempotencyService(rt.pool);
+  const idempotency = new IdempotencyService(rt.pool, new IdempotencyRepository(rt.pool));
   const fx = new FxClient(config.FX_QUOTE_URL);
   const ledger = new LedgerClient(config.LEDGER_URLS);
   const listener = new PgListener(rt.pool, rt.log);
-  const waiter = new RequestWaiter(rt.pool);
+  const adminRequests = new AdminRequestsRepository(rt.pool);
+  const waiter = new RequestWaiter(adminRequests);
   await waiter.start(listener);
   const screeningRepo = new ScreeningRepository(rt.pool);
   const cache = new ParticipantCache(participants, (id) => screeningRepo.allLimits(id));
@@ -59,10 +67,10 @@ async function main(): Promise<void> {
   const screening = new ScreeningService(config, screeningRepo, rt.log);
   const webhooks = new WebhookRepository(rt.pool);
   const dispatcher = new WebhookDispatcher(config, listener, webhooks, ledger, rt.log);
-  const housekeeping = new Housekeeping(rt.pool, rt.log);
+  const housekeeping = new Housekeeping(new HousekeepingRepository(rt.pool), rt.log);
   const limiter = new RateLimiter(redis, config.REDIS_KEY_PREFIX, config.RATE_LIMIT_PER_S, config.RATE_LIMIT_BURST ?? config.RATE_LIMIT_PER_S, rt.log);
   const cursors = new ListCursorCodec(config.networkSeed);
-  const admin = new AdminService(config, rt.pool, participants, operators, idempotency, waiter, ledger, cache, cursors);
+  const admin = new AdminService(config, rt.pool, participants, operators, idempotency, waiter, ledger, cache, cursors, adminRequests);
   process.on('SIGHUP', () => {
     try {
       screening.reload();
@@ -83,11 +91,12 @@ async function main(): Promise<void> {
       ]),
       DiscoveryModule,
     ],
-    controllers: [BankController, AdminController, KeysController, EventsHandler, AdminOpsController, OpenApiController, AdminPaymentsController, ...opsParts.controllers],
+    controllers: [QuotesController, PaymentsController, IncomingPaymentsController, AccountsController, AdminController, KeysController, EventsHandler, AdminOpsController, OpenApiController, AdminPaymentsController, ...opsParts.controllers],
     providers: [
       { provide: GATEWAY_CONFIG, useValue: config },
       { provide: REDIS, useValue: redis },
       { provide: ParticipantsRepository, useValue: participants },
+      { provide: AdminRequestsRepository, useValue: adminRequests },
       { provide: OperatorsRepository, useValue: operators },
       { provide: PaymentsRepository, useValue: payments },
       { provide: PaymentsService, useValue: new PaymentsService(config, rt.pool, payments, idempotency, fx, screening, cache, webhooks, cursors) },
@@ -96,6 +105,7 @@ async function main(): Promise<void> {
       { provide: ListCursorCodec, useValue: cursors },
       { provide: LedgerClient, useValue: ledger },
       BankAuthGuard,
+      { provide: NonceRepository, useValue: new NonceRepository(rt.pool) },
       OperatorGuard,
       { provide: APP_GUARD, useClass: JsonBodyGuard },
       { provide: POOL, useValue: rt.pool },

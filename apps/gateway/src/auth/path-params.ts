@@ -1,7 +1,7 @@
 import { PipeTransform } from '@nestjs/common';
 import { participantIdSchema } from '@nostro/shared';
-import { keyIdSchema } from '../api.schemas';
-import { problem } from '../gateway.errors';
+import { keyIdSchema } from '../http/api.schemas';
+import { problem } from '../http/gateway.errors';
 
 /**
  * Path parameters, checked before any service or SQL sees them (`@Param('id', ParticipantIdParam)`). A value that

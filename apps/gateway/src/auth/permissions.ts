@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import { OperatorRole } from '../operators.repository';
+import { OperatorRole } from '../operators/operators.repository';
 
 /**
  * What each operator role may do: the one table the operator API (`/v1/admin`), the operations console (`/ops`)

@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Inject, OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { GatewayConfig } from '../config';
-import { GATEWAY_CONFIG } from '../tokens';
+import { GATEWAY_CONFIG } from '../common/tokens';
 import { ApiDoc } from './api-doc.decorator';
 import { DOCS_HTML } from './docs.page';
 import { buildOpenApi } from './openapi.document';

@@ -1,12 +1,15 @@
-import { AdminOpsController } from '../admin-ops.controller';
-import { AdminPaymentsController } from '../admin-payments.controller';
-import { AdminController } from '../admin.controller';
-import { BankController } from '../bank.controller';
-import { KeysController } from '../keys.controller';
+import { AdminOpsController } from '../admin/admin-ops.controller';
+import { AdminPaymentsController } from '../admin/admin-payments.controller';
+import { AdminController } from '../admin/admin.controller';
+import { AccountsController } from '../accounts/accounts.controller';
+import { IncomingPaymentsController } from '../payments/incoming.controller';
+import { PaymentsController } from '../payments/payments.controller';
+import { QuotesController } from '../quotes/quotes.controller';
+import { KeysController } from '../keys/keys.controller';
 import { OpenApiController } from './openapi.controller';
 import { buildOpenApi, problemStatus, routesOf } from './openapi.document';
 
-const CONTROLLERS = [BankController, AdminController, AdminOpsController, AdminPaymentsController, KeysController, OpenApiController];
+const CONTROLLERS = [QuotesController, PaymentsController, IncomingPaymentsController, AccountsController, AdminController, AdminOpsController, AdminPaymentsController, KeysController, OpenApiController];
 
 describe('the OpenAPI document is generated from the routes themselves', () => {
   it('finds every route from NestJS routing metadata, and each one carries its documentation', () => {

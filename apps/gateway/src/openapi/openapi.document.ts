@@ -2,9 +2,9 @@ import { PERMISSIONS, PERMISSION_METADATA, Permission } from '../auth/permission
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { z } from 'zod';
-import { REFUSAL_HTTP } from '../admin-payments.service';
-import { GATEWAY_ERROR_HTTP } from '../gateway.errors';
-import { problemSchema } from '../api.schemas';
+import { REFUSAL_HTTP } from '../admin/admin-payments.service';
+import { GATEWAY_ERROR_HTTP } from '../http/gateway.errors';
+import { problemSchema } from '../http/api.schemas';
 import { API_DOC, ApiDocSpec } from './api-doc.decorator';
 
 type Json = Record<string, unknown>;

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { GatewayConfig } from '../config';
 import { PERMISSION_METADATA, Permission, can } from '../auth/permissions';
-import { GATEWAY_CONFIG } from '../tokens';
+import { GATEWAY_CONFIG } from '../common/tokens';
 import { OpsAuditRepository } from './ops-audit.repository';
 import { SESSION_COOKIE, parseCookies } from './ops-cookie';
 import { sameText } from './ops-session.crypto';

@@ -1,10 +1,10 @@
 import { parseOrProblem } from '@nostro/platform';
 import { asCurrency, formatAmount, isCurrencyCode, participantIdSchema } from '@nostro/shared';
-import { keyView, participantView } from '../admin.service';
-import { LedgerClient } from '../ledger.client';
-import { paymentView } from '../payment.view';
-import { ParticipantsRepository } from '../participants.repository';
-import { PaymentsRepository } from '../payments.repository';
+import { keyView, participantView } from '../admin/admin.service';
+import { LedgerClient } from '../ledger/ledger.client';
+import { paymentView } from '../payments/payment.view';
+import { ParticipantsRepository } from '../participants/participants.repository';
+import { PaymentsRepository } from '../payments/payments.repository';
 import { ScreeningAdminService } from '../screening/screening-admin.service';
 import { OpsAdminForwarder } from './ops-admin.forwarder';
 import { OpsAuditRepository } from './ops-audit.repository';

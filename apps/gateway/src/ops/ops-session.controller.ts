@@ -3,7 +3,7 @@ import { parseOrProblem } from '@nostro/platform';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { GatewayConfig } from '../config';
-import { GATEWAY_CONFIG } from '../tokens';
+import { GATEWAY_CONFIG } from '../common/tokens';
 import { OpsRequest, OpsSessionGuard, assertSameOrigin } from './ops-auth.guard';
 import { clearedSessionCookie, sessionCookie } from './ops-cookie';
 import { OpsHeadersInterceptor } from './ops-headers.interceptor';

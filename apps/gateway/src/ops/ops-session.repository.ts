@@ -1,5 +1,5 @@
 import { Pool } from '@nostro/platform';
-import { OperatorRole } from '../operators.repository';
+import { OperatorRole } from '../operators/operators.repository';
 
 export interface SessionRow {
   operatorId: string;

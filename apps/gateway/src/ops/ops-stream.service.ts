@@ -107,6 +107,7 @@ export class OpsStreamService implements OnModuleDestroy {
       this.log.warn({ err: error }, 'ops stream: listener connection lost');
       this.dropListener(true);
     });
+    // eslint-disable-next-line no-restricted-syntax -- LISTEN on this connection, not SQL of a table
     await client.query(`LISTEN ${PAYMENT_CHANGES_CHANNEL}`);
     this.listener = client;
   }

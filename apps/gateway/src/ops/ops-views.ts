@@ -1,5 +1,5 @@
 import { can } from '../auth/permissions';
-import { OperatorRole } from '../operators.repository';
+import { OperatorRole } from '../operators/operators.repository';
 import { AuditRow } from './ops-audit.repository';
 import { PaymentSummaryRow } from './ops-payments.repository';
 

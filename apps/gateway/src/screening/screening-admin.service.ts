@@ -1,8 +1,8 @@
 import { parseOrProblem } from '@nostro/platform';
 import { CurrencyCode, asCurrency, formatAmount, parseAmount } from '@nostro/shared';
-import { hitsQuerySchema, screeningLimitsSchema } from '../api.schemas';
-import { fieldProblem, problem } from '../gateway.errors';
-import { ParticipantCache } from '../participant.cache';
+import { hitsQuerySchema, screeningLimitsSchema } from '../http/api.schemas';
+import { fieldProblem, problem } from '../http/gateway.errors';
+import { ParticipantCache } from '../participants/participant.cache';
 import { ListCursorCodec } from '../pagination/list-cursor';
 import { HitRow, LimitsRow } from './screening.repository';
 import { ScreeningService } from './screening.service';

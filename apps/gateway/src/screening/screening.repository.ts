@@ -1,6 +1,6 @@
 import { Pool, PoolClient } from '@nostro/platform';
 import { CURSOR_AT_SQL, TimeKeyset } from '../pagination/list-cursor';
-import { PARTICIPANTS_CHANGED_CHANNEL } from '../participants.repository';
+import { PARTICIPANTS_CHANGED_CHANNEL } from '../participants/participants.repository';
 
 export interface LimitsRow {
   participant: string;

@@ -2,7 +2,7 @@ import { Logger, PoolClient, counter } from '@nostro/platform';
 import { SignedQuote, asCurrency, formatAmount, parseAmount } from '@nostro/shared';
 import { randomUUID } from 'node:crypto';
 import { GatewayConfig } from '../config';
-import { problem } from '../gateway.errors';
+import { problem } from '../http/gateway.errors';
 import { SanctionsList, SanctionsMatch, loadSanctionsFile } from './sanctions-list';
 import { LimitsRow, ScreeningRepository } from './screening.repository';
 

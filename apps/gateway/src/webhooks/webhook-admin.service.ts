@@ -1,8 +1,8 @@
 import { parseOrProblem } from '@nostro/platform';
 import { z } from 'zod';
-import { deliveriesQuerySchema } from '../api.schemas';
+import { deliveriesQuerySchema } from '../http/api.schemas';
 import { GatewayConfig } from '../config';
-import { problem } from '../gateway.errors';
+import { problem } from '../http/gateway.errors';
 import { ListCursorCodec } from '../pagination/list-cursor';
 import { DeliveryRow, EndpointHealthRow, WebhookRepository } from './webhook.repository';
 

@@ -9,8 +9,8 @@ import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http
 import { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { GatewayConfig } from '../config';
-import { LedgerClient } from '../ledger.client';
-import { PgListener } from '../pg-listener';
+import { LedgerClient } from '../ledger/ledger.client';
+import { PgListener } from '../common/pg-listener';
 import { WebhookDispatcher } from './webhook.dispatcher';
 import { WebhookRepository } from './webhook.repository';
 

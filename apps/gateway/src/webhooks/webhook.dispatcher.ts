@@ -2,8 +2,8 @@ import { Logger, counter } from '@nostro/platform';
 import { signRequest } from '@nostro/shared';
 import { Gauge, register } from 'prom-client';
 import { GatewayConfig } from '../config';
-import { LedgerClient } from '../ledger.client';
-import { PgListener } from '../pg-listener';
+import { LedgerClient } from '../ledger/ledger.client';
+import { PgListener } from '../common/pg-listener';
 import { retryDelayMs } from './webhook.backoff';
 import { DeliveryRow, WEBHOOK_CHANNEL, WebhookRepository } from './webhook.repository';
 

@@ -1,6 +1,6 @@
 import { newMessageId } from '@nostro/shared';
-import { paymentView } from '../payment.view';
-import { PaymentRow, TimelineRow } from '../payments.repository';
+import { paymentView } from '../payments/payment.view';
+import { PaymentRow, TimelineRow } from '../payments/payments.repository';
 import { NewDelivery, WebhookType } from './webhook.repository';
 
 /** Who hears of a status: the debtor of every final or held status, the creditor once the payment is final. */

@@ -16,7 +16,7 @@ import {
   compareBalances,
   verifyFinalityProof,
 } from '@nostro/shared';
-import { CHAIN_FILE_FORMAT, ChainFileEnd, ChainFileHead, DatabaseBlock, DatabaseChain, chainFileBlocks } from './chain.reader';
+import { CHAIN_FILE_FORMAT, ChainFileEnd, ChainFileHead, DatabaseBlock, DatabaseChain, chainFileBlocks } from './chain.repository';
 
 export interface AuditOptions {
   networkId: string;

@@ -1,0 +1,157 @@
+import { Pool, ProblemError, enqueueOutbox, parseOrProblem, topicName, withTransaction } from '@nostro/platform';
+import { DecisionRefusal, LimitsSetMessage, PaymentDecisionMessage, Topic, asCurrency, formatAmount, newMessageId, parseAmount } from '@nostro/shared';
+import { AdminPaymentsRepository, DecisionRow } from './admin-payments.repository';
+import { adminPaymentsQuerySchema, decisionBodySchema, limitsBodySchema } from './admin-payments.schemas';
+import { GatewayConfig } from '../config';
+import { HttpResult, IdempotencyService } from '../idempotency/idempotency.service';
+import { ListCursorCodec } from '../pagination/list-cursor';
+import { paymentView } from '../payments/payment.view';
+import { PaymentRow } from '../payments/payments.repository';
+import { RequestWaiter } from './request-waiter';
+
+export interface Operator {
+  id: string;
+  name: string;
+}
+
+/** Settlement's refusals of a decision as problems; exhaustive, so a new refusal code must be mapped. */
+export const REFUSAL_HTTP: Record<DecisionRefusal, { status: number; title: string }> = {
+  payment_not_found: { status: 404, title: 'Not found' },
+  payment_not_held: { status: 409, title: 'Payment not held' },
+  approver_already_decided: { status: 409, title: 'Operator already decided' },
+  hold_expired: { status: 409, title: 'Hold expired' },
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Accounts an operator may set limits on besides registered participants: the network's FX liquidity. */
+const LIMITABLE_SYSTEM_PARTICIPANTS = new Set(['FXDESK']);
+
+const notFound = (detail: string) => new ProblemError(404, 'not_found', 'Not found', detail);
+
+/**
+ * Operators and held payments: any participant's payments, M-of-N decisions on held ones, participant limits.
+ * Decisions and limits go to settlement through the outbox and are answered once settlement (for limits: the
+ * ledger, in a final block) has decided; settlement is the authority on distinct approvers and on the outcome.
+ */
+export class AdminPaymentsService {
+  constructor(
+    private readonly config: GatewayConfig,
+    private readonly pool: Pool,
+    private readonly repo: AdminPaymentsRepository,
+    private readonly idempotency: IdempotencyService,
+    private readonly waiter: RequestWaiter,
+    private readonly cursors: ListCursorCodec,
+  ) {}
+
+  private requestsTopic(): string {
+    return topicName(this.config.KAFKA_TOPIC_PREFIX, Topic.SETTLEMENT_REQUESTS);
+  }
+
+  async list(query: unknown) {
+    const q = parseOrProblem(adminPaymentsQuerySchema, query, 'query');
+    const rows = await this.repo.list({ status: q.status, participant: q.participant, since: q.since, after: q.cursor ? this.cursors.decodeTime('admin-payments', q.cursor) : undefined, limit: q.limit + 1 });
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return { data: await this.views(page), nextCursor: rows.length > q.limit && last ? this.cursors.encodeTime('admin-payments', { at: last.cursor_at, id: last.uetr }) : null };
+  }
+
+  async get(uetr: string) {
+    const row = UUID.test(uetr) ? await this.repo.find(uetr) : null;
+    if (!row) throw notFound('no such payment');
+    return (await this.views([row]))[0];
+  }
+
+  private async views(rows: PaymentRow[]) {
+    const uetrs = rows.map((r) => r.uetr);
+    const [timelines, decisions] = await Promise.all([this.repo.timelines(uetrs), this.repo.decisions(uetrs)]);
+    return rows.map((row) => {
+      const list = decisions.get(row.uetr) ?? [];
+      return { ...paymentView(row, timelines.get(row.uetr) ?? [], true), approvals: approvals(list), decisions: list.map(decisionView) };
+    });
+  }
+
+  /** `POST /v1/admin/payments/{uetr}/decisions` (Idempotency-Key required, scoped to the operator). */
+  async decide(operator: Operator, uetr: string, body: unknown, key: string, requestHash: string, correlationId: string): Promise<HttpResult> {
+    return this.idempotency.run(`operator:${operator.id}`, key, requestHash, async (requestId) => {
+      const d = parseOrProblem(decisionBodySchema, body);
+      const payment = UUID.test(uetr) ? await this.repo.find(uetr) : null;
+      if (!payment) throw notFound('no such payment');
+      if (payment.status !== 'HELD') throw refusal('payment_not_held', `the payment is ${payment.status}`);
+      const message: PaymentDecisionMessage = { kind: 'payment.decision', id: newMessageId(), requestId, uetr, decision: d.decision, operator, ...(d.comment ? { comment: d.comment } : {}), at: Date.now() };
+      await withTransaction(this.pool, async (tx) => {
+        await this.repo.insertRequest(tx, { requestId, kind: 'decision', participant: payment.participant, payload: message });
+        // Keyed by the debtor, like its payment intent: the decision is ordered after the payment on one partition.
+        await enqueueOutbox(tx, [{ topic: this.requestsTopic(), key: payment.participant, payload: message, headers: { 'x-correlation-id': correlationId } }]);
+      });
+      const outcome = await this.waiter.wait(requestId, this.config.LEDGER_WAIT_MS);
+      if (!outcome || outcome.status === 'SUBMITTED') return { status: 202, body: { uetr, requestId, state: 'pending' }, store: false };
+      if (outcome.status === 'REJECTED') throw refusal(outcome.reason as DecisionRefusal, `settlement refused the decision: ${outcome.reason}`);
+      return { status: 201, body: await this.decisionResult(uetr, requestId) };
+    });
+  }
+
+  private async decisionResult(uetr: string, requestId: string) {
+    const [payment, decisions, row] = await Promise.all([this.repo.find(uetr), this.repo.decisions([uetr]), this.repo.decision(requestId)]);
+    if (!payment || !row) throw new Error('decision vanished after settlement recorded it');
+    const list = decisions.get(uetr) ?? [];
+    return { uetr, decision: decisionView(row), payment: { status: payment.status, ...(payment.reason ? { reason: payment.reason } : {}), approvals: approvals(list) } };
+  }
+
+  /** `PUT /v1/admin/participants/{id}/limits`: answered once the ledger accepted (or refused) the new cap. */
+  async setLimits(participantId: string, body: unknown, key: string | null, requestHash: string, correlationId: string): Promise<HttpResult> {
+    return this.idempotency.run('admin:limits', key, requestHash, async (requestId) => {
+      const l = parseOrProblem(limitsBodySchema, body);
+      const currency = asCurrency(l.currency);
+      const participant = await this.repo.participant(participantId);
+      if (!participant && !LIMITABLE_SYSTEM_PARTICIPANTS.has(participantId)) throw notFound('no such participant');
+      if (participant && !participant.currencies.includes(currency)) {
+        throw new ProblemError(422, 'account_unknown', 'Account unknown', `${participantId} has no ${currency} account`, [{ path: 'currency', message: 'not one of the participant currencies' }]);
+      }
+      const netDebitCapMinor = amountMinor(l.netDebitCap, currency, 'netDebitCap');
+      const holdAboveMinor = l.holdAbove === null ? null : amountMinor(l.holdAbove, currency, 'holdAbove');
+      const message: LimitsSetMessage = { kind: 'limits.set', id: newMessageId(), requestId, participant: participantId, currency, netDebitCapMinor: netDebitCapMinor.toString(), holdAboveMinor: holdAboveMinor === null ? null : holdAboveMinor.toString() };
+      await withTransaction(this.pool, async (tx) => {
+        await this.repo.insertRequest(tx, { requestId, kind: 'limits', participant: participantId, payload: message });
+        await enqueueOutbox(tx, [{ topic: this.requestsTopic(), key: participantId, payload: message, headers: { 'x-correlation-id': correlationId } }]);
+      });
+      const base = { participant: participantId, currency, netDebitCap: formatAmount(netDebitCapMinor, currency), holdAbove: holdAboveMinor === null ? null : formatAmount(holdAboveMinor, currency) };
+      const outcome = await this.waiter.wait(requestId, this.config.LEDGER_WAIT_MS);
+      if (!outcome || outcome.status === 'SUBMITTED') return { status: 202, body: { ...base, status: 'SUBMITTED' }, store: false };
+      if (outcome.status === 'REJECTED') {
+        throw new ProblemError(422, outcome.reason ?? 'rejected', 'Rejected by the ledger', `the ledger refused the limits: ${outcome.reason}`);
+      }
+      return { status: 200, body: { ...base, status: 'SETTLED', block: { height: outcome.blockHeight, hash: outcome.blockHash } } };
+    });
+  }
+}
+
+function refusal(code: DecisionRefusal, detail: string): ProblemError {
+  const http = REFUSAL_HTTP[code] ?? { status: 409, title: 'Decision refused' };
+  return new ProblemError(http.status, code === 'payment_not_found' ? 'not_found' : code, http.title, detail);
+}
+
+function decisionView(row: DecisionRow) {
+  const p = row.payload;
+  const state = row.status === 'SETTLED' ? 'recorded' : row.status === 'REJECTED' ? 'refused' : 'pending';
+  return {
+    requestId: row.request_id,
+    operator: p.operator,
+    decision: p.decision,
+    ...(p.comment ? { comment: p.comment } : {}),
+    state,
+    ...(row.reason ? { reason: row.reason } : {}),
+    at: new Date(p.at).toISOString(),
+  };
+}
+
+function approvals(rows: DecisionRow[]): number {
+  return new Set(rows.filter((r) => r.status === 'SETTLED' && r.payload.decision === 'approve').map((r) => r.payload.operator.id)).size;
+}
+
+function amountMinor(value: string, currency: ReturnType<typeof asCurrency>, field: string): bigint {
+  try {
+    return parseAmount(value, currency);
+  } catch (error) {
+    throw new ProblemError(400, 'validation_failed', 'Validation failed', `invalid ${field}`, [{ path: field, message: (error as Error).message }]);
+  }
+}

@@ -1,0 +1,279 @@
+import { currencySchema, pageLimitSchema, participantIdSchema, quoteRequestSchema, timestampParamSchema } from '@nostro/shared';
+import { z } from 'zod';
+import { CURSOR_LENGTH_MAX } from '../pagination/list-cursor';
+
+/**
+ * Request schemas of the public API (API.md). They validate every request and are also what the OpenAPI document
+ * at /v1/openapi.json is generated from, so the contract and the checks cannot drift apart.
+ */
+
+/** Text a person typed: no control characters (a line break in a name breaks every downstream format). */
+const text = (min: number, max: number) =>
+  z
+    .string()
+    .min(min)
+    .max(max)
+    .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
+
+const party = z.strictObject({ name: text(1, 140), account: text(1, 34) });
+
+/** API.md `POST /v1/payments`. */
+export const paymentRequestSchema = z.strictObject({
+  quoteId: z.string().min(1).max(64),
+  endToEndId: text(1, 35),
+  debtor: party,
+  creditor: party,
+  remittanceInfo: text(0, 140).optional(),
+});
+export type PaymentRequest = z.infer<typeof paymentRequestSchema>;
+
+export const BATCH_ITEMS_MAX = 1_000;
+
+/** API.md `POST /v1/payments/batch`: the items are validated one by one, each getting its own result. */
+export const paymentBatchSchema = z.strictObject({
+  payments: z.array(z.unknown()).min(1).max(BATCH_ITEMS_MAX),
+});
+/** For the OpenAPI document: what each item must be. */
+export const paymentBatchDocSchema = z.strictObject({ payments: z.array(paymentRequestSchema).min(1).max(BATCH_ITEMS_MAX) });
+
+/** API.md `POST /v1/quotes/batch`. */
+export const quoteBatchSchema = z.strictObject({
+  quotes: z.array(z.unknown()).min(1).max(BATCH_ITEMS_MAX),
+});
+export const quoteBatchDocSchema = z.strictObject({ quotes: z.array(quoteRequestSchema).min(1).max(BATCH_ITEMS_MAX) });
+
+export const publicKeySchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'raw 32-byte Ed25519 public key, base64url without padding');
+export const keyIdSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'key id: 1-64 of A-Z a-z 0-9 . _ : -');
+const webhookUrl = z.url({ protocol: /^https?$/ }).max(2_000);
+
+export const createParticipantSchema = z.strictObject({
+  id: participantIdSchema,
+  name: text(1, 140),
+  currencies: z
+    .array(currencySchema)
+    .min(1)
+    .max(50)
+    .refine((list) => new Set(list).size === list.length, 'each currency at most once'),
+  publicKey: publicKeySchema,
+  webhookUrl: webhookUrl.optional(),
+});
+
+export const updateParticipantSchema = z.strictObject({
+  name: text(1, 140).optional(),
+  webhookUrl: webhookUrl.nullable().optional(),
+});
+
+export const addKeySchema = z.strictObject({ keyId: keyIdSchema, publicKey: publicKeySchema });
+
+export const transferSchema = z.strictObject({
+  currency: currencySchema,
+  amount: z.string(),
+  reference: text(1, 140),
+});
+
+export const createOperatorSchema = z.strictObject({
+  name: text(1, 100),
+  role: z.enum(['viewer', 'approver', 'admin']),
+});
+
+/** Per-participant screening limits in one currency (the debit currency of the payments they bound). */
+export const screeningLimitsSchema = z.strictObject({
+  currency: currencySchema,
+  /** Largest total debit of one payment; null = none. */
+  maxAmount: z.string().nullable(),
+  /** At most `count` payments and `amount` in total per `windowSeconds`; null = no velocity limit. */
+  velocity: z
+    .strictObject({
+      count: z.number().int().min(1).max(10_000_000).nullable(),
+      amount: z.string().nullable(),
+      windowSeconds: z.number().int().min(1).max(604_800),
+    })
+    .nullable(),
+});
+
+const statusSchema = z.enum(['RECEIVED', 'HELD', 'SUBMITTED', 'SETTLED', 'REJECTED']);
+
+export const listQuerySchema = z.strictObject({
+  status: statusSchema.optional(),
+  since: timestampParamSchema.optional(),
+  limit: pageLimitSchema(1_000, 100),
+  cursor: z.string().max(CURSOR_LENGTH_MAX).optional(),
+});
+
+export const pageQuerySchema = z.strictObject({
+  limit: pageLimitSchema(1_000, 100),
+  cursor: z.string().max(CURSOR_LENGTH_MAX).optional(),
+});
+
+export const hitsQuerySchema = pageQuerySchema.extend({ participant: participantIdSchema.optional() });
+
+export const deliveriesQuerySchema = pageQuerySchema.extend({
+  participant: participantIdSchema.optional(),
+  status: z.enum(['pending', 'delivered', 'abandoned']).optional(),
+  uetr: z.uuid().optional(),
+});
+
+export const uetrSchema = z.uuid();
+
+// ---- Response shapes (documentation only: the OpenAPI document describes them) ----
+
+export const problemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  code: z.string(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+
+const amount = z.string().describe('decimal string in major units with exactly the currency minor-unit digits');
+const fee = z.object({ type: z.string(), amount, currency: z.string() });
+
+export const quoteSchema = z.object({
+  id: z.string(),
+  creditorParticipant: z.string(),
+  sourceCurrency: z.string(),
+  targetCurrency: z.string(),
+  midRate: z.string(),
+  rate: z.string(),
+  markupBps: z.string(),
+  sendAmount: amount,
+  receiveAmount: amount,
+  fees: z.array(fee),
+  totalDebit: amount,
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  signature: z.string(),
+});
+
+export const quoteBatchResultSchema = z.object({ results: z.array(z.union([quoteSchema, z.object({ problem: problemSchema })])) });
+
+const party$ = z.object({ name: z.string(), account: z.string() });
+export const paymentSchema = z.object({
+  uetr: z.uuid(),
+  status: statusSchema,
+  reason: z.string().optional(),
+  endToEndId: z.string(),
+  debtorParticipant: z.string(),
+  creditorParticipant: z.string(),
+  quote: z.object({ id: z.string(), sourceCurrency: z.string(), targetCurrency: z.string(), midRate: z.string(), rate: z.string(), markupBps: z.string(), fees: z.array(fee), expiresAt: z.string() }),
+  sourceCurrency: z.string(),
+  targetCurrency: z.string(),
+  sendAmount: amount,
+  receiveAmount: amount,
+  totalDebit: amount,
+  createdAt: z.string(),
+  timeline: z.array(z.object({ status: statusSchema, at: z.string(), reason: z.string().optional() })),
+  block: z.object({ height: z.number().int(), hash: z.string() }).optional(),
+  debtor: party$.optional().describe('incoming payments only'),
+  creditor: party$.optional().describe('incoming payments only'),
+  remittanceInfo: z.string().optional(),
+});
+
+export const paymentBatchResultSchema = z.object({
+  results: z.array(z.union([z.object({ uetr: z.uuid(), status: statusSchema, reason: z.string().optional() }), z.object({ problem: problemSchema })])),
+});
+
+export const pageOf = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), nextCursor: z.string().nullable() });
+
+export const finalitySchema = z.object({
+  block: z.object({ height: z.number().int(), prevHash: z.string(), merkleRoot: z.string(), stateDigest: z.string(), txCount: z.number().int(), timestamp: z.number().int(), hash: z.string() }),
+  signatures: z.array(z.object({ validator: z.string(), signature: z.string() })),
+  quorum: z.number().int(),
+  transaction: z.record(z.string(), z.unknown()),
+  proof: z.object({ leafIndex: z.number().int(), leafHash: z.string(), siblings: z.array(z.string()) }),
+});
+
+export const accountsSchema = z.object({ height: z.number().int(), data: z.array(z.object({ currency: z.string(), balance: amount, available: amount })) });
+
+export const keysSchema = z.object({
+  network: z.object({ keyid: z.literal('nostro'), publicKey: z.string() }),
+  validators: z.array(z.object({ id: z.string(), publicKey: z.string() })),
+  quorum: z.number().int(),
+});
+
+export const webhookEventSchema = z.object({
+  id: z.uuid(),
+  type: z.enum(['payment.settled', 'payment.rejected', 'payment.held', 'payment.received']),
+  occurredAt: z.string(),
+  data: z.object({ payment: paymentSchema, finality: finalitySchema.optional().describe('payment.received only') }),
+});
+
+export const participantSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  currencies: z.array(z.string()),
+  webhookUrl: z.string().nullable(),
+  status: z.enum(['active', 'suspended']),
+});
+
+export const keySchema = z.object({ keyId: z.string(), participant: z.string(), publicKey: z.string(), createdAt: z.string(), revokedAt: z.string().nullable() });
+
+export const operatorSchema = z.object({ id: z.uuid(), name: z.string(), role: z.enum(['viewer', 'approver', 'admin']), createdAt: z.string(), revokedAt: z.string().nullable() });
+export const createdOperatorSchema = z.object({ id: z.uuid(), name: z.string(), role: z.string(), token: z.string().describe('shown once') });
+
+export const transferResultSchema = z.object({
+  requestId: z.uuid(),
+  type: z.enum(['deposit', 'withdrawal']),
+  participant: z.string(),
+  currency: z.string(),
+  amount,
+  reference: z.string(),
+  status: z.enum(['SUBMITTED', 'SETTLED']),
+  block: z.object({ height: z.number().int(), hash: z.string() }).optional(),
+  balance: amount.nullable().optional(),
+});
+
+export const screeningLimitsViewSchema = z.object({
+  participant: z.string(),
+  currency: z.string(),
+  maxAmount: amount.nullable(),
+  velocity: z.object({ count: z.number().int().nullable(), amount: amount.nullable(), windowSeconds: z.number().int() }).nullable(),
+  updatedAt: z.string(),
+});
+
+export const screeningHitSchema = z.object({
+  id: z.uuid(),
+  uetr: z.uuid().nullable(),
+  participant: z.string(),
+  action: z.enum(['reject', 'hold']),
+  reason: z.string(),
+  matched: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+});
+
+export const screeningStatusSchema = z.object({
+  configured: z.boolean(),
+  file: z.string().nullable(),
+  entries: z.number().int(),
+  version: z.string().nullable(),
+  sha256: z.string().nullable(),
+  loadedAt: z.string().nullable(),
+});
+
+export const deliverySchema = z.object({
+  id: z.uuid(),
+  participant: z.string(),
+  type: z.string(),
+  uetr: z.uuid().nullable(),
+  status: z.enum(['pending', 'delivered', 'abandoned']),
+  attempts: z.number().int(),
+  nextAttemptAt: z.string().nullable(),
+  lastAttemptAt: z.string().nullable(),
+  lastStatus: z.number().int().nullable(),
+  lastError: z.string().nullable(),
+  createdAt: z.string(),
+  deliveredAt: z.string().nullable(),
+});
+
+export const endpointHealthSchema = z.object({
+  participant: z.string(),
+  webhookUrl: z.string().nullable(),
+  state: z.enum(['healthy', 'failing']),
+  pending: z.number().int(),
+  abandoned: z.number().int(),
+  oldestPendingAt: z.string().nullable(),
+  maxAttempts: z.number().int(),
+  lastError: z.string().nullable(),
+  lastDeliveredAt: z.string().nullable(),
+});

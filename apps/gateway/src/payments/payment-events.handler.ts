@@ -1,0 +1,69 @@
+import { Controller, Inject } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { KafkaBatch, PoolClient } from '@nostro/platform';
+import { PaymentStatusEvent, SettlementEvent, Topic, settlementEventSchema } from '@nostro/shared';
+import { ParticipantRow, ParticipantsRepository } from '../participants/participants.repository';
+import { PaymentRow, PaymentsRepository } from './payments.repository';
+import { AdminRequestsRepository } from '../admin/admin-requests.repository';
+import { hasWebhooks, webhooksFor } from '../webhooks/webhook.events';
+import { WebhookRepository } from '../webhooks/webhook.repository';
+
+/**
+ * settlement.events → the gateway's read model (payment timelines, admin request outcomes) and the webhook outbox,
+ * all in the transaction that records the consumed offsets (KafkaPgTransport): a status is applied, and its
+ * webhooks queued, exactly once.
+ */
+@Controller()
+export class EventsHandler {
+  constructor(
+    @Inject(PaymentsRepository) private readonly payments: PaymentsRepository,
+    @Inject(ParticipantsRepository) private readonly participants: ParticipantsRepository,
+    @Inject(WebhookRepository) private readonly webhooks: WebhookRepository,
+    @Inject(AdminRequestsRepository) private readonly requests: AdminRequestsRepository,
+  ) {}
+
+  @EventPattern(Topic.SETTLEMENT_EVENTS, { schema: settlementEventSchema })
+  async onEvents(@Payload() batch: KafkaBatch<SettlementEvent>): Promise<void> {
+    const { tx } = batch.ctx;
+    const statuses: PaymentStatusEvent[] = [];
+    for (const { value: e } of batch.messages) {
+      // Payment statuses and operator requests touch different tables: each kind keeps its own order.
+      if (e.kind === 'payment.status') {
+        statuses.push(e);
+        continue;
+      }
+      if (e.kind !== 'request.status') continue;
+      await this.requests.recordOutcome(tx, e);
+    }
+    await this.onPaymentStatuses(tx, statuses);
+  }
+
+  /**
+   * Applies a batch's payment statuses together, then queues the webhooks they cause (one statement each). Only
+   * events that notify a participant with a webhook URL have their timeline read.
+   */
+  private async onPaymentStatuses(tx: PoolClient, events: readonly PaymentStatusEvent[]): Promise<void> {
+    let participants = new Map<string, ParticipantRow>();
+    const urls = (payment: PaymentRow) => ({ debtor: participants.get(payment.participant)?.webhook_url ?? null, creditor: participants.get(payment.creditor_participant)?.webhook_url ?? null });
+    const applied = await this.payments.applyStatuses(
+      tx,
+      events.map((e) => ({ uetr: e.uetr, status: e.status, reason: e.reason, at: new Date(e.at), block: e.block, id: e.id })),
+      async (changes) => {
+        const notifying = changes.filter((a) => hasWebhooks(a.event.status));
+        if (notifying.length === 0) return new Set();
+        participants = await this.participants.findMany(
+          notifying.flatMap((a) => [a.payment.participant, a.payment.creditor_participant]),
+          tx,
+        );
+        const hooked = notifying.filter((a) => urls(a.payment).debtor !== null || urls(a.payment).creditor !== null);
+        return new Set(hooked.map((a) => a.event.uetr));
+      },
+    );
+    const deliveries = applied.flatMap((a) =>
+      a.timeline && hasWebhooks(a.event.status)
+        ? webhooksFor({ sourceId: a.event.id, status: a.event.status, at: a.event.at, payment: a.payment, timeline: a.timeline, webhookUrls: urls(a.payment) })
+        : [],
+    );
+    await this.webhooks.enqueue(tx, deliveries);
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * The read model's batch application of settlement's status events, on a fresh gateway database (real Postgres):
+ * a batch must leave exactly what applying its events one by one would.
+ */
+import { PLATFORM_MIGRATIONS_DIR, PoolClient, TestDatabase, createLogger, freshTestDatabase, withTransaction } from '@nostro/platform';
+import { SignedQuote } from '@nostro/shared';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { PaymentsRepository, StatusEvent } from './payments.repository';
+
+const GATEWAY_MIGRATIONS_DIR = path.join(__dirname, '..', '..', 'migrations');
+
+const quote = (id: string): SignedQuote =>
+  ({
+    id,
+    participant: 'BANKUS01',
+    creditorParticipant: 'BANKDE01',
+    sourceCurrency: 'USD',
+    targetCurrency: 'EUR',
+    sendAmount: '10.00',
+    receiveAmount: '9.00',
+    totalDebit: '10.50',
+    expiresAt: new Date(Date.now() + 30_000).toISOString(),
+  }) as unknown as SignedQuote;
+
+describe('PaymentsRepository.applyStatuses (settlement events in batches)', () => {
+  let db: TestDatabase;
+  let repo: PaymentsRepository;
+
+  beforeAll(async () => {
+    db = await freshTestDatabase('gwreadmodel', [PLATFORM_MIGRATIONS_DIR, GATEWAY_MIGRATIONS_DIR], createLogger('gateway-test', 'silent'));
+    repo = new PaymentsRepository(db.pool);
+  }, 60_000);
+
+  afterAll(() => db.drop());
+
+  async function payment(): Promise<string> {
+    const uetr = randomUUID();
+    await withTransaction(db.pool, (tx) =>
+      repo.insert(tx, {
+        uetr,
+        participant: 'BANKUS01',
+        quote: quote(`q_${uetr}`),
+        request: { quoteId: `q_${uetr}`, endToEndId: 'E2E', debtor: { name: 'A', account: '1' }, creditor: { name: 'B', account: '2' } },
+        at: new Date(Date.now() - 1_000),
+        totalDebitMinor: 1050n,
+      }),
+    );
+    return uetr;
+  }
+
+  const event = (uetr: string, status: string, extra: Partial<StatusEvent> = {}): StatusEvent => ({ id: randomUUID(), uetr, status, at: new Date(), ...extra });
+  const apply = (events: StatusEvent[]) => withTransaction(db.pool, (tx: PoolClient) => repo.applyStatuses(tx, events));
+
+  it('applies events in order until one is final, once each, and tells each event the timeline it had', async () => {
+    const a = await payment();
+    const b = await payment();
+    const block = { height: 7, hash: 'ab'.repeat(32) };
+    const applied = await apply([
+      event(a, 'SUBMITTED'),
+      event(b, 'HELD', { reason: undefined }),
+      event(a, 'SETTLED', { block }),
+      event(b, 'SUBMITTED'),
+      event(a, 'SUBMITTED'), // a redelivered, earlier status: already in the timeline, ignored
+    ]);
+    expect(applied.map((x) => [x.event.uetr === a ? 'a' : 'b', x.event.status, x.payment.status])).toEqual([
+      ['a', 'SUBMITTED', 'SUBMITTED'],
+      ['b', 'HELD', 'HELD'],
+      ['a', 'SETTLED', 'SETTLED'],
+      ['b', 'SUBMITTED', 'SUBMITTED'],
+    ]);
+    // the HELD webhook must not show the SUBMITTED that came after it in the same batch
+    expect(applied[1].timeline?.map((t) => t.status)).toEqual(['RECEIVED', 'HELD']);
+    expect(applied[2].timeline?.map((t) => t.status)).toEqual(['RECEIVED', 'SUBMITTED', 'SETTLED']);
+    expect(applied[2].payment).toMatchObject({ block_height: 7n, block_hash: block.hash });
+    const rows = await repo.findAnyMany([a, b]);
+    expect([rows.get(a)?.status, rows.get(b)?.status]).toEqual(['SETTLED', 'SUBMITTED']);
+    expect(String(rows.get(a)?.block_height)).toBe('7');
+  });
+
+  it('keeps a final status when an earlier status arrives after it (in the same batch or a later one)', async () => {
+    const c = await payment();
+    await apply([event(c, 'REJECTED', { reason: 'insufficient_funds' }), event(c, 'SUBMITTED')]);
+    expect((await repo.findAnyMany([c])).get(c)).toMatchObject({ status: 'REJECTED', reason: 'insufficient_funds' });
+    expect(await apply([event(c, 'SETTLED')])).toHaveLength(1);
+    expect((await repo.findAnyMany([c])).get(c)).toMatchObject({ status: 'REJECTED', reason: 'insufficient_funds' });
+    const timeline = (await repo.timelines([c])).get(c)?.map((t) => t.status);
+    expect(timeline).toEqual(expect.arrayContaining(['RECEIVED', 'SUBMITTED', 'REJECTED', 'SETTLED']));
+  });
+
+  it('reads timelines only for the payments the caller wants (the ones with webhooks), as of each event', async () => {
+    const e = await payment();
+    const f = await payment();
+    const asked: string[][] = [];
+    const applied = await withTransaction(db.pool, (tx: PoolClient) =>
+      repo.applyStatuses(tx, [event(e, 'SUBMITTED'), event(f, 'SUBMITTED'), event(e, 'SETTLED', { block: { height: 8, hash: 'cd'.repeat(32) } })], async (changes) => {
+        asked.push(changes.map((c) => `${c.event.uetr === e ? 'e' : 'f'} ${c.event.status} ${c.payment.status}`));
+        return new Set([e]);
+      }),
+    );
+    expect(asked).toEqual([['e SUBMITTED SUBMITTED', 'f SUBMITTED SUBMITTED', 'e SETTLED SETTLED']]);
+    expect(applied.map((a) => a.timeline?.map((t) => t.status) ?? null)).toEqual([['RECEIVED', 'SUBMITTED'], null, ['RECEIVED', 'SUBMITTED', 'SETTLED']]);
+    expect((await repo.findAnyMany([f])).get(f)?.status).toBe('SUBMITTED');
+  });
+
+  it('ignores events for payments it does not know, and a replayed batch changes nothing', async () => {
+    const d = await payment();
+    const batch = [event(randomUUID(), 'SETTLED'), event(d, 'SUBMITTED'), event(d, 'SETTLED')];
+    expect((await apply(batch)).map((x) => x.event.status)).toEqual(['SUBMITTED', 'SETTLED']);
+    expect(await apply(batch)).toEqual([]);
+    expect((await repo.findAnyMany([d])).get(d)?.status).toBe('SETTLED');
+  });
+});

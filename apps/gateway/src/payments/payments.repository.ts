@@ -1,0 +1,235 @@
+import { Pool, PoolClient } from '@nostro/platform';
+import { SignedQuote } from '@nostro/shared';
+import { PaymentRequest } from '../http/api.schemas';
+import { CURSOR_AT_SQL, TimeKeyset } from '../pagination/list-cursor';
+
+export interface PaymentRow {
+  uetr: string;
+  participant: string;
+  creditor_participant: string;
+  quote: SignedQuote;
+  end_to_end_id: string;
+  debtor: { name: string; account: string };
+  creditor: { name: string; account: string };
+  remittance_info: string | null;
+  status: string;
+  reason: string | null;
+  block_height: bigint | null;
+  block_hash: string | null;
+  created_at: Date;
+}
+
+export interface TimelineRow {
+  uetr: string;
+  status: string;
+  reason: string | null;
+  at: Date;
+}
+
+/** A status settlement reports for a payment. */
+export interface StatusEvent {
+  /** The settlement event's id: the source of the webhooks it causes. */
+  id: string;
+  uetr: string;
+  status: string;
+  reason?: string;
+  at: Date;
+  block?: { height: number; hash: string };
+}
+
+/** An event that changed the read model, with the payment right after it and its timeline by then. */
+export interface AppliedStatus {
+  event: StatusEvent;
+  payment: PaymentRow;
+  /** The timeline as of this event; null when the caller did not ask for it (nobody gets a webhook of it). */
+  timeline: TimelineRow[] | null;
+}
+
+/** Which applied events need their timeline (their webhooks carry it): answers their uetrs. */
+export type TimelineWanted = (applied: readonly Omit<AppliedStatus, 'timeline'>[]) => Promise<ReadonlySet<string>>;
+
+const everyTimeline: TimelineWanted = async (applied) => new Set(applied.map((a) => a.event.uetr));
+
+/** A payment the gateway accepts (or rejects itself, after screening). */
+export interface NewPayment {
+  uetr: string;
+  participant: string;
+  quote: SignedQuote;
+  request: PaymentRequest;
+  at: Date;
+  totalDebitMinor: bigint;
+  rejected?: { reason: string };
+}
+
+/** The gateway's payments read model: what banks see. */
+export class PaymentsRepository {
+  constructor(private readonly pool: Pool) {}
+
+  /**
+   * Records an accepted payment and its first timeline entry (`RECEIVED`). A payment the gateway itself rejects
+   * (screening) is recorded with its final status in the same statement, so no reader sees it half-made.
+   */
+  async insert(tx: PoolClient, p: NewPayment): Promise<PaymentRow> {
+    const [row] = await this.insertMany(tx, [p]);
+    return row;
+  }
+
+  /**
+   * {@link insert} for many payments in one statement (one round trip), whatever their number (batches): the rows and
+   * their timeline entries. Rows in input order.
+   */
+  async insertMany(tx: PoolClient, list: readonly NewPayment[]): Promise<PaymentRow[]> {
+    if (list.length === 0) return [];
+    const timeline = list.flatMap((p) => [
+      { uetr: p.uetr, status: 'RECEIVED', reason: null as string | null, at: p.at },
+      ...(p.rejected ? [{ uetr: p.uetr, status: 'REJECTED', reason: p.rejected.reason as string | null, at: p.at }] : []),
+    ]);
+    const { rows } = await tx.query<PaymentRow>(
+      `WITH inserted AS (
+       INSERT INTO payments (uetr, participant, creditor_participant, quote_id, quote, end_to_end_id, debtor, creditor, remittance_info, status, reason,
+                             created_at, source_currency, total_debit_minor)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::jsonb[], $8::jsonb[], $9::text[], $10::text[], $11::text[],
+                            $12::timestamptz[], $13::text[], $14::bigint[])
+       RETURNING *
+       ), entries AS (
+         INSERT INTO payment_timeline (uetr, status, reason, at) SELECT * FROM unnest($15::uuid[], $16::text[], $17::text[], $18::timestamptz[])
+       )
+       SELECT * FROM inserted`,
+      [
+        list.map((p) => p.uetr),
+        list.map((p) => p.participant),
+        list.map((p) => p.quote.creditorParticipant),
+        list.map((p) => p.quote.id),
+        list.map((p) => JSON.stringify(p.quote)),
+        list.map((p) => p.request.endToEndId),
+        list.map((p) => JSON.stringify(p.request.debtor)),
+        list.map((p) => JSON.stringify(p.request.creditor)),
+        list.map((p) => p.request.remittanceInfo ?? null),
+        list.map((p) => (p.rejected ? 'REJECTED' : 'RECEIVED')),
+        list.map((p) => p.rejected?.reason ?? null),
+        list.map((p) => p.at),
+        list.map((p) => p.quote.sourceCurrency),
+        list.map((p) => p.totalDebitMinor.toString()),
+        timeline.map((t) => t.uetr),
+        timeline.map((t) => t.status),
+        timeline.map((t) => t.reason),
+        timeline.map((t) => t.at),
+      ],
+    );
+    const byUetr = new Map(rows.map((r) => [r.uetr, r]));
+    return list.map((p) => byUetr.get(p.uetr) as PaymentRow);
+  }
+
+  /** The payments among `uetrs` whose debtor is `participant` (a retried batch finds what it already accepted). */
+  async findMany(uetrs: readonly string[], participant: string, db: Pool | PoolClient = this.pool): Promise<Map<string, PaymentRow>> {
+    if (uetrs.length === 0) return new Map();
+    const { rows } = await db.query<PaymentRow>('SELECT * FROM payments WHERE uetr = ANY($1::uuid[]) AND participant = $2', [uetrs, participant]);
+    return new Map(rows.map((r) => [r.uetr, r]));
+  }
+
+  /** The payment whoever its participants are: for event processing, never for answering a bank. */
+  async findAny(uetr: string, db: Pool | PoolClient = this.pool): Promise<PaymentRow | null> {
+    const { rows } = await db.query<PaymentRow>('SELECT * FROM payments WHERE uetr = $1', [uetr]);
+    return rows[0] ?? null;
+  }
+
+  /** The payment if `participant` is its debtor (or, with `asCreditor`, its creditor); others see nothing. */
+  async find(uetr: string, participant: string, asCreditor = false, db: Pool | PoolClient = this.pool): Promise<PaymentRow | null> {
+    const column = asCreditor ? 'creditor_participant' : 'participant';
+    const { rows } = await db.query<PaymentRow>(`SELECT * FROM payments WHERE uetr = $1 AND ${column} = $2`, [uetr, participant]);
+    return rows[0] ?? null;
+  }
+
+  async timelines(uetrs: string[], db: Pool | PoolClient = this.pool): Promise<Map<string, TimelineRow[]>> {
+    const { rows } = await db.query<TimelineRow>("SELECT uetr, status, reason, at FROM payment_timeline WHERE uetr = ANY($1::uuid[]) ORDER BY at, array_position(ARRAY['RECEIVED','HELD','SUBMITTED','SETTLED','REJECTED'], status)", [uetrs]);
+    const out = new Map<string, TimelineRow[]>();
+    for (const row of rows) out.set(row.uetr, [...(out.get(row.uetr) ?? []), row]);
+    return out;
+  }
+
+  /** One page of a participant's payments (or incoming payments), oldest first, after the keyset position. */
+  async list(q: { participant: string; asCreditor: boolean; status?: string; since?: string; limit: number; after?: TimeKeyset }): Promise<(PaymentRow & { cursor_at: string })[]> {
+    const column = q.asCreditor ? 'creditor_participant' : 'participant';
+    const { rows } = await this.pool.query<PaymentRow & { cursor_at: string }>(
+      `SELECT *, ${CURSOR_AT_SQL('created_at')} AS cursor_at FROM payments WHERE ${column} = $1
+          AND ($2::text IS NULL OR status = $2) AND ($3::timestamptz IS NULL OR created_at >= $3)
+          AND ($4::timestamptz IS NULL OR (created_at, uetr) > ($4::timestamptz, $5::uuid))
+        ORDER BY created_at, uetr LIMIT $6`,
+      [q.participant, q.status ?? null, q.since ?? null, q.after?.at ?? null, q.after?.id ?? null, q.limit],
+    );
+    return rows;
+  }
+
+  /**
+   * Applies settlement's status events in order, as if one by one, in a few statements whatever their number: each
+   * event adds its timeline entry once (an entry already there means the event was applied before), and a payment
+   * takes the status of its events in order until one of them is final. Answers the events applied, each with the
+   * payment as it stood right after it and the timeline entries it had by then (what its webhooks carry). Timelines
+   * are read only for the payments `wanted` names: most events cause no webhook, and reading every timeline of a
+   * batch was one of the gateway database's largest costs under load.
+   */
+  async applyStatuses(tx: PoolClient, events: readonly StatusEvent[], wanted: TimelineWanted = everyTimeline): Promise<AppliedStatus[]> {
+    if (events.length === 0) return [];
+    const uetrs = [...new Set(events.map((e) => e.uetr))];
+    const before = await this.findAnyMany(uetrs, tx);
+    const { rows: added } = await tx.query<{ uetr: string; status: string }>(
+      `INSERT INTO payment_timeline (uetr, status, reason, at)
+       SELECT e.uetr, e.status, e.reason, e.at FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) WITH ORDINALITY AS e(uetr, status, reason, at, n)
+        WHERE EXISTS (SELECT 1 FROM payments p WHERE p.uetr = e.uetr) ORDER BY e.n
+       ON CONFLICT DO NOTHING RETURNING uetr::text, status`,
+      [events.map((e) => e.uetr), events.map((e) => e.status), events.map((e) => e.reason ?? null), events.map((e) => e.at)],
+    );
+    const fresh = new Set(added.map((r) => `${r.uetr} ${r.status}`));
+    const current = new Map([...before].map(([uetr, row]) => [uetr, { ...row }]));
+    const applied: AppliedStatus[] = [];
+    const laterEntries = new Map<string, Set<string>>();
+    for (const e of events) {
+      const key = `${e.uetr} ${e.status}`;
+      if (!fresh.delete(key)) continue;
+      const row = current.get(e.uetr);
+      if (!row) continue;
+      if (row.status !== 'SETTLED' && row.status !== 'REJECTED') {
+        row.status = e.status;
+        row.reason = e.reason ?? null;
+        if (e.block) {
+          row.block_height = BigInt(e.block.height);
+          row.block_hash = e.block.hash;
+        }
+      }
+      applied.push({ event: e, payment: { ...row }, timeline: null });
+      laterEntries.set(e.uetr, new Set([...(laterEntries.get(e.uetr) ?? []), e.status]));
+    }
+    // Each wanted event's timeline: what was there before the batch, plus the entries of this batch up to it.
+    const want = applied.length > 0 ? await wanted(applied) : new Set<string>();
+    const timelines = want.size > 0 ? await this.timelines([...want], tx) : new Map<string, TimelineRow[]>();
+    const seen = new Map<string, Set<string>>();
+    for (const a of applied) {
+      const upTo = new Set([...(seen.get(a.event.uetr) ?? []), a.event.status]);
+      seen.set(a.event.uetr, upTo);
+      if (!want.has(a.event.uetr)) continue;
+      const ofBatch = laterEntries.get(a.event.uetr) ?? new Set<string>();
+      a.timeline = (timelines.get(a.event.uetr) ?? []).filter((t) => !ofBatch.has(t.status) || upTo.has(t.status));
+    }
+    const changed = [...current.values()].filter((row) => {
+      const was = before.get(row.uetr);
+      return was && (was.status !== row.status || was.reason !== row.reason || was.block_hash !== row.block_hash);
+    });
+    if (changed.length > 0) {
+      await tx.query(
+        `UPDATE payments p SET status = c.status, reason = c.reason, block_height = c.height, block_hash = c.hash, updated_at = now()
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[]) AS c(uetr, status, reason, height, hash)
+          WHERE p.uetr = c.uetr`,
+        [changed.map((r) => r.uetr), changed.map((r) => r.status), changed.map((r) => r.reason), changed.map((r) => r.block_height?.toString() ?? null), changed.map((r) => r.block_hash)],
+      );
+    }
+    return applied;
+  }
+
+  /** Payments by uetr whoever their participants are: for event processing, never for answering a bank. */
+  async findAnyMany(uetrs: readonly string[], db: Pool | PoolClient = this.pool): Promise<Map<string, PaymentRow>> {
+    if (uetrs.length === 0) return new Map();
+    const { rows } = await db.query<PaymentRow>('SELECT * FROM payments WHERE uetr = ANY($1::uuid[]) ORDER BY uetr FOR UPDATE', [uetrs]);
+    return new Map(rows.map((r) => [r.uetr, r]));
+  }
+
+}

@@ -1,0 +1,271 @@
+import { OutboxMessage, Pool, PoolClient, ProblemError, counter, enqueueOutbox, mapOrderedByKey, parseOrProblem, topicName, withTransaction } from '@nostro/platform';
+import { PaymentIntentMessage, SignedQuote, Topic, asCurrency, newMessageId, parseAmount, sha256Bytes } from '@nostro/shared';
+import { PaymentRequest, listQuerySchema, paymentBatchSchema, paymentRequestSchema } from '../http/api.schemas';
+import { GatewayConfig } from '../config';
+import { FxClient } from '../quotes/fx.client';
+import { problem } from '../http/gateway.errors';
+import { HttpResult, IdempotencyService } from '../idempotency/idempotency.service';
+import { ParticipantCache } from '../participants/participant.cache';
+import { paymentView } from './payment.view';
+import { PaymentRow, PaymentsRepository, TimelineRow } from './payments.repository';
+import { problemBody } from '../http/problem-body';
+import { SanctionsDecision, ScreeningService } from '../screening/screening.service';
+import { LimitsRow } from '../screening/screening.repository';
+import { ListCursorCodec } from '../pagination/list-cursor';
+import { webhooksFor } from '../webhooks/webhook.events';
+import { NewDelivery, WebhookRepository } from '../webhooks/webhook.repository';
+
+export type { HttpResult } from '../idempotency/idempotency.service';
+
+const accepted = counter('gateway_payments_accepted_total', 'Payments answered 202, by status', ['status']);
+/** Items of a batch checked at once when the participant has limits (each costs a round trip to fx-quote and a transaction). */
+const BATCH_CONCURRENCY = 8;
+
+/** A payment about to be recorded: its validated request, the quote it used, and its screening outcome. */
+interface Intake {
+  uetr: string;
+  request: PaymentRequest;
+  quote: SignedQuote;
+  sanctions: SanctionsDecision | null;
+  acceptedAt: Date;
+}
+
+/** Items of a batch naming the same quote run in order, so the first of them is the one that gets it. */
+const quoteKey = (item: unknown, index: number): string => {
+  const quoteId = (item as { quoteId?: unknown } | null)?.quoteId;
+  return typeof quoteId === 'string' ? quoteId : `#${index}`;
+};
+
+type BatchItemResult = { uetr: string; status: string; reason?: string } | { problem: ReturnType<typeof problemBody> };
+
+/** Called inside the intake transaction with the 202 answer, to store it with the payment (idempotency). */
+type OnCommit = (tx: PoolClient, status: number, body: unknown) => Promise<void>;
+
+/**
+ * Accepting payment intents (DOMAIN.md step 2): validate, screen, use the quote once, record durably with the
+ * outbox row for settlement, then answer 202. Nothing is answered 202 before it is committed in Postgres.
+ */
+export class PaymentsService {
+  constructor(
+    private readonly config: GatewayConfig,
+    private readonly pool: Pool,
+    private readonly repo: PaymentsRepository,
+    private readonly idempotency: IdempotencyService,
+    private readonly fx: FxClient,
+    private readonly screening: ScreeningService,
+    private readonly cache: ParticipantCache,
+    private readonly webhooks: WebhookRepository,
+    private readonly cursors: ListCursorCodec,
+  ) {}
+
+  /** `POST /v1/payments`: the payment's uetr is the resource id reserved for the Idempotency-Key. */
+  create(participant: string, idempotencyKey: string, rawBody: Buffer | undefined, body: unknown, correlationId: string): Promise<HttpResult> {
+    const hash = IdempotencyService.requestHash('POST', '/v1/payments', rawBody);
+    return this.idempotency.run(participant, idempotencyKey, hash, async (uetr, complete, resumed) => {
+      const result = await this.acceptOne(participant, uetr, body, correlationId, resumed, complete);
+      return { ...result, stored: true };
+    });
+  }
+
+  /**
+   * `POST /v1/payments/batch`: one result per item, in order. Item i's uetr is derived from the batch's reserved id,
+   * so a retry that takes over an abandoned batch finds the items already accepted instead of paying them twice.
+   */
+  createBatch(participant: string, idempotencyKey: string, rawBody: Buffer | undefined, body: unknown, correlationId: string): Promise<HttpResult> {
+    const hash = IdempotencyService.requestHash('POST', '/v1/payments/batch', rawBody);
+    return this.idempotency.run(participant, idempotencyKey, hash, async (batchId, complete, resumed) => {
+      const { payments } = parseOrProblem(paymentBatchSchema, body);
+      const limits = (await this.cache.limits(participant)).filter((l) => l.max_amount_minor !== null || l.velocity_window_s !== null);
+      if (limits.length === 0) return { status: 202, body: { results: await this.acceptMany(participant, batchId, payments, correlationId, resumed, complete) }, stored: true };
+      // Amount and velocity limits are checked item by item against what the items before them took.
+      const results = await mapOrderedByKey(payments, quoteKey, BATCH_CONCURRENCY, (item, index) => this.batchItem(participant, itemUetr(batchId, index), item, correlationId, resumed));
+      return { status: 202, body: { results } };
+    });
+  }
+
+  /**
+   * A batch of a participant without amount or velocity limits, in a constant number of round trips whatever its
+   * size: validate and screen every item, find what a retry of this batch already accepted, use every quote in one
+   * call to fx-quote, then record all payments, their outbox messages and the stored answer in one transaction.
+   */
+  private async acceptMany(participant: string, batchId: string, items: readonly unknown[], correlationId: string, resumed: boolean, complete: OnCommit): Promise<BatchItemResult[]> {
+    const results: BatchItemResult[] = new Array(items.length);
+    const valid: { index: number; uetr: string; request: PaymentRequest }[] = [];
+    items.forEach((item, index) => {
+      try {
+        valid.push({ index, uetr: itemUetr(batchId, index), request: parseOrProblem(paymentRequestSchema, item) });
+      } catch (error) {
+        if (!(error instanceof ProblemError)) throw error;
+        results[index] = { problem: problemBody(error) };
+      }
+    });
+    // Only a retry that took over an abandoned attempt can find items of this batch already recorded.
+    const existing = resumed ? await this.repo.findMany(valid.map((v) => v.uetr), participant) : new Map<string, PaymentRow>();
+    const fresh = valid.filter((v) => {
+      const row = existing.get(v.uetr);
+      if (row) results[v.index] = { uetr: row.uetr, status: row.status, ...(row.reason ? { reason: row.reason } : {}) };
+      return !row;
+    });
+    const acceptedAt = new Date();
+    const quotes = await this.fx.consumeQuotes(
+      participant,
+      fresh.map((f) => ({ quoteId: f.request.quoteId, uetr: f.uetr })),
+    );
+    const toRecord: Intake[] = [];
+    const recordedIndexes: number[] = [];
+    fresh.forEach((f, k) => {
+      const quote = quotes[k];
+      if (!('problem' in quote)) {
+        recordedIndexes.push(f.index);
+        toRecord.push({ uetr: f.uetr, request: f.request, quote, sanctions: this.screening.screenParties(f.request), acceptedAt });
+        return;
+      }
+      // fx-quote failing on an item fails the batch (nothing recorded, the key released): a retry takes it over.
+      if (quote.problem.status >= 500) throw new ProblemError(503, 'service_unavailable', 'Service unavailable', 'the FX service failed; retry later', undefined, { 'retry-after': '1' });
+      results[f.index] = { problem: quote.problem };
+    });
+    return withTransaction(this.pool, async (tx) => {
+      const views = await this.recordMany(tx, participant, correlationId, toRecord);
+      const answer = [...results];
+      recordedIndexes.forEach((index, k) => {
+        const view = views[k];
+        answer[index] = { uetr: view.uetr, status: view.status, ...(view.reason ? { reason: view.reason } : {}) };
+      });
+      await complete(tx, 202, { results: answer });
+      return answer;
+    });
+  }
+
+  private async batchItem(participant: string, uetr: string, item: unknown, correlationId: string, resumed: boolean): Promise<BatchItemResult> {
+    try {
+      const view = (await this.acceptOne(participant, uetr, item, correlationId, resumed)).body as { uetr: string; status: string; reason?: string };
+      return { uetr: view.uetr, status: view.status, ...(view.reason ? { reason: view.reason } : {}) };
+    } catch (error) {
+      if (error instanceof ProblemError && error.status < 500) return { problem: problemBody(error) };
+      throw error;
+    }
+  }
+
+  /** `resumed`: this uetr was reserved by an attempt that was abandoned, so the payment may already be recorded. */
+  private async acceptOne(participant: string, uetr: string, body: unknown, correlationId: string, resumed: boolean, onCommit?: OnCommit): Promise<HttpResult> {
+    const request = parseOrProblem(paymentRequestSchema, body);
+    const existing = resumed ? await this.repo.find(uetr, participant) : null;
+    if (existing) return this.answer(existing, onCommit);
+    const sanctions = this.screening.screenParties(request);
+    const limits = (await this.cache.limits(participant)).filter((l) => l.max_amount_minor !== null || l.velocity_window_s !== null);
+    if (limits.length === 0) {
+      // Acceptance time is taken before the quote is used, so it can never be later than fx-quote's check of expiry.
+      const acceptedAt = new Date();
+      const quote = await this.fx.consumeQuote(participant, request.quoteId, uetr);
+      return withTransaction(this.pool, (tx) => this.record(tx, { participant, uetr, request, quote, sanctions, correlationId, onCommit, acceptedAt }));
+    }
+    const peeked = await this.fx.getQuote(participant, request.quoteId);
+    const bound = limits.find((l) => l.currency === peeked.sourceCurrency);
+    if (bound) await this.screening.checkAmount(participant, bound, peeked);
+    return withTransaction(this.pool, async (tx) => {
+      if (bound) await this.checkVelocity(tx, participant, bound, peeked);
+      const acceptedAt = new Date();
+      const quote = await this.fx.consumeQuote(participant, request.quoteId, uetr);
+      return this.record(tx, { participant, uetr, request, quote, sanctions, correlationId, onCommit, acceptedAt });
+    });
+  }
+
+  private async checkVelocity(tx: PoolClient, participant: string, limits: LimitsRow, quote: SignedQuote): Promise<void> {
+    await this.screening.repo.lockParticipant(tx, participant);
+    await this.screening.checkVelocity(tx, participant, limits, quote);
+  }
+
+  /** The payment row, its outbox message (or, for a sanctions hit, its rejection and webhook), and the stored answer. */
+  private async record(tx: PoolClient, p: Intake & { participant: string; correlationId: string; onCommit?: OnCommit }): Promise<HttpResult> {
+    const [view] = await this.recordMany(tx, p.participant, p.correlationId, [p]);
+    await p.onCommit?.(tx, 202, view);
+    return { status: 202, body: view };
+  }
+
+  /** {@link record} for many payments of one participant, in a few statements whatever their number; views in order. */
+  private async recordMany(tx: PoolClient, participant: string, correlationId: string, list: readonly Intake[]): Promise<ReturnType<typeof paymentView>[]> {
+    if (list.length === 0) return [];
+    const rows = await this.repo.insertMany(
+      tx,
+      list.map((p) => ({
+        uetr: p.uetr,
+        participant,
+        quote: p.quote,
+        request: p.request,
+        at: p.acceptedAt,
+        totalDebitMinor: parseAmount(p.quote.totalDebit, asCurrency(p.quote.sourceCurrency)),
+        rejected: p.sanctions?.action === 'reject' ? { reason: p.sanctions.reason } : undefined,
+      })),
+    );
+    const topic = topicName(this.config.KAFKA_TOPIC_PREFIX, Topic.SETTLEMENT_REQUESTS);
+    const intents: OutboxMessage[] = [];
+    const deliveries: NewDelivery[] = [];
+    const views = [];
+    for (const [i, p] of list.entries()) {
+      const row = rows[i];
+      const at = p.acceptedAt;
+      if (p.sanctions) await this.screening.recordSanctions(tx, participant, p.uetr, p.sanctions);
+      const timeline: TimelineRow[] = [{ uetr: p.uetr, status: 'RECEIVED', reason: null, at }];
+      if (p.sanctions?.action === 'reject') {
+        timeline.push({ uetr: p.uetr, status: 'REJECTED', reason: p.sanctions.reason, at });
+        const debtor = await this.cache.participant(participant);
+        deliveries.push(
+          ...webhooksFor({ sourceId: `gateway:${p.uetr}:REJECTED`, status: 'REJECTED', at, payment: row, timeline, webhookUrls: { debtor: debtor?.webhook_url ?? null, creditor: null } }),
+        );
+      } else {
+        const screening = p.sanctions?.action === 'hold' ? { action: 'hold' as const, reason: p.sanctions.reason } : undefined;
+        const intent: PaymentIntentMessage = { kind: 'payment.intent', id: newMessageId(), uetr: p.uetr, participant, quote: p.quote, acceptedAt: at.getTime(), ...(screening ? { screening } : {}) };
+        intents.push({ topic, key: participant, payload: intent, headers: { 'x-correlation-id': correlationId } });
+      }
+      views.push(paymentView(row, timeline));
+      accepted.labels(row.status).inc();
+    }
+    await this.webhooks.enqueue(tx, deliveries);
+    await enqueueOutbox(tx, intents);
+    return views;
+  }
+
+  private async answer(row: PaymentRow, onCommit?: OnCommit): Promise<HttpResult> {
+    const view = paymentView(row, (await this.repo.timelines([row.uetr])).get(row.uetr) ?? []);
+    if (onCommit) await withTransaction(this.pool, (tx) => onCommit(tx, 202, view));
+    return { status: 202, body: view };
+  }
+
+  async get(participant: string, uetr: string, asCreditor = false) {
+    const row = await this.repo.find(parseUetr(uetr), participant, asCreditor);
+    if (!row) throw problem('not_found', 'no such payment');
+    const timelines = await this.repo.timelines([row.uetr]);
+    return paymentView(row, timelines.get(row.uetr) ?? [], asCreditor);
+  }
+
+  async list(participant: string, query: unknown, asCreditor = false) {
+    const q = parseOrProblem(listQuerySchema, query, 'query');
+    const list = asCreditor ? 'incoming-payments' : 'payments';
+    const after = q.cursor ? this.cursors.decodeTime(list, q.cursor) : undefined;
+    const rows = await this.repo.list({ participant, asCreditor, status: q.status, since: q.since, limit: q.limit + 1, after });
+    const page = rows.slice(0, q.limit);
+    const timelines = await this.repo.timelines(page.map((r) => r.uetr));
+    const last = page[page.length - 1];
+    return {
+      data: page.map((r) => paymentView(r, timelines.get(r.uetr) ?? [], asCreditor)),
+      nextCursor: rows.length > q.limit && last ? this.cursors.encodeTime(list, { at: last.cursor_at, id: last.uetr }) : null,
+    };
+  }
+}
+
+/** A path uetr, lower-cased; a malformed one is a 400 with its field path, never a database error. */
+export function parseUetr(uetr: string): string {
+  if (!/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(uetr)) {
+    throw problem('validation_failed', 'the uetr is not a UUID', [{ path: 'path.uetr', message: 'must be a UUID' }]);
+  }
+  return uetr.toLowerCase();
+}
+
+/** A UUID (version 4 layout) derived from the batch id and the item's position: stable across retries. */
+export function itemUetr(batchId: string, index: number): string {
+  const bytes = sha256Bytes(`${batchId}:${index}`).slice(0, 16);
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Buffer.from(bytes).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
