@@ -3,7 +3,7 @@
 // files run in parallel without sharing state. Writes .nostro/test[N]/env.json for the tests to read.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ensureKafka, ensurePostgres, ensureRedis } from '../../scripts/lib/infra.mjs';
+import { ensureKafka, ensurePostgres, ensureRedis, ensureTopics } from '../../scripts/lib/infra.mjs';
 import { build, stackProfile, stackUp } from '../../scripts/lib/stack.mjs';
 
 /** How many clusters to start: one per worker Jest will run (its --maxWorkers, as jest.config.js sets it). */
@@ -11,11 +11,14 @@ export function clusterCount(globalConfig) {
   return Math.max(1, Number(globalConfig?.maxWorkers ?? 1));
 }
 
-async function startCluster(slot, kafkaStartedByUs) {
+/** A new run's profile of slot N (a new run id, so new topics and databases). */
+function freshProfile(slot) {
   const env = { ...process.env, NOSTRO_TEST_SLOT: String(slot) };
-  const profile = stackProfile('test', env);
-  fs.rmSync(profile.runFile, { force: true });
-  const fresh = stackProfile('test', env);
+  fs.rmSync(stackProfile('test', env).runFile, { force: true });
+  return stackProfile('test', env);
+}
+
+async function startCluster(slot, fresh, kafkaStartedByUs) {
   const { secrets } = await stackUp(fresh, { recreateDatabases: true, skipBuild: true });
   const file = {
     runId: fresh.runId,
@@ -41,7 +44,10 @@ export default async function globalSetup(globalConfig) {
   await ensurePostgres();
   await ensureRedis();
   const kafka = await ensureKafka();
+  const profiles = Array.from({ length: count }, (_, slot) => freshProfile(slot));
+  // One cluster's topics after another: a broker that has just started refuses concurrent creations now and then.
+  for (const p of profiles) await ensureTopics({ prefix: p.topicPrefix });
   build();
-  await Promise.all(Array.from({ length: count }, (_, slot) => startCluster(slot, slot === 0 && kafka.startedByUs)));
+  await Promise.all(profiles.map((p, slot) => startCluster(slot, p, slot === 0 && kafka.startedByUs)));
   process.stderr.write(`test clusters ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }

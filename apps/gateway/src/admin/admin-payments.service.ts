@@ -1,3 +1,4 @@
+import { adminError } from './admin.errors';
 import { Pool, ProblemError, enqueueOutbox, parseOrProblem, topicName, withTransaction } from '@nostro/platform';
 import { DecisionRefusal, LimitsSetMessage, PaymentDecisionMessage, Topic, asCurrency, formatAmount, newMessageId, parseAmount } from '@nostro/shared';
 import { AdminPaymentsRepository, DecisionRow } from './admin-payments.repository';
@@ -26,7 +27,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Accounts an operator may set limits on besides registered participants: the network's FX liquidity. */
 const LIMITABLE_SYSTEM_PARTICIPANTS = new Set(['FXDESK']);
 
-const notFound = (detail: string) => new ProblemError(404, 'not_found', 'Not found', detail);
+const notFound = (detail: string) => adminError('not_found', detail);
 
 /**
  * Operators and held payments: any participant's payments, M-of-N decisions on held ones, participant limits.
@@ -105,7 +106,7 @@ export class AdminPaymentsService {
       const participant = await this.repo.participant(participantId);
       if (!participant && !LIMITABLE_SYSTEM_PARTICIPANTS.has(participantId)) throw notFound('no such participant');
       if (participant && !participant.currencies.includes(currency)) {
-        throw new ProblemError(422, 'account_unknown', 'Account unknown', `${participantId} has no ${currency} account`, [{ path: 'currency', message: 'not one of the participant currencies' }]);
+        throw adminError('account_unknown', `${participantId} has no ${currency} account`, [{ path: 'currency', message: 'not one of the participant currencies' }]);
       }
       const netDebitCapMinor = amountMinor(l.netDebitCap, currency, 'netDebitCap');
       const holdAboveMinor = l.holdAbove === null ? null : amountMinor(l.holdAbove, currency, 'holdAbove');
@@ -152,6 +153,6 @@ function amountMinor(value: string, currency: ReturnType<typeof asCurrency>, fie
   try {
     return parseAmount(value, currency);
   } catch (error) {
-    throw new ProblemError(400, 'validation_failed', 'Validation failed', `invalid ${field}`, [{ path: field, message: (error as Error).message }]);
+    throw adminError('validation_failed', `invalid ${field}`, [{ path: field, message: (error as Error).message }]);
   }
 }

@@ -1,3 +1,4 @@
+import { adminError } from './admin.errors';
 import { Pool, PoolClient, enqueueOutbox, parseOrProblem, topicName, withTransaction } from '@nostro/platform';
 import {
   ParticipantConfigMessage,
@@ -15,7 +16,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { addKeySchema, createOperatorSchema, createParticipantSchema, pageQuerySchema, transferSchema, updateParticipantSchema } from '../http/api.schemas';
 import { GatewayConfig } from '../config';
-import { fieldProblem, problem } from '../http/gateway.errors';
+import { fieldProblem } from '../http/gateway.errors';
 import { HttpResult, IdempotencyService } from '../idempotency/idempotency.service';
 import { LedgerClient } from '../ledger/ledger.client';
 import { OperatorsRepository } from '../operators/operators.repository';
@@ -73,21 +74,21 @@ export class AdminService {
   }
 
   async deleteOperator(id: string): Promise<void> {
-    if (!z.uuid().safeParse(id).success || !(await this.operators.revoke(id))) throw problem('not_found', 'no such operator');
+    if (!z.uuid().safeParse(id).success || !(await this.operators.revoke(id))) throw adminError('not_found', 'no such operator');
   }
 
   async createParticipant(body: unknown, correlationId: string): Promise<HttpResult> {
     const p = parseOrProblem(createParticipantSchema, body);
-    if (SYSTEM_PARTICIPANTS.has(p.id)) throw problem('participant_exists', `${p.id} is a system participant`);
+    if (SYSTEM_PARTICIPANTS.has(p.id)) throw adminError('participant_exists', `${p.id} is a system participant`);
     const unsupported = p.currencies.filter((c) => !this.config.CURRENCIES.includes(c));
-    if (unsupported.length > 0) throw problem('corridor_unavailable', `not enabled here: ${unsupported.join(', ')}`);
+    if (unsupported.length > 0) throw adminError('corridor_unavailable', `not enabled here: ${unsupported.join(', ')}`);
     assertPublicKey(p.publicKey, 'publicKey');
     this.assertKeyIdFree(p.id, 'id');
     const requestId = randomUUID();
     const message: ParticipantConfigMessage = { kind: 'participant.config', id: newMessageId(), requestId, participant: p.id, currencies: p.currencies };
     await withTransaction(this.pool, async (tx) => {
       const outcome = await this.participants.insert(tx, p);
-      if (outcome === 'participant_exists') throw problem('participant_exists', `participant ${p.id} already exists`);
+      if (outcome === 'participant_exists') throw adminError('participant_exists', `participant ${p.id} already exists`);
       if (outcome !== 'created') throw keyConflict(outcome, p.id); // rolls the participant row back
       await this.submit(tx, requestId, 'participant', p.id, message, correlationId);
     });
@@ -141,7 +142,7 @@ export class AdminService {
   private assertKeyIdFree(keyId: string, path: string): void {
     const reserved = new Set([NETWORK_KEY_ID, ...this.config.VALIDATOR_PUBLIC_KEYS.map((v) => v.id)].map((id) => id.toLowerCase()));
     if (reserved.has(keyId.toLowerCase())) {
-      throw problem('key_id_reserved', `key id ${keyId} names one of the network's own keys (GET /v1/keys)`, [{ path, message: 'reserved key id' }]);
+      throw adminError('key_id_reserved', `key id ${keyId} names one of the network's own keys (GET /v1/keys)`, [{ path, message: 'reserved key id' }]);
     }
   }
 
@@ -154,7 +155,7 @@ export class AdminService {
   async revokeKey(id: string, keyId: string): Promise<void> {
     await this.existing(id);
     const revoked = await withTransaction(this.pool, (tx) => this.participants.revokeKey(tx, id, keyId));
-    if (!revoked) throw problem('not_found', `participant ${id} has no active key ${keyId}`);
+    if (!revoked) throw adminError('not_found', `participant ${id} has no active key ${keyId}`);
     this.cache.invalidate();
   }
 
@@ -184,14 +185,14 @@ export class AdminService {
 
   private async existing(id: string): Promise<ParticipantRow> {
     const p = await this.participants.find(id);
-    if (!p) throw problem('not_found', `no participant ${id}`);
+    if (!p) throw adminError('not_found', `no participant ${id}`);
     return p;
   }
 
   /** Deposits and withdrawals: answered once final on the ledger (201), or 202 while it is not yet (not stored). */
   async transfer(type: 'deposit' | 'withdrawal', participantId: string, body: unknown, key: string, rawBody: Buffer | undefined, correlationId: string): Promise<HttpResult> {
     const participant = await this.participants.find(participantId);
-    if (!participant && !SYSTEM_PARTICIPANTS.has(participantId)) throw problem('not_found', 'no such participant');
+    if (!participant && !SYSTEM_PARTICIPANTS.has(participantId)) throw adminError('not_found', 'no such participant');
     const hash = IdempotencyService.requestHash('POST', `/v1/admin/participants/${participantId}/${type}s`, rawBody);
     return this.idempotency.run(`admin:${participantId}`, key, hash, async (requestId) => {
       const result = await this.submitTransfer(type, participantId, body, requestId, correlationId);
@@ -205,7 +206,7 @@ export class AdminService {
     const amountMinor = parseTransferAmount(t.amount, currency);
     const max = this.config.transferMaxMinor(currency);
     if (amountMinor > max) {
-      throw problem('limit_exceeded', `one ${type} moves at most ${formatAmount(max, currency)} ${currency} (TRANSFER_MAX_AMOUNTS)`, [{ path: 'amount', message: `at most ${formatAmount(max, currency)}` }]);
+      throw adminError('limit_exceeded', `one ${type} moves at most ${formatAmount(max, currency)} ${currency} (TRANSFER_MAX_AMOUNTS)`, [{ path: 'amount', message: `at most ${formatAmount(max, currency)}` }]);
     }
     const message: TransferRequestMessage = { kind: 'transfer.request', id: newMessageId(), requestId, type, participant: participantId, currency, amountMinor: amountMinor.toString(), reference: t.reference };
     await withTransaction(this.pool, (tx) => this.submit(tx, requestId, type, participantId, message, correlationId));
@@ -233,8 +234,8 @@ export class AdminService {
 
 function keyConflict(c: KeyConflict, keyId: string) {
   return c.conflict === 'key_exists'
-    ? problem('key_exists', `key id ${keyId} is taken (key ids are unique across participants)`, [{ path: 'keyId', message: 'taken' }])
-    : problem('public_key_in_use', 'this public key is already registered (a public key belongs to one participant only, revoked keys included)', [{ path: 'publicKey', message: 'already registered' }]);
+    ? adminError('key_exists', `key id ${keyId} is taken (key ids are unique across participants)`, [{ path: 'keyId', message: 'taken' }])
+    : adminError('public_key_in_use', 'this public key is already registered (a public key belongs to one participant only, revoked keys included)', [{ path: 'publicKey', message: 'already registered' }]);
 }
 
 function ledgerState(outcome: RequestOutcome | null): string {

@@ -1,3 +1,4 @@
+import { AuthErrorCode, authError } from './auth.errors';
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { counter } from '@nostro/platform';
@@ -5,7 +6,6 @@ import { hasHeader, sha256Hex, verifyRequest } from '@nostro/shared';
 import type { FastifyRequest } from 'fastify';
 import { PERMISSIONS, PERMISSION_METADATA, Permission, can } from './permissions';
 import { GatewayConfig } from '../config';
-import { GatewayErrorCode, problem } from '../http/gateway.errors';
 import { OperatorRole, OperatorsRepository } from '../operators/operators.repository';
 import { ParticipantCache } from '../participants/participant.cache';
 import { RateLimiter } from './rate-limiter';
@@ -24,13 +24,13 @@ export interface AuthedRequest extends FastifyRequest {
 
 /** The participant a request was authenticated as (BankAuthGuard ran first on every bank route). */
 export function participantOf(req: AuthedRequest): string {
-  if (!req.participant) throw problem('signature_missing', 'not authenticated');
+  if (!req.participant) throw authError('signature_missing', 'not authenticated');
   return req.participant;
 }
 
-const unauthorized = (code: GatewayErrorCode, detail: string) => {
+const unauthorized = (code: AuthErrorCode, detail: string) => {
   authFailures.labels(code).inc();
-  return problem(code, detail);
+  return authError(code, detail);
 };
 
 const READ_METHODS = new Set(['GET', 'HEAD']);
@@ -63,12 +63,12 @@ export class BankAuthGuard implements CanActivate {
     if (!key) throw unauthorized('key_unknown', `unknown keyid ${result.keyId}`);
     if (result.nonce !== undefined) await this.claimNonce(result.keyId, result.nonce);
     if (key.status === 'suspended' && !READ_METHODS.has(request.method)) {
-      throw problem('participant_suspended', `participant ${key.participant} is suspended: it may read its payments but not create any`);
+      throw authError('participant_suspended', `participant ${key.participant} is suspended: it may read its payments but not create any`);
     }
     const rate = await this.limiter.take(key.participant);
     if (!rate.allowed) {
       const seconds = String(Math.max(1, Math.ceil(rate.retryAfterMs / 1000)));
-      throw problem('rate_limited', `more than ${this.config.RATE_LIMIT_PER_S} requests/s; retry after ${seconds} s`, undefined, { 'retry-after': seconds });
+      throw authError('rate_limited', `more than ${this.config.RATE_LIMIT_PER_S} requests/s; retry after ${seconds} s`, undefined, { 'retry-after': seconds });
     }
     request.participant = key.participant;
     request.keyId = result.keyId;
@@ -93,11 +93,11 @@ export class OperatorGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthedRequest>();
     const header = request.headers.authorization ?? '';
     const match = /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(header);
-    if (!match) throw problem('unauthorized', 'operator bearer token required');
+    if (!match) throw authError('unauthorized', 'operator bearer token required');
     const operator = await this.operators.byTokenHash(sha256Hex(match[1]));
-    if (!operator) throw problem('unauthorized', 'unknown or revoked operator token');
+    if (!operator) throw authError('unauthorized', 'unknown or revoked operator token');
     const permission = this.reflector.getAllAndOverride<Permission | undefined>(PERMISSION_METADATA, [context.getHandler(), context.getClass()]) ?? 'read';
-    if (!can(operator.role, permission)) throw problem('forbidden', `role ${operator.role} may not do this (needs ${permission}: ${PERMISSIONS[permission].join(', ')})`);
+    if (!can(operator.role, permission)) throw authError('forbidden', `role ${operator.role} may not do this (needs ${permission}: ${PERMISSIONS[permission].join(', ')})`);
     request.operator = operator;
     return true;
   }
@@ -118,7 +118,7 @@ export class JsonBodyGuard implements CanActivate {
     const hasBody = (Number.isFinite(length) && length > 0) || request.headers['transfer-encoding'] !== undefined;
     if (!hasBody || READ_METHODS.has(request.method)) return true;
     const type = request.headers['content-type'] ?? '';
-    if (!JSON_MEDIA_TYPE.test(type)) throw problem('unsupported_media_type', `bodies must be application/json (UTF-8), not ${type === '' ? 'untyped' : JSON.stringify(type)}`);
+    if (!JSON_MEDIA_TYPE.test(type)) throw authError('unsupported_media_type', `bodies must be application/json (UTF-8), not ${type === '' ? 'untyped' : JSON.stringify(type)}`);
     return true;
   }
 }

@@ -1,7 +1,7 @@
+import { authError } from './auth.errors';
 import { PipeTransform } from '@nestjs/common';
 import { participantIdSchema } from '@nostro/shared';
 import { keyIdSchema } from '../http/api.schemas';
-import { problem } from '../http/gateway.errors';
 
 /**
  * Path parameters, checked before any service or SQL sees them (`@Param('id', ParticipantIdParam)`). A value that
@@ -12,14 +12,14 @@ const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 
 export const ParticipantIdParam: PipeTransform<string, string> = {
   transform: (value) => {
-    if (!participantIdSchema.safeParse(value).success) throw problem('not_found', 'no such participant');
+    if (!participantIdSchema.safeParse(value).success) throw authError('not_found', 'no such participant');
     return value;
   },
 };
 
 export const KeyIdParam: PipeTransform<string, string> = {
   transform: (value) => {
-    if (!keyIdSchema.safeParse(value).success) throw problem('not_found', 'no such key');
+    if (!keyIdSchema.safeParse(value).success) throw authError('not_found', 'no such key');
     return value;
   },
 };
@@ -27,7 +27,7 @@ export const KeyIdParam: PipeTransform<string, string> = {
 /** A UUID path parameter (operator ids, webhook delivery ids), lower-cased. */
 export const UuidParam: PipeTransform<string, string> = {
   transform: (value) => {
-    if (!UUID.test(value)) throw problem('not_found', 'no such resource');
+    if (!UUID.test(value)) throw authError('not_found', 'no such resource');
     return value.toLowerCase();
   },
 };

@@ -1,32 +1,30 @@
 import { FieldError, ProblemError } from '@nostro/platform';
+import type { AdminErrorCode } from '../admin/admin.errors';
+import type { AuthErrorCode } from '../auth/auth.errors';
+import type { IdempotencyErrorCode } from '../idempotency/idempotency.errors';
+import type { LedgerErrorCode } from '../ledger/ledger.errors';
+import type { PaymentsErrorCode } from '../payments/payments.errors';
+import type { QuotesErrorCode } from '../quotes/quotes.errors';
+import type { ScreeningErrorCode } from '../screening/screening.errors';
+import type { WebhooksErrorCode } from '../webhooks/webhooks.errors';
 
-/** Every problem code the gateway itself raises (API.md, Conventions). Codes are stable: banks branch on them. */
+/** Codes of the HTTP layer itself: bodies, media types, an unavailable database. */
+export type HttpErrorCode = 'validation_failed' | 'unsupported_media_type' | 'payload_too_large' | 'service_unavailable' | 'not_found';
+
+/**
+ * Every problem code the gateway itself raises (API.md, Conventions): the union of each domain's own codes
+ * (`<domain>/<domain>.errors.ts`). Codes are stable: banks branch on them.
+ */
 export type GatewayErrorCode =
-  | 'validation_failed'
-  | 'unsupported_media_type'
-  | 'payload_too_large'
-  | 'signature_missing'
-  | 'signature_invalid'
-  | 'key_unknown'
-  | 'digest_mismatch'
-  | 'signature_expired'
-  | 'signature_replayed'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not_found'
-  | 'idempotency_key_required'
-  | 'idempotency_conflict'
-  | 'idempotency_in_progress'
-  | 'participant_suspended'
-  | 'participant_exists'
-  | 'key_exists'
-  | 'key_id_reserved'
-  | 'public_key_in_use'
-  | 'corridor_unavailable'
-  | 'limit_exceeded'
-  | 'rate_limited'
-  | 'screening_list_invalid'
-  | 'service_unavailable';
+  | HttpErrorCode
+  | AuthErrorCode
+  | IdempotencyErrorCode
+  | QuotesErrorCode
+  | PaymentsErrorCode
+  | AdminErrorCode
+  | ScreeningErrorCode
+  | WebhooksErrorCode
+  | LedgerErrorCode;
 
 /** HTTP mapping; exhaustive, so a new code without a status does not compile. */
 export const GATEWAY_ERROR_HTTP: Record<GatewayErrorCode, { status: number; title: string }> = {
@@ -49,6 +47,7 @@ export const GATEWAY_ERROR_HTTP: Record<GatewayErrorCode, { status: number; titl
   participant_exists: { status: 409, title: 'Participant exists' },
   key_exists: { status: 409, title: 'Key exists' },
   key_id_reserved: { status: 409, title: 'Key id reserved' },
+  account_unknown: { status: 422, title: 'Account unknown' },
   public_key_in_use: { status: 409, title: 'Public key in use' },
   corridor_unavailable: { status: 422, title: 'Corridor unavailable' },
   limit_exceeded: { status: 422, title: 'Limit exceeded' },

@@ -1,7 +1,7 @@
+import { idempotencyError } from './idempotency.errors';
 import { Pool, PoolClient, ProblemError } from '@nostro/platform';
 import { sha256Hex } from '@nostro/shared';
 import { randomUUID } from 'node:crypto';
-import { problem } from '../http/gateway.errors';
 import { problemBody } from '../http/problem-body';
 import { IdempotencyRepository } from './idempotency.repository';
 
@@ -46,11 +46,11 @@ export class IdempotencyService {
 
   static validateKey(key: string | undefined, required: boolean): string | null {
     if (key === undefined || key === '') {
-      if (required) throw problem('idempotency_key_required', 'this request needs an Idempotency-Key header');
+      if (required) throw idempotencyError('idempotency_key_required', 'this request needs an Idempotency-Key header');
       return null;
     }
     if (!KEY_PATTERN.test(key)) {
-      throw problem('validation_failed', 'Idempotency-Key must be 1-255 of A-Z a-z 0-9 . _ : -', [{ path: 'header.idempotency-key', message: 'invalid characters or length' }]);
+      throw idempotencyError('validation_failed', 'Idempotency-Key must be 1-255 of A-Z a-z 0-9 . _ : -', [{ path: 'header.idempotency-key', message: 'invalid characters or length' }]);
     }
     return key;
   }
@@ -94,11 +94,11 @@ export class IdempotencyService {
   private async existing(participant: string, key: string, requestHash: string): Promise<IdempotencyStart> {
     const row = await this.repo.find(participant, key);
     if (!row) return this.start(participant, key, requestHash);
-    if (row.request_hash !== requestHash) throw problem('idempotency_conflict', 'this Idempotency-Key was used with a different request');
+    if (row.request_hash !== requestHash) throw idempotencyError('idempotency_conflict', 'this Idempotency-Key was used with a different request');
     if (row.state === 'done') return { kind: 'replay', status: row.response_status as number, body: row.response_body };
     const resourceId = await this.repo.takeOver(participant, key, LEASE_MS / 1000);
     if (resourceId) return { kind: 'fresh', resourceId, resumed: true };
-    throw problem('idempotency_in_progress', 'a request with this Idempotency-Key is still being processed', undefined, { 'retry-after': '1' });
+    throw idempotencyError('idempotency_in_progress', 'a request with this Idempotency-Key is still being processed', undefined, { 'retry-after': '1' });
   }
 
   /** Stores the final response, in the caller's transaction when the response reflects a state change. */

@@ -1,4 +1,4 @@
-import { ProblemError } from '@nostro/platform';
+import { ledgerError } from './ledger.errors';
 
 const TIMEOUT_MS = 3_000;
 
@@ -40,8 +40,8 @@ export class LedgerClient {
       }
     }
     if (fallback) return fallback.body;
-    if (notFound) throw new ProblemError(404, 'not_found', 'Not found', 'not found on the ledger');
-    throw new ProblemError(503, 'service_unavailable', 'Service unavailable', 'no ledger validator answered', undefined, { 'retry-after': '1' });
+    if (notFound) throw ledgerError('not_found', 'not found on the ledger');
+    throw ledgerError('service_unavailable', 'no ledger validator answered', undefined, { 'retry-after': '1' });
   }
 
   /** Balances as of the last final block, from a validator that has finalised at least `minHeight` if one has by the deadline. */

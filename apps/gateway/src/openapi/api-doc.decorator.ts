@@ -1,5 +1,13 @@
 import { SetMetadata } from '@nestjs/common';
+import type { DecisionRefusal } from '@nostro/shared';
 import { z } from 'zod';
+import type { GatewayErrorCode } from '../http/gateway.errors';
+
+/** Codes raised outside the gateway (fx-quote, the ledger) that it passes to the bank unchanged. */
+export type ForeignProblemCode = 'quote_expired' | 'quote_already_used' | 'quote_not_found' | 'rate_stale' | 'insufficient_liquidity' | 'insufficient_funds' | 'limit_below_balance';
+
+/** Every code a route may document: each has an HTTP status in one of the gateway's tables, or it does not compile. */
+export type ProblemCode = GatewayErrorCode | DecisionRefusal | ForeignProblemCode;
 
 /** How a route is authenticated (API.md): a bank's HTTP message signature, an operator token, or nothing. */
 export type ApiAuth = 'bank' | 'operator' | 'none';
@@ -21,7 +29,7 @@ export interface ApiDocSpec {
   query?: z.ZodType;
   responses: Record<number, ApiResponseDoc>;
   /** Problem codes this route can answer, beyond the authentication ones. */
-  problems?: string[];
+  problems?: ProblemCode[];
   idempotency?: 'required' | 'honoured';
 }
 

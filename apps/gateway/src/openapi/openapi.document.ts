@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { REFUSAL_HTTP } from '../admin/admin-payments.service';
 import { GATEWAY_ERROR_HTTP } from '../http/gateway.errors';
 import { problemSchema } from '../http/api.schemas';
-import { API_DOC, ApiDocSpec } from './api-doc.decorator';
+import { API_DOC, ApiDocSpec, ForeignProblemCode, ProblemCode } from './api-doc.decorator';
 
 type Json = Record<string, unknown>;
 type Controller = abstract new (...args: never[]) => unknown;
@@ -21,24 +21,23 @@ export interface Route {
   permission: Permission | undefined;
 }
 
-const AUTH_PROBLEMS: Record<ApiDocSpec['auth'], string[]> = {
+const AUTH_PROBLEMS: Record<ApiDocSpec['auth'], ProblemCode[]> = {
   bank: ['signature_missing', 'signature_invalid', 'key_unknown', 'digest_mismatch', 'signature_expired', 'signature_replayed', 'participant_suspended', 'rate_limited'],
   operator: ['unauthorized', 'forbidden'],
   none: [],
 };
 
 /** Problems every route may answer whatever it does. */
-const COMMON_PROBLEMS = ['service_unavailable'];
+const COMMON_PROBLEMS: ProblemCode[] = ['service_unavailable'];
 /** Problem codes raised outside the gateway (fx-quote, settlement, the ledger) with the status the gateway answers. */
-const FOREIGN_STATUS: Record<string, number> = {
+const FOREIGN_STATUS: Record<ForeignProblemCode, number> = {
   quote_expired: 409,
   quote_already_used: 409,
   quote_not_found: 404,
   rate_stale: 422,
   insufficient_liquidity: 422,
   insufficient_funds: 422,
-  // the ledger's refusals of new limits, answered 422 by the limits endpoint
-  account_unknown: 422,
+  // the ledger's refusal of new limits, answered 422 by the limits endpoint
   limit_below_balance: 422,
 };
 
@@ -47,7 +46,7 @@ export function problemStatus(code: string): number | undefined {
   return (
     (GATEWAY_ERROR_HTTP as Record<string, { status: number } | undefined>)[code]?.status ??
     (REFUSAL_HTTP as Record<string, { status: number } | undefined>)[code]?.status ??
-    FOREIGN_STATUS[code]
+    (FOREIGN_STATUS as Record<string, number | undefined>)[code]
   );
 }
 

@@ -2,14 +2,14 @@ import { Body, Controller, Get, Headers, Inject, Param, Post, Query, Req, Res, U
 import type { FastifyReply } from 'fastify';
 import { AuthedRequest, BankAuthGuard, participantOf } from '../auth/auth.guards';
 import { GatewayErrorFilter } from '../http/gateway-error.filter';
-import { ApiDoc } from '../openapi/api-doc.decorator';
+import { ApiDoc, ProblemCode } from '../openapi/api-doc.decorator';
 import { finalitySchema, listQuerySchema, pageOf, paymentBatchDocSchema, paymentBatchResultSchema, paymentRequestSchema, paymentSchema } from '../http/api.schemas';
 import { send } from '../http/reply';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { LedgerClient } from '../ledger/ledger.client';
 import { PaymentsService } from './payments.service';
 
-const PAYMENT_PROBLEMS = ['validation_failed', 'idempotency_key_required', 'idempotency_conflict', 'idempotency_in_progress', 'quote_expired', 'quote_already_used', 'quote_not_found', 'limit_exceeded', 'participant_suspended'];
+const PAYMENT_PROBLEMS: ProblemCode[] = ['validation_failed', 'idempotency_key_required', 'idempotency_conflict', 'idempotency_in_progress', 'quote_expired', 'quote_already_used', 'quote_not_found', 'limit_exceeded', 'participant_suspended'];
 const single = (description: string, schema: Parameters<typeof ApiDoc>[0]['responses'][number]['schema']) => ({ 200: { description, schema } });
 
 /** The remitting bank's payments (API.md "Payments"): submit one or a batch, list, read, finality proof; only its own. */

@@ -1,9 +1,10 @@
+
+import { paymentsError } from './payments.errors';
 import { OutboxMessage, Pool, PoolClient, ProblemError, counter, enqueueOutbox, mapOrderedByKey, parseOrProblem, topicName, withTransaction } from '@nostro/platform';
 import { PaymentIntentMessage, SignedQuote, Topic, asCurrency, newMessageId, parseAmount, sha256Bytes } from '@nostro/shared';
 import { PaymentRequest, listQuerySchema, paymentBatchSchema, paymentRequestSchema } from '../http/api.schemas';
 import { GatewayConfig } from '../config';
 import { FxClient } from '../quotes/fx.client';
-import { problem } from '../http/gateway.errors';
 import { HttpResult, IdempotencyService } from '../idempotency/idempotency.service';
 import { ParticipantCache } from '../participants/participant.cache';
 import { paymentView } from './payment.view';
@@ -121,7 +122,7 @@ export class PaymentsService {
         return;
       }
       // fx-quote failing on an item fails the batch (nothing recorded, the key released): a retry takes it over.
-      if (quote.problem.status >= 500) throw new ProblemError(503, 'service_unavailable', 'Service unavailable', 'the FX service failed; retry later', undefined, { 'retry-after': '1' });
+      if (quote.problem.status >= 500) throw paymentsError('service_unavailable', 'the FX service failed; retry later', undefined, { 'retry-after': '1' });
       results[f.index] = { problem: quote.problem };
     });
     return withTransaction(this.pool, async (tx) => {
@@ -233,7 +234,7 @@ export class PaymentsService {
 
   async get(participant: string, uetr: string, asCreditor = false) {
     const row = await this.repo.find(parseUetr(uetr), participant, asCreditor);
-    if (!row) throw problem('not_found', 'no such payment');
+    if (!row) throw paymentsError('not_found', 'no such payment');
     const timelines = await this.repo.timelines([row.uetr]);
     return paymentView(row, timelines.get(row.uetr) ?? [], asCreditor);
   }
@@ -256,7 +257,7 @@ export class PaymentsService {
 /** A path uetr, lower-cased; a malformed one is a 400 with its field path, never a database error. */
 export function parseUetr(uetr: string): string {
   if (!/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(uetr)) {
-    throw problem('validation_failed', 'the uetr is not a UUID', [{ path: 'path.uetr', message: 'must be a UUID' }]);
+    throw paymentsError('validation_failed', 'the uetr is not a UUID', [{ path: 'path.uetr', message: 'must be a UUID' }]);
   }
   return uetr.toLowerCase();
 }

@@ -1,3 +1,4 @@
+import { quotesError } from './quotes.errors';
 import { JsonHttpClient, ProblemError, mapLimited, mapOrderedByKey } from '@nostro/platform';
 import { QuoteRequest, SignedQuote } from '@nostro/shared';
 import { problemBody } from '../http/problem-body';
@@ -28,11 +29,11 @@ export class FxClient {
     try {
       reply = await this.http.request(method, path, body, timeoutMs);
     } catch {
-      throw new ProblemError(503, 'service_unavailable', 'Service unavailable', 'the FX service did not answer; retry later', undefined, { 'retry-after': '1' });
+      throw quotesError('service_unavailable', 'the FX service did not answer; retry later', undefined, { 'retry-after': '1' });
     }
     const json = (typeof reply.body === 'object' && reply.body !== null ? reply.body : {}) as Record<string, unknown>;
     if (reply.status >= 200 && reply.status < 300) return json as T;
-    if (reply.status >= 500) throw new ProblemError(503, 'service_unavailable', 'Service unavailable', 'the FX service failed; retry later', undefined, { 'retry-after': '1' });
+    if (reply.status >= 500) throw quotesError('service_unavailable', 'the FX service failed; retry later', undefined, { 'retry-after': '1' });
     throw new ProblemError(reply.status, String(json.code ?? 'bad_request'), String(json.title ?? 'Error'), String(json.detail ?? ''), json.errors as never);
   }
 

@@ -3,13 +3,13 @@ import { quoteRequestSchema } from '@nostro/shared';
 import type { FastifyReply } from 'fastify';
 import { AuthedRequest, BankAuthGuard, participantOf } from '../auth/auth.guards';
 import { GatewayErrorFilter } from '../http/gateway-error.filter';
-import { ApiDoc } from '../openapi/api-doc.decorator';
+import { ApiDoc, ProblemCode } from '../openapi/api-doc.decorator';
 import { quoteBatchDocSchema, quoteBatchResultSchema, quoteSchema } from '../http/api.schemas';
 import { send } from '../http/reply';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { QuotesService } from './quotes.service';
 
-const QUOTE_PROBLEMS = ['validation_failed', 'corridor_unavailable', 'participant_suspended', 'rate_stale', 'insufficient_liquidity'];
+const QUOTE_PROBLEMS: ProblemCode[] = ['validation_failed', 'corridor_unavailable', 'participant_suspended', 'rate_stale', 'insufficient_liquidity'];
 
 /** Quotes (API.md "Quotes"): one, or a batch of up to 1,000; signed, locked, used once. */
 @Controller('v1')

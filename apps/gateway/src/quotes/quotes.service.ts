@@ -1,8 +1,8 @@
+import { quotesError } from './quotes.errors';
 import { ProblemError, parseOrProblem } from '@nostro/platform';
 import { QuoteRequest, SignedQuote, quoteRequestSchema } from '@nostro/shared';
 import { quoteBatchSchema } from '../http/api.schemas';
 import { FxClient } from './fx.client';
-import { problem } from '../http/gateway.errors';
 import { HttpResult, IdempotencyService } from '../idempotency/idempotency.service';
 import { ParticipantCache } from '../participants/participant.cache';
 import { problemBody } from '../http/problem-body';
@@ -66,8 +66,8 @@ export class QuotesService {
   private async checkCreditor(request: QuoteRequest): Promise<void> {
     const creditor = await this.cache.participant(request.creditorParticipant);
     if (!creditor || !creditor.currencies.includes(request.targetCurrency)) {
-      throw problem('corridor_unavailable', `no participant ${request.creditorParticipant} receiving ${request.targetCurrency}`);
+      throw quotesError('corridor_unavailable', `no participant ${request.creditorParticipant} receiving ${request.targetCurrency}`);
     }
-    if (creditor.status === 'suspended') throw problem('participant_suspended', `the creditor participant ${creditor.id} is suspended`);
+    if (creditor.status === 'suspended') throw quotesError('participant_suspended', `the creditor participant ${creditor.id} is suspended`);
   }
 }

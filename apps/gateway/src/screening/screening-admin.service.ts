@@ -1,7 +1,8 @@
+import { screeningError } from './screening.errors';
 import { parseOrProblem } from '@nostro/platform';
 import { CurrencyCode, asCurrency, formatAmount, parseAmount } from '@nostro/shared';
 import { hitsQuerySchema, screeningLimitsSchema } from '../http/api.schemas';
-import { fieldProblem, problem } from '../http/gateway.errors';
+import { fieldProblem } from '../http/gateway.errors';
 import { ParticipantCache } from '../participants/participant.cache';
 import { ListCursorCodec } from '../pagination/list-cursor';
 import { HitRow, LimitsRow } from './screening.repository';
@@ -53,7 +54,7 @@ export class ScreeningAdminService {
 
   async setLimits(participant: string, body: unknown) {
     const l = parseOrProblem(screeningLimitsSchema, body);
-    if (!(await this.cache.participant(participant))) throw problem('not_found', `no participant ${participant}`);
+    if (!(await this.cache.participant(participant))) throw screeningError('not_found', `no participant ${participant}`);
     const currency = asCurrency(l.currency);
     const row = await this.screening.repo.setLimits({
       participant,

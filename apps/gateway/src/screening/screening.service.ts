@@ -1,8 +1,8 @@
+import { screeningError } from './screening.errors';
 import { Logger, PoolClient, counter } from '@nostro/platform';
 import { SignedQuote, asCurrency, formatAmount, parseAmount } from '@nostro/shared';
 import { randomUUID } from 'node:crypto';
 import { GatewayConfig } from '../config';
-import { problem } from '../http/gateway.errors';
 import { SanctionsList, SanctionsMatch, loadSanctionsFile } from './sanctions-list';
 import { LimitsRow, ScreeningRepository } from './screening.repository';
 
@@ -63,13 +63,13 @@ export class ScreeningService {
   /** Reads the list file again; a file that does not load leaves the current list in force. */
   reload(): ListStatus {
     const file = this.config.SANCTIONS_LIST_FILE;
-    if (!file) throw problem('screening_list_invalid', 'no SANCTIONS_LIST_FILE is configured');
+    if (!file) throw screeningError('screening_list_invalid', 'no SANCTIONS_LIST_FILE is configured');
     try {
       this.list = loadSanctionsFile(file);
       this.loadedAt = new Date();
     } catch (error) {
       this.log.error({ err: error }, 'sanctions list reload failed; the previous list stays in force');
-      throw problem('screening_list_invalid', `${(error as Error).message}; the previous list stays in force`);
+      throw screeningError('screening_list_invalid', `${(error as Error).message}; the previous list stays in force`);
     }
     this.log.info({ entries: this.list.entryCount, version: this.list.version, sha256: this.list.sha256 }, 'sanctions list loaded');
     return this.status();
@@ -130,6 +130,6 @@ export class ScreeningService {
   private async refuseLimit(participant: string, detail: string): Promise<never> {
     decisions.labels('reject', 'limit').inc();
     await this.repo.recordHit({ id: randomUUID(), uetr: null, participant, action: 'reject', reason: `limit_exceeded: ${detail}`, matched: {} });
-    throw problem('limit_exceeded', detail);
+    throw screeningError('limit_exceeded', detail);
   }
 }

@@ -1,8 +1,8 @@
+import { webhooksError } from './webhooks.errors';
 import { parseOrProblem } from '@nostro/platform';
 import { z } from 'zod';
 import { deliveriesQuerySchema } from '../http/api.schemas';
 import { GatewayConfig } from '../config';
-import { problem } from '../http/gateway.errors';
 import { ListCursorCodec } from '../pagination/list-cursor';
 import { DeliveryRow, EndpointHealthRow, WebhookRepository } from './webhook.repository';
 
@@ -62,12 +62,12 @@ export class WebhookAdminService {
 
   async delivery(id: string) {
     const row = z.uuid().safeParse(id).success ? await this.repo.find(id) : null;
-    if (!row) throw problem('not_found', 'no such webhook delivery');
+    if (!row) throw webhooksError('not_found', 'no such webhook delivery');
     return { ...deliveryView(row), payload: row.payload };
   }
 
   async redeliver(id: string) {
-    if (!z.uuid().safeParse(id).success || !(await this.repo.redeliver(id))) throw problem('not_found', 'no such undelivered webhook');
+    if (!z.uuid().safeParse(id).success || !(await this.repo.redeliver(id))) throw webhooksError('not_found', 'no such undelivered webhook');
     return this.delivery(id);
   }
 }
