@@ -174,8 +174,8 @@ describe('policy: Secret templates', () => {
 describe('policy: Kafka topics (create-topics.sh, shared by the Job and docker-compose.yml)', () => {
   it('creates exactly the six nostro.* topics with their partitions and configs', () => {
     const script = readRepoFile('k8s/base/kafka-topics/create-topics.sh');
-    const block = /^topics=\(\n([\s\S]*?)\n\)/m.exec(script)?.[1] ?? '';
-    const topics = [...block.matchAll(/"([^|"]+)\|(\d+)\|([^"]*)"/g)].map((m) => ({
+    const block = readRepoFile('k8s/base/kafka-topics/topics.txt');
+    const topics = [...block.matchAll(/^([^|#\n]+)\|(\d+)\|(.*)$/gm)].map((m) => ({
       name: m[1],
       partitions: Number(m[2]),
       configs: m[3],
