@@ -1,8 +1,15 @@
 // The auditor: checks, from the databases and the chain alone, that nothing was lost or applied twice.
-import crypto from 'node:crypto';
+// Block headers are hashed by libs/shared (blockHash: RFC 8785 canonical JSON, SHA-256), the code the validators,
+// the ledger CLI's ChainVerifier and the bank SDK use, loaded from dist/ (npm run build; the chaos run builds first).
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 const VALIDATOR_DBS = ['ledger_0', 'ledger_1', 'ledger_2'];
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SHARED_DIST = path.join(REPO_ROOT, 'dist', 'libs', 'shared', 'src', 'index.js');
 
 /** One short-lived connection to a database of the cluster (the auditor never holds one across a fault). */
 export async function withDb(name, fn) {
@@ -15,25 +22,46 @@ export async function withDb(name, fn) {
   }
 }
 
-function canonical(value) {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`;
-  return JSON.stringify(value);
+let shared;
+/** libs/shared as compiled into dist/ (CommonJS), loaded on first use so that importing this file needs no build. */
+function sharedLib() {
+  if (shared === undefined) {
+    if (!fs.existsSync(SHARED_DIST)) throw new Error(`audit: ${path.relative(REPO_ROOT, SHARED_DIST)} is missing: run npm run build first`);
+    shared = createRequire(import.meta.url)(SHARED_DIST);
+  }
+  return shared;
 }
 
-const sha256 = (text) => crypto.createHash('sha256').update(text).digest('hex');
+/** The header's hash by libs/shared's blockHash, or the reason it cannot have one (a malformed field). */
+function headerHash(blockHash, header) {
+  try {
+    return { hash: blockHash(header) };
+  } catch (error) {
+    return { malformed: error.message };
+  }
+}
 
-/** Hash links and header hashes of one validator's chain (JCS of the six header fields, API.md). */
-async function chainProblems(db) {
-  const { rows } = await db.query('SELECT height::int, hash, prev_hash, merkle_root, state_digest, tx_count, block_time::text FROM blocks ORDER BY height');
+/**
+ * Hash links and header hashes of one validator's chain, from its `blocks` rows in height order (the hash of the
+ * six header fields, API.md; the same check as the ChainVerifier's block_hash_mismatch and prev_hash_mismatch).
+ */
+export function chainRowProblems(rows) {
+  const { blockHash } = sharedLib();
   const problems = [];
   rows.forEach((b, i) => {
     const header = { height: b.height, prevHash: b.prev_hash, merkleRoot: b.merkle_root, stateDigest: b.state_digest, txCount: b.tx_count, timestamp: Number(b.block_time) };
-    if (sha256(canonical(header)) !== b.hash) problems.push(`block ${b.height}: header hash mismatch`);
+    const { hash, malformed } = headerHash(blockHash, header);
+    if (malformed !== undefined) problems.push(`block ${b.height}: header hash mismatch (${malformed})`);
+    else if (hash !== b.hash) problems.push(`block ${b.height}: header hash mismatch`);
     if (i > 0 && rows[i - 1].hash !== b.prev_hash) problems.push(`block ${b.height}: prevHash does not link to block ${rows[i - 1].height}`);
     if (b.height !== i + 1) problems.push(`block ${b.height}: gap in heights`);
   });
-  return { height: rows.length, hashes: rows.map((r) => r.hash), problems };
+  return problems;
+}
+
+async function chainProblems(db) {
+  const { rows } = await db.query('SELECT height::int, hash, prev_hash, merkle_root, state_digest, tx_count, block_time::text FROM blocks ORDER BY height');
+  return { height: rows.length, hashes: rows.map((r) => r.hash), problems: chainRowProblems(rows) };
 }
 
 /**

@@ -1,7 +1,7 @@
 // Local infrastructure for Nostro: the machine's Postgres and Redis (checked, started if stopped) and a real
 // single-node Kafka broker (KRaft) run from its Maven Central jars, cached in <repo>/.cache/kafka (git-ignored).
 // Plain Node 20 ESM, no build step. Broker files: infra/kafka/ (pom.xml, server.properties, log4j.properties);
-// topics: docs/architecture.md. CLI: scripts/infra.mjs.
+// topics: libs/shared/src/messages/topics.catalog.json (scripts/lib/topics.mjs). CLI: scripts/infra.mjs.
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
+import { readTopicCatalog } from './topics.mjs';
 
 const { Kafka, logLevel, ConfigResourceTypes } = kafkajs;
 
@@ -40,32 +41,11 @@ export const KAFKA_BROKERS = Object.freeze(['127.0.0.1:9092']);
 export const DEFAULT_TOPIC_PREFIX = 'nostro.';
 
 /**
- * The topics of docs/architecture.md, without prefix. Replication factor 1 (single node).
+ * The topics of libs/shared/src/messages/topics.catalog.json (the one list; docs/architecture.md), without prefix.
+ * Replication factor 1 (single node).
  * @type {ReadonlyArray<{ suffix: string, partitions: number, configEntries: ReadonlyArray<{ name: string, value: string }> }>}
  */
-export const TOPICS = deepFreeze([
-  { suffix: 'settlement.requests', partitions: 3, configEntries: [] },
-  {
-    suffix: 'ledger.tx',
-    partitions: 1,
-    configEntries: [
-      { name: 'retention.ms', value: '-1' },
-      { name: 'message.timestamp.type', value: 'LogAppendTime' },
-      { name: 'max.message.bytes', value: '8388608' },
-    ],
-  },
-  { suffix: 'ledger.signatures', partitions: 1, configEntries: [] },
-  {
-    suffix: 'ledger.finality',
-    partitions: 1,
-    configEntries: [
-      { name: 'max.message.bytes', value: '8388608' },
-      { name: 'retention.ms', value: '-1' },
-    ],
-  },
-  { suffix: 'settlement.events', partitions: 3, configEntries: [] },
-  { suffix: 'dlq', partitions: 1, configEntries: [] },
-]);
+export const TOPICS = deepFreeze(readTopicCatalog().map(({ suffix, partitions, configEntries }) => ({ suffix, partitions, configEntries })));
 
 const KAFKA_START_TIMEOUT_MS = 90_000;
 const KAFKA_STOP_GRACE_MS = 15_000;

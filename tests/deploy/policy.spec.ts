@@ -2,7 +2,7 @@
  * (4) Policy over the rendered objects: non-root, read-only root filesystem, dropped capabilities, seccomp,
  * probes, requests and limits, pinned images, NetworkPolicy coverage; the exact pod-to-pod flows of
  * docs/architecture.md; references that resolve; the environment variables of docs/architecture.md;
- * one identity, database and key per validator; the topics. (5) Each check is also shown to fail.
+ * one identity, database and key per validator. (5) Each check is also shown to fail. The topics: topics.spec.ts.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -61,19 +61,6 @@ const ARCHITECTURE_FLOWS = [
   'settlement -> ledger-node-v0:3010',
   'settlement -> ledger-node-v1:3010',
   'settlement -> ledger-node-v2:3010',
-];
-
-const EXPECTED_TOPICS = [
-  { name: 'settlement.requests', partitions: 3, configs: '-' },
-  {
-    name: 'ledger.tx',
-    partitions: 1,
-    configs: 'retention.ms=-1,message.timestamp.type=LogAppendTime,max.message.bytes=8388608',
-  },
-  { name: 'ledger.signatures', partitions: 1, configs: '-' },
-  { name: 'ledger.finality', partitions: 1, configs: 'retention.ms=-1,max.message.bytes=8388608' },
-  { name: 'settlement.events', partitions: 3, configs: '-' },
-  { name: 'dlq', partitions: 1, configs: '-' },
 ];
 
 let table: EnvTable;
@@ -168,20 +155,6 @@ describe('policy: Secret templates', () => {
       const secret = must(templates.find((s) => s.metadata.name === `ledger-node-v${index}-env`), `template ledger-node-v${index}-env`);
       expect((secret.stringData as Record<string, string>).DATABASE_URL).toMatch(new RegExp(`/nostro_ledger_${index}\\?`));
     }
-  });
-});
-
-describe('policy: Kafka topics (create-topics.sh, shared by the Job and docker-compose.yml)', () => {
-  it('creates exactly the six nostro.* topics with their partitions and configs', () => {
-    const script = readRepoFile('k8s/base/kafka-topics/create-topics.sh');
-    const block = /^topics=\(\n([\s\S]*?)\n\)/m.exec(script)?.[1] ?? '';
-    const topics = [...block.matchAll(/"([^|"]+)\|(\d+)\|([^"]*)"/g)].map((m) => ({
-      name: m[1],
-      partitions: Number(m[2]),
-      configs: m[3],
-    }));
-    expect(topics).toEqual(EXPECTED_TOPICS);
-    expect(script).toContain('prefix="${KAFKA_TOPIC_PREFIX-nostro.}"');
   });
 });
 

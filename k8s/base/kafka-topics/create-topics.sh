@@ -9,6 +9,11 @@
 #   KAFKA_MIN_INSYNC_REPLICAS  min.insync.replicas set on every topic (default 1; 2 in production)
 #   KAFKA_BIN                  directory holding kafka-topics.sh and kafka-configs.sh (default /opt/kafka/bin)
 #   KAFKA_WAIT_SECONDS         how long to wait for the brokers (default 120)
+#   KAFKA_TOPICS_FILE          the topic list (default: topics.txt beside this script)
+#
+# The topics come from topics.txt, generated from libs/shared/src/messages/topics.catalog.json (the one list the
+# services, the local scripts and this Job share) by `node scripts/topics.mjs`; tests/deploy/topics.spec.ts fails
+# when the two disagree.
 #
 # A topic that exists with a different partition count is an error, never changed here: the ledger's
 # ordering depends on ledger.tx having exactly one partition per shard.
@@ -22,18 +27,24 @@ kafka_bin="${KAFKA_BIN:-/opt/kafka/bin}"
 wait_seconds="${KAFKA_WAIT_SECONDS:-120}"
 # The Kafka scripts write their own logs under LOG_DIR; keep that on the writable /tmp.
 export LOG_DIR="${LOG_DIR:-/tmp/kafka-logs}"
-
-# name | partitions | topic configs (comma-separated, "-" for none)
-topics=(
-  "settlement.requests|3|-"
-  "ledger.tx|1|retention.ms=-1,message.timestamp.type=LogAppendTime,max.message.bytes=8388608"
-  "ledger.signatures|1|-"
-  "ledger.finality|1|retention.ms=-1,max.message.bytes=8388608"
-  "settlement.events|3|-"
-  "dlq|1|-"
-)
+topics_file="${KAFKA_TOPICS_FILE:-$(dirname "$0")/topics.txt}"
 
 log() { printf '%s create-topics: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
+
+# One "name|partitions|configs" line per topic (configs comma-separated, "-" for none); blank and # lines skipped.
+topics=()
+while IFS= read -r line || [ -n "$line" ]; do
+  case "$line" in '' | '#'*) continue ;; esac
+  if ! [[ "$line" =~ ^[A-Za-z0-9._-]+\|[1-9][0-9]*\|(-|[a-z0-9.]+=[A-Za-z0-9._-]+(,[a-z0-9.]+=[A-Za-z0-9._-]+)*)$ ]]; then
+    log "malformed line in $topics_file: $line"
+    exit 1
+  fi
+  topics+=("$line")
+done <"$topics_file"
+if [ "${#topics[@]}" -eq 0 ]; then
+  log "no topics in $topics_file"
+  exit 1
+fi
 
 deadline=$(( $(date +%s) + wait_seconds ))
 until existing=$("$kafka_bin/kafka-topics.sh" --bootstrap-server "$bootstrap" --list --exclude-internal 2>/dev/null); do

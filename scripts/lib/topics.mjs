@@ -1,0 +1,60 @@
+// The Kafka topic catalogue (libs/shared/src/messages/topics.catalog.json) for the scripts: plain Node ESM, no build
+// step. The services read the same file through libs/shared/src/messages/topics.ts, which validates it strictly (its
+// spec fails on a malformed entry); the checks here only keep a broken file from reaching a broker.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Where the catalogue and the topic Job's generated list live, relative to the repository root. */
+export const TOPIC_CATALOG_FILE = 'libs/shared/src/messages/topics.catalog.json';
+export const TOPIC_LIST_FILE = 'k8s/base/kafka-topics/topics.txt';
+
+const TOPIC_SUFFIX = /^[a-zA-Z0-9._-]{1,200}$/;
+const CONFIG_NAME = /^[a-z0-9]+(\.[a-z0-9]+)*$/;
+const CONFIG_VALUE = /^[A-Za-z0-9._-]{1,64}$/;
+
+function checkEntry(key, entry) {
+  const where = `${TOPIC_CATALOG_FILE}: topic ${key}`;
+  if (!entry || typeof entry !== 'object') throw new Error(`${where} is not an object`);
+  if (typeof entry.suffix !== 'string' || !TOPIC_SUFFIX.test(entry.suffix)) throw new Error(`${where}: bad suffix ${JSON.stringify(entry.suffix)}`);
+  if (!Number.isInteger(entry.partitions) || entry.partitions < 1) throw new Error(`${where}: bad partitions ${JSON.stringify(entry.partitions)}`);
+  const config = entry.config ?? {};
+  for (const [name, value] of Object.entries(config)) {
+    if (!CONFIG_NAME.test(name) || typeof value !== 'string' || !CONFIG_VALUE.test(value)) {
+      throw new Error(`${where}: bad config ${name}=${JSON.stringify(value)}`);
+    }
+  }
+}
+
+/**
+ * The catalogue's topics in catalogue order, as the scripts use them.
+ * @returns {Array<{ key: string, suffix: string, partitions: number, configEntries: Array<{ name: string, value: string }> }>}
+ */
+export function readTopicCatalog(file = path.join(REPO_ROOT, TOPIC_CATALOG_FILE)) {
+  const { topics } = JSON.parse(fs.readFileSync(file, 'utf8'));
+  if (!topics || typeof topics !== 'object' || Object.keys(topics).length === 0) throw new Error(`${TOPIC_CATALOG_FILE}: no topics`);
+  const list = Object.entries(topics).map(([key, entry]) => {
+    checkEntry(key, entry);
+    return { key, suffix: entry.suffix, partitions: entry.partitions, configEntries: Object.entries(entry.config ?? {}).map(([name, value]) => ({ name, value })) };
+  });
+  const suffixes = list.map((t) => t.suffix);
+  const twice = suffixes.find((s, i) => suffixes.indexOf(s) !== i);
+  if (twice) throw new Error(`${TOPIC_CATALOG_FILE}: ${twice} is listed twice`);
+  return list;
+}
+
+/**
+ * The topic Job's list (k8s/base/kafka-topics/topics.txt): one `suffix|partitions|name=value,…` line per topic
+ * ("-" for no config), read by create-topics.sh, which has no JSON parser in the apache/kafka image.
+ */
+export function topicListText(topics = readTopicCatalog()) {
+  const lines = topics.map((t) => `${t.suffix}|${t.partitions}|${t.configEntries.length > 0 ? t.configEntries.map((e) => `${e.name}=${e.value}`).join(',') : '-'}`);
+  return [
+    `# Generated from ${TOPIC_CATALOG_FILE} by \`node scripts/topics.mjs\`: do not edit.`,
+    '# suffix|partitions|topic configs ("-" for none). Read by create-topics.sh; tests/deploy/topics.spec.ts checks it.',
+    ...lines,
+    '',
+  ].join('\n');
+}
