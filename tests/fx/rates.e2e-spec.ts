@@ -7,7 +7,7 @@ import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { repoRoot } from '../support/cluster';
+import { eventually, repoRoot } from '../support/cluster';
 import { FxDeployment, call, counterTotal, deployFx } from './support/fx-process';
 
 const MAX_AGE_MS = 3_000;
@@ -56,8 +56,7 @@ describe('live reference rates over HTTP', () => {
 
   it('prices a cross rate through the feed pivot with the corridor spread and fees', async () => {
     keepFresh();
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    const answer = await quote('GBP', 'JPY', '100.00');
+    const answer = await eventually(() => quote('GBP', 'JPY', '100.00'), (a) => a.status === 201, 10_000);
     expect(answer.status).toBe(201);
     // 160.62 / 0.7907 = 203.136461363 (12 digits); less 25 bps, floored to 10 digits: 202.6286202.
     expect(answer.body).toMatchObject({ midRate: '203.136461363', rate: '202.6286202', sendAmount: '100.00', receiveAmount: '20262', totalDebit: '102.00' });
@@ -67,23 +66,21 @@ describe('live reference rates over HTTP', () => {
 
   it('refuses to price on rates older than the configured age, and prices again once they are fresh', async () => {
     feed = { ...feed, asOf: new Date(Date.now() - MAX_AGE_MS - 1_000).toISOString(), rates: { ...feed.rates, EUR: '0.5' } };
-    await new Promise((resolve) => setTimeout(resolve, 400));
     // The older feed is not taken over the fresher one already held; that one ages out instead.
-    await new Promise((resolve) => setTimeout(resolve, MAX_AGE_MS));
-    const stale = await quote('USD', 'EUR', '10.00');
+    const stale = await eventually(() => quote('USD', 'EUR', '10.00'), (a) => a.status !== 201, MAX_AGE_MS + 10_000);
     expect(stale).toMatchObject({ status: 422, body: { code: 'rate_stale', title: 'Rate stale' } });
     expect(stale.headers.get('retry-after')).toBe('5');
     expect((await call(`${url}/v1/fx/rates`, 'GET')).body).toMatchObject({ stale: true });
     expect(await counterTotal([url], 'fx_quotes_refused_total', 'reason="rate_stale"')).toBeGreaterThanOrEqual(1);
 
     feed = { ...feed, asOf: new Date().toISOString(), rates: { ...feed.rates, EUR: '0.9342' } };
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    expect((await quote('USD', 'EUR', '10.00')).body).toMatchObject({ midRate: '0.9342', receiveAmount: '9.31' });
+    const fresh = await eventually(() => quote('USD', 'EUR', '10.00'), (a) => a.status === 201, 10_000);
+    expect(fresh.body).toMatchObject({ midRate: '0.9342', receiveAmount: '9.31' });
   });
 
   it('refuses a disabled corridor, an unknown one and one the feed has no rate for', async () => {
     keepFresh();
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await eventually(() => call(`${url}/v1/fx/rates`, 'GET'), (r) => (r.body as { stale?: boolean }).stale === false, 10_000);
     expect(await quote('EUR', 'GBP', '10.00')).toMatchObject({ status: 422, body: { code: 'corridor_unavailable' } });
     expect(await quote('GBP', 'EUR', '10.00')).toMatchObject({ status: 201 });
     expect(await quote('USD', 'KRW', '10.00')).toMatchObject({ status: 422, body: { code: 'corridor_unavailable' } });

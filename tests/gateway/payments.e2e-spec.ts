@@ -79,12 +79,7 @@ describe('payments and quotes, one by one and in batches', () => {
     expect((await big.client.createPayments(items, { idempotencyKey: key })).results).toEqual(batch.results);
     const counts = () =>
       withDb('gateway', async (db) => (await db.query(`SELECT status, count(*)::int AS n FROM payments WHERE participant = $1 GROUP BY status ORDER BY status`, [big.id])).rows as { status: string; n: number }[]);
-    const deadline = Date.now() + 120_000;
-    let seen = await counts();
-    while (Date.now() < deadline && !(seen.length === 1 && seen[0].status === 'SETTLED')) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      seen = await counts();
-    }
+    const seen = await eventually(counts, (rows) => rows.length === 1 && rows[0].status === 'SETTLED', 120_000);
     expect(seen).toEqual([{ status: 'SETTLED', n: 1000 }]);
     // 1,000 × 1.00 USD plus fees left the debtor's account, once.
     const debits = quotes.results.reduce((sum, r) => sum + (isProblemResult(r) ? 0n : BigInt(r.totalDebit.replace('.', ''))), 0n);

@@ -44,8 +44,8 @@ describe('reconciliation with the ledger', () => {
   afterAll(() => closeKafka());
 
   it('agrees with the ledger about payments that settled or were rejected by it, checking each against a validator proof', async () => {
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
-    const report = await reconcile('full');
+    // The validators finalise at their own pace: reconcile until every one can answer for both payments.
+    const report = await eventually(() => reconcile('full'), (r) => r.remoteComplete && r.checkedRemote >= 2 && about(r, [settled, rejected]).length === 0, 30_000);
     expect(report).toMatchObject({ scope: 'full', remoteComplete: true });
     expect(report.checkedRemote).toBeGreaterThanOrEqual(2);
     expect(about(report, [settled, rejected])).toEqual([]);

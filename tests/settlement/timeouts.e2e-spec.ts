@@ -1,4 +1,4 @@
-import { TestBank, eventually, fundFxDesk, registerBank } from '../support/cluster';
+import { TestBank, consistently, eventually, fundFxDesk, registerBank } from '../support/cluster';
 import { closeKafka, intentFor, ledgerCopies, makeQuote, metricValue, produceRequests, serviceControl, settlementMetrics, waitStatus } from './support/settlement';
 
 const VALIDATORS = ['ledger-node-v0', 'ledger-node-v1', 'ledger-node-v2'];
@@ -32,9 +32,8 @@ describe('a submitted payment past its notAfter', () => {
     const intent = intentFor(makeQuote({ debtor: debtor.id, creditor: creditor.id, sendMinor: 2_500n }));
     await produceRequests([intent]);
     await waitStatus(intent.uetr, 'SUBMITTED');
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
-
-    expect((await waitStatus(intent.uetr, 'SUBMITTED'))?.status).toBe('SUBMITTED');
+    // While no validator answers, it stays SUBMITTED (3 s of looking, not one look after a sleep).
+    expect((await consistently(() => waitStatus(intent.uetr, 'SUBMITTED'), (p) => p?.status === 'SUBMITTED', 3_000))?.status).toBe('SUBMITTED');
     const metrics = await eventually(settlementMetrics, (m) => metricValue(m, 'settlement_stuck_payments', { status: 'SUBMITTED' }) >= 1, 10_000);
     expect(metricValue(metrics, 'settlement_stuck_payments', { status: 'SUBMITTED' })).toBeGreaterThanOrEqual(1);
     expect(metricValue(metrics, 'settlement_timeout_resolutions_total', { outcome: 'unresolved' })).toBeGreaterThanOrEqual(1);
