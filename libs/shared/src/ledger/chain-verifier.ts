@@ -14,6 +14,7 @@ import { merkleRootFast } from '../chain/merkle-fast';
 import { Outcome } from '../messages/schemas';
 import { stateDigest } from './block-cutter';
 import { LedgerLeaf, ledgerLeafSchema } from './ledger-leaf';
+import { LedgerRejection } from './ledger-rejection';
 import { AccountState, LedgerState } from './ledger-state';
 
 /** One block as exported or read from a validator's database. `signatures` is null when no finality was recorded. */
@@ -69,8 +70,6 @@ export interface ChainVerifierOptions {
   finalityLagMax?: number;
   maxIssues?: number;
 }
-
-const NOT_AFTER_PASSED = 'not_after_passed';
 
 function sameOutcome(a: Outcome, b: Outcome): boolean {
   return a.status === b.status && (a.status === 'accepted' || (b.status === 'rejected' && a.reason === b.reason));
@@ -180,7 +179,7 @@ export class ChainVerifier {
   private replayTransfer(leaf: LedgerLeaf, timestampMs: number): Outcome | null {
     const tx = { kind: 'transfer' as const, id: leaf.id, uetr: leaf.uetr, postings: leaf.postings ?? [] };
     // notAfter is not part of the leaf: a `not_after_passed` rejection cannot be re-judged offline, only honoured.
-    if (leaf.outcome.status === 'rejected' && leaf.outcome.reason === NOT_AFTER_PASSED) return null;
+    if (leaf.outcome.status === 'rejected' && leaf.outcome.reason === LedgerRejection.NOT_AFTER_PASSED) return null;
     const outcome = this.state.judgeTransfer(tx, timestampMs);
     if (outcome.status === 'accepted' && leaf.outcome.status === 'accepted') this.state.applyTransfer(tx, timestampMs);
     return outcome;
