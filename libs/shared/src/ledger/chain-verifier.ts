@@ -13,6 +13,7 @@ import { FinalityTrust } from '../chain/finality-proof';
 import { merkleRootFast } from '../chain/merkle-fast';
 import { Outcome } from '../messages/schemas';
 import { stateDigest } from './block-cutter';
+import { describeInvariantProblem, ledgerInvariantProblems } from './ledger-invariants';
 import { LedgerLeaf, ledgerLeafSchema } from './ledger-leaf';
 import { LedgerRejection } from './ledger-rejection';
 import { AccountState, LedgerState } from './ledger-state';
@@ -208,16 +209,7 @@ export class ChainVerifier {
   }
 
   private checkBalances(): void {
-    const sums = new Map<string, bigint>();
-    for (const account of this.state.allAccounts()) {
-      sums.set(account.currency, (sums.get(account.currency) ?? 0n) + account.balance);
-      if (account.netDebitCap !== null && account.balance < -account.netDebitCap) {
-        this.issue(this.height, 'balance_invariant', `${account.id} is at ${account.balance}, below its limit −${account.netDebitCap}`);
-      }
-    }
-    for (const [currency, sum] of sums) {
-      if (sum !== 0n) this.issue(this.height, 'balance_invariant', `${currency} balances sum to ${sum}, not zero`);
-    }
+    for (const problem of ledgerInvariantProblems(this.state.allAccounts())) this.issue(this.height, 'balance_invariant', describeInvariantProblem(problem));
   }
 }
 
