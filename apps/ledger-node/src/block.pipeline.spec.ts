@@ -1,8 +1,9 @@
+import { AssertionError } from 'node:assert';
 import { randomUUID } from 'node:crypto';
+import { createLogger } from '@nostro/platform';
 import {
   BlockCutter,
   LedgerEntry,
-  LedgerSnapshot,
   LedgerState,
   SealedBlock,
   base64UrlEncode,
@@ -14,7 +15,7 @@ import {
 import { BlockPipeline, FeedControl, StreamEntry } from './block.pipeline';
 import { LedgerConfig } from './config';
 import { FinalityService } from './finality.service';
-import { LedgerRepository, OwnSignature } from './ledger.repository';
+import { MemoryLedger } from './testing/memory-ledger';
 
 const keys = generateEd25519KeyPair();
 const config = {
@@ -26,38 +27,7 @@ const config = {
   signingSeed: base64UrlEncode(keys.seed),
 } as LedgerConfig;
 
-/** A validator database in memory: what the pipeline stores, and the snapshot it reloads. */
-class MemoryLedger {
-  blocks: { block: SealedBlock; own: OwnSignature }[] = [];
-  snapshot: LedgerSnapshot = { accounts: [], suspended: [] };
-  /** Makes the next block write fail once (a lost connection). */
-  failNextWrite = false;
-
-  asRepository(): LedgerRepository {
-    return {
-      loadSnapshot: async () => structuredClone(this.snapshot),
-      loadTip: async () => {
-        const last = this.blocks[this.blocks.length - 1];
-        return last ? { height: last.block.header.height, hash: last.block.hash, nextOffset: BigInt(last.block.lastOffset) + 1n } : { height: 0, hash: null, nextOffset: null };
-      },
-      knownIds: async (ids: readonly string[]) => new Set(ids.filter((id) => this.blocks.some((b) => b.block.leaves.some((l) => l.id === id)))),
-      insertBlock: async (block: SealedBlock, own: OwnSignature) => {
-        await new Promise((resolve) => setImmediate(resolve));
-        if (this.failNextWrite) {
-          this.failNextWrite = false;
-          throw new Error('connection lost');
-        }
-        this.blocks.push({ block, own });
-        for (const a of [...block.createdAccounts, ...block.updatedAccounts]) {
-          this.snapshot.accounts = [...this.snapshot.accounts.filter((x) => x.id !== a.id), { ...a }];
-        }
-        if (block.suspended) this.snapshot.suspended = block.suspended;
-        return [];
-      },
-    } as unknown as LedgerRepository;
-  }
-}
-
+const silent = createLogger('pipeline-test', 'silent');
 const finality = { afterOwnBlock: async () => 'pending' } as unknown as FinalityService;
 const running: FeedControl = { isRunning: () => true, heartbeat: async () => undefined };
 
@@ -86,7 +56,7 @@ function cutByHand(items: StreamEntry[]): SealedBlock[] {
 describe('BlockPipeline', () => {
   it('stores the blocks the cutter seals, in order, each signed by this validator, and commits the offset after each', async () => {
     const db = new MemoryLedger();
-    const pipeline = new BlockPipeline(config, db.asRepository(), finality, () => false);
+    const pipeline = new BlockPipeline(config, db.asRepository(), finality, () => false, silent);
     await pipeline.reload();
     const items = stream([bootstrap, ...Array.from({ length: 8 }, (_, i) => deposit(BigInt(100 + i)))]);
     pipeline.beginBatch();
@@ -107,7 +77,7 @@ describe('BlockPipeline', () => {
 
   it('keeps an open block pending, with the time it started waiting, until a marker for its height closes it', async () => {
     const db = new MemoryLedger();
-    const pipeline = new BlockPipeline(config, db.asRepository(), finality, () => false);
+    const pipeline = new BlockPipeline(config, db.asRepository(), finality, () => false, silent);
     await pipeline.reload();
     const before = Date.now();
     await pipeline.feedChunk(stream([bootstrap, deposit(5n)]), running);
@@ -121,7 +91,7 @@ describe('BlockPipeline', () => {
 
   it('after a failed write, reloads from the last committed block and re-cuts the same blocks, applying nothing twice', async () => {
     const db = new MemoryLedger();
-    const pipeline = new BlockPipeline(config, db.asRepository(), finality, () => false);
+    const pipeline = new BlockPipeline(config, db.asRepository(), finality, () => false, silent);
     await pipeline.reload();
     const items = stream([bootstrap, ...Array.from({ length: 8 }, (_, i) => deposit(BigInt(100 + i)))]);
     await pipeline.feedChunk(items.slice(0, 3), running);
@@ -142,11 +112,74 @@ describe('BlockPipeline', () => {
   it('writes nothing once the validator halted', async () => {
     const db = new MemoryLedger();
     let halted = false;
-    const pipeline = new BlockPipeline(config, db.asRepository(), finality, () => halted);
+    const pipeline = new BlockPipeline(config, db.asRepository(), finality, () => halted, silent);
     await pipeline.reload();
     halted = true;
     await pipeline.feedChunk(stream([bootstrap, deposit(1n), deposit(2n)]), running);
     await expect(pipeline.drainWrites()).rejects.toThrow('validator halted');
     expect(db.blocks).toEqual([]);
+  });
+
+  describe('asserts the ledger invariants once a block is applied, before signing it', () => {
+    afterEach(() => jest.restoreAllMocks());
+
+    it('refuses a block after which a currency no longer sums to zero: nothing signed, nothing stored', async () => {
+      const db = new MemoryLedger();
+      const pipeline = new BlockPipeline(config, db.asRepository(), finality, () => false, silent);
+      await pipeline.reload();
+      await pipeline.feedChunk(stream([bootstrap, deposit(100n), deposit(200n)]), running);
+      await pipeline.drainWrites();
+      expect(db.blocks).toHaveLength(1);
+      // A state machine bug: a transfer that credits without debiting (only a bug could do this; LedgerState refuses it).
+      jest.spyOn(LedgerState.prototype, 'applyTransfer').mockImplementation(function (this: LedgerState, tx) {
+        const credited = tx.postings.find((p) => BigInt(p.amount) > 0n);
+        const account = credited && this.account(credited.account);
+        if (account) account.balance += BigInt(credited.amount);
+        return { status: 'accepted' };
+      });
+      const broken = pipeline.feedChunk(stream([deposit(1n), deposit(2n), deposit(3n)], 3), running);
+      await expect(broken).rejects.toThrow(AssertionError);
+      await expect(broken).rejects.toThrow('ledger invariant broken by block 2: USD balances sum to 6, not zero');
+      await pipeline.settleWrites();
+      expect(db.blocks.map((b) => b.block.header.height)).toEqual([1]);
+    });
+
+    it('refuses a block after which an account is below minus its net debit cap', async () => {
+      const db = new MemoryLedger();
+      // Postgres refuses such a row (CHECK balance >= -net_debit_cap); only a corrupt state could hold it.
+      db.snapshot.accounts = [
+        { id: 'EXTERNAL:USD', participant: 'EXTERNAL', currency: 'USD', balance: 5n, netDebitCap: null },
+        { id: 'BANKAAAA:USD', participant: 'BANKAAAA', currency: 'USD', balance: -5n, netDebitCap: 0n },
+      ];
+      const pipeline = new BlockPipeline(config, db.asRepository(), finality, () => false, silent);
+      await pipeline.reload();
+      const refused = pipeline.feedChunk(stream([{ kind: 'config', id: 'fees', op: 'open_accounts', accounts: [{ account: 'FEES:USD', netDebitCap: '0' }] }, deposit(1n), deposit(2n)]), running);
+      await expect(refused).rejects.toThrow('ledger invariant broken by block 1: BANKAAAA:USD is at -2, below its limit −0');
+      await pipeline.settleWrites();
+      expect(db.blocks).toEqual([]);
+    });
+
+    it('holds each currency to its sum as loaded, so a stored state altered outside the chain is left to the quorum', async () => {
+      const entries = [bootstrap, deposit(100n), deposit(200n), deposit(5n), deposit(6n), deposit(7n)];
+      const db = new MemoryLedger();
+      const first = new BlockPipeline(config, db.asRepository(), finality, () => false, silent);
+      await first.reload();
+      await first.feedChunk(stream(entries.slice(0, 3)), running);
+      await first.drainWrites();
+      // Someone adds 1 to a stored balance (tests/ledger/audit.e2e-spec.ts does): USD now sums to 1.
+      const bank = db.snapshot.accounts.find((a) => a.id === 'BANKAAAA:USD');
+      if (bank) bank.balance += 1n;
+
+      const restarted = new BlockPipeline(config, db.asRepository(), finality, () => false, silent);
+      await restarted.reload();
+      await restarted.feedChunk(stream(entries.slice(3), 3), running);
+      await restarted.drainWrites();
+      // Signed and stored: the same transactions as every honest validator's block, another state digest, so the
+      // quorum's hash differs and finality halts this validator as diverged.
+      const honest = cutByHand(stream(entries));
+      expect(db.blocks.map((b) => b.block.header.height)).toEqual([1, 2]);
+      expect(db.blocks[1].block.header.merkleRoot).toBe(honest[1].header.merkleRoot);
+      expect(db.blocks[1].block.header.stateDigest).not.toBe(honest[1].header.stateDigest);
+    });
   });
 });

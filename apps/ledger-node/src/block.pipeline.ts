@@ -1,5 +1,18 @@
-import { counter, histogram, topicName } from '@nostro/platform';
-import { BlockCutter, BlockSignatureMessage, LedgerEntry, LedgerState, SealedBlock, Topic, genesisPrevHash, signBlock } from '@nostro/shared';
+import assert from 'node:assert';
+import { Logger, counter, histogram, topicName } from '@nostro/platform';
+import {
+  BlockCutter,
+  BlockSignatureMessage,
+  LedgerEntry,
+  LedgerState,
+  SealedBlock,
+  Topic,
+  currencySums,
+  describeInvariantProblem,
+  genesisPrevHash,
+  ledgerInvariantProblems,
+  signBlock,
+} from '@nostro/shared';
 import { Gauge, register } from 'prom-client';
 import { LedgerConfig } from './config';
 import { FinalityService } from './finality.service';
@@ -13,6 +26,8 @@ const tipHeight = (register.getSingleMetric('ledger_height') as Gauge | undefine
 
 /** Sealed blocks written to Postgres while the next ones are cut (bounded, so memory and lag stay bounded). */
 const WRITES_IN_FLIGHT_MAX = 2;
+/** Broken invariants named in one assertion message or log line; the rest are counted. */
+const INVARIANT_PROBLEMS_SHOWN_MAX = 10;
 
 /** One message of the ordered stream, decoded: its entry (null when malformed: skipped, in order), offset and broker time. */
 export interface StreamEntry {
@@ -40,9 +55,16 @@ export interface CommittedTip {
  * it ends at, in one Postgres transaction. Cutting (CPU) and writing (Postgres) overlap: up to WRITES_IN_FLIGHT_MAX
  * sealed blocks wait for their commit, in order; after a failed write the caller reloads from the last committed
  * block. Knows nothing of Kafka: the stream consumer decodes the messages and decides what to replay.
+ *
+ * TIGER_STYLE: once a block is applied, and before it is signed, the state must keep the ledger's balance
+ * invariants (each currency sums to zero, no account below minus its net debit cap); if not, an assertion fails and
+ * the block is never signed nor stored (the stream consumer halts the validator on an AssertionError).
  */
 export class BlockPipeline {
   private cutter!: BlockCutter;
+  private state!: LedgerState;
+  /** Per-currency sums of the state as loaded (zero unless the stored balances were altered outside the chain). */
+  private loadedSums: ReadonlyMap<string, bigint> = new Map();
   /** Ids recorded by blocks sealed during the current Kafka batch (earlier ones are in the database). */
   private readonly recentIds = new Set<string>();
   private knownInBatch = new Set<string>();
@@ -55,6 +77,7 @@ export class BlockPipeline {
     private readonly repo: LedgerRepository,
     private readonly finality: FinalityService,
     private readonly isHalted: () => boolean,
+    private readonly log: Logger,
   ) {}
 
   get committed(): Readonly<CommittedTip> {
@@ -83,7 +106,9 @@ export class BlockPipeline {
   async reload(): Promise<void> {
     const [snapshot, tip] = await Promise.all([this.repo.loadSnapshot(), this.repo.loadTip()]);
     const nextOffset = tip.nextOffset ?? 0n;
-    this.cutter = new BlockCutter(new LedgerState(snapshot), { nextHeight: tip.height + 1, prevHash: tip.hash ?? genesisPrevHash(this.config.NETWORK_ID), nextOffset }, {
+    this.state = new LedgerState(snapshot);
+    this.loadedSums = this.checkLoadedState(tip.height);
+    this.cutter = new BlockCutter(this.state, { nextHeight: tip.height + 1, prevHash: tip.hash ?? genesisPrevHash(this.config.NETWORK_ID), nextOffset }, {
       blockMaxTx: this.config.BLOCK_MAX_TX,
       isKnown: (id) => this.knownInBatch.has(id) || this.recentIds.has(id),
     });
@@ -140,12 +165,32 @@ export class BlockPipeline {
         entriesSkipped.labels(result.kind).inc();
         return null;
       case 'sealed':
+        this.assertInvariants(result.block.header.height);
         this.pendingSinceMs = this.cutter.pendingCount > 0 ? Date.now() : null;
         for (const leaf of result.block.leaves) this.recentIds.add(leaf.id);
         return result.block;
       default:
         return null;
     }
+  }
+
+  /**
+   * The invariants after a block, checked over every account. Each currency is held to its sum as loaded: zero on
+   * a sound database. A stored state altered outside the chain is not this block's doing: the validator goes on,
+   * its state digest differs from the quorum's, and finality halts it as diverged (docs/ledger.md, "Divergence").
+   */
+  private assertInvariants(height: number): void {
+    const problems = ledgerInvariantProblems(this.state.sortedAccounts(), this.loadedSums);
+    assert(problems.length === 0, `ledger invariant broken by block ${height}: ${describeProblems(problems)}`);
+  }
+
+  /** Logs what the stored state already breaks (never a block of this validator); returns its per-currency sums. */
+  private checkLoadedState(height: number): Map<string, bigint> {
+    const problems = ledgerInvariantProblems(this.state.sortedAccounts());
+    if (problems.length > 0) {
+      this.log.error({ height, problems: describeProblems(problems) }, 'the stored ledger state breaks the balance invariants; check it with nostro-ledger verify');
+    }
+    return currencySums(this.state.sortedAccounts());
   }
 
   /** Queues the block's write after the previous one; waits for the oldest when too many are in flight. */
@@ -178,4 +223,9 @@ export class BlockPipeline {
     blockApplySeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
     await this.finality.afterOwnBlock({ block: { ...header, hash }, leaves: block.leaves }, stored);
   }
+}
+
+function describeProblems(problems: ReturnType<typeof ledgerInvariantProblems>): string {
+  const shown = problems.slice(0, INVARIANT_PROBLEMS_SHOWN_MAX).map(describeInvariantProblem).join('; ');
+  return problems.length > INVARIANT_PROBLEMS_SHOWN_MAX ? `${shown}; and ${problems.length - INVARIANT_PROBLEMS_SHOWN_MAX} more` : shown;
 }

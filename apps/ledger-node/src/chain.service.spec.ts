@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createLogger } from '@nostro/platform';
-import { LedgerEntry, base64UrlEncode, generateEd25519KeyPair, systemAccountSpecs } from '@nostro/shared';
+import { LedgerEntry, LedgerState, base64UrlEncode, generateEd25519KeyPair, systemAccountSpecs } from '@nostro/shared';
 import { EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { Gauge, register } from 'prom-client';
 import { ChainService } from './chain.service';
 import { LedgerConfig } from './config';
 import { FinalityService } from './finality.service';
@@ -105,6 +106,7 @@ describe('ChainService', () => {
 
   afterEach(async () => {
     await chain.stop();
+    jest.restoreAllMocks();
   });
 
   async function started(): Promise<void> {
@@ -136,6 +138,25 @@ describe('ChainService', () => {
     await broker.deliver(6);
     expect(db.blocks.map((b) => b.block.header.height)).toEqual([1, 2, 3]);
     expect(chain.haltedBecause()).toBeNull();
+  });
+
+  it('halts, loudly and without replaying, when a block breaks a ledger invariant', async () => {
+    broker.append([bootstrap, deposit(100n), deposit(200n)]);
+    await started();
+    await broker.deliver(0);
+    // A state machine bug: a transfer that credits without debiting.
+    jest.spyOn(LedgerState.prototype, 'applyTransfer').mockImplementation(function (this: LedgerState, tx) {
+      const credited = tx.postings.find((p) => BigInt(p.amount) > 0n);
+      const account = credited && this.account(credited.account);
+      if (account) account.balance += BigInt(credited.amount);
+      return { status: 'accepted' };
+    });
+    broker.append([deposit(1n), deposit(2n), deposit(3n)]);
+    await broker.deliver(3);
+    expect(chain.haltedBecause()).toBe('ledger invariant broken by block 2: USD balances sum to 6, not zero');
+    expect({ running: chain.isRunning(), consumerStopped: broker.consumerStopped, seeks: broker.seeks, tip: chain.tipHeight }).toEqual({ running: false, consumerStopped: true, seeks: [], tip: 1 });
+    expect(db.blocks).toHaveLength(1);
+    expect((await (register.getSingleMetric('ledger_halted') as Gauge).get()).values[0]?.value).toBe(1);
   });
 
   it('halts instead of skipping entries when the stream ends before its own chain', async () => {

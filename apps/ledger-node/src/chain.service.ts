@@ -16,8 +16,8 @@ const FINALITY_SWEEP_MS = 500;
  * One validator's chain, assembled from its parts: the stream consumer reads the ordered ledger stream into the
  * block pipeline, which cuts, applies, signs and stores blocks; the cut-marker publisher proposes closing a block
  * that has waited; a sweep finalises what a missed quorum check left behind. This class owns what they share: the
- * halt switch (a validator that diverged, or whose stream is unusable, stops applying blocks, loudly), start and
- * stop, and the status the HTTP API and readiness report.
+ * halt switch (a validator that diverged, whose stream is unusable or whose state broke a ledger invariant stops
+ * applying blocks, loudly), start and stop, and the status the HTTP API and readiness report.
  */
 export class ChainService {
   private readonly pipeline: BlockPipeline;
@@ -35,7 +35,7 @@ export class ChainService {
     private readonly finality: FinalityService,
     private readonly log: Logger,
   ) {
-    this.pipeline = new BlockPipeline(config, repo, finality, () => this.haltReason !== null);
+    this.pipeline = new BlockPipeline(config, repo, finality, () => this.haltReason !== null, log);
     this.stream = new LedgerStreamConsumer(config, repo, kafka, this.pipeline, this, log);
     const mayPropose = () => this.stream.isConnected() && this.haltReason === null && this.stream.isCaughtUp();
     this.markers = new CutMarkerPublisher(config, producer, this.pipeline, mayPropose, log);
@@ -57,7 +57,7 @@ export class ChainService {
     return this.haltReason;
   }
 
-  /** Stops applying blocks (divergence from the quorum): loud, never silent. */
+  /** Stops applying blocks (divergence from the quorum, an unusable stream, a broken invariant): loud, never silent. */
   halt(reason: string): void {
     if (this.haltReason) return;
     this.haltReason = reason;

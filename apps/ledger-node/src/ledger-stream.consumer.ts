@@ -1,3 +1,4 @@
+import { AssertionError } from 'node:assert';
 import { Logger, retryForever, sessionSettings, topicName } from '@nostro/platform';
 import { Topic, ledgerEntrySchema } from '@nostro/shared';
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
@@ -130,6 +131,8 @@ export class LedgerStreamConsumer {
       await this.pipeline.drainWrites();
     } catch (error) {
       if (this.halts.haltedBecause()) return;
+      // A broken invariant is corrupt state, not a failed write: replaying would only break it again.
+      if (error instanceof AssertionError) return this.halts.halt(error.message);
       this.log.error({ err: error, height: this.pipeline.committed.height }, 'block write failed; replaying the stream from the last committed block');
       this.needsReload = true;
       // A write still in flight may yet commit: the reload must see the database after it, not before.
