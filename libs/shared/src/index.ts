@@ -5,6 +5,8 @@ export * from './messages/topics';
 export * from './messages/schemas';
 export * from './messages/message-id';
 export * from './ledger/ledger-state';
+export * from './ledger/ledger-rejection';
+export * from './ledger/ledger-invariants';
 export * from './ledger/block-cutter';
 export * from './fx/quote-signature';
 export * from './payment/payment-transaction';

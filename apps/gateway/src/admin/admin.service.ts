@@ -1,6 +1,7 @@
 import { adminError } from './admin.errors';
 import { Pool, PoolClient, enqueueOutbox, parseOrProblem, topicName, withTransaction } from '@nostro/platform';
 import {
+  LedgerRejection,
   ParticipantConfigMessage,
   Topic,
   TransferRequestMessage,
@@ -218,7 +219,7 @@ export class AdminService {
     const base = { requestId: t.requestId, type: t.type, participant: t.participantId, currency: t.currency, amount: t.amount, reference: t.reference };
     if (!outcome || outcome.status === 'SUBMITTED') return { status: 202, body: { ...base, status: 'SUBMITTED' } };
     if (outcome.status === 'REJECTED') {
-      const code = outcome.reason === 'insufficient_funds' ? 'insufficient_funds' : (outcome.reason ?? 'rejected');
+      const code = outcome.reason === LedgerRejection.INSUFFICIENT_FUNDS ? LedgerRejection.INSUFFICIENT_FUNDS : (outcome.reason ?? 'rejected');
       const problemJson = { type: `https://nostro.dev/problems/${code}`, title: 'Rejected by the ledger', status: 422, detail: `the ledger rejected the ${t.type}: ${outcome.reason}`, code };
       return { status: 422, body: problemJson };
     }

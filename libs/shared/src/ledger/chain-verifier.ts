@@ -13,7 +13,9 @@ import { FinalityTrust } from '../chain/finality-proof';
 import { merkleRootFast } from '../chain/merkle-fast';
 import { Outcome } from '../messages/schemas';
 import { stateDigest } from './block-cutter';
+import { describeInvariantProblem, ledgerInvariantProblems } from './ledger-invariants';
 import { LedgerLeaf, ledgerLeafSchema } from './ledger-leaf';
+import { LedgerRejection } from './ledger-rejection';
 import { AccountState, LedgerState } from './ledger-state';
 
 /** One block as exported or read from a validator's database. `signatures` is null when no finality was recorded. */
@@ -69,8 +71,6 @@ export interface ChainVerifierOptions {
   finalityLagMax?: number;
   maxIssues?: number;
 }
-
-const NOT_AFTER_PASSED = 'not_after_passed';
 
 function sameOutcome(a: Outcome, b: Outcome): boolean {
   return a.status === b.status && (a.status === 'accepted' || (b.status === 'rejected' && a.reason === b.reason));
@@ -180,7 +180,7 @@ export class ChainVerifier {
   private replayTransfer(leaf: LedgerLeaf, timestampMs: number): Outcome | null {
     const tx = { kind: 'transfer' as const, id: leaf.id, uetr: leaf.uetr, postings: leaf.postings ?? [] };
     // notAfter is not part of the leaf: a `not_after_passed` rejection cannot be re-judged offline, only honoured.
-    if (leaf.outcome.status === 'rejected' && leaf.outcome.reason === NOT_AFTER_PASSED) return null;
+    if (leaf.outcome.status === 'rejected' && leaf.outcome.reason === LedgerRejection.NOT_AFTER_PASSED) return null;
     const outcome = this.state.judgeTransfer(tx, timestampMs);
     if (outcome.status === 'accepted' && leaf.outcome.status === 'accepted') this.state.applyTransfer(tx, timestampMs);
     return outcome;
@@ -209,16 +209,7 @@ export class ChainVerifier {
   }
 
   private checkBalances(): void {
-    const sums = new Map<string, bigint>();
-    for (const account of this.state.allAccounts()) {
-      sums.set(account.currency, (sums.get(account.currency) ?? 0n) + account.balance);
-      if (account.netDebitCap !== null && account.balance < -account.netDebitCap) {
-        this.issue(this.height, 'balance_invariant', `${account.id} is at ${account.balance}, below its limit −${account.netDebitCap}`);
-      }
-    }
-    for (const [currency, sum] of sums) {
-      if (sum !== 0n) this.issue(this.height, 'balance_invariant', `${currency} balances sum to ${sum}, not zero`);
-    }
+    for (const problem of ledgerInvariantProblems(this.state.allAccounts())) this.issue(this.height, 'balance_invariant', describeInvariantProblem(problem));
   }
 }
 

@@ -1,4 +1,5 @@
-import { LedgerConfig, LedgerTransfer, Outcome } from '../messages/schemas';
+import { LedgerConfig, LedgerTransfer } from '../messages/schemas';
+import { LedgerOutcome, LedgerRejection } from './ledger-rejection';
 
 /** One settlement account as a validator holds it. */
 export interface AccountState {
@@ -26,8 +27,8 @@ export interface StateChanges {
   suspended: string[] | null;
 }
 
-const rejected = (reason: string): Outcome => ({ status: 'rejected', reason });
-const ACCEPTED: Outcome = { status: 'accepted' };
+const rejected = (reason: LedgerRejection): LedgerOutcome => ({ status: 'rejected', reason });
+const ACCEPTED: LedgerOutcome = { status: 'accepted' };
 
 /**
  * The deterministic ledger state machine: every honest validator that applies the same entries in the same order
@@ -86,13 +87,13 @@ export class LedgerState {
   }
 
   /** The outcome a transfer would have at the broker time `timestampMs`, without applying it. */
-  judgeTransfer(tx: LedgerTransfer, timestampMs: number): Outcome {
+  judgeTransfer(tx: LedgerTransfer, timestampMs: number): LedgerOutcome {
     const checked = this.checkTransfer(tx, timestampMs);
     return typeof checked === 'string' ? rejected(checked) : ACCEPTED;
   }
 
   /** Validates and, if accepted, applies a transfer at the broker time `timestampMs`. */
-  applyTransfer(tx: LedgerTransfer, timestampMs: number): Outcome {
+  applyTransfer(tx: LedgerTransfer, timestampMs: number): LedgerOutcome {
     const checked = this.checkTransfer(tx, timestampMs);
     if (typeof checked === 'string') return rejected(checked);
     for (const [account, delta] of checked) {
@@ -102,7 +103,7 @@ export class LedgerState {
     return ACCEPTED;
   }
 
-  applyConfig(config: LedgerConfig): Outcome {
+  applyConfig(config: LedgerConfig): LedgerOutcome {
     switch (config.op) {
       case 'open_accounts':
         return this.openAccounts(config);
@@ -115,30 +116,30 @@ export class LedgerState {
   }
 
   /** The rejection reason, or the net change per account when the transfer is acceptable. */
-  private checkTransfer(tx: LedgerTransfer, timestampMs: number): string | Map<AccountState, bigint> {
-    if (tx.notAfter !== undefined && timestampMs > tx.notAfter) return 'not_after_passed';
+  private checkTransfer(tx: LedgerTransfer, timestampMs: number): LedgerRejection | Map<AccountState, bigint> {
+    if (tx.notAfter !== undefined && timestampMs > tx.notAfter) return LedgerRejection.NOT_AFTER_PASSED;
     const sums = new Map<string, bigint>();
     const deltas = new Map<AccountState, bigint>();
     for (const posting of tx.postings) {
       const account = this.accounts.get(posting.account);
-      if (!account || account.currency !== posting.currency) return 'account_unknown';
-      if (this.suspended.has(account.participant)) return 'participant_suspended';
+      if (!account || account.currency !== posting.currency) return LedgerRejection.ACCOUNT_UNKNOWN;
+      if (this.suspended.has(account.participant)) return LedgerRejection.PARTICIPANT_SUSPENDED;
       const amount = BigInt(posting.amount);
-      if (amount === 0n) return 'zero_posting';
+      if (amount === 0n) return LedgerRejection.ZERO_POSTING;
       sums.set(posting.currency, (sums.get(posting.currency) ?? 0n) + amount);
       deltas.set(account, (deltas.get(account) ?? 0n) + amount);
     }
-    for (const sum of sums.values()) if (sum !== 0n) return 'unbalanced';
+    for (const sum of sums.values()) if (sum !== 0n) return LedgerRejection.UNBALANCED;
     for (const [account, delta] of deltas) {
       if (delta >= 0n || account.netDebitCap === null) continue;
       if (account.balance + delta < -account.netDebitCap) {
-        return account.netDebitCap === 0n ? 'insufficient_funds' : 'limit_exceeded';
+        return account.netDebitCap === 0n ? LedgerRejection.INSUFFICIENT_FUNDS : LedgerRejection.LIMIT_EXCEEDED;
       }
     }
     return deltas;
   }
 
-  private openAccounts(config: LedgerConfig): Outcome {
+  private openAccounts(config: LedgerConfig): LedgerOutcome {
     for (const spec of config.accounts) {
       const [participant, currency] = spec.account.split(':');
       const existing = this.accounts.get(spec.account);
@@ -157,13 +158,13 @@ export class LedgerState {
     return ACCEPTED;
   }
 
-  private setLimits(config: LedgerConfig): Outcome {
-    if (config.accounts.some((spec) => !this.accounts.has(spec.account))) return rejected('account_unknown');
+  private setLimits(config: LedgerConfig): LedgerOutcome {
+    if (config.accounts.some((spec) => !this.accounts.has(spec.account))) return rejected(LedgerRejection.ACCOUNT_UNKNOWN);
     const belowNewCap = config.accounts.some((spec) => {
       const balance = (this.accounts.get(spec.account) as AccountState).balance;
       return spec.netDebitCap !== null && balance < -BigInt(spec.netDebitCap);
     });
-    if (belowNewCap) return rejected('limit_below_balance');
+    if (belowNewCap) return rejected(LedgerRejection.LIMIT_BELOW_BALANCE);
     for (const spec of config.accounts) {
       const account = this.accounts.get(spec.account) as AccountState;
       account.netDebitCap = spec.netDebitCap === null ? null : BigInt(spec.netDebitCap);
@@ -172,8 +173,8 @@ export class LedgerState {
     return ACCEPTED;
   }
 
-  private setSuspended(config: LedgerConfig): Outcome {
-    if (!config.participant) return rejected('participant_required');
+  private setSuspended(config: LedgerConfig): LedgerOutcome {
+    if (!config.participant) return rejected(LedgerRejection.PARTICIPANT_REQUIRED);
     const before = this.suspended.size;
     if (config.op === 'suspend') this.suspended.add(config.participant);
     else this.suspended.delete(config.participant);

@@ -1,3 +1,5 @@
+import { LedgerRejection } from '../ledger/ledger-rejection';
+
 /** Payment statuses with their ISO 20022 pacs.002 codes (DOMAIN.md). */
 export const PaymentStatus = {
   RECEIVED: 'RECEIVED',
@@ -44,17 +46,17 @@ export function transition(from: PaymentStatus, to: PaymentStatus): PaymentStatu
   return to;
 }
 
-/** Reasons a payment ends REJECTED; stable codes shared with API.md. */
+/** Reasons a payment ends REJECTED; stable codes shared with API.md (the ledger's own are LedgerRejection's). */
 export const RejectReason = {
   QUOTE_EXPIRED: 'quote_expired',
   QUOTE_ALREADY_USED: 'quote_already_used',
   QUOTE_INVALID: 'quote_invalid',
-  INSUFFICIENT_FUNDS: 'insufficient_funds',
-  LIMIT_EXCEEDED: 'limit_exceeded',
-  PARTICIPANT_SUSPENDED: 'participant_suspended',
-  ACCOUNT_UNKNOWN: 'account_unknown',
-  EXPIRED: 'not_after_passed',
-  UNBALANCED: 'unbalanced',
+  INSUFFICIENT_FUNDS: LedgerRejection.INSUFFICIENT_FUNDS,
+  LIMIT_EXCEEDED: LedgerRejection.LIMIT_EXCEEDED,
+  PARTICIPANT_SUSPENDED: LedgerRejection.PARTICIPANT_SUSPENDED,
+  ACCOUNT_UNKNOWN: LedgerRejection.ACCOUNT_UNKNOWN,
+  EXPIRED: LedgerRejection.NOT_AFTER_PASSED,
+  UNBALANCED: LedgerRejection.UNBALANCED,
   SANCTIONS_HIT: 'sanctions_hit',
   DUPLICATE: 'duplicate',
   /** A held payment nobody approved before its hold deadline. */

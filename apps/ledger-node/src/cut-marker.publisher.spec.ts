@@ -1,0 +1,94 @@
+import { createLogger } from '@nostro/platform';
+import { ledgerEntrySchema } from '@nostro/shared';
+import { Producer, ProducerRecord } from 'kafkajs';
+import { LedgerConfig } from './config';
+import { CutMarkerPublisher, OpenBlock } from './cut-marker.publisher';
+
+const config = { VALIDATOR_ID: 'v1', KAFKA_TOPIC_PREFIX: 'test.', BLOCK_TIMEOUT_MS: 50 } as LedgerConfig;
+
+/** The ordered stream as this validator's producer writes to it; `down` makes sends fail. */
+class Stream {
+  records: ProducerRecord[] = [];
+  down = false;
+
+  asProducer(): Producer {
+    return {
+      send: async (record: ProducerRecord) => {
+        if (this.down) throw new Error('broker unavailable');
+        this.records.push(record);
+        return [];
+      },
+    } as unknown as Producer;
+  }
+
+  /** The markers published, parsed with the stream's own schema. */
+  markers() {
+    return this.records.flatMap((r) => r.messages.map((m) => ({ topic: r.topic, acks: r.acks, entry: ledgerEntrySchema.parse(JSON.parse(String(m.value))) })));
+  }
+}
+
+describe('CutMarkerPublisher', () => {
+  let stream: Stream;
+  let block: { nextHeight: number; pendingCount: number; pendingSince: number | null };
+  let mayPropose: boolean;
+  let publisher: CutMarkerPublisher;
+
+  beforeEach(() => {
+    jest.useFakeTimers({ now: 1_700_000_000_000 });
+    stream = new Stream();
+    block = { nextHeight: 7, pendingCount: 0, pendingSince: null };
+    mayPropose = true;
+    publisher = new CutMarkerPublisher(config, stream.asProducer(), block satisfies OpenBlock, () => mayPropose, createLogger('marker-test', 'silent'));
+    publisher.start();
+  });
+
+  afterEach(() => {
+    publisher.stop();
+    jest.useRealTimers();
+  });
+
+  it('proposes a cut for the open block once it has waited BLOCK_TIMEOUT_MS, once per height', async () => {
+    Object.assign(block, { pendingCount: 2, pendingSince: Date.now() });
+    await jest.advanceTimersByTimeAsync(25);
+    expect(stream.markers()).toEqual([]);
+    await jest.advanceTimersByTimeAsync(25);
+    expect(stream.markers()).toEqual([{ topic: 'test.ledger.tx', acks: -1, entry: { kind: 'cut', height: 7, validator: 'v1' } }]);
+    await jest.advanceTimersByTimeAsync(500);
+    expect(stream.markers()).toHaveLength(1);
+
+    Object.assign(block, { nextHeight: 8, pendingSince: Date.now() });
+    await jest.advanceTimersByTimeAsync(50);
+    expect(stream.markers().map((m) => m.entry)).toEqual([
+      { kind: 'cut', height: 7, validator: 'v1' },
+      { kind: 'cut', height: 8, validator: 'v1' },
+    ]);
+  });
+
+  it('proposes nothing for an empty block, nor while the validator may not propose (not caught up, halted)', async () => {
+    await jest.advanceTimersByTimeAsync(500);
+    Object.assign(block, { pendingCount: 1, pendingSince: Date.now() });
+    mayPropose = false;
+    await jest.advanceTimersByTimeAsync(500);
+    expect(stream.markers()).toEqual([]);
+    mayPropose = true;
+    await jest.advanceTimersByTimeAsync(25);
+    expect(stream.markers().map((m) => m.entry)).toEqual([{ kind: 'cut', height: 7, validator: 'v1' }]);
+  });
+
+  it('proposes the same height again after a failed send', async () => {
+    Object.assign(block, { pendingCount: 1, pendingSince: Date.now() });
+    stream.down = true;
+    await jest.advanceTimersByTimeAsync(100);
+    expect(stream.markers()).toEqual([]);
+    stream.down = false;
+    await jest.advanceTimersByTimeAsync(25);
+    expect(stream.markers().map((m) => m.entry)).toEqual([{ kind: 'cut', height: 7, validator: 'v1' }]);
+  });
+
+  it('stops proposing once stopped', async () => {
+    publisher.stop();
+    Object.assign(block, { pendingCount: 1, pendingSince: Date.now() });
+    await jest.advanceTimersByTimeAsync(500);
+    expect(stream.markers()).toEqual([]);
+  });
+});
