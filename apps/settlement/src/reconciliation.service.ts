@@ -8,6 +8,8 @@ import { metrics } from './settlement.metrics';
 /** Bounds of one run (TIGER_STYLE: everything has a limit). */
 const LOCAL_DIFFERENCES_MAX = 1_000;
 const FULL_RUN_PAYMENTS_MAX = 200_000;
+/** Finality proofs fetched from the validators at once during a run. */
+const PROOFS_IN_FLIGHT_MAX = 8;
 const LOGGED_DIFFERENCES_MAX = 50;
 /** A payment is compared with the validators once its final entry is this old (its transaction has committed). */
 const SETTLE_LAG_MS = 2_000;
@@ -110,15 +112,22 @@ export class ReconciliationService {
     return result;
   }
 
+  /**
+   * Compares a page of payments, PROOFS_IN_FLIGHT_MAX proofs at a time (each is a round trip to a validator), and
+   * reads the answers in order: the page ends at the first payment no validator could answer for, as before.
+   */
   private async comparePage(batch: FinalPayment[]): Promise<Page> {
     const page: Page = { checked: 0, complete: true, differences: [], lastEventId: null };
-    for (const payment of batch) {
-      await new Promise((resolve) => setImmediate(resolve)); // let the consumers run between two proofs
-      const difference = await this.compareOne(payment);
-      if (difference === 'unreachable') return { ...page, complete: false };
-      if (difference) page.differences.push(difference);
-      page.checked += 1;
-      page.lastEventId = payment.eventId;
+    for (let start = 0; start < batch.length; start += PROOFS_IN_FLIGHT_MAX) {
+      await new Promise((resolve) => setImmediate(resolve)); // let the consumers run between two rounds of proofs
+      const chunk = batch.slice(start, start + PROOFS_IN_FLIGHT_MAX);
+      const answers = await Promise.all(chunk.map((payment) => this.compareOne(payment)));
+      for (const [i, difference] of answers.entries()) {
+        if (difference === 'unreachable') return { ...page, complete: false };
+        if (difference) page.differences.push(difference);
+        page.checked += 1;
+        page.lastEventId = (chunk[i] as FinalPayment).eventId;
+      }
     }
     return page;
   }
