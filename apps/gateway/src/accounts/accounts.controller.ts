@@ -2,11 +2,9 @@ import { Controller, Get, Inject, Req, UseFilters, UseGuards } from '@nestjs/com
 import { asCurrency, formatAmount } from '@nostro/shared';
 import { AuthedRequest, BankAuthGuard, participantOf } from '../auth/auth.guards';
 import { GatewayErrorFilter } from '../http/gateway-error.filter';
-import { ApiDoc } from '../openapi/api-doc.decorator';
+import { ApiDoc, ok } from '../openapi/api-doc.decorator';
 import { accountsSchema } from '../http/api.schemas';
 import { LedgerClient } from '../ledger/ledger.client';
-
-const single = (description: string, schema: Parameters<typeof ApiDoc>[0]['responses'][number]['schema']) => ({ 200: { description, schema } });
 
 /** The caller's settlement accounts (API.md "Accounts"), as of the last final block. */
 @Controller('v1')
@@ -19,7 +17,7 @@ export class AccountsController {
 
   /** Settlement accounts as of the last final block; available = balance + net debit cap. */
   @Get('accounts')
-  @ApiDoc({ summary: "The caller's settlement accounts", description: 'As of the last final block.', tags: ['Accounts'], auth: 'bank', responses: single('Balances', accountsSchema) })
+  @ApiDoc({ summary: "The caller's settlement accounts", description: 'As of the last final block.', tags: ['Accounts'], auth: 'bank', responses: ok('Balances', accountsSchema) })
   async accounts(@Req() req: AuthedRequest) {
     const { height, accounts } = await this.ledger.balances(participantOf(req));
     return {

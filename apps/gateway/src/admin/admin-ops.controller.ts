@@ -16,11 +16,9 @@ import { OperatorGuard } from '../auth/auth.guards';
 import { ParticipantIdParam, UuidParam } from '../auth/path-params';
 import { Requires } from '../auth/permissions';
 import { GatewayErrorFilter } from '../http/gateway-error.filter';
-import { ApiDoc } from '../openapi/api-doc.decorator';
+import { ApiDoc, ok } from '../openapi/api-doc.decorator';
 import { ScreeningAdminService } from '../screening/screening-admin.service';
 import { WebhookAdminService } from '../webhooks/webhook-admin.service';
-
-const ok = (description: string, schema: z.ZodType) => ({ 200: { description, schema } });
 
 /** Operator endpoints for screening (sanctions list, limits, decisions) and webhook delivery health. */
 @Controller('v1/admin')

@@ -37,3 +37,6 @@ export const API_DOC = 'nostro:api-doc';
 
 /** Documents a route for `GET /v1/openapi.json`. */
 export const ApiDoc = (spec: ApiDocSpec) => SetMetadata(API_DOC, spec);
+
+/** The usual `responses` of a read: 200 with this body. */
+export const ok = (description: string, schema: z.ZodType) => ({ 200: { description, schema } });

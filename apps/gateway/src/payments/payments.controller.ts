@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, Inject, Param, Post, Query, Req, Res, U
 import type { FastifyReply } from 'fastify';
 import { AuthedRequest, BankAuthGuard, participantOf } from '../auth/auth.guards';
 import { GatewayErrorFilter } from '../http/gateway-error.filter';
-import { ApiDoc, ProblemCode } from '../openapi/api-doc.decorator';
+import { ApiDoc, ProblemCode, ok } from '../openapi/api-doc.decorator';
 import { finalitySchema, listQuerySchema, pageOf, paymentBatchDocSchema, paymentBatchResultSchema, paymentRequestSchema, paymentSchema } from '../http/api.schemas';
 import { send } from '../http/reply';
 import { IdempotencyService } from '../idempotency/idempotency.service';
@@ -10,8 +10,6 @@ import { LedgerClient } from '../ledger/ledger.client';
 import { PaymentsService } from './payments.service';
 
 const PAYMENT_PROBLEMS: ProblemCode[] = ['validation_failed', 'idempotency_key_required', 'idempotency_conflict', 'idempotency_in_progress', 'quote_expired', 'quote_already_used', 'quote_not_found', 'limit_exceeded', 'participant_suspended'];
-const single = (description: string, schema: Parameters<typeof ApiDoc>[0]['responses'][number]['schema']) => ({ 200: { description, schema } });
-
 /** The remitting bank's payments (API.md "Payments"): submit one or a batch, list, read, finality proof; only its own. */
 @Controller('v1')
 @UseGuards(BankAuthGuard)
@@ -55,19 +53,19 @@ export class PaymentsController {
   }
 
   @Get('payments')
-  @ApiDoc({ summary: "The caller's own payments", tags: ['Payments'], auth: 'bank', query: listQuerySchema, responses: single('One page', pageOf(paymentSchema)), problems: ['validation_failed'] })
+  @ApiDoc({ summary: "The caller's own payments", tags: ['Payments'], auth: 'bank', query: listQuerySchema, responses: ok('One page', pageOf(paymentSchema)), problems: ['validation_failed'] })
   list(@Req() req: AuthedRequest, @Query() query: Record<string, string>) {
     return this.payments.list(participantOf(req), query);
   }
 
   @Get('payments/:uetr')
-  @ApiDoc({ summary: 'A payment with its timeline', tags: ['Payments'], auth: 'bank', responses: single('The payment', paymentSchema), problems: ['not_found', 'validation_failed'] })
+  @ApiDoc({ summary: 'A payment with its timeline', tags: ['Payments'], auth: 'bank', responses: ok('The payment', paymentSchema), problems: ['not_found', 'validation_failed'] })
   get(@Req() req: AuthedRequest, @Param('uetr') uetr: string) {
     return this.payments.get(participantOf(req), uetr);
   }
 
   @Get('payments/:uetr/finality')
-  @ApiDoc({ summary: 'Finality proof of a payment', description: 'Verify it offline against GET /v1/keys.', tags: ['Payments'], auth: 'bank', responses: single('The proof', finalitySchema), problems: ['not_found'] })
+  @ApiDoc({ summary: 'Finality proof of a payment', description: 'Verify it offline against GET /v1/keys.', tags: ['Payments'], auth: 'bank', responses: ok('The proof', finalitySchema), problems: ['not_found'] })
   async finality(@Req() req: AuthedRequest, @Param('uetr') uetr: string) {
     const payment = await this.payments.get(participantOf(req), uetr);
     return this.ledger.finality(payment.uetr);
