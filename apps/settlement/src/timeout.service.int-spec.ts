@@ -4,7 +4,7 @@
  * resolves, it resolves from the validators' finality proofs, as a settlement whose consumer fell behind would.
  */
 import { NostroAdminClient } from '@nostro/client';
-import { Pool, PLATFORM_MIGRATIONS_DIR, createLogger, createPool, runMigrations, withTransaction } from '@nostro/platform';
+import { Pool, PLATFORM_MIGRATIONS_DIR, createLogger, createPool, runMigrations, testSlot, withTransaction } from '@nostro/platform';
 import { LedgerTransfer, PaymentIntentMessage, SignedQuote, base64UrlEncode, generateEd25519KeyPair, signQuote } from '@nostro/shared';
 import { Kafka, Producer, logLevel } from 'kafkajs';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -32,7 +32,7 @@ interface ClusterEnv {
 }
 
 const root = path.resolve(__dirname, '..', '..', '..');
-const slot = Number.parseInt(process.env.NOSTRO_TEST_SLOT ?? '0', 10) || 0;
+const slot = testSlot();
 const env = JSON.parse(fs.readFileSync(path.join(root, '.nostro', slot ? `test${slot}` : 'test', 'env.json'), 'utf8')) as ClusterEnv;
 const pgUrl = (db: string) => `postgres://root@127.0.0.1:5432/${db}`;
 const log = createLogger('settlement-it', process.env.IT_LOG_LEVEL ?? 'silent');

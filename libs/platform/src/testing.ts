@@ -25,9 +25,18 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/**
+ * The test cluster this process belongs to (as scripts/lib/stack.mjs testSlot()): NOSTRO_TEST_SLOT, else this Jest
+ * worker's own (JEST_WORKER_ID 1 → slot 0), so two workers never share a database or a cluster.
+ */
+export function testSlot(env: NodeJS.ProcessEnv = process.env): number {
+  if (env.NOSTRO_TEST_SLOT !== undefined) return Number.parseInt(env.NOSTRO_TEST_SLOT, 10) || 0;
+  return (Number.parseInt(env.JEST_WORKER_ID ?? '1', 10) || 1) - 1;
+}
+
 /** Creates `nostro_test<slot>_<suffix>` afresh, applies `migrationDirs` in order, opens a small pool. */
 export async function freshTestDatabase(suffix: string, migrationDirs: string[], log: Logger): Promise<TestDatabase> {
-  const slot = Number.parseInt(process.env.NOSTRO_TEST_SLOT ?? '0', 10) || 0;
+  const slot = testSlot();
   const name = `nostro_test${slot || ''}_${suffix}`;
   if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`bad database name ${name}`);
   await admin(async (c) => {
