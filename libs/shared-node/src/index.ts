@@ -15,3 +15,9 @@ useSha256Engine(opensslSha256);
 
 export * from '@nostro/shared';
 export * from './crypto/sha256-openssl';
+export * from './crypto/ed25519';
+export * from './chain/block-signature-fast';
+export * from './fx/quote-signature';
+export * from './http-signature/content-digest';
+export * from './http-signature/sign-request';
+export * from './http-signature/verify-request';
