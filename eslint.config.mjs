@@ -1,9 +1,14 @@
 import nx from '@nx/eslint-plugin';
+import { builtinModules } from 'node:module';
 
 /**
- * Module boundaries with real constraints (STYLE.md): apps import libraries, never each other; the domain library
- * imports no infrastructure (NestJS, Kafka, Postgres, Redis); infrastructure and the bank SDK build on the domain.
+ * Module boundaries with real constraints (STYLE.md): apps import libraries, never each other; the domain libraries
+ * (libs/shared, portable, and libs/shared-node, its node:crypto fast paths) import no infrastructure (NestJS, Kafka,
+ * Postgres, Redis); infrastructure and the bank SDK build on the domain. The portable library depends on nothing that
+ * needs Node: not on shared-node (tags `runtime:*`), and not on any Node built-in module.
  */
+const NODE_ONLY = 'libs/shared is portable (browser, bank SDK): Node-only code goes to libs/shared-node (@nostro/shared-node).';
+
 export default [
   { ignores: ['**/dist', '**/node_modules', '.cache', '.nostro', 'coverage', '**/*.js', '**/*.mjs'] },
   ...nx.configs['flat/base'],
@@ -26,6 +31,7 @@ export default [
               bannedExternalImports: ['@nestjs/*', 'kafkajs', 'pg', 'ioredis', 'fastify', 'node-pg-migrate'],
             },
             { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:client'] },
+            { sourceTag: 'runtime:portable', onlyDependOnLibsWithTags: ['runtime:portable'] },
           ],
         },
       ],
@@ -43,6 +49,29 @@ export default [
         'error',
         { selector: "CallExpression[callee.property.name='query']", message: 'SQL belongs in a *.repository.ts (STYLE.md: controllers decode, services hold the rules, repositories hold SQL).' },
       ],
+    },
+  },
+  {
+    // libs/shared runs in the browser (the ops console) and in the bank SDK: no Node built-in, with or without the
+    // `node:` prefix, and none of Node's globals. The node:crypto fast paths live in libs/shared-node. Specs run
+    // under Jest in Node; only the one that reads the sources to check their imports may use node:fs and node:path.
+    files: ['libs/shared/src/**/*.ts'],
+    ignores: ['libs/shared/src/chain/finality-proof.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: builtinModules.map((name) => ({ name, message: NODE_ONLY })),
+          patterns: [{ group: ['node:*'], message: NODE_ONLY }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['libs/shared/src/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-globals': ['error', ...['Buffer', 'process', 'global', 'require', '__dirname', '__filename', 'setImmediate'].map((name) => ({ name, message: NODE_ONLY }))],
     },
   },
 ];

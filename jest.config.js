@@ -5,6 +5,7 @@
 module.exports = {
   projects: [
     '<rootDir>/libs/shared/jest.config.js',
+    '<rootDir>/libs/shared-node/jest.config.js',
     '<rootDir>/libs/platform/jest.config.js',
     '<rootDir>/libs/client/jest.config.js',
     '<rootDir>/apps/gateway/jest.config.js',

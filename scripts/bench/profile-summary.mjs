@@ -41,6 +41,7 @@ function area(frame) {
     return `other packages (${pkg})`;
   }
   if (url.includes('/dist/libs/shared/')) return 'ours: libs/shared';
+  if (url.includes('/dist/libs/shared-node/')) return 'ours: libs/shared-node';
   if (url.includes('/dist/libs/platform/')) return 'ours: libs/platform';
   if (url.includes('/dist/apps/')) return 'ours: app';
   if (url.startsWith('node:') || url === '' ) {

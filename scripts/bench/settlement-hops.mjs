@@ -35,7 +35,7 @@ const RATE = option('rate', 20);
 
 const require = createRequire(import.meta.url);
 const { NostroClient, NostroAdminClient } = require(path.join(root, 'dist/libs/client/src/index.js'));
-const { generateEd25519KeyPair, base64UrlEncode } = require(path.join(root, 'dist/libs/shared/src/index.js'));
+const { generateEd25519KeyPair, base64UrlEncode } = require(path.join(root, 'dist/libs/shared-node/src/index.js'));
 
 const profile = stackProfile(process.env.NOSTRO_PROFILE ?? 'dev');
 const secrets = ensureSecrets(profile);

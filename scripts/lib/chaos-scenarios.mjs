@@ -13,7 +13,7 @@ const require = createRequire(import.meta.url);
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** The bank SDK (libs/client), built. */
 export const sdk = () => require(path.join(REPO_ROOT, 'dist/libs/client/src/index.js'));
-const shared = () => require(path.join(REPO_ROOT, 'dist/libs/shared/src/index.js'));
+const shared = () => require(path.join(REPO_ROOT, 'dist/libs/shared-node/src/index.js'));
 
 const bump = (counts, key, by = 1) => (counts[key] = (counts[key] ?? 0) + by);
 const PARTIES = { debtor: { name: 'A', account: '1' }, creditor: { name: 'B', account: '2' } };

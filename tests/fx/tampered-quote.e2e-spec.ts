@@ -4,7 +4,7 @@
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
-import { SignedQuote, verifyQuote } from '@nostro/shared';
+import { SignedQuote, verifyQuote } from '@nostro/shared-node';
 import { cluster, eventually, fundFxDesk, registerBank, withDb } from '../support/cluster';
 import { call } from './support/fx-process';
 

@@ -1,5 +1,5 @@
 import { NostroClient } from '@nostro/client';
-import { base64Decode, base64Encode, base64UrlEncode, generateEd25519KeyPair, signRequest } from '@nostro/shared';
+import { base64Decode, base64Encode, base64UrlEncode, generateEd25519KeyPair, signRequest } from '@nostro/shared-node';
 import { randomUUID } from 'node:crypto';
 import { adminClient, cluster, fundFxDesk, withDb } from '../support/cluster';
 import { bankWithKey, raw, signed, signedHeaders } from './support/gateway';

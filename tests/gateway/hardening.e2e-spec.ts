@@ -1,5 +1,5 @@
 import { NostroAdminClient, OperatorRole } from '@nostro/client';
-import { base64UrlEncode, generateEd25519KeyPair } from '@nostro/shared';
+import { base64UrlEncode, generateEd25519KeyPair } from '@nostro/shared-node';
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { adminClient, cluster, uniqueParticipantId } from '../support/cluster';

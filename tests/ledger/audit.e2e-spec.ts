@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { base64UrlEncode, generateEd25519KeyPair } from '@nostro/shared';
+import { base64UrlEncode, generateEd25519KeyPair } from '@nostro/shared-node';
 import { cluster, eventually, repoRoot } from '../support/cluster';
 import {
   balances,

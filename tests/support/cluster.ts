@@ -1,6 +1,6 @@
 import { NostroAdminClient, NostroClient } from '@nostro/client';
 import { testSlot } from '@nostro/platform';
-import { generateEd25519KeyPair, base64UrlEncode } from '@nostro/shared';
+import { generateEd25519KeyPair, base64UrlEncode } from '@nostro/shared-node';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { KafkaPgTransport, OpsModule, Runtime, runService, startOrExit } from '@nostro/platform';
-import { base64UrlDecode, publicKeyFromSeed } from '@nostro/shared';
+import { base64UrlDecode, publicKeyFromSeed } from '@nostro/shared-node';
 import Redis from 'ioredis';
 import path from 'node:path';
 import { fxConfig } from './config';

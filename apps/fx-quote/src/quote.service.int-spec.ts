@@ -4,7 +4,7 @@
  * (no ledger); tests/fx/liquidity.e2e-spec.ts bounds quotes by a real FXDESK balance.
  */
 import { withTransaction } from '@nostro/platform';
-import { PaymentStatusEvent, SignedQuote, generateEd25519KeyPair } from '@nostro/shared';
+import { PaymentStatusEvent, SignedQuote, generateEd25519KeyPair } from '@nostro/shared-node';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';

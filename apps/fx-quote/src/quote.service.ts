@@ -17,7 +17,7 @@ import {
   signQuote,
   signedQuoteSchema,
   verifyQuote,
-} from '@nostro/shared';
+} from '@nostro/shared-node';
 import { randomBytes } from 'node:crypto';
 import { IssuedQuotes } from './issued-quotes';
 import { DeskSnapshot } from './ledger.client';

@@ -11,7 +11,7 @@ import {
   genesisPrevHash,
   systemAccountSpecs,
   verifyBlockSignature,
-} from '@nostro/shared';
+} from '@nostro/shared-node';
 import { BlockPipeline, FeedControl, StreamEntry } from './block.pipeline';
 import { LedgerConfig } from './config';
 import { FinalityService } from './finality.service';

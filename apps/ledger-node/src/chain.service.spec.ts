@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createLogger } from '@nostro/platform';
-import { LedgerEntry, LedgerState, base64UrlEncode, generateEd25519KeyPair, systemAccountSpecs } from '@nostro/shared';
+import { LedgerEntry, LedgerState, base64UrlEncode, generateEd25519KeyPair, systemAccountSpecs } from '@nostro/shared-node';
 import { EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { Gauge, register } from 'prom-client';
 import { ChainService } from './chain.service';

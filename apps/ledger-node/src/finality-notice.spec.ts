@@ -11,7 +11,7 @@ import {
   signBlock,
   systemAccountSpecs,
   verifyFinalityProof,
-} from '@nostro/shared';
+} from '@nostro/shared-node';
 import { FinalBlock, FinalityNotice, NOTICE_BYTES_MAX, REQUEST_BYTES_MAX, finalityNotices, noticeRecipients, produceRequests } from './finality-notice';
 
 const validators = ['v0', 'v1', 'v2'].map((id) => ({ id, keys: generateEd25519KeyPair() }));

@@ -1,5 +1,5 @@
 import { Logger, OutboxMessage, PoolClient, counter, enqueueOutbox, topicName, withTransaction } from '@nostro/platform';
-import { BlockSignatureMessage, FinalityMessage, LedgerLeaf, Topic, verifyBlockSignatureFast } from '@nostro/shared';
+import { BlockSignatureMessage, FinalityMessage, LedgerLeaf, Topic, verifyBlockSignatureFast } from '@nostro/shared-node';
 import { LedgerConfig } from './config';
 import { HeightState, LedgerRepository, StoredBlock, StoredSignature } from './ledger.repository';
 import { NoticeQueue } from './notice.repository';

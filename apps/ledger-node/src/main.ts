@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigError, KafkaPgTransport, OpsModule, Runtime, runService, startOrExit } from '@nostro/platform';
-import { base64UrlEncode, publicKeyFromSeed } from '@nostro/shared';
+import { base64UrlEncode, publicKeyFromSeed } from '@nostro/shared-node';
 import { Kafka, logLevel } from 'kafkajs';
 import path from 'node:path';
 import { ChainService } from './chain.service';

@@ -1,5 +1,5 @@
 import { Logger, OutboxMessage } from '@nostro/platform';
-import { FinalityMessage, blockHash, verifyBlockSignatureFast } from '@nostro/shared';
+import { FinalityMessage, blockHash, verifyBlockSignatureFast } from '@nostro/shared-node';
 import { SettlementConfig } from './config';
 import { LedgerRequestRepository } from './ledger-request.repository';
 import { LedgerRequestService } from './ledger-request.service';

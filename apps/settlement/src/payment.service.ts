@@ -14,7 +14,7 @@ import {
   quoteTotalDebitMinor,
   transition,
   verifyQuote,
-} from '@nostro/shared';
+} from '@nostro/shared-node';
 import { SettlementConfig, holdDeadlineMs } from './config';
 import { DecisionRepository } from './decision.repository';
 import { LimitsRepository, holdKey } from './limits.repository';

@@ -5,7 +5,7 @@
  */
 import { NostroAdminClient } from '@nostro/client';
 import { Pool, PLATFORM_MIGRATIONS_DIR, createLogger, createPool, runMigrations, testSlot, withTransaction } from '@nostro/platform';
-import { LedgerTransfer, PaymentIntentMessage, SignedQuote, base64UrlEncode, generateEd25519KeyPair, signQuote } from '@nostro/shared';
+import { LedgerTransfer, PaymentIntentMessage, SignedQuote, base64UrlEncode, generateEd25519KeyPair, signQuote } from '@nostro/shared-node';
 import { Kafka, Producer, logLevel } from 'kafkajs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';

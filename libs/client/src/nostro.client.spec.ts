@@ -12,7 +12,7 @@ import {
   signBlock,
   verifyFinalityProof,
   verifyRequest,
-} from '@nostro/shared';
+} from '@nostro/shared-node';
 import { NostroApiError, NostroNetworkError } from './nostro-api.error';
 import { NostroClient } from './nostro.client';
 import { startLocalServer, type LocalServer, type ReceivedRequest, type Reply } from './testing/local-server';

@@ -2,10 +2,14 @@
  * The bank SDK: every request is signed per API.md "Authentication of banks" (RFC 9421, Ed25519,
  * `Content-Digest`) and sent with fetch. Non-2xx answers throw {@link NostroApiError}.
  *
+ * The SDK runs in Node and signs with `@nostro/shared-node` (node:crypto/OpenSSL: one signature per request, the
+ * SDK's hot path); finality proofs are checked with the portable verifier of `@nostro/shared` (@noble/curves, the
+ * code the ops console runs in the browser). Both apply the same strict RFC 8032 rules.
+ *
  * `baseUrl` must be the gateway's public base URL, because the signature covers the full target URI.
  */
 import { randomUUID } from 'node:crypto';
-import { base64UrlDecode, signRequest } from '@nostro/shared';
+import { base64UrlDecode, signRequest } from '@nostro/shared-node';
 import {
   buildUrl,
   DEFAULT_RETRY_POLICY,

@@ -1,5 +1,5 @@
 /** Webhook verification as a bank runs it: the network signs like a bank does (RFC 9421, keyid "nostro"). */
-import { base64UrlEncode, generateEd25519KeyPair, signRequest } from '@nostro/shared';
+import { base64UrlEncode, generateEd25519KeyPair, signRequest } from '@nostro/shared-node';
 import { verifyWebhook } from './webhook';
 
 const network = generateEd25519KeyPair();

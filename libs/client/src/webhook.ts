@@ -1,8 +1,9 @@
 /**
  * Offline checks a bank runs on what the network sends it: the RFC 9421 signature of a webhook (network key,
- * keyid "nostro", from `GET /v1/keys`), and a finality proof of the payment it names.
+ * keyid "nostro", from `GET /v1/keys`), and a finality proof of the payment it names. The webhook signature is
+ * verified with node:crypto (`@nostro/shared-node`), the proof with the portable verifier of `@nostro/shared`.
  */
-import { type FinalityTrust, type HeaderFields, type RequestSignatureFailure, verifyFinalityProof, verifyRequest } from '@nostro/shared';
+import { type FinalityTrust, type HeaderFields, type RequestSignatureFailure, verifyFinalityProof, verifyRequest } from '@nostro/shared-node';
 import type { NetworkKeys, PaymentFinality, WebhookEvent } from './types';
 
 /** A webhook request as the bank's server received it. */

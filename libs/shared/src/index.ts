@@ -1,3 +1,8 @@
+/**
+ * @nostro/shared: the portable domain (money, pricing, payment and ledger rules, message schemas, Merkle trees,
+ * finality proofs, strict Ed25519 with @noble/curves). No Node built-in anywhere (ESLint refuses them), so the ops
+ * console bundles it for the browser; the node:crypto fast paths are in @nostro/shared-node, which re-exports this.
+ */
 export * from './money/index';
 export * from './fx/pricing';
 export * from './payment/payment-status';
@@ -8,24 +13,18 @@ export * from './ledger/ledger-state';
 export * from './ledger/ledger-rejection';
 export * from './ledger/ledger-invariants';
 export * from './ledger/block-cutter';
-export * from './fx/quote-signature';
 export * from './payment/payment-transaction';
 export * from './fx/quote-request';
 export * from './crypto/base64';
 export * from './crypto/sha256';
-export * from './crypto/ed25519';
 export * from './crypto/ed25519-strict';
 export * from './chain/canonical-json';
 export * from './chain/merkle';
 export * from './chain/block-header';
-export * from './chain/block-signature-fast';
 export * from './chain/finality-proof';
 export * from './http-signature/header-fields';
-export * from './http-signature/content-digest';
 export * from './http-signature/signature-fields';
 export * from './http-signature/signature-base';
-export * from './http-signature/sign-request';
-export * from './http-signature/verify-request';
 export * from './payment/payment-hold';
 export * from './payment/payment-decision';
 export * from './payment/reconciliation';

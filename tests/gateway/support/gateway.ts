@@ -1,5 +1,5 @@
 import { NostroClient } from '@nostro/client';
-import { base64UrlEncode, generateEd25519KeyPair, signRequest } from '@nostro/shared';
+import { base64UrlEncode, generateEd25519KeyPair, signRequest } from '@nostro/shared-node';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';

@@ -10,7 +10,7 @@ import {
   asCurrency,
   formatAmount,
   signQuote,
-} from '@nostro/shared';
+} from '@nostro/shared-node';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';

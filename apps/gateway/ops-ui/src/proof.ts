@@ -1,16 +1,9 @@
 /**
  * Finality proofs and block signatures checked in the browser, with the same verifier the bank SDK uses
- * (libs/shared, @noble/curves + @noble/hashes; no server is trusted for the verdict). The validators' public keys
- * and the quorum come from the network's public `GET /v1/keys`.
+ * (@nostro/shared, portable: @noble/curves + @noble/hashes; no server is trusted for the verdict). The validators'
+ * public keys and the quorum come from the network's public `GET /v1/keys`.
  */
-// The browser bundle takes the portable files of @nostro/shared one by one: the library's index also exports the
-// node:crypto fast paths, which do not bundle for a browser.
-/* eslint-disable @nx/enforce-module-boundaries */
-import { blockHash, verifyBlockSignature } from '../../../../libs/shared/src/chain/block-header';
-import { FinalityVerdict, verifyFinalityProof } from '../../../../libs/shared/src/chain/finality-proof';
-import { asCurrency, isCurrencyCode } from '../../../../libs/shared/src/money/currency';
-import { formatAmount } from '../../../../libs/shared/src/money/money';
-/* eslint-enable @nx/enforce-module-boundaries */
+import { FinalityVerdict, asCurrency, blockHash, formatAmount, isCurrencyCode, verifyBlockSignature, verifyFinalityProof } from '@nostro/shared';
 import { networkKeys } from './api';
 
 export type Keys = Awaited<ReturnType<typeof networkKeys>>;

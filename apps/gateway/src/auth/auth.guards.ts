@@ -2,7 +2,7 @@ import { AuthErrorCode, authError } from './auth.errors';
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { counter } from '@nostro/platform';
-import { hasHeader, sha256Hex, verifyRequest } from '@nostro/shared';
+import { hasHeader, sha256Hex, verifyRequest } from '@nostro/shared-node';
 import type { FastifyRequest } from 'fastify';
 import { PERMISSIONS, PERMISSION_METADATA, Permission, can } from './permissions';
 import { GatewayConfig } from '../config';

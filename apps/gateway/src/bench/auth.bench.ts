@@ -8,7 +8,7 @@
  * The in-process figure is the ceiling of the guard (Content-Digest, signature base, Ed25519 verify with node:crypto);
  * the HTTP figure adds Fastify, the key cache, the rate limiter (Redis) and the handler (one indexed query).
  */
-import { base64UrlEncode, generateEd25519KeyPair, signRequest, verifyRequest } from '@nostro/shared';
+import { base64UrlEncode, generateEd25519KeyPair, signRequest, verifyRequest } from '@nostro/shared-node';
 import fs from 'node:fs';
 
 function arg(name: string): string | undefined {

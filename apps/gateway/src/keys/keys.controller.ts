@@ -1,5 +1,5 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { base64UrlEncode, publicKeyFromSeed } from '@nostro/shared';
+import { base64UrlEncode, publicKeyFromSeed } from '@nostro/shared-node';
 import { GatewayConfig } from '../config';
 import { keysSchema } from '../http/api.schemas';
 import { ApiDoc } from '../openapi/api-doc.decorator';

@@ -3,7 +3,7 @@
  * holds every request must not hold up another bank's deliveries.
  */
 import { PLATFORM_MIGRATIONS_DIR, TestDatabase, createLogger, freshTestDatabase, withTransaction } from '@nostro/platform';
-import { base64UrlEncode, generateEd25519KeyPair } from '@nostro/shared';
+import { base64UrlEncode, generateEd25519KeyPair } from '@nostro/shared-node';
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';

@@ -1,5 +1,5 @@
 import { Logger, counter } from '@nostro/platform';
-import { signRequest } from '@nostro/shared';
+import { signRequest } from '@nostro/shared-node';
 import { Gauge, register } from 'prom-client';
 import { GatewayConfig } from '../config';
 import { LedgerClient } from '../ledger/ledger.client';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CommanderError } from 'commander';
-import { base64UrlEncode, generateEd25519KeyPair } from '@nostro/shared';
+import { base64UrlEncode, generateEd25519KeyPair } from '@nostro/shared-node';
 import { EXIT_FAILED, UsageError, auditProgram, trustFrom } from './audit.command';
 import { AuditService } from './audit.service';
 

@@ -15,7 +15,7 @@ import {
   LedgerLeaf,
   compareBalances,
   verifyFinalityProof,
-} from '@nostro/shared';
+} from '@nostro/shared-node';
 import { CHAIN_FILE_FORMAT, ChainFileEnd, ChainFileHead, DatabaseBlock, DatabaseChain, chainFileBlocks } from './chain.repository';
 
 export interface AuditOptions {

@@ -1,5 +1,5 @@
 /** The CLI in-process against a local server that plays the gateway (the e2e suite runs it against the real one). */
-import { base64UrlEncode, generateEd25519KeyPair, verifyRequest } from '@nostro/shared';
+import { base64UrlEncode, generateEd25519KeyPair, verifyRequest } from '@nostro/shared-node';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -2,14 +2,14 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { bytesToHex } from '@noble/hashes/utils';
 import { base64UrlEncode } from '../crypto/base64';
-import { generateEd25519KeyPair } from '../crypto/ed25519';
+import { generateEd25519KeyPairPortable } from '../crypto/ed25519-strict';
 import { blockHash, type BlockHeader, genesisPrevHash, signBlock } from './block-header';
 import { canonicalJson } from './canonical-json';
 import { merkleLeafHash, merkleTreeProofs } from './merkle';
 import { verifyFinalityProof, type FinalityProof, type FinalityTrust } from './finality-proof';
 
 const utf8 = new TextEncoder();
-const validators = ['v0', 'v1', 'v2'].map((id) => ({ id, keys: generateEd25519KeyPair() }));
+const validators = ['v0', 'v1', 'v2'].map((id) => ({ id, keys: generateEd25519KeyPairPortable() }));
 const trust: FinalityTrust = {
   validators: validators.map(({ id, keys }) => ({ id, publicKey: base64UrlEncode(keys.publicKey) })),
   quorum: 2,
@@ -111,7 +111,7 @@ describe('verifyFinalityProof: forged or broken proofs', () => {
     const proof = wire(buildProof(0));
     proof.block.stateDigest = 'ee'.repeat(32);
     proof.block.hash = blockHash(proof.block);
-    const impostor = generateEd25519KeyPair();
+    const impostor = generateEd25519KeyPairPortable();
     proof.signatures = ['v0', 'v1'].map((validator) => ({ validator, signature: signBlock(proof.block.hash, impostor.seed) }));
     expect(verifyFinalityProof(proof, trust)).toEqual({ ok: false, reason: 'quorum_not_reached' });
   });
@@ -124,7 +124,7 @@ describe('verifyFinalityProof: forged or broken proofs', () => {
 
   it('ignores validators it does not trust and signatures over another block', () => {
     const proof = wire(buildProof(0, ['v0']));
-    const stranger = generateEd25519KeyPair();
+    const stranger = generateEd25519KeyPairPortable();
     proof.signatures.push({ validator: 'v9', signature: signBlock(proof.block.hash, stranger.seed) });
     proof.signatures.push({ validator: 'v1', signature: signBlock('00'.repeat(32), validators[1].keys.seed) });
     proof.signatures.push({ validator: 'v2', signature: 'not base64' });

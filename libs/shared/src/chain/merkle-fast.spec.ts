@@ -4,7 +4,7 @@ import { inclusionProofFast, inclusionProofsFast, merkleRootFast } from './merkl
 
 const utf8 = new TextEncoder();
 
-describe('merkle-fast (node:crypto) agrees with the portable RFC 6962 reference', () => {
+describe('merkle-fast agrees with the portable RFC 6962 reference (noble engine; shared-node checks it under OpenSSL)', () => {
   it('gives the same root for any list of byte leaves, including the empty tree', () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 70 }), (leaves) => {

@@ -1,25 +1,36 @@
 /**
- * The RFC 6962 §2.1 Merkle tree of `merkle.ts`, hashed with node:crypto (OpenSSL) for the validators' hot path.
+ * The RFC 6962 §2.1 Merkle tree of `merkle.ts` for the validators' hot path: leaves may be UTF-8 strings (the
+ * canonical JSON of a ledger leaf), hashed without an intermediate copy, and every proof of a block comes out of one
+ * pass. Hashing goes through this process's SHA-256 engine (`crypto/sha256.ts`): OpenSSL in the Node services,
+ * which load @nostro/shared-node, @noble/hashes anywhere else.
  *
- * Same tree, same bytes, same hex: `merkle.ts` stays the portable reference (bank SDK, browser) and the spec
- * checks both agree on every input. Leaves may be given as UTF-8 strings (the canonical JSON of a ledger leaf),
- * which OpenSSL hashes without an intermediate copy.
+ * Same tree, same bytes, same hex: `merkle.ts` stays the portable reference (bank SDK, browser), and the specs check
+ * both agree on every input, with either engine (shared-node's spec runs them under OpenSSL).
  */
-import { hash } from 'node:crypto';
+import { bytesToHex } from '@noble/hashes/utils';
+import { sha256Bytes, sha256Hex } from '../crypto/sha256';
 import { InclusionProof } from './merkle';
 
-const LEAF_PREFIX = Buffer.from([0x00]);
-const NODE_PREFIX = Buffer.from([0x01]);
+const NODE_PREFIX = 0x01;
+const HASH_BYTES = 32;
 
 type Leaf = Uint8Array | string;
 
-/** One-shot `crypto.hash` (no Hash object per call): the prefix byte 0x00 is U+0000 in UTF-8. */
-function leafHash(leaf: Leaf): Buffer {
-  return typeof leaf === 'string' ? hash('sha256', `\u0000${leaf}`, 'buffer') : hash('sha256', Buffer.concat([LEAF_PREFIX, leaf]), 'buffer');
+/** SHA-256(0x00 || leaf); for a string the prefix byte 0x00 is U+0000 in UTF-8, so no bytes are copied. */
+function leafHash(leaf: Leaf): Uint8Array {
+  if (typeof leaf === 'string') return sha256Bytes(`\u0000${leaf}`);
+  const input = new Uint8Array(leaf.length + 1);
+  input.set(leaf, 1);
+  return sha256Bytes(input);
 }
 
-function nodeHash(left: Buffer, right: Buffer): Buffer {
-  return hash('sha256', Buffer.concat([NODE_PREFIX, left, right]), 'buffer');
+/** SHA-256(0x01 || left || right). */
+function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
+  const input = new Uint8Array(1 + HASH_BYTES * 2);
+  input[0] = NODE_PREFIX;
+  input.set(left, 1);
+  input.set(right, 1 + HASH_BYTES);
+  return sha256Bytes(input);
 }
 
 /** Largest power of two strictly smaller than n (n ≥ 2). */
@@ -29,13 +40,13 @@ function splitPoint(n: number): number {
   return k;
 }
 
-function subtreeHash(hashes: readonly Buffer[], start: number, end: number): Buffer {
+function subtreeHash(hashes: readonly Uint8Array[], start: number, end: number): Uint8Array {
   if (end - start === 1) return hashes[start];
   const mid = start + splitPoint(end - start);
   return nodeHash(subtreeHash(hashes, start, mid), subtreeHash(hashes, mid, end));
 }
 
-function auditPath(hashes: readonly Buffer[], m: number, start: number, end: number, out: Buffer[]): void {
+function auditPath(hashes: readonly Uint8Array[], m: number, start: number, end: number, out: Uint8Array[]): void {
   const n = end - start;
   if (n <= 1) return;
   const k = splitPoint(n);
@@ -50,8 +61,8 @@ function auditPath(hashes: readonly Buffer[], m: number, start: number, end: num
 
 /** Merkle Tree Hash (lowercase hex) of the leaves; the empty tree is SHA-256(""). */
 export function merkleRootFast(leaves: readonly Leaf[]): string {
-  if (leaves.length === 0) return hash('sha256', '', 'hex');
-  return subtreeHash(leaves.map(leafHash), 0, leaves.length).toString('hex');
+  if (leaves.length === 0) return sha256Hex('');
+  return bytesToHex(subtreeHash(leaves.map(leafHash), 0, leaves.length));
 }
 
 /** The inclusion proof of `leaves[index]`, identical to `inclusionProof` of merkle.ts. */
@@ -60,9 +71,9 @@ export function inclusionProofFast(leaves: readonly Leaf[], index: number): Incl
     throw new RangeError(`leaf index ${index} is outside a tree of ${leaves.length} leaves`);
   }
   const hashes = leaves.map(leafHash);
-  const siblings: Buffer[] = [];
+  const siblings: Uint8Array[] = [];
   auditPath(hashes, index, 0, leaves.length, siblings);
-  return { leafIndex: index, leafHash: hashes[index].toString('hex'), siblings: siblings.map((s) => s.toString('hex')) };
+  return { leafIndex: index, leafHash: bytesToHex(hashes[index]), siblings: siblings.map(bytesToHex) };
 }
 
 /**
@@ -72,19 +83,24 @@ export function inclusionProofFast(leaves: readonly Leaf[], index: number): Incl
 export function inclusionProofsFast(leaves: readonly Leaf[]): { root: string; proofs: InclusionProof[] } {
   if (leaves.length === 0) return { root: merkleRootFast(leaves), proofs: [] };
   const hashes = leaves.map(leafHash);
-  const paths: Buffer[][] = leaves.map(() => []);
+  const paths: string[][] = leaves.map(() => []);
   const root = hashAndCollect(hashes, 0, leaves.length, paths);
-  const proofs = paths.map((path, i) => ({ leafIndex: i, leafHash: hashes[i].toString('hex'), siblings: path.map((s) => s.toString('hex')) }));
-  return { root: root.toString('hex'), proofs };
+  const proofs = paths.map((siblings, i) => ({ leafIndex: i, leafHash: bytesToHex(hashes[i]), siblings }));
+  return { root: bytesToHex(root), proofs };
 }
 
-/** MTH of [start, end) that also appends, to every leaf's path, its sibling at each level (deepest first). */
-function hashAndCollect(hashes: readonly Buffer[], start: number, end: number, paths: Buffer[][]): Buffer {
+/**
+ * MTH of [start, end) that also appends, to every leaf's path, its sibling at each level (deepest first). Each
+ * subtree hash is written in hex once, however many paths it is on.
+ */
+function hashAndCollect(hashes: readonly Uint8Array[], start: number, end: number, paths: string[][]): Uint8Array {
   if (end - start === 1) return hashes[start];
   const mid = start + splitPoint(end - start);
   const left = hashAndCollect(hashes, start, mid, paths);
   const right = hashAndCollect(hashes, mid, end, paths);
-  for (let i = start; i < mid; i++) paths[i].push(right);
-  for (let i = mid; i < end; i++) paths[i].push(left);
+  const leftHex = bytesToHex(left);
+  const rightHex = bytesToHex(right);
+  for (let i = start; i < mid; i++) paths[i].push(rightHex);
+  for (let i = mid; i < end; i++) paths[i].push(leftHex);
   return nodeHash(left, right);
 }

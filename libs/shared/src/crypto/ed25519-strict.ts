@@ -107,3 +107,9 @@ export function ed25519PublicKeyPortable(seed: Uint8Array): Uint8Array {
   if (seed.length !== ED25519_KEY_BYTES) throw new RangeError('Ed25519 seed must be 32 bytes');
   return ed25519.getPublicKey(seed);
 }
+
+/** A fresh raw key pair (32-byte seed from the platform's CSPRNG, `crypto.getRandomValues`), with @noble/curves. */
+export function generateEd25519KeyPairPortable(): { seed: Uint8Array; publicKey: Uint8Array } {
+  const seed = ed25519.utils.randomSecretKey();
+  return { seed, publicKey: ed25519.getPublicKey(seed) };
+}

@@ -1,4 +1,4 @@
-import assert from 'node:assert';
+import { assert } from '../assert';
 import { CurrencyCode } from '../money/currency';
 import { FxDecimal, fromMinorUnits, toMinorUnits } from '../money/decimal';
 

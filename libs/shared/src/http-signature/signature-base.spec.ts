@@ -2,7 +2,6 @@ import { hexToBytes } from '@noble/hashes/utils';
 import { base64Encode } from '../crypto/base64';
 import { ed25519SignPortable } from '../crypto/ed25519-strict';
 import { signatureBase, SignatureBaseError } from './signature-base';
-import { signRequest } from './sign-request';
 
 /** RFC 8032 §7.1 TEST 1 key: a fixed, public seed for a reproducible vector. */
 const SEED = hexToBytes('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60');
@@ -17,8 +16,6 @@ const FIXED = {
   created: 1_700_000_000,
   nonce: 'n-1',
 };
-const FIXED_SIGNATURE_INPUT =
-  'sig1=("@method" "@target-uri" "content-digest" "idempotency-key");created=1700000000;keyid="BANKA001";alg="ed25519";nonce="n-1"';
 const FIXED_BASE = [
   '"@method": POST',
   '"@target-uri": http://127.0.0.1:3000/v1/payments?dryRun=false',
@@ -36,13 +33,7 @@ describe('the fixed vector', () => {
     expect(signatureBase(components, params, { method: 'POST', targetUri: FIXED.url, headers })).toBe(FIXED_BASE);
   });
 
-  it('is what signRequest signs (node:crypto), and the signature is the one @noble/curves makes over that base', () => {
-    const out = signRequest({ ...FIXED, seed: SEED });
-    expect(out).toEqual({
-      'Content-Digest': 'sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:',
-      'Signature-Input': FIXED_SIGNATURE_INPUT,
-      Signature: `sig1=:${FIXED_SIGNATURE}:`,
-    });
+  it('is signed by @noble/curves into the fixed signature (shared-node checks that signRequest, node:crypto, makes the same)', () => {
     expect(base64Encode(ed25519SignPortable(new TextEncoder().encode(FIXED_BASE), SEED))).toBe(FIXED_SIGNATURE);
   });
 });

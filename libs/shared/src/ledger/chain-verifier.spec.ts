@@ -2,7 +2,7 @@ import { BlockHeader, blockHash, genesisPrevHash, signBlock } from '../chain/blo
 import { canonicalJson } from '../chain/canonical-json';
 import { merkleRoot } from '../chain/merkle';
 import { base64UrlEncode } from '../crypto/base64';
-import { generateEd25519KeyPair } from '../crypto/ed25519';
+import { generateEd25519KeyPairPortable as generateEd25519KeyPair } from '../crypto/ed25519-strict';
 import { LedgerEntry } from '../messages/schemas';
 import { BlockCutter, SealedBlock } from './block-cutter';
 import { ChainBlock, ChainIssueCode, ChainVerifier, compareBalances } from './chain-verifier';

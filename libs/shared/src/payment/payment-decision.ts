@@ -1,4 +1,4 @@
-import assert from 'node:assert';
+import { assert } from '../assert';
 import { isPast } from './payment-hold';
 import { PaymentStatus } from './payment-status';
 

@@ -1,4 +1,4 @@
-import assert from 'node:assert';
+import { assert } from '../assert';
 
 /** Why a payment waits for operators (DOMAIN.md, lifecycle step 6). */
 export const HoldSource = { SCREENING: 'screening', THRESHOLD: 'threshold' } as const;

@@ -1,10 +1,9 @@
 import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { httpbis } from 'http-message-signatures';
 import { isInnerList, parseDictionary } from 'structured-headers';
-import { base64UrlEncode } from '../crypto/base64';
+import { base64UrlEncode, type HeaderFields } from '@nostro/shared';
 import { ed25519Sign, generateEd25519KeyPair } from '../crypto/ed25519';
 import { contentDigest } from './content-digest';
-import { type HeaderFields } from './header-fields';
 import { signRequest } from './sign-request';
 import { verifyRequest, type VerifyRequestInput, type VerifyRequestOptions } from './verify-request';
 

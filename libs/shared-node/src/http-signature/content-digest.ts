@@ -4,15 +4,14 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { ByteSequence, isByteSequence, isInnerList, parseDictionary, serializeDictionary } from 'structured-headers';
-import { base64Encode } from '../crypto/base64';
-import { sha256Bytes } from '../crypto/sha256';
-import { decodeByteSequence } from './signature-fields';
+import { base64Encode, decodeByteSequence } from '@nostro/shared';
+import { opensslSha256 } from '../crypto/sha256-openssl';
 
 const ALGORITHM = 'sha-256';
 
 /** The `Content-Digest` field value of a body (a string body is hashed as UTF-8). */
 export function contentDigest(body: Uint8Array | string): string {
-  const digest = new ByteSequence(base64Encode(sha256Bytes(body)));
+  const digest = new ByteSequence(base64Encode(opensslSha256.bytes(body)));
   return serializeDictionary(new Map([[ALGORITHM, [digest, new Map()]]]));
 }
 
@@ -34,6 +33,6 @@ export function verifyContentDigest(header: string, body: Uint8Array | string): 
   } catch {
     return false;
   }
-  const actual = sha256Bytes(body);
+  const actual = opensslSha256.bytes(body);
   return claimed !== undefined && claimed.length === actual.length && timingSafeEqual(claimed, actual);
 }

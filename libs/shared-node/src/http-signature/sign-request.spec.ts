@@ -1,5 +1,6 @@
+import { hexToBytes } from '@noble/hashes/utils';
+import { parseSignatureFields } from '@nostro/shared';
 import { generateEd25519KeyPair } from '../crypto/ed25519';
-import { parseSignatureFields } from './signature-fields';
 import { hasBody, requiredComponents, signRequest } from './sign-request';
 
 const { seed } = generateEd25519KeyPair();
@@ -61,5 +62,28 @@ describe('required components', () => {
 
   it('has a body only when it is non-empty', () => {
     expect([hasBody(undefined), hasBody(''), hasBody(new Uint8Array(0)), hasBody('x')]).toEqual([false, false, false, true]);
+  });
+});
+
+describe('the fixed vector of signature-base.spec (libs/shared)', () => {
+  /** RFC 8032 §7.1 TEST 1 key: a fixed, public seed for a reproducible vector. */
+  const SEED = hexToBytes('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60');
+  const FIXED = {
+    method: 'POST',
+    url: 'http://127.0.0.1:3000/v1/payments?dryRun=false',
+    headers: { 'Content-Type': 'application/json', 'Idempotency-Key': '5f2b3c3e-8a4b-4c1d-9e2f-0a1b2c3d4e5f' },
+    body: '{"hello": "world"}',
+    keyId: 'BANKA001',
+    created: 1_700_000_000,
+    nonce: 'n-1',
+  };
+
+  it('is what signRequest produces with node:crypto: the hand-written digest and input, the signature @noble/curves makes', () => {
+    expect(signRequest({ ...FIXED, seed: SEED })).toEqual({
+      'Content-Digest': 'sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:',
+      'Signature-Input':
+        'sig1=("@method" "@target-uri" "content-digest" "idempotency-key");created=1700000000;keyid="BANKA001";alg="ed25519";nonce="n-1"',
+      Signature: 'sig1=:ZFLjnCilKxKL+/rAjpt1knLewVYDqAIQsiiZ8c+Z7cINEp3XbL131vEWoTIazKHy/5IcvfPcC9B0g2vZrSsnBw==:',
+    });
   });
 });

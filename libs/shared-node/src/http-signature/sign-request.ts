@@ -4,11 +4,9 @@
  * `idempotency-key` when that header is sent; parameters `created`, `keyid`, `alg="ed25519"` and an
  * optional `nonce`.
  */
+import { PREFERRED_LABEL, hasHeader, serializeSignatureFields, signatureBaseForInput, signatureInputList, withoutHeader, type HeaderFields } from '@nostro/shared';
 import { ed25519Sign } from '../crypto/ed25519';
 import { contentDigest } from './content-digest';
-import { hasHeader, withoutHeader, type HeaderFields } from './header-fields';
-import { signatureBaseForInput } from './signature-base';
-import { PREFERRED_LABEL, serializeSignatureFields, signatureInputList } from './signature-fields';
 
 export interface SignRequestInput {
   method: string;

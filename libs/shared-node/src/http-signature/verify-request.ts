@@ -4,12 +4,10 @@
  * Nonce replay (`signature_replayed`) is left to the caller, which owns the shared store: the verified
  * nonce is returned for it to record.
  */
+import { hasHeader, headerValue, parseSignatureFields, signatureBaseForInput, type HeaderFields, type ParsedSignature } from '@nostro/shared';
 import type { Parameters } from 'structured-headers';
 import { ed25519Verify } from '../crypto/ed25519';
 import { verifyContentDigest } from './content-digest';
-import { hasHeader, headerValue, type HeaderFields } from './header-fields';
-import { signatureBaseForInput } from './signature-base';
-import { parseSignatureFields, type ParsedSignature } from './signature-fields';
 import { hasBody, requiredComponents } from './sign-request';
 
 export type RequestSignatureFailure =

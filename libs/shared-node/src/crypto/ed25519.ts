@@ -2,14 +2,13 @@
  * Ed25519 with node:crypto (OpenSSL): the hot path for request signatures and quote signing.
  *
  * KeyObjects are built from raw 32-byte keys through DER (PKCS#8 / SPKI) and cached by key string.
- * OpenSSL on its own is laxer than our strict rules (`ed25519-strict.ts`): it accepts small-order and
+ * OpenSSL on its own is laxer than our strict rules (`ed25519-strict.ts` of @nostro/shared): it accepts small-order and
  * non-canonically encoded public keys, so every public key passes the same pre-check
  * ({@link publicKeyRejection}) before a KeyObject is made for it, once per key. With that pre-check
  * OpenSSL's cofactorless verification agrees with the strict noble path on every vector in the spec.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import { base64UrlDecode, base64UrlEncode } from './base64';
-import { publicKeyRejection } from './ed25519-strict';
+import { base64UrlDecode, base64UrlEncode, publicKeyRejection } from '@nostro/shared';
 
 /** A raw Ed25519 key pair: the 32-byte RFC 8032 seed and the 32-byte public key. */
 export interface Ed25519KeyPair {

@@ -1,6 +1,6 @@
-import { base64Encode, base64UrlEncode } from '../crypto/base64';
-import { generateEd25519KeyPair } from '../crypto/ed25519';
-import { signBlock, verifyBlockSignature } from './block-header';
+import { hexToBytes } from '@noble/hashes/utils';
+import { base64Encode, base64UrlEncode, signBlock, verifyBlockSignature } from '@nostro/shared';
+import { ed25519Sign, generateEd25519KeyPair } from '../crypto/ed25519';
 import { verifyBlockSignatureFast } from './block-signature-fast';
 
 describe('verifyBlockSignatureFast (node:crypto) agrees with the portable strict verifier', () => {
@@ -34,5 +34,9 @@ describe('verifyBlockSignatureFast (node:crypto) agrees with the portable strict
 
   it('accepts the valid signature and refuses the others', () => {
     expect(cases.filter(([, h, sig, key]) => verifyBlockSignatureFast(h, sig, key)).map(([name]) => name)).toEqual(['valid, raw key', 'valid, base64url key']);
+  });
+
+  it('signBlock (@noble/curves) makes the signature node:crypto makes over the 32 raw hash bytes', () => {
+    expect(signature).toBe(base64Encode(ed25519Sign(hexToBytes(hash), keys.seed)));
   });
 });

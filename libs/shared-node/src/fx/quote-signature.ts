@@ -1,7 +1,5 @@
-import { canonicalJson } from '../chain/canonical-json';
-import { base64UrlDecode, base64UrlEncode } from '../crypto/base64';
+import { SignedQuote, base64UrlDecode, base64UrlEncode, canonicalJson } from '@nostro/shared';
 import { ed25519Sign, ed25519Verify } from '../crypto/ed25519';
-import { SignedQuote } from '../messages/schemas';
 
 export type UnsignedQuote = Omit<SignedQuote, 'signature'>;
 

@@ -5,8 +5,8 @@
  * large share of the cluster's CPU. Both verifiers refuse the same keys and signatures (crypto/ed25519.spec.ts runs
  * them on the same edge-case vectors); browsers and the bank SDK keep the portable one.
  */
+import { verifyBlockSignature } from '@nostro/shared';
 import { ed25519Verify } from '../crypto/ed25519';
-import { verifyBlockSignature } from './block-header';
 
 export function verifyBlockSignatureFast(hashHex: string, sigBase64: string, publicKey: Uint8Array | string): boolean {
   return verifyBlockSignature(hashHex, sigBase64, publicKey, ed25519Verify);

@@ -1,5 +1,5 @@
 /**
- * Both Ed25519 paths, node:crypto (`ed25519.ts`) and @noble/curves (`ed25519-strict.ts`), on the same
+ * Both Ed25519 paths, node:crypto (`ed25519.ts`) and @noble/curves (`ed25519-strict.ts` of @nostro/shared), on the same
  * vectors: RFC 8032 §7.1 TEST 1–3, the 15 edge cases of "Taming the many EdDSAs" (Chalkias, Garillot,
  * Nikolaenko 2020; github.com/novifinancial/ed25519-speccheck), and hand-built signatures with small-order
  * and mixed-order R, non-canonical S, and non-canonical or small-order keys.
@@ -10,9 +10,8 @@ import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils';
 import { sha512 } from '@noble/hashes/sha2';
 import { bytesToHex, concatBytes, hexToBytes } from '@noble/hashes/utils';
 import fc from 'fast-check';
-import { base64UrlEncode } from './base64';
+import { base64UrlEncode, ed25519PublicKeyPortable, ed25519SignPortable, ed25519VerifyStrict, isValidPublicKey } from '@nostro/shared';
 import { ed25519Sign, ed25519Verify, generateEd25519KeyPair, publicKeyFromSeed } from './ed25519';
-import { ed25519PublicKeyPortable, ed25519SignPortable, ed25519VerifyStrict, isValidPublicKey } from './ed25519-strict';
 
 const L = ed25519.Point.Fn.ORDER;
 const SPKI_PREFIX = hexToBytes('302a300506032b6570032100');
