@@ -1,18 +1,15 @@
 // The auditor: checks, from the databases and the chain alone, that nothing was lost or applied twice.
 // Block headers are hashed by libs/shared (blockHash: RFC 8785 canonical JSON, SHA-256), the code the validators,
 // the ledger CLI's ChainVerifier and the bank SDK use, loaded from dist/ (npm run build; the chaos run builds first).
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type * as Shared from '@nostro/shared';
 import pg from 'pg';
+import { fromDist } from './repo';
 
-const VALIDATOR_DBS = ['ledger_0', 'ledger_1', 'ledger_2'];
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SHARED_DIST = path.join(REPO_ROOT, 'dist', 'libs', 'shared', 'src', 'index.js');
+const VALIDATOR_DBS = ['ledger_0', 'ledger_1', 'ledger_2'] as const;
+const SHARED_DIST = 'dist/libs/shared/src/index.js';
 
 /** One short-lived connection to a database of the cluster (the auditor never holds one across a fault). */
-export async function withDb(name, fn) {
+export async function withDb<T>(name: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: `postgres://root@127.0.0.1:5432/${name}` });
   await client.connect();
   try {
@@ -22,32 +19,40 @@ export async function withDb(name, fn) {
   }
 }
 
-let shared;
+let shared: typeof Shared | undefined;
 /** libs/shared as compiled into dist/ (CommonJS), loaded on first use so that importing this file needs no build. */
-function sharedLib() {
-  if (shared === undefined) {
-    if (!fs.existsSync(SHARED_DIST)) throw new Error(`audit: ${path.relative(REPO_ROOT, SHARED_DIST)} is missing: run npm run build first`);
-    shared = createRequire(import.meta.url)(SHARED_DIST);
-  }
+function sharedLib(): typeof Shared {
+  shared ??= fromDist<typeof Shared>(SHARED_DIST, 'audit');
   return shared;
 }
 
 /** The header's hash by libs/shared's blockHash, or the reason it cannot have one (a malformed field). */
-function headerHash(blockHash, header) {
+function headerHash(blockHash: (typeof Shared)['blockHash'], header: Shared.BlockHeader): { hash?: string; malformed?: string } {
   try {
     return { hash: blockHash(header) };
   } catch (error) {
-    return { malformed: error.message };
+    return { malformed: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/** A row of a validator's `blocks` table, as chainRowProblems reads it. */
+export interface BlockRow {
+  height: number;
+  hash: string;
+  prev_hash: string;
+  merkle_root: string;
+  state_digest: string;
+  tx_count: number;
+  block_time: string | number;
 }
 
 /**
  * Hash links and header hashes of one validator's chain, from its `blocks` rows in height order (the hash of the
  * six header fields, API.md; the same check as the ChainVerifier's block_hash_mismatch and prev_hash_mismatch).
  */
-export function chainRowProblems(rows) {
+export function chainRowProblems(rows: readonly BlockRow[]): string[] {
   const { blockHash } = sharedLib();
-  const problems = [];
+  const problems: string[] = [];
   rows.forEach((b, i) => {
     const header = { height: b.height, prevHash: b.prev_hash, merkleRoot: b.merkle_root, stateDigest: b.state_digest, txCount: b.tx_count, timestamp: Number(b.block_time) };
     const { hash, malformed } = headerHash(blockHash, header);
@@ -59,9 +64,63 @@ export function chainRowProblems(rows) {
   return problems;
 }
 
-async function chainProblems(db) {
-  const { rows } = await db.query('SELECT height::int, hash, prev_hash, merkle_root, state_digest, tx_count, block_time::text FROM blocks ORDER BY height');
+interface Chain {
+  height: number;
+  hashes: string[];
+  problems: string[];
+}
+
+async function chainProblems(db: pg.Client): Promise<Chain> {
+  const { rows } = await db.query<BlockRow>('SELECT height::int, hash, prev_hash, merkle_root, state_digest, tx_count, block_time::text FROM blocks ORDER BY height');
   return { height: rows.length, hashes: rows.map((r) => r.hash), problems: chainRowProblems(rows) };
+}
+
+interface PaymentRow {
+  uetr: string;
+  status: string;
+}
+
+export interface AuditReport {
+  payments: number;
+  final: number;
+  open: number;
+  settled: number;
+  rejected: number;
+  heights: number[];
+  problems: string[];
+}
+
+/** What settlement says of the payments, as one validator's audit needs it. */
+interface Settled {
+  statusByUetr: Map<string, string>;
+  settledUetrs: Set<string>;
+  settledAt: Map<string, number | null>;
+}
+
+/** One validator's ledger against settlement: each payment applied once, balances summing to zero, its chain. */
+async function auditValidator(db: pg.Client, name: string, settled: Settled, problems: string[]): Promise<Chain> {
+  // Heights first: a block and its transactions commit together, so every block up to `height` is in `accepted`
+  // even if the validator applies more blocks in between.
+  const height = (await db.query<{ h: number }>('SELECT coalesce(max(height), 0)::int AS h FROM blocks')).rows[0].h;
+  const final = (await db.query<{ h: number }>('SELECT coalesce(max(height), 0)::int AS h FROM finality')).rows[0].h;
+  const accepted = (await db.query<{ uetr: string; n: number }>(`SELECT uetr::text, count(*)::int AS n FROM block_transactions WHERE uetr IS NOT NULL AND status = 'accepted' GROUP BY uetr`)).rows;
+  const onLedger = new Map(accepted.map((r) => [r.uetr, r.n]));
+  for (const [uetr, n] of onLedger) {
+    if (n !== 1) problems.push(`${name}: payment ${uetr} applied ${n} times`);
+    if (!settled.settledUetrs.has(uetr) && settled.statusByUetr.get(uetr) !== 'SUBMITTED') problems.push(`${name}: ledger accepted ${uetr}, settlement says ${settled.statusByUetr.get(uetr) ?? 'nothing'}`);
+  }
+  // A validator that is still catching up (restarted by a scenario) has not applied the latest blocks yet: a
+  // settled payment is owed by every validator whose chain reaches the block that settled it.
+  if (final >= height - 1) {
+    for (const [uetr, at] of settled.settledAt) if (!onLedger.has(uetr) && (at === null || at <= height)) problems.push(`${name}: settled payment ${uetr} (block ${at}) has no accepted ledger transfer`);
+  }
+  const sums = (await db.query<{ currency: string; total: string }>('SELECT currency, sum(balance)::text AS total FROM accounts GROUP BY currency')).rows;
+  for (const s of sums) if (s.total !== '0') problems.push(`${name}: ${s.currency} sums to ${s.total}, not 0`);
+  const overdrawn = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM accounts WHERE net_debit_cap IS NOT NULL AND balance < -net_debit_cap')).rows[0].n;
+  if (overdrawn > 0) problems.push(`${name}: ${overdrawn} accounts below their limit`);
+  const chain = await chainProblems(db);
+  problems.push(...chain.problems.map((p) => `${name}: ${p}`));
+  return chain;
 }
 
 /**
@@ -69,47 +128,22 @@ async function chainProblems(db) {
  * agrees with settlement; settled payments and accepted ledger transfers match one to one on every validator;
  * every currency sums to zero; chains link and validators agree on every common block.
  */
-export async function audit(dbPrefix) {
-  const problems = [];
-  const gateway = await withDb(`${dbPrefix}_gateway`, async (db) => (await db.query('SELECT uetr::text, status FROM payments')).rows);
-  const settlement = await withDb(`${dbPrefix}_settlement`, async (db) => (await db.query('SELECT uetr::text, status, block_height::int FROM payments')).rows);
-  const settlementByUetr = new Map(settlement.map((p) => [p.uetr, p.status]));
+export async function audit(dbPrefix: string): Promise<AuditReport> {
+  const problems: string[] = [];
+  const gateway = await withDb(`${dbPrefix}_gateway`, async (db) => (await db.query<PaymentRow>('SELECT uetr::text, status FROM payments')).rows);
+  const settlement = await withDb(`${dbPrefix}_settlement`, async (db) => (await db.query<PaymentRow & { block_height: number | null }>('SELECT uetr::text, status, block_height::int FROM payments')).rows);
+  const statusByUetr = new Map(settlement.map((p) => [p.uetr, p.status]));
   const open = gateway.filter((p) => p.status !== 'SETTLED' && p.status !== 'REJECTED');
   for (const p of gateway) {
-    const s = settlementByUetr.get(p.uetr);
+    const s = statusByUetr.get(p.uetr);
     if (p.status === 'SETTLED' || p.status === 'REJECTED') {
       if (s !== undefined && s !== p.status) problems.push(`payment ${p.uetr}: gateway ${p.status}, settlement ${s}`);
     }
   }
-  const settledUetrs = new Set(settlement.filter((p) => p.status === 'SETTLED').map((p) => p.uetr));
-  const settledAt = new Map(settlement.filter((p) => p.status === 'SETTLED').map((p) => [p.uetr, p.block_height]));
-  const chains = [];
-  for (const name of VALIDATOR_DBS) {
-    await withDb(`${dbPrefix}_${name}`, async (db) => {
-      // Heights first: a block and its transactions commit together, so every block up to `height` is in `accepted`
-      // even if the validator applies more blocks in between.
-      const height = (await db.query('SELECT coalesce(max(height), 0)::int AS h FROM blocks')).rows[0].h;
-      const final = (await db.query('SELECT coalesce(max(height), 0)::int AS h FROM finality')).rows[0].h;
-      const accepted = (await db.query(`SELECT uetr::text, count(*)::int AS n FROM block_transactions WHERE uetr IS NOT NULL AND status = 'accepted' GROUP BY uetr`)).rows;
-      const onLedger = new Map(accepted.map((r) => [r.uetr, r.n]));
-      for (const [uetr, n] of onLedger) {
-        if (n !== 1) problems.push(`${name}: payment ${uetr} applied ${n} times`);
-        if (!settledUetrs.has(uetr) && settlementByUetr.get(uetr) !== 'SUBMITTED') problems.push(`${name}: ledger accepted ${uetr}, settlement says ${settlementByUetr.get(uetr) ?? 'nothing'}`);
-      }
-      // A validator that is still catching up (restarted by a scenario) has not applied the latest blocks yet: a
-      // settled payment is owed by every validator whose chain reaches the block that settled it.
-      if (final >= height - 1) {
-        for (const [uetr, at] of settledAt) if (!onLedger.has(uetr) && (at === null || at <= height)) problems.push(`${name}: settled payment ${uetr} (block ${at}) has no accepted ledger transfer`);
-      }
-      const sums = (await db.query('SELECT currency, sum(balance)::text AS total FROM accounts GROUP BY currency')).rows;
-      for (const s of sums) if (s.total !== '0') problems.push(`${name}: ${s.currency} sums to ${s.total}, not 0`);
-      const overdrawn = (await db.query('SELECT count(*)::int AS n FROM accounts WHERE net_debit_cap IS NOT NULL AND balance < -net_debit_cap')).rows[0].n;
-      if (overdrawn > 0) problems.push(`${name}: ${overdrawn} accounts below their limit`);
-      const chain = await chainProblems(db);
-      problems.push(...chain.problems.map((p) => `${name}: ${p}`));
-      chains.push(chain);
-    });
-  }
+  const settledRows = settlement.filter((p) => p.status === 'SETTLED');
+  const settled: Settled = { statusByUetr, settledUetrs: new Set(settledRows.map((p) => p.uetr)), settledAt: new Map(settledRows.map((p) => [p.uetr, p.block_height])) };
+  const chains: Chain[] = [];
+  for (const name of VALIDATOR_DBS) chains.push(await withDb(`${dbPrefix}_${name}`, (db) => auditValidator(db, name, settled, problems)));
   const common = Math.min(...chains.map((c) => c.height));
   for (let i = 0; i < common; i++) {
     if (new Set(chains.map((c) => c.hashes[i])).size !== 1) problems.push(`validators disagree at height ${i + 1}`);
@@ -126,8 +160,46 @@ export async function audit(dbPrefix) {
 }
 
 /** The webhooks each final status sends when both banks have a webhook URL (apps/gateway/src/webhooks/webhook.events.ts). */
-const WEBHOOKS_BY_STATUS = { SETTLED: ['payment.settled', 'payment.received'], REJECTED: ['payment.rejected'] };
+const WEBHOOKS_BY_STATUS: Readonly<Record<string, readonly string[]>> = { SETTLED: ['payment.settled', 'payment.received'], REJECTED: ['payment.rejected'] };
 const WEBHOOK_PROBLEMS_LISTED_MAX = 20;
+
+/** An event as the bank's receiver parsed it after verifying the signature. */
+export interface ReceivedEvent {
+  type: string;
+  uetr: string | null;
+}
+
+export interface WebhookAudit {
+  rows: number;
+  delivered: number;
+  seen: number;
+  missing: number;
+  attempts: number;
+  problems: string[];
+}
+
+interface WebhookRow {
+  id: string;
+  type: string;
+  uetr: string;
+  status: string;
+  attempts: number;
+}
+
+/** Rows missing or doubled in the outbox: every final status has its webhook rows, each exactly once. */
+function webhookRowProblems(payments: readonly PaymentRow[], rows: readonly WebhookRow[], problems: string[]): number {
+  const perEvent = new Map<string, number>();
+  for (const r of rows) perEvent.set(`${r.uetr} ${r.type}`, (perEvent.get(`${r.uetr} ${r.type}`) ?? 0) + 1);
+  let missing = 0;
+  for (const p of payments) {
+    for (const type of WEBHOOKS_BY_STATUS[p.status] ?? []) {
+      const n = perEvent.get(`${p.uetr} ${type}`) ?? 0;
+      if (n === 0) missing += 1;
+      if (n !== 1) problems.push(`payment ${p.uetr} (${p.status}): ${n} ${type} webhook rows, expected 1`);
+    }
+  }
+  return missing;
+}
 
 /**
  * No webhook lost, for these payments (their debtor and creditor both had a webhook URL): every final status has its
@@ -135,21 +207,12 @@ const WEBHOOK_PROBLEMS_LISTED_MAX = 20;
  * receiver saw every row's event at least once, by event id (the row id), with the type and payment stored.
  * `received` maps event id → { type, uetr } as the receiver parsed them after verifying the signature.
  */
-export async function auditWebhooks(dbPrefix, { uetrs, received }) {
+export async function auditWebhooks(dbPrefix: string, { uetrs, received }: { uetrs: string[]; received: ReadonlyMap<string, ReceivedEvent> }): Promise<WebhookAudit> {
   return withDb(`${dbPrefix}_gateway`, async (db) => {
-    const payments = (await db.query('SELECT uetr::text, status FROM payments WHERE uetr = ANY($1::uuid[])', [uetrs])).rows;
-    const rows = (await db.query('SELECT id::text, type, uetr::text, status, attempts FROM webhook_deliveries WHERE uetr = ANY($1::uuid[])', [uetrs])).rows;
-    const problems = [];
-    const perEvent = new Map();
-    for (const r of rows) perEvent.set(`${r.uetr} ${r.type}`, (perEvent.get(`${r.uetr} ${r.type}`) ?? 0) + 1);
-    let missing = 0;
-    for (const p of payments) {
-      for (const type of WEBHOOKS_BY_STATUS[p.status] ?? []) {
-        const n = perEvent.get(`${p.uetr} ${type}`) ?? 0;
-        if (n === 0) missing += 1;
-        if (n !== 1) problems.push(`payment ${p.uetr} (${p.status}): ${n} ${type} webhook rows, expected 1`);
-      }
-    }
+    const payments = (await db.query<PaymentRow>('SELECT uetr::text, status FROM payments WHERE uetr = ANY($1::uuid[])', [uetrs])).rows;
+    const rows = (await db.query<WebhookRow>('SELECT id::text, type, uetr::text, status, attempts FROM webhook_deliveries WHERE uetr = ANY($1::uuid[])', [uetrs])).rows;
+    const problems: string[] = [];
+    const missing = webhookRowProblems(payments, rows, problems);
     const undelivered = rows.filter((r) => r.status !== 'delivered');
     for (const r of undelivered) problems.push(`webhook ${r.id} (${r.type} of ${r.uetr}): ${r.status} after ${r.attempts} attempts`);
     const unseen = rows.filter((r) => !received.has(r.id));

@@ -20,7 +20,7 @@ export interface TestCluster {
 export const repoRoot = path.resolve(__dirname, '..', '..');
 
 export function cluster(): TestCluster {
-  // As scripts/lib/stack.mjs testSlot(): NOSTRO_TEST_SLOT, else this Jest worker's own cluster.
+  // As scripts/lib/stack.ts testSlot(): NOSTRO_TEST_SLOT, else this Jest worker's own cluster.
   const slot = process.env.NOSTRO_TEST_SLOT !== undefined ? Number.parseInt(process.env.NOSTRO_TEST_SLOT, 10) || 0 : (Number.parseInt(process.env.JEST_WORKER_ID ?? '1', 10) || 1) - 1;
   const file = path.join(repoRoot, '.nostro', slot ? `test${slot}` : 'test', 'env.json');
   if (!fs.existsSync(file)) throw new Error('the test cluster is not running: run the suite with `npm test`');
