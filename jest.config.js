@@ -14,11 +14,11 @@ module.exports = {
     '<rootDir>/apps/ledger-node/jest.config.js',
     '<rootDir>/tests/jest.config.js',
   ],
-  globalSetup: '<rootDir>/tests/setup/global-setup.mjs',
-  globalTeardown: '<rootDir>/tests/setup/global-teardown.mjs',
+  globalSetup: '<rootDir>/tests/setup/global-setup.ts',
+  globalTeardown: '<rootDir>/tests/setup/global-teardown.ts',
   reporters: ['default', '<rootDir>/tests/setup/totals-reporter.js'],
   testTimeout: 60_000,
-  // Each worker has a test cluster of its own (tests/setup/global-setup.mjs), so files that kill and restart services
+  // Each worker has a test cluster of its own (tests/setup/global-setup.ts), so files that kill and restart services
   // (settlement crash, validator recovery, gateway restart, chaos) disturb no other file. Two workers on this 2-core
   // machine; NOSTRO_TEST_WORKERS=1 runs the files one at a time against one cluster.
   maxWorkers: Number.parseInt(process.env.NOSTRO_TEST_WORKERS ?? '2', 10) || 2,

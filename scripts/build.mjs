@@ -2,6 +2,7 @@
 // Builds every app and library into dist/ with tsc (type-checked), then makes the output runnable as
 // `node dist/apps/<app>/src/main.js`: workspace packages resolve through dist/node_modules/@nostro/*,
 // and the files apps read at run time (SQL migrations, rate snapshots) are copied beside the code.
+// Stays plain JavaScript (the other scripts are TypeScript run by tsx): it only drives tsc and esbuild, with node alone.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

@@ -2,6 +2,7 @@
 // npm test: installs what the suite needs and is missing (npm packages; Chromium and kubectl from Debian), then runs
 // Jest over every project with the given arguments. Jest's global setup starts the test clusters (and the broker)
 // and its teardown stops them.
+// Plain JavaScript, unlike the other scripts (TypeScript run by tsx): it runs before node_modules exists, and installs it.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,6 +1,7 @@
 // What the README's two commands install on a fresh machine before anything else runs: the npm packages, and the
 // Debian packages the suite needs (Chromium for the console's browser tests, kubectl for the deployment checks).
-// Plain JavaScript with no dependency, since it runs before node_modules exists.
+// Plain JavaScript with no dependency, unlike the other scripts (TypeScript run by tsx): it runs before node_modules
+// exists (scripts/test.mjs, scripts/demo.mjs).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

@@ -94,8 +94,8 @@ describe('topics: create-topics.sh as rendered, against stand-ins for the Kafka 
 });
 
 describe('topics: the other readers of the catalogue', () => {
-  it('k8s/base/kafka-topics/topics.txt is what node scripts/topics.mjs generates from it', () => {
-    const check = spawnSync(process.execPath, ['scripts/topics.mjs', '--check'], { cwd: repoRoot, encoding: 'utf8', timeout: 30_000 });
+  it('k8s/base/kafka-topics/topics.txt is what npm run topics (scripts/topics.ts) generates from it', () => {
+    const check = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/topics.ts', '--check'], { cwd: repoRoot, encoding: 'utf8', timeout: 30_000 });
     expect([check.status, check.stderr.trim()]).toEqual([0, 'topics: k8s/base/kafka-topics/topics.txt is up to date']);
   });
 
@@ -108,7 +108,7 @@ describe('topics: the other readers of the catalogue', () => {
     ]);
   });
 
-  it('npm run stack:up creates the catalogue (scripts/lib/infra.mjs)', () => {
+  it('npm run stack:up creates the catalogue (scripts/lib/infra/topics.ts)', () => {
     const specs = infraTopicSpecs('ci-7.');
     expect(specs.every((s) => s.topic.startsWith('ci-7.') && s.replicationFactor === 1)).toBe(true);
     const lines = specs.map((s) => ({
@@ -116,7 +116,7 @@ describe('topics: the other readers of the catalogue', () => {
       partitions: s.numPartitions,
       config: Object.fromEntries(s.configEntries.map((e) => [e.name, e.value])),
     }));
-    expect(topicProblems('infra.mjs', lines, catalog)).toEqual([]);
+    expect(topicProblems('infra/topics.ts', lines, catalog)).toEqual([]);
   });
 });
 

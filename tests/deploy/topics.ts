@@ -1,14 +1,14 @@
 /**
  * The Kafka topics as each consumer of the catalogue (libs/shared/src/messages/topics.catalog.json) sees them, for
  * the offline checks of topics.spec.ts: the topic Job's list (topics.txt), what create-topics.sh asks the Kafka
- * tools to do (run against stand-ins, no broker), and what the local scripts create (scripts/lib/infra.mjs).
+ * tools to do (run against stand-ins, no broker), and what the local scripts create (scripts/lib/infra/topics.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TopicSpec } from '@nostro/shared';
-import { repoRoot } from './render';
+import { topicSpecs, type TopicSpec as InfraTopicSpec } from '../../scripts/lib/infra/topics';
 
 /** One topic as a consumer of the catalogue has it; `config` excludes deployment settings (min.insync.replicas). */
 export interface TopicLine {
@@ -155,19 +155,9 @@ export function flagValues(args: readonly string[], flag: string): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// scripts/lib/infra.mjs (ES module: Jest runs CommonJS, so it is asked in a child process)
+// scripts/lib/infra/topics.ts (TypeScript that Jest compiles like the tests)
 
-interface KafkajsTopicSpec {
-  topic: string;
-  numPartitions: number;
-  replicationFactor: number;
-  configEntries: { name: string; value: string }[];
-}
-
-/** What `topicSpecs(prefix)` of scripts/lib/infra.mjs answers: the topics npm run stack:up creates. */
-export function infraTopicSpecs(prefix: string): KafkajsTopicSpec[] {
-  const code = `const { topicSpecs } = await import('./scripts/lib/infra.mjs'); process.stdout.write(JSON.stringify(topicSpecs(${JSON.stringify(prefix)})));`;
-  const result = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: repoRoot, encoding: 'utf8', timeout: 30_000 });
-  if (result.status !== 0) throw new Error(`scripts/lib/infra.mjs: ${result.stderr || result.error?.message}`);
-  return JSON.parse(result.stdout) as KafkajsTopicSpec[];
+/** What `topicSpecs(prefix)` of scripts/lib/infra/topics.ts answers: the topics npm run stack:up creates. */
+export function infraTopicSpecs(prefix: string): InfraTopicSpec[] {
+  return topicSpecs(prefix);
 }

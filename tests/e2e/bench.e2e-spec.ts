@@ -31,7 +31,7 @@ describe('npm run bench -- --short (CI)', () => {
 
   it('settles every payment it got accepted in each phase, with no server error, and writes JSON and a chart', async () => {
     const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = spawn(process.execPath, [path.join(repoRoot, 'scripts', 'bench', 'payments.mjs'), '--short', '--profile', 'test', '--out', out], { cwd: repoRoot, env: process.env });
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts', 'bench', 'payments.ts'), '--short', '--profile', 'test', '--out', out], { cwd: repoRoot, env: process.env });
       let text = '';
       child.stdout.on('data', (d: Buffer) => (text += d.toString()));
       child.stderr.on('data', (d: Buffer) => (text += d.toString()));

@@ -1,7 +1,7 @@
 /**
- * The short chaos run against the suite's test cluster: `scripts/chaos.mjs --short` (the scenarios live in
- * scripts/lib/chaos.mjs, shared with `npm run chaos`), run as a child process because Jest runs TypeScript as
- * CommonJS and cannot import those ES modules. Fails on any lost payment and on any audit or scenario problem.
+ * The short chaos run against the suite's test cluster: `scripts/chaos.ts --short` (the scenarios live in
+ * scripts/lib/chaos.ts, shared with `npm run chaos`), run as its own process with tsx, as `npm run chaos` runs it.
+ * Fails on any lost payment and on any audit or scenario problem.
  *
  * Which faults, and why: jest.config.js sets maxWorkers to 1, so test files run one at a time. The settlement crash,
  * validator recovery and gateway restart suites already SIGKILL services of this cluster on that basis, so killing
@@ -30,7 +30,7 @@ interface ChaosRow {
 
 function runChaos(out: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const args = ['scripts/chaos.mjs', '--profile', 'test', '--short', '--skip-build', '--only', SCENARIOS.join(','), '--out', out];
+    const args = ['--import', 'tsx', 'scripts/chaos.ts', '--profile', 'test', '--short', '--skip-build', '--only', SCENARIOS.join(','), '--out', out];
     const child = spawn(process.execPath, args, { cwd: repoRoot, env: process.env });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));

@@ -1,8 +1,8 @@
 /**
- * `npm run stack:up` (scripts/lib/stack.mjs) against a port some other process holds: a service it would start could
+ * `npm run stack:up` (scripts/lib/stack.ts) against a port some other process holds: a service it would start could
  * not bind and would exit, while the other process answered its readiness check, so the stack looked ready and ran
  * against somebody else's service (seen with two checkouts on one machine). It must refuse, name the port, and start
- * normally once the port is free. Uses the test cluster's fx-quote, stopped and started again through stack-ctl.mjs.
+ * normally once the port is free. Uses the test cluster's fx-quote, stopped and started again through stack-ctl.ts.
  */
 import net from 'node:net';
 import { runStackCtl, stackCtl } from '../ledger/support/ledger';

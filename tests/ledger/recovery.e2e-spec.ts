@@ -3,7 +3,7 @@ import { balances, chain, closeProducer, deposit, httpJson, openAccounts, produc
 
 /**
  * Crash recovery of a validator of the test cluster: SIGKILL while the stream flows (so it dies between, or in the
- * middle of, block writes, with a block half cut in memory), then a restart through scripts/lib/stack.mjs.
+ * middle of, block writes, with a block half cut in memory), then a restart through scripts/lib/stack.ts.
  */
 afterAll(async () => {
   await closeProducer();

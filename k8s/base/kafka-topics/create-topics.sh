@@ -12,7 +12,7 @@
 #   KAFKA_TOPICS_FILE          the topic list (default: topics.txt beside this script)
 #
 # The topics come from topics.txt, generated from libs/shared/src/messages/topics.catalog.json (the one list the
-# services, the local scripts and this Job share) by `node scripts/topics.mjs`; tests/deploy/topics.spec.ts fails
+# services, the local scripts and this Job share) by `npm run topics`; tests/deploy/topics.spec.ts fails
 # when the two disagree.
 #
 # A topic that exists with a different partition count is an error, never changed here: the ledger's

@@ -1,7 +1,7 @@
 /**
  * Helpers for the ledger's end-to-end tests: entries produced straight into the test cluster's ordered stream
  * (`<topicPrefix>ledger.tx`), reads of each validator's own database, and control of the validator processes
- * through scripts/lib/stack.mjs (via stack-ctl.mjs: Jest runs TypeScript as CommonJS and cannot import ESM).
+ * through scripts/lib/stack.ts (via stack-ctl.ts, run as its own process with tsx: a restart waits for readiness).
  */
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -157,9 +157,9 @@ export async function tipHeight(validatorIndex: LedgerDb): Promise<number> {
   return withLedgerDb(validatorIndex, async (db) => Number((await db.query<{ h: string | null }>('SELECT max(height)::text AS h FROM blocks')).rows[0].h ?? 0));
 }
 
-/** Runs a stack.mjs operation on the test profile (same NOSTRO_TEST_SLOT) and answers how it ended, failed or not. */
+/** Runs a stack.ts operation on the test profile (same NOSTRO_TEST_SLOT) and answers how it ended, failed or not. */
 export function runStackCtl(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, [path.join(__dirname, 'stack-ctl.mjs'), ...args], { cwd: repoRoot, env: process.env, encoding: 'utf8', timeout: 180_000 });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'stack-ctl.ts'), ...args], { cwd: repoRoot, env: process.env, encoding: 'utf8', timeout: 180_000 });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 

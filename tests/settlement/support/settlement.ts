@@ -27,8 +27,8 @@ export type Row = Record<string, unknown>;
 
 /** Stops, kills or (re)starts a test-cluster service with optional environment overrides; waits for readiness on start. */
 export async function serviceControl(command: 'stop' | 'kill' | 'start' | 'restart', service: string, env: Record<string, string> = {}, opts: { waitReady?: boolean } = {}): Promise<void> {
-  const script = path.join(repoRoot, 'tests', 'settlement', 'support', 'service-control.mjs');
-  const args = [script, command, service, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)];
+  const script = path.join(repoRoot, 'tests', 'settlement', 'support', 'service-control.ts');
+  const args = ['--import', 'tsx', script, command, service, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)];
   const { stdout } = await run(process.execPath, args, { cwd: repoRoot, env: process.env, timeout: 60_000 });
   const { port } = JSON.parse(stdout.trim().split('\n').pop() as string) as { port: number };
   if ((command === 'start' || command === 'restart') && opts.waitReady !== false) await waitReady(port);

@@ -1,8 +1,8 @@
 /**
  * Kafka topics, read from the one catalogue every consumer of the list shares: `topics.catalog.json` beside this
- * file. The services use {@link Topic}; scripts/lib/topics.mjs reads the same JSON for the local broker, and the
+ * file. The services use {@link Topic}; scripts/lib/topic-catalog.ts reads the same JSON for the local broker, and the
  * Kubernetes topic Job and docker-compose.yml read k8s/base/kafka-topics/topics.txt, generated from it by
- * `node scripts/topics.mjs` and checked against it by tests/deploy/topics.spec.ts.
+ * `npm run topics` and checked against it by tests/deploy/topics.spec.ts.
  */
 import { z } from 'zod';
 import catalogJson from './topics.catalog.json';

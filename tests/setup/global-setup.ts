@@ -1,24 +1,25 @@
 // Starts the test clusters once for the whole suite: one per Jest worker (slot 0, 1, …), each with fresh
 // databases, topics under a per-run prefix, and the six services on its own ports (4000+, 4100+, …), so that test
 // files run in parallel without sharing state. Writes .nostro/test[N]/env.json for the tests to read.
+// Jest compiles this file and the scripts it imports with the projects' transform (@swc/jest, jest.preset.js).
 import fs from 'node:fs';
 import path from 'node:path';
-import { ensureKafka, ensurePostgres, ensureRedis, ensureTopics } from '../../scripts/lib/infra.mjs';
-import { build, stackProfile, stackUp } from '../../scripts/lib/stack.mjs';
+import { ensureKafka, ensurePostgres, ensureRedis, ensureTopics } from '../../scripts/lib/infra';
+import { build, stackProfile, stackUp, type StackProfile } from '../../scripts/lib/stack';
 
 /** How many clusters to start: one per worker Jest will run (its --maxWorkers, as jest.config.js sets it). */
-export function clusterCount(globalConfig) {
+export function clusterCount(globalConfig: { maxWorkers?: number } | undefined): number {
   return Math.max(1, Number(globalConfig?.maxWorkers ?? 1));
 }
 
 /** A new run's profile of slot N (a new run id, so new topics and databases). */
-function freshProfile(slot) {
+function freshProfile(slot: number): StackProfile {
   const env = { ...process.env, NOSTRO_TEST_SLOT: String(slot) };
   fs.rmSync(stackProfile('test', env).runFile, { force: true });
   return stackProfile('test', env);
 }
 
-async function startCluster(slot, fresh, kafkaStartedByUs) {
+async function startCluster(slot: number, fresh: StackProfile, kafkaStartedByUs: boolean): Promise<void> {
   const { secrets } = await stackUp(fresh, { recreateDatabases: true, skipBuild: true });
   const file = {
     runId: fresh.runId,
@@ -35,7 +36,7 @@ async function startCluster(slot, fresh, kafkaStartedByUs) {
   fs.writeFileSync(path.join(fresh.stateDir, 'env.json'), JSON.stringify(file, null, 2));
 }
 
-export default async function globalSetup(globalConfig) {
+export default async function globalSetup(globalConfig: { maxWorkers?: number }): Promise<void> {
   if (process.env.NOSTRO_TEST_UNIT_ONLY === '1') return;
   const started = Date.now();
   const count = clusterCount(globalConfig);

@@ -1,21 +1,36 @@
-#!/usr/bin/env node
 // npm run bench: drives the running cluster through the bank SDK (signed requests) at a fixed offered rate and
 // at maximum throughput, then reports payments/s accepted and settled, intent → final latency (p50/p95/p99/max,
 // from the gateway's own timeline), errors by code, CPU and memory per process, and the machine's own ceilings
 // (pgbench TPC-B, Kafka produce/consume) for comparison. Writes JSON and an SVG chart.
+import type * as Sdk from '@nostro/client';
+import cliProgress from 'cli-progress';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import cliProgress from 'cli-progress';
-import { ensureKey } from '../lib/keys.mjs';
-import { withDb } from '../lib/audit.mjs';
-import { databaseNames, runningPid, services, ensureSecrets, stackProfile, stackUp } from '../lib/stack.mjs';
-import { gatewayDb, hopBreakdown, infrastructureProcesses, kafkaThroughput, machine, pgbenchTps, roundTripCost, sampleProcesses, summarize, svgChart } from './lib.mjs';
+import type pg from 'pg';
+import { withDb } from '../lib/audit';
+import { ensureKey } from '../lib/keys';
+import { REPO_ROOT as root, fromDist } from '../lib/repo';
+import { databaseNames, ensureSecrets, runningPid, services, stackProfile, stackUp, type Secrets, type StackProfile } from '../lib/stack';
+import {
+  gatewayDb,
+  hopBreakdown,
+  infrastructureProcesses,
+  kafkaThroughput,
+  machine,
+  pgbenchTps,
+  roundTripCost,
+  sampleProcesses,
+  summarize,
+  svgChart,
+  type PgbenchResult,
+  type ProcessSample,
+  type ProcessTarget,
+  type RoundTrip,
+  type Summary,
+} from './lib';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
-const opt = (name, fallback) => {
+const opt = (name: string, fallback: string): string => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : fallback;
 };
@@ -51,15 +66,44 @@ const BATCH_WORKERS = Number(opt('batch-workers', SHORT ? '2' : '4'));
 const PHASES = opt('phases', 'steady,max,batch').split(',');
 const OUT = path.resolve(root, opt('out', 'docs/bench'));
 const FINAL_WAIT_MS = 180_000;
+const STEADY_IN_FLIGHT_MAX = 2_000;
 
-const require = createRequire(import.meta.url);
+/** A benchmark bank and its signed client. */
+interface BenchBank {
+  id: string;
+  currency: string;
+  client: Sdk.NostroClient;
+}
 
-async function setup(profile, secrets) {
-  const { NostroClient, NostroAdminClient, NostroApiError } = require(path.join(root, 'dist/libs/client/src/index.js'));
+interface Banks {
+  debtors: BenchBank[];
+  creditor: BenchBank;
+}
+
+type Errors = Record<string, number>;
+
+/** What a phase answers: the payments accepted, and for the open loop how many were offered. */
+interface PhaseRun {
+  accepted: number;
+  uetrs: string[];
+  errors: Errors;
+  seconds: number;
+  offered?: number;
+  answeredSeconds?: number;
+  requests?: number;
+}
+
+type Bar = cliProgress.SingleBar;
+
+/** True when a batch item is a problem rather than a result (the SDK's isProblemResult). */
+const isProblemResult = <T>(result: Sdk.BatchResult<T>): result is { problem: Sdk.ProblemDetails } => typeof result === 'object' && result !== null && 'problem' in result;
+
+async function setup(profile: StackProfile, secrets: Secrets): Promise<Banks> {
+  const { NostroClient, NostroAdminClient, NostroApiError } = fromDist<typeof Sdk>('dist/libs/client/src/index.js', 'bench');
   const baseUrl = `http://127.0.0.1:${profile.ports.gateway}`;
   const admin = new NostroAdminClient({ baseUrl, token: secrets.adminToken });
-  const banks = [];
-  for (const [id, currency] of [['BENCHUS1', 'USD'], ['BENCHUS2', 'USD'], ['BENCHDE1', 'EUR']]) {
+  const banks: BenchBank[] = [];
+  for (const [id, currency] of [['BENCHUS1', 'USD'], ['BENCHUS2', 'USD'], ['BENCHDE1', 'EUR']] as const) {
     const key = ensureKey(path.join(profile.stateDir, 'bench'), id);
     try {
       await admin.createParticipant({ id, name: `Benchmark ${id}`, currencies: [currency], publicKey: key.publicKey });
@@ -70,40 +114,48 @@ async function setup(profile, secrets) {
     banks.push({ id, currency, client: new NostroClient({ baseUrl, participantId: id, seed: fs.readFileSync(key.file, 'utf8'), retry: { retries: 0 } }) });
   }
   await admin.deposit('FXDESK', { currency: 'EUR', amount: '900000000.00', reference: `bench ${Date.now()}` });
-  return { debtors: banks.filter((b) => b.currency === 'USD'), creditor: banks.find((b) => b.currency === 'EUR') };
+  const creditor = banks.find((b) => b.currency === 'EUR');
+  if (!creditor) throw new Error('bench: no EUR bank');
+  return { debtors: banks.filter((b) => b.currency === 'USD'), creditor };
 }
 
-function payOnce(debtor, creditor, n, errors) {
+/** The `code` of an API error, else its name: what a failure is counted under. */
+function countError(errors: Errors, error: unknown): void {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; name?: unknown };
+  const code = String(e.code ?? e.name ?? 'error');
+  errors[code] = (errors[code] ?? 0) + 1;
+}
+
+function payOnce(debtor: BenchBank, creditor: BenchBank, n: number, errors: Errors): Promise<string | null> {
   const amount = `${1 + (n % 97)}.${String(n % 100).padStart(2, '0')}`;
   return debtor.client
     .createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: amount, creditorParticipant: creditor.id })
     .then((quote) =>
       debtor.client.createPayment({ quoteId: quote.id, endToEndId: `BENCH-${n}`, debtor: { name: 'Bench Debtor', account: 'US0001' }, creditor: { name: 'Bench Creditor', account: 'DE0001' } }),
     )
-    .then((payment) => payment.uetr)
-    .catch((error) => {
-      const code = error.code ?? error.name ?? 'error';
-      errors[code] = (errors[code] ?? 0) + 1;
+    .then((payment): string | null => payment.uetr)
+    .catch((error: unknown) => {
+      countError(errors, error);
       return null;
     });
 }
 
 /** Offers `rate` payments per second for `seconds`, whatever the answers' latency (open loop, bounded in flight). */
-async function steady(banks, rate, seconds, bar) {
-  const errors = {};
-  const uetrs = [];
-  const inFlight = new Set();
+async function steady(banks: Banks, rate: number, seconds: number, bar: Bar): Promise<PhaseRun> {
+  const errors: Errors = {};
+  const uetrs: string[] = [];
+  const inFlight = new Set<Promise<void>>();
   const started = Date.now();
   let n = 0;
   while (Date.now() - started < seconds * 1000) {
     const due = Math.floor(((Date.now() - started) / 1000) * rate);
     while (n < due) {
-      if (inFlight.size >= 2_000) {
+      if (inFlight.size >= STEADY_IN_FLIGHT_MAX) {
         errors.client_backlog = (errors.client_backlog ?? 0) + 1;
         n++;
         continue;
       }
-      const p = payOnce(banks.debtors[n % banks.debtors.length], banks.creditor, n, errors).then((uetr) => {
+      const p: Promise<void> = payOnce(banks.debtors[n % banks.debtors.length], banks.creditor, n, errors).then((uetr) => {
         inFlight.delete(p);
         if (uetr) uetrs.push(uetr);
       });
@@ -119,12 +171,12 @@ async function steady(banks, rate, seconds, bar) {
 }
 
 /** Closed loop: `concurrency` workers each send the next payment as soon as the previous one was answered. */
-async function maximum(banks, seconds, concurrency, bar) {
-  const errors = {};
-  const uetrs = [];
+async function maximum(banks: Banks, seconds: number, concurrency: number, bar: Bar): Promise<PhaseRun> {
+  const errors: Errors = {};
+  const uetrs: string[] = [];
   const started = Date.now();
   let n = 1_000_000;
-  const worker = async () => {
+  const worker = async (): Promise<void> => {
     while (Date.now() - started < seconds * 1000) {
       const i = n++;
       const uetr = await payOnce(banks.debtors[i % banks.debtors.length], banks.creditor, i, errors);
@@ -136,22 +188,17 @@ async function maximum(banks, seconds, concurrency, bar) {
   return { accepted: uetrs.length, uetrs, errors, seconds: (Date.now() - started) / 1000 };
 }
 
-const countError = (errors, error) => {
-  const code = error.code ?? error.name ?? 'error';
-  errors[code] = (errors[code] ?? 0) + 1;
-};
-
 /**
  * Closed loop over the batch endpoints: each worker asks for `size` quotes in one request, pays every quote it
  * got in one request, and starts again. Item-level problems are counted by code like request errors.
  */
-async function batches(banks, seconds, workers, size, bar) {
-  const errors = {};
-  const uetrs = [];
+async function batches(banks: Banks, seconds: number, workers: number, size: number, bar: Bar): Promise<PhaseRun> {
+  const errors: Errors = {};
+  const uetrs: string[] = [];
   const started = Date.now();
   let n = 2_000_000;
   let requests = 0;
-  const worker = async (w) => {
+  const worker = async (w: number): Promise<void> => {
     const debtor = banks.debtors[w % banks.debtors.length];
     while (Date.now() - started < seconds * 1000) {
       const first = n;
@@ -159,14 +206,20 @@ async function batches(banks, seconds, workers, size, bar) {
       const amounts = Array.from({ length: size }, (_, k) => `${1 + ((first + k) % 97)}.${String((first + k) % 100).padStart(2, '0')}`);
       try {
         const quoted = await debtor.client.createQuotes(amounts.map((sendAmount) => ({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount, creditorParticipant: banks.creditor.id })));
-        const quotes = [];
-        for (const r of quoted.results) (r.problem ? countError(errors, r.problem) : quotes.push(r));
+        const quotes: Sdk.Quote[] = [];
+        for (const r of quoted.results) {
+          if (isProblemResult(r)) countError(errors, r.problem);
+          else quotes.push(r);
+        }
         if (quotes.length === 0) continue;
         const paid = await debtor.client.createPayments(
           quotes.map((q, k) => ({ quoteId: q.id, endToEndId: `BENCHB-${first + k}`, debtor: { name: 'Bench Debtor', account: 'US0001' }, creditor: { name: 'Bench Creditor', account: 'DE0001' } })),
         );
         requests += 2;
-        for (const r of paid.results) (r.problem ? countError(errors, r.problem) : uetrs.push(r.uetr));
+        for (const r of paid.results) {
+          if (isProblemResult(r)) countError(errors, r.problem);
+          else uetrs.push(r.uetr);
+        }
       } catch (error) {
         countError(errors, error);
       }
@@ -178,20 +231,28 @@ async function batches(banks, seconds, workers, size, bar) {
 }
 
 /** Waits until every accepted payment is final, then reads intent → final latencies from the gateway's timeline. */
-async function outcomes(db, uetrs, since, participants) {
+interface Outcomes {
+  byStatus: Errors;
+  notFinal: number;
+  latencyMs: Summary;
+  settledPerSec: number;
+  series?: [number, number][];
+}
+
+async function outcomes(db: pg.Client, uetrs: string[], since: Date, participants: string[]): Promise<Outcomes> {
   // Waits on a count of the phase's payments still open, read through the status index (a few index entries),
   // twice a second: the benchmark's own queries compete with the cluster for the same two cores, and probing every
   // accepted uetr on each poll cost Postgres seconds of CPU per phase.
   const deadline = Date.now() + FINAL_WAIT_MS;
   for (;;) {
-    const { rows } = await db.query(
+    const { rows } = await db.query<{ open: number }>(
       `SELECT count(*)::int AS open FROM payments WHERE status IN ('RECEIVED', 'HELD', 'SUBMITTED') AND created_at >= $1 AND participant = ANY($2::text[])`,
       [since, participants],
     );
     if (rows[0].open === 0 || Date.now() > deadline) break;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  const { rows } = await db.query(
+  const { rows } = await db.query<{ status: string; reason: string | null; ms: number | null; final_at: number; received_at: number }>(
     `SELECT p.status, p.reason, (extract(epoch FROM f.at - r.at) * 1000)::float8 AS ms, extract(epoch FROM f.at)::float8 AS final_at, extract(epoch FROM r.at)::float8 AS received_at
        FROM payments p
        JOIN payment_timeline r ON r.uetr = p.uetr AND r.status = 'RECEIVED'
@@ -199,8 +260,8 @@ async function outcomes(db, uetrs, since, participants) {
       WHERE p.uetr = ANY($1::uuid[])`,
     [uetrs],
   );
-  const final = rows.filter((r) => r.ms !== null);
-  const byStatus = {};
+  const final = rows.filter((r): r is typeof r & { ms: number } => r.ms !== null);
+  const byStatus: Errors = {};
   for (const r of rows) {
     const key = r.reason ? `${r.status}:${r.reason}` : r.status;
     byStatus[key] = (byStatus[key] ?? 0) + 1;
@@ -213,7 +274,7 @@ async function outcomes(db, uetrs, since, participants) {
     notFinal: rows.length - final.length,
     latencyMs: summarize(final.map((r) => Math.round(r.ms))),
     settledPerSec: settled.length ? Math.round(settled.length / Math.max(0.001, lastFinal - firstReceived)) : 0,
-    series: final.map((r) => [r.received_at - firstReceived, r.ms]).sort((a, b) => a[0] - b[0]),
+    series: final.map((r): [number, number] => [r.received_at - firstReceived, r.ms]).sort((a, b) => a[0] - b[0]),
   };
 }
 
@@ -222,92 +283,128 @@ async function outcomes(db, uetrs, since, participants) {
  * of the ones before it (outbox rows relayed and deleted, payment rows updated) and run slower than the last: each
  * phase starts on vacuumed and analysed databases instead, as a server with autovacuum keeps them.
  */
-async function vacuumIfNeeded(db, profile) {
-  const { rows } = await db.query('SHOW autovacuum');
+async function vacuumIfNeeded(db: pg.Client, profile: StackProfile): Promise<void> {
+  const { rows } = await db.query<{ autovacuum: string }>('SHOW autovacuum');
   if (rows[0].autovacuum === 'on') return;
   const started = Date.now();
   for (const name of databaseNames(profile)) await withDb(name, (client) => client.query('VACUUM (ANALYZE)'));
   console.error(`bench: autovacuum is off on this Postgres; vacuumed and analysed the cluster's databases (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
 
-function phaseBar(name, seconds) {
+function phaseBar(name: string, seconds: number): Bar {
   const bar = new cliProgress.SingleBar({ format: `  ${name.padEnd(7)} [{bar}] {value}/{total} s | accepted {accepted}`, hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic);
   bar.start(seconds, 0, { accepted: 0 });
   return bar;
 }
 
-async function main() {
+interface PhaseResult extends Outcomes {
+  offered: number | null;
+  offeredPerSec: number | null;
+  acceptedPerSec: number;
+  accepted: number;
+  errors: Errors;
+  processes: Record<string, ProcessSample>;
+  cpuMsPerPayment: Record<string, number> | null;
+  hopsMs: Record<string, Summary> | null;
+}
+
+interface Results {
+  at: string;
+  machine: ReturnType<typeof machine>;
+  settings: Record<string, number>;
+  phases: Record<string, PhaseResult>;
+  baselines?: { pgbench: PgbenchResult; kafka: Awaited<ReturnType<typeof kafkaThroughput>>; roundTrip: { acrossCpus: RoundTrip; oneCpu?: RoundTrip } };
+  ratios?: Record<string, unknown>;
+}
+
+/** CPU time per settled payment, by process, over the phase and its drain: where the two cores went. */
+function cpuPerPayment(processes: Record<string, ProcessSample>, settledCount: number): Record<string, number> | null {
+  if (!settledCount) return null;
+  const total = Object.values(processes).reduce((a, p) => a + p.cpuSeconds, 0);
+  return Object.fromEntries([...Object.entries(processes).map(([svc, p]): [string, number] => [svc, +((p.cpuSeconds * 1000) / settledCount).toFixed(3)]), ['total', +((total * 1000) / settledCount).toFixed(3)]]);
+}
+
+async function main(): Promise<void> {
   const profile = stackProfile(opt('profile', 'dev'));
   await stackUp(profile);
   const secrets = ensureSecrets(profile);
-  const pids = { ...Object.fromEntries(services(profile, secrets).map((svc) => [svc.name, runningPid(profile, svc)])), ...infrastructureProcesses(profile.dbPrefix) };
+  const pids: Record<string, ProcessTarget> = { ...Object.fromEntries(services(profile, secrets).map((svc) => [svc.name, runningPid(profile, svc)])), ...infrastructureProcesses(profile.dbPrefix) };
   const db = await gatewayDb(profile.dbPrefix);
   console.error('bench: registering and funding benchmark banks');
   const banks = await setup(profile, secrets);
-  const results = {
+  const results: Results = {
     at: new Date().toISOString(),
     machine: machine(),
     settings: { rate: RATE, seconds: SECONDS, maxSeconds: MAX_SECONDS, concurrency: CONCURRENCY, batchSeconds: BATCH_SECONDS, batch: BATCH, batchWorkers: BATCH_WORKERS },
     phases: {},
   };
-  const phases = {
+  const phases: Record<string, { seconds: number; run: (bar: Bar) => Promise<PhaseRun> }> = {
     steady: { seconds: SECONDS, run: (bar) => steady(banks, RATE, SECONDS, bar) },
     max: { seconds: MAX_SECONDS, run: (bar) => maximum(banks, MAX_SECONDS, CONCURRENCY, bar) },
     batch: { seconds: BATCH_SECONDS, run: (bar) => batches(banks, BATCH_SECONDS, BATCH_WORKERS, BATCH, bar) },
   };
   for (const name of PHASES) {
     if (!phases[name]) throw new Error(`unknown phase ${name} (steady, max, batch)`);
-    const { seconds, run } = phases[name];
-    await vacuumIfNeeded(db, profile);
-    const phaseStarted = new Date();
-    const stopSampling = sampleProcesses(pids);
-    const bar = phaseBar(name, seconds);
-    const phase = await run(bar);
-    bar.stop();
-    const settled = await outcomes(db, phase.uetrs, phaseStarted, banks.debtors.map((d) => d.id));
-    const processes = stopSampling();
-    const settledCount = settled.byStatus.SETTLED ?? 0;
-    // CPU time per settled payment, by process, over the phase and its drain: where the two cores went.
-    const cpuMsPerPayment = settledCount
-      ? Object.fromEntries([...Object.entries(processes).map(([svc, p]) => [svc, +((p.cpuSeconds * 1000) / settledCount).toFixed(3)]), ['total', +((Object.values(processes).reduce((a, p) => a + p.cpuSeconds, 0) * 1000) / settledCount).toFixed(3)]])
-      : null;
-    const hopsMs = settledCount ? await hopBreakdown(profile.dbPrefix, phase.uetrs) : null;
-    results.phases[name] = {
-      offered: phase.offered ?? null,
-      offeredPerSec: phase.offered ? Math.round(phase.offered / phase.seconds) : null,
-      acceptedPerSec: Math.round(phase.accepted / (phase.answeredSeconds ?? phase.seconds)),
-      accepted: phase.accepted,
-      errors: phase.errors,
-      ...settled,
-      processes,
-      cpuMsPerPayment,
-      hopsMs,
-    };
+    results.phases[name] = await runPhase({ db, profile, pids, banks }, name, phases[name]);
   }
   await db.end();
-  if (!args.includes('--no-baselines')) {
-    console.error(`bench: machine baselines (pgbench TPC-B ${SHORT ? 3 : 10} s, Kafka ${SHORT ? '20k' : '100k'} messages, ${SHORT ? '5k' : '20k'} cross-process round trips)`);
-    results.baselines = SHORT
-      ? { pgbench: pgbenchTps({ seconds: 3, scale: 2 }), kafka: await kafkaThroughput({ count: 20_000 }), roundTrip: await roundTripCost({ count: 5_000 }) }
-      : { pgbench: pgbenchTps(), kafka: await kafkaThroughput(), roundTrip: await roundTripCost() };
-    const settledMax = Math.max(...Object.values(results.phases).map((p) => p.settledPerSec));
-    const roundTripMs = results.baselines.roundTrip.acrossCpus.cpuUs / 1_000;
-    results.ratios = {
-      settledPerSecToPgbenchTps: results.baselines.pgbench.tps ? +(settledMax / results.baselines.pgbench.tps).toFixed(3) : null,
-      settledPerSecToKafkaProducePerSec: +(settledMax / results.baselines.kafka.producePerSec).toFixed(4),
-      // A payment's CPU across all processes, in cross-process round trips' worth of CPU: comparable across machines
-      // whose wake-ups cost very different amounts.
-      cpuPerPaymentInRoundTrips: Object.fromEntries(
-        Object.entries(results.phases).filter(([, p]) => p.cpuMsPerPayment).map(([name, p]) => [name, Math.round(p.cpuMsPerPayment.total / roundTripMs)]),
-      ),
-    };
-  }
+  if (!args.includes('--no-baselines')) await addBaselines(results);
   report(results);
 }
 
-function report(results) {
+/** One phase: vacuum first, then the load with every process sampled, then its outcomes and costs. */
+async function runPhase(
+  { db, profile, pids, banks }: { db: pg.Client; profile: StackProfile; pids: Record<string, ProcessTarget>; banks: Banks },
+  name: string,
+  { seconds, run }: { seconds: number; run: (bar: Bar) => Promise<PhaseRun> },
+): Promise<PhaseResult> {
+  await vacuumIfNeeded(db, profile);
+  const phaseStarted = new Date();
+  const stopSampling = sampleProcesses(pids);
+  const bar = phaseBar(name, seconds);
+  const phase = await run(bar);
+  bar.stop();
+  const settled = await outcomes(db, phase.uetrs, phaseStarted, banks.debtors.map((d) => d.id));
+  const processes = stopSampling();
+  const settledCount = settled.byStatus.SETTLED ?? 0;
+  const cpuMsPerPayment = cpuPerPayment(processes, settledCount);
+  const hopsMs = settledCount ? await hopBreakdown(profile.dbPrefix, phase.uetrs) : null;
+  return {
+    offered: phase.offered ?? null,
+    offeredPerSec: phase.offered ? Math.round(phase.offered / phase.seconds) : null,
+    acceptedPerSec: Math.round(phase.accepted / (phase.answeredSeconds ?? phase.seconds)),
+    accepted: phase.accepted,
+    errors: phase.errors,
+    ...settled,
+    processes,
+    cpuMsPerPayment,
+    hopsMs,
+  };
+}
+
+/** The machine's ceilings measured in the same run, and the cluster's figures as ratios of them. */
+async function addBaselines(results: Results): Promise<void> {
+  console.error(`bench: machine baselines (pgbench TPC-B ${SHORT ? 3 : 10} s, Kafka ${SHORT ? '20k' : '100k'} messages, ${SHORT ? '5k' : '20k'} cross-process round trips)`);
+  const measured = SHORT
+    ? { pgbench: pgbenchTps({ seconds: 3, scale: 2 }), kafka: await kafkaThroughput({ count: 20_000 }), roundTrip: await roundTripCost({ count: 5_000 }) }
+    : { pgbench: pgbenchTps(), kafka: await kafkaThroughput(), roundTrip: await roundTripCost() };
+  results.baselines = measured;
+  const settledMax = Math.max(...Object.values(results.phases).map((p) => p.settledPerSec));
+  const roundTripMs = measured.roundTrip.acrossCpus.cpuUs / 1_000;
+  results.ratios = {
+    settledPerSecToPgbenchTps: measured.pgbench.tps ? +(settledMax / measured.pgbench.tps).toFixed(3) : null,
+    settledPerSecToKafkaProducePerSec: +(settledMax / measured.kafka.producePerSec).toFixed(4),
+    // A payment's CPU across all processes, in cross-process round trips' worth of CPU: comparable across machines
+    // whose wake-ups cost very different amounts.
+    cpuPerPaymentInRoundTrips: Object.fromEntries(
+      Object.entries(results.phases).flatMap(([name, p]) => (p.cpuMsPerPayment ? [[name, Math.round(p.cpuMsPerPayment.total / roundTripMs)]] : [])),
+    ),
+  };
+}
+
+function report(results: Results): void {
   fs.mkdirSync(OUT, { recursive: true });
-  const series = Object.entries(results.phases).map(([name, p]) => ({ name: `${name}: latency (ms) by send time (s)`, points: thin(p.series, 400) }));
+  const series = Object.entries(results.phases).map(([name, p]) => ({ name: `${name}: latency (ms) by send time (s)`, points: thin(p.series ?? [], 400) }));
   fs.writeFileSync(path.join(OUT, 'payments-latency.svg'), svgChart({ title: 'Intent → final latency', xLabel: 'seconds since the phase started', yLabel: 'ms', series }));
   for (const p of Object.values(results.phases)) delete p.series;
   fs.writeFileSync(path.join(OUT, 'payments.json'), JSON.stringify(results, null, 2) + '\n');
@@ -319,7 +416,7 @@ function report(results) {
   for (const [name, p] of Object.entries(results.phases)) {
     console.log(`\n${name}: CPU % of one core (avg/max) and RSS MB (max) per process`);
     for (const [svc, s] of Object.entries(p.processes)) {
-      const perPayment = p.cpuMsPerPayment ? `   ${p.cpuMsPerPayment[svc].toFixed(3).padStart(7)} ms CPU per settled payment` : '';
+      const perPayment = p.cpuMsPerPayment ? `   ${(p.cpuMsPerPayment[svc] ?? 0).toFixed(3).padStart(7)} ms CPU per settled payment` : '';
       console.log(`  ${svc.padEnd(22)} ${String(s.cpuPctAvg).padStart(4)} / ${String(s.cpuPctMax).padStart(4)} %   ${String(s.rssMbMax).padStart(5)} MB${perPayment}`);
     }
     if (p.cpuMsPerPayment) console.log(`  ${'all of the above'.padEnd(22)} ${p.cpuMsPerPayment.total.toFixed(3).padStart(39)} ms CPU per settled payment`);
@@ -338,13 +435,13 @@ function report(results) {
   console.log(`\nwritten: ${path.relative(root, path.join(OUT, 'payments.json'))}, ${path.relative(root, path.join(OUT, 'payments-latency.svg'))}`);
 }
 
-function thin(points, max) {
+function thin<T>(points: readonly T[], max: number): readonly T[] {
   if (points.length <= max) return points;
   const step = points.length / max;
   return Array.from({ length: max }, (_, i) => points[Math.floor(i * step)]);
 }
 
-main().catch((error) => {
-  console.error(`bench failed: ${error.stack ?? error.message}`);
+main().catch((error: unknown) => {
+  console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exit(1);
 });

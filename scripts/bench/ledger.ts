@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // npm run bench:ledger — how fast ledger-node validators apply the ordered stream, against the real broker and
 // Postgres of this machine. Prints only what it measured in this run:
 //   1. pgbench TPC-B on the same Postgres (the machine's database ceiling, for the ratio);
@@ -7,16 +6,18 @@
 //   4. latency with the three running at an offered rate: produce → final, block cut → applied and cut → final.
 // Each run uses its own topics (prefix nostrobench-<id>.) and databases (nostro_bench_ledger_*), dropped at the end.
 // See docs/ledger.md, "Benchmark".
-import { spawn, spawnSync } from 'node:child_process';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import kafkajs from 'kafkajs';
 import pg from 'pg';
-import { REPO_ROOT, createDatabases, deleteTopics, ensureKafka, ensurePostgres, ensureTopics } from '../lib/infra.mjs';
-import { ensureKey } from '../lib/keys.mjs';
-import { SERVICE_NODE_ARGS, build } from '../lib/stack.mjs';
+import { createDatabases, deleteTopics, ensureKafka, ensurePostgres, ensureTopics } from '../lib/infra';
+import { errorCode } from '../lib/infra/process';
+import { ensureKey, type KeyFile } from '../lib/keys';
+import { REPO_ROOT } from '../lib/repo';
+import { SERVICE_NODE_ARGS, build } from '../lib/stack';
 
 const HELP = `usage: npm run bench:ledger [-- options]
 
@@ -39,8 +40,8 @@ if (args.includes('--help')) {
   console.log(HELP);
   process.exit(0);
 }
-const flag = (name) => args.includes(`--${name}`);
-function option(name, fallback) {
+const flag = (name: string): boolean => args.includes(`--${name}`);
+function option(name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);
   if (i === -1) return fallback;
   const value = Number.parseInt(args[i + 1] ?? '', 10);
@@ -62,23 +63,26 @@ if (![2, 3, 5].includes(cfg.legs)) throw new Error('--legs is 2, 3 or 5');
 const runId = crypto.randomBytes(4).toString('hex');
 const prefix = `nostrobench-${runId}.`;
 const stateDir = path.join(REPO_ROOT, '.nostro', 'bench');
-const VALIDATORS = ['v0', 'v1', 'v2'];
+const VALIDATORS = ['v0', 'v1', 'v2'] as const;
+type Keys = Record<(typeof VALIDATORS)[number], KeyFile>;
 const PORT_BASE = 5510;
 const CLOCK_TICKS = 100;
-const dbName = (i) => `nostro_bench_ledger_${i}`;
-const dbUrl = (i) => `postgres://root@127.0.0.1:5432/${dbName(i)}`;
-const log = (m) => process.stderr.write(`${m}\n`);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const fmt = (n) => (n === null || n === undefined ? 'n/a' : Math.round(n).toLocaleString('en-US'));
-const children = new Map();
+const dbName = (i: number): string => `nostro_bench_ledger_${i}`;
+const dbUrl = (i: number): string => `postgres://root@127.0.0.1:5432/${dbName(i)}`;
+const log = (m: string): void => {
+  process.stderr.write(`${m}\n`);
+};
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const fmt = (n: number | null | undefined): string => (n === null || n === undefined ? 'n/a' : Math.round(n).toLocaleString('en-US'));
+const children = new Map<string, ChildProcess>();
 
-function percentile(values, p) {
+function percentile(values: readonly number[], p: number): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-function cpuSeconds(pid) {
+function cpuSeconds(pid: number | undefined): number | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -89,7 +93,7 @@ function cpuSeconds(pid) {
 }
 
 /** Busy and total jiffies of the whole machine (every process, ours and everyone else's). */
-function machineTicks() {
+function machineTicks(): { busy: number; total: number } {
   const [cpu] = fs.readFileSync('/proc/stat', 'utf8').split('\n');
   const v = cpu.trim().split(/\s+/).slice(1).map(Number);
   const idle = v[3] + (v[4] ?? 0);
@@ -99,19 +103,33 @@ function machineTicks() {
 
 // ───────────────────────────── workload ─────────────────────────────
 
-function accountSpecs() {
+interface AccountSpec {
+  account: string;
+  netDebitCap: string | null;
+}
+interface Posting {
+  account: string;
+  currency: string;
+  amount: string;
+}
+/** An entry of the ledger stream, as settlement and the operator API produce them (JSON). */
+type StreamEntry =
+  | { kind: 'transfer'; id: string; uetr?: string; postings: Posting[] }
+  | { kind: 'config'; id: string; op: 'open_accounts'; accounts: AccountSpec[] };
+
+function accountSpecs(): { currencies: string[]; specs: AccountSpec[] } {
   const currencies = cfg.legs === 5 ? ['USD', 'EUR'] : ['USD'];
-  const specs = [];
+  const specs: AccountSpec[] = [];
   for (const c of currencies) specs.push({ account: `EXTERNAL:${c}`, netDebitCap: null }, { account: `FEES:${c}`, netDebitCap: '0' }, { account: `FXDESK:${c}`, netDebitCap: '0' });
   for (let i = 0; i < cfg.accounts; i++) for (const c of currencies) specs.push({ account: `${participant(i)}:${c}`, netDebitCap: '0' });
   return { currencies, specs };
 }
 
-const participant = (i) => `BENCH${String(i).padStart(6, '0')}`;
-const leg = (account, amount) => ({ account, currency: account.slice(-3), amount: String(amount) });
+const participant = (i: number): string => `BENCH${String(i).padStart(6, '0')}`;
+const leg = (account: string, amount: number | bigint): Posting => ({ account, currency: account.slice(-3), amount: String(amount) });
 
 /** Deterministic amounts (xorshift), random ids: every transaction is accepted, since balances start high. */
-function* workload(count) {
+function* workload(count: number): Generator<StreamEntry & { kind: 'transfer' }> {
   let x = 0x9e3779b9;
   const next = () => ((x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), (x >>> 0));
   for (let n = 0; n < count; n++) {
@@ -122,7 +140,7 @@ function* workload(count) {
     // As settlement records a payment: its transaction id is its uetr.
     const id = crypto.randomUUID();
     const uetr = id;
-    let postings;
+    let postings: Posting[];
     if (cfg.legs === 2) postings = [leg(`${participant(from)}:USD`, -amount), leg(`${participant(to)}:USD`, amount)];
     else if (cfg.legs === 3) postings = [leg(`${participant(from)}:USD`, -(amount + fee)), leg(`${participant(to)}:USD`, amount), leg('FEES:USD', fee)];
     else postings = [leg(`${participant(from)}:USD`, -(amount + fee)), leg('FXDESK:USD', amount), leg('FEES:USD', fee), leg('FXDESK:EUR', -amount), leg(`${participant(to)}:EUR`, amount)];
@@ -130,21 +148,21 @@ function* workload(count) {
   }
 }
 
-function funding() {
+function funding(): StreamEntry[] {
   const { currencies, specs } = accountSpecs();
-  const entries = [];
+  const entries: StreamEntry[] = [];
   for (let i = 0; i < specs.length; i += 1_000) entries.push({ kind: 'config', id: `bench-open-${i}`, op: 'open_accounts', accounts: specs.slice(i, i + 1_000) });
   const big = 10n ** 15n;
-  const fund = (account) => ({ kind: 'transfer', id: crypto.randomUUID(), postings: [leg(`EXTERNAL:${account.slice(-3)}`, -big), leg(account, big)] });
+  const fund = (account: string): StreamEntry => ({ kind: 'transfer', id: crypto.randomUUID(), postings: [leg(`EXTERNAL:${account.slice(-3)}`, -big), leg(account, big)] });
   for (let i = 0; i < cfg.accounts; i++) entries.push(fund(`${participant(i)}:USD`));
   if (currencies.includes('EUR')) entries.push(fund('FXDESK:EUR'));
   return entries;
 }
 
-async function produceAll(producer, entries) {
+async function produceAll(producer: Producer, entries: readonly StreamEntry[]): Promise<{ sent: number; seconds: number }> {
   const topic = `${prefix}ledger.tx`;
   const started = Date.now();
-  let batch = [];
+  let batch: { value: string }[] = [];
   let sent = 0;
   for (const entry of entries) {
     batch.push({ value: JSON.stringify(entry) });
@@ -161,7 +179,7 @@ async function produceAll(producer, entries) {
 
 // ───────────────────────────── validators ─────────────────────────────
 
-function startValidator(i, keys) {
+function startValidator(i: number, keys: Keys): ChildProcess {
   const v = VALIDATORS[i];
   fs.mkdirSync(path.join(stateDir, 'logs'), { recursive: true });
   const out = fs.openSync(path.join(stateDir, 'logs', `${v}.log`), 'w');
@@ -193,13 +211,13 @@ function startValidator(i, keys) {
   return child;
 }
 
-async function stopValidators() {
+async function stopValidators(): Promise<void> {
   await Promise.all(
     [...children.values()].map(
       (child) =>
-        new Promise((resolve) => {
+        new Promise<void>((resolve) => {
           if (child.exitCode !== null) return resolve();
-          child.once('exit', resolve);
+          child.once('exit', () => resolve());
           child.kill('SIGTERM');
         }),
     ),
@@ -207,12 +225,12 @@ async function stopValidators() {
   children.clear();
 }
 
-async function progress(db) {
+async function progress(db: pg.Client): Promise<{ txs: number; blocks: number }> {
   try {
-    const { rows } = await db.query(`SELECT coalesce(sum(tx_count), 0)::bigint AS txs, count(*)::int AS blocks FROM blocks`);
+    const { rows } = await db.query<{ txs: string; blocks: number }>(`SELECT coalesce(sum(tx_count), 0)::bigint AS txs, count(*)::int AS blocks FROM blocks`);
     return { txs: Number(rows[0].txs), blocks: rows[0].blocks };
   } catch (error) {
-    if (error.code === '42P01') return { txs: 0, blocks: 0 }; // the validator has not migrated its database yet
+    if (errorCode(error) === '42P01') return { txs: 0, blocks: 0 }; // the validator has not migrated its database yet
     throw error;
   }
 }
@@ -221,8 +239,17 @@ async function progress(db) {
  * Waits until validator i recorded `total` entries; returns its apply rate between its first and last block
  * (database commit times) and its CPU over the time this function watched it.
  */
-async function watchApply(i, db, total, child) {
-  let first = null;
+interface ApplyResult {
+  txPerSec: number;
+  seconds: number;
+  blocks: number;
+  txs: number;
+  cpuCores: number;
+  blockWriteMsAvg: number | null;
+}
+
+async function watchApply(i: number, db: pg.Client, total: number, child: ChildProcess): Promise<ApplyResult> {
+  let first: { at: number; cpu: number | null } | null = null;
   for (;;) {
     const p = await progress(db);
     if (first === null && p.blocks > 0) first = { at: Date.now(), cpu: cpuSeconds(child.pid) };
@@ -231,9 +258,10 @@ async function watchApply(i, db, total, child) {
     await sleep(100);
   }
   const cpuEnd = cpuSeconds(child.pid);
-  const wall = (Date.now() - first.at) / 1000;
+  const start = first ?? { at: Date.now(), cpu: cpuEnd };
+  const wall = (Date.now() - start.at) / 1000;
   const writeMs = await blockWriteMs(i);
-  const { rows } = await db.query(
+  const { rows } = await db.query<{ first_at: string; last_at: string; txs: string; blocks: number }>(
     `WITH ordered AS (SELECT height, tx_count, extract(epoch FROM created_at) * 1000 AS at FROM blocks)
      SELECT (SELECT at FROM ordered ORDER BY height LIMIT 1) AS first_at, max(at) AS last_at,
             sum(tx_count) FILTER (WHERE height > 1) AS txs, count(*)::int AS blocks FROM ordered`,
@@ -241,11 +269,11 @@ async function watchApply(i, db, total, child) {
   const r = rows[0];
   const seconds = (Number(r.last_at) - Number(r.first_at)) / 1000;
   const txs = Number(r.txs);
-  return { txPerSec: txs / seconds, seconds, blocks: r.blocks, txs, cpuCores: (cpuEnd - first.cpu) / wall, blockWriteMsAvg: writeMs };
+  return { txPerSec: txs / seconds, seconds, blocks: r.blocks, txs, cpuCores: ((cpuEnd ?? 0) - (start.cpu ?? 0)) / wall, blockWriteMsAvg: writeMs };
 }
 
 /** Mean time of one block write (sign + one statement), from the validator's own histogram. */
-async function blockWriteMs(i) {
+async function blockWriteMs(i: number): Promise<number | null> {
   try {
     const text = await (await fetch(`http://127.0.0.1:${PORT_BASE + i}/metrics`, { signal: AbortSignal.timeout(3_000) })).text();
     const sum = Number(/^ledger_block_apply_seconds_sum (\S+)$/m.exec(text)?.[1]);
@@ -258,9 +286,11 @@ async function blockWriteMs(i) {
 
 // ───────────────────────────── phases ─────────────────────────────
 
-function pgbench() {
+type Pgbench = { tps: number; clients: number; scale: number; seconds: number; error?: undefined } | { error: string; tps?: undefined; seconds?: undefined };
+
+function pgbench(): Pgbench {
   const db = 'nostro_bench_ledger_pgbench';
-  const psql = (sql) => spawnSync('psql', ['-h', '127.0.0.1', '-U', 'root', '-d', 'postgres', '-qAtc', sql], { encoding: 'utf8' });
+  const psql = (sql: string) => spawnSync('psql', ['-h', '127.0.0.1', '-U', 'root', '-d', 'postgres', '-qAtc', sql], { encoding: 'utf8' });
   psql(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
   psql(`CREATE DATABASE ${db}`);
   try {
@@ -274,7 +304,13 @@ function pgbench() {
   }
 }
 
-async function applyPhase(indexes, keys, total) {
+interface ApplyPhase {
+  validators: ApplyResult[];
+  allDoneSeconds: number;
+  machineBusy: number;
+}
+
+async function applyPhase(indexes: readonly number[], keys: Keys, total: number): Promise<ApplyPhase> {
   await createDatabases(indexes.map(dbName), { recreate: true, log: () => undefined });
   const dbs = await Promise.all(indexes.map(async (i) => {
     const db = new pg.Client({ connectionString: dbUrl(i) });
@@ -294,9 +330,24 @@ async function applyPhase(indexes, keys, total) {
   }
 }
 
-async function latencyPhase(producer) {
+interface Percentiles {
+  p50: number | null;
+  p99: number | null;
+}
+
+interface LatencyPhase {
+  offeredTxPerSec: number;
+  transactions: number;
+  finalTransactions: number;
+  blocks: number;
+  produceToFinalMs: Percentiles;
+  cutToAppliedMs: Percentiles;
+  cutToFinalMs: Percentiles;
+}
+
+async function latencyPhase(producer: Producer): Promise<LatencyPhase> {
   const topic = `${prefix}ledger.tx`;
-  const sentAt = new Map();
+  const sentAt = new Map<string, number>();
   const perTick = Math.max(1, Math.round(cfg.rate / 100));
   const gen = workload(cfg.rate * cfg.latencySeconds);
   const started = Date.now();
@@ -305,7 +356,7 @@ async function latencyPhase(producer) {
     if (due > started + cfg.latencySeconds * 1000) break;
     const wait = due - Date.now();
     if (wait > 0) await sleep(wait);
-    const batch = [];
+    const batch: StreamEntry[] = [];
     for (let k = 0; k < perTick; k++) {
       const { value, done } = gen.next();
       if (done) break;
@@ -322,23 +373,23 @@ async function latencyPhase(producer) {
     const ids = [...sentAt.keys()];
     const deadline = Date.now() + 120_000;
     for (;;) {
-      const { rows } = await db.query('SELECT count(*)::int AS n FROM block_transactions t JOIN finality f USING (height) WHERE t.tx_id = ANY($1::text[])', [ids]);
+      const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM block_transactions t JOIN finality f USING (height) WHERE t.tx_id = ANY($1::text[])', [ids]);
       if (rows[0].n >= ids.length || Date.now() > deadline) break;
       await sleep(200);
     }
-    const txRows = (await db.query(
+    const txRows = (await db.query<{ tx_id: string; final_at: string }>(
       `SELECT t.tx_id, extract(epoch FROM f.finalized_at) * 1000 AS final_at FROM block_transactions t JOIN finality f USING (height) WHERE t.tx_id = ANY($1::text[])`,
       [ids],
     )).rows;
-    const blockRows = (await db.query(
+    const blockRows = (await db.query<{ cut_at: number; applied_at: string; final_at: string }>(
       `SELECT b.block_time::float8 AS cut_at, extract(epoch FROM b.created_at) * 1000 AS applied_at, extract(epoch FROM f.finalized_at) * 1000 AS final_at
          FROM blocks b JOIN finality f USING (height) WHERE b.height IN (SELECT DISTINCT height FROM block_transactions WHERE tx_id = ANY($1::text[]))`,
       [ids],
     )).rows;
-    const txLatency = txRows.map((r) => Number(r.final_at) - sentAt.get(r.tx_id));
+    const txLatency = txRows.map((r) => Number(r.final_at) - (sentAt.get(r.tx_id) ?? Number.NaN));
     const applied = blockRows.map((r) => Number(r.applied_at) - Number(r.cut_at));
     const finality = blockRows.map((r) => Number(r.final_at) - Number(r.cut_at));
-    const stats = (v) => ({ p50: percentile(v, 50), p99: percentile(v, 99) });
+    const stats = (v: number[]): Percentiles => ({ p50: percentile(v, 50), p99: percentile(v, 99) });
     return { offeredTxPerSec: offered, transactions: ids.length, finalTransactions: txRows.length, blocks: blockRows.length, produceToFinalMs: stats(txLatency), cutToAppliedMs: stats(applied), cutToFinalMs: stats(finality) };
   } finally {
     await db.end();
@@ -347,14 +398,27 @@ async function latencyPhase(producer) {
 
 // ───────────────────────────── report ─────────────────────────────
 
-function report(r) {
-  const out = (m) => console.log(m);
+interface Results {
+  config: typeof cfg;
+  machine: { cpus: number; cpuModel: string | undefined; node: string; loadavg: string[] };
+  pgbench?: Pgbench;
+  setupEntries?: number;
+  produced?: { sent: number; seconds: number };
+  one?: ApplyPhase;
+  three?: ApplyPhase;
+  latency?: LatencyPhase;
+}
+
+function report(r: Results): void {
+  const out = (m: string): void => console.log(m);
+  const produced = r.produced ?? { sent: 0, seconds: 0 };
   out(`\nNostro ledger benchmark — ${r.machine.cpus} cores (${r.machine.cpuModel}), Node ${r.machine.node}, load average at start ${r.machine.loadavg.join(' ')}`);
   out('  The machine is shared: other work running at the same time lowers every figure below.');
   out(`workload: ${fmt(cfg.transactions)} transactions × ${cfg.legs} postings between ${fmt(cfg.accounts)} accounts (+ ${fmt(r.setupEntries)} setup entries), BLOCK_MAX_TX ${cfg.blockMaxTx}, finality notices published by ${process.env.LEDGER_NOTICES === undefined ? "v0" : process.env.LEDGER_NOTICES === "false" ? "none" : "every validator"}`);
-  out(`stream preloaded at ${fmt(r.produced.sent / r.produced.seconds)} messages/s (kafkajs producer, acks=all)`);
+  out(`stream preloaded at ${fmt(produced.sent / produced.seconds)} messages/s (kafkajs producer, acks=all)`);
   if (r.pgbench) out(r.pgbench.error ? `pgbench: ${r.pgbench.error}` : `pgbench TPC-B (scale 10, 4 clients, ${r.pgbench.seconds} s): ${fmt(r.pgbench.tps)} tps`);
-  const one = r.one.validators[0];
+  const one = r.one?.validators[0];
+  if (!r.one || !one) return;
   out(`one validator:    ${fmt(one.txPerSec)} tx/s, ${fmt(one.txPerSec * cfg.legs)} postings/s (${fmt(one.txs)} tx in ${one.blocks} blocks over ${one.seconds.toFixed(1)} s); validator CPU ${one.cpuCores.toFixed(2)} cores, machine ${Math.round(r.one.machineBusy * 100)}% busy`);
   out(`                  block write (sign + one statement) ${one.blockWriteMsAvg === null ? 'n/a' : `${one.blockWriteMsAvg.toFixed(1)} ms`} on average`);
   if (r.pgbench?.tps) out(`                  ratio to pgbench TPC-B: ${(one.txPerSec / r.pgbench.tps).toFixed(2)} ledger transactions per pgbench transaction`);
@@ -365,15 +429,15 @@ function report(r) {
   }
   if (r.latency) {
     const l = r.latency;
-    const p = (s) => `p50 ${fmt(s.p50)} ms, p99 ${fmt(s.p99)} ms`;
+    const p = (s: Percentiles): string => `p50 ${fmt(s.p50)} ms, p99 ${fmt(s.p99)} ms`;
     out(`latency (three validators, ${fmt(l.offeredTxPerSec)} tx/s offered for ${cfg.latencySeconds} s, ${l.finalTransactions}/${l.transactions} final, ${l.blocks} blocks, measured on v0):`);
     out(`  produce → final ${p(l.produceToFinalMs)}; block cut → applied ${p(l.cutToAppliedMs)}; block cut → final ${p(l.cutToFinalMs)}`);
   }
   if (cfg.transactions > 0 && one.txPerSec < 20_000) out(`target 20,000 tx/s for one validator: not reached in this run (${fmt(one.txPerSec)} tx/s)`);
 }
 
-async function main() {
-  const results = { config: cfg, machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg().map((l) => l.toFixed(2)) } };
+async function main(): Promise<void> {
+  const results: Results = { config: cfg, machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg().map((l) => l.toFixed(2)) } };
   await ensurePostgres();
   await ensureKafka();
   if (!flag('skip-build')) build();
@@ -382,8 +446,8 @@ async function main() {
     results.pgbench = pgbench();
   }
   await ensureTopics({ prefix });
-  const keys = Object.fromEntries(VALIDATORS.map((v) => [v, ensureKey(path.join(stateDir, 'keys'), v)]));
-  const kafka = new kafkajs.Kafka({ clientId: 'bench-ledger', brokers: ['127.0.0.1:9092'], logLevel: kafkajs.logLevel.NOTHING });
+  const keys = Object.fromEntries(VALIDATORS.map((v) => [v, ensureKey(path.join(stateDir, 'keys'), v)])) as Keys;
+  const kafka = new Kafka({ clientId: 'bench-ledger', brokers: ['127.0.0.1:9092'], logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   try {
@@ -407,7 +471,7 @@ async function main() {
     await producer.disconnect();
     await stopValidators();
     if (!flag('keep')) {
-      await deleteTopics({ prefix }).catch((e) => log(`bench: ${e.message}`));
+      await deleteTopics({ prefix }).catch((e: unknown) => log(`bench: ${e instanceof Error ? e.message : String(e)}`));
       const admin = new pg.Client({ connectionString: 'postgres://root@127.0.0.1:5432/postgres' });
       await admin.connect();
       for (const i of [0, 1, 2]) await admin.query(`DROP DATABASE IF EXISTS ${dbName(i)} WITH (FORCE)`);
@@ -423,8 +487,8 @@ process.on('SIGINT', () => {
   process.exit(130);
 });
 
-main().catch(async (error) => {
-  log(`bench:ledger failed: ${error.stack ?? error.message}`);
+main().catch(async (error: unknown) => {
+  log(`bench:ledger failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   await stopValidators();
   process.exit(1);
 });

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // npm run bench:fx — how many quotes fx-quote issues and uses per second on this machine, and what the
 // gateway ↔ fx-quote hop costs over HTTP versus Kafka request-reply. Prints only what it measured in this run:
 //   1. quotes issued/s (POST /v1/fx/quotes) at a fixed concurrency, with latency percentiles;
@@ -9,17 +8,18 @@
 // fx-quote runs as its own process (dist/), with its own database (nostro_bench_fx), Redis prefix and topics
 // (prefix nostrobench-fx-<id>.), all removed at the end. FXDESK liquidity is not checked (no ledger runs here).
 // See docs/fx-quote.md, "Benchmark".
-import { fork, spawn } from 'node:child_process';
+import Redis from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
-import kafkajs from 'kafkajs';
-import Redis from 'ioredis';
 import pg from 'pg';
-import { REPO_ROOT, createDatabases, deleteTopics, ensureKafka, ensurePostgres, ensureRedis, ensureTopics } from '../lib/infra.mjs';
-import { ensureKey } from '../lib/keys.mjs';
-import { build } from '../lib/stack.mjs';
-import { machine, sampleProcesses, summarize } from './lib.mjs';
+import { createDatabases, deleteTopics, ensureKafka, ensurePostgres, ensureRedis, ensureTopics } from '../lib/infra';
+import { ensureKey } from '../lib/keys';
+import { REPO_ROOT } from '../lib/repo';
+import { build } from '../lib/stack';
+import { machine, sampleProcesses, summarize, type ProcessSample, type Summary } from './lib';
 
 const HELP = `usage: npm run bench:fx [-- options]
 
@@ -34,9 +34,8 @@ const HELP = `usage: npm run bench:fx [-- options]
 The machine is shared and has 2 cores: read the load average it prints next to the figures.`;
 
 const args = process.argv.slice(2);
-const { Kafka, logLevel } = kafkajs;
-const flag = (name) => args.includes(`--${name}`);
-function option(name, fallback) {
+const flag = (name: string): boolean => args.includes(`--${name}`);
+function option(name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);
   if (i === -1) return fallback;
   const value = Number.parseInt(args[i + 1] ?? '', 10);
@@ -45,24 +44,41 @@ function option(name, fallback) {
 }
 
 const ECHO_TOPICS = ['fx.echo.requests', 'fx.echo.replies'];
-const log = (m) => process.stderr.write(`${m}\n`);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const ms = (ns) => Number(ns) / 1e6;
+const log = (m: string): void => {
+  process.stderr.write(`${m}\n`);
+};
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const ms = (ns: bigint): number => Number(ns) / 1e6;
+
+interface Config {
+  quotes: number;
+  concurrency: number;
+  batches: number;
+  echoes: number;
+}
+
+/** A phase's throughput and per-call latency (ms). */
+interface Drive {
+  perSecond: number;
+  seconds: number;
+  failures: number;
+  latency: Summary;
+}
 
 // ───────────────────────────── the echo responder (a child process) ─────────────────────────────
 
 /** `--echo-responder <prefix> <httpPort>`: answers HTTP POSTs and Kafka requests with their own body. */
-async function echoResponder(prefix, port) {
+async function echoResponder(prefix: string, port: number): Promise<void> {
   const server = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(Buffer.concat(chunks));
     });
   });
   server.keepAliveTimeout = 60_000;
-  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const kafka = new Kafka({ clientId: 'bench-echo-responder', brokers: ['127.0.0.1:9092'], logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   const consumer = kafka.consumer({ groupId: `${prefix}echo-responder`, maxWaitTimeInMs: 100 });
@@ -70,7 +86,7 @@ async function echoResponder(prefix, port) {
   await consumer.subscribe({ topic: `${prefix}${ECHO_TOPICS[0]}`, fromBeginning: true });
   await consumer.run({
     eachBatch: async ({ batch }) => {
-      const replies = batch.messages.map((m) => ({ key: m.key, value: m.value, headers: { 'x-correlation-id': m.headers['x-correlation-id'] } }));
+      const replies = batch.messages.map((m) => ({ key: m.key, value: m.value, headers: { 'x-correlation-id': m.headers?.['x-correlation-id'] } }));
       await producer.send({ topic: `${prefix}${ECHO_TOPICS[1]}`, acks: -1, messages: replies });
     },
   });
@@ -81,8 +97,8 @@ async function echoResponder(prefix, port) {
 // ───────────────────────────── helpers ─────────────────────────────
 
 /** Runs `total` calls of `fn` with `concurrency` in flight; returns per-call latencies (ms) and the wall time. */
-async function drive(total, concurrency, fn) {
-  const latencies = new Array(total);
+async function drive(total: number, concurrency: number, fn: (i: number) => Promise<boolean>): Promise<Drive> {
+  const latencies = new Array<number>(total);
   let next = 0;
   let failures = 0;
   const started = process.hrtime.bigint();
@@ -102,14 +118,14 @@ async function drive(total, concurrency, fn) {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-function post(port, urlPath, body) {
+function post(port: number, urlPath: string, body: unknown): Promise<{ status: number | undefined; body: string }> {
   const data = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = http.request(
       { host: '127.0.0.1', port, path: urlPath, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } },
       (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
       },
     );
@@ -118,7 +134,7 @@ function post(port, urlPath, body) {
   });
 }
 
-async function waitReady(port, child, timeoutMs = 90_000) {
+async function waitReady(port: number, child: ChildProcess, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`fx-quote exited with ${child.exitCode}`);
@@ -129,28 +145,39 @@ async function waitReady(port, child, timeoutMs = 90_000) {
   throw new Error('fx-quote not ready in time');
 }
 
-const fmtRate = (r) => `${Math.round(r.perSecond).toLocaleString('en-US')}/s`;
-const fmtLat = (l) => `p50 ${l.p50?.toFixed(2)} ms · p95 ${l.p95?.toFixed(2)} ms · p99 ${l.p99?.toFixed(2)} ms · max ${l.max?.toFixed(2)} ms`;
+const fmtRate = (r: { perSecond: number }): string => `${Math.round(r.perSecond).toLocaleString('en-US')}/s`;
+const fmtLat = (l: Summary): string => `p50 ${l.p50?.toFixed(2)} ms · p95 ${l.p95?.toFixed(2)} ms · p99 ${l.p99?.toFixed(2)} ms · max ${l.max?.toFixed(2)} ms`;
 
 // ───────────────────────────── phases ─────────────────────────────
 
-async function quotePhases(cfg, port, pid) {
-  const request = (i) => ({ sourceCurrency: 'USD', targetCurrency: i % 2 ? 'EUR' : 'JPY', sendAmount: `${100 + (i % 900)}.00`, creditorParticipant: 'BANKDE55' });
+interface QuotePhases {
+  issued: Drive;
+  issuedCpu: ProcessSample | undefined;
+  used: Drive;
+  usedCpu: ProcessSample | undefined;
+  batches: Drive;
+  batchQuotesPerSecond: number;
+  batchCpu: ProcessSample | undefined;
+}
+
+async function quotePhases(cfg: Config, port: number, pid: number | undefined): Promise<QuotePhases> {
+  const target = pid ?? null;
+  const request = (i: number): Record<string, string> => ({ sourceCurrency: 'USD', targetCurrency: i % 2 ? 'EUR' : 'JPY', sendAmount: `${100 + (i % 900)}.00`, creditorParticipant: 'BANKDE55' });
   const warm = await drive(200, cfg.concurrency, async (i) => (await post(port, '/v1/fx/quotes', { participant: 'BENCHBANK', request: request(i) })).status === 201);
   if (warm.failures > 0) throw new Error('warm-up quotes failed');
 
-  const ids = new Array(cfg.quotes);
-  const stopSampling = sampleProcesses({ 'fx-quote': pid });
+  const ids = new Array<string>(cfg.quotes);
+  const stopSampling = sampleProcesses({ 'fx-quote': target });
   const issued = await drive(cfg.quotes, cfg.concurrency, async (i) => {
     const answer = await post(port, '/v1/fx/quotes', { participant: 'BENCHBANK', request: request(i) });
     if (answer.status !== 201) return false;
-    ids[i] = JSON.parse(answer.body).id;
+    ids[i] = (JSON.parse(answer.body) as { id: string }).id;
     return true;
   });
   const issuedCpu = stopSampling()['fx-quote'];
   log(`  issued ${cfg.quotes} quotes: ${fmtRate(issued)}`);
 
-  const stopUse = sampleProcesses({ 'fx-quote': pid });
+  const stopUse = sampleProcesses({ 'fx-quote': target });
   const used = await drive(cfg.quotes, cfg.concurrency, async (i) => {
     const answer = await post(port, `/v1/fx/quotes/${ids[i]}/consume`, { participant: 'BENCHBANK', uetr: crypto.randomUUID() });
     return answer.status === 200;
@@ -159,10 +186,10 @@ async function quotePhases(cfg, port, pid) {
   log(`  used ${cfg.quotes} quotes: ${fmtRate(used)}`);
 
   const batch = Array.from({ length: 1_000 }, (_, i) => request(i));
-  const stopBatch = sampleProcesses({ 'fx-quote': pid });
+  const stopBatch = sampleProcesses({ 'fx-quote': target });
   const batches = await drive(cfg.batches, 1, async () => {
     const answer = await post(port, '/v1/fx/quotes/batch', { participant: 'BENCHBANK', requests: batch });
-    return answer.status === 201 && JSON.parse(answer.body).results.every((r) => !r.problem);
+    return answer.status === 201 && (JSON.parse(answer.body) as { results: { problem?: unknown }[] }).results.every((r) => !r.problem);
   });
   const batchCpu = stopBatch()['fx-quote'];
   const batchQuotesPerSecond = (cfg.batches * 1_000) / batches.seconds;
@@ -170,9 +197,17 @@ async function quotePhases(cfg, port, pid) {
   return { issued, issuedCpu, used, usedCpu, batches, batchQuotesPerSecond, batchCpu };
 }
 
-async function transportPhase(cfg, prefix) {
+interface Transport {
+  httpSequential: Drive;
+  kafkaSequential: Drive;
+  httpConcurrent: Drive;
+  kafkaConcurrent: Drive;
+}
+
+async function transportPhase(cfg: Config, prefix: string): Promise<Transport> {
   const echoPort = 5690;
-  const responder = fork(new URL(import.meta.url).pathname, ['--echo-responder', prefix, String(echoPort)], { stdio: 'inherit' });
+  // This file again, as its own process, through tsx (--import tsx).
+  const responder = fork(__filename, ['--echo-responder', prefix, String(echoPort)], { stdio: 'inherit', execArgv: ['--import', 'tsx'] });
   await new Promise((resolve, reject) => {
     responder.once('message', resolve);
     responder.once('exit', (code) => reject(new Error(`echo responder exited (${code})`)));
@@ -181,30 +216,30 @@ async function transportPhase(cfg, prefix) {
   const kafka = new Kafka({ clientId: 'bench-echo-requester', brokers: ['127.0.0.1:9092'], logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   const consumer = kafka.consumer({ groupId: `${prefix}echo-requester`, maxWaitTimeInMs: 100 });
-  const waiting = new Map();
+  const waiting = new Map<string, () => void>();
   await Promise.all([producer.connect(), consumer.connect()]);
   await consumer.subscribe({ topic: `${prefix}${ECHO_TOPICS[1]}`, fromBeginning: true });
   await consumer.run({
     eachBatch: async ({ batch }) => {
-      for (const m of batch.messages) waiting.get(m.headers['x-correlation-id']?.toString())?.();
+      for (const m of batch.messages) waiting.get(m.headers?.['x-correlation-id']?.toString() ?? '')?.();
     },
   });
-  const kafkaCall = async () => {
+  const kafkaCall = async (): Promise<boolean> => {
     const id = crypto.randomUUID();
-    const replied = new Promise((resolve) => waiting.set(id, resolve));
+    const replied = new Promise<void>((resolve) => waiting.set(id, resolve));
     await producer.send({ topic: `${prefix}${ECHO_TOPICS[0]}`, acks: -1, messages: [{ key: id, value: JSON.stringify(body), headers: { 'x-correlation-id': id } }] });
     await replied;
     waiting.delete(id);
     return true;
   };
-  const httpCall = async () => (await post(echoPort, '/echo', body)).status === 200;
+  const httpCall = async (): Promise<boolean> => (await post(echoPort, '/echo', body)).status === 200;
   try {
     // The requester's group must own the reply partition before the first request: wait for a round trip.
     const deadline = Date.now() + 60_000;
     while (!(await Promise.race([kafkaCall(), sleep(2_000).then(() => false)]))) if (Date.now() > deadline) throw new Error('Kafka echo never answered');
     await drive(200, 1, httpCall);
     await drive(200, 1, kafkaCall);
-    const result = {
+    const result: Transport = {
       httpSequential: await drive(cfg.echoes, 1, httpCall),
       kafkaSequential: await drive(cfg.echoes, 1, kafkaCall),
       httpConcurrent: await drive(cfg.echoes, cfg.concurrency, httpCall),
@@ -219,7 +254,7 @@ async function transportPhase(cfg, prefix) {
   }
 }
 
-async function createEchoTopics(prefix) {
+async function createEchoTopics(prefix: string): Promise<void> {
   const admin = new Kafka({ clientId: 'bench-fx-admin', brokers: ['127.0.0.1:9092'], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
@@ -231,8 +266,14 @@ async function createEchoTopics(prefix) {
 
 // ───────────────────────────── main ─────────────────────────────
 
-async function main() {
-  const cfg = {
+interface Results extends QuotePhases {
+  machine: ReturnType<typeof machine>;
+  config: Config;
+  transport?: Transport;
+}
+
+async function main(): Promise<void> {
+  const cfg: Config = {
     quotes: option('quotes', 3_000),
     concurrency: option('concurrency', 16),
     batches: option('batches', 3),
@@ -267,11 +308,12 @@ async function main() {
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const results = { machine: machine(), config: cfg };
+  const before = machine();
+  let results: Results;
   try {
     await waitReady(port, child);
     log('phase 1–3: quotes issued, used, and in batches (fx-quote over HTTP, real Postgres and Redis)');
-    Object.assign(results, await quotePhases(cfg, port, child.pid));
+    results = { machine: before, config: cfg, ...(await quotePhases(cfg, port, child.pid)) };
     if (!flag('skip-transport')) {
       log('phase 4: the gateway ↔ fx-quote hop alone: HTTP echo vs Kafka request-reply echo');
       results.transport = await transportPhase(cfg, prefix);
@@ -281,28 +323,33 @@ async function main() {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
     agent.destroy();
-    if (!flag('keep')) {
-      await deleteTopics({ prefix }).catch((e) => log(`bench: ${e.message}`));
-      const admin = new pg.Client({ connectionString: 'postgres://root@127.0.0.1:5432/postgres' });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch((e) => log(`bench: ${e.message}`));
-      await admin.end();
-      const redis = new Redis('redis://127.0.0.1:6379');
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${redisPrefix}*`, 'COUNT', 1000);
-        if (keys.length > 0) await redis.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-      redis.disconnect();
-    }
+    if (!flag('keep')) await cleanUp(prefix, database, redisPrefix);
   }
   report(results);
   if (flag('json')) console.log(JSON.stringify(results, null, 2));
   process.exit(0);
 }
 
-function report(r) {
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** Removes the run's topics, database and Redis keys. */
+async function cleanUp(prefix: string, database: string, redisPrefix: string): Promise<void> {
+  await deleteTopics({ prefix }).catch((e: unknown) => log(`bench: ${errorText(e)}`));
+  const admin = new pg.Client({ connectionString: 'postgres://root@127.0.0.1:5432/postgres' });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch((e: unknown) => log(`bench: ${errorText(e)}`));
+  await admin.end();
+  const redis = new Redis('redis://127.0.0.1:6379');
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${redisPrefix}*`, 'COUNT', 1000);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  redis.disconnect();
+}
+
+function report(r: Results): void {
   const m = r.machine;
   console.log(`\nfx-quote benchmark — ${m.cpus} × ${m.cpuModel}, node ${m.node}, load average before ${m.loadavg.join(' ')}, after ${m.loadavgAfter?.join(' ')}`);
   console.log(`concurrency ${r.config.concurrency}; FXDESK liquidity unchecked; every quote stored in Postgres and Redis and signed (Ed25519, node:crypto)\n`);
@@ -319,10 +366,17 @@ function report(r) {
   }
 }
 
-if (args[0] === '--echo-responder') {
-  await echoResponder(args[1], Number.parseInt(args[2], 10));
-} else if (flag('help')) {
-  console.log(HELP);
-} else {
-  await main();
+function start(): Promise<void> {
+  if (args[0] === '--echo-responder') return echoResponder(args[1], Number.parseInt(args[2], 10));
+  if (flag('help')) {
+    console.log(HELP);
+    return Promise.resolve();
+  }
+  return main();
 }
+
+// A failure ends the process with exit code 1, as the uncaught top-level await of the plain JavaScript version did.
+start().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

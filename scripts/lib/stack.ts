@@ -4,33 +4,68 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { REPO_ROOT, createDatabases, ensureKafka, ensurePostgres, ensureRedis, ensureTopics } from './infra.mjs';
-import { ensureKey } from './keys.mjs';
+import { createDatabases, ensureKafka, ensurePostgres, ensureRedis, ensureTopics } from './infra';
+import { errorCode } from './infra/process';
+import { ensureKey, type KeyFile } from './keys';
+import { REPO_ROOT } from './repo';
 
-const VALIDATORS = ['v0', 'v1', 'v2'];
+const VALIDATORS = ['v0', 'v1', 'v2'] as const;
+const KEY_NAMES = ['network', 'fx', ...VALIDATORS] as const;
 const READY_TIMEOUT_MS = 120_000;
 const STOP_GRACE_MS = 15_000;
-const log = (message) => process.stderr.write(`${message}\n`);
+const log = (message: string): void => {
+  process.stderr.write(`${message}\n`);
+};
+
+type Env = Readonly<Record<string, string | undefined>>;
+type ServicePort = 'gateway' | 'fx-quote' | 'settlement' | (typeof VALIDATORS)[number];
 
 /**
  * A named set of ports, databases, topic and key prefixes. `dev` is what `npm run stack:up` runs;
  * `test` is the suite's own cluster, on other ports, with fresh databases and topics per run.
  */
-export function stackProfile(name = 'dev', env = process.env) {
+export interface StackProfile {
+  name: string;
+  stateDir: string;
+  runFile: string;
+  runId: string | null;
+  /** A new test run gets new topics, so it needs new databases too: validators keep stream offsets in theirs. */
+  newRun: boolean;
+  dbPrefix: string;
+  topicPrefix: string;
+  redisPrefix: string;
+  ports: Record<ServicePort, number>;
+  quoteTtlMs: string;
+}
+
+export interface Secrets {
+  keys: Record<(typeof KEY_NAMES)[number], KeyFile>;
+  tokenFile: string;
+  adminToken: string;
+}
+
+/** One service process: its entry point, port and environment. */
+export interface Service {
+  name: string;
+  entry: string;
+  port: number;
+  env: Record<string, string>;
+}
+
+export function stackProfile(name = 'dev', env: Env = process.env): StackProfile {
   const test = name === 'test';
   const slot = test ? testSlot(env) : 0;
   const offset = (Number.parseInt(env.NOSTRO_PORT_OFFSET ?? '0', 10) || 0) + slot * 100;
   const stateDir = path.join(REPO_ROOT, '.nostro', ...(test ? [slot ? `test${slot}` : 'test'] : []));
   const runFile = path.join(stateDir, 'run.json');
-  const previousRunId = test ? readJson(runFile)?.runId : undefined;
-  const runId = test ? previousRunId ?? crypto.randomBytes(4).toString('hex') : null;
+  const previousRunId = test ? readRunId(runFile) : undefined;
+  const runId = test ? (previousRunId ?? crypto.randomBytes(4).toString('hex')) : null;
   const base = (test ? 4000 : 3000) + offset;
   return {
     name,
     stateDir,
     runFile,
     runId,
-    // A new test run gets new topics, so it needs new databases too: validators keep stream offsets in theirs.
     newRun: test && !previousRunId,
     dbPrefix: test ? `nostro_test${slot || ''}` : 'nostro',
     topicPrefix: test ? `nostrotest-${runId}.` : 'nostro.',
@@ -45,30 +80,32 @@ export function stackProfile(name = 'dev', env = process.env) {
  * databases, topics, Redis keys and state folder: NOSTRO_TEST_SLOT names one; otherwise a Jest worker uses the
  * cluster of its own number (JEST_WORKER_ID 1 → slot 0), and so does every script a test in it spawns.
  */
-export function testSlot(env = process.env) {
+export function testSlot(env: Env = process.env): number {
   if (env.NOSTRO_TEST_SLOT !== undefined) return Number.parseInt(env.NOSTRO_TEST_SLOT, 10) || 0;
   const worker = Number.parseInt(env.JEST_WORKER_ID ?? '1', 10) || 1;
   return worker - 1;
 }
 
-function readJson(file) {
+/** The run id a test run recorded in its run file, if any. */
+function readRunId(file: string): string | undefined {
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
+    const data: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+    return typeof data === 'object' && data !== null && 'runId' in data && typeof data.runId === 'string' ? data.runId : undefined;
   } catch {
-    return null;
+    return undefined;
   }
 }
 
-export function databaseNames(p) {
+export function databaseNames(p: StackProfile): string[] {
   return [`${p.dbPrefix}_gateway`, `${p.dbPrefix}_fx`, `${p.dbPrefix}_settlement`, ...VALIDATORS.map((_, i) => `${p.dbPrefix}_ledger_${i}`)];
 }
 
-const dbUrl = (name) => `postgres://root@127.0.0.1:5432/${name}`;
+const dbUrl = (name: string): string => `postgres://root@127.0.0.1:5432/${name}`;
 
 /** Keys (created once per state folder) and the bootstrap admin token (written when missing). */
-export function ensureSecrets(p) {
+export function ensureSecrets(p: StackProfile): Secrets {
   const dir = path.join(p.stateDir, 'keys');
-  const keys = Object.fromEntries(['network', 'fx', ...VALIDATORS].map((name) => [name, ensureKey(dir, name)]));
+  const keys = Object.fromEntries(KEY_NAMES.map((name) => [name, ensureKey(dir, name)])) as Secrets['keys'];
   const tokenFile = path.join(p.stateDir, 'admin-token');
   if (!fs.existsSync(tokenFile)) fs.writeFileSync(tokenFile, crypto.randomBytes(32).toString('base64url'), { mode: 0o600 });
   return { keys, tokenFile, adminToken: fs.readFileSync(tokenFile, 'utf8').trim() };
@@ -81,14 +118,14 @@ export function ensureSecrets(p) {
  * test cluster all three, so that the suite checks the copies consumers de-duplicate. NOSTRO_NOTICE_PUBLISHERS
  * (comma-separated validator ids) overrides both.
  */
-function noticePublishers(p, env = process.env) {
+function noticePublishers(p: StackProfile, env: Env = process.env): readonly string[] {
   if (env.NOSTRO_NOTICE_PUBLISHERS !== undefined) return env.NOSTRO_NOTICE_PUBLISHERS.split(',').filter(Boolean);
   return p.name === 'test' ? VALIDATORS : ['v0'];
 }
 
 /** Every service: its entry point, port and environment. */
-export function services(p, secrets) {
-  const common = {
+export function services(p: StackProfile, secrets: Secrets): Service[] {
+  const common: Record<string, string> = {
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     KAFKA_BROKERS: '127.0.0.1:9092',
     KAFKA_TOPIC_PREFIX: p.topicPrefix,
@@ -98,7 +135,7 @@ export function services(p, secrets) {
   };
   const validatorKeys = VALIDATORS.map((v) => `${v}=${secrets.keys[v].publicKey}`).join(',');
   const ledgerUrls = VALIDATORS.map((v) => `http://127.0.0.1:${p.ports[v]}`).join(',');
-  const entry = (app) => path.join(REPO_ROOT, 'dist', 'apps', app, 'src', 'main.js');
+  const entry = (app: string): string => path.join(REPO_ROOT, 'dist', 'apps', app, 'src', 'main.js');
   return [
     ...VALIDATORS.map((v, i) => ({
       name: `ledger-node-${v}`,
@@ -148,18 +185,11 @@ export function services(p, secrets) {
   ];
 }
 
-const pidFile = (p, svc) => path.join(p.stateDir, 'run', `${svc.name}.pid`);
-const logFile = (p, svc) => path.join(p.stateDir, 'logs', `${svc.name}.log`);
+/** Where a service's pid and log are kept (tests/settlement/support/service-control.ts writes the same files). */
+export const pidFile = (p: StackProfile, svc: Service): string => path.join(p.stateDir, 'run', `${svc.name}.pid`);
+export const logFile = (p: StackProfile, svc: Service): string => path.join(p.stateDir, 'logs', `${svc.name}.log`);
 
-/** The pid of the service if its process is alive and is really that service (not a reused pid). */
-export function runningPid(p, svc) {
-  const pid = Number.parseInt(readText(pidFile(p, svc)) ?? '', 10);
-  if (!pid) return null;
-  const cmdline = readText(`/proc/${pid}/cmdline`);
-  return cmdline && cmdline.includes(svc.entry) ? pid : null;
-}
-
-function readText(file) {
+function readText(file: string): string | null {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch {
@@ -167,23 +197,35 @@ function readText(file) {
   }
 }
 
-/** Node's flags for every service: the container image's young-generation size (Dockerfile), fewer scavenges. */
-export const SERVICE_NODE_ARGS = ['--max-semi-space-size=32'];
+/** The pid of the service if its process is alive and is really that service (not a reused pid). */
+export function runningPid(p: StackProfile, svc: Service): number | null {
+  const pid = Number.parseInt(readText(pidFile(p, svc)) ?? '', 10);
+  if (!pid) return null;
+  const cmdline = readText(`/proc/${pid}/cmdline`);
+  return cmdline && cmdline.includes(svc.entry) ? pid : null;
+}
 
-function startService(p, svc) {
+/** Node's flags for every service: the container image's young-generation size (Dockerfile), fewer scavenges. */
+export const SERVICE_NODE_ARGS: readonly string[] = ['--max-semi-space-size=32'];
+
+/**
+ * Starts the service detached, its output appended to its log, its pid recorded; `env` overrides its environment.
+ * NOSTRO_CPU_PROF_DIR=<dir>: each service writes a V8 CPU profile there when it stops (where the time goes).
+ */
+export function startService(p: StackProfile, svc: Service, env: Readonly<Record<string, string>> = {}): number | undefined {
   fs.mkdirSync(path.dirname(pidFile(p, svc)), { recursive: true });
   fs.mkdirSync(path.dirname(logFile(p, svc)), { recursive: true });
   const out = fs.openSync(logFile(p, svc), 'a');
-  // NOSTRO_CPU_PROF_DIR=<dir>: each service writes a V8 CPU profile there when it stops (where the time goes).
-  const profiling = process.env.NOSTRO_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.NOSTRO_CPU_PROF_DIR)}`, `--cpu-prof-name=${svc.name}.${Date.now()}.cpuprofile`] : [];
-  const child = spawn(process.execPath, [...SERVICE_NODE_ARGS, ...profiling, svc.entry], { cwd: REPO_ROOT, env: { ...process.env, ...svc.env }, detached: true, stdio: ['ignore', out, out] });
+  const profileDir = process.env.NOSTRO_CPU_PROF_DIR;
+  const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`, `--cpu-prof-name=${svc.name}.${Date.now()}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...SERVICE_NODE_ARGS, ...profiling, svc.entry], { cwd: REPO_ROOT, env: { ...process.env, ...svc.env, ...env }, detached: true, stdio: ['ignore', out, out] });
   fs.closeSync(out);
   child.unref();
   fs.writeFileSync(pidFile(p, svc), String(child.pid));
   return child.pid;
 }
 
-async function ready(port) {
+async function ready(port: number): Promise<boolean> {
   try {
     const response = await fetch(`http://127.0.0.1:${port}/health/ready`, { signal: AbortSignal.timeout(2_000) });
     return response.status === 200;
@@ -192,7 +234,7 @@ async function ready(port) {
   }
 }
 
-async function waitReady(p, list) {
+async function waitReady(p: StackProfile, list: readonly Service[]): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   const pending = new Set(list.map((s) => s.name));
   while (pending.size > 0) {
@@ -210,15 +252,15 @@ async function waitReady(p, list) {
   }
 }
 
-function tail(file, lines) {
+function tail(file: string, lines: number): string {
   return (readText(file) ?? '').trimEnd().split('\n').slice(-lines).join('\n');
 }
 
 /** True when something already listens on 127.0.0.1:`port` (a bind there fails with EADDRINUSE). */
-export function portTaken(port) {
+export function portTaken(port: number): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
-    server.once('error', (error) => (error.code === 'EADDRINUSE' ? resolve(true) : reject(error)));
+    server.once('error', (error) => (errorCode(error) === 'EADDRINUSE' ? resolve(true) : reject(error)));
     server.listen({ port, host: '127.0.0.1' }, () => server.close(() => resolve(false)));
   });
 }
@@ -228,8 +270,8 @@ export function portTaken(port) {
  * stack, an older run whose pid file is gone, another program). The new service would fail to bind and exit while
  * the other process answered its readiness check, so stop here and say which ports.
  */
-async function refuseTakenPorts(p, list) {
-  const taken = [];
+async function refuseTakenPorts(p: StackProfile, list: readonly Service[]): Promise<void> {
+  const taken: string[] = [];
   for (const svc of list) if (!runningPid(p, svc) && (await portTaken(svc.port))) taken.push(`${svc.name} :${svc.port}`);
   if (taken.length === 0) return;
   throw new Error(
@@ -238,17 +280,23 @@ async function refuseTakenPorts(p, list) {
   );
 }
 
-/** Compiles the workspace (incremental: fast when nothing changed). */
-export function build() {
+/** Compiles the workspace (incremental: fast when nothing changed). scripts/build.mjs stays plain JavaScript. */
+export function build(): void {
   const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs')], { stdio: 'inherit', cwd: REPO_ROOT });
   if (result.status !== 0) throw new Error('build failed');
+}
+
+export interface StackUpResult {
+  secrets: Secrets;
+  services: Service[];
+  kafkaStartedByUs: boolean;
 }
 
 /**
  * Starts whatever is not running: Postgres, Redis, Kafka, topics, databases, keys, then each service whose process
  * is not alive; returns once every service answers /health/ready. Running it again changes nothing.
  */
-export async function stackUp(p, { recreateDatabases: recreate = false, skipBuild = false } = {}) {
+export async function stackUp(p: StackProfile, { recreateDatabases: recreate = false, skipBuild = false } = {}): Promise<StackUpResult> {
   const started = Date.now();
   const recreateDatabases = recreate || p.newRun;
   log(`stack (${p.name}): infrastructure`);
@@ -279,20 +327,20 @@ export async function stackUp(p, { recreateDatabases: recreate = false, skipBuil
 }
 
 /** Stops the services this stack started (SIGTERM, then SIGKILL after 15 s). Leaves shared infrastructure alone. */
-export async function stackDown(p) {
+export async function stackDown(p: StackProfile): Promise<void> {
   const secrets = ensureSecrets(p);
   const list = services(p, secrets);
   await Promise.all(list.map((svc) => stopService(p, svc)));
 }
 
 /** Waits up to `ms` for the service's process to be gone; answers whether it is. */
-async function gone(p, svc, ms) {
+async function gone(p: StackProfile, svc: Service, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (runningPid(p, svc) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   return !runningPid(p, svc);
 }
 
-export async function stopService(p, svc, signal = 'SIGTERM') {
+export async function stopService(p: StackProfile, svc: Service, signal: NodeJS.Signals = 'SIGTERM'): Promise<boolean> {
   const pid = runningPid(p, svc);
   if (!pid) return false;
   process.kill(pid, signal);

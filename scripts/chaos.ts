@@ -1,18 +1,17 @@
-#!/usr/bin/env node
 // npm run chaos: while payments flow, injects one fault at a time (SIGKILL and restart of each part, a slow bank
 // webhook endpoint, forged signatures, a flood of invalid requests), then audits from the databases and the chain
 // alone that every payment answered 202 reached exactly one final state, postings match settlement one to one,
-// balances keep every invariant, the chains verify, and the scenario's own checks hold (scripts/lib/chaos.mjs).
+// balances keep every invariant, the chains verify, and the scenario's own checks hold (scripts/lib/chaos.ts).
 import fs from 'node:fs';
 import path from 'node:path';
-import { ALL_SCENARIOS, chaosTimings, failed, formatTable, runChaos } from './lib/chaos.mjs';
-import { REPO_ROOT } from './lib/infra.mjs';
-import { stackProfile } from './lib/stack.mjs';
+import { ALL_SCENARIOS, chaosTimings, failed, formatTable, runChaos } from './lib/chaos';
+import { REPO_ROOT } from './lib/repo';
+import { stackProfile } from './lib/stack';
 
 const args = process.argv.slice(2);
 const long = chaosTimings(false);
 const short = chaosTimings(true);
-const s = (ms) => `${ms / 1000} s`;
+const s = (ms: number): string => `${ms / 1000} s`;
 if (args.includes('--help')) {
   console.log(`usage: npm run chaos -- [--only a,b] [--short] [--rate N] [--profile dev|test] [--out FILE] [--skip-build]
 
@@ -47,9 +46,13 @@ After each fault: wait for every accepted payment to be final, run the scenario'
 table; exits 1 if any payment was lost or any check or audit found a problem.`);
   process.exit(0);
 }
-const opt = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
+function opt(name: string): string | undefined;
+function opt(name: string, fallback: string): string;
+function opt(name: string, fallback?: string): string | undefined {
+  return args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback;
+}
 
-async function main() {
+async function main(): Promise<void> {
   const result = await runChaos({
     profile: stackProfile(opt('profile', 'dev')),
     scenarios: opt('only', ALL_SCENARIOS.join(',')).split(','),
@@ -64,7 +67,7 @@ async function main() {
   if (failed(result.rows)) process.exitCode = 1;
 }
 
-main().catch((error) => {
-  console.error(`chaos failed: ${error.stack ?? error.message}`);
+main().catch((error: unknown) => {
+  console.error(`chaos failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exit(1);
 });

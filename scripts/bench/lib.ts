@@ -7,13 +7,22 @@ import os from 'node:os';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 
-export function percentile(sorted, p) {
+/** Percentiles of a sample, in its unit; null for an empty sample. */
+export interface Summary {
+  count: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  max: number | null;
+}
+
+export function percentile(sorted: readonly number[], p: number): number | null {
   if (sorted.length === 0) return null;
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[index];
 }
 
-export function summarize(values) {
+export function summarize(values: readonly number[]): Summary {
   const sorted = [...values].sort((a, b) => a - b);
   return { count: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted.at(-1) ?? null };
 }
@@ -21,7 +30,7 @@ export function summarize(values) {
 const CLOCK_TICKS = 100;
 const PAGE_BYTES = 4096;
 
-function procStat(pid) {
+function procStat(pid: number): { cpuTicks: number; rssBytes: number } | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -36,12 +45,12 @@ function procStat(pid) {
  * databases (by their process title, so pooled connections that come and go are all counted), the Kafka broker and
  * this benchmark client. Each name maps to a function answering the pids in it now.
  */
-export function infrastructureProcesses(dbPrefix) {
+export function infrastructureProcesses(dbPrefix: string): Record<string, () => number[]> {
   // One scan of /proc serves every group of the same sampling tick (the scan is most of the sampler's own cost).
-  let scanned = { at: 0, list: [] };
-  const titles = () => {
+  let scanned: { at: number; list: [number, string][] } = { at: 0, list: [] };
+  const titles = (): [number, string][] => {
     if (Date.now() - scanned.at < 500) return scanned.list;
-    const out = [];
+    const out: [number, string][] = [];
     for (const entry of fs.readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
       try {
@@ -53,7 +62,7 @@ export function infrastructureProcesses(dbPrefix) {
     scanned = { at: Date.now(), list: out };
     return out;
   };
-  const byDatabase = (db) => () => titles().filter(([, title]) => title.startsWith('postgres: ') && title.includes(` ${dbPrefix}_${db} `)).map(([pid]) => pid);
+  const byDatabase = (db: string) => (): number[] => titles().filter(([, title]) => title.startsWith('postgres: ') && title.includes(` ${dbPrefix}_${db} `)).map(([pid]) => pid);
   return {
     'postgres: gateway': byDatabase('gateway'),
     'postgres: fx': byDatabase('fx'),
@@ -65,18 +74,29 @@ export function infrastructureProcesses(dbPrefix) {
   };
 }
 
+/** A pid (null: none, as for a service that is not running), or a function answering the pids of a group now. */
+export type ProcessTarget = number | null | (() => number[]);
+
+/** One process or group over a sampling run. */
+export interface ProcessSample {
+  cpuPctAvg: number | null;
+  cpuPctMax: number | null;
+  rssMbMax: number | null;
+  cpuSeconds: number;
+}
+
 /**
  * Samples CPU (% of one core) and RSS once a second until stopped. `pids` maps a name to a pid or to a function
  * answering the pids of a group (summed; a pid is counted from its second sample). The result also has each name's
  * total CPU seconds, from which the caller derives CPU time per payment.
  */
-export function sampleProcesses(pids) {
-  const last = new Map();
-  const totals = Object.fromEntries(Object.keys(pids).map((name) => [name, 0]));
-  const samples = Object.fromEntries(Object.keys(pids).map((name) => [name, { cpu: [], rssMb: [] }]));
-  const members = (target) => (typeof target === 'function' ? target() : [target]);
+export function sampleProcesses(pids: Readonly<Record<string, ProcessTarget>>): () => Record<string, ProcessSample> {
+  const last = new Map<string, { cpuTicks: number; rssBytes: number } | null>();
+  const totals: Record<string, number> = Object.fromEntries(Object.keys(pids).map((name) => [name, 0]));
+  const samples: Record<string, { cpu: number[]; rssMb: number[] }> = Object.fromEntries(Object.keys(pids).map((name) => [name, { cpu: [], rssMb: [] }]));
+  const members = (target: ProcessTarget): number[] => (typeof target === 'function' ? target() : target === null ? [] : [target]);
   let lastAt = Date.now();
-  const tick = (record) => {
+  const tick = (record: boolean): void => {
     const now = Date.now();
     const seconds = (now - lastAt) / 1000;
     lastAt = now;
@@ -122,9 +142,11 @@ export function sampleProcesses(pids) {
 }
 
 /** pgbench TPC-B on a scratch database of the same Postgres: the machine's database ceiling. */
-export function pgbenchTps({ seconds = 10, clients = 4, scale = 10 } = {}) {
+export type PgbenchResult = { tps: number; clients: number; seconds: number; scale: number; error?: undefined } | { error: string; tps?: undefined };
+
+export function pgbenchTps({ seconds = 10, clients = 4, scale = 10 } = {}): PgbenchResult {
   const db = 'nostro_bench_pgbench';
-  const admin = (sql) => spawnSync('psql', ['-h', '127.0.0.1', '-U', 'root', '-d', 'postgres', '-qAtc', sql], { encoding: 'utf8' });
+  const admin = (sql: string) => spawnSync('psql', ['-h', '127.0.0.1', '-U', 'root', '-d', 'postgres', '-qAtc', sql], { encoding: 'utf8' });
   admin(`DROP DATABASE IF EXISTS ${db}`);
   admin(`CREATE DATABASE ${db}`);
   try {
@@ -139,7 +161,7 @@ export function pgbenchTps({ seconds = 10, clients = 4, scale = 10 } = {}) {
 }
 
 /** Produces then consumes `count` messages of `bytes` each on a scratch topic: the broker's ceiling for kafkajs. */
-export async function kafkaThroughput({ count = 100_000, bytes = 300, batch = 1_000 } = {}) {
+export async function kafkaThroughput({ count = 100_000, bytes = 300, batch = 1_000 } = {}): Promise<{ messages: number; bytes: number; producePerSec: number; consumePerSec: number }> {
   const kafka = new Kafka({ clientId: 'bench-baseline', brokers: ['127.0.0.1:9092'], logLevel: logLevel.NOTHING });
   const topic = `bench-baseline-${Date.now()}`;
   const admin = kafka.admin();
@@ -159,7 +181,7 @@ export async function kafkaThroughput({ count = 100_000, bytes = 300, batch = 1_
   await consumer.subscribe({ topic, fromBeginning: true });
   let received = 0;
   started = Date.now();
-  await new Promise((resolve) => {
+  await new Promise<void>((resolve) => {
     void consumer.run({
       eachBatch: async ({ batch: b }) => {
         received += b.messages.length;
@@ -197,22 +219,27 @@ server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port +
  * a process on the other vCPU is dear it is most of a hop's cost. With `taskset` (util-linux), the same again with
  * both processes on one CPU, so the difference shows what the cross-CPU wake-up costs.
  */
-export async function roundTripCost({ count = 20_000, warmup = 2_000 } = {}) {
-  const measure = async (cpu) => {
+export interface RoundTrip {
+  wallUs: number;
+  cpuUs: number;
+}
+
+export async function roundTripCost({ count = 20_000, warmup = 2_000 } = {}): Promise<{ roundTrips: number; bytes: number; acrossCpus: RoundTrip; oneCpu?: RoundTrip }> {
+  const measure = async (cpu?: number): Promise<RoundTrip> => {
     const command = cpu === undefined ? process.execPath : 'taskset';
     const args = cpu === undefined ? ['-e', ECHO_SERVER] : ['-c', String(cpu), process.execPath, '-e', ECHO_SERVER];
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    const port = await new Promise((resolve, reject) => {
+    const port = await new Promise<number>((resolve, reject) => {
       child.once('error', reject);
       child.once('exit', (code) => reject(new Error(`echo server exited (${code})`)));
-      child.stdout.once('data', (d) => resolve(Number(String(d).trim())));
+      child.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim())));
     });
     const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
-    await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-    const reply = () => new Promise((resolve) => socket.once('data', resolve));
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    const reply = (): Promise<void> => new Promise((resolve) => socket.once('data', () => resolve()));
     const ping = Buffer.alloc(32, 0x70);
-    const pingPong = async (n) => {
+    const pingPong = async (n: number): Promise<void> => {
       for (let i = 0; i < n; i++) {
         const answer = reply();
         socket.write(ping);
@@ -223,20 +250,20 @@ export async function roundTripCost({ count = 20_000, warmup = 2_000 } = {}) {
     if (cpu !== undefined) spawnSync('taskset', ['-p', '-c', String(cpu), String(process.pid)], { stdio: 'ignore' });
     try {
       await pingPong(warmup);
-      let answer = reply();
+      const restarted = reply();
       socket.write('r');
-      await answer;
+      await restarted;
       const started = process.hrtime.bigint();
       const ownStart = process.cpuUsage();
       await pingPong(count);
       const own = process.cpuUsage(ownStart);
       const wallUs = Number(process.hrtime.bigint() - started) / 1_000;
-      answer = new Promise((resolve) => {
+      const total = new Promise<number>((resolve) => {
         let text = '';
-        socket.on('data', (d) => (text += d)).once('end', () => resolve(Number(text)));
+        socket.on('data', (d: Buffer) => (text += d.toString())).once('end', () => resolve(Number(text)));
       });
       socket.write('q');
-      const childUs = await answer;
+      const childUs = await total;
       return {
         wallUs: +(wallUs / count).toFixed(1),
         cpuUs: +((own.user + own.system + childUs) / count).toFixed(1),
@@ -248,24 +275,31 @@ export async function roundTripCost({ count = 20_000, warmup = 2_000 } = {}) {
       await exited;
     }
   };
-  const result = { roundTrips: count, bytes: 32, acrossCpus: await measure() };
+  const result: { roundTrips: number; bytes: number; acrossCpus: RoundTrip; oneCpu?: RoundTrip } = { roundTrips: count, bytes: 32, acrossCpus: await measure() };
   const haveTaskset = spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
   if (haveTaskset && process.platform === 'linux') result.oneCpu = await measure(0);
   return result;
 }
 
-export function machine() {
+export function machine(): { cpus: number; cpuModel: string | undefined; memoryGb: number; node: string; loadavg: string[]; loadavgAfter?: string[] } {
   return { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadavg: os.loadavg().map((l) => l.toFixed(2)) };
 }
 
 /** A minimal line/bar chart as SVG: series of [x, y] points on shared axes. */
-export function svgChart({ title, xLabel, yLabel, series, width = 720, height = 360 }) {
+export function svgChart({ title, xLabel, yLabel, series, width = 720, height = 360 }: {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  series: readonly { name: string; points: readonly (readonly [number, number])[] }[];
+  width?: number;
+  height?: number;
+}): string {
   const pad = { l: 64, r: 16, t: 36, b: 48 };
   const points = series.flatMap((s) => s.points);
   const maxX = Math.max(1, ...points.map((p) => p[0]));
   const maxY = Math.max(1, ...points.map((p) => p[1])) * 1.1;
-  const x = (v) => pad.l + (v / maxX) * (width - pad.l - pad.r);
-  const y = (v) => height - pad.b - (v / maxY) * (height - pad.t - pad.b);
+  const x = (v: number): number => pad.l + (v / maxX) * (width - pad.l - pad.r);
+  const y = (v: number): number => height - pad.b - (v / maxY) * (height - pad.t - pad.b);
   const colours = ['#0b62a4', '#d55e00', '#009e73', '#cc79a7'];
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * maxY);
   const lines = series
@@ -295,17 +329,17 @@ ${lines}
  *   end to end     gateway accepted            -> gateway shows SETTLED
  * Answers { hop: { count, p50, p95, p99, max } } in milliseconds.
  */
-export async function hopBreakdown(dbPrefix, uetrs) {
-  const db = (name) => new pg.Client({ connectionString: `postgres://root@127.0.0.1:5432/${dbPrefix}_${name}` });
+export async function hopBreakdown(dbPrefix: string, uetrs: string[]): Promise<Record<string, Summary>> {
+  const db = (name: string): pg.Client => new pg.Client({ connectionString: `postgres://root@127.0.0.1:5432/${dbPrefix}_${name}` });
   const clients = ['gateway', 'settlement', 'ledger_0', 'ledger_1', 'ledger_2'].map(db);
   await Promise.all(clients.map((c) => c.connect()));
   const [gateway, settlement, ...validators] = clients;
   try {
-    const ms = (a, b) => (a && b ? b.getTime() - a.getTime() : Number.NaN);
-    const g = new Map((await gateway.query('SELECT uetr, created_at, updated_at, status FROM payments WHERE uetr = ANY($1::uuid[])', [uetrs])).rows.map((r) => [r.uetr, r]));
+    const ms = (a: Date | null | undefined, b: Date | null | undefined): number => (a && b ? b.getTime() - a.getTime() : Number.NaN);
+    const g = new Map((await gateway.query<{ uetr: string; created_at: Date; updated_at: Date; status: string }>('SELECT uetr, created_at, updated_at, status FROM payments WHERE uetr = ANY($1::uuid[])', [uetrs])).rows.map((r) => [r.uetr, r]));
     const s = new Map(
       (
-        await settlement.query(
+        await settlement.query<{ uetr: string; block_height: string | null; submitted: Date | null; settled: Date | null }>(
           `SELECT p.uetr, p.block_height, max(e.at) FILTER (WHERE e.status = 'SUBMITTED') AS submitted, max(e.at) FILTER (WHERE e.status = 'SETTLED') AS settled
              FROM payments p JOIN payment_events e ON e.uetr = p.uetr WHERE p.uetr = ANY($1::uuid[]) GROUP BY p.uetr, p.block_height`,
           [uetrs],
@@ -314,18 +348,18 @@ export async function hopBreakdown(dbPrefix, uetrs) {
     );
     const heights = [...new Set([...s.values()].map((r) => r.block_height).filter((h) => h !== null))];
     // Block time is part of the block (the same on every validator); one that lags may not have the block yet.
-    const blocks = new Map();
+    const blocks = new Map<string, Date>();
     for (const v of validators) {
-      for (const r of (await v.query('SELECT height, block_time FROM blocks WHERE height = ANY($1::bigint[])', [heights])).rows) blocks.set(String(r.height), new Date(Number(r.block_time)));
+      for (const r of (await v.query<{ height: string; block_time: string }>('SELECT height, block_time FROM blocks WHERE height = ANY($1::bigint[])', [heights])).rows) blocks.set(String(r.height), new Date(Number(r.block_time)));
     }
-    const finals = new Map();
+    const finals = new Map<string, Date>();
     for (const v of validators) {
-      for (const r of (await v.query('SELECT height, finalized_at FROM finality WHERE height = ANY($1::bigint[])', [heights])).rows) {
+      for (const r of (await v.query<{ height: string; finalized_at: Date }>('SELECT height, finalized_at FROM finality WHERE height = ANY($1::bigint[])', [heights])).rows) {
         const prev = finals.get(String(r.height));
         if (!prev || r.finalized_at < prev) finals.set(String(r.height), r.finalized_at);
       }
     }
-    const hops = { 'to submitted': [], 'to block': [], 'to final': [], 'to settled': [], 'to gateway': [], 'end to end': [] };
+    const hops: Record<string, number[]> = { 'to submitted': [], 'to block': [], 'to final': [], 'to settled': [], 'to gateway': [], 'end to end': [] };
     for (const uetr of uetrs) {
       const gw = g.get(uetr);
       const st = s.get(uetr);
@@ -345,7 +379,7 @@ export async function hopBreakdown(dbPrefix, uetrs) {
   }
 }
 
-export async function gatewayDb(dbPrefix) {
+export async function gatewayDb(dbPrefix: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: `postgres://root@127.0.0.1:5432/${dbPrefix}_gateway` });
   await client.connect();
   return client;

@@ -1,17 +1,8 @@
-#!/usr/bin/env node
-// Local infrastructure: node scripts/infra.mjs up | down | status   (--help for details)
+// Local infrastructure: tsx scripts/infra.ts up | down | status   (npm run infra -- --help for details)
 import { parseArgs } from 'node:util';
-import {
-  DEFAULT_TOPIC_PREFIX,
-  ensureKafka,
-  ensurePostgres,
-  ensureRedis,
-  ensureTopics,
-  infraStatus,
-  stopKafka,
-} from './lib/infra.mjs';
+import { DEFAULT_TOPIC_PREFIX, ensureKafka, ensurePostgres, ensureRedis, ensureTopics, infraStatus, stopKafka } from './lib/infra';
 
-const HELP = `Usage: node scripts/infra.mjs <command> [--prefix <p>]
+const HELP = `Usage: tsx scripts/infra.ts <command> [--prefix <p>]   (npm run infra -- <command>, npm run infra:up, infra:down)
 
 Local infrastructure for Nostro (everything on 127.0.0.1).
 
@@ -30,9 +21,11 @@ Options:
 
 Progress goes to stderr; 'status' prints to stdout.`;
 
-const log = (message) => process.stderr.write(`${message}\n`);
+const log = (message: string): void => {
+  process.stderr.write(`${message}\n`);
+};
 
-async function up(prefix) {
+async function up(prefix: string): Promise<void> {
   const t0 = Date.now();
   const pgRes = await ensurePostgres({ log });
   if (!pgRes.startedByUs) log('postgres: up (127.0.0.1:5432)');
@@ -47,16 +40,16 @@ async function up(prefix) {
   log(`infra: up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-async function down() {
+async function down(): Promise<void> {
   const res = await stopKafka({ log });
   if (!res.stopped) log(res.pid ? `kafka: pid ${res.pid} from the pid file is not running (stale pid file removed)` : 'kafka: not running (nothing to stop)');
   log('postgres, redis: shared machine services, left running');
 }
 
-async function status(prefix) {
+async function status(prefix: string): Promise<boolean> {
   const s = await infraStatus({ prefix });
-  const line = (name, up, pid, detail) =>
-    `${name.padEnd(9)}${(up ? 'up' : 'down').padEnd(6)}${pid ? `pid ${pid}` : '-'}${detail ? `  (${detail})` : ''}`;
+  const line = (name: string, isUp: boolean, pid: number | undefined, detail: string | undefined): string =>
+    `${name.padEnd(9)}${(isUp ? 'up' : 'down').padEnd(6)}${pid ? `pid ${pid}` : '-'}${detail ? `  (${detail})` : ''}`;
   const lines = [
     line('postgres', s.postgres.up, s.postgres.pid, s.postgres.detail ?? '127.0.0.1:5432'),
     line('redis', s.redis.up, s.redis.pid, s.redis.detail ?? '127.0.0.1:6379'),
@@ -67,15 +60,15 @@ async function status(prefix) {
   return s.postgres.up && s.redis.up && s.kafka.up && s.topics.up;
 }
 
-async function main() {
-  let parsed;
+const OPTIONS = { help: { type: 'boolean', short: 'h' }, prefix: { type: 'string', default: DEFAULT_TOPIC_PREFIX } } as const;
+const parse = () => parseArgs({ allowPositionals: true, options: OPTIONS });
+
+async function main(): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
   try {
-    parsed = parseArgs({
-      allowPositionals: true,
-      options: { help: { type: 'boolean', short: 'h' }, prefix: { type: 'string', default: DEFAULT_TOPIC_PREFIX } },
-    });
+    parsed = parse();
   } catch (err) {
-    log(`infra: ${err.message}\n\n${HELP}`);
+    log(`infra: ${err instanceof Error ? err.message : String(err)}\n\n${HELP}`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -106,7 +99,7 @@ main().then(
   (code) => {
     process.exitCode = code;
   },
-  (err) => {
+  (err: unknown) => {
     log(err instanceof Error ? err.message : String(err));
     process.exitCode = 1;
   },

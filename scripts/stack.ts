@@ -1,12 +1,8 @@
-#!/usr/bin/env node
-// npm run stack:up | stack:down | stack:status
-import { stackDown, stackProfile, stackUp, services, ensureSecrets, runningPid } from './lib/stack.mjs';
-import { deleteTopics, ensureKafka, stopKafka } from './lib/infra.mjs';
+// npm run stack:up | stack:down | stack:status | stack:reset   (tsx scripts/stack.ts <command>)
+import { deleteTopics, ensureKafka, stopKafka } from './lib/infra';
+import { ensureSecrets, runningPid, services, stackDown, stackProfile, stackUp, type StackProfile } from './lib/stack';
 
-const [command = 'help', ...rest] = process.argv.slice(2);
-const profile = stackProfile(process.env.NOSTRO_PROFILE ?? 'dev');
-
-const HELP = `usage: node scripts/stack.mjs <up|down|status|reset> [--with-kafka] [--yes]
+const HELP = `usage: tsx scripts/stack.ts <up|down|status|reset> [--with-kafka] [--yes]   (npm run stack:<command>)
 
   up       start Postgres/Redis (if stopped), the Kafka broker, topics, databases, keys, build, and every
            service that is not running; returns when all answer /health/ready. Idempotent. Refuses to
@@ -21,7 +17,24 @@ const HELP = `usage: node scripts/stack.mjs <up|down|status|reset> [--with-kafka
 Environment: NOSTRO_PORT_OFFSET shifts every port; LOG_LEVEL sets the services' log level.
 State (keys, admin token, logs, pids) lives in .nostro/ (git-ignored).`;
 
-async function main() {
+async function reset(profile: StackProfile): Promise<void> {
+  await stackDown(profile);
+  await ensureKafka();
+  console.error(`stack: deleted topics ${(await deleteTopics({ prefix: profile.topicPrefix })).deleted.join(', ') || '(none)'}`);
+  await stackUp(profile, { recreateDatabases: true });
+}
+
+async function status(profile: StackProfile): Promise<void> {
+  for (const svc of services(profile, ensureSecrets(profile))) {
+    const pid = runningPid(profile, svc);
+    const ok = pid ? await fetch(`http://127.0.0.1:${svc.port}/health/ready`).then((r) => r.status === 200, () => false) : false;
+    console.log(`${svc.name.padEnd(16)} ${pid ? `running (pid ${pid})` : 'stopped'}${pid ? (ok ? ', ready' : ', NOT ready') : ''}  :${svc.port}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const [command = 'help', ...rest] = process.argv.slice(2);
+  const profile = stackProfile(process.env.NOSTRO_PROFILE ?? 'dev');
   switch (command) {
     case 'up':
       await stackUp(profile);
@@ -36,27 +49,18 @@ async function main() {
         process.exitCode = 2;
         break;
       }
-      await stackDown(profile);
-      await ensureKafka();
-      console.error(`stack: deleted topics ${(await deleteTopics({ prefix: profile.topicPrefix })).deleted.join(', ') || '(none)'}`);
-      await stackUp(profile, { recreateDatabases: true });
+      await reset(profile);
       break;
-    case 'status': {
-      const list = services(profile, ensureSecrets(profile));
-      for (const svc of list) {
-        const pid = runningPid(profile, svc);
-        const ok = pid ? await fetch(`http://127.0.0.1:${svc.port}/health/ready`).then((r) => r.status === 200, () => false) : false;
-        console.log(`${svc.name.padEnd(16)} ${pid ? `running (pid ${pid})` : 'stopped'}${pid ? (ok ? ', ready' : ', NOT ready') : ''}  :${svc.port}`);
-      }
+    case 'status':
+      await status(profile);
       break;
-    }
     default:
       console.log(HELP);
       if (command !== 'help' && command !== '--help') process.exitCode = 2;
   }
 }
 
-main().catch((error) => {
-  console.error(`stack: ${error.message}`);
+main().catch((error: unknown) => {
+  console.error(`stack: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

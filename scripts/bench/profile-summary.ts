@@ -1,27 +1,49 @@
-#!/usr/bin/env node
 // Summarises V8 CPU profiles (.cpuprofile, as written with NOSTRO_CPU_PROF_DIR set when the stack starts): per
 // process, the share of samples by package or area (our code, pg, kafkajs, fastify/NestJS, zod, crypto, GC, idle)
 // and the functions with the most self time. Answers "where does the time go" from a benchmark run.
 import fs from 'node:fs';
 import path from 'node:path';
 
+/** The parts of a V8 .cpuprofile this reads. */
+interface CallFrame {
+  functionName?: string;
+  url?: string;
+  lineNumber: number;
+}
+interface CpuProfile {
+  nodes: { id: number; callFrame: CallFrame }[];
+  samples: number[];
+  startTime: number;
+  endTime: number;
+}
+interface ProcessSummary {
+  seconds: number;
+  busyPct: number;
+  areas: Record<string, number>;
+  top: { fn: string; pct: number }[];
+}
+
 const args = process.argv.slice(2);
 if (args.length === 0 || args.includes('--help')) {
-  console.log(`usage: node scripts/bench/profile-summary.mjs <dir or .cpuprofile files> [--top 12] [--json out.json]
+  console.log(`usage: npm run bench:profile -- <dir or .cpuprofile files> [--top 12] [--json out.json]
 
 Profiles come from a stack started with NOSTRO_CPU_PROF_DIR=<dir> (each service writes one when it stops), e.g.
   NOSTRO_CPU_PROF_DIR=.cache/prof npm run bench -- --phases batch && npm run stack:down
-  node scripts/bench/profile-summary.mjs .cache/prof`);
+  npm run bench:profile -- .cache/prof`);
   process.exit(args.length === 0 ? 1 : 0);
 }
-const opt = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
+function opt(name: string, fallback: string): string;
+function opt(name: string, fallback: null): string | null;
+function opt(name: string, fallback: string | null): string | null {
+  return args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback;
+}
 const TOP = Number(opt('top', '12'));
 const JSON_OUT = opt('json', null);
 const inputs = args.filter((a, i) => !a.startsWith('--') && !['--top', '--json'].includes(args[i - 1]));
 const files = inputs.flatMap((p) => (fs.statSync(p).isDirectory() ? fs.readdirSync(p).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(p, f)) : [p]));
 
 /** The area a frame belongs to, from its function name and script URL. */
-function area(frame) {
+function area(frame: CallFrame): string {
   const url = frame.url ?? '';
   const name = frame.functionName ?? '';
   if (name === '(idle)') return 'idle';
@@ -54,18 +76,19 @@ function area(frame) {
   return 'other';
 }
 
-const out = {};
+const out: Record<string, ProcessSummary> = {};
 for (const file of files.sort()) {
-  const profile = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const counts = new Map();
+  const counts = new Map<number, number>();
   for (const id of profile.samples) counts.set(id, (counts.get(id) ?? 0) + 1);
   const total = profile.samples.length;
-  const byArea = new Map();
-  const byFunction = new Map();
+  const byArea = new Map<string, number>();
+  const byFunction = new Map<string, number>();
   let idle = 0;
   for (const [id, n] of counts) {
     const node = byId.get(id);
+    if (!node) continue;
     const frame = node.callFrame;
     const a = area(frame);
     if (a === 'idle') idle += n;
@@ -76,16 +99,17 @@ for (const file of files.sort()) {
   const busy = total - idle;
   const seconds = (profile.endTime - profile.startTime) / 1e6;
   const name = path.basename(file).split('.')[0];
-  const pct = (n, of) => +((100 * n) / Math.max(1, of)).toFixed(1);
-  out[name] = {
+  const pct = (n: number, of: number): number => +((100 * n) / Math.max(1, of)).toFixed(1);
+  const summary: ProcessSummary = {
     seconds: +seconds.toFixed(1),
     busyPct: pct(busy, total),
     areas: Object.fromEntries([...byArea].filter(([a]) => a !== 'idle').sort((x, y) => y[1] - x[1]).map(([a, n]) => [a, pct(n, busy)])),
     top: [...byFunction].filter(([k]) => !k.startsWith('(idle)')).sort((x, y) => y[1] - x[1]).slice(0, TOP).map(([k, n]) => ({ fn: k, pct: pct(n, busy) })),
   };
-  console.log(`\n${name}: ${out[name].seconds} s profiled, busy ${out[name].busyPct} % of samples; share of busy time by area:`);
-  for (const [a, p] of Object.entries(out[name].areas)) if (p >= 1) console.log(`  ${String(p).padStart(5)} %  ${a}`);
+  out[name] = summary;
+  console.log(`\n${name}: ${summary.seconds} s profiled, busy ${summary.busyPct} % of samples; share of busy time by area:`);
+  for (const [a, p] of Object.entries(summary.areas)) if (p >= 1) console.log(`  ${String(p).padStart(5)} %  ${a}`);
   console.log('  top functions (self time, % of busy):');
-  for (const t of out[name].top) console.log(`  ${String(t.pct).padStart(5)} %  ${t.fn}`);
+  for (const t of summary.top) console.log(`  ${String(t.pct).padStart(5)} %  ${t.fn}`);
 }
 if (JSON_OUT) fs.writeFileSync(JSON_OUT, JSON.stringify(out, null, 2) + '\n');
