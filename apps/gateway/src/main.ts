@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
-import { KafkaPgTransport, OpsModule, Runtime, runService, startOrExit } from '@nostro/platform';
+import { KafkaPgTransport, ListCursorCodec, OpsModule, Runtime, runService, startOrExit } from '@nostro/platform';
 import Redis from 'ioredis';
 import path from 'node:path';
 import { AdminController } from './admin/admin.controller';
@@ -43,7 +43,6 @@ import { AdminPaymentsController } from './admin/admin-payments.controller';
 import { AdminPaymentsRepository } from './admin/admin-payments.repository';
 import { AdminPaymentsService } from './admin/admin-payments.service';
 import { opsConsole } from './ops/ops.module';
-import { ListCursorCodec } from './pagination/list-cursor';
 
 async function main(): Promise<void> {
   const config = gatewayConfig();

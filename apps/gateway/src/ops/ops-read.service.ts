@@ -1,4 +1,4 @@
-import { parseOrProblem } from '@nostro/platform';
+import { parseOrProblem, ListCursorCodec } from '@nostro/platform';
 import { asCurrency, formatAmount, isCurrencyCode, participantIdSchema } from '@nostro/shared';
 import { keyView, participantView } from '../admin/admin.service';
 import { LedgerClient } from '../ledger/ledger.client';
@@ -10,7 +10,6 @@ import { OpsAdminForwarder } from './ops-admin.forwarder';
 import { OpsAuditRepository } from './ops-audit.repository';
 import { OpsLedgerClient } from './ops-ledger.client';
 import { OpsPaymentsRepository } from './ops-payments.repository';
-import { ListCursorCodec } from '../pagination/list-cursor';
 import { auditQuerySchema, blocksQuerySchema, isUetr, paymentFilterSchema } from './ops-query';
 import { OpsSession } from './ops-session.service';
 import { ROLE_CAN, auditView, decisionsView, paymentSummaryView, withoutParties } from './ops-views';

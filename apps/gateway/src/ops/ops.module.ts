@@ -1,7 +1,6 @@
-import { ListCursorCodec } from '../pagination/list-cursor';
 import { Provider, Type } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { Logger, Pool } from '@nostro/platform';
+import { Logger, Pool, ListCursorCodec } from '@nostro/platform';
 import type { Kafka } from 'kafkajs';
 import { GatewayConfig } from '../config';
 import { LedgerClient } from '../ledger/ledger.client';
