@@ -16,3 +16,4 @@ export * from './http-client';
 export * from './testing';
 export * from './http-edge';
 export * from './list-cursor';
+export * from './operator-permission';

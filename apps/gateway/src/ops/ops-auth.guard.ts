@@ -2,7 +2,8 @@ import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { GatewayConfig } from '../config';
-import { PERMISSION_METADATA, Permission, can } from '../auth/permissions';
+import { PERMISSION_METADATA } from '@nostro/platform';
+import { Permission, can } from '@nostro/shared';
 import { GATEWAY_CONFIG } from '../common/tokens';
 import { OpsAuditRepository } from './ops-audit.repository';
 import { SESSION_COOKIE, parseCookies } from './ops-cookie';

@@ -1,5 +1,5 @@
-import { sha256Hex } from '@nostro/shared';
-import { OperatorRole, OperatorsRepository } from '../operators/operators.repository';
+import { OperatorRole, sha256Hex } from '@nostro/shared';
+import { OperatorsRepository } from '../operators/operators.repository';
 import { OpsAuditRepository } from './ops-audit.repository';
 import { OpsConfig } from './ops.config';
 import { opsProblem } from './ops.errors';
