@@ -23,6 +23,8 @@ const schema = z.object({
 });
 
 export type OpsConfig = {
+  /** The URL the console is served from (the gateway's PUBLIC_BASE_URL): writes from another origin are refused. */
+  publicBaseUrl: string;
   sessionTtlMs: number;
   sessionIdleMs: number;
   uiDir: string;
@@ -36,6 +38,7 @@ export type OpsConfig = {
 export function opsConfig(env: NodeJS.ProcessEnv, publicBaseUrl: string): OpsConfig {
   const c = loadConfig(schema, env);
   return {
+    publicBaseUrl,
     sessionTtlMs: c.OPS_SESSION_TTL_MS,
     sessionIdleMs: Math.min(c.OPS_SESSION_IDLE_MS, c.OPS_SESSION_TTL_MS),
     // compiled to dist/apps/gateway/src/ops/ops.config.js; the UI sits at dist/apps/gateway/ops-ui
