@@ -5,7 +5,9 @@ import { builtinModules } from 'node:module';
  * Module boundaries with real constraints (STYLE.md): apps import libraries, never each other; the domain libraries
  * (libs/shared, portable, and libs/shared-node, its node:crypto fast paths) import no infrastructure (NestJS, Kafka,
  * Postgres, Redis); infrastructure and the bank SDK build on the domain. The portable library depends on nothing that
- * needs Node: not on shared-node (tags `runtime:*`), and not on any Node built-in module.
+ * needs Node: not on shared-node (tags `runtime:*`), and not on any Node built-in module. A feature library (the
+ * operations console, `type:feature`) builds on the domain and infrastructure and never on an app; of the apps, only
+ * the gateway, which mounts it, may import it (`scope:*`).
  */
 const NODE_ONLY = 'libs/shared is portable (browser, bank SDK): Node-only code goes to libs/shared-node (@nostro/shared-node).';
 
@@ -22,7 +24,8 @@ export default [
           allow: [],
           enforceBuildableLibDependency: true,
           depConstraints: [
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:client'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:client', 'type:feature'] },
+            { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:domain', 'type:infra'] },
             { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:domain'] },
             { sourceTag: 'type:client', onlyDependOnLibsWithTags: ['type:domain'] },
             {
@@ -32,6 +35,11 @@ export default [
             },
             { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:client'] },
             { sourceTag: 'runtime:portable', onlyDependOnLibsWithTags: ['runtime:portable'] },
+            { sourceTag: 'scope:ops-console', onlyDependOnLibsWithTags: ['scope:shared'] },
+            { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:shared', 'scope:ops-console'] },
+            { sourceTag: 'scope:fx-quote', onlyDependOnLibsWithTags: ['scope:shared'] },
+            { sourceTag: 'scope:settlement', onlyDependOnLibsWithTags: ['scope:shared'] },
+            { sourceTag: 'scope:ledger-node', onlyDependOnLibsWithTags: ['scope:shared'] },
           ],
         },
       ],
@@ -40,9 +48,9 @@ export default [
     },
   },
   {
-    // STYLE.md: the repository holds SQL and nothing else, so SQL is written nowhere else in the apps. A `.query()`
-    // call outside a *.repository.ts is refused; the few that only LISTEN on a connection say so on the line.
-    files: ['apps/*/src/**/*.ts'],
+    // STYLE.md: the repository holds SQL and nothing else, so SQL is written nowhere else in the apps and the console.
+    // A `.query()` call outside a *.repository.ts is refused; the few that only LISTEN on a connection say so on the line.
+    files: ['apps/*/src/**/*.ts', 'libs/ops-console/src/**/*.ts'],
     ignores: ['**/*.repository.ts', '**/*.spec.ts', '**/*.int-spec.ts', '**/bench/**'],
     rules: {
       'no-restricted-syntax': [

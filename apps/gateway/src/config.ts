@@ -1,8 +1,8 @@
 import { ConfigError, baseConfigShape, loadConfig, portSchema, readKeyFile, validatorKeysSchema } from '@nostro/platform';
+import { OpsConfig, opsConfig } from '@nostro/ops-console';
 import { CurrencyCode, DEFAULT_CURRENCIES, isCurrencyCode, minorUnits, parseAmount } from '@nostro/shared';
 import fs from 'node:fs';
 import { z } from 'zod';
-import { OpsConfig, opsConfig } from './ops/ops.config';
 import { SanctionsList, loadSanctionsFile } from './screening/sanctions-list';
 
 const urlList = z

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { OpsConsoleModule } from '@nostro/ops-console';
 import { KafkaPgTransport, ListCursorCodec, OpsModule, Runtime, runService, startOrExit } from '@nostro/platform';
 import Redis from 'ioredis';
 import path from 'node:path';
@@ -43,7 +44,6 @@ import { AdminPaymentsController } from './admin/admin-payments.controller';
 import { AdminPaymentsRepository } from './admin/admin-payments.repository';
 import { AdminPaymentsService } from './admin/admin-payments.service';
 import { GatewayOpsHost } from './ops/ops-host.adapter';
-import { OpsConsoleModule } from './ops/ops.module';
 
 async function main(): Promise<void> {
   const config = gatewayConfig();

@@ -6,7 +6,7 @@ import { paymentView } from '../payments/payment.view';
 import { PaymentsRepository } from '../payments/payments.repository';
 import { ScreeningAdminService } from '../screening/screening-admin.service';
 import { WebhookAdminService } from '../webhooks/webhook-admin.service';
-import { OpsConsoleHost } from './ops-host.port';
+import { OpsConsoleHost } from '@nostro/ops-console';
 
 /**
  * The gateway's side of the operations console's port: each read goes to the repository or service the bank and

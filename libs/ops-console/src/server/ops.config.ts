@@ -41,8 +41,8 @@ export function opsConfig(env: NodeJS.ProcessEnv, publicBaseUrl: string): OpsCon
     publicBaseUrl,
     sessionTtlMs: c.OPS_SESSION_TTL_MS,
     sessionIdleMs: Math.min(c.OPS_SESSION_IDLE_MS, c.OPS_SESSION_TTL_MS),
-    // compiled to dist/apps/gateway/src/ops/ops.config.js; the UI sits at dist/apps/gateway/ops-ui
-    uiDir: c.OPS_UI_DIR ?? path.join(__dirname, '..', '..', 'ops-ui'),
+    // compiled to dist/libs/ops-console/src/server/ops.config.js; the UI sits at dist/apps/gateway/ops-ui
+    uiDir: c.OPS_UI_DIR ?? path.join(__dirname, '..', '..', '..', '..', 'apps', 'gateway', 'ops-ui'),
     overviewRefreshMs: c.OPS_OVERVIEW_REFRESH_MS,
     streamClientsMax: c.OPS_STREAM_CLIENTS_MAX,
     queryTimeoutMs: c.OPS_QUERY_TIMEOUT_MS,
