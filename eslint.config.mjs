@@ -10,6 +10,8 @@ import { builtinModules } from 'node:module';
  * the gateway, which mounts it, may import it (`scope:*`).
  */
 const NODE_ONLY = 'libs/shared is portable (browser, bank SDK): Node-only code goes to libs/shared-node (@nostro/shared-node).';
+const BROWSER_ONLY = 'libs/ops-console/ui runs in the browser: no Node built-ins or globals (the server half is libs/ops-console/src).';
+const NODE_GLOBALS = ['Buffer', 'process', 'global', 'require', '__dirname', '__filename', 'setImmediate'];
 
 export default [
   { ignores: ['**/dist', '**/node_modules', '.cache', '.nostro', 'coverage', '**/*.js', '**/*.mjs'] },
@@ -79,7 +81,22 @@ export default [
     files: ['libs/shared/src/**/*.ts'],
     ignores: ['**/*.spec.ts'],
     rules: {
-      'no-restricted-globals': ['error', ...['Buffer', 'process', 'global', 'require', '__dirname', '__filename', 'setImmediate'].map((name) => ({ name, message: NODE_ONLY }))],
+      'no-restricted-globals': ['error', ...NODE_GLOBALS.map((name) => ({ name, message: NODE_ONLY }))],
+    },
+  },
+  {
+    // The console's browser app (bundled by esbuild into dist/libs/ops-console/ui): no Node built-in may reach the
+    // bundle, and none of Node's globals.
+    files: ['libs/ops-console/ui/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: builtinModules.map((name) => ({ name, message: BROWSER_ONLY })),
+          patterns: [{ group: ['node:*'], message: BROWSER_ONLY }],
+        },
+      ],
+      'no-restricted-globals': ['error', ...NODE_GLOBALS.map((name) => ({ name, message: BROWSER_ONLY }))],
     },
   },
 ];
