@@ -8,6 +8,7 @@ module.exports = {
     '<rootDir>/libs/shared-node/jest.config.js',
     '<rootDir>/libs/platform/jest.config.js',
     '<rootDir>/libs/client/jest.config.js',
+    '<rootDir>/libs/ops-console/jest.config.js',
     '<rootDir>/apps/gateway/jest.config.js',
     '<rootDir>/apps/fx-quote/jest.config.js',
     '<rootDir>/apps/settlement/jest.config.js',

@@ -48,6 +48,6 @@ for (const kind of ['apps', 'libs']) {
 }
 console.error(`build: dist/ ready in ${((Date.now() - started) / 1000).toFixed(1)} s (assets: ${assets.join(', ')})`);
 
-// ---- The operations console's browser bundle (docs/ops-console.md): esbuild, apps/gateway/ops-ui → dist/apps/gateway/ops-ui
-const { buildOpsUi } = await import('../apps/gateway/ops-ui/build.mjs');
+// ---- The operations console's browser bundle (docs/ops-console.md): esbuild, libs/ops-console/ui → dist/libs/ops-console/ui
+const { buildOpsUi } = await import('../libs/ops-console/ui/build.mjs');
 await buildOpsUi({ dist });

@@ -1,4 +1,5 @@
 import { ConfigError, baseConfigShape, loadConfig, portSchema, readKeyFile, validatorKeysSchema } from '@nostro/platform';
+import { OpsConfig, opsConfig } from '@nostro/ops-console';
 import { CurrencyCode, DEFAULT_CURRENCIES, isCurrencyCode, minorUnits, parseAmount } from '@nostro/shared';
 import fs from 'node:fs';
 import { z } from 'zod';
@@ -73,6 +74,11 @@ export function gatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConf
   const sanctionsList = config.SANCTIONS_LIST_FILE ? readSanctionsFile(config.SANCTIONS_LIST_FILE, 'SANCTIONS_LIST_FILE') : null;
   const transferMaxMinor = transferBounds(config.TRANSFER_MAX_AMOUNTS, BigInt(config.TRANSFER_MAX_MAJOR_DEFAULT));
   return { ...config, networkSeed: readKeyFile(config.NETWORK_SIGNING_KEY_FILE, 'NETWORK_SIGNING_KEY_FILE'), bootstrapAdminToken, sanctionsList, transferMaxMinor };
+}
+
+/** The operations console's settings (OPS_*, docs/ops-console.md); a bad value stops start-up with one line. */
+export function opsConsoleConfig(config: GatewayConfig, env: NodeJS.ProcessEnv = process.env): OpsConfig {
+  return opsConfig(env, config.PUBLIC_BASE_URL);
 }
 
 /** Parses TRANSFER_MAX_AMOUNTS (`CUR=amount,…`, amounts in major units with the currency's digits). */

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
-import { KafkaPgTransport, OpsModule, Runtime, runService, startOrExit } from '@nostro/platform';
+import { OpsConsoleModule } from '@nostro/ops-console';
+import { KafkaPgTransport, ListCursorCodec, OpsModule, Runtime, runService, startOrExit } from '@nostro/platform';
 import Redis from 'ioredis';
 import path from 'node:path';
 import { AdminController } from './admin/admin.controller';
@@ -12,7 +13,7 @@ import { AccountsController } from './accounts/accounts.controller';
 import { IncomingPaymentsController } from './payments/incoming.controller';
 import { PaymentsController } from './payments/payments.controller';
 import { QuotesController } from './quotes/quotes.controller';
-import { gatewayConfig } from './config';
+import { gatewayConfig, opsConsoleConfig } from './config';
 import { EventsHandler } from './payments/payment-events.handler';
 import { FxClient } from './quotes/fx.client';
 import { IdempotencyRepository } from './idempotency/idempotency.repository';
@@ -42,8 +43,7 @@ import { WebhookRepository } from './webhooks/webhook.repository';
 import { AdminPaymentsController } from './admin/admin-payments.controller';
 import { AdminPaymentsRepository } from './admin/admin-payments.repository';
 import { AdminPaymentsService } from './admin/admin-payments.service';
-import { opsConsole } from './ops/ops.module';
-import { ListCursorCodec } from './pagination/list-cursor';
+import { GatewayOpsHost } from './ops/ops-host.adapter';
 
 async function main(): Promise<void> {
   const config = gatewayConfig();
@@ -71,6 +71,8 @@ async function main(): Promise<void> {
   const limiter = new RateLimiter(redis, config.REDIS_KEY_PREFIX, config.RATE_LIMIT_PER_S, config.RATE_LIMIT_BURST ?? config.RATE_LIMIT_PER_S, rt.log);
   const cursors = new ListCursorCodec(config.networkSeed);
   const admin = new AdminService(config, rt.pool, participants, operators, idempotency, waiter, ledger, cache, cursors, adminRequests);
+  const screeningAdmin = new ScreeningAdminService(screening, cache, cursors);
+  const webhookAdmin = new WebhookAdminService(config, webhooks, cursors);
   process.on('SIGHUP', () => {
     try {
       screening.reload();
@@ -81,7 +83,16 @@ async function main(): Promise<void> {
   await admin.bootstrapAdmin();
   const transport = new KafkaPgTransport({ kafka: rt.kafka, pool: rt.pool, groupId: config.KAFKA_CONSUMER_GROUP, topicPrefix: config.KAFKA_TOPIC_PREFIX, log: rt.log, inboxRetentionHours: config.INBOX_RETENTION_HOURS, sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS });
 
-  const opsParts = opsConsole({ config, kafka: rt.kafka, log: rt.log });
+  const opsConsole = OpsConsoleModule.register({
+    config: opsConsoleConfig(config),
+    ledgerUrls: config.LEDGER_URLS,
+    kafkaTopicPrefix: config.KAFKA_TOPIC_PREFIX,
+    pool: rt.pool,
+    kafka: rt.kafka,
+    log: rt.log,
+    cursors,
+    host: new GatewayOpsHost(operators, payments, participants, ledger, screeningAdmin, webhookAdmin),
+  });
   @Module({
     imports: [
       OpsModule.forRoot([
@@ -90,8 +101,9 @@ async function main(): Promise<void> {
         { name: 'kafka-consumer', check: () => transport.isConnected() },
       ]),
       DiscoveryModule,
+      opsConsole,
     ],
-    controllers: [QuotesController, PaymentsController, IncomingPaymentsController, AccountsController, AdminController, KeysController, EventsHandler, AdminOpsController, OpenApiController, AdminPaymentsController, ...opsParts.controllers],
+    controllers: [QuotesController, PaymentsController, IncomingPaymentsController, AccountsController, AdminController, KeysController, EventsHandler, AdminOpsController, OpenApiController, AdminPaymentsController],
     providers: [
       { provide: GATEWAY_CONFIG, useValue: config },
       { provide: REDIS, useValue: redis },
@@ -115,10 +127,9 @@ async function main(): Promise<void> {
       { provide: IdempotencyService, useValue: idempotency },
       { provide: QuotesService, useValue: new QuotesService(fx, cache, idempotency) },
       { provide: WebhookRepository, useValue: webhooks },
-      { provide: ScreeningAdminService, useValue: new ScreeningAdminService(screening, cache, cursors) },
-      { provide: WebhookAdminService, useValue: new WebhookAdminService(config, webhooks, cursors) },
+      { provide: ScreeningAdminService, useValue: screeningAdmin },
+      { provide: WebhookAdminService, useValue: webhookAdmin },
       { provide: AdminPaymentsService, useValue: new AdminPaymentsService(config, rt.pool, new AdminPaymentsRepository(rt.pool), idempotency, waiter, cursors) },
-      ...opsParts.providers,
     ],
   })
   class GatewayModule {}

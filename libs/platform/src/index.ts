@@ -15,3 +15,5 @@ export * from './concurrency';
 export * from './http-client';
 export * from './testing';
 export * from './http-edge';
+export * from './list-cursor';
+export * from './operator-permission';

@@ -37,3 +37,4 @@ export * from './fx/cross-rate';
 export * from './fx/quote-figures';
 export * from './fx/reservation';
 export * from './http/query-params';
+export * from './operator/operator-permissions';

@@ -14,7 +14,7 @@ import {
 } from '../http/api.schemas';
 import { OperatorGuard } from '../auth/auth.guards';
 import { ParticipantIdParam, UuidParam } from '../auth/path-params';
-import { Requires } from '../auth/permissions';
+import { Requires } from '@nostro/platform';
 import { GatewayErrorFilter } from '../http/gateway-error.filter';
 import { ApiDoc, ok } from '../openapi/api-doc.decorator';
 import { ScreeningAdminService } from '../screening/screening-admin.service';

@@ -12,7 +12,7 @@ import {
 } from './admin-payments.schemas';
 import { AuthedRequest, OperatorGuard } from '../auth/auth.guards';
 import { ParticipantIdParam } from '../auth/path-params';
-import { Requires } from '../auth/permissions';
+import { Requires } from '@nostro/platform';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { ApiDoc } from '../openapi/api-doc.decorator';
 import { send } from '../http/reply';

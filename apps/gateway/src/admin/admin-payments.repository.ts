@@ -1,6 +1,5 @@
-import { Pool, PoolClient } from '@nostro/platform';
+import { Pool, PoolClient, CURSOR_AT_SQL, TimeKeyset } from '@nostro/platform';
 import { PaymentDecisionMessage } from '@nostro/shared';
-import { CURSOR_AT_SQL, TimeKeyset } from '../pagination/list-cursor';
 import { PaymentRow, TimelineRow } from '../payments/payments.repository';
 
 export interface DecisionRow {

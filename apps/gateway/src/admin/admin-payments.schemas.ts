@@ -1,6 +1,6 @@
 import { currencySchema, pageLimitSchema, participantIdSchema, timestampParamSchema } from '@nostro/shared';
 import { z } from 'zod';
-import { CURSOR_LENGTH_MAX } from '../pagination/list-cursor';
+import { CURSOR_LENGTH_MAX } from '@nostro/platform';
 import { pageOf, paymentSchema } from '../http/api.schemas';
 
 const statusSchema = z.enum(['RECEIVED', 'HELD', 'SUBMITTED', 'SETTLED', 'REJECTED']);

@@ -1,11 +1,10 @@
 import { adminError } from './admin.errors';
-import { Pool, ProblemError, enqueueOutbox, parseOrProblem, topicName, withTransaction } from '@nostro/platform';
+import { Pool, ProblemError, enqueueOutbox, parseOrProblem, topicName, withTransaction, ListCursorCodec } from '@nostro/platform';
 import { DecisionRefusal, LimitsSetMessage, PaymentDecisionMessage, Topic, asCurrency, formatAmount, newMessageId, parseAmount } from '@nostro/shared';
 import { AdminPaymentsRepository, DecisionRow } from './admin-payments.repository';
 import { adminPaymentsQuerySchema, decisionBodySchema, limitsBodySchema } from './admin-payments.schemas';
 import { GatewayConfig } from '../config';
 import { HttpResult, IdempotencyService } from '../idempotency/idempotency.service';
-import { ListCursorCodec } from '../pagination/list-cursor';
 import { paymentView } from '../payments/payment.view';
 import { PaymentRow } from '../payments/payments.repository';
 import { RequestWaiter } from './request-waiter';

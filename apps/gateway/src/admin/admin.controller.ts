@@ -18,7 +18,7 @@ import {
 import { AdminService } from './admin.service';
 import { AuthedRequest, OperatorGuard } from '../auth/auth.guards';
 import { KeyIdParam, ParticipantIdParam, UuidParam } from '../auth/path-params';
-import { Requires } from '../auth/permissions';
+import { Requires } from '@nostro/platform';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { GatewayErrorFilter } from '../http/gateway-error.filter';
 import { ApiDoc } from '../openapi/api-doc.decorator';

@@ -1,5 +1,5 @@
 import { adminError } from './admin.errors';
-import { Pool, PoolClient, enqueueOutbox, parseOrProblem, topicName, withTransaction } from '@nostro/platform';
+import { Pool, PoolClient, enqueueOutbox, parseOrProblem, topicName, withTransaction, ListCursorCodec } from '@nostro/platform';
 import {
   LedgerRejection,
   ParticipantConfigMessage,
@@ -24,7 +24,6 @@ import { OperatorsRepository } from '../operators/operators.repository';
 import { ParticipantCache } from '../participants/participant.cache';
 import { KeyConflict, KeyRow, ParticipantRow, ParticipantsRepository } from '../participants/participants.repository';
 import { AdminRequestsRepository } from './admin-requests.repository';
-import { ListCursorCodec } from '../pagination/list-cursor';
 import { RequestOutcome, RequestWaiter } from './request-waiter';
 import { NETWORK_KEY_ID } from '../webhooks/webhook.dispatcher';
 

@@ -1,12 +1,11 @@
 import { AuthErrorCode, authError } from './auth.errors';
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { counter } from '@nostro/platform';
-import { hasHeader, sha256Hex, verifyRequest } from '@nostro/shared-node';
+import { PERMISSION_METADATA, counter } from '@nostro/platform';
+import { OperatorRole, PERMISSIONS, Permission, can, hasHeader, sha256Hex, verifyRequest } from '@nostro/shared-node';
 import type { FastifyRequest } from 'fastify';
-import { PERMISSIONS, PERMISSION_METADATA, Permission, can } from './permissions';
 import { GatewayConfig } from '../config';
-import { OperatorRole, OperatorsRepository } from '../operators/operators.repository';
+import { OperatorsRepository } from '../operators/operators.repository';
 import { ParticipantCache } from '../participants/participant.cache';
 import { RateLimiter } from './rate-limiter';
 import { GATEWAY_CONFIG } from '../common/tokens';

@@ -1,6 +1,6 @@
 import { currencySchema, pageLimitSchema, participantIdSchema, quoteRequestSchema, timestampParamSchema } from '@nostro/shared';
 import { z } from 'zod';
-import { CURSOR_LENGTH_MAX } from '../pagination/list-cursor';
+import { CURSOR_LENGTH_MAX } from '@nostro/platform';
 
 /**
  * Request schemas of the public API (API.md). They validate every request and are also what the OpenAPI document

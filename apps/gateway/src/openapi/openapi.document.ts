@@ -1,6 +1,7 @@
-import { PERMISSIONS, PERMISSION_METADATA, Permission } from '../auth/permissions';
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { PERMISSION_METADATA } from '@nostro/platform';
+import { PERMISSIONS, Permission } from '@nostro/shared';
 import { z } from 'zod';
 import { REFUSAL_HTTP } from '../admin/admin-payments.service';
 import { GATEWAY_ERROR_HTTP } from '../http/gateway.errors';

@@ -1,6 +1,5 @@
 import { Pool } from '@nostro/platform';
-
-export type OperatorRole = 'viewer' | 'approver' | 'admin';
+import { OperatorRole } from '@nostro/shared';
 
 export class OperatorsRepository {
   constructor(private readonly pool: Pool) {}

@@ -1,7 +1,6 @@
-import { Pool, PoolClient } from '@nostro/platform';
+import { Pool, PoolClient, CURSOR_AT_SQL, TimeKeyset } from '@nostro/platform';
 import { SignedQuote } from '@nostro/shared';
 import { PaymentRequest } from '../http/api.schemas';
-import { CURSOR_AT_SQL, TimeKeyset } from '../pagination/list-cursor';
 
 export interface PaymentRow {
   uetr: string;

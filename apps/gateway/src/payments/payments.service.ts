@@ -1,6 +1,6 @@
 
 import { paymentsError } from './payments.errors';
-import { OutboxMessage, Pool, PoolClient, ProblemError, counter, enqueueOutbox, mapOrderedByKey, parseOrProblem, topicName, withTransaction } from '@nostro/platform';
+import { OutboxMessage, Pool, PoolClient, ProblemError, counter, enqueueOutbox, mapOrderedByKey, parseOrProblem, topicName, withTransaction, ListCursorCodec } from '@nostro/platform';
 import { PaymentIntentMessage, SignedQuote, Topic, asCurrency, newMessageId, parseAmount, sha256Bytes } from '@nostro/shared';
 import { PaymentRequest, listQuerySchema, paymentBatchSchema, paymentRequestSchema } from '../http/api.schemas';
 import { GatewayConfig } from '../config';
@@ -12,7 +12,6 @@ import { PaymentRow, PaymentsRepository, TimelineRow } from './payments.reposito
 import { problemBody } from '../http/problem-body';
 import { SanctionsDecision, ScreeningService } from '../screening/screening.service';
 import { LimitsRow } from '../screening/screening.repository';
-import { ListCursorCodec } from '../pagination/list-cursor';
 import { webhooksFor } from '../webhooks/webhook.events';
 import { NewDelivery, WebhookRepository } from '../webhooks/webhook.repository';
 

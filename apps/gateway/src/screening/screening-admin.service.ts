@@ -1,10 +1,9 @@
 import { screeningError } from './screening.errors';
-import { parseOrProblem } from '@nostro/platform';
+import { parseOrProblem, ListCursorCodec } from '@nostro/platform';
 import { CurrencyCode, asCurrency, formatAmount, parseAmount } from '@nostro/shared';
 import { hitsQuerySchema, screeningLimitsSchema } from '../http/api.schemas';
 import { fieldProblem } from '../http/gateway.errors';
 import { ParticipantCache } from '../participants/participant.cache';
-import { ListCursorCodec } from '../pagination/list-cursor';
 import { HitRow, LimitsRow } from './screening.repository';
 import { ScreeningService } from './screening.service';
 

@@ -1,5 +1,4 @@
-import { Pool, PoolClient } from '@nostro/platform';
-import { CURSOR_AT_SQL, TimeKeyset } from '../pagination/list-cursor';
+import { Pool, PoolClient, CURSOR_AT_SQL, TimeKeyset } from '@nostro/platform';
 import { PARTICIPANTS_CHANGED_CHANNEL } from '../participants/participants.repository';
 
 export interface LimitsRow {

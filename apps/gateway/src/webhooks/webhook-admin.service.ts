@@ -1,9 +1,8 @@
 import { webhooksError } from './webhooks.errors';
-import { parseOrProblem } from '@nostro/platform';
+import { parseOrProblem, ListCursorCodec } from '@nostro/platform';
 import { z } from 'zod';
 import { deliveriesQuerySchema } from '../http/api.schemas';
 import { GatewayConfig } from '../config';
-import { ListCursorCodec } from '../pagination/list-cursor';
 import { DeliveryRow, EndpointHealthRow, WebhookRepository } from './webhook.repository';
 
 function deliveryView(row: DeliveryRow) {

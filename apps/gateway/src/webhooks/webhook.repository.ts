@@ -1,5 +1,4 @@
-import { Pool, PoolClient } from '@nostro/platform';
-import { CURSOR_AT_SQL, TimeKeyset } from '../pagination/list-cursor';
+import { Pool, PoolClient, CURSOR_AT_SQL, TimeKeyset } from '@nostro/platform';
 
 export type WebhookType = 'payment.settled' | 'payment.rejected' | 'payment.held' | 'payment.received';
 

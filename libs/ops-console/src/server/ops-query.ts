@@ -1,5 +1,5 @@
 import { currencySchema, pageLimitSchema, participantIdSchema, timestampParamSchema } from '@nostro/shared';
-import { CURSOR_LENGTH_MAX } from '../pagination/list-cursor';
+import { CURSOR_LENGTH_MAX } from '@nostro/platform';
 import { z } from 'zod';
 
 export const PAYMENT_STATUSES = ['RECEIVED', 'HELD', 'SUBMITTED', 'SETTLED', 'REJECTED'] as const;

@@ -1,7 +1,7 @@
 import { Body, Controller, Headers, HttpCode, Inject, Param, Post, Put, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { participantIdSchema } from '@nostro/shared';
 import type { FastifyReply } from 'fastify';
-import { Requires } from '../auth/permissions';
+import { Requires } from '@nostro/platform';
 import { OpsAction, OpsRequest, OpsSessionGuard } from './ops-auth.guard';
 import { OpsActionName, OpsActionsService } from './ops-actions.service';
 import { OpsHeadersInterceptor } from './ops-headers.interceptor';

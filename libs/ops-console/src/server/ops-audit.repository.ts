@@ -1,5 +1,5 @@
 import { Pool } from '@nostro/platform';
-import { OperatorRole } from '../operators/operators.repository';
+import { OperatorRole } from '@nostro/shared';
 
 export type AuditOutcome = 'ok' | 'refused' | 'denied' | 'failed';
 

@@ -1,5 +1,5 @@
-import { SetMetadata } from '@nestjs/common';
-import { OperatorRole } from '../operators/operators.repository';
+/** The roles an operator token carries (docs/gateway.md, Operator endpoints). */
+export type OperatorRole = 'viewer' | 'approver' | 'admin';
 
 /**
  * What each operator role may do: the one table the operator API (`/v1/admin`), the operations console (`/ops`)
@@ -36,11 +36,6 @@ export const PERMISSIONS = {
 } as const satisfies Record<string, readonly OperatorRole[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
-
-export const PERMISSION_METADATA = 'operator_permission';
-
-/** The permission an operator or console endpoint needs; an endpoint without it needs `read`. */
-export const Requires = (permission: Permission) => SetMetadata(PERMISSION_METADATA, permission);
 
 export function can(role: OperatorRole, permission: Permission): boolean {
   return (PERMISSIONS[permission] as readonly OperatorRole[]).includes(role);

@@ -1,6 +1,6 @@
-import { sha256Hex } from '@nostro/shared';
-import { OperatorRole, OperatorsRepository } from '../operators/operators.repository';
+import { OperatorRole, sha256Hex } from '@nostro/shared';
 import { OpsAuditRepository } from './ops-audit.repository';
+import { OpsConsoleHost } from './ops-host.port';
 import { OpsConfig } from './ops.config';
 import { opsProblem } from './ops.errors';
 import { isSessionSecret, newSessionSecret, openToken, sealToken, sessionIdHash } from './ops-session.crypto';
@@ -27,12 +27,12 @@ export class OpsSessionService {
   constructor(
     private readonly config: OpsConfig,
     private readonly sessions: OpsSessionRepository,
-    private readonly operators: OperatorsRepository,
+    private readonly host: OpsConsoleHost,
     private readonly audit: OpsAuditRepository,
   ) {}
 
   async signIn(token: string, correlationId: string): Promise<{ secret: string; session: OpsSession }> {
-    const operator = TOKEN_PATTERN.test(token) ? await this.operators.byTokenHash(sha256Hex(token)) : null;
+    const operator = TOKEN_PATTERN.test(token) ? await this.host.operatorByTokenHash(sha256Hex(token)) : null;
     if (!operator) {
       await this.audit.append({ operator: null, action: 'session.sign_in', target: null, outcome: 'denied', httpStatus: 401, detail: {}, correlationId });
       throw opsProblem('unauthorized', 'unknown or revoked operator token');

@@ -1,5 +1,4 @@
-import { can } from '../auth/permissions';
-import { OperatorRole } from '../operators/operators.repository';
+import { OperatorRole, can } from '@nostro/shared';
 import { AuditRow } from './ops-audit.repository';
 import { PaymentSummaryRow } from './ops-payments.repository';
 

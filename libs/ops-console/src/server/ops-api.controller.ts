@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Param, Query, Req, UseGuards, UseInterceptors } from '@nestjs/common';
-import { Requires } from '../auth/permissions';
+import { Requires } from '@nostro/platform';
 import { OpsRequest, OpsSessionGuard } from './ops-auth.guard';
 import { OpsHeadersInterceptor } from './ops-headers.interceptor';
 import { OpsReadService } from './ops-read.service';

@@ -1,5 +1,5 @@
 import { Logger } from '@nostro/platform';
-import { WebhookAdminService } from '../webhooks/webhook-admin.service';
+import { OpsConsoleHost } from './ops-host.port';
 import { OpsKafkaLag } from './ops-kafka-lag';
 import { OpsLedgerClient } from './ops-ledger.client';
 import { MinuteStats, OpsOverviewRepository } from './ops-overview.repository';
@@ -29,7 +29,7 @@ export class OpsOverviewService {
     private readonly payments: OpsPaymentsRepository,
     private readonly ledger: OpsLedgerClient,
     private readonly kafka: OpsKafkaLag,
-    private readonly webhooks: WebhookAdminService,
+    private readonly host: OpsConsoleHost,
     private readonly log: Logger,
   ) {}
 
@@ -97,7 +97,7 @@ export class OpsOverviewService {
   }
 
   private async webhookHealth() {
-    const { data } = await this.webhooks.endpoints();
+    const { data } = await this.host.webhookEndpoints();
     const failing = data.filter((e) => e.state === 'failing');
     return {
       endpoints: data.length,

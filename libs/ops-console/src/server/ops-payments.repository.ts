@@ -1,5 +1,4 @@
-import { Pool, PoolClient, withTransaction } from '@nostro/platform';
-import { TimeKeyset } from '../pagination/list-cursor';
+import { Pool, PoolClient, withTransaction, TimeKeyset } from '@nostro/platform';
 import { PaymentFilter } from './ops-query';
 
 /** One line of the console's payment lists (no customer data: names and accounts stay out of lists). */

@@ -1,14 +1,15 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { GatewayConfig } from '../config';
-import { PERMISSION_METADATA, Permission, can } from '../auth/permissions';
-import { GATEWAY_CONFIG } from '../common/tokens';
+import { PERMISSION_METADATA } from '@nostro/platform';
+import { Permission, can } from '@nostro/shared';
 import { OpsAuditRepository } from './ops-audit.repository';
 import { SESSION_COOKIE, parseCookies } from './ops-cookie';
 import { sameText } from './ops-session.crypto';
-import { opsProblem } from './ops.errors';
 import { OpsSession, OpsSessionService } from './ops-session.service';
+import { OpsConfig } from './ops.config';
+import { opsProblem } from './ops.errors';
+import { OPS_CONFIG } from './ops.tokens';
 
 /** A console request once the guard let it through. */
 export interface OpsRequest extends FastifyRequest {
@@ -31,13 +32,13 @@ export class OpsSessionGuard implements CanActivate {
   constructor(
     @Inject(OpsSessionService) private readonly sessions: OpsSessionService,
     @Inject(OpsAuditRepository) private readonly audit: OpsAuditRepository,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(OPS_CONFIG) private readonly ops: OpsConfig,
     @Inject(Reflector) private readonly reflector: Reflector,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<OpsRequest>();
-    if (!SAFE_METHODS.has(request.method)) assertSameOrigin(request, this.config.PUBLIC_BASE_URL);
+    if (!SAFE_METHODS.has(request.method)) assertSameOrigin(request, this.ops.publicBaseUrl);
     const session = await this.sessions.authenticate(parseCookies(request.headers.cookie).get(SESSION_COOKIE));
     request.opsSession = session;
     const permission = this.reflector.getAllAndOverride<Permission | undefined>(PERMISSION_METADATA, [context.getHandler(), context.getClass()]) ?? 'read';

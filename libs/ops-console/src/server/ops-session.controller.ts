@@ -2,8 +2,6 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Req, Res, UseGua
 import { parseOrProblem } from '@nostro/platform';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { GatewayConfig } from '../config';
-import { GATEWAY_CONFIG } from '../common/tokens';
 import { OpsRequest, OpsSessionGuard, assertSameOrigin } from './ops-auth.guard';
 import { clearedSessionCookie, sessionCookie } from './ops-cookie';
 import { OpsHeadersInterceptor } from './ops-headers.interceptor';
@@ -25,13 +23,12 @@ export class OpsSessionController {
   constructor(
     @Inject(OpsSessionService) private readonly sessions: OpsSessionService,
     @Inject(OPS_CONFIG) private readonly ops: OpsConfig,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   @Post()
   @HttpCode(201)
   async signIn(@Req() req: OpsRequest, @Res({ passthrough: true }) reply: FastifyReply, @Body() body: unknown) {
-    assertSameOrigin(req, this.config.PUBLIC_BASE_URL);
+    assertSameOrigin(req, this.ops.publicBaseUrl);
     const { token } = parseOrProblem(signInSchema, body);
     const { secret, session } = await this.sessions.signIn(token.trim(), String(req.id));
     void reply.header('set-cookie', sessionCookie(secret, session.expiresAt.getTime() - Date.now(), this.ops.cookieSecure));

@@ -30,7 +30,7 @@ const ASSET_NAME = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.(js|css|map|svg|png)$/;
 const ASSET_CACHE_MAX = 64;
 
 /**
- * Serves the built console (scripts/build.mjs → dist/apps/gateway/ops-ui): `/ops` is the page (never cached),
+ * Serves the built console (scripts/build.mjs → dist/libs/ops-console/ui): `/ops` is the page (never cached),
  * `/ops/assets/<name>` the content-hashed bundles (cached for a year). Nothing outside that folder is reachable.
  */
 @Controller('ops')
@@ -53,7 +53,7 @@ export class OpsStaticController {
   @Get()
   async page(@Res() reply: FastifyReply): Promise<void> {
     const html = await this.read('index.html');
-    if (!html) throw opsProblem('service_unavailable', 'the console UI is not built (npm run build writes dist/apps/gateway/ops-ui)');
+    if (!html) throw opsProblem('service_unavailable', 'the console UI is not built (npm run build writes dist/libs/ops-console/ui)');
     await reply
       .status(200)
       .header('content-type', 'text/html; charset=utf-8')

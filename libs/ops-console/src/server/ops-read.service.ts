@@ -1,16 +1,10 @@
-import { parseOrProblem } from '@nostro/platform';
+import { ListCursorCodec, parseOrProblem } from '@nostro/platform';
 import { asCurrency, formatAmount, isCurrencyCode, participantIdSchema } from '@nostro/shared';
-import { keyView, participantView } from '../admin/admin.service';
-import { LedgerClient } from '../ledger/ledger.client';
-import { paymentView } from '../payments/payment.view';
-import { ParticipantsRepository } from '../participants/participants.repository';
-import { PaymentsRepository } from '../payments/payments.repository';
-import { ScreeningAdminService } from '../screening/screening-admin.service';
 import { OpsAdminForwarder } from './ops-admin.forwarder';
 import { OpsAuditRepository } from './ops-audit.repository';
+import { OpsConsoleHost } from './ops-host.port';
 import { OpsLedgerClient } from './ops-ledger.client';
 import { OpsPaymentsRepository } from './ops-payments.repository';
-import { ListCursorCodec } from '../pagination/list-cursor';
 import { auditQuerySchema, blocksQuerySchema, isUetr, paymentFilterSchema } from './ops-query';
 import { OpsSession } from './ops-session.service';
 import { ROLE_CAN, auditView, decisionsView, paymentSummaryView, withoutParties } from './ops-views';
@@ -29,11 +23,8 @@ const PARTICIPANTS_MAX = 1_000;
 export class OpsReadService {
   constructor(
     private readonly payments: OpsPaymentsRepository,
-    private readonly paymentRows: PaymentsRepository,
-    private readonly participants: ParticipantsRepository,
-    private readonly ledger: LedgerClient,
+    private readonly host: OpsConsoleHost,
     private readonly ledgerOps: OpsLedgerClient,
-    private readonly screening: ScreeningAdminService,
     private readonly audit: OpsAuditRepository,
     private readonly forwarder: OpsAdminForwarder,
     private readonly cursors: ListCursorCodec,
@@ -49,12 +40,11 @@ export class OpsReadService {
   }
 
   async payment(uetr: string, session: OpsSession, correlationId: string) {
-    const row = isUetr(uetr) ? await this.paymentRows.findAny(uetr.toLowerCase()) : null;
-    if (!row) throw opsProblem('not_found', 'no such payment');
-    const timeline = (await this.paymentRows.timelines([row.uetr])).get(row.uetr) ?? [];
-    const view = withoutParties(paymentView(row, timeline, true) as Record<string, unknown>, session.operator.role);
+    const payment = isUetr(uetr) ? await this.host.payment(uetr.toLowerCase()) : null;
+    if (!payment) throw opsProblem('not_found', 'no such payment');
+    const view = withoutParties(payment, session.operator.role);
     // approvals and decisions come from the operator API (issue 6), called as this operator
-    const admin = await this.forwarder.call({ method: 'GET', path: `/v1/admin/payments/${row.uetr}`, token: session.token(), correlationId });
+    const admin = await this.forwarder.call({ method: 'GET', path: `/v1/admin/payments/${payment.uetr}`, token: session.token(), correlationId });
     const extras = admin.status === 200 ? (admin.body as Parameters<typeof decisionsView>[0]) : null;
     return { ...view, hold: decisionsView(extras, session.operator.role) };
   }
@@ -62,7 +52,7 @@ export class OpsReadService {
   /** The finality proof as the ledger serves it; the browser verifies it with the validators' public keys. */
   finality(uetr: string): Promise<unknown> {
     if (!isUetr(uetr)) throw opsProblem('not_found', 'no such payment');
-    return this.ledger.finality(uetr.toLowerCase());
+    return this.host.finality(uetr.toLowerCase());
   }
 
   /** Payments waiting for approval, oldest first, with their approvals (from the operator API). */
@@ -87,20 +77,20 @@ export class OpsReadService {
   }
 
   async participantList() {
-    const rows = await this.participants.list(PARTICIPANTS_MAX);
-    return { data: [...SYSTEM_PARTICIPANTS.map((s) => ({ ...s, currencies: null, webhookUrl: null, status: 'system' })), ...rows.map(participantView)] };
+    const registered = await this.host.participants(PARTICIPANTS_MAX);
+    return { data: [...SYSTEM_PARTICIPANTS.map((s) => ({ ...s, currencies: null, webhookUrl: null, status: 'system' })), ...registered] };
   }
 
   async participant(id: string, session: OpsSession) {
     if (!participantIdSchema.safeParse(id).success) throw opsProblem('not_found', 'no such participant');
     const system = SYSTEM_PARTICIPANTS.find((s) => s.id === id);
-    const row = system ? null : await this.participants.find(id);
-    const self = system ? { ...system, currencies: null, webhookUrl: null, status: 'system', system: true } : row ? { ...participantView(row), system: false } : null;
+    const registered = system ? null : await this.host.participant(id);
+    const self = system ? { ...system, currencies: null, webhookUrl: null, status: 'system', system: true } : registered ? { ...registered, system: false } : null;
     if (!self) throw opsProblem('not_found', 'no such participant');
     const [ledger, keys, screening, limits, payments, requests, actions] = await Promise.all([
-      this.ledger.balances(id),
-      system ? Promise.resolve([]) : this.participants.keys(id),
-      system ? Promise.resolve({ data: [] }) : this.screening.limits(id),
+      this.host.ledgerBalances(id),
+      system ? Promise.resolve([]) : this.host.participantKeys(id),
+      system ? Promise.resolve({ data: [] }) : this.host.screeningLimits(id),
       this.payments.limitsInForce(id),
       system ? Promise.resolve([]) : this.payments.recentFor(id, RECENT_MAX),
       this.payments.adminRequests(id, RECENT_MAX),
@@ -110,7 +100,7 @@ export class OpsReadService {
       participant: self,
       ledgerHeight: ledger.height,
       accounts: ledger.accounts.map((a) => accountView(a, limits.get(a.currency))),
-      keys: keys.map(keyView),
+      keys,
       screeningLimits: screening.data,
       recentPayments: payments.map(paymentSummaryView),
       requests: requests.map((r) => ({ requestId: r.request_id, kind: r.kind, status: r.status, reason: r.reason, blockHeight: r.block_height === null ? null : Number(r.block_height), createdAt: r.created_at.toISOString(), ...requestAmount(r.payload) })),

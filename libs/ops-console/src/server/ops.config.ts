@@ -10,7 +10,7 @@ const schema = z.object({
   OPS_SESSION_TTL_MS: z.coerce.number().int().min(MINUTE_MS).max(24 * HOUR_MS).default(8 * HOUR_MS),
   /** A session unused this long ends (the live stream does not count as use). */
   OPS_SESSION_IDLE_MS: z.coerce.number().int().min(10_000).max(24 * HOUR_MS).default(30 * MINUTE_MS),
-  /** Where the built UI is (scripts/build.mjs writes dist/apps/gateway/ops-ui). */
+  /** Where the built UI is (scripts/build.mjs writes dist/libs/ops-console/ui). */
   OPS_UI_DIR: z.string().min(1).optional(),
   /** How often the overview is recomputed and pushed to connected consoles. */
   OPS_OVERVIEW_REFRESH_MS: z.coerce.number().int().min(250).max(60_000).default(2_000),
@@ -23,6 +23,8 @@ const schema = z.object({
 });
 
 export type OpsConfig = {
+  /** The URL the console is served from (the gateway's PUBLIC_BASE_URL): writes from another origin are refused. */
+  publicBaseUrl: string;
   sessionTtlMs: number;
   sessionIdleMs: number;
   uiDir: string;
@@ -36,10 +38,11 @@ export type OpsConfig = {
 export function opsConfig(env: NodeJS.ProcessEnv, publicBaseUrl: string): OpsConfig {
   const c = loadConfig(schema, env);
   return {
+    publicBaseUrl,
     sessionTtlMs: c.OPS_SESSION_TTL_MS,
     sessionIdleMs: Math.min(c.OPS_SESSION_IDLE_MS, c.OPS_SESSION_TTL_MS),
-    // compiled to dist/apps/gateway/src/ops/ops.config.js; the UI sits at dist/apps/gateway/ops-ui
-    uiDir: c.OPS_UI_DIR ?? path.join(__dirname, '..', '..', 'ops-ui'),
+    // compiled to dist/libs/ops-console/src/server/ops.config.js; the UI sits at dist/libs/ops-console/ui
+    uiDir: c.OPS_UI_DIR ?? path.join(__dirname, '..', '..', 'ui'),
     overviewRefreshMs: c.OPS_OVERVIEW_REFRESH_MS,
     streamClientsMax: c.OPS_STREAM_CLIENTS_MAX,
     queryTimeoutMs: c.OPS_QUERY_TIMEOUT_MS,

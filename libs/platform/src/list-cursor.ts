@@ -1,4 +1,4 @@
-import { ProblemError, validationProblem } from '@nostro/platform';
+import { ProblemError, validationProblem } from './problem';
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 
 /**

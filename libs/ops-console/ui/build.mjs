@@ -1,5 +1,5 @@
-// Bundles the operations console (docs/ops-console.md) for the browser with esbuild: apps/gateway/ops-ui/src →
-// dist/apps/gateway/ops-ui/{index.html, assets/app-<hash>.js, assets/app-<hash>.css}. Called by scripts/build.mjs.
+// Bundles the operations console (docs/ops-console.md) for the browser with esbuild: libs/ops-console/ui/src →
+// dist/libs/ops-console/ui/{index.html, assets/app-<hash>.js, assets/app-<hash>.css}. Called by scripts/build.mjs.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,7 @@ const TARGETS = ['chrome110', 'firefox115', 'safari16'];
 export async function buildOpsUi({ dist }) {
   const started = Date.now();
   const { build } = await import('esbuild');
-  const out = path.join(dist, 'apps', 'gateway', 'ops-ui');
+  const out = path.join(dist, 'libs', 'ops-console', 'ui');
   const assets = path.join(out, 'assets');
   // Other builds may run at the same time on a shared tree, and a running gateway may be serving the previous
   // bundle: assets are content-hashed, so nothing is deleted before the new page is in place.

@@ -1,0 +1,64 @@
+import { keyView, participantView } from '../admin/admin.service';
+import { LedgerClient } from '../ledger/ledger.client';
+import { OperatorsRepository } from '../operators/operators.repository';
+import { ParticipantsRepository } from '../participants/participants.repository';
+import { paymentView } from '../payments/payment.view';
+import { PaymentsRepository } from '../payments/payments.repository';
+import { ScreeningAdminService } from '../screening/screening-admin.service';
+import { WebhookAdminService } from '../webhooks/webhook-admin.service';
+import { OpsConsoleHost } from '@nostro/ops-console';
+
+/**
+ * The gateway's side of the operations console's port: each read goes to the repository or service the bank and
+ * operator APIs use, and answers with the same view they do.
+ */
+export class GatewayOpsHost implements OpsConsoleHost {
+  constructor(
+    private readonly operators: OperatorsRepository,
+    private readonly payments: PaymentsRepository,
+    private readonly participantRows: ParticipantsRepository,
+    private readonly ledger: LedgerClient,
+    private readonly screening: ScreeningAdminService,
+    private readonly webhooks: WebhookAdminService,
+  ) {}
+
+  operatorByTokenHash(tokenHash: string) {
+    return this.operators.byTokenHash(tokenHash);
+  }
+
+  async payment(uetr: string) {
+    const row = await this.payments.findAny(uetr);
+    if (!row) return null;
+    const timeline = (await this.payments.timelines([row.uetr])).get(row.uetr) ?? [];
+    return paymentView(row, timeline, true);
+  }
+
+  async participants(limit: number) {
+    return (await this.participantRows.list(limit)).map(participantView);
+  }
+
+  async participant(id: string) {
+    const row = await this.participantRows.find(id);
+    return row ? participantView(row) : null;
+  }
+
+  async participantKeys(id: string) {
+    return (await this.participantRows.keys(id)).map(keyView);
+  }
+
+  screeningLimits(id: string) {
+    return this.screening.limits(id);
+  }
+
+  webhookEndpoints() {
+    return this.webhooks.endpoints();
+  }
+
+  ledgerBalances(participant: string) {
+    return this.ledger.balances(participant);
+  }
+
+  finality(uetr: string) {
+    return this.ledger.finality(uetr);
+  }
+}

@@ -1,0 +1,72 @@
+import type { OperatorRole } from '@nostro/shared';
+
+/** An operator as the operator API knows it (a token that is unknown or revoked names none). */
+export interface OpsOperator {
+  id: string;
+  name: string;
+  role: OperatorRole;
+}
+
+/** A payment as `GET /v1/payments/{uetr}` shows it (timeline, block), with its debtor, creditor and remittance information. */
+export type OpsPaymentView = { uetr: string } & Record<string, unknown>;
+
+/** A registered participant as the operator API shows it. */
+export interface OpsParticipantView {
+  id: string;
+  name: string;
+  currencies: string[];
+  webhookUrl: string | null;
+  status: string;
+}
+
+/** A request-signing key of a participant as the operator API shows it. */
+export interface OpsKeyView {
+  keyId: string;
+  participant: string;
+  publicKey: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+/** One account of a participant as of the ledger's last final block; amounts in minor units. */
+export interface OpsLedgerAccount {
+  account: string;
+  currency: string;
+  balance: string;
+  netDebitCap: string | null;
+}
+
+/** The delivery health of one participant's webhook endpoint, as the operator API shows it. */
+export interface OpsWebhookEndpoint {
+  participant: string;
+  state: string;
+  pending: number;
+  abandoned: number;
+  maxAttempts: number;
+  lastError: string | null;
+}
+
+/**
+ * What the operations console reads from the service that hosts it: the port the gateway implements and passes in
+ * when it mounts the console (OpsConsoleModule.register). Each answer is the gateway's own API view of the thing,
+ * so the console shows what the bank and operator APIs show; a ProblemError a method throws (no validator answers,
+ * a proof is not final yet) is answered to the console as it is.
+ */
+export interface OpsConsoleHost {
+  /** The operator whose token has this SHA-256 (hex), or null when it is unknown or revoked. */
+  operatorByTokenHash(tokenHash: string): Promise<OpsOperator | null>;
+  /** One payment (lower-case UETR) with its parties and timeline, or null when there is none. */
+  payment(uetr: string): Promise<OpsPaymentView | null>;
+  /** Registered participants, at most `limit`. */
+  participants(limit: number): Promise<OpsParticipantView[]>;
+  participant(id: string): Promise<OpsParticipantView | null>;
+  participantKeys(id: string): Promise<OpsKeyView[]>;
+  /** The participant's screening limits, as `GET /v1/admin/participants/{id}/screening-limits` answers. */
+  screeningLimits(id: string): Promise<{ data: unknown[] }>;
+  /** Every webhook endpoint's delivery health, as `GET /v1/admin/webhooks/endpoints` answers. */
+  webhookEndpoints(): Promise<{ data: OpsWebhookEndpoint[] }>;
+  /** The participant's balances and limits as of the last final block the validators have. */
+  ledgerBalances(participant: string): Promise<{ height: number; accounts: OpsLedgerAccount[] }>;
+  /** A transaction's finality proof (by UETR) as the ledger serves it. */
+  finality(uetr: string): Promise<unknown>;
+}

@@ -1,0 +1,111 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ListCursorCodec, Pool, ProblemFilter, createLogger } from '@nostro/platform';
+import { sha256Hex } from '@nostro/shared';
+import type { Kafka } from 'kafkajs';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SESSION_COOKIE } from './ops-cookie';
+import { OpsConsoleHost } from './ops-host.port';
+import { CONTENT_SECURITY_POLICY } from './ops-static.controller';
+import { opsConfig } from './ops.config';
+import { OpsConsoleModule } from './ops.module';
+
+const TOKEN = 'op_3q2-7mSx0cXlLk9Qv0fJcQf8xUjKQ2r1vH7cS9dZ';
+const EXPIRES_AT = new Date(Date.now() + 3_600_000);
+
+/** The host's reads: one operator, known by its token's SHA-256; nothing else is reached by these requests. */
+const host: OpsConsoleHost = {
+  operatorByTokenHash: async (hash) => (hash === sha256Hex(TOKEN) ? { id: '0b7d1c7e-52c7-4f3b-9c39-7d3a4f4a2b10', name: 'Ann Approver', role: 'approver' } : null),
+  payment: async () => null,
+  participants: async () => [],
+  participant: async () => null,
+  participantKeys: async () => [],
+  screeningLimits: async () => ({ data: [] }),
+  webhookEndpoints: async () => ({ data: [] }),
+  ledgerBalances: async () => ({ height: 0, accounts: [] }),
+  finality: async () => null,
+};
+
+/** A database that records the audit log and answers a new session's expiry (the only statements these requests run). */
+function fakePool() {
+  const audit: unknown[][] = [];
+  const pool = {
+    query: async (sql: string, params: unknown[] = []) => {
+      if (sql.includes('INSERT INTO ops_audit_log')) audit.push(params);
+      if (sql.includes('INSERT INTO ops_sessions')) return { rows: [{ expires_at: EXPIRES_AT }], rowCount: 1 };
+      return { rows: [], rowCount: 0 };
+    },
+  };
+  return { pool: pool as unknown as Pool, audit };
+}
+
+describe('the operations console as a NestJS module of its own', () => {
+  let app: NestFastifyApplication;
+  let audit: unknown[][];
+  let uiDir: string;
+
+  beforeAll(async () => {
+    uiDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ops-ui-'));
+    fs.writeFileSync(path.join(uiDir, 'index.html'), '<!doctype html><title>console</title>');
+    const log = createLogger('ops-console-spec', 'silent');
+    const db = fakePool();
+    audit = db.audit;
+    const module = OpsConsoleModule.register({
+      config: opsConfig({ OPS_UI_DIR: uiDir }, 'http://127.0.0.1:3000'),
+      ledgerUrls: ['http://127.0.0.1:1'],
+      kafkaTopicPrefix: 'spec.',
+      pool: db.pool,
+      kafka: {} as Kafka,
+      log,
+      cursors: new ListCursorCodec('spec seed'),
+      host,
+    });
+    app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter(), { logger: false });
+    app.useGlobalFilters(new ProblemFilter(log));
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+  });
+
+  afterAll(async () => {
+    await app.close();
+    fs.rmSync(uiDir, { recursive: true, force: true });
+  });
+
+  const inject = (options: { method: 'GET' | 'POST'; url: string; headers?: Record<string, string>; payload?: unknown }) =>
+    app.getHttpAdapter().getInstance().inject({ ...options, payload: options.payload === undefined ? undefined : JSON.stringify(options.payload), headers: { ...(options.payload === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers } });
+
+  it('serves the page at /ops with its Content-Security-Policy, and no file outside the UI folder', async () => {
+    const page = await inject({ method: 'GET', url: '/ops' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+    expect(page.headers['cache-control']).toBe('no-store');
+    expect(page.body).toContain('<title>console</title>');
+    expect((await inject({ method: 'GET', url: '/ops/assets/..%2Findex.html' })).statusCode).toBe(404);
+  });
+
+  it('answers the API 401 without a session, and refuses a sign-in from another origin', async () => {
+    const noSession = await inject({ method: 'GET', url: '/ops/api/overview' });
+    expect(noSession.statusCode).toBe(401);
+    expect(noSession.json()).toMatchObject({ status: 401, code: 'unauthorized' });
+    const crossSite = await inject({ method: 'POST', url: '/ops/api/session', headers: { origin: 'https://evil.example' }, payload: { token: TOKEN } });
+    expect(crossSite.statusCode).toBe(403);
+    expect(crossSite.json()).toMatchObject({ code: 'origin_mismatch' });
+  });
+
+  it('signs an operator in through the host port: the session cookie, the role, and the audit entry', async () => {
+    const unknown = await inject({ method: 'POST', url: '/ops/api/session', payload: { token: 'op_unknownunknownunknown' } });
+    expect(unknown.statusCode).toBe(401);
+    const signIn = await inject({ method: 'POST', url: '/ops/api/session', payload: { token: TOKEN } });
+    expect(signIn.statusCode).toBe(201);
+    expect(signIn.headers['cache-control']).toBe('no-store');
+    expect(String(signIn.headers['set-cookie'])).toMatch(new RegExp(`^${SESSION_COOKIE}=[A-Za-z0-9_-]{43}; Path=/ops; Max-Age=\\d+; HttpOnly; SameSite=Strict$`));
+    expect(signIn.json()).toMatchObject({ operator: { name: 'Ann Approver', role: 'approver' }, expiresAt: EXPIRES_AT.toISOString(), can: { seeParties: true, decide: true, manageParticipants: false } });
+    expect(audit.map((row) => [row[3], row[5], row[6]])).toEqual([
+      ['session.sign_in', 'denied', 401],
+      ['session.sign_in', 'ok', 201],
+    ]);
+  });
+});
