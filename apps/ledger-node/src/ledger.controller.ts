@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Param } from '@nestjs/common';
 import { ProblemError } from '@nostro/platform';
-import { AccountState, LedgerLeaf, inclusionProofFast, leafJson } from '@nostro/shared';
+import { AccountState, LedgerLeaf } from '@nostro/shared';
+import { FinalBlockCache } from './final-block.cache';
 import { ChainService } from './chain.service';
 import { LEDGER_CONFIG } from './tokens';
 import { LedgerConfig } from './config';
@@ -33,6 +34,9 @@ export class LedgerController {
     @Inject(ChainService) private readonly chain: ChainService,
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
   ) {}
+
+  /** Proofs of recently asked final blocks (final blocks never change). */
+  private readonly finalBlocks = new FinalBlockCache();
 
   @Get('status')
   async status() {
@@ -83,14 +87,9 @@ export class LedgerController {
     if (!location) throw notFound('no such transaction in this ledger');
     const final = await this.repo.finality(location.height);
     if (!final) throw notFound('the transaction is not final yet');
-    const [block, leaves] = await Promise.all([this.repo.block(this.repo.db, location.height), this.repo.leaves(this.repo.db, location.height)]);
+    const block = await this.repo.block(this.repo.db, location.height);
     if (!block) throw notFound('block missing');
-    return {
-      block,
-      signatures: final.signatures,
-      quorum: this.config.LEDGER_QUORUM,
-      transaction: leaves[location.idx],
-      proof: inclusionProofFast(leaves.map(leafJson), location.idx),
-    };
+    const { leaves, proofs } = await this.finalBlocks.proofs(block.hash, () => this.repo.leaves(this.repo.db, location.height));
+    return { block, signatures: final.signatures, quorum: this.config.LEDGER_QUORUM, transaction: leaves[location.idx], proof: proofs[location.idx] };
   }
 }
