@@ -61,7 +61,10 @@ export default [
     rules: {
       'no-restricted-syntax': [
         'error',
-        { selector: "CallExpression[callee.property.name='query']", message: 'SQL belongs in a *.repository.ts (STYLE.md: controllers decode, services hold the rules, repositories hold SQL).' },
+        {
+          selector: "CallExpression[callee.property.name='query']",
+          message: 'SQL belongs in a *.repository.ts (STYLE.md: controllers decode, services hold the rules, repositories hold SQL).',
+        },
       ],
     },
   },

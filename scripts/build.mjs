@@ -17,7 +17,9 @@ if (process.argv.includes('--help')) {
 }
 
 const started = Date.now();
-const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], {
+  stdio: 'inherit',
+});
 if (tsc.status !== 0) {
   // Type errors still emit JavaScript; NOSTRO_BUILD_ALLOW_TYPE_ERRORS=1 lets work in progress elsewhere run.
   if (process.env.NOSTRO_BUILD_ALLOW_TYPE_ERRORS !== '1') {

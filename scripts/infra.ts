@@ -54,7 +54,12 @@ async function status(prefix: string): Promise<boolean> {
     line('postgres', s.postgres.up, s.postgres.pid, s.postgres.detail ?? '127.0.0.1:5432'),
     line('redis', s.redis.up, s.redis.pid, s.redis.detail ?? '127.0.0.1:6379'),
     line('kafka', s.kafka.up, s.kafka.pid, s.kafka.detail ?? '127.0.0.1:9092'),
-    line('topics', s.topics.up, undefined, s.topics.up ? `${s.topics.present.length} with prefix ${JSON.stringify(prefix)}` : `missing: ${s.topics.missing.join(', ')}`),
+    line(
+      'topics',
+      s.topics.up,
+      undefined,
+      s.topics.up ? `${s.topics.present.length} with prefix ${JSON.stringify(prefix)}` : `missing: ${s.topics.missing.join(', ')}`,
+    ),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return s.postgres.up && s.redis.up && s.kafka.up && s.topics.up;

@@ -27,7 +27,12 @@ async function reset(profile: StackProfile): Promise<void> {
 async function status(profile: StackProfile): Promise<void> {
   for (const svc of services(profile, ensureSecrets(profile))) {
     const pid = runningPid(profile, svc);
-    const ok = pid ? await fetch(`http://127.0.0.1:${svc.port}/health/ready`).then((r) => r.status === 200, () => false) : false;
+    const ok = pid
+      ? await fetch(`http://127.0.0.1:${svc.port}/health/ready`).then(
+          (r) => r.status === 200,
+          () => false,
+        )
+      : false;
     console.log(`${svc.name.padEnd(16)} ${pid ? `running (pid ${pid})` : 'stopped'}${pid ? (ok ? ', ready' : ', NOT ready') : ''}  :${svc.port}`);
   }
 }

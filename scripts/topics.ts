@@ -7,7 +7,9 @@ import { TOPIC_CATALOG_FILE, TOPIC_LIST_FILE, topicListText } from './lib/topic-
 
 function main(args: readonly string[]): number {
   if (args.includes('--help')) {
-    console.log(`usage: npm run topics [-- --check]   (tsx scripts/topics.ts)\nWrites ${TOPIC_LIST_FILE} from ${TOPIC_CATALOG_FILE}; --check only reports whether it is up to date.`);
+    console.log(
+      `usage: npm run topics [-- --check]   (tsx scripts/topics.ts)\nWrites ${TOPIC_LIST_FILE} from ${TOPIC_CATALOG_FILE}; --check only reports whether it is up to date.`,
+    );
     return 0;
   }
   const file = path.join(REPO_ROOT, TOPIC_LIST_FILE);

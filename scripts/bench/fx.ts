@@ -93,7 +93,6 @@ async function echoResponder(prefix: string, port: number): Promise<void> {
   process.send?.('ready');
 }
 
-
 // ───────────────────────────── helpers ─────────────────────────────
 
 /** Runs `total` calls of `fn` with `concurrency` in flight; returns per-call latencies (ms) and the wall time. */
@@ -122,7 +121,14 @@ function post(port: number, urlPath: string, body: unknown): Promise<{ status: n
   const data = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port, path: urlPath, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: urlPath,
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -138,7 +144,10 @@ async function waitReady(port: number, child: ChildProcess, timeoutMs = 90_000):
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`fx-quote exited with ${child.exitCode}`);
-    const ok = await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.status === 200, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/health/ready`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) return;
     await sleep(250);
   }
@@ -162,8 +171,17 @@ interface QuotePhases {
 
 async function quotePhases(cfg: Config, port: number, pid: number | undefined): Promise<QuotePhases> {
   const target = pid ?? null;
-  const request = (i: number): Record<string, string> => ({ sourceCurrency: 'USD', targetCurrency: i % 2 ? 'EUR' : 'JPY', sendAmount: `${100 + (i % 900)}.00`, creditorParticipant: 'BANKDE55' });
-  const warm = await drive(200, cfg.concurrency, async (i) => (await post(port, '/v1/fx/quotes', { participant: 'BENCHBANK', request: request(i) })).status === 201);
+  const request = (i: number): Record<string, string> => ({
+    sourceCurrency: 'USD',
+    targetCurrency: i % 2 ? 'EUR' : 'JPY',
+    sendAmount: `${100 + (i % 900)}.00`,
+    creditorParticipant: 'BANKDE55',
+  });
+  const warm = await drive(
+    200,
+    cfg.concurrency,
+    async (i) => (await post(port, '/v1/fx/quotes', { participant: 'BENCHBANK', request: request(i) })).status === 201,
+  );
   if (warm.failures > 0) throw new Error('warm-up quotes failed');
 
   const ids = new Array<string>(cfg.quotes);
@@ -227,7 +245,11 @@ async function transportPhase(cfg: Config, prefix: string): Promise<Transport> {
   const kafkaCall = async (): Promise<boolean> => {
     const id = crypto.randomUUID();
     const replied = new Promise<void>((resolve) => waiting.set(id, resolve));
-    await producer.send({ topic: `${prefix}${ECHO_TOPICS[0]}`, acks: -1, messages: [{ key: id, value: JSON.stringify(body), headers: { 'x-correlation-id': id } }] });
+    await producer.send({
+      topic: `${prefix}${ECHO_TOPICS[0]}`,
+      acks: -1,
+      messages: [{ key: id, value: JSON.stringify(body), headers: { 'x-correlation-id': id } }],
+    });
     await replied;
     waiting.delete(id);
     return true;
@@ -351,11 +373,19 @@ async function cleanUp(prefix: string, database: string, redisPrefix: string): P
 
 function report(r: Results): void {
   const m = r.machine;
-  console.log(`\nfx-quote benchmark — ${m.cpus} × ${m.cpuModel}, node ${m.node}, load average before ${m.loadavg.join(' ')}, after ${m.loadavgAfter?.join(' ')}`);
+  console.log(
+    `\nfx-quote benchmark — ${m.cpus} × ${m.cpuModel}, node ${m.node}, load average before ${m.loadavg.join(' ')}, after ${m.loadavgAfter?.join(' ')}`,
+  );
   console.log(`concurrency ${r.config.concurrency}; FXDESK liquidity unchecked; every quote stored in Postgres and Redis and signed (Ed25519, node:crypto)\n`);
-  console.log(`quotes issued   ${fmtRate(r.issued).padEnd(10)} ${fmtLat(r.issued.latency)} · failures ${r.issued.failures} · fx-quote CPU avg ${r.issuedCpu?.cpuPctAvg}%`);
-  console.log(`quotes used     ${fmtRate(r.used).padEnd(10)} ${fmtLat(r.used.latency)} · failures ${r.used.failures} · fx-quote CPU avg ${r.usedCpu?.cpuPctAvg}%`);
-  console.log(`batch of 1,000  ${Math.round(r.batchQuotesPerSecond).toLocaleString('en-US')} quotes/s · ${fmtLat(r.batches.latency)} per call · failures ${r.batches.failures}`);
+  console.log(
+    `quotes issued   ${fmtRate(r.issued).padEnd(10)} ${fmtLat(r.issued.latency)} · failures ${r.issued.failures} · fx-quote CPU avg ${r.issuedCpu?.cpuPctAvg}%`,
+  );
+  console.log(
+    `quotes used     ${fmtRate(r.used).padEnd(10)} ${fmtLat(r.used.latency)} · failures ${r.used.failures} · fx-quote CPU avg ${r.usedCpu?.cpuPctAvg}%`,
+  );
+  console.log(
+    `batch of 1,000  ${Math.round(r.batchQuotesPerSecond).toLocaleString('en-US')} quotes/s · ${fmtLat(r.batches.latency)} per call · failures ${r.batches.failures}`,
+  );
   if (r.transport) {
     const t = r.transport;
     console.log('\ntransport alone (echo of a quote request, ~170 bytes):');

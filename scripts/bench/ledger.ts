@@ -114,13 +114,13 @@ interface Posting {
 }
 /** An entry of the ledger stream, as settlement and the operator API produce them (JSON). */
 type StreamEntry =
-  | { kind: 'transfer'; id: string; uetr?: string; postings: Posting[] }
-  | { kind: 'config'; id: string; op: 'open_accounts'; accounts: AccountSpec[] };
+  { kind: 'transfer'; id: string; uetr?: string; postings: Posting[] } | { kind: 'config'; id: string; op: 'open_accounts'; accounts: AccountSpec[] };
 
 function accountSpecs(): { currencies: string[]; specs: AccountSpec[] } {
   const currencies = cfg.legs === 5 ? ['USD', 'EUR'] : ['USD'];
   const specs: AccountSpec[] = [];
-  for (const c of currencies) specs.push({ account: `EXTERNAL:${c}`, netDebitCap: null }, { account: `FEES:${c}`, netDebitCap: '0' }, { account: `FXDESK:${c}`, netDebitCap: '0' });
+  for (const c of currencies)
+    specs.push({ account: `EXTERNAL:${c}`, netDebitCap: null }, { account: `FEES:${c}`, netDebitCap: '0' }, { account: `FXDESK:${c}`, netDebitCap: '0' });
   for (let i = 0; i < cfg.accounts; i++) for (const c of currencies) specs.push({ account: `${participant(i)}:${c}`, netDebitCap: '0' });
   return { currencies, specs };
 }
@@ -131,7 +131,7 @@ const leg = (account: string, amount: number | bigint): Posting => ({ account, c
 /** Deterministic amounts (xorshift), random ids: every transaction is accepted, since balances start high. */
 function* workload(count: number): Generator<StreamEntry & { kind: 'transfer' }> {
   let x = 0x9e3779b9;
-  const next = () => ((x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), (x >>> 0));
+  const next = () => ((x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), x >>> 0);
   for (let n = 0; n < count; n++) {
     const from = next() % cfg.accounts;
     const to = (from + 1 + (next() % (cfg.accounts - 1))) % cfg.accounts;
@@ -143,7 +143,14 @@ function* workload(count: number): Generator<StreamEntry & { kind: 'transfer' }>
     let postings: Posting[];
     if (cfg.legs === 2) postings = [leg(`${participant(from)}:USD`, -amount), leg(`${participant(to)}:USD`, amount)];
     else if (cfg.legs === 3) postings = [leg(`${participant(from)}:USD`, -(amount + fee)), leg(`${participant(to)}:USD`, amount), leg('FEES:USD', fee)];
-    else postings = [leg(`${participant(from)}:USD`, -(amount + fee)), leg('FXDESK:USD', amount), leg('FEES:USD', fee), leg('FXDESK:EUR', -amount), leg(`${participant(to)}:EUR`, amount)];
+    else
+      postings = [
+        leg(`${participant(from)}:USD`, -(amount + fee)),
+        leg('FXDESK:USD', amount),
+        leg('FEES:USD', fee),
+        leg('FXDESK:EUR', -amount),
+        leg(`${participant(to)}:EUR`, amount),
+      ];
     yield { kind: 'transfer', id, uetr, postings };
   }
 }
@@ -151,9 +158,14 @@ function* workload(count: number): Generator<StreamEntry & { kind: 'transfer' }>
 function funding(): StreamEntry[] {
   const { currencies, specs } = accountSpecs();
   const entries: StreamEntry[] = [];
-  for (let i = 0; i < specs.length; i += 1_000) entries.push({ kind: 'config', id: `bench-open-${i}`, op: 'open_accounts', accounts: specs.slice(i, i + 1_000) });
+  for (let i = 0; i < specs.length; i += 1_000)
+    entries.push({ kind: 'config', id: `bench-open-${i}`, op: 'open_accounts', accounts: specs.slice(i, i + 1_000) });
   const big = 10n ** 15n;
-  const fund = (account: string): StreamEntry => ({ kind: 'transfer', id: crypto.randomUUID(), postings: [leg(`EXTERNAL:${account.slice(-3)}`, -big), leg(account, big)] });
+  const fund = (account: string): StreamEntry => ({
+    kind: 'transfer',
+    id: crypto.randomUUID(),
+    postings: [leg(`EXTERNAL:${account.slice(-3)}`, -big), leg(account, big)],
+  });
   for (let i = 0; i < cfg.accounts; i++) entries.push(fund(`${participant(i)}:USD`));
   if (currencies.includes('EUR')) entries.push(fund('FXDESK:EUR'));
   return entries;
@@ -312,11 +324,13 @@ interface ApplyPhase {
 
 async function applyPhase(indexes: readonly number[], keys: Keys, total: number): Promise<ApplyPhase> {
   await createDatabases(indexes.map(dbName), { recreate: true, log: () => undefined });
-  const dbs = await Promise.all(indexes.map(async (i) => {
-    const db = new pg.Client({ connectionString: dbUrl(i) });
-    await db.connect();
-    return db;
-  }));
+  const dbs = await Promise.all(
+    indexes.map(async (i) => {
+      const db = new pg.Client({ connectionString: dbUrl(i) });
+      await db.connect();
+      return db;
+    }),
+  );
   const machineBefore = machineTicks();
   const started = Date.now();
   const procs = indexes.map((i) => startValidator(i, keys));
@@ -373,24 +387,39 @@ async function latencyPhase(producer: Producer): Promise<LatencyPhase> {
     const ids = [...sentAt.keys()];
     const deadline = Date.now() + 120_000;
     for (;;) {
-      const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM block_transactions t JOIN finality f USING (height) WHERE t.tx_id = ANY($1::text[])', [ids]);
+      const { rows } = await db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM block_transactions t JOIN finality f USING (height) WHERE t.tx_id = ANY($1::text[])',
+        [ids],
+      );
       if (rows[0].n >= ids.length || Date.now() > deadline) break;
       await sleep(200);
     }
-    const txRows = (await db.query<{ tx_id: string; final_at: string }>(
-      `SELECT t.tx_id, extract(epoch FROM f.finalized_at) * 1000 AS final_at FROM block_transactions t JOIN finality f USING (height) WHERE t.tx_id = ANY($1::text[])`,
-      [ids],
-    )).rows;
-    const blockRows = (await db.query<{ cut_at: number; applied_at: string; final_at: string }>(
-      `SELECT b.block_time::float8 AS cut_at, extract(epoch FROM b.created_at) * 1000 AS applied_at, extract(epoch FROM f.finalized_at) * 1000 AS final_at
+    const txRows = (
+      await db.query<{ tx_id: string; final_at: string }>(
+        `SELECT t.tx_id, extract(epoch FROM f.finalized_at) * 1000 AS final_at FROM block_transactions t JOIN finality f USING (height) WHERE t.tx_id = ANY($1::text[])`,
+        [ids],
+      )
+    ).rows;
+    const blockRows = (
+      await db.query<{ cut_at: number; applied_at: string; final_at: string }>(
+        `SELECT b.block_time::float8 AS cut_at, extract(epoch FROM b.created_at) * 1000 AS applied_at, extract(epoch FROM f.finalized_at) * 1000 AS final_at
          FROM blocks b JOIN finality f USING (height) WHERE b.height IN (SELECT DISTINCT height FROM block_transactions WHERE tx_id = ANY($1::text[]))`,
-      [ids],
-    )).rows;
+        [ids],
+      )
+    ).rows;
     const txLatency = txRows.map((r) => Number(r.final_at) - (sentAt.get(r.tx_id) ?? Number.NaN));
     const applied = blockRows.map((r) => Number(r.applied_at) - Number(r.cut_at));
     const finality = blockRows.map((r) => Number(r.final_at) - Number(r.cut_at));
     const stats = (v: number[]): Percentiles => ({ p50: percentile(v, 50), p99: percentile(v, 99) });
-    return { offeredTxPerSec: offered, transactions: ids.length, finalTransactions: txRows.length, blocks: blockRows.length, produceToFinalMs: stats(txLatency), cutToAppliedMs: stats(applied), cutToFinalMs: stats(finality) };
+    return {
+      offeredTxPerSec: offered,
+      transactions: ids.length,
+      finalTransactions: txRows.length,
+      blocks: blockRows.length,
+      produceToFinalMs: stats(txLatency),
+      cutToAppliedMs: stats(applied),
+      cutToFinalMs: stats(finality),
+    };
   } finally {
     await db.end();
   }
@@ -412,32 +441,46 @@ interface Results {
 function report(r: Results): void {
   const out = (m: string): void => console.log(m);
   const produced = r.produced ?? { sent: 0, seconds: 0 };
-  out(`\nNostro ledger benchmark — ${r.machine.cpus} cores (${r.machine.cpuModel}), Node ${r.machine.node}, load average at start ${r.machine.loadavg.join(' ')}`);
+  out(
+    `\nNostro ledger benchmark — ${r.machine.cpus} cores (${r.machine.cpuModel}), Node ${r.machine.node}, load average at start ${r.machine.loadavg.join(' ')}`,
+  );
   out('  The machine is shared: other work running at the same time lowers every figure below.');
-  out(`workload: ${fmt(cfg.transactions)} transactions × ${cfg.legs} postings between ${fmt(cfg.accounts)} accounts (+ ${fmt(r.setupEntries)} setup entries), BLOCK_MAX_TX ${cfg.blockMaxTx}, finality notices published by ${process.env.LEDGER_NOTICES === undefined ? "v0" : process.env.LEDGER_NOTICES === "false" ? "none" : "every validator"}`);
+  out(
+    `workload: ${fmt(cfg.transactions)} transactions × ${cfg.legs} postings between ${fmt(cfg.accounts)} accounts (+ ${fmt(r.setupEntries)} setup entries), BLOCK_MAX_TX ${cfg.blockMaxTx}, finality notices published by ${process.env.LEDGER_NOTICES === undefined ? 'v0' : process.env.LEDGER_NOTICES === 'false' ? 'none' : 'every validator'}`,
+  );
   out(`stream preloaded at ${fmt(produced.sent / produced.seconds)} messages/s (kafkajs producer, acks=all)`);
-  if (r.pgbench) out(r.pgbench.error ? `pgbench: ${r.pgbench.error}` : `pgbench TPC-B (scale 10, 4 clients, ${r.pgbench.seconds} s): ${fmt(r.pgbench.tps)} tps`);
+  if (r.pgbench)
+    out(r.pgbench.error ? `pgbench: ${r.pgbench.error}` : `pgbench TPC-B (scale 10, 4 clients, ${r.pgbench.seconds} s): ${fmt(r.pgbench.tps)} tps`);
   const one = r.one?.validators[0];
   if (!r.one || !one) return;
-  out(`one validator:    ${fmt(one.txPerSec)} tx/s, ${fmt(one.txPerSec * cfg.legs)} postings/s (${fmt(one.txs)} tx in ${one.blocks} blocks over ${one.seconds.toFixed(1)} s); validator CPU ${one.cpuCores.toFixed(2)} cores, machine ${Math.round(r.one.machineBusy * 100)}% busy`);
+  out(
+    `one validator:    ${fmt(one.txPerSec)} tx/s, ${fmt(one.txPerSec * cfg.legs)} postings/s (${fmt(one.txs)} tx in ${one.blocks} blocks over ${one.seconds.toFixed(1)} s); validator CPU ${one.cpuCores.toFixed(2)} cores, machine ${Math.round(r.one.machineBusy * 100)}% busy`,
+  );
   out(`                  block write (sign + one statement) ${one.blockWriteMsAvg === null ? 'n/a' : `${one.blockWriteMsAvg.toFixed(1)} ms`} on average`);
   if (r.pgbench?.tps) out(`                  ratio to pgbench TPC-B: ${(one.txPerSec / r.pgbench.tps).toFixed(2)} ledger transactions per pgbench transaction`);
   if (r.three) {
     const rates = r.three.validators.map((v, i) => `${VALIDATORS[i]} ${fmt(v.txPerSec)} tx/s (CPU ${v.cpuCores.toFixed(2)})`).join(', ');
     const aggregate = r.three.validators.reduce((s, v) => s + v.txPerSec, 0);
-    out(`three validators: ${rates}; sum ${fmt(aggregate)} tx/s, ${fmt(aggregate * cfg.legs)} postings/s; all three done in ${r.three.allDoneSeconds.toFixed(1)} s; machine ${Math.round(r.three.machineBusy * 100)}% busy`);
+    out(
+      `three validators: ${rates}; sum ${fmt(aggregate)} tx/s, ${fmt(aggregate * cfg.legs)} postings/s; all three done in ${r.three.allDoneSeconds.toFixed(1)} s; machine ${Math.round(r.three.machineBusy * 100)}% busy`,
+    );
   }
   if (r.latency) {
     const l = r.latency;
     const p = (s: Percentiles): string => `p50 ${fmt(s.p50)} ms, p99 ${fmt(s.p99)} ms`;
-    out(`latency (three validators, ${fmt(l.offeredTxPerSec)} tx/s offered for ${cfg.latencySeconds} s, ${l.finalTransactions}/${l.transactions} final, ${l.blocks} blocks, measured on v0):`);
+    out(
+      `latency (three validators, ${fmt(l.offeredTxPerSec)} tx/s offered for ${cfg.latencySeconds} s, ${l.finalTransactions}/${l.transactions} final, ${l.blocks} blocks, measured on v0):`,
+    );
     out(`  produce → final ${p(l.produceToFinalMs)}; block cut → applied ${p(l.cutToAppliedMs)}; block cut → final ${p(l.cutToFinalMs)}`);
   }
   if (cfg.transactions > 0 && one.txPerSec < 20_000) out(`target 20,000 tx/s for one validator: not reached in this run (${fmt(one.txPerSec)} tx/s)`);
 }
 
 async function main(): Promise<void> {
-  const results: Results = { config: cfg, machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg().map((l) => l.toFixed(2)) } };
+  const results: Results = {
+    config: cfg,
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg().map((l) => l.toFixed(2)) },
+  };
   await ensurePostgres();
   await ensureKafka();
   if (!flag('skip-build')) build();

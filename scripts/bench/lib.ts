@@ -62,14 +62,23 @@ export function infrastructureProcesses(dbPrefix: string): Record<string, () => 
     scanned = { at: Date.now(), list: out };
     return out;
   };
-  const byDatabase = (db: string) => (): number[] => titles().filter(([, title]) => title.startsWith('postgres: ') && title.includes(` ${dbPrefix}_${db} `)).map(([pid]) => pid);
+  const byDatabase = (db: string) => (): number[] =>
+    titles()
+      .filter(([, title]) => title.startsWith('postgres: ') && title.includes(` ${dbPrefix}_${db} `))
+      .map(([pid]) => pid);
   return {
     'postgres: gateway': byDatabase('gateway'),
     'postgres: fx': byDatabase('fx'),
     'postgres: settlement': byDatabase('settlement'),
     'postgres: ledger (3)': () => ['ledger_0', 'ledger_1', 'ledger_2'].flatMap((db) => byDatabase(db)()),
-    'postgres: shared': () => titles().filter(([, title]) => /^postgres: \S+: (walwriter|checkpointer|background writer|autovacuum|logical)/.test(title)).map(([pid]) => pid),
-    'kafka broker': () => titles().filter(([, title]) => title.includes('kafka.Kafka')).map(([pid]) => pid),
+    'postgres: shared': () =>
+      titles()
+        .filter(([, title]) => /^postgres: \S+: (walwriter|checkpointer|background writer|autovacuum|logical)/.test(title))
+        .map(([pid]) => pid),
+    'kafka broker': () =>
+      titles()
+        .filter(([, title]) => title.includes('kafka.Kafka'))
+        .map(([pid]) => pid),
     'bench client': () => [process.pid],
   };
 }
@@ -161,7 +170,12 @@ export function pgbenchTps({ seconds = 10, clients = 4, scale = 10 } = {}): Pgbe
 }
 
 /** Produces then consumes `count` messages of `bytes` each on a scratch topic: the broker's ceiling for kafkajs. */
-export async function kafkaThroughput({ count = 100_000, bytes = 300, batch = 1_000 } = {}): Promise<{ messages: number; bytes: number; producePerSec: number; consumePerSec: number }> {
+export async function kafkaThroughput({ count = 100_000, bytes = 300, batch = 1_000 } = {}): Promise<{
+  messages: number;
+  bytes: number;
+  producePerSec: number;
+  consumePerSec: number;
+}> {
   const kafka = new Kafka({ clientId: 'bench-baseline', brokers: ['127.0.0.1:9092'], logLevel: logLevel.NOTHING });
   const topic = `bench-baseline-${Date.now()}`;
   const admin = kafka.admin();
@@ -224,7 +238,12 @@ export interface RoundTrip {
   cpuUs: number;
 }
 
-export async function roundTripCost({ count = 20_000, warmup = 2_000 } = {}): Promise<{ roundTrips: number; bytes: number; acrossCpus: RoundTrip; oneCpu?: RoundTrip }> {
+export async function roundTripCost({ count = 20_000, warmup = 2_000 } = {}): Promise<{
+  roundTrips: number;
+  bytes: number;
+  acrossCpus: RoundTrip;
+  oneCpu?: RoundTrip;
+}> {
   const measure = async (cpu?: number): Promise<RoundTrip> => {
     const command = cpu === undefined ? process.execPath : 'taskset';
     const args = cpu === undefined ? ['-e', ECHO_SERVER] : ['-c', String(cpu), process.execPath, '-e', ECHO_SERVER];
@@ -275,18 +294,35 @@ export async function roundTripCost({ count = 20_000, warmup = 2_000 } = {}): Pr
       await exited;
     }
   };
-  const result: { roundTrips: number; bytes: number; acrossCpus: RoundTrip; oneCpu?: RoundTrip } = { roundTrips: count, bytes: 32, acrossCpus: await measure() };
+  const result: { roundTrips: number; bytes: number; acrossCpus: RoundTrip; oneCpu?: RoundTrip } = {
+    roundTrips: count,
+    bytes: 32,
+    acrossCpus: await measure(),
+  };
   const haveTaskset = spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
   if (haveTaskset && process.platform === 'linux') result.oneCpu = await measure(0);
   return result;
 }
 
 export function machine(): { cpus: number; cpuModel: string | undefined; memoryGb: number; node: string; loadavg: string[]; loadavgAfter?: string[] } {
-  return { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadavg: os.loadavg().map((l) => l.toFixed(2)) };
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    loadavg: os.loadavg().map((l) => l.toFixed(2)),
+  };
 }
 
 /** A minimal line/bar chart as SVG: series of [x, y] points on shared axes. */
-export function svgChart({ title, xLabel, yLabel, series, width = 720, height = 360 }: {
+export function svgChart({
+  title,
+  xLabel,
+  yLabel,
+  series,
+  width = 720,
+  height = 360,
+}: {
   title: string;
   xLabel: string;
   yLabel: string;
@@ -303,8 +339,11 @@ export function svgChart({ title, xLabel, yLabel, series, width = 720, height = 
   const colours = ['#0b62a4', '#d55e00', '#009e73', '#cc79a7'];
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * maxY);
   const lines = series
-    .map((s, i) => `<polyline fill="none" stroke="${colours[i % colours.length]}" stroke-width="2" points="${s.points.map((p) => `${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join(' ')}"/>` +
-      `<text x="${width - pad.r - 200}" y="${pad.t + 16 * (i + 1)}" fill="${colours[i % colours.length]}" font-size="12">${s.name}</text>`)
+    .map(
+      (s, i) =>
+        `<polyline fill="none" stroke="${colours[i % colours.length]}" stroke-width="2" points="${s.points.map((p) => `${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join(' ')}"/>` +
+        `<text x="${width - pad.r - 200}" y="${pad.t + 16 * (i + 1)}" fill="${colours[i % colours.length]}" font-size="12">${s.name}</text>`,
+    )
     .join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="white"/>
@@ -336,7 +375,14 @@ export async function hopBreakdown(dbPrefix: string, uetrs: string[]): Promise<R
   const [gateway, settlement, ...validators] = clients;
   try {
     const ms = (a: Date | null | undefined, b: Date | null | undefined): number => (a && b ? b.getTime() - a.getTime() : Number.NaN);
-    const g = new Map((await gateway.query<{ uetr: string; created_at: Date; updated_at: Date; status: string }>('SELECT uetr, created_at, updated_at, status FROM payments WHERE uetr = ANY($1::uuid[])', [uetrs])).rows.map((r) => [r.uetr, r]));
+    const g = new Map(
+      (
+        await gateway.query<{ uetr: string; created_at: Date; updated_at: Date; status: string }>(
+          'SELECT uetr, created_at, updated_at, status FROM payments WHERE uetr = ANY($1::uuid[])',
+          [uetrs],
+        )
+      ).rows.map((r) => [r.uetr, r]),
+    );
     const s = new Map(
       (
         await settlement.query<{ uetr: string; block_height: string | null; submitted: Date | null; settled: Date | null }>(
@@ -350,11 +396,16 @@ export async function hopBreakdown(dbPrefix: string, uetrs: string[]): Promise<R
     // Block time is part of the block (the same on every validator); one that lags may not have the block yet.
     const blocks = new Map<string, Date>();
     for (const v of validators) {
-      for (const r of (await v.query<{ height: string; block_time: string }>('SELECT height, block_time FROM blocks WHERE height = ANY($1::bigint[])', [heights])).rows) blocks.set(String(r.height), new Date(Number(r.block_time)));
+      for (const r of (
+        await v.query<{ height: string; block_time: string }>('SELECT height, block_time FROM blocks WHERE height = ANY($1::bigint[])', [heights])
+      ).rows)
+        blocks.set(String(r.height), new Date(Number(r.block_time)));
     }
     const finals = new Map<string, Date>();
     for (const v of validators) {
-      for (const r of (await v.query<{ height: string; finalized_at: Date }>('SELECT height, finalized_at FROM finality WHERE height = ANY($1::bigint[])', [heights])).rows) {
+      for (const r of (
+        await v.query<{ height: string; finalized_at: Date }>('SELECT height, finalized_at FROM finality WHERE height = ANY($1::bigint[])', [heights])
+      ).rows) {
         const prev = finals.get(String(r.height));
         if (!prev || r.finalized_at < prev) finals.set(String(r.height), r.finalized_at);
       }

@@ -96,14 +96,19 @@ interface PhaseRun {
 type Bar = cliProgress.SingleBar;
 
 /** True when a batch item is a problem rather than a result (the SDK's isProblemResult). */
-const isProblemResult = <T>(result: Sdk.BatchResult<T>): result is { problem: Sdk.ProblemDetails } => typeof result === 'object' && result !== null && 'problem' in result;
+const isProblemResult = <T>(result: Sdk.BatchResult<T>): result is { problem: Sdk.ProblemDetails } =>
+  typeof result === 'object' && result !== null && 'problem' in result;
 
 async function setup(profile: StackProfile, secrets: Secrets): Promise<Banks> {
   const { NostroClient, NostroAdminClient, NostroApiError } = fromDist<typeof Sdk>('dist/libs/client/src/index.js', 'bench');
   const baseUrl = `http://127.0.0.1:${profile.ports.gateway}`;
   const admin = new NostroAdminClient({ baseUrl, token: secrets.adminToken });
   const banks: BenchBank[] = [];
-  for (const [id, currency] of [['BENCHUS1', 'USD'], ['BENCHUS2', 'USD'], ['BENCHDE1', 'EUR']] as const) {
+  for (const [id, currency] of [
+    ['BENCHUS1', 'USD'],
+    ['BENCHUS2', 'USD'],
+    ['BENCHDE1', 'EUR'],
+  ] as const) {
     const key = ensureKey(path.join(profile.stateDir, 'bench'), id);
     try {
       await admin.createParticipant({ id, name: `Benchmark ${id}`, currencies: [currency], publicKey: key.publicKey });
@@ -131,7 +136,12 @@ function payOnce(debtor: BenchBank, creditor: BenchBank, n: number, errors: Erro
   return debtor.client
     .createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: amount, creditorParticipant: creditor.id })
     .then((quote) =>
-      debtor.client.createPayment({ quoteId: quote.id, endToEndId: `BENCH-${n}`, debtor: { name: 'Bench Debtor', account: 'US0001' }, creditor: { name: 'Bench Creditor', account: 'DE0001' } }),
+      debtor.client.createPayment({
+        quoteId: quote.id,
+        endToEndId: `BENCH-${n}`,
+        debtor: { name: 'Bench Debtor', account: 'US0001' },
+        creditor: { name: 'Bench Creditor', account: 'DE0001' },
+      }),
     )
     .then((payment): string | null => payment.uetr)
     .catch((error: unknown) => {
@@ -205,7 +215,9 @@ async function batches(banks: Banks, seconds: number, workers: number, size: num
       n += size;
       const amounts = Array.from({ length: size }, (_, k) => `${1 + ((first + k) % 97)}.${String((first + k) % 100).padStart(2, '0')}`);
       try {
-        const quoted = await debtor.client.createQuotes(amounts.map((sendAmount) => ({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount, creditorParticipant: banks.creditor.id })));
+        const quoted = await debtor.client.createQuotes(
+          amounts.map((sendAmount) => ({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount, creditorParticipant: banks.creditor.id })),
+        );
         const quotes: Sdk.Quote[] = [];
         for (const r of quoted.results) {
           if (isProblemResult(r)) countError(errors, r.problem);
@@ -213,7 +225,12 @@ async function batches(banks: Banks, seconds: number, workers: number, size: num
         }
         if (quotes.length === 0) continue;
         const paid = await debtor.client.createPayments(
-          quotes.map((q, k) => ({ quoteId: q.id, endToEndId: `BENCHB-${first + k}`, debtor: { name: 'Bench Debtor', account: 'US0001' }, creditor: { name: 'Bench Creditor', account: 'DE0001' } })),
+          quotes.map((q, k) => ({
+            quoteId: q.id,
+            endToEndId: `BENCHB-${first + k}`,
+            debtor: { name: 'Bench Debtor', account: 'US0001' },
+            creditor: { name: 'Bench Creditor', account: 'DE0001' },
+          })),
         );
         requests += 2;
         for (const r of paid.results) {
@@ -292,7 +309,10 @@ async function vacuumIfNeeded(db: pg.Client, profile: StackProfile): Promise<voi
 }
 
 function phaseBar(name: string, seconds: number): Bar {
-  const bar = new cliProgress.SingleBar({ format: `  ${name.padEnd(7)} [{bar}] {value}/{total} s | accepted {accepted}`, hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    { format: `  ${name.padEnd(7)} [{bar}] {value}/{total} s | accepted {accepted}`, hideCursor: true, stream: process.stderr },
+    cliProgress.Presets.shades_classic,
+  );
   bar.start(seconds, 0, { accepted: 0 });
   return bar;
 }
@@ -321,21 +341,35 @@ interface Results {
 function cpuPerPayment(processes: Record<string, ProcessSample>, settledCount: number): Record<string, number> | null {
   if (!settledCount) return null;
   const total = Object.values(processes).reduce((a, p) => a + p.cpuSeconds, 0);
-  return Object.fromEntries([...Object.entries(processes).map(([svc, p]): [string, number] => [svc, +((p.cpuSeconds * 1000) / settledCount).toFixed(3)]), ['total', +((total * 1000) / settledCount).toFixed(3)]]);
+  return Object.fromEntries([
+    ...Object.entries(processes).map(([svc, p]): [string, number] => [svc, +((p.cpuSeconds * 1000) / settledCount).toFixed(3)]),
+    ['total', +((total * 1000) / settledCount).toFixed(3)],
+  ]);
 }
 
 async function main(): Promise<void> {
   const profile = stackProfile(opt('profile', 'dev'));
   await stackUp(profile);
   const secrets = ensureSecrets(profile);
-  const pids: Record<string, ProcessTarget> = { ...Object.fromEntries(services(profile, secrets).map((svc) => [svc.name, runningPid(profile, svc)])), ...infrastructureProcesses(profile.dbPrefix) };
+  const pids: Record<string, ProcessTarget> = {
+    ...Object.fromEntries(services(profile, secrets).map((svc) => [svc.name, runningPid(profile, svc)])),
+    ...infrastructureProcesses(profile.dbPrefix),
+  };
   const db = await gatewayDb(profile.dbPrefix);
   console.error('bench: registering and funding benchmark banks');
   const banks = await setup(profile, secrets);
   const results: Results = {
     at: new Date().toISOString(),
     machine: machine(),
-    settings: { rate: RATE, seconds: SECONDS, maxSeconds: MAX_SECONDS, concurrency: CONCURRENCY, batchSeconds: BATCH_SECONDS, batch: BATCH, batchWorkers: BATCH_WORKERS },
+    settings: {
+      rate: RATE,
+      seconds: SECONDS,
+      maxSeconds: MAX_SECONDS,
+      concurrency: CONCURRENCY,
+      batchSeconds: BATCH_SECONDS,
+      batch: BATCH,
+      batchWorkers: BATCH_WORKERS,
+    },
     phases: {},
   };
   const phases: Record<string, { seconds: number; run: (bar: Bar) => Promise<PhaseRun> }> = {
@@ -364,7 +398,12 @@ async function runPhase(
   const bar = phaseBar(name, seconds);
   const phase = await run(bar);
   bar.stop();
-  const settled = await outcomes(db, phase.uetrs, phaseStarted, banks.debtors.map((d) => d.id));
+  const settled = await outcomes(
+    db,
+    phase.uetrs,
+    phaseStarted,
+    banks.debtors.map((d) => d.id),
+  );
   const processes = stopSampling();
   const settledCount = settled.byStatus.SETTLED ?? 0;
   const cpuMsPerPayment = cpuPerPayment(processes, settledCount);
@@ -384,7 +423,9 @@ async function runPhase(
 
 /** The machine's ceilings measured in the same run, and the cluster's figures as ratios of them. */
 async function addBaselines(results: Results): Promise<void> {
-  console.error(`bench: machine baselines (pgbench TPC-B ${SHORT ? 3 : 10} s, Kafka ${SHORT ? '20k' : '100k'} messages, ${SHORT ? '5k' : '20k'} cross-process round trips)`);
+  console.error(
+    `bench: machine baselines (pgbench TPC-B ${SHORT ? 3 : 10} s, Kafka ${SHORT ? '20k' : '100k'} messages, ${SHORT ? '5k' : '20k'} cross-process round trips)`,
+  );
   const measured = SHORT
     ? { pgbench: pgbenchTps({ seconds: 3, scale: 2 }), kafka: await kafkaThroughput({ count: 20_000 }), roundTrip: await roundTripCost({ count: 5_000 }) }
     : { pgbench: pgbenchTps(), kafka: await kafkaThroughput(), roundTrip: await roundTripCost() };
@@ -405,31 +446,41 @@ async function addBaselines(results: Results): Promise<void> {
 function report(results: Results): void {
   fs.mkdirSync(OUT, { recursive: true });
   const series = Object.entries(results.phases).map(([name, p]) => ({ name: `${name}: latency (ms) by send time (s)`, points: thin(p.series ?? [], 400) }));
-  fs.writeFileSync(path.join(OUT, 'payments-latency.svg'), svgChart({ title: 'Intent → final latency', xLabel: 'seconds since the phase started', yLabel: 'ms', series }));
+  fs.writeFileSync(
+    path.join(OUT, 'payments-latency.svg'),
+    svgChart({ title: 'Intent → final latency', xLabel: 'seconds since the phase started', yLabel: 'ms', series }),
+  );
   for (const p of Object.values(results.phases)) delete p.series;
   fs.writeFileSync(path.join(OUT, 'payments.json'), JSON.stringify(results, null, 2) + '\n');
   console.log('\nphase   offered/s accepted/s settled/s  p50 ms  p95 ms  p99 ms  max ms  statuses / errors');
   for (const [name, p] of Object.entries(results.phases)) {
     const l = p.latencyMs;
-    console.log(`${name.padEnd(7)} ${String(p.offeredPerSec ?? '-').padStart(9)} ${String(p.acceptedPerSec).padStart(10)} ${String(p.settledPerSec).padStart(9)} ${String(l.p50).padStart(7)} ${String(l.p95).padStart(7)} ${String(l.p99).padStart(7)} ${String(l.max).padStart(7)}  ${JSON.stringify(p.byStatus)} ${JSON.stringify(p.errors)}`);
+    console.log(
+      `${name.padEnd(7)} ${String(p.offeredPerSec ?? '-').padStart(9)} ${String(p.acceptedPerSec).padStart(10)} ${String(p.settledPerSec).padStart(9)} ${String(l.p50).padStart(7)} ${String(l.p95).padStart(7)} ${String(l.p99).padStart(7)} ${String(l.max).padStart(7)}  ${JSON.stringify(p.byStatus)} ${JSON.stringify(p.errors)}`,
+    );
   }
   for (const [name, p] of Object.entries(results.phases)) {
     console.log(`\n${name}: CPU % of one core (avg/max) and RSS MB (max) per process`);
     for (const [svc, s] of Object.entries(p.processes)) {
       const perPayment = p.cpuMsPerPayment ? `   ${(p.cpuMsPerPayment[svc] ?? 0).toFixed(3).padStart(7)} ms CPU per settled payment` : '';
-      console.log(`  ${svc.padEnd(22)} ${String(s.cpuPctAvg).padStart(4)} / ${String(s.cpuPctMax).padStart(4)} %   ${String(s.rssMbMax).padStart(5)} MB${perPayment}`);
+      console.log(
+        `  ${svc.padEnd(22)} ${String(s.cpuPctAvg).padStart(4)} / ${String(s.cpuPctMax).padStart(4)} %   ${String(s.rssMbMax).padStart(5)} MB${perPayment}`,
+      );
     }
     if (p.cpuMsPerPayment) console.log(`  ${'all of the above'.padEnd(22)} ${p.cpuMsPerPayment.total.toFixed(3).padStart(39)} ms CPU per settled payment`);
     if (p.hopsMs) {
       console.log(`${name}: latency by hop (ms)        p50      p95      p99      max`);
-      for (const [hop, h] of Object.entries(p.hopsMs)) console.log(`  ${hop.padEnd(26)} ${[h.p50, h.p95, h.p99, h.max].map((v) => String(v ?? '-').padStart(8)).join(' ')}`);
+      for (const [hop, h] of Object.entries(p.hopsMs))
+        console.log(`  ${hop.padEnd(26)} ${[h.p50, h.p95, h.p99, h.max].map((v) => String(v ?? '-').padStart(8)).join(' ')}`);
     }
   }
   if (results.baselines) {
     const { pgbench, kafka, roundTrip } = results.baselines;
     const oneCpu = roundTrip.oneCpu ? `, ${roundTrip.oneCpu.cpuUs} µs with both on one CPU` : '';
-    console.log(`\nbaselines: pgbench ${pgbench.tps} tps; kafka produce ${kafka.producePerSec}/s, consume ${kafka.consumePerSec}/s; ` +
-      `cross-process round trip ${roundTrip.acrossCpus.cpuUs} µs of CPU (${roundTrip.acrossCpus.wallUs} µs wall)${oneCpu}`);
+    console.log(
+      `\nbaselines: pgbench ${pgbench.tps} tps; kafka produce ${kafka.producePerSec}/s, consume ${kafka.consumePerSec}/s; ` +
+        `cross-process round trip ${roundTrip.acrossCpus.cpuUs} µs of CPU (${roundTrip.acrossCpus.wallUs} µs wall)${oneCpu}`,
+    );
     console.log(`ratios: ${JSON.stringify(results.ratios)}`);
   }
   console.log(`\nwritten: ${path.relative(root, path.join(OUT, 'payments.json'))}, ${path.relative(root, path.join(OUT, 'payments-latency.svg'))}`);

@@ -40,7 +40,14 @@ function opt(name: string, fallback: string | null): string | null {
 const TOP = Number(opt('top', '12'));
 const JSON_OUT = opt('json', null);
 const inputs = args.filter((a, i) => !a.startsWith('--') && !['--top', '--json'].includes(args[i - 1]));
-const files = inputs.flatMap((p) => (fs.statSync(p).isDirectory() ? fs.readdirSync(p).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(p, f)) : [p]));
+const files = inputs.flatMap((p) =>
+  fs.statSync(p).isDirectory()
+    ? fs
+        .readdirSync(p)
+        .filter((f) => f.endsWith('.cpuprofile'))
+        .map((f) => path.join(p, f))
+    : [p],
+);
 
 /** The area a frame belongs to, from its function name and script URL. */
 function area(frame: CallFrame): string {
@@ -66,11 +73,12 @@ function area(frame: CallFrame): string {
   if (url.includes('/dist/libs/shared-node/')) return 'ours: libs/shared-node';
   if (url.includes('/dist/libs/platform/')) return 'ours: libs/platform';
   if (url.includes('/dist/apps/')) return 'ours: app';
-  if (url.startsWith('node:') || url === '' ) {
+  if (url.startsWith('node:') || url === '') {
     if (/JSON|stringify|parse/.test(name)) return 'JSON';
     if (/crypto|hash|Hash|sign|verify|digest/i.test(name) || url.includes('crypto')) return 'node:crypto';
     if (url.includes('internal/modules')) return 'module loading (start-up)';
-    if (url.includes('net') || url.includes('stream') || url.includes('http') || url.includes('undici') || url.includes('internal/')) return 'node (net, streams, http)';
+    if (url.includes('net') || url.includes('stream') || url.includes('http') || url.includes('undici') || url.includes('internal/'))
+      return 'node (net, streams, http)';
     return 'node/V8 builtins';
   }
   return 'other';
@@ -93,7 +101,8 @@ for (const file of files.sort()) {
     const a = area(frame);
     if (a === 'idle') idle += n;
     byArea.set(a, (byArea.get(a) ?? 0) + n);
-    const key = `${frame.functionName || '(anonymous)'} ${frame.url ? `${frame.url.replace(/^.*\/(node_modules|dist)\//, '$1/')}:${frame.lineNumber + 1}` : ''}`.trim();
+    const key =
+      `${frame.functionName || '(anonymous)'} ${frame.url ? `${frame.url.replace(/^.*\/(node_modules|dist)\//, '$1/')}:${frame.lineNumber + 1}` : ''}`.trim();
     byFunction.set(key, (byFunction.get(key) ?? 0) + n);
   }
   const busy = total - idle;
@@ -103,8 +112,17 @@ for (const file of files.sort()) {
   const summary: ProcessSummary = {
     seconds: +seconds.toFixed(1),
     busyPct: pct(busy, total),
-    areas: Object.fromEntries([...byArea].filter(([a]) => a !== 'idle').sort((x, y) => y[1] - x[1]).map(([a, n]) => [a, pct(n, busy)])),
-    top: [...byFunction].filter(([k]) => !k.startsWith('(idle)')).sort((x, y) => y[1] - x[1]).slice(0, TOP).map(([k, n]) => ({ fn: k, pct: pct(n, busy) })),
+    areas: Object.fromEntries(
+      [...byArea]
+        .filter(([a]) => a !== 'idle')
+        .sort((x, y) => y[1] - x[1])
+        .map(([a, n]) => [a, pct(n, busy)]),
+    ),
+    top: [...byFunction]
+      .filter(([k]) => !k.startsWith('(idle)'))
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, TOP)
+      .map(([k, n]) => ({ fn: k, pct: pct(n, busy) })),
   };
   out[name] = summary;
   console.log(`\n${name}: ${summary.seconds} s profiled, busy ${summary.busyPct} % of samples; share of busy time by area:`);

@@ -61,14 +61,22 @@ async function main(): Promise<void> {
     const due = started + (i * 1000) / RATE;
     if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
     const quote = await debtor.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '1.00', creditorParticipant: creditor.id });
-    const { uetr } = await debtor.client.createPayment({ quoteId: quote.id, endToEndId: `BENCH-${i}`, debtor: { name: 'A', account: '1' }, creditor: { name: 'B', account: '2' } });
+    const { uetr } = await debtor.client.createPayment({
+      quoteId: quote.id,
+      endToEndId: `BENCH-${i}`,
+      debtor: { name: 'A', account: '1' },
+      creditor: { name: 'B', account: '2' },
+    });
     uetrs.push(uetr);
   }
   const sentSeconds = (Date.now() - started) / 1000;
   const deadline = Date.now() + FINAL_WAIT_MS;
   await withDb(`${profile.dbPrefix}_gateway`, async (gateway) => {
     for (;;) {
-      const { rows } = await gateway.query<{ n: number }>(`SELECT count(*)::int AS n FROM payments WHERE uetr = ANY($1::uuid[]) AND status IN ('SETTLED', 'REJECTED')`, [uetrs]);
+      const { rows } = await gateway.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM payments WHERE uetr = ANY($1::uuid[]) AND status IN ('SETTLED', 'REJECTED')`,
+        [uetrs],
+      );
       if (rows[0].n === uetrs.length || Date.now() > deadline) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }

@@ -54,7 +54,14 @@ export function chainRowProblems(rows: readonly BlockRow[]): string[] {
   const { blockHash } = sharedLib();
   const problems: string[] = [];
   rows.forEach((b, i) => {
-    const header = { height: b.height, prevHash: b.prev_hash, merkleRoot: b.merkle_root, stateDigest: b.state_digest, txCount: b.tx_count, timestamp: Number(b.block_time) };
+    const header = {
+      height: b.height,
+      prevHash: b.prev_hash,
+      merkleRoot: b.merkle_root,
+      stateDigest: b.state_digest,
+      txCount: b.tx_count,
+      timestamp: Number(b.block_time),
+    };
     const { hash, malformed } = headerHash(blockHash, header);
     if (malformed !== undefined) problems.push(`block ${b.height}: header hash mismatch (${malformed})`);
     else if (hash !== b.hash) problems.push(`block ${b.height}: header hash mismatch`);
@@ -71,7 +78,9 @@ interface Chain {
 }
 
 async function chainProblems(db: pg.Client): Promise<Chain> {
-  const { rows } = await db.query<BlockRow>('SELECT height::int, hash, prev_hash, merkle_root, state_digest, tx_count, block_time::text FROM blocks ORDER BY height');
+  const { rows } = await db.query<BlockRow>(
+    'SELECT height::int, hash, prev_hash, merkle_root, state_digest, tx_count, block_time::text FROM blocks ORDER BY height',
+  );
   return { height: rows.length, hashes: rows.map((r) => r.hash), problems: chainRowProblems(rows) };
 }
 
@@ -103,20 +112,27 @@ async function auditValidator(db: pg.Client, name: string, settled: Settled, pro
   // even if the validator applies more blocks in between.
   const height = (await db.query<{ h: number }>('SELECT coalesce(max(height), 0)::int AS h FROM blocks')).rows[0].h;
   const final = (await db.query<{ h: number }>('SELECT coalesce(max(height), 0)::int AS h FROM finality')).rows[0].h;
-  const accepted = (await db.query<{ uetr: string; n: number }>(`SELECT uetr::text, count(*)::int AS n FROM block_transactions WHERE uetr IS NOT NULL AND status = 'accepted' GROUP BY uetr`)).rows;
+  const accepted = (
+    await db.query<{ uetr: string; n: number }>(
+      `SELECT uetr::text, count(*)::int AS n FROM block_transactions WHERE uetr IS NOT NULL AND status = 'accepted' GROUP BY uetr`,
+    )
+  ).rows;
   const onLedger = new Map(accepted.map((r) => [r.uetr, r.n]));
   for (const [uetr, n] of onLedger) {
     if (n !== 1) problems.push(`${name}: payment ${uetr} applied ${n} times`);
-    if (!settled.settledUetrs.has(uetr) && settled.statusByUetr.get(uetr) !== 'SUBMITTED') problems.push(`${name}: ledger accepted ${uetr}, settlement says ${settled.statusByUetr.get(uetr) ?? 'nothing'}`);
+    if (!settled.settledUetrs.has(uetr) && settled.statusByUetr.get(uetr) !== 'SUBMITTED')
+      problems.push(`${name}: ledger accepted ${uetr}, settlement says ${settled.statusByUetr.get(uetr) ?? 'nothing'}`);
   }
   // A validator that is still catching up (restarted by a scenario) has not applied the latest blocks yet: a
   // settled payment is owed by every validator whose chain reaches the block that settled it.
   if (final >= height - 1) {
-    for (const [uetr, at] of settled.settledAt) if (!onLedger.has(uetr) && (at === null || at <= height)) problems.push(`${name}: settled payment ${uetr} (block ${at}) has no accepted ledger transfer`);
+    for (const [uetr, at] of settled.settledAt)
+      if (!onLedger.has(uetr) && (at === null || at <= height)) problems.push(`${name}: settled payment ${uetr} (block ${at}) has no accepted ledger transfer`);
   }
   const sums = (await db.query<{ currency: string; total: string }>('SELECT currency, sum(balance)::text AS total FROM accounts GROUP BY currency')).rows;
   for (const s of sums) if (s.total !== '0') problems.push(`${name}: ${s.currency} sums to ${s.total}, not 0`);
-  const overdrawn = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM accounts WHERE net_debit_cap IS NOT NULL AND balance < -net_debit_cap')).rows[0].n;
+  const overdrawn = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM accounts WHERE net_debit_cap IS NOT NULL AND balance < -net_debit_cap'))
+    .rows[0].n;
   if (overdrawn > 0) problems.push(`${name}: ${overdrawn} accounts below their limit`);
   const chain = await chainProblems(db);
   problems.push(...chain.problems.map((p) => `${name}: ${p}`));
@@ -131,7 +147,10 @@ async function auditValidator(db: pg.Client, name: string, settled: Settled, pro
 export async function audit(dbPrefix: string): Promise<AuditReport> {
   const problems: string[] = [];
   const gateway = await withDb(`${dbPrefix}_gateway`, async (db) => (await db.query<PaymentRow>('SELECT uetr::text, status FROM payments')).rows);
-  const settlement = await withDb(`${dbPrefix}_settlement`, async (db) => (await db.query<PaymentRow & { block_height: number | null }>('SELECT uetr::text, status, block_height::int FROM payments')).rows);
+  const settlement = await withDb(
+    `${dbPrefix}_settlement`,
+    async (db) => (await db.query<PaymentRow & { block_height: number | null }>('SELECT uetr::text, status, block_height::int FROM payments')).rows,
+  );
   const statusByUetr = new Map(settlement.map((p) => [p.uetr, p.status]));
   const open = gateway.filter((p) => p.status !== 'SETTLED' && p.status !== 'REJECTED');
   for (const p of gateway) {
@@ -141,7 +160,11 @@ export async function audit(dbPrefix: string): Promise<AuditReport> {
     }
   }
   const settledRows = settlement.filter((p) => p.status === 'SETTLED');
-  const settled: Settled = { statusByUetr, settledUetrs: new Set(settledRows.map((p) => p.uetr)), settledAt: new Map(settledRows.map((p) => [p.uetr, p.block_height])) };
+  const settled: Settled = {
+    statusByUetr,
+    settledUetrs: new Set(settledRows.map((p) => p.uetr)),
+    settledAt: new Map(settledRows.map((p) => [p.uetr, p.block_height])),
+  };
   const chains: Chain[] = [];
   for (const name of VALIDATOR_DBS) chains.push(await withDb(`${dbPrefix}_${name}`, (db) => auditValidator(db, name, settled, problems)));
   const common = Math.min(...chains.map((c) => c.height));
@@ -207,10 +230,15 @@ function webhookRowProblems(payments: readonly PaymentRow[], rows: readonly Webh
  * receiver saw every row's event at least once, by event id (the row id), with the type and payment stored.
  * `received` maps event id → { type, uetr } as the receiver parsed them after verifying the signature.
  */
-export async function auditWebhooks(dbPrefix: string, { uetrs, received }: { uetrs: string[]; received: ReadonlyMap<string, ReceivedEvent> }): Promise<WebhookAudit> {
+export async function auditWebhooks(
+  dbPrefix: string,
+  { uetrs, received }: { uetrs: string[]; received: ReadonlyMap<string, ReceivedEvent> },
+): Promise<WebhookAudit> {
   return withDb(`${dbPrefix}_gateway`, async (db) => {
     const payments = (await db.query<PaymentRow>('SELECT uetr::text, status FROM payments WHERE uetr = ANY($1::uuid[])', [uetrs])).rows;
-    const rows = (await db.query<WebhookRow>('SELECT id::text, type, uetr::text, status, attempts FROM webhook_deliveries WHERE uetr = ANY($1::uuid[])', [uetrs])).rows;
+    const rows = (
+      await db.query<WebhookRow>('SELECT id::text, type, uetr::text, status, attempts FROM webhook_deliveries WHERE uetr = ANY($1::uuid[])', [uetrs])
+    ).rows;
     const problems: string[] = [];
     const missing = webhookRowProblems(payments, rows, problems);
     const undelivered = rows.filter((r) => r.status !== 'delivered');

@@ -43,7 +43,10 @@ export function ensureDebianPackages(label, wanted) {
   const started = Date.now();
   const update = spawnSync('apt-get', ['update', '-q'], { stdio: ['ignore', 'ignore', 'inherit'] });
   if (update.status !== 0) throw new Error('apt-get update failed');
-  const install = spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...names], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const install = spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...names], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
   if (install.status !== 0) throw new Error(`apt-get install ${names.join(' ')} failed`);
   say(label, `${names.join(', ')} installed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }

@@ -88,7 +88,10 @@ function prepared<T>(value: T | undefined, what: string): T {
 }
 
 /** Calls `send(i)` about `perSecond` times a second for `durationMs`, never more than `concurrency` at once. */
-async function atRate({ durationMs, perSecond, concurrency }: { durationMs: number; perSecond: number; concurrency: number }, send: (i: number) => Promise<void>): Promise<{ sent: number; seconds: number }> {
+async function atRate(
+  { durationMs, perSecond, concurrency }: { durationMs: number; perSecond: number; concurrency: number },
+  send: (i: number) => Promise<void>,
+): Promise<{ sent: number; seconds: number }> {
   const started = Date.now();
   const inFlight = new Set<Promise<void>>();
   let n = 0;
@@ -139,7 +142,17 @@ export interface WebhookReceiver {
 export async function startWebhookReceiver({ keys, hangMs = WEBHOOK_HANG_MS }: { keys: Sdk.NetworkKeys; hangMs?: number }): Promise<WebhookReceiver> {
   const { verifyWebhook, verifyPaymentFinality } = sdk();
   const received: WebhookReceiver['received'] = new Map();
-  const stats: ReceiverStats = { requests: 0, slow: 0, trickled: 0, held: 0, immediate: 0, abortedByGateway: 0, badSignatures: 0, proofsVerified: 0, badProofs: 0 };
+  const stats: ReceiverStats = {
+    requests: 0,
+    slow: 0,
+    trickled: 0,
+    held: 0,
+    immediate: 0,
+    abortedByGateway: 0,
+    badSignatures: 0,
+    proofsVerified: 0,
+    badProofs: 0,
+  };
   const problems: string[] = [];
   const held = new Set<() => void>();
   const timers = new Set<NodeJS.Timeout>();
@@ -171,7 +184,8 @@ export async function startWebhookReceiver({ keys, hangMs = WEBHOOK_HANG_MS }: {
     if (known) return void (known.deliveries += 1);
     const uetr = event.data?.payment?.uetr ?? null;
     if (event.type === 'payment.received') {
-      const verdict = event.data.finality && uetr !== null ? verifyPaymentFinality(uetr, event.data.finality, keys) : { ok: false as const, reason: 'no finality proof' };
+      const verdict =
+        event.data.finality && uetr !== null ? verifyPaymentFinality(uetr, event.data.finality, keys) : { ok: false as const, reason: 'no finality proof' };
       if (verdict.ok) {
         stats.proofsVerified += 1;
       } else {
@@ -184,14 +198,17 @@ export async function startWebhookReceiver({ keys, hangMs = WEBHOOK_HANG_MS }: {
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): Promise<void> => {
     stats.requests += 1;
     res.on('close', () => (res.writableFinished ? undefined : (stats.abortedByGateway += 1)));
-    const verdict = await verifyWebhook({ method: req.method ?? 'POST', url: `http://127.0.0.1:${port}${req.url}`, headers: req.headers, body }, { networkPublicKey: keys.network.publicKey });
+    const verdict = await verifyWebhook(
+      { method: req.method ?? 'POST', url: `http://127.0.0.1:${port}${req.url}`, headers: req.headers, body },
+      { networkPublicKey: keys.network.publicKey },
+    );
     if (!verdict.ok) {
       stats.badSignatures += 1;
       problems.push(`webhook ${req.headers['webhook-id']}: ${verdict.code} (${verdict.detail})`);
       return void res.writeHead(401).end();
     }
     record(verdict.event);
-    if (!slow) return void (stats.immediate += 1, res.writeHead(204).end());
+    if (!slow) return void ((stats.immediate += 1), res.writeHead(204).end());
     const roll = Math.random();
     if (roll < 0.5) hold(res, 2_000 + Math.random() * 3_000, 'slow', () => res.writeHead(204).end());
     else if (roll < 0.75) hold(res, 1_000, 'trickled', () => trickle(res));
@@ -233,7 +250,10 @@ async function waitWebhooksDelivered(profile: StackProfile, uetrs: string[]): Pr
   const deadline = Date.now() + WEBHOOK_DRAIN_TIMEOUT_MS;
   for (;;) {
     const open = await withDb(`${profile.dbPrefix}_gateway`, async (db) => {
-      const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE uetr = ANY($1::uuid[]) AND status <> 'delivered'`, [uetrs]);
+      const { rows } = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM webhook_deliveries WHERE uetr = ANY($1::uuid[]) AND status <> 'delivered'`,
+        [uetrs],
+      );
       return rows[0].n;
     });
     if (open === 0 || Date.now() > deadline) return open;
@@ -307,11 +327,20 @@ async function prepareWrongKey(parties: ChaosParties): Promise<WrongKeySetup> {
   await admin.revokeKey(debtor.id, revokedKeyId);
   const attackers: Attacker[] = [
     { name: 'another key', expect: '401 signature_invalid', client: new NostroClient({ baseUrl, participantId: debtor.id, seed: freshKey().seed }) },
-    { name: 'unknown key id', expect: '401 key_unknown', client: new NostroClient({ baseUrl, participantId: debtor.id, keyId: `${debtor.id}-unknown-${tag}`, seed: freshKey().seed }) },
-    { name: 'revoked key', expect: '401 key_unknown', client: new NostroClient({ baseUrl, participantId: debtor.id, keyId: revokedKeyId, seed: revoked.seed }) },
+    {
+      name: 'unknown key id',
+      expect: '401 key_unknown',
+      client: new NostroClient({ baseUrl, participantId: debtor.id, keyId: `${debtor.id}-unknown-${tag}`, seed: freshKey().seed }),
+    },
+    {
+      name: 'revoked key',
+      expect: '401 key_unknown',
+      client: new NostroClient({ baseUrl, participantId: debtor.id, keyId: revokedKeyId, seed: revoked.seed }),
+    },
   ];
   // Real, unused quotes of the debtor: a forged payment that got through would consume one.
-  const quote = (amount: string): Promise<Sdk.Quote> => debtor.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: amount, creditorParticipant: creditor.id });
+  const quote = (amount: string): Promise<Sdk.Quote> =>
+    debtor.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: amount, creditorParticipant: creditor.id });
   const victimQuotes = (await Promise.all(['2.00', '3.00', '4.00'].map(quote))).map((q) => q.id);
   return { tag, startedAt, attackers, victimQuotes, answers: Object.fromEntries(attackers.map((a) => [a.name, {}])) };
 }
@@ -334,7 +363,11 @@ export function wrongKey(): Scenario {
       const { creditor } = ctx.parties;
       const ops: ((a: Attacker, i: number) => Promise<unknown>)[] = [
         (a) => a.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: ATTACK_SEND_AMOUNT, creditorParticipant: creditor.id }),
-        (a, i) => a.client.createPayment({ quoteId: s.victimQuotes[i % s.victimQuotes.length], endToEndId: `${s.tag}-${i}`, ...PARTIES }, { idempotencyKey: `wrongkey-${s.tag}-${i}`, retries: 0 }),
+        (a, i) =>
+          a.client.createPayment(
+            { quoteId: s.victimQuotes[i % s.victimQuotes.length], endToEndId: `${s.tag}-${i}`, ...PARTIES },
+            { idempotencyKey: `wrongkey-${s.tag}-${i}`, retries: 0 },
+          ),
         (a) => a.client.getAccounts(),
         (a) => a.client.listPayments({ limit: 1 }),
       ];
@@ -355,13 +388,16 @@ export function wrongKey(): Scenario {
       const sent = prepared(run, 'the wrong-key run').sent;
       const problems: string[] = [];
       for (const a of s.attackers) {
-        for (const [answer, n] of Object.entries(s.answers[a.name])) if (answer !== a.expect) problems.push(`${a.name}: ${n} answers ${answer}, expected ${a.expect}`);
+        for (const [answer, n] of Object.entries(s.answers[a.name]))
+          if (answer !== a.expect) problems.push(`${a.name}: ${n} answers ${answer}, expected ${a.expect}`);
       }
       const created = await forgedLeftovers(ctx, s);
       for (const [what, n] of Object.entries(created)) if (n > 0) problems.push(`forged requests created ${n} ${what}`);
       const byAnswer: Tally = {};
       for (const answers of Object.values(s.answers)) for (const [answer, n] of Object.entries(answers)) bump(byAnswer, answer, n);
-      const summary = `${sent} forged requests: ${Object.entries(byAnswer).map(([answer, n]) => `${answer} ×${n}`).join(', ')}; created ${Object.values(created).reduce((x, y) => x + y, 0)} rows`;
+      const summary = `${sent} forged requests: ${Object.entries(byAnswer)
+        .map(([answer, n]) => `${answer} ×${n}`)
+        .join(', ')}; created ${Object.values(created).reduce((x, y) => x + y, 0)} rows`;
       return { problems, checks: { requests: sent, answers: s.answers, created }, summary };
     },
   };
@@ -376,7 +412,11 @@ async function forgedLeftovers(ctx: ChaosContext, s: WrongKeySetup): Promise<Tal
     'idempotency keys': await count(db, 'SELECT count(*)::int AS n FROM idempotency_keys WHERE idempotency_key LIKE $1', [`wrongkey-${s.tag}-%`]),
   }));
   const fx = await withDb(`${profile.dbPrefix}_fx`, async (db) => ({
-    quotes: await count(db, `SELECT count(*)::int AS n FROM quotes WHERE participant = $1 AND quote ->> 'sendAmount' = $2 AND created_at >= $3`, [parties.debtor.id, ATTACK_SEND_AMOUNT, s.startedAt]),
+    quotes: await count(db, `SELECT count(*)::int AS n FROM quotes WHERE participant = $1 AND quote ->> 'sendAmount' = $2 AND created_at >= $3`, [
+      parties.debtor.id,
+      ATTACK_SEND_AMOUNT,
+      s.startedAt,
+    ]),
     'consumed quotes': await count(db, 'SELECT count(*)::int AS n FROM quotes WHERE id = ANY($1::text[]) AND used_by IS NOT NULL', [s.victimQuotes]),
   }));
   return { ...gateway, ...fx };
@@ -409,7 +449,8 @@ function invalidRequests({ baseUrl, debtor, creditor }: ChaosParties): (i: numbe
     const signature: Record<string, string> = { ...signRequest({ method: 'POST', url: `${baseUrl}${path}`, headers, body, keyId: debtor.id, seed }) };
     return { kind, path, body, headers: { ...headers, ...signature } };
   };
-  const quote = (fields: Record<string, unknown>): string => JSON.stringify({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '1.00', creditorParticipant: creditor.id, ...fields });
+  const quote = (fields: Record<string, unknown>): string =>
+    JSON.stringify({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '1.00', creditorParticipant: creditor.id, ...fields });
   const payment = (fields: Record<string, unknown>): string => JSON.stringify({ quoteId: 'q_chaos', endToEndId: 'FLOOD', ...PARTIES, ...fields });
   const normal: InvalidRequest[] = [
     signed('malformed JSON', '/v1/quotes', '{"sourceCurrency":'),
@@ -428,10 +469,18 @@ function invalidRequests({ baseUrl, debtor, creditor }: ChaosParties): (i: numbe
     signed('bad currency', '/v1/quotes', quote({ targetCurrency: 'XYZ' })),
     { kind: 'unsigned', path: '/v1/quotes', body: quote({}), headers: json },
     { kind: 'unsigned', path: '/v1/payments', body: payment({}), headers: { ...json, 'idempotency-key': crypto.randomUUID() } },
-    { kind: 'garbage signature', path: '/v1/quotes', body: quote({}), headers: { ...json, 'signature-input': 'sig1=("@method");keyid="x"', signature: 'sig1=:AAAA:' } },
+    {
+      kind: 'garbage signature',
+      path: '/v1/quotes',
+      body: quote({}),
+      headers: { ...json, 'signature-input': 'sig1=("@method");keyid="x"', signature: 'sig1=:AAAA:' },
+    },
   ];
   const big = JSON.stringify({ payments: [], pad: 'x'.repeat(ONE_MIB + 1024) });
-  const oversized: InvalidRequest[] = [signed('over 1 MiB', '/v1/payments/batch', big, { ...json, 'idempotency-key': crypto.randomUUID() }), { kind: 'over 1 MiB', path: '/v1/quotes/batch', body: big, headers: json }];
+  const oversized: InvalidRequest[] = [
+    signed('over 1 MiB', '/v1/payments/batch', big, { ...json, 'idempotency-key': crypto.randomUUID() }),
+    { kind: 'over 1 MiB', path: '/v1/quotes/batch', body: big, headers: json },
+  ];
   return (i) => (i % OVERSIZED_EVERY === 0 ? oversized[(i / OVERSIZED_EVERY) % oversized.length] : normal[i % normal.length]);
 }
 
@@ -454,10 +503,16 @@ function problemCode(text: string): string {
 async function sendInvalid(baseUrl: string, request: InvalidRequest, tally: FloodTally): Promise<void> {
   let answer: string;
   try {
-    const response = await fetch(`${baseUrl}${request.path}`, { method: 'POST', headers: request.headers, body: request.body, signal: AbortSignal.timeout(30_000) });
+    const response = await fetch(`${baseUrl}${request.path}`, {
+      method: 'POST',
+      headers: request.headers,
+      body: request.body,
+      signal: AbortSignal.timeout(30_000),
+    });
     answer = `${response.status} ${problemCode(await response.text())}`;
     if (response.status < 400 || response.status >= 500) bump(tally.unexpected, `${request.kind}: ${answer}`);
-    if (!(response.headers.get('content-type') ?? '').includes('application/problem+json')) bump(tally.unexpected, `${request.kind}: ${response.status} without application/problem+json`);
+    if (!(response.headers.get('content-type') ?? '').includes('application/problem+json'))
+      bump(tally.unexpected, `${request.kind}: ${response.status} without application/problem+json`);
   } catch (error) {
     const cause = error instanceof Error ? (error.cause as { code?: string } | undefined) : undefined;
     answer = `no answer (${cause?.code ?? (error instanceof Error ? error.name : String(error))})`;
@@ -466,7 +521,8 @@ async function sendInvalid(baseUrl: string, request: InvalidRequest, tally: Floo
   bump(tally.byAnswer, answer);
 }
 
-const servicePids = ({ profile, svcs }: ChaosContext): Record<string, number | null> => Object.fromEntries(svcs.map((svc) => [svc.name, runningPid(profile, svc)]));
+const servicePids = ({ profile, svcs }: ChaosContext): Record<string, number | null> =>
+  Object.fromEntries(svcs.map((svc) => [svc.name, runningPid(profile, svc)]));
 
 async function ready(port: number): Promise<boolean> {
   try {
@@ -489,18 +545,32 @@ async function notReadyAfter(svcs: readonly Service[]): Promise<string[]> {
 }
 
 /** The flood's verdict from what it counted and how the services fared. */
-function floodVerdict(ctx: ChaosContext, tally: FloodTally, run: { sent: number; seconds: number }, pidsBefore: Record<string, number | null>, pidsAfter: Record<string, number | null>, notReady: string[]): ScenarioVerdict {
+function floodVerdict(
+  ctx: ChaosContext,
+  tally: FloodTally,
+  run: { sent: number; seconds: number },
+  pidsBefore: Record<string, number | null>,
+  pidsAfter: Record<string, number | null>,
+  notReady: string[],
+): ScenarioVerdict {
   const problems = Object.entries(tally.unexpected).map(([what, n]) => `${n} × ${what}`);
-  for (const [name, pid] of Object.entries(pidsBefore)) if (pidsAfter[name] !== pid) problems.push(`${name}: pid ${pid} before the flood, ${pidsAfter[name] ?? 'none'} after`);
+  for (const [name, pid] of Object.entries(pidsBefore))
+    if (pidsAfter[name] !== pid) problems.push(`${name}: pid ${pid} before the flood, ${pidsAfter[name] ?? 'none'} after`);
   for (const name of notReady) problems.push(`${name}: /health/ready not 200 within ${READY_AFTER_FLOOD_MS / 1000} s after the flood`);
   const perSecond = Math.round(run.sent / run.seconds);
   const byStatus: Tally = {};
   for (const [answer, n] of Object.entries(tally.byAnswer)) bump(byStatus, answer.split(' ')[0], n);
   const unexpected = Object.values(tally.unexpected).reduce((x, y) => x + y, 0);
   const summary =
-    `${run.sent} invalid requests (${perSecond}/s answered of ${ctx.t.floodRate}/s offered): ${Object.entries(byStatus).map(([status, n]) => `${status} ×${n}`).join(', ')}; ` +
+    `${run.sent} invalid requests (${perSecond}/s answered of ${ctx.t.floodRate}/s offered): ${Object.entries(byStatus)
+      .map(([status, n]) => `${status} ×${n}`)
+      .join(', ')}; ` +
     `${unexpected} not 4xx problem+json; ${problems.length - Object.keys(tally.unexpected).length === 0 ? 'same pids, all ready' : 'services disturbed'}`;
-  return { problems, checks: { requests: run.sent, perSecond, byStatus, byAnswer: tally.byAnswer, unexpected: tally.unexpected, pids: pidsAfter, notReady }, summary };
+  return {
+    problems,
+    checks: { requests: run.sent, perSecond, byStatus, byAnswer: tally.byAnswer, unexpected: tally.unexpected, pids: pidsAfter, notReady },
+    summary,
+  };
 }
 
 export function invalidFlood(): Scenario {
@@ -518,7 +588,9 @@ export function invalidFlood(): Scenario {
     async inject(ctx) {
       const request = prepared(next, 'the invalid requests');
       const { t, parties } = ctx;
-      run = await atRate({ durationMs: t.floodMs, perSecond: t.floodRate, concurrency: t.floodConcurrency }, (i) => sendInvalid(parties.baseUrl, request(i), tally));
+      run = await atRate({ durationMs: t.floodMs, perSecond: t.floodRate, concurrency: t.floodConcurrency }, (i) =>
+        sendInvalid(parties.baseUrl, request(i), tally),
+      );
     },
     async recover(ctx) {
       notReady = await notReadyAfter(ctx.svcs);
@@ -529,4 +601,3 @@ export function invalidFlood(): Scenario {
     },
   };
 }
-

@@ -38,8 +38,34 @@ const HONEST_IN_FLIGHT_MAX = 200;
  */
 export function chaosTimings(short: boolean): ChaosTimings {
   return short
-    ? { rate: 10, warmupMs: 1_500, tailMs: 1_500, killPauseMs: 1_000, validatorDownMs: 5_000, kafkaDownMs: 2_000, slowWebhookMs: 12_000, attackMs: 5_000, attackRate: 20, floodMs: 6_000, floodRate: 300, floodConcurrency: 32 }
-    : { rate: 30, warmupMs: 3_000, tailMs: 3_000, killPauseMs: 2_000, validatorDownMs: 10_000, kafkaDownMs: 3_000, slowWebhookMs: 20_000, attackMs: 15_000, attackRate: 30, floodMs: 20_000, floodRate: 300, floodConcurrency: 32 };
+    ? {
+        rate: 10,
+        warmupMs: 1_500,
+        tailMs: 1_500,
+        killPauseMs: 1_000,
+        validatorDownMs: 5_000,
+        kafkaDownMs: 2_000,
+        slowWebhookMs: 12_000,
+        attackMs: 5_000,
+        attackRate: 20,
+        floodMs: 6_000,
+        floodRate: 300,
+        floodConcurrency: 32,
+      }
+    : {
+        rate: 30,
+        warmupMs: 3_000,
+        tailMs: 3_000,
+        killPauseMs: 2_000,
+        validatorDownMs: 10_000,
+        kafkaDownMs: 3_000,
+        slowWebhookMs: 20_000,
+        attackMs: 15_000,
+        attackRate: 30,
+        floodMs: 20_000,
+        floodRate: 300,
+        floodConcurrency: 32,
+      };
 }
 
 /** The two chaos banks (registered once per database, keys kept in the profile's state folder) and their funding. */
@@ -92,7 +118,14 @@ export function honestLoad({ debtor, creditor }: Pick<ChaosParties, 'debtor' | '
         const i = n++;
         const p: Promise<unknown> = debtor.client
           .createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: `${1 + (i % 50)}.00`, creditorParticipant: creditor.id })
-          .then((q) => debtor.client.createPayment({ quoteId: q.id, endToEndId: `CHAOS-${Date.now()}-${i}`, debtor: { name: 'A', account: '1' }, creditor: { name: 'B', account: '2' } }))
+          .then((q) =>
+            debtor.client.createPayment({
+              quoteId: q.id,
+              endToEndId: `CHAOS-${Date.now()}-${i}`,
+              debtor: { name: 'A', account: '1' },
+              creditor: { name: 'B', account: '2' },
+            }),
+          )
           .then((r) => accepted.push({ uetr: r.uetr, at: Date.now() }))
           .catch((e: unknown) => (errors[errorKey(e)] = (errors[errorKey(e)] ?? 0) + 1))
           .finally(() => inFlight.delete(p));
@@ -113,7 +146,11 @@ export function honestLoad({ debtor, creditor }: Pick<ChaosParties, 'debtor' | '
 }
 
 /** Waits until every uetr is known to the gateway and final; returns how many are still open or missing. */
-export async function waitFinal(profile: StackProfile, uetrs: string[], timeoutMs = SETTLE_TIMEOUT_MS): Promise<{ open: number; missing: number; error?: string }> {
+export async function waitFinal(
+  profile: StackProfile,
+  uetrs: string[],
+  timeoutMs = SETTLE_TIMEOUT_MS,
+): Promise<{ open: number; missing: number; error?: string }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -211,7 +248,18 @@ export async function runScenario(name: string, ctx: ChaosContext): Promise<Chao
     const report = await audit(ctx.profile.dbPrefix);
     const problems = [...own.problems, ...report.problems.filter((p) => !ctx.baseline.has(p))];
     if (final.missing + final.open > 0) problems.unshift(`${final.open} payments not final and ${final.missing} unknown after ${SETTLE_TIMEOUT_MS / 1000} s`);
-    return { scenario: name, accepted: uetrs.length, inFlightAtFault: uetrs.length - before, lost: final.open + final.missing, recoveredSeconds, problems: problems.length, checks: own.checks, summary: own.summary, errors: traffic.errors, details: problems.slice(0, 5) };
+    return {
+      scenario: name,
+      accepted: uetrs.length,
+      inFlightAtFault: uetrs.length - before,
+      lost: final.open + final.missing,
+      recoveredSeconds,
+      problems: problems.length,
+      checks: own.checks,
+      summary: own.summary,
+      errors: traffic.errors,
+      details: problems.slice(0, 5),
+    };
   } finally {
     await traffic?.stop();
     await scenario.cleanup?.(ctx);
@@ -233,7 +281,14 @@ export interface ChaosResult {
  * already finds before the first fault (left by other tests in a shared test cluster) are reported apart and not
  * blamed on any scenario.
  */
-export async function runChaos({ profile, scenarios, short = false, rate, skipBuild = false, log = (m: string) => process.stderr.write(`${m}\n`) }: {
+export async function runChaos({
+  profile,
+  scenarios,
+  short = false,
+  rate,
+  skipBuild = false,
+  log = (m: string) => process.stderr.write(`${m}\n`),
+}: {
   profile: StackProfile;
   scenarios: readonly string[];
   short?: boolean;
@@ -258,10 +313,29 @@ export async function runChaos({ profile, scenarios, short = false, rate, skipBu
       rows.push(await runScenario(name, ctx));
     } catch (error) {
       // A scenario that could not run is a failure of the run, not a reason to skip the others' results.
-      rows.push({ scenario: name, accepted: 0, inFlightAtFault: 0, lost: 0, recoveredSeconds: null, problems: 1, checks: {}, summary: '', errors: {}, details: [`scenario failed: ${error instanceof Error ? error.message : String(error)}`] });
+      rows.push({
+        scenario: name,
+        accepted: 0,
+        inFlightAtFault: 0,
+        lost: 0,
+        recoveredSeconds: null,
+        problems: 1,
+        checks: {},
+        summary: '',
+        errors: {},
+        details: [`scenario failed: ${error instanceof Error ? error.message : String(error)}`],
+      });
     }
   }
-  return { at: new Date().toISOString(), profile: profile.name, short, rate: ctx.rate, seconds: Math.round((Date.now() - started) / 1000), preexistingProblems: [...baseline].slice(0, 20), rows };
+  return {
+    at: new Date().toISOString(),
+    profile: profile.name,
+    short,
+    rate: ctx.rate,
+    seconds: Math.round((Date.now() - started) / 1000),
+    preexistingProblems: [...baseline].slice(0, 20),
+    rows,
+  };
 }
 
 /** The printed table: one line per scenario, then the first problems of each scenario that has some. */
@@ -269,7 +343,9 @@ export function formatTable(rows: readonly ChaosRow[]): string {
   const lines = ['scenario          accepted  after fault  lost  recovered(s)  audit problems  checks'];
   for (const r of rows) {
     const errors = Object.keys(r.errors).length ? `; client errors ${JSON.stringify(r.errors)}` : '';
-    lines.push(`${r.scenario.padEnd(17)} ${String(r.accepted).padStart(8)} ${String(r.inFlightAtFault).padStart(12)} ${String(r.lost).padStart(5)} ${String(r.recoveredSeconds ?? '-').padStart(13)} ${String(r.problems).padStart(15)}  ${r.summary || '-'}${errors}`);
+    lines.push(
+      `${r.scenario.padEnd(17)} ${String(r.accepted).padStart(8)} ${String(r.inFlightAtFault).padStart(12)} ${String(r.lost).padStart(5)} ${String(r.recoveredSeconds ?? '-').padStart(13)} ${String(r.problems).padStart(15)}  ${r.summary || '-'}${errors}`,
+    );
   }
   for (const r of rows.filter((x) => x.details.length)) lines.push(`  ${r.scenario}: ${r.details.join('; ')}`);
   return lines.join('\n');

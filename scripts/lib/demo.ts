@@ -34,7 +34,9 @@ async function registerBanks(sdk: typeof Sdk, profile: StackProfile, baseUrl: st
       console.log(`  ${bank.id} already registered`);
     }
     const funded = await admin.deposit(bank.id, { ...bank.deposit, reference: `demo funding ${new Date().toISOString()}` });
-    console.log(`  deposited ${bank.deposit.amount} ${bank.deposit.currency} into ${bank.id}: balance ${funded.balance} (block ${fieldOf(funded.block, 'height')})`);
+    console.log(
+      `  deposited ${bank.deposit.amount} ${bank.deposit.currency} into ${bank.id}: balance ${funded.balance} (block ${fieldOf(funded.block, 'height')})`,
+    );
     clients[bank.id] = new sdk.NostroClient({ baseUrl, participantId: bank.id, seed: fs.readFileSync(key.file, 'utf8') });
   }
   const desk = await admin.deposit('FXDESK', { currency: 'EUR', amount: '1000000.00', reference: 'demo FX liquidity' });
@@ -55,12 +57,17 @@ async function sendPayments(us: Sdk.NostroClient): Promise<Sent[]> {
   const requests: { label: string; quote: Sdk.CreateQuoteRequest }[] = [
     { label: 'send 1000.00 USD', quote: { sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '1000.00', creditorParticipant: 'BANKDE55' } },
     { label: 'deliver 250.00 EUR', quote: { sourceCurrency: 'USD', targetCurrency: 'EUR', receiveAmount: '250.00', creditorParticipant: 'BANKDE55' } },
-    { label: 'send 90000.00 USD (more than funded)', quote: { sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '90000.00', creditorParticipant: 'BANKDE55' } },
+    {
+      label: 'send 90000.00 USD (more than funded)',
+      quote: { sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '90000.00', creditorParticipant: 'BANKDE55' },
+    },
   ];
   const sent: Sent[] = [];
   for (const [i, r] of requests.entries()) {
     const quote = await us.createQuote(r.quote);
-    console.log(`  quote ${quote.id}: ${quote.sendAmount} ${quote.sourceCurrency} → ${quote.receiveAmount} ${quote.targetCurrency} at ${quote.rate} (mid ${quote.midRate}, markup ${quote.markupBps} bps, fees ${quote.fees.map((f) => `${f.amount} ${f.currency}`).join(' + ') || 'none'}, total debit ${quote.totalDebit})`);
+    console.log(
+      `  quote ${quote.id}: ${quote.sendAmount} ${quote.sourceCurrency} → ${quote.receiveAmount} ${quote.targetCurrency} at ${quote.rate} (mid ${quote.midRate}, markup ${quote.markupBps} bps, fees ${quote.fees.map((f) => `${f.amount} ${f.currency}`).join(' + ') || 'none'}, total debit ${quote.totalDebit})`,
+    );
     const payment = await us.createPayment({
       quoteId: quote.id,
       endToEndId: `DEMO-${Date.now()}-${i}`,

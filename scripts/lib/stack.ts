@@ -156,13 +156,29 @@ export function services(p: StackProfile, secrets: Secrets): Service[] {
       name: 'fx-quote',
       entry: entry('fx-quote'),
       port: p.ports['fx-quote'],
-      env: { ...common, PORT: String(p.ports['fx-quote']), DATABASE_URL: dbUrl(`${p.dbPrefix}_fx`), REDIS_KEY_PREFIX: p.redisPrefix, FX_SIGNING_KEY_FILE: secrets.keys.fx.file, QUOTE_TTL_MS: p.quoteTtlMs, LEDGER_URLS: ledgerUrls },
+      env: {
+        ...common,
+        PORT: String(p.ports['fx-quote']),
+        DATABASE_URL: dbUrl(`${p.dbPrefix}_fx`),
+        REDIS_KEY_PREFIX: p.redisPrefix,
+        FX_SIGNING_KEY_FILE: secrets.keys.fx.file,
+        QUOTE_TTL_MS: p.quoteTtlMs,
+        LEDGER_URLS: ledgerUrls,
+      },
     },
     {
       name: 'settlement',
       entry: entry('settlement'),
       port: p.ports.settlement,
-      env: { ...common, PORT: String(p.ports.settlement), DATABASE_URL: dbUrl(`${p.dbPrefix}_settlement`), FX_PUBLIC_KEY: secrets.keys.fx.publicKey, VALIDATOR_PUBLIC_KEYS: validatorKeys, LEDGER_QUORUM: '2', LEDGER_URLS: ledgerUrls },
+      env: {
+        ...common,
+        PORT: String(p.ports.settlement),
+        DATABASE_URL: dbUrl(`${p.dbPrefix}_settlement`),
+        FX_PUBLIC_KEY: secrets.keys.fx.publicKey,
+        VALIDATOR_PUBLIC_KEYS: validatorKeys,
+        LEDGER_QUORUM: '2',
+        LEDGER_URLS: ledgerUrls,
+      },
     },
     {
       name: 'gateway',
@@ -218,7 +234,12 @@ export function startService(p: StackProfile, svc: Service, env: Readonly<Record
   const out = fs.openSync(logFile(p, svc), 'a');
   const profileDir = process.env.NOSTRO_CPU_PROF_DIR;
   const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`, `--cpu-prof-name=${svc.name}.${Date.now()}.cpuprofile`] : [];
-  const child = spawn(process.execPath, [...SERVICE_NODE_ARGS, ...profiling, svc.entry], { cwd: REPO_ROOT, env: { ...process.env, ...svc.env, ...env }, detached: true, stdio: ['ignore', out, out] });
+  const child = spawn(process.execPath, [...SERVICE_NODE_ARGS, ...profiling, svc.entry], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...svc.env, ...env },
+    detached: true,
+    stdio: ['ignore', out, out],
+  });
   fs.closeSync(out);
   child.unref();
   fs.writeFileSync(pidFile(p, svc), String(child.pid));

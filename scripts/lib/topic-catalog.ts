@@ -55,7 +55,12 @@ export function readTopicCatalog(file = path.join(REPO_ROOT, TOPIC_CATALOG_FILE)
   if (!isRecord(topics) || Object.keys(topics).length === 0) throw new Error(`${TOPIC_CATALOG_FILE}: no topics`);
   const list = Object.entries(topics).map(([key, entry]): CatalogTopic => {
     checkEntry(key, entry);
-    return { key, suffix: entry.suffix, partitions: entry.partitions, configEntries: Object.entries(entry.config ?? {}).map(([name, value]) => ({ name, value })) };
+    return {
+      key,
+      suffix: entry.suffix,
+      partitions: entry.partitions,
+      configEntries: Object.entries(entry.config ?? {}).map(([name, value]) => ({ name, value })),
+    };
   });
   const suffixes = list.map((t) => t.suffix);
   const twice = suffixes.find((s, i) => suffixes.indexOf(s) !== i);
@@ -68,7 +73,9 @@ export function readTopicCatalog(file = path.join(REPO_ROOT, TOPIC_CATALOG_FILE)
  * ("-" for no config), read by create-topics.sh, which has no JSON parser in the apache/kafka image.
  */
 export function topicListText(topics: readonly CatalogTopic[] = readTopicCatalog()): string {
-  const lines = topics.map((t) => `${t.suffix}|${t.partitions}|${t.configEntries.length > 0 ? t.configEntries.map((e) => `${e.name}=${e.value}`).join(',') : '-'}`);
+  const lines = topics.map(
+    (t) => `${t.suffix}|${t.partitions}|${t.configEntries.length > 0 ? t.configEntries.map((e) => `${e.name}=${e.value}`).join(',') : '-'}`,
+  );
   return [
     `# Generated from ${TOPIC_CATALOG_FILE} by \`npm run topics\`: do not edit.`,
     '# suffix|partitions|topic configs ("-" for none). Read by create-topics.sh; tests/deploy/topics.spec.ts checks it.',

@@ -4,15 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  checkComposePolicy,
-  interpolateDeep,
-  parseCompose,
-  parseEnvFile,
-  referencedVariables,
-  requiredVariables,
-  validateComposeSchema,
-} from './compose';
+import { checkComposePolicy, interpolateDeep, parseCompose, parseEnvFile, referencedVariables, requiredVariables, validateComposeSchema } from './compose';
 import { parseArchitectureEnv, type EnvTable } from './policy';
 import { clone, readRepoFile } from './render';
 
@@ -81,9 +73,7 @@ describe('docker-compose.yml', () => {
   it('gives each service and validator its own database, created by the postgres init script', () => {
     const sql = readRepoFile('deploy/postgres/10-create-databases.sql');
     const created = [...sql.matchAll(/^CREATE DATABASE (\w+);/gm)].map((m) => m[1]).sort();
-    expect(created).toEqual(
-      ['nostro_fx', 'nostro_gateway', 'nostro_ledger_0', 'nostro_ledger_1', 'nostro_ledger_2', 'nostro_settlement'].sort(),
-    );
+    expect(created).toEqual(['nostro_fx', 'nostro_gateway', 'nostro_ledger_0', 'nostro_ledger_1', 'nostro_ledger_2', 'nostro_settlement'].sort());
     const databaseOf = (service: string) => /\/(\w+)$/.exec(String(doc.services[service].environment.DATABASE_URL))?.[1];
     expect(databaseOf('gateway')).toBe('nostro_gateway');
     expect(databaseOf('fx-quote')).toBe('nostro_fx');

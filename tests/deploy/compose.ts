@@ -40,9 +40,7 @@ export function composeSchemaValidator(): ValidateFunction {
 export function validateComposeSchema(doc: unknown): string[] {
   const validate = composeSchemaValidator();
   if (validate(doc)) return [];
-  return (validate.errors ?? []).map(
-    (error) => `compose${error.instancePath} ${error.message ?? ''} ${JSON.stringify(error.params)}`.trim(),
-  );
+  return (validate.errors ?? []).map((error) => `compose${error.instancePath} ${error.message ?? ''} ${JSON.stringify(error.params)}`.trim());
 }
 
 /** Parses a Compose file as Compose does: YAML 1.1 merge keys (`<<`) resolved. */

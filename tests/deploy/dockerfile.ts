@@ -78,7 +78,8 @@ export function checkDockerfile(text: string): string[] {
   const runs = instructions.filter((instruction) => instruction.keyword === 'RUN').map((instruction) => instruction.args);
   if (!runs.some((run) => /\bnpm (ci|install)\b/.test(run) && !/--omit=dev/.test(run))) findings.push('Dockerfile: no full `npm install` for the build');
   if (!runs.some((run) => /\bnpm run build\b/.test(run))) findings.push('Dockerfile: no `npm run build`');
-  if (!runs.some((run) => /npm (ci|install|prune)\b.*--omit=dev/.test(run))) findings.push('Dockerfile: production dependencies are not installed with --omit=dev');
+  if (!runs.some((run) => /npm (ci|install|prune)\b.*--omit=dev/.test(run)))
+    findings.push('Dockerfile: production dependencies are not installed with --omit=dev');
   const copies = runtime.body.filter((instruction) => instruction.keyword === 'COPY').map((instruction) => instruction.args);
   for (const needed of ['dist', 'node_modules']) {
     if (!copies.some((copy) => new RegExp(`\\./${needed}\\s*$`).test(copy))) findings.push(`Dockerfile: runtime does not copy ${needed}`);

@@ -28,14 +28,7 @@ describe.each(OVERLAYS)('k8s/overlays/%s', (overlay) => {
   it('renders the three Deployments, three validator StatefulSets and their Services', () => {
     expect(names(objects, 'Deployment')).toEqual(['fx-quote', 'gateway', 'settlement']);
     expect(names(objects, 'StatefulSet')).toEqual(['ledger-node-v0', 'ledger-node-v1', 'ledger-node-v2']);
-    expect(names(objects, 'Service')).toEqual([
-      'fx-quote',
-      'gateway',
-      'ledger-node-v0',
-      'ledger-node-v1',
-      'ledger-node-v2',
-      'settlement',
-    ]);
+    expect(names(objects, 'Service')).toEqual(['fx-quote', 'gateway', 'ledger-node-v0', 'ledger-node-v1', 'ledger-node-v2', 'settlement']);
   });
 
   it('renders HPAs, PDBs, the migration Jobs and the topic Job', () => {
@@ -89,8 +82,7 @@ describe('k8s/overlays: differences between dev and prod', () => {
       };
       return obj.spec.template.spec.containers[0].resources.limits.memory;
     };
-    const mebibytes = (quantity: string): number =>
-      quantity.endsWith('Gi') ? Number.parseFloat(quantity) * 1024 : Number.parseFloat(quantity);
+    const mebibytes = (quantity: string): number => (quantity.endsWith('Gi') ? Number.parseFloat(quantity) * 1024 : Number.parseFloat(quantity));
     for (const [kind, name] of [
       ['Deployment', 'gateway'],
       ['Deployment', 'fx-quote'],
@@ -102,8 +94,7 @@ describe('k8s/overlays: differences between dev and prod', () => {
   });
 
   it('replicates the topics in prod (3 replicas, min.insync.replicas 2) and not in dev', () => {
-    const topicConfig = (objects: K8sObject[]) =>
-      objects.find((obj) => obj.kind === 'ConfigMap' && obj.metadata.name.startsWith('kafka-topics-config-'))?.data;
+    const topicConfig = (objects: K8sObject[]) => objects.find((obj) => obj.kind === 'ConfigMap' && obj.metadata.name.startsWith('kafka-topics-config-'))?.data;
     expect(topicConfig(renderOverlay('prod'))).toEqual({ KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '2' });
     expect(topicConfig(renderOverlay('dev'))).toEqual({ KAFKA_REPLICATION_FACTOR: '1', KAFKA_MIN_INSYNC_REPLICAS: '1' });
   });

@@ -54,7 +54,10 @@ describe('k8s/monitoring', () => {
   });
 
   it('has well-formed alert rules, including the validator quorum alert', () => {
-    const rule = must(objects.find((obj) => obj.kind === 'PrometheusRule'), 'PrometheusRule');
+    const rule = must(
+      objects.find((obj) => obj.kind === 'PrometheusRule'),
+      'PrometheusRule',
+    );
     expect(rule.apiVersion).toBe('monitoring.coreos.com/v1');
     expect(checkPrometheusRule(rule)).toEqual([]);
     const names = ((rule.spec as Json).groups as Json[]).flatMap((g) => (g.rules as Json[]).map((r) => r.alert));
@@ -62,7 +65,10 @@ describe('k8s/monitoring', () => {
   });
 
   it('ships the Grafana dashboard as a valid ConfigMap holding valid dashboard JSON', () => {
-    const cm = must(objects.find((obj) => obj.kind === 'ConfigMap'), 'dashboard ConfigMap');
+    const cm = must(
+      objects.find((obj) => obj.kind === 'ConfigMap'),
+      'dashboard ConfigMap',
+    );
     expect(validateSchema(cm)).toEqual([]);
     expect(cm.metadata.labels?.grafana_dashboard).toBe('1');
     const dashboard = JSON.parse((cm.data as Record<string, string>)['nostro-dashboard.json']) as Json;
@@ -74,7 +80,12 @@ describe('k8s/monitoring', () => {
   });
 
   it('the rule check can fail', () => {
-    const rule = clone(must(objects.find((obj) => obj.kind === 'PrometheusRule'), 'PrometheusRule'));
+    const rule = clone(
+      must(
+        objects.find((obj) => obj.kind === 'PrometheusRule'),
+        'PrometheusRule',
+      ),
+    );
     const first = ((rule.spec as Json).groups[0].rules as Json[])[0];
     first.expr = 'count(up{namespace=~"nostro.*"} < 2';
     delete first.labels.severity;

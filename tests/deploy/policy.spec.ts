@@ -19,16 +19,7 @@ import {
   secretUses,
   type EnvTable,
 } from './policy';
-import {
-  OVERLAYS,
-  clone,
-  must,
-  parseManifests,
-  readRepoFile,
-  renderOverlay,
-  renderSecretTemplates,
-  type K8sObject,
-} from './render';
+import { OVERLAYS, clone, must, parseManifests, readRepoFile, renderOverlay, renderSecretTemplates, type K8sObject } from './render';
 
 type Container = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -102,14 +93,9 @@ describe.each(OVERLAYS)('policy: k8s/overlays/%s', (overlay) => {
 
   it('the in-cluster URLs point at the Services that exist', () => {
     const services = new Map(
-      objects
-        .filter((o) => o.kind === 'Service')
-        .map((o) => [o.metadata.name, (o.spec as { ports: { port: number }[] }).ports[0].port]),
+      objects.filter((o) => o.kind === 'Service').map((o) => [o.metadata.name, (o.spec as { ports: { port: number }[] }).ports[0].port]),
     );
-    const urls = [
-      configValue(objects, 'gateway-config', 'FX_QUOTE_URL'),
-      ...configValue(objects, 'gateway-config', 'LEDGER_URLS').split(','),
-    ];
+    const urls = [configValue(objects, 'gateway-config', 'FX_QUOTE_URL'), ...configValue(objects, 'gateway-config', 'LEDGER_URLS').split(',')];
     expect(urls).toHaveLength(4);
     for (const url of urls) {
       const { hostname, port } = new URL(url);
@@ -117,7 +103,7 @@ describe.each(OVERLAYS)('policy: k8s/overlays/%s', (overlay) => {
     }
   });
 
-  it('each validator has its own identity, database and signing key, and no other validator\'s', () => {
+  it("each validator has its own identity, database and signing key, and no other validator's", () => {
     const seen = { ids: new Set<string>(), databases: new Set<string>(), keys: new Set<string>() };
     for (const index of [0, 1, 2]) {
       for (const [kind, name] of [
@@ -152,7 +138,10 @@ describe('policy: Secret templates', () => {
     const used = new Set(secretUses(renderOverlay('prod')).map((use) => use.secret));
     expect(templates.map((secret) => secret.metadata.name).filter((name) => !used.has(name))).toEqual([]);
     for (const index of [0, 1, 2]) {
-      const secret = must(templates.find((s) => s.metadata.name === `ledger-node-v${index}-env`), `template ledger-node-v${index}-env`);
+      const secret = must(
+        templates.find((s) => s.metadata.name === `ledger-node-v${index}-env`),
+        `template ledger-node-v${index}-env`,
+      );
       expect((secret.stringData as Record<string, string>).DATABASE_URL).toMatch(new RegExp(`/nostro_ledger_${index}\\?`));
     }
   });

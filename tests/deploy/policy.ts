@@ -214,7 +214,9 @@ function checkContainer(where: string, container: Json, pod: Json, longRunning: 
   }
 
   // A read-only root filesystem needs a writable /tmp, from an emptyDir.
-  const tmpMount = asArray(container.volumeMounts).map(asObject).find((mount) => mount.mountPath === '/tmp');
+  const tmpMount = asArray(container.volumeMounts)
+    .map(asObject)
+    .find((mount) => mount.mountPath === '/tmp');
   const volumes = asArray(pod.volumes).map(asObject);
   const tmpVolume = tmpMount ? volumes.find((volume) => volume.name === tmpMount.name) : undefined;
   if (!tmpVolume || !isObject(tmpVolume.emptyDir)) findings.push(`${name}: no emptyDir mounted at /tmp`);
@@ -317,9 +319,7 @@ export function checkNetworkPolicyCoverage(objects: K8sObject[]): string[] {
     const inNamespace = policies.filter((policy) => ns(policy) === ns(obj));
     if (!inNamespace.some(isDefaultDeny)) findings.push(`${id(obj)}: no default-deny NetworkPolicy in its namespace`);
     const specific = inNamespace.filter(
-      (policy) =>
-        !isEmptySelector(asObject(policy.spec).podSelector) &&
-        selectorMatches(asObject(policy.spec).podSelector, template.labels),
+      (policy) => !isEmptySelector(asObject(policy.spec).podSelector) && selectorMatches(asObject(policy.spec).podSelector, template.labels),
     );
     if (specific.length === 0) findings.push(`${id(obj)}: no NetworkPolicy selects its pods`);
   }
@@ -384,10 +384,7 @@ function directionAllows(
   objects: K8sObject[],
 ): boolean {
   const applicable = policies.filter(
-    (policy) =>
-      ns(policy) === self.namespace &&
-      policyTypes(policy).includes(direction) &&
-      selectorMatches(asObject(policy.spec).podSelector, self.labels),
+    (policy) => ns(policy) === self.namespace && policyTypes(policy).includes(direction) && selectorMatches(asObject(policy.spec).podSelector, self.labels),
   );
   if (applicable.length === 0) return true; // not isolated in this direction
   const field = direction === 'Ingress' ? 'ingress' : 'egress';
@@ -518,20 +515,14 @@ export function checkReferences(objects: K8sObject[], secrets: K8sObject[]): str
     const spec = asObject(obj.spec);
     if (obj.kind === 'Service') {
       const selector = asStringMap(spec.selector);
-      const matched = longRunningPods.filter(
-        (entry) => ns(entry.obj) === ns(obj) && selectorMatches({ matchLabels: selector }, entry.template.labels),
-      );
+      const matched = longRunningPods.filter((entry) => ns(entry.obj) === ns(obj) && selectorMatches({ matchLabels: selector }, entry.template.labels));
       if (matched.length === 0) findings.push(`${id(obj)}: selects no long-running workload`);
-      const stray = pods.filter(
-        (entry) => !LONG_RUNNING_KINDS.has(entry.obj.kind) && selectorMatches({ matchLabels: selector }, entry.template.labels),
-      );
+      const stray = pods.filter((entry) => !LONG_RUNNING_KINDS.has(entry.obj.kind) && selectorMatches({ matchLabels: selector }, entry.template.labels));
       for (const entry of stray) findings.push(`${id(obj)}: also selects the pods of ${id(entry.obj)}`);
       for (const port of asArray(spec.ports).map(asObject)) {
         if (typeof port.targetPort !== 'string') continue;
         for (const entry of matched) {
-          const names = asArray(entry.template.spec.containers).flatMap((c) =>
-            asArray(asObject(c).ports).map((p) => asObject(p).name),
-          );
+          const names = asArray(entry.template.spec.containers).flatMap((c) => asArray(asObject(c).ports).map((p) => asObject(p).name));
           if (!names.includes(port.targetPort)) {
             findings.push(`${id(obj)}: targetPort ${port.targetPort} is not a port of ${id(entry.obj)}`);
           }
@@ -547,9 +538,7 @@ export function checkReferences(objects: K8sObject[], secrets: K8sObject[]): str
       }
     }
     if (obj.kind === 'PodDisruptionBudget') {
-      const matched = longRunningPods.filter(
-        (entry) => ns(entry.obj) === ns(obj) && selectorMatches(spec.selector, entry.template.labels),
-      );
+      const matched = longRunningPods.filter((entry) => ns(entry.obj) === ns(obj) && selectorMatches(spec.selector, entry.template.labels));
       if (matched.length === 0) findings.push(`${id(obj)}: selects no long-running workload`);
     }
     if (obj.kind === 'StatefulSet') {
@@ -654,7 +643,9 @@ export function checkKeyFiles(objects: K8sObject[], secrets: K8sObject[]): strin
         if (!name.endsWith('_FILE')) continue;
         const slash = file.lastIndexOf('/');
         const directory = file.slice(0, slash);
-        const mount = asArray(container.volumeMounts).map(asObject).find((m) => m.mountPath === directory);
+        const mount = asArray(container.volumeMounts)
+          .map(asObject)
+          .find((m) => m.mountPath === directory);
         const volume = volumes.find((v) => v.name === mount?.name);
         const secretName = asObject(volume?.secret).secretName;
         const secret = secrets.find((o) => o.kind === 'Secret' && o.metadata.name === secretName);

@@ -36,9 +36,7 @@ describe('schema: the check can fail', () => {
     const container = broken.spec.template.spec.containers[0];
     container.readinesProbe = container.readinessProbe;
     delete container.readinessProbe;
-    expect(validateSchema(broken as unknown as K8sObject)).toEqual([
-      'Deployment/gateway: unknown field .spec.template.spec.containers[0].readinesProbe',
-    ]);
+    expect(validateSchema(broken as unknown as K8sObject)).toEqual(['Deployment/gateway: unknown field .spec.template.spec.containers[0].readinesProbe']);
   });
 
   it('reports a wrong type', () => {

@@ -34,7 +34,10 @@ describe.each(OVERLAYS)('topics: k8s/overlays/%s', (overlay) => {
   });
 
   it('the Job runs the script from the folder where the ConfigMap puts the list', () => {
-    const job = must(objects.find((o) => o.kind === 'Job' && o.metadata.name === 'nostro-kafka-topics'), 'Job nostro-kafka-topics');
+    const job = must(
+      objects.find((o) => o.kind === 'Job' && o.metadata.name === 'nostro-kafka-topics'),
+      'Job nostro-kafka-topics',
+    );
     const spec = must(podTemplate(job), 'pod template').spec as Json;
     const container = spec.containers[0];
     expect(container.command).toEqual(['/bin/bash', '/opt/nostro/create-topics.sh']);
@@ -81,7 +84,14 @@ describe('topics: create-topics.sh as rendered, against stand-ins for the Kafka 
     const alters = run.calls.filter((c) => c.tool === 'kafka-configs.sh');
     const altered = alters.map((c) => {
       const topic = flagValues(c.args, '--entity-name')[0];
-      return asLine(topic, must(catalog.find((t) => `ci-7.${t.suffix}` === topic), topic).partitions, flagValues(c.args, '--add-config'));
+      return asLine(
+        topic,
+        must(
+          catalog.find((t) => `ci-7.${t.suffix}` === topic),
+          topic,
+        ).partitions,
+        flagValues(c.args, '--add-config'),
+      );
     });
     expect(topicProblems('create-topics.sh', altered, catalog)).toEqual([]);
   });

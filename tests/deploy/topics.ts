@@ -67,7 +67,8 @@ export function topicProblems(what: string, actual: readonly TopicLine[], catalo
       problems.push(`${what}: ${topic.suffix} is not in the catalogue`);
       continue;
     }
-    if (topic.partitions !== expected.partitions) problems.push(`${what}: ${topic.suffix} has ${topic.partitions} partitions, the catalogue ${expected.partitions}`);
+    if (topic.partitions !== expected.partitions)
+      problems.push(`${what}: ${topic.suffix} has ${topic.partitions} partitions, the catalogue ${expected.partitions}`);
     if (configText(topic.config) !== configText(expected.config)) {
       problems.push(`${what}: ${topic.suffix} has configs ${configText(topic.config)}, the catalogue ${configText(expected.config)}`);
     }

@@ -31,13 +31,22 @@ describe('npm run bench -- --short (CI)', () => {
 
   it('settles every payment it got accepted in each phase, with no server error, and writes JSON and a chart', async () => {
     const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts', 'bench', 'payments.ts'), '--short', '--profile', 'test', '--out', out], { cwd: repoRoot, env: process.env });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', path.join(repoRoot, 'scripts', 'bench', 'payments.ts'), '--short', '--profile', 'test', '--out', out],
+        { cwd: repoRoot, env: process.env },
+      );
       let text = '';
       child.stdout.on('data', (d: Buffer) => (text += d.toString()));
       child.stderr.on('data', (d: Buffer) => (text += d.toString()));
       child.on('exit', (exitCode) => resolve({ code: exitCode, output: text }));
     });
-    process.stderr.write(`${output.split('\n').filter((l) => !l.includes('[') || l.includes('phase')).join('\n')}\n`);
+    process.stderr.write(
+      `${output
+        .split('\n')
+        .filter((l) => !l.includes('[') || l.includes('phase'))
+        .join('\n')}\n`,
+    );
     expect(code).toBe(0);
     const results = JSON.parse(fs.readFileSync(path.join(out, 'payments.json'), 'utf8')) as {
       phases: Record<string, Phase>;
@@ -46,7 +55,9 @@ describe('npm run bench -- --short (CI)', () => {
     };
     expect(Object.keys(results.phases)).toEqual(['steady', 'max', 'batch']);
     for (const [name, phase] of Object.entries(results.phases)) {
-      const serverErrors = Object.entries(phase.errors).filter(([errorCode]) => /^(internal_error|service_unavailable|http_5\d\d|NostroNetworkError)$/.test(errorCode));
+      const serverErrors = Object.entries(phase.errors).filter(([errorCode]) =>
+        /^(internal_error|service_unavailable|http_5\d\d|NostroNetworkError)$/.test(errorCode),
+      );
       expect({ name, serverErrors, notFinal: phase.notFinal }).toEqual({ name, serverErrors: [], notFinal: 0 });
       expect(phase.accepted).toBeGreaterThan(0);
       expect(phase.latencyMs.count).toBe(phase.accepted);

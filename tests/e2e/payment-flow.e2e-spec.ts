@@ -16,7 +16,10 @@ async function balancesOnEveryValidator(accounts: string[]): Promise<Record<stri
 }
 
 async function finalPayment(bank: TestBank, uetr: string) {
-  return eventually(() => bank.client.getPayment(uetr), (p) => p.status === 'SETTLED' || p.status === 'REJECTED');
+  return eventually(
+    () => bank.client.getPayment(uetr),
+    (p) => p.status === 'SETTLED' || p.status === 'REJECTED',
+  );
 }
 
 describe('one payment end to end through gateway, fx-quote, settlement and three validators', () => {
@@ -50,7 +53,8 @@ describe('one payment end to end through gateway, fx-quote, settlement and three
 
     const after = await eventually(
       () => balancesOnEveryValidator([`${debtor.id}:USD`, `${creditor.id}:EUR`, 'FEES:USD']),
-      (all) => all.every((b) => b[`${creditor.id}:EUR`] === String(BigInt(before[0][`${creditor.id}:EUR`] ?? '0') + BigInt(quote.receiveAmount.replace('.', '')))),
+      (all) =>
+        all.every((b) => b[`${creditor.id}:EUR`] === String(BigInt(before[0][`${creditor.id}:EUR`] ?? '0') + BigInt(quote.receiveAmount.replace('.', '')))),
     );
     for (const validator of after) {
       expect(validator[`${debtor.id}:USD`]).toBe('399750'); // 5000.00 − 1002.50 USD
@@ -72,20 +76,30 @@ describe('one payment end to end through gateway, fx-quote, settlement and three
 
   it('keeps every validator on the same chain and every currency summing to zero', async () => {
     const chains = await Promise.all(
-      VALIDATOR_DBS.map((db) => withDb(db, async (c) => (await c.query<{ height: string; hash: string }>('SELECT height::text, hash FROM blocks ORDER BY height')).rows)),
+      VALIDATOR_DBS.map((db) =>
+        withDb(db, async (c) => (await c.query<{ height: string; hash: string }>('SELECT height::text, hash FROM blocks ORDER BY height')).rows),
+      ),
     );
     const common = Math.min(...chains.map((c) => c.length));
     expect(common).toBeGreaterThan(0);
     for (const chain of chains) expect(chain.slice(0, common)).toEqual(chains[0].slice(0, common));
     for (const db of VALIDATOR_DBS) {
-      const sums = await withDb(db, async (c) => (await c.query<{ currency: string; total: string }>('SELECT currency, sum(balance)::text AS total FROM accounts GROUP BY currency')).rows);
+      const sums = await withDb(
+        db,
+        async (c) => (await c.query<{ currency: string; total: string }>('SELECT currency, sum(balance)::text AS total FROM accounts GROUP BY currency')).rows,
+      );
       for (const s of sums) expect(s.total).toBe('0');
     }
   });
 
   it('rejects a payment the debtor cannot fund, with the ledger reason and a proof showing rejected', async () => {
     const quote = await debtor.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '9000.00', creditorParticipant: creditor.id });
-    const accepted = await debtor.client.createPayment({ quoteId: quote.id, endToEndId: 'E2E-NSF', debtor: { name: 'A', account: '1' }, creditor: { name: 'B', account: '2' } });
+    const accepted = await debtor.client.createPayment({
+      quoteId: quote.id,
+      endToEndId: 'E2E-NSF',
+      debtor: { name: 'A', account: '1' },
+      creditor: { name: 'B', account: '2' },
+    });
     const payment = await finalPayment(debtor, accepted.uetr);
     expect(payment.status).toBe('REJECTED');
     expect(payment.reason).toBe('insufficient_funds');
@@ -106,12 +120,20 @@ describe('one payment end to end through gateway, fx-quote, settlement and three
     const first = await debtor.client.createPayment(body, { idempotencyKey: 'idem-e2e-1' });
     const again = await debtor.client.createPayment(body, { idempotencyKey: 'idem-e2e-1' });
     expect(again.uetr).toBe(first.uetr);
-    await expect(debtor.client.createPayment({ ...body, endToEndId: 'OTHER' }, { idempotencyKey: 'idem-e2e-1' })).rejects.toMatchObject({ status: 409, code: 'idempotency_conflict' });
+    await expect(debtor.client.createPayment({ ...body, endToEndId: 'OTHER' }, { idempotencyKey: 'idem-e2e-1' })).rejects.toMatchObject({
+      status: 409,
+      code: 'idempotency_conflict',
+    });
   });
 
   it('shows a bank only its own payments', async () => {
     const quote = await debtor.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '3.00', creditorParticipant: creditor.id });
-    const accepted = await debtor.client.createPayment({ quoteId: quote.id, endToEndId: 'E2E-ISO', debtor: { name: 'A', account: '1' }, creditor: { name: 'B', account: '2' } });
+    const accepted = await debtor.client.createPayment({
+      quoteId: quote.id,
+      endToEndId: 'E2E-ISO',
+      debtor: { name: 'A', account: '1' },
+      creditor: { name: 'B', account: '2' },
+    });
     await expect(creditor.client.getPayment(accepted.uetr)).rejects.toMatchObject({ status: 404, code: 'not_found' });
     const listed = await creditor.client.listPayments();
     expect(listed.data.map((p) => p.uetr)).not.toContain(accepted.uetr);
@@ -135,10 +157,18 @@ describe('request authentication', () => {
 
   it('refuses operator calls without a valid token', async () => {
     const c = cluster();
-    const response = await fetch(`${c.gatewayUrl}/v1/admin/operators`, { method: 'POST', headers: { authorization: 'Bearer not-a-real-token-at-all-xx', 'content-type': 'application/json' }, body: '{}' });
+    const response = await fetch(`${c.gatewayUrl}/v1/admin/operators`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer not-a-real-token-at-all-xx', 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(response.status).toBe(401);
     const viewer = await adminClient().createOperator({ name: 'watcher', role: 'viewer' });
-    const forbidden = await fetch(`${c.gatewayUrl}/v1/admin/operators`, { method: 'POST', headers: { authorization: `Bearer ${viewer.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', role: 'admin' }) });
+    const forbidden = await fetch(`${c.gatewayUrl}/v1/admin/operators`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${viewer.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x', role: 'admin' }),
+    });
     expect(forbidden.status).toBe(403);
   });
 });

@@ -71,12 +71,24 @@ describe('a Kafka broker that is down at start-up', () => {
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     try {
-      const live = await eventually(() => fetch(`http://127.0.0.1:${port}/health/live`).then((r) => r.status, () => 0), (s) => s === 200, 20_000);
+      const live = await eventually(
+        () =>
+          fetch(`http://127.0.0.1:${port}/health/live`).then(
+            (r) => r.status,
+            () => 0,
+          ),
+        (s) => s === 200,
+        20_000,
+      );
       expect(live).toBe(200);
       const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
       expect(ready.status).toBe(503);
       expect(((await ready.json()) as { checks: Record<string, string> }).checks['kafka-producer']).toBe('down');
-      await eventually(async () => output, (o) => o.includes('kafka producer connect failed'), 15_000);
+      await eventually(
+        async () => output,
+        (o) => o.includes('kafka producer connect failed'),
+        15_000,
+      );
       expect(output).toMatch(/kafka producer connect failed \(.*\); retrying in \d+ s/);
       expect(child.exitCode).toBeNull();
     } finally {
@@ -108,9 +120,16 @@ describe('a malformed Kafka message', () => {
       await producer.send({
         topic: `${c.topicPrefix}settlement.requests`,
         // one key, so both land in the same partition, in this order
-        messages: [{ key: marker, value: `not json ${marker}` }, { key: marker, value: JSON.stringify({ kind: 'payment.intent', id: marker }) }],
+        messages: [
+          { key: marker, value: `not json ${marker}` },
+          { key: marker, value: JSON.stringify({ kind: 'payment.intent', id: marker }) },
+        ],
       });
-      await eventually(async () => seen.length, (n) => n >= 2, 20_000);
+      await eventually(
+        async () => seen.length,
+        (n) => n >= 2,
+        20_000,
+      );
       expect(seen.map((s) => s.reason)).toEqual(['not JSON', expect.stringContaining('uetr')]);
       const ready = await fetch(`http://127.0.0.1:${c.ports.settlement}/health/ready`);
       expect(ready.status).toBe(200);

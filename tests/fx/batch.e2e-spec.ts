@@ -8,7 +8,12 @@ import { randomUUID } from 'node:crypto';
 import { call } from './support/fx-process';
 
 const BANK = 'BANKUS33';
-const item = (targetCurrency: string, amount: Record<string, string>): Record<string, string> => ({ sourceCurrency: 'USD', targetCurrency, creditorParticipant: 'BANKDE55', ...amount });
+const item = (targetCurrency: string, amount: Record<string, string>): Record<string, string> => ({
+  sourceCurrency: 'USD',
+  targetCurrency,
+  creditorParticipant: 'BANKDE55',
+  ...amount,
+});
 
 describe('POST /v1/fx/quotes/batch', () => {
   const url = () => `http://127.0.0.1:${cluster().ports['fx-quote']}/v1/fx/quotes/batch`;
@@ -56,7 +61,11 @@ describe('POST /v1/fx/quotes/batch', () => {
       participant: BANK,
       requests: [item('SGD', { sendAmount: '1.00' }), { ...item('USD', { sendAmount: '1.00' }) }, item('SGD', { sendAmount: '2.00' })],
     });
-    expect(answer.body.results.map((r) => (r.problem ? (r.problem as { code: string; status: number }).code : r.sendAmount))).toEqual(['1.00', 'corridor_unavailable', '2.00']);
+    expect(answer.body.results.map((r) => (r.problem ? (r.problem as { code: string; status: number }).code : r.sendAmount))).toEqual([
+      '1.00',
+      'corridor_unavailable',
+      '2.00',
+    ]);
     expect(answer.body.results[1].problem).toMatchObject({ status: 422, type: 'https://nostro.dev/problems/corridor_unavailable' });
   });
 
@@ -77,7 +86,7 @@ describe('POST /v1/fx/quotes/batch', () => {
   });
 });
 
-describe('POST /v1/fx/quotes/consume (the gateway\'s payment batches)', () => {
+describe("POST /v1/fx/quotes/consume (the gateway's payment batches)", () => {
   const base = () => `http://127.0.0.1:${cluster().ports['fx-quote']}/v1/fx/quotes`;
   const uuid = () => randomUUID();
 
@@ -86,7 +95,10 @@ describe('POST /v1/fx/quotes/consume (the gateway\'s payment batches)', () => {
   });
 
   async function quotes(n: number, participant = BANK): Promise<string[]> {
-    const answer = await call<{ results: { id: string }[] }>(`${base()}/batch`, 'POST', { participant, requests: Array.from({ length: n }, () => item('SGD', { sendAmount: '5.00' })) });
+    const answer = await call<{ results: { id: string }[] }>(`${base()}/batch`, 'POST', {
+      participant,
+      requests: Array.from({ length: n }, () => item('SGD', { sendAmount: '5.00' })),
+    });
     expect(answer.status).toBe(201);
     return answer.body.results.map((r) => r.id);
   }
@@ -108,14 +120,20 @@ describe('POST /v1/fx/quotes/consume (the gateway\'s payment batches)', () => {
     const again = await call<{ results: Record<string, unknown>[] }>(`${base()}/consume`, 'POST', { participant: BANK, items });
     expect(summary(again.body.results)).toEqual([a, 'quote_already_used', 'quote_not_found', b]);
     // Another participant cannot use or even see the quote; the unused one stays usable by its owner.
-    const stranger = await call<{ results: Record<string, unknown>[] }>(`${base()}/consume`, 'POST', { participant: 'BANKDE55', items: [{ quoteId: c, uetr: uuid() }] });
+    const stranger = await call<{ results: Record<string, unknown>[] }>(`${base()}/consume`, 'POST', {
+      participant: 'BANKDE55',
+      items: [{ quoteId: c, uetr: uuid() }],
+    });
     expect(summary(stranger.body.results)).toEqual(['quote_not_found']);
     const owner = await call<{ results: Record<string, unknown>[] }>(`${base()}/consume`, 'POST', { participant: BANK, items: [{ quoteId: c, uetr: uuid() }] });
     expect(summary(owner.body.results)).toEqual([c]);
   });
 
   it('refuses a malformed call as a whole (400) and more than 1,000 items', async () => {
-    const bad = await call<{ code: string; errors: { path: string }[] }>(`${base()}/consume`, 'POST', { participant: BANK, items: [{ quoteId: 'q_x', uetr: 'not-a-uuid' }] });
+    const bad = await call<{ code: string; errors: { path: string }[] }>(`${base()}/consume`, 'POST', {
+      participant: BANK,
+      items: [{ quoteId: 'q_x', uetr: 'not-a-uuid' }],
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e) => e.path)).toEqual(['items.0.uetr']);
     const many = await call(`${base()}/consume`, 'POST', { participant: BANK, items: Array.from({ length: 1001 }, () => ({ quoteId: 'q_x', uetr: uuid() })) });

@@ -63,7 +63,10 @@ describe('FXDESK liquidity bounds quotes, and reservations follow payments to th
     return uetr;
   };
   const paymentStatus = async (uetr: string) =>
-    withDb('settlement', async (db) => (await db.query<{ status: string; reason: string | null }>('SELECT status, reason FROM payments WHERE uetr = $1', [uetr])).rows[0]);
+    withDb(
+      'settlement',
+      async (db) => (await db.query<{ status: string; reason: string | null }>('SELECT status, reason FROM payments WHERE uetr = $1', [uetr])).rows[0],
+    );
   const minor = (amount: string) => parseAmount(amount, MXN);
 
   it('refuses what FXDESK cannot deliver, and an expired unused quote gives its reservation back', async () => {
@@ -98,7 +101,12 @@ describe('FXDESK liquidity bounds quotes, and reservations follow payments to th
         creditorParticipant: creditor.id,
       })),
     });
-    expect(batch.body.results.map((r) => r.problem?.code ?? r.receiveAmount)).toEqual(['insufficient_liquidity', '50.00', formatAmount(balance - 5000n, MXN), 'insufficient_liquidity']);
+    expect(batch.body.results.map((r) => r.problem?.code ?? r.receiveAmount)).toEqual([
+      'insufficient_liquidity',
+      '50.00',
+      formatAmount(balance - 5000n, MXN),
+      'insufficient_liquidity',
+    ]);
     expect(await mxn()).toMatchObject({ reserved: start.balance, available: '0.00' });
     expect(await eventually(mxn, (p) => p.reserved === '0.00', TTL_MS + 10_000)).toMatchObject({ reserved: '0.00' });
   }, 90_000);
@@ -125,7 +133,10 @@ describe('FXDESK liquidity bounds quotes, and reservations follow payments to th
       () => Promise.all([paymentStatus(settledUetr), paymentStatus(rejectedUetr)]),
       ([a, b]) => a?.status === 'SETTLED' && b?.status === 'REJECTED',
     );
-    expect(final).toEqual([{ status: 'SETTLED', reason: null }, { status: 'REJECTED', reason: 'insufficient_funds' }]);
+    expect(final).toEqual([
+      { status: 'SETTLED', reason: null },
+      { status: 'REJECTED', reason: 'insufficient_funds' },
+    ]);
     const end = await eventually(mxn, (p) => p.reserved === '0.00', 15_000);
     watching = false;
     await watcher;
@@ -135,9 +146,10 @@ describe('FXDESK liquidity bounds quotes, and reservations follow payments to th
     for (const p of seen) expect(balance - minor(p.balance) + minor(p.reserved) >= 30000n).toBe(true);
     // How many positions were sampled depends on the machine's speed; the invariant above is what is asserted.
     expect(seen.length).toBeGreaterThan(0);
-    const rows = await fx.query<{ id: string; reservation: string; release_reason: string }>('SELECT id, reservation, release_reason FROM quotes WHERE id = ANY($1)', [
-      [toSettle.body.id, toReject.body.id],
-    ]);
+    const rows = await fx.query<{ id: string; reservation: string; release_reason: string }>(
+      'SELECT id, reservation, release_reason FROM quotes WHERE id = ANY($1)',
+      [[toSettle.body.id, toReject.body.id]],
+    );
     expect(Object.fromEntries(rows.map((r) => [r.id, `${r.reservation}/${r.release_reason}`]))).toEqual({
       [toSettle.body.id]: 'released/settled',
       [toReject.body.id]: 'released/rejected',

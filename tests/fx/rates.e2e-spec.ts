@@ -27,7 +27,9 @@ describe('live reference rates over HTTP', () => {
       res.end(JSON.stringify(feed));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const shipped = JSON.parse(fs.readFileSync(path.join(repoRoot, 'apps', 'fx-quote', 'rates', 'corridors.json'), 'utf8')) as { corridors: { source: string; target: string; enabled: boolean }[] };
+    const shipped = JSON.parse(fs.readFileSync(path.join(repoRoot, 'apps', 'fx-quote', 'rates', 'corridors.json'), 'utf8')) as {
+      corridors: { source: string; target: string; enabled: boolean }[];
+    };
     for (const c of shipped.corridors) if (c.source === 'EUR' && c.target === 'GBP') c.enabled = false;
     fs.writeFileSync(corridorsFile, JSON.stringify(shipped));
     fx = await deployFx('rates', 60, {
@@ -56,7 +58,11 @@ describe('live reference rates over HTTP', () => {
 
   it('prices a cross rate through the feed pivot with the corridor spread and fees', async () => {
     keepFresh();
-    const answer = await eventually(() => quote('GBP', 'JPY', '100.00'), (a) => a.status === 201, 10_000);
+    const answer = await eventually(
+      () => quote('GBP', 'JPY', '100.00'),
+      (a) => a.status === 201,
+      10_000,
+    );
     expect(answer.status).toBe(201);
     // 160.62 / 0.7907 = 203.136461363 (12 digits); less 25 bps, floored to 10 digits: 202.6286202.
     expect(answer.body).toMatchObject({ midRate: '203.136461363', rate: '202.6286202', sendAmount: '100.00', receiveAmount: '20262', totalDebit: '102.00' });
@@ -67,20 +73,32 @@ describe('live reference rates over HTTP', () => {
   it('refuses to price on rates older than the configured age, and prices again once they are fresh', async () => {
     feed = { ...feed, asOf: new Date(Date.now() - MAX_AGE_MS - 1_000).toISOString(), rates: { ...feed.rates, EUR: '0.5' } };
     // The older feed is not taken over the fresher one already held; that one ages out instead.
-    const stale = await eventually(() => quote('USD', 'EUR', '10.00'), (a) => a.status !== 201, MAX_AGE_MS + 10_000);
+    const stale = await eventually(
+      () => quote('USD', 'EUR', '10.00'),
+      (a) => a.status !== 201,
+      MAX_AGE_MS + 10_000,
+    );
     expect(stale).toMatchObject({ status: 422, body: { code: 'rate_stale', title: 'Rate stale' } });
     expect(stale.headers.get('retry-after')).toBe('5');
     expect((await call(`${url}/v1/fx/rates`, 'GET')).body).toMatchObject({ stale: true });
     expect(await counterTotal([url], 'fx_quotes_refused_total', 'reason="rate_stale"')).toBeGreaterThanOrEqual(1);
 
     feed = { ...feed, asOf: new Date().toISOString(), rates: { ...feed.rates, EUR: '0.9342' } };
-    const fresh = await eventually(() => quote('USD', 'EUR', '10.00'), (a) => a.status === 201, 10_000);
+    const fresh = await eventually(
+      () => quote('USD', 'EUR', '10.00'),
+      (a) => a.status === 201,
+      10_000,
+    );
     expect(fresh.body).toMatchObject({ midRate: '0.9342', receiveAmount: '9.31' });
   });
 
   it('refuses a disabled corridor, an unknown one and one the feed has no rate for', async () => {
     keepFresh();
-    await eventually(() => call(`${url}/v1/fx/rates`, 'GET'), (r) => (r.body as { stale?: boolean }).stale === false, 10_000);
+    await eventually(
+      () => call(`${url}/v1/fx/rates`, 'GET'),
+      (r) => (r.body as { stale?: boolean }).stale === false,
+      10_000,
+    );
     expect(await quote('EUR', 'GBP', '10.00')).toMatchObject({ status: 422, body: { code: 'corridor_unavailable' } });
     expect(await quote('GBP', 'EUR', '10.00')).toMatchObject({ status: 201 });
     expect(await quote('USD', 'KRW', '10.00')).toMatchObject({ status: 422, body: { code: 'corridor_unavailable' } });

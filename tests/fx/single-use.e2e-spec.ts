@@ -26,7 +26,8 @@ describe('single use of a quote (two replicas, real Postgres and Redis)', () => 
     expect(answer.status).toBe(201);
     return answer.body;
   };
-  const consume = (replica: number, id: string, uetr: string) => call(`${urls[replica % urls.length]}/v1/fx/quotes/${id}/consume`, 'POST', { participant: BANK, uetr });
+  const consume = (replica: number, id: string, uetr: string) =>
+    call(`${urls[replica % urls.length]}/v1/fx/quotes/${id}/consume`, 'POST', { participant: BANK, uetr });
 
   it('lets one of 100 concurrent attempts through, then none after Redis lost its keys', async () => {
     const { id } = await quote('100.00');

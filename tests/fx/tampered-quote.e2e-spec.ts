@@ -27,13 +27,26 @@ describe('a tampered quote', () => {
     await producer.connect();
     const [bad, good] = [randomUUID(), randomUUID()];
     try {
-      const intent = (uetr: string, quote: SignedQuote) => ({ key: uetr, value: JSON.stringify({ kind: 'payment.intent', id: randomUUID(), uetr, participant: debtor.id, quote, acceptedAt: Date.now() }) });
+      const intent = (uetr: string, quote: SignedQuote) => ({
+        key: uetr,
+        value: JSON.stringify({ kind: 'payment.intent', id: randomUUID(), uetr, participant: debtor.id, quote, acceptedAt: Date.now() }),
+      });
       await producer.send({ topic: `${c.topicPrefix}settlement.requests`, messages: [intent(bad, tampered), intent(good, genuine)] });
     } finally {
       await producer.disconnect();
     }
-    const status = (uetr: string) => withDb('settlement', async (db) => (await db.query<{ status: string; reason: string | null }>('SELECT status, reason FROM payments WHERE uetr = $1', [uetr])).rows[0]);
-    const outcome = await eventually(() => Promise.all([status(bad), status(good)]), ([b, g]) => b?.status === 'REJECTED' && g?.status === 'SETTLED');
-    expect(outcome).toEqual([{ status: 'REJECTED', reason: 'quote_invalid' }, { status: 'SETTLED', reason: null }]);
+    const status = (uetr: string) =>
+      withDb(
+        'settlement',
+        async (db) => (await db.query<{ status: string; reason: string | null }>('SELECT status, reason FROM payments WHERE uetr = $1', [uetr])).rows[0],
+      );
+    const outcome = await eventually(
+      () => Promise.all([status(bad), status(good)]),
+      ([b, g]) => b?.status === 'REJECTED' && g?.status === 'SETTLED',
+    );
+    expect(outcome).toEqual([
+      { status: 'REJECTED', reason: 'quote_invalid' },
+      { status: 'SETTLED', reason: null },
+    ]);
   });
 });

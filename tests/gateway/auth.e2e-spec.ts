@@ -126,8 +126,16 @@ describe('bank authentication (RFC 9421 / RFC 9530): each refusal has its own co
 
   it('signature_invalid: an unsupported algorithm or a missing keyid', async () => {
     const headers = signedHeaders(sign());
-    await expectProblem(raw({ path: '/v1/accounts', headers: { ...headers, 'Signature-Input': headers['Signature-Input'].replace('alg="ed25519"', 'alg="hmac-sha256"') } }), 401, 'signature_invalid');
-    await expectProblem(raw({ path: '/v1/accounts', headers: { ...headers, 'Signature-Input': headers['Signature-Input'].replace(/;keyid="[^"]*"/, '') } }), 401, 'signature_invalid');
+    await expectProblem(
+      raw({ path: '/v1/accounts', headers: { ...headers, 'Signature-Input': headers['Signature-Input'].replace('alg="ed25519"', 'alg="hmac-sha256"') } }),
+      401,
+      'signature_invalid',
+    );
+    await expectProblem(
+      raw({ path: '/v1/accounts', headers: { ...headers, 'Signature-Input': headers['Signature-Input'].replace(/;keyid="[^"]*"/, '') } }),
+      401,
+      'signature_invalid',
+    );
   });
 
   it('counts refusals by code in /metrics', async () => {
@@ -171,8 +179,15 @@ describe('keys: several per participant, rotation and revocation', () => {
     const smallOrder = base64UrlEncode(Uint8Array.from([1, ...new Array<number>(31).fill(0)])); // the identity point
     const nonCanonical = base64UrlEncode(Uint8Array.from([0xed, ...new Array<number>(30).fill(0xff), 0x7f])); // y = p
     for (const publicKey of [smallOrder, nonCanonical]) {
-      await expect(admin.addKey(bank.id, { keyId: `${bank.id}-bad`, publicKey })).rejects.toMatchObject({ status: 400, code: 'validation_failed', problem: { errors: [expect.objectContaining({ path: 'publicKey' })] } });
-      await expect(admin.createParticipant({ id: `X${bank.id.slice(1)}`, name: 'x', currencies: ['USD'], publicKey })).rejects.toMatchObject({ status: 400, code: 'validation_failed' });
+      await expect(admin.addKey(bank.id, { keyId: `${bank.id}-bad`, publicKey })).rejects.toMatchObject({
+        status: 400,
+        code: 'validation_failed',
+        problem: { errors: [expect.objectContaining({ path: 'publicKey' })] },
+      });
+      await expect(admin.createParticipant({ id: `X${bank.id.slice(1)}`, name: 'x', currencies: ['USD'], publicKey })).rejects.toMatchObject({
+        status: 400,
+        code: 'validation_failed',
+      });
     }
     await expect(admin.addKey(bank.id, { keyId: `${bank.id}-bad`, publicKey: 'not a key' })).rejects.toMatchObject({ status: 400 });
   });
@@ -188,7 +203,9 @@ describe('suspension', () => {
     const admin = adminClient();
     const suspended = await admin.suspend(bank.id);
     expect(suspended).toMatchObject({ id: bank.id, status: 'suspended' });
-    await expect(bank.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '1.00', creditorParticipant: creditor.id })).rejects.toMatchObject({
+    await expect(
+      bank.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '1.00', creditorParticipant: creditor.id }),
+    ).rejects.toMatchObject({
       status: 422,
       code: 'participant_suspended',
     });
@@ -198,22 +215,33 @@ describe('suspension', () => {
     const other = await bankWithKey(['USD']);
     const toSuspended = await adminClient().suspend(creditor.id);
     expect(toSuspended.status).toBe('suspended');
-    await expect(other.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '1.00', creditorParticipant: creditor.id })).rejects.toMatchObject({
+    await expect(
+      other.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '1.00', creditorParticipant: creditor.id }),
+    ).rejects.toMatchObject({
       status: 422,
       code: 'participant_suspended',
     });
     await admin.resume(creditor.id);
     const resumed = await admin.resume(bank.id);
     expect(resumed).toMatchObject({ status: 'active' });
-    await expect(bank.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '1.00', creditorParticipant: creditor.id })).resolves.toMatchObject({ sourceCurrency: 'USD' });
+    await expect(
+      bank.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '1.00', creditorParticipant: creditor.id }),
+    ).resolves.toMatchObject({ sourceCurrency: 'USD' });
   });
 
   it('tells settlement through a participant.config message with suspended: true, then false', async () => {
     const bank = await bankWithKey(['USD']);
     await adminClient().suspend(bank.id);
     await adminClient().resume(bank.id);
-    const payloads = await withDb('gateway', async (db) =>
-      (await db.query<{ kind: string; payload: { kind: string; suspended?: boolean } }>("SELECT kind, payload FROM admin_requests WHERE participant = $1 ORDER BY created_at", [bank.id])).rows,
+    const payloads = await withDb(
+      'gateway',
+      async (db) =>
+        (
+          await db.query<{ kind: string; payload: { kind: string; suspended?: boolean } }>(
+            'SELECT kind, payload FROM admin_requests WHERE participant = $1 ORDER BY created_at',
+            [bank.id],
+          )
+        ).rows,
     );
     expect(payloads.map((p) => [p.kind, p.payload.kind, p.payload.suspended])).toEqual([
       ['participant', 'participant.config', undefined],

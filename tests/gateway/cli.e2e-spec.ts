@@ -54,7 +54,23 @@ describe('the nostro CLI', () => {
     expect(quote.code).toBe(0);
     const q = JSON.parse(quote.stdout) as { id: string; totalDebit: string };
     const pay = await nostro(
-      ['pay', '--quote', q.id, '--end-to-end-id', 'CLI-1', '--debtor-name', 'Alice', '--debtor-account', 'US1', '--creditor-name', 'Bob', '--creditor-account', 'DE1', '--wait', '60'],
+      [
+        'pay',
+        '--quote',
+        q.id,
+        '--end-to-end-id',
+        'CLI-1',
+        '--debtor-name',
+        'Alice',
+        '--debtor-account',
+        'US1',
+        '--creditor-name',
+        'Bob',
+        '--creditor-account',
+        'DE1',
+        '--wait',
+        '60',
+      ],
       env,
     );
     expect(pay.code).toBe(0);
@@ -83,7 +99,10 @@ describe('the nostro CLI', () => {
   });
 
   it('prints the problem and exits 1 on an API refusal, 2 on a usage error', async () => {
-    const refused = await nostro(['pay', '--quote', 'q_nope', '--end-to-end-id', 'X', '--debtor-name', 'A', '--debtor-account', '1', '--creditor-name', 'B', '--creditor-account', '2'], env);
+    const refused = await nostro(
+      ['pay', '--quote', 'q_nope', '--end-to-end-id', 'X', '--debtor-name', 'A', '--debtor-account', '1', '--creditor-name', 'B', '--creditor-account', '2'],
+      env,
+    );
     expect(refused.code).toBe(1);
     expect(JSON.parse(refused.stderr)).toMatchObject({ code: 'quote_not_found', status: 404 });
     const usage = await nostro(['quote', '--from', 'USD', '--to', 'EUR', '--creditor', creditorId], env);

@@ -30,8 +30,16 @@ const text = fc.oneof(
   fc.constantFrom('0000-01-01T00:00:00Z', '9999-12-31T23:59:59-12:00', '+010000-01-01T00:00:00.000Z', '2026-02-30T00:00:00Z'),
 );
 const json = fc.jsonValue({ maxDepth: 3 });
-const cursor = fc.oneof(text, fc.base64String({ maxLength: 80 }), fc.tuple(text, fc.uuid()).map((t) => Buffer.from(JSON.stringify(t)).toString('base64url')));
-const query = fc.dictionary(fc.oneof(fc.constantFrom('limit', 'cursor', 'since', 'status', 'participant', 'uetr', 'before'), fc.string({ maxLength: 8 })), fc.oneof(text, cursor), { maxKeys: 4 });
+const cursor = fc.oneof(
+  text,
+  fc.base64String({ maxLength: 80 }),
+  fc.tuple(text, fc.uuid()).map((t) => Buffer.from(JSON.stringify(t)).toString('base64url')),
+);
+const query = fc.dictionary(
+  fc.oneof(fc.constantFrom('limit', 'cursor', 'since', 'status', 'participant', 'uetr', 'before'), fc.string({ maxLength: 8 })),
+  fc.oneof(text, cursor),
+  { maxKeys: 4 },
+);
 
 /** Valid-looking bodies with one field replaced by anything: they get past the first checks and reach the services. */
 function templates(bank: Bank): Record<string, unknown>[] {
@@ -55,7 +63,12 @@ function body(bank: Bank) {
     const field = keys.length > 0 && key.length % 2 === 0 ? (keys[key.length % keys.length] as string) : key;
     return JSON.stringify({ ...t, [field]: value });
   });
-  return fc.oneof(mutated, json.map((v) => JSON.stringify(v)), fc.string({ maxLength: 60 }), fc.constant(''));
+  return fc.oneof(
+    mutated,
+    json.map((v) => JSON.stringify(v)),
+    fc.string({ maxLength: 60 }),
+    fc.constant(''),
+  );
 }
 
 /** Path values: anything, or ids that exist. Operator routes get the target bank's id, never the signing bank's. */
@@ -97,7 +110,11 @@ describe('request fuzzer: every route, no 5xx, every error a problem document', 
       Object.entries(ops).map(([method, op]) => ({
         method,
         path,
-        auth: (op.security?.[0] && 'httpMessageSignature' in op.security[0] ? 'bank' : op.security?.[0] && 'operatorToken' in op.security[0] ? 'operator' : 'none') as Operation['auth'],
+        auth: (op.security?.[0] && 'httpMessageSignature' in op.security[0]
+          ? 'bank'
+          : op.security?.[0] && 'operatorToken' in op.security[0]
+            ? 'operator'
+            : 'none') as Operation['auth'],
       })),
     );
     expect(operations.length).toBeGreaterThan(30);
@@ -123,7 +140,13 @@ describe('request fuzzer: every route, no 5xx, every error a problem document', 
     for (const op of operations) {
       if (op.path.startsWith('/docs') || op.path === '/metrics') continue;
       await fc.assert(
-        fc.asyncProperty(fc.array(pathValue(op.auth === 'operator' ? target : bank), { minLength: 3, maxLength: 3 }), query, body(bank), fc.boolean(), (params, q, payload, idempotent) => send(op, params, q, payload, idempotent)),
+        fc.asyncProperty(
+          fc.array(pathValue(op.auth === 'operator' ? target : bank), { minLength: 3, maxLength: 3 }),
+          query,
+          body(bank),
+          fc.boolean(),
+          (params, q, payload, idempotent) => send(op, params, q, payload, idempotent),
+        ),
         { numRuns: RUNS, interruptAfterTimeLimit: TIME_BUDGET_MS, seed: Number(process.env.NOSTRO_FUZZ_SEED ?? Date.now() % 2 ** 31) },
       );
     }

@@ -41,9 +41,13 @@ describe('hardening: forged input never reaches the database, keys and roles hol
       for (const cursor of forged) expectProblem(await get(`${path}?cursor=${encodeURIComponent(cursor)}`), 400, 'validation_failed');
     });
 
-    it.each(['/v1/admin/payments', '/v1/admin/participants', '/v1/admin/screening/hits', '/v1/admin/webhooks/deliveries'])('%s answers a forged cursor 400, not 500', async (path) => {
-      for (const cursor of forged) expectProblem(await raw({ path: `${path}?cursor=${encodeURIComponent(cursor)}`, headers: admin() }), 400, 'validation_failed');
-    });
+    it.each(['/v1/admin/payments', '/v1/admin/participants', '/v1/admin/screening/hits', '/v1/admin/webhooks/deliveries'])(
+      '%s answers a forged cursor 400, not 500',
+      async (path) => {
+        for (const cursor of forged)
+          expectProblem(await raw({ path: `${path}?cursor=${encodeURIComponent(cursor)}`, headers: admin() }), 400, 'validation_failed');
+      },
+    );
 
     it('refuses a cursor issued for one list on another', async () => {
       const page = await raw({ path: '/v1/admin/participants?limit=1', headers: admin() });
@@ -56,7 +60,8 @@ describe('hardening: forged input never reaches the database, keys and roles hol
     it('refuses timestamps Postgres cannot hold, and limits written other than in plain digits', async () => {
       expectProblem(await get('/v1/payments?since=0000-01-01T00:00:00Z'), 400, 'validation_failed');
       expectProblem(await raw({ path: '/v1/admin/payments?since=9999-12-31T23:59:59-12:00', headers: admin() }), 400, 'validation_failed');
-      for (const limit of ['1e3', '0x10', '5.0', ' 5', '-1', '0', '1001']) expectProblem(await get(`/v1/payments?limit=${encodeURIComponent(limit)}`), 400, 'validation_failed');
+      for (const limit of ['1e3', '0x10', '5.0', ' 5', '-1', '0', '1001'])
+        expectProblem(await get(`/v1/payments?limit=${encodeURIComponent(limit)}`), 400, 'validation_failed');
       expect((await get('/v1/payments?limit=1000')).status).toBe(200);
     });
   });
@@ -66,7 +71,9 @@ describe('hardening: forged input never reaches the database, keys and roles hol
       const other = await bankWithKey(['USD']);
       const taken = { status: 409, code: 'public_key_in_use' };
       await expect(adminClient().addKey(other.id, { keyId: `${other.id}-b`, publicKey: bank.publicKey })).rejects.toMatchObject(taken);
-      await expect(adminClient().createParticipant({ id: uniqueParticipantId(), name: 'Copycat', currencies: ['USD'], publicKey: bank.publicKey })).rejects.toMatchObject(taken);
+      await expect(
+        adminClient().createParticipant({ id: uniqueParticipantId(), name: 'Copycat', currencies: ['USD'], publicKey: bank.publicKey }),
+      ).rejects.toMatchObject(taken);
       // A key revoked at one participant cannot move to another either.
       const spare = base64UrlEncode(generateEd25519KeyPair().publicKey);
       await adminClient().addKey(bank.id, { keyId: `${bank.id}-spare`, publicKey: spare });
@@ -78,13 +85,18 @@ describe('hardening: forged input never reaches the database, keys and roles hol
     it('rolls a registration back whole when its key id is taken (no participant without a key)', async () => {
       const id = uniqueParticipantId();
       await adminClient().addKey(bank.id, { keyId: id, publicKey: base64UrlEncode(generateEd25519KeyPair().publicKey) });
-      await expect(adminClient().createParticipant({ id, name: 'Late', currencies: ['USD'], publicKey: base64UrlEncode(generateEd25519KeyPair().publicKey) })).rejects.toMatchObject({ status: 409, code: 'key_exists' });
+      await expect(
+        adminClient().createParticipant({ id, name: 'Late', currencies: ['USD'], publicKey: base64UrlEncode(generateEd25519KeyPair().publicKey) }),
+      ).rejects.toMatchObject({ status: 409, code: 'key_exists' });
       await expect(adminClient().getParticipant(id)).rejects.toMatchObject({ status: 404 });
     });
 
     it('reserves the network key id and the validators’ ids, in any case', async () => {
       for (const keyId of ['nostro', 'NOSTRO', 'v0', 'V2']) {
-        await expect(adminClient().addKey(bank.id, { keyId, publicKey: base64UrlEncode(generateEd25519KeyPair().publicKey) })).rejects.toMatchObject({ status: 409, code: 'key_id_reserved' });
+        await expect(adminClient().addKey(bank.id, { keyId, publicKey: base64UrlEncode(generateEd25519KeyPair().publicKey) })).rejects.toMatchObject({
+          status: 409,
+          code: 'key_id_reserved',
+        });
       }
     });
   });
@@ -95,14 +107,22 @@ describe('hardening: forged input never reaches the database, keys and roles hol
         method: 'POST',
         path: '/v1/admin/participants',
         headers: { ...admin(), 'content-type': 'application/json' },
-        body: JSON.stringify({ id: uniqueParticipantId(), name: 'Twice', currencies: ['USD', 'USD'], publicKey: base64UrlEncode(generateEd25519KeyPair().publicKey) }),
+        body: JSON.stringify({
+          id: uniqueParticipantId(),
+          name: 'Twice',
+          currencies: ['USD', 'USD'],
+          publicKey: base64UrlEncode(generateEd25519KeyPair().publicKey),
+        }),
       });
       expectProblem(answer, 400, 'validation_failed');
       expect(answer.body.errors).toEqual([expect.objectContaining({ path: 'currencies' })]);
     });
 
     it('bounds a deposit by the configured maximum per currency', async () => {
-      await expect(adminClient().deposit(bank.id, { currency: 'USD', amount: '1000000000000.00', reference: 'too much' })).rejects.toMatchObject({ status: 422, code: 'limit_exceeded' });
+      await expect(adminClient().deposit(bank.id, { currency: 'USD', amount: '1000000000000.00', reference: 'too much' })).rejects.toMatchObject({
+        status: 422,
+        code: 'limit_exceeded',
+      });
       const { data } = await bank.client.getAccounts();
       expect(data.find((a) => a.currency === 'USD')?.balance).toBe('0.00');
     });
@@ -122,17 +142,32 @@ describe('hardening: forged input never reaches the database, keys and roles hol
     });
 
     it('names a __proto__ key rather than calling the body invalid JSON', async () => {
-      const answer = await raw({ method: 'POST', path: '/v1/admin/operators', headers: { ...admin(), 'content-type': 'application/json' }, body: '{"name":"x","role":"viewer","__proto__":{"role":"admin"}}' });
+      const answer = await raw({
+        method: 'POST',
+        path: '/v1/admin/operators',
+        headers: { ...admin(), 'content-type': 'application/json' },
+        body: '{"name":"x","role":"viewer","__proto__":{"role":"admin"}}',
+      });
       expectProblem(answer, 400, 'validation_failed');
       expect(answer.body.errors).toEqual([expect.objectContaining({ path: '__proto__' })]);
-      const malformed = await raw({ method: 'POST', path: '/v1/admin/operators', headers: { ...admin(), 'content-type': 'application/json' }, body: '{"name":' });
+      const malformed = await raw({
+        method: 'POST',
+        path: '/v1/admin/operators',
+        headers: { ...admin(), 'content-type': 'application/json' },
+        body: '{"name":',
+      });
       expectProblem(malformed, 400, 'validation_failed');
       expect(malformed.body.detail).toBe('the body is not valid JSON');
     });
 
     it('refuses a content-coded body with 415 instead of reading it as plain', async () => {
       const body = JSON.stringify({ name: 'gzip', role: 'viewer' });
-      const answer = await raw({ method: 'POST', path: '/v1/admin/operators', headers: { ...admin(), 'content-type': 'application/json', 'content-encoding': 'gzip' }, body });
+      const answer = await raw({
+        method: 'POST',
+        path: '/v1/admin/operators',
+        headers: { ...admin(), 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        body,
+      });
       expectProblem(answer, 415, 'unsupported_media_type');
       const listed = await adminClient().listOperators();
       expect(listed.data.some((o) => o.name === 'gzip')).toBe(false);
@@ -156,9 +191,20 @@ describe('hardening: forged input never reaches the database, keys and roles hol
         for (const [method, op] of Object.entries(ops)) {
           expect(op['x-roles']).toEqual(expect.any(Array));
           // Harmless arguments: an unknown participant, a random id, an empty body. An allowed role gets 2xx/4xx, never 403.
-          const concrete = path.replace('{id}', method === 'delete' && path.startsWith('/v1/admin/operators') ? randomUUID() : path.includes('deliveries') ? randomUUID() : 'NOBODY99').replace('{uetr}', randomUUID()).replace('{keyId}', 'nokey');
+          const concrete = path
+            .replace(
+              '{id}',
+              method === 'delete' && path.startsWith('/v1/admin/operators') ? randomUUID() : path.includes('deliveries') ? randomUUID() : 'NOBODY99',
+            )
+            .replace('{uetr}', randomUUID())
+            .replace('{keyId}', 'nokey');
           for (const role of roles) {
-            const answer = await raw({ method: method.toUpperCase(), path: concrete, headers: { authorization: `Bearer ${tokens[role]}`, ...(method === 'get' || method === 'delete' ? {} : { 'content-type': 'application/json' }) }, body: method === 'get' || method === 'delete' ? undefined : '{}' });
+            const answer = await raw({
+              method: method.toUpperCase(),
+              path: concrete,
+              headers: { authorization: `Bearer ${tokens[role]}`, ...(method === 'get' || method === 'delete' ? {} : { 'content-type': 'application/json' }) },
+              body: method === 'get' || method === 'delete' ? undefined : '{}',
+            });
             const allowed = (op['x-roles'] as string[]).includes(role);
             expect({ route: `${method} ${path}`, role, forbidden: answer.status === 403 }).toEqual({ route: `${method} ${path}`, role, forbidden: !allowed });
             expect(answer.status).toBeLessThan(500);
@@ -166,13 +212,22 @@ describe('hardening: forged input never reaches the database, keys and roles hol
           checked.push(`${method} ${path}`);
         }
       }
-      expect(checked).toEqual(expect.arrayContaining(['put /v1/admin/participants/{id}/limits', 'post /v1/admin/payments/{uetr}/decisions', 'post /v1/admin/participants/{id}/deposits']));
+      expect(checked).toEqual(
+        expect.arrayContaining([
+          'put /v1/admin/participants/{id}/limits',
+          'post /v1/admin/payments/{uetr}/decisions',
+          'post /v1/admin/participants/{id}/deposits',
+        ]),
+      );
       const limits = doc.paths['/v1/admin/participants/{id}/limits'].put['x-roles'];
       expect(limits).toEqual(['admin']);
     });
 
     it('keeps an approver from changing a net debit cap', async () => {
-      await expect(asOperator(tokens.approver).setLimits(bank.id, { currency: 'USD', netDebitCap: '1000000.00', holdAbove: null })).rejects.toMatchObject({ status: 403, code: 'forbidden' });
+      await expect(asOperator(tokens.approver).setLimits(bank.id, { currency: 'USD', netDebitCap: '1000000.00', holdAbove: null })).rejects.toMatchObject({
+        status: 403,
+        code: 'forbidden',
+      });
     });
   });
 });

@@ -15,8 +15,10 @@ describe('idempotency (API.md): keys kept in Postgres, one payment per key', () 
   });
 
   const newQuote = () => bank.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '1.00', creditorParticipant: creditor.id });
-  const pay = (body: unknown, key?: string) => signed({ method: 'POST', path: '/v1/payments', body: JSON.stringify(body), keyId: bank.id, seed: bank.seed, idempotencyKey: key });
-  const paymentsWithQuote = (quoteId: string) => withDb('gateway', async (db) => Number((await db.query('SELECT count(*) AS n FROM payments WHERE quote_id = $1', [quoteId])).rows[0].n));
+  const pay = (body: unknown, key?: string) =>
+    signed({ method: 'POST', path: '/v1/payments', body: JSON.stringify(body), keyId: bank.id, seed: bank.seed, idempotencyKey: key });
+  const paymentsWithQuote = (quoteId: string) =>
+    withDb('gateway', async (db) => Number((await db.query('SELECT count(*) AS n FROM payments WHERE quote_id = $1', [quoteId])).rows[0].n));
 
   it('requires an Idempotency-Key on POST /v1/payments and /v1/payments/batch', async () => {
     const a = await pay(paymentBody('q_whatever'));
@@ -93,7 +95,12 @@ describe('idempotency (API.md): keys kept in Postgres, one payment per key', () 
     const quote = await newQuote();
     const key = randomUUID();
     const accepted = await bank.client.createPayment(paymentBody(quote.id), { idempotencyKey: key });
-    const row = await withDb('gateway', async (db) => (await db.query('SELECT state, response_status, resource_id FROM idempotency_keys WHERE participant = $1 AND idempotency_key = $2', [bank.id, key])).rows[0]);
+    const row = await withDb(
+      'gateway',
+      async (db) =>
+        (await db.query('SELECT state, response_status, resource_id FROM idempotency_keys WHERE participant = $1 AND idempotency_key = $2', [bank.id, key]))
+          .rows[0],
+    );
     expect(row).toEqual({ state: 'done', response_status: 202, resource_id: accepted.uetr });
   });
 

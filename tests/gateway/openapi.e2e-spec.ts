@@ -54,7 +54,11 @@ describe('OpenAPI document generated from the code, and /docs', () => {
   });
 
   it('describes request bodies from the validation schemas, unknown fields refused', () => {
-    const body = doc.paths['/v1/payments'].post.requestBody?.content['application/json'].schema as { properties: Record<string, { maxLength?: number }>; additionalProperties: boolean; required: string[] };
+    const body = doc.paths['/v1/payments'].post.requestBody?.content['application/json'].schema as {
+      properties: Record<string, { maxLength?: number }>;
+      additionalProperties: boolean;
+      required: string[];
+    };
     expect(body.additionalProperties).toBe(false);
     expect(body.required).toEqual(expect.arrayContaining(['quoteId', 'endToEndId', 'debtor', 'creditor']));
     expect(body.properties.endToEndId.maxLength).toBe(35);

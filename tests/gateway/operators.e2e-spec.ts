@@ -14,7 +14,10 @@ describe('operators: hashed tokens, roles enforced per endpoint', () => {
   it('shows a token once and stores only its SHA-256', async () => {
     const created = await adminClient().createOperator({ name: 'hashing check', role: 'viewer' });
     expect(created.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    const stored = await withDb('gateway', async (db) => (await db.query('SELECT * FROM operators WHERE id = $1', [created.id])).rows[0] as Record<string, unknown>);
+    const stored = await withDb(
+      'gateway',
+      async (db) => (await db.query('SELECT * FROM operators WHERE id = $1', [created.id])).rows[0] as Record<string, unknown>,
+    );
     expect(JSON.stringify(stored)).not.toContain(created.token);
     expect(stored.token_hash).toMatch(/^[0-9a-f]{64}$/);
     const listed = await adminClient().listOperators();
@@ -47,7 +50,9 @@ describe('operators: hashed tokens, roles enforced per endpoint', () => {
     await expect(approver.client.setScreeningLimits(bank.id, { currency: 'USD', maxAmount: null, velocity: null })).rejects.toMatchObject(forbidden);
     await expect(approver.client.setLimits(bank.id, { currency: 'USD', netDebitCap: '1000000.00', holdAbove: null })).rejects.toMatchObject(forbidden);
     await expect(approver.client.createOperator({ name: 'x', role: 'viewer' })).rejects.toMatchObject(forbidden);
-    await expect(approver.client.createParticipant({ id: 'APPROVR1', name: 'x', currencies: ['USD'], publicKey: bank.publicKey })).rejects.toMatchObject(forbidden);
+    await expect(approver.client.createParticipant({ id: 'APPROVR1', name: 'x', currencies: ['USD'], publicKey: bank.publicKey })).rejects.toMatchObject(
+      forbidden,
+    );
     await expect(approver.client.deposit(bank.id, { currency: 'USD', amount: '1.00', reference: 'r' })).rejects.toMatchObject(forbidden);
     await expect(approver.client.reloadSanctionsList()).rejects.toMatchObject(forbidden);
   });
@@ -71,10 +76,22 @@ describe('operators: hashed tokens, roles enforced per endpoint', () => {
   it('registers, updates, suspends and resumes participants; refuses duplicates and system ids', async () => {
     const admin = adminClient();
     const bank = await bankWithKey(['USD', 'EUR']);
-    await expect(admin.createParticipant({ id: bank.id, name: 'again', currencies: ['USD'], publicKey: bank.publicKey })).rejects.toMatchObject({ status: 409, code: 'participant_exists' });
-    await expect(admin.createParticipant({ id: 'FXDESK', name: 'nope', currencies: ['USD'], publicKey: bank.publicKey })).rejects.toMatchObject({ status: 409, code: 'participant_exists' });
+    await expect(admin.createParticipant({ id: bank.id, name: 'again', currencies: ['USD'], publicKey: bank.publicKey })).rejects.toMatchObject({
+      status: 409,
+      code: 'participant_exists',
+    });
+    await expect(admin.createParticipant({ id: 'FXDESK', name: 'nope', currencies: ['USD'], publicKey: bank.publicKey })).rejects.toMatchObject({
+      status: 409,
+      code: 'participant_exists',
+    });
     const updated = await admin.updateParticipant(bank.id, { webhookUrl: 'https://bank.example/hooks', name: 'Renamed bank' });
-    expect(updated).toMatchObject({ id: bank.id, name: 'Renamed bank', webhookUrl: 'https://bank.example/hooks', currencies: ['USD', 'EUR'], status: 'active' });
+    expect(updated).toMatchObject({
+      id: bank.id,
+      name: 'Renamed bank',
+      webhookUrl: 'https://bank.example/hooks',
+      currencies: ['USD', 'EUR'],
+      status: 'active',
+    });
     expect(await admin.updateParticipant(bank.id, { webhookUrl: null })).toMatchObject({ webhookUrl: null });
     await expect(admin.updateParticipant(bank.id, { webhookUrl: 'ftp://x' })).rejects.toMatchObject({ status: 400, code: 'validation_failed' });
     await expect(admin.getParticipant('NOBODY77')).rejects.toMatchObject({ status: 404 });

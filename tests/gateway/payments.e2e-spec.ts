@@ -20,8 +20,20 @@ describe('payments and quotes, one by one and in batches', () => {
   const quoteRequest = (sendAmount: string) => ({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount, creditorParticipant: creditor.id });
 
   it('quotes in a batch: one quote or problem per item, in order', async () => {
-    const batch = await debtor.client.createQuotes([quoteRequest('1.00'), { ...quoteRequest('1.00'), targetCurrency: 'XXX' }, quoteRequest('2.00'), { ...quoteRequest('1.00'), creditorParticipant: 'NOBODY01' }, quoteRequest('1.001')]);
-    expect(batch.results.map((r) => (isProblemResult(r) ? r.problem.code : 'quote'))).toEqual(['quote', 'validation_failed', 'quote', 'corridor_unavailable', 'validation_failed']);
+    const batch = await debtor.client.createQuotes([
+      quoteRequest('1.00'),
+      { ...quoteRequest('1.00'), targetCurrency: 'XXX' },
+      quoteRequest('2.00'),
+      { ...quoteRequest('1.00'), creditorParticipant: 'NOBODY01' },
+      quoteRequest('1.001'),
+    ]);
+    expect(batch.results.map((r) => (isProblemResult(r) ? r.problem.code : 'quote'))).toEqual([
+      'quote',
+      'validation_failed',
+      'quote',
+      'corridor_unavailable',
+      'validation_failed',
+    ]);
     const [first, , third] = batch.results;
     expect(isProblemResult(first) ? null : first.sendAmount).toBe('1.00');
     expect(isProblemResult(third) ? null : third.sendAmount).toBe('2.00');
@@ -31,7 +43,10 @@ describe('payments and quotes, one by one and in batches', () => {
 
   it('refuses an empty batch and one of more than 1,000 items', async () => {
     await expect(debtor.client.createQuotes([])).rejects.toMatchObject({ status: 400, code: 'validation_failed' });
-    await expect(debtor.client.createPayments(Array.from({ length: 1001 }, () => paymentBody('q_x')))).rejects.toMatchObject({ status: 400, problem: { errors: [expect.objectContaining({ path: 'payments' })] } });
+    await expect(debtor.client.createPayments(Array.from({ length: 1001 }, () => paymentBody('q_x')))).rejects.toMatchObject({
+      status: 400,
+      problem: { errors: [expect.objectContaining({ path: 'payments' })] },
+    });
   });
 
   it('accepts a batch mixing good and bad items: one result per item, in order, and only the good ones pay', async () => {
@@ -57,7 +72,9 @@ describe('payments and quotes, one by one and in batches', () => {
     // The same key and body: the same results, no new payment.
     const again = await debtor.client.createPayments(items, { idempotencyKey: key });
     expect(again).toEqual(batch);
-    const count = await withDb('gateway', async (db) => Number((await db.query('SELECT count(*) AS n FROM payments WHERE uetr = ANY($1::uuid[])', [uetrs])).rows[0].n));
+    const count = await withDb('gateway', async (db) =>
+      Number((await db.query('SELECT count(*) AS n FROM payments WHERE uetr = ANY($1::uuid[])', [uetrs])).rows[0].n),
+    );
     expect(count).toBe(3);
   });
 
@@ -78,7 +95,14 @@ describe('payments and quotes, one by one and in batches', () => {
     expect(new Set(uetrs).size).toBe(1000);
     expect((await big.client.createPayments(items, { idempotencyKey: key })).results).toEqual(batch.results);
     const counts = () =>
-      withDb('gateway', async (db) => (await db.query(`SELECT status, count(*)::int AS n FROM payments WHERE participant = $1 GROUP BY status ORDER BY status`, [big.id])).rows as { status: string; n: number }[]);
+      withDb(
+        'gateway',
+        async (db) =>
+          (await db.query(`SELECT status, count(*)::int AS n FROM payments WHERE participant = $1 GROUP BY status ORDER BY status`, [big.id])).rows as {
+            status: string;
+            n: number;
+          }[],
+      );
     const seen = await eventually(counts, (rows) => rows.length === 1 && rows[0].status === 'SETTLED', 120_000);
     expect(seen).toEqual([{ status: 'SETTLED', n: 1000 }]);
     // 1,000 × 1.00 USD plus fees left the debtor's account, once.
@@ -102,7 +126,15 @@ describe('payments and quotes, one by one and in batches', () => {
       made.push((await debtor.client.createPayment(paymentBody(q.id, `LIST-${i}`))).uetr);
     }
     const payment = await finalStatus(debtor.client, made[2]);
-    expect(payment).toMatchObject({ uetr: made[2], status: 'SETTLED', sendAmount: '1.00', sourceCurrency: 'USD', targetCurrency: 'EUR', endToEndId: 'LIST-2', creditorParticipant: creditor.id });
+    expect(payment).toMatchObject({
+      uetr: made[2],
+      status: 'SETTLED',
+      sendAmount: '1.00',
+      sourceCurrency: 'USD',
+      targetCurrency: 'EUR',
+      endToEndId: 'LIST-2',
+      creditorParticipant: creditor.id,
+    });
     expect(payment.timeline.map((t) => t.status)).toEqual(['RECEIVED', 'SUBMITTED', 'SETTLED']);
     expect(payment.block?.height).toBeGreaterThan(0);
     const seen: string[] = [];
@@ -143,7 +175,15 @@ describe('payments and quotes, one by one and in batches', () => {
     const { uetr } = await debtor.client.createPayment({ ...paymentBody(q.id, 'INCOMING-1'), remittanceInfo: 'Invoice 42' });
     await finalStatus(debtor.client, uetr);
     const incoming = await creditor.client.getIncomingPayment(uetr);
-    expect(incoming).toMatchObject({ uetr, status: 'SETTLED', receiveAmount: q.receiveAmount, debtor: parties.debtor, creditor: parties.creditor, remittanceInfo: 'Invoice 42', debtorParticipant: debtor.id });
+    expect(incoming).toMatchObject({
+      uetr,
+      status: 'SETTLED',
+      receiveAmount: q.receiveAmount,
+      debtor: parties.debtor,
+      creditor: parties.creditor,
+      remittanceInfo: 'Invoice 42',
+      debtorParticipant: debtor.id,
+    });
     const listed = await creditor.client.listIncomingPayments({ status: 'SETTLED', limit: 1000 });
     expect(listed.data.map((p) => p.uetr)).toContain(uetr);
     const keys = await creditor.client.getKeys();

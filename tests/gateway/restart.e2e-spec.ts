@@ -10,7 +10,9 @@ describe('a gateway restart loses nothing it answered 202 for', () => {
   it('settles every payment accepted just before the gateway was killed (SIGKILL), and serves them after restart', async () => {
     const debtor = await bankWithKey(['USD'], { deposits: { USD: '1000.00' } });
     const creditor = await bankWithKey(['EUR']);
-    const quotes = await debtor.client.createQuotes(Array.from({ length: 20 }, () => ({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '1.00', creditorParticipant: creditor.id })));
+    const quotes = await debtor.client.createQuotes(
+      Array.from({ length: 20 }, () => ({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '1.00', creditorParticipant: creditor.id })),
+    );
     const gateway = await startGateway({}, 50);
     const client = new NostroClient({ baseUrl: gateway.url, participantId: debtor.id, seed: debtor.seed, retry: { retries: 0 } });
     // Payments stream in; the process is killed while they do. Every 202 it gave must survive.
@@ -23,7 +25,11 @@ describe('a gateway restart loses nothing it answered 202 for', () => {
         // refused or cut off by the kill: no promise was made for these
       }
     });
-    await eventually(async () => accepted.length, (n) => n >= 5, 20_000);
+    await eventually(
+      async () => accepted.length,
+      (n) => n >= 5,
+      20_000,
+    );
     gateway.child.kill('SIGKILL');
     await Promise.all(inFlight);
     expect(accepted.length).toBeGreaterThanOrEqual(5);
@@ -31,7 +37,11 @@ describe('a gateway restart loses nothing it answered 202 for', () => {
     try {
       const again = new NostroClient({ baseUrl: restarted.url, participantId: debtor.id, seed: debtor.seed });
       for (const uetr of accepted) {
-        const payment = await eventually(() => again.getPayment(uetr), (p) => p.status === 'SETTLED' || p.status === 'REJECTED', 60_000);
+        const payment = await eventually(
+          () => again.getPayment(uetr),
+          (p) => p.status === 'SETTLED' || p.status === 'REJECTED',
+          60_000,
+        );
         expect({ uetr, status: payment.status }).toEqual({ uetr, status: 'SETTLED' });
       }
     } finally {
@@ -63,7 +73,15 @@ describe('rate limiting per participant (Redis token bucket)', () => {
       expect(Number(limited[0].headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       expect((await get(other)).status).toBe(200); // another participant has its own bucket
       // The bucket refills at 1 request/s.
-      expect((await eventually(() => get(bank), (r) => r.status === 200, 5_000)).status).toBe(200);
+      expect(
+        (
+          await eventually(
+            () => get(bank),
+            (r) => r.status === 200,
+            5_000,
+          )
+        ).status,
+      ).toBe(200);
       // The SDK surfaces the wait.
       const sdk = new NostroClient({ baseUrl: gateway.url, participantId: bank.id, seed: bank.seed });
       const results = await Promise.allSettled(Array.from({ length: 20 }, () => sdk.getAccounts()));
@@ -85,14 +103,22 @@ describe('abandoned webhooks', () => {
       const q = await debtor.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '1.00', creditorParticipant: creditor.id });
       await debtor.client.createPayment(paymentBody(q.id));
       const admin = adminClient();
-      const abandoned = await eventually(() => admin.webhookDeliveries({ participant: debtor.id }), (p) => p.data[0]?.status === 'abandoned', 60_000);
+      const abandoned = await eventually(
+        () => admin.webhookDeliveries({ participant: debtor.id }),
+        (p) => p.data[0]?.status === 'abandoned',
+        60_000,
+      );
       expect(abandoned.data[0]).toMatchObject({ status: 'abandoned', nextAttemptAt: null });
       expect((await admin.webhookEndpoints()).data.find((e) => e.participant === debtor.id)).toMatchObject({ state: 'failing', abandoned: 1 });
       const hook = await startReceiver(port);
       try {
         const operator = new NostroAdminClient({ baseUrl: gateway.url, token: cluster().adminToken });
         expect(await operator.redeliverWebhook(abandoned.data[0].id)).toMatchObject({ status: 'pending' });
-        await eventually(() => admin.webhookDelivery(abandoned.data[0].id), (d) => d.status === 'delivered', 20_000);
+        await eventually(
+          () => admin.webhookDelivery(abandoned.data[0].id),
+          (d) => d.status === 'delivered',
+          20_000,
+        );
         expect(hook.received).toHaveLength(1);
       } finally {
         await hook.close();

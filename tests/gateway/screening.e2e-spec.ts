@@ -65,7 +65,11 @@ describe('screening: sanctions list (normalised matching, reloadable) and amount
     const hit = hits.data.find((h) => h.uetr === accepted.uetr);
     expect(hit).toMatchObject({ action: 'hold', participant: debtor.id, matched: { entryId: 'SDN-1001', field: 'debtor.name', kind: 'possible_name' } });
     expect(hit?.reason).toContain('sanctions_possible_match');
-    const payment = await eventually(() => client.getPayment(accepted.uetr), (p) => p.status !== 'RECEIVED', 30_000);
+    const payment = await eventually(
+      () => client.getPayment(accepted.uetr),
+      (p) => p.status !== 'RECEIVED',
+      30_000,
+    );
     expect(payment.status).toBe('HELD');
     expect(payment.timeline.map((t) => t.status)).toEqual(['RECEIVED', 'HELD']);
   });
@@ -77,7 +81,9 @@ describe('screening: sanctions list (normalised matching, reloadable) and amount
   });
 
   it('screens every item of a payment batch the same way: a hit rejected, a possible match held, a clean name paid', async () => {
-    const quotes = await client.createQuotes(Array.from({ length: 3 }, () => ({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '1.00', creditorParticipant: creditor.id })));
+    const quotes = await client.createQuotes(
+      Array.from({ length: 3 }, () => ({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '1.00', creditorParticipant: creditor.id })),
+    );
     const ids = quotes.results.map((q) => (q as { id: string }).id);
     const batch = await client.createPayments([
       { ...paymentBody(ids[0]), creditor: { name: 'Petrov, Ivan', account: 'DE1' } },
@@ -89,7 +95,15 @@ describe('screening: sanctions list (normalised matching, reloadable) and amount
     const hits = await adminClient().screeningHits({ participant: debtor.id, limit: 100 });
     expect(hits.data.find((h) => h.uetr === hit.uetr)).toMatchObject({ action: 'reject', matched: { entryId: 'SDN-1001' } });
     expect(hits.data.find((h) => h.uetr === possible.uetr)).toMatchObject({ action: 'hold', matched: { entryId: 'SDN-1001', kind: 'possible_name' } });
-    expect((await eventually(() => client.getPayment(possible.uetr), (p) => p.status !== 'RECEIVED', 30_000)).status).toBe('HELD');
+    expect(
+      (
+        await eventually(
+          () => client.getPayment(possible.uetr),
+          (p) => p.status !== 'RECEIVED',
+          30_000,
+        )
+      ).status,
+    ).toBe('HELD');
     expect((await finalStatus(client, clean.uetr)).status).toBe('SETTLED');
     expect((await client.getPayment(hit.uetr)).timeline.map((t) => t.status)).toEqual(['RECEIVED', 'REJECTED']);
   });
@@ -110,7 +124,11 @@ describe('screening: sanctions list (normalised matching, reloadable) and amount
     expect(await admin.screeningStatus()).toMatchObject({ entries: 3, version: 'v2' });
     fs.writeFileSync(listFile, JSON.stringify({ version: 'v3', entries: [] }));
     gateway.child.kill('SIGHUP');
-    await eventually(() => admin.screeningStatus(), (s) => s.version === 'v3', 10_000);
+    await eventually(
+      () => admin.screeningStatus(),
+      (s) => s.version === 'v3',
+      10_000,
+    );
     expect(await pay({ creditor: { name: 'Zed Newlisted', account: '1' } })).toMatchObject({ status: 'RECEIVED' });
   });
 
@@ -131,16 +149,21 @@ describe('screening: sanctions list (normalised matching, reloadable) and amount
   it('enforces velocity limits (count and amount per window) even under concurrency', async () => {
     const bank = await bankWithKey(['USD'], { deposits: { USD: '1000.00' } });
     await adminClient().setScreeningLimits(bank.id, { currency: 'USD', maxAmount: null, velocity: { count: 3, amount: null, windowSeconds: 3600 } });
-    const quotes = await bank.client.createQuotes(Array.from({ length: 6 }, () => ({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '1.00', creditorParticipant: creditor.id })));
+    const quotes = await bank.client.createQuotes(
+      Array.from({ length: 6 }, () => ({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '1.00', creditorParticipant: creditor.id })),
+    );
     const results = await Promise.allSettled(quotes.results.map((q) => bank.client.createPayment(paymentBody((q as { id: string }).id))));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
-    for (const r of results.filter((x): x is PromiseRejectedResult => x.status === 'rejected')) expect(r.reason).toMatchObject({ status: 422, code: 'limit_exceeded' });
+    for (const r of results.filter((x): x is PromiseRejectedResult => x.status === 'rejected'))
+      expect(r.reason).toMatchObject({ status: 422, code: 'limit_exceeded' });
     const byAmount = await bankWithKey(['USD'], { deposits: { USD: '1000.00' } });
     await adminClient().setScreeningLimits(byAmount.id, { currency: 'USD', maxAmount: null, velocity: { count: null, amount: '30.00', windowSeconds: 3600 } });
     const q1 = await byAmount.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '20.00', creditorParticipant: creditor.id });
     const q2 = await byAmount.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '20.00', creditorParticipant: creditor.id });
     await byAmount.client.createPayment(paymentBody(q1.id));
     await expect(byAmount.client.createPayment(paymentBody(q2.id))).rejects.toMatchObject({ status: 422, code: 'limit_exceeded' });
-    expect((await adminClient().getScreeningLimits(byAmount.id)).data).toEqual([expect.objectContaining({ currency: 'USD', maxAmount: null, velocity: { count: null, amount: '30.00', windowSeconds: 3600 } })]);
+    expect((await adminClient().getScreeningLimits(byAmount.id)).data).toEqual([
+      expect.objectContaining({ currency: 'USD', maxAmount: null, velocity: { count: null, amount: '30.00', windowSeconds: 3600 } }),
+    ]);
   });
 });

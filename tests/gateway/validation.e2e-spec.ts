@@ -16,8 +16,17 @@ describe('validation: every field, RFC 9457 problems with field paths, never a 5
   });
 
   const post = (path: string, body: string, extra: Record<string, string> = {}) =>
-    signed({ method: 'POST', path, body, keyId: bank.id, seed: bank.seed, headers: extra, idempotencyKey: path.startsWith('/v1/payments') ? randomUUID() : undefined });
-  const quote = (fields: Record<string, unknown>) => post('/v1/quotes', JSON.stringify({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '1.00', creditorParticipant: creditor.id, ...fields }));
+    signed({
+      method: 'POST',
+      path,
+      body,
+      keyId: bank.id,
+      seed: bank.seed,
+      headers: extra,
+      idempotencyKey: path.startsWith('/v1/payments') ? randomUUID() : undefined,
+    });
+  const quote = (fields: Record<string, unknown>) =>
+    post('/v1/quotes', JSON.stringify({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '1.00', creditorParticipant: creditor.id, ...fields }));
 
   async function expectInvalid(answer: ReturnType<typeof post>, paths: string[]) {
     const a = await answer;
@@ -64,7 +73,9 @@ describe('validation: every field, RFC 9457 problems with field paths, never a 5
     await expectInvalid(post('/v1/payments', JSON.stringify({ ...paymentBody('q_x'), creditor: { name: 'B\nC', account: '1' } })), ['creditor.name']);
     await expectInvalid(post('/v1/payments', JSON.stringify({ ...paymentBody('q_x'), remittanceInfo: long(141) })), ['remittanceInfo']);
     await expectInvalid(post('/v1/payments', JSON.stringify({ endToEndId: 'E' })), ['quoteId', 'debtor', 'creditor']);
-    expect((await post('/v1/payments', JSON.stringify({ ...paymentBody('q_x'), debtor: { name: long(140), account: long(34) } }))).body.code).toBe('quote_not_found');
+    expect((await post('/v1/payments', JSON.stringify({ ...paymentBody('q_x'), debtor: { name: long(140), account: long(34) } }))).body.code).toBe(
+      'quote_not_found',
+    );
   });
 
   it('validates query parameters and path UUIDs', async () => {
@@ -109,13 +120,27 @@ describe('validation: every field, RFC 9457 problems with field paths, never a 5
   it('answers unknown routes and methods with problems, not 500', async () => {
     const notFound = await raw({ path: '/v1/nothing-here' });
     expect({ status: notFound.status, code: notFound.body.code }).toEqual({ status: 404, code: 'not_found' });
-    const admin = await raw({ method: 'POST', path: '/v1/admin/operators', body: '{"name":', headers: { authorization: `Bearer ${cluster().adminToken}`, 'content-type': 'application/json' } });
+    const admin = await raw({
+      method: 'POST',
+      path: '/v1/admin/operators',
+      body: '{"name":',
+      headers: { authorization: `Bearer ${cluster().adminToken}`, 'content-type': 'application/json' },
+    });
     expect(admin.status).toBe(400);
   });
 
   it('validates operator bodies too', async () => {
-    await expect(adminClient().deposit(bank.id, { currency: 'USD', amount: '1.001', reference: 'r' })).rejects.toMatchObject({ status: 400, problem: { errors: [expect.objectContaining({ path: 'amount' })] } });
-    await expect(adminClient().deposit(bank.id, { currency: 'US', amount: '1.00', reference: 'r' })).rejects.toMatchObject({ status: 400, code: 'validation_failed' });
-    await expect(adminClient().createOperator({ name: 'x', role: 'root' as never })).rejects.toMatchObject({ status: 400, problem: { errors: [expect.objectContaining({ path: 'role' })] } });
+    await expect(adminClient().deposit(bank.id, { currency: 'USD', amount: '1.001', reference: 'r' })).rejects.toMatchObject({
+      status: 400,
+      problem: { errors: [expect.objectContaining({ path: 'amount' })] },
+    });
+    await expect(adminClient().deposit(bank.id, { currency: 'US', amount: '1.00', reference: 'r' })).rejects.toMatchObject({
+      status: 400,
+      code: 'validation_failed',
+    });
+    await expect(adminClient().createOperator({ name: 'x', role: 'root' as never })).rejects.toMatchObject({
+      status: 400,
+      problem: { errors: [expect.objectContaining({ path: 'role' })] },
+    });
   });
 });

@@ -32,7 +32,11 @@ describe('webhooks: signed with the network key, from a durable outbox, retried 
       const q = await debtor.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '10.00', creditorParticipant: creditor.id });
       const { uetr } = await debtor.client.createPayment(paymentBody(q.id));
       expect((await finalStatus(debtor.client, uetr)).status).toBe('SETTLED');
-      await eventually(async () => debtorHook.received.length + creditorHook.received.length, (n) => n >= 2, 20_000);
+      await eventually(
+        async () => debtorHook.received.length + creditorHook.received.length,
+        (n) => n >= 2,
+        20_000,
+      );
       const [settled] = await verified(debtorHook, networkKey);
       expect(settled).toMatchObject({ type: 'payment.settled', data: { payment: { uetr, status: 'SETTLED' } } });
       const [received] = await verified(creditorHook, networkKey);
@@ -41,11 +45,20 @@ describe('webhooks: signed with the network key, from a durable outbox, retried 
       expect(creditorHook.received[0].headers['signature-input']).toContain('keyid="nostro"');
       // A webhook whose body was changed, or sent to another URL, does not verify.
       const r = creditorHook.received[0];
-      const tampered = await verifyWebhook({ method: 'POST', url: creditorHook.url, headers: r.headers, body: r.body.replace('SETTLED', 'REJECTED') }, { networkPublicKey: networkKey });
+      const tampered = await verifyWebhook(
+        { method: 'POST', url: creditorHook.url, headers: r.headers, body: r.body.replace('SETTLED', 'REJECTED') },
+        { networkPublicKey: networkKey },
+      );
       expect(tampered).toMatchObject({ ok: false, code: 'digest_mismatch' });
-      const elsewhere = await verifyWebhook({ method: 'POST', url: 'http://127.0.0.1:1/other', headers: r.headers, body: r.body }, { networkPublicKey: networkKey });
+      const elsewhere = await verifyWebhook(
+        { method: 'POST', url: 'http://127.0.0.1:1/other', headers: r.headers, body: r.body },
+        { networkPublicKey: networkKey },
+      );
       expect(elsewhere).toMatchObject({ ok: false, code: 'signature_invalid' });
-      const otherKey = await verifyWebhook({ method: 'POST', url: creditorHook.url, headers: r.headers, body: r.body }, { networkPublicKey: keys.validators[0].publicKey });
+      const otherKey = await verifyWebhook(
+        { method: 'POST', url: creditorHook.url, headers: r.headers, body: r.body },
+        { networkPublicKey: keys.validators[0].publicKey },
+      );
       expect(otherKey).toMatchObject({ ok: false, code: 'signature_invalid' });
     } finally {
       await debtorHook.close();
@@ -61,7 +74,11 @@ describe('webhooks: signed with the network key, from a durable outbox, retried 
       const q = await debtor.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '50.00', creditorParticipant: creditor.id });
       const { uetr } = await debtor.client.createPayment(paymentBody(q.id));
       expect((await finalStatus(debtor.client, uetr)).status).toBe('REJECTED');
-      await eventually(async () => hook.received.length, (n) => n >= 1, 20_000);
+      await eventually(
+        async () => hook.received.length,
+        (n) => n >= 1,
+        20_000,
+      );
       const [event] = await verified(hook, (await debtor.client.getKeys()).network.publicKey);
       expect(event).toMatchObject({ type: 'payment.rejected', data: { payment: { uetr, status: 'REJECTED', reason: 'insufficient_funds' } } });
     } finally {
@@ -94,10 +111,18 @@ describe('webhooks: signed with the network key, from a durable outbox, retried 
     // Up: the next automatic retry gets through, with exactly this event.
     const hook = await startReceiver(port);
     try {
-      await eventually(async () => hook.received.length, (n) => n >= 1, 60_000);
+      await eventually(
+        async () => hook.received.length,
+        (n) => n >= 1,
+        60_000,
+      );
       const [event] = await verified(hook, (await debtor.client.getKeys()).network.publicKey);
       expect(event).toMatchObject({ id: pending.data[0].id, type: 'payment.settled', data: { payment: { uetr } } });
-      const delivered = await eventually(() => admin.webhookDelivery(pending.data[0].id), (d) => d.status === 'delivered', 10_000);
+      const delivered = await eventually(
+        () => admin.webhookDelivery(pending.data[0].id),
+        (d) => d.status === 'delivered',
+        10_000,
+      );
       expect(delivered).toMatchObject({ status: 'delivered', lastStatus: 200 });
       expect(delivered.attempts).toBeGreaterThanOrEqual(6);
       expect((await admin.webhookEndpoints()).data.find((e) => e.participant === debtor.id)).toMatchObject({ state: 'healthy', pending: 0 });
@@ -109,7 +134,10 @@ describe('webhooks: signed with the network key, from a durable outbox, retried 
   }, 150_000);
 
   it('keeps deliveries in Postgres: nothing lives only in memory', async () => {
-    const rows = await withDb('gateway', async (db) => (await db.query<{ n: string }>("SELECT count(*)::text AS n FROM webhook_deliveries WHERE status = 'delivered'")).rows[0].n);
+    const rows = await withDb(
+      'gateway',
+      async (db) => (await db.query<{ n: string }>("SELECT count(*)::text AS n FROM webhook_deliveries WHERE status = 'delivered'")).rows[0].n,
+    );
     expect(Number(rows)).toBeGreaterThan(0);
   });
 });

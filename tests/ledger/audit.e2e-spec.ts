@@ -77,7 +77,15 @@ async function startV3(env: Record<string, string> = {}): Promise<void> {
   });
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const live = await eventually(() => fetch(`${base}/health/live`).then((r) => r.status, () => 0), (s) => s === 200, 60_000);
+  const live = await eventually(
+    () =>
+      fetch(`${base}/health/live`).then(
+        (r) => r.status,
+        () => 0,
+      ),
+    (s) => s === 200,
+    60_000,
+  );
   expect(live).toBe(200);
 }
 
@@ -120,10 +128,22 @@ describe('a fourth validator and the audit CLI', () => {
   it('joins by replaying the stream from genesis and reaches the same chain', async () => {
     const target = await tipHeight(0);
     await startV3();
-    const status = await eventually(() => httpJson<{ height: number; halted: string | null }>(`${base}/v1/ledger/status`), (s) => s.status === 200 && s.body.height >= target, 120_000);
+    const status = await eventually(
+      () => httpJson<{ height: number; halted: string | null }>(`${base}/v1/ledger/status`),
+      (s) => s.status === 200 && s.body.height >= target,
+      120_000,
+    );
     expect(status.body).toMatchObject({ halted: null });
     expect(await chain(url, 1, target)).toEqual(await chain(0, 1, target));
-    const ready = await eventually(() => fetch(`${base}/health/ready`).then((r) => r.status, () => 0), (s) => s === 200, 30_000);
+    const ready = await eventually(
+      () =>
+        fetch(`${base}/health/ready`).then(
+          (r) => r.status,
+          () => 0,
+        ),
+      (s) => s === 200,
+      30_000,
+    );
     expect(ready).toBe(200);
   }, 180_000);
 
@@ -163,14 +183,34 @@ describe('a fourth validator and the audit CLI', () => {
   }, 120_000);
 
   it('catches a tampered database row: a balance, a leaf, a header, an index row, a finality record', async () => {
-    const [row] = await recorded(url, [(await firstDepositId())]);
+    const [row] = await recorded(url, [await firstDepositId()]);
     const h = row.height;
     const cases: [string, string, string][] = [
-      [`UPDATE accounts SET balance = balance + 1 WHERE id = '${bank.account()}'`, `UPDATE accounts SET balance = balance - 1 WHERE id = '${bank.account()}'`, 'stored_balance_mismatch'],
-      [`UPDATE blocks SET leaves = replace(leaves, '${row.txId}', '${forged(row.txId)}') WHERE height = ${h}`, `UPDATE blocks SET leaves = replace(leaves, '${forged(row.txId)}', '${row.txId}') WHERE height = ${h}`, 'merkle_root_mismatch'],
-      [`UPDATE blocks SET block_time = block_time + 1 WHERE height = ${h}`, `UPDATE blocks SET block_time = block_time - 1 WHERE height = ${h}`, 'block_hash_mismatch'],
-      [`UPDATE block_transactions SET status = 'rejected', reason = 'insufficient_funds' WHERE tx_id = '${row.txId}'`, `UPDATE block_transactions SET status = 'accepted', reason = NULL WHERE tx_id = '${row.txId}'`, 'index_mismatch'],
-      [`UPDATE finality SET signatures = jsonb_build_array(signatures -> 0) WHERE height = ${h}`, `UPDATE finality f SET signatures = (SELECT jsonb_agg(jsonb_build_object('validator', validator, 'signature', signature) ORDER BY validator) FROM block_signatures s WHERE s.height = f.height AND s.hash = f.hash) WHERE height = ${h}`, 'quorum_not_reached'],
+      [
+        `UPDATE accounts SET balance = balance + 1 WHERE id = '${bank.account()}'`,
+        `UPDATE accounts SET balance = balance - 1 WHERE id = '${bank.account()}'`,
+        'stored_balance_mismatch',
+      ],
+      [
+        `UPDATE blocks SET leaves = replace(leaves, '${row.txId}', '${forged(row.txId)}') WHERE height = ${h}`,
+        `UPDATE blocks SET leaves = replace(leaves, '${forged(row.txId)}', '${row.txId}') WHERE height = ${h}`,
+        'merkle_root_mismatch',
+      ],
+      [
+        `UPDATE blocks SET block_time = block_time + 1 WHERE height = ${h}`,
+        `UPDATE blocks SET block_time = block_time - 1 WHERE height = ${h}`,
+        'block_hash_mismatch',
+      ],
+      [
+        `UPDATE block_transactions SET status = 'rejected', reason = 'insufficient_funds' WHERE tx_id = '${row.txId}'`,
+        `UPDATE block_transactions SET status = 'accepted', reason = NULL WHERE tx_id = '${row.txId}'`,
+        'index_mismatch',
+      ],
+      [
+        `UPDATE finality SET signatures = jsonb_build_array(signatures -> 0) WHERE height = ${h}`,
+        `UPDATE finality f SET signatures = (SELECT jsonb_agg(jsonb_build_object('validator', validator, 'signature', signature) ORDER BY validator) FROM block_signatures s WHERE s.height = f.height AND s.hash = f.hash) WHERE height = ${h}`,
+        'quorum_not_reached',
+      ],
     ];
     for (const [edit, restore, code] of cases) {
       const run = await verifyTampered(edit, restore);
@@ -190,13 +230,20 @@ describe('a fourth validator and the audit CLI', () => {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      await admin.createTopics({ waitForLeaders: true, topics: ['ledger.tx', 'ledger.signatures', 'ledger.finality'].map((t) => ({ topic: `${prefix}${t}`, numPartitions: 1 })) });
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: ['ledger.tx', 'ledger.signatures', 'ledger.finality'].map((t) => ({ topic: `${prefix}${t}`, numPartitions: 1 })),
+      });
     } finally {
       await admin.disconnect();
     }
     output = '';
     await startV3({ KAFKA_TOPIC_PREFIX: prefix });
-    const status = await eventually(() => httpJson<{ halted: string | null }>(`${base}/v1/ledger/status`), (s) => s.body?.halted !== null, 60_000);
+    const status = await eventually(
+      () => httpJson<{ halted: string | null }>(`${base}/v1/ledger/status`),
+      (s) => s.body?.halted !== null,
+      60_000,
+    );
     expect(status.body.halted).toMatch(/ends at offset 0, before this validator's chain \(next offset \d+\): the topic was recreated or truncated$/);
     expect(output).toContain('VALIDATOR HALTED');
     await stopV3();
@@ -210,7 +257,11 @@ describe('a fourth validator and the audit CLI', () => {
     await produce([more]);
     await untilFinalEverywhere([more.id]);
 
-    const status = await eventually(() => httpJson<{ halted: string | null; height: number }>(`${base}/v1/ledger/status`), (s) => s.body?.halted !== null, 60_000);
+    const status = await eventually(
+      () => httpJson<{ halted: string | null; height: number }>(`${base}/v1/ledger/status`),
+      (s) => s.body?.halted !== null,
+      60_000,
+    );
     expect(status.body.halted).toMatch(/^divergence at height \d+: v0, v1, v2 signed [0-9a-f]{64}; this validator computed [0-9a-f]{64}$/);
     expect((await fetch(`${base}/health/ready`)).status).toBe(503);
     const metrics = await (await fetch(`${base}/metrics`)).text();
@@ -220,7 +271,12 @@ describe('a fourth validator and the audit CLI', () => {
     // v3 may have cut and applied the block after the diverged one before the quorum's signatures reached it (more
     // likely on a busy machine): that block diverges too. Each diverged block counts once, with its halt row, however
     // often later signatures judge it again.
-    const halts = await withLedgerDb(url, async (db) => (await db.query<{ height: string; own_hash: string; quorum_hash: string }>('SELECT height::text, own_hash, quorum_hash FROM halts ORDER BY height')).rows);
+    const halts = await withLedgerDb(
+      url,
+      async (db) =>
+        (await db.query<{ height: string; own_hash: string; quorum_hash: string }>('SELECT height::text, own_hash, quorum_hash FROM halts ORDER BY height'))
+          .rows,
+    );
     expect(halts.length).toBeGreaterThanOrEqual(1);
     expect(metrics).toMatch(new RegExp(`^ledger_divergence_total ${halts.length}$`, 'm'));
     const [halt] = halts;
@@ -235,12 +291,18 @@ describe('a fourth validator and the audit CLI', () => {
     await produce([later]);
     await untilFinalEverywhere([later.id]);
     expect(await tipHeight(url)).toBe(tipAtHalt);
-    expect(await balances(0, [bank.account()])).toEqual({ [bank.account()]: BigInt(Array.from({ length: 40 }, (_, i) => 100 + i).reduce((a, b) => a + b, 0) + 11) });
+    expect(await balances(0, [bank.account()])).toEqual({
+      [bank.account()]: BigInt(Array.from({ length: 40 }, (_, i) => 100 + i).reduce((a, b) => a + b, 0) + 11),
+    });
 
     await stopV3();
     output = '';
     await startV3();
-    const again = await eventually(() => httpJson<{ halted: string | null }>(`${base}/v1/ledger/status`), (s) => s.body?.halted !== null, 30_000);
+    const again = await eventually(
+      () => httpJson<{ halted: string | null }>(`${base}/v1/ledger/status`),
+      (s) => s.body?.halted !== null,
+      30_000,
+    );
     expect(again.body.halted).toContain('recorded before this start');
     expect((await fetch(`${base}/health/ready`)).status).toBe(503);
   }, 240_000);
@@ -253,7 +315,9 @@ async function firstDepositId(): Promise<string> {
   return withLedgerDb(url, async (db) => {
     const { rows } = await db.query<{ leaves: string; height: string }>('SELECT height::text, leaves FROM blocks b ORDER BY b.height');
     for (const r of rows) {
-      const leaf = (JSON.parse(r.leaves) as { id: string; postings?: { account: string; amount: string }[] }[]).find((l) => l.postings?.some((p) => p.account === bank.account() && p.amount === '100'));
+      const leaf = (JSON.parse(r.leaves) as { id: string; postings?: { account: string; amount: string }[] }[]).find((l) =>
+        l.postings?.some((p) => p.account === bank.account() && p.amount === '100'),
+      );
       if (leaf) return leaf.id;
     }
     throw new Error('the first deposit is not in v3 chain');

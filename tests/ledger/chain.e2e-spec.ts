@@ -41,7 +41,17 @@ describe('three validators on one ordered stream', () => {
 
     // Delivered again later (the outbox may publish twice), with a different amount even: still the same id.
     const later = deposit(bank.account(), 7n);
-    await produce([{ ...first, postings: [first.postings[0], { ...first.postings[1] }] }, { ...first, postings: [{ ...first.postings[0], amount: '-9' }, { ...first.postings[1], amount: '9' }] }, later]);
+    await produce([
+      { ...first, postings: [first.postings[0], { ...first.postings[1] }] },
+      {
+        ...first,
+        postings: [
+          { ...first.postings[0], amount: '-9' },
+          { ...first.postings[1], amount: '9' },
+        ],
+      },
+      later,
+    ]);
     await untilFinalEverywhere([later.id]);
 
     for (const v of [0, 1, 2]) {
@@ -101,14 +111,20 @@ describe('three validators on one ordered stream', () => {
     await produce([bank.entry, tx]);
     const [[row]] = await untilFinalEverywhere([tx.id], [0]);
     await untilFinalEverywhere([tx.id]);
-    const answers = await Promise.all(['v0', 'v1', 'v2'].map((v) => httpJson<{ block: { hash: string }; final: boolean; transactions: { id: string }[] }>(`http://127.0.0.1:${c.ports[v]}/v1/ledger/blocks/${row.height}`)));
+    const answers = await Promise.all(
+      ['v0', 'v1', 'v2'].map((v) =>
+        httpJson<{ block: { hash: string }; final: boolean; transactions: { id: string }[] }>(`http://127.0.0.1:${c.ports[v]}/v1/ledger/blocks/${row.height}`),
+      ),
+    );
     for (const { status, body } of answers) {
       expect(status).toBe(200);
       expect(body.final).toBe(true);
       expect(body.block.hash).toBe(answers[0].body.block.hash);
       expect(body.transactions.map((t) => t.id)).toContain(tx.id);
     }
-    const status = await httpJson<{ validator: string; height: number; finalHeight: number; halted: string | null }>(`http://127.0.0.1:${c.ports.v1}/v1/ledger/status`);
+    const status = await httpJson<{ validator: string; height: number; finalHeight: number; halted: string | null }>(
+      `http://127.0.0.1:${c.ports.v1}/v1/ledger/status`,
+    );
     expect(status.body).toMatchObject({ validator: 'v1', halted: null });
     expect(status.body.height).toBeGreaterThanOrEqual(row.height);
   });

@@ -31,7 +31,10 @@ function touches(leaf: Leaf, participant: string): boolean {
 
 /** Every transaction of validator v0's final blocks that touches the participant: what its topic must carry. */
 async function expectedIds(participant: string): Promise<Set<string>> {
-  const rows = await withDb('ledger_0', async (db) => (await db.query<{ leaves: string }>('SELECT b.leaves FROM blocks b JOIN finality f ON f.height = b.height')).rows);
+  const rows = await withDb(
+    'ledger_0',
+    async (db) => (await db.query<{ leaves: string }>('SELECT b.leaves FROM blocks b JOIN finality f ON f.height = b.height')).rows,
+  );
   return new Set(rows.flatMap((r) => (JSON.parse(r.leaves) as Leaf[]).filter((l) => touches(l, participant)).map((l) => l.id)));
 }
 
@@ -43,7 +46,11 @@ async function waitForTopics(topics: string[]): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const present = await eventually(() => admin.listTopics(), (list) => topics.every((t) => list.includes(t)), 60_000);
+    const present = await eventually(
+      () => admin.listTopics(),
+      (list) => topics.every((t) => list.includes(t)),
+      60_000,
+    );
     const missing = topics.filter((t) => !present.includes(t));
     if (missing.length > 0) throw new Error(`notice topics never created: ${missing.join(', ')}`);
   } finally {
@@ -84,8 +91,17 @@ const uetrs = { settled: '', rejected: '' };
 
 async function pay(sendAmount: string, endToEndId: string): Promise<string> {
   const quote = await debtor.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount, creditorParticipant: creditor.id });
-  const { uetr } = await debtor.client.createPayment({ quoteId: quote.id, endToEndId, debtor: { name: 'Alice', account: 'US001' }, creditor: { name: 'Bernd', account: 'DE89370400440532013000' } });
-  const final = await eventually(() => debtor.client.getPayment(uetr), (p) => p.status === 'SETTLED' || p.status === 'REJECTED', 60_000);
+  const { uetr } = await debtor.client.createPayment({
+    quoteId: quote.id,
+    endToEndId,
+    debtor: { name: 'Alice', account: 'US001' },
+    creditor: { name: 'Bernd', account: 'DE89370400440532013000' },
+  });
+  const final = await eventually(
+    () => debtor.client.getPayment(uetr),
+    (p) => p.status === 'SETTLED' || p.status === 'REJECTED',
+    60_000,
+  );
   expect(['SETTLED', 'REJECTED']).toContain(final.status);
   return uetr;
 }
@@ -135,7 +151,9 @@ describe('finality notices on each correspondent own topic', () => {
       });
       expect(new Set(signers.map((s) => s.validator)).size).toBeGreaterThanOrEqual(keys.quorum);
       for (const { transaction, proof } of notice.transactions) {
-        expect(verifyFinalityProof({ block: notice.block, signatures: notice.signatures, quorum: notice.quorum, transaction, proof }, trust)).toEqual({ ok: true });
+        expect(verifyFinalityProof({ block: notice.block, signatures: notice.signatures, quorum: notice.quorum, transaction, proof }, trust)).toEqual({
+          ok: true,
+        });
       }
     }
     // A copy with its outcome edited no longer verifies.
@@ -157,7 +175,8 @@ describe('finality notices on each correspondent own topic', () => {
   it('come once per validator for each block, identical but for the publisher and the signatures it saw', async () => {
     const list = await untilComplete(debtor.id, await expectedIds(debtor.id));
     const byBlock = new Map<string, FinalityNoticeMessage[]>();
-    for (const n of list) byBlock.set(`${n.block.height}/${n.block.hash}/${n.part}`, [...(byBlock.get(`${n.block.height}/${n.block.hash}/${n.part}`) ?? []), n]);
+    for (const n of list)
+      byBlock.set(`${n.block.height}/${n.block.hash}/${n.part}`, [...(byBlock.get(`${n.block.height}/${n.block.hash}/${n.part}`) ?? []), n]);
     for (const copies of byBlock.values()) {
       expect(new Set(copies.map((c) => c.validator))).toEqual(new Set(VALIDATORS));
       for (const copy of copies) {
@@ -169,7 +188,12 @@ describe('finality notices on each correspondent own topic', () => {
   });
 
   it('leave nothing owed: every validator emptied its queue of final heights awaiting notices', async () => {
-    const owed = () => Promise.all(['ledger_0', 'ledger_1', 'ledger_2'].map((db) => withDb(db, async (c) => Number((await c.query<{ n: string }>('SELECT count(*)::text AS n FROM notice_queue')).rows[0].n))));
+    const owed = () =>
+      Promise.all(
+        ['ledger_0', 'ledger_1', 'ledger_2'].map((db) =>
+          withDb(db, async (c) => Number((await c.query<{ n: string }>('SELECT count(*)::text AS n FROM notice_queue')).rows[0].n)),
+        ),
+      );
     expect(await eventually(owed, (counts) => counts.every((n) => n === 0), 30_000)).toEqual([0, 0, 0]);
   });
 

@@ -13,7 +13,8 @@ import { VALIDATORS, closeProducer, deposit, httpJson, openAccounts, produce, ru
  */
 const leafHashOf = (transaction: unknown) => Buffer.from(merkleLeafHash(new TextEncoder().encode(canonicalJson(transaction)))).toString('hex');
 const trust = () => ({ validators: VALIDATORS.map((id) => ({ id, publicKey: cluster().keys[id].publicKey })), quorum: 2 });
-const proofOf = (validator: string, id: string) => httpJson<FinalityProof>(`http://127.0.0.1:${cluster().ports[validator]}/v1/ledger/transactions/${id}/finality`);
+const proofOf = (validator: string, id: string) =>
+  httpJson<FinalityProof>(`http://127.0.0.1:${cluster().ports[validator]}/v1/ledger/transactions/${id}/finality`);
 
 let accepted: ReturnType<typeof transfer>;
 let rejected: ReturnType<typeof transfer>;

@@ -1,5 +1,18 @@
 import { cluster, eventually } from '../support/cluster';
-import { balances, chain, closeProducer, deposit, httpJson, openAccounts, produce, recorded, stackCtl, tipHeight, untilFinalEverywhere, withLedgerDb } from './support/ledger';
+import {
+  balances,
+  chain,
+  closeProducer,
+  deposit,
+  httpJson,
+  openAccounts,
+  produce,
+  recorded,
+  stackCtl,
+  tipHeight,
+  untilFinalEverywhere,
+  withLedgerDb,
+} from './support/ledger';
 
 /**
  * Crash recovery of a validator of the test cluster: SIGKILL while the stream flows (so it dies between, or in the
@@ -30,7 +43,12 @@ describe('a validator killed with SIGKILL mid-stream', () => {
       await sleep(15);
     }
     expect(killedAt).not.toBeNull();
-    const appliedBeforeKill = (await recorded(1, deposits.map((d) => d.id))).length;
+    const appliedBeforeKill = (
+      await recorded(
+        1,
+        deposits.map((d) => d.id),
+      )
+    ).length;
     expect(appliedBeforeKill).toBeGreaterThan(0);
     expect(appliedBeforeKill).toBeLessThan(deposits.length);
 
@@ -63,9 +81,16 @@ describe('a validator down while the others cut blocks', () => {
     expect(stackCtl('kill', 'ledger-node-v2', 'SIGKILL')).toBe('true');
     const whileDown = Array.from({ length: 30 }, () => deposit(bank.account(), 3n));
     await produce(whileDown);
-    await untilFinalEverywhere(whileDown.map((d) => d.id), [0, 1]);
+    await untilFinalEverywhere(
+      whileDown.map((d) => d.id),
+      [0, 1],
+    );
     stackCtl('up');
-    const [v0rows] = await untilFinalEverywhere(whileDown.map((d) => d.id), [0, 1, 2], 120_000);
+    const [v0rows] = await untilFinalEverywhere(
+      whileDown.map((d) => d.id),
+      [0, 1, 2],
+      120_000,
+    );
     const top = Math.max(...v0rows.map((r) => r.height));
     expect(await chain(2, 1, top)).toEqual(await chain(0, 1, top));
     expect(await balances(2, [bank.account()])).toEqual({ [bank.account()]: 90n });

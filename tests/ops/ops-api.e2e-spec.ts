@@ -23,29 +23,46 @@ describe('operations console API', () => {
     const response = await http.signIn('this-token-was-never-issued-000');
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ code: 'unauthorized' });
-    const rows = await withDb('gateway', async (db) => (await db.query(`SELECT operator_id, outcome FROM ops_audit_log WHERE action = 'session.sign_in' AND outcome = 'denied'`)).rows);
+    const rows = await withDb(
+      'gateway',
+      async (db) => (await db.query(`SELECT operator_id, outcome FROM ops_audit_log WHERE action = 'session.sign_in' AND outcome = 'denied'`)).rows,
+    );
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((r) => r.operator_id === null)).toBe(true);
   });
 
   it('ends a session when it expires, when it idles, when the operator signs out and when the token is revoked', async () => {
     const op = await newOperator('approver');
-    const sessions = await Promise.all([0, 1, 2, 3].map(async () => {
-      const http = new ConsoleHttp();
-      await http.signIn(op.token);
-      expect((await http.request('GET', '/ops/api/session')).status).toBe(200);
-      return http;
-    }));
+    const sessions = await Promise.all(
+      [0, 1, 2, 3].map(async () => {
+        const http = new ConsoleHttp();
+        await http.signIn(op.token);
+        expect((await http.request('GET', '/ops/api/session')).status).toBe(200);
+        return http;
+      }),
+    );
     const hashOf = async (http: ConsoleHttp) => {
       const { createHash } = await import('node:crypto');
-      return createHash('sha256').update((http.cookie ?? '').split('=')[1]).digest('hex');
+      return createHash('sha256')
+        .update((http.cookie ?? '').split('=')[1])
+        .digest('hex');
     };
     await withDb('gateway', async (db) => {
-      await db.query(`UPDATE ops_sessions SET expires_at = now() - interval '1 second', created_at = now() - interval '1 hour' WHERE id_hash = $1`, [await hashOf(sessions[0])]);
+      await db.query(`UPDATE ops_sessions SET expires_at = now() - interval '1 second', created_at = now() - interval '1 hour' WHERE id_hash = $1`, [
+        await hashOf(sessions[0]),
+      ]);
       await db.query(`UPDATE ops_sessions SET last_seen_at = now() - interval '1 day' WHERE id_hash = $1`, [await hashOf(sessions[1])]);
     });
-    expect(await (await sessions[0].request('GET', '/ops/api/overview')).json()).toMatchObject({ status: 401, code: 'session_expired', detail: expect.stringContaining('expired') });
-    expect(await (await sessions[1].request('GET', '/ops/api/overview')).json()).toMatchObject({ status: 401, code: 'session_expired', detail: expect.stringContaining('idle') });
+    expect(await (await sessions[0].request('GET', '/ops/api/overview')).json()).toMatchObject({
+      status: 401,
+      code: 'session_expired',
+      detail: expect.stringContaining('expired'),
+    });
+    expect(await (await sessions[1].request('GET', '/ops/api/overview')).json()).toMatchObject({
+      status: 401,
+      code: 'session_expired',
+      detail: expect.stringContaining('idle'),
+    });
 
     const out = await sessions[2].request('DELETE', '/ops/api/session');
     expect(out.status).toBe(204);
@@ -53,7 +70,10 @@ describe('operations console API', () => {
     expect((await sessions[2].request('GET', '/ops/api/payments')).status).toBe(401);
 
     await (await import('../support/cluster')).adminClient().revokeOperator(op.id);
-    expect(await (await sessions[3].request('GET', '/ops/api/payments')).json()).toMatchObject({ code: 'session_expired', detail: expect.stringContaining('operator revoked') });
+    expect(await (await sessions[3].request('GET', '/ops/api/payments')).json()).toMatchObject({
+      code: 'session_expired',
+      detail: expect.stringContaining('operator revoked'),
+    });
     expect((await new ConsoleHttp().request('GET', '/ops/api/overview')).status).toBe(401);
   });
 
@@ -63,14 +83,22 @@ describe('operations console API', () => {
     const http = new ConsoleHttp();
     await http.signIn(viewer.token);
     expect((await http.request('GET', '/ops/api/audit')).status).toBe(403);
-    const deposit = await http.request('POST', `/ops/api/participants/${bank.id}/deposits`, { currency: 'USD', amount: '1.00', reference: 'x' }, { 'idempotency-key': 'k-viewer-1' });
+    const deposit = await http.request(
+      'POST',
+      `/ops/api/participants/${bank.id}/deposits`,
+      { currency: 'USD', amount: '1.00', reference: 'x' },
+      { 'idempotency-key': 'k-viewer-1' },
+    );
     expect(deposit.status).toBe(403);
     const suspend = await http.request('POST', `/ops/api/participants/${bank.id}/suspend`, undefined, { 'idempotency-key': 'k-viewer-2' });
     expect(suspend.status).toBe(403);
-    const detail = (await http.json<{ accounts: { currency: string; balance: string }[]; actions: unknown[] }>(`/ops/api/participants/${bank.id}`));
+    const detail = await http.json<{ accounts: { currency: string; balance: string }[]; actions: unknown[] }>(`/ops/api/participants/${bank.id}`);
     expect(detail.accounts).toEqual([expect.objectContaining({ currency: 'USD', balance: '10.00' })]);
     expect(detail.actions).toEqual([]);
-    const audit = await withDb('gateway', async (db) => (await db.query(`SELECT action, outcome FROM ops_audit_log WHERE operator_id = $1 ORDER BY id`, [viewer.id])).rows);
+    const audit = await withDb(
+      'gateway',
+      async (db) => (await db.query(`SELECT action, outcome FROM ops_audit_log WHERE operator_id = $1 ORDER BY id`, [viewer.id])).rows,
+    );
     expect(audit).toEqual([
       { action: 'session.sign_in', outcome: 'ok' },
       { action: 'participant.deposit', outcome: 'denied' },
@@ -83,12 +111,24 @@ describe('operations console API', () => {
     const admin = await newOperator('admin');
     const http = new ConsoleHttp();
     await http.signIn(admin.token);
-    const response = await http.request('POST', `/ops/api/participants/${bank.id}/deposits`, { currency: 'EUR', amount: '123.45', reference: 'ops console test' }, { 'idempotency-key': `dep-${bank.id}` });
+    const response = await http.request(
+      'POST',
+      `/ops/api/participants/${bank.id}/deposits`,
+      { currency: 'EUR', amount: '123.45', reference: 'ops console test' },
+      { 'idempotency-key': `dep-${bank.id}` },
+    );
     expect(response.status).toBe(201);
     expect(await response.json()).toMatchObject({ status: 'SETTLED', balance: '123.45' });
-    const bad = await http.request('POST', `/ops/api/participants/${bank.id}/deposits`, { currency: 'EUR', amount: '1.234', reference: 'too many digits' }, { 'idempotency-key': `dep2-${bank.id}` });
+    const bad = await http.request(
+      'POST',
+      `/ops/api/participants/${bank.id}/deposits`,
+      { currency: 'EUR', amount: '1.234', reference: 'too many digits' },
+      { 'idempotency-key': `dep2-${bank.id}` },
+    );
     expect(bad.status).toBe(400);
-    const log = await http.json<{ data: { action: string; outcome: string; httpStatus: number; detail: { response?: { balance?: string; code?: string } } }[] }>(`/ops/api/audit?target=${bank.id}`);
+    const log = await http.json<{
+      data: { action: string; outcome: string; httpStatus: number; detail: { response?: { balance?: string; code?: string } } }[];
+    }>(`/ops/api/audit?target=${bank.id}`);
     expect(log.data.map((e) => [e.action, e.outcome, e.httpStatus])).toEqual([
       ['participant.deposit', 'refused', 400],
       ['participant.deposit', 'ok', 201],
@@ -101,7 +141,12 @@ describe('operations console API', () => {
     const admin = await newOperator('admin');
     const http = new ConsoleHttp();
     await http.signIn(admin.token);
-    const response = await http.request('POST', '/ops/api/participants/FXDESK/deposits', { currency: 'EUR', amount: '1.00', reference: 'csrf' }, { origin: 'https://evil.example', 'idempotency-key': 'csrf-1' });
+    const response = await http.request(
+      'POST',
+      '/ops/api/participants/FXDESK/deposits',
+      { currency: 'EUR', amount: '1.00', reference: 'csrf' },
+      { origin: 'https://evil.example', 'idempotency-key': 'csrf-1' },
+    );
     expect(response.status).toBe(403);
     expect(await response.json()).toMatchObject({ code: 'origin_mismatch' });
   });
@@ -125,7 +170,12 @@ describe('operations console API', () => {
     expect(stream.headers.get('content-type')).toContain('text/event-stream');
     const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
     const quote = await debtor.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '10.00', creditorParticipant: creditor.id });
-    const { uetr } = await debtor.client.createPayment({ quoteId: quote.id, endToEndId: 'OPS-SSE-1', debtor: { name: 'A', account: '1' }, creditor: { name: 'B', account: '2' } });
+    const { uetr } = await debtor.client.createPayment({
+      quoteId: quote.id,
+      endToEndId: 'OPS-SSE-1',
+      debtor: { name: 'A', account: '1' },
+      creditor: { name: 'B', account: '2' },
+    });
     const reached: string[] = [];
     let text = '';
     const deadline = Date.now() + 30_000;
@@ -155,7 +205,11 @@ describe('operations console API', () => {
     const older = await http.json<{ data: Listed[] }>(`/ops/api/blocks?limit=2&before=${first.nextCursor}`);
     expect(older.data[0].height).toBe(first.data[1].height - 1);
     const final = first.data.find((b) => b.final) ?? older.data[0];
-    const block = await http.json<{ block: { hash: string }; validators: { validator: string; hash: string; final: boolean }[]; signatures: { validator: string; hash: string }[] }>(`/ops/api/blocks/${final.height}`);
+    const block = await http.json<{
+      block: { hash: string };
+      validators: { validator: string; hash: string; final: boolean }[];
+      signatures: { validator: string; hash: string }[];
+    }>(`/ops/api/blocks/${final.height}`);
     expect(block.validators.map((v) => v.validator).sort()).toEqual(['v0', 'v1', 'v2']);
     expect(block.validators.every((v) => v.hash === block.block.hash)).toBe(true);
     expect(new Set(block.signatures.filter((s) => s.hash === block.block.hash).map((s) => s.validator)).size).toBeGreaterThanOrEqual(2);

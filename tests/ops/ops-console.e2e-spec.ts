@@ -28,145 +28,183 @@ describe('operations console in a browser', () => {
 
   async function pay(amount: string, endToEndId: string): Promise<string> {
     const quote = await debtor.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: amount, creditorParticipant: creditor.id });
-    const accepted = await debtor.client.createPayment({ quoteId: quote.id, endToEndId, debtor: { name: 'Alice Remitter', account: 'US0012345' }, creditor: { name: 'Bernd Empfänger', account: 'DE89370400440532013000' } });
+    const accepted = await debtor.client.createPayment({
+      quoteId: quote.id,
+      endToEndId,
+      debtor: { name: 'Alice Remitter', account: 'US0012345' },
+      creditor: { name: 'Bernd Empfänger', account: 'DE89370400440532013000' },
+    });
     return accepted.uetr;
   }
 
-  it('refuses a wrong token and signs in with an operator token', async () => {
-    const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
-    const page = await context.newPage();
-    const { gatewayUrl } = (await import('../support/cluster')).cluster();
-    await page.goto(`${gatewayUrl}/ops`);
-    await page.fill('#token', 'not-a-real-operator-token-at-all');
-    await page.click('form.signin button[type=submit]');
-    await expectText(page, '#signin-error', 'unknown or revoked operator token');
-    await screenshot(page, 'ops-sign-in');
-    await page.fill('#token', admin.token);
-    await page.click('form.signin button[type=submit]');
-    await page.waitForSelector('#operator');
-    expect(await page.textContent('#operator')).toContain('Ada Admin');
-    const cookies = await context.cookies();
-    const session = cookies.find((c) => c.name === 'nostro_ops_session');
-    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/ops' });
-    expect(await page.evaluate('document.cookie')).toBe('');
-    await context.close();
-  }, TEST_TIMEOUT_MS);
+  it(
+    'refuses a wrong token and signs in with an operator token',
+    async () => {
+      const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+      const page = await context.newPage();
+      const { gatewayUrl } = (await import('../support/cluster')).cluster();
+      await page.goto(`${gatewayUrl}/ops`);
+      await page.fill('#token', 'not-a-real-operator-token-at-all');
+      await page.click('form.signin button[type=submit]');
+      await expectText(page, '#signin-error', 'unknown or revoked operator token');
+      await screenshot(page, 'ops-sign-in');
+      await page.fill('#token', admin.token);
+      await page.click('form.signin button[type=submit]');
+      await page.waitForSelector('#operator');
+      expect(await page.textContent('#operator')).toContain('Ada Admin');
+      const cookies = await context.cookies();
+      const session = cookies.find((c) => c.name === 'nostro_ops_session');
+      expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/ops' });
+      expect(await page.evaluate('document.cookie')).toBe('');
+      await context.close();
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('shows a payment move from RECEIVED to SETTLED live, then its finality proof verified in the browser', async () => {
-    const { context, page } = await signedIn(browser, admin.token);
-    await page.goto(`${page.url().split('#')[0]}#/payments`);
-    await page.waitForSelector('table.payments');
-    await page.waitForSelector('.live-state[data-state="live"]');
-    // Record every status the row shows, as the DOM changes (no reload, no polling by the test).
-    await page.evaluate(RECORD_ROW_STATUSES);
-    const uetr = await pay('250.00', 'OPS-LIVE-1');
-    await page.waitForSelector(`tr[data-uetr="${uetr}"][data-shown="SETTLED"]`, { timeout: 30_000 });
-    const seen = (await page.evaluate(`window.seenStatuses[${JSON.stringify(uetr)}]`)) as string[];
-    expect(seen[0]).toBe('RECEIVED');
-    expect(seen[seen.length - 1]).toBe('SETTLED');
-    expect(seen.indexOf('RECEIVED')).toBeLessThan(seen.indexOf('SETTLED'));
-    await screenshot(page, 'ops-payments-live');
+  it(
+    'shows a payment move from RECEIVED to SETTLED live, then its finality proof verified in the browser',
+    async () => {
+      const { context, page } = await signedIn(browser, admin.token);
+      await page.goto(`${page.url().split('#')[0]}#/payments`);
+      await page.waitForSelector('table.payments');
+      await page.waitForSelector('.live-state[data-state="live"]');
+      // Record every status the row shows, as the DOM changes (no reload, no polling by the test).
+      await page.evaluate(RECORD_ROW_STATUSES);
+      const uetr = await pay('250.00', 'OPS-LIVE-1');
+      await page.waitForSelector(`tr[data-uetr="${uetr}"][data-shown="SETTLED"]`, { timeout: 30_000 });
+      const seen = (await page.evaluate(`window.seenStatuses[${JSON.stringify(uetr)}]`)) as string[];
+      expect(seen[0]).toBe('RECEIVED');
+      expect(seen[seen.length - 1]).toBe('SETTLED');
+      expect(seen.indexOf('RECEIVED')).toBeLessThan(seen.indexOf('SETTLED'));
+      await screenshot(page, 'ops-payments-live');
 
-    await page.click(`tr[data-uetr="${uetr}"] a.uetr`);
-    await page.waitForSelector('#proof-verdict');
-    expect(await page.getAttribute('#proof-verdict', 'data-verified')).toBe('true');
-    expect(await page.textContent('#proof-verdict')).toMatch(/Verified in this browser: signed by v\d, v\d/);
-    expect(await page.textContent('#timeline')).toMatch(/RECEIVED[\s\S]*SUBMITTED[\s\S]*SETTLED/);
-    expect(await page.textContent('#parties-title')).toBe('Parties');
-    await page.locator('#proof').scrollIntoViewIfNeeded();
-    await screenshot(page, 'ops-payment-proof');
-    await context.close();
-  }, TEST_TIMEOUT_MS);
+      await page.click(`tr[data-uetr="${uetr}"] a.uetr`);
+      await page.waitForSelector('#proof-verdict');
+      expect(await page.getAttribute('#proof-verdict', 'data-verified')).toBe('true');
+      expect(await page.textContent('#proof-verdict')).toMatch(/Verified in this browser: signed by v\d, v\d/);
+      expect(await page.textContent('#timeline')).toMatch(/RECEIVED[\s\S]*SUBMITTED[\s\S]*SETTLED/);
+      expect(await page.textContent('#parties-title')).toBe('Parties');
+      await page.locator('#proof').scrollIntoViewIfNeeded();
+      await screenshot(page, 'ops-payment-proof');
+      await context.close();
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('shows the overview with charts, validators, consumer lag and webhooks', async () => {
-    const { context, page } = await signedIn(browser, admin.token);
-    await page.waitForSelector('#chart-status canvas');
-    await page.waitForSelector('#chart-latency canvas');
-    expect(await page.textContent('#validators-title')).toContain('Validators');
-    expect(await page.locator('section[aria-labelledby="validators-title"] tbody tr').count()).toBe(3);
-    expect(await page.locator('section[aria-labelledby="kafka-title"] tbody tr').count()).toBeGreaterThan(0);
-    await screenshot(page, 'ops-overview');
-    await page.goto(`${page.url().split('#')[0]}#/blocks`);
-    await page.click('table.data tbody tr:first-child a');
-    await page.waitForSelector('#block-verdict');
-    expect(await page.textContent('#block-verdict')).toMatch(/Header hash recomputed in this browser matches\. [23] valid signatures/);
-    await screenshot(page, 'ops-block');
-    await page.goto(`${page.url().split('#')[0]}#/participants/${debtor.id}`);
-    await page.waitForSelector('#accounts-title');
-    await screenshot(page, 'ops-participant');
-    await context.close();
-  }, TEST_TIMEOUT_MS);
+  it(
+    'shows the overview with charts, validators, consumer lag and webhooks',
+    async () => {
+      const { context, page } = await signedIn(browser, admin.token);
+      await page.waitForSelector('#chart-status canvas');
+      await page.waitForSelector('#chart-latency canvas');
+      expect(await page.textContent('#validators-title')).toContain('Validators');
+      expect(await page.locator('section[aria-labelledby="validators-title"] tbody tr').count()).toBe(3);
+      expect(await page.locator('section[aria-labelledby="kafka-title"] tbody tr').count()).toBeGreaterThan(0);
+      await screenshot(page, 'ops-overview');
+      await page.goto(`${page.url().split('#')[0]}#/blocks`);
+      await page.click('table.data tbody tr:first-child a');
+      await page.waitForSelector('#block-verdict');
+      expect(await page.textContent('#block-verdict')).toMatch(/Header hash recomputed in this browser matches\. [23] valid signatures/);
+      await screenshot(page, 'ops-block');
+      await page.goto(`${page.url().split('#')[0]}#/participants/${debtor.id}`);
+      await page.waitForSelector('#accounts-title');
+      await screenshot(page, 'ops-participant');
+      await context.close();
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('releases a held payment once two distinct approvers approve it, and a viewer cannot approve', async () => {
-    await adminClient().setLimits(debtor.id, { currency: 'USD', netDebitCap: '0.00', holdAbove: '1000.00' });
-    const uetr = await pay('5000.00', 'OPS-HELD-1');
-    await eventually(() => debtor.client.getPayment(uetr), (p) => p.status === 'HELD');
-    const [first, second, viewer] = await Promise.all([newOperator('approver', 'Ann Approver'), newOperator('approver', 'Bo Approver'), newOperator('viewer', 'Vic Viewer')]);
+  it(
+    'releases a held payment once two distinct approvers approve it, and a viewer cannot approve',
+    async () => {
+      await adminClient().setLimits(debtor.id, { currency: 'USD', netDebitCap: '0.00', holdAbove: '1000.00' });
+      const uetr = await pay('5000.00', 'OPS-HELD-1');
+      await eventually(
+        () => debtor.client.getPayment(uetr),
+        (p) => p.status === 'HELD',
+      );
+      const [first, second, viewer] = await Promise.all([
+        newOperator('approver', 'Ann Approver'),
+        newOperator('approver', 'Bo Approver'),
+        newOperator('viewer', 'Vic Viewer'),
+      ]);
 
-    // The viewer sees the held payment, no approve button, and the server refuses the action if forced.
-    const v = await signedIn(browser, viewer.token);
-    await v.page.goto(`${v.page.url().split('#')[0]}#/held`);
-    await v.page.waitForSelector(`article[data-uetr="${uetr}"]`);
-    expect(await v.page.locator(`article[data-uetr="${uetr}"] button[data-action="approve"]`).count()).toBe(0);
-    expect(await v.page.textContent('#held-note')).toContain('may watch held payments but not approve');
-    const forced = await v.page.evaluate(async (u) => {
-      const r = await fetch(`/ops/api/payments/${u}/decisions`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID() }, body: JSON.stringify({ decision: 'approve' }) });
-      return { status: r.status, body: (await r.json()) as { code: string } };
-    }, uetr);
-    expect(forced).toMatchObject({ status: 403, body: { code: 'forbidden' } });
-    await v.page.goto(`${v.page.url().split('#')[0]}#/payments/${uetr}`);
-    await v.page.waitForSelector('#cannot-decide');
-    expect(await v.page.locator('#parties-title').count()).toBe(0);
-    await v.context.close();
+      // The viewer sees the held payment, no approve button, and the server refuses the action if forced.
+      const v = await signedIn(browser, viewer.token);
+      await v.page.goto(`${v.page.url().split('#')[0]}#/held`);
+      await v.page.waitForSelector(`article[data-uetr="${uetr}"]`);
+      expect(await v.page.locator(`article[data-uetr="${uetr}"] button[data-action="approve"]`).count()).toBe(0);
+      expect(await v.page.textContent('#held-note')).toContain('may watch held payments but not approve');
+      const forced = await v.page.evaluate(async (u) => {
+        const r = await fetch(`/ops/api/payments/${u}/decisions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID() },
+          body: JSON.stringify({ decision: 'approve' }),
+        });
+        return { status: r.status, body: (await r.json()) as { code: string } };
+      }, uetr);
+      expect(forced).toMatchObject({ status: 403, body: { code: 'forbidden' } });
+      await v.page.goto(`${v.page.url().split('#')[0]}#/payments/${uetr}`);
+      await v.page.waitForSelector('#cannot-decide');
+      expect(await v.page.locator('#parties-title').count()).toBe(0);
+      await v.context.close();
 
-    // First approver: recorded, still held.
-    const a1 = await signedIn(browser, first.token);
-    await a1.page.goto(`${a1.page.url().split('#')[0]}#/held`);
-    const card1 = a1.page.locator(`article[data-uetr="${uetr}"]`);
-    await card1.waitFor();
-    await screenshot(a1.page, 'ops-held');
-    await card1.locator('input[name="comment"]').fill('KYC file checked');
-    await card1.locator('button[data-action="approve"]').click();
-    await expectText(a1.page, '#decision-result', 'another approver is needed');
-    expect((await debtor.client.getPayment(uetr)).status).toBe('HELD');
+      // First approver: recorded, still held.
+      const a1 = await signedIn(browser, first.token);
+      await a1.page.goto(`${a1.page.url().split('#')[0]}#/held`);
+      const card1 = a1.page.locator(`article[data-uetr="${uetr}"]`);
+      await card1.waitFor();
+      await screenshot(a1.page, 'ops-held');
+      await card1.locator('input[name="comment"]').fill('KYC file checked');
+      await card1.locator('button[data-action="approve"]').click();
+      await expectText(a1.page, '#decision-result', 'another approver is needed');
+      expect((await debtor.client.getPayment(uetr)).status).toBe('HELD');
 
-    // The same approver cannot approve twice (settlement counts distinct operators).
-    const again = await a1.page.evaluate(async (u) => {
-      const r = await fetch(`/ops/api/payments/${u}/decisions`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID() }, body: JSON.stringify({ decision: 'approve' }) });
-      return { status: r.status, body: (await r.json()) as { code: string } };
-    }, uetr);
-    expect(again).toMatchObject({ status: 409, body: { code: 'approver_already_decided' } });
-    await a1.context.close();
+      // The same approver cannot approve twice (settlement counts distinct operators).
+      const again = await a1.page.evaluate(async (u) => {
+        const r = await fetch(`/ops/api/payments/${u}/decisions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID() },
+          body: JSON.stringify({ decision: 'approve' }),
+        });
+        return { status: r.status, body: (await r.json()) as { code: string } };
+      }, uetr);
+      expect(again).toMatchObject({ status: 409, body: { code: 'approver_already_decided' } });
+      await a1.context.close();
 
-    // Second approver: the payment goes to the ledger and settles.
-    const a2 = await signedIn(browser, second.token);
-    await a2.page.goto(`${a2.page.url().split('#')[0]}#/payments/${uetr}`);
-    await a2.page.waitForSelector('form.decision');
-    await a2.page.click('form.decision button[data-action="approve"]');
-    await a2.page.waitForSelector('#payment-status [data-status="SETTLED"]', { timeout: 30_000 });
-    await a2.page.waitForSelector('#proof-verdict[data-verified="true"]');
-    expect(await a2.page.textContent('section.hold')).toMatch(/Ann Approver[\s\S]*Bo Approver/);
+      // Second approver: the payment goes to the ledger and settles.
+      const a2 = await signedIn(browser, second.token);
+      await a2.page.goto(`${a2.page.url().split('#')[0]}#/payments/${uetr}`);
+      await a2.page.waitForSelector('form.decision');
+      await a2.page.click('form.decision button[data-action="approve"]');
+      await a2.page.waitForSelector('#payment-status [data-status="SETTLED"]', { timeout: 30_000 });
+      await a2.page.waitForSelector('#proof-verdict[data-verified="true"]');
+      expect(await a2.page.textContent('section.hold')).toMatch(/Ann Approver[\s\S]*Bo Approver/);
 
-    // Both approvals and the viewer's refused attempt are in the audit log, with who and when.
-    await a2.page.goto(`${a2.page.url().split('#')[0]}#/audit`);
-    await a2.page.waitForSelector('table.audit');
-    const audit = await a2.page.textContent('table.audit');
-    expect(audit).toMatch(/Bo Approver \(approver\)payment\.decision/);
-    expect(audit).toMatch(/Ann Approver \(approver\)payment\.decision/);
-    expect(audit).toMatch(/Vic Viewer \(viewer\)payment\.decision.*denied/);
-    await screenshot(a2.page, 'ops-audit');
-    await a2.context.close();
+      // Both approvals and the viewer's refused attempt are in the audit log, with who and when.
+      await a2.page.goto(`${a2.page.url().split('#')[0]}#/audit`);
+      await a2.page.waitForSelector('table.audit');
+      const audit = await a2.page.textContent('table.audit');
+      expect(audit).toMatch(/Bo Approver \(approver\)payment\.decision/);
+      expect(audit).toMatch(/Ann Approver \(approver\)payment\.decision/);
+      expect(audit).toMatch(/Vic Viewer \(viewer\)payment\.decision.*denied/);
+      await screenshot(a2.page, 'ops-audit');
+      await a2.context.close();
 
-    const http = new ConsoleHttp();
-    await http.signIn(admin.token);
-    const log = await http.json<{ data: { operator: { name: string } | null; action: string; target: string; outcome: string; at: string }[] }>(`/ops/api/audit?target=${uetr}`);
-    expect(log.data.map((e) => [e.operator?.name, e.outcome])).toEqual([
-      ['Bo Approver', 'ok'],
-      ['Ann Approver', 'refused'],
-      ['Ann Approver', 'ok'],
-      ['Vic Viewer', 'denied'],
-    ]);
-  }, TEST_TIMEOUT_MS);
+      const http = new ConsoleHttp();
+      await http.signIn(admin.token);
+      const log = await http.json<{ data: { operator: { name: string } | null; action: string; target: string; outcome: string; at: string }[] }>(
+        `/ops/api/audit?target=${uetr}`,
+      );
+      expect(log.data.map((e) => [e.operator?.name, e.outcome])).toEqual([
+        ['Bo Approver', 'ok'],
+        ['Ann Approver', 'refused'],
+        ['Ann Approver', 'ok'],
+        ['Vic Viewer', 'denied'],
+      ]);
+    },
+    TEST_TIMEOUT_MS,
+  );
 });
 
 async function expectText(page: Page, selector: string, text: string): Promise<void> {

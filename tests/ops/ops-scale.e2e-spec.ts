@@ -98,7 +98,9 @@ describe(`operations console with ${SEED_COUNT} payments`, () => {
   beforeAll(async () => {
     const started = performance.now();
     await seed();
-    process.stderr.write(`ops-scale: ${SEED_COUNT} payments in the gateway database (seeded or found in ${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
+    process.stderr.write(
+      `ops-scale: ${SEED_COUNT} payments in the gateway database (seeded or found in ${((performance.now() - started) / 1000).toFixed(1)} s)\n`,
+    );
     await http.signIn((await newOperator('viewer')).token);
   }, 300_000);
 
@@ -139,7 +141,10 @@ describe(`operations console with ${SEED_COUNT} payments`, () => {
     expect(party.data.length).toBe(50);
     expect(party.data.every((p) => p.debtorParticipant === 'SEEDD7' || p.creditorParticipant === 'SEEDD7')).toBe(true);
 
-    const both = await timed<{ data: Summary[] }>('participant SEEDD7 as debtor, status REJECTED', '/ops/api/payments?participant=SEEDD7&side=debtor&status=REJECTED&limit=50');
+    const both = await timed<{ data: Summary[] }>(
+      'participant SEEDD7 as debtor, status REJECTED',
+      '/ops/api/payments?participant=SEEDD7&side=debtor&status=REJECTED&limit=50',
+    );
     expect(both.data.every((p) => p.debtorParticipant === 'SEEDD7' && p.status === 'REJECTED')).toBe(true);
 
     const e2e = await timed<{ data: Summary[] }>('end-to-end id', '/ops/api/payments?endToEndId=SEED-77777');

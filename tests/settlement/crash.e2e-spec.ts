@@ -12,7 +12,13 @@ const GATEWAY_PAYMENTS = 40;
 const KILLS = 5;
 const DEPOSIT_MINOR = 300_000n; // 3,000.00 USD per debtor: 60 rounds spend well under it
 
-type Expectation = { uetr: string; quote: SignedQuote; debtor: string; viaGateway: boolean; expect: 'SETTLED' | 'quote_already_used' | 'quote_expired' | 'insufficient_funds' };
+type Expectation = {
+  uetr: string;
+  quote: SignedQuote;
+  debtor: string;
+  viaGateway: boolean;
+  expect: 'SETTLED' | 'quote_already_used' | 'quote_expired' | 'insufficient_funds';
+};
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -61,7 +67,10 @@ describe('settlement killed with SIGKILL while payments flow', () => {
       } else if (kind === 2) {
         const quote = makeQuote({ debtor, creditor, sendMinor: BigInt(100 + randomInt(200)), feeMinor: 25n });
         const [first, second] = [intentFor(quote), intentFor(quote)];
-        plan.push({ uetr: first.uetr, quote, debtor, viaGateway: false, expect: 'SETTLED' }, { uetr: second.uetr, quote, debtor, viaGateway: false, expect: 'quote_already_used' });
+        plan.push(
+          { uetr: first.uetr, quote, debtor, viaGateway: false, expect: 'SETTLED' },
+          { uetr: second.uetr, quote, debtor, viaGateway: false, expect: 'quote_already_used' },
+        );
         out.push(first, second);
       } else {
         const quote = makeQuote({ debtor, creditor, sendMinor: BigInt(100 + randomInt(200)), feeMinor: BigInt(randomInt(3) * 10) });
@@ -79,7 +88,11 @@ describe('settlement killed with SIGKILL while payments flow', () => {
       const batch = round();
       // Redeliveries: some earlier intents again, under their own message id or a new one (an outbox publishing twice).
       const again = sent.filter(() => randomInt(10) === 0).map((m) => (randomInt(2) === 0 ? m : { ...m, id: randomUUID() }));
-      for (const debtor of debtors) await produceRequests([...batch, ...again].filter((m) => m.participant === debtor.id), debtor.id);
+      for (const debtor of debtors)
+        await produceRequests(
+          [...batch, ...again].filter((m) => m.participant === debtor.id),
+          debtor.id,
+        );
       sent.push(...batch);
       await sleep(1_500 + randomInt(2_000));
     }
@@ -89,14 +102,27 @@ describe('settlement killed with SIGKILL while payments flow', () => {
     for (let i = 0; i < GATEWAY_PAYMENTS; i += 1) {
       const debtor = debtors[i % debtors.length];
       const creditor = creditors[i % creditors.length];
-      const quote = await debtor.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: `${1 + randomInt(3)}.${String(randomInt(100)).padStart(2, '0')}`, creditorParticipant: creditor.id });
-      const { uetr } = await debtor.client.createPayment({ quoteId: quote.id, endToEndId: `CRASH-${i}`, debtor: { name: 'A', account: '1' }, creditor: { name: 'B', account: '2' } });
+      const quote = await debtor.client.createQuote({
+        sourceCurrency: 'USD',
+        targetCurrency: 'EUR',
+        sendAmount: `${1 + randomInt(3)}.${String(randomInt(100)).padStart(2, '0')}`,
+        creditorParticipant: creditor.id,
+      });
+      const { uetr } = await debtor.client.createPayment({
+        quoteId: quote.id,
+        endToEndId: `CRASH-${i}`,
+        debtor: { name: 'A', account: '1' },
+        creditor: { name: 'B', account: '2' },
+      });
       plan.push({ uetr, quote: quote as unknown as SignedQuote, debtor: debtor.id, viaGateway: true, expect: 'SETTLED' });
       await sleep(randomInt(400));
     }
   }
 
-  const finalCount = () => withDb('settlement', async (db) => Number((await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM payments WHERE status IN ('SETTLED', 'REJECTED')`)).rows[0].n));
+  const finalCount = () =>
+    withDb('settlement', async (db) =>
+      Number((await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM payments WHERE status IN ('SETTLED', 'REJECTED')`)).rows[0].n),
+    );
 
   /** Kills settlement at random points: some while it is busy settling, some while it is still starting up. */
   async function killer(): Promise<void> {
@@ -129,8 +155,14 @@ describe('settlement killed with SIGKILL while payments flow', () => {
     await producers;
     await serviceControl('start', 'settlement');
     const uetrs = plan.map((p) => p.uetr);
-    const final = await eventually(() => settlementRows(uetrs), (rows) => rows.length === uetrs.length && rows.every((r) => r.status === 'SETTLED' || r.status === 'REJECTED'), 300_000);
-    process.stdout.write(`crash test: ${plan.length} payments, ${kills.length} SIGKILLs (${kills.join('; ')}), all final after ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+    const final = await eventually(
+      () => settlementRows(uetrs),
+      (rows) => rows.length === uetrs.length && rows.every((r) => r.status === 'SETTLED' || r.status === 'REJECTED'),
+      300_000,
+    );
+    process.stdout.write(
+      `crash test: ${plan.length} payments, ${kills.length} SIGKILLs (${kills.join('; ')}), all final after ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+    );
     expect(kills.length).toBe(KILLS);
 
     // 1. Exactly one final state each, reached through legal transitions, the one expected.
@@ -139,7 +171,8 @@ describe('settlement killed with SIGKILL while payments flow', () => {
       const row = byUetr.get(p.uetr);
       const expected = p.expect === 'SETTLED' ? ['SETTLED', null] : ['REJECTED', p.expect];
       expect([p.uetr, row?.status, row?.reason]).toEqual([p.uetr, ...expected]);
-      const path = p.expect === 'SETTLED' ? 'RECEIVED,SUBMITTED,SETTLED' : p.expect === 'insufficient_funds' ? 'RECEIVED,SUBMITTED,REJECTED' : 'RECEIVED,REJECTED';
+      const path =
+        p.expect === 'SETTLED' ? 'RECEIVED,SUBMITTED,SETTLED' : p.expect === 'insufficient_funds' ? 'RECEIVED,SUBMITTED,REJECTED' : 'RECEIVED,REJECTED';
       expect([p.uetr, row?.timeline]).toEqual([p.uetr, path]);
     }
 
@@ -153,16 +186,33 @@ describe('settlement killed with SIGKILL while payments flow', () => {
       for (const p of onLedger) {
         const tx = ledger.transactions.filter((t) => t.uetr === p.uetr);
         const row = byUetr.get(p.uetr);
-        expect([p.uetr, tx.length, tx[0]?.status, tx[0]?.reason, tx[0]?.height]).toEqual([p.uetr, 1, p.expect === 'SETTLED' ? 'accepted' : 'rejected', p.expect === 'SETTLED' ? null : 'insufficient_funds', row?.blockHeight]);
+        expect([p.uetr, tx.length, tx[0]?.status, tx[0]?.reason, tx[0]?.height]).toEqual([
+          p.uetr,
+          1,
+          p.expect === 'SETTLED' ? 'accepted' : 'rejected',
+          p.expect === 'SETTLED' ? null : 'insufficient_funds',
+          row?.blockHeight,
+        ]);
         const applied = ledger.postings.get(p.uetr) ?? [];
-        expect([p.uetr, p.expect === 'SETTLED' ? samePostings(applied, buildPaymentPostings(row?.quote as SignedQuote)) : applied.length === 0]).toEqual([p.uetr, true]);
+        expect([p.uetr, p.expect === 'SETTLED' ? samePostings(applied, buildPaymentPostings(row?.quote as SignedQuote)) : applied.length === 0]).toEqual([
+          p.uetr,
+          true,
+        ]);
       }
     }
 
     // 3. Balances: every currency sums to zero, nobody below its cap, each debtor down by exactly what settled.
     const settled = plan.filter((p) => p.expect === 'SETTLED');
     for (const db of VALIDATOR_DBS) {
-      const accounts = await withDb(db, async (c) => (await c.query<{ id: string; currency: string; balance: string; net_debit_cap: string | null }>('SELECT id, currency, balance::text, net_debit_cap::text FROM accounts')).rows);
+      const accounts = await withDb(
+        db,
+        async (c) =>
+          (
+            await c.query<{ id: string; currency: string; balance: string; net_debit_cap: string | null }>(
+              'SELECT id, currency, balance::text, net_debit_cap::text FROM accounts',
+            )
+          ).rows,
+      );
       const sums = new Map<string, bigint>();
       for (const a of accounts) {
         sums.set(a.currency, (sums.get(a.currency) ?? 0n) + BigInt(a.balance));
@@ -188,11 +238,19 @@ describe('settlement killed with SIGKILL while payments flow', () => {
 
     // 5. What banks see: the gateway's read model converged to the same final states.
     const viaGateway = plan.filter((p) => p.viaGateway);
-    const gateway = await eventually(() => gatewayStatuses(viaGateway.map((p) => p.uetr)), (rows) => rows.every((r) => r.status === 'SETTLED'), 60_000);
+    const gateway = await eventually(
+      () => gatewayStatuses(viaGateway.map((p) => p.uetr)),
+      (rows) => rows.every((r) => r.status === 'SETTLED'),
+      60_000,
+    );
     expect(gateway.map((r) => r.status)).toEqual(viaGateway.map(() => 'SETTLED'));
 
     // 6. Reconciliation agrees: no difference involves these payments.
-    const report = (await (await fetch(`${settlementUrl()}/v1/settlement/reconciliation/runs?scope=full`, { method: 'POST' })).json()) as { checkedRemote: number; remoteComplete: boolean; differences: { id: string }[] };
+    const report = (await (await fetch(`${settlementUrl()}/v1/settlement/reconciliation/runs?scope=full`, { method: 'POST' })).json()) as {
+      checkedRemote: number;
+      remoteComplete: boolean;
+      differences: { id: string }[];
+    };
     expect(report.remoteComplete).toBe(true);
     expect(report.checkedRemote).toBeGreaterThanOrEqual(onLedger.length);
     expect(report.differences.filter((d) => byUetr.has(d.id))).toEqual([]);
@@ -225,7 +283,14 @@ async function settlementRows(uetrs: string[]): Promise<SettlementRow[]> {
          FROM payments p WHERE p.uetr = ANY($1::uuid[])`,
       [uetrs],
     );
-    return rows.map((r) => ({ uetr: r.uetr, status: r.status, reason: r.reason, blockHeight: r.block_height === null ? null : Number(r.block_height), quote: r.quote, timeline: r.timeline }));
+    return rows.map((r) => ({
+      uetr: r.uetr,
+      status: r.status,
+      reason: r.reason,
+      blockHeight: r.block_height === null ? null : Number(r.block_height),
+      quote: r.quote,
+      timeline: r.timeline,
+    }));
   });
 }
 
@@ -245,5 +310,14 @@ async function ledgerRecords(db: string, uetrs: string[]) {
 }
 
 async function gatewayStatuses(uetrs: string[]): Promise<{ uetr: string; status: string }[]> {
-  return withDb('gateway', async (db) => (await db.query<{ uetr: string; status: string }>('SELECT uetr, status FROM payments WHERE uetr = ANY($1::uuid[]) ORDER BY array_position($1::uuid[], uetr)', [uetrs])).rows);
+  return withDb(
+    'gateway',
+    async (db) =>
+      (
+        await db.query<{ uetr: string; status: string }>(
+          'SELECT uetr, status FROM payments WHERE uetr = ANY($1::uuid[]) ORDER BY array_position($1::uuid[], uetr)',
+          [uetrs],
+        )
+      ).rows,
+  );
 }

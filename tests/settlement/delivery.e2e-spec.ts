@@ -1,14 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import {
-  FinalityMessage,
-  LimitsSetMessage,
-  PaymentDecisionMessage,
-  PaymentIntentMessage,
-  TransferRequestMessage,
-  blockHash,
-  signBlock,
-} from '@nostro/shared';
+import { FinalityMessage, LimitsSetMessage, PaymentDecisionMessage, PaymentIntentMessage, TransferRequestMessage, blockHash, signBlock } from '@nostro/shared';
 import { TestBank, cluster, eventually, fundFxDesk, registerBank, withDb } from '../support/cluster';
 import {
   balance,
@@ -39,7 +31,8 @@ describe('duplicate and reordered delivery', () => {
     await waitStatus(intent.uetr, 'SETTLED');
   }
 
-  const eventCount = () => withDb('settlement', async (db) => Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM payment_events')).rows[0].n));
+  const eventCount = () =>
+    withDb('settlement', async (db) => Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM payment_events')).rows[0].n));
 
   beforeAll(async () => {
     debtor = await registerBank(['USD'], { USD: '5000.00' });
@@ -51,7 +44,13 @@ describe('duplicate and reordered delivery', () => {
 
   it('a payment intent delivered five times, under one message id and under others, settles once', async () => {
     const intent = intentFor(makeQuote({ debtor: debtor.id, creditor: creditor.id, sendMinor: 12_345n }));
-    const copies: PaymentIntentMessage[] = [intent, intent, intent, { ...intent, id: randomUUID() }, { ...intent, id: randomUUID(), acceptedAt: intent.acceptedAt + 1 }];
+    const copies: PaymentIntentMessage[] = [
+      intent,
+      intent,
+      intent,
+      { ...intent, id: randomUUID() },
+      { ...intent, id: randomUUID(), acceptedAt: intent.acceptedAt + 1 },
+    ];
     await produceRequests(copies, debtor.id);
     await barrier();
     const state = await waitStatus(intent.uetr, 'SETTLED');
@@ -60,7 +59,10 @@ describe('duplicate and reordered delivery', () => {
     const events = await settlementEvents([intent.uetr], (e) => e.filter((x) => x.kind === 'payment.status').length >= 2);
     const idsByStatus = new Map<string, Set<string>>();
     for (const e of events) if (e.kind === 'payment.status') idsByStatus.set(e.status, (idsByStatus.get(e.status) ?? new Set()).add(e.id));
-    expect([...idsByStatus].map(([status, ids]) => [status, ids.size])).toEqual([['SUBMITTED', 1], ['SETTLED', 1]]);
+    expect([...idsByStatus].map(([status, ids]) => [status, ids.size])).toEqual([
+      ['SUBMITTED', 1],
+      ['SETTLED', 1],
+    ]);
     expect(await balance(`${debtor.id}:USD`)).toBe(500_000n - 12_345n - 100n);
   });
 
@@ -75,19 +77,42 @@ describe('duplicate and reordered delivery', () => {
 
   it('a deposit delivered twice under different message ids moves the money once', async () => {
     const before = await balance(`${debtor.id}:USD`);
-    const deposit: TransferRequestMessage = { kind: 'transfer.request', id: randomUUID(), requestId: randomUUID(), type: 'deposit', participant: debtor.id, currency: 'USD', amountMinor: '7777', reference: 'redelivered' };
+    const deposit: TransferRequestMessage = {
+      kind: 'transfer.request',
+      id: randomUUID(),
+      requestId: randomUUID(),
+      type: 'deposit',
+      participant: debtor.id,
+      currency: 'USD',
+      amountMinor: '7777',
+      reference: 'redelivered',
+    };
     await produceRequests([deposit, { ...deposit, id: randomUUID() }, deposit], debtor.id);
     await barrier();
-    await eventually(() => ledgerCopies(deposit.requestId), (n) => n.every((c) => c === 1));
+    await eventually(
+      () => ledgerCopies(deposit.requestId),
+      (n) => n.every((c) => c === 1),
+    );
     expect(await ledgerCopies(deposit.requestId)).toEqual([1, 1, 1]);
     expect(await balance(`${debtor.id}:USD`)).toBe(before + 7_777n - 100n);
   });
 
   it('limits delivered twice become one ledger transaction', async () => {
-    const limits: LimitsSetMessage = { kind: 'limits.set', id: randomUUID(), requestId: randomUUID(), participant: debtor.id, currency: 'USD', netDebitCapMinor: '0', holdAboveMinor: '1000000' };
+    const limits: LimitsSetMessage = {
+      kind: 'limits.set',
+      id: randomUUID(),
+      requestId: randomUUID(),
+      participant: debtor.id,
+      currency: 'USD',
+      netDebitCapMinor: '0',
+      holdAboveMinor: '1000000',
+    };
     await produceRequests([limits, { ...limits, id: randomUUID() }], debtor.id);
     await barrier();
-    await eventually(() => ledgerCopies(limits.requestId), (n) => n.every((c) => c === 1));
+    await eventually(
+      () => ledgerCopies(limits.requestId),
+      (n) => n.every((c) => c === 1),
+    );
     expect(await ledgerCopies(limits.requestId)).toEqual([1, 1, 1]);
   });
 
@@ -96,7 +121,14 @@ describe('duplicate and reordered delivery', () => {
     expect(await setLimits(bank.id, { currency: 'USD', netDebitCap: '0', holdAbove: '1.00' })).toMatchObject({ status: 200 });
     const intent = intentFor(makeQuote({ debtor: bank.id, creditor: creditor.id, sendMinor: 5_000n }));
     const decision = (operator: string, over: Partial<PaymentDecisionMessage> = {}): PaymentDecisionMessage => ({
-      kind: 'payment.decision', id: randomUUID(), requestId: randomUUID(), uetr: intent.uetr, decision: 'approve', operator: { id: operator, name: operator }, at: Date.now(), ...over,
+      kind: 'payment.decision',
+      id: randomUUID(),
+      requestId: randomUUID(),
+      uetr: intent.uetr,
+      decision: 'approve',
+      operator: { id: operator, name: operator },
+      at: Date.now(),
+      ...over,
     });
     const tooEarly = decision('op-early');
     await produceRequests([tooEarly], bank.id);
@@ -107,12 +139,24 @@ describe('duplicate and reordered delivery', () => {
     await produceRequests([first, { ...first, id: randomUUID() }, first, again], bank.id);
     const replies = await settlementEvents([tooEarly.requestId, first.requestId, again.requestId], (e) => e.length >= 3);
     const byRequest = Object.fromEntries(replies.flatMap((e) => (e.kind === 'request.status' ? [[e.requestId, [e.status, e.reason ?? null]]] : [])));
-    expect(byRequest).toEqual({ [tooEarly.requestId]: ['REJECTED', 'payment_not_found'], [first.requestId]: ['SETTLED', null], [again.requestId]: ['REJECTED', 'approver_already_decided'] });
+    expect(byRequest).toEqual({
+      [tooEarly.requestId]: ['REJECTED', 'payment_not_found'],
+      [first.requestId]: ['SETTLED', null],
+      [again.requestId]: ['REJECTED', 'approver_already_decided'],
+    });
     expect((await waitStatus(intent.uetr, 'HELD'))?.status).toBe('HELD');
     await produceRequests([decision('op-2')], bank.id);
     const state = await waitStatus(intent.uetr, 'SETTLED');
     expect(state?.events.map((e) => e.status)).toEqual(['RECEIVED', 'HELD', 'SUBMITTED', 'SETTLED']);
-    const rows = await withDb('settlement', async (db) => (await db.query<{ operator_id: string; outcome: string }>('SELECT operator_id, outcome FROM payment_decisions WHERE uetr = $1 ORDER BY recorded_at', [intent.uetr])).rows);
+    const rows = await withDb(
+      'settlement',
+      async (db) =>
+        (
+          await db.query<{ operator_id: string; outcome: string }>('SELECT operator_id, outcome FROM payment_decisions WHERE uetr = $1 ORDER BY recorded_at', [
+            intent.uetr,
+          ])
+        ).rows,
+    );
     expect(rows).toEqual([
       { operator_id: 'op-early', outcome: 'refused' },
       { operator_id: 'op-1', outcome: 'recorded' },
@@ -128,10 +172,16 @@ describe('duplicate and reordered delivery', () => {
     const before = await eventCount();
     const producer = await kafkaProducer();
     const replay = [...records].reverse().flatMap((r) => [r, r]);
-    await producer.send({ topic: topic('ledger.finality'), acks: -1, messages: replay.map((r) => ({ key: String(r.block.height), value: JSON.stringify(r) })) });
+    await producer.send({
+      topic: topic('ledger.finality'),
+      acks: -1,
+      messages: replay.map((r) => ({ key: String(r.block.height), value: JSON.stringify(r) })),
+    });
     await barrier();
     expect((await eventCount()) - before).toBe(3);
-    const known = await withDb('settlement', async (db) => Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM finalized_blocks WHERE height = ANY($1::bigint[])', [[...heights]])).rows[0].n));
+    const known = await withDb('settlement', async (db) =>
+      Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM finalized_blocks WHERE height = ANY($1::bigint[])', [[...heights]])).rows[0].n),
+    );
     expect(known).toBe(heights.size);
   });
 
@@ -142,7 +192,11 @@ describe('duplicate and reordered delivery', () => {
     const { hash: _old, ...fields } = header;
     const hash = blockHash(fields);
     const oneSigner: FinalityMessage = { ...record, block: { ...fields, hash }, signatures: [{ validator: 'v0', signature: signBlock(hash, seed('v0')) }] };
-    const wrongHash: FinalityMessage = { ...record, block: { ...fields, height: header.height + 1, hash }, signatures: ['v0', 'v1'].map((v) => ({ validator: v, signature: signBlock(hash, seed(v)) })) };
+    const wrongHash: FinalityMessage = {
+      ...record,
+      block: { ...fields, height: header.height + 1, hash },
+      signatures: ['v0', 'v1'].map((v) => ({ validator: v, signature: signBlock(hash, seed(v)) })),
+    };
     const refusedBefore = metricValue(await settlementMetrics(), 'settlement_finality_refused_total');
     const producer = await kafkaProducer();
     await producer.send({ topic: topic('ledger.finality'), acks: -1, messages: [oneSigner, wrongHash].map((r) => ({ value: JSON.stringify(r) })) });

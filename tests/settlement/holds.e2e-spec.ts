@@ -30,7 +30,10 @@ describe('holds and operator approval', () => {
     const quote = await debtor.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount, creditorParticipant: creditor.id });
     const { uetr } = await debtor.client.createPayment({ quoteId: quote.id, endToEndId: `HOLD-${sendAmount}`, debtor: party, creditor: party });
     await waitStatus(uetr, 'HELD');
-    await eventually(() => debtor.client.getPayment(uetr), (p) => p.status === 'HELD');
+    await eventually(
+      () => debtor.client.getPayment(uetr),
+      (p) => p.status === 'HELD',
+    );
     return uetr;
   }
 
@@ -38,7 +41,10 @@ describe('holds and operator approval', () => {
     debtor = await registerBank(['USD'], { USD: '20000.00' });
     creditor = await registerBank(['EUR']);
     await fundFxDesk('EUR', '1000000.00');
-    expect(await setLimits(debtor.id, { currency: 'USD', netDebitCap: '0', holdAbove: '500.00' })).toMatchObject({ status: 200, body: { holdAbove: '500.00', status: 'SETTLED' } });
+    expect(await setLimits(debtor.id, { currency: 'USD', netDebitCap: '0', holdAbove: '500.00' })).toMatchObject({
+      status: 200,
+      body: { holdAbove: '500.00', status: 'SETTLED' },
+    });
     [approverA, approverB, viewer] = await Promise.all([operatorToken('approver'), operatorToken('approver'), operatorToken('viewer')]);
   });
 
@@ -59,11 +65,17 @@ describe('holds and operator approval', () => {
     expect(await decide(viewer.token, uetr, 'approve')).toMatchObject({ status: 403, body: { code: 'forbidden' } });
     const key = randomUUID();
     const first = await decide(approverA.token, uetr, 'approve', key);
-    expect(first).toMatchObject({ status: 201, body: { uetr, decision: { decision: 'approve', state: 'recorded', operator: { id: approverA.id } }, payment: { status: 'HELD', approvals: 1 } } });
+    expect(first).toMatchObject({
+      status: 201,
+      body: { uetr, decision: { decision: 'approve', state: 'recorded', operator: { id: approverA.id } }, payment: { status: 'HELD', approvals: 1 } },
+    });
     expect(await decide(approverA.token, uetr, 'approve', key)).toEqual(first);
     expect(await decide(approverA.token, uetr, 'reject', key)).toMatchObject({ status: 409, body: { code: 'idempotency_conflict' } });
     expect(await decide(approverA.token, uetr, 'approve')).toMatchObject({ status: 409, body: { code: 'approver_already_decided' } });
-    expect(await adminCall(approverA.token, 'POST', `/v1/admin/payments/${uetr}/decisions`, { decision: 'approve' })).toMatchObject({ status: 400, body: { code: 'idempotency_key_required' } });
+    expect(await adminCall(approverA.token, 'POST', `/v1/admin/payments/${uetr}/decisions`, { decision: 'approve' })).toMatchObject({
+      status: 400,
+      body: { code: 'idempotency_key_required' },
+    });
 
     const second = await decide(approverB.token, uetr, 'approve');
     expect(second).toMatchObject({ status: 201, body: { payment: { approvals: 2 } } });
@@ -72,14 +84,25 @@ describe('holds and operator approval', () => {
     expect(state?.status).toBe('SETTLED');
     expect(state?.events.map((e) => e.status)).toEqual(['RECEIVED', 'HELD', 'SUBMITTED', 'SETTLED']);
     expect(state?.events[2].cause).toMatch(/^approved by 2 of 2, last operator .+ \(.+\)$/);
-    const decisions = await withDb('settlement', async (db) => (await db.query<{ operator_id: string; outcome: string; refusal: string | null }>(
-      'SELECT operator_id, outcome, refusal FROM payment_decisions WHERE uetr = $1 ORDER BY recorded_at', [uetr])).rows);
+    const decisions = await withDb(
+      'settlement',
+      async (db) =>
+        (
+          await db.query<{ operator_id: string; outcome: string; refusal: string | null }>(
+            'SELECT operator_id, outcome, refusal FROM payment_decisions WHERE uetr = $1 ORDER BY recorded_at',
+            [uetr],
+          )
+        ).rows,
+    );
     expect(decisions).toEqual([
       { operator_id: approverA.id, outcome: 'recorded', refusal: null },
       { operator_id: approverA.id, outcome: 'refused', refusal: 'approver_already_decided' },
       { operator_id: approverB.id, outcome: 'recorded', refusal: null },
     ]);
-    await eventually(() => debtor.client.getPayment(uetr), (p) => p.status === 'SETTLED');
+    await eventually(
+      () => debtor.client.getPayment(uetr),
+      (p) => p.status === 'SETTLED',
+    );
     expect(await decide(approverA.token, uetr, 'reject')).toMatchObject({ status: 409, body: { code: 'payment_not_held' } });
   });
 
@@ -95,7 +118,10 @@ describe('holds and operator approval', () => {
     const uetr = await heldPayment('700.00');
     expect(await decide(approverA.token, uetr, 'approve')).toMatchObject({ status: 201, body: { payment: { status: 'HELD', approvals: 1 } } });
     const rejected = await decide(approverB.token, uetr, 'reject', randomUUID(), 'beneficiary not verified');
-    expect(rejected).toMatchObject({ status: 201, body: { decision: { decision: 'reject', comment: 'beneficiary not verified' }, payment: { status: 'REJECTED', reason: 'rejected_by_operator' } } });
+    expect(rejected).toMatchObject({
+      status: 201,
+      body: { decision: { decision: 'reject', comment: 'beneficiary not verified' }, payment: { status: 'REJECTED', reason: 'rejected_by_operator' } },
+    });
     const state = await waitStatus(uetr);
     expect(state).toMatchObject({ status: 'REJECTED', reason: 'rejected_by_operator', blockHeight: null });
     expect(state?.events[2].cause).toMatch(/^rejected by operator .*: beneficiary not verified$/);
@@ -105,7 +131,9 @@ describe('holds and operator approval', () => {
   });
 
   it('holds a payment the gateway screening flagged, whatever its amount, with the screening reason', async () => {
-    const intent = intentFor(makeQuote({ debtor: debtor.id, creditor: creditor.id, sendMinor: 100n }), { screening: { action: 'hold', reason: 'sanctions: possible name match (entry 17)' } });
+    const intent = intentFor(makeQuote({ debtor: debtor.id, creditor: creditor.id, sendMinor: 100n }), {
+      screening: { action: 'hold', reason: 'sanctions: possible name match (entry 17)' },
+    });
     await produceRequests([intent]);
     const state = await waitStatus(intent.uetr, 'HELD');
     expect(state?.events.map((e) => [e.status, e.reason, e.cause])).toEqual([
@@ -129,7 +157,10 @@ describe('holds and operator approval', () => {
       ]);
       const events = await settlementEvents([uetr], (e) => e.some((x) => x.kind === 'payment.status' && x.status === 'REJECTED'));
       expect(events.find((e) => e.kind === 'payment.status' && e.status === 'REJECTED')).toMatchObject({ reason: 'hold_expired', participant: debtor.id });
-      await eventually(() => debtor.client.getPayment(uetr), (p) => p.status === 'REJECTED');
+      await eventually(
+        () => debtor.client.getPayment(uetr),
+        (p) => p.status === 'REJECTED',
+      );
       expect(await decide(approverA.token, uetr, 'approve')).toMatchObject({ status: 409, body: { code: 'payment_not_held' } });
     });
 

@@ -1,7 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { LedgerTransfer } from '@nostro/shared';
 import { TestBank, eventually, fundFxDesk, registerBank, withDb } from '../support/cluster';
-import { closeKafka, intentFor, kafkaProducer, ledgersCaughtUp, makeQuote, metricValue, produceRequests, settlementMetrics, settlementUrl, topic, waitStatus } from './support/settlement';
+import {
+  closeKafka,
+  intentFor,
+  kafkaProducer,
+  ledgersCaughtUp,
+  makeQuote,
+  metricValue,
+  produceRequests,
+  settlementMetrics,
+  settlementUrl,
+  topic,
+  waitStatus,
+} from './support/settlement';
 
 interface Report {
   id: string;
@@ -62,10 +74,15 @@ describe('reconciliation with the ledger', () => {
   });
 
   it('reports a transaction the ledger finalized that settlement never submitted (unknown_to_settlement)', async () => {
-    const foreign: LedgerTransfer = { kind: 'transfer', id: randomUUID(), uetr: randomUUID(), postings: [
-      { account: 'EXTERNAL:USD', currency: 'USD', amount: '-1' },
-      { account: 'FXDESK:USD', currency: 'USD', amount: '1' },
-    ] };
+    const foreign: LedgerTransfer = {
+      kind: 'transfer',
+      id: randomUUID(),
+      uetr: randomUUID(),
+      postings: [
+        { account: 'EXTERNAL:USD', currency: 'USD', amount: '-1' },
+        { account: 'FXDESK:USD', currency: 'USD', amount: '1' },
+      ],
+    };
     foreign.id = foreign.uetr as string;
     await (await kafkaProducer()).send({ topic: topic('ledger.tx'), acks: -1, messages: [{ value: JSON.stringify(foreign) }] });
     await eventually(
@@ -85,7 +102,12 @@ describe('reconciliation with the ledger', () => {
     try {
       const report = await reconcile('full');
       const found = about(report, [settled, rejected]);
-      expect(found).toEqual(expect.arrayContaining([['height_mismatch', settled], ['outcome_mismatch', rejected]]));
+      expect(found).toEqual(
+        expect.arrayContaining([
+          ['height_mismatch', settled],
+          ['outcome_mismatch', rejected],
+        ]),
+      );
       expect(found.length).toBe(4); // each found twice: against settlement's copy of the blocks, and against a validator's proof
     } finally {
       await tamper('UPDATE payments SET block_height = block_height - 1 WHERE uetr = $1', settled);

@@ -1,17 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ParticipantConfigMessage, TransferRequestMessage } from '@nostro/shared';
 import { TestBank, adminClient, eventually, fundFxDesk, registerBank, withDb } from '../support/cluster';
-import {
-  balance,
-  closeKafka,
-  intentFor,
-  ledgerCopies,
-  makeQuote,
-  produceRequests,
-  setLimits,
-  settlementEvents,
-  waitStatus,
-} from './support/settlement';
+import { balance, closeKafka, intentFor, ledgerCopies, makeQuote, produceRequests, setLimits, settlementEvents, waitStatus } from './support/settlement';
 
 /** Every transition of the state machine and every rejection reason, against the running cluster. */
 describe('settlement state machine', () => {
@@ -28,13 +18,21 @@ describe('settlement state machine', () => {
 
   it('settles a payment RECEIVED → SUBMITTED → SETTLED, each transition recorded with its time and cause', async () => {
     const quote = await debtor.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '100.00', creditorParticipant: creditor.id });
-    const accepted = await debtor.client.createPayment({ quoteId: quote.id, endToEndId: 'SETTLE-1', debtor: { name: 'A', account: '1' }, creditor: { name: 'B', account: '2' } });
+    const accepted = await debtor.client.createPayment({
+      quoteId: quote.id,
+      endToEndId: 'SETTLE-1',
+      debtor: { name: 'A', account: '1' },
+      creditor: { name: 'B', account: '2' },
+    });
     const state = await waitStatus(accepted.uetr);
     expect(state).toMatchObject({ status: 'SETTLED', reason: null });
     expect(state?.events.map((e) => e.status)).toEqual(['RECEIVED', 'SUBMITTED', 'SETTLED']);
     expect(state?.events.map((e) => e.cause)).toEqual(['payment intent', 'submitted to the ledger', `ledger block ${state?.blockHeight}`]);
     expect(await ledgerCopies(accepted.uetr)).toEqual([1, 1, 1]);
-    const payment = await eventually(() => debtor.client.getPayment(accepted.uetr), (p) => p.status === 'SETTLED');
+    const payment = await eventually(
+      () => debtor.client.getPayment(accepted.uetr),
+      (p) => p.status === 'SETTLED',
+    );
     expect(payment.timeline.map((t) => t.status)).toEqual(['RECEIVED', 'SUBMITTED', 'SETTLED']);
     expect(payment.block?.height).toBe(state?.blockHeight);
   });
@@ -132,21 +130,37 @@ describe('settlement state machine', () => {
     const spend = intentFor(makeQuote({ debtor: bank.id, creditor: creditor.id, sendMinor: 2_500n }));
     await produceRequests([spend]);
     await waitStatus(spend.uetr, 'SETTLED');
-    expect(await setLimits(bank.id, { currency: 'USD', netDebitCap: '0', holdAbove: null })).toMatchObject({ status: 422, body: { code: 'limit_below_balance' } });
+    expect(await setLimits(bank.id, { currency: 'USD', netDebitCap: '0', holdAbove: null })).toMatchObject({
+      status: 422,
+      body: { code: 'limit_below_balance' },
+    });
   });
 
   it('suspends and resumes a participant on the ledger (participant_suspended)', async () => {
     const bank = await registerBank(['USD'], { USD: '100.00' });
-    const config = (suspended: boolean): ParticipantConfigMessage => ({ kind: 'participant.config', id: randomUUID(), requestId: randomUUID(), participant: bank.id, currencies: ['USD'], suspended });
+    const config = (suspended: boolean): ParticipantConfigMessage => ({
+      kind: 'participant.config',
+      id: randomUUID(),
+      requestId: randomUUID(),
+      participant: bank.id,
+      currencies: ['USD'],
+      suspended,
+    });
     const suspend = config(true);
     await produceRequests([suspend]);
-    await eventually(() => requestStatus(suspend.requestId), (s) => s === 'SETTLED');
+    await eventually(
+      () => requestStatus(suspend.requestId),
+      (s) => s === 'SETTLED',
+    );
     const refused = intentFor(makeQuote({ debtor: bank.id, creditor: creditor.id, sendMinor: 1_000n }));
     await produceRequests([refused]);
     expect(await waitStatus(refused.uetr)).toMatchObject({ status: 'REJECTED', reason: 'participant_suspended' });
     const resume = config(false);
     await produceRequests([resume]);
-    await eventually(() => requestStatus(resume.requestId), (s) => s === 'SETTLED');
+    await eventually(
+      () => requestStatus(resume.requestId),
+      (s) => s === 'SETTLED',
+    );
     const allowed = intentFor(makeQuote({ debtor: bank.id, creditor: creditor.id, sendMinor: 1_000n }));
     await produceRequests([allowed]);
     expect(await waitStatus(allowed.uetr)).toMatchObject({ status: 'SETTLED' });
@@ -157,11 +171,22 @@ describe('settlement state machine', () => {
     const admin = adminClient();
     const deposit = await admin.deposit(bank.id, { currency: 'USD', amount: '250.00', reference: 'funding' });
     expect(deposit).toMatchObject({ status: 'SETTLED', balance: '250.00' });
-    await expect(admin.withdraw(bank.id, { currency: 'USD', amount: '300.00', reference: 'too much' })).rejects.toMatchObject({ status: 422, code: 'insufficient_funds' });
+    await expect(admin.withdraw(bank.id, { currency: 'USD', amount: '300.00', reference: 'too much' })).rejects.toMatchObject({
+      status: 422,
+      code: 'insufficient_funds',
+    });
     const withdrawal = await admin.withdraw(bank.id, { currency: 'USD', amount: '100.00', reference: 'payout' });
     expect(withdrawal).toMatchObject({ status: 'SETTLED', balance: '150.00' });
-    const requests = await withDb('settlement', async (db) => (await db.query<{ kind: string; status: string; reason: string | null }>(
-      `SELECT kind, status, reason FROM ledger_requests WHERE participant = $1 AND kind IN ('deposit', 'withdrawal') ORDER BY created_at`, [bank.id])).rows);
+    const requests = await withDb(
+      'settlement',
+      async (db) =>
+        (
+          await db.query<{ kind: string; status: string; reason: string | null }>(
+            `SELECT kind, status, reason FROM ledger_requests WHERE participant = $1 AND kind IN ('deposit', 'withdrawal') ORDER BY created_at`,
+            [bank.id],
+          )
+        ).rows,
+    );
     expect(requests).toEqual([
       { kind: 'deposit', status: 'SETTLED', reason: null },
       { kind: 'withdrawal', status: 'REJECTED', reason: 'insufficient_funds' },
@@ -171,9 +196,23 @@ describe('settlement state machine', () => {
 
   it('refuses a deposit of a negative amount at its edge: it never reaches the ledger', async () => {
     const bank = await registerBank(['USD'], { USD: '10.00' });
-    const deposit: TransferRequestMessage = { kind: 'transfer.request', id: randomUUID(), requestId: randomUUID(), type: 'deposit', participant: bank.id, currency: 'USD', amountMinor: '-500', reference: 'a withdrawal in disguise' };
+    const deposit: TransferRequestMessage = {
+      kind: 'transfer.request',
+      id: randomUUID(),
+      requestId: randomUUID(),
+      type: 'deposit',
+      participant: bank.id,
+      currency: 'USD',
+      amountMinor: '-500',
+      reference: 'a withdrawal in disguise',
+    };
     await produceRequests([deposit]);
-    expect(await eventually(() => requestStatus(deposit.requestId), (s) => s === 'REJECTED')).toBe('REJECTED');
+    expect(
+      await eventually(
+        () => requestStatus(deposit.requestId),
+        (s) => s === 'REJECTED',
+      ),
+    ).toBe('REJECTED');
     const events = await settlementEvents([deposit.requestId], (e) => e.length > 0);
     expect(events).toMatchObject([{ kind: 'request.status', status: 'REJECTED', reason: 'invalid_amount' }]);
     expect(await ledgerCopies(deposit.requestId)).toEqual([0, 0, 0]);
@@ -198,20 +237,29 @@ describe('settlement state machine', () => {
             await db.query('ROLLBACK');
           }
         };
-        expect(await refused(`UPDATE payments SET status = 'SUBMITTED' WHERE uetr = $1`, [intent.uetr])).toMatch(/illegal payment transition SETTLED -> SUBMITTED/);
-        expect(await refused(`UPDATE payments SET status = 'REJECTED', reason = 'x' WHERE uetr = $1`, [intent.uetr])).toMatch(/illegal payment transition SETTLED -> REJECTED/);
+        expect(await refused(`UPDATE payments SET status = 'SUBMITTED' WHERE uetr = $1`, [intent.uetr])).toMatch(
+          /illegal payment transition SETTLED -> SUBMITTED/,
+        );
+        expect(await refused(`UPDATE payments SET status = 'REJECTED', reason = 'x' WHERE uetr = $1`, [intent.uetr])).toMatch(
+          /illegal payment transition SETTLED -> REJECTED/,
+        );
         expect(await refused(`UPDATE payment_events SET status = 'REJECTED' WHERE uetr = $1`, [intent.uetr])).toMatch(/append-only/);
         expect(await refused(`DELETE FROM payment_events WHERE uetr = $1`, [intent.uetr])).toMatch(/append-only/);
         const uetr = randomUUID();
         const insert = `INSERT INTO payments (uetr, participant, creditor_participant, quote_id, quote, status, accepted_at, block_height) VALUES ($1, 'X', 'Y', $2, '{}', $3, now(), 1)`;
         expect(await refused(insert, [uetr, `q-${uetr}`, 'SETTLED'])).toMatch(/starts RECEIVED/);
         expect(await refused(insert, [uetr, `q-${uetr}`, 'RECEIVED'])).toMatch(/without a timeline entry/);
-        expect(await refused(`INSERT INTO payment_events (uetr, status, at, cause) VALUES ($1, 'SETTLED', now(), 'forged')`, [intent.uetr])).toMatch(/payment_events_once|payment_events_one_final/);
+        expect(await refused(`INSERT INTO payment_events (uetr, status, at, cause) VALUES ($1, 'SETTLED', now(), 'forged')`, [intent.uetr])).toMatch(
+          /payment_events_once|payment_events_one_final/,
+        );
       });
     });
   });
 });
 
 async function requestStatus(requestId: string): Promise<string | null> {
-  return withDb('settlement', async (db) => (await db.query<{ status: string }>('SELECT status FROM ledger_requests WHERE request_id = $1', [requestId])).rows[0]?.status ?? null);
+  return withDb(
+    'settlement',
+    async (db) => (await db.query<{ status: string }>('SELECT status FROM ledger_requests WHERE request_id = $1', [requestId])).rows[0]?.status ?? null,
+  );
 }

@@ -10,7 +10,9 @@ async function stopCluster(slot: number): Promise<boolean> {
   const envFile = path.join(profile.stateDir, 'env.json');
   const env = (fs.existsSync(envFile) ? JSON.parse(fs.readFileSync(envFile, 'utf8')) : {}) as { kafkaStartedByUs?: boolean };
   await stackDown(profile);
-  await deleteTopics({ prefix: profile.topicPrefix }).catch((error: unknown) => process.stderr.write(`teardown: ${error instanceof Error ? error.message : String(error)}\n`));
+  await deleteTopics({ prefix: profile.topicPrefix }).catch((error: unknown) =>
+    process.stderr.write(`teardown: ${error instanceof Error ? error.message : String(error)}\n`),
+  );
   fs.rmSync(profile.runFile, { force: true });
   return Boolean(env.kafkaStartedByUs);
 }

@@ -12,8 +12,18 @@ const currencyList = z
 
 const urlList = z
   .string()
-  .transform((value) => value.split(',').map((u) => u.trim()).filter((u) => u !== ''))
-  .pipe(z.array(z.url({ protocol: /^https?$/ })).min(1).max(16));
+  .transform((value) =>
+    value
+      .split(',')
+      .map((u) => u.trim())
+      .filter((u) => u !== ''),
+  )
+  .pipe(
+    z
+      .array(z.url({ protocol: /^https?$/ }))
+      .min(1)
+      .max(16),
+  );
 
 const schema = z
   .object({
@@ -42,11 +52,19 @@ const schema = z
     FX_LEDGER_REFRESH_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
     FX_LEDGER_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(2_000),
     /** Consumer group (prefixed by KAFKA_TOPIC_PREFIX) reading settlement.events to release reservations. */
-    FX_CONSUMER_GROUP: z.string().regex(/^[a-zA-Z0-9._-]{1,100}$/).default('fx-quote'),
+    FX_CONSUMER_GROUP: z
+      .string()
+      .regex(/^[a-zA-Z0-9._-]{1,100}$/)
+      .default('fx-quote'),
     /** How often expired quotes release their reservation. */
     FX_SWEEP_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
     /** A used quote whose payment never reached a final status stops holding liquidity after this long. */
-    FX_RESERVATION_MAX_MS: z.coerce.number().int().min(60_000).max(30 * 86_400_000).default(86_400_000),
+    FX_RESERVATION_MAX_MS: z.coerce
+      .number()
+      .int()
+      .min(60_000)
+      .max(30 * 86_400_000)
+      .default(86_400_000),
   })
   .superRefine((config, ctx) => {
     if (config.FX_RATES_PROVIDER === 'http' && !config.FX_RATES_URL) {

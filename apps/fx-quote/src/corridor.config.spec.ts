@@ -37,9 +37,16 @@ describe('the shipped corridor file', () => {
 
   it('stops start-up with one line naming the file and the corridor when it is wrong', () => {
     const file = path.join(os.tmpdir(), `corridors-${process.pid}.json`);
-    fs.writeFileSync(file, JSON.stringify({ corridors: [{ source: 'USD', target: 'EUR', spreadBps: 25, fixedFee: '2.505', percentFeeBps: 0, minAmount: '0.01', maxAmount: '10.00', enabled: true }] }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        corridors: [{ source: 'USD', target: 'EUR', spreadBps: 25, fixedFee: '2.505', percentFeeBps: 0, minAmount: '0.01', maxAmount: '10.00', enabled: true }],
+      }),
+    );
     try {
-      expect(() => loadCorridors(file)).toThrow(new ConfigError('invalid configuration: FX_CORRIDORS_FILE: USD→EUR: fixedFee: USD allows 2 digits after the decimal point'));
+      expect(() => loadCorridors(file)).toThrow(
+        new ConfigError('invalid configuration: FX_CORRIDORS_FILE: USD→EUR: fixedFee: USD allows 2 digits after the decimal point'),
+      );
       expect(() => loadCorridors(`${file}.missing`)).toThrow(/^invalid configuration: FX_CORRIDORS_FILE: cannot read /);
     } finally {
       fs.rmSync(file, { force: true });

@@ -31,7 +31,10 @@ describe('IssuedQuotes (quotes this process signed, held in memory)', () => {
     expect(issued.size).toBe(3);
     expect(issued.get('q_1', t0)).toBeUndefined();
     expect(['q_2', 'q_3', 'q_4'].map((id) => issued.get(id, t0)?.id)).toEqual(['q_2', 'q_3', 'q_4']);
-    issued.add(['q_5', 'q_6', 'q_7', 'q_8'].map((id) => quote(id, t0 + 30_000)), t0);
+    issued.add(
+      ['q_5', 'q_6', 'q_7', 'q_8'].map((id) => quote(id, t0 + 30_000)),
+      t0,
+    );
     expect(issued.size).toBe(3);
     expect(['q_6', 'q_7', 'q_8'].map((id) => issued.get(id, t0)?.id)).toEqual(['q_6', 'q_7', 'q_8']);
   });

@@ -126,7 +126,11 @@ export class LiquidityService {
     const rejected = events.filter((e) => e.status === 'REJECTED').map((e) => e.uetr);
     // A SETTLED event names its block; without one, the next block after what we know is a safe stand-in.
     const fallbackHeight = (this.snapshot?.height ?? 0) + 1;
-    await this.repo.markSettled(tx, settled.map((e) => e.uetr), settled.map((e) => e.block?.height ?? fallbackHeight));
+    await this.repo.markSettled(
+      tx,
+      settled.map((e) => e.uetr),
+      settled.map((e) => e.block?.height ?? fallbackHeight),
+    );
     const released = await this.repo.releaseRejected(tx, rejected);
     if (released > 0) quoteMetrics.released.labels(ReleaseReason.REJECTED).inc(released);
   }

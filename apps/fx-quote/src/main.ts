@@ -23,13 +23,19 @@ async function main(): Promise<void> {
   const rt = await Runtime.create('fx-quote', config, path.join(__dirname, '..', 'migrations'), config.DATABASE_POOL_MAX);
   if (!rt) return;
   const rates: RatesProvider =
-    staticRates ?? new HttpRatesProvider({ url: config.FX_RATES_URL as string, pollMs: config.FX_RATES_POLL_MS, maxAgeMs: config.FX_RATES_MAX_AGE_MS, log: rt.log });
+    staticRates ??
+    new HttpRatesProvider({ url: config.FX_RATES_URL as string, pollMs: config.FX_RATES_POLL_MS, maxAgeMs: config.FX_RATES_MAX_AGE_MS, log: rt.log });
   // Auto-pipelining: the claims of a consume batch issued in one tick go to Redis in one write.
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false, enableAutoPipelining: true });
   redis.on('error', (error) => rt.log.warn({ err: error.message }, 'redis error'));
   const repo = new QuoteRepository(rt.pool);
   const ledger = config.LEDGER_URLS ? new LedgerClient(config.LEDGER_URLS, config.FX_LEDGER_TIMEOUT_MS) : null;
-  const liquidity = new LiquidityService(ledger, repo, { refreshMs: config.FX_LEDGER_REFRESH_MS, sweepIntervalMs: config.FX_SWEEP_INTERVAL_MS, reservationMaxMs: config.FX_RESERVATION_MAX_MS }, rt.log);
+  const liquidity = new LiquidityService(
+    ledger,
+    repo,
+    { refreshMs: config.FX_LEDGER_REFRESH_MS, sweepIntervalMs: config.FX_SWEEP_INTERVAL_MS, reservationMaxMs: config.FX_RESERVATION_MAX_MS },
+    rt.log,
+  );
   const seed = base64UrlDecode(config.signingSeed);
   const service = new QuoteService(
     { quoteTtlMs: config.QUOTE_TTL_MS, currencies: config.CURRENCIES, signingSeed: seed, publicKey: publicKeyFromSeed(seed) },
@@ -43,7 +49,15 @@ async function main(): Promise<void> {
   await repo.ensurePositions(config.CURRENCIES);
   rt.log.info({ ...rates.status(Date.now()), corridors: corridors.all().filter((c) => c.enabled).length }, 'reference rates and corridors loaded');
   if (!ledger) rt.log.warn('LEDGER_URLS is not set: FXDESK liquidity is NOT checked; quotes are bounded by corridor limits only');
-  const transport = new KafkaPgTransport({ kafka: rt.kafka, pool: rt.pool, groupId: config.FX_CONSUMER_GROUP, topicPrefix: config.KAFKA_TOPIC_PREFIX, log: rt.log, inboxRetentionHours: config.INBOX_RETENTION_HOURS, sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS });
+  const transport = new KafkaPgTransport({
+    kafka: rt.kafka,
+    pool: rt.pool,
+    groupId: config.FX_CONSUMER_GROUP,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    log: rt.log,
+    inboxRetentionHours: config.INBOX_RETENTION_HOURS,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+  });
 
   @Module({
     imports: [

@@ -13,7 +13,10 @@ const batchBody = z.strictObject({ participant: participantIdSchema, requests: z
 const consumeBody = z.strictObject({ participant: participantIdSchema, uetr: uuidSchema });
 const consumeBatchBody = z.strictObject({
   participant: participantIdSchema,
-  items: z.array(z.strictObject({ quoteId: z.string().min(1).max(64), uetr: uuidSchema })).min(1).max(QUOTE_BATCH_MAX),
+  items: z
+    .array(z.strictObject({ quoteId: z.string().min(1).max(64), uetr: uuidSchema }))
+    .min(1)
+    .max(QUOTE_BATCH_MAX),
 });
 
 /** Maps QuoteError codes to problems (exhaustive table in quote.errors.ts). */

@@ -70,7 +70,11 @@ export class QuoteRepository {
         quotes.map((q) => q.reservedMinor.toString()),
       ],
     );
-    await this.addReserved(tx, quotes.map((q) => ({ target_currency: q.quote.targetCurrency, reserved_minor: q.reservedMinor.toString() })), 1);
+    await this.addReserved(
+      tx,
+      quotes.map((q) => ({ target_currency: q.quote.targetCurrency, reserved_minor: q.reservedMinor.toString() })),
+      1,
+    );
   }
 
   /**

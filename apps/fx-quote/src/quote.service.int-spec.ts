@@ -110,7 +110,10 @@ describe('QuoteService with real Postgres and Redis', () => {
     const before = (await repo.positions()).get('EUR')?.reservedMinor ?? 0n;
     const quotes = await Promise.all(Array.from({ length: 200 }, (_, i) => service.create(BANK, usdEur(`${i + 1}.00`))));
     expect(new Set(quotes.map((q) => q.id)).size).toBe(200);
-    const { rows } = await db.pool.query<{ n: string; total: string }>('SELECT count(*)::text AS n, sum(reserved_minor)::text AS total FROM quotes WHERE id = ANY($1)', [quotes.map((q) => q.id)]);
+    const { rows } = await db.pool.query<{ n: string; total: string }>(
+      'SELECT count(*)::text AS n, sum(reserved_minor)::text AS total FROM quotes WHERE id = ANY($1)',
+      [quotes.map((q) => q.id)],
+    );
     const expected = quotes.reduce((sum, q) => sum + BigInt(q.receiveAmount.replace('.', '')), 0n);
     expect(rows[0]).toEqual({ n: '200', total: expected.toString() });
     expect((await repo.positions()).get('EUR')?.reservedMinor).toBe(before + expected);
@@ -230,7 +233,14 @@ describe('QuoteService with real Postgres and Redis', () => {
       usdEur('0.01'), // 0.0093 EUR: not one cent to deliver
       usdEur('0.02'),
     ]);
-    expect(results.map((r) => (r instanceof QuoteError ? r.code : 'quote'))).toEqual(['quote', 'corridor_unavailable', 'amount_out_of_range', 'quote', 'amount_out_of_range', 'quote']);
+    expect(results.map((r) => (r instanceof QuoteError ? r.code : 'quote'))).toEqual([
+      'quote',
+      'corridor_unavailable',
+      'amount_out_of_range',
+      'quote',
+      'amount_out_of_range',
+      'quote',
+    ]);
     expect((results[5] as SignedQuote).receiveAmount).toBe('0.01');
     expect((results[2] as QuoteError).field).toBe('sendAmount');
     const jpyBhd = results[3] as SignedQuote;
@@ -269,7 +279,15 @@ describe('QuoteService with real Postgres and Redis', () => {
     const quote = await service.create(BANK, usdEur('85.00'));
     const uetr = randomUUID();
     await service.consume(BANK, quote.id, uetr);
-    const settled: PaymentStatusEvent = { kind: 'payment.status', id: randomUUID(), uetr, participant: BANK, status: 'SETTLED', at: Date.now(), block: { height: 1_000_007, hash: 'cd'.repeat(32) } };
+    const settled: PaymentStatusEvent = {
+      kind: 'payment.status',
+      id: randomUUID(),
+      uetr,
+      participant: BANK,
+      status: 'SETTLED',
+      at: Date.now(),
+      block: { height: 1_000_007, hash: 'cd'.repeat(32) },
+    };
     await withTransaction(db.pool, (tx) => liquidity.onPaymentEvents(tx, [settled]));
     expect(await repo.releaseSettled(1_000_006)).toBe(0);
     expect((await reservation(quote.id)).reservation).toBe('settled');
@@ -287,9 +305,9 @@ describe('QuoteService with real Postgres and Redis', () => {
 
   it('has the database refuse an illegal reservation move and a changed amount', async () => {
     const quote = await service.create(BANK, usdEur('95.00'));
-    await expect(db.pool.query(`UPDATE quotes SET reservation = 'settled', settled_height = 1, used_by = $2, used_at = now() WHERE id = $1`, [quote.id, randomUUID()])).rejects.toThrow(
-      /illegal reservation transition held -> settled/,
-    );
+    await expect(
+      db.pool.query(`UPDATE quotes SET reservation = 'settled', settled_height = 1, used_by = $2, used_at = now() WHERE id = $1`, [quote.id, randomUUID()]),
+    ).rejects.toThrow(/illegal reservation transition held -> settled/);
     await expect(db.pool.query('UPDATE quotes SET reserved_minor = 1 WHERE id = $1', [quote.id])).rejects.toThrow(/never changes/);
   });
 });

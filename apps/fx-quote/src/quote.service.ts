@@ -106,7 +106,8 @@ export class QuoteService {
     }
     if (mid === null) throw this.refusal('corridor_unavailable', `no reference rate for ${src} → ${dst}`);
     const field = request.sendAmount !== undefined ? 'sendAmount' : 'receiveAmount';
-    const target = request.sendAmount !== undefined ? { sendMinor: parseAmount(request.sendAmount, src) } : { receiveMinor: parseAmount(request.receiveAmount, dst) };
+    const target =
+      request.sendAmount !== undefined ? { sendMinor: parseAmount(request.sendAmount, src) } : { receiveMinor: parseAmount(request.receiveAmount, dst) };
     let figures: QuoteFigures;
     let sendMinor: bigint;
     let receiveMinor: bigint;
@@ -121,7 +122,11 @@ export class QuoteService {
     const bounds = checkSendAmount(corridor, sendMinor);
     if (bounds !== 'ok') {
       const [word, limit] = bounds === 'below_minimum' ? ['below the minimum', corridor.minSendMinor] : ['above the maximum', corridor.maxSendMinor];
-      throw this.refusal('amount_out_of_range', `send amount ${formatAmount(sendMinor, src)} ${src} is ${word} of ${formatAmount(limit, src)} ${src} for ${src} → ${dst}`, field);
+      throw this.refusal(
+        'amount_out_of_range',
+        `send amount ${formatAmount(sendMinor, src)} ${src} is ${word} of ${formatAmount(limit, src)} ${src} for ${src} → ${dst}`,
+        field,
+      );
     }
     if (receiveMinor <= 0n) throw this.refusal('amount_out_of_range', 'the amount is too small to deliver one minor unit', field);
     return { unsigned: { ...figures, creditorParticipant: request.creditorParticipant }, receiveMinor };
@@ -166,7 +171,9 @@ export class QuoteService {
     const refusedLiquidity = new Set(candidates.filter((_, i) => !granted[i]).map((q) => q.quote.id));
     const stored = candidates.filter((_, i) => granted[i]).map((q) => q.quote);
     this.issued.add(stored);
-    await this.cache.putMany(stored, this.options.quoteTtlMs).catch((error: unknown) => this.log.warn({ err: error }, 'redis put failed; Postgres serves these quotes'));
+    await this.cache
+      .putMany(stored, this.options.quoteTtlMs)
+      .catch((error: unknown) => this.log.warn({ err: error }, 'redis put failed; Postgres serves these quotes'));
     quoteMetrics.issued.inc(stored.length);
     return results.map((r) => {
       if (r instanceof QuoteError) return r;
@@ -217,9 +224,15 @@ export class QuoteService {
         // A reservation was released against a newer ledger view than ours: ours would count that payment twice.
         if (desk && currencies.some((c) => (positions.get(c)?.releasedHeight ?? 0) > desk.height)) return null;
         const headroom = new Map(currencies.map((c) => [c, headroomOf(desk, c, positions.get(c)?.reservedMinor ?? 0n)]));
-        const decision = allocateLiquidity(quotes.map((q) => ({ currency: q.quote.targetCurrency, amountMinor: q.reservedMinor })), headroom);
+        const decision = allocateLiquidity(
+          quotes.map((q) => ({ currency: q.quote.targetCurrency, amountMinor: q.reservedMinor })),
+          headroom,
+        );
         if (desk && decision.includes(false) && attempt === 0) return null; // refuse only on a fresh read
-        await this.repo.insertHeld(tx, quotes.filter((_, i) => decision[i]));
+        await this.repo.insertHeld(
+          tx,
+          quotes.filter((_, i) => decision[i]),
+        );
         return decision;
       });
       if (granted) return granted;
@@ -279,14 +292,27 @@ export class QuoteService {
    */
   async consumeMany(participant: string, items: readonly { quoteId: string; uetr: string }[], now = Date.now()): Promise<(SignedQuote | QuoteError)[]> {
     if (items.length > QUOTE_BATCH_MAX) throw new RangeError(`at most ${QUOTE_BATCH_MAX} quotes per batch`);
-    const claimed = await mapOrderedByKey(items, (item) => item.quoteId, CONSUME_CONCURRENCY, (item) => this.settled(() => this.claim(participant, item.quoteId, item.uetr, now)));
+    const claimed = await mapOrderedByKey(
+      items,
+      (item) => item.quoteId,
+      CONSUME_CONCURRENCY,
+      (item) => this.settled(() => this.claim(participant, item.quoteId, item.uetr, now)),
+    );
     const pending = items.filter((_, i) => claimed[i] instanceof Claim);
-    const uses = await this.recordUses(pending.map((item) => ({ id: item.quoteId, uetr: item.uetr })), now);
-    return mapOrderedByKey(items, (item) => item.quoteId, CONSUME_CONCURRENCY, async (item, i) => {
-      const step = claimed[i];
-      if (!(step instanceof Claim)) return step;
-      return this.settled(() => this.afterUse(step, uses.get(useKey(item.quoteId, item.uetr)) ?? 'refused'));
-    });
+    const uses = await this.recordUses(
+      pending.map((item) => ({ id: item.quoteId, uetr: item.uetr })),
+      now,
+    );
+    return mapOrderedByKey(
+      items,
+      (item) => item.quoteId,
+      CONSUME_CONCURRENCY,
+      async (item, i) => {
+        const step = claimed[i];
+        if (!(step instanceof Claim)) return step;
+        return this.settled(() => this.afterUse(step, uses.get(useKey(item.quoteId, item.uetr)) ?? 'refused'));
+      },
+    );
   }
 
   /**

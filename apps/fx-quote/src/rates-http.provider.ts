@@ -60,7 +60,8 @@ export class HttpRatesProvider implements RatesProvider {
       const text = await response.text();
       if (text.length > BODY_MAX_BYTES) return this.failed('too_large', 'rates response above 1 MiB');
       const parsed = rateFeedSchema.safeParse(JSON.parse(text));
-      if (!parsed.success) return this.failed('invalid', `rates response refused: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+      if (!parsed.success)
+        return this.failed('invalid', `rates response refused: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
       const snapshot = snapshotFromFeed(parsed.data, false);
       if (snapshot.asOf > Date.now() + FUTURE_SKEW_MS) return this.failed('future', `rates dated ${parsed.data.asOf}, ahead of this clock`);
       if (this.rates && snapshot.asOf < this.rates.snapshot.asOf) return this.failed('older', 'rates older than the ones in use');

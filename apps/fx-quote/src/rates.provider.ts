@@ -86,7 +86,13 @@ export class StaticRatesProvider implements RatesProvider {
     const result = ratesFileSchema.safeParse(parsed);
     if (!result.success) throw new ConfigError(`invalid configuration: FX_RATES_FILE: ${result.error.issues[0]?.message}`);
     const file = result.data;
-    this.rates = new CrossRateCache({ base: file.base, rates: { ...file.rates, [file.base]: '1' }, asOf: Date.parse(file.date), source: file.source, static: true });
+    this.rates = new CrossRateCache({
+      base: file.base,
+      rates: { ...file.rates, [file.base]: '1' },
+      asOf: Date.parse(file.date),
+      source: file.source,
+      static: true,
+    });
   }
 
   midRate(source: string, target: string): string | null {

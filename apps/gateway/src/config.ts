@@ -7,13 +7,21 @@ import { SanctionsList, loadSanctionsFile } from './screening/sanctions-list';
 
 const urlList = z
   .string()
-  .transform((value) => value.split(',').map((u) => u.trim()).filter((u) => u !== ''))
+  .transform((value) =>
+    value
+      .split(',')
+      .map((u) => u.trim())
+      .filter((u) => u !== ''),
+  )
   .pipe(z.array(z.url({ protocol: /^https?$/ })).min(1));
 
 const schema = z.object({
   ...baseConfigShape,
   PORT: portSchema(3000),
-  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3000').transform((u) => u.replace(/\/+$/, '')),
+  PUBLIC_BASE_URL: z
+    .url({ protocol: /^https?$/ })
+    .default('http://127.0.0.1:3000')
+    .transform((u) => u.replace(/\/+$/, '')),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: z.string().default('nostro:'),
   FX_QUOTE_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3001'),
@@ -34,7 +42,10 @@ const schema = z.object({
    * Consumer group of settlement.events (prefixed with KAFKA_TOPIC_PREFIX). Replicas of one gateway share it; a
    * gateway given its own group replays every event into the same database, harmlessly (each is applied once).
    */
-  KAFKA_CONSUMER_GROUP: z.string().regex(/^[a-zA-Z0-9._-]{1,100}$/).default('gateway'),
+  KAFKA_CONSUMER_GROUP: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]{1,100}$/)
+    .default('gateway'),
   /** Token bucket per participant (API.md: 5,000 requests/s by default); the burst defaults to one second's worth. */
   RATE_LIMIT_PER_S: z.coerce.number().int().min(1).max(1_000_000).default(5_000),
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(10_000_000).optional(),
@@ -44,7 +55,12 @@ const schema = z.object({
   WEBHOOK_BACKOFF_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(1_000),
   WEBHOOK_BACKOFF_MAX_MS: z.coerce.number().int().min(10).max(86_400_000).default(600_000),
   /** Past this age an undelivered webhook is abandoned (operators see it and can redeliver it). */
-  WEBHOOK_GIVE_UP_AFTER_MS: z.coerce.number().int().min(1_000).max(30 * 86_400_000).default(3 * 86_400_000),
+  WEBHOOK_GIVE_UP_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(30 * 86_400_000)
+    .default(3 * 86_400_000),
   /** An endpoint whose oldest pending delivery failed this many times is reported failing. */
   WEBHOOK_FAILING_AFTER_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(5),
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
@@ -56,7 +72,10 @@ const schema = z.object({
    * A currency not named here is bounded by TRANSFER_MAX_MAJOR_DEFAULT whole units of it.
    */
   TRANSFER_MAX_AMOUNTS: z.string().default(''),
-  TRANSFER_MAX_MAJOR_DEFAULT: z.string().regex(/^[1-9][0-9]{0,14}$/, 'whole units, 1 to 15 digits').default('1000000000'),
+  TRANSFER_MAX_MAJOR_DEFAULT: z
+    .string()
+    .regex(/^[1-9][0-9]{0,14}$/, 'whole units, 1 to 15 digits')
+    .default('1000000000'),
 });
 
 export type GatewayConfig = z.infer<typeof schema> & {
@@ -73,7 +92,13 @@ export function gatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConf
   const bootstrapAdminToken = tokenFile && fs.existsSync(tokenFile) ? fs.readFileSync(tokenFile, 'utf8').trim() || null : null;
   const sanctionsList = config.SANCTIONS_LIST_FILE ? readSanctionsFile(config.SANCTIONS_LIST_FILE, 'SANCTIONS_LIST_FILE') : null;
   const transferMaxMinor = transferBounds(config.TRANSFER_MAX_AMOUNTS, BigInt(config.TRANSFER_MAX_MAJOR_DEFAULT));
-  return { ...config, networkSeed: readKeyFile(config.NETWORK_SIGNING_KEY_FILE, 'NETWORK_SIGNING_KEY_FILE'), bootstrapAdminToken, sanctionsList, transferMaxMinor };
+  return {
+    ...config,
+    networkSeed: readKeyFile(config.NETWORK_SIGNING_KEY_FILE, 'NETWORK_SIGNING_KEY_FILE'),
+    bootstrapAdminToken,
+    sanctionsList,
+    transferMaxMinor,
+  };
 }
 
 /** The operations console's settings (OPS_*, docs/ops-console.md); a bad value stops start-up with one line. */
@@ -84,7 +109,10 @@ export function opsConsoleConfig(config: GatewayConfig, env: NodeJS.ProcessEnv =
 /** Parses TRANSFER_MAX_AMOUNTS (`CUR=amount,…`, amounts in major units with the currency's digits). */
 export function transferBounds(list: string, defaultMajor: bigint): (currency: CurrencyCode) => bigint {
   const bounds = new Map<string, bigint>();
-  for (const item of list.split(',').map((i) => i.trim()).filter((i) => i !== '')) {
+  for (const item of list
+    .split(',')
+    .map((i) => i.trim())
+    .filter((i) => i !== '')) {
     const [code = '', amount = ''] = item.split('=').map((p) => p.trim());
     if (!isCurrencyCode(code)) throw new ConfigError(`invalid configuration: TRANSFER_MAX_AMOUNTS: ${JSON.stringify(code)} is not an ISO 4217 code`);
     let minor: bigint;

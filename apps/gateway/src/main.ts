@@ -81,7 +81,15 @@ async function main(): Promise<void> {
     }
   });
   await admin.bootstrapAdmin();
-  const transport = new KafkaPgTransport({ kafka: rt.kafka, pool: rt.pool, groupId: config.KAFKA_CONSUMER_GROUP, topicPrefix: config.KAFKA_TOPIC_PREFIX, log: rt.log, inboxRetentionHours: config.INBOX_RETENTION_HOURS, sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS });
+  const transport = new KafkaPgTransport({
+    kafka: rt.kafka,
+    pool: rt.pool,
+    groupId: config.KAFKA_CONSUMER_GROUP,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    log: rt.log,
+    inboxRetentionHours: config.INBOX_RETENTION_HOURS,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+  });
 
   const opsConsole = OpsConsoleModule.register({
     config: opsConsoleConfig(config),
@@ -103,7 +111,18 @@ async function main(): Promise<void> {
       DiscoveryModule,
       opsConsole,
     ],
-    controllers: [QuotesController, PaymentsController, IncomingPaymentsController, AccountsController, AdminController, KeysController, EventsHandler, AdminOpsController, OpenApiController, AdminPaymentsController],
+    controllers: [
+      QuotesController,
+      PaymentsController,
+      IncomingPaymentsController,
+      AccountsController,
+      AdminController,
+      KeysController,
+      EventsHandler,
+      AdminOpsController,
+      OpenApiController,
+      AdminPaymentsController,
+    ],
     providers: [
       { provide: GATEWAY_CONFIG, useValue: config },
       { provide: REDIS, useValue: redis },
@@ -129,7 +148,10 @@ async function main(): Promise<void> {
       { provide: WebhookRepository, useValue: webhooks },
       { provide: ScreeningAdminService, useValue: screeningAdmin },
       { provide: WebhookAdminService, useValue: webhookAdmin },
-      { provide: AdminPaymentsService, useValue: new AdminPaymentsService(config, rt.pool, new AdminPaymentsRepository(rt.pool), idempotency, waiter, cursors) },
+      {
+        provide: AdminPaymentsService,
+        useValue: new AdminPaymentsService(config, rt.pool, new AdminPaymentsRepository(rt.pool), idempotency, waiter, cursors),
+      },
     ],
   })
   class GatewayModule {}

@@ -31,7 +31,12 @@ const silent = createLogger('pipeline-test', 'silent');
 const finality = { afterOwnBlock: async () => 'pending' } as unknown as FinalityService;
 const running: FeedControl = { isRunning: () => true, heartbeat: async () => undefined };
 
-const bootstrap: LedgerEntry = { kind: 'config', id: 'bootstrap', op: 'open_accounts', accounts: [...systemAccountSpecs(['USD']), { account: 'BANKAAAA:USD', netDebitCap: '0' }] };
+const bootstrap: LedgerEntry = {
+  kind: 'config',
+  id: 'bootstrap',
+  op: 'open_accounts',
+  accounts: [...systemAccountSpecs(['USD']), { account: 'BANKAAAA:USD', netDebitCap: '0' }],
+};
 const deposit = (amount: bigint): LedgerEntry => ({
   kind: 'transfer',
   id: randomUUID(),
@@ -40,11 +45,16 @@ const deposit = (amount: bigint): LedgerEntry => ({
     { account: 'BANKAAAA:USD', currency: 'USD', amount: amount.toString() },
   ],
 });
-const stream = (entries: LedgerEntry[], from = 0): StreamEntry[] => entries.map((entry, i) => ({ entry, offset: String(from + i), timestamp: 1_700_000_000_000 + from + i }));
+const stream = (entries: LedgerEntry[], from = 0): StreamEntry[] =>
+  entries.map((entry, i) => ({ entry, offset: String(from + i), timestamp: 1_700_000_000_000 + from + i }));
 
 /** The blocks the bare cutter seals from the same stream: what every validator must agree on. */
 function cutByHand(items: StreamEntry[]): SealedBlock[] {
-  const cutter = new BlockCutter(new LedgerState(), { nextHeight: 1, prevHash: genesisPrevHash(config.NETWORK_ID), nextOffset: 0n }, { blockMaxTx: config.BLOCK_MAX_TX, isKnown: () => false });
+  const cutter = new BlockCutter(
+    new LedgerState(),
+    { nextHeight: 1, prevHash: genesisPrevHash(config.NETWORK_ID), nextOffset: 0n },
+    { blockMaxTx: config.BLOCK_MAX_TX, isKnown: () => false },
+  );
   const blocks: SealedBlock[] = [];
   for (const item of items) {
     const result = cutter.feed(item.entry, item.offset, item.timestamp);
@@ -66,7 +76,12 @@ describe('BlockPipeline', () => {
     expect(db.blocks.map((b) => b.block.hash)).toEqual(cutByHand(items).map((b) => b.hash));
     expect(db.blocks.map((b) => b.block.header.height)).toEqual([1, 2, 3]);
     for (const { block, own } of db.blocks) {
-      expect(own).toMatchObject({ validator: 'v0', quorum: 2, topic: 'test.ledger.signatures', payload: { validator: 'v0', height: block.header.height, hash: block.hash } });
+      expect(own).toMatchObject({
+        validator: 'v0',
+        quorum: 2,
+        topic: 'test.ledger.signatures',
+        payload: { validator: 'v0', height: block.header.height, hash: block.hash },
+      });
       expect(verifyBlockSignature(block.hash, own.signature, keys.publicKey)).toBe(true);
     }
     expect(pipeline.committed).toEqual({ height: 3, nextOffset: 9n });
@@ -106,7 +121,9 @@ describe('BlockPipeline', () => {
     await pipeline.feedChunk(items.slice(Number(pipeline.committed.nextOffset)), running);
     await pipeline.drainWrites();
     expect(db.blocks.map((b) => b.block.hash)).toEqual(cutByHand(items).map((b) => b.hash));
-    expect(db.snapshot.accounts.find((a) => a.id === 'BANKAAAA:USD')?.balance).toBe(BigInt(Array.from({ length: 8 }, (_, i) => 100 + i).reduce((s, a) => s + a, 0)));
+    expect(db.snapshot.accounts.find((a) => a.id === 'BANKAAAA:USD')?.balance).toBe(
+      BigInt(Array.from({ length: 8 }, (_, i) => 100 + i).reduce((s, a) => s + a, 0)),
+    );
   });
 
   it('writes nothing once the validator halted', async () => {
@@ -153,7 +170,10 @@ describe('BlockPipeline', () => {
       ];
       const pipeline = new BlockPipeline(config, db.asRepository(), finality, () => false, silent);
       await pipeline.reload();
-      const refused = pipeline.feedChunk(stream([{ kind: 'config', id: 'fees', op: 'open_accounts', accounts: [{ account: 'FEES:USD', netDebitCap: '0' }] }, deposit(1n), deposit(2n)]), running);
+      const refused = pipeline.feedChunk(
+        stream([{ kind: 'config', id: 'fees', op: 'open_accounts', accounts: [{ account: 'FEES:USD', netDebitCap: '0' }] }, deposit(1n), deposit(2n)]),
+        running,
+      );
       await expect(refused).rejects.toThrow('ledger invariant broken by block 1: BANKAAAA:USD is at -2, below its limit −0');
       await pipeline.settleWrites();
       expect(db.blocks).toEqual([]);

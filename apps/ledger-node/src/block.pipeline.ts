@@ -22,7 +22,9 @@ const blocksCut = counter('ledger_blocks_total', 'Blocks cut and applied by this
 const txApplied = counter('ledger_transactions_total', 'Transactions recorded in blocks, by outcome', ['outcome']);
 const entriesSkipped = counter('ledger_entries_skipped_total', 'Stream entries not recorded, by reason', ['reason']);
 const blockApplySeconds = histogram('ledger_block_apply_seconds', 'Time to persist one block', [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]);
-const tipHeight = (register.getSingleMetric('ledger_height') as Gauge | undefined) ?? new Gauge({ name: 'ledger_height', help: 'Height of the last block this validator applied' });
+const tipHeight =
+  (register.getSingleMetric('ledger_height') as Gauge | undefined) ??
+  new Gauge({ name: 'ledger_height', help: 'Height of the last block this validator applied' });
 
 /** Sealed blocks written to Postgres while the next ones are cut (bounded, so memory and lag stay bounded). */
 const WRITES_IN_FLIGHT_MAX = 2;
@@ -108,10 +110,14 @@ export class BlockPipeline {
     const nextOffset = tip.nextOffset ?? 0n;
     this.state = new LedgerState(snapshot);
     this.loadedSums = this.checkLoadedState(tip.height);
-    this.cutter = new BlockCutter(this.state, { nextHeight: tip.height + 1, prevHash: tip.hash ?? genesisPrevHash(this.config.NETWORK_ID), nextOffset }, {
-      blockMaxTx: this.config.BLOCK_MAX_TX,
-      isKnown: (id) => this.knownInBatch.has(id) || this.recentIds.has(id),
-    });
+    this.cutter = new BlockCutter(
+      this.state,
+      { nextHeight: tip.height + 1, prevHash: tip.hash ?? genesisPrevHash(this.config.NETWORK_ID), nextOffset },
+      {
+        blockMaxTx: this.config.BLOCK_MAX_TX,
+        isKnown: (id) => this.knownInBatch.has(id) || this.recentIds.has(id),
+      },
+    );
     this.tip = { height: tip.height, nextOffset };
     this.writes = [];
     this.recentIds.clear();
@@ -188,7 +194,10 @@ export class BlockPipeline {
   private checkLoadedState(height: number): Map<string, bigint> {
     const problems = ledgerInvariantProblems(this.state.sortedAccounts());
     if (problems.length > 0) {
-      this.log.error({ height, problems: describeProblems(problems) }, 'the stored ledger state breaks the balance invariants; check it with nostro-ledger verify');
+      this.log.error(
+        { height, problems: describeProblems(problems) },
+        'the stored ledger state breaks the balance invariants; check it with nostro-ledger verify',
+      );
     }
     return currencySums(this.state.sortedAccounts());
   }

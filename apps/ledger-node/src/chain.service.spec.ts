@@ -32,7 +32,11 @@ class Broker {
   append(entries: (LedgerEntry | string)[]): void {
     for (const entry of entries) {
       const offset = this.messages.length;
-      this.messages.push({ offset: String(offset), timestamp: String(1_700_000_000_000 + offset), value: Buffer.from(typeof entry === 'string' ? entry : JSON.stringify(entry)) } as KafkaMessage);
+      this.messages.push({
+        offset: String(offset),
+        timestamp: String(1_700_000_000_000 + offset),
+        value: Buffer.from(typeof entry === 'string' ? entry : JSON.stringify(entry)),
+      } as KafkaMessage);
     }
   }
 
@@ -78,7 +82,12 @@ class Broker {
 const silent = createLogger('chain-test', 'silent');
 const finality = { afterOwnBlock: async () => 'pending', sweep: async () => undefined } as unknown as FinalityService;
 const producer = { send: async () => [] } as unknown as Producer;
-const bootstrap: LedgerEntry = { kind: 'config', id: 'bootstrap', op: 'open_accounts', accounts: [...systemAccountSpecs(['USD']), { account: 'BANKAAAA:USD', netDebitCap: '0' }] };
+const bootstrap: LedgerEntry = {
+  kind: 'config',
+  id: 'bootstrap',
+  op: 'open_accounts',
+  accounts: [...systemAccountSpecs(['USD']), { account: 'BANKAAAA:USD', netDebitCap: '0' }],
+};
 const deposit = (amount: bigint): LedgerEntry => ({
   kind: 'transfer',
   id: randomUUID(),
@@ -119,8 +128,16 @@ describe('ChainService', () => {
     await started();
     await broker.deliver(0);
     expect(db.blocks.map((b) => b.block.leaves.length)).toEqual([3]);
-    expect({ height: chain.tipHeight, nextOffset: chain.nextOffset, halted: chain.haltedBecause(), running: chain.isRunning() }).toEqual({ height: 1, nextOffset: 4n, halted: null, running: true });
-    broker.append([{ kind: 'cut', height: 2, validator: 'v1' }, { kind: 'cut', height: 2, validator: 'v2' }]);
+    expect({ height: chain.tipHeight, nextOffset: chain.nextOffset, halted: chain.haltedBecause(), running: chain.isRunning() }).toEqual({
+      height: 1,
+      nextOffset: 4n,
+      halted: null,
+      running: true,
+    });
+    broker.append([
+      { kind: 'cut', height: 2, validator: 'v1' },
+      { kind: 'cut', height: 2, validator: 'v2' },
+    ]);
     await broker.deliver(6);
     expect(db.blocks.map((b) => b.block.leaves.length)).toEqual([3, 2]);
     expect({ height: chain.tipHeight, nextOffset: chain.nextOffset }).toEqual({ height: 2, nextOffset: 7n });
@@ -154,7 +171,12 @@ describe('ChainService', () => {
     broker.append([deposit(1n), deposit(2n), deposit(3n)]);
     await broker.deliver(3);
     expect(chain.haltedBecause()).toBe('ledger invariant broken by block 2: USD balances sum to 6, not zero');
-    expect({ running: chain.isRunning(), consumerStopped: broker.consumerStopped, seeks: broker.seeks, tip: chain.tipHeight }).toEqual({ running: false, consumerStopped: true, seeks: [], tip: 1 });
+    expect({ running: chain.isRunning(), consumerStopped: broker.consumerStopped, seeks: broker.seeks, tip: chain.tipHeight }).toEqual({
+      running: false,
+      consumerStopped: true,
+      seeks: [],
+      tip: 1,
+    });
     expect(db.blocks).toHaveLength(1);
     expect((await (register.getSingleMetric('ledger_halted') as Gauge).get()).values[0]?.value).toBe(1);
   });
@@ -168,7 +190,9 @@ describe('ChainService', () => {
     const recreated = new Broker();
     chain = new ChainService(config, db.asRepository(), recreated.asKafka(), producer, finality, silent);
     await started();
-    expect(chain.haltedBecause()).toBe("the ledger stream test.ledger.tx ends at offset 0, before this validator's chain (next offset 3): the topic was recreated or truncated");
+    expect(chain.haltedBecause()).toBe(
+      "the ledger stream test.ledger.tx ends at offset 0, before this validator's chain (next offset 3): the topic was recreated or truncated",
+    );
     expect(recreated.eachBatch).toBeNull();
   });
 

@@ -8,7 +8,9 @@ import { FinalityService } from './finality.service';
 import { LedgerStreamConsumer } from './ledger-stream.consumer';
 import { LedgerRepository } from './ledger.repository';
 
-const halted = (register.getSingleMetric('ledger_halted') as Gauge | undefined) ?? new Gauge({ name: 'ledger_halted', help: '1 when this validator stopped applying blocks (divergence)' });
+const halted =
+  (register.getSingleMetric('ledger_halted') as Gauge | undefined) ??
+  new Gauge({ name: 'ledger_halted', help: '1 when this validator stopped applying blocks (divergence)' });
 
 const FINALITY_SWEEP_MS = 500;
 

@@ -5,7 +5,10 @@ const schema = z
   .object({
     ...baseConfigShape,
     PORT: portSchema(3010),
-    VALIDATOR_ID: z.string().regex(/^[a-z0-9-]{1,32}$/).default('v0'),
+    VALIDATOR_ID: z
+      .string()
+      .regex(/^[a-z0-9-]{1,32}$/)
+      .default('v0'),
     VALIDATOR_SIGNING_KEY_FILE: z.string().min(1),
     VALIDATOR_PUBLIC_KEYS: validatorKeysSchema,
     LEDGER_QUORUM: z.coerce.number().int().min(1).default(2),
@@ -16,7 +19,11 @@ const schema = z
     LEDGER_NOTICES: booleanString.default(true),
     LEDGER_NOTICE_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(32).default(1),
     /** `retention.ms` of the notice topics this validator creates; -1 keeps them forever. Default 7 days. */
-    LEDGER_NOTICE_RETENTION_MS: z.coerce.number().int().refine((ms) => ms === -1 || ms >= 60_000, '-1 or at least 60000').default(604_800_000),
+    LEDGER_NOTICE_RETENTION_MS: z.coerce
+      .number()
+      .int()
+      .refine((ms) => ms === -1 || ms >= 60_000, '-1 or at least 60000')
+      .default(604_800_000),
   })
   .refine((c) => c.LEDGER_QUORUM <= c.VALIDATOR_PUBLIC_KEYS.length, {
     path: ['LEDGER_QUORUM'],

@@ -2,7 +2,16 @@ import { LedgerLeaf, inclusionProofFast, leafJson } from '@nostro/shared';
 import { FinalBlockCache } from './final-block.cache';
 
 const leaf = (i: number): LedgerLeaf =>
-  ({ kind: 'transfer', id: `tx-${i}`, uetr: `tx-${i}`, postings: [{ account: 'A:USD', currency: 'USD', amount: String(-i) }, { account: 'B:USD', currency: 'USD', amount: String(i) }], outcome: { status: 'accepted' } }) as LedgerLeaf;
+  ({
+    kind: 'transfer',
+    id: `tx-${i}`,
+    uetr: `tx-${i}`,
+    postings: [
+      { account: 'A:USD', currency: 'USD', amount: String(-i) },
+      { account: 'B:USD', currency: 'USD', amount: String(i) },
+    ],
+    outcome: { status: 'accepted' },
+  }) as LedgerLeaf;
 
 describe('FinalBlockCache', () => {
   it('answers the same proof for every transaction as computing it alone', async () => {

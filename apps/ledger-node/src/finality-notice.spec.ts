@@ -17,7 +17,12 @@ import { FinalBlock, FinalityNotice, NOTICE_BYTES_MAX, REQUEST_BYTES_MAX, finali
 const validators = ['v0', 'v1', 'v2'].map((id) => ({ id, keys: generateEd25519KeyPair() }));
 const trust = { validators: validators.map((v) => ({ id: v.id, publicKey: base64UrlEncode(v.keys.publicKey) })), quorum: 2 };
 
-const open = (participant: string, cap = '0'): LedgerEntry => ({ kind: 'config', id: randomUUID(), op: 'open_accounts', accounts: [{ account: `${participant}:USD`, netDebitCap: cap }] });
+const open = (participant: string, cap = '0'): LedgerEntry => ({
+  kind: 'config',
+  id: randomUUID(),
+  op: 'open_accounts',
+  accounts: [{ account: `${participant}:USD`, netDebitCap: cap }],
+});
 const move = (from: string, to: string, amount: bigint, uetr?: string): LedgerEntry => ({
   kind: 'transfer',
   id: randomUUID(),
@@ -30,7 +35,11 @@ const move = (from: string, to: string, amount: bigint, uetr?: string): LedgerEn
 
 /** One block cut from `entries` by the real cutter, and its finality as two of three validators sign it. */
 function finalBlock(entries: LedgerEntry[]): { sealed: SealedBlock; final: FinalBlock } {
-  const cutter = new BlockCutter(new LedgerState(), { nextHeight: 1, prevHash: genesisPrevHash('test'), nextOffset: 0n }, { blockMaxTx: 20_000, isKnown: () => false });
+  const cutter = new BlockCutter(
+    new LedgerState(),
+    { nextHeight: 1, prevHash: genesisPrevHash('test'), nextOffset: 0n },
+    { blockMaxTx: 20_000, isKnown: () => false },
+  );
   entries.forEach((entry, i) => cutter.feed(entry, String(i), 1_700_000_000_000));
   const result = cutter.feed({ kind: 'cut', height: 1, validator: 'v0' }, String(entries.length), 1_700_000_000_000);
   if (result.kind !== 'sealed') throw new Error('block not sealed');
@@ -82,14 +91,24 @@ describe('finality notices of a final block', () => {
 
   it('carries the header, the quorum signatures and the publishing validator', () => {
     for (const notice of notices) {
-      expect(notice).toMatchObject({ kind: 'finality.notice', validator: 'v1', block: final.block, signatures: final.signatures, quorum: 2, part: 1, parts: 1 });
+      expect(notice).toMatchObject({
+        kind: 'finality.notice',
+        validator: 'v1',
+        block: final.block,
+        signatures: final.signatures,
+        quorum: 2,
+        part: 1,
+        parts: 1,
+      });
     }
   });
 
   it('makes every transaction a finality proof the SDK verifier accepts, outcome included', () => {
     for (const notice of notices) {
       for (const { transaction, proof } of notice.transactions) {
-        expect(verifyFinalityProof({ block: notice.block, signatures: notice.signatures, quorum: notice.quorum, transaction, proof }, trust)).toEqual({ ok: true });
+        expect(verifyFinalityProof({ block: notice.block, signatures: notice.signatures, quorum: notice.quorum, transaction, proof }, trust)).toEqual({
+          ok: true,
+        });
       }
     }
     const payment = of('BANKBBBB')[0].transactions.find((t) => t.transaction.uetr === uetr);
@@ -137,7 +156,13 @@ describe('produce requests for the notices of a block', () => {
   const record = (topic: string, part: number, bytes: number) => ({ topic, part, value: 'x'.repeat(bytes) });
 
   it('sends one notice per topic per request, parts in order, each request under the byte bound', () => {
-    const records = [record('A', 1, 500_000), record('A', 2, 500_000), record('A', 3, 10), record('B', 1, 10), ...Array.from({ length: 20 }, (_, i) => record(`C${i}`, 1, 400_000))];
+    const records = [
+      record('A', 1, 500_000),
+      record('A', 2, 500_000),
+      record('A', 3, 10),
+      record('B', 1, 10),
+      ...Array.from({ length: 20 }, (_, i) => record(`C${i}`, 1, 400_000)),
+    ];
     const requests = produceRequests(records);
     for (const request of requests) {
       expect(new Set(request.map((r) => r.topic)).size).toBe(request.length);

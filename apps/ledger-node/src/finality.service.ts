@@ -20,7 +20,10 @@ export interface OwnBlock {
   leaves: LedgerLeaf[];
 }
 
-type Judged = { verdict: 'absent' | 'pending' | 'final' } | { verdict: 'diverged'; hash: string; signers: StoredSignature[] } | { verdict: 'reached'; agreeing: StoredSignature[] };
+type Judged =
+  | { verdict: 'absent' | 'pending' | 'final' }
+  | { verdict: 'diverged'; hash: string; signers: StoredSignature[] }
+  | { verdict: 'reached'; agreeing: StoredSignature[] };
 
 /** The pure quorum rule: final on this validator's hash, or a divergence when a quorum signed another hash. */
 function judge(state: HeightState | undefined, quorum: number): Judged {
@@ -86,7 +89,10 @@ export class FinalityService {
    * quorum (or a rival quorum), settles the height now; otherwise the next signature, or the sweep, will.
    */
   async afterOwnBlock(own: OwnBlock, stored: StoredSignature[]): Promise<QuorumVerdict> {
-    const seen = judge({ block: own.block, final: false, signatures: [...stored, { validator: this.config.VALIDATOR_ID, hash: own.block.hash, signature: '' }] }, this.config.LEDGER_QUORUM);
+    const seen = judge(
+      { block: own.block, final: false, signatures: [...stored, { validator: this.config.VALIDATOR_ID, hash: own.block.hash, signature: '' }] },
+      this.config.LEDGER_QUORUM,
+    );
     if (seen.verdict === 'pending') return 'pending';
     const verdicts = await withTransaction(this.repo.db, (tx) => this.settle(tx, [own.block.height], own));
     return verdicts.get(own.block.height) ?? 'absent';
@@ -154,7 +160,15 @@ export class FinalityService {
 
 function record(block: StoredBlock, agreeing: StoredSignature[], quorum: number, leaves: LedgerLeaf[]): FinalityMessage {
   return {
-    block: { height: block.height, prevHash: block.prevHash, merkleRoot: block.merkleRoot, stateDigest: block.stateDigest, txCount: block.txCount, timestamp: block.timestamp, hash: block.hash },
+    block: {
+      height: block.height,
+      prevHash: block.prevHash,
+      merkleRoot: block.merkleRoot,
+      stateDigest: block.stateDigest,
+      txCount: block.txCount,
+      timestamp: block.timestamp,
+      hash: block.hash,
+    },
     signatures: agreeing.map(({ validator, signature }) => ({ validator, signature })),
     quorum,
     transactions: leaves.map((l) => ({ id: l.id, ...(l.uetr ? { uetr: l.uetr } : {}), kind: l.kind, outcome: l.outcome })),

@@ -48,7 +48,12 @@ export class LedgerStreamConsumer {
   }
 
   start(): void {
-    void retryForever('ledger stream consumer start', () => this.connect(), this.log, () => this.stopped || this.halts.haltedBecause() !== null);
+    void retryForever(
+      'ledger stream consumer start',
+      () => this.connect(),
+      this.log,
+      () => this.stopped || this.halts.haltedBecause() !== null,
+    );
   }
 
   /** Stops the consumer's fetch loop (the validator halted); `stop()` still disconnects it at shutdown. */
@@ -78,7 +83,12 @@ export class LedgerStreamConsumer {
     }
     await this.reload();
     if (await this.streamShorterThanChain()) return;
-    const consumer = this.kafka.consumer({ groupId: `${this.config.KAFKA_TOPIC_PREFIX}ledger-${this.config.VALIDATOR_ID}`, maxBytes: 32 * 1024 * 1024, maxBytesPerPartition: 16 * 1024 * 1024, ...sessionSettings(this.config.KAFKA_SESSION_TIMEOUT_MS) });
+    const consumer = this.kafka.consumer({
+      groupId: `${this.config.KAFKA_TOPIC_PREFIX}ledger-${this.config.VALIDATOR_ID}`,
+      maxBytes: 32 * 1024 * 1024,
+      maxBytesPerPartition: 16 * 1024 * 1024,
+      ...sessionSettings(this.config.KAFKA_SESSION_TIMEOUT_MS),
+    });
     consumer.on(consumer.events.GROUP_JOIN, () => consumer.seek({ topic: this.stream(), partition: 0, offset: this.pipeline.committed.nextOffset.toString() }));
     try {
       await consumer.connect();
@@ -111,7 +121,9 @@ export class LedgerStreamConsumer {
     }
     const next = this.pipeline.committed.nextOffset;
     if (BigInt(high) >= next) return false;
-    this.halts.halt(`the ledger stream ${this.stream()} ends at offset ${high}, before this validator's chain (next offset ${next}): the topic was recreated or truncated`);
+    this.halts.halt(
+      `the ledger stream ${this.stream()} ends at offset ${high}, before this validator's chain (next offset ${next}): the topic was recreated or truncated`,
+    );
     return true;
   }
 
@@ -143,7 +155,9 @@ export class LedgerStreamConsumer {
     if (this.pipeline.nextFeedOffset === fedFrom) return;
     payload.resolveOffset((this.pipeline.nextFeedOffset - 1n).toString());
     await payload
-      .commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: this.pipeline.committed.nextOffset.toString() }] }] })
+      .commitOffsetsIfNecessary({
+        topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: this.pipeline.committed.nextOffset.toString() }] }],
+      })
       .catch(() => undefined);
     await payload.heartbeat();
   }

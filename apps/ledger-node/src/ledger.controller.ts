@@ -54,7 +54,9 @@ export class LedgerController {
   async accounts(@Param('participant') participant: string) {
     const { height, accounts: current, later } = await this.repo.accountsAtFinal(participant, FINALITY_LAG_MAX_BLOCKS + 1);
     if (later.length > FINALITY_LAG_MAX_BLOCKS) {
-      throw new ProblemError(503, 'finality_lagging', 'Finality lagging', `more than ${FINALITY_LAG_MAX_BLOCKS} blocks await a quorum`, undefined, { 'retry-after': '1' });
+      throw new ProblemError(503, 'finality_lagging', 'Finality lagging', `more than ${FINALITY_LAG_MAX_BLOCKS} blocks await a quorum`, undefined, {
+        'retry-after': '1',
+      });
     }
     const accounts = rewind(current, later).map((a) => ({
       account: a.id,
@@ -70,7 +72,11 @@ export class LedgerController {
   async block(@Param('height') heightText: string) {
     if (!HEIGHT.test(heightText)) throw notFound('no such block');
     const height = Number(heightText);
-    const [block, final, leaves] = await Promise.all([this.repo.block(this.repo.db, height), this.repo.finality(height), this.repo.leaves(this.repo.db, height)]);
+    const [block, final, leaves] = await Promise.all([
+      this.repo.block(this.repo.db, height),
+      this.repo.finality(height),
+      this.repo.leaves(this.repo.db, height),
+    ]);
     if (!block) throw notFound('no such block');
     return {
       block,

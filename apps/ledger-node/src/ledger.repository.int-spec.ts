@@ -20,12 +20,23 @@ describe('a validator reports balances as of its last final block', () => {
 
   async function applyBlock2(): Promise<void> {
     const leaves = JSON.stringify([
-      { id: '0190a1b2-0000-7000-8000-000000000002', kind: 'transfer', postings: [{ account: 'BANKA:USD', currency: 'USD', amount: '500' }, { account: 'EXTERNAL:USD', currency: 'USD', amount: '-500' }], outcome: { status: 'accepted' } },
+      {
+        id: '0190a1b2-0000-7000-8000-000000000002',
+        kind: 'transfer',
+        postings: [
+          { account: 'BANKA:USD', currency: 'USD', amount: '500' },
+          { account: 'EXTERNAL:USD', currency: 'USD', amount: '-500' },
+        ],
+        outcome: { status: 'accepted' },
+      },
     ]);
     const writer = await db.pool.connect();
     try {
       await writer.query('BEGIN');
-      await writer.query(`INSERT INTO blocks (height, hash, prev_hash, merkle_root, state_digest, tx_count, block_time, last_offset, leaves) VALUES (2, $1, $2, $1, $1, 1, 2, 2, $3)`, [HASH('b'), HASH('a'), leaves]);
+      await writer.query(
+        `INSERT INTO blocks (height, hash, prev_hash, merkle_root, state_digest, tx_count, block_time, last_offset, leaves) VALUES (2, $1, $2, $1, $1, 1, 2, 2, $3)`,
+        [HASH('b'), HASH('a'), leaves],
+      );
       await writer.query(`UPDATE accounts SET balance = balance + 500 WHERE id = 'BANKA:USD'`);
       await writer.query(`UPDATE accounts SET balance = balance - 500 WHERE id = 'EXTERNAL:USD'`);
       await writer.query('COMMIT');
@@ -55,8 +66,13 @@ describe('a validator reports balances as of its last final block', () => {
 
   beforeAll(async () => {
     db = await freshTestDatabase('ledgersnapshot', [PLATFORM_MIGRATIONS_DIR, path.join(__dirname, '..', 'migrations')], createLogger('ledger-test', 'silent'));
-    await db.pool.query(`INSERT INTO accounts (id, participant, currency, balance, net_debit_cap) VALUES ('BANKA:USD', 'BANKA', 'USD', 1000, 0), ('EXTERNAL:USD', 'EXTERNAL', 'USD', -1000, NULL)`);
-    await db.pool.query(`INSERT INTO blocks (height, hash, prev_hash, merkle_root, state_digest, tx_count, block_time, last_offset, leaves) VALUES (1, $1, $2, $1, $1, 1, 1, 1, '[]')`, [HASH('a'), HASH('0')]);
+    await db.pool.query(
+      `INSERT INTO accounts (id, participant, currency, balance, net_debit_cap) VALUES ('BANKA:USD', 'BANKA', 'USD', 1000, 0), ('EXTERNAL:USD', 'EXTERNAL', 'USD', -1000, NULL)`,
+    );
+    await db.pool.query(
+      `INSERT INTO blocks (height, hash, prev_hash, merkle_root, state_digest, tx_count, block_time, last_offset, leaves) VALUES (1, $1, $2, $1, $1, 1, 1, 1, '[]')`,
+      [HASH('a'), HASH('0')],
+    );
     await db.pool.query(`INSERT INTO finality (height, hash, signatures) VALUES (1, $1, '[]')`, [HASH('a')]);
     controller = new LedgerController(new LedgerRepository(interleavingPool(db.pool)), {} as ChainService, { VALIDATOR_ID: 'v0' } as LedgerConfig);
   });

@@ -161,19 +161,42 @@ export class LedgerRepository {
     const h = block.header;
     const { leaves, createdAccounts: opened, updatedAccounts: moved } = block;
     // Named: each connection plans the statement once, not for every block (planning it cost more than running it).
-    const { rows } = await this.pool.query<{ signatures: StoredSignature[] }>({ name: 'ledger-insert-block', text: INSERT_BLOCK_SQL, values: [
-      h.height, block.hash, h.prevHash, h.merkleRoot, h.stateDigest, h.txCount, h.timestamp, block.lastOffset, `[${block.leafTexts.join(',')}]`,
-      leaves.map((_, i) => i),
-      leaves.map((l) => l.id),
-      leaves.map((l) => l.uetr ?? null),
-      leaves.map((l) => l.kind),
-      leaves.map((l) => l.outcome.status),
-      leaves.map((l) => (l.outcome.status === 'rejected' ? l.outcome.reason : null)),
-      opened.map((a) => a.id), opened.map((a) => a.participant), opened.map((a) => a.currency), opened.map((a) => a.balance.toString()), opened.map(capText),
-      moved.map((a) => a.id), moved.map((a) => a.balance.toString()), moved.map(capText),
-      block.suspended !== null, block.suspended ?? [],
-      own.validator, own.signature, own.quorum, own.topic, JSON.stringify(own.payload),
-    ] });
+    const { rows } = await this.pool.query<{ signatures: StoredSignature[] }>({
+      name: 'ledger-insert-block',
+      text: INSERT_BLOCK_SQL,
+      values: [
+        h.height,
+        block.hash,
+        h.prevHash,
+        h.merkleRoot,
+        h.stateDigest,
+        h.txCount,
+        h.timestamp,
+        block.lastOffset,
+        `[${block.leafTexts.join(',')}]`,
+        leaves.map((_, i) => i),
+        leaves.map((l) => l.id),
+        leaves.map((l) => l.uetr ?? null),
+        leaves.map((l) => l.kind),
+        leaves.map((l) => l.outcome.status),
+        leaves.map((l) => (l.outcome.status === 'rejected' ? l.outcome.reason : null)),
+        opened.map((a) => a.id),
+        opened.map((a) => a.participant),
+        opened.map((a) => a.currency),
+        opened.map((a) => a.balance.toString()),
+        opened.map(capText),
+        moved.map((a) => a.id),
+        moved.map((a) => a.balance.toString()),
+        moved.map(capText),
+        block.suspended !== null,
+        block.suspended ?? [],
+        own.validator,
+        own.signature,
+        own.quorum,
+        own.topic,
+        JSON.stringify(own.payload),
+      ],
+    });
     return rows[0].signatures;
   }
 
@@ -210,7 +233,9 @@ export class LedgerRepository {
   /** This validator's block, whether it is final, and every stored signature, for each height it has a block for. */
   async heightStates(tx: PoolClient, heights: number[]): Promise<Map<number, HeightState>> {
     const { rows } = await tx.query<BlockRow & { final: boolean; signatures: StoredSignature[] }>(
-      `SELECT ${BLOCK_COLUMNS.split(', ').map((c) => `b.${c}`).join(', ')},
+      `SELECT ${BLOCK_COLUMNS.split(', ')
+        .map((c) => `b.${c}`)
+        .join(', ')},
               EXISTS (SELECT 1 FROM finality f WHERE f.height = b.height) AS final,
               (SELECT coalesce(json_agg(json_build_object('validator', s.validator, 'hash', s.hash, 'signature', s.signature) ORDER BY s.validator), '[]'::json)
                  FROM block_signatures s WHERE s.height = b.height) AS signatures
@@ -233,10 +258,11 @@ export class LedgerRepository {
   }
 
   async insertFinality(tx: PoolClient, height: number, hash: string, signatures: StoredSignature[]): Promise<boolean> {
-    const { rowCount } = await tx.query(
-      'INSERT INTO finality (height, hash, signatures) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-      [height, hash, JSON.stringify(signatures.map(({ validator, signature }) => ({ validator, signature })))],
-    );
+    const { rowCount } = await tx.query('INSERT INTO finality (height, hash, signatures) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+      height,
+      hash,
+      JSON.stringify(signatures.map(({ validator, signature }) => ({ validator, signature }))),
+    ]);
     return (rowCount ?? 0) > 0;
   }
 
@@ -280,11 +306,15 @@ export class LedgerRepository {
    * rewound from balances that never held it, or held in balances without being rewound.
    */
   async accountsAtFinal(participant: string, blocksMax: number): Promise<{ height: number; accounts: AccountState[]; later: LedgerLeaf[][] }> {
-    return withTransaction(this.pool, async (db) => {
-      const height = await this.finalHeight(db);
-      const accounts = await this.participantAccounts(db, participant);
-      return { height, accounts, later: await this.blocksAbove(db, height, blocksMax) };
-    }, { readOnly: true, repeatableRead: true });
+    return withTransaction(
+      this.pool,
+      async (db) => {
+        const height = await this.finalHeight(db);
+        const accounts = await this.participantAccounts(db, participant);
+        return { height, accounts, later: await this.blocksAbove(db, height, blocksMax) };
+      },
+      { readOnly: true, repeatableRead: true },
+    );
   }
 
   /** A participant's current balances (after the last applied block). */

@@ -89,7 +89,10 @@ export class NoticePublisher {
     try {
       const { hash, prevHash, merkleRoot, stateDigest, txCount, timestamp } = block;
       const header = { height, prevHash, merkleRoot, stateDigest, txCount, timestamp, hash };
-      notices = finalityNotices({ block: header, signatures: final.signatures, quorum: this.config.LEDGER_QUORUM, validator: this.config.VALIDATOR_ID }, leaves);
+      notices = finalityNotices(
+        { block: header, signatures: final.signatures, quorum: this.config.LEDGER_QUORUM, validator: this.config.VALIDATOR_ID },
+        leaves,
+      );
     } catch (error) {
       // Never publish a proof that cannot verify; the block's finality record was published all the same.
       noticeFailures.inc();

@@ -52,6 +52,12 @@ export class OpsBlocksRepository {
       'SELECT height, validator, hash, signature, received_at FROM block_signatures WHERE height = ANY($1::bigint[]) ORDER BY height DESC, validator',
       [heights],
     );
-    return rows.map((r) => ({ height: Number(r.height), validator: r.validator, hash: r.hash, signature: r.signature, receivedAt: r.received_at.toISOString() }));
+    return rows.map((r) => ({
+      height: Number(r.height),
+      validator: r.validator,
+      hash: r.hash,
+      signature: r.signature,
+      receivedAt: r.received_at.toISOString(),
+    }));
   }
 }

@@ -11,6 +11,9 @@ export class SignaturesHandler {
 
   @EventPattern(Topic.LEDGER_SIGNATURES, { schema: blockSignatureSchema })
   async onSignatures(@Payload() batch: KafkaBatch<BlockSignatureMessage>): Promise<void> {
-    await this.finality.recordSignatures(batch.ctx.tx, batch.messages.map((m) => m.value));
+    await this.finality.recordSignatures(
+      batch.ctx.tx,
+      batch.messages.map((m) => m.value),
+    );
   }
 }

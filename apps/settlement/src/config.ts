@@ -4,7 +4,12 @@ import { z } from 'zod';
 
 const urlList = z
   .string()
-  .transform((value) => value.split(',').map((u) => u.trim().replace(/\/+$/, '')).filter((u) => u !== ''))
+  .transform((value) =>
+    value
+      .split(',')
+      .map((u) => u.trim().replace(/\/+$/, ''))
+      .filter((u) => u !== ''),
+  )
   .pipe(z.array(z.url({ protocol: /^https?$/ })).min(1));
 
 const schema = z

@@ -24,11 +24,18 @@ export class LedgerRequestRepository {
 
   /** Refuses a request settlement will not submit (it never reaches the ledger). */
   async refuse(tx: PoolClient, requestId: string, reason: string): Promise<void> {
-    await tx.query(`UPDATE ledger_requests SET status = 'REJECTED', reason = $2, updated_at = now() WHERE request_id = $1 AND status = 'SUBMITTED'`, [requestId, reason]);
+    await tx.query(`UPDATE ledger_requests SET status = 'REJECTED', reason = $2, updated_at = now() WHERE request_id = $1 AND status = 'SUBMITTED'`, [
+      requestId,
+      reason,
+    ]);
   }
 
   /** Final outcome of requests still SUBMITTED; returns those that changed, in block order. */
-  async finishRequests(tx: PoolClient, outcomes: { id: string; status: string; reason: string | null; txIndex: number }[], height: number): Promise<FinishedRequest[]> {
+  async finishRequests(
+    tx: PoolClient,
+    outcomes: { id: string; status: string; reason: string | null; txIndex: number }[],
+    height: number,
+  ): Promise<FinishedRequest[]> {
     if (outcomes.length === 0) return [];
     const { rows } = await tx.query<{ request_id: string; kind: string; status: 'SETTLED' | 'REJECTED'; reason: string | null; payload: unknown; idx: number }>(
       `UPDATE ledger_requests r SET status = o.status, reason = o.reason, block_height = $5, updated_at = now()

@@ -95,7 +95,12 @@ export class LedgerRequestService {
     const outcomes = record.transactions
       .map((t, txIndex) => ({ t, txIndex }))
       .filter(({ t }) => !t.uetr)
-      .map(({ t, txIndex }) => ({ id: t.id, status: t.outcome.status === 'accepted' ? 'SETTLED' : 'REJECTED', reason: t.outcome.status === 'rejected' ? t.outcome.reason : null, txIndex }));
+      .map(({ t, txIndex }) => ({
+        id: t.id,
+        status: t.outcome.status === 'accepted' ? 'SETTLED' : 'REJECTED',
+        reason: t.outcome.status === 'rejected' ? t.outcome.reason : null,
+        txIndex,
+      }));
     const finished = await this.requests.finishRequests(ctx.tx, outcomes, record.block.height);
     const block = { height: record.block.height, hash: record.block.hash };
     for (const f of finished) await this.afterFinish(ctx, f, block.height);

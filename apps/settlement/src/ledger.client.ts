@@ -13,7 +13,15 @@ export type LedgerLeafView = z.infer<typeof leafSchema>;
 
 /** The parts of a proof the cached path checks (the full check is verifyFinalityProof). */
 const proofSchema = z.object({
-  block: z.object({ height: z.number(), prevHash: z.string(), merkleRoot: z.string(), stateDigest: z.string(), txCount: z.number(), timestamp: z.number(), hash: z.string() }),
+  block: z.object({
+    height: z.number(),
+    prevHash: z.string(),
+    merkleRoot: z.string(),
+    stateDigest: z.string(),
+    txCount: z.number(),
+    timestamp: z.number(),
+    hash: z.string(),
+  }),
   transaction: z.unknown(),
   proof: z.object({ leafIndex: z.number(), leafHash: z.string(), siblings: z.array(z.string()) }),
 });

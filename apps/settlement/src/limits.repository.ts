@@ -39,7 +39,15 @@ export class LimitsRepository {
          SET net_debit_cap_minor = EXCLUDED.net_debit_cap_minor, hold_above_minor = EXCLUDED.hold_above_minor,
              request_id = EXCLUDED.request_id, block_height = EXCLUDED.block_height, tx_index = EXCLUDED.tx_index, updated_at = now()
        WHERE (EXCLUDED.block_height, EXCLUDED.tx_index) > (participant_limits.block_height, participant_limits.tx_index)`,
-      [l.participant, l.currency, l.netDebitCapMinor.toString(), l.holdAboveMinor === null ? null : l.holdAboveMinor.toString(), l.requestId, l.blockHeight, l.txIndex],
+      [
+        l.participant,
+        l.currency,
+        l.netDebitCapMinor.toString(),
+        l.holdAboveMinor === null ? null : l.holdAboveMinor.toString(),
+        l.requestId,
+        l.blockHeight,
+        l.txIndex,
+      ],
     );
   }
 }

@@ -24,7 +24,11 @@ function build(config: SettlementConfig, rt: Runtime) {
   const paymentRepo = new PaymentRepository();
   const requestRepo = new LedgerRequestRepository();
   const limits = new LimitsRepository();
-  const ledger = new LedgerClient(config.LEDGER_URLS, { validators: config.VALIDATOR_PUBLIC_KEYS, quorum: config.LEDGER_QUORUM }, config.LEDGER_HTTP_TIMEOUT_MS);
+  const ledger = new LedgerClient(
+    config.LEDGER_URLS,
+    { validators: config.VALIDATOR_PUBLIC_KEYS, quorum: config.LEDGER_QUORUM },
+    config.LEDGER_HTTP_TIMEOUT_MS,
+  );
   const payments = new PaymentService(config, paymentRepo, new DecisionRepository(), limits, events, rt.log);
   const requests = new LedgerRequestService(config, requestRepo, limits, events, rt.log);
   const finality = new FinalityService(config, requestRepo, payments, requests, rt.log);
@@ -41,7 +45,15 @@ async function main(): Promise<void> {
   const rt = await Runtime.create('settlement', config, path.join(__dirname, '..', 'migrations'), 8);
   if (!rt) return;
   const app = build(config, rt);
-  const transport = new KafkaPgTransport({ kafka: rt.kafka, pool: rt.pool, groupId: 'settlement', topicPrefix: config.KAFKA_TOPIC_PREFIX, log: rt.log, inboxRetentionHours: config.INBOX_RETENTION_HOURS, sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS });
+  const transport = new KafkaPgTransport({
+    kafka: rt.kafka,
+    pool: rt.pool,
+    groupId: 'settlement',
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    log: rt.log,
+    inboxRetentionHours: config.INBOX_RETENTION_HOURS,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+  });
 
   @Module({
     imports: [OpsModule.forRoot([...rt.readinessChecks(), { name: 'kafka-consumer', check: () => transport.isConnected() }])],
@@ -53,7 +65,12 @@ async function main(): Promise<void> {
   })
   class SettlementModule {}
 
-  await retryForever('system account bootstrap', () => app.requests.bootstrap(rt.pool), rt.log, () => false);
+  await retryForever(
+    'system account bootstrap',
+    () => app.requests.bootstrap(rt.pool),
+    rt.log,
+    () => false,
+  );
   await runService({
     name: rt.name,
     host: config.HOST,

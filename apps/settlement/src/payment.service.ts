@@ -92,16 +92,34 @@ export class PaymentService {
     for (const { intent } of usable) if (!used.has(intent.uetr)) reasons.set(intent.uetr, RejectReason.QUOTE_ALREADY_USED);
     const thresholds = await this.limits.holdAboveMany(
       ctx.tx,
-      firsts.filter(({ intent }) => !reasons.has(intent.uetr)).map(({ intent }) => ({ participant: intent.participant, currency: intent.quote.sourceCurrency })),
+      firsts
+        .filter(({ intent }) => !reasons.has(intent.uetr))
+        .map(({ intent }) => ({ participant: intent.participant, currency: intent.quote.sourceCurrency })),
     );
     const steps: Step[] = firsts.map(({ intent, headers }) => {
-      const row: PaymentRow = { uetr: intent.uetr, participant: intent.participant, status: 'RECEIVED', quote: intent.quote, not_after: null, held_until: null, hold_source: null, submitted_at: null };
+      const row: PaymentRow = {
+        uetr: intent.uetr,
+        participant: intent.participant,
+        status: 'RECEIVED',
+        quote: intent.quote,
+        not_after: null,
+        held_until: null,
+        hold_source: null,
+        submitted_at: null,
+      };
       const reason = reasons.get(intent.uetr);
       if (reason) return this.rejectStep(row, reason, 'settlement check', now, headers);
       const holdAboveMinor = thresholds.get(holdKey(intent.participant, intent.quote.sourceCurrency)) ?? null;
       const hold = holdFor({ totalDebitMinor: quoteTotalDebitMinor(intent.quote), holdAboveMinor, screening: intent.screening });
       if (!hold) return this.submitStep(row, now, 'submitted to the ledger', headers);
-      const change: StatusChange = { uetr: row.uetr, status: transition('RECEIVED', 'HELD'), reason: null, at: now, cause: `held: ${hold.source}`, hold: { ...hold, until: holdDeadline(now, holdDeadlineMs(this.config)) } };
+      const change: StatusChange = {
+        uetr: row.uetr,
+        status: transition('RECEIVED', 'HELD'),
+        reason: null,
+        at: now,
+        cause: `held: ${hold.source}`,
+        hold: { ...hold, until: holdDeadline(now, holdDeadlineMs(this.config)) },
+      };
       return { change, messages: [this.events.payment(row.participant, change, headers)] };
     });
     return this.apply(ctx, steps);
@@ -150,24 +168,47 @@ export class PaymentService {
     if (await this.decisions.seen(ctx.tx, msg.requestId)) return [];
     const row = await this.payments.lockOne(ctx.tx, msg.uetr);
     const recorded = row ? await this.decisions.recorded(ctx.tx, row.uetr) : [];
-    const view = row && { status: row.status, heldUntil: row.held_until, decidedBy: recorded.map((d) => d.operatorId), approvals: recorded.filter((d) => d.decision === 'approve').length };
+    const view = row && {
+      status: row.status,
+      heldUntil: row.held_until,
+      decidedBy: recorded.map((d) => d.operatorId),
+      approvals: recorded.filter((d) => d.decision === 'approve').length,
+    };
     const now = new Date();
     const outcome = decide(view, { operatorId: msg.operator.id, decision: msg.decision }, this.config.HOLD_APPROVALS_REQUIRED, now);
     const refusal = outcome.kind === 'refused' ? outcome.code : null;
-    await this.decisions.insert(ctx.tx, { requestId: msg.requestId, uetr: msg.uetr, operatorId: msg.operator.id, operatorName: msg.operator.name, decision: msg.decision, comment: msg.comment ?? null, refusal, decidedAt: new Date(msg.at) });
+    await this.decisions.insert(ctx.tx, {
+      requestId: msg.requestId,
+      uetr: msg.uetr,
+      operatorId: msg.operator.id,
+      operatorName: msg.operator.name,
+      decision: msg.decision,
+      comment: msg.comment ?? null,
+      refusal,
+      decidedAt: new Date(msg.at),
+    });
     metrics.decisions.labels(refusal ?? `${msg.decision}d`).inc();
     const out = row ? await this.afterDecision(ctx, row, outcome, msg, now, headers) : [];
     const reply = this.events.request({ requestId: msg.requestId, status: refusal ? 'REJECTED' : 'SETTLED', reason: refusal, key: msg.uetr });
     return [...out, { ...reply, headers }];
   }
 
-  private async afterDecision(ctx: TxContext, row: PaymentRow, outcome: ReturnType<typeof decide>, msg: PaymentDecisionMessage, now: Date, headers: Headers): Promise<OutboxMessage[]> {
+  private async afterDecision(
+    ctx: TxContext,
+    row: PaymentRow,
+    outcome: ReturnType<typeof decide>,
+    msg: PaymentDecisionMessage,
+    now: Date,
+    headers: Headers,
+  ): Promise<OutboxMessage[]> {
     const who = `operator ${msg.operator.name} (${msg.operator.id})`;
     if (outcome.kind === 'refused') {
       return outcome.expireHold ? this.reject(ctx, row, RejectReason.HOLD_EXPIRED, 'hold deadline passed', now, headers) : [];
     }
-    if (outcome.next === 'REJECTED') return this.reject(ctx, row, RejectReason.REJECTED_BY_OPERATOR, `rejected by ${who}${msg.comment ? `: ${msg.comment}` : ''}`, now, headers);
-    if (outcome.next === 'SUBMITTED') return this.submit(ctx, row, now, `approved by ${outcome.approvals} of ${this.config.HOLD_APPROVALS_REQUIRED}, last ${who}`, headers);
+    if (outcome.next === 'REJECTED')
+      return this.reject(ctx, row, RejectReason.REJECTED_BY_OPERATOR, `rejected by ${who}${msg.comment ? `: ${msg.comment}` : ''}`, now, headers);
+    if (outcome.next === 'SUBMITTED')
+      return this.submit(ctx, row, now, `approved by ${outcome.approvals} of ${this.config.HOLD_APPROVALS_REQUIRED}, last ${who}`, headers);
     return [];
   }
 
@@ -191,13 +232,23 @@ export class PaymentService {
     for (const row of rows) {
       const o = byUetr.get(row.uetr) as LedgerOutcome;
       if (row.status !== 'SUBMITTED') {
-        if (row.status === 'RECEIVED' || row.status === 'HELD') this.log.error({ uetr: row.uetr, status: row.status, height: o.block.height }, 'ledger outcome for a payment never submitted');
+        if (row.status === 'RECEIVED' || row.status === 'HELD')
+          this.log.error({ uetr: row.uetr, status: row.status, height: o.block.height }, 'ledger outcome for a payment never submitted');
         continue;
       }
       const status = transition(row.status, o.outcome.status === 'accepted' ? 'SETTLED' : 'REJECTED');
       const reason = o.outcome.status === 'rejected' ? o.outcome.reason : null;
       if (row.submitted_at) metrics.hopSeconds.labels('ledger').observe(Math.max(0, at.getTime() - row.submitted_at.getTime()) / 1000);
-      changes.push({ uetr: row.uetr, participant: row.participant, status, reason, at, cause: `${cause} ${o.block.height}`, blockHeight: o.block.height, blockHash: o.block.hash });
+      changes.push({
+        uetr: row.uetr,
+        participant: row.participant,
+        status,
+        reason,
+        at,
+        cause: `${cause} ${o.block.height}`,
+        blockHeight: o.block.height,
+        blockHash: o.block.hash,
+      });
     }
     await this.payments.applyChanges(ctx.tx, changes);
     return changes.map((c) => this.events.payment(c.participant, c, headers));

@@ -24,7 +24,8 @@ export class ReconciliationController {
   async run(@Query() query: unknown): Promise<ReconciliationReport> {
     const { scope } = parseOrProblem(runQuery, query, 'query');
     const report = await this.reconciliation.run(scope);
-    if (!report) throw new ProblemError(409, 'reconciliation_in_progress', 'Reconciliation in progress', 'another run holds the lock', undefined, { 'retry-after': '5' });
+    if (!report)
+      throw new ProblemError(409, 'reconciliation_in_progress', 'Reconciliation in progress', 'another run holds the lock', undefined, { 'retry-after': '5' });
     return report;
   }
 }

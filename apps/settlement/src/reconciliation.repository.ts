@@ -90,7 +90,14 @@ export class ReconciliationRepository {
 
   /** Payments final with a block, in timeline order after `afterEventId`, settled at least `settledBefore`. */
   async finalPayments(afterEventId: bigint, settledBefore: Date, limit: number): Promise<FinalPayment[]> {
-    const { rows } = await this.pool.query<{ id: bigint; uetr: string; status: 'SETTLED' | 'REJECTED'; reason: string | null; block_height: bigint; quote: SignedQuote }>(
+    const { rows } = await this.pool.query<{
+      id: bigint;
+      uetr: string;
+      status: 'SETTLED' | 'REJECTED';
+      reason: string | null;
+      block_height: bigint;
+      quote: SignedQuote;
+    }>(
       `SELECT e.id, p.uetr, p.status, p.reason, p.block_height, p.quote
          FROM payment_events e JOIN payments p ON p.uetr = e.uetr
         WHERE e.id > $1 AND e.status IN ('SETTLED', 'REJECTED') AND e.at < $2 AND p.block_height IS NOT NULL
@@ -113,11 +120,26 @@ export class ReconciliationRepository {
     );
   }
 
-  async insertRun(run: { scope: string; startedAt: Date; finishedAt: Date; checkedLocal: number; checkedRemote: number; remoteComplete: boolean; differences: Difference[] }): Promise<bigint> {
+  async insertRun(run: {
+    scope: string;
+    startedAt: Date;
+    finishedAt: Date;
+    checkedLocal: number;
+    checkedRemote: number;
+    remoteComplete: boolean;
+    differences: Difference[];
+  }): Promise<bigint> {
     const { rows } = await this.pool.query<{ id: bigint }>(
       `INSERT INTO reconciliation_runs (scope, started_at, finished_at, checked_local, checked_remote, differences)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-      [run.scope, run.startedAt, run.finishedAt, run.checkedLocal, run.checkedRemote, JSON.stringify({ remoteComplete: run.remoteComplete, list: run.differences })],
+      [
+        run.scope,
+        run.startedAt,
+        run.finishedAt,
+        run.checkedLocal,
+        run.checkedRemote,
+        JSON.stringify({ remoteComplete: run.remoteComplete, list: run.differences }),
+      ],
     );
     return rows[0].id;
   }

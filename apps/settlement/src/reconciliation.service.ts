@@ -49,7 +49,10 @@ export class ReconciliationService {
 
   start(): void {
     if (this.config.RECONCILE_INTERVAL_MS === 0) return;
-    this.timer = setInterval(() => void this.run('incremental').catch((error: unknown) => this.log.error({ err: error }, 'reconciliation failed')), this.config.RECONCILE_INTERVAL_MS);
+    this.timer = setInterval(
+      () => void this.run('incremental').catch((error: unknown) => this.log.error({ err: error }, 'reconciliation failed')),
+      this.config.RECONCILE_INTERVAL_MS,
+    );
     this.timer.unref();
   }
 
@@ -66,9 +69,26 @@ export class ReconciliationService {
       const remote = await this.compareWithValidators(scope);
       const differences = [...local.differences, ...remote.differences];
       const finishedAt = new Date();
-      const id = await this.repo.insertRun({ scope, startedAt, finishedAt, checkedLocal: local.checked, checkedRemote: remote.checked, remoteComplete: remote.complete, differences });
+      const id = await this.repo.insertRun({
+        scope,
+        startedAt,
+        finishedAt,
+        checkedLocal: local.checked,
+        checkedRemote: remote.checked,
+        remoteComplete: remote.complete,
+        differences,
+      });
       this.publish(scope, differences);
-      return { id: id.toString(), scope, startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), checkedLocal: local.checked, checkedRemote: remote.checked, remoteComplete: remote.complete, differences };
+      return {
+        id: id.toString(),
+        scope,
+        startedAt: startedAt.toISOString(),
+        finishedAt: finishedAt.toISOString(),
+        checkedLocal: local.checked,
+        checkedRemote: remote.checked,
+        remoteComplete: remote.complete,
+        differences,
+      };
     });
   }
 
@@ -100,7 +120,11 @@ export class ReconciliationService {
     const budget = scope === 'full' ? FULL_RUN_PAYMENTS_MAX : this.config.RECONCILE_BATCH_MAX;
     const result = { checked: 0, complete: true, differences: [] as Difference[] };
     while (result.checked < budget) {
-      const batch = await this.repo.finalPayments(after, new Date(Date.now() - SETTLE_LAG_MS), Math.min(this.config.RECONCILE_BATCH_MAX, budget - result.checked));
+      const batch = await this.repo.finalPayments(
+        after,
+        new Date(Date.now() - SETTLE_LAG_MS),
+        Math.min(this.config.RECONCILE_BATCH_MAX, budget - result.checked),
+      );
       if (batch.length === 0) break;
       const page = await this.comparePage(batch);
       result.checked += page.checked;
@@ -138,7 +162,12 @@ export class ReconciliationService {
     if (lookup.kind === 'invalid') return { kind: DifferenceKind.PROOF_INVALID, id: record.id, detail: `${lookup.url} served a proof that does not verify` };
     if (lookup.kind === 'absent') return classify(record, null);
     const { transaction, block } = lookup;
-    const ledgerRecord = { id: transaction.id, height: block.height, status: transaction.outcome.status, reason: transaction.outcome.status === 'rejected' ? transaction.outcome.reason : null };
+    const ledgerRecord = {
+      id: transaction.id,
+      height: block.height,
+      status: transaction.outcome.status,
+      reason: transaction.outcome.status === 'rejected' ? transaction.outcome.reason : null,
+    };
     const differs = classify(record, ledgerRecord);
     if (differs) return differs;
     if (transaction.uetr !== record.id || !samePostings(transaction.postings ?? [], buildPaymentPostings(quote))) {

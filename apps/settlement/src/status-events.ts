@@ -33,7 +33,13 @@ export class StatusEvents {
    * The outcome of an operator request (deposit, withdrawal, limits, decision). `key` groups it with what it is
    * about: a decision's outcome follows its payment's transition on the same partition.
    */
-  request(r: { requestId: string; status: 'SETTLED' | 'REJECTED'; reason: string | null; block?: { height: number; hash: string }; key?: string }): OutboxMessage {
+  request(r: {
+    requestId: string;
+    status: 'SETTLED' | 'REJECTED';
+    reason: string | null;
+    block?: { height: number; hash: string };
+    key?: string;
+  }): OutboxMessage {
     const event: RequestStatusEvent = {
       kind: 'request.status',
       id: newMessageId(),

@@ -65,8 +65,22 @@ function quote(debtor: string, creditor: string): SignedQuote {
   const seed = Buffer.from(fs.readFileSync(env.keys.fx.file, 'utf8').trim(), 'base64url');
   const now = Date.now();
   return signQuote(
-    { id: `q_it_${randomUUID()}`, participant: debtor, creditorParticipant: creditor, sourceCurrency: 'USD', targetCurrency: 'EUR', midRate: '0.9', rate: '0.9', markupBps: '0',
-      sendAmount: '10.00', receiveAmount: '9.00', fees: [], totalDebit: '10.00', createdAt: new Date(now).toISOString(), expiresAt: new Date(now + 30_000).toISOString() },
+    {
+      id: `q_it_${randomUUID()}`,
+      participant: debtor,
+      creditorParticipant: creditor,
+      sourceCurrency: 'USD',
+      targetCurrency: 'EUR',
+      midRate: '0.9',
+      rate: '0.9',
+      markupBps: '0',
+      sendAmount: '10.00',
+      receiveAmount: '9.00',
+      fees: [],
+      totalDebit: '10.00',
+      createdAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + 30_000).toISOString(),
+    },
     seed,
   );
 }
@@ -84,12 +98,16 @@ async function accept(intent: PaymentIntentMessage): Promise<LedgerTransfer> {
 /** Publishes what the scratch outbox holds for the ledger (the relay's job), and empties it. */
 async function relayLedgerTx(): Promise<LedgerTransfer[]> {
   const { rows } = await pool.query<{ payload: LedgerTransfer }>(`DELETE FROM outbox WHERE topic = $1 RETURNING payload`, [`${env.topicPrefix}ledger.tx`]);
-  if (rows.length > 0) await producer.send({ topic: `${env.topicPrefix}ledger.tx`, acks: -1, messages: rows.map((r) => ({ value: JSON.stringify(r.payload) })) });
+  if (rows.length > 0)
+    await producer.send({ topic: `${env.topicPrefix}ledger.tx`, acks: -1, messages: rows.map((r) => ({ value: JSON.stringify(r.payload) })) });
   return rows.map((r) => r.payload);
 }
 
 async function state(uetr: string) {
-  const { rows } = await pool.query<{ status: string; reason: string | null; block_height: bigint | null }>('SELECT status, reason, block_height FROM payments WHERE uetr = $1', [uetr]);
+  const { rows } = await pool.query<{ status: string; reason: string | null; block_height: bigint | null }>(
+    'SELECT status, reason, block_height FROM payments WHERE uetr = $1',
+    [uetr],
+  );
   const events = await pool.query<{ status: string; cause: string }>('SELECT status, cause FROM payment_events WHERE uetr = $1 ORDER BY id', [uetr]);
   return { ...rows[0], events: events.rows };
 }
@@ -108,10 +126,13 @@ async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs =
  * one asked may be a block behind the ones settlement read. Null if it has none within the wait.
  */
 async function proofFrom<T>(i: number, id: string): Promise<T | null> {
-  return until(async () => {
-    const response = await fetch(`${ledgerUrls[i]}/v1/ledger/transactions/${id}/finality`);
-    return response.status === 200 ? ((await response.json()) as T) : null;
-  }, (p) => p !== null);
+  return until(
+    async () => {
+      const response = await fetch(`${ledgerUrls[i]}/v1/ledger/transactions/${id}/finality`);
+      return response.status === 200 ? ((await response.json()) as T) : null;
+    },
+    (p) => p !== null,
+  );
 }
 
 beforeAll(async () => {
@@ -140,7 +161,14 @@ describe('resolving payments past notAfter from the validators', () => {
   jest.setTimeout(120_000);
 
   it('republishes a transaction the ledger never saw; the ledger refuses it (not_after_passed) and its proof decides', async () => {
-    const intent: PaymentIntentMessage = { kind: 'payment.intent', id: randomUUID(), uetr: randomUUID(), participant: 'NOBANK01', quote: quote('NOBANK01', 'NOBANK02'), acceptedAt: Date.now() };
+    const intent: PaymentIntentMessage = {
+      kind: 'payment.intent',
+      id: randomUUID(),
+      uetr: randomUUID(),
+      participant: 'NOBANK01',
+      quote: quote('NOBANK01', 'NOBANK02'),
+      acceptedAt: Date.now(),
+    };
     const submitted = await accept(intent);
     await new Promise((resolve) => setTimeout(resolve, 1_200));
 
@@ -149,10 +177,13 @@ describe('resolving payments past notAfter from the validators', () => {
     const republished = await relayLedgerTx();
     expect(republished).toEqual([submitted]);
 
-    const final = await until(async () => {
-      await timeouts.sweepOnce();
-      return state(intent.uetr);
-    }, (s) => s.status === 'REJECTED');
+    const final = await until(
+      async () => {
+        await timeouts.sweepOnce();
+        return state(intent.uetr);
+      },
+      (s) => s.status === 'REJECTED',
+    );
     expect(final).toMatchObject({ status: 'REJECTED', reason: 'not_after_passed' });
     expect(Number(final.block_height)).toBeGreaterThan(0);
     expect(final.events.map((e) => e.status)).toEqual(['RECEIVED', 'SUBMITTED', 'REJECTED']);
@@ -166,27 +197,43 @@ describe('resolving payments past notAfter from the validators', () => {
     await admin.createParticipant({ id: ids[1], name: 'it creditor', currencies: ['EUR'], publicKey: base64UrlEncode(generateEd25519KeyPair().publicKey) });
     await admin.deposit(ids[0], { currency: 'USD', amount: '50.00', reference: 'it' });
     await admin.deposit('FXDESK', { currency: 'EUR', amount: '50.00', reference: 'it' });
-    const intent: PaymentIntentMessage = { kind: 'payment.intent', id: randomUUID(), uetr: randomUUID(), participant: ids[0], quote: quote(ids[0], ids[1]), acceptedAt: Date.now() };
+    const intent: PaymentIntentMessage = {
+      kind: 'payment.intent',
+      id: randomUUID(),
+      uetr: randomUUID(),
+      participant: ids[0],
+      quote: quote(ids[0], ids[1]),
+      acceptedAt: Date.now(),
+    };
     const submitted = await accept(intent);
     await producer.send({ topic: `${env.topicPrefix}ledger.tx`, acks: -1, messages: [{ value: JSON.stringify(submitted) }] });
     await new Promise((resolve) => setTimeout(resolve, 1_200));
 
     const timeouts = sweeper();
-    const final = await until(async () => {
-      await timeouts.sweepOnce();
-      await relayLedgerTx();
-      return state(intent.uetr);
-    }, (s) => s.status === 'SETTLED');
+    const final = await until(
+      async () => {
+        await timeouts.sweepOnce();
+        await relayLedgerTx();
+        return state(intent.uetr);
+      },
+      (s) => s.status === 'SETTLED',
+    );
     expect(final).toMatchObject({ status: 'SETTLED', reason: null });
     const proof = await proofFrom<{ block: { height: number } }>(1, intent.uetr);
     expect(Number(final.block_height)).toBe(proof?.block.height);
-    const copies = await until(() => Promise.all([0, 1, 2].map(async (i) => {
-      const c = new Client({ connectionString: pgUrl(`${env.dbPrefix}_ledger_${i}`) });
-      await c.connect();
-      const n = (await c.query<{ n: string }>('SELECT count(*)::text AS n FROM block_transactions WHERE tx_id = $1', [intent.uetr])).rows[0].n;
-      await c.end();
-      return n;
-    })), (c) => c.every((n) => n !== '0'));
+    const copies = await until(
+      () =>
+        Promise.all(
+          [0, 1, 2].map(async (i) => {
+            const c = new Client({ connectionString: pgUrl(`${env.dbPrefix}_ledger_${i}`) });
+            await c.connect();
+            const n = (await c.query<{ n: string }>('SELECT count(*)::text AS n FROM block_transactions WHERE tx_id = $1', [intent.uetr])).rows[0].n;
+            await c.end();
+            return n;
+          }),
+        ),
+      (c) => c.every((n) => n !== '0'),
+    );
     expect(copies).toEqual(['1', '1', '1']);
   });
 

@@ -114,7 +114,10 @@ export class TimeoutService {
     return withTransaction(this.pool, async (tx) => {
       const [row] = await this.repo.overdue(tx, new Date(), resubmittedBefore, 1, uetr);
       if (!row || row.not_after === null) return false;
-      const message: OutboxMessage = { topic: topicName(this.config.KAFKA_TOPIC_PREFIX, Topic.LEDGER_TX), payload: this.payments.transferOf(row, row.not_after) };
+      const message: OutboxMessage = {
+        topic: topicName(this.config.KAFKA_TOPIC_PREFIX, Topic.LEDGER_TX),
+        payload: this.payments.transferOf(row, row.not_after),
+      };
       await enqueueOutbox(tx, [message]);
       await this.repo.markResubmitted(tx, [uetr], new Date());
       return true;
@@ -122,7 +125,12 @@ export class TimeoutService {
   }
 
   private async measureStuck(now: Date): Promise<void> {
-    const counts = await this.repo.stuck(this.pool, now, new Date(now.getTime() - this.config.RECEIVED_STUCK_MS), new Date(now.getTime() - this.config.NOT_AFTER_GRACE_MS));
+    const counts = await this.repo.stuck(
+      this.pool,
+      now,
+      new Date(now.getTime() - this.config.RECEIVED_STUCK_MS),
+      new Date(now.getTime() - this.config.NOT_AFTER_GRACE_MS),
+    );
     metrics.stuck.labels('RECEIVED').set(counts.received);
     metrics.stuck.labels('HELD').set(counts.held);
     metrics.stuck.labels('SUBMITTED').set(counts.submitted);

@@ -9,7 +9,11 @@ let scripted: Reply[] = [];
 beforeAll(async () => {
   server = await startLocalServer((request) => {
     if (request.headers.authorization !== `Bearer ${TOKEN}`) {
-      return { status: 401, headers: { 'content-type': 'application/problem+json' }, body: { type: 'about:blank', title: 'Forbidden', status: 401, code: 'forbidden' } };
+      return {
+        status: 401,
+        headers: { 'content-type': 'application/problem+json' },
+        body: { type: 'about:blank', title: 'Forbidden', status: 401, code: 'forbidden' },
+      };
     }
     const next = scripted.shift();
     if (next !== undefined) return next;
@@ -42,7 +46,13 @@ describe('NostroAdminClient', () => {
   });
 
   it('generates an Idempotency-Key for a deposit when none is given, and reuses it on retry', async () => {
-    scripted = [{ status: 409, headers: { 'content-type': 'application/problem+json', 'retry-after': '0' }, body: { type: 'x', title: 'x', status: 409, code: 'idempotency_in_progress' } }];
+    scripted = [
+      {
+        status: 409,
+        headers: { 'content-type': 'application/problem+json', 'retry-after': '0' },
+        body: { type: 'x', title: 'x', status: 409, code: 'idempotency_in_progress' },
+      },
+    ];
     await admin().deposit('BANKA001', { currency: 'USD', amount: '1.00', reference: 'r' });
     const keys = server.received.map((r) => r.headers['idempotency-key']);
     expect(keys).toHaveLength(2);

@@ -3,15 +3,7 @@
  * `Authorization: Bearer <operator token>`. Non-2xx answers throw {@link NostroApiError}.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  buildUrl,
-  DEFAULT_RETRY_POLICY,
-  DEFAULT_TIMEOUT_MS,
-  sendJson,
-  withRetries,
-  type FetchFn,
-  type RetryPolicy,
-} from './http.transport';
+import { buildUrl, DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT_MS, sendJson, withRetries, type FetchFn, type RetryPolicy } from './http.transport';
 import type {
   AdminPaymentsQuery,
   CreatedOperator,

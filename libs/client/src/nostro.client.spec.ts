@@ -182,7 +182,9 @@ describe('NostroClient: signed requests', () => {
 describe('NostroClient: errors', () => {
   it('throws NostroApiError with the problem for an application/problem+json answer', async () => {
     scripted = [problem(422, 'insufficient_liquidity')];
-    const error = await client().createPayment(payment).catch((e: unknown) => e);
+    const error = await client()
+      .createPayment(payment)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NostroApiError);
     expect(error).toMatchObject({ status: 422, code: 'insufficient_liquidity', problem: { status: 422, detail: 'because insufficient_liquidity' } });
     expect(server.received).toHaveLength(1);
@@ -190,7 +192,9 @@ describe('NostroClient: errors', () => {
 
   it('throws NostroApiError with code http_<status> for a non-problem answer', async () => {
     scripted = [{ status: 502, headers: { 'content-type': 'text/html' }, body: '<html>bad gateway</html>' }];
-    const error = await client().getAccounts().catch((e: unknown) => e);
+    const error = await client()
+      .getAccounts()
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ status: 502, code: 'http_502', problem: { status: 502, detail: '<html>bad gateway</html>' } });
   });
 

@@ -37,8 +37,7 @@ interface QuoteRequestBase {
 
 /** `POST /v1/quotes`: give either the amount to send or the amount to be received. */
 export type CreateQuoteRequest =
-  | (QuoteRequestBase & { sendAmount: Amount; receiveAmount?: never })
-  | (QuoteRequestBase & { receiveAmount: Amount; sendAmount?: never });
+  (QuoteRequestBase & { sendAmount: Amount; receiveAmount?: never }) | (QuoteRequestBase & { receiveAmount: Amount; sendAmount?: never });
 
 export interface Fee {
   type: string;

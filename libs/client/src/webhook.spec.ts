@@ -6,12 +6,25 @@ const network = generateEd25519KeyPair();
 const networkPublicKey = base64UrlEncode(network.publicKey);
 const URL = 'https://bank.example/webhooks/nostro';
 const NOW = 1_800_000_000;
-const event = { id: '9b2f7c1e-3a4d-4e5f-8a6b-7c8d9e0f1a2b', type: 'payment.settled', occurredAt: '2027-01-15T08:00:00.000Z', data: { payment: { uetr: 'u', status: 'SETTLED' } } };
+const event = {
+  id: '9b2f7c1e-3a4d-4e5f-8a6b-7c8d9e0f1a2b',
+  type: 'payment.settled',
+  occurredAt: '2027-01-15T08:00:00.000Z',
+  data: { payment: { uetr: 'u', status: 'SETTLED' } },
+};
 const body = JSON.stringify(event);
 
 function delivered(o: { keyId?: string; seed?: Uint8Array; url?: string; created?: number; body?: string } = {}) {
   const headers = { 'content-type': 'application/json' };
-  const signature = signRequest({ method: 'POST', url: o.url ?? URL, headers, body: o.body ?? body, keyId: o.keyId ?? 'nostro', seed: o.seed ?? network.seed, created: o.created ?? NOW });
+  const signature = signRequest({
+    method: 'POST',
+    url: o.url ?? URL,
+    headers,
+    body: o.body ?? body,
+    keyId: o.keyId ?? 'nostro',
+    seed: o.seed ?? network.seed,
+    created: o.created ?? NOW,
+  });
   return { method: 'POST', url: URL, headers: { ...headers, ...signature }, body: o.body ?? body };
 }
 

@@ -24,9 +24,7 @@ export interface WebhookTrust {
   nowSeconds?: number;
 }
 
-export type WebhookVerdict =
-  | { ok: true; event: WebhookEvent }
-  | { ok: false; code: RequestSignatureFailure | 'malformed'; detail: string };
+export type WebhookVerdict = { ok: true; event: WebhookEvent } | { ok: false; code: RequestSignatureFailure | 'malformed'; detail: string };
 
 export const NETWORK_KEY_ID = 'nostro';
 const WEBHOOK_TYPES = new Set(['payment.settled', 'payment.rejected', 'payment.held', 'payment.received']);
@@ -57,7 +55,16 @@ export async function verifyWebhook(received: ReceivedWebhook, trust: WebhookTru
 
 function isWebhookEvent(value: unknown): value is WebhookEvent {
   const e = value as Partial<WebhookEvent> | null;
-  return typeof e === 'object' && e !== null && typeof e.id === 'string' && typeof e.type === 'string' && WEBHOOK_TYPES.has(e.type) && typeof e.occurredAt === 'string' && typeof e.data === 'object' && e.data !== null;
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof e.id === 'string' &&
+    typeof e.type === 'string' &&
+    WEBHOOK_TYPES.has(e.type) &&
+    typeof e.occurredAt === 'string' &&
+    typeof e.data === 'object' &&
+    e.data !== null
+  );
 }
 
 export type PaymentFinalityVerdict = { ok: true } | { ok: false; reason: string };

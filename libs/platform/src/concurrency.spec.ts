@@ -21,16 +21,21 @@ describe('bounded concurrency helpers', () => {
     const events: string[] = [];
     const items = ['q1:a', 'q2:b', 'q1:c', 'q1:d', 'q3:e'];
     let runningQ1 = 0;
-    const out = await mapOrderedByKey(items, (s) => s.split(':')[0], 4, async (s) => {
-      if (s.startsWith('q1')) {
-        runningQ1++;
-        expect(runningQ1).toBe(1);
-      }
-      await tick(s === 'q1:a' ? 15 : 1);
-      events.push(s);
-      if (s.startsWith('q1')) runningQ1--;
-      return s.toUpperCase();
-    });
+    const out = await mapOrderedByKey(
+      items,
+      (s) => s.split(':')[0],
+      4,
+      async (s) => {
+        if (s.startsWith('q1')) {
+          runningQ1++;
+          expect(runningQ1).toBe(1);
+        }
+        await tick(s === 'q1:a' ? 15 : 1);
+        events.push(s);
+        if (s.startsWith('q1')) runningQ1--;
+        return s.toUpperCase();
+      },
+    );
     expect(out).toEqual(['Q1:A', 'Q2:B', 'Q1:C', 'Q1:D', 'Q3:E']);
     expect(events.filter((e) => e.startsWith('q1'))).toEqual(['q1:a', 'q1:c', 'q1:d']);
     // q2 and q3 did not wait for q1's slow first item

@@ -17,7 +17,12 @@ export async function mapLimited<T, R>(items: readonly T[], concurrency: number,
  * order: of several items of a batch naming the same quote, the first is the one that gets it, as if the items had
  * been sent one by one. Results in input order.
  */
-export async function mapOrderedByKey<T, R>(items: readonly T[], keyOf: (item: T, index: number) => string, concurrency: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapOrderedByKey<T, R>(
+  items: readonly T[],
+  keyOf: (item: T, index: number) => string,
+  concurrency: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const chains = new Map<string, number[]>();
   items.forEach((item, index) => {
     const key = keyOf(item, index);

@@ -9,9 +9,7 @@ export class ConfigError extends Error {
   }
 }
 
-const booleanString = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((value) => value === 'true' || value === '1');
+const booleanString = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
 /** Variables every service reads (docs/architecture.md). */
 export const baseConfigShape = {
@@ -26,7 +24,10 @@ export const baseConfigShape = {
     .default('127.0.0.1:9092')
     .transform((value) => value.split(',').map((broker) => broker.trim()))
     .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port')).min(1)),
-  KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/).default('nostro.'),
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]*$/)
+    .default('nostro.'),
   /**
    * How long the broker keeps a consumer that stopped heartbeating in its group. A process killed without leaving its
    * group stalls the partitions it held this long, after its restart too; every batch heartbeats when it is done, so
@@ -78,8 +79,4 @@ export const validatorKeysSchema = z
         return { id, publicKey };
       }),
   )
-  .pipe(
-    z
-      .array(z.object({ id: z.string().regex(/^[a-z0-9-]{1,32}$/), publicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/) }))
-      .min(1),
-  );
+  .pipe(z.array(z.object({ id: z.string().regex(/^[a-z0-9-]{1,32}$/), publicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/) })).min(1));

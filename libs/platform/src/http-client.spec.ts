@@ -39,7 +39,10 @@ describe('JsonHttpClient (against a real local HTTP server)', () => {
   it('sends and answers JSON, passes any status through, and reuses its connection', async () => {
     const client = new JsonHttpClient(base);
     const before = connections;
-    expect(await client.request('POST', '/echo', { amount: '1.00' }, 1_000)).toEqual({ status: 201, body: { method: 'POST', type: 'application/json', got: { amount: '1.00' } } });
+    expect(await client.request('POST', '/echo', { amount: '1.00' }, 1_000)).toEqual({
+      status: 201,
+      body: { method: 'POST', type: 'application/json', got: { amount: '1.00' } },
+    });
     expect(await client.request('GET', '/nope', undefined, 1_000)).toEqual({ status: 404, body: { code: 'quote_not_found' } });
     expect(await client.request('GET', '/text', undefined, 1_000)).toEqual({ status: 502, body: {} });
     expect(connections - before).toBe(1);

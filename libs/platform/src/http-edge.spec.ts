@@ -1,7 +1,9 @@
 import { findPoisonedKey, parseJsonBody } from './http-edge';
 
 const parse = (text: string) =>
-  new Promise<{ error: Error | null; value?: unknown }>((resolve) => parseJsonBody({} as never, Buffer.from(text), (error, value) => resolve({ error, value })));
+  new Promise<{ error: Error | null; value?: unknown }>((resolve) =>
+    parseJsonBody({} as never, Buffer.from(text), (error, value) => resolve({ error, value })),
+  );
 
 describe('the JSON body parser', () => {
   it('parses JSON and keeps an ordinary body whole', async () => {

@@ -92,7 +92,10 @@ export function parseJsonBody(_request: FastifyRequest, body: Buffer, done: (err
     return done(validationProblem([{ path: '(body)', message: (error as Error).message }], 'the body is not valid JSON'));
   }
   const poisoned = findPoisonedKey(value);
-  if (poisoned !== null) return done(validationProblem([{ path: poisoned, message: 'this key is not allowed in a request body' }], 'the body contains a key this API never accepts'));
+  if (poisoned !== null)
+    return done(
+      validationProblem([{ path: poisoned, message: 'this key is not allowed in a request body' }], 'the body contains a key this API never accepts'),
+    );
   done(null, value);
 }
 
@@ -106,7 +109,8 @@ export function findPoisonedKey(value: unknown): string | null {
       const child = (node as Record<string, unknown>)[key];
       const childPath = path === '' ? key : `${path}.${key}`;
       if (FORBIDDEN_KEYS.has(key)) return childPath;
-      if (key === 'constructor' && child !== null && typeof child === 'object' && Object.prototype.hasOwnProperty.call(child, 'prototype')) return `${childPath}.prototype`;
+      if (key === 'constructor' && child !== null && typeof child === 'object' && Object.prototype.hasOwnProperty.call(child, 'prototype'))
+        return `${childPath}.prototype`;
       stack.push({ node: child, path: childPath });
     }
   }

@@ -46,7 +46,10 @@ beforeAll(async () => {
   pool = createPool(`postgres://root@127.0.0.1:5432/${database}`, 'platform-test', 4);
   const kafkaAdmin = kafka.admin();
   await kafkaAdmin.connect();
-  await kafkaAdmin.createTopics({ waitForLeaders: true, topics: ['events', 'dlq', 'relayed', 'bulk'].map((t) => ({ topic: `${prefix}${t}`, numPartitions: 1 })) });
+  await kafkaAdmin.createTopics({
+    waitForLeaders: true,
+    topics: ['events', 'dlq', 'relayed', 'bulk'].map((t) => ({ topic: `${prefix}${t}`, numPartitions: 1 })),
+  });
   await kafkaAdmin.disconnect();
 }, 60_000);
 
@@ -133,11 +136,29 @@ describe('KafkaPgTransport batches', () => {
   function batchRunner(group: string) {
     const handled: number[] = [];
     const transport = new KafkaPgTransport({ kafka, pool, groupId: group, topicPrefix: prefix, log });
-    const handler = Object.assign(async (batch: KafkaBatch<{ id: string; n: number }>) => void handled.push(...batch.messages.map((m) => m.value.n)), { extras: { schema } });
+    const handler = Object.assign(async (batch: KafkaBatch<{ id: string; n: number }>) => void handled.push(...batch.messages.map((m) => m.value.n)), {
+      extras: { schema },
+    });
     const process = (transport as unknown as { processBatch: Process }).processBatch.bind(transport);
     const run = (offsets: number[]) =>
       withTransaction(pool, (tx) =>
-        process(tx, `${prefix}events`, 0, offsets.map((o) => ({ offset: String(o), value: Buffer.from(JSON.stringify({ id: `${group}-${o}`, n: o })), key: null, timestamp: '0', attributes: 0, headers: {} }) as KafkaMessage), handler),
+        process(
+          tx,
+          `${prefix}events`,
+          0,
+          offsets.map(
+            (o) =>
+              ({
+                offset: String(o),
+                value: Buffer.from(JSON.stringify({ id: `${group}-${o}`, n: o })),
+                key: null,
+                timestamp: '0',
+                attributes: 0,
+                headers: {},
+              }) as KafkaMessage,
+          ),
+          handler,
+        ),
       );
     const stored = async () => {
       const { rows } = await pool.query<{ next_offset: bigint }>('SELECT next_offset FROM consumer_offsets WHERE group_id = $1', [`${prefix}${group}`]);
@@ -168,11 +189,23 @@ describe('KafkaPgTransport batches', () => {
     const group = `batches-${randomUUID()}`;
     const handled: number[] = [];
     const transport = new KafkaPgTransport({ kafka, pool, groupId: group, topicPrefix: prefix, log });
-    const handler = Object.assign(async (batch: KafkaBatch<{ id: string; n: number }>) => void handled.push(...batch.messages.map((m) => m.value.n)), { extras: { schema } });
+    const handler = Object.assign(async (batch: KafkaBatch<{ id: string; n: number }>) => void handled.push(...batch.messages.map((m) => m.value.n)), {
+      extras: { schema },
+    });
     const process = (transport as unknown as { processBatch: Process }).processBatch.bind(transport);
     // Different ids for the same offsets, so only the offset can keep the second consumer from handling them again.
     const messages = (tag: string, offsets: number[]) =>
-      offsets.map((o) => ({ offset: String(o), value: Buffer.from(JSON.stringify({ id: `${tag}-${o}`, n: o })), key: null, timestamp: '0', attributes: 0, headers: {} }) as KafkaMessage);
+      offsets.map(
+        (o) =>
+          ({
+            offset: String(o),
+            value: Buffer.from(JSON.stringify({ id: `${tag}-${o}`, n: o })),
+            key: null,
+            timestamp: '0',
+            attributes: 0,
+            headers: {},
+          }) as KafkaMessage,
+      );
     const first = await pool.connect();
     const second = await pool.connect();
     try {
@@ -197,11 +230,21 @@ describe('KafkaPgTransport batches', () => {
     const { run, stored } = batchRunner(group);
     await run([0]);
     const failing = new KafkaPgTransport({ kafka, pool, groupId: group, topicPrefix: prefix, log });
-    const boom = Object.assign(async () => {
-      throw new Error('handler failed');
-    }, { extras: { schema } });
+    const boom = Object.assign(
+      async () => {
+        throw new Error('handler failed');
+      },
+      { extras: { schema } },
+    );
     const process = (failing as unknown as { processBatch: Process }).processBatch.bind(failing);
-    const message = { offset: '1', value: Buffer.from(JSON.stringify({ id: `${group}-1`, n: 1 })), key: null, timestamp: '0', attributes: 0, headers: {} } as KafkaMessage;
+    const message = {
+      offset: '1',
+      value: Buffer.from(JSON.stringify({ id: `${group}-1`, n: 1 })),
+      key: null,
+      timestamp: '0',
+      attributes: 0,
+      headers: {},
+    } as KafkaMessage;
     await expect(withTransaction(pool, (tx) => process(tx, `${prefix}events`, 0, [message], boom))).rejects.toThrow('handler failed');
     expect(await stored()).toBe(1n);
     const { rows } = await pool.query('SELECT 1 FROM inbox WHERE group_id = $1 AND message_id = $2', [`${prefix}${group}`, `${group}-1`]);
@@ -222,11 +265,18 @@ describe('OutboxRelay', () => {
     await consumer.subscribe({ topic: `${prefix}relayed`, fromBeginning: true });
     await consumer.run({ eachMessage: async ({ message }) => void received.push(message.value?.toString() ?? '') });
     try {
-      await withTransaction(pool, (tx) => enqueueOutbox(tx, [1, 2, 3].map((n) => ({ topic: `${prefix}relayed`, payload: { n } }))));
-      await expect(withTransaction(pool, async (tx) => {
-        await enqueueOutbox(tx, [{ topic: `${prefix}relayed`, payload: { n: 99 } }]);
-        throw new Error('rolled back');
-      })).rejects.toThrow('rolled back');
+      await withTransaction(pool, (tx) =>
+        enqueueOutbox(
+          tx,
+          [1, 2, 3].map((n) => ({ topic: `${prefix}relayed`, payload: { n } })),
+        ),
+      );
+      await expect(
+        withTransaction(pool, async (tx) => {
+          await enqueueOutbox(tx, [{ topic: `${prefix}relayed`, payload: { n: 99 } }]);
+          throw new Error('rolled back');
+        }),
+      ).rejects.toThrow('rolled back');
       await until(() => received.length >= 3);
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(received).toEqual(['{"n":1}', '{"n":2}', '{"n":3}']);
@@ -238,10 +288,15 @@ describe('OutboxRelay', () => {
     }
   }, 60_000);
 
-  it('relays a backlog larger than Kafka\'s message size (2,000 rows of 2 KiB to a 1 MiB topic) without stalling', async () => {
+  it("relays a backlog larger than Kafka's message size (2,000 rows of 2 KiB to a 1 MiB topic) without stalling", async () => {
     await pool.query('DELETE FROM outbox');
     const padding = 'p'.repeat(2_048);
-    await withTransaction(pool, (tx) => enqueueOutbox(tx, Array.from({ length: 2_000 }, (_, n) => ({ topic: `${prefix}bulk`, payload: { n, padding } }))));
+    await withTransaction(pool, (tx) =>
+      enqueueOutbox(
+        tx,
+        Array.from({ length: 2_000 }, (_, n) => ({ topic: `${prefix}bulk`, payload: { n, padding } })),
+      ),
+    );
     const producer = kafka.producer();
     await producer.connect();
     const relay = new OutboxRelay(pool, producer, log);

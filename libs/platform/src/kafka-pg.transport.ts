@@ -94,7 +94,12 @@ export class KafkaPgTransport extends Server implements CustomTransportStrategy 
   }
 
   listen(callback: (...optionalParams: unknown[]) => unknown): void {
-    void retryForever('kafka consumer start', () => this.start(), this.options.log, () => this.stopped);
+    void retryForever(
+      'kafka consumer start',
+      () => this.start(),
+      this.options.log,
+      () => this.stopped,
+    );
     this.inboxPruner.start();
     callback();
   }
@@ -120,7 +125,12 @@ export class KafkaPgTransport extends Server implements CustomTransportStrategy 
 
   private async start(): Promise<void> {
     const { kafka, groupId, fromBeginning = true } = this.options;
-    const consumer = kafka.consumer({ groupId, ...sessionSettings(this.options.sessionTimeoutMs), maxBytes: 16 * 1024 * 1024, maxBytesPerPartition: MAX_BYTES_PER_PARTITION });
+    const consumer = kafka.consumer({
+      groupId,
+      ...sessionSettings(this.options.sessionTimeoutMs),
+      maxBytes: 16 * 1024 * 1024,
+      maxBytesPerPartition: MAX_BYTES_PER_PARTITION,
+    });
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       // kafkajs restarts a crashed consumer by itself; joining the group again makes it ready again.
       this.connected = true;
@@ -151,7 +161,12 @@ export class KafkaPgTransport extends Server implements CustomTransportStrategy 
   private async restartAfterFatalCrash(consumer: Consumer): Promise<void> {
     await consumer.disconnect().catch(() => undefined);
     if (this.stopped) return;
-    await retryForever('kafka consumer restart', () => this.start(), this.options.log, () => this.stopped);
+    await retryForever(
+      'kafka consumer restart',
+      () => this.start(),
+      this.options.log,
+      () => this.stopped,
+    );
   }
 
   private async seekToStored(consumer: Consumer, assignment: Record<string, number[]>): Promise<void> {
@@ -164,10 +179,11 @@ export class KafkaPgTransport extends Server implements CustomTransportStrategy 
   }
 
   private async storedOffset(db: Pool, topic: string, partition: number): Promise<bigint | null> {
-    const { rows } = await db.query<{ next_offset: bigint }>(
-      'SELECT next_offset FROM consumer_offsets WHERE group_id = $1 AND topic = $2 AND partition = $3',
-      [this.options.groupId, topic, partition],
-    );
+    const { rows } = await db.query<{ next_offset: bigint }>('SELECT next_offset FROM consumer_offsets WHERE group_id = $1 AND topic = $2 AND partition = $3', [
+      this.options.groupId,
+      topic,
+      partition,
+    ]);
     return rows[0]?.next_offset ?? null;
   }
 
@@ -191,22 +207,21 @@ export class KafkaPgTransport extends Server implements CustomTransportStrategy 
    * the other), and records the valid messages' ids in the inbox; only messages at or above the stored offset whose
    * ids were new go to the handler.
    */
-  private async processBatch(
-    tx: PoolClient,
-    topic: string,
-    partition: number,
-    raw: KafkaMessage[],
-    handler: MessageHandler,
-  ): Promise<void> {
+  private async processBatch(tx: PoolClient, topic: string, partition: number, raw: KafkaMessage[], handler: MessageHandler): Promise<void> {
     const schema = (handler.extras as PatternExtras | undefined)?.schema;
     const decoded = raw.map((message) => ({ message, decoded: decode(message, schema) }));
     const valid = decoded.flatMap((d) => ('message' in d.decoded ? [d.decoded.message] : []));
     const next = BigInt(raw[raw.length - 1].offset) + 1n;
     const { stored, inserted } = await this.advance(tx, topic, partition, next, valid);
     const isFresh = (offset: string) => stored === null || BigInt(offset) >= stored;
-    const dead = decoded.flatMap((d) => ('error' in d.decoded && isFresh(d.message.offset) ? [deadLetter(this.topic('dlq'), topic, partition, d.message, d.decoded.error)] : []));
+    const dead = decoded.flatMap((d) =>
+      'error' in d.decoded && isFresh(d.message.offset) ? [deadLetter(this.topic('dlq'), topic, partition, d.message, d.decoded.error)] : [],
+    );
     if (dead.length > 0) {
-      this.options.log.error({ topic, count: dead.length, reasons: dead.map((d) => d.headers?.['x-dlq-reason']) }, 'malformed messages sent to the dead-letter topic');
+      this.options.log.error(
+        { topic, count: dead.length, reasons: dead.map((d) => d.headers?.['x-dlq-reason']) },
+        'malformed messages sent to the dead-letter topic',
+      );
       await enqueueOutbox(tx, dead);
     }
     const seenInBatch = new Set<string>();
@@ -226,7 +241,13 @@ export class KafkaPgTransport extends Server implements CustomTransportStrategy 
    * consumer that waited for another's transaction sees that transaction's offset. Ids of messages below the stored
    * offset may be inserted too: they were processed already, so remembering them is harmless.
    */
-  private async advance(tx: PoolClient, topic: string, partition: number, next: bigint, messages: readonly ConsumedMessage<unknown>[]): Promise<{ stored: bigint | null; inserted: Set<string> }> {
+  private async advance(
+    tx: PoolClient,
+    topic: string,
+    partition: number,
+    next: bigint,
+    messages: readonly ConsumedMessage<unknown>[],
+  ): Promise<{ stored: bigint | null; inserted: Set<string> }> {
     const { rows } = await tx.query<{ stored: string | null; inserted: string[] }>(
       `WITH o AS (
          INSERT INTO consumer_offsets AS c (group_id, topic, partition, next_offset, previous_offset) VALUES ($1, $2, $3, $4, NULL)
@@ -266,7 +287,12 @@ function decode(message: KafkaMessage, schema: z.ZodType | undefined): Decoded {
   }
   const parsed = schema ? schema.safeParse(json) : { success: true as const, data: json };
   if (!parsed.success) {
-    return { error: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+    return {
+      error: parsed.error.issues
+        .slice(0, 5)
+        .map((i) => `${i.path.join('.')}: ${i.message}`)
+        .join('; '),
+    };
   }
   const headers = headersToStrings(message.headers);
   const id = (parsed.data as { id?: unknown }).id;

@@ -35,12 +35,7 @@ export function headersToStrings(headers: Record<string, unknown> | undefined): 
 }
 
 /** Retries `fn` with capped exponential backoff until it succeeds or `isStopped()`; logs one line per failure. */
-export async function retryForever(
-  what: string,
-  fn: () => Promise<void>,
-  log: Logger,
-  isStopped: () => boolean,
-): Promise<boolean> {
+export async function retryForever(what: string, fn: () => Promise<void>, log: Logger, isStopped: () => boolean): Promise<boolean> {
   let delayMs = 500;
   while (!isStopped()) {
     try {

@@ -14,7 +14,14 @@ const RequestQueue = require('kafkajs/src/network/requestQueue') as new (options
 const logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 function queue() {
-  return new RequestQueue({ maxInFlightRequests: 1, requestTimeout: 30_000, enforceRequestTimeout: true, clientId: 'patch-test', broker: 'localhost:9092', logger });
+  return new RequestQueue({
+    maxInFlightRequests: 1,
+    requestTimeout: 30_000,
+    enforceRequestTimeout: true,
+    clientId: 'patch-test',
+    broker: 'localhost:9092',
+    logger,
+  });
 }
 
 describe('kafkajs request queue (patched)', () => {

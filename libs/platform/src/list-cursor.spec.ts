@@ -32,25 +32,32 @@ describe('list cursors', () => {
 
   it('answers any string with a position or a 400, never anything else', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 400 }), fc.base64String({ maxLength: 400 }), fc.stringMatching(/^[A-Za-z0-9_-]{1,60}\.[A-Za-z0-9_-]{22}$/)), (cursor) => {
-        try {
-          codec.decodeTime('payments', cursor);
-          return false; // no forged cursor may pass the tag check
-        } catch (error) {
-          expect(error).toEqual(invalid);
-          return true;
-        }
-      }),
+      fc.property(
+        fc.oneof(fc.string({ maxLength: 400 }), fc.base64String({ maxLength: 400 }), fc.stringMatching(/^[A-Za-z0-9_-]{1,60}\.[A-Za-z0-9_-]{22}$/)),
+        (cursor) => {
+          try {
+            codec.decodeTime('payments', cursor);
+            return false; // no forged cursor may pass the tag check
+          } catch (error) {
+            expect(error).toEqual(invalid);
+            return true;
+          }
+        },
+      ),
       { numRuns: 2_000 },
     );
   });
 
   it('issues only cursors it reads back, for any instant in years 0001–9999', () => {
     fc.assert(
-      fc.property(fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }), fc.integer({ min: 0, max: 999 }), (date, micros) => {
-        const at = `${date.toISOString().slice(0, 23)}${String(micros).padStart(3, '0')}Z`;
-        expect(codec.decodeTime('ops-payments', codec.encodeTime('ops-payments', { at, id: uetr })).at).toBe(at);
-      }),
+      fc.property(
+        fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }),
+        fc.integer({ min: 0, max: 999 }),
+        (date, micros) => {
+          const at = `${date.toISOString().slice(0, 23)}${String(micros).padStart(3, '0')}Z`;
+          expect(codec.decodeTime('ops-payments', codec.encodeTime('ops-payments', { at, id: uetr })).at).toBe(at);
+        },
+      ),
     );
   });
 

@@ -2,7 +2,7 @@ import { bySize } from './outbox';
 
 const message = (bytes: number, tag = '') => ({ value: 'x'.repeat(bytes - tag.length) + tag });
 
-describe('the outbox relay cuts a batch into produce requests under Kafka\'s message size', () => {
+describe("the outbox relay cuts a batch into produce requests under Kafka's message size", () => {
   it('keeps order and puts as many messages in a request as fit', () => {
     const chunks = bySize([message(300, 'a'), message(300, 'b'), message(300, 'c'), message(300, 'd')], 700);
     expect(chunks.map((c) => c.map((m) => m.value.at(-1)).join(''))).toEqual(['ab', 'cd']);

@@ -61,7 +61,12 @@ export class Runtime {
 
   /** Connects the producer in the background (retrying with a clear log line while Kafka is down), then runs `then`. */
   connectInBackground(then: () => void = () => undefined): void {
-    void retryForever('kafka producer connect', () => this.producer.connect(), this.log, () => this.stopped).then((ok) => {
+    void retryForever(
+      'kafka producer connect',
+      () => this.producer.connect(),
+      this.log,
+      () => this.stopped,
+    ).then((ok) => {
       if (!ok) return;
       this.producerConnected = true;
       this.log.info('kafka producer connected');
@@ -85,7 +90,8 @@ export class Runtime {
 async function warnWithoutAutovacuum(pool: Pool, log: Logger): Promise<void> {
   try {
     const { rows } = await pool.query<{ autovacuum: string }>('SHOW autovacuum');
-    if (rows[0]?.autovacuum !== 'on') log.warn('Postgres runs with autovacuum off: dead rows of the outbox and the other busy tables accumulate; vacuum them or turn autovacuum on');
+    if (rows[0]?.autovacuum !== 'on')
+      log.warn('Postgres runs with autovacuum off: dead rows of the outbox and the other busy tables accumulate; vacuum them or turn autovacuum on');
   } catch {
     // Postgres not reachable yet: readiness reports it.
   }

@@ -80,10 +80,7 @@ function instrument(app: NestFastifyApplication, log: Logger): void {
     const seconds = reply.elapsedTime / 1000;
     httpDuration.labels(request.method, route, String(reply.statusCode)).observe(seconds);
     if (route.startsWith('/health') || route === '/metrics') return;
-    log.info(
-      { correlationId: request.id, method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
-      'request',
-    );
+    log.info({ correlationId: request.id, method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 }
 

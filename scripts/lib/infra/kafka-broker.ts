@@ -81,8 +81,9 @@ function requiredJars(version: string): RegExp[] {
   const v = version.replace(/\./g, '\\.');
   return [
     new RegExp(`^kafka_2\\.13-${v}\\.jar$`),
-    ...['kafka-clients', 'kafka-server', 'kafka-server-common', 'kafka-metadata', 'kafka-raft', 'kafka-storage', 'kafka-group-coordinator']
-      .map((a) => new RegExp(`^${a}-${v}\\.jar$`)),
+    ...['kafka-clients', 'kafka-server', 'kafka-server-common', 'kafka-metadata', 'kafka-raft', 'kafka-storage', 'kafka-group-coordinator'].map(
+      (a) => new RegExp(`^${a}-${v}\\.jar$`),
+    ),
     /^scala-library-.*\.jar$/,
     /^slf4j-api-.*\.jar$/,
     /^slf4j-reload4j-.*\.jar$/,
@@ -116,7 +117,9 @@ function missingJars(dir: string, version: string, { checkAll }: { checkAll: boo
   } catch {
     return ['(no libs folder)'];
   }
-  const missing = requiredJars(version).filter((re) => !files.some((f) => re.test(f))).map((re) => re.source);
+  const missing = requiredJars(version)
+    .filter((re) => !files.some((f) => re.test(f)))
+    .map((re) => re.source);
   if (missing.length === 0 && checkAll) {
     for (const f of files) if (!looksLikeCompleteJar(path.join(dir, f))) missing.push(`${f} (truncated)`);
   }
@@ -164,8 +167,15 @@ async function fetchJars(version: string, hash: string): Promise<string> {
   try {
     res = await run(
       'mvn',
-      ['-B', '-q', '-f', KAFKA_PATHS.pom, 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies',
-        '-DincludeScope=runtime', `-DoutputDirectory=${tmp}`],
+      [
+        '-B',
+        '-q',
+        '-f',
+        KAFKA_PATHS.pom,
+        'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies',
+        '-DincludeScope=runtime',
+        `-DoutputDirectory=${tmp}`,
+      ],
       { timeoutMs: KAFKA_FETCH_TIMEOUT_MS },
     );
   } catch (err) {
@@ -212,10 +222,19 @@ async function ensureFormatted(log: Log): Promise<void> {
   if (fs.existsSync(path.join(KAFKA_PATHS.data, 'meta.properties'))) return;
   const clusterId = newClusterId();
   const res = await run('java', [
-    log4jOption(), '-cp', classpath(), 'kafka.tools.StorageTool', 'format',
-    '-t', clusterId, '-c', KAFKA_PATHS.serverProperties, '-g',
+    log4jOption(),
+    '-cp',
+    classpath(),
+    'kafka.tools.StorageTool',
+    'format',
+    '-t',
+    clusterId,
+    '-c',
+    KAFKA_PATHS.serverProperties,
+    '-g',
   ]);
-  if (res.code !== 0) throw new Error(`kafka: formatting ${path.relative(REPO_ROOT, KAFKA_PATHS.data)} failed (exit ${res.code}):\n${lastLines(res.output, 40)}`);
+  if (res.code !== 0)
+    throw new Error(`kafka: formatting ${path.relative(REPO_ROOT, KAFKA_PATHS.data)} failed (exit ${res.code}):\n${lastLines(res.output, 40)}`);
   log(`kafka: formatted ${path.relative(REPO_ROOT, KAFKA_PATHS.data)} (cluster id ${clusterId})`);
 }
 
@@ -238,7 +257,9 @@ function portTaken(host: string, port: number, timeoutMs = 1000): Promise<boolea
 async function assertPortsFree(): Promise<void> {
   for (const port of KAFKA_PORTS) {
     if (await portTaken('127.0.0.1', port)) {
-      throw new Error(`kafka: 127.0.0.1:${port} is taken by a process that does not answer as a Kafka broker; free the port (e.g. ss -ltnp 'sport = :${port}')`);
+      throw new Error(
+        `kafka: 127.0.0.1:${port} is taken by a process that does not answer as a Kafka broker; free the port (e.g. ss -ltnp 'sport = :${port}')`,
+      );
     }
   }
 }
@@ -257,8 +278,19 @@ function startBroker(): { pid: number | undefined; state: ChildState } {
   const out = fs.openSync(KAFKA_PATHS.log, 'a');
   const child = spawn(
     'java',
-    ['-Xms256m', '-Xmx512m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true',
-      `-Dkafka.logs.dir=${KAFKA_PATHS.logs}`, log4jOption(), '-cp', classpath(), 'kafka.Kafka', KAFKA_PATHS.serverProperties],
+    [
+      '-Xms256m',
+      '-Xmx512m',
+      '-XX:+UseG1GC',
+      '-XX:MaxGCPauseMillis=20',
+      '-Djava.awt.headless=true',
+      `-Dkafka.logs.dir=${KAFKA_PATHS.logs}`,
+      log4jOption(),
+      '-cp',
+      classpath(),
+      'kafka.Kafka',
+      KAFKA_PATHS.serverProperties,
+    ],
     { cwd: KAFKA_PATHS.cache, detached: true, stdio: ['ignore', out, out] },
   );
   fs.closeSync(out);
@@ -321,43 +353,46 @@ export interface EnsureKafkaResult {
  * starts the broker detached unless something already answers there.
  */
 export function ensureKafka({ log = stderrLog, timeoutMs = KAFKA_START_TIMEOUT_MS }: { log?: Log; timeoutMs?: number } = {}): Promise<EnsureKafkaResult> {
-  return withKafkaLock(async () => {
-    // a broker that answers (ours from an earlier run, or anyone's) is all we need
-    let pid = readPidFile();
-    if ((await probeKafka()).up) {
-      if (pid && !isKafkaProcess(pid)) {
-        removeQuietly(KAFKA_PATHS.pid);
-        pid = undefined;
+  return withKafkaLock(
+    async () => {
+      // a broker that answers (ours from an earlier run, or anyone's) is all we need
+      let pid = readPidFile();
+      if ((await probeKafka()).up) {
+        if (pid && !isKafkaProcess(pid)) {
+          removeQuietly(KAFKA_PATHS.pid);
+          pid = undefined;
+        }
+        return { startedByUs: false, ...(pid ? { pid } : {}) };
       }
-      return { startedByUs: false, ...(pid ? { pid } : {}) };
-    }
 
-    await ensureKafkaLibs(log);
-    writeServerProperties();
-    await ensureFormatted(log);
+      await ensureKafkaLibs(log);
+      writeServerProperties();
+      await ensureFormatted(log);
 
-    const t0 = Date.now();
-    let state: ChildState | undefined;
-    let startedByUs: boolean;
-    if (isKafkaProcess(pid)) {
-      // started by an earlier run and still coming up: wait for it rather than starting a second one
-      log(`kafka: broker pid ${pid} is running but not answering yet, waiting…`);
-      startedByUs = false;
-    } else {
-      if (pid) removeQuietly(KAFKA_PATHS.pid);
-      await assertPortsFree();
-      ({ pid, state } = startBroker());
-      startedByUs = true;
-      if (pid) log(`kafka: starting broker (pid ${pid})…`);
-    }
-    if (pid === undefined) {
-      await sleep(100); // spawn reports why it failed (java missing) on a later tick
-      throw javaStartError(state?.error ?? new Error('no pid'));
-    }
-    await waitOrStop(pid, state, t0, timeoutMs, log);
-    log(`kafka: ${startedByUs ? 'started' : 'up'} (pid ${pid}) in ${seconds(t0)} s`);
-    return startedByUs ? { startedByUs, pid } : { startedByUs, pid, waited: true };
-  }, { log });
+      const t0 = Date.now();
+      let state: ChildState | undefined;
+      let startedByUs: boolean;
+      if (isKafkaProcess(pid)) {
+        // started by an earlier run and still coming up: wait for it rather than starting a second one
+        log(`kafka: broker pid ${pid} is running but not answering yet, waiting…`);
+        startedByUs = false;
+      } else {
+        if (pid) removeQuietly(KAFKA_PATHS.pid);
+        await assertPortsFree();
+        ({ pid, state } = startBroker());
+        startedByUs = true;
+        if (pid) log(`kafka: starting broker (pid ${pid})…`);
+      }
+      if (pid === undefined) {
+        await sleep(100); // spawn reports why it failed (java missing) on a later tick
+        throw javaStartError(state?.error ?? new Error('no pid'));
+      }
+      await waitOrStop(pid, state, t0, timeoutMs, log);
+      log(`kafka: ${startedByUs ? 'started' : 'up'} (pid ${pid}) in ${seconds(t0)} s`);
+      return startedByUs ? { startedByUs, pid } : { startedByUs, pid, waited: true };
+    },
+    { log },
+  );
 }
 
 /** waitForBroker; when the broker does not come up, shows its log, stops it and forgets its pid. */
@@ -380,17 +415,20 @@ async function waitOrStop(pid: number, state: ChildState | undefined, t0: number
  * Safe to call when nothing runs.
  */
 export function stopKafka({ log = stderrLog }: { log?: Log } = {}): Promise<{ stopped: boolean; pid?: number; killed?: boolean }> {
-  return withKafkaLock(async () => {
-    const pid = readPidFile();
-    if (!pid) return { stopped: false };
-    if (!isKafkaProcess(pid)) {
+  return withKafkaLock(
+    async () => {
+      const pid = readPidFile();
+      if (!pid) return { stopped: false };
+      if (!isKafkaProcess(pid)) {
+        removeQuietly(KAFKA_PATHS.pid);
+        return { stopped: false, pid };
+      }
+      const t0 = Date.now();
+      const { killed } = await terminate(pid, KAFKA_STOP_GRACE_MS);
       removeQuietly(KAFKA_PATHS.pid);
-      return { stopped: false, pid };
-    }
-    const t0 = Date.now();
-    const { killed } = await terminate(pid, KAFKA_STOP_GRACE_MS);
-    removeQuietly(KAFKA_PATHS.pid);
-    log(`kafka: ${killed ? 'killed (no exit 15 s after SIGTERM)' : 'stopped'} (pid ${pid}) in ${seconds(t0)} s`);
-    return { stopped: true, pid, killed };
-  }, { log });
+      log(`kafka: ${killed ? 'killed (no exit 15 s after SIGTERM)' : 'stopped'} (pid ${pid}) in ${seconds(t0)} s`);
+      return { stopped: true, pid, killed };
+    },
+    { log },
+  );
 }

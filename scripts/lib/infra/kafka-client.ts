@@ -12,12 +12,21 @@ export interface KafkaClientOptions {
 /** A quick probe: one attempt, short timeouts. */
 export const PROBE_CLIENT_OPTIONS: KafkaClientOptions = Object.freeze({ connectionTimeout: 1000, requestTimeout: 3000, retries: 0 });
 
-function kafkaClient(brokers: readonly string[], level: logLevel, { connectionTimeout = 3000, requestTimeout = 30_000, retries = 5 }: KafkaClientOptions = {}): Kafka {
+function kafkaClient(
+  brokers: readonly string[],
+  level: logLevel,
+  { connectionTimeout = 3000, requestTimeout = 30_000, retries = 5 }: KafkaClientOptions = {},
+): Kafka {
   return new Kafka({ clientId: 'nostro-infra', brokers: [...brokers], logLevel: level, connectionTimeout, requestTimeout, retry: { retries } });
 }
 
 /** Connects an admin client, runs `fn` with it, and disconnects whatever happened. */
-export async function withAdmin<T>(brokers: readonly string[], level: logLevel, fn: (admin: Admin) => Promise<T>, clientOptions?: KafkaClientOptions): Promise<T> {
+export async function withAdmin<T>(
+  brokers: readonly string[],
+  level: logLevel,
+  fn: (admin: Admin) => Promise<T>,
+  clientOptions?: KafkaClientOptions,
+): Promise<T> {
   const admin = kafkaClient(brokers, level, clientOptions).admin();
   try {
     await admin.connect();

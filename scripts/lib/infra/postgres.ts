@@ -160,4 +160,3 @@ export async function postgresPid(): Promise<number | undefined> {
     await client.end().catch(() => undefined);
   }
 }
-

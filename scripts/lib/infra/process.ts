@@ -32,7 +32,11 @@ export interface RunResult {
 }
 
 /** Runs a command without a shell; resolves with its exit code and output (never rejects on a non-zero exit). */
-export function run(cmd: string, args: readonly string[], { cwd = REPO_ROOT, timeoutMs = 120_000 }: { cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+export function run(
+  cmd: string,
+  args: readonly string[],
+  { cwd = REPO_ROOT, timeoutMs = 120_000 }: { cwd?: string; timeoutMs?: number } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     let out = '';
     const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });

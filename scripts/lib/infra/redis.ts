@@ -68,8 +68,23 @@ export async function ensureRedis({ log = stderrLog, timeoutMs = REDIS_START_TIM
     // the machine's own start command (docs/INFRA.md); keeps nothing on disk
     const res = await run(
       'redis-server',
-      ['--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', String(REDIS.port), '--save', '', '--appendonly', 'no',
-        '--dir', '/var/lib/redis', '--logfile', '/var/log/redis/ci.log'],
+      [
+        '--daemonize',
+        'yes',
+        '--bind',
+        '127.0.0.1',
+        '-::1',
+        '--port',
+        String(REDIS.port),
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        '/var/lib/redis',
+        '--logfile',
+        '/var/log/redis/ci.log',
+      ],
       { timeoutMs },
     );
     startOutput = res.output.trim();

@@ -32,6 +32,10 @@ export async function infraStatus({ prefix = DEFAULT_TOPIC_PREFIX }: { prefix?: 
   const expected = topicSpecs(prefix).map((s) => s.topic);
   let present: string[] = [];
   if (kafka.up) present = await listTopics({ prefix }).catch((): string[] => []);
-  const topics = { up: expected.every((t) => present.includes(t)), present: expected.filter((t) => present.includes(t)), missing: expected.filter((t) => !present.includes(t)) };
+  const topics = {
+    up: expected.every((t) => present.includes(t)),
+    present: expected.filter((t) => present.includes(t)),
+    missing: expected.filter((t) => !present.includes(t)),
+  };
   return { postgres, redis, kafka, topics };
 }

@@ -58,9 +58,7 @@ async function alignPartitions(admin: Admin, present: readonly TopicSpec[], alte
   for (const spec of present) {
     const count = meta.find((m) => m.name === spec.topic)?.partitions.length ?? 0;
     if (count > spec.numPartitions) {
-      throw new Error(
-        `kafka: topic ${spec.topic} has ${count} partitions, expected ${spec.numPartitions} (partitions cannot be removed: delete the topic)`,
-      );
+      throw new Error(`kafka: topic ${spec.topic} has ${count} partitions, expected ${spec.numPartitions} (partitions cannot be removed: delete the topic)`);
     }
     if (count < spec.numPartitions) {
       await admin.createPartitions({ topicPartitions: [{ topic: spec.topic, count: spec.numPartitions }] });
@@ -102,28 +100,34 @@ async function waitTopicsReady(brokers: readonly string[], specs: readonly Topic
   const deadline = t0 + timeoutMs;
   let lastError: unknown;
   const pollOptions = { connectionTimeout: 3000, requestTimeout: 5000, retries: 2 };
-  await withAdmin(brokers, logLevel.NOTHING, async (admin) => {
-    for (;;) {
-      try {
-        const { topics } = await admin.fetchTopicMetadata({ topics: names });
-        const ready = specs.every((s) => {
-          const parts = topics.find((t) => t.name === s.topic)?.partitions ?? [];
-          return parts.length === s.numPartitions && parts.every((p) => p.leader >= 0 && p.partitionErrorCode === 0);
-        });
-        if (ready) {
-          // metadata can name a leader a moment before that broker has opened the partition's log:
-          // a ListOffsets answered by every leader means the partitions really serve requests
-          for (const name of names) await admin.fetchTopicOffsets(name);
-          return;
+  await withAdmin(
+    brokers,
+    logLevel.NOTHING,
+    async (admin) => {
+      for (;;) {
+        try {
+          const { topics } = await admin.fetchTopicMetadata({ topics: names });
+          const ready = specs.every((s) => {
+            const parts = topics.find((t) => t.name === s.topic)?.partitions ?? [];
+            return parts.length === s.numPartitions && parts.every((p) => p.leader >= 0 && p.partitionErrorCode === 0);
+          });
+          if (ready) {
+            // metadata can name a leader a moment before that broker has opened the partition's log:
+            // a ListOffsets answered by every leader means the partitions really serve requests
+            for (const name of names) await admin.fetchTopicOffsets(name);
+            return;
+          }
+          lastError = new Error('some partitions have no leader yet');
+        } catch (err) {
+          lastError = err;
         }
-        lastError = new Error('some partitions have no leader yet');
-      } catch (err) {
-        lastError = err;
+        if (Date.now() > deadline)
+          throw new Error(`kafka: topics not ready after ${seconds(t0)} s: ${lastError === undefined ? undefined : errorMessage(lastError)}`);
+        await sleep(POLL_MS);
       }
-      if (Date.now() > deadline) throw new Error(`kafka: topics not ready after ${seconds(t0)} s: ${lastError === undefined ? undefined : errorMessage(lastError)}`);
-      await sleep(POLL_MS);
-    }
-  }, pollOptions);
+    },
+    pollOptions,
+  );
 }
 
 export interface EnsureTopicsOptions {
@@ -137,7 +141,12 @@ export interface EnsureTopicsOptions {
  * Creates the missing topics of docs/architecture.md (waitForLeaders), brings partitions and topic configs of
  * existing ones in line (e.g. a topic auto-created by a client), then waits until all have metadata with leaders.
  */
-export async function ensureTopics({ brokers = KAFKA_BROKERS, prefix = DEFAULT_TOPIC_PREFIX, log = stderrLog, timeoutMs = TOPICS_READY_TIMEOUT_MS }: EnsureTopicsOptions = {}): Promise<{ topics: string[]; created: string[]; altered: string[] }> {
+export async function ensureTopics({
+  brokers = KAFKA_BROKERS,
+  prefix = DEFAULT_TOPIC_PREFIX,
+  log = stderrLog,
+  timeoutMs = TOPICS_READY_TIMEOUT_MS,
+}: EnsureTopicsOptions = {}): Promise<{ topics: string[]; created: string[]; altered: string[] }> {
   const specs = topicSpecs(prefix);
   const t0 = Date.now();
   const created: string[] = [];
@@ -164,7 +173,15 @@ export async function ensureTopics({ brokers = KAFKA_BROKERS, prefix = DEFAULT_T
  * Deletes every topic whose name starts with prefix (for test cleanup) and waits until they are gone.
  * Refuses an empty prefix; never touches internal topics (__consumer_offsets, …).
  */
-export async function deleteTopics({ brokers = KAFKA_BROKERS, prefix, timeoutMs = TOPICS_DELETE_TIMEOUT_MS }: { brokers?: readonly string[]; prefix: string; timeoutMs?: number }): Promise<{ deleted: string[] }> {
+export async function deleteTopics({
+  brokers = KAFKA_BROKERS,
+  prefix,
+  timeoutMs = TOPICS_DELETE_TIMEOUT_MS,
+}: {
+  brokers?: readonly string[];
+  prefix: string;
+  timeoutMs?: number;
+}): Promise<{ deleted: string[] }> {
   checkPrefix(prefix, { allowEmpty: false });
   return withAdmin(brokers, logLevel.ERROR, async (admin) => {
     const victims = (await admin.listTopics()).filter((t) => t.startsWith(prefix) && !t.startsWith('__'));
@@ -181,6 +198,8 @@ export async function deleteTopics({ brokers = KAFKA_BROKERS, prefix, timeoutMs 
 }
 
 /** Topic names with this prefix that exist on the broker (throws if the broker does not answer). */
-export async function listTopics({ brokers = KAFKA_BROKERS, prefix = DEFAULT_TOPIC_PREFIX }: { brokers?: readonly string[]; prefix?: string } = {}): Promise<string[]> {
+export async function listTopics({ brokers = KAFKA_BROKERS, prefix = DEFAULT_TOPIC_PREFIX }: { brokers?: readonly string[]; prefix?: string } = {}): Promise<
+  string[]
+> {
   return withAdmin(brokers, logLevel.NOTHING, async (admin) => (await admin.listTopics()).filter((t) => t.startsWith(prefix)), PROBE_CLIENT_OPTIONS);
 }

@@ -65,7 +65,10 @@ export function signed(o: SignOptions): Promise<RawAnswer> {
 }
 
 /** A registered bank whose key is known to the test (to sign raw requests), with an optional webhook URL. */
-export async function bankWithKey(currencies: string[], options: { deposits?: Record<string, string>; webhookUrl?: string; baseUrl?: string } = {}): Promise<TestBank & { publicKey: string }> {
+export async function bankWithKey(
+  currencies: string[],
+  options: { deposits?: Record<string, string>; webhookUrl?: string; baseUrl?: string } = {},
+): Promise<TestBank & { publicKey: string }> {
   const c = cluster();
   const admin = adminClient();
   const keys = generateEd25519KeyPair();
@@ -84,7 +87,11 @@ export function paymentBody(quoteId: string, endToEndId = `E2E-${randomUUID().sl
 }
 
 export async function finalStatus(client: NostroClient, uetr: string, timeoutMs = 45_000) {
-  return eventually(() => client.getPayment(uetr), (p) => p.status === 'SETTLED' || p.status === 'REJECTED', timeoutMs);
+  return eventually(
+    () => client.getPayment(uetr),
+    (p) => p.status === 'SETTLED' || p.status === 'REJECTED',
+    timeoutMs,
+  );
 }
 
 /** A local webhook receiver that records what it got; `up` decides whether it answers 200 or 503. */

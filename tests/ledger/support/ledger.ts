@@ -122,7 +122,9 @@ export async function untilFinalEverywhere(ids: string[], validators: LedgerDb[]
     const all = await Promise.all(validators.map((v) => recorded(v, ids)));
     if (all.every((list) => list.length === ids.length && list.every((r) => r.final))) return all;
     if (Date.now() > deadline) {
-      throw new Error(`not final everywhere after ${timeoutMs} ms: ${all.map((l, i) => `${typeof validators[i] === 'number' ? `v${validators[i]}` : 'extra validator'} ${l.filter((r) => r.final).length}/${ids.length}`).join(', ')}`);
+      throw new Error(
+        `not final everywhere after ${timeoutMs} ms: ${all.map((l, i) => `${typeof validators[i] === 'number' ? `v${validators[i]}` : 'extra validator'} ${l.filter((r) => r.final).length}/${ids.length}`).join(', ')}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -159,7 +161,12 @@ export async function tipHeight(validatorIndex: LedgerDb): Promise<number> {
 
 /** Runs a stack.ts operation on the test profile (same NOSTRO_TEST_SLOT) and answers how it ended, failed or not. */
 export function runStackCtl(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'stack-ctl.ts'), ...args], { cwd: repoRoot, env: process.env, encoding: 'utf8', timeout: 180_000 });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'stack-ctl.ts'), ...args], {
+    cwd: repoRoot,
+    env: process.env,
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 

@@ -26,7 +26,10 @@ export function launchChromium(): Promise<Browser> {
 export type Role = 'viewer' | 'approver' | 'admin';
 
 /** A new operator made through the admin API (the token is shown once). */
-export async function newOperator(role: Role, name = `${role}-${Math.random().toString(36).slice(2, 8)}`): Promise<{ id: string; name: string; token: string }> {
+export async function newOperator(
+  role: Role,
+  name = `${role}-${Math.random().toString(36).slice(2, 8)}`,
+): Promise<{ id: string; name: string; token: string }> {
   const created = await adminClient().createOperator({ name, role });
   return { id: created.id, name, token: created.token };
 }
@@ -54,7 +57,11 @@ export class ConsoleHttp {
   constructor(readonly base = cluster().gatewayUrl) {}
 
   async signIn(token: string): Promise<Response> {
-    const response = await fetch(`${this.base}/ops/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+    const response = await fetch(`${this.base}/ops/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token }),
+    });
     const set = response.headers.get('set-cookie');
     if (set) this.cookie = set.split(';')[0];
     return response;

@@ -26,7 +26,12 @@ export type Row = Record<string, unknown>;
 // ---------------------------------------------------------------- processes of the test cluster
 
 /** Stops, kills or (re)starts a test-cluster service with optional environment overrides; waits for readiness on start. */
-export async function serviceControl(command: 'stop' | 'kill' | 'start' | 'restart', service: string, env: Record<string, string> = {}, opts: { waitReady?: boolean } = {}): Promise<void> {
+export async function serviceControl(
+  command: 'stop' | 'kill' | 'start' | 'restart',
+  service: string,
+  env: Record<string, string> = {},
+  opts: { waitReady?: boolean } = {},
+): Promise<void> {
   const script = path.join(repoRoot, 'tests', 'settlement', 'support', 'service-control.ts');
   const args = ['--import', 'tsx', script, command, service, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)];
   const { stdout } = await run(process.execPath, args, { cwd: repoRoot, env: process.env, timeout: 60_000 });
@@ -36,7 +41,11 @@ export async function serviceControl(command: 'stop' | 'kill' | 'start' | 'resta
 
 export async function waitReady(port: number, timeoutMs = 60_000): Promise<void> {
   const ok = await eventually(
-    () => fetch(`http://127.0.0.1:${port}/health/ready`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.status === 200, () => false),
+    () =>
+      fetch(`http://127.0.0.1:${port}/health/ready`, { signal: AbortSignal.timeout(2_000) }).then(
+        (r) => r.status === 200,
+        () => false,
+      ),
     (ready) => ready,
     timeoutMs,
   );
@@ -106,7 +115,11 @@ export async function readTopic<T>(suffix: string, keep: (value: T) => boolean, 
         if (value !== null && keep(value)) seen.push(value);
       },
     });
-    await eventually(async () => seen.length, () => done(seen), timeoutMs);
+    await eventually(
+      async () => seen.length,
+      () => done(seen),
+      timeoutMs,
+    );
     return seen;
   } finally {
     await consumer.disconnect();
@@ -191,8 +204,16 @@ export async function paymentState(uetr: string): Promise<PaymentState | null> {
       [uetr],
     );
     if (!rows[0]) return null;
-    const events = await db.query<{ status: string; reason: string | null; cause: string }>('SELECT status, reason, cause FROM payment_events WHERE uetr = $1 ORDER BY id', [uetr]);
-    return { status: rows[0].status, reason: rows[0].reason, blockHeight: rows[0].block_height === null ? null : Number(rows[0].block_height), events: events.rows };
+    const events = await db.query<{ status: string; reason: string | null; cause: string }>(
+      'SELECT status, reason, cause FROM payment_events WHERE uetr = $1 ORDER BY id',
+      [uetr],
+    );
+    return {
+      status: rows[0].status,
+      reason: rows[0].reason,
+      blockHeight: rows[0].block_height === null ? null : Number(rows[0].block_height),
+      events: events.rows,
+    };
   });
 }
 
@@ -200,7 +221,11 @@ const FINAL = new Set(['SETTLED', 'REJECTED']);
 
 /** Waits until settlement holds the payment in `status` (default: any final status). */
 export async function waitStatus(uetr: string, status?: string, timeoutMs = 30_000): Promise<PaymentState | null> {
-  return eventually(() => paymentState(uetr), (s) => s !== null && (status ? s.status === status : FINAL.has(s.status)), timeoutMs);
+  return eventually(
+    () => paymentState(uetr),
+    (s) => s !== null && (status ? s.status === status : FINAL.has(s.status)),
+    timeoutMs,
+  );
 }
 
 const LEDGER_DBS = ['ledger_0', 'ledger_1', 'ledger_2'];
@@ -215,7 +240,11 @@ const highestBlock = (db: string, table: 'blocks' | 'finalized_blocks'): Promise
  */
 export async function ledgersCaughtUp(timeoutMs = 30_000): Promise<number[]> {
   const final = await highestBlock('settlement', 'finalized_blocks');
-  return eventually(() => Promise.all(LEDGER_DBS.map((db) => highestBlock(db, 'blocks'))), (heights) => heights.every((h) => h >= final), timeoutMs);
+  return eventually(
+    () => Promise.all(LEDGER_DBS.map((db) => highestBlock(db, 'blocks'))),
+    (heights) => heights.every((h) => h >= final),
+    timeoutMs,
+  );
 }
 
 /**
@@ -234,13 +263,18 @@ export async function ledgerCopies(txId: string): Promise<number[]> {
 /** A participant's balance (minor units) on validator v0, read once every validator has applied what is final. */
 export async function balance(account: string): Promise<bigint> {
   await ledgersCaughtUp();
-  return withDb('ledger_0', async (c) => BigInt((await c.query<{ b: string }>('SELECT balance::text AS b FROM accounts WHERE id = $1', [account])).rows[0]?.b ?? '0'));
+  return withDb('ledger_0', async (c) =>
+    BigInt((await c.query<{ b: string }>('SELECT balance::text AS b FROM accounts WHERE id = $1', [account])).rows[0]?.b ?? '0'),
+  );
 }
 
 // ---------------------------------------------------------------- operators
 
 /** A new operator token with this role (created through the admin API). */
-export async function operatorToken(role: 'viewer' | 'approver' | 'admin', name = `${role}-${randomUUID().slice(0, 8)}`): Promise<{ id: string; token: string }> {
+export async function operatorToken(
+  role: 'viewer' | 'approver' | 'admin',
+  name = `${role}-${randomUUID().slice(0, 8)}`,
+): Promise<{ id: string; token: string }> {
   const c = cluster();
   const response = await fetch(`${c.gatewayUrl}/v1/admin/operators`, {
     method: 'POST',
@@ -252,7 +286,13 @@ export async function operatorToken(role: 'viewer' | 'approver' | 'admin', name 
 }
 
 /** An operator call to the gateway; returns status and parsed body. */
-export async function adminCall(token: string, method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Row }> {
+export async function adminCall(
+  token: string,
+  method: string,
+  urlPath: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Row }> {
   const response = await fetch(`${cluster().gatewayUrl}${urlPath}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },

@@ -11,13 +11,17 @@ import { LedgerClient } from '../ledger/ledger.client';
 @UseGuards(BankAuthGuard)
 @UseFilters(GatewayErrorFilter)
 export class AccountsController {
-  constructor(
-    @Inject(LedgerClient) private readonly ledger: LedgerClient,
-  ) {}
+  constructor(@Inject(LedgerClient) private readonly ledger: LedgerClient) {}
 
   /** Settlement accounts as of the last final block; available = balance + net debit cap. */
   @Get('accounts')
-  @ApiDoc({ summary: "The caller's settlement accounts", description: 'As of the last final block.', tags: ['Accounts'], auth: 'bank', responses: ok('Balances', accountsSchema) })
+  @ApiDoc({
+    summary: "The caller's settlement accounts",
+    description: 'As of the last final block.',
+    tags: ['Accounts'],
+    auth: 'bank',
+    responses: ok('Balances', accountsSchema),
+  })
   async accounts(@Req() req: AuthedRequest) {
     const { height, accounts } = await this.ledger.balances(participantOf(req));
     return {

@@ -31,7 +31,12 @@ export class AdminOpsController {
   ) {}
 
   @Get('screening')
-  @ApiDoc({ summary: 'The sanctions list in force', tags: ['Screening'], auth: 'operator', responses: ok('File, entries, version, hash, load time', screeningStatusSchema) })
+  @ApiDoc({
+    summary: 'The sanctions list in force',
+    tags: ['Screening'],
+    auth: 'operator',
+    responses: ok('File, entries, version, hash, load time', screeningStatusSchema),
+  })
   screeningStatus() {
     return this.screening.status();
   }
@@ -52,13 +57,25 @@ export class AdminOpsController {
   }
 
   @Get('screening/hits')
-  @ApiDoc({ summary: 'Screening decisions (newest first)', description: 'Sanctions hits, possible matches held, limits exceeded, with the reason.', tags: ['Screening'], auth: 'operator', query: hitsQuerySchema, responses: ok('One page', pageOf(screeningHitSchema)) })
+  @ApiDoc({
+    summary: 'Screening decisions (newest first)',
+    description: 'Sanctions hits, possible matches held, limits exceeded, with the reason.',
+    tags: ['Screening'],
+    auth: 'operator',
+    query: hitsQuerySchema,
+    responses: ok('One page', pageOf(screeningHitSchema)),
+  })
   hits(@Query() query: Record<string, string>) {
     return this.screening.hits(query);
   }
 
   @Get('participants/:id/screening-limits')
-  @ApiDoc({ summary: 'A participant’s amount and velocity limits', tags: ['Screening'], auth: 'operator', responses: ok('Limits per currency', z.object({ data: z.array(screeningLimitsViewSchema) })) })
+  @ApiDoc({
+    summary: 'A participant’s amount and velocity limits',
+    tags: ['Screening'],
+    auth: 'operator',
+    responses: ok('Limits per currency', z.object({ data: z.array(screeningLimitsViewSchema) })),
+  })
   limits(@Param('id', ParticipantIdParam) id: string) {
     return this.screening.limits(id);
   }
@@ -79,19 +96,37 @@ export class AdminOpsController {
   }
 
   @Get('webhooks/endpoints')
-  @ApiDoc({ summary: 'Webhook endpoint health per participant', description: 'failing: the oldest pending delivery failed WEBHOOK_FAILING_AFTER_ATTEMPTS times, or one was abandoned.', tags: ['Webhooks'], auth: 'operator', responses: ok('Endpoints', z.object({ data: z.array(endpointHealthSchema) })) })
+  @ApiDoc({
+    summary: 'Webhook endpoint health per participant',
+    description: 'failing: the oldest pending delivery failed WEBHOOK_FAILING_AFTER_ATTEMPTS times, or one was abandoned.',
+    tags: ['Webhooks'],
+    auth: 'operator',
+    responses: ok('Endpoints', z.object({ data: z.array(endpointHealthSchema) })),
+  })
   endpoints() {
     return this.webhooks.endpoints();
   }
 
   @Get('webhooks/deliveries')
-  @ApiDoc({ summary: 'Webhook deliveries (newest first)', tags: ['Webhooks'], auth: 'operator', query: deliveriesQuerySchema, responses: ok('One page', pageOf(deliverySchema)) })
+  @ApiDoc({
+    summary: 'Webhook deliveries (newest first)',
+    tags: ['Webhooks'],
+    auth: 'operator',
+    query: deliveriesQuerySchema,
+    responses: ok('One page', pageOf(deliverySchema)),
+  })
   deliveries(@Query() query: Record<string, string>) {
     return this.webhooks.deliveries(query);
   }
 
   @Get('webhooks/deliveries/:id')
-  @ApiDoc({ summary: 'One webhook delivery with its body', tags: ['Webhooks'], auth: 'operator', responses: ok('The delivery', deliverySchema.extend({ payload: webhookEventSchema })), problems: ['not_found'] })
+  @ApiDoc({
+    summary: 'One webhook delivery with its body',
+    tags: ['Webhooks'],
+    auth: 'operator',
+    responses: ok('The delivery', deliverySchema.extend({ payload: webhookEventSchema })),
+    problems: ['not_found'],
+  })
   delivery(@Param('id', UuidParam) id: string) {
     return this.webhooks.delivery(id);
   }
@@ -99,7 +134,13 @@ export class AdminOpsController {
   @Post('webhooks/deliveries/:id/redeliver')
   @Requires('webhook.redeliver')
   @HttpCode(200)
-  @ApiDoc({ summary: 'Queue an undelivered (or abandoned) webhook again now', tags: ['Webhooks'], auth: 'operator', responses: ok('The delivery', deliverySchema), problems: ['not_found'] })
+  @ApiDoc({
+    summary: 'Queue an undelivered (or abandoned) webhook again now',
+    tags: ['Webhooks'],
+    auth: 'operator',
+    responses: ok('The delivery', deliverySchema),
+    problems: ['not_found'],
+  })
   redeliver(@Param('id', UuidParam) id: string) {
     return this.webhooks.redeliver(id);
   }

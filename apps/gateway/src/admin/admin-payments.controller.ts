@@ -37,7 +37,13 @@ export class AdminPaymentsController {
   }
 
   @Get('payments/:uetr')
-  @ApiDoc({ summary: 'One payment with its timeline and the decisions on it', tags: ['Payments (operators)'], auth: 'operator', responses: { 200: { description: 'The payment', schema: adminPaymentSchema } }, problems: ['not_found'] })
+  @ApiDoc({
+    summary: 'One payment with its timeline and the decisions on it',
+    tags: ['Payments (operators)'],
+    auth: 'operator',
+    responses: { 200: { description: 'The payment', schema: adminPaymentSchema } },
+    problems: ['not_found'],
+  })
   get(@Param('uetr') uetr: string) {
     return this.payments.get(uetr);
   }
@@ -52,11 +58,28 @@ export class AdminPaymentsController {
     tags: ['Payments (operators)'],
     auth: 'operator',
     body: decisionBodySchema,
-    responses: { 201: { description: 'Recorded', schema: decisionResultSchema }, 202: { description: 'Sent, not yet answered by settlement: retry with the same key' } },
-    problems: ['not_found', 'payment_not_held', 'approver_already_decided', 'hold_expired', 'idempotency_key_required', 'idempotency_conflict', 'idempotency_in_progress'],
+    responses: {
+      201: { description: 'Recorded', schema: decisionResultSchema },
+      202: { description: 'Sent, not yet answered by settlement: retry with the same key' },
+    },
+    problems: [
+      'not_found',
+      'payment_not_held',
+      'approver_already_decided',
+      'hold_expired',
+      'idempotency_key_required',
+      'idempotency_conflict',
+      'idempotency_in_progress',
+    ],
     idempotency: 'required',
   })
-  async decide(@Req() req: AuthedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('uetr') uetr: string, @Body() body: unknown, @Headers('idempotency-key') key?: string) {
+  async decide(
+    @Req() req: AuthedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Param('uetr') uetr: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key?: string,
+  ) {
     const k = IdempotencyService.validateKey(key, true) as string;
     const operator = req.operator as { id: string; name: string };
     const hash = IdempotencyService.requestHash(req.method, req.url, req.rawBody);
@@ -75,7 +98,13 @@ export class AdminPaymentsController {
     problems: ['not_found', 'account_unknown', 'limit_below_balance'],
     idempotency: 'honoured',
   })
-  async setLimits(@Req() req: AuthedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id', ParticipantIdParam) id: string, @Body() body: unknown, @Headers('idempotency-key') key?: string) {
+  async setLimits(
+    @Req() req: AuthedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Param('id', ParticipantIdParam) id: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key?: string,
+  ) {
     const k = IdempotencyService.validateKey(key, false);
     const hash = IdempotencyService.requestHash(req.method, req.url, req.rawBody);
     return send(reply, await this.payments.setLimits(id, body, k, hash, String(req.id)));

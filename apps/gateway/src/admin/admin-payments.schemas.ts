@@ -18,7 +18,12 @@ export const adminPaymentsQuerySchema = z.strictObject({
 /** `POST /v1/admin/payments/{uetr}/decisions`. */
 export const decisionBodySchema = z.strictObject({
   decision: z.enum(['approve', 'reject']),
-  comment: z.string().min(1).max(500).regex(/^[^\p{Cc}]*$/u, 'must not contain control characters').optional(),
+  comment: z
+    .string()
+    .min(1)
+    .max(500)
+    .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')
+    .optional(),
 });
 
 /** `PUT /v1/admin/participants/{id}/limits`. A new participant has a cap of zero and no threshold. */

@@ -49,10 +49,19 @@ export class AdminPaymentsService {
 
   async list(query: unknown) {
     const q = parseOrProblem(adminPaymentsQuerySchema, query, 'query');
-    const rows = await this.repo.list({ status: q.status, participant: q.participant, since: q.since, after: q.cursor ? this.cursors.decodeTime('admin-payments', q.cursor) : undefined, limit: q.limit + 1 });
+    const rows = await this.repo.list({
+      status: q.status,
+      participant: q.participant,
+      since: q.since,
+      after: q.cursor ? this.cursors.decodeTime('admin-payments', q.cursor) : undefined,
+      limit: q.limit + 1,
+    });
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
-    return { data: await this.views(page), nextCursor: rows.length > q.limit && last ? this.cursors.encodeTime('admin-payments', { at: last.cursor_at, id: last.uetr }) : null };
+    return {
+      data: await this.views(page),
+      nextCursor: rows.length > q.limit && last ? this.cursors.encodeTime('admin-payments', { at: last.cursor_at, id: last.uetr }) : null,
+    };
   }
 
   async get(uetr: string) {
@@ -77,7 +86,16 @@ export class AdminPaymentsService {
       const payment = UUID.test(uetr) ? await this.repo.find(uetr) : null;
       if (!payment) throw notFound('no such payment');
       if (payment.status !== 'HELD') throw refusal('payment_not_held', `the payment is ${payment.status}`);
-      const message: PaymentDecisionMessage = { kind: 'payment.decision', id: newMessageId(), requestId, uetr, decision: d.decision, operator, ...(d.comment ? { comment: d.comment } : {}), at: Date.now() };
+      const message: PaymentDecisionMessage = {
+        kind: 'payment.decision',
+        id: newMessageId(),
+        requestId,
+        uetr,
+        decision: d.decision,
+        operator,
+        ...(d.comment ? { comment: d.comment } : {}),
+        at: Date.now(),
+      };
       await withTransaction(this.pool, async (tx) => {
         await this.repo.insertRequest(tx, { requestId, kind: 'decision', participant: payment.participant, payload: message });
         // Keyed by the debtor, like its payment intent: the decision is ordered after the payment on one partition.
@@ -94,7 +112,11 @@ export class AdminPaymentsService {
     const [payment, decisions, row] = await Promise.all([this.repo.find(uetr), this.repo.decisions([uetr]), this.repo.decision(requestId)]);
     if (!payment || !row) throw new Error('decision vanished after settlement recorded it');
     const list = decisions.get(uetr) ?? [];
-    return { uetr, decision: decisionView(row), payment: { status: payment.status, ...(payment.reason ? { reason: payment.reason } : {}), approvals: approvals(list) } };
+    return {
+      uetr,
+      decision: decisionView(row),
+      payment: { status: payment.status, ...(payment.reason ? { reason: payment.reason } : {}), approvals: approvals(list) },
+    };
   }
 
   /** `PUT /v1/admin/participants/{id}/limits`: answered once the ledger accepted (or refused) the new cap. */
@@ -105,16 +127,31 @@ export class AdminPaymentsService {
       const participant = await this.repo.participant(participantId);
       if (!participant && !LIMITABLE_SYSTEM_PARTICIPANTS.has(participantId)) throw notFound('no such participant');
       if (participant && !participant.currencies.includes(currency)) {
-        throw adminError('account_unknown', `${participantId} has no ${currency} account`, [{ path: 'currency', message: 'not one of the participant currencies' }]);
+        throw adminError('account_unknown', `${participantId} has no ${currency} account`, [
+          { path: 'currency', message: 'not one of the participant currencies' },
+        ]);
       }
       const netDebitCapMinor = amountMinor(l.netDebitCap, currency, 'netDebitCap');
       const holdAboveMinor = l.holdAbove === null ? null : amountMinor(l.holdAbove, currency, 'holdAbove');
-      const message: LimitsSetMessage = { kind: 'limits.set', id: newMessageId(), requestId, participant: participantId, currency, netDebitCapMinor: netDebitCapMinor.toString(), holdAboveMinor: holdAboveMinor === null ? null : holdAboveMinor.toString() };
+      const message: LimitsSetMessage = {
+        kind: 'limits.set',
+        id: newMessageId(),
+        requestId,
+        participant: participantId,
+        currency,
+        netDebitCapMinor: netDebitCapMinor.toString(),
+        holdAboveMinor: holdAboveMinor === null ? null : holdAboveMinor.toString(),
+      };
       await withTransaction(this.pool, async (tx) => {
         await this.repo.insertRequest(tx, { requestId, kind: 'limits', participant: participantId, payload: message });
         await enqueueOutbox(tx, [{ topic: this.requestsTopic(), key: participantId, payload: message, headers: { 'x-correlation-id': correlationId } }]);
       });
-      const base = { participant: participantId, currency, netDebitCap: formatAmount(netDebitCapMinor, currency), holdAbove: holdAboveMinor === null ? null : formatAmount(holdAboveMinor, currency) };
+      const base = {
+        participant: participantId,
+        currency,
+        netDebitCap: formatAmount(netDebitCapMinor, currency),
+        holdAbove: holdAboveMinor === null ? null : formatAmount(holdAboveMinor, currency),
+      };
       const outcome = await this.waiter.wait(requestId, this.config.LEDGER_WAIT_MS);
       if (!outcome || outcome.status === 'SUBMITTED') return { status: 202, body: { ...base, status: 'SUBMITTED' }, store: false };
       if (outcome.status === 'REJECTED') {

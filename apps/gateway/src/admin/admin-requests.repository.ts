@@ -32,20 +32,26 @@ export class AdminRequestsRepository {
   constructor(private readonly pool: Pool) {}
 
   async state(requestId: string): Promise<AdminRequestState | null> {
-    const { rows } = await this.pool.query<{ status: AdminRequestState['status']; reason: string | null; block_height: bigint | null; block_hash: string | null }>(
-      'SELECT status, reason, block_height, block_hash FROM admin_requests WHERE request_id = $1',
-      [requestId],
-    );
+    const { rows } = await this.pool.query<{
+      status: AdminRequestState['status'];
+      reason: string | null;
+      block_height: bigint | null;
+      block_hash: string | null;
+    }>('SELECT status, reason, block_height, block_hash FROM admin_requests WHERE request_id = $1', [requestId]);
     const row = rows[0];
-    return row ? { status: row.status, reason: row.reason, blockHeight: row.block_height === null ? null : Number(row.block_height), blockHash: row.block_hash } : null;
+    return row
+      ? { status: row.status, reason: row.reason, blockHeight: row.block_height === null ? null : Number(row.block_height), blockHash: row.block_hash }
+      : null;
   }
 
   /** Records a request in the caller's transaction (with its outbox message); a repeat changes nothing. */
   async submit(tx: PoolClient, r: AdminRequestSubmission): Promise<void> {
-    await tx.query(
-      `INSERT INTO admin_requests (request_id, kind, participant, payload, status) VALUES ($1, $2, $3, $4, 'SUBMITTED') ON CONFLICT DO NOTHING`,
-      [r.requestId, r.kind, r.participant, JSON.stringify(r.payload)],
-    );
+    await tx.query(`INSERT INTO admin_requests (request_id, kind, participant, payload, status) VALUES ($1, $2, $3, $4, 'SUBMITTED') ON CONFLICT DO NOTHING`, [
+      r.requestId,
+      r.kind,
+      r.participant,
+      JSON.stringify(r.payload),
+    ]);
   }
 
   /** Stores the outcome once (a request still SUBMITTED) and wakes whoever waits for it (RequestWaiter). */

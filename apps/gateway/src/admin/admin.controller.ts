@@ -45,7 +45,12 @@ export class AdminController {
 
   @Get('operators')
   @Requires('operator.manage')
-  @ApiDoc({ summary: 'Operators (tokens are never shown again)', tags: ['Operators'], auth: 'operator', responses: { 200: { description: 'Operators', schema: list(operatorSchema) } } })
+  @ApiDoc({
+    summary: 'Operators (tokens are never shown again)',
+    tags: ['Operators'],
+    auth: 'operator',
+    responses: { 200: { description: 'Operators', schema: list(operatorSchema) } },
+  })
   listOperators() {
     return this.admin.listOperators();
   }
@@ -62,20 +67,37 @@ export class AdminController {
     problems: ['validation_failed'],
     idempotency: 'honoured',
   })
-  async createOperator(@Req() req: AuthedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Body() body: unknown, @Headers('idempotency-key') key?: string) {
+  async createOperator(
+    @Req() req: AuthedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key?: string,
+  ) {
     return send(reply, await this.once(req, key, () => this.admin.createOperator(body)));
   }
 
   @Delete('operators/:id')
   @Requires('operator.manage')
   @HttpCode(204)
-  @ApiDoc({ summary: 'Revoke an operator token', tags: ['Operators'], auth: 'operator', responses: { 204: { description: 'Revoked' } }, problems: ['not_found'] })
+  @ApiDoc({
+    summary: 'Revoke an operator token',
+    tags: ['Operators'],
+    auth: 'operator',
+    responses: { 204: { description: 'Revoked' } },
+    problems: ['not_found'],
+  })
   async deleteOperator(@Param('id', UuidParam) id: string): Promise<void> {
     await this.admin.deleteOperator(id);
   }
 
   @Get('participants')
-  @ApiDoc({ summary: 'Participants', tags: ['Participants'], auth: 'operator', query: pageQuerySchema, responses: { 200: { description: 'One page (cursor: the last id)', schema: pageOf(participantSchema) } } })
+  @ApiDoc({
+    summary: 'Participants',
+    tags: ['Participants'],
+    auth: 'operator',
+    query: pageQuerySchema,
+    responses: { 200: { description: 'One page (cursor: the last id)', schema: pageOf(participantSchema) } },
+  })
   listParticipants(@Query() query: Record<string, string>) {
     return this.admin.listParticipants(query);
   }
@@ -88,29 +110,56 @@ export class AdminController {
     tags: ['Participants'],
     auth: 'operator',
     body: createParticipantSchema,
-    responses: { 201: { description: 'Registered, accounts open', schema: participantWithLedger }, 202: { description: 'Registered, ledger pending', schema: participantWithLedger } },
+    responses: {
+      201: { description: 'Registered, accounts open', schema: participantWithLedger },
+      202: { description: 'Registered, ledger pending', schema: participantWithLedger },
+    },
     problems: ['validation_failed', 'participant_exists', 'corridor_unavailable'],
     idempotency: 'honoured',
   })
-  async createParticipant(@Req() req: AuthedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Body() body: unknown, @Headers('idempotency-key') key?: string) {
+  async createParticipant(
+    @Req() req: AuthedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key?: string,
+  ) {
     return send(reply, await this.once(req, key, () => this.admin.createParticipant(body, String(req.id))));
   }
 
   @Get('participants/:id')
-  @ApiDoc({ summary: 'A participant with its keys', tags: ['Participants'], auth: 'operator', responses: { 200: { description: 'The participant', schema: participantSchema.extend({ keys: z.array(keySchema) }) } }, problems: ['not_found'] })
+  @ApiDoc({
+    summary: 'A participant with its keys',
+    tags: ['Participants'],
+    auth: 'operator',
+    responses: { 200: { description: 'The participant', schema: participantSchema.extend({ keys: z.array(keySchema) }) } },
+    problems: ['not_found'],
+  })
   getParticipant(@Param('id', ParticipantIdParam) id: string) {
     return this.admin.getParticipant(id);
   }
 
   @Patch('participants/:id')
   @Requires('participant.manage')
-  @ApiDoc({ summary: 'Change a participant’s name or webhook URL', tags: ['Participants'], auth: 'operator', body: updateParticipantSchema, responses: { 200: { description: 'The participant', schema: participantSchema } }, problems: ['validation_failed', 'not_found'] })
+  @ApiDoc({
+    summary: 'Change a participant’s name or webhook URL',
+    tags: ['Participants'],
+    auth: 'operator',
+    body: updateParticipantSchema,
+    responses: { 200: { description: 'The participant', schema: participantSchema } },
+    problems: ['validation_failed', 'not_found'],
+  })
   updateParticipant(@Param('id', ParticipantIdParam) id: string, @Body() body: unknown) {
     return this.admin.updateParticipant(id, body);
   }
 
   @Get('participants/:id/keys')
-  @ApiDoc({ summary: 'A participant’s request-signing keys', tags: ['Participants'], auth: 'operator', responses: { 200: { description: 'Keys, revoked ones included', schema: list(keySchema) } }, problems: ['not_found'] })
+  @ApiDoc({
+    summary: 'A participant’s request-signing keys',
+    tags: ['Participants'],
+    auth: 'operator',
+    responses: { 200: { description: 'Keys, revoked ones included', schema: list(keySchema) } },
+    problems: ['not_found'],
+  })
   listKeys(@Param('id', ParticipantIdParam) id: string) {
     return this.admin.listKeys(id);
   }
@@ -127,14 +176,27 @@ export class AdminController {
     problems: ['validation_failed', 'not_found', 'key_exists'],
     idempotency: 'honoured',
   })
-  async addKey(@Req() req: AuthedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id', ParticipantIdParam) id: string, @Body() body: unknown, @Headers('idempotency-key') key?: string) {
+  async addKey(
+    @Req() req: AuthedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Param('id', ParticipantIdParam) id: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key?: string,
+  ) {
     return send(reply, await this.once(req, key, () => this.admin.addKey(id, body)));
   }
 
   @Delete('participants/:id/keys/:keyId')
   @Requires('participant.manage')
   @HttpCode(204)
-  @ApiDoc({ summary: 'Revoke a key', description: 'Requests signed with it are refused with key_unknown from then on.', tags: ['Participants'], auth: 'operator', responses: { 204: { description: 'Revoked' } }, problems: ['not_found'] })
+  @ApiDoc({
+    summary: 'Revoke a key',
+    description: 'Requests signed with it are refused with key_unknown from then on.',
+    tags: ['Participants'],
+    auth: 'operator',
+    responses: { 204: { description: 'Revoked' } },
+    problems: ['not_found'],
+  })
   async revokeKey(@Param('id', ParticipantIdParam) id: string, @Param('keyId', KeyIdParam) keyId: string): Promise<void> {
     await this.admin.revokeKey(id, keyId);
   }
@@ -143,14 +205,23 @@ export class AdminController {
   @Requires('participant.manage')
   @ApiDoc({
     summary: 'Suspend a participant',
-    description: 'Its writes are refused with participant_suspended at once; the ledger suspends it through the ordered stream. 200 once final there, else 202.',
+    description:
+      'Its writes are refused with participant_suspended at once; the ledger suspends it through the ordered stream. 200 once final there, else 202.',
     tags: ['Participants'],
     auth: 'operator',
-    responses: { 200: { description: 'Suspended', schema: participantWithLedger }, 202: { description: 'Suspended here, ledger pending', schema: participantWithLedger } },
+    responses: {
+      200: { description: 'Suspended', schema: participantWithLedger },
+      202: { description: 'Suspended here, ledger pending', schema: participantWithLedger },
+    },
     problems: ['not_found'],
     idempotency: 'honoured',
   })
-  async suspend(@Req() req: AuthedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id', ParticipantIdParam) id: string, @Headers('idempotency-key') key?: string) {
+  async suspend(
+    @Req() req: AuthedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Param('id', ParticipantIdParam) id: string,
+    @Headers('idempotency-key') key?: string,
+  ) {
     return send(reply, await this.once(req, key, () => this.admin.setSuspended(id, true, String(req.id))));
   }
 
@@ -160,11 +231,19 @@ export class AdminController {
     summary: 'Resume a suspended participant',
     tags: ['Participants'],
     auth: 'operator',
-    responses: { 200: { description: 'Active', schema: participantWithLedger }, 202: { description: 'Active here, ledger pending', schema: participantWithLedger } },
+    responses: {
+      200: { description: 'Active', schema: participantWithLedger },
+      202: { description: 'Active here, ledger pending', schema: participantWithLedger },
+    },
     problems: ['not_found'],
     idempotency: 'honoured',
   })
-  async resume(@Req() req: AuthedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id', ParticipantIdParam) id: string, @Headers('idempotency-key') key?: string) {
+  async resume(
+    @Req() req: AuthedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Param('id', ParticipantIdParam) id: string,
+    @Headers('idempotency-key') key?: string,
+  ) {
     return send(reply, await this.once(req, key, () => this.admin.setSuspended(id, false, String(req.id))));
   }
 
@@ -176,11 +255,20 @@ export class AdminController {
     tags: ['Funding'],
     auth: 'operator',
     body: transferSchema,
-    responses: { 201: { description: 'Final', schema: transferResultSchema }, 202: { description: 'Not final yet; repeat with the same key', schema: transferResultSchema } },
+    responses: {
+      201: { description: 'Final', schema: transferResultSchema },
+      202: { description: 'Not final yet; repeat with the same key', schema: transferResultSchema },
+    },
     problems: ['validation_failed', 'not_found', 'idempotency_key_required', 'idempotency_conflict', 'idempotency_in_progress'],
     idempotency: 'required',
   })
-  async deposit(@Req() req: AuthedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id', ParticipantIdParam) id: string, @Body() body: unknown, @Headers('idempotency-key') key?: string) {
+  async deposit(
+    @Req() req: AuthedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Param('id', ParticipantIdParam) id: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key?: string,
+  ) {
     const k = IdempotencyService.validateKey(key, true) as string;
     return send(reply, await this.admin.transfer('deposit', id, body, k, req.rawBody, String(req.id)));
   }
@@ -192,11 +280,20 @@ export class AdminController {
     tags: ['Funding'],
     auth: 'operator',
     body: transferSchema,
-    responses: { 201: { description: 'Final', schema: transferResultSchema }, 202: { description: 'Not final yet; repeat with the same key', schema: transferResultSchema } },
+    responses: {
+      201: { description: 'Final', schema: transferResultSchema },
+      202: { description: 'Not final yet; repeat with the same key', schema: transferResultSchema },
+    },
     problems: ['validation_failed', 'not_found', 'insufficient_funds', 'idempotency_key_required', 'idempotency_conflict', 'idempotency_in_progress'],
     idempotency: 'required',
   })
-  async withdraw(@Req() req: AuthedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id', ParticipantIdParam) id: string, @Body() body: unknown, @Headers('idempotency-key') key?: string) {
+  async withdraw(
+    @Req() req: AuthedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Param('id', ParticipantIdParam) id: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key?: string,
+  ) {
     const k = IdempotencyService.validateKey(key, true) as string;
     return send(reply, await this.admin.transfer('withdrawal', id, body, k, req.rawBody, String(req.id)));
   }

@@ -34,7 +34,13 @@ export function participantView(p: ParticipantRow) {
 }
 
 export function keyView(k: KeyRow) {
-  return { keyId: k.key_id, participant: k.participant, publicKey: k.public_key, createdAt: k.created_at.toISOString(), revokedAt: k.revoked_at?.toISOString() ?? null };
+  return {
+    keyId: k.key_id,
+    participant: k.participant,
+    publicKey: k.public_key,
+    createdAt: k.created_at.toISOString(),
+    revokedAt: k.revoked_at?.toISOString() ?? null,
+  };
 }
 
 /** Operator actions: operators, participants and their keys, suspension, deposits and withdrawals. */
@@ -70,7 +76,9 @@ export class AdminService {
 
   async listOperators() {
     const rows = await this.operators.list();
-    return { data: rows.map((o) => ({ id: o.id, name: o.name, role: o.role, createdAt: o.created_at.toISOString(), revokedAt: o.revoked_at?.toISOString() ?? null })) };
+    return {
+      data: rows.map((o) => ({ id: o.id, name: o.name, role: o.role, createdAt: o.created_at.toISOString(), revokedAt: o.revoked_at?.toISOString() ?? null })),
+    };
   }
 
   async deleteOperator(id: string): Promise<void> {
@@ -94,7 +102,15 @@ export class AdminService {
     });
     this.cache.invalidate();
     const outcome = await this.waiter.wait(requestId, this.config.LEDGER_WAIT_MS);
-    const view = { id: p.id, name: p.name, currencies: p.currencies, keyId: p.id, webhookUrl: p.webhookUrl ?? null, status: 'active', ledger: ledgerState(outcome) };
+    const view = {
+      id: p.id,
+      name: p.name,
+      currencies: p.currencies,
+      keyId: p.id,
+      webhookUrl: p.webhookUrl ?? null,
+      status: 'active',
+      ledger: ledgerState(outcome),
+    };
     return { status: outcome?.status === 'SETTLED' ? 201 : 202, body: view, store: outcome?.status === 'SETTLED' };
   }
 
@@ -167,7 +183,14 @@ export class AdminService {
   async setSuspended(id: string, suspended: boolean, correlationId: string): Promise<HttpResult> {
     const p = await this.existing(id);
     const requestId = randomUUID();
-    const message: ParticipantConfigMessage = { kind: 'participant.config', id: newMessageId(), requestId, participant: id, currencies: p.currencies, suspended };
+    const message: ParticipantConfigMessage = {
+      kind: 'participant.config',
+      id: newMessageId(),
+      requestId,
+      participant: id,
+      currencies: p.currencies,
+      suspended,
+    };
     await withTransaction(this.pool, async (tx) => {
       await this.participants.setStatus(tx, id, suspended ? 'suspended' : 'active');
       await this.submit(tx, requestId, suspended ? 'suspend' : 'resume', id, message, correlationId);
@@ -178,7 +201,14 @@ export class AdminService {
     return { status: outcome?.status === 'SETTLED' ? 200 : 202, body, store: outcome?.status === 'SETTLED' };
   }
 
-  private async submit(tx: PoolClient, requestId: string, kind: string, participant: string, message: ParticipantConfigMessage | TransferRequestMessage, correlationId: string): Promise<void> {
+  private async submit(
+    tx: PoolClient,
+    requestId: string,
+    kind: string,
+    participant: string,
+    message: ParticipantConfigMessage | TransferRequestMessage,
+    correlationId: string,
+  ): Promise<void> {
     await this.requests.submit(tx, { requestId, kind, participant, payload: message });
     await enqueueOutbox(tx, [{ topic: this.topic(), key: participant, payload: message, headers: { 'x-correlation-id': correlationId } }]);
   }
@@ -190,7 +220,14 @@ export class AdminService {
   }
 
   /** Deposits and withdrawals: answered once final on the ledger (201), or 202 while it is not yet (not stored). */
-  async transfer(type: 'deposit' | 'withdrawal', participantId: string, body: unknown, key: string, rawBody: Buffer | undefined, correlationId: string): Promise<HttpResult> {
+  async transfer(
+    type: 'deposit' | 'withdrawal',
+    participantId: string,
+    body: unknown,
+    key: string,
+    rawBody: Buffer | undefined,
+    correlationId: string,
+  ): Promise<HttpResult> {
     const participant = await this.participants.find(participantId);
     if (!participant && !SYSTEM_PARTICIPANTS.has(participantId)) throw adminError('not_found', 'no such participant');
     const hash = IdempotencyService.requestHash('POST', `/v1/admin/participants/${participantId}/${type}s`, rawBody);
@@ -200,26 +237,52 @@ export class AdminService {
     });
   }
 
-  private async submitTransfer(type: 'deposit' | 'withdrawal', participantId: string, body: unknown, requestId: string, correlationId: string): Promise<HttpResult> {
+  private async submitTransfer(
+    type: 'deposit' | 'withdrawal',
+    participantId: string,
+    body: unknown,
+    requestId: string,
+    correlationId: string,
+  ): Promise<HttpResult> {
     const t = parseOrProblem(transferSchema, body);
     const currency = asCurrency(t.currency);
     const amountMinor = parseTransferAmount(t.amount, currency);
     const max = this.config.transferMaxMinor(currency);
     if (amountMinor > max) {
-      throw adminError('limit_exceeded', `one ${type} moves at most ${formatAmount(max, currency)} ${currency} (TRANSFER_MAX_AMOUNTS)`, [{ path: 'amount', message: `at most ${formatAmount(max, currency)}` }]);
+      throw adminError('limit_exceeded', `one ${type} moves at most ${formatAmount(max, currency)} ${currency} (TRANSFER_MAX_AMOUNTS)`, [
+        { path: 'amount', message: `at most ${formatAmount(max, currency)}` },
+      ]);
     }
-    const message: TransferRequestMessage = { kind: 'transfer.request', id: newMessageId(), requestId, type, participant: participantId, currency, amountMinor: amountMinor.toString(), reference: t.reference };
+    const message: TransferRequestMessage = {
+      kind: 'transfer.request',
+      id: newMessageId(),
+      requestId,
+      type,
+      participant: participantId,
+      currency,
+      amountMinor: amountMinor.toString(),
+      reference: t.reference,
+    };
     await withTransaction(this.pool, (tx) => this.submit(tx, requestId, type, participantId, message, correlationId));
     const outcome = await this.waiter.wait(requestId, this.config.LEDGER_WAIT_MS);
     return this.transferResult(outcome, { requestId, type, participantId, currency, amount: formatAmount(amountMinor, currency), reference: t.reference });
   }
 
-  private async transferResult(outcome: RequestOutcome | null, t: { requestId: string; type: string; participantId: string; currency: string; amount: string; reference: string }): Promise<HttpResult> {
+  private async transferResult(
+    outcome: RequestOutcome | null,
+    t: { requestId: string; type: string; participantId: string; currency: string; amount: string; reference: string },
+  ): Promise<HttpResult> {
     const base = { requestId: t.requestId, type: t.type, participant: t.participantId, currency: t.currency, amount: t.amount, reference: t.reference };
     if (!outcome || outcome.status === 'SUBMITTED') return { status: 202, body: { ...base, status: 'SUBMITTED' } };
     if (outcome.status === 'REJECTED') {
       const code = outcome.reason === LedgerRejection.INSUFFICIENT_FUNDS ? LedgerRejection.INSUFFICIENT_FUNDS : (outcome.reason ?? 'rejected');
-      const problemJson = { type: `https://nostro.dev/problems/${code}`, title: 'Rejected by the ledger', status: 422, detail: `the ledger rejected the ${t.type}: ${outcome.reason}`, code };
+      const problemJson = {
+        type: `https://nostro.dev/problems/${code}`,
+        title: 'Rejected by the ledger',
+        status: 422,
+        detail: `the ledger rejected the ${t.type}: ${outcome.reason}`,
+        code,
+      };
       return { status: 422, body: problemJson };
     }
     const { accounts } = await this.ledger.balances(t.participantId, outcome.blockHeight ?? 0);
@@ -227,7 +290,12 @@ export class AdminService {
     const currency = asCurrency(t.currency);
     return {
       status: 201,
-      body: { ...base, status: 'SETTLED', block: { height: outcome.blockHeight, hash: outcome.blockHash }, balance: account ? formatAmount(BigInt(account.balance), currency) : null },
+      body: {
+        ...base,
+        status: 'SETTLED',
+        block: { height: outcome.blockHeight, hash: outcome.blockHash },
+        balance: account ? formatAmount(BigInt(account.balance), currency) : null,
+      },
     };
   }
 }
@@ -235,7 +303,9 @@ export class AdminService {
 function keyConflict(c: KeyConflict, keyId: string) {
   return c.conflict === 'key_exists'
     ? adminError('key_exists', `key id ${keyId} is taken (key ids are unique across participants)`, [{ path: 'keyId', message: 'taken' }])
-    : adminError('public_key_in_use', 'this public key is already registered (a public key belongs to one participant only, revoked keys included)', [{ path: 'publicKey', message: 'already registered' }]);
+    : adminError('public_key_in_use', 'this public key is already registered (a public key belongs to one participant only, revoked keys included)', [
+        { path: 'publicKey', message: 'already registered' },
+      ]);
 }
 
 function ledgerState(outcome: RequestOutcome | null): string {

@@ -76,7 +76,8 @@ export class BankAuthGuard implements CanActivate {
 
   /** Records the nonce for twice the skew window (a `created` may be that far in the future); refuses a reuse. */
   private async claimNonce(keyId: string, nonce: string): Promise<void> {
-    if (!(await this.nonces.claim(keyId, nonce, 2 * this.config.SIGNATURE_MAX_SKEW_S))) throw unauthorized('signature_replayed', 'this nonce was already used within the signature window');
+    if (!(await this.nonces.claim(keyId, nonce, 2 * this.config.SIGNATURE_MAX_SKEW_S)))
+      throw unauthorized('signature_replayed', 'this nonce was already used within the signature window');
   }
 }
 
@@ -96,7 +97,8 @@ export class OperatorGuard implements CanActivate {
     const operator = await this.operators.byTokenHash(sha256Hex(match[1]));
     if (!operator) throw authError('unauthorized', 'unknown or revoked operator token');
     const permission = this.reflector.getAllAndOverride<Permission | undefined>(PERMISSION_METADATA, [context.getHandler(), context.getClass()]) ?? 'read';
-    if (!can(operator.role, permission)) throw authError('forbidden', `role ${operator.role} may not do this (needs ${permission}: ${PERMISSIONS[permission].join(', ')})`);
+    if (!can(operator.role, permission))
+      throw authError('forbidden', `role ${operator.role} may not do this (needs ${permission}: ${PERMISSIONS[permission].join(', ')})`);
     request.operator = operator;
     return true;
   }
@@ -117,7 +119,8 @@ export class JsonBodyGuard implements CanActivate {
     const hasBody = (Number.isFinite(length) && length > 0) || request.headers['transfer-encoding'] !== undefined;
     if (!hasBody || READ_METHODS.has(request.method)) return true;
     const type = request.headers['content-type'] ?? '';
-    if (!JSON_MEDIA_TYPE.test(type)) throw authError('unsupported_media_type', `bodies must be application/json (UTF-8), not ${type === '' ? 'untyped' : JSON.stringify(type)}`);
+    if (!JSON_MEDIA_TYPE.test(type))
+      throw authError('unsupported_media_type', `bodies must be application/json (UTF-8), not ${type === '' ? 'untyped' : JSON.stringify(type)}`);
     return true;
   }
 }

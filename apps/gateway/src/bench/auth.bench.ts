@@ -20,7 +20,12 @@ async function inProcess(seconds: number): Promise<void> {
   const key = generateEd25519KeyPair();
   const publicKey = base64UrlEncode(key.publicKey);
   const url = 'http://127.0.0.1:3000/v1/payments';
-  const body = JSON.stringify({ quoteId: 'q_benchmark', endToEndId: 'E2E-1', debtor: { name: 'Alice', account: 'US1' }, creditor: { name: 'Bob', account: 'DE1' } });
+  const body = JSON.stringify({
+    quoteId: 'q_benchmark',
+    endToEndId: 'E2E-1',
+    debtor: { name: 'Alice', account: 'US1' },
+    creditor: { name: 'Bob', account: 'DE1' },
+  });
   const headers = { 'content-type': 'application/json', 'idempotency-key': 'bench-1' };
   const signed = { ...headers, ...signRequest({ method: 'POST', url, headers, body, keyId: 'BANK', seed: key.seed }) };
   const rawBody = Buffer.from(body);

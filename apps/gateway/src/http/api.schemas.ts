@@ -156,7 +156,16 @@ export const paymentSchema = z.object({
   endToEndId: z.string(),
   debtorParticipant: z.string(),
   creditorParticipant: z.string(),
-  quote: z.object({ id: z.string(), sourceCurrency: z.string(), targetCurrency: z.string(), midRate: z.string(), rate: z.string(), markupBps: z.string(), fees: z.array(fee), expiresAt: z.string() }),
+  quote: z.object({
+    id: z.string(),
+    sourceCurrency: z.string(),
+    targetCurrency: z.string(),
+    midRate: z.string(),
+    rate: z.string(),
+    markupBps: z.string(),
+    fees: z.array(fee),
+    expiresAt: z.string(),
+  }),
   sourceCurrency: z.string(),
   targetCurrency: z.string(),
   sendAmount: amount,
@@ -177,7 +186,15 @@ export const paymentBatchResultSchema = z.object({
 export const pageOf = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), nextCursor: z.string().nullable() });
 
 export const finalitySchema = z.object({
-  block: z.object({ height: z.number().int(), prevHash: z.string(), merkleRoot: z.string(), stateDigest: z.string(), txCount: z.number().int(), timestamp: z.number().int(), hash: z.string() }),
+  block: z.object({
+    height: z.number().int(),
+    prevHash: z.string(),
+    merkleRoot: z.string(),
+    stateDigest: z.string(),
+    txCount: z.number().int(),
+    timestamp: z.number().int(),
+    hash: z.string(),
+  }),
   signatures: z.array(z.object({ validator: z.string(), signature: z.string() })),
   quorum: z.number().int(),
   transaction: z.record(z.string(), z.unknown()),
@@ -207,9 +224,21 @@ export const participantSchema = z.object({
   status: z.enum(['active', 'suspended']),
 });
 
-export const keySchema = z.object({ keyId: z.string(), participant: z.string(), publicKey: z.string(), createdAt: z.string(), revokedAt: z.string().nullable() });
+export const keySchema = z.object({
+  keyId: z.string(),
+  participant: z.string(),
+  publicKey: z.string(),
+  createdAt: z.string(),
+  revokedAt: z.string().nullable(),
+});
 
-export const operatorSchema = z.object({ id: z.uuid(), name: z.string(), role: z.enum(['viewer', 'approver', 'admin']), createdAt: z.string(), revokedAt: z.string().nullable() });
+export const operatorSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  role: z.enum(['viewer', 'approver', 'admin']),
+  createdAt: z.string(),
+  revokedAt: z.string().nullable(),
+});
 export const createdOperatorSchema = z.object({ id: z.uuid(), name: z.string(), role: z.string(), token: z.string().describe('shown once') });
 
 export const transferResultSchema = z.object({

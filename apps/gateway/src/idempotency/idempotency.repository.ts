@@ -41,14 +41,19 @@ export class IdempotencyRepository {
 
   /** Stores the final response, in the caller's transaction when the response reflects a state change. */
   async complete(db: Pool | PoolClient, scope: string, key: string, status: number, body: unknown): Promise<void> {
-    await db.query(
-      `UPDATE idempotency_keys SET state = 'done', response_status = $3, response_body = $4 WHERE participant = $1 AND idempotency_key = $2`,
-      [scope, key, status, JSON.stringify(body)],
-    );
+    await db.query(`UPDATE idempotency_keys SET state = 'done', response_status = $3, response_body = $4 WHERE participant = $1 AND idempotency_key = $2`, [
+      scope,
+      key,
+      status,
+      JSON.stringify(body),
+    ]);
   }
 
   /** Ends the lease now, so an immediate retry may take the key over. */
   async release(scope: string, key: string): Promise<void> {
-    await this.pool.query(`UPDATE idempotency_keys SET locked_until = now() WHERE participant = $1 AND idempotency_key = $2 AND state = 'in_progress'`, [scope, key]);
+    await this.pool.query(`UPDATE idempotency_keys SET locked_until = now() WHERE participant = $1 AND idempotency_key = $2 AND state = 'in_progress'`, [
+      scope,
+      key,
+    ]);
   }
 }

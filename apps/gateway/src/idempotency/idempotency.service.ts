@@ -22,11 +22,13 @@ export interface HttpResult {
  * change and the stored answer commit together. `resumed` is true only for such a takeover: otherwise the resource id
  * is new and nothing can exist under it yet, so the work need not look.
  */
-export type IdempotentWork = (resourceId: string, complete: (tx: PoolClient, status: number, body: unknown) => Promise<void>, resumed: boolean) => Promise<HttpResult>;
+export type IdempotentWork = (
+  resourceId: string,
+  complete: (tx: PoolClient, status: number, body: unknown) => Promise<void>,
+  resumed: boolean,
+) => Promise<HttpResult>;
 
-export type IdempotencyStart =
-  | { kind: 'fresh'; resourceId: string; resumed: boolean }
-  | { kind: 'replay'; status: number; body: unknown };
+export type IdempotencyStart = { kind: 'fresh'; resourceId: string; resumed: boolean } | { kind: 'replay'; status: number; body: unknown };
 
 /** How long a request holds its key before a retry may take it over (a crashed attempt's lease). */
 const LEASE_MS = 30_000;
@@ -50,7 +52,9 @@ export class IdempotencyService {
       return null;
     }
     if (!KEY_PATTERN.test(key)) {
-      throw idempotencyError('validation_failed', 'Idempotency-Key must be 1-255 of A-Z a-z 0-9 . _ : -', [{ path: 'header.idempotency-key', message: 'invalid characters or length' }]);
+      throw idempotencyError('validation_failed', 'Idempotency-Key must be 1-255 of A-Z a-z 0-9 . _ : -', [
+        { path: 'header.idempotency-key', message: 'invalid characters or length' },
+      ]);
     }
     return key;
   }

@@ -48,7 +48,10 @@ export class LedgerClient {
   async balances(participant: string, minHeight = 0): Promise<{ height: number; accounts: LedgerBalance[] }> {
     const deadline = Date.now() + TIMEOUT_MS;
     for (;;) {
-      const result = await this.get<{ height: number; accounts: LedgerBalance[] }>(`/v1/ledger/participants/${encodeURIComponent(participant)}/accounts`, (r) => r.height >= minHeight);
+      const result = await this.get<{ height: number; accounts: LedgerBalance[] }>(
+        `/v1/ledger/participants/${encodeURIComponent(participant)}/accounts`,
+        (r) => r.height >= minHeight,
+      );
       if (result.height >= minHeight || Date.now() > deadline) return result;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }

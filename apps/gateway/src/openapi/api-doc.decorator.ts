@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { GatewayErrorCode } from '../http/gateway.errors';
 
 /** Codes raised outside the gateway (fx-quote, the ledger) that it passes to the bank unchanged. */
-export type ForeignProblemCode = 'quote_expired' | 'quote_already_used' | 'quote_not_found' | 'rate_stale' | 'insufficient_liquidity' | 'insufficient_funds' | 'limit_below_balance';
+export type ForeignProblemCode =
+  'quote_expired' | 'quote_already_used' | 'quote_not_found' | 'rate_stale' | 'insufficient_liquidity' | 'insufficient_funds' | 'limit_below_balance';
 
 /** Every code a route may document: each has an HTTP status in one of the gateway's tables, or it does not compile. */
 export type ProblemCode = GatewayErrorCode | DecisionRefusal | ForeignProblemCode;

@@ -38,7 +38,12 @@ export class OpenApiController implements OnApplicationBootstrap {
   @Get('docs')
   @Header('content-type', 'text/html; charset=utf-8')
   @Header('content-security-policy', "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'")
-  @ApiDoc({ summary: 'Browsable API documentation', tags: ['Documentation'], auth: 'none', responses: { 200: { description: 'HTML', contentType: 'text/html' } } })
+  @ApiDoc({
+    summary: 'Browsable API documentation',
+    tags: ['Documentation'],
+    auth: 'none',
+    responses: { 200: { description: 'HTML', contentType: 'text/html' } },
+  })
   docs(): string {
     return DOCS_HTML;
   }

@@ -23,7 +23,16 @@ export interface Route {
 }
 
 const AUTH_PROBLEMS: Record<ApiDocSpec['auth'], ProblemCode[]> = {
-  bank: ['signature_missing', 'signature_invalid', 'key_unknown', 'digest_mismatch', 'signature_expired', 'signature_replayed', 'participant_suspended', 'rate_limited'],
+  bank: [
+    'signature_missing',
+    'signature_invalid',
+    'key_unknown',
+    'digest_mismatch',
+    'signature_expired',
+    'signature_replayed',
+    'participant_suspended',
+    'rate_limited',
+  ],
   operator: ['unauthorized', 'forbidden'],
   none: [],
 };
@@ -70,7 +79,14 @@ export function routesOf(controllers: readonly Controller[]): Route[] {
       if (sub === undefined || method === undefined) continue;
       for (const b of [base].flat()) {
         for (const s of [sub].flat()) {
-          routes.push({ method: RequestMethod[method].toLowerCase(), path: joinPath(b, s), doc: Reflect.getMetadata(API_DOC, handler) as ApiDocSpec | undefined, handler: name, controller: controller.name, permission: Reflect.getMetadata(PERMISSION_METADATA, handler) as Permission | undefined });
+          routes.push({
+            method: RequestMethod[method].toLowerCase(),
+            path: joinPath(b, s),
+            doc: Reflect.getMetadata(API_DOC, handler) as ApiDocSpec | undefined,
+            handler: name,
+            controller: controller.name,
+            permission: Reflect.getMetadata(PERMISSION_METADATA, handler) as Permission | undefined,
+          });
         }
       }
     }
@@ -116,19 +132,43 @@ function problemResponses(codes: readonly string[]): Record<string, Json> {
 /** Routes of the shared platform module, documented here because they carry no ApiDoc. */
 const PLATFORM_DOCS: Record<string, ApiDocSpec> = {
   '/health/live': { summary: 'Liveness: the process runs', tags: ['Operations'], auth: 'none', responses: { 200: { description: 'Alive' } } },
-  '/health/ready': { summary: 'Readiness: Postgres, Redis and Kafka answer', tags: ['Operations'], auth: 'none', responses: { 200: { description: 'Ready' }, 503: { description: 'Not ready, with the failing checks' } } },
-  '/metrics': { summary: 'Prometheus metrics', tags: ['Operations'], auth: 'none', responses: { 200: { description: 'Text exposition format', contentType: 'text/plain' } } },
+  '/health/ready': {
+    summary: 'Readiness: Postgres, Redis and Kafka answer',
+    tags: ['Operations'],
+    auth: 'none',
+    responses: { 200: { description: 'Ready' }, 503: { description: 'Not ready, with the failing checks' } },
+  },
+  '/metrics': {
+    summary: 'Prometheus metrics',
+    tags: ['Operations'],
+    auth: 'none',
+    responses: { 200: { description: 'Text exposition format', contentType: 'text/plain' } },
+  },
 };
 
 function operation(route: Route): Json {
   const doc = route.doc ?? PLATFORM_DOCS[route.path];
-  if (!doc) return { summary: `${route.controller}.${route.handler}`, tags: ['Other'], parameters: pathParameters(route.path), responses: { default: { description: 'Undocumented' } } };
+  if (!doc)
+    return {
+      summary: `${route.controller}.${route.handler}`,
+      tags: ['Other'],
+      parameters: pathParameters(route.path),
+      responses: { default: { description: 'Undocumented' } },
+    };
   const headers = doc.idempotency
     ? [{ name: 'Idempotency-Key', in: 'header', required: doc.idempotency === 'required', schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,255}$' } }]
     : [];
-  const responses: Record<string, Json> = problemResponses([...AUTH_PROBLEMS[doc.auth], ...COMMON_PROBLEMS, ...(doc.problems ?? []), ...(doc.body ? ['validation_failed', 'payload_too_large', 'unsupported_media_type'] : [])]);
+  const responses: Record<string, Json> = problemResponses([
+    ...AUTH_PROBLEMS[doc.auth],
+    ...COMMON_PROBLEMS,
+    ...(doc.problems ?? []),
+    ...(doc.body ? ['validation_failed', 'payload_too_large', 'unsupported_media_type'] : []),
+  ]);
   for (const [status, r] of Object.entries(doc.responses)) {
-    responses[status] = { description: r.description, ...(r.schema ? { content: { [r.contentType ?? 'application/json']: { schema: jsonSchema(r.schema, 'output') } } } : {}) };
+    responses[status] = {
+      description: r.description,
+      ...(r.schema ? { content: { [r.contentType ?? 'application/json']: { schema: jsonSchema(r.schema, 'output') } } } : {}),
+    };
   }
   const permission = route.permission ?? 'read';
   const roles = doc.auth === 'operator' ? [...PERMISSIONS[permission]] : undefined;
@@ -176,7 +216,8 @@ export function buildOpenApi(controllers: readonly Controller[], info: { version
           type: 'apiKey',
           in: 'header',
           name: 'Signature',
-          description: 'RFC 9421: Signature-Input sig1=("@method" "@target-uri" "content-digest" "idempotency-key");created;keyid;alg="ed25519", with Content-Digest (RFC 9530) on bodies.',
+          description:
+            'RFC 9421: Signature-Input sig1=("@method" "@target-uri" "content-digest" "idempotency-key");created;keyid;alg="ed25519", with Content-Digest (RFC 9530) on bodies.',
         },
         operatorToken: { type: 'http', scheme: 'bearer', description: 'Operator token from POST /v1/admin/operators (roles viewer, approver, admin).' },
       },

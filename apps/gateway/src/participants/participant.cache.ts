@@ -29,7 +29,11 @@ export class ParticipantCache {
 
   /** Drops everything on a change anywhere, and after the listener reconnects (it may have missed some). */
   async start(listener: PgListener): Promise<void> {
-    await listener.listen(PARTICIPANTS_CHANGED_CHANNEL, () => this.invalidate(), () => this.invalidate());
+    await listener.listen(
+      PARTICIPANTS_CHANGED_CHANNEL,
+      () => this.invalidate(),
+      () => this.invalidate(),
+    );
   }
 
   invalidate(): void {
@@ -69,4 +73,3 @@ export class ParticipantCache {
     return value;
   }
 }
-

@@ -33,11 +33,16 @@ export class ParticipantsRepository {
    * A participant with its first key (key id = participant id). On a conflict nothing is written by this call, but
    * the caller must roll the transaction back: the participant row stays when only its key conflicts.
    */
-  async insert(tx: PoolClient, p: { id: string; name: string; currencies: string[]; webhookUrl?: string; publicKey: string }): Promise<'created' | 'participant_exists' | KeyConflict> {
-    const { rowCount } = await tx.query(
-      'INSERT INTO participants (id, name, currencies, webhook_url) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
-      [p.id, p.name, p.currencies, p.webhookUrl ?? null],
-    );
+  async insert(
+    tx: PoolClient,
+    p: { id: string; name: string; currencies: string[]; webhookUrl?: string; publicKey: string },
+  ): Promise<'created' | 'participant_exists' | KeyConflict> {
+    const { rowCount } = await tx.query('INSERT INTO participants (id, name, currencies, webhook_url) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
+      p.id,
+      p.name,
+      p.currencies,
+      p.webhookUrl ?? null,
+    ]);
     if ((rowCount ?? 0) === 0) return 'participant_exists';
     const key = await this.insertKey(tx, p.id, p.id, p.publicKey);
     return 'conflict' in key ? key : 'created';
@@ -51,7 +56,9 @@ export class ParticipantsRepository {
   /** Several participants in one query, by id (for a batch of status events). */
   async findMany(ids: readonly string[], db: Pool | PoolClient = this.pool): Promise<Map<string, ParticipantRow>> {
     if (ids.length === 0) return new Map();
-    const { rows } = await db.query<ParticipantRow>('SELECT id, name, currencies, webhook_url, status FROM participants WHERE id = ANY($1::text[])', [[...new Set(ids)]]);
+    const { rows } = await db.query<ParticipantRow>('SELECT id, name, currencies, webhook_url, status FROM participants WHERE id = ANY($1::text[])', [
+      [...new Set(ids)],
+    ]);
     return new Map(rows.map((r) => [r.id, r]));
   }
 
@@ -103,10 +110,10 @@ export class ParticipantsRepository {
   }
 
   async revokeKey(tx: PoolClient, participant: string, keyId: string): Promise<boolean> {
-    const { rowCount } = await tx.query(
-      'UPDATE participant_keys SET revoked_at = now() WHERE participant = $1 AND key_id = $2 AND revoked_at IS NULL',
-      [participant, keyId],
-    );
+    const { rowCount } = await tx.query('UPDATE participant_keys SET revoked_at = now() WHERE participant = $1 AND key_id = $2 AND revoked_at IS NULL', [
+      participant,
+      keyId,
+    ]);
     if ((rowCount ?? 0) > 0) await this.notifyChanged(tx, participant);
     return (rowCount ?? 0) > 0;
   }

@@ -17,19 +17,38 @@ export class IncomingPaymentsController {
   ) {}
 
   @Get('incoming-payments')
-  @ApiDoc({ summary: 'Payments to the caller (as creditor)', tags: ['Incoming payments'], auth: 'bank', query: listQuerySchema, responses: ok('One page', pageOf(paymentSchema)), problems: ['validation_failed'] })
+  @ApiDoc({
+    summary: 'Payments to the caller (as creditor)',
+    tags: ['Incoming payments'],
+    auth: 'bank',
+    query: listQuerySchema,
+    responses: ok('One page', pageOf(paymentSchema)),
+    problems: ['validation_failed'],
+  })
   incoming(@Req() req: AuthedRequest, @Query() query: Record<string, string>) {
     return this.payments.list(participantOf(req), query, true);
   }
 
   @Get('incoming-payments/:uetr')
-  @ApiDoc({ summary: 'An incoming payment, with the parties', tags: ['Incoming payments'], auth: 'bank', responses: ok('The payment', paymentSchema), problems: ['not_found', 'validation_failed'] })
+  @ApiDoc({
+    summary: 'An incoming payment, with the parties',
+    tags: ['Incoming payments'],
+    auth: 'bank',
+    responses: ok('The payment', paymentSchema),
+    problems: ['not_found', 'validation_failed'],
+  })
   incomingOne(@Req() req: AuthedRequest, @Param('uetr') uetr: string) {
     return this.payments.get(participantOf(req), uetr, true);
   }
 
   @Get('incoming-payments/:uetr/finality')
-  @ApiDoc({ summary: 'Finality proof of an incoming payment', tags: ['Incoming payments'], auth: 'bank', responses: ok('The proof', finalitySchema), problems: ['not_found'] })
+  @ApiDoc({
+    summary: 'Finality proof of an incoming payment',
+    tags: ['Incoming payments'],
+    auth: 'bank',
+    responses: ok('The proof', finalitySchema),
+    problems: ['not_found'],
+  })
   async incomingFinality(@Req() req: AuthedRequest, @Param('uetr') uetr: string) {
     const payment = await this.payments.get(participantOf(req), uetr, true);
     return this.ledger.finality(payment.uetr);

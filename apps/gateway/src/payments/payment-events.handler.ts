@@ -44,7 +44,10 @@ export class EventsHandler {
    */
   private async onPaymentStatuses(tx: PoolClient, events: readonly PaymentStatusEvent[]): Promise<void> {
     let participants = new Map<string, ParticipantRow>();
-    const urls = (payment: PaymentRow) => ({ debtor: participants.get(payment.participant)?.webhook_url ?? null, creditor: participants.get(payment.creditor_participant)?.webhook_url ?? null });
+    const urls = (payment: PaymentRow) => ({
+      debtor: participants.get(payment.participant)?.webhook_url ?? null,
+      creditor: participants.get(payment.creditor_participant)?.webhook_url ?? null,
+    });
     const applied = await this.payments.applyStatuses(
       tx,
       events.map((e) => ({ uetr: e.uetr, status: e.status, reason: e.reason, at: new Date(e.at), block: e.block, id: e.id })),

@@ -3,13 +3,31 @@ import type { FastifyReply } from 'fastify';
 import { AuthedRequest, BankAuthGuard, participantOf } from '../auth/auth.guards';
 import { GatewayErrorFilter } from '../http/gateway-error.filter';
 import { ApiDoc, ProblemCode, ok } from '../openapi/api-doc.decorator';
-import { finalitySchema, listQuerySchema, pageOf, paymentBatchDocSchema, paymentBatchResultSchema, paymentRequestSchema, paymentSchema } from '../http/api.schemas';
+import {
+  finalitySchema,
+  listQuerySchema,
+  pageOf,
+  paymentBatchDocSchema,
+  paymentBatchResultSchema,
+  paymentRequestSchema,
+  paymentSchema,
+} from '../http/api.schemas';
 import { send } from '../http/reply';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { LedgerClient } from '../ledger/ledger.client';
 import { PaymentsService } from './payments.service';
 
-const PAYMENT_PROBLEMS: ProblemCode[] = ['validation_failed', 'idempotency_key_required', 'idempotency_conflict', 'idempotency_in_progress', 'quote_expired', 'quote_already_used', 'quote_not_found', 'limit_exceeded', 'participant_suspended'];
+const PAYMENT_PROBLEMS: ProblemCode[] = [
+  'validation_failed',
+  'idempotency_key_required',
+  'idempotency_conflict',
+  'idempotency_in_progress',
+  'quote_expired',
+  'quote_already_used',
+  'quote_not_found',
+  'limit_exceeded',
+  'participant_suspended',
+];
 /** The remitting bank's payments (API.md "Payments"): submit one or a batch, list, read, finality proof; only its own. */
 @Controller('v1')
 @UseGuards(BankAuthGuard)
@@ -23,7 +41,8 @@ export class PaymentsController {
   @Post('payments')
   @ApiDoc({
     summary: 'Submit a payment',
-    description: 'Validated, screened, recorded durably, then answered 202. A sanctions hit answers 202 with status REJECTED; a possible match is held for an operator.',
+    description:
+      'Validated, screened, recorded durably, then answered 202. A sanctions hit answers 202 with status REJECTED; a possible match is held for an operator.',
     tags: ['Payments'],
     auth: 'bank',
     body: paymentRequestSchema,
@@ -53,19 +72,39 @@ export class PaymentsController {
   }
 
   @Get('payments')
-  @ApiDoc({ summary: "The caller's own payments", tags: ['Payments'], auth: 'bank', query: listQuerySchema, responses: ok('One page', pageOf(paymentSchema)), problems: ['validation_failed'] })
+  @ApiDoc({
+    summary: "The caller's own payments",
+    tags: ['Payments'],
+    auth: 'bank',
+    query: listQuerySchema,
+    responses: ok('One page', pageOf(paymentSchema)),
+    problems: ['validation_failed'],
+  })
   list(@Req() req: AuthedRequest, @Query() query: Record<string, string>) {
     return this.payments.list(participantOf(req), query);
   }
 
   @Get('payments/:uetr')
-  @ApiDoc({ summary: 'A payment with its timeline', tags: ['Payments'], auth: 'bank', responses: ok('The payment', paymentSchema), problems: ['not_found', 'validation_failed'] })
+  @ApiDoc({
+    summary: 'A payment with its timeline',
+    tags: ['Payments'],
+    auth: 'bank',
+    responses: ok('The payment', paymentSchema),
+    problems: ['not_found', 'validation_failed'],
+  })
   get(@Req() req: AuthedRequest, @Param('uetr') uetr: string) {
     return this.payments.get(participantOf(req), uetr);
   }
 
   @Get('payments/:uetr/finality')
-  @ApiDoc({ summary: 'Finality proof of a payment', description: 'Verify it offline against GET /v1/keys.', tags: ['Payments'], auth: 'bank', responses: ok('The proof', finalitySchema), problems: ['not_found'] })
+  @ApiDoc({
+    summary: 'Finality proof of a payment',
+    description: 'Verify it offline against GET /v1/keys.',
+    tags: ['Payments'],
+    auth: 'bank',
+    responses: ok('The proof', finalitySchema),
+    problems: ['not_found'],
+  })
   async finality(@Req() req: AuthedRequest, @Param('uetr') uetr: string) {
     const payment = await this.payments.get(participantOf(req), uetr);
     return this.ledger.finality(payment.uetr);

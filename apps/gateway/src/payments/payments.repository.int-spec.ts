@@ -93,10 +93,14 @@ describe('PaymentsRepository.applyStatuses (settlement events in batches)', () =
     const f = await payment();
     const asked: string[][] = [];
     const applied = await withTransaction(db.pool, (tx: PoolClient) =>
-      repo.applyStatuses(tx, [event(e, 'SUBMITTED'), event(f, 'SUBMITTED'), event(e, 'SETTLED', { block: { height: 8, hash: 'cd'.repeat(32) } })], async (changes) => {
-        asked.push(changes.map((c) => `${c.event.uetr === e ? 'e' : 'f'} ${c.event.status} ${c.payment.status}`));
-        return new Set([e]);
-      }),
+      repo.applyStatuses(
+        tx,
+        [event(e, 'SUBMITTED'), event(f, 'SUBMITTED'), event(e, 'SETTLED', { block: { height: 8, hash: 'cd'.repeat(32) } })],
+        async (changes) => {
+          asked.push(changes.map((c) => `${c.event.uetr === e ? 'e' : 'f'} ${c.event.status} ${c.payment.status}`));
+          return new Set([e]);
+        },
+      ),
     );
     expect(asked).toEqual([['e SUBMITTED SUBMITTED', 'f SUBMITTED SUBMITTED', 'e SETTLED SETTLED']]);
     expect(applied.map((a) => a.timeline?.map((t) => t.status) ?? null)).toEqual([['RECEIVED', 'SUBMITTED'], null, ['RECEIVED', 'SUBMITTED', 'SETTLED']]);

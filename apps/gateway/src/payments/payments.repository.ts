@@ -140,14 +140,24 @@ export class PaymentsRepository {
   }
 
   async timelines(uetrs: string[], db: Pool | PoolClient = this.pool): Promise<Map<string, TimelineRow[]>> {
-    const { rows } = await db.query<TimelineRow>("SELECT uetr, status, reason, at FROM payment_timeline WHERE uetr = ANY($1::uuid[]) ORDER BY at, array_position(ARRAY['RECEIVED','HELD','SUBMITTED','SETTLED','REJECTED'], status)", [uetrs]);
+    const { rows } = await db.query<TimelineRow>(
+      "SELECT uetr, status, reason, at FROM payment_timeline WHERE uetr = ANY($1::uuid[]) ORDER BY at, array_position(ARRAY['RECEIVED','HELD','SUBMITTED','SETTLED','REJECTED'], status)",
+      [uetrs],
+    );
     const out = new Map<string, TimelineRow[]>();
     for (const row of rows) out.set(row.uetr, [...(out.get(row.uetr) ?? []), row]);
     return out;
   }
 
   /** One page of a participant's payments (or incoming payments), oldest first, after the keyset position. */
-  async list(q: { participant: string; asCreditor: boolean; status?: string; since?: string; limit: number; after?: TimeKeyset }): Promise<(PaymentRow & { cursor_at: string })[]> {
+  async list(q: {
+    participant: string;
+    asCreditor: boolean;
+    status?: string;
+    since?: string;
+    limit: number;
+    after?: TimeKeyset;
+  }): Promise<(PaymentRow & { cursor_at: string })[]> {
     const column = q.asCreditor ? 'creditor_participant' : 'participant';
     const { rows } = await this.pool.query<PaymentRow & { cursor_at: string }>(
       `SELECT *, ${CURSOR_AT_SQL('created_at')} AS cursor_at FROM payments WHERE ${column} = $1
@@ -218,7 +228,13 @@ export class PaymentsRepository {
         `UPDATE payments p SET status = c.status, reason = c.reason, block_height = c.height, block_hash = c.hash, updated_at = now()
            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[]) AS c(uetr, status, reason, height, hash)
           WHERE p.uetr = c.uetr`,
-        [changed.map((r) => r.uetr), changed.map((r) => r.status), changed.map((r) => r.reason), changed.map((r) => r.block_height?.toString() ?? null), changed.map((r) => r.block_hash)],
+        [
+          changed.map((r) => r.uetr),
+          changed.map((r) => r.status),
+          changed.map((r) => r.reason),
+          changed.map((r) => r.block_height?.toString() ?? null),
+          changed.map((r) => r.block_hash),
+        ],
       );
     }
     return applied;
@@ -230,5 +246,4 @@ export class PaymentsRepository {
     const { rows } = await db.query<PaymentRow>('SELECT * FROM payments WHERE uetr = ANY($1::uuid[]) ORDER BY uetr FOR UPDATE', [uetrs]);
     return new Map(rows.map((r) => [r.uetr, r]));
   }
-
 }

@@ -1,6 +1,17 @@
-
 import { paymentsError } from './payments.errors';
-import { OutboxMessage, Pool, PoolClient, ProblemError, counter, enqueueOutbox, mapOrderedByKey, parseOrProblem, topicName, withTransaction, ListCursorCodec } from '@nostro/platform';
+import {
+  OutboxMessage,
+  Pool,
+  PoolClient,
+  ProblemError,
+  counter,
+  enqueueOutbox,
+  mapOrderedByKey,
+  parseOrProblem,
+  topicName,
+  withTransaction,
+  ListCursorCodec,
+} from '@nostro/platform';
 import { PaymentIntentMessage, SignedQuote, Topic, asCurrency, newMessageId, parseAmount, sha256Bytes } from '@nostro/shared';
 import { PaymentRequest, listQuerySchema, paymentBatchSchema, paymentRequestSchema } from '../http/api.schemas';
 import { GatewayConfig } from '../config';
@@ -76,9 +87,12 @@ export class PaymentsService {
     return this.idempotency.run(participant, idempotencyKey, hash, async (batchId, complete, resumed) => {
       const { payments } = parseOrProblem(paymentBatchSchema, body);
       const limits = (await this.cache.limits(participant)).filter((l) => l.max_amount_minor !== null || l.velocity_window_s !== null);
-      if (limits.length === 0) return { status: 202, body: { results: await this.acceptMany(participant, batchId, payments, correlationId, resumed, complete) }, stored: true };
+      if (limits.length === 0)
+        return { status: 202, body: { results: await this.acceptMany(participant, batchId, payments, correlationId, resumed, complete) }, stored: true };
       // Amount and velocity limits are checked item by item against what the items before them took.
-      const results = await mapOrderedByKey(payments, quoteKey, BATCH_CONCURRENCY, (item, index) => this.batchItem(participant, itemUetr(batchId, index), item, correlationId, resumed));
+      const results = await mapOrderedByKey(payments, quoteKey, BATCH_CONCURRENCY, (item, index) =>
+        this.batchItem(participant, itemUetr(batchId, index), item, correlationId, resumed),
+      );
       return { status: 202, body: { results } };
     });
   }
@@ -88,7 +102,14 @@ export class PaymentsService {
    * size: validate and screen every item, find what a retry of this batch already accepted, use every quote in one
    * call to fx-quote, then record all payments, their outbox messages and the stored answer in one transaction.
    */
-  private async acceptMany(participant: string, batchId: string, items: readonly unknown[], correlationId: string, resumed: boolean, complete: OnCommit): Promise<BatchItemResult[]> {
+  private async acceptMany(
+    participant: string,
+    batchId: string,
+    items: readonly unknown[],
+    correlationId: string,
+    resumed: boolean,
+    complete: OnCommit,
+  ): Promise<BatchItemResult[]> {
     const results: BatchItemResult[] = new Array(items.length);
     const valid: { index: number; uetr: string; request: PaymentRequest }[] = [];
     items.forEach((item, index) => {
@@ -100,7 +121,12 @@ export class PaymentsService {
       }
     });
     // Only a retry that took over an abandoned attempt can find items of this batch already recorded.
-    const existing = resumed ? await this.repo.findMany(valid.map((v) => v.uetr), participant) : new Map<string, PaymentRow>();
+    const existing = resumed
+      ? await this.repo.findMany(
+          valid.map((v) => v.uetr),
+          participant,
+        )
+      : new Map<string, PaymentRow>();
     const fresh = valid.filter((v) => {
       const row = existing.get(v.uetr);
       if (row) results[v.index] = { uetr: row.uetr, status: row.status, ...(row.reason ? { reason: row.reason } : {}) };
@@ -210,11 +236,26 @@ export class PaymentsService {
         timeline.push({ uetr: p.uetr, status: 'REJECTED', reason: p.sanctions.reason, at });
         const debtor = await this.cache.participant(participant);
         deliveries.push(
-          ...webhooksFor({ sourceId: `gateway:${p.uetr}:REJECTED`, status: 'REJECTED', at, payment: row, timeline, webhookUrls: { debtor: debtor?.webhook_url ?? null, creditor: null } }),
+          ...webhooksFor({
+            sourceId: `gateway:${p.uetr}:REJECTED`,
+            status: 'REJECTED',
+            at,
+            payment: row,
+            timeline,
+            webhookUrls: { debtor: debtor?.webhook_url ?? null, creditor: null },
+          }),
         );
       } else {
         const screening = p.sanctions?.action === 'hold' ? { action: 'hold' as const, reason: p.sanctions.reason } : undefined;
-        const intent: PaymentIntentMessage = { kind: 'payment.intent', id: newMessageId(), uetr: p.uetr, participant, quote: p.quote, acceptedAt: at.getTime(), ...(screening ? { screening } : {}) };
+        const intent: PaymentIntentMessage = {
+          kind: 'payment.intent',
+          id: newMessageId(),
+          uetr: p.uetr,
+          participant,
+          quote: p.quote,
+          acceptedAt: at.getTime(),
+          ...(screening ? { screening } : {}),
+        };
         intents.push({ topic, key: participant, payload: intent, headers: { 'x-correlation-id': correlationId } });
       }
       views.push(paymentView(row, timeline));

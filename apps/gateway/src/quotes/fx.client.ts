@@ -84,13 +84,18 @@ export class FxClient {
     } catch (error) {
       if (!(error instanceof ProblemError) || (error.status !== 404 && error.status !== 405)) throw error;
     }
-    return mapOrderedByKey(items, (item) => item.quoteId, FALLBACK_CONCURRENCY, async (item) => {
-      try {
-        return await this.consumeQuote(participant, item.quoteId, item.uetr);
-      } catch (error) {
-        if (error instanceof ProblemError && error.status < 500) return { problem: problemBody(error) };
-        throw error;
-      }
-    });
+    return mapOrderedByKey(
+      items,
+      (item) => item.quoteId,
+      FALLBACK_CONCURRENCY,
+      async (item) => {
+        try {
+          return await this.consumeQuote(participant, item.quoteId, item.uetr);
+        } catch (error) {
+          if (error instanceof ProblemError && error.status < 500) return { problem: problemBody(error) };
+          throw error;
+        }
+      },
+    );
   }
 }

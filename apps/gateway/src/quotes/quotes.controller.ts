@@ -16,9 +16,7 @@ const QUOTE_PROBLEMS: ProblemCode[] = ['validation_failed', 'corridor_unavailabl
 @UseGuards(BankAuthGuard)
 @UseFilters(GatewayErrorFilter)
 export class QuotesController {
-  constructor(
-    @Inject(QuotesService) private readonly quotes: QuotesService,
-  ) {}
+  constructor(@Inject(QuotesService) private readonly quotes: QuotesService) {}
 
   @Post('quotes')
   @ApiDoc({
@@ -46,7 +44,12 @@ export class QuotesController {
     problems: ['validation_failed'],
     idempotency: 'honoured',
   })
-  async quoteBatch(@Req() req: AuthedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Body() body: unknown, @Headers('idempotency-key') key?: string) {
+  async quoteBatch(
+    @Req() req: AuthedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key?: string,
+  ) {
     return send(reply, await this.quotes.createBatch(participantOf(req), IdempotencyService.validateKey(key, false), req.rawBody, body));
   }
 }

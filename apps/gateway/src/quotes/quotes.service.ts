@@ -41,7 +41,13 @@ export class QuotesService {
       const { quotes } = parseOrProblem(quoteBatchSchema, body);
       const checked = await Promise.all(quotes.map((item) => this.checkItem(item)));
       const valid = checked.filter((c): c is { request: QuoteRequest } => 'request' in c);
-      const priced = valid.length > 0 ? await this.fx.createQuotes(participant, valid.map((c) => c.request)) : [];
+      const priced =
+        valid.length > 0
+          ? await this.fx.createQuotes(
+              participant,
+              valid.map((c) => c.request),
+            )
+          : [];
       let next = 0;
       const results = checked.map((c) => {
         if ('problem' in c) return c;

@@ -51,7 +51,9 @@ describe('matching', () => {
   });
 
   it('stays fast on a large list (indexed by token, not scanned)', () => {
-    const big = new SanctionsList(Array.from({ length: 100_000 }, (_, i) => ({ id: `B${i}`, names: [`Person${i} Family${i % 977}`], identifiers: [`ACC${i}`] })));
+    const big = new SanctionsList(
+      Array.from({ length: 100_000 }, (_, i) => ({ id: `B${i}`, names: [`Person${i} Family${i % 977}`], identifiers: [`ACC${i}`] })),
+    );
     const started = process.hrtime.bigint();
     for (let i = 0; i < 1_000; i++) big.matchName(`Someone Person${i} Family${i % 977}`, 'debtor.name');
     const ms = Number(process.hrtime.bigint() - started) / 1e6;

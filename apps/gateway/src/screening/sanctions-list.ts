@@ -39,14 +39,15 @@ export function nameTokens(name: string): string[] {
     .replace(/\p{M}+/gu, '')
     .toLowerCase()
     .replace(/[ßøæœłđðþıħ]/g, (c) => TRANSLITERATION[c] ?? c);
-  return folded
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter((t) => t !== '' && !LEGAL_FORMS.has(t));
+  return folded.split(/[^\p{L}\p{N}]+/u).filter((t) => t !== '' && !LEGAL_FORMS.has(t));
 }
 
 /** An identifier compared upper-case, alphanumerics only ("DE89 3704-0044" = "DE8937040044"). */
 export function normalizeIdentifier(value: string): string {
-  return value.normalize('NFKC').toUpperCase().replace(/[^A-Z0-9]/g, '');
+  return value
+    .normalize('NFKC')
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, '');
 }
 
 const exactKey = (tokens: string[]): string => [...new Set(tokens)].sort().join(' ');

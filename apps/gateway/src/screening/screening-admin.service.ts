@@ -14,13 +14,22 @@ function limitsView(row: LimitsRow) {
     participant: row.participant,
     currency: row.currency,
     maxAmount: amount(row.max_amount_minor),
-    velocity: row.velocity_window_s === null ? null : { count: row.velocity_count, amount: amount(row.velocity_amount_minor), windowSeconds: row.velocity_window_s },
+    velocity:
+      row.velocity_window_s === null ? null : { count: row.velocity_count, amount: amount(row.velocity_amount_minor), windowSeconds: row.velocity_window_s },
     updatedAt: row.updated_at.toISOString(),
   };
 }
 
 function hitView(row: HitRow) {
-  return { id: row.id, uetr: row.uetr, participant: row.participant, action: row.action, reason: row.reason, matched: row.matched, createdAt: row.created_at.toISOString() };
+  return {
+    id: row.id,
+    uetr: row.uetr,
+    participant: row.participant,
+    action: row.action,
+    reason: row.reason,
+    matched: row.matched,
+    createdAt: row.created_at.toISOString(),
+  };
 }
 
 /** Positive minor units of `value` in `currency`, or a field problem at `path`. */
@@ -77,6 +86,9 @@ export class ScreeningAdminService {
     const rows = await this.screening.repo.hits({ participant: q.participant, limit: q.limit + 1, after });
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
-    return { data: page.map(hitView), nextCursor: rows.length > q.limit && last ? this.cursors.encodeTime('screening-hits', { at: last.cursor_at, id: last.id }) : null };
+    return {
+      data: page.map(hitView),
+      nextCursor: rows.length > q.limit && last ? this.cursors.encodeTime('screening-hits', { at: last.cursor_at, id: last.id }) : null,
+    };
   }
 }

@@ -108,7 +108,10 @@ export class ScreeningService {
     const debit = parseAmount(quote.totalDebit, currency);
     const max = BigInt(limits.max_amount_minor);
     if (debit <= max) return;
-    await this.refuseLimit(participant, `total debit ${quote.totalDebit} ${currency} is above the per-payment limit ${formatAmount(max, currency)} ${currency}`);
+    await this.refuseLimit(
+      participant,
+      `total debit ${quote.totalDebit} ${currency} is above the per-payment limit ${formatAmount(max, currency)} ${currency}`,
+    );
   }
 
   /** Inside the intake transaction, after {@link ScreeningRepository.lockParticipant}: count and amount over the window. */

@@ -56,7 +56,10 @@ export class WebhookAdminService {
     const rows = await this.repo.list({ participant: q.participant, status: q.status, uetr: q.uetr, limit: q.limit + 1, after });
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
-    return { data: page.map(deliveryView), nextCursor: rows.length > q.limit && last ? this.cursors.encodeTime('webhook-deliveries', { at: last.cursor_at, id: last.id }) : null };
+    return {
+      data: page.map(deliveryView),
+      nextCursor: rows.length > q.limit && last ? this.cursors.encodeTime('webhook-deliveries', { at: last.cursor_at, id: last.id }) : null,
+    };
   }
 
   async delivery(id: string) {

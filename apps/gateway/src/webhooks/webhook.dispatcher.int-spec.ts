@@ -46,7 +46,14 @@ function dispatcherConfig(slots: { WEBHOOK_TIMEOUT_MS: number; WEBHOOK_CONCURREN
 /** A `payment.settled` delivery to `participant`. */
 function delivery(participant: string) {
   const id = randomUUID();
-  return { id, participant, type: 'payment.settled' as const, uetr: null, sourceId: randomUUID(), payload: { id, type: 'payment.settled' as const, occurredAt: new Date().toISOString(), data: {} } };
+  return {
+    id,
+    participant,
+    type: 'payment.settled' as const,
+    uetr: null,
+    sourceId: randomUUID(),
+    payload: { id, type: 'payment.settled' as const, occurredAt: new Date().toISOString(), data: {} },
+  };
 }
 
 describe('WebhookDispatcher', () => {
@@ -77,7 +84,10 @@ describe('WebhookDispatcher', () => {
       req.resume();
       res.writeHead(200).end();
     });
-    await db.pool.query(`INSERT INTO participants (id, name, currencies, webhook_url) VALUES ('SLOWBANK', 'Slow', '{USD}', $1), ('FASTBANK', 'Fast', '{USD}', $2)`, [slow.url, fast.url]);
+    await db.pool.query(
+      `INSERT INTO participants (id, name, currencies, webhook_url) VALUES ('SLOWBANK', 'Slow', '{USD}', $1), ('FASTBANK', 'Fast', '{USD}', $2)`,
+      [slow.url, fast.url],
+    );
     const config = dispatcherConfig({ WEBHOOK_TIMEOUT_MS: 5_000, WEBHOOK_CONCURRENCY: 2, WEBHOOK_ENDPOINT_CONCURRENCY: 2 });
     const dispatcher = new WebhookDispatcher(config, listener, repo, new LedgerClient([]), log);
     await dispatcher.start();
@@ -92,9 +102,12 @@ describe('WebhookDispatcher', () => {
       // The fast bank's webhook arrived while the slow bank's request was still open, not after its timeout.
       expect(at.fast).not.toBeNull();
       expect(at.heldClosed === null || (at.fast ?? Infinity) < at.heldClosed).toBe(true);
-      const rows = (await db.pool.query<{ participant: string; status: string }>('SELECT participant, status FROM webhook_deliveries ORDER BY participant')).rows;
+      const rows = (await db.pool.query<{ participant: string; status: string }>('SELECT participant, status FROM webhook_deliveries ORDER BY participant'))
+        .rows;
       await new Promise((resolve) => setTimeout(resolve, 200));
-      expect((await db.pool.query<{ status: string }>(`SELECT status FROM webhook_deliveries WHERE participant = 'FASTBANK'`)).rows[0].status).toBe('delivered');
+      expect((await db.pool.query<{ status: string }>(`SELECT status FROM webhook_deliveries WHERE participant = 'FASTBANK'`)).rows[0].status).toBe(
+        'delivered',
+      );
       expect(rows.map((r) => r.participant)).toEqual(['FASTBANK', 'SLOWBANK']);
     } finally {
       for (const res of held) res.destroy();
@@ -112,7 +125,10 @@ describe('WebhookDispatcher', () => {
       req.resume();
       res.writeHead(200).end();
     });
-    await db.pool.query(`INSERT INTO participants (id, name, currencies, webhook_url) VALUES ('BUSYBANK', 'Busy', '{USD}', $1), ('QUIETBANK', 'Quiet', '{USD}', $2)`, [slow.url, fast.url]);
+    await db.pool.query(
+      `INSERT INTO participants (id, name, currencies, webhook_url) VALUES ('BUSYBANK', 'Busy', '{USD}', $1), ('QUIETBANK', 'Quiet', '{USD}', $2)`,
+      [slow.url, fast.url],
+    );
     const config = dispatcherConfig({ WEBHOOK_TIMEOUT_MS: 20_000, WEBHOOK_CONCURRENCY: 3, WEBHOOK_ENDPOINT_CONCURRENCY: 2 });
     const dispatcher = new WebhookDispatcher(config, listener, repo, new LedgerClient([]), log);
     // Eight of the busy bank's webhooks are due, 60 s down to 53 s ago, all older than the quiet bank's one (1 s ago).
@@ -138,7 +154,9 @@ describe('WebhookDispatcher', () => {
       held[0].res.writeHead(200).end();
       while (held.length < 3 && Date.now() < deadline + 10_000) await new Promise((resolve) => setTimeout(resolve, 20));
       expect(held.map((h) => h.id)).toEqual([busy[0].id, busy[1].id, busy[2].id]);
-      const statuses = (await db.pool.query<{ id: string; status: string }>(`SELECT id, status FROM webhook_deliveries WHERE participant IN ('BUSYBANK', 'QUIETBANK')`)).rows;
+      const statuses = (
+        await db.pool.query<{ id: string; status: string }>(`SELECT id, status FROM webhook_deliveries WHERE participant IN ('BUSYBANK', 'QUIETBANK')`)
+      ).rows;
       const status = new Map(statuses.map((r) => [r.id, r.status]));
       expect([status.get(quiet.id), status.get(busy[0].id), status.get(busy[3].id)]).toEqual(['delivered', 'delivered', 'pending']);
     } finally {

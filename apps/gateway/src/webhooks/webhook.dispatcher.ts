@@ -46,7 +46,11 @@ export class WebhookDispatcher {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    await this.listener.listen(WEBHOOK_CHANNEL, () => this.wake?.(), () => this.wake?.());
+    await this.listener.listen(
+      WEBHOOK_CHANNEL,
+      () => this.wake?.(),
+      () => this.wake?.(),
+    );
     this.loop = this.run();
   }
 
@@ -75,7 +79,9 @@ export class WebhookDispatcher {
           for (const row of rows) {
             perBank.set(row.participant, (perBank.get(row.participant) ?? 0) + 1);
             const delivery: Promise<void> = this.deliver(row)
-              .catch((error: unknown) => this.log.warn({ err: error, delivery: row.id }, 'webhook dispatcher: recording an attempt failed; the lease expires and it is retried'))
+              .catch((error: unknown) =>
+                this.log.warn({ err: error, delivery: row.id }, 'webhook dispatcher: recording an attempt failed; the lease expires and it is retried'),
+              )
               .finally(() => {
                 const left = (perBank.get(row.participant) ?? 1) - 1;
                 if (left > 0) perBank.set(row.participant, left);
@@ -142,9 +148,12 @@ export class WebhookDispatcher {
     const age = Date.now() - row.created_at.getTime();
     const giveUp = age >= this.config.WEBHOOK_GIVE_UP_AFTER_MS;
     deliveries.labels(giveUp ? 'abandoned' : 'failed').inc();
-    const nextDelayMs = giveUp ? null : retryDelayMs(failedAttempts, { baseMs: this.config.WEBHOOK_BACKOFF_BASE_MS, maxMs: this.config.WEBHOOK_BACKOFF_MAX_MS });
+    const nextDelayMs = giveUp
+      ? null
+      : retryDelayMs(failedAttempts, { baseMs: this.config.WEBHOOK_BACKOFF_BASE_MS, maxMs: this.config.WEBHOOK_BACKOFF_MAX_MS });
     if (giveUp) this.log.error({ id: row.id, participant: row.participant, attempts: failedAttempts, error }, 'webhook abandoned');
-    else if (failedAttempts >= this.config.WEBHOOK_FAILING_AFTER_ATTEMPTS) this.log.warn({ id: row.id, participant: row.participant, attempts: failedAttempts, error }, 'webhook endpoint keeps failing');
+    else if (failedAttempts >= this.config.WEBHOOK_FAILING_AFTER_ATTEMPTS)
+      this.log.warn({ id: row.id, participant: row.participant, attempts: failedAttempts, error }, 'webhook endpoint keeps failing');
     await this.repo.markFailed(row.id, { httpStatus, error, nextDelayMs });
   }
 

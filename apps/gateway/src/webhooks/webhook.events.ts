@@ -38,12 +38,26 @@ export function webhooksFor(change: StatusChangeForWebhooks): NewDelivery[] {
   if (recipients.debtor && change.webhookUrls.debtor) {
     const id = newMessageId();
     const payment = paymentView(change.payment, change.timeline);
-    out.push({ id, participant: change.payment.participant, type: recipients.debtor, uetr, sourceId: change.sourceId, payload: { id, type: recipients.debtor, occurredAt, data: { payment } } });
+    out.push({
+      id,
+      participant: change.payment.participant,
+      type: recipients.debtor,
+      uetr,
+      sourceId: change.sourceId,
+      payload: { id, type: recipients.debtor, occurredAt, data: { payment } },
+    });
   }
   if (recipients.creditor && change.webhookUrls.creditor) {
     const id = newMessageId();
     const payment = paymentView(change.payment, change.timeline, true);
-    out.push({ id, participant: change.payment.creditor_participant, type: recipients.creditor, uetr, sourceId: change.sourceId, payload: { id, type: recipients.creditor, occurredAt, data: { payment } } });
+    out.push({
+      id,
+      participant: change.payment.creditor_participant,
+      type: recipients.creditor,
+      uetr,
+      sourceId: change.sourceId,
+      payload: { id, type: recipients.creditor, occurredAt, data: { payment } },
+    });
   }
   return out;
 }

@@ -13,7 +13,11 @@ async function run(args: string[], audit = new AuditService()) {
   const lines: string[] = [];
   let status: number | null = null;
   let written = '';
-  const program = auditProgram((l) => lines.push(l), (s) => (status = s), audit);
+  const program = auditProgram(
+    (l) => lines.push(l),
+    (s) => (status = s),
+    audit,
+  );
   program.configureOutput({ writeOut: (s) => (written += s), writeErr: (s) => (written += s) });
   for (const sub of program.commands) sub.configureOutput({ writeOut: (s) => (written += s), writeErr: (s) => (written += s) });
   let exit: number | null = null;
@@ -41,12 +45,34 @@ describe('nostro-ledger command line', () => {
 
   it('takes the trust anchor from --keys or a GET /v1/keys body, refusing what cannot be a trust anchor', () => {
     const [a, b] = [key(), key()];
-    expect(trustFrom({ keys: `v0=${a},v1=${b}` })).toEqual({ validators: [{ id: 'v0', publicKey: a }, { id: 'v1', publicKey: b }], quorum: 2 });
+    expect(trustFrom({ keys: `v0=${a},v1=${b}` })).toEqual({
+      validators: [
+        { id: 'v0', publicKey: a },
+        { id: 'v1', publicKey: b },
+      ],
+      quorum: 2,
+    });
     expect(trustFrom({ keys: `v0=${a},v1=${b}`, quorum: 1 }).quorum).toBe(1);
     const keysFile = path.join(os.tmpdir(), `nostro-keys-${process.pid}.json`);
-    fs.writeFileSync(keysFile, JSON.stringify({ network: { keyid: 'nostro', publicKey: key() }, validators: [{ id: 'v0', publicKey: a }, { id: 'v1', publicKey: b }], quorum: 2 }));
+    fs.writeFileSync(
+      keysFile,
+      JSON.stringify({
+        network: { keyid: 'nostro', publicKey: key() },
+        validators: [
+          { id: 'v0', publicKey: a },
+          { id: 'v1', publicKey: b },
+        ],
+        quorum: 2,
+      }),
+    );
     try {
-      expect(trustFrom({ keysFile })).toEqual({ validators: [{ id: 'v0', publicKey: a }, { id: 'v1', publicKey: b }], quorum: 2 });
+      expect(trustFrom({ keysFile })).toEqual({
+        validators: [
+          { id: 'v0', publicKey: a },
+          { id: 'v1', publicKey: b },
+        ],
+        quorum: 2,
+      });
     } finally {
       fs.rmSync(keysFile, { force: true });
     }

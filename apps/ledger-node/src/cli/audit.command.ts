@@ -48,13 +48,16 @@ export function trustFrom(flags: TrustFlags): FinalityTrust {
     validators = (body.validators ?? []).map((v) => ({ id: String(v.id), publicKey: String(v.publicKey) }));
     quorum = body.quorum;
   } else if (flags.keys) {
-    validators = flags.keys.split(',').filter((p) => p.trim() !== '').map((pair) => {
-      const [id, publicKey] = pair.split('=').map((s) => s.trim());
-      if (!id || !publicKey) throw new UsageError(`--keys: "${pair}" is not <id>=<public key>`);
-      return { id, publicKey };
-    });
+    validators = flags.keys
+      .split(',')
+      .filter((p) => p.trim() !== '')
+      .map((pair) => {
+        const [id, publicKey] = pair.split('=').map((s) => s.trim());
+        if (!id || !publicKey) throw new UsageError(`--keys: "${pair}" is not <id>=<public key>`);
+        return { id, publicKey };
+      });
   } else {
-    throw new UsageError('give the validators\' public keys with --keys or --keys-file');
+    throw new UsageError("give the validators' public keys with --keys or --keys-file");
   }
   quorum = flags.quorum ?? quorum ?? 2;
   if (validators.length === 0) throw new UsageError('no validator keys given');
@@ -92,7 +95,9 @@ function printProof(report: ProofReport, json: boolean, out: (line: string) => v
     out(`INVALID proof: ${report.failure}`);
     return;
   }
-  out(`VALID proof: transaction ${report.transaction?.id}${report.transaction?.uetr ? ` (uetr ${report.transaction.uetr})` : ''} is in block ${report.height} ${report.hash}, final by a quorum of the given validators`);
+  out(
+    `VALID proof: transaction ${report.transaction?.id}${report.transaction?.uetr ? ` (uetr ${report.transaction.uetr})` : ''} is in block ${report.height} ${report.hash}, final by a quorum of the given validators`,
+  );
   out(`outcome: ${described}`);
 }
 
@@ -116,24 +121,33 @@ export function auditProgram(out: (line: string) => void, setStatus: (status: nu
     .addHelpText('after', HELP_AFTER);
   const trustOptions = (cmd: Command) =>
     cmd
-      .option('--keys <list>', 'the validators\' public keys: v0=<base64url>,v1=…')
+      .option('--keys <list>', "the validators' public keys: v0=<base64url>,v1=…")
       .option('--keys-file <file>', 'JSON with { validators: [{ id, publicKey }], quorum } (GET /v1/keys)')
       .option('--quorum <n>', 'signatures needed for finality (default: the keys file, else 2)', positiveInt);
 
-  trustOptions(program.command('verify').description('verify a whole chain from genesis: every hash, Merkle root, outcome, state digest, quorum and balance invariant'))
+  trustOptions(
+    program.command('verify').description('verify a whole chain from genesis: every hash, Merkle root, outcome, state digest, quorum and balance invariant'),
+  )
     .option('--database <url>', 'a validator database (read in one read-only snapshot)')
     .option('--chain <file>', 'a chain file written by `export`')
     .option('--network-id <id>', 'network id the genesis prevHash derives from', 'nostro-local')
     .option('--require-final', 'a block without a quorum-signed finality record is an error')
     .option('--finality-lag <blocks>', 'with --require-final: blocks at the tip that may still wait for a quorum', positiveInt, 3)
     .option('--json', 'print the report as JSON')
-    .action(async (opts: TrustFlags & { database?: string; chain?: string; networkId: string; requireFinal?: boolean; finalityLag: number; json?: boolean }) => {
-      if (!opts.database === !opts.chain) throw new UsageError('give exactly one of --database and --chain');
-      const options: AuditOptions = { networkId: opts.networkId, trust: trustFrom(opts), requireFinal: opts.requireFinal === true, finalityLagMax: opts.finalityLag };
-      const report = opts.database ? await audit.verifyDatabase(opts.database, options) : await audit.verifyFile(opts.chain as string, options);
-      printReport(report, opts.json === true, out);
-      setStatus(report.ok ? EXIT_OK : EXIT_FAILED);
-    });
+    .action(
+      async (opts: TrustFlags & { database?: string; chain?: string; networkId: string; requireFinal?: boolean; finalityLag: number; json?: boolean }) => {
+        if (!opts.database === !opts.chain) throw new UsageError('give exactly one of --database and --chain');
+        const options: AuditOptions = {
+          networkId: opts.networkId,
+          trust: trustFrom(opts),
+          requireFinal: opts.requireFinal === true,
+          finalityLagMax: opts.finalityLag,
+        };
+        const report = opts.database ? await audit.verifyDatabase(opts.database, options) : await audit.verifyFile(opts.chain as string, options);
+        printReport(report, opts.json === true, out);
+        setStatus(report.ok ? EXIT_OK : EXIT_FAILED);
+      },
+    );
 
   program
     .command('export')

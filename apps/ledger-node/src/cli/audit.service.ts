@@ -6,16 +6,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import {
-  ChainBlock,
-  ChainReport,
-  ChainVerifier,
-  FinalityFailure,
-  FinalityTrust,
-  LedgerLeaf,
-  compareBalances,
-  verifyFinalityProof,
-} from '@nostro/shared-node';
+import { ChainBlock, ChainReport, ChainVerifier, FinalityFailure, FinalityTrust, LedgerLeaf, compareBalances, verifyFinalityProof } from '@nostro/shared-node';
 import { CHAIN_FILE_FORMAT, ChainFileEnd, ChainFileHead, DatabaseBlock, DatabaseChain, chainFileBlocks } from './chain.repository';
 
 export interface AuditOptions {
@@ -29,7 +20,14 @@ export interface AuditOptions {
 /** A problem found in how a database or file stores the chain, beside the chain's own issues. */
 export interface StoreIssue {
   height: number;
-  code: 'index_mismatch' | 'finality_hash_mismatch' | 'stored_balance_mismatch' | 'stored_suspension_mismatch' | 'orphan_index_rows' | 'network_id_mismatch' | 'export_incomplete';
+  code:
+    | 'index_mismatch'
+    | 'finality_hash_mismatch'
+    | 'stored_balance_mismatch'
+    | 'stored_suspension_mismatch'
+    | 'orphan_index_rows'
+    | 'network_id_mismatch'
+    | 'export_incomplete';
   detail: string;
 }
 
@@ -58,8 +56,19 @@ function indexIssues(block: DatabaseBlock): StoreIssue[] {
     const leaf = block.leaves[i] as Partial<LedgerLeaf> | null;
     const outcome = leaf?.outcome;
     const reason = outcome && outcome.status === 'rejected' ? outcome.reason : null;
-    const same = row.idx === i && row.txId === leaf?.id && row.kind === leaf?.kind && row.status === outcome?.status && row.reason === reason && row.uetr === (leaf?.uetr ?? null);
-    if (!same) issues.push({ height, code: 'index_mismatch', detail: `index row ${row.idx} (${row.txId} ${row.status}${row.reason ? ` ${row.reason}` : ''}) does not match leaf ${i}` });
+    const same =
+      row.idx === i &&
+      row.txId === leaf?.id &&
+      row.kind === leaf?.kind &&
+      row.status === outcome?.status &&
+      row.reason === reason &&
+      row.uetr === (leaf?.uetr ?? null);
+    if (!same)
+      issues.push({
+        height,
+        code: 'index_mismatch',
+        detail: `index row ${row.idx} (${row.txId} ${row.status}${row.reason ? ` ${row.reason}` : ''}) does not match leaf ${i}`,
+      });
   });
   return issues;
 }
@@ -80,10 +89,22 @@ export class AuditService {
       }
       const report = verifier.finish();
       const replayed = verifier.replayedState();
-      note(compareBalances(replayed.allAccounts(), await db.accounts()).map((detail) => ({ height: report.tipHeight, code: 'stored_balance_mismatch' as const, detail })));
+      note(
+        compareBalances(replayed.allAccounts(), await db.accounts()).map((detail) => ({
+          height: report.tipHeight,
+          code: 'stored_balance_mismatch' as const,
+          detail,
+        })),
+      );
       const suspended = await db.suspended();
       if (suspended.join(',') !== replayed.suspendedParticipants().join(',')) {
-        note([{ height: report.tipHeight, code: 'stored_suspension_mismatch', detail: `stored [${suspended.join(', ')}], replay gives [${replayed.suspendedParticipants().join(', ')}]` }]);
+        note([
+          {
+            height: report.tipHeight,
+            code: 'stored_suspension_mismatch',
+            detail: `stored [${suspended.join(', ')}], replay gives [${replayed.suspendedParticipants().join(', ')}]`,
+          },
+        ]);
       }
       const orphans = await db.orphanIndexRows();
       if (orphans > 0) note([{ height: report.tipHeight, code: 'orphan_index_rows', detail: `${orphans} transaction rows point at no block` }]);
@@ -98,7 +119,8 @@ export class AuditService {
     const store: StoreIssue[] = [];
     let end: ChainFileEnd | null = null;
     const onHead = (head: ChainFileHead) => {
-      if (head.networkId !== options.networkId) store.push({ height: 0, code: 'network_id_mismatch', detail: `file says ${head.networkId}, verifying as ${options.networkId}` });
+      if (head.networkId !== options.networkId)
+        store.push({ height: 0, code: 'network_id_mismatch', detail: `file says ${head.networkId}, verifying as ${options.networkId}` });
     };
     for await (const block of chainFileBlocks(file, onHead, (e) => (end = e))) verifier.add(block);
     const report = verifier.finish();

@@ -99,10 +99,18 @@ export class DatabaseChain {
   }
 
   private async indexRows(from: number, to: number): Promise<Map<number, IndexRow[]>> {
-    const { rows } = await this.db.query<{ height: string; idx: number; tx_id: string; uetr: string | null; kind: string; status: string; reason: string | null }>(
-      'SELECT height::text, idx, tx_id, uetr::text, kind, status, reason FROM block_transactions WHERE height BETWEEN $1 AND $2 ORDER BY height, idx',
-      [from, to],
-    );
+    const { rows } = await this.db.query<{
+      height: string;
+      idx: number;
+      tx_id: string;
+      uetr: string | null;
+      kind: string;
+      status: string;
+      reason: string | null;
+    }>('SELECT height::text, idx, tx_id, uetr::text, kind, status, reason FROM block_transactions WHERE height BETWEEN $1 AND $2 ORDER BY height, idx', [
+      from,
+      to,
+    ]);
     const byHeight = new Map<number, IndexRow[]>();
     for (const r of rows) {
       const list = byHeight.get(Number(r.height)) ?? [];
@@ -116,7 +124,13 @@ export class DatabaseChain {
     const { rows } = await this.db.query<{ id: string; participant: string; currency: string; balance: string; net_debit_cap: string | null }>(
       'SELECT id, participant, currency, balance::text, net_debit_cap::text FROM accounts ORDER BY id',
     );
-    return rows.map((r) => ({ id: r.id, participant: r.participant, currency: r.currency, balance: BigInt(r.balance), netDebitCap: r.net_debit_cap === null ? null : BigInt(r.net_debit_cap) }));
+    return rows.map((r) => ({
+      id: r.id,
+      participant: r.participant,
+      currency: r.currency,
+      balance: BigInt(r.balance),
+      netDebitCap: r.net_debit_cap === null ? null : BigInt(r.net_debit_cap),
+    }));
   }
 
   async suspended(): Promise<string[]> {
@@ -126,7 +140,9 @@ export class DatabaseChain {
 
   /** Index rows that point at no block (a block deleted, or rows added by hand). */
   async orphanIndexRows(): Promise<number> {
-    const { rows } = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM block_transactions t WHERE NOT EXISTS (SELECT 1 FROM blocks b WHERE b.height = t.height)');
+    const { rows } = await this.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM block_transactions t WHERE NOT EXISTS (SELECT 1 FROM blocks b WHERE b.height = t.height)',
+    );
     return rows[0].n;
   }
 }

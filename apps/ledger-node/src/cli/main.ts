@@ -5,7 +5,10 @@ import { EXIT_USAGE, auditProgram } from './audit.command';
 
 async function main(): Promise<void> {
   let status = 0;
-  const program = auditProgram((line) => process.stdout.write(`${line}\n`), (s) => (status = s));
+  const program = auditProgram(
+    (line) => process.stdout.write(`${line}\n`),
+    (s) => (status = s),
+  );
   try {
     await program.parseAsync(process.argv);
   } catch (error) {

@@ -26,7 +26,8 @@ beforeAll(async () => {
     );
     if (!verdict.ok) return { status: 401, body: { type: 'x', title: 'x', status: 401, code: verdict.code } };
     if (request.url.startsWith('/v1/quotes')) return { status: 201, body: { id: 'q_1', ...JSON.parse(request.rawBody.toString()) } };
-    if (request.url.startsWith('/v1/payments/')) return { status: 404, body: { type: 'x', title: 'Not found', status: 404, code: 'not_found', detail: 'no such payment' } };
+    if (request.url.startsWith('/v1/payments/'))
+      return { status: 404, body: { type: 'x', title: 'Not found', status: 404, code: 'not_found', detail: 'no such payment' } };
     return { status: 500, body: {} };
   });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nostro-cli-unit-'));

@@ -99,7 +99,9 @@ function addQuote(program: Command, globals: Globals, print: Print): void {
     .option('--send <amount>', 'amount to send, major units ("1000.00")')
     .option('--receive <amount>', 'amount the creditor must receive, major units')
     .requiredOption('--creditor <participant>', 'the beneficiary bank')
-    .action(async (o: { from: string; to: string; send?: string; receive?: string; creditor: string }) => print(await client(globals()).createQuote(quoteRequest(o))));
+    .action(async (o: { from: string; to: string; send?: string; receive?: string; creditor: string }) =>
+      print(await client(globals()).createQuote(quoteRequest(o))),
+    );
 }
 
 interface PayOptions {
@@ -198,7 +200,13 @@ function seconds(wait: string | boolean | undefined): number {
 }
 
 function report(print: Print, uetr: string, proof: PaymentFinality, verdict: { ok: boolean; reason?: string }): void {
-  print({ uetr, verified: verdict.ok, ...(verdict.ok ? {} : { reason: verdict.reason }), block: { height: proof.block.height, hash: proof.block.hash }, transaction: proof.transaction });
+  print({
+    uetr,
+    verified: verdict.ok,
+    ...(verdict.ok ? {} : { reason: verdict.reason }),
+    block: { height: proof.block.height, hash: proof.block.hash },
+    transaction: proof.transaction,
+  });
   if (!verdict.ok) throw new Unverified(verdict.reason);
 }
 

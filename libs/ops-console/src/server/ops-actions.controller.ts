@@ -20,7 +20,13 @@ export class OpsActionsController {
   constructor(@Inject(OpsActionsService) private readonly actions: OpsActionsService) {}
 
   private async run(req: OpsRequest, reply: FastifyReply, action: OpsActionName, target: string, body: unknown, key: string | undefined) {
-    const answer = await this.actions.perform(req.opsSession as OpsSession, { action, target, body: body ?? undefined, idempotencyKey: key, correlationId: String(req.id) });
+    const answer = await this.actions.perform(req.opsSession as OpsSession, {
+      action,
+      target,
+      body: body ?? undefined,
+      idempotencyKey: key,
+      correlationId: String(req.id),
+    });
     void reply.status(answer.status).header('content-type', answer.contentType);
     return answer.body;
   }
@@ -28,7 +34,13 @@ export class OpsActionsController {
   @Post('payments/:uetr/decisions')
   @Requires('payment.decide')
   @OpsAction('payment.decision')
-  decide(@Req() req: OpsRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('uetr') uetr: string, @Body() body: unknown, @Headers('idempotency-key') key?: string) {
+  decide(
+    @Req() req: OpsRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Param('uetr') uetr: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key?: string,
+  ) {
     if (!isUetr(uetr)) throw opsProblem('not_found', 'no such payment');
     return this.run(req, reply, 'payment.decision', uetr.toLowerCase(), body, key);
   }
@@ -36,21 +48,39 @@ export class OpsActionsController {
   @Post('participants/:id/deposits')
   @Requires('funds.transfer')
   @OpsAction('participant.deposit')
-  deposit(@Req() req: OpsRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id') id: string, @Body() body: unknown, @Headers('idempotency-key') key?: string) {
+  deposit(
+    @Req() req: OpsRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key?: string,
+  ) {
     return this.run(req, reply, 'participant.deposit', participant(id), body, key);
   }
 
   @Post('participants/:id/withdrawals')
   @Requires('funds.transfer')
   @OpsAction('participant.withdrawal')
-  withdraw(@Req() req: OpsRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id') id: string, @Body() body: unknown, @Headers('idempotency-key') key?: string) {
+  withdraw(
+    @Req() req: OpsRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key?: string,
+  ) {
     return this.run(req, reply, 'participant.withdrawal', participant(id), body, key);
   }
 
   @Put('participants/:id/limits')
   @Requires('participant.limits')
   @OpsAction('participant.limits')
-  limits(@Req() req: OpsRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id') id: string, @Body() body: unknown, @Headers('idempotency-key') key?: string) {
+  limits(
+    @Req() req: OpsRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key?: string,
+  ) {
     return this.run(req, reply, 'participant.limits', participant(id), body, key);
   }
 

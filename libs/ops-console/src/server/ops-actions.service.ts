@@ -27,11 +27,21 @@ export class OpsActionsService {
     private readonly audit: OpsAuditRepository,
   ) {}
 
-  async perform(session: OpsSession, a: { action: OpsActionName; target: string; body?: unknown; idempotencyKey?: string; correlationId: string }): Promise<ForwardedAnswer> {
+  async perform(
+    session: OpsSession,
+    a: { action: OpsActionName; target: string; body?: unknown; idempotencyKey?: string; correlationId: string },
+  ): Promise<ForwardedAnswer> {
     const spec = OPS_ACTIONS[a.action];
     let answer: ForwardedAnswer;
     try {
-      answer = await this.forwarder.call({ method: spec.method, path: spec.path(a.target), token: session.token(), body: a.body, idempotencyKey: a.idempotencyKey, correlationId: a.correlationId });
+      answer = await this.forwarder.call({
+        method: spec.method,
+        path: spec.path(a.target),
+        token: session.token(),
+        body: a.body,
+        idempotencyKey: a.idempotencyKey,
+        correlationId: a.correlationId,
+      });
     } catch (error) {
       await this.record(session, a, 'failed', null, { error: String((error as Error).message).slice(0, DETAIL_TEXT_MAX) });
       throw error;
@@ -41,7 +51,13 @@ export class OpsActionsService {
     return answer;
   }
 
-  private record(session: OpsSession, a: { action: OpsActionName; target: string; body?: unknown; idempotencyKey?: string; correlationId: string }, outcome: AuditOutcome, httpStatus: number | null, detail: Record<string, unknown>) {
+  private record(
+    session: OpsSession,
+    a: { action: OpsActionName; target: string; body?: unknown; idempotencyKey?: string; correlationId: string },
+    outcome: AuditOutcome,
+    httpStatus: number | null,
+    detail: Record<string, unknown>,
+  ) {
     return this.audit.append({
       operator: session.operator,
       action: a.action,
@@ -58,7 +74,10 @@ export class OpsActionsService {
 function summarize(body: unknown): Record<string, unknown> {
   if (typeof body !== 'object' || body === null) return {};
   const b = body as Record<string, unknown>;
-  const pick = (key: string) => (typeof b[key] === 'string' || typeof b[key] === 'number' ? { [key]: typeof b[key] === 'string' ? (b[key] as string).slice(0, DETAIL_TEXT_MAX) : b[key] } : {});
+  const pick = (key: string) =>
+    typeof b[key] === 'string' || typeof b[key] === 'number'
+      ? { [key]: typeof b[key] === 'string' ? (b[key] as string).slice(0, DETAIL_TEXT_MAX) : b[key] }
+      : {};
   const payment = typeof b.payment === 'object' && b.payment !== null ? { payment: b.payment } : {};
   return { ...pick('code'), ...pick('detail'), ...pick('status'), ...pick('balance'), ...pick('requestId'), ...payment };
 }

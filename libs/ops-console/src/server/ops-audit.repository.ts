@@ -35,7 +35,17 @@ export class OpsAuditRepository {
     await this.pool.query(
       `INSERT INTO ops_audit_log (operator_id, operator_name, operator_role, action, target, outcome, http_status, detail, correlation_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [e.operator?.id ?? null, e.operator?.name ?? null, e.operator?.role ?? null, e.action, e.target, e.outcome, e.httpStatus, JSON.stringify(e.detail), e.correlationId],
+      [
+        e.operator?.id ?? null,
+        e.operator?.name ?? null,
+        e.operator?.role ?? null,
+        e.action,
+        e.target,
+        e.outcome,
+        e.httpStatus,
+        JSON.stringify(e.detail),
+        e.correlationId,
+      ],
     );
   }
 

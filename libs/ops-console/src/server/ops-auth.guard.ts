@@ -46,7 +46,15 @@ export class OpsSessionGuard implements CanActivate {
     const action = this.reflector.get<string | undefined>(OPS_ACTION, context.getHandler());
     if (action) {
       const target = Object.values((request.params ?? {}) as Record<string, string>)[0] ?? null;
-      await this.audit.append({ operator: session.operator, action, target, outcome: 'denied', httpStatus: 403, detail: { reason: `role ${session.operator.role}` }, correlationId: String(request.id) });
+      await this.audit.append({
+        operator: session.operator,
+        action,
+        target,
+        outcome: 'denied',
+        httpStatus: 403,
+        detail: { reason: `role ${session.operator.role}` },
+        correlationId: String(request.id),
+      });
     }
     throw opsProblem('forbidden', `role ${session.operator.role} may not do this`);
   }

@@ -8,7 +8,9 @@ describe('session cookie', () => {
   });
 
   it('is removed on sign-out', () => {
-    expect(clearedSessionCookie(false)).toMatch(new RegExp(`^${SESSION_COOKIE}=; Path=/ops; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Strict$`));
+    expect(clearedSessionCookie(false)).toMatch(
+      new RegExp(`^${SESSION_COOKIE}=; Path=/ops; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Strict$`),
+    );
   });
 
   it('is read from a Cookie header; the first occurrence of a name wins and oversized headers are ignored', () => {

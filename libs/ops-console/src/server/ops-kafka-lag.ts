@@ -80,7 +80,13 @@ export class OpsKafkaLag {
         topics.push({ topic: t.topic.slice(this.topicPrefix.length), lag: Number(lag) });
       }
       const d = described.groups.find((g) => g.groupId === groupId);
-      out.push({ group: groupId.slice(this.topicPrefix.length), state: d?.state ?? 'Unknown', members: d?.members.length ?? 0, lag: topics.reduce((s, t) => s + t.lag, 0), topics });
+      out.push({
+        group: groupId.slice(this.topicPrefix.length),
+        state: d?.state ?? 'Unknown',
+        members: d?.members.length ?? 0,
+        lag: topics.reduce((s, t) => s + t.lag, 0),
+        topics,
+      });
     }
     return out;
   }

@@ -75,7 +75,13 @@ export class OpsLedgerClient {
             this.fetchJson<{ data: unknown[] }>(`${url}/v1/ledger/blocks/${height}/signatures`),
             this.fetchJson<StatusBody>(`${url}/v1/ledger/status`),
           ]);
-          return { url, validator: st.body?.validator ?? null, up: true, block: b.status === 200 ? b.body : null, signatures: s.status === 200 ? (s.body?.data ?? []) : [] };
+          return {
+            url,
+            validator: st.body?.validator ?? null,
+            up: true,
+            block: b.status === 200 ? b.body : null,
+            signatures: s.status === 200 ? (s.body?.data ?? []) : [],
+          };
         } catch {
           return { url, validator: null, up: false, block: null, signatures: [] };
         }

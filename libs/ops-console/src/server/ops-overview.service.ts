@@ -104,7 +104,9 @@ export class OpsOverviewService {
       failing: failing.length,
       pending: data.reduce((s, e) => s + e.pending, 0),
       abandoned: data.reduce((s, e) => s + e.abandoned, 0),
-      failingEndpoints: failing.slice(0, 20).map((e) => ({ participant: e.participant, pending: e.pending, abandoned: e.abandoned, maxAttempts: e.maxAttempts, lastError: e.lastError })),
+      failingEndpoints: failing
+        .slice(0, 20)
+        .map((e) => ({ participant: e.participant, pending: e.pending, abandoned: e.abandoned, maxAttempts: e.maxAttempts, lastError: e.lastError })),
     };
   }
 

@@ -31,10 +31,12 @@ class Conditions {
   constructor(readonly params: unknown[]) {}
 
   add(template: (p: (value: unknown) => string) => string): void {
-    this.sql.push(template((value) => {
-      this.params.push(value);
-      return `$${this.params.length}`;
-    }));
+    this.sql.push(
+      template((value) => {
+        this.params.push(value);
+        return `$${this.params.length}`;
+      }),
+    );
   }
 
   where(extra: string[] = []): string {
@@ -78,7 +80,12 @@ export class OpsPaymentsRepository {
       const who = `$${params.push(f.participant)}`;
       const part = (column: string, notDebtor: boolean) =>
         `(SELECT ${SUMMARY_COLUMNS}, created_at AS k1 FROM payments ${c.where([`${column} = ${who}`, ...(notDebtor ? [`participant <> ${who}`] : [])])} ${order} LIMIT ${lim})`;
-      const parts = f.side === 'debtor' ? [part('participant', false)] : f.side === 'creditor' ? [part('creditor_participant', false)] : [part('participant', false), part('creditor_participant', true)];
+      const parts =
+        f.side === 'debtor'
+          ? [part('participant', false)]
+          : f.side === 'creditor'
+            ? [part('creditor_participant', false)]
+            : [part('participant', false), part('creditor_participant', true)];
       sql = `SELECT * FROM (${parts.join(' UNION ALL ')}) p ORDER BY k1 DESC, uetr DESC LIMIT ${lim}`;
     }
     return this.read(async (db) => (await db.query<PaymentSummaryRow>(sql, params)).rows);
@@ -97,7 +104,16 @@ export class OpsPaymentsRepository {
 
   /** Operator requests (deposits, withdrawals, limits, suspensions, decisions) about a participant, newest first. */
   async adminRequests(participant: string, limit: number) {
-    const { rows } = await this.pool.query<{ request_id: string; kind: string; status: string; reason: string | null; payload: Record<string, unknown>; block_height: bigint | null; created_at: Date; updated_at: Date }>(
+    const { rows } = await this.pool.query<{
+      request_id: string;
+      kind: string;
+      status: string;
+      reason: string | null;
+      payload: Record<string, unknown>;
+      block_height: bigint | null;
+      created_at: Date;
+      updated_at: Date;
+    }>(
       `SELECT request_id, kind, status, reason, payload, block_height, created_at, updated_at FROM admin_requests
         WHERE participant = $1 ORDER BY created_at DESC LIMIT $2`,
       [participant, limit],

@@ -19,7 +19,11 @@ export const paymentFilterSchema = z
     targetCurrency: currencySchema.optional(),
     from: iso.optional(),
     to: iso.optional(),
-    uetr: z.string().regex(UUID, 'a UUID').transform((u) => u.toLowerCase()).optional(),
+    uetr: z
+      .string()
+      .regex(UUID, 'a UUID')
+      .transform((u) => u.toLowerCase())
+      .optional(),
     endToEndId: z.string().min(1).max(35).optional(),
     limit,
     cursor: z.string().max(CURSOR_LENGTH_MAX).optional(),
@@ -30,7 +34,10 @@ export type PaymentFilter = z.infer<typeof paymentFilterSchema>;
 /** `GET /ops/api/audit`. */
 export const auditQuerySchema = z.strictObject({
   operatorId: z.uuid().optional(),
-  action: z.string().regex(/^[a-z][a-z_.]{0,63}$/, 'an action name or its prefix').optional(),
+  action: z
+    .string()
+    .regex(/^[a-z][a-z_.]{0,63}$/, 'an action name or its prefix')
+    .optional(),
   target: z.string().min(1).max(64).optional(),
   limit,
   cursor: z.string().max(CURSOR_LENGTH_MAX).optional(),
@@ -39,7 +46,10 @@ export const auditQuerySchema = z.strictObject({
 /** `GET /ops/api/blocks`. */
 export const blocksQuerySchema = z.strictObject({
   limit: pageLimitSchema(PAGE_LIMIT_MAX, 25),
-  before: z.string().regex(/^[1-9][0-9]{0,15}$/, 'a block height').optional(),
+  before: z
+    .string()
+    .regex(/^[1-9][0-9]{0,15}$/, 'a block height')
+    .optional(),
 });
 
 export function isUetr(value: string): boolean {

@@ -36,7 +36,10 @@ export class OpsReadService {
     const rows = await this.payments.list(q, after, q.limit + 1);
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
-    return { data: page.map(paymentSummaryView), nextCursor: rows.length > q.limit && last ? this.cursors.encodeTime('ops-payments', { at: last.created_at_iso, id: last.uetr }) : null };
+    return {
+      data: page.map(paymentSummaryView),
+      nextCursor: rows.length > q.limit && last ? this.cursors.encodeTime('ops-payments', { at: last.created_at_iso, id: last.uetr }) : null,
+    };
   }
 
   async payment(uetr: string, session: OpsSession, correlationId: string) {
@@ -61,7 +64,10 @@ export class OpsReadService {
     if (answer.status !== 200) throw opsProblem('service_unavailable', `the operator API answered ${answer.status} for held payments`);
     const body = answer.body as { data: Record<string, unknown>[]; nextCursor: string | null };
     return {
-      data: body.data.map((p) => ({ ...withoutParties(p, session.operator.role), hold: decisionsView(p as Parameters<typeof decisionsView>[0], session.operator.role) })),
+      data: body.data.map((p) => ({
+        ...withoutParties(p, session.operator.role),
+        hold: decisionsView(p as Parameters<typeof decisionsView>[0], session.operator.role),
+      })),
       more: body.nextCursor !== null,
     };
   }
@@ -85,7 +91,11 @@ export class OpsReadService {
     if (!participantIdSchema.safeParse(id).success) throw opsProblem('not_found', 'no such participant');
     const system = SYSTEM_PARTICIPANTS.find((s) => s.id === id);
     const registered = system ? null : await this.host.participant(id);
-    const self = system ? { ...system, currencies: null, webhookUrl: null, status: 'system', system: true } : registered ? { ...registered, system: false } : null;
+    const self = system
+      ? { ...system, currencies: null, webhookUrl: null, status: 'system', system: true }
+      : registered
+        ? { ...registered, system: false }
+        : null;
     if (!self) throw opsProblem('not_found', 'no such participant');
     const [ledger, keys, screening, limits, payments, requests, actions] = await Promise.all([
       this.host.ledgerBalances(id),
@@ -103,7 +113,15 @@ export class OpsReadService {
       keys,
       screeningLimits: screening.data,
       recentPayments: payments.map(paymentSummaryView),
-      requests: requests.map((r) => ({ requestId: r.request_id, kind: r.kind, status: r.status, reason: r.reason, blockHeight: r.block_height === null ? null : Number(r.block_height), createdAt: r.created_at.toISOString(), ...requestAmount(r.payload) })),
+      requests: requests.map((r) => ({
+        requestId: r.request_id,
+        kind: r.kind,
+        status: r.status,
+        reason: r.reason,
+        blockHeight: r.block_height === null ? null : Number(r.block_height),
+        createdAt: r.created_at.toISOString(),
+        ...requestAmount(r.payload),
+      })),
       actions: actions.map(auditView),
     };
   }
@@ -123,7 +141,10 @@ function money(minor: string | null | undefined, currency: string): string | nul
   return formatAmount(BigInt(minor), asCurrency(currency));
 }
 
-function accountView(a: { account: string; currency: string; balance: string; netDebitCap: string | null }, limits: { holdAboveMinor: string | null } | undefined) {
+function accountView(
+  a: { account: string; currency: string; balance: string; netDebitCap: string | null },
+  limits: { holdAboveMinor: string | null } | undefined,
+) {
   return {
     account: a.account,
     currency: a.currency,

@@ -47,7 +47,17 @@ export class OpsSessionRepository {
       [idHash, idleMs],
     );
     const r = rows[0];
-    return r ? { operatorId: r.operator_id, operatorName: r.name, role: r.role, sealedToken: r.sealed_token, createdAt: r.created_at, expiresAt: r.expires_at, ended: r.ended } : null;
+    return r
+      ? {
+          operatorId: r.operator_id,
+          operatorName: r.name,
+          role: r.role,
+          sealedToken: r.sealed_token,
+          createdAt: r.created_at,
+          expiresAt: r.expires_at,
+          ended: r.ended,
+        }
+      : null;
   }
 
   /** Marks the session used now (at most one write per `throttleMs`, so reads do not turn into writes). */

@@ -40,7 +40,15 @@ export class OpsSessionService {
     const secret = newSessionSecret();
     const idHash = sessionIdHash(secret);
     const expiresAt = await this.sessions.insert({ idHash, operatorId: operator.id, sealedToken: sealToken(secret, token), ttlMs: this.config.sessionTtlMs });
-    await this.audit.append({ operator, action: 'session.sign_in', target: null, outcome: 'ok', httpStatus: 201, detail: { expiresAt: expiresAt.toISOString() }, correlationId });
+    await this.audit.append({
+      operator,
+      action: 'session.sign_in',
+      target: null,
+      outcome: 'ok',
+      httpStatus: 201,
+      detail: { expiresAt: expiresAt.toISOString() },
+      correlationId,
+    });
     await this.sessions.purge();
     return { secret, session: { idHash, operator, expiresAt, token: () => token } };
   }
@@ -68,7 +76,15 @@ export class OpsSessionService {
 
   async signOut(session: OpsSession, correlationId: string): Promise<void> {
     await this.sessions.end(session.idHash);
-    await this.audit.append({ operator: session.operator, action: 'session.sign_out', target: null, outcome: 'ok', httpStatus: 204, detail: {}, correlationId });
+    await this.audit.append({
+      operator: session.operator,
+      action: 'session.sign_out',
+      target: null,
+      outcome: 'ok',
+      httpStatus: 204,
+      detail: {},
+      correlationId,
+    });
   }
 
   /** Keeps a live console's session from going idle; returns the hashes of sessions that still count. */

@@ -1,6 +1,12 @@
 import { capabilities, decisionsView, withoutParties } from './ops-views';
 
-const payment = { uetr: 'u', status: 'HELD', debtor: { name: 'Alice', account: 'US001' }, creditor: { name: 'Bernd', account: 'DE89' }, remittanceInfo: 'invoice 7' };
+const payment = {
+  uetr: 'u',
+  status: 'HELD',
+  debtor: { name: 'Alice', account: 'US001' },
+  creditor: { name: 'Bernd', account: 'DE89' },
+  remittanceInfo: 'invoice 7',
+};
 const extras = { approvals: 1, decisions: [{ operator: { id: 'o1', name: 'Ada' }, decision: 'approve', state: 'recorded', at: '2026-11-22T00:00:00.000Z' }] };
 
 describe('what each role sees', () => {

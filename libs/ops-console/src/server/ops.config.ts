@@ -7,9 +7,19 @@ const HOUR_MS = 60 * MINUTE_MS;
 
 const schema = z.object({
   /** Absolute lifetime of a console session, however active. */
-  OPS_SESSION_TTL_MS: z.coerce.number().int().min(MINUTE_MS).max(24 * HOUR_MS).default(8 * HOUR_MS),
+  OPS_SESSION_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(MINUTE_MS)
+    .max(24 * HOUR_MS)
+    .default(8 * HOUR_MS),
   /** A session unused this long ends (the live stream does not count as use). */
-  OPS_SESSION_IDLE_MS: z.coerce.number().int().min(10_000).max(24 * HOUR_MS).default(30 * MINUTE_MS),
+  OPS_SESSION_IDLE_MS: z.coerce
+    .number()
+    .int()
+    .min(10_000)
+    .max(24 * HOUR_MS)
+    .default(30 * MINUTE_MS),
   /** Where the built UI is (scripts/build.mjs writes dist/libs/ops-console/ui). */
   OPS_UI_DIR: z.string().min(1).optional(),
   /** How often the overview is recomputed and pushed to connected consoles. */
@@ -19,7 +29,10 @@ const schema = z.object({
   /** Statement timeout of the console's reads, so no filter can hold a connection for long. */
   OPS_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   /** `Secure` on the session cookie; defaults to true when PUBLIC_BASE_URL is https. */
-  OPS_COOKIE_SECURE: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  OPS_COOKIE_SECURE: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
 });
 
 export type OpsConfig = {

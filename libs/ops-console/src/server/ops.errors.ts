@@ -2,14 +2,7 @@ import { FieldError, ProblemError } from '@nostro/platform';
 
 /** Every problem code the console's API raises itself (forwarded admin API problems keep their own codes). */
 export type OpsErrorCode =
-  | 'validation_failed'
-  | 'unauthorized'
-  | 'session_expired'
-  | 'forbidden'
-  | 'origin_mismatch'
-  | 'not_found'
-  | 'too_many_streams'
-  | 'service_unavailable';
+  'validation_failed' | 'unauthorized' | 'session_expired' | 'forbidden' | 'origin_mismatch' | 'not_found' | 'too_many_streams' | 'service_unavailable';
 
 /** HTTP mapping; exhaustive, so a new code without a status does not compile. */
 export const OPS_ERROR_HTTP: Record<OpsErrorCode, { status: number; title: string }> = {

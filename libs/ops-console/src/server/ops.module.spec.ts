@@ -18,7 +18,8 @@ const EXPIRES_AT = new Date(Date.now() + 3_600_000);
 
 /** The host's reads: one operator, known by its token's SHA-256; nothing else is reached by these requests. */
 const host: OpsConsoleHost = {
-  operatorByTokenHash: async (hash) => (hash === sha256Hex(TOKEN) ? { id: '0b7d1c7e-52c7-4f3b-9c39-7d3a4f4a2b10', name: 'Ann Approver', role: 'approver' } : null),
+  operatorByTokenHash: async (hash) =>
+    hash === sha256Hex(TOKEN) ? { id: '0b7d1c7e-52c7-4f3b-9c39-7d3a4f4a2b10', name: 'Ann Approver', role: 'approver' } : null,
   payment: async () => null,
   participants: async () => [],
   participant: async () => null,
@@ -75,7 +76,14 @@ describe('the operations console as a NestJS module of its own', () => {
   });
 
   const inject = (options: { method: 'GET' | 'POST'; url: string; headers?: Record<string, string>; payload?: unknown }) =>
-    app.getHttpAdapter().getInstance().inject({ ...options, payload: options.payload === undefined ? undefined : JSON.stringify(options.payload), headers: { ...(options.payload === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers } });
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .inject({
+        ...options,
+        payload: options.payload === undefined ? undefined : JSON.stringify(options.payload),
+        headers: { ...(options.payload === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
+      });
 
   it('serves the page at /ops with its Content-Security-Policy, and no file outside the UI folder', async () => {
     const page = await inject({ method: 'GET', url: '/ops' });
@@ -101,8 +109,14 @@ describe('the operations console as a NestJS module of its own', () => {
     const signIn = await inject({ method: 'POST', url: '/ops/api/session', payload: { token: TOKEN } });
     expect(signIn.statusCode).toBe(201);
     expect(signIn.headers['cache-control']).toBe('no-store');
-    expect(String(signIn.headers['set-cookie'])).toMatch(new RegExp(`^${SESSION_COOKIE}=[A-Za-z0-9_-]{43}; Path=/ops; Max-Age=\\d+; HttpOnly; SameSite=Strict$`));
-    expect(signIn.json()).toMatchObject({ operator: { name: 'Ann Approver', role: 'approver' }, expiresAt: EXPIRES_AT.toISOString(), can: { seeParties: true, decide: true, manageParticipants: false } });
+    expect(String(signIn.headers['set-cookie'])).toMatch(
+      new RegExp(`^${SESSION_COOKIE}=[A-Za-z0-9_-]{43}; Path=/ops; Max-Age=\\d+; HttpOnly; SameSite=Strict$`),
+    );
+    expect(signIn.json()).toMatchObject({
+      operator: { name: 'Ann Approver', role: 'approver' },
+      expiresAt: EXPIRES_AT.toISOString(),
+      can: { seeParties: true, decide: true, manageParticipants: false },
+    });
     expect(audit.map((row) => [row[3], row[5], row[6]])).toEqual([
       ['session.sign_in', 'denied', 401],
       ['session.sign_in', 'ok', 201],

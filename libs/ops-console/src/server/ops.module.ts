@@ -73,15 +73,21 @@ export class OpsConsoleModule {
         },
         {
           provide: OpsOverviewService,
-          useFactory: (r: OpsOverviewRepository, p: OpsPaymentsRepository, l: OpsLedgerClient, k: OpsKafkaLag) => new OpsOverviewService(r, p, l, k, deps.host, log),
+          useFactory: (r: OpsOverviewRepository, p: OpsPaymentsRepository, l: OpsLedgerClient, k: OpsKafkaLag) =>
+            new OpsOverviewService(r, p, l, k, deps.host, log),
           inject: [OpsOverviewRepository, OpsPaymentsRepository, OpsLedgerClient, OpsKafkaLag],
         },
         {
           provide: OpsReadService,
-          useFactory: (p: OpsPaymentsRepository, l: OpsLedgerClient, a: OpsAuditRepository, f: OpsAdminForwarder) => new OpsReadService(p, deps.host, l, a, f, deps.cursors),
+          useFactory: (p: OpsPaymentsRepository, l: OpsLedgerClient, a: OpsAuditRepository, f: OpsAdminForwarder) =>
+            new OpsReadService(p, deps.host, l, a, f, deps.cursors),
           inject: [OpsPaymentsRepository, OpsLedgerClient, OpsAuditRepository, OpsAdminForwarder],
         },
-        { provide: OpsActionsService, useFactory: (f: OpsAdminForwarder, a: OpsAuditRepository) => new OpsActionsService(f, a), inject: [OpsAdminForwarder, OpsAuditRepository] },
+        {
+          provide: OpsActionsService,
+          useFactory: (f: OpsAdminForwarder, a: OpsAuditRepository) => new OpsActionsService(f, a),
+          inject: [OpsAdminForwarder, OpsAuditRepository],
+        },
         {
           provide: OpsStreamService,
           useFactory: (p: OpsPaymentsRepository, o: OpsOverviewService, s: OpsSessionService) => new OpsStreamService(ops, pool, p, o, s, log),

@@ -69,14 +69,20 @@ export class MinuteChart {
         keys.map((k) => ({ label: STATUS_STYLE[k].label, stroke: STATUS_STYLE[k].color, width: 2, dash: DASHES[k] })),
         'payments / min',
       );
-      this.table(['Minute', ...keys.map((k) => STATUS_STYLE[k].label)], series.map((m) => [minute(m.minute), ...keys.map((k) => String(m.counts[k] ?? 0))]));
+      this.table(
+        ['Minute', ...keys.map((k) => STATUS_STYLE[k].label)],
+        series.map((m) => [minute(m.minute), ...keys.map((k) => String(m.counts[k] ?? 0))]),
+      );
     } else {
       this.draw(
         [xs, ...LATENCY.map((l) => series.map((m) => (m.latencyMs ? m.latencyMs[l.key] : null)))],
         LATENCY.map((l) => ({ label: l.label, stroke: l.color, width: 2, dash: l.dash ? [...l.dash] : undefined, spanGaps: false })),
         'ms',
       );
-      this.table(['Minute', ...LATENCY.map((l) => `${l.label} (ms)`)], series.map((m) => [minute(m.minute), ...LATENCY.map((l) => (m.latencyMs ? String(m.latencyMs[l.key]) : '—'))]));
+      this.table(
+        ['Minute', ...LATENCY.map((l) => `${l.label} (ms)`)],
+        series.map((m) => [minute(m.minute), ...LATENCY.map((l) => (m.latencyMs ? String(m.latencyMs[l.key]) : '—'))]),
+      );
     }
   }
 
@@ -105,8 +111,26 @@ export class MinuteChart {
         'table',
         { class: 'data compact' },
         h('caption', {}, `${this.title} (last ${recent.length} minutes, newest first)`),
-        h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col' }, t)))),
-        h('tbody', {}, recent.map((r) => h('tr', {}, r.map((c, i) => (i === 0 ? h('th', { scope: 'row' }, c) : h('td', {}, c)))))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            headers.map((t) => h('th', { scope: 'col' }, t)),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          recent.map((r) =>
+            h(
+              'tr',
+              {},
+              r.map((c, i) => (i === 0 ? h('th', { scope: 'row' }, c) : h('td', {}, c))),
+            ),
+          ),
+        ),
       ),
     );
   }

@@ -41,19 +41,48 @@ export function announce(text: string): void {
 }
 
 /** A table with a caption and column headers; rows are arrays of cells. */
-export function table(caption: string, headers: string[], rows: (Child | Child[])[][], opts: { captionHidden?: boolean; className?: string } = {}): HTMLTableElement {
+export function table(
+  caption: string,
+  headers: string[],
+  rows: (Child | Child[])[][],
+  opts: { captionHidden?: boolean; className?: string } = {},
+): HTMLTableElement {
   return h(
     'table',
     { class: opts.className ?? 'data' },
     h('caption', { class: opts.captionHidden ? 'visually-hidden' : null }, caption),
-    h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col' }, t)))),
-    h('tbody', {}, rows.length === 0 ? [h('tr', {}, h('td', { colspan: headers.length, class: 'empty' }, 'Nothing to show.'))] : rows.map((r) => h('tr', {}, r.map((c) => h('td', {}, c))))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        headers.map((t) => h('th', { scope: 'col' }, t)),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      rows.length === 0
+        ? [h('tr', {}, h('td', { colspan: headers.length, class: 'empty' }, 'Nothing to show.'))]
+        : rows.map((r) =>
+            h(
+              'tr',
+              {},
+              r.map((c) => h('td', {}, c)),
+            ),
+          ),
+    ),
   );
 }
 
 /** A description list from label → value pairs. */
 export function facts(pairs: [string, Child | Child[]][]): HTMLDListElement {
-  return h('dl', { class: 'facts' }, pairs.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, ...(Array.isArray(v) ? v : [v]))]));
+  return h(
+    'dl',
+    { class: 'facts' },
+    pairs.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, ...(Array.isArray(v) ? v : [v]))]),
+  );
 }
 
 export function link(href: string, text: Child, attrs: Attrs = {}): HTMLAnchorElement {

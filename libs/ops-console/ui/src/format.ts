@@ -12,7 +12,13 @@ export const STATUSES = Object.keys(STATUS_STYLE);
 
 export function statusBadge(status: string): HTMLElement {
   const s = STATUS_STYLE[status];
-  return h('span', { class: `badge status-${status.toLowerCase()}`, 'data-status': status }, h('span', { 'aria-hidden': 'true', class: 'badge-symbol' }, s?.symbol ?? '?'), ' ', status);
+  return h(
+    'span',
+    { class: `badge status-${status.toLowerCase()}`, 'data-status': status },
+    h('span', { 'aria-hidden': 'true', class: 'badge-symbol' }, s?.symbol ?? '?'),
+    ' ',
+    status,
+  );
 }
 
 export function outcomeBadge(outcome: string): HTMLElement {
@@ -23,7 +29,11 @@ export function outcomeBadge(outcome: string): HTMLElement {
 export function time(iso: string | null | undefined): HTMLElement | string {
   if (!iso) return '—';
   const d = new Date(iso);
-  return h('time', { datetime: iso, title: iso }, d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }));
+  return h(
+    'time',
+    { datetime: iso, title: iso },
+    d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }),
+  );
 }
 
 export function ago(iso: string | null | undefined, now = Date.now()): string {

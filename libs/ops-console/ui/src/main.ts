@@ -29,7 +29,15 @@ function showSignIn(message?: string): void {
   current = null;
   session = null;
   const error = h('p', { class: 'form-error', role: 'alert', id: 'signin-error' }, message ?? '');
-  const token = h('input', { id: 'token', name: 'token', type: 'password', autocomplete: 'off', required: true, spellcheck: 'false', 'aria-describedby': 'token-help signin-error' });
+  const token = h('input', {
+    id: 'token',
+    name: 'token',
+    type: 'password',
+    autocomplete: 'off',
+    required: true,
+    spellcheck: 'false',
+    'aria-describedby': 'token-help signin-error',
+  });
   const button = h('button', { type: 'submit', class: 'primary' }, 'Sign in');
   const form = h(
     'form',
@@ -68,13 +76,28 @@ function startConsole(s: SessionInfo): void {
   const out = h('button', { type: 'button', class: 'link-button', id: 'sign-out' }, 'Sign out');
   out.addEventListener('click', () => void signOut().then(() => showSignIn('You signed out.')));
   main = h('main', { id: 'main', tabindex: '-1' });
-  const nav = h('nav', { 'aria-label': 'Sections' }, h('ul', {}, NAV.filter((n) => !n.visible || n.visible(s)).map((n) => h('li', {}, h('a', { href: n.href, 'data-nav': n.href }, n.label)))));
+  const nav = h(
+    'nav',
+    { 'aria-label': 'Sections' },
+    h(
+      'ul',
+      {},
+      NAV.filter((n) => !n.visible || n.visible(s)).map((n) => h('li', {}, h('a', { href: n.href, 'data-nav': n.href }, n.label))),
+    ),
+  );
   const header = h(
     'header',
     { class: 'top' },
     h('a', { href: '#/', class: 'brand' }, 'Nostro ', h('span', {}, 'operations')),
     nav,
-    h('div', { class: 'who' }, liveBadge, h('span', { class: 'operator', id: 'operator' }, s.operator.name, ' · ', h('span', { class: `role role-${s.operator.role}` }, s.operator.role)), h('span', { class: 'expires' }, 'session until ', time(s.expiresAt)), out),
+    h(
+      'div',
+      { class: 'who' },
+      liveBadge,
+      h('span', { class: 'operator', id: 'operator' }, s.operator.name, ' · ', h('span', { class: `role role-${s.operator.role}` }, s.operator.role)),
+      h('span', { class: 'expires' }, 'session until ', time(s.expiresAt)),
+      out,
+    ),
   );
   replace(app, header, main);
   app.removeAttribute('aria-busy');

@@ -24,7 +24,10 @@ export interface Page {
 export async function route(path: string, ctx: PageContext): Promise<Page> {
   const [pathname, query = ''] = path.split('?');
   const params = new URLSearchParams(query);
-  const parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  const parts = pathname
+    .split('/')
+    .filter((p) => p !== '')
+    .map(decodeURIComponent);
   switch (parts[0] ?? '') {
     case '':
       return overviewPage(ctx);

@@ -1,6 +1,7 @@
 /** The live stream (`GET /ops/api/stream`, server-sent events): one per page load, shared by every view. */
 
-export type StreamEvent = { type: 'overview'; data: unknown } | { type: 'payment'; data: { reached: string; payment: PaymentSummary } } | { type: 'reload'; data: unknown };
+export type StreamEvent =
+  { type: 'overview'; data: unknown } | { type: 'payment'; data: { reached: string; payment: PaymentSummary } } | { type: 'reload'; data: unknown };
 
 export interface PaymentSummary {
   uetr: string;

@@ -81,8 +81,7 @@ describe('the fixed vector of signature-base.spec (libs/shared)', () => {
   it('is what signRequest produces with node:crypto: the hand-written digest and input, the signature @noble/curves makes', () => {
     expect(signRequest({ ...FIXED, seed: SEED })).toEqual({
       'Content-Digest': 'sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:',
-      'Signature-Input':
-        'sig1=("@method" "@target-uri" "content-digest" "idempotency-key");created=1700000000;keyid="BANKA001";alg="ed25519";nonce="n-1"',
+      'Signature-Input': 'sig1=("@method" "@target-uri" "content-digest" "idempotency-key");created=1700000000;keyid="BANKA001";alg="ed25519";nonce="n-1"',
       Signature: 'sig1=:ZFLjnCilKxKL+/rAjpt1knLewVYDqAIQsiiZ8c+Z7cINEp3XbL131vEWoTIazKHy/5IcvfPcC9B0g2vZrSsnBw==:',
     });
   });

@@ -4,7 +4,15 @@
  * `idempotency-key` when that header is sent; parameters `created`, `keyid`, `alg="ed25519"` and an
  * optional `nonce`.
  */
-import { PREFERRED_LABEL, hasHeader, serializeSignatureFields, signatureBaseForInput, signatureInputList, withoutHeader, type HeaderFields } from '@nostro/shared';
+import {
+  PREFERRED_LABEL,
+  hasHeader,
+  serializeSignatureFields,
+  signatureBaseForInput,
+  signatureInputList,
+  withoutHeader,
+  type HeaderFields,
+} from '@nostro/shared';
 import { ed25519Sign } from '../crypto/ed25519';
 import { contentDigest } from './content-digest';
 

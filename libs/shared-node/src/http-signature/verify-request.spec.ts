@@ -116,7 +116,10 @@ describe('verifyRequest: refusals', () => {
     await expectCode(signed({ created: NOW - 301 }), 'signature_expired');
     await expectCode(signed({ created: NOW + 301 }), 'signature_expired');
     await expectCode(signed({ created: NOW - 100 }), 'signature_expired', { ...options, maxSkewSeconds: 60 });
-    await expectCode(withInput(signed(), (i) => i.replace('alg=', 'expires=1699999999;alg=')), 'signature_expired');
+    await expectCode(
+      withInput(signed(), (i) => i.replace('alg=', 'expires=1699999999;alg=')),
+      'signature_expired',
+    );
   });
 
   it('signature_invalid for a signature by another key', async () => {
@@ -222,7 +225,11 @@ function resign(signatureInput: string, input: VerifyRequestInput): string {
 }
 
 describe('interoperability with http-message-signatures (another RFC 9421 implementation)', () => {
-  const privateKey = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), bank.seed]), format: 'der', type: 'pkcs8' });
+  const privateKey = createPrivateKey({
+    key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), bank.seed]),
+    format: 'der',
+    type: 'pkcs8',
+  });
   const publicKey = createPublicKey(privateKey);
 
   it('we verify what it signs, with its own parameter order and label', async () => {

@@ -10,12 +10,7 @@ import { ed25519Verify } from '../crypto/ed25519';
 import { verifyContentDigest } from './content-digest';
 import { hasBody, requiredComponents } from './sign-request';
 
-export type RequestSignatureFailure =
-  | 'signature_missing'
-  | 'key_unknown'
-  | 'digest_mismatch'
-  | 'signature_expired'
-  | 'signature_invalid';
+export type RequestSignatureFailure = 'signature_missing' | 'key_unknown' | 'digest_mismatch' | 'signature_expired' | 'signature_invalid';
 
 export interface VerifyRequestInput {
   method: string;
@@ -37,9 +32,7 @@ export interface VerifyRequestOptions {
   maxSkewSeconds?: number;
 }
 
-export type VerifyRequestResult =
-  | { ok: true; keyId: string; created: number; nonce?: string }
-  | { ok: false; code: RequestSignatureFailure; detail: string };
+export type VerifyRequestResult = { ok: true; keyId: string; created: number; nonce?: string } | { ok: false; code: RequestSignatureFailure; detail: string };
 
 interface SignatureClaims {
   keyId: string;

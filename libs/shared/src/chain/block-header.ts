@@ -77,7 +77,12 @@ export type Ed25519Verifier = (signature: Uint8Array, message: Uint8Array, publi
  * Strict check of a block signature; `publicKey` is raw bytes or base64url. Never throws. Servers pass the
  * node:crypto verifier (`verifyBlockSignatureFast`), which agrees with the portable one on every test vector.
  */
-export function verifyBlockSignature(hashHex: string, sigBase64: string, publicKey: Uint8Array | string, verify: Ed25519Verifier = ed25519VerifyStrict): boolean {
+export function verifyBlockSignature(
+  hashHex: string,
+  sigBase64: string,
+  publicKey: Uint8Array | string,
+  verify: Ed25519Verifier = ed25519VerifyStrict,
+): boolean {
   try {
     const key = typeof publicKey === 'string' ? base64UrlDecode(publicKey) : publicKey;
     return verify(base64Decode(sigBase64), hashBytes(hashHex), key);

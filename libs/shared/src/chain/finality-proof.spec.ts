@@ -40,9 +40,7 @@ function buildProof(index: number, signers = ['v0', 'v1', 'v2']): FinalityProof 
     timestamp: 1_700_000_000_000,
   };
   const hash = blockHash(header);
-  const signatures = validators
-    .filter(({ id }) => signers.includes(id))
-    .map(({ id, keys }) => ({ validator: id, signature: signBlock(hash, keys.seed) }));
+  const signatures = validators.filter(({ id }) => signers.includes(id)).map(({ id, keys }) => ({ validator: id, signature: signBlock(hash, keys.seed) }));
   return { block: { ...header, hash }, signatures, quorum: 2, transaction: transactions[index], proof: tree.proofs[index] };
 }
 

@@ -53,13 +53,7 @@ export interface FinalityTrust {
 }
 
 /** Why a proof was refused. `invalid_trust` means the caller's own validator set or quorum is unusable. */
-export type FinalityFailure =
-  | 'invalid_trust'
-  | 'malformed'
-  | 'leaf_hash_mismatch'
-  | 'inclusion_invalid'
-  | 'block_hash_mismatch'
-  | 'quorum_not_reached';
+export type FinalityFailure = 'invalid_trust' | 'malformed' | 'leaf_hash_mismatch' | 'inclusion_invalid' | 'block_hash_mismatch' | 'quorum_not_reached';
 
 export type FinalityVerdict = { ok: true } | { ok: false; reason: FinalityFailure };
 

@@ -3,9 +3,7 @@ import fc from 'fast-check';
 import { inclusionProof, merkleLeafHash, merkleNodeHash, merkleRoot, merkleTreeProofs, verifyInclusion } from './merkle';
 
 /** RFC 6962 reference data as published by transparency-dev/merkle (testonly/constants.go, proof/verify_test.go). */
-const LEAVES = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map(
-  hexToBytes,
-);
+const LEAVES = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map(hexToBytes);
 const ROOTS = [
   'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
   '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',

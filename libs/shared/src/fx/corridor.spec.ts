@@ -37,7 +37,10 @@ describe('CorridorTable', () => {
   });
 
   it('reads amounts with the source currency digits (JPY 0, BHD 3)', () => {
-    const t = table({ ...usdEur, source: 'JPY', fixedFee: '300', minAmount: '1', maxAmount: '150000000' }, { ...usdEur, source: 'BHD', fixedFee: '1.000', minAmount: '0.001', maxAmount: '376000.000' });
+    const t = table(
+      { ...usdEur, source: 'JPY', fixedFee: '300', minAmount: '1', maxAmount: '150000000' },
+      { ...usdEur, source: 'BHD', fixedFee: '1.000', minAmount: '0.001', maxAmount: '376000.000' },
+    );
     expect(t.available('JPY', 'EUR')?.fixedFeeMinor).toBe(300n);
     expect(t.available('BHD', 'EUR')?.minSendMinor).toBe(1n);
     expect(t.available('BHD', 'EUR')?.maxSendMinor).toBe(376000000n);

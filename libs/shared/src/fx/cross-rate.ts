@@ -22,7 +22,10 @@ export interface RateSnapshot {
 export const MID_RATE_SIGNIFICANT_DIGITS = 12;
 
 /** A rate value: a positive decimal string without exponent. */
-export const rateValueSchema = z.string().regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/).refine((v) => new FxDecimal(v).gt(0), 'rate must be positive');
+export const rateValueSchema = z
+  .string()
+  .regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/)
+  .refine((v) => new FxDecimal(v).gt(0), 'rate must be positive');
 
 /** What a rates publisher returns (the shipped file and the HTTP feed share it). */
 export const rateFeedSchema = z.object({
@@ -30,7 +33,10 @@ export const rateFeedSchema = z.object({
   base: z.string().refine((c): boolean => isCurrencyCode(c), 'not an ISO 4217 currency code'),
   /** ISO 8601 time (or date) the rates were fixed. */
   asOf: z.iso.datetime({ offset: true }).or(z.iso.date()),
-  rates: z.record(z.string().refine((c): boolean => isCurrencyCode(c), 'not an ISO 4217 currency code'), rateValueSchema),
+  rates: z.record(
+    z.string().refine((c): boolean => isCurrencyCode(c), 'not an ISO 4217 currency code'),
+    rateValueSchema,
+  ),
 });
 export type RateFeed = z.infer<typeof rateFeedSchema>;
 
@@ -51,10 +57,7 @@ export function crossRate(snapshot: RateSnapshot, source: string, target: string
   const perPivotSource = snapshot.rates[source];
   const perPivotTarget = snapshot.rates[target];
   if (perPivotSource === undefined || perPivotTarget === undefined) return null;
-  return new FxDecimal(perPivotTarget)
-    .dividedBy(perPivotSource)
-    .toSignificantDigits(MID_RATE_SIGNIFICANT_DIGITS, FxDecimal.ROUND_HALF_EVEN)
-    .toFixed();
+  return new FxDecimal(perPivotTarget).dividedBy(perPivotSource).toSignificantDigits(MID_RATE_SIGNIFICANT_DIGITS, FxDecimal.ROUND_HALF_EVEN).toFixed();
 }
 
 /** Age of the snapshot at `now`, ms (negative if the publisher's clock runs ahead of ours). */

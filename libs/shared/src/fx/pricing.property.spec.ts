@@ -13,9 +13,7 @@ import { priceOnCorridor } from './quote-figures';
 const RUNS = 2_000;
 const codes = allCurrencyCodes();
 
-const currencyPair = fc
-  .tuple(fc.constantFrom(...codes), fc.constantFrom(...codes))
-  .filter(([a, b]) => a !== b);
+const currencyPair = fc.tuple(fc.constantFrom(...codes), fc.constantFrom(...codes)).filter(([a, b]) => a !== b);
 
 /** A mid rate with up to 12 significant digits, from 10⁻⁸ to just under 10⁷. */
 const midRate = fc
@@ -29,16 +27,14 @@ const corridor = fc
     fixedFeeMinor: fc.bigInt({ min: 0n, max: 10n ** 6n }),
     percentFeeBps: fc.integer({ min: 0, max: CORRIDOR_BPS_MAX }),
   })
-  .map(
-    ({ pair: [source, target], ...rest }): Corridor => ({
-      sourceCurrency: source,
-      targetCurrency: target,
-      minSendMinor: 1n,
-      maxSendMinor: 10n ** 15n,
-      enabled: true,
-      ...rest,
-    }),
-  );
+  .map(({ pair: [source, target], ...rest }): Corridor => ({
+    sourceCurrency: source,
+    targetCurrency: target,
+    minSendMinor: 1n,
+    maxSendMinor: 10n ** 15n,
+    enabled: true,
+    ...rest,
+  }));
 
 const amountMinor = fc.oneof(fc.bigInt({ min: 1n, max: 1_000n }), fc.bigInt({ min: 1n, max: 10n ** 15n }));
 

@@ -17,7 +17,8 @@ export const quoteRequestSchema = z
       ctx.addIssue({ code: 'custom', path: ['sendAmount'], message: 'give exactly one of sendAmount and receiveAmount' });
       return;
     }
-    const [field, currency] = body.sendAmount !== undefined ? (['sendAmount', body.sourceCurrency] as const) : (['receiveAmount', body.targetCurrency] as const);
+    const [field, currency] =
+      body.sendAmount !== undefined ? (['sendAmount', body.sourceCurrency] as const) : (['receiveAmount', body.targetCurrency] as const);
     try {
       if (parseAmount(body[field], asCurrency(currency)) <= 0n) ctx.addIssue({ code: 'custom', path: [field], message: 'amount must be positive' });
     } catch (error) {

@@ -26,7 +26,10 @@ describe('availableMinor', () => {
 
 describe('allocateLiquidity', () => {
   it('serves demands in order, letting a smaller later one through after a refusal', () => {
-    const headroom = new Map<string, bigint | null>([['EUR', 1000n], ['JPY', null]]);
+    const headroom = new Map<string, bigint | null>([
+      ['EUR', 1000n],
+      ['JPY', null],
+    ]);
     const demands = [
       { currency: 'EUR', amountMinor: 600n },
       { currency: 'EUR', amountMinor: 500n },
@@ -41,7 +44,10 @@ describe('allocateLiquidity', () => {
   it('never allocates more than the headroom (property)', () => {
     fc.assert(
       fc.property(fc.bigInt({ min: -100n, max: 10_000n }), fc.array(fc.bigInt({ min: 0n, max: 3_000n }), { maxLength: 50 }), (room, amounts) => {
-        const granted = allocateLiquidity(amounts.map((amountMinor) => ({ currency: 'EUR', amountMinor })), new Map([['EUR', room]]));
+        const granted = allocateLiquidity(
+          amounts.map((amountMinor) => ({ currency: 'EUR', amountMinor })),
+          new Map([['EUR', room]]),
+        );
         const total = amounts.reduce((sum, a, i) => (granted[i] ? sum + a : sum), 0n);
         expect(total <= (room > 0n ? room : 0n)).toBe(true);
         // Greedy in order: a refused demand did not fit in what was left at its turn.

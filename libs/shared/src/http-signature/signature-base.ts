@@ -59,10 +59,6 @@ export function signatureBaseForInput(input: InnerList, request: SignatureBaseRe
 }
 
 /** The signature base for `components` and `params` (parameters serialized in the order given). */
-export function signatureBase(
-  components: readonly string[],
-  params: SignatureParams | Parameters,
-  request: SignatureBaseRequest,
-): string {
+export function signatureBase(components: readonly string[], params: SignatureParams | Parameters, request: SignatureBaseRequest): string {
   return signatureBaseForInput(signatureInputList(components, params), request);
 }

@@ -29,10 +29,14 @@ const deposit = (n: number, amount = '100'): LedgerEntry => ({
 const cut = (height: number, validator = 'v0'): LedgerEntry => ({ kind: 'cut', height, validator });
 
 function cutter(blockMaxTx: number, known: Set<string>): BlockCutter {
-  return new BlockCutter(new LedgerState(), { nextHeight: 1, prevHash: genesisPrevHash('test'), nextOffset: 0n }, {
-    blockMaxTx,
-    isKnown: (txId) => known.has(txId),
-  });
+  return new BlockCutter(
+    new LedgerState(),
+    { nextHeight: 1, prevHash: genesisPrevHash('test'), nextOffset: 0n },
+    {
+      blockMaxTx,
+      isKnown: (txId) => known.has(txId),
+    },
+  );
 }
 
 /** Feeds (entry, offset) pairs; offsets default to the position in the list. */
@@ -72,7 +76,15 @@ describe('BlockCutter', () => {
   it('ignores a redelivered stretch of the stream, so a marker seen with an empty block cannot cut it later', () => {
     // offsets 0..2 fed, then the consumer is rewound to offset 0: the marker at 0 (ignored the first time, when the
     // block was empty) must not close the block now that it holds transactions.
-    const rewound: [LedgerEntry, number][] = [[cut(1), 0], [open, 1], [deposit(1), 2], [cut(1), 0], [open, 1], [deposit(1), 2], [deposit(2), 3]];
+    const rewound: [LedgerEntry, number][] = [
+      [cut(1), 0],
+      [open, 1],
+      [deposit(1), 2],
+      [cut(1), 0],
+      [open, 1],
+      [deposit(1), 2],
+      [deposit(2), 3],
+    ];
     expect(run(rewound, 10)).toEqual([]);
     const blocks = run([...rewound, [cut(1, 'v1'), 4]], 10);
     expect(blocks.map((b) => [b.leaves.map((l) => l.id), b.lastOffset])).toEqual([[['bootstrap', id(1), id(2)], '4']]);
@@ -115,7 +127,10 @@ describe('BlockCutter', () => {
     expect(first.createdAccounts.map((a) => a.id).sort()).toEqual(['BANKUS33:USD', 'EXTERNAL:USD']);
     expect(first.updatedAccounts).toEqual([]);
     expect(second.createdAccounts).toEqual([]);
-    expect(second.updatedAccounts.map((a) => [a.id, a.balance]).sort()).toEqual([['BANKUS33:USD', 200n], ['EXTERNAL:USD', -200n]]);
+    expect(second.updatedAccounts.map((a) => [a.id, a.balance]).sort()).toEqual([
+      ['BANKUS33:USD', 200n],
+      ['EXTERNAL:USD', -200n],
+    ]);
     expect(second.suspended).toBeNull();
   });
 

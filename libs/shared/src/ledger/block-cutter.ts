@@ -36,12 +36,7 @@ export interface CutterOptions {
 
 /** What `feed` did with an entry (for metrics; the cutter's decisions never depend on the caller). */
 export type FeedResult =
-  | { kind: 'stale' }
-  | { kind: 'duplicate' }
-  | { kind: 'malformed' }
-  | { kind: 'pending' }
-  | { kind: 'ignored_marker' }
-  | { kind: 'sealed'; block: SealedBlock };
+  { kind: 'stale' } | { kind: 'duplicate' } | { kind: 'malformed' } | { kind: 'pending' } | { kind: 'ignored_marker' } | { kind: 'sealed'; block: SealedBlock };
 
 const STALE: FeedResult = { kind: 'stale' };
 const DUPLICATE: FeedResult = { kind: 'duplicate' };
@@ -59,7 +54,10 @@ export function stateDigest(state: LedgerState): string {
     const cap = a.netDebitCap === null ? 'null' : `"${a.netDebitCap.toString()}"`;
     accounts += `${accounts === '' ? '' : ','}[${JSON.stringify(a.id)},"${a.balance.toString()}",${cap}]`;
   }
-  const suspended = state.suspendedParticipants().map((p) => JSON.stringify(p)).join(',');
+  const suspended = state
+    .suspendedParticipants()
+    .map((p) => JSON.stringify(p))
+    .join(',');
   return sha256Hex(`{"accounts":[${accounts}],"suspended":[${suspended}]}`);
 }
 

@@ -14,19 +14,63 @@ const trust = { validators: keys.map((k) => ({ id: k.validator, publicKey: base6
 const id = (n: number) => `00000000-0000-4000-8000-${n.toString().padStart(12, '0')}`;
 
 const entries: LedgerEntry[] = [
-  { kind: 'config', id: 'open', op: 'open_accounts', accounts: [{ account: 'EXTERNAL:USD', netDebitCap: null }, { account: 'BANKUS33:USD', netDebitCap: '0' }, { account: 'BANKGB22:USD', netDebitCap: '0' }] },
-  { kind: 'transfer', id: id(1), postings: [{ account: 'EXTERNAL:USD', currency: 'USD', amount: '-500' }, { account: 'BANKUS33:USD', currency: 'USD', amount: '500' }] },
+  {
+    kind: 'config',
+    id: 'open',
+    op: 'open_accounts',
+    accounts: [
+      { account: 'EXTERNAL:USD', netDebitCap: null },
+      { account: 'BANKUS33:USD', netDebitCap: '0' },
+      { account: 'BANKGB22:USD', netDebitCap: '0' },
+    ],
+  },
+  {
+    kind: 'transfer',
+    id: id(1),
+    postings: [
+      { account: 'EXTERNAL:USD', currency: 'USD', amount: '-500' },
+      { account: 'BANKUS33:USD', currency: 'USD', amount: '500' },
+    ],
+  },
   { kind: 'cut', height: 1, validator: 'v0' },
-  { kind: 'transfer', id: id(2), uetr: id(20), postings: [{ account: 'BANKUS33:USD', currency: 'USD', amount: '-900' }, { account: 'BANKGB22:USD', currency: 'USD', amount: '900' }] },
-  { kind: 'transfer', id: id(3), uetr: id(30), postings: [{ account: 'BANKUS33:USD', currency: 'USD', amount: '-200' }, { account: 'BANKGB22:USD', currency: 'USD', amount: '200' }] },
+  {
+    kind: 'transfer',
+    id: id(2),
+    uetr: id(20),
+    postings: [
+      { account: 'BANKUS33:USD', currency: 'USD', amount: '-900' },
+      { account: 'BANKGB22:USD', currency: 'USD', amount: '900' },
+    ],
+  },
+  {
+    kind: 'transfer',
+    id: id(3),
+    uetr: id(30),
+    postings: [
+      { account: 'BANKUS33:USD', currency: 'USD', amount: '-200' },
+      { account: 'BANKGB22:USD', currency: 'USD', amount: '200' },
+    ],
+  },
   { kind: 'cut', height: 2, validator: 'v1' },
   { kind: 'config', id: 'limit', op: 'set_limits', accounts: [{ account: 'BANKUS33:USD', netDebitCap: '1000' }] },
-  { kind: 'transfer', id: id(4), uetr: id(40), postings: [{ account: 'BANKUS33:USD', currency: 'USD', amount: '-900' }, { account: 'BANKGB22:USD', currency: 'USD', amount: '900' }] },
+  {
+    kind: 'transfer',
+    id: id(4),
+    uetr: id(40),
+    postings: [
+      { account: 'BANKUS33:USD', currency: 'USD', amount: '-900' },
+      { account: 'BANKGB22:USD', currency: 'USD', amount: '900' },
+    ],
+  },
   { kind: 'cut', height: 3, validator: 'v2' },
 ];
 
 function sealedChain(): SealedBlock[] {
-  const cutter = new BlockCutter(new LedgerState(), { nextHeight: 1, prevHash: genesisPrevHash(NETWORK), nextOffset: 0n }, { blockMaxTx: 100, isKnown: () => false });
+  const cutter = new BlockCutter(
+    new LedgerState(),
+    { nextHeight: 1, prevHash: genesisPrevHash(NETWORK), nextOffset: 0n },
+    { blockMaxTx: 100, isKnown: () => false },
+  );
   const blocks: SealedBlock[] = [];
   entries.forEach((entry, offset) => {
     const result = cutter.feed(entry, String(offset), 1_700_000_000_000 + offset);
@@ -107,7 +151,9 @@ describe('ChainVerifier', () => {
     blocks[2].signatures = [...sign(blocks[2].hash, keys.slice(0, 1)), { validator: 'v1', signature: signBlock(blocks[2].hash, outsider.seed) }];
     const { report } = verify(blocks);
     expect(report.issues.filter((i) => i.code === 'quorum_not_reached').map((i) => i.height)).toEqual([1, 2, 3]);
-    expect(report.issues.filter((i) => i.code === 'signature_invalid')).toEqual([{ height: 3, code: 'signature_invalid', detail: 'signature of v1 does not verify against its key' }]);
+    expect(report.issues.filter((i) => i.code === 'signature_invalid')).toEqual([
+      { height: 3, code: 'signature_invalid', detail: 'signature of v1 does not verify against its key' },
+    ]);
     expect(report.finalBlocks).toBe(0);
   });
 

@@ -187,7 +187,13 @@ export class ChainVerifier {
   }
 
   private replayConfig(leaf: LedgerLeaf): Outcome {
-    return this.state.applyConfig({ kind: 'config', id: leaf.id, op: leaf.op ?? 'open_accounts', accounts: leaf.accounts ?? [], participant: leaf.participant });
+    return this.state.applyConfig({
+      kind: 'config',
+      id: leaf.id,
+      op: leaf.op ?? 'open_accounts',
+      accounts: leaf.accounts ?? [],
+      participant: leaf.participant,
+    });
   }
 
   private checkSignatures(block: ChainBlock): void {
@@ -221,7 +227,9 @@ export function compareBalances(replayed: readonly AccountState[], stored: reado
     const other = mine.get(account.id);
     if (!other) problems.push(`${account.id} is missing from the stored accounts`);
     else if (other.balance !== account.balance || other.netDebitCap !== account.netDebitCap) {
-      problems.push(`${account.id} stores balance ${other.balance} (limit ${other.netDebitCap ?? 'none'}), replay gives ${account.balance} (limit ${account.netDebitCap ?? 'none'})`);
+      problems.push(
+        `${account.id} stores balance ${other.balance} (limit ${other.netDebitCap ?? 'none'}), replay gives ${account.balance} (limit ${account.netDebitCap ?? 'none'})`,
+      );
     }
     mine.delete(account.id);
   }

@@ -12,10 +12,24 @@ const account = (id: string, balance: bigint, netDebitCap: bigint | null): Accou
 
 /** Accounts by currency, with their net debit caps (null: no floor). */
 const BOOK: Record<string, [string, string | null][]> = {
-  USD: [['EXTERNAL:USD', null], ['BANKUS33:USD', '0'], ['BANKGB22:USD', '500'], ['FXDESK:USD', '0'], ['FEES:USD', '0']],
-  EUR: [['EXTERNAL:EUR', null], ['BANKDE55:EUR', '0'], ['FXDESK:EUR', '1000'], ['ESCROW:EUR', '0']],
+  USD: [
+    ['EXTERNAL:USD', null],
+    ['BANKUS33:USD', '0'],
+    ['BANKGB22:USD', '500'],
+    ['FXDESK:USD', '0'],
+    ['FEES:USD', '0'],
+  ],
+  EUR: [
+    ['EXTERNAL:EUR', null],
+    ['BANKDE55:EUR', '0'],
+    ['FXDESK:EUR', '1000'],
+    ['ESCROW:EUR', '0'],
+  ],
 };
-const CAPPED = Object.values(BOOK).flat().filter(([, cap]) => cap !== null).map(([id]) => id);
+const CAPPED = Object.values(BOOK)
+  .flat()
+  .filter(([, cap]) => cap !== null)
+  .map(([id]) => id);
 const id = (n: number) => `00000000-0000-4000-8000-${n.toString().padStart(12, '0')}`;
 
 /** A transfer in one currency; `skew` 0 balances it, anything else leaves it unbalanced (refused by the ledger). */
@@ -41,15 +55,20 @@ const entryArb = fc.oneof(
   { weight: 8, arbitrary: transferArb.map((d) => (n: number) => transfer(n, d)) },
   {
     weight: 1,
-    arbitrary: fc.record({ account: fc.constantFrom(...CAPPED), cap: fc.option(fc.bigInt({ min: 0n, max: 1_500n }), { nil: null }) }).map(
-      ({ account: acc, cap }) => (n: number): LedgerEntry => ({ kind: 'config', id: id(n), op: 'set_limits', accounts: [{ account: acc, netDebitCap: cap === null ? null : cap.toString() }] }),
-    ),
+    arbitrary: fc
+      .record({ account: fc.constantFrom(...CAPPED), cap: fc.option(fc.bigInt({ min: 0n, max: 1_500n }), { nil: null }) })
+      .map(({ account: acc, cap }) => (n: number): LedgerEntry => ({
+        kind: 'config',
+        id: id(n),
+        op: 'set_limits',
+        accounts: [{ account: acc, netDebitCap: cap === null ? null : cap.toString() }],
+      })),
   },
   {
     weight: 1,
-    arbitrary: fc.tuple(fc.constantFrom('suspend' as const, 'resume' as const), fc.constantFrom('BANKUS33', 'FXDESK')).map(
-      ([op, participant]) => (n: number): LedgerEntry => ({ kind: 'config', id: id(n), op, accounts: [], participant }),
-    ),
+    arbitrary: fc
+      .tuple(fc.constantFrom('suspend' as const, 'resume' as const), fc.constantFrom('BANKUS33', 'FXDESK'))
+      .map(([op, participant]) => (n: number): LedgerEntry => ({ kind: 'config', id: id(n), op, accounts: [], participant })),
   },
 );
 
@@ -57,13 +76,22 @@ const opening: LedgerEntry = {
   kind: 'config',
   id: 'open',
   op: 'open_accounts',
-  accounts: Object.values(BOOK).flat().map(([acc, netDebitCap]) => ({ account: acc, netDebitCap })),
+  accounts: Object.values(BOOK)
+    .flat()
+    .map(([acc, netDebitCap]) => ({ account: acc, netDebitCap })),
 };
 
 /** Deposits that fund every capped account, so that most drawn transfers are accepted. */
 const funding: LedgerEntry[] = CAPPED.map((acc, i) => {
   const currency = acc.split(':')[1];
-  return { kind: 'transfer', id: id(1_000 + i), postings: [{ account: `EXTERNAL:${currency}`, currency, amount: '-5000' }, { account: acc, currency, amount: '5000' }] };
+  return {
+    kind: 'transfer',
+    id: id(1_000 + i),
+    postings: [
+      { account: `EXTERNAL:${currency}`, currency, amount: '-5000' },
+      { account: acc, currency, amount: '5000' },
+    ],
+  };
 });
 
 const fundingIds = new Set(funding.map((entry) => (entry.kind === 'cut' ? '' : entry.id)));
@@ -94,7 +122,12 @@ describe('ledgerInvariantProblems', () => {
   });
 
   it('catches a currency that does not sum to zero', () => {
-    const accounts = [account('EXTERNAL:USD', -1_000n, null), account('BANKUS33:USD', 1_001n, 0n), account('EXTERNAL:EUR', -5n, null), account('BANKDE55:EUR', 5n, 0n)];
+    const accounts = [
+      account('EXTERNAL:USD', -1_000n, null),
+      account('BANKUS33:USD', 1_001n, 0n),
+      account('EXTERNAL:EUR', -5n, null),
+      account('BANKDE55:EUR', 5n, 0n),
+    ];
     expect(ledgerInvariantProblems(accounts)).toEqual([{ kind: 'currency_unbalanced', currency: 'USD', sum: 1n, expected: 0n }]);
     expect(describeInvariantProblem(ledgerInvariantProblems(accounts)[0])).toBe('USD balances sum to 1, not zero');
   });
@@ -117,24 +150,56 @@ describe('ledgerInvariantProblems', () => {
 
   it('catches any single balance moved by a non-zero amount in a valid state', () => {
     fc.assert(
-      fc.property(fc.nat({ max: 8 }), fc.bigInt({ min: -(10n ** 18n), max: 10n ** 18n }).filter((d) => d !== 0n), (pick, delta) => {
-        const state = new LedgerState();
-        state.applyConfig(opening as Extract<LedgerEntry, { kind: 'config' }>);
-        state.applyTransfer({ kind: 'transfer', id: id(1), postings: [{ account: 'EXTERNAL:USD', currency: 'USD', amount: '-700' }, { account: 'BANKUS33:USD', currency: 'USD', amount: '700' }] }, 1);
-        const accounts = state.allAccounts();
-        const moved = accounts[pick % accounts.length];
-        moved.balance += delta;
-        expect(ledgerInvariantProblems(accounts)).toContainEqual({ kind: 'currency_unbalanced', currency: moved.currency, sum: delta, expected: 0n });
-      }),
+      fc.property(
+        fc.nat({ max: 8 }),
+        fc.bigInt({ min: -(10n ** 18n), max: 10n ** 18n }).filter((d) => d !== 0n),
+        (pick, delta) => {
+          const state = new LedgerState();
+          state.applyConfig(opening as Extract<LedgerEntry, { kind: 'config' }>);
+          state.applyTransfer(
+            {
+              kind: 'transfer',
+              id: id(1),
+              postings: [
+                { account: 'EXTERNAL:USD', currency: 'USD', amount: '-700' },
+                { account: 'BANKUS33:USD', currency: 'USD', amount: '700' },
+              ],
+            },
+            1,
+          );
+          const accounts = state.allAccounts();
+          const moved = accounts[pick % accounts.length];
+          moved.balance += delta;
+          expect(ledgerInvariantProblems(accounts)).toContainEqual({ kind: 'currency_unbalanced', currency: moved.currency, sum: delta, expected: 0n });
+        },
+      ),
     );
   });
 
   it('checks each currency against the expected sums it is given, zero for the others', () => {
-    const accounts = [account('EXTERNAL:USD', -100n, null), account('BANKUS33:USD', 101n, 0n), account('EXTERNAL:EUR', -1n, null), account('BANKDE55:EUR', 1n, 0n)];
+    const accounts = [
+      account('EXTERNAL:USD', -100n, null),
+      account('BANKUS33:USD', 101n, 0n),
+      account('EXTERNAL:EUR', -1n, null),
+      account('BANKDE55:EUR', 1n, 0n),
+    ];
     const loaded = currencySums(accounts);
-    expect(loaded).toEqual(new Map([['USD', 1n], ['EUR', 0n]]));
+    expect(loaded).toEqual(
+      new Map([
+        ['USD', 1n],
+        ['EUR', 0n],
+      ]),
+    );
     expect(ledgerInvariantProblems(accounts, loaded)).toEqual([]);
-    expect(ledgerInvariantProblems(accounts, new Map([['USD', 1n], ['GBP', 7n]]))).toEqual([{ kind: 'currency_unbalanced', currency: 'GBP', sum: 0n, expected: 7n }]);
+    expect(
+      ledgerInvariantProblems(
+        accounts,
+        new Map([
+          ['USD', 1n],
+          ['GBP', 7n],
+        ]),
+      ),
+    ).toEqual([{ kind: 'currency_unbalanced', currency: 'GBP', sum: 0n, expected: 7n }]);
     expect(describeInvariantProblem({ kind: 'currency_unbalanced', currency: 'USD', sum: 3n, expected: 1n })).toBe('USD balances sum to 3, not 1');
   });
 

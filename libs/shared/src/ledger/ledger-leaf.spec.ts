@@ -24,15 +24,31 @@ describe('ledger leaves', () => {
   });
 
   it('leaves undefined fields out of a configuration leaf', () => {
-    const text = leafJson({ id: 'c1', kind: 'config', op: 'open_accounts', accounts: [{ account: 'BANKUS33:USD', netDebitCap: null }], participant: undefined, outcome: { status: 'accepted' } });
-    expect(text).toBe('{"accounts":[{"account":"BANKUS33:USD","netDebitCap":null}],"id":"c1","kind":"config","op":"open_accounts","outcome":{"status":"accepted"}}');
+    const text = leafJson({
+      id: 'c1',
+      kind: 'config',
+      op: 'open_accounts',
+      accounts: [{ account: 'BANKUS33:USD', netDebitCap: null }],
+      participant: undefined,
+      outcome: { status: 'accepted' },
+    });
+    expect(text).toBe(
+      '{"accounts":[{"account":"BANKUS33:USD","netDebitCap":null}],"id":"c1","kind":"config","op":"open_accounts","outcome":{"status":"accepted"}}',
+    );
   });
 
   it('validates leaves read back from storage, refusing unknown fields', () => {
-    const leaf = JSON.parse(transferLeafJson('00000000-0000-4000-8000-000000000001', undefined, [
-      { account: 'EXTERNAL:USD', currency: 'USD', amount: '-1' },
-      { account: 'BANKUS33:USD', currency: 'USD', amount: '1' },
-    ], { status: 'accepted' }));
+    const leaf = JSON.parse(
+      transferLeafJson(
+        '00000000-0000-4000-8000-000000000001',
+        undefined,
+        [
+          { account: 'EXTERNAL:USD', currency: 'USD', amount: '-1' },
+          { account: 'BANKUS33:USD', currency: 'USD', amount: '1' },
+        ],
+        { status: 'accepted' },
+      ),
+    );
     expect(ledgerLeafSchema.safeParse(leaf).success).toBe(true);
     expect(ledgerLeafSchema.safeParse({ ...leaf, extra: 1 }).success).toBe(false);
     expect(ledgerLeafSchema.safeParse({ ...leaf, outcome: { status: 'settled' } }).success).toBe(false);

@@ -17,13 +17,13 @@ describe('LedgerRejection', () => {
   });
 
   it('is where the payment reasons that come from the ledger take their codes', () => {
-    expect([RejectReason.INSUFFICIENT_FUNDS, RejectReason.LIMIT_EXCEEDED, RejectReason.PARTICIPANT_SUSPENDED, RejectReason.ACCOUNT_UNKNOWN, RejectReason.EXPIRED, RejectReason.UNBALANCED]).toEqual([
-      'insufficient_funds',
-      'limit_exceeded',
-      'participant_suspended',
-      'account_unknown',
-      'not_after_passed',
-      'unbalanced',
-    ]);
+    expect([
+      RejectReason.INSUFFICIENT_FUNDS,
+      RejectReason.LIMIT_EXCEEDED,
+      RejectReason.PARTICIPANT_SUSPENDED,
+      RejectReason.ACCOUNT_UNKNOWN,
+      RejectReason.EXPIRED,
+      RejectReason.UNBALANCED,
+    ]).toEqual(['insufficient_funds', 'limit_exceeded', 'participant_suspended', 'account_unknown', 'not_after_passed', 'unbalanced']);
   });
 });

@@ -173,11 +173,12 @@ export type Outcome = z.infer<typeof outcomeSchema>;
 
 export const finalitySchema = z.strictObject({
   block: blockHeaderSchema.extend({ hash: z.string().regex(/^[0-9a-f]{64}$/) }),
-  signatures: z.array(z.strictObject({ validator: z.string(), signature: z.string() })).min(1).max(100),
+  signatures: z
+    .array(z.strictObject({ validator: z.string(), signature: z.string() }))
+    .min(1)
+    .max(100),
   quorum: z.number().int().positive(),
-  transactions: z
-    .array(z.strictObject({ id: z.string(), uetr: z.string().optional(), kind: z.string(), outcome: outcomeSchema }))
-    .max(100_000),
+  transactions: z.array(z.strictObject({ id: z.string(), uetr: z.string().optional(), kind: z.string(), outcome: outcomeSchema })).max(100_000),
 });
 export type FinalityMessage = z.infer<typeof finalitySchema>;
 
@@ -224,7 +225,10 @@ export const finalityNoticeSchema = z
     quorum: z.number().int().positive(),
     part: z.number().int().positive(),
     parts: z.number().int().positive(),
-    transactions: z.array(z.strictObject({ transaction: noticeLeafSchema, proof: inclusionProofSchema })).min(1).max(20_000),
+    transactions: z
+      .array(z.strictObject({ transaction: noticeLeafSchema, proof: inclusionProofSchema }))
+      .min(1)
+      .max(20_000),
   })
   .refine((n) => n.part <= n.parts, { path: ['part'], message: 'part beyond parts' });
 export type FinalityNoticeMessage = z.infer<typeof finalityNoticeSchema>;

@@ -30,7 +30,10 @@ const PARTITIONS_MAX = 1_000;
 const topicEntrySchema = z.strictObject({
   suffix: z.string().regex(TOPIC_SUFFIX, 'topic suffix: 1-200 of a-z, A-Z, 0-9, ".", "_", "-"'),
   partitions: z.int().min(1).max(PARTITIONS_MAX),
-  config: z.record(z.string().regex(CONFIG_NAME, 'config name like retention.ms'), z.string().regex(CONFIG_VALUE, 'config value: 1-64 of A-Z, a-z, 0-9, ".", "_", "-"')),
+  config: z.record(
+    z.string().regex(CONFIG_NAME, 'config name like retention.ms'),
+    z.string().regex(CONFIG_VALUE, 'config value: 1-64 of A-Z, a-z, 0-9, ".", "_", "-"'),
+  ),
 });
 
 const catalogSchema = z.strictObject({
@@ -44,7 +47,9 @@ const catalogSchema = z.strictObject({
  */
 export function parseTopicCatalog(input: unknown): TopicSpec[] {
   const { topics } = catalogSchema.parse(input);
-  const specs = Object.entries(topics).map(([key, entry]) => Object.freeze({ key: key as TopicKey, suffix: entry.suffix, partitions: entry.partitions, config: Object.freeze({ ...entry.config }) }));
+  const specs = Object.entries(topics).map(([key, entry]) =>
+    Object.freeze({ key: key as TopicKey, suffix: entry.suffix, partitions: entry.partitions, config: Object.freeze({ ...entry.config }) }),
+  );
   const seen = new Set<string>();
   for (const spec of specs) {
     if (seen.has(spec.suffix)) throw new Error(`topic catalogue: ${spec.suffix} is listed twice`);

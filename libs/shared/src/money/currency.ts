@@ -52,6 +52,4 @@ export function allCurrencyCodes(): CurrencyCode[] {
 }
 
 /** The currencies enabled out of the box (API.md, "Local defaults"). */
-export const DEFAULT_CURRENCIES = [
-  'USD', 'EUR', 'GBP', 'JPY', 'CHF', 'CAD', 'AUD', 'SGD', 'HKD', 'CNY', 'INR', 'MXN', 'BHD',
-] as const;
+export const DEFAULT_CURRENCIES = ['USD', 'EUR', 'GBP', 'JPY', 'CHF', 'CAD', 'AUD', 'SGD', 'HKD', 'CNY', 'INR', 'MXN', 'BHD'] as const;

@@ -19,7 +19,15 @@ function reasonOf(fn: () => unknown): string {
 
 describe('ISO 4217 minor units', () => {
   it.each([
-    ['USD', 2], ['EUR', 2], ['JPY', 0], ['KRW', 0], ['BHD', 3], ['KWD', 3], ['CLF', 4], ['MXN', 2], ['INR', 2],
+    ['USD', 2],
+    ['EUR', 2],
+    ['JPY', 0],
+    ['KRW', 0],
+    ['BHD', 3],
+    ['KWD', 3],
+    ['CLF', 4],
+    ['MXN', 2],
+    ['INR', 2],
   ])('%s has %i minor digits', (code, digits) => {
     expect(minorUnits(asCurrency(code))).toBe(digits);
   });

@@ -19,13 +19,17 @@ describe('classify', () => {
     expect(classify(s({ status: 'SUBMITTED', height: null }), l())?.kind).toBe(DifferenceKind.PENDING_BUT_FINAL);
     expect(classify(s({ status: 'HELD', height: null }), l())?.kind).toBe(DifferenceKind.PENDING_BUT_FINAL);
     expect(classify(s(), l({ status: 'rejected', reason: 'insufficient_funds' }))?.kind).toBe(DifferenceKind.OUTCOME_MISMATCH);
-    expect(classify(s({ status: 'REJECTED', reason: 'limit_exceeded' }), l({ status: 'rejected', reason: 'insufficient_funds' }))?.kind).toBe(DifferenceKind.OUTCOME_MISMATCH);
+    expect(classify(s({ status: 'REJECTED', reason: 'limit_exceeded' }), l({ status: 'rejected', reason: 'insufficient_funds' }))?.kind).toBe(
+      DifferenceKind.OUTCOME_MISMATCH,
+    );
     expect(classify(s({ status: 'REJECTED', reason: 'hold_expired', height: null }), l())?.kind).toBe(DifferenceKind.OUTCOME_MISMATCH);
     expect(classify(s({ height: 8 }), l())?.kind).toBe(DifferenceKind.HEIGHT_MISMATCH);
   });
 
   it('describes both sides in the detail', () => {
-    expect(classify(s(), l({ status: 'rejected', reason: 'insufficient_funds' }))?.detail).toBe('settlement SETTLED at 7; ledger rejected (insufficient_funds) at 7');
+    expect(classify(s(), l({ status: 'rejected', reason: 'insufficient_funds' }))?.detail).toBe(
+      'settlement SETTLED at 7; ledger rejected (insufficient_funds) at 7',
+    );
   });
 });
 

@@ -26,7 +26,12 @@ function summary(detail: Record<string, unknown>): string {
   const request = detail.request as Record<string, unknown> | null | undefined;
   const response = detail.response as Record<string, unknown> | undefined;
   const parts: string[] = [];
-  if (request && typeof request === 'object') parts.push(Object.entries(request).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' '));
+  if (request && typeof request === 'object')
+    parts.push(
+      Object.entries(request)
+        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+        .join(' '),
+    );
   if (response?.code) parts.push(`→ ${String(response.code)}`);
   if (typeof detail.reason === 'string') parts.push(detail.reason);
   return parts.join(' ') || '—';
@@ -49,10 +54,23 @@ export async function auditPage(_ctx: PageContext, params: URLSearchParams): Pro
     table(
       'Operator actions, newest first',
       ['When', 'Operator', 'Action', 'On', 'Outcome', 'HTTP', 'Details'],
-      page.data.map((e) => [time(e.at), e.operator ? `${e.operator.name} (${e.operator.role})` : 'unknown token', h('code', {}, e.action), targetLink(e.target), outcomeBadge(e.outcome), e.httpStatus === null ? '—' : String(e.httpStatus), summary(e.detail)]),
+      page.data.map((e) => [
+        time(e.at),
+        e.operator ? `${e.operator.name} (${e.operator.role})` : 'unknown token',
+        h('code', {}, e.action),
+        targetLink(e.target),
+        outcomeBadge(e.outcome),
+        e.httpStatus === null ? '—' : String(e.httpStatus),
+        summary(e.detail),
+      ]),
       { captionHidden: true, className: 'data audit' },
     ),
-    h('nav', { class: 'pager', 'aria-label': 'Pages' }, params.get('cursor') ? link('#/audit', 'Newest', { class: 'button' }) : null, page.nextCursor ? link(`#/audit?${next.toString()}`, 'Older →', { class: 'button', rel: 'next' }) : h('span', { class: 'muted' }, 'No older entries')),
+    h(
+      'nav',
+      { class: 'pager', 'aria-label': 'Pages' },
+      params.get('cursor') ? link('#/audit', 'Newest', { class: 'button' }) : null,
+      page.nextCursor ? link(`#/audit?${next.toString()}`, 'Older →', { class: 'button', rel: 'next' }) : h('span', { class: 'muted' }, 'No older entries'),
+    ),
   );
   return { title: 'Audit log', el };
 }

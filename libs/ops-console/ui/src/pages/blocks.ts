@@ -53,7 +53,16 @@ export async function blocksPage(ctx: PageContext, params: URLSearchParams): Pro
           String(b.txCount),
           shortHash(b.hash),
           shortHash(b.prevHash),
-          b.signatures.map((s) => h('span', { class: s.hash === b.hash ? 'sig ok' : 'sig bad', title: s.hash === b.hash ? `${s.validator} signed this hash` : `${s.validator} signed another hash` }, `${s.validator} `)),
+          b.signatures.map((s) =>
+            h(
+              'span',
+              {
+                class: s.hash === b.hash ? 'sig ok' : 'sig bad',
+                title: s.hash === b.hash ? `${s.validator} signed this hash` : `${s.validator} signed another hash`,
+              },
+              `${s.validator} `,
+            ),
+          ),
           finalBadge(b.final),
         ]),
         { captionHidden: true },
@@ -70,11 +79,20 @@ export async function blocksPage(ctx: PageContext, params: URLSearchParams): Pro
     'nav',
     { class: 'pager', 'aria-label': 'Pages' },
     before ? link('#/blocks', 'Newest', { class: 'button' }) : null,
-    page.nextCursor ? link(`#/blocks?before=${page.nextCursor}`, 'Older →', { class: 'button', rel: 'next' }) : h('span', { class: 'muted' }, 'This is the first block.'),
+    page.nextCursor
+      ? link(`#/blocks?before=${page.nextCursor}`, 'Older →', { class: 'button', rel: 'next' })
+      : h('span', { class: 'muted' }, 'This is the first block.'),
   );
   return {
     title: 'Blocks',
-    el: h('section', {}, h('h1', {}, 'Blocks'), h('p', { class: 'muted' }, 'The chain as a validator stores it, with the signatures it received from every validator.'), body, pager),
+    el: h(
+      'section',
+      {},
+      h('h1', {}, 'Blocks'),
+      h('p', { class: 'muted' }, 'The chain as a validator stores it, with the signatures it received from every validator.'),
+      body,
+      pager,
+    ),
     destroy: () => {
       off();
       window.clearTimeout(timer);
@@ -107,16 +125,44 @@ export async function blockPage(_ctx: PageContext, height: string): Promise<Page
       ['Time (broker)', time(new Date(b.timestamp).toISOString())],
     ]),
     h('h2', {}, 'Each validator’s copy'),
-    table('Each validator’s copy of this block', ['Validator', 'Reachable', 'Header hash', 'Same as shown', 'Final there'], d.validators.map((v) => [v.validator ?? 'unknown', v.up ? 'yes' : 'no', shortHash(v.hash, 16), v.hash === null ? '—' : v.hash === b.hash ? '✓ same' : '✕ different', v.final ? '✓' : '—']), { captionHidden: true }),
+    table(
+      'Each validator’s copy of this block',
+      ['Validator', 'Reachable', 'Header hash', 'Same as shown', 'Final there'],
+      d.validators.map((v) => [
+        v.validator ?? 'unknown',
+        v.up ? 'yes' : 'no',
+        shortHash(v.hash, 16),
+        v.hash === null ? '—' : v.hash === b.hash ? '✓ same' : '✕ different',
+        v.final ? '✓' : '—',
+      ]),
+      { captionHidden: true },
+    ),
     h('h2', {}, 'Signatures', h('span', { class: 'muted' }, ` as received by ${d.source ?? 'a validator'}`)),
     table(
       `Signatures received by ${d.source ?? 'the validator'}`,
       ['Validator', 'Signed hash', 'Signature', 'Verified here', 'Received'],
-      check.signatures.map((s) => [s.validator, s.hash === b.hash ? 'this block' : shortHash(s.hash), shortHash(s.signature, 16), s.valid ? h('span', { class: 'badge good' }, '✓ valid') : h('span', { class: 'badge bad' }, s.trusted ? '✕ invalid' : '✕ unknown key'), time(s.receivedAt)]),
+      check.signatures.map((s) => [
+        s.validator,
+        s.hash === b.hash ? 'this block' : shortHash(s.hash),
+        shortHash(s.signature, 16),
+        s.valid ? h('span', { class: 'badge good' }, '✓ valid') : h('span', { class: 'badge bad' }, s.trusted ? '✕ invalid' : '✕ unknown key'),
+        time(s.receivedAt),
+      ]),
       { captionHidden: true },
     ),
     h('h2', {}, 'Transactions'),
-    table('Transactions in Merkle order', ['#', 'Transaction', 'Payment', 'Kind', 'Outcome'], d.transactions.map((t, i) => [String(i), h('code', {}, t.id), t.uetr ? link(`#/payments/${t.uetr}`, t.uetr.slice(0, 8)) : '—', t.kind, t.outcome.status === 'accepted' ? 'accepted' : `rejected: ${t.outcome.reason ?? ''}`]), { captionHidden: true }),
+    table(
+      'Transactions in Merkle order',
+      ['#', 'Transaction', 'Payment', 'Kind', 'Outcome'],
+      d.transactions.map((t, i) => [
+        String(i),
+        h('code', {}, t.id),
+        t.uetr ? link(`#/payments/${t.uetr}`, t.uetr.slice(0, 8)) : '—',
+        t.kind,
+        t.outcome.status === 'accepted' ? 'accepted' : `rejected: ${t.outcome.reason ?? ''}`,
+      ]),
+      { captionHidden: true },
+    ),
   );
   return { title: `Block ${b.height}`, el };
 }

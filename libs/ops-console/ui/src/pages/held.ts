@@ -21,7 +21,11 @@ export async function heldPage(ctx: PageContext): Promise<Page> {
   const note = ctx.session.can.decide
     ? 'A held payment goes to the ledger once enough distinct operators approved it; one rejection rejects it.'
     : `Your role (${ctx.session.operator.role}) may watch held payments but not approve or reject them.`;
-  return { title: 'Held payments', el: h('section', {}, h('h1', {}, 'Held payments'), h('p', { class: 'muted', id: 'held-note' }, note), report, list), destroy: off };
+  return {
+    title: 'Held payments',
+    el: h('section', {}, h('h1', {}, 'Held payments'), h('p', { class: 'muted', id: 'held-note' }, note), report, list),
+    destroy: off,
+  };
 }
 
 function renderHeld(list: HTMLElement, held: Held, ctx: PageContext, reload: () => void, report: HTMLElement): void {
@@ -51,8 +55,18 @@ function renderHeld(list: HTMLElement, held: Held, ctx: PageContext, reload: () 
           holdReason ? `, ${holdReason}` : '',
           '.',
         ),
-        h('p', { class: 'approvals' }, p.hold.approvals === null ? 'Approvals unknown.' : `${p.hold.approvals} approval${p.hold.approvals === 1 ? '' : 's'} so far.`),
-        p.hold.decisions.length > 0 ? table('Decisions so far', ['Operator', 'Decision', 'State', 'At'], p.hold.decisions.map((d) => [d.operator.name, d.decision, d.state, time(d.at)])) : null,
+        h(
+          'p',
+          { class: 'approvals' },
+          p.hold.approvals === null ? 'Approvals unknown.' : `${p.hold.approvals} approval${p.hold.approvals === 1 ? '' : 's'} so far.`,
+        ),
+        p.hold.decisions.length > 0
+          ? table(
+              'Decisions so far',
+              ['Operator', 'Decision', 'State', 'At'],
+              p.hold.decisions.map((d) => [d.operator.name, d.decision, d.state, time(d.at)]),
+            )
+          : null,
         ctx.session.can.decide ? decisionForm(p.uetr, reload, report) : null,
       );
     }),

@@ -12,9 +12,25 @@ interface Overview {
   series: Part<MinuteStats[]>;
   recent: Part<{ windowS: number; settled: number; rejected: number; settledPerS: number; latencyMs: { p50: number; p90: number; p99: number } | null }>;
   inFlight: Part<{ counts: Record<string, number>; oldestHeldAt: string | null }>;
-  validators: Part<{ validator: string | null; up: boolean; height: number | null; finalHeight: number | null; finalityLagBlocks: number | null; behindBlocks: number | null; halted: string | null }[]>;
+  validators: Part<
+    {
+      validator: string | null;
+      up: boolean;
+      height: number | null;
+      finalHeight: number | null;
+      finalityLagBlocks: number | null;
+      behindBlocks: number | null;
+      halted: string | null;
+    }[]
+  >;
   kafka: Part<{ group: string; state: string; members: number; lag: number; topics: { topic: string; lag: number }[] }[]>;
-  webhooks: Part<{ endpoints: number; failing: number; pending: number; abandoned: number; failingEndpoints: { participant: string; pending: number; abandoned: number; maxAttempts: number; lastError: string | null }[] }>;
+  webhooks: Part<{
+    endpoints: number;
+    failing: number;
+    pending: number;
+    abandoned: number;
+    failingEndpoints: { participant: string; pending: number; abandoned: number; maxAttempts: number; lastError: string | null }[];
+  }>;
 }
 
 const RECENT_CHANGES_MAX = 12;
@@ -28,7 +44,13 @@ function unavailable(part: { unavailable: string }): HTMLElement {
 }
 
 function tile(label: string, value: string | HTMLElement, note?: string | HTMLElement, tone?: 'good' | 'warn' | 'bad'): HTMLElement {
-  return h('div', { class: `tile ${tone ?? ''}` }, h('div', { class: 'tile-label' }, label), h('div', { class: 'tile-value' }, value), note ? h('div', { class: 'tile-note' }, note) : null);
+  return h(
+    'div',
+    { class: `tile ${tone ?? ''}` },
+    h('div', { class: 'tile-label' }, label),
+    h('div', { class: 'tile-value' }, value),
+    note ? h('div', { class: 'tile-note' }, note) : null,
+  );
 }
 
 export async function overviewPage(ctx: PageContext): Promise<Page> {
@@ -60,7 +82,12 @@ export async function overviewPage(ctx: PageContext): Promise<Page> {
     tiles,
     h('div', { class: 'charts' }, statusChart.el, latencyChart.el),
     h('div', { class: 'columns' }, validators, kafka),
-    h('div', { class: 'columns' }, webhooks, h('section', { 'aria-labelledby': 'changes-title' }, h('h2', { id: 'changes-title' }, 'Latest status changes'), changes)),
+    h(
+      'div',
+      { class: 'columns' },
+      webhooks,
+      h('section', { 'aria-labelledby': 'changes-title' }, h('h2', { id: 'changes-title' }, 'Latest status changes'), changes),
+    ),
   );
 
   render((ctx.stream.latestOverview as Overview | null) ?? (await get<Overview>('/overview')));
@@ -82,7 +109,9 @@ export async function overviewPage(ctx: PageContext): Promise<Page> {
 function renderTiles(tiles: HTMLElement, o: Overview): void {
   const items: HTMLElement[] = [];
   if (ok(o.recent)) {
-    items.push(tile('Settled per second', String(o.recent.settledPerS), `${o.recent.settled} settled, ${o.recent.rejected} rejected in the last ${o.recent.windowS} s`));
+    items.push(
+      tile('Settled per second', String(o.recent.settledPerS), `${o.recent.settled} settled, ${o.recent.rejected} rejected in the last ${o.recent.windowS} s`),
+    );
     const l = o.recent.latencyMs;
     items.push(tile('Latency p50 · p90 · p99', l ? `${duration(l.p50)} · ${duration(l.p90)} · ${duration(l.p99)}` : '—', 'intent → settled, last minute'));
   } else items.push(tile('Throughput', '—', o.recent.unavailable, 'bad'));
@@ -90,15 +119,36 @@ function renderTiles(tiles: HTMLElement, o: Overview): void {
     const c = o.inFlight.counts;
     items.push(tile('In flight', String((c.RECEIVED ?? 0) + (c.SUBMITTED ?? 0)), `${c.RECEIVED ?? 0} received, ${c.SUBMITTED ?? 0} submitted`));
     const held = c.HELD ?? 0;
-    items.push(tile('Held, waiting for approval', link('#/held', String(held), { 'aria-label': `${held} held payments` }), held > 0 ? `oldest waiting ${ago(o.inFlight.oldestHeldAt)}` : 'none waiting', held > 0 ? 'warn' : 'good'));
+    items.push(
+      tile(
+        'Held, waiting for approval',
+        link('#/held', String(held), { 'aria-label': `${held} held payments` }),
+        held > 0 ? `oldest waiting ${ago(o.inFlight.oldestHeldAt)}` : 'none waiting',
+        held > 0 ? 'warn' : 'good',
+      ),
+    );
   } else items.push(tile('In flight', '—', o.inFlight.unavailable, 'bad'));
   if (ok(o.webhooks)) {
-    items.push(tile('Webhook endpoints failing', String(o.webhooks.failing), `${o.webhooks.pending} deliveries pending, ${o.webhooks.abandoned} abandoned`, o.webhooks.failing > 0 ? 'bad' : 'good'));
+    items.push(
+      tile(
+        'Webhook endpoints failing',
+        String(o.webhooks.failing),
+        `${o.webhooks.pending} deliveries pending, ${o.webhooks.abandoned} abandoned`,
+        o.webhooks.failing > 0 ? 'bad' : 'good',
+      ),
+    );
   } else items.push(tile('Webhooks', '—', o.webhooks.unavailable, 'bad'));
   if (ok(o.validators)) {
     const up = o.validators.filter((v) => v.up && !v.halted).length;
     const lag = Math.max(0, ...o.validators.map((v) => v.finalityLagBlocks ?? 0));
-    items.push(tile('Validators up', `${up} of ${o.validators.length}`, `finality lag at most ${lag} block${lag === 1 ? '' : 's'}`, up === o.validators.length ? 'good' : 'bad'));
+    items.push(
+      tile(
+        'Validators up',
+        `${up} of ${o.validators.length}`,
+        `finality lag at most ${lag} block${lag === 1 ? '' : 's'}`,
+        up === o.validators.length ? 'good' : 'bad',
+      ),
+    );
   }
   replace(tiles, items);
 }
@@ -149,7 +199,13 @@ function renderWebhooks(section: HTMLElement, o: Overview): void {
     table(
       'Failing webhook endpoints',
       ['Participant', 'Pending', 'Abandoned', 'Attempts', 'Last error'],
-      o.webhooks.failingEndpoints.map((e) => [link(`#/participants/${encodeURIComponent(e.participant)}`, e.participant), String(e.pending), String(e.abandoned), String(e.maxAttempts), e.lastError ?? '—']),
+      o.webhooks.failingEndpoints.map((e) => [
+        link(`#/participants/${encodeURIComponent(e.participant)}`, e.participant),
+        String(e.pending),
+        String(e.abandoned),
+        String(e.maxAttempts),
+        e.lastError ?? '—',
+      ]),
       { captionHidden: true },
     ),
   );

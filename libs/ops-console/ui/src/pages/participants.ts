@@ -20,7 +20,16 @@ interface ParticipantDetail {
   keys: { keyId: string; publicKey: string; createdAt: string; revokedAt: string | null }[];
   screeningLimits: { currency: string; maxAmount?: string | null }[];
   recentPayments: PaymentSummary[];
-  requests: { requestId: string; kind: string; status: string; reason: string | null; blockHeight: number | null; createdAt: string; currency?: string; amount?: string }[];
+  requests: {
+    requestId: string;
+    kind: string;
+    status: string;
+    reason: string | null;
+    blockHeight: number | null;
+    createdAt: string;
+    currency?: string;
+    amount?: string;
+  }[];
   actions: { at: string; operator: { name: string; role: string } | null; action: string; outcome: string; httpStatus: number | null }[];
 }
 
@@ -33,7 +42,13 @@ export async function participantsPage(_ctx: PageContext): Promise<Page> {
     table(
       'Participants and system accounts',
       ['Id', 'Name', 'Currencies', 'Status', 'Webhook'],
-      data.map((p) => [link(`#/participants/${encodeURIComponent(p.id)}`, p.id), p.name, p.currencies ? p.currencies.join(', ') : 'every enabled currency', h('span', { class: `badge ${p.status === 'active' ? 'good' : p.status === 'suspended' ? 'bad' : ''}` }, p.status), p.webhookUrl ?? '—']),
+      data.map((p) => [
+        link(`#/participants/${encodeURIComponent(p.id)}`, p.id),
+        p.name,
+        p.currencies ? p.currencies.join(', ') : 'every enabled currency',
+        h('span', { class: `badge ${p.status === 'active' ? 'good' : p.status === 'suspended' ? 'bad' : ''}` }, p.status),
+        p.webhookUrl ?? '—',
+      ]),
       { captionHidden: true },
     ),
   );
@@ -53,7 +68,12 @@ function renderParticipant(root: HTMLElement, d: ParticipantDetail, ctx: PageCon
   const body = h('tbody', {}, d.recentPayments.map(paymentRow));
   replace(
     root,
-    h('div', { class: 'page-head' }, h('h1', {}, `${p.id} `, h('span', { class: 'muted' }, p.name)), h('span', { class: `badge ${p.status === 'active' ? 'good' : p.status === 'suspended' ? 'bad' : ''}`, id: 'participant-status' }, p.status)),
+    h(
+      'div',
+      { class: 'page-head' },
+      h('h1', {}, `${p.id} `, h('span', { class: 'muted' }, p.name)),
+      h('span', { class: `badge ${p.status === 'active' ? 'good' : p.status === 'suspended' ? 'bad' : ''}`, id: 'participant-status' }, p.status),
+    ),
     h(
       'section',
       { 'aria-labelledby': 'accounts-title' },
@@ -62,7 +82,12 @@ function renderParticipant(root: HTMLElement, d: ParticipantDetail, ctx: PageCon
       table(
         positions ? 'FX desk positions per currency' : 'Settlement accounts',
         ['Currency', positions ? 'Position' : 'Balance', 'Net debit cap', 'Hold above'],
-        d.accounts.map((a) => [a.currency, amount(a.balance, a.currency), a.netDebitCap === null ? 'no limit' : amount(a.netDebitCap, a.currency), a.holdAbove === null ? '—' : amount(a.holdAbove, a.currency)]),
+        d.accounts.map((a) => [
+          a.currency,
+          amount(a.balance, a.currency),
+          a.netDebitCap === null ? 'no limit' : amount(a.netDebitCap, a.currency),
+          a.holdAbove === null ? '—' : amount(a.holdAbove, a.currency),
+        ]),
         { captionHidden: true },
       ),
     ),
@@ -73,22 +98,50 @@ function renderParticipant(root: HTMLElement, d: ParticipantDetail, ctx: PageCon
           'section',
           { 'aria-labelledby': 'keys-title' },
           h('h2', { id: 'keys-title' }, 'Request-signing keys'),
-          table('Keys', ['Key id', 'Public key', 'Added', 'Revoked'], d.keys.map((k) => [h('code', {}, k.keyId), h('code', { class: 'hash' }, k.publicKey), time(k.createdAt), k.revokedAt ? time(k.revokedAt) : '—']), { captionHidden: true }),
+          table(
+            'Keys',
+            ['Key id', 'Public key', 'Added', 'Revoked'],
+            d.keys.map((k) => [h('code', {}, k.keyId), h('code', { class: 'hash' }, k.publicKey), time(k.createdAt), k.revokedAt ? time(k.revokedAt) : '—']),
+            { captionHidden: true },
+          ),
           facts([['Webhook', p.webhookUrl ?? 'none']]),
         ),
-    d.recentPayments.length > 0 ? h('section', { 'aria-labelledby': 'recent-title' }, h('h2', { id: 'recent-title' }, 'Recent payments'), h('div', { class: 'table-wrap' }, paymentTable('Recent payments', body))) : null,
+    d.recentPayments.length > 0
+      ? h(
+          'section',
+          { 'aria-labelledby': 'recent-title' },
+          h('h2', { id: 'recent-title' }, 'Recent payments'),
+          h('div', { class: 'table-wrap' }, paymentTable('Recent payments', body)),
+        )
+      : null,
     h(
       'section',
       { 'aria-labelledby': 'requests-title' },
       h('h2', { id: 'requests-title' }, 'Operator requests'),
-      table('Deposits, withdrawals, limits and suspensions', ['When', 'Kind', 'Amount', 'Status', 'Block'], d.requests.map((r) => [time(r.createdAt), r.kind, r.amount ? amount(r.amount, r.currency) : '—', r.status + (r.reason ? ` (${r.reason})` : ''), r.blockHeight === null ? '—' : link(`#/blocks/${r.blockHeight}`, `#${r.blockHeight}`)]), { captionHidden: true }),
+      table(
+        'Deposits, withdrawals, limits and suspensions',
+        ['When', 'Kind', 'Amount', 'Status', 'Block'],
+        d.requests.map((r) => [
+          time(r.createdAt),
+          r.kind,
+          r.amount ? amount(r.amount, r.currency) : '—',
+          r.status + (r.reason ? ` (${r.reason})` : ''),
+          r.blockHeight === null ? '—' : link(`#/blocks/${r.blockHeight}`, `#${r.blockHeight}`),
+        ]),
+        { captionHidden: true },
+      ),
     ),
     ctx.session.can.seeAudit
       ? h(
           'section',
           { 'aria-labelledby': 'actions-title' },
           h('h2', { id: 'actions-title' }, 'Console actions on this participant'),
-          table('Audit entries', ['When', 'Operator', 'Action', 'Outcome'], d.actions.map((a) => [time(a.at), a.operator ? `${a.operator.name} (${a.operator.role})` : '—', a.action, outcomeBadge(a.outcome)]), { captionHidden: true }),
+          table(
+            'Audit entries',
+            ['When', 'Operator', 'Action', 'Outcome'],
+            d.actions.map((a) => [time(a.at), a.operator ? `${a.operator.name} (${a.operator.role})` : '—', a.action, outcomeBadge(a.outcome)]),
+            { captionHidden: true },
+          ),
         )
       : null,
   );
@@ -98,7 +151,12 @@ function renderParticipant(root: HTMLElement, d: ParticipantDetail, ctx: PageCon
 function adminForms(d: ParticipantDetail, reload: () => void): HTMLElement {
   const p = d.participant;
   const currencies = p.currencies ?? d.accounts.map((a) => a.currency);
-  const ccy = (id: string) => h('select', { id, name: 'currency', required: true }, currencies.map((c) => h('option', { value: c }, c)));
+  const ccy = (id: string) =>
+    h(
+      'select',
+      { id, name: 'currency', required: true },
+      currencies.map((c) => h('option', { value: c }, c)),
+    );
   const result = h('p', { class: 'result', role: 'status', id: 'admin-result' });
   const run = (form: HTMLFormElement, send: () => Promise<{ status: number; body: unknown }>, ok: (status: number, body: unknown) => string) => {
     form.addEventListener('submit', (event) => {
@@ -125,27 +183,69 @@ function adminForms(d: ParticipantDetail, reload: () => void): HTMLElement {
   const field = (label: string, input: HTMLElement) => h('div', { class: 'field' }, h('label', { for: input.id }, label), input);
 
   const tCcy = ccy('transfer-currency');
-  const tAmount = h('input', { id: 'transfer-amount', name: 'amount', required: true, inputmode: 'decimal', pattern: '[0-9]+(\\.[0-9]+)?', placeholder: '1000.00' });
+  const tAmount = h('input', {
+    id: 'transfer-amount',
+    name: 'amount',
+    required: true,
+    inputmode: 'decimal',
+    pattern: '[0-9]+(\\.[0-9]+)?',
+    placeholder: '1000.00',
+  });
   const tRef = h('input', { id: 'transfer-reference', name: 'reference', required: true, maxlength: '140', placeholder: 'reference' });
-  const tKind = h('select', { id: 'transfer-kind', name: 'kind' }, h('option', { value: 'deposits' }, 'Deposit'), h('option', { value: 'withdrawals' }, 'Withdrawal'));
+  const tKind = h(
+    'select',
+    { id: 'transfer-kind', name: 'kind' },
+    h('option', { value: 'deposits' }, 'Deposit'),
+    h('option', { value: 'withdrawals' }, 'Withdrawal'),
+  );
   const transfer = run(
-    h('form', { class: 'inline-form', 'aria-label': 'Deposit or withdraw' }, field('Kind', tKind), field('Currency', tCcy), field('Amount', tAmount), field('Reference', tRef), h('button', { type: 'submit', class: 'primary' }, 'Send')),
-    () => act('POST', `/participants/${encodeURIComponent(p.id)}/${tKind.value}`, { currency: tCcy.value, amount: tAmount.value.trim(), reference: tRef.value.trim() }),
-    (status, body) => (status === 201 ? `Final on the ledger; new balance ${(body as { balance?: string }).balance ?? '?'} ${tCcy.value}.` : 'Submitted; not final yet.'),
+    h(
+      'form',
+      { class: 'inline-form', 'aria-label': 'Deposit or withdraw' },
+      field('Kind', tKind),
+      field('Currency', tCcy),
+      field('Amount', tAmount),
+      field('Reference', tRef),
+      h('button', { type: 'submit', class: 'primary' }, 'Send'),
+    ),
+    () =>
+      act('POST', `/participants/${encodeURIComponent(p.id)}/${tKind.value}`, {
+        currency: tCcy.value,
+        amount: tAmount.value.trim(),
+        reference: tRef.value.trim(),
+      }),
+    (status, body) =>
+      status === 201 ? `Final on the ledger; new balance ${(body as { balance?: string }).balance ?? '?'} ${tCcy.value}.` : 'Submitted; not final yet.',
   );
 
   const lCcy = ccy('limits-currency');
   const lCap = h('input', { id: 'limits-cap', name: 'netDebitCap', required: true, inputmode: 'decimal', placeholder: '0.00' });
   const lHold = h('input', { id: 'limits-hold', name: 'holdAbove', inputmode: 'decimal', placeholder: 'none' });
   const limits = run(
-    h('form', { class: 'inline-form', 'aria-label': 'Limits' }, field('Currency', lCcy), field('Net debit cap', lCap), field('Hold payments above', lHold), h('button', { type: 'submit', class: 'primary' }, 'Set limits')),
-    () => act('PUT', `/participants/${encodeURIComponent(p.id)}/limits`, { currency: lCcy.value, netDebitCap: lCap.value.trim(), holdAbove: lHold.value.trim() === '' ? null : lHold.value.trim() }),
+    h(
+      'form',
+      { class: 'inline-form', 'aria-label': 'Limits' },
+      field('Currency', lCcy),
+      field('Net debit cap', lCap),
+      field('Hold payments above', lHold),
+      h('button', { type: 'submit', class: 'primary' }, 'Set limits'),
+    ),
+    () =>
+      act('PUT', `/participants/${encodeURIComponent(p.id)}/limits`, {
+        currency: lCcy.value,
+        netDebitCap: lCap.value.trim(),
+        holdAbove: lHold.value.trim() === '' ? null : lHold.value.trim(),
+      }),
     (status) => (status === 200 ? 'Limits in force (final on the ledger).' : 'Limits submitted; not final yet.'),
   );
 
   const suspended = p.status === 'suspended';
   const suspend = run(
-    h('form', { class: 'inline-form', 'aria-label': suspended ? 'Resume' : 'Suspend' }, h('button', { type: 'submit', class: suspended ? 'primary' : 'danger', id: 'suspend-toggle' }, suspended ? 'Resume participant' : 'Suspend participant')),
+    h(
+      'form',
+      { class: 'inline-form', 'aria-label': suspended ? 'Resume' : 'Suspend' },
+      h('button', { type: 'submit', class: suspended ? 'primary' : 'danger', id: 'suspend-toggle' }, suspended ? 'Resume participant' : 'Suspend participant'),
+    ),
     () => act('POST', `/participants/${encodeURIComponent(p.id)}/${suspended ? 'resume' : 'suspend'}`),
     () => (suspended ? 'Participant resumed.' : 'Participant suspended: its new payments are refused.'),
   );

@@ -20,7 +20,16 @@ export interface PaymentDetail {
   endToEndId: string;
   debtorParticipant: string;
   creditorParticipant: string;
-  quote: { id: string; sourceCurrency: string; targetCurrency: string; midRate: string; rate: string; markupBps: string | number; fees: { type: string; amount: string; currency: string }[]; expiresAt: string };
+  quote: {
+    id: string;
+    sourceCurrency: string;
+    targetCurrency: string;
+    midRate: string;
+    rate: string;
+    markupBps: string | number;
+    fees: { type: string; amount: string; currency: string }[];
+    expiresAt: string;
+  };
   sendAmount: string;
   receiveAmount: string;
   totalDebit: string;
@@ -56,7 +65,11 @@ export async function paymentPage(ctx: PageContext, uetr: string): Promise<Page>
       proofShownFor = finalKey;
       void showProof(proofSection, p.uetr);
     } else if (!finalKey) {
-      replace(proofSection, h('h2', { id: 'proof-title' }, 'Finality proof'), h('p', { class: 'muted' }, 'The proof exists once the payment is final on the ledger.'));
+      replace(
+        proofSection,
+        h('h2', { id: 'proof-title' }, 'Finality proof'),
+        h('p', { class: 'muted' }, 'The proof exists once the payment is final on the ledger.'),
+      );
     }
     return p;
   };
@@ -75,7 +88,12 @@ function render(root: HTMLElement, p: PaymentDetail, ctx: PageContext, reload: (
   const q = p.quote;
   replace(
     root,
-    h('div', { class: 'page-head' }, h('h1', {}, 'Payment ', h('code', { class: 'uetr', id: 'payment-uetr' }, p.uetr)), h('div', { id: 'payment-status', role: 'status' }, statusBadge(p.status), p.reason ? ` ${p.reason}` : '')),
+    h(
+      'div',
+      { class: 'page-head' },
+      h('h1', {}, 'Payment ', h('code', { class: 'uetr', id: 'payment-uetr' }, p.uetr)),
+      h('div', { id: 'payment-status', role: 'status' }, statusBadge(p.status), p.reason ? ` ${p.reason}` : ''),
+    ),
     h(
       'div',
       { class: 'columns' },
@@ -124,7 +142,21 @@ function render(root: HTMLElement, p: PaymentDetail, ctx: PageContext, reload: (
       'section',
       { 'aria-labelledby': 'timeline-title' },
       h('h2', { id: 'timeline-title' }, 'Timeline'),
-      h('ol', { class: 'timeline', id: 'timeline' }, p.timeline.map((t) => h('li', { 'data-status': t.status }, statusBadge(t.status), ' ', time(t.at), h('span', { class: 'muted' }, ` +${duration(Date.parse(t.at) - received)}`), t.reason ? ` — ${t.reason}` : ''))),
+      h(
+        'ol',
+        { class: 'timeline', id: 'timeline' },
+        p.timeline.map((t) =>
+          h(
+            'li',
+            { 'data-status': t.status },
+            statusBadge(t.status),
+            ' ',
+            time(t.at),
+            h('span', { class: 'muted' }, ` +${duration(Date.parse(t.at) - received)}`),
+            t.reason ? ` — ${t.reason}` : '',
+          ),
+        ),
+      ),
     ),
     holdSection(p, ctx, reload, report),
   );
@@ -134,12 +166,27 @@ function holdSection(p: PaymentDetail, ctx: PageContext, reload: () => void, rep
   const decisions = p.hold.decisions;
   if (p.status !== 'HELD' && decisions.length === 0) return null;
   const section = h('section', { 'aria-labelledby': 'hold-title', class: 'hold' }, h('h2', { id: 'hold-title' }, 'Approval'));
-  section.append(h('p', {}, p.hold.approvals === null ? 'Approvals unknown.' : `${p.hold.approvals} approval${p.hold.approvals === 1 ? '' : 's'} recorded from distinct operators.`));
+  section.append(
+    h(
+      'p',
+      {},
+      p.hold.approvals === null ? 'Approvals unknown.' : `${p.hold.approvals} approval${p.hold.approvals === 1 ? '' : 's'} recorded from distinct operators.`,
+    ),
+  );
   if (decisions.length > 0) {
-    section.append(table('Decisions', ['Operator', 'Decision', 'State', 'Comment', 'At'], decisions.map((d) => [d.operator.name, d.decision, d.state + (d.reason ? ` (${d.reason})` : ''), d.comment ?? '—', time(d.at)])));
+    section.append(
+      table(
+        'Decisions',
+        ['Operator', 'Decision', 'State', 'Comment', 'At'],
+        decisions.map((d) => [d.operator.name, d.decision, d.state + (d.reason ? ` (${d.reason})` : ''), d.comment ?? '—', time(d.at)]),
+      ),
+    );
   }
   if (p.status === 'HELD' && ctx.session.can.decide) section.append(decisionForm(p.uetr, reload, report));
-  else if (p.status === 'HELD') section.append(h('p', { class: 'muted', id: 'cannot-decide' }, `Your role (${ctx.session.operator.role}) may watch held payments but not approve or reject them.`));
+  else if (p.status === 'HELD')
+    section.append(
+      h('p', { class: 'muted', id: 'cannot-decide' }, `Your role (${ctx.session.operator.role}) may watch held payments but not approve or reject them.`),
+    );
   return section;
 }
 
@@ -152,13 +199,23 @@ export function decisionForm(uetr: string, done: () => void, report: HTMLElement
   const result = h('p', { class: 'result', role: 'status' });
   const approve = h('button', { type: 'submit', value: 'approve', class: 'primary', 'data-action': 'approve' }, 'Approve');
   const reject = h('button', { type: 'submit', value: 'reject', class: 'danger', 'data-action': 'reject' }, 'Reject');
-  const form = h('form', { class: 'decision', 'aria-label': `Decide on payment ${uetr}` }, h('label', { for: `comment-${uetr}` }, 'Comment (optional)'), comment, h('div', { class: 'buttons' }, approve, reject), result);
+  const form = h(
+    'form',
+    { class: 'decision', 'aria-label': `Decide on payment ${uetr}` },
+    h('label', { for: `comment-${uetr}` }, 'Comment (optional)'),
+    comment,
+    h('div', { class: 'buttons' }, approve, reject),
+    result,
+  );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const decision = ((event as SubmitEvent).submitter as HTMLButtonElement | null)?.value === 'reject' ? 'reject' : 'approve';
     approve.disabled = reject.disabled = true;
     result.textContent = 'Sending…';
-    act<{ payment?: { status: string; approvals: number } }>('POST', `/payments/${uetr}/decisions`, { decision, ...(comment.value.trim() ? { comment: comment.value.trim() } : {}) })
+    act<{ payment?: { status: string; approvals: number } }>('POST', `/payments/${uetr}/decisions`, {
+      decision,
+      ...(comment.value.trim() ? { comment: comment.value.trim() } : {}),
+    })
       .then(({ status, body }) => {
         const text =
           status === 202
@@ -204,8 +261,20 @@ async function showProof(section: HTMLElement, uetr: string): Promise<void> {
   }
   const check = await checkProof(proof);
   const verdict = check.verdict.ok
-    ? h('p', { class: 'verified', id: 'proof-verdict', 'data-verified': 'true' }, h('span', { 'aria-hidden': 'true' }, '✓ '), h('strong', {}, 'Verified'), ` in this browser: signed by ${check.signers.join(', ')} (quorum ${check.quorum} of ${check.validators}), Merkle inclusion and block hash check out.`)
-    : h('p', { class: 'not-verified', id: 'proof-verdict', 'data-verified': 'false' }, h('span', { 'aria-hidden': 'true' }, '✕ '), h('strong', {}, 'Not verified'), `: ${check.verdict.reason}.`);
+    ? h(
+        'p',
+        { class: 'verified', id: 'proof-verdict', 'data-verified': 'true' },
+        h('span', { 'aria-hidden': 'true' }, '✓ '),
+        h('strong', {}, 'Verified'),
+        ` in this browser: signed by ${check.signers.join(', ')} (quorum ${check.quorum} of ${check.validators}), Merkle inclusion and block hash check out.`,
+      )
+    : h(
+        'p',
+        { class: 'not-verified', id: 'proof-verdict', 'data-verified': 'false' },
+        h('span', { 'aria-hidden': 'true' }, '✕ '),
+        h('strong', {}, 'Not verified'),
+        `: ${check.verdict.reason}.`,
+      );
   const t = proof.transaction;
   replace(
     section,
@@ -216,12 +285,21 @@ async function showProof(section: HTMLElement, uetr: string): Promise<void> {
       ['Block', [link(`#/blocks/${proof.block.height}`, `#${proof.block.height}`), ' ', shortHash(proof.block.hash, 16)]],
       ['Merkle root', shortHash(proof.block.merkleRoot, 16)],
       ['Leaf', `${proof.proof.leafIndex + 1} of ${proof.block.txCount} (${proof.proof.siblings.length} sibling hashes)`],
-      ['Signatures', proof.signatures.map((s) => h('span', { class: check.signers.includes(s.validator) ? 'sig ok' : 'sig' }, `${s.validator} ${check.signers.includes(s.validator) ? '✓' : '✕'} `))],
+      [
+        'Signatures',
+        proof.signatures.map((s) =>
+          h('span', { class: check.signers.includes(s.validator) ? 'sig ok' : 'sig' }, `${s.validator} ${check.signers.includes(s.validator) ? '✓' : '✕'} `),
+        ),
+      ],
     ]),
     table(
       'Ledger postings of this transaction',
       ['Account', 'Currency', 'Amount'],
-      (t.postings ?? []).map((x) => [h('code', {}, x.account), x.currency, h('span', { class: `num ${x.amount.startsWith('-') ? 'debit' : 'credit'}` }, major(x.amount, x.currency))]),
+      (t.postings ?? []).map((x) => [
+        h('code', {}, x.account),
+        x.currency,
+        h('span', { class: `num ${x.amount.startsWith('-') ? 'debit' : 'credit'}` }, major(x.amount, x.currency)),
+      ]),
     ),
   );
 }

@@ -27,7 +27,13 @@ export function paymentRow(p: PaymentSummary): HTMLTableRowElement {
     h('td', {}, time(p.createdAt)),
     h('td', {}, link(`#/payments/${p.uetr}`, h('code', {}, p.uetr), { class: 'uetr' })),
     h('td', {}, p.endToEndId),
-    h('td', {}, link(`#/participants/${encodeURIComponent(p.debtorParticipant)}`, p.debtorParticipant), ' → ', link(`#/participants/${encodeURIComponent(p.creditorParticipant)}`, p.creditorParticipant)),
+    h(
+      'td',
+      {},
+      link(`#/participants/${encodeURIComponent(p.debtorParticipant)}`, p.debtorParticipant),
+      ' → ',
+      link(`#/participants/${encodeURIComponent(p.creditorParticipant)}`, p.creditorParticipant),
+    ),
     h('td', { class: 'num' }, amount(p.sendAmount, p.sourceCurrency)),
     h('td', { class: 'num' }, amount(p.receiveAmount, p.targetCurrency)),
     h('td', { class: 'status-cell' }, statusBadge(p.status)),
@@ -40,7 +46,15 @@ export function paymentTable(caption: string, body: HTMLTableSectionElement): HT
     'table',
     { class: 'data payments' },
     h('caption', { class: 'visually-hidden' }, caption),
-    h('thead', {}, h('tr', {}, ['Created', 'UETR', 'End-to-end id', 'Debtor → creditor', 'Sent', 'Received', 'Status', 'Block'].map((t) => h('th', { scope: 'col' }, t)))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ['Created', 'UETR', 'End-to-end id', 'Debtor → creditor', 'Sent', 'Received', 'Status', 'Block'].map((t) => h('th', { scope: 'col' }, t)),
+      ),
+    ),
     body,
   );
 }
@@ -57,9 +71,29 @@ export async function paymentsPage(ctx: PageContext, params: URLSearchParams): P
   const field = (name: string, label: string, input: HTMLElement) => h('div', { class: 'field' }, h('label', { for: `filter-${name}` }, label), input);
   const text = (name: (typeof FILTERS)[number], placeholder = '', extra: Record<string, string> = {}) =>
     h('input', { id: `filter-${name}`, name, value: filters[name], placeholder, autocomplete: 'off', ...extra });
-  const search = h('input', { id: 'filter-search', name: 'search', type: 'search', value: filters.uetr || filters.endToEndId, placeholder: 'UETR or end-to-end id', autocomplete: 'off' });
-  const status = h('select', { id: 'filter-status', name: 'status' }, h('option', { value: '' }, 'Any status'), STATUSES.map((s) => h('option', { value: s, selected: filters.status === s }, s)));
-  const side = h('select', { id: 'filter-side', name: 'side' }, [['either', 'as debtor or creditor'], ['debtor', 'as debtor'], ['creditor', 'as creditor']].map(([v, l]) => h('option', { value: v, selected: (filters.side || 'either') === v }, l)));
+  const search = h('input', {
+    id: 'filter-search',
+    name: 'search',
+    type: 'search',
+    value: filters.uetr || filters.endToEndId,
+    placeholder: 'UETR or end-to-end id',
+    autocomplete: 'off',
+  });
+  const status = h(
+    'select',
+    { id: 'filter-status', name: 'status' },
+    h('option', { value: '' }, 'Any status'),
+    STATUSES.map((s) => h('option', { value: s, selected: filters.status === s }, s)),
+  );
+  const side = h(
+    'select',
+    { id: 'filter-side', name: 'side' },
+    [
+      ['either', 'as debtor or creditor'],
+      ['debtor', 'as debtor'],
+      ['creditor', 'as creditor'],
+    ].map(([v, l]) => h('option', { value: v, selected: (filters.side || 'either') === v }, l)),
+  );
   const from = h('input', { id: 'filter-from', name: 'from', type: 'datetime-local', value: toLocal(filters.from || null) });
   const to = h('input', { id: 'filter-to', name: 'to', type: 'datetime-local', value: toLocal(filters.to || null) });
   const form = h(
@@ -98,13 +132,22 @@ export async function paymentsPage(ctx: PageContext, params: URLSearchParams): P
     { class: 'pager', 'aria-label': 'Pages' },
     first ? null : h('button', { type: 'button', class: 'button', onclick: () => history.back() }, '← Newer'),
     first ? null : link(`#/payments?${withoutCursor(params)}`, 'Newest', { class: 'button' }),
-    page.nextCursor ? link(`#/payments?${withCursor(params, page.nextCursor)}`, 'Older →', { class: 'button', rel: 'next', id: 'older' }) : h('span', { class: 'muted' }, 'No older payments'),
+    page.nextCursor
+      ? link(`#/payments?${withCursor(params, page.nextCursor)}`, 'Older →', { class: 'button', rel: 'next', id: 'older' })
+      : h('span', { class: 'muted' }, 'No older payments'),
   );
-  const liveNote = h('p', { class: 'muted' }, first && noFilters ? 'New payments and status changes appear here as they happen.' : 'Status changes of the payments shown appear as they happen.');
+  const liveNote = h(
+    'p',
+    { class: 'muted' },
+    first && noFilters ? 'New payments and status changes appear here as they happen.' : 'Status changes of the payments shown appear as they happen.',
+  );
 
   const off = ctx.stream.subscribe((event) => {
     if (event.type === 'reload') {
-      liveNote.replaceChildren('Many payments changed at once. ', h('button', { type: 'button', class: 'button', onclick: () => location.reload() }, 'Refresh the list'));
+      liveNote.replaceChildren(
+        'Many payments changed at once. ',
+        h('button', { type: 'button', class: 'button', onclick: () => location.reload() }, 'Refresh the list'),
+      );
       return;
     }
     if (event.type !== 'payment') return;
@@ -122,7 +165,14 @@ export async function paymentsPage(ctx: PageContext, params: URLSearchParams): P
     }
   });
 
-  const el = h('section', {}, h('div', { class: 'page-head' }, h('h1', {}, 'Payments'), liveNote), form, h('div', { class: 'table-wrap' }, paymentTable('Payments, newest first', body)), pager);
+  const el = h(
+    'section',
+    {},
+    h('div', { class: 'page-head' }, h('h1', {}, 'Payments'), liveNote),
+    form,
+    h('div', { class: 'table-wrap' }, paymentTable('Payments, newest first', body)),
+    pager,
+  );
   return { title: 'Payments', el, destroy: off };
 }
 
@@ -137,4 +187,3 @@ function withoutCursor(params: URLSearchParams): string {
   next.delete('cursor');
   return next.toString();
 }
-
