@@ -21,23 +21,38 @@ function fieldOf(value: unknown, field: string): unknown {
 }
 
 /** Registers (once) and funds the demo banks and the FX desk; answers each bank's signed client. */
+/**
+ * The id under which this checkout's demo key signs for a bank registered earlier. The cluster's databases outlive a
+ * checkout (another clone, a deleted .nostro/), so the bank may hold another key: this one is then added beside it.
+ */
+async function demoKeyOf(admin: Sdk.NostroAdminClient, participant: string, publicKey: string): Promise<string> {
+  const { data } = await admin.listKeys(participant);
+  const mine = data.find((k) => k.publicKey === publicKey && k.revokedAt === null);
+  if (mine) return mine.keyId;
+  const keyId = `${participant}-demo-${publicKey.slice(0, 8)}`;
+  await admin.addKey(participant, { keyId, publicKey });
+  return keyId;
+}
+
 async function registerBanks(sdk: typeof Sdk, profile: StackProfile, baseUrl: string, admin: Sdk.NostroAdminClient): Promise<Record<BankId, Sdk.NostroClient>> {
   console.log('\n== Registering and funding the demo banks');
   const clients: Partial<Record<BankId, Sdk.NostroClient>> = {};
   for (const bank of BANKS) {
     const key = ensureKey(path.join(profile.stateDir, 'demo'), bank.id);
+    let keyId: string = bank.id;
     try {
       await admin.createParticipant({ id: bank.id, name: bank.name, currencies: [...bank.currencies], publicKey: key.publicKey });
       console.log(`  registered ${bank.id} (${bank.currencies.join(', ')})`);
     } catch (error) {
       if (!(error instanceof sdk.NostroApiError && error.code === 'participant_exists')) throw error;
-      console.log(`  ${bank.id} already registered`);
+      keyId = await demoKeyOf(admin, bank.id, key.publicKey);
+      console.log(`  ${bank.id} already registered (signing with its key ${keyId})`);
     }
     const funded = await admin.deposit(bank.id, { ...bank.deposit, reference: `demo funding ${new Date().toISOString()}` });
     console.log(
       `  deposited ${bank.deposit.amount} ${bank.deposit.currency} into ${bank.id}: balance ${funded.balance} (block ${fieldOf(funded.block, 'height')})`,
     );
-    clients[bank.id] = new sdk.NostroClient({ baseUrl, participantId: bank.id, seed: fs.readFileSync(key.file, 'utf8') });
+    clients[bank.id] = new sdk.NostroClient({ baseUrl, participantId: bank.id, keyId, seed: fs.readFileSync(key.file, 'utf8') });
   }
   const desk = await admin.deposit('FXDESK', { currency: 'EUR', amount: '1000000.00', reference: 'demo FX liquidity' });
   console.log(`  deposited 1000000.00 EUR of FX liquidity into FXDESK: balance ${desk.balance}`);
