@@ -27,6 +27,11 @@ async function main() {
 }
 
 main().catch((error) => {
-  console.error(`demo failed: ${error.stack ?? error.message}`);
+  // tsx names the frames of the loaded TypeScript with the whole transpiled module as a data: URL; leave those out.
+  const frames = String(error.stack ?? '')
+    .split('\n')
+    .slice(1)
+    .filter((line) => !line.includes('data:text/javascript'));
+  console.error([`demo failed: ${error.message}`, ...frames].join('\n'));
   process.exit(1);
 });
