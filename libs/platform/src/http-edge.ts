@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
-import { validationProblem } from './problem';
+import { ProblemDocument, ProblemError, problemBody, validationProblem } from './problem';
 
 /**
  * The edges of HTTP that sit before any controller, filter or guard: the router (a path parameter past Fastify's
@@ -10,17 +10,8 @@ import { validationProblem } from './problem';
  * Conventions), as the controllers do, instead of the framework's own body.
  */
 
-export interface ProblemDocument {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: string;
-  errors?: { path: string; message: string }[];
-}
-
-export function problemDocument(status: number, code: string, title: string, detail: string): ProblemDocument {
-  return { type: `https://nostro.dev/problems/${code}`, title, status, detail, code };
+function problemDocument(status: number, code: string, title: string, detail: string): ProblemDocument {
+  return problemBody(new ProblemError(status, code, title, detail));
 }
 
 function sendProblem(reply: FastifyReply, doc: ProblemDocument): FastifyReply {

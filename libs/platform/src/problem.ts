@@ -23,6 +23,27 @@ export class ProblemError extends Error {
   }
 }
 
+/** The RFC 9457 body of a problem, as every service sends it (and the gateway stores it for idempotent replay). */
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  errors?: FieldError[];
+}
+
+export function problemBody(problem: ProblemError): ProblemDocument {
+  return {
+    type: `https://nostro.dev/problems/${problem.code}`,
+    title: problem.title,
+    status: problem.status,
+    detail: problem.detail ?? problem.title,
+    code: problem.code,
+    ...(problem.errors ? { errors: problem.errors } : {}),
+  };
+}
+
 export function validationProblem(errors: FieldError[], detail = 'the request is not valid'): ProblemError {
   return new ProblemError(400, 'validation_failed', 'Validation failed', detail, errors);
 }
@@ -62,17 +83,7 @@ export class ProblemFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const problem = this.toProblem(exception);
     for (const [name, value] of Object.entries(problem.headers ?? {})) void reply.header(name, value);
-    void reply
-      .status(problem.status)
-      .header('content-type', 'application/problem+json')
-      .send({
-        type: `https://nostro.dev/problems/${problem.code}`,
-        title: problem.title,
-        status: problem.status,
-        detail: problem.detail ?? problem.title,
-        code: problem.code,
-        ...(problem.errors ? { errors: problem.errors } : {}),
-      });
+    void reply.status(problem.status).header('content-type', 'application/problem+json').send(problemBody(problem));
   }
 
   private toProblem(exception: unknown): ProblemError {

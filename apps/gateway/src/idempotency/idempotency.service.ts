@@ -1,8 +1,7 @@
 import { idempotencyError } from './idempotency.errors';
-import { Pool, PoolClient, ProblemError } from '@nostro/platform';
+import { Pool, PoolClient, ProblemError, problemBody } from '@nostro/platform';
 import { sha256Hex } from '@nostro/shared';
 import { randomUUID } from 'node:crypto';
-import { problemBody } from '../http/problem-body';
 import { IdempotencyRepository } from './idempotency.repository';
 
 /** A response to send, and whether a repeat of the request should get it back (final answers only). */

@@ -1,5 +1,6 @@
 import { paymentsError } from './payments.errors';
 import {
+  ListCursorCodec,
   OutboxMessage,
   Pool,
   PoolClient,
@@ -8,9 +9,9 @@ import {
   enqueueOutbox,
   mapOrderedByKey,
   parseOrProblem,
+  problemBody,
   topicName,
   withTransaction,
-  ListCursorCodec,
 } from '@nostro/platform';
 import { PaymentIntentMessage, SignedQuote, Topic, asCurrency, newMessageId, parseAmount, sha256Bytes } from '@nostro/shared';
 import { PaymentRequest, listQuerySchema, paymentBatchSchema, paymentRequestSchema } from '../http/api.schemas';
@@ -20,7 +21,6 @@ import { HttpResult, IdempotencyService } from '../idempotency/idempotency.servi
 import { ParticipantCache } from '../participants/participant.cache';
 import { paymentView } from './payment.view';
 import { PaymentRow, PaymentsRepository, TimelineRow } from './payments.repository';
-import { problemBody } from '../http/problem-body';
 import { SanctionsDecision, ScreeningService } from '../screening/screening.service';
 import { LimitsRow } from '../screening/screening.repository';
 import { webhooksFor } from '../webhooks/webhook.events';

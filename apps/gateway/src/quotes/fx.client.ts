@@ -1,7 +1,6 @@
 import { quotesError } from './quotes.errors';
-import { JsonHttpClient, ProblemError, mapLimited, mapOrderedByKey } from '@nostro/platform';
+import { JsonHttpClient, ProblemError, mapLimited, mapOrderedByKey, problemBody } from '@nostro/platform';
 import { QuoteRequest, SignedQuote } from '@nostro/shared';
-import { problemBody } from '../http/problem-body';
 
 const TIMEOUT_MS = 5_000;
 const BATCH_TIMEOUT_MS = 60_000;

@@ -1,11 +1,10 @@
 import { quotesError } from './quotes.errors';
-import { ProblemError, parseOrProblem } from '@nostro/platform';
+import { ProblemError, parseOrProblem, problemBody } from '@nostro/platform';
 import { QuoteRequest, SignedQuote, quoteRequestSchema } from '@nostro/shared';
 import { quoteBatchSchema } from '../http/api.schemas';
 import { FxClient } from './fx.client';
 import { HttpResult, IdempotencyService } from '../idempotency/idempotency.service';
 import { ParticipantCache } from '../participants/participant.cache';
-import { problemBody } from '../http/problem-body';
 
 /** A quote as the bank sees it: who asked is the caller, so it is left out. */
 function bankView(quote: SignedQuote): Omit<SignedQuote, 'participant'> {
