@@ -1,5 +1,5 @@
+import { bootstrapEntry, depositEntry } from './testing/ledger-fixtures';
 import { AssertionError } from 'node:assert';
-import { randomUUID } from 'node:crypto';
 import { createLogger } from '@nostro/platform';
 import {
   BlockCutter,
@@ -9,7 +9,6 @@ import {
   base64UrlEncode,
   generateEd25519KeyPair,
   genesisPrevHash,
-  systemAccountSpecs,
   verifyBlockSignature,
 } from '@nostro/shared-node';
 import { BlockPipeline, FeedControl, StreamEntry } from './block.pipeline';
@@ -31,20 +30,8 @@ const silent = createLogger('pipeline-test', 'silent');
 const finality = { afterOwnBlock: async () => 'pending' } as unknown as FinalityService;
 const running: FeedControl = { isRunning: () => true, heartbeat: async () => undefined };
 
-const bootstrap: LedgerEntry = {
-  kind: 'config',
-  id: 'bootstrap',
-  op: 'open_accounts',
-  accounts: [...systemAccountSpecs(['USD']), { account: 'BANKAAAA:USD', netDebitCap: '0' }],
-};
-const deposit = (amount: bigint): LedgerEntry => ({
-  kind: 'transfer',
-  id: randomUUID(),
-  postings: [
-    { account: 'EXTERNAL:USD', currency: 'USD', amount: (-amount).toString() },
-    { account: 'BANKAAAA:USD', currency: 'USD', amount: amount.toString() },
-  ],
-});
+const bootstrap = bootstrapEntry;
+const deposit = depositEntry;
 const stream = (entries: LedgerEntry[], from = 0): StreamEntry[] =>
   entries.map((entry, i) => ({ entry, offset: String(from + i), timestamp: 1_700_000_000_000 + from + i }));
 

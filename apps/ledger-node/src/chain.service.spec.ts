@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { bootstrapEntry, depositEntry } from './testing/ledger-fixtures';
 import { createLogger } from '@nostro/platform';
-import { LedgerEntry, LedgerState, base64UrlEncode, generateEd25519KeyPair, systemAccountSpecs } from '@nostro/shared-node';
+import { LedgerEntry, LedgerState, base64UrlEncode, generateEd25519KeyPair } from '@nostro/shared-node';
 import { EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { Gauge, register } from 'prom-client';
 import { ChainService } from './chain.service';
@@ -82,20 +82,8 @@ class Broker {
 const silent = createLogger('chain-test', 'silent');
 const finality = { afterOwnBlock: async () => 'pending', sweep: async () => undefined } as unknown as FinalityService;
 const producer = { send: async () => [] } as unknown as Producer;
-const bootstrap: LedgerEntry = {
-  kind: 'config',
-  id: 'bootstrap',
-  op: 'open_accounts',
-  accounts: [...systemAccountSpecs(['USD']), { account: 'BANKAAAA:USD', netDebitCap: '0' }],
-};
-const deposit = (amount: bigint): LedgerEntry => ({
-  kind: 'transfer',
-  id: randomUUID(),
-  postings: [
-    { account: 'EXTERNAL:USD', currency: 'USD', amount: (-amount).toString() },
-    { account: 'BANKAAAA:USD', currency: 'USD', amount: amount.toString() },
-  ],
-});
+const bootstrap = bootstrapEntry;
+const deposit = depositEntry;
 
 async function until(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 1_000 && !condition(); i += 1) await new Promise((resolve) => setImmediate(resolve));
