@@ -15,6 +15,8 @@ describe('the JSON body parser', () => {
     expect(top.error).toMatchObject({ status: 400, code: 'validation_failed', errors: [{ path: '__proto__', message: expect.any(String) }] });
     const deep = await parse('{"a":[{"b":{"__proto__":1}}]}');
     expect(deep.error).toMatchObject({ errors: [{ path: 'a.0.b.__proto__' }] });
+    const escaped = await parse('{"\\u005f_proto__":{"role":"admin"}}');
+    expect(escaped.error).toMatchObject({ errors: [{ path: '__proto__' }] });
     const ctor = await parse('{"constructor":{"prototype":{"x":1}}}');
     expect(ctor.error).toMatchObject({ errors: [{ path: 'constructor.prototype' }] });
   });

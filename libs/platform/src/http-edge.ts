@@ -66,6 +66,9 @@ export async function refuseContentCoding(request: FastifyRequest, reply: Fastif
   );
 }
 
+/** Text that may spell a forbidden key in JSON: the key itself, or any escape that could write one. */
+const MAY_NAME_FORBIDDEN_KEY = /__proto__|constructor|\\u/;
+
 /** Keys that would reach an object's prototype if a body were ever merged into one (prototype poisoning). */
 const FORBIDDEN_KEYS = new Set(['__proto__']);
 
@@ -76,13 +79,15 @@ const FORBIDDEN_KEYS = new Set(['__proto__']);
  */
 export function parseJsonBody(_request: FastifyRequest, body: Buffer, done: (error: Error | null, value?: unknown) => void): void {
   if (body.length === 0) return done(validationProblem([{ path: '(body)', message: 'the body is empty' }], 'a JSON body is required'));
+  const text = body.toString('utf8');
   let value: unknown;
   try {
-    value = JSON.parse(body.toString('utf8'));
+    value = JSON.parse(text);
   } catch (error) {
     return done(validationProblem([{ path: '(body)', message: (error as Error).message }], 'the body is not valid JSON'));
   }
-  const poisoned = findPoisonedKey(value);
+  // Walk the parsed body only when its text could name such a key (spelled out, or with a \u escape that might).
+  const poisoned = MAY_NAME_FORBIDDEN_KEY.test(text) ? findPoisonedKey(value) : null;
   if (poisoned !== null)
     return done(
       validationProblem([{ path: poisoned, message: 'this key is not allowed in a request body' }], 'the body contains a key this API never accepts'),
