@@ -35,7 +35,7 @@ export interface FinalBlock {
 
 /** The leaf's canonical JSON, as the block cutter hashed it (the fast JCS writer for transfers, as there). */
 function leafText(leaf: LedgerLeaf): string {
-  return leaf.kind === 'transfer' ? transferLeafJson(leaf.id, leaf.uetr, leaf.postings ?? [], leaf.outcome) : leafJson(leaf);
+  return leaf.kind === 'transfer' ? transferLeafJson(leaf.id, leaf.uetr, leaf.postings ?? [], leaf.outcome, leaf.returnId) : leafJson(leaf);
 }
 
 /** The indexes of the leaves that concern each participant, participants sorted, indexes in block order. */

@@ -171,6 +171,12 @@ function record(block: StoredBlock, agreeing: StoredSignature[], quorum: number,
     },
     signatures: agreeing.map(({ validator, signature }) => ({ validator, signature })),
     quorum,
-    transactions: leaves.map((l) => ({ id: l.id, ...(l.uetr ? { uetr: l.uetr } : {}), kind: l.kind, outcome: l.outcome })),
+    transactions: leaves.map((l) => ({
+      id: l.id,
+      ...(l.uetr ? { uetr: l.uetr } : {}),
+      ...(l.returnId ? { returnId: l.returnId } : {}),
+      kind: l.kind,
+      outcome: l.outcome,
+    })),
   };
 }

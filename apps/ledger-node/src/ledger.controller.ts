@@ -82,7 +82,13 @@ export class LedgerController {
       block,
       final: final !== null,
       signatures: final?.signatures ?? [],
-      transactions: leaves.map((l) => ({ id: l.id, ...(l.uetr ? { uetr: l.uetr } : {}), kind: l.kind, outcome: l.outcome })),
+      transactions: leaves.map((l) => ({
+        id: l.id,
+        ...(l.uetr ? { uetr: l.uetr } : {}),
+        ...(l.returnId ? { returnId: l.returnId } : {}),
+        kind: l.kind,
+        outcome: l.outcome,
+      })),
     };
   }
 

@@ -278,10 +278,13 @@ export class LedgerRepository {
    */
   async locate(txIdOrUetr: string): Promise<{ height: number; idx: number } | null> {
     const uetr = UUID.test(txIdOrUetr) ? txIdOrUetr.toLowerCase() : null;
+    // An exact id wins: a payment's uetr is also the uetr of its returns (whose ids differ).
     const { rows } = await this.pool.query<{ height: bigint; idx: number }>(
-      `SELECT height, idx FROM block_transactions WHERE tx_id = $1 OR tx_id = $2
-       UNION ALL SELECT height, idx FROM block_transactions
-        WHERE $2::uuid IS NOT NULL AND uetr = $2::uuid AND uetr::text <> tx_id AND kind = 'transfer' LIMIT 1`,
+      `SELECT height, idx FROM (
+         SELECT height, idx, 0 AS rank FROM block_transactions WHERE tx_id = $1 OR tx_id = $2
+         UNION ALL SELECT height, idx, 1 FROM block_transactions
+          WHERE $2::uuid IS NOT NULL AND uetr = $2::uuid AND uetr::text <> tx_id AND kind = 'transfer'
+       ) t ORDER BY rank, height LIMIT 1`,
       [txIdOrUetr, uetr],
     );
     return rows[0] ? { height: Number(rows[0].height), idx: rows[0].idx } : null;

@@ -27,6 +27,7 @@ export * from './http-signature/signature-fields';
 export * from './http-signature/signature-base';
 export * from './payment/payment-hold';
 export * from './payment/payment-decision';
+export * from './payment/payment-return';
 export * from './payment/reconciliation';
 export * from './ledger/ledger-leaf';
 export * from './ledger/leaf-participants';

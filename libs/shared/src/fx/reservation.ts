@@ -19,6 +19,8 @@ export type ReservationState = (typeof ReservationState)[keyof typeof Reservatio
 export const ReleaseReason = {
   EXPIRED: 'expired',
   REJECTED: 'rejected',
+  /** Its payment was cancelled before it reached the ledger. */
+  CANCELLED: 'cancelled',
   SETTLED: 'settled',
   ABANDONED: 'abandoned',
 } as const;

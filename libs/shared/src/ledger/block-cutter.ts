@@ -113,8 +113,9 @@ export class BlockCutter {
   private transfer(tx: LedgerTransfer, timestampMs: number): void {
     const outcome = this.state.applyTransfer(tx, timestampMs);
     const leaf: LedgerLeaf = { id: tx.id, kind: 'transfer', uetr: tx.uetr, postings: tx.postings, outcome };
+    if (tx.returnId !== undefined) leaf.returnId = tx.returnId;
     this.pending.push(leaf);
-    this.pendingTexts.push(transferLeafJson(tx.id, tx.uetr, tx.postings, outcome));
+    this.pendingTexts.push(transferLeafJson(tx.id, tx.uetr, tx.postings, outcome, tx.returnId));
   }
 
   private config(config: LedgerConfig): void {

@@ -16,10 +16,17 @@ const outcome: fc.Arbitrary<Outcome> = fc.oneof(
 describe('ledger leaves', () => {
   it('writes a transfer leaf exactly as RFC 8785 canonicalizes it', () => {
     fc.assert(
-      fc.property(fc.uuid(), fc.option(fc.uuid(), { nil: undefined }), fc.array(posting, { minLength: 2, maxLength: 6 }), outcome, (id, uetr, postings, o) => {
-        const leaf = { id, kind: 'transfer', ...(uetr === undefined ? {} : { uetr }), postings, outcome: o };
-        expect(transferLeafJson(id, uetr, postings, o)).toBe(canonicalJson(leaf));
-      }),
+      fc.property(
+        fc.uuid(),
+        fc.option(fc.uuid(), { nil: undefined }),
+        fc.array(posting, { minLength: 2, maxLength: 6 }),
+        outcome,
+        fc.option(fc.uuid(), { nil: undefined }),
+        (id, uetr, postings, o, returnId) => {
+          const leaf = { id, kind: 'transfer', ...(uetr === undefined ? {} : { uetr }), ...(returnId === undefined ? {} : { returnId }), postings, outcome: o };
+          expect(transferLeafJson(id, uetr, postings, o, returnId)).toBe(canonicalJson(leaf));
+        },
+      ),
     );
   });
 

@@ -11,6 +11,8 @@ export interface LedgerLeaf {
   id: string;
   kind: 'transfer' | 'config';
   uetr?: string;
+  /** A return of the payment `uetr` (its id is the transaction's id). */
+  returnId?: string;
   postings?: Posting[];
   op?: LedgerConfig['op'];
   accounts?: LedgerConfig['accounts'];
@@ -24,6 +26,7 @@ export const ledgerLeafSchema = z.discriminatedUnion('kind', [
     id: z.uuid(),
     kind: z.literal('transfer'),
     uetr: z.uuid().optional(),
+    returnId: z.uuid().optional(),
     postings: z.array(postingSchema).min(2).max(64),
     outcome: outcomeSchema,
   }),
@@ -51,17 +54,17 @@ function outcomeJson(outcome: Outcome): string {
 }
 
 /**
- * JCS of a transfer leaf, written directly in JCS key order (id, kind, outcome, postings, uetr; account, amount,
- * currency). Only for leaves the block cutter builds from schema-validated entries, whose key sets are exact;
+ * JCS of a transfer leaf, written directly in JCS key order (id, kind, outcome, postings, returnId, uetr; account,
+ * amount, currency). Only for leaves the block cutter builds from schema-validated entries, whose key sets are exact;
  * the spec checks it against the general `canonicalJson` on arbitrary transfers.
  */
-export function transferLeafJson(id: string, uetr: string | undefined, postings: readonly Posting[], outcome: Outcome): string {
+export function transferLeafJson(id: string, uetr: string | undefined, postings: readonly Posting[], outcome: Outcome, returnId?: string): string {
   let legs = '';
   for (let i = 0; i < postings.length; i++) {
     const p = postings[i];
     legs += `${i === 0 ? '' : ','}{"account":${q(p.account)},"amount":${q(p.amount)},"currency":${q(p.currency)}}`;
   }
-  const tail = uetr === undefined ? '' : `,"uetr":${q(uetr)}`;
+  const tail = (returnId === undefined ? '' : `,"returnId":${q(returnId)}`) + (uetr === undefined ? '' : `,"uetr":${q(uetr)}`);
   return `{"id":${q(id)},"kind":"transfer","outcome":${outcomeJson(outcome)},"postings":[${legs}]${tail}}`;
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isCurrencyCode } from '../money/currency';
+import { RECALL_REASONS, RECALL_REJECT_REASONS, RETURN_REASONS } from '../payment/exception-codes';
 
 /** Participant ids are BIC-like: 4–11 upper-case letters and digits (BANKUS33, FXDESK). */
 export const participantIdSchema = z.string().regex(/^[A-Z0-9]{4,11}$/, 'participant id must be 4-11 of A-Z, 0-9');
@@ -98,12 +99,78 @@ export const paymentDecisionSchema = z.strictObject({
 });
 export type PaymentDecisionMessage = z.infer<typeof paymentDecisionSchema>;
 
+/** Positive minor units (a return's amount). */
+const positiveMinorSchema = z.string().regex(/^[1-9][0-9]{0,37}$/, 'positive minor units as an integer string');
+
+/**
+ * The way back (API.md "Cancel, recall, return"). Each is decided by settlement in order with the payment's other
+ * events, under the payment's row lock, and answered with a `request.status` (SETTLED = done, REJECTED = refused with
+ * an ExceptionRefusal code). `requestId` is the gateway's idempotent resource id: the recall's id for a recall, the
+ * return's id for a return and for a recall's acceptance.
+ */
+export const paymentCancelSchema = z.strictObject({
+  kind: z.literal('payment.cancel'),
+  id: uuidSchema,
+  requestId: uuidSchema,
+  uetr: uuidSchema,
+  /** The debtor bank asking. */
+  participant: participantIdSchema,
+  reason: z.string().max(140).optional(),
+  at: z.number().int().positive(),
+});
+export type PaymentCancelMessage = z.infer<typeof paymentCancelSchema>;
+
+export const paymentRecallSchema = z.strictObject({
+  kind: z.literal('payment.recall'),
+  id: uuidSchema,
+  requestId: uuidSchema,
+  uetr: uuidSchema,
+  /** The debtor bank asking. */
+  participant: participantIdSchema,
+  reason: z.enum(RECALL_REASONS),
+  comment: z.string().max(500).optional(),
+  at: z.number().int().positive(),
+});
+export type PaymentRecallMessage = z.infer<typeof paymentRecallSchema>;
+
+export const recallResponseSchema = z.strictObject({
+  kind: z.literal('recall.response'),
+  id: uuidSchema,
+  requestId: uuidSchema,
+  uetr: uuidSchema,
+  /** The creditor bank answering. */
+  participant: participantIdSchema,
+  decision: z.enum(['accept', 'reject']),
+  reason: z.enum(RECALL_REJECT_REASONS).optional(),
+  /** Part of the receive amount to return (target currency); all that is left when absent. */
+  amountMinor: positiveMinorSchema.optional(),
+  at: z.number().int().positive(),
+});
+export type RecallResponseMessage = z.infer<typeof recallResponseSchema>;
+
+export const paymentReturnSchema = z.strictObject({
+  kind: z.literal('payment.return'),
+  id: uuidSchema,
+  requestId: uuidSchema,
+  uetr: uuidSchema,
+  /** The creditor bank giving the money back. */
+  participant: participantIdSchema,
+  reason: z.enum(RETURN_REASONS),
+  amountMinor: positiveMinorSchema.optional(),
+  at: z.number().int().positive(),
+});
+export type PaymentReturnMessage = z.infer<typeof paymentReturnSchema>;
+
 export const settlementRequestSchema = z.discriminatedUnion('kind', [
   paymentIntentSchema,
   transferRequestSchema,
   participantConfigSchema,
   limitsSetSchema,
   paymentDecisionSchema,
+  paymentCancelSchema,
+  paymentRecallSchema,
+  recallResponseSchema,
+  paymentReturnSchema,
 ]);
 export type SettlementRequest = z.infer<typeof settlementRequestSchema>;
 
@@ -115,6 +182,8 @@ export const ledgerTransferSchema = z.strictObject({
   kind: z.literal('transfer'),
   id: uuidSchema,
   uetr: uuidSchema.optional(),
+  /** A return of the payment `uetr`: its id (the transaction's id too), hashed into the leaf. */
+  returnId: uuidSchema.optional(),
   postings: z.array(postingSchema).min(2).max(64),
   /** Unix ms; the ledger refuses the transaction if the broker timestamp is later. */
   notAfter: z.number().int().positive().optional(),
@@ -178,7 +247,9 @@ export const finalitySchema = z.strictObject({
     .min(1)
     .max(100),
   quorum: z.number().int().positive(),
-  transactions: z.array(z.strictObject({ id: z.string(), uetr: z.string().optional(), kind: z.string(), outcome: outcomeSchema })).max(100_000),
+  transactions: z
+    .array(z.strictObject({ id: z.string(), uetr: z.string().optional(), returnId: z.string().optional(), kind: z.string(), outcome: outcomeSchema }))
+    .max(100_000),
 });
 export type FinalityMessage = z.infer<typeof finalitySchema>;
 
@@ -193,6 +264,7 @@ export const noticeLeafSchema = z.strictObject({
   id: z.string().min(1).max(100),
   kind: z.enum(['transfer', 'config']),
   uetr: uuidSchema.optional(),
+  returnId: uuidSchema.optional(),
   postings: z.array(postingSchema).min(2).max(64).optional(),
   op: z.enum(['open_accounts', 'set_limits', 'suspend', 'resume']).optional(),
   accounts: z.array(accountSpecSchema).max(1000).optional(),
@@ -239,7 +311,7 @@ export const paymentStatusEventSchema = z.strictObject({
   id: uuidSchema,
   uetr: uuidSchema,
   participant: participantIdSchema,
-  status: z.enum(['RECEIVED', 'HELD', 'SUBMITTED', 'SETTLED', 'REJECTED']),
+  status: z.enum(['RECEIVED', 'HELD', 'SUBMITTED', 'SETTLED', 'REJECTED', 'CANCELLED', 'RETURNED']),
   reason: z.string().optional(),
   at: z.number().int().positive(),
   block: z.strictObject({ height: z.number().int().positive(), hash: z.string() }).optional(),
@@ -257,5 +329,49 @@ export const requestStatusEventSchema = z.strictObject({
 });
 export type RequestStatusEvent = z.infer<typeof requestStatusEventSchema>;
 
-export const settlementEventSchema = z.discriminatedUnion('kind', [paymentStatusEventSchema, requestStatusEventSchema]);
+/** A recall's state, each time it changes (settlement → gateway read model and webhooks). */
+export const recallStatusEventSchema = z.strictObject({
+  kind: z.literal('recall.status'),
+  id: uuidSchema,
+  uetr: uuidSchema,
+  recallId: uuidSchema,
+  status: z.enum(['PENDING', 'ACCEPTED', 'REJECTED', 'EXPIRED']),
+  reason: z.enum(RECALL_REASONS),
+  comment: z.string().max(500).optional(),
+  /** Unix ms. */
+  respondBy: z.number().int().positive(),
+  /** How it ended: the creditor's reject reason, or the return an acceptance made. */
+  resolution: z.strictObject({ reason: z.string().optional(), returnId: uuidSchema.optional(), at: z.number().int().positive() }).optional(),
+  at: z.number().int().positive(),
+});
+export type RecallStatusEvent = z.infer<typeof recallStatusEventSchema>;
+
+/** A return's state, each time it changes: RECEIVED when submitted to the ledger, then SETTLED or REJECTED. */
+export const returnStatusEventSchema = z.strictObject({
+  kind: z.literal('return.status'),
+  id: uuidSchema,
+  uetr: uuidSchema,
+  returnId: uuidSchema,
+  recallId: uuidSchema.optional(),
+  status: z.enum(['RECEIVED', 'SETTLED', 'REJECTED']),
+  /** Target currency, given back by the creditor. */
+  amountMinor: minorSchema,
+  currency: currencySchema,
+  /** Source currency, paid back to the debtor. */
+  sourceAmountMinor: minorSchema,
+  sourceCurrency: currencySchema,
+  reason: z.string().min(1).max(8),
+  /** Why the ledger rejected it. */
+  rejectReason: z.string().optional(),
+  at: z.number().int().positive(),
+  block: z.strictObject({ height: z.number().int().positive(), hash: z.string() }).optional(),
+});
+export type ReturnStatusEvent = z.infer<typeof returnStatusEventSchema>;
+
+export const settlementEventSchema = z.discriminatedUnion('kind', [
+  paymentStatusEventSchema,
+  requestStatusEventSchema,
+  recallStatusEventSchema,
+  returnStatusEventSchema,
+]);
 export type SettlementEvent = z.infer<typeof settlementEventSchema>;

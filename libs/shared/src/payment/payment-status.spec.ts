@@ -1,4 +1,4 @@
-import { IllegalTransitionError, PaymentStatus, isFinalStatus, transition } from './payment-status';
+import { IllegalTransitionError, PaymentStatus, isCancellable, isFinalStatus, isLedgerFinal, transition } from './payment-status';
 
 describe('payment state machine', () => {
   it('allows the documented path and the hold branch', () => {
@@ -8,6 +8,18 @@ describe('payment state machine', () => {
     expect(transition('SUBMITTED', 'SETTLED')).toBe('SETTLED');
     expect(transition('SUBMITTED', 'REJECTED')).toBe('REJECTED');
     expect(transition('RECEIVED', 'REJECTED')).toBe('REJECTED');
+  });
+
+  it('cancels only before the ledger, and returns only a settled payment', () => {
+    expect(transition('RECEIVED', 'CANCELLED')).toBe('CANCELLED');
+    expect(transition('HELD', 'CANCELLED')).toBe('CANCELLED');
+    expect(() => transition('SUBMITTED', 'CANCELLED')).toThrow(IllegalTransitionError);
+    expect(() => transition('SETTLED', 'CANCELLED')).toThrow(IllegalTransitionError);
+    expect(transition('SETTLED', 'RETURNED')).toBe('RETURNED');
+    expect(() => transition('REJECTED', 'RETURNED')).toThrow(IllegalTransitionError);
+    expect(['RECEIVED', 'HELD', 'SUBMITTED', 'SETTLED'].filter((s) => isCancellable(s as PaymentStatus))).toEqual(['RECEIVED', 'HELD']);
+    expect(Object.values(PaymentStatus).filter(isFinalStatus)).toEqual(['REJECTED', 'CANCELLED', 'RETURNED']);
+    expect(Object.values(PaymentStatus).filter(isLedgerFinal)).toEqual(['SETTLED', 'REJECTED', 'RETURNED']);
   });
 
   it('refuses every other move, and nothing leaves a final state', () => {

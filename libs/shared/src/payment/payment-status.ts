@@ -7,6 +7,10 @@ export const PaymentStatus = {
   SUBMITTED: 'SUBMITTED',
   SETTLED: 'SETTLED',
   REJECTED: 'REJECTED',
+  /** Stopped by its debtor bank before it reached the ledger (docs/exceptions.md). */
+  CANCELLED: 'CANCELLED',
+  /** Its whole receive amount came back by returns after it settled. */
+  RETURNED: 'RETURNED',
 } as const;
 export type PaymentStatus = (typeof PaymentStatus)[keyof typeof PaymentStatus];
 
@@ -16,18 +20,35 @@ export const ISO20022_STATUS: Record<PaymentStatus, string> = {
   SUBMITTED: 'ACSP',
   SETTLED: 'ACSC',
   REJECTED: 'RJCT',
+  CANCELLED: 'CANC',
+  // pacs.002 has no status for a settled payment whose funds came back: it was settled (the returns report themselves).
+  RETURNED: 'ACSC',
 };
 
 const ALLOWED: Record<PaymentStatus, readonly PaymentStatus[]> = {
-  RECEIVED: ['HELD', 'SUBMITTED', 'REJECTED'],
-  HELD: ['SUBMITTED', 'REJECTED'],
+  RECEIVED: ['HELD', 'SUBMITTED', 'REJECTED', 'CANCELLED'],
+  HELD: ['SUBMITTED', 'REJECTED', 'CANCELLED'],
   SUBMITTED: ['SETTLED', 'REJECTED'],
-  SETTLED: [],
+  // A final block is final: only returns (new ledger transactions) bring the whole amount back.
+  SETTLED: ['RETURNED'],
   REJECTED: [],
+  CANCELLED: [],
+  RETURNED: [],
 };
 
+/** No transition leaves it: REJECTED, CANCELLED, RETURNED. */
 export function isFinalStatus(status: PaymentStatus): boolean {
   return ALLOWED[status].length === 0;
+}
+
+/** Before the ledger: a cancel can still stop it (API.md "Cancel, recall, return"). */
+export function isCancellable(status: PaymentStatus): boolean {
+  return ALLOWED[status].includes('CANCELLED');
+}
+
+/** The ledger has decided it: SETTLED, REJECTED and RETURNED (a returned payment had settled). */
+export function isLedgerFinal(status: PaymentStatus): boolean {
+  return status === 'SETTLED' || status === 'REJECTED' || status === 'RETURNED';
 }
 
 export class IllegalTransitionError extends Error {

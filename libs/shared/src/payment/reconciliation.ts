@@ -1,9 +1,10 @@
 import { Posting } from '../messages/schemas';
 
-/** Settlement's record of a ledger transaction it submitted: a payment (id = uetr) or an operator request. */
+/** Settlement's record of a ledger transaction it submitted: a payment (id = uetr), a return (its id) or an operator request. */
 export interface SettlementRecord {
   id: string;
-  status: 'RECEIVED' | 'HELD' | 'SUBMITTED' | 'SETTLED' | 'REJECTED';
+  /** A payment's, a return's (RECEIVED, SETTLED, REJECTED) or a request's (SUBMITTED, SETTLED, REJECTED) status. */
+  status: 'RECEIVED' | 'HELD' | 'SUBMITTED' | 'SETTLED' | 'REJECTED' | 'CANCELLED' | 'RETURNED';
   reason: string | null;
   /** Height of the final block settlement took the outcome from; null while pending or if never submitted. */
   height: number | null;
@@ -43,7 +44,8 @@ export interface Difference {
   detail: string;
 }
 
-const FINAL = new Set(['SETTLED', 'REJECTED']);
+/** Statuses the ledger decided; a RETURNED payment had settled (its returns are records of their own). */
+const FINAL = new Set(['SETTLED', 'REJECTED', 'RETURNED']);
 
 function describe(s: SettlementRecord): string {
   return `settlement ${s.status}${s.reason ? ` (${s.reason})` : ''}${s.height !== null ? ` at ${s.height}` : ''}`;
@@ -66,7 +68,7 @@ export function classify(s: SettlementRecord | null, l: LedgerRecord | null): Di
   }
   const detail = `${describe(s)}; ${describeLedger(l)}`;
   if (!FINAL.has(s.status)) return { kind: DifferenceKind.PENDING_BUT_FINAL, id: s.id, detail };
-  const expected = s.status === 'SETTLED' ? 'accepted' : 'rejected';
+  const expected = s.status === 'REJECTED' ? 'rejected' : 'accepted';
   if (s.height === null || l.status !== expected || (expected === 'rejected' && l.reason !== s.reason)) {
     return { kind: DifferenceKind.OUTCOME_MISMATCH, id: s.id, detail };
   }
