@@ -124,6 +124,7 @@ export class LiquidityService {
   async onPaymentEvents(tx: PoolClient, events: readonly PaymentStatusEvent[]): Promise<void> {
     const settled = events.filter((e) => e.status === 'SETTLED');
     const rejected = events.filter((e) => e.status === 'REJECTED').map((e) => e.uetr);
+    const cancelled = events.filter((e) => e.status === 'CANCELLED').map((e) => e.uetr);
     // A SETTLED event names its block; without one, the next block after what we know is a safe stand-in.
     const fallbackHeight = (this.snapshot?.height ?? 0) + 1;
     await this.repo.markSettled(
@@ -133,6 +134,9 @@ export class LiquidityService {
     );
     const released = await this.repo.releaseRejected(tx, rejected);
     if (released > 0) quoteMetrics.released.labels(ReleaseReason.REJECTED).inc(released);
+    // A cancelled payment never reached the ledger: its reservation goes back like a rejected one's (the quote stays used).
+    const freed = await this.repo.releaseRejected(tx, cancelled, 'cancelled');
+    if (freed > 0) quoteMetrics.released.labels(ReleaseReason.CANCELLED).inc(freed);
   }
 
   async positions(currencies: readonly string[]): Promise<{ height: number | null; checked: boolean; positions: PositionView[] }> {

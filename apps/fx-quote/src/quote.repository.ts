@@ -221,13 +221,13 @@ export class QuoteRepository {
   }
 
   /** used → released (payment rejected), in the consumer's transaction. */
-  async releaseRejected(tx: PoolClient, uetrs: readonly string[]): Promise<number> {
+  async releaseRejected(tx: PoolClient, uetrs: readonly string[], reason: 'rejected' | 'cancelled' = 'rejected'): Promise<number> {
     if (uetrs.length === 0) return 0;
     const { rows } = await tx.query<Released>(
-      `UPDATE quotes SET reservation = 'released', release_reason = 'rejected', released_at = now()
+      `UPDATE quotes SET reservation = 'released', release_reason = $2, released_at = now()
         WHERE used_by = ANY($1::uuid[]) AND reservation = 'used'
        RETURNING target_currency, reserved_minor::text`,
-      [uetrs],
+      [uetrs, reason],
     );
     await this.addReserved(tx, rows, -1);
     return rows.length;

@@ -33,6 +33,13 @@ const schema = z
     HOLD_APPROVALS_REQUIRED: z.coerce.number().int().min(1).max(20).default(2),
     /** How long a held payment keeps its quote before it is rejected (`hold_expired`); fractions allowed. */
     HOLD_DEADLINE_MINUTES: z.coerce.number().positive().max(10_080).default(60),
+    /** How long a creditor bank has to answer a recall (`respondBy`) before it expires; default 10 days. */
+    RECALL_RESPOND_WITHIN_MS: z.coerce
+      .number()
+      .int()
+      .min(1_000)
+      .max(366 * 86_400_000)
+      .default(10 * 86_400_000),
     /** How often the sweeper expires holds and resolves overdue payments. */
     SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
     /** How long past notAfter a payment waits for its finality record before the sweeper asks the validators. */

@@ -3,6 +3,7 @@ import { FinalityMessage, blockHash, verifyBlockSignatureFast } from '@nostro/sh
 import { SettlementConfig } from './config';
 import { LedgerRequestRepository } from './ledger-request.repository';
 import { LedgerRequestService } from './ledger-request.service';
+import { ExceptionService, ReturnOutcome } from './exception.service';
 import { LedgerOutcome, PaymentService, TxContext } from './payment.service';
 import { metrics } from './settlement.metrics';
 
@@ -18,6 +19,7 @@ export class FinalityService {
     private readonly requests: LedgerRequestRepository,
     private readonly payments: PaymentService,
     private readonly ledgerRequests: LedgerRequestService,
+    private readonly exceptions: ExceptionService,
     private readonly log: Logger,
   ) {
     this.validatorKeys = new Map(config.VALIDATOR_PUBLIC_KEYS.map((v) => [v.id, v.publicKey]));
@@ -45,10 +47,14 @@ export class FinalityService {
     }
     if (!(await this.requests.recordBlock(ctx.tx, record))) return [];
     const block = { height: record.block.height, hash: record.block.hash };
-    const outcomes: LedgerOutcome[] = record.transactions
-      .filter((t) => t.kind === 'transfer' && t.uetr)
-      .map((t) => ({ uetr: t.uetr as string, outcome: t.outcome, block }));
+    // A payment's transaction carries its uetr; a return's carries the payment's uetr and its own returnId.
+    const transfers = record.transactions.filter((t) => t.kind === 'transfer' && t.uetr);
+    const outcomes: LedgerOutcome[] = transfers.filter((t) => !t.returnId).map((t) => ({ uetr: t.uetr as string, outcome: t.outcome, block }));
+    const returns: ReturnOutcome[] = transfers
+      .filter((t) => t.returnId)
+      .map((t) => ({ returnId: t.returnId as string, uetr: t.uetr as string, outcome: t.outcome, block }));
     const payments = await this.payments.applyLedgerOutcomes(ctx, outcomes, 'ledger block', headers);
-    return [...payments, ...(await this.ledgerRequests.finish(ctx, record))];
+    const returned = await this.exceptions.applyReturnOutcomes(ctx, returns, headers);
+    return [...payments, ...returned, ...(await this.ledgerRequests.finish(ctx, record))];
   }
 }

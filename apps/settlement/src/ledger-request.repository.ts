@@ -62,9 +62,9 @@ export class LedgerRequestRepository {
     const list = record.transactions;
     if (list.length === 0) return true;
     await tx.query(
-      `INSERT INTO ledger_transactions (tx_id, height, idx, uetr, kind, status, reason)
-       SELECT o.id, $1, o.idx, o.uetr, o.kind, o.status, o.reason
-         FROM unnest($2::text[], $3::int[], $4::uuid[], $5::text[], $6::text[], $7::text[]) AS o(id, idx, uetr, kind, status, reason)
+      `INSERT INTO ledger_transactions (tx_id, height, idx, uetr, kind, status, reason, return_id)
+       SELECT o.id, $1, o.idx, o.uetr, o.kind, o.status, o.reason, o.return_id
+         FROM unnest($2::text[], $3::int[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::uuid[]) AS o(id, idx, uetr, kind, status, reason, return_id)
        ON CONFLICT (tx_id) DO NOTHING`,
       [
         height,
@@ -74,6 +74,7 @@ export class LedgerRequestRepository {
         list.map((t) => t.kind),
         list.map((t) => t.outcome.status),
         list.map((t) => (t.outcome.status === 'rejected' ? t.outcome.reason : null)),
+        list.map((t) => t.returnId ?? null),
       ],
     );
     return true;

@@ -3,6 +3,8 @@ import { KafkaPgTransport, OpsModule, Runtime, retryForever, runService, startOr
 import path from 'node:path';
 import { SettlementConfig, settlementConfig } from './config';
 import { DecisionRepository } from './decision.repository';
+import { ExceptionRepository } from './exception.repository';
+import { ExceptionService } from './exception.service';
 import { FinalityService } from './finality.service';
 import { LedgerClient } from './ledger.client';
 import { LedgerRequestRepository } from './ledger-request.repository';
@@ -31,11 +33,13 @@ function build(config: SettlementConfig, rt: Runtime) {
   );
   const payments = new PaymentService(config, paymentRepo, new DecisionRepository(), limits, events, rt.log);
   const requests = new LedgerRequestService(config, requestRepo, limits, events, rt.log);
-  const finality = new FinalityService(config, requestRepo, payments, requests, rt.log);
+  const exceptionRepo = new ExceptionRepository();
+  const exceptions = new ExceptionService(config, paymentRepo, exceptionRepo, events, rt.log);
+  const finality = new FinalityService(config, requestRepo, payments, requests, exceptions, rt.log);
   return {
     requests,
-    settlement: new SettlementService(payments, requests, finality),
-    timeouts: new TimeoutService(config, rt.pool, paymentRepo, payments, ledger, rt.log),
+    settlement: new SettlementService(payments, requests, finality, exceptions),
+    timeouts: new TimeoutService(config, rt.pool, paymentRepo, payments, ledger, rt.log, { repo: exceptionRepo, service: exceptions }),
     reconciliation: new ReconciliationService(config, new ReconciliationRepository(rt.pool), ledger, rt.log),
   };
 }

@@ -42,7 +42,10 @@ interface PairRow {
 const CANDIDATES = `
   WITH pairs AS (
     SELECT p.uetr::text AS id, p.status, p.reason, p.block_height, l.tx_id, l.height, l.status AS l_status, l.reason AS l_reason
-      FROM payments p FULL OUTER JOIN (SELECT * FROM ledger_transactions WHERE uetr IS NOT NULL) l ON l.uetr = p.uetr
+      FROM payments p FULL OUTER JOIN (SELECT * FROM ledger_transactions WHERE uetr IS NOT NULL AND return_id IS NULL) l ON l.uetr = p.uetr
+    UNION ALL
+    SELECT r.return_id::text, r.status, r.reject_reason, r.block_height, l.tx_id, l.height, l.status, l.reason
+      FROM payment_returns r FULL OUTER JOIN (SELECT * FROM ledger_transactions WHERE return_id IS NOT NULL) l ON l.return_id = r.return_id
     UNION ALL
     SELECT r.request_id, r.status, r.reason, r.block_height, l.tx_id, l.height, l.status, l.reason
       FROM ledger_requests r FULL OUTER JOIN (SELECT * FROM ledger_transactions WHERE uetr IS NULL) l ON l.tx_id = r.request_id
@@ -50,8 +53,8 @@ const CANDIDATES = `
   SELECT * FROM pairs
    WHERE id IS NULL
       OR (tx_id IS NULL AND block_height IS NOT NULL)
-      OR (tx_id IS NOT NULL AND (status NOT IN ('SETTLED', 'REJECTED') OR block_height IS DISTINCT FROM height
-          OR (status = 'SETTLED') <> (l_status = 'accepted') OR (l_status = 'rejected' AND reason IS DISTINCT FROM l_reason)))
+      OR (tx_id IS NOT NULL AND (status NOT IN ('SETTLED', 'REJECTED', 'RETURNED') OR block_height IS DISTINCT FROM height
+          OR (status IN ('SETTLED', 'RETURNED')) <> (l_status = 'accepted') OR (l_status = 'rejected' AND reason IS DISTINCT FROM l_reason)))
    -- Newest first: when there are more differences than one report holds, the ones an operator is chasing now show.
    ORDER BY coalesce(height, block_height) DESC NULLS FIRST, id
    LIMIT $1`;
@@ -73,7 +76,8 @@ export class ReconciliationRepository {
   /** How many records the local comparison covered. */
   async counts(): Promise<number> {
     const { rows } = await this.pool.query<{ n: string }>(
-      `SELECT ((SELECT count(*) FROM payments) + (SELECT count(*) FROM ledger_requests) + (SELECT count(*) FROM ledger_transactions))::text AS n`,
+      `SELECT ((SELECT count(*) FROM payments) + (SELECT count(*) FROM payment_returns) + (SELECT count(*) FROM ledger_requests)
+               + (SELECT count(*) FROM ledger_transactions))::text AS n`,
     );
     return Number.parseInt(rows[0].n, 10);
   }
@@ -93,7 +97,7 @@ export class ReconciliationRepository {
     const { rows } = await this.pool.query<{
       id: bigint;
       uetr: string;
-      status: 'SETTLED' | 'REJECTED';
+      status: 'SETTLED' | 'REJECTED' | 'RETURNED';
       reason: string | null;
       block_height: bigint;
       quote: SignedQuote;

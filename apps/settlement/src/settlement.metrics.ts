@@ -10,6 +10,9 @@ export const metrics = {
   transitions: counter('settlement_payments_total', 'Payment transitions by status', ['status']),
   rejections: counter('settlement_rejections_total', 'Payments rejected, by reason', ['reason']),
   decisions: counter('settlement_decisions_total', 'Operator decisions on held payments, by outcome', ['outcome']),
+  recalls: counter('settlement_recalls_total', 'Recall state changes, by status reached', ['status']),
+  returns: counter('settlement_returns_total', 'Return state changes, by status reached', ['status']),
+  exceptionRefusals: counter('settlement_exception_refusals_total', 'Cancels, recalls, answers and returns refused, by kind and code', ['kind', 'code']),
   refusedFinality: counter('settlement_finality_refused_total', 'Finality records refused (bad hash or quorum)'),
   timeoutResolutions: counter('settlement_timeout_resolutions_total', 'Overdue submitted payments, by what the sweeper did', ['outcome']),
   /** intake: gateway accepted → settlement decided; ledger: submitted → final (settlement's clock at both ends). */

@@ -2,6 +2,7 @@ import { BatchContext, ConsumedMessage, OutboxMessage } from '@nostro/platform';
 import { FinalityMessage, PaymentIntentMessage, SettlementRequest } from '@nostro/shared';
 import { FinalityService } from './finality.service';
 import { LedgerRequestService } from './ledger-request.service';
+import { ExceptionService } from './exception.service';
 import { PaymentService } from './payment.service';
 
 /**
@@ -13,6 +14,7 @@ export class SettlementService {
     private readonly payments: PaymentService,
     private readonly requests: LedgerRequestService,
     private readonly finality: FinalityService,
+    private readonly exceptions: ExceptionService,
   ) {}
 
   async handleRequests(ctx: BatchContext, messages: ConsumedMessage<SettlementRequest>[]): Promise<void> {
@@ -49,6 +51,11 @@ export class SettlementService {
         return this.requests.configureParticipant(ctx, value, headers);
       case 'limits.set':
         return this.requests.setLimits(ctx, value, headers);
+      case 'payment.cancel':
+      case 'payment.recall':
+      case 'recall.response':
+      case 'payment.return':
+        return this.exceptions.handle(ctx, value, headers);
     }
   }
 

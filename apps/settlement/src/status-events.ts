@@ -1,5 +1,6 @@
 import { OutboxMessage, topicName } from '@nostro/platform';
-import { PaymentStatusEvent, RequestStatusEvent, Topic, newMessageId } from '@nostro/shared';
+import { PaymentStatusEvent, RecallStatusEvent, RequestStatusEvent, ReturnStatusEvent, SignedQuote, Topic, newMessageId } from '@nostro/shared';
+import { RecallRow, ReturnRow } from './exception.repository';
 import { StatusChange } from './payment.repository';
 import { metrics } from './settlement.metrics';
 
@@ -50,5 +51,54 @@ export class StatusEvents {
       ...(r.block ? { block: r.block } : {}),
     };
     return { topic: this.topic(), key: r.key ?? r.requestId, payload: event };
+  }
+
+  /** A recall's state, keyed by its payment's uetr so it stays in order with the payment's other events. */
+  recall(r: RecallRow, headers: Record<string, string> = {}): OutboxMessage {
+    const resolved = r.status !== 'PENDING' && r.resolved_at !== null;
+    const event: RecallStatusEvent = {
+      kind: 'recall.status',
+      id: newMessageId(),
+      uetr: r.uetr,
+      recallId: r.recall_id,
+      status: r.status,
+      reason: r.reason as RecallStatusEvent['reason'],
+      ...(r.comment ? { comment: r.comment } : {}),
+      respondBy: r.respond_by.getTime(),
+      ...(resolved
+        ? {
+            resolution: {
+              ...(r.resolution_reason ? { reason: r.resolution_reason } : {}),
+              ...(r.return_id ? { returnId: r.return_id } : {}),
+              at: (r.resolved_at as Date).getTime(),
+            },
+          }
+        : {}),
+      at: (r.resolved_at ?? r.requested_at).getTime(),
+    };
+    metrics.recalls.labels(r.status).inc();
+    return { topic: this.topic(), key: r.uetr, payload: event, headers };
+  }
+
+  /** A return's state (RECEIVED, then SETTLED or REJECTED), keyed by its payment's uetr. */
+  returned(r: ReturnRow, quote: SignedQuote, at: Date, headers: Record<string, string> = {}): OutboxMessage {
+    const event: ReturnStatusEvent = {
+      kind: 'return.status',
+      id: newMessageId(),
+      uetr: r.uetr,
+      returnId: r.return_id,
+      ...(r.recall_id ? { recallId: r.recall_id } : {}),
+      status: r.status,
+      amountMinor: r.amount_minor,
+      currency: quote.targetCurrency,
+      sourceAmountMinor: r.source_amount_minor,
+      sourceCurrency: quote.sourceCurrency,
+      reason: r.reason,
+      ...(r.reject_reason ? { rejectReason: r.reject_reason } : {}),
+      at: at.getTime(),
+      ...(r.block_height !== null && r.block_hash ? { block: { height: Number(r.block_height), hash: r.block_hash } } : {}),
+    };
+    metrics.returns.labels(r.status).inc();
+    return { topic: this.topic(), key: r.uetr, payload: event, headers };
   }
 }

@@ -15,6 +15,8 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { settlementConfig } from './config';
 import { DecisionRepository } from './decision.repository';
+import { ExceptionRepository } from './exception.repository';
+import { ExceptionService } from './exception.service';
 import { LedgerClient } from './ledger.client';
 import { LimitsRepository } from './limits.repository';
 import { PaymentRepository } from './payment.repository';
@@ -58,7 +60,9 @@ const config = settlementConfig({
 
 function sweeper(urls: string[] = ledgerUrls): TimeoutService {
   const ledger = new LedgerClient(urls, { validators: config.VALIDATOR_PUBLIC_KEYS, quorum: config.LEDGER_QUORUM }, 2_000);
-  return new TimeoutService(config, pool, repo, service, ledger, log);
+  const exceptionRepo = new ExceptionRepository();
+  const exceptions = new ExceptionService(config, repo, exceptionRepo, new StatusEvents(config.KAFKA_TOPIC_PREFIX), log);
+  return new TimeoutService(config, pool, repo, service, ledger, log, { repo: exceptionRepo, service: exceptions });
 }
 
 function quote(debtor: string, creditor: string): SignedQuote {

@@ -3,6 +3,8 @@ import { Topic } from '@nostro/shared';
 import { SettlementConfig } from './config';
 import { LedgerClient } from './ledger.client';
 import { PaymentRepository, PaymentRow } from './payment.repository';
+import { ExceptionRepository } from './exception.repository';
+import { ExceptionService } from './exception.service';
 import { PaymentService } from './payment.service';
 import { metrics } from './settlement.metrics';
 
@@ -11,6 +13,8 @@ const SWEEP_BATCH_MAX = 100;
 
 export interface SweepReport {
   expired: number;
+  /** Pending recalls past their respondBy. */
+  recallsExpired: number;
   settled: number;
   rejected: number;
   resubmitted: number;
@@ -38,6 +42,7 @@ export class TimeoutService {
     private readonly payments: PaymentService,
     private readonly ledger: LedgerClient,
     private readonly log: Logger,
+    private readonly exceptions: { repo: ExceptionRepository; service: ExceptionService },
   ) {}
 
   start(): void {
@@ -56,7 +61,7 @@ export class TimeoutService {
     this.sweeping ??= this.sweep(now)
       .catch((error: unknown) => {
         this.log.error({ err: error }, 'settlement sweep failed; retrying at the next tick');
-        return { expired: 0, settled: 0, rejected: 0, resubmitted: 0, alreadyFinal: 0, unresolved: 0 };
+        return { expired: 0, recallsExpired: 0, settled: 0, rejected: 0, resubmitted: 0, alreadyFinal: 0, unresolved: 0 };
       })
       .finally(() => (this.sweeping = null));
     return this.sweeping;
@@ -64,9 +69,18 @@ export class TimeoutService {
 
   private async sweep(now: Date): Promise<SweepReport> {
     const expired = await this.expireHolds(now);
+    const recallsExpired = await this.expireRecalls(now);
     const resolved = await this.resolveOverdue(now);
     await this.measureStuck(new Date());
-    return { expired, ...resolved };
+    return { expired, recallsExpired, ...resolved };
+  }
+
+  private async expireRecalls(now: Date): Promise<number> {
+    return withTransaction(this.pool, async (tx) => {
+      const rows = await this.exceptions.repo.lapsedRecalls(tx, now, SWEEP_BATCH_MAX);
+      await enqueueOutbox(tx, await this.exceptions.service.expireRecalls({ tx }, rows, now));
+      return rows.length;
+    });
   }
 
   private async expireHolds(now: Date): Promise<number> {
@@ -77,7 +91,7 @@ export class TimeoutService {
     });
   }
 
-  private async resolveOverdue(now: Date): Promise<Omit<SweepReport, 'expired'>> {
+  private async resolveOverdue(now: Date): Promise<Omit<SweepReport, 'expired' | 'recallsExpired'>> {
     const report = { settled: 0, rejected: 0, resubmitted: 0, alreadyFinal: 0, unresolved: 0 };
     const notAfterBefore = new Date(now.getTime() - this.config.NOT_AFTER_GRACE_MS);
     const resubmittedBefore = new Date(now.getTime() - this.config.RESUBMIT_INTERVAL_MS);
@@ -92,7 +106,7 @@ export class TimeoutService {
   }
 
   /** Asks the validators (no lock held meanwhile), then applies what they proved under the row lock. */
-  private async resolve(row: PaymentRow, resubmittedBefore: Date): Promise<keyof Omit<SweepReport, 'expired'>> {
+  private async resolve(row: PaymentRow, resubmittedBefore: Date): Promise<keyof Omit<SweepReport, 'expired' | 'recallsExpired'>> {
     const lookup = await this.ledger.finality(row.uetr);
     if (lookup.kind === 'final') {
       const outcome = { uetr: row.uetr, outcome: lookup.transaction.outcome, block: lookup.block };

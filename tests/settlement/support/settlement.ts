@@ -129,7 +129,7 @@ export async function readTopic<T>(suffix: string, keep: (value: T) => boolean, 
 /** settlement.events about these payments or requests, read until `done`. */
 export function settlementEvents(ids: readonly string[], done: (events: SettlementEvent[]) => boolean, timeoutMs?: number): Promise<SettlementEvent[]> {
   const set = new Set(ids);
-  return readTopic<SettlementEvent>('settlement.events', (e) => set.has(e.kind === 'payment.status' ? e.uetr : e.requestId), done, timeoutMs);
+  return readTopic<SettlementEvent>('settlement.events', (e) => set.has(e.kind === 'request.status' ? e.requestId : e.uetr), done, timeoutMs);
 }
 
 export function finalityRecords(done: (records: FinalityMessage[]) => boolean, timeoutMs?: number): Promise<FinalityMessage[]> {
