@@ -25,6 +25,9 @@ import { ParticipantsRepository } from './participants/participants.repository';
 import { PaymentsRepository } from './payments/payments.repository';
 import { PaymentsService } from './payments/payments.service';
 import { RequestWaiter } from './admin/request-waiter';
+import { ExceptionsController } from './exceptions/exceptions.controller';
+import { ExceptionsRepository } from './exceptions/exceptions.repository';
+import { ExceptionsService } from './exceptions/exceptions.service';
 import { GATEWAY_CONFIG, LOGGER, POOL, REDIS } from './common/tokens';
 import { AdminOpsController } from './admin/admin-ops.controller';
 import { Housekeeping } from './common/housekeeping';
@@ -54,6 +57,7 @@ async function main(): Promise<void> {
   const participants = new ParticipantsRepository(rt.pool);
   const operators = new OperatorsRepository(rt.pool);
   const payments = new PaymentsRepository(rt.pool);
+  const exceptions = new ExceptionsRepository(rt.pool);
   const idempotency = new IdempotencyService(rt.pool, new IdempotencyRepository(rt.pool));
   const fx = new FxClient(config.FX_QUOTE_URL);
   const ledger = new LedgerClient(config.LEDGER_URLS);
@@ -99,7 +103,7 @@ async function main(): Promise<void> {
     kafka: rt.kafka,
     log: rt.log,
     cursors,
-    host: new GatewayOpsHost(operators, payments, participants, ledger, screeningAdmin, webhookAdmin),
+    host: new GatewayOpsHost(operators, payments, participants, ledger, screeningAdmin, webhookAdmin, exceptions),
   });
   @Module({
     imports: [
@@ -115,6 +119,7 @@ async function main(): Promise<void> {
       QuotesController,
       PaymentsController,
       IncomingPaymentsController,
+      ExceptionsController,
       AccountsController,
       AdminController,
       KeysController,
@@ -130,7 +135,9 @@ async function main(): Promise<void> {
       { provide: AdminRequestsRepository, useValue: adminRequests },
       { provide: OperatorsRepository, useValue: operators },
       { provide: PaymentsRepository, useValue: payments },
-      { provide: PaymentsService, useValue: new PaymentsService(config, rt.pool, payments, idempotency, fx, screening, cache, webhooks, cursors) },
+      { provide: PaymentsService, useValue: new PaymentsService(config, rt.pool, payments, idempotency, fx, screening, cache, webhooks, cursors, exceptions) },
+      { provide: ExceptionsRepository, useValue: exceptions },
+      { provide: ExceptionsService, useValue: new ExceptionsService(config, rt.pool, payments, exceptions, adminRequests, idempotency, waiter) },
       { provide: AdminService, useValue: admin },
       { provide: FxClient, useValue: fx },
       { provide: ListCursorCodec, useValue: cursors },
@@ -150,7 +157,7 @@ async function main(): Promise<void> {
       { provide: WebhookAdminService, useValue: webhookAdmin },
       {
         provide: AdminPaymentsService,
-        useValue: new AdminPaymentsService(config, rt.pool, new AdminPaymentsRepository(rt.pool), idempotency, waiter, cursors),
+        useValue: new AdminPaymentsService(config, rt.pool, new AdminPaymentsRepository(rt.pool), idempotency, waiter, cursors, exceptions),
       },
     ],
   })

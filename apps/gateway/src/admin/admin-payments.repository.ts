@@ -1,6 +1,6 @@
 import { Pool, PoolClient, CURSOR_AT_SQL, TimeKeyset } from '@nostro/platform';
 import { PaymentDecisionMessage } from '@nostro/shared';
-import { PaymentRow, TimelineRow } from '../payments/payments.repository';
+import { PaymentRow, TimelineRow, TIMELINE_ORDER_SQL } from '../payments/payments.repository';
 
 export interface DecisionRow {
   request_id: string;
@@ -42,8 +42,7 @@ export class AdminPaymentsRepository {
 
   async timelines(uetrs: readonly string[]): Promise<Map<string, TimelineRow[]>> {
     const { rows } = await this.pool.query<TimelineRow>(
-      `SELECT uetr, status, reason, at FROM payment_timeline WHERE uetr = ANY($1::uuid[])
-        ORDER BY at, array_position(ARRAY['RECEIVED','HELD','SUBMITTED','SETTLED','REJECTED'], status)`,
+      `SELECT uetr, status, reason, at FROM payment_timeline WHERE uetr = ANY($1::uuid[]) ORDER BY ${TIMELINE_ORDER_SQL}`,
       [uetrs],
     );
     return group(rows);

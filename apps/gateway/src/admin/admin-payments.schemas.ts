@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CURSOR_LENGTH_MAX } from '@nostro/platform';
 import { pageOf, paymentSchema } from '../http/api.schemas';
 
-const statusSchema = z.enum(['RECEIVED', 'HELD', 'SUBMITTED', 'SETTLED', 'REJECTED']);
+const statusSchema = z.enum(['RECEIVED', 'HELD', 'SUBMITTED', 'SETTLED', 'REJECTED', 'CANCELLED', 'RETURNED']);
 const amount = z.string().describe('decimal string in major units with exactly the currency minor-unit digits');
 
 /** `GET /v1/admin/payments`: any participant's payments, filtered, cursor-paginated. */

@@ -8,6 +8,7 @@ import { HttpResult, IdempotencyService } from '../idempotency/idempotency.servi
 import { paymentView } from '../payments/payment.view';
 import { PaymentRow } from '../payments/payments.repository';
 import { RequestWaiter } from './request-waiter';
+import { ExceptionsRepository, NO_EXCEPTIONS } from '../exceptions/exceptions.repository';
 
 export interface Operator {
   id: string;
@@ -41,6 +42,7 @@ export class AdminPaymentsService {
     private readonly idempotency: IdempotencyService,
     private readonly waiter: RequestWaiter,
     private readonly cursors: ListCursorCodec,
+    private readonly exceptions: ExceptionsRepository,
   ) {}
 
   private requestsTopic(): string {
@@ -72,10 +74,11 @@ export class AdminPaymentsService {
 
   private async views(rows: PaymentRow[]) {
     const uetrs = rows.map((r) => r.uetr);
-    const [timelines, decisions] = await Promise.all([this.repo.timelines(uetrs), this.repo.decisions(uetrs)]);
+    const [timelines, decisions, exceptions] = await Promise.all([this.repo.timelines(uetrs), this.repo.decisions(uetrs), this.exceptions.forPayments(uetrs)]);
     return rows.map((row) => {
       const list = decisions.get(row.uetr) ?? [];
-      return { ...paymentView(row, timelines.get(row.uetr) ?? [], true), approvals: approvals(list), decisions: list.map(decisionView) };
+      const view = paymentView(row, timelines.get(row.uetr) ?? [], true, exceptions.get(row.uetr) ?? NO_EXCEPTIONS);
+      return { ...view, approvals: approvals(list), decisions: list.map(decisionView) };
     });
   }
 

@@ -44,14 +44,13 @@ export class AdminRequestsRepository {
       : null;
   }
 
-  /** Records a request in the caller's transaction (with its outbox message); a repeat changes nothing. */
-  async submit(tx: PoolClient, r: AdminRequestSubmission): Promise<void> {
-    await tx.query(`INSERT INTO admin_requests (request_id, kind, participant, payload, status) VALUES ($1, $2, $3, $4, 'SUBMITTED') ON CONFLICT DO NOTHING`, [
-      r.requestId,
-      r.kind,
-      r.participant,
-      JSON.stringify(r.payload),
-    ]);
+  /** Records a request in the caller's transaction (with its outbox message); a repeat changes nothing (false). */
+  async submit(tx: PoolClient, r: AdminRequestSubmission): Promise<boolean> {
+    const { rowCount } = await tx.query(
+      `INSERT INTO admin_requests (request_id, kind, participant, payload, status) VALUES ($1, $2, $3, $4, 'SUBMITTED') ON CONFLICT DO NOTHING`,
+      [r.requestId, r.kind, r.participant, JSON.stringify(r.payload)],
+    );
+    return (rowCount ?? 0) > 0;
   }
 
   /** Stores the outcome once (a request still SUBMITTED) and wakes whoever waits for it (RequestWaiter). */

@@ -1,4 +1,15 @@
-import { currencySchema, pageLimitSchema, participantIdSchema, quoteRequestSchema, timestampParamSchema } from '@nostro/shared';
+import {
+  ExceptionTimelineStatus,
+  RECALL_REASONS,
+  RECALL_REJECT_REASONS,
+  RETURN_FOLLOWING_RECALL,
+  RETURN_REASONS,
+  currencySchema,
+  pageLimitSchema,
+  participantIdSchema,
+  quoteRequestSchema,
+  timestampParamSchema,
+} from '@nostro/shared';
 import { z } from 'zod';
 import { CURSOR_LENGTH_MAX } from '@nostro/platform';
 
@@ -91,7 +102,31 @@ export const screeningLimitsSchema = z.strictObject({
     .nullable(),
 });
 
-const statusSchema = z.enum(['RECEIVED', 'HELD', 'SUBMITTED', 'SETTLED', 'REJECTED']);
+const statusSchema = z.enum(['RECEIVED', 'HELD', 'SUBMITTED', 'SETTLED', 'REJECTED', 'CANCELLED', 'RETURNED']);
+/** A timeline entry: a payment status, or a step of its recall or returns. */
+const timelineStatusSchema = z.enum([...statusSchema.options, ...Object.values(ExceptionTimelineStatus)]);
+
+/** A return amount: major units in the payment's target currency, checked against its minor-unit digits later. */
+const amountText = z.string().regex(/^(0|[1-9][0-9]{0,20})(\.[0-9]{1,3})?$/, 'a decimal amount string in major units');
+
+/** API.md `POST /v1/payments/{uetr}/cancel`. */
+export const cancelRequestSchema = z.strictObject({ reason: text(1, 140).optional() });
+
+/** API.md `POST /v1/payments/{uetr}/recall`: an ISO 20022 cancellation reason. */
+export const recallRequestSchema = z.strictObject({ reason: z.enum(RECALL_REASONS), comment: text(1, 500).optional() });
+
+/** API.md `POST /v1/incoming-payments/{uetr}/recall/response`: reject needs an ISO investigation reason. */
+export const recallResponseRequestSchema = z
+  .strictObject({ decision: z.enum(['accept', 'reject']), reason: z.enum(RECALL_REJECT_REASONS).optional(), amount: amountText.optional() })
+  .superRefine((body, ctx) => {
+    if (body.decision === 'reject' && body.reason === undefined) ctx.addIssue({ code: 'custom', path: ['reason'], message: 'a rejection needs a reason' });
+    if (body.decision === 'reject' && body.amount !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['amount'], message: 'only an acceptance returns an amount' });
+    if (body.decision === 'accept' && body.reason !== undefined) ctx.addIssue({ code: 'custom', path: ['reason'], message: 'only a rejection gives a reason' });
+  });
+
+/** API.md `POST /v1/incoming-payments/{uetr}/return`: an ISO 20022 return reason; `amount` defaults to all that is left. */
+export const returnRequestSchema = z.strictObject({ reason: z.enum(RETURN_REASONS), amount: amountText.optional() });
 
 export const listQuerySchema = z.strictObject({
   status: statusSchema.optional(),
@@ -148,6 +183,28 @@ export const quoteSchema = z.object({
 
 export const quoteBatchResultSchema = z.object({ results: z.array(z.union([quoteSchema, z.object({ problem: problemSchema })])) });
 
+export const returnSchema = z.object({
+  returnId: z.uuid(),
+  status: z.enum(['RECEIVED', 'SETTLED', 'REJECTED']),
+  amount: amount.describe('target currency, given back by the creditor'),
+  currency: z.string(),
+  sourceAmount: amount.describe('source currency, paid back to the debtor at the original rate, rounded down'),
+  sourceCurrency: z.string(),
+  reason: z.enum([...RETURN_REASONS, RETURN_FOLLOWING_RECALL]),
+  rejectReason: z.string().optional().describe('why the ledger rejected it, e.g. insufficient_funds'),
+  recallId: z.uuid().optional(),
+  block: z.object({ height: z.number().int(), hash: z.string() }).optional(),
+});
+
+export const recallSchema = z.object({
+  recallId: z.uuid(),
+  status: z.enum(['PENDING', 'ACCEPTED', 'REJECTED', 'EXPIRED']),
+  reason: z.enum(RECALL_REASONS),
+  comment: z.string().optional(),
+  respondBy: z.string(),
+  resolution: z.object({ reason: z.string().optional(), returnId: z.uuid().optional(), at: z.string() }).optional(),
+});
+
 const party$ = z.object({ name: z.string(), account: z.string() });
 export const paymentSchema = z.object({
   uetr: z.uuid(),
@@ -172,12 +229,26 @@ export const paymentSchema = z.object({
   receiveAmount: amount,
   totalDebit: amount,
   createdAt: z.string(),
-  timeline: z.array(z.object({ status: statusSchema, at: z.string(), reason: z.string().optional() })),
+  timeline: z.array(z.object({ status: timelineStatusSchema, at: z.string(), reason: z.string().optional() })),
   block: z.object({ height: z.number().int(), hash: z.string() }).optional(),
+  returnedAmount: amount.describe('target currency: what settled returns gave back'),
+  returns: z.array(returnSchema),
+  recall: recallSchema.optional(),
   debtor: party$.optional().describe('incoming payments only'),
   creditor: party$.optional().describe('incoming payments only'),
   remittanceInfo: z.string().optional(),
 });
+
+export const cancelledSchema = z.object({ uetr: z.uuid(), status: z.literal('CANCELLED') });
+export const recallAcceptedSchema = z.object({
+  recallId: z.uuid(),
+  uetr: z.uuid(),
+  status: z.literal('PENDING'),
+  reason: z.enum(RECALL_REASONS),
+  respondBy: z.string(),
+});
+export const recallAnswerSchema = z.object({ recallId: z.uuid(), status: z.enum(['ACCEPTED', 'REJECTED']), returnId: z.uuid().optional() });
+export const returnAcceptedSchema = returnSchema.extend({ uetr: z.uuid() });
 
 export const paymentBatchResultSchema = z.object({
   results: z.array(z.union([z.object({ uetr: z.uuid(), status: statusSchema, reason: z.string().optional() }), z.object({ problem: problemSchema })])),
@@ -211,9 +282,25 @@ export const keysSchema = z.object({
 
 export const webhookEventSchema = z.object({
   id: z.uuid(),
-  type: z.enum(['payment.settled', 'payment.rejected', 'payment.held', 'payment.received']),
+  type: z.enum([
+    'payment.settled',
+    'payment.rejected',
+    'payment.held',
+    'payment.received',
+    'payment.cancelled',
+    'payment.recall_requested',
+    'payment.recall_resolved',
+    'payment.returned',
+    'return.settled',
+    'return.rejected',
+  ]),
   occurredAt: z.string(),
-  data: z.object({ payment: paymentSchema, finality: finalitySchema.optional().describe('payment.received only') }),
+  data: z.object({
+    payment: paymentSchema,
+    finality: finalitySchema.optional().describe("payment.received: the payment's proof; payment.returned: the return's proof"),
+    return: returnSchema.optional().describe('payment.returned, return.settled, return.rejected'),
+    recall: recallSchema.optional().describe('payment.recall_requested, payment.recall_resolved'),
+  }),
 });
 
 export const participantSchema = z.object({

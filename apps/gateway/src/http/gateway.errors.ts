@@ -1,6 +1,7 @@
 import { FieldError, ProblemError } from '@nostro/platform';
 import type { AdminErrorCode } from '../admin/admin.errors';
 import type { AuthErrorCode } from '../auth/auth.errors';
+import type { ExceptionsErrorCode } from '../exceptions/exceptions.errors';
 import type { IdempotencyErrorCode } from '../idempotency/idempotency.errors';
 import type { LedgerErrorCode } from '../ledger/ledger.errors';
 import type { PaymentsErrorCode } from '../payments/payments.errors';
@@ -21,6 +22,7 @@ export type GatewayErrorCode =
   | IdempotencyErrorCode
   | QuotesErrorCode
   | PaymentsErrorCode
+  | ExceptionsErrorCode
   | AdminErrorCode
   | ScreeningErrorCode
   | WebhooksErrorCode
@@ -52,6 +54,12 @@ export const GATEWAY_ERROR_HTTP: Record<GatewayErrorCode, { status: number; titl
   corridor_unavailable: { status: 422, title: 'Corridor unavailable' },
   limit_exceeded: { status: 422, title: 'Limit exceeded' },
   rate_limited: { status: 429, title: 'Too many requests' },
+  payment_not_cancellable: { status: 409, title: 'Payment not cancellable' },
+  payment_not_settled: { status: 409, title: 'Payment not settled' },
+  recall_pending: { status: 409, title: 'Recall pending' },
+  payment_returned: { status: 409, title: 'Payment returned' },
+  recall_not_pending: { status: 409, title: 'Recall not pending' },
+  return_exceeds_payment: { status: 422, title: 'Return exceeds payment' },
   screening_list_invalid: { status: 422, title: 'Screening list invalid' },
   service_unavailable: { status: 503, title: 'Service unavailable' },
 };

@@ -1,4 +1,5 @@
 import { keyView, participantView } from '../admin/admin.service';
+import { ExceptionsRepository, NO_EXCEPTIONS } from '../exceptions/exceptions.repository';
 import { LedgerClient } from '../ledger/ledger.client';
 import { OperatorsRepository } from '../operators/operators.repository';
 import { ParticipantsRepository } from '../participants/participants.repository';
@@ -20,6 +21,7 @@ export class GatewayOpsHost implements OpsConsoleHost {
     private readonly ledger: LedgerClient,
     private readonly screening: ScreeningAdminService,
     private readonly webhooks: WebhookAdminService,
+    private readonly exceptions: ExceptionsRepository,
   ) {}
 
   operatorByTokenHash(tokenHash: string) {
@@ -29,8 +31,8 @@ export class GatewayOpsHost implements OpsConsoleHost {
   async payment(uetr: string) {
     const row = await this.payments.findAny(uetr);
     if (!row) return null;
-    const timeline = (await this.payments.timelines([row.uetr])).get(row.uetr) ?? [];
-    return paymentView(row, timeline, true);
+    const [timelines, exceptions] = await Promise.all([this.payments.timelines([row.uetr]), this.exceptions.forPayments([row.uetr])]);
+    return paymentView(row, timelines.get(row.uetr) ?? [], true, exceptions.get(row.uetr) ?? NO_EXCEPTIONS);
   }
 
   async participants(limit: number) {

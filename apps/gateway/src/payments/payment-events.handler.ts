@@ -1,11 +1,12 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { KafkaBatch, PoolClient } from '@nostro/platform';
-import { PaymentStatusEvent, SettlementEvent, Topic, settlementEventSchema } from '@nostro/shared';
+import { PaymentStatusEvent, RecallStatusEvent, ReturnStatusEvent, SettlementEvent, Topic, settlementEventSchema } from '@nostro/shared';
+import { ExceptionsRepository } from '../exceptions/exceptions.repository';
 import { ParticipantRow, ParticipantsRepository } from '../participants/participants.repository';
 import { PaymentRow, PaymentsRepository } from './payments.repository';
 import { AdminRequestsRepository } from '../admin/admin-requests.repository';
-import { hasWebhooks, webhooksFor } from '../webhooks/webhook.events';
+import { exceptionWebhooks, hasWebhooks, webhooksFor } from '../webhooks/webhook.events';
 import { WebhookRepository } from '../webhooks/webhook.repository';
 
 /**
@@ -20,22 +21,59 @@ export class EventsHandler {
     @Inject(ParticipantsRepository) private readonly participants: ParticipantsRepository,
     @Inject(WebhookRepository) private readonly webhooks: WebhookRepository,
     @Inject(AdminRequestsRepository) private readonly requests: AdminRequestsRepository,
+    @Inject(ExceptionsRepository) private readonly exceptions: ExceptionsRepository,
   ) {}
 
   @EventPattern(Topic.SETTLEMENT_EVENTS, { schema: settlementEventSchema })
   async onEvents(@Payload() batch: KafkaBatch<SettlementEvent>): Promise<void> {
     const { tx } = batch.ctx;
-    const statuses: PaymentStatusEvent[] = [];
+    let statuses: PaymentStatusEvent[] = [];
     for (const { value: e } of batch.messages) {
-      // Payment statuses and operator requests touch different tables: each kind keeps its own order.
+      // Payment statuses and operator requests touch different tables: each kind keeps its own order. A recall or
+      // return follows the statuses before it (a return's webhook shows its payment as of then).
       if (e.kind === 'payment.status') {
         statuses.push(e);
-        continue;
+      } else if (e.kind === 'request.status') {
+        await this.requests.recordOutcome(tx, e);
+      } else {
+        await this.onPaymentStatuses(tx, statuses);
+        statuses = [];
+        await this.onException(tx, e);
       }
-      if (e.kind !== 'request.status') continue;
-      await this.requests.recordOutcome(tx, e);
     }
     await this.onPaymentStatuses(tx, statuses);
+  }
+
+  /** A recall's or return's change: its read-model row, its timeline entry, and the webhooks it causes. */
+  private async onException(tx: PoolClient, e: RecallStatusEvent | ReturnStatusEvent): Promise<void> {
+    const recall = e.kind === 'recall.status' ? await this.exceptions.applyRecall(tx, e) : null;
+    const ret = e.kind === 'return.status' ? await this.exceptions.applyReturn(tx, e) : null;
+    if (!recall && !ret) return;
+    const at = new Date(e.at);
+    const status = e.kind === 'recall.status' ? `RECALL_${e.status === 'PENDING' ? 'REQUESTED' : e.status}` : `RETURN_${e.status}`;
+    const reason = e.kind === 'recall.status' ? (e.status === 'PENDING' ? e.reason : (e.resolution?.reason ?? null)) : (e.rejectReason ?? e.reason);
+    const ref = e.kind === 'recall.status' ? e.recallId : e.returnId;
+    await this.exceptions.addTimeline(tx, [{ uetr: e.uetr, status, reason, at, ref }]);
+    const payment = await this.payments.findAny(e.uetr, tx);
+    if (!payment) return;
+    const participants = await this.participants.findMany([payment.participant, payment.creditor_participant], tx);
+    const webhookUrls = {
+      debtor: participants.get(payment.participant)?.webhook_url ?? null,
+      creditor: participants.get(payment.creditor_participant)?.webhook_url ?? null,
+    };
+    if (!webhookUrls.debtor && !webhookUrls.creditor) return;
+    const [timelines, exceptions] = await Promise.all([this.payments.timelines([e.uetr], tx), this.exceptions.forPayments([e.uetr], tx)]);
+    const deliveries = exceptionWebhooks({
+      sourceId: e.id,
+      at,
+      payment,
+      timeline: timelines.get(e.uetr) ?? [],
+      exceptions: exceptions.get(e.uetr) ?? { recall: null, returns: [] },
+      webhookUrls,
+      ...(recall ? { recall } : {}),
+      ...(ret ? { ret } : {}),
+    });
+    await this.webhooks.enqueue(tx, deliveries);
   }
 
   /**
@@ -43,6 +81,7 @@ export class EventsHandler {
    * events that notify a participant with a webhook URL have their timeline read.
    */
   private async onPaymentStatuses(tx: PoolClient, events: readonly PaymentStatusEvent[]): Promise<void> {
+    if (events.length === 0) return;
     let participants = new Map<string, ParticipantRow>();
     const urls = (payment: PaymentRow) => ({
       debtor: participants.get(payment.participant)?.webhook_url ?? null,

@@ -1,7 +1,9 @@
+import { exceptionFields } from '../exceptions/exception.view';
+import { NO_EXCEPTIONS, PaymentExceptions } from '../exceptions/exceptions.repository';
 import { PaymentRow, TimelineRow } from './payments.repository';
 
-/** API.md `GET /v1/payments/{uetr}` body. */
-export function paymentView(row: PaymentRow, timeline: TimelineRow[], withParties = false) {
+/** API.md `GET /v1/payments/{uetr}` body; `exceptions`: its recall and returns (none before it settled). */
+export function paymentView(row: PaymentRow, timeline: TimelineRow[], withParties = false, exceptions: PaymentExceptions = NO_EXCEPTIONS) {
   const q = row.quote;
   return {
     uetr: row.uetr,
@@ -28,6 +30,7 @@ export function paymentView(row: PaymentRow, timeline: TimelineRow[], withPartie
     createdAt: row.created_at.toISOString(),
     timeline: timeline.map((t) => ({ status: t.status, at: t.at.toISOString(), ...(t.reason ? { reason: t.reason } : {}) })),
     ...(row.block_height !== null && row.block_hash ? { block: { height: Number(row.block_height), hash: row.block_hash } } : {}),
+    ...exceptionFields(q.targetCurrency, exceptions),
     ...(withParties ? { debtor: row.debtor, creditor: row.creditor, ...(row.remittance_info ? { remittanceInfo: row.remittance_info } : {}) } : {}),
   };
 }

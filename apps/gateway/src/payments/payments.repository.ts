@@ -1,6 +1,13 @@
 import { Pool, PoolClient, CURSOR_AT_SQL, TimeKeyset } from '@nostro/platform';
-import { SignedQuote } from '@nostro/shared';
+import { PaymentStatus, SignedQuote, isFinalStatus } from '@nostro/shared';
 import { PaymentRequest } from '../http/api.schemas';
+
+/**
+ * Timeline order: by time, then (for entries of the same instant) in the order the steps happen, then by the recall
+ * or return they belong to.
+ */
+export const TIMELINE_ORDER_SQL = `at, array_position(ARRAY['RECEIVED','HELD','SUBMITTED','SETTLED','REJECTED','CANCELLED','RECALL_REQUESTED','RECALL_REJECTED',
+  'RECALL_EXPIRED','RECALL_ACCEPTED','RETURN_RECEIVED','RETURN_SETTLED','RETURN_REJECTED','RETURNED'], status), ref`;
 
 export interface PaymentRow {
   uetr: string;
@@ -141,7 +148,7 @@ export class PaymentsRepository {
 
   async timelines(uetrs: string[], db: Pool | PoolClient = this.pool): Promise<Map<string, TimelineRow[]>> {
     const { rows } = await db.query<TimelineRow>(
-      "SELECT uetr, status, reason, at FROM payment_timeline WHERE uetr = ANY($1::uuid[]) ORDER BY at, array_position(ARRAY['RECEIVED','HELD','SUBMITTED','SETTLED','REJECTED'], status)",
+      `SELECT uetr, status, reason, at FROM payment_timeline WHERE uetr = ANY($1::uuid[]) ORDER BY ${TIMELINE_ORDER_SQL}`,
       [uetrs],
     );
     const out = new Map<string, TimelineRow[]>();
@@ -172,7 +179,7 @@ export class PaymentsRepository {
   /**
    * Applies settlement's status events in order, as if one by one, in a few statements whatever their number: each
    * event adds its timeline entry once (an entry already there means the event was applied before), and a payment
-   * takes the status of its events in order until one of them is final. Answers the events applied, each with the
+   * takes the status of its events in order until one of them is final (SETTLED only gives way to RETURNED). Answers the events applied, each with the
    * payment as it stood right after it and the timeline entries it had by then (what its webhooks carry). Timelines
    * are read only for the payments `wanted` names: most events cause no webhook, and reading every timeline of a
    * batch was one of the gateway database's largest costs under load.
@@ -197,7 +204,8 @@ export class PaymentsRepository {
       if (!fresh.delete(key)) continue;
       const row = current.get(e.uetr);
       if (!row) continue;
-      if (row.status !== 'SETTLED' && row.status !== 'REJECTED') {
+      // Nothing leaves a final status; a SETTLED payment only becomes RETURNED (its returns came back in full).
+      if (!isFinalStatus(row.status as PaymentStatus) && (row.status !== 'SETTLED' || e.status === 'RETURNED')) {
         row.status = e.status;
         row.reason = e.reason ?? null;
         if (e.block) {

@@ -19,6 +19,7 @@ import { GatewayConfig } from '../config';
 import { FxClient } from '../quotes/fx.client';
 import { HttpResult, IdempotencyService } from '../idempotency/idempotency.service';
 import { ParticipantCache } from '../participants/participant.cache';
+import { ExceptionsRepository, NO_EXCEPTIONS } from '../exceptions/exceptions.repository';
 import { paymentView } from './payment.view';
 import { PaymentRow, PaymentsRepository, TimelineRow } from './payments.repository';
 import { SanctionsDecision, ScreeningService } from '../screening/screening.service';
@@ -67,6 +68,7 @@ export class PaymentsService {
     private readonly cache: ParticipantCache,
     private readonly webhooks: WebhookRepository,
     private readonly cursors: ListCursorCodec,
+    private readonly exceptions: ExceptionsRepository,
   ) {}
 
   /** `POST /v1/payments`: the payment's uetr is the resource id reserved for the Idempotency-Key. */
@@ -275,8 +277,8 @@ export class PaymentsService {
   async get(participant: string, uetr: string, asCreditor = false) {
     const row = await this.repo.find(parseUetr(uetr), participant, asCreditor);
     if (!row) throw paymentsError('not_found', 'no such payment');
-    const timelines = await this.repo.timelines([row.uetr]);
-    return paymentView(row, timelines.get(row.uetr) ?? [], asCreditor);
+    const [timelines, exceptions] = await Promise.all([this.repo.timelines([row.uetr]), this.exceptions.forPayments([row.uetr])]);
+    return paymentView(row, timelines.get(row.uetr) ?? [], asCreditor, exceptions.get(row.uetr) ?? NO_EXCEPTIONS);
   }
 
   async list(participant: string, query: unknown, asCreditor = false) {
@@ -285,10 +287,11 @@ export class PaymentsService {
     const after = q.cursor ? this.cursors.decodeTime(list, q.cursor) : undefined;
     const rows = await this.repo.list({ participant, asCreditor, status: q.status, since: q.since, limit: q.limit + 1, after });
     const page = rows.slice(0, q.limit);
-    const timelines = await this.repo.timelines(page.map((r) => r.uetr));
+    const uetrs = page.map((r) => r.uetr);
+    const [timelines, exceptions] = await Promise.all([this.repo.timelines(uetrs), this.exceptions.forPayments(uetrs)]);
     const last = page[page.length - 1];
     return {
-      data: page.map((r) => paymentView(r, timelines.get(r.uetr) ?? [], asCreditor)),
+      data: page.map((r) => paymentView(r, timelines.get(r.uetr) ?? [], asCreditor, exceptions.get(r.uetr) ?? NO_EXCEPTIONS)),
       nextCursor: rows.length > q.limit && last ? this.cursors.encodeTime(list, { at: last.cursor_at, id: last.uetr }) : null,
     };
   }

@@ -119,10 +119,14 @@ export class WebhookDispatcher {
     }
   }
 
-  /** `payment.received` carries the finality proof, fetched from the validators once and kept with the delivery. */
+  /**
+   * `payment.received` carries the payment's finality proof and `payment.returned` the return's, fetched from the
+   * validators once and kept with the delivery.
+   */
   private async completePayload(row: DeliveryRow): Promise<DeliveryRow['payload'] | null> {
-    if (row.type !== 'payment.received' || row.payload.data.finality || !row.uetr) return row.payload;
-    const finality = await this.ledger.finality(row.uetr).catch(() => null);
+    const txId = proofTransactionOf(row);
+    if (txId === null || row.payload.data.finality) return row.payload;
+    const finality = await this.ledger.finality(txId).catch(() => null);
     if (!finality) return null;
     const payload = { ...row.payload, data: { ...row.payload.data, finality } };
     await this.repo.savePayload(row.id, payload);
@@ -178,4 +182,12 @@ export class WebhookDispatcher {
       this.wake = done;
     });
   }
+}
+
+/** The ledger transaction whose proof a delivery carries: the payment's, or the return's; null for the others. */
+function proofTransactionOf(row: DeliveryRow): string | null {
+  if (row.type === 'payment.received') return row.uetr;
+  if (row.type !== 'payment.returned') return null;
+  const ret = row.payload.data.return as { returnId?: unknown } | undefined;
+  return typeof ret?.returnId === 'string' ? ret.returnId : null;
 }

@@ -1,4 +1,6 @@
 import { newMessageId } from '@nostro/shared';
+import { recallView, returnView } from '../exceptions/exception.view';
+import { PaymentExceptions, RecallRow, ReturnRow } from '../exceptions/exceptions.repository';
 import { paymentView } from '../payments/payment.view';
 import { PaymentRow, TimelineRow } from '../payments/payments.repository';
 import { NewDelivery, WebhookType } from './webhook.repository';
@@ -8,6 +10,7 @@ const RECIPIENTS: Record<string, { debtor?: WebhookType; creditor?: WebhookType 
   HELD: { debtor: 'payment.held' },
   SETTLED: { debtor: 'payment.settled', creditor: 'payment.received' },
   REJECTED: { debtor: 'payment.rejected' },
+  CANCELLED: { debtor: 'payment.cancelled' },
 };
 
 /** Whether a status causes any webhook (to whom depends on the participants' webhook URLs). */
@@ -58,6 +61,52 @@ export function webhooksFor(change: StatusChangeForWebhooks): NewDelivery[] {
       sourceId: change.sourceId,
       payload: { id, type: recipients.creditor, occurredAt, data: { payment } },
     });
+  }
+  return out;
+}
+
+/** A recall or return change with what its webhooks carry (the payment as of that change, with its exceptions). */
+export interface ExceptionChangeForWebhooks {
+  sourceId: string;
+  at: Date;
+  payment: PaymentRow;
+  timeline: TimelineRow[];
+  exceptions: PaymentExceptions;
+  webhookUrls: { debtor: string | null; creditor: string | null };
+  recall?: RecallRow;
+  ret?: ReturnRow;
+}
+
+/**
+ * Webhooks of the way back (API.md): the creditor hears of a recall (`payment.recall_requested`) and of its own
+ * returns' outcomes (`return.settled` / `return.rejected`); the debtor of a recall's resolution
+ * (`payment.recall_resolved`) and of each settled return (`payment.returned`, to which the dispatcher adds the
+ * return's finality proof).
+ */
+export function exceptionWebhooks(change: ExceptionChangeForWebhooks): NewDelivery[] {
+  const out: NewDelivery[] = [];
+  const occurredAt = change.at.toISOString();
+  const uetr = change.payment.uetr;
+  const send = (to: 'debtor' | 'creditor', type: WebhookType, extra: Record<string, unknown>) => {
+    if (!change.webhookUrls[to]) return;
+    const id = newMessageId();
+    const payment = paymentView(change.payment, change.timeline, to === 'creditor', change.exceptions);
+    const participant = to === 'debtor' ? change.payment.participant : change.payment.creditor_participant;
+    out.push({ id, participant, type, uetr, sourceId: change.sourceId, payload: { id, type, occurredAt, data: { payment, ...extra } } });
+  };
+  if (change.recall) {
+    const recall = recallView(change.recall);
+    if (change.recall.status === 'PENDING') send('creditor', 'payment.recall_requested', { recall });
+    else send('debtor', 'payment.recall_resolved', { recall });
+  }
+  if (change.ret) {
+    const ret = returnView(change.ret);
+    if (change.ret.status === 'SETTLED') {
+      send('debtor', 'payment.returned', { return: ret });
+      send('creditor', 'return.settled', { return: ret });
+    } else if (change.ret.status === 'REJECTED') {
+      send('creditor', 'return.rejected', { return: ret });
+    }
   }
   return out;
 }

@@ -1,6 +1,16 @@
 import { Pool, PoolClient, CURSOR_AT_SQL, TimeKeyset } from '@nostro/platform';
 
-export type WebhookType = 'payment.settled' | 'payment.rejected' | 'payment.held' | 'payment.received';
+export type WebhookType =
+  | 'payment.settled'
+  | 'payment.rejected'
+  | 'payment.held'
+  | 'payment.received'
+  | 'payment.cancelled'
+  | 'payment.recall_requested'
+  | 'payment.recall_resolved'
+  | 'payment.returned'
+  | 'return.settled'
+  | 'return.rejected';
 
 /** The body a bank receives: `{ id, type, occurredAt, data }` (API.md "Accounts and webhooks"). */
 export interface WebhookEvent {
