@@ -49,7 +49,7 @@ export interface NostroClientOptions {
   fetch?: FetchFn;
   /** Per attempt. */
   timeoutMs?: number;
-  /** Retry policy of idempotent writes (`createPayment`); `retries` defaults to 2. */
+  /** Retry policy of idempotent writes (`createPayment` and the other money-moving POSTs); `retries` defaults to 2. */
   retry?: Partial<RetryPolicy>;
 }
 
@@ -61,11 +61,14 @@ export interface RequestOptions {
   retry?: RetryPolicy;
 }
 
-export interface CreatePaymentOptions {
+/** Options of every money-moving write: sent with an Idempotency-Key and retried with it. */
+export interface IdempotencyOptions {
   /** Reused on every retry; a UUID v4 is generated when absent. */
   idempotencyKey?: string;
   retries?: number;
 }
+
+export type CreatePaymentOptions = IdempotencyOptions;
 
 /** Largest page the API serves (API.md: `limit` up to 1,000). */
 const PAGE_LIMIT_MAX = 1_000;
@@ -127,16 +130,12 @@ export class NostroClient {
    * One result per item, in order: `{ uetr, status }` or `{ problem }`.
    */
   createPayments(payments: CreatePaymentRequest[], options: CreatePaymentOptions = {}): Promise<PaymentBatch> {
-    const idempotencyKey = options.idempotencyKey ?? randomUUID();
-    const retry = { ...this.retryPolicy, ...(options.retries === undefined ? {} : { retries: options.retries }) };
-    return this.request('POST', '/v1/payments/batch', { body: { payments }, idempotencyKey, retry });
+    return this.idempotentPost('/v1/payments/batch', { payments }, options);
   }
 
   /** `POST /v1/payments`, retried with the same Idempotency-Key on network errors, 5xx and `idempotency_in_progress`. */
   createPayment(payment: CreatePaymentRequest, options: CreatePaymentOptions = {}): Promise<PaymentAccepted> {
-    const idempotencyKey = options.idempotencyKey ?? randomUUID();
-    const retry = { ...this.retryPolicy, ...(options.retries === undefined ? {} : { retries: options.retries }) };
-    return this.request('POST', '/v1/payments', { body: payment, idempotencyKey, retry });
+    return this.idempotentPost('/v1/payments', payment, options);
   }
 
   /** `GET /v1/payments/{uetr}`. */
@@ -192,6 +191,13 @@ export class NostroClient {
   /** `GET /v1/accounts`: balances as of the last final block. */
   getAccounts(): Promise<Accounts> {
     return this.request('GET', '/v1/accounts');
+  }
+
+  /** A money-moving POST: one Idempotency-Key (given, or a new UUID v4) on every attempt, retried per the policy. */
+  private idempotentPost<T>(path: string, body: unknown, options: IdempotencyOptions): Promise<T> {
+    const idempotencyKey = options.idempotencyKey ?? randomUUID();
+    const retry = { ...this.retryPolicy, ...(options.retries === undefined ? {} : { retries: options.retries }) };
+    return this.request('POST', path, { body, idempotencyKey, retry });
   }
 
   private request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
