@@ -2,26 +2,22 @@
  * The bank client against a local HTTP server that checks every request's RFC 9421 signature with the
  * gateway's own `verifyRequest`: a real signed round trip over 127.0.0.1.
  */
-import {
-  base64UrlEncode,
-  blockHash,
-  canonicalJson,
-  generateEd25519KeyPair,
-  genesisPrevHash,
-  merkleTreeProofs,
-  signBlock,
-  verifyFinalityProof,
-  verifyRequest,
-} from '@nostro/shared-node';
+import { base64UrlEncode, generateEd25519KeyPair, verifyFinalityProof, verifyRequest } from '@nostro/shared-node';
 import { NostroApiError, NostroNetworkError } from './nostro-api.error';
-import { NostroClient } from './nostro.client';
+import { NostroClient, type IdempotencyOptions } from './nostro.client';
+import { testNetwork, transfer } from './testing/finality-proof';
 import { startLocalServer, type LocalServer, type ReceivedRequest, type Reply } from './testing/local-server';
 import type { CreatePaymentRequest, Quote } from './types';
 
 const bank = generateEd25519KeyPair();
-const validators = ['v0', 'v1', 'v2'].map((id) => ({ id, keys: generateEd25519KeyPair() }));
+const network = testNetwork();
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const UETR = '3f1c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b';
+const RETURN_ID = 'b7e1d7a0-6c1f-4f7e-9a51-0d2b3c4d5e6f';
+/** One final block: the payment, one of its returns, and a third transaction. */
+const block = [transfer('tx-1', UETR), transfer('tx-2', UETR, { returnId: RETURN_ID }), transfer('tx-3', UETR)];
+const paymentProof = network.prove(block, 0);
+const returnProof = network.prove(block, 1);
 
 const payment: CreatePaymentRequest = {
   quoteId: 'q-1',
@@ -56,30 +52,41 @@ function quoteFor(body: { sourceCurrency: string; targetCurrency: string; sendAm
   };
 }
 
-function finalityProof() {
-  const transaction = { id: 'tx-1', uetr: UETR, postings: [], outcome: { status: 'accepted' } };
-  const others = [1, 2].map((i) => ({ id: `tx-${i + 1}`, uetr: UETR, postings: [], outcome: { status: 'accepted' } }));
-  const tree = merkleTreeProofs([transaction, ...others].map((tx) => new TextEncoder().encode(canonicalJson(tx))));
-  const header = { height: 3, prevHash: genesisPrevHash('nostro-test'), merkleRoot: tree.root, stateDigest: 'aa'.repeat(32), txCount: 3, timestamp: 1 };
-  const hash = blockHash(header);
-  const signatures = validators.map(({ id, keys }) => ({ validator: id, signature: signBlock(hash, keys.seed) }));
-  return { block: { ...header, hash }, signatures, quorum: 2, transaction, proof: tree.proofs[0] };
+const recall = { recallId: 'rc-1', uetr: UETR, status: 'PENDING', reason: 'DUPL', respondBy: '2030-01-11T00:00:00.000Z' };
+const paymentReturn = {
+  returnId: RETURN_ID,
+  uetr: UETR,
+  status: 'RECEIVED',
+  amount: '400.00',
+  currency: 'EUR',
+  sourceAmount: '436.96',
+  sourceCurrency: 'USD',
+  reason: 'AC04',
+};
+
+/** The way back: cancel, recall, recall response, return, and the proofs of returns. */
+function wayBack(method: string, pathname: string): Reply | undefined {
+  if (method === 'POST' && pathname === `/v1/payments/${UETR}/cancel`) return { status: 200, body: { uetr: UETR, status: 'CANCELLED' } };
+  if (method === 'POST' && pathname === `/v1/payments/${UETR}/recall`) return { status: 202, body: recall };
+  if (method === 'POST' && pathname === `/v1/incoming-payments/${UETR}/recall/response`)
+    return { status: 200, body: { recallId: 'rc-1', status: 'ACCEPTED', returnId: RETURN_ID } };
+  if (method === 'POST' && pathname === `/v1/incoming-payments/${UETR}/return`) return { status: 202, body: paymentReturn };
+  if (pathname === `/v1/payments/${UETR}/returns/${RETURN_ID}/finality`) return { status: 200, body: returnProof };
+  if (pathname === `/v1/incoming-payments/${UETR}/returns/${RETURN_ID}/finality`) return { status: 200, body: returnProof };
+  return undefined;
 }
 
 function route(request: ReceivedRequest): Reply {
   const { pathname, searchParams } = new URL(request.url, 'http://localhost');
   const body = (request.rawBody.length > 0 ? JSON.parse(request.rawBody.toString('utf8')) : {}) as Parameters<typeof quoteFor>[0];
-  if (pathname === '/v1/keys') {
-    const keys = validators.map(({ id, keys: k }) => ({ id, publicKey: base64UrlEncode(k.publicKey) }));
-    return { status: 200, body: { network: { keyid: 'nostro', publicKey: keys[0].publicKey }, validators: keys, quorum: 2 } };
-  }
+  if (pathname === '/v1/keys') return { status: 200, body: network.keys };
   if (pathname === '/v1/quotes') return { status: 201, body: quoteFor(body) };
   if (pathname === '/v1/payments' && request.method === 'POST') return { status: 202, body: { uetr: UETR, status: 'RECEIVED' } };
   if (pathname === '/v1/payments') return { status: 200, body: { data: [], nextCursor: null, echo: Object.fromEntries(searchParams) } };
   if (pathname === `/v1/payments/${UETR}`) return { status: 200, body: { uetr: UETR, status: 'SETTLED', timeline: [] } };
-  if (pathname === `/v1/payments/${UETR}/finality`) return { status: 200, body: finalityProof() };
+  if (pathname === `/v1/payments/${UETR}/finality`) return { status: 200, body: paymentProof };
   if (pathname === '/v1/accounts') return { status: 200, body: { data: [{ currency: 'USD', balance: '100.00', available: '90.00' }] } };
-  return problem(404, 'not_found');
+  return wayBack(request.method, pathname) ?? problem(404, 'not_found');
 }
 
 let server: LocalServer;
@@ -253,5 +260,115 @@ describe('NostroClient: createPayment retries with the same Idempotency-Key', ()
     scripted = [problem(503, 'unavailable')];
     await expect(client().createPayment(payment, { retries: 0 })).rejects.toMatchObject({ status: 503 });
     expect(server.received).toHaveLength(1);
+  });
+});
+
+describe('NostroClient: cancel, recall, recall response and return', () => {
+  type Write = (c: NostroClient, options?: IdempotencyOptions) => Promise<unknown>;
+  const writes: [string, Write, string, unknown, unknown][] = [
+    [
+      'cancelPayment',
+      (c, o) => c.cancelPayment(UETR, { reason: 'customer asked' }, o),
+      `/v1/payments/${UETR}/cancel`,
+      { reason: 'customer asked' },
+      { uetr: UETR, status: 'CANCELLED' },
+    ],
+    [
+      'recallPayment',
+      (c, o) => c.recallPayment(UETR, { reason: 'DUPL', comment: 'sent twice' }, o),
+      `/v1/payments/${UETR}/recall`,
+      { reason: 'DUPL', comment: 'sent twice' },
+      recall,
+    ],
+    [
+      'respondToRecall',
+      (c, o) => c.respondToRecall(UETR, { decision: 'accept', amount: '400.00' }, o),
+      `/v1/incoming-payments/${UETR}/recall/response`,
+      { decision: 'accept', amount: '400.00' },
+      { recallId: 'rc-1', status: 'ACCEPTED', returnId: RETURN_ID },
+    ],
+    [
+      'returnPayment',
+      (c, o) => c.returnPayment(UETR, { reason: 'AC04', amount: '400.00' }, o),
+      `/v1/incoming-payments/${UETR}/return`,
+      { reason: 'AC04', amount: '400.00' },
+      paymentReturn,
+    ],
+  ];
+
+  it.each(writes)('%s POSTs the body to its path, signed with a new UUID v4 Idempotency-Key', async (_name, write, path, body, answer) => {
+    expect(await write(client())).toEqual(answer);
+    expect(server.received).toHaveLength(1);
+    const [request] = server.received;
+    expect(request.method).toBe('POST');
+    expect(request.url).toBe(path);
+    expect(JSON.parse(request.rawBody.toString('utf8'))).toEqual(body);
+    expect(request.headers['content-type']).toBe('application/json');
+    expect(request.headers['idempotency-key']).toMatch(UUID_V4);
+    expect(request.headers['signature-input']).toContain('"@method" "@target-uri" "content-digest" "idempotency-key"');
+    expect(authFailures).toEqual([]);
+  });
+
+  it.each(writes)('%s retries a 503 and a dropped connection with the Idempotency-Key it is given', async (_name, write, _path, _body, answer) => {
+    scripted = [problem(503, 'unavailable'), 'drop'];
+    expect(await write(client(), { idempotencyKey: 'bank-ref-9' })).toEqual(answer);
+    expect(idempotencyKeys()).toEqual(['bank-ref-9', 'bank-ref-9', 'bank-ref-9']);
+    expect(authFailures).toEqual([]);
+  });
+
+  it.each([
+    [writes[0][0], 409, 'payment_not_cancellable', writes[0][1]],
+    [writes[1][0], 409, 'recall_pending', writes[1][1]],
+    [writes[1][0], 409, 'payment_not_settled', writes[1][1]],
+    [writes[2][0], 422, 'validation_failed', writes[2][1]],
+    [writes[3][0], 422, 'return_exceeds_payment', writes[3][1]],
+  ])('%s: a %i %s problem is a NostroApiError with that code, not retried', async (_name, status, code, write) => {
+    scripted = [problem(status, code)];
+    const error = await write(client()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NostroApiError);
+    expect(error).toMatchObject({ status, code, problem: { status, code, detail: `because ${code}` } });
+    expect(server.received).toHaveLength(1);
+  });
+
+  it('cancelPayment without a reason sends an empty object', async () => {
+    await client().cancelPayment(UETR);
+    expect(server.received[0].rawBody.toString('utf8')).toBe('{}');
+  });
+
+  it('respondToRecall sends a rejection with its reason', async () => {
+    await client().respondToRecall(UETR, { decision: 'reject', reason: 'NOAS' });
+    expect(JSON.parse(server.received[0].rawBody.toString('utf8'))).toEqual({ decision: 'reject', reason: 'NOAS' });
+  });
+
+  it('getReturnFinality and getIncomingReturnFinality fetch the return proof with signed GETs', async () => {
+    const c = client();
+    expect(await c.getReturnFinality(UETR, RETURN_ID)).toEqual(returnProof);
+    expect(await c.getIncomingReturnFinality(UETR, RETURN_ID)).toEqual(returnProof);
+    expect(server.received.map((r) => `${r.method} ${r.url}`)).toEqual([
+      `GET /v1/payments/${UETR}/returns/${RETURN_ID}/finality`,
+      `GET /v1/incoming-payments/${UETR}/returns/${RETURN_ID}/finality`,
+    ]);
+    expect(server.received[0].headers['idempotency-key']).toBeUndefined();
+    expect(authFailures).toEqual([]);
+  });
+
+  it('verifyReturnFinality fetches the keys and the proof and verifies it, outgoing or incoming', async () => {
+    expect(await client().verifyReturnFinality(UETR, RETURN_ID)).toEqual({ ok: true, proof: returnProof });
+    expect(await client().verifyReturnFinality(UETR, RETURN_ID, { incoming: true, keys: network.keys })).toEqual({ ok: true, proof: returnProof });
+    expect(server.received.map((r) => r.url)).toEqual([
+      '/v1/keys',
+      `/v1/payments/${UETR}/returns/${RETURN_ID}/finality`,
+      `/v1/incoming-payments/${UETR}/returns/${RETURN_ID}/finality`,
+    ]);
+  });
+
+  it("verifyReturnFinality refuses the payment's own proof served for a return, and verifyFinality a return's", async () => {
+    scripted = [{ status: 200, body: paymentProof }];
+    expect(await client().verifyReturnFinality(UETR, RETURN_ID, { keys: network.keys })).toMatchObject({
+      ok: false,
+      reason: 'the proof is of another transaction',
+    });
+    scripted = [{ status: 200, body: returnProof }];
+    expect(await client().verifyFinality(UETR, { keys: network.keys })).toMatchObject({ ok: false, reason: 'the proof is of another transaction' });
   });
 });

@@ -23,6 +23,7 @@ import {
 } from './http.transport';
 import type {
   Accounts,
+  CancelPaymentRequest,
   CreatePaymentRequest,
   CreateQuoteRequest,
   ListPaymentsQuery,
@@ -31,11 +32,18 @@ import type {
   Payment,
   PaymentAccepted,
   PaymentBatch,
+  PaymentCancelled,
   PaymentFinality,
+  PaymentReturn,
   Quote,
   QuoteBatch,
+  Recall,
+  RecallPaymentRequest,
+  RecallResponse,
+  RecallResponseRequest,
+  ReturnPaymentRequest,
 } from './types';
-import { verifyPaymentFinality, type PaymentFinalityVerdict } from './webhook';
+import { verifyPaymentFinality, verifyReturnFinality, type PaymentFinalityVerdict } from './webhook';
 
 export interface NostroClientOptions {
   /** The gateway's public base URL, e.g. `http://127.0.0.1:3000`. */
@@ -49,7 +57,7 @@ export interface NostroClientOptions {
   fetch?: FetchFn;
   /** Per attempt. */
   timeoutMs?: number;
-  /** Retry policy of idempotent writes (`createPayment`); `retries` defaults to 2. */
+  /** Retry policy of idempotent writes (`createPayment` and the other money-moving POSTs); `retries` defaults to 2. */
   retry?: Partial<RetryPolicy>;
 }
 
@@ -61,11 +69,14 @@ export interface RequestOptions {
   retry?: RetryPolicy;
 }
 
-export interface CreatePaymentOptions {
+/** Options of every money-moving write: sent with an Idempotency-Key and retried with it. */
+export interface IdempotencyOptions {
   /** Reused on every retry; a UUID v4 is generated when absent. */
   idempotencyKey?: string;
   retries?: number;
 }
+
+export type CreatePaymentOptions = IdempotencyOptions;
 
 /** Largest page the API serves (API.md: `limit` up to 1,000). */
 const PAGE_LIMIT_MAX = 1_000;
@@ -127,16 +138,12 @@ export class NostroClient {
    * One result per item, in order: `{ uetr, status }` or `{ problem }`.
    */
   createPayments(payments: CreatePaymentRequest[], options: CreatePaymentOptions = {}): Promise<PaymentBatch> {
-    const idempotencyKey = options.idempotencyKey ?? randomUUID();
-    const retry = { ...this.retryPolicy, ...(options.retries === undefined ? {} : { retries: options.retries }) };
-    return this.request('POST', '/v1/payments/batch', { body: { payments }, idempotencyKey, retry });
+    return this.idempotentPost('/v1/payments/batch', { payments }, options);
   }
 
   /** `POST /v1/payments`, retried with the same Idempotency-Key on network errors, 5xx and `idempotency_in_progress`. */
   createPayment(payment: CreatePaymentRequest, options: CreatePaymentOptions = {}): Promise<PaymentAccepted> {
-    const idempotencyKey = options.idempotencyKey ?? randomUUID();
-    const retry = { ...this.retryPolicy, ...(options.retries === undefined ? {} : { retries: options.retries }) };
-    return this.request('POST', '/v1/payments', { body: payment, idempotencyKey, retry });
+    return this.idempotentPost('/v1/payments', payment, options);
   }
 
   /** `GET /v1/payments/{uetr}`. */
@@ -189,9 +196,72 @@ export class NostroClient {
     return { ...verifyPaymentFinality(uetr, proof, keys), proof };
   }
 
+  /**
+   * `POST /v1/payments/{uetr}/cancel`: a payment that has not reached the ledger (`RECEIVED`, `HELD`, `QUEUED`),
+   * answered once settlement has decided. Too late: `409 payment_not_cancellable`. Retried like {@link createPayment}.
+   */
+  cancelPayment(uetr: string, body: CancelPaymentRequest = {}, options: IdempotencyOptions = {}): Promise<PaymentCancelled> {
+    return this.idempotentPost(`/v1/payments/${encodeURIComponent(uetr)}/cancel`, body, options);
+  }
+
+  /**
+   * `POST /v1/payments/{uetr}/recall`: asks the creditor bank to give a `SETTLED` payment back (`202`, `PENDING` until it
+   * answers or `respondBy` passes). `409 payment_not_settled`, `recall_pending` or `payment_returned` when it cannot.
+   */
+  recallPayment(uetr: string, body: RecallPaymentRequest, options: IdempotencyOptions = {}): Promise<Recall> {
+    return this.idempotentPost(`/v1/payments/${encodeURIComponent(uetr)}/recall`, body, options);
+  }
+
+  /**
+   * `POST /v1/incoming-payments/{uetr}/recall/response`: the creditor bank accepts a recall (returning all of the
+   * payment, or `amount` of it, as a return with reason `FOCR`: see `returnId`) or rejects it with a reason.
+   */
+  respondToRecall(uetr: string, body: RecallResponseRequest, options: IdempotencyOptions = {}): Promise<RecallResponse> {
+    return this.idempotentPost(`/v1/incoming-payments/${encodeURIComponent(uetr)}/recall/response`, body, options);
+  }
+
+  /**
+   * `POST /v1/incoming-payments/{uetr}/return`: the creditor bank sends a `SETTLED` payment back, all of what is left or
+   * `amount` (target currency), without a recall. More than is left: `422 return_exceeds_payment`.
+   */
+  returnPayment(uetr: string, body: ReturnPaymentRequest, options: IdempotencyOptions = {}): Promise<PaymentReturn> {
+    return this.idempotentPost(`/v1/incoming-payments/${encodeURIComponent(uetr)}/return`, body, options);
+  }
+
+  /** `GET /v1/payments/{uetr}/returns/{returnId}/finality`: the proof of a return of one of this bank's payments. */
+  getReturnFinality(uetr: string, returnId: string): Promise<PaymentFinality> {
+    return this.request('GET', `/v1/payments/${encodeURIComponent(uetr)}/returns/${encodeURIComponent(returnId)}/finality`);
+  }
+
+  /** `GET /v1/incoming-payments/{uetr}/returns/{returnId}/finality`: the proof of a return this bank made. */
+  getIncomingReturnFinality(uetr: string, returnId: string): Promise<PaymentFinality> {
+    return this.request('GET', `/v1/incoming-payments/${encodeURIComponent(uetr)}/returns/${encodeURIComponent(returnId)}/finality`);
+  }
+
+  /**
+   * Fetches the finality proof of a return (of an outgoing payment, or with `incoming` one this bank made) and verifies
+   * it offline against `keys`, like {@link verifyFinality}.
+   */
+  async verifyReturnFinality(
+    uetr: string,
+    returnId: string,
+    options: { incoming?: boolean; keys?: NetworkKeys } = {},
+  ): Promise<PaymentFinalityVerdict & { proof: PaymentFinality }> {
+    const keys = options.keys ?? (await this.getKeys());
+    const proof = options.incoming ? await this.getIncomingReturnFinality(uetr, returnId) : await this.getReturnFinality(uetr, returnId);
+    return { ...verifyReturnFinality(uetr, returnId, proof, keys), proof };
+  }
+
   /** `GET /v1/accounts`: balances as of the last final block. */
   getAccounts(): Promise<Accounts> {
     return this.request('GET', '/v1/accounts');
+  }
+
+  /** A money-moving POST: one Idempotency-Key (given, or a new UUID v4) on every attempt, retried per the policy. */
+  private idempotentPost<T>(path: string, body: unknown, options: IdempotencyOptions): Promise<T> {
+    const idempotencyKey = options.idempotencyKey ?? randomUUID();
+    const retry = { ...this.retryPolicy, ...(options.retries === undefined ? {} : { retries: options.retries }) };
+    return this.request('POST', path, { body, idempotencyKey, retry });
   }
 
   private request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {

@@ -82,7 +82,17 @@ export interface CreatePaymentRequest {
   remittanceInfo?: string;
 }
 
-export type PaymentStatus = 'RECEIVED' | 'HELD' | 'SUBMITTED' | 'SETTLED' | 'REJECTED';
+/**
+ * API.md "Payment statuses (complete list)". Final: `REJECTED`, `CANCELLED`, `RETURNED`; `SETTLED` is final for the
+ * ledger but becomes `RETURNED` when the whole receive amount comes back. Tolerate values added later.
+ */
+export type PaymentStatus = 'RECEIVED' | 'HELD' | 'QUEUED' | 'SUBMITTED' | 'RESERVED' | 'SETTLED' | 'REJECTED' | 'CANCELLED' | 'RETURNED';
+
+/** Timeline steps of a recall or a return, recorded beside the payment's own statuses. */
+export type RecallReturnStep =
+  'RECALL_REQUESTED' | 'RECALL_ACCEPTED' | 'RECALL_REJECTED' | 'RECALL_EXPIRED' | 'RETURN_RECEIVED' | 'RETURN_SETTLED' | 'RETURN_REJECTED';
+
+export type TimelineStatus = PaymentStatus | RecallReturnStep;
 
 /** `202` of `POST /v1/payments`: the payment as recorded (status `RECEIVED`, or `REJECTED` by screening). */
 export interface PaymentAccepted {
@@ -93,7 +103,7 @@ export interface PaymentAccepted {
 }
 
 export interface TimelineEntry {
-  status: PaymentStatus;
+  status: TimelineStatus;
   at: string;
   reason?: string;
 }
@@ -131,6 +141,12 @@ export interface Payment {
   debtor?: Party;
   creditor?: Party;
   remittanceInfo?: string;
+  /** What has come back so far, in the target currency. */
+  returnedAmount?: Amount;
+  /** Every return of this payment (the payment's `uetr` is not repeated in them). */
+  returns?: Omit<PaymentReturn, 'uetr'>[];
+  /** The payment's recall, once the debtor bank has asked for one. */
+  recall?: Omit<Recall, 'uetr'>;
 }
 
 /** `GET /v1/payments` query; `limit` up to 1,000. */
@@ -148,8 +164,147 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-/** `GET /v1/payments/{uetr}/finality`; check it with `verifyFinalityProof` against `GET /v1/keys`. */
-export type PaymentFinality = FinalityProof;
+/**
+ * The ledger transaction a finality proof includes, hashed exactly as received: a payment's transfer or, with
+ * `returnId`, one of its returns (whose `uetr` is the original payment's).
+ */
+export interface FinalityTransaction {
+  id: string;
+  kind?: string;
+  uetr?: string;
+  /** Set on a return's transaction only. */
+  returnId?: string;
+  /** Amounts in minor units, as strings. */
+  postings?: { account: string; currency: CurrencyCode; amount: string }[];
+  outcome: { status: 'accepted' } | { status: 'rejected'; reason: string };
+  [field: string]: unknown;
+}
+
+/**
+ * `GET /v1/payments/{uetr}/finality` and `.../returns/{returnId}/finality`; check it with `verifyPaymentFinality` or
+ * `verifyReturnFinality` against `GET /v1/keys`.
+ */
+export type PaymentFinality = Omit<FinalityProof, 'transaction'> & { transaction: FinalityTransaction };
+
+/** ISO 20022 cancellation reasons a debtor bank recalls a settled payment with (camt.056 `CxlRsnInf/Rsn/Cd`). */
+export type RecallReason = 'DUPL' | 'FRAD' | 'TECH' | 'CUST' | 'AM09' | 'AC03' | 'UPAY';
+
+export const RECALL_REASONS: Readonly<Record<RecallReason, string>> = {
+  DUPL: 'duplicate payment',
+  FRAD: 'fraudulent origin',
+  TECH: 'technical problem',
+  CUST: 'requested by the customer',
+  AM09: 'wrong amount',
+  AC03: 'wrong creditor account',
+  UPAY: 'undue payment',
+};
+
+/** ISO 20022 investigation reasons a creditor bank rejects a recall with (camt.029 `CxlStsRsnInf/Rsn/Cd`). */
+export type RecallRejectReason = 'NOOR' | 'CUST' | 'AC04' | 'ARDT' | 'LEGL' | 'NOAS';
+
+export const RECALL_REJECT_REASONS: Readonly<Record<RecallRejectReason, string>> = {
+  NOOR: 'no original transaction received',
+  CUST: 'the customer refused',
+  AC04: 'account closed',
+  ARDT: 'already returned',
+  LEGL: 'legal decision',
+  NOAS: 'no answer from the customer',
+};
+
+/** ISO 20022 return reasons a creditor bank returns a payment with (pacs.004 `RtrRsnInf/Rsn/Cd`). */
+export type ReturnReason = 'AC01' | 'AC04' | 'AC06' | 'AM09' | 'BE04' | 'MS02' | 'MS03' | 'RR04';
+
+export const RETURN_REASONS: Readonly<Record<ReturnReason, string>> = {
+  AC01: 'incorrect account number',
+  AC04: 'closed account',
+  AC06: 'blocked account',
+  AM09: 'wrong amount',
+  BE04: 'missing creditor address',
+  MS02: 'not specified, by the customer',
+  MS03: 'not specified, by the agent',
+  RR04: 'regulatory reason',
+};
+
+/** `POST /v1/payments/{uetr}/cancel`: before the payment reaches the ledger (`RECEIVED`, `HELD`, `QUEUED`). */
+export interface CancelPaymentRequest {
+  reason?: string;
+}
+
+/** `200` of a cancellation, once settlement has decided; too late is `409 payment_not_cancellable`. */
+export interface PaymentCancelled {
+  uetr: string;
+  status: 'CANCELLED';
+}
+
+/** `POST /v1/payments/{uetr}/recall`, on a `SETTLED` payment. */
+export interface RecallPaymentRequest {
+  reason: RecallReason;
+  comment?: string;
+}
+
+export type RecallStatus = 'PENDING' | 'ACCEPTED' | 'REJECTED' | 'EXPIRED';
+
+/** How a recall ended. API.md does not fix its fields; these are the ones a resolution can carry. */
+export interface RecallResolution {
+  at?: string;
+  reason?: RecallRejectReason;
+  returnId?: string;
+  [field: string]: unknown;
+}
+
+/** `202` of `POST /v1/payments/{uetr}/recall`; `PENDING` until the creditor answers or `respondBy` passes. */
+export interface Recall {
+  recallId: string;
+  uetr: string;
+  status: RecallStatus;
+  reason: RecallReason;
+  respondBy: string;
+  resolution?: RecallResolution;
+}
+
+/**
+ * `POST /v1/incoming-payments/{uetr}/recall/response`. `reject` needs `reason`; `accept` returns the payment (all of
+ * it, or `amount` of it in the target currency) as a return with reason `FOCR`.
+ */
+export interface RecallResponseRequest {
+  decision: 'accept' | 'reject';
+  reason?: RecallRejectReason;
+  amount?: Amount;
+}
+
+/** `200` of a recall response; `returnId` is the return an acceptance made. */
+export interface RecallResponse {
+  recallId: string;
+  status: RecallStatus;
+  returnId?: string;
+}
+
+/** `POST /v1/incoming-payments/{uetr}/return`, on a `SETTLED` payment; `amount` defaults to all that is left. */
+export interface ReturnPaymentRequest {
+  reason: ReturnReason;
+  amount?: Amount;
+}
+
+export type ReturnStatus = 'RECEIVED' | 'SETTLED' | 'REJECTED';
+
+/**
+ * A return: `amount` in the payment's target currency goes back, the debtor gets `sourceAmount` (the same fraction of
+ * the original `sendAmount`, rounded down; fees are not refunded). `reason` is `FOCR` for a return made by accepting a
+ * recall. It has its own finality proof once `SETTLED` or `REJECTED`.
+ */
+export interface PaymentReturn {
+  returnId: string;
+  uetr: string;
+  status: ReturnStatus;
+  amount: Amount;
+  currency: CurrencyCode;
+  sourceAmount: Amount;
+  sourceCurrency: CurrencyCode;
+  reason: ReturnReason | 'FOCR';
+  /** Why the ledger rejected it, e.g. `insufficient_funds`. */
+  rejectReason?: string;
+  block?: { height: number; hash: string };
+}
 
 /** One settlement account, as of the last final block. */
 export interface AccountBalance {
@@ -290,9 +445,22 @@ export interface ScreeningHit {
   createdAt: string;
 }
 
-export type WebhookType = 'payment.settled' | 'payment.rejected' | 'payment.held' | 'payment.received';
+export type WebhookType =
+  | 'payment.settled'
+  | 'payment.rejected'
+  | 'payment.held'
+  | 'payment.received'
+  | 'payment.cancelled'
+  | 'payment.recall_requested'
+  | 'payment.recall_resolved'
+  | 'payment.returned'
+  | 'return.settled'
+  | 'return.rejected';
 
-/** The body of a webhook (API.md): de-duplicate by `id`. */
+/**
+ * The body of a webhook (API.md): de-duplicate by `id`. On `payment.returned` the finality proof is the return's
+ * (its `transaction.returnId` names it).
+ */
 export interface WebhookEvent {
   id: string;
   type: WebhookType;

@@ -1,6 +1,7 @@
 /** Webhook verification as a bank runs it: the network signs like a bank does (RFC 9421, keyid "nostro"). */
 import { base64UrlEncode, generateEd25519KeyPair, signRequest } from '@nostro/shared-node';
-import { verifyWebhook } from './webhook';
+import { testNetwork, transfer } from './testing/finality-proof';
+import { verifyPaymentFinality, verifyReturnFinality, verifyWebhook } from './webhook';
 
 const network = generateEd25519KeyPair();
 const networkPublicKey = base64UrlEncode(network.publicKey);
@@ -50,8 +51,51 @@ describe('verifyWebhook', () => {
     expect(await verifyWebhook({ ...received, body: body.replace('SETTLED', 'REJECTED') }, trust)).toMatchObject({ ok: false, code: 'digest_mismatch' });
   });
 
+  it.each(['payment.cancelled', 'payment.recall_requested', 'payment.recall_resolved', 'payment.returned', 'return.settled', 'return.rejected'])(
+    'accepts the way-back event %s',
+    async (type) => {
+      const typed = JSON.stringify({ ...event, type });
+      expect(await verifyWebhook(delivered({ body: typed }), trust)).toEqual({ ok: true, event: { ...event, type } });
+    },
+  );
+
   it('refuses a correctly signed body that is not a webhook event', async () => {
     expect(await verifyWebhook(delivered({ body: '{"id":"x"}' }), trust)).toMatchObject({ ok: false, code: 'malformed' });
     expect(await verifyWebhook(delivered({ body: 'not json' }), trust)).toMatchObject({ ok: false, code: 'malformed' });
+    expect(await verifyWebhook(delivered({ body: JSON.stringify({ ...event, type: 'payment.exploded' }) }), trust)).toMatchObject({
+      ok: false,
+      code: 'malformed',
+    });
+  });
+});
+
+describe('finality of a payment and of its returns', () => {
+  const UETR = '3f1c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b';
+  const RETURN_ID = 'b7e1d7a0-6c1f-4f7e-9a51-0d2b3c4d5e6f';
+  const network = testNetwork();
+  const block = [
+    transfer('tx-payment', UETR),
+    transfer('tx-return', UETR, { returnId: RETURN_ID }),
+    transfer('tx-rejected', UETR, { returnId: 'r-2', outcome: { status: 'rejected', reason: 'insufficient_funds' } }),
+  ];
+  const [paymentProof, returnProof, rejectedProof] = [0, 1, 2].map((index) => network.prove(block, index));
+
+  it("verifyPaymentFinality accepts the payment's proof and refuses its return's, which carries the same uetr", () => {
+    expect(verifyPaymentFinality(UETR, paymentProof, network.keys)).toEqual({ ok: true });
+    expect(verifyPaymentFinality(UETR, returnProof, network.keys)).toEqual({ ok: false, reason: 'the proof is of another transaction' });
+  });
+
+  it("verifyReturnFinality accepts the return's proof only, for its payment and return id", () => {
+    expect(verifyReturnFinality(UETR, RETURN_ID, returnProof, network.keys)).toEqual({ ok: true });
+    expect(verifyReturnFinality(UETR, RETURN_ID, paymentProof, network.keys)).toEqual({ ok: false, reason: 'the proof is of another transaction' });
+    expect(verifyReturnFinality(UETR, 'r-other', returnProof, network.keys)).toEqual({ ok: false, reason: 'the proof is of another transaction' });
+    expect(verifyReturnFinality('00000000-0000-4000-8000-000000000000', RETURN_ID, returnProof, network.keys)).toMatchObject({ ok: false });
+  });
+
+  it('reports a return the ledger rejected, and a proof that does not verify', () => {
+    expect(verifyReturnFinality(UETR, 'r-2', rejectedProof, network.keys)).toEqual({ ok: false, reason: 'the ledger rejected it: insufficient_funds' });
+    const forged = { ...returnProof, transaction: { ...returnProof.transaction, postings: [{ account: 'X', currency: 'USD', amount: '1' }] } };
+    expect(verifyReturnFinality(UETR, RETURN_ID, forged, network.keys)).toEqual({ ok: false, reason: 'leaf_hash_mismatch' });
+    expect(verifyReturnFinality(UETR, RETURN_ID, returnProof, testNetwork().keys)).toEqual({ ok: false, reason: 'quorum_not_reached' });
   });
 });

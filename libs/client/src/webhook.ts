@@ -4,7 +4,7 @@
  * verified with node:crypto (`@nostro/shared-node`), the proof with the portable verifier of `@nostro/shared`.
  */
 import { type FinalityTrust, type HeaderFields, type RequestSignatureFailure, verifyFinalityProof, verifyRequest } from '@nostro/shared-node';
-import type { NetworkKeys, PaymentFinality, WebhookEvent } from './types';
+import type { FinalityTransaction, NetworkKeys, PaymentFinality, WebhookEvent, WebhookType } from './types';
 
 /** A webhook request as the bank's server received it. */
 export interface ReceivedWebhook {
@@ -27,7 +27,19 @@ export interface WebhookTrust {
 export type WebhookVerdict = { ok: true; event: WebhookEvent } | { ok: false; code: RequestSignatureFailure | 'malformed'; detail: string };
 
 export const NETWORK_KEY_ID = 'nostro';
-const WEBHOOK_TYPES = new Set(['payment.settled', 'payment.rejected', 'payment.held', 'payment.received']);
+/** Every type this SDK knows; a `Record` so that a type added to {@link WebhookType} must be added here too. */
+const WEBHOOK_TYPES: Readonly<Record<WebhookType, true>> = {
+  'payment.settled': true,
+  'payment.rejected': true,
+  'payment.held': true,
+  'payment.received': true,
+  'payment.cancelled': true,
+  'payment.recall_requested': true,
+  'payment.recall_resolved': true,
+  'payment.returned': true,
+  'return.settled': true,
+  'return.rejected': true,
+};
 
 /**
  * Verifies a webhook: signed by the network key over method, URL and `Content-Digest`, the digest matching the
@@ -60,7 +72,7 @@ function isWebhookEvent(value: unknown): value is WebhookEvent {
     e !== null &&
     typeof e.id === 'string' &&
     typeof e.type === 'string' &&
-    WEBHOOK_TYPES.has(e.type) &&
+    Object.hasOwn(WEBHOOK_TYPES, e.type) &&
     typeof e.occurredAt === 'string' &&
     typeof e.data === 'object' &&
     e.data !== null
@@ -69,17 +81,34 @@ function isWebhookEvent(value: unknown): value is WebhookEvent {
 
 export type PaymentFinalityVerdict = { ok: true } | { ok: false; reason: string };
 
+type Keys = Pick<NetworkKeys, 'validators' | 'quorum'>;
+
 /**
  * True when `proof` shows the payment `uetr` settled: the proof verifies against the validators and quorum of
- * `GET /v1/keys`, its transaction is this payment's, and the ledger accepted it (a proof of a rejected
- * transaction verifies too: read the outcome).
+ * `GET /v1/keys`, its transaction is this payment's (not one of its returns, which carry the same uetr), and the
+ * ledger accepted it (a proof of a rejected transaction verifies too: read the outcome).
  */
-export function verifyPaymentFinality(uetr: string, proof: PaymentFinality, keys: Pick<NetworkKeys, 'validators' | 'quorum'>): PaymentFinalityVerdict {
+export function verifyPaymentFinality(uetr: string, proof: PaymentFinality, keys: Keys): PaymentFinalityVerdict {
+  return verifyTransactionFinality(proof, keys, (tx) => tx.uetr === uetr && (tx.returnId === undefined || tx.returnId === null));
+}
+
+/**
+ * True when `proof` shows the return `returnId` of the payment `uetr` settled: the same checks as
+ * {@link verifyPaymentFinality}, on the return's own transaction (`transaction.uetr` is the original payment's,
+ * `transaction.returnId` the return's).
+ */
+export function verifyReturnFinality(uetr: string, returnId: string, proof: PaymentFinality, keys: Keys): PaymentFinalityVerdict {
+  return verifyTransactionFinality(proof, keys, (tx) => tx.uetr === uetr && tx.returnId === returnId);
+}
+
+function verifyTransactionFinality(proof: PaymentFinality, keys: Keys, isTheOne: (tx: Partial<FinalityTransaction>) => boolean): PaymentFinalityVerdict {
   const trust: FinalityTrust = { validators: keys.validators, quorum: keys.quorum };
   const verdict = verifyFinalityProof(proof, trust);
   if (!verdict.ok) return { ok: false, reason: verdict.reason };
-  const transaction = proof.transaction as { uetr?: unknown; outcome?: { status?: unknown; reason?: unknown } } | null;
-  if (transaction?.uetr !== uetr) return { ok: false, reason: 'the proof is of another transaction' };
-  if (transaction.outcome?.status !== 'accepted') return { ok: false, reason: `the ledger rejected it: ${String(transaction.outcome?.reason ?? 'unknown')}` };
+  // The proof is untrusted JSON: its transaction verified as a leaf, not as the shape the type promises.
+  const transaction = proof.transaction as Partial<FinalityTransaction> | null;
+  if (transaction === null || typeof transaction !== 'object' || !isTheOne(transaction)) return { ok: false, reason: 'the proof is of another transaction' };
+  const outcome = transaction.outcome as { status?: unknown; reason?: unknown } | undefined;
+  if (outcome?.status !== 'accepted') return { ok: false, reason: `the ledger rejected it: ${String(outcome?.reason ?? 'unknown')}` };
   return { ok: true };
 }

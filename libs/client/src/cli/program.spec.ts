@@ -3,10 +3,30 @@ import { base64UrlEncode, generateEd25519KeyPair, verifyRequest } from '@nostro/
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startLocalServer, type LocalServer } from '../testing/local-server';
+import { testNetwork, transfer } from '../testing/finality-proof';
+import { startLocalServer, type LocalServer, type ReceivedRequest, type Reply } from '../testing/local-server';
 import { EXIT, runCli } from './program';
 
 const bank = generateEd25519KeyPair();
+const UETR = '3f1c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b';
+const RETURN_ID = 'b7e1d7a0-6c1f-4f7e-9a51-0d2b3c4d5e6f';
+const CANCELLED = 'c0000000-0000-4000-8000-000000000001';
+const RETURNED = 'c0000000-0000-4000-8000-000000000002';
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const network = testNetwork();
+const block = [transfer('tx-1', UETR), transfer('tx-2', UETR, { returnId: RETURN_ID })];
+const [paymentProof, returnProof] = [network.prove(block, 0), network.prove(block, 1)];
+const recall = { recallId: 'rc-1', uetr: UETR, status: 'PENDING', reason: 'DUPL', respondBy: '2030-01-11T00:00:00.000Z' };
+const paymentReturn = {
+  returnId: RETURN_ID,
+  uetr: UETR,
+  status: 'RECEIVED',
+  amount: '5.00',
+  currency: 'EUR',
+  sourceAmount: '5.46',
+  sourceCurrency: 'USD',
+  reason: 'AC04',
+};
 let server: LocalServer;
 let dir: string;
 let keyFile: string;
@@ -18,6 +38,22 @@ async function run(args: string[]) {
   return { code, out, err };
 }
 
+/** The gateway's answers to the way back: cancel, recall, recall response, return, and the proofs of returns. */
+function wayBackRoute(request: ReceivedRequest): Reply | undefined {
+  const routes: Record<string, Reply> = {
+    'GET /v1/keys': { status: 200, body: network.keys },
+    [`POST /v1/payments/${UETR}/cancel`]: { status: 200, body: { uetr: UETR, status: 'CANCELLED' } },
+    [`POST /v1/payments/${UETR}/recall`]: { status: 202, body: recall },
+    [`POST /v1/incoming-payments/${UETR}/recall/response`]: { status: 200, body: { recallId: 'rc-1', status: 'ACCEPTED', returnId: RETURN_ID } },
+    [`POST /v1/incoming-payments/${UETR}/return`]: { status: 202, body: paymentReturn },
+    [`GET /v1/payments/${CANCELLED}`]: { status: 200, body: { uetr: CANCELLED, status: 'CANCELLED', timeline: [] } },
+    [`GET /v1/payments/${RETURNED}`]: { status: 200, body: { uetr: RETURNED, status: 'RETURNED', timeline: [], returnedAmount: '5.00' } },
+    [`GET /v1/payments/${UETR}/returns/${RETURN_ID}/finality`]: { status: 200, body: returnProof },
+    [`GET /v1/incoming-payments/${UETR}/returns/${RETURN_ID}/finality`]: { status: 200, body: returnProof },
+  };
+  return routes[`${request.method} ${request.url}`];
+}
+
 beforeAll(async () => {
   server = await startLocalServer(async (request) => {
     const verdict = await verifyRequest(
@@ -26,6 +62,8 @@ beforeAll(async () => {
     );
     if (!verdict.ok) return { status: 401, body: { type: 'x', title: 'x', status: 401, code: verdict.code } };
     if (request.url.startsWith('/v1/quotes')) return { status: 201, body: { id: 'q_1', ...JSON.parse(request.rawBody.toString()) } };
+    const wayBack = wayBackRoute(request);
+    if (wayBack) return wayBack;
     if (request.url.startsWith('/v1/payments/'))
       return { status: 404, body: { type: 'x', title: 'Not found', status: 404, code: 'not_found', detail: 'no such payment' } };
     return { status: 500, body: {} };
@@ -33,6 +71,10 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nostro-cli-unit-'));
   keyFile = path.join(dir, 'bank.key');
   fs.writeFileSync(keyFile, `${base64UrlEncode(bank.seed)}\n`);
+});
+
+beforeEach(() => {
+  server.received.length = 0;
 });
 
 afterAll(async () => {
@@ -47,7 +89,7 @@ describe('nostro CLI', () => {
     const help = await run(['--help']);
     expect(help.code).toBe(EXIT.ok);
     expect(help.out).toMatch(/Usage: nostro/);
-    for (const command of ['quote', 'pay', 'status', 'verify', 'incoming']) {
+    for (const command of ['quote', 'pay', 'status', 'verify', 'incoming', 'cancel', 'recall', 'respond-recall', 'return']) {
       expect(help.out).toContain(command);
       expect((await run([command, '--help'])).out).toContain(`Usage: nostro ${command}`);
     }
@@ -79,5 +121,183 @@ describe('nostro CLI', () => {
     const result = await run(['--url', server.baseUrl, 'status', 'x']);
     expect(result.code).toBe(EXIT.usage);
     expect(result.err).toContain('--participant');
+  });
+});
+
+/** The one request the last command sent: method, path, JSON body and Idempotency-Key. */
+function sent() {
+  expect(server.received).toHaveLength(1);
+  const [request] = server.received;
+  const body = request.rawBody.length > 0 ? (JSON.parse(request.rawBody.toString('utf8')) as unknown) : undefined;
+  return { method: request.method, path: request.url, body, idempotencyKey: request.headers['idempotency-key'] };
+}
+
+describe('nostro CLI: the way back', () => {
+  it.each([
+    [
+      'recall',
+      [
+        'DUPL  duplicate payment',
+        'FRAD  fraudulent origin',
+        'TECH  technical problem',
+        'CUST  requested by the customer',
+        'AM09  wrong amount',
+        'AC03  wrong creditor account',
+        'UPAY  undue payment',
+      ],
+    ],
+    [
+      'respond-recall',
+      [
+        'NOOR  no original transaction',
+        'CUST  the customer refused',
+        'AC04  account closed',
+        'ARDT  already returned',
+        'LEGL  legal decision',
+        'NOAS  no answer from the customer',
+      ],
+    ],
+    [
+      'return',
+      [
+        'AC01  incorrect account number',
+        'AC04  closed account',
+        'AC06  blocked account',
+        'AM09  wrong amount',
+        'BE04  missing creditor address',
+        'MS02  not specified, by the customer',
+        'MS03  not specified, by the agent',
+        'RR04  regulatory reason',
+      ],
+    ],
+  ])('%s --help names every reason code with its meaning', async (command, lines) => {
+    const help = await run([command, '--help']);
+    expect(help.code).toBe(EXIT.ok);
+    for (const line of lines) expect(help.out).toContain(line);
+  });
+
+  it('cancel posts the reason with a new Idempotency-Key and prints the answer', async () => {
+    const result = await run([...auth(), 'cancel', UETR, '--reason', 'customer asked']);
+    expect(result).toMatchObject({ code: EXIT.ok, err: '' });
+    expect(JSON.parse(result.out)).toEqual({ uetr: UETR, status: 'CANCELLED' });
+    expect(sent()).toEqual({
+      method: 'POST',
+      path: `/v1/payments/${UETR}/cancel`,
+      body: { reason: 'customer asked' },
+      idempotencyKey: expect.stringMatching(UUID_V4),
+    });
+  });
+
+  it('cancel without a reason sends an empty body, with the Idempotency-Key it is given', async () => {
+    expect((await run([...auth(), 'cancel', UETR, '--idempotency-key', 'cancel-77'])).code).toBe(EXIT.ok);
+    expect(sent()).toMatchObject({ body: {}, idempotencyKey: 'cancel-77' });
+  });
+
+  it('recall takes the reason code in any case and prints the pending recall', async () => {
+    const result = await run([...auth(), 'recall', UETR, '--reason', 'dupl', '--comment', 'sent twice']);
+    expect(result.code).toBe(EXIT.ok);
+    expect(JSON.parse(result.out)).toEqual(recall);
+    expect(sent()).toEqual({
+      method: 'POST',
+      path: `/v1/payments/${UETR}/recall`,
+      body: { reason: 'DUPL', comment: 'sent twice' },
+      idempotencyKey: expect.stringMatching(UUID_V4),
+    });
+  });
+
+  it('respond-recall --accept [--amount] posts an acceptance and prints the return it made', async () => {
+    const result = await run([...auth(), 'respond-recall', UETR, '--accept', '--amount', '5.00']);
+    expect(result.code).toBe(EXIT.ok);
+    expect(JSON.parse(result.out)).toEqual({ recallId: 'rc-1', status: 'ACCEPTED', returnId: RETURN_ID });
+    expect(sent()).toMatchObject({ method: 'POST', path: `/v1/incoming-payments/${UETR}/recall/response`, body: { decision: 'accept', amount: '5.00' } });
+  });
+
+  it('respond-recall --reject --reason posts a rejection', async () => {
+    expect((await run([...auth(), 'respond-recall', UETR, '--reject', '--reason', 'NOAS'])).code).toBe(EXIT.ok);
+    expect(sent()).toMatchObject({ body: { decision: 'reject', reason: 'NOAS' }, idempotencyKey: expect.stringMatching(UUID_V4) });
+  });
+
+  it('return posts the reason and amount and prints the return', async () => {
+    const result = await run([...auth(), 'return', UETR, '--reason', 'AC04', '--amount', '5.00', '--idempotency-key', 'ret-1']);
+    expect(result.code).toBe(EXIT.ok);
+    expect(JSON.parse(result.out)).toEqual(paymentReturn);
+    expect(sent()).toEqual({ method: 'POST', path: `/v1/incoming-payments/${UETR}/return`, body: { reason: 'AC04', amount: '5.00' }, idempotencyKey: 'ret-1' });
+  });
+
+  it.each([
+    [['recall', UETR, '--reason', 'OOPS'], "argument 'OOPS' is invalid. Allowed: DUPL, FRAD, TECH, CUST, AM09, AC03, UPAY"],
+    [['recall', UETR], "required option '--reason <code>' not specified"],
+    [['return', UETR, '--reason', 'FOCR'], "argument 'FOCR' is invalid. Allowed: AC01, AC04, AC06, AM09, BE04, MS02, MS03, RR04"],
+    [['return', UETR], "required option '--reason <code>' not specified"],
+    [['respond-recall', UETR], 'give exactly one of --accept and --reject'],
+    [['respond-recall', UETR, '--accept', '--reject', '--reason', 'NOAS'], 'give exactly one of --accept and --reject'],
+    [['respond-recall', UETR, '--reject'], '--reject needs --reason, one of NOOR, CUST, AC04, ARDT, LEGL, NOAS'],
+    [['respond-recall', UETR, '--reject', '--reason', 'DUPL'], "argument 'DUPL' is invalid. Allowed: NOOR, CUST, AC04, ARDT, LEGL, NOAS"],
+    [['respond-recall', UETR, '--reject', '--reason', 'NOAS', '--amount', '1.00'], '--amount goes with --accept'],
+    [['respond-recall', UETR, '--accept', '--reason', 'NOAS'], '--reason goes with --reject'],
+    [['cancel'], "missing required argument 'uetr'"],
+  ])('exits 2 without sending anything on a usage error: %j', async (args, message) => {
+    const result = await run([...auth(), ...args]);
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.err).toContain(message);
+    expect(result.out).toBe('');
+    expect(server.received).toHaveLength(0);
+  });
+
+  it.each([
+    [CANCELLED, 'CANCELLED'],
+    [RETURNED, 'RETURNED'],
+  ])('status --wait stops at once on the final status of %s (%s)', async (uetr, status) => {
+    const started = Date.now();
+    const result = await run([...auth(), 'status', uetr, '--wait', '5']);
+    expect(result.code).toBe(EXIT.ok);
+    expect(JSON.parse(result.out)).toMatchObject({ uetr, status });
+    expect(server.received).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it("prints the API's problem and exits 1 when the gateway refuses", async () => {
+    const result = await run([...auth(), 'cancel', '00000000-0000-4000-8000-000000000000']);
+    expect(result.code).toBe(EXIT.api);
+    expect(JSON.parse(result.err)).toMatchObject({ code: 'not_found' });
+  });
+});
+
+describe('nostro verify --return', () => {
+  it("fetches the return's proof and the keys and verifies it: exit 0", async () => {
+    const result = await run([...auth(), 'verify', UETR, '--return', RETURN_ID]);
+    expect(result.code).toBe(EXIT.ok);
+    expect(JSON.parse(result.out)).toEqual({
+      uetr: UETR,
+      returnId: RETURN_ID,
+      verified: true,
+      block: { height: returnProof.block.height, hash: returnProof.block.hash },
+      transaction: returnProof.transaction,
+    });
+    expect(server.received.map((r) => r.url).sort()).toEqual(['/v1/keys', `/v1/payments/${UETR}/returns/${RETURN_ID}/finality`]);
+  });
+
+  it('with --incoming fetches the proof of a return you made', async () => {
+    expect((await run([...auth(), 'verify', UETR, '--incoming', '--return', RETURN_ID])).code).toBe(EXIT.ok);
+    expect(server.received.map((r) => r.url)).toContain(`/v1/incoming-payments/${UETR}/returns/${RETURN_ID}/finality`);
+  });
+
+  it('fully offline from a proof file and pinned keys, refusing a proof that is not of that return: exit 3', async () => {
+    const keysFile = path.join(dir, 'keys.json');
+    const returnFile = path.join(dir, 'return-proof.json');
+    const paymentFile = path.join(dir, 'payment-proof.json');
+    fs.writeFileSync(keysFile, JSON.stringify(network.keys));
+    fs.writeFileSync(returnFile, JSON.stringify(returnProof));
+    fs.writeFileSync(paymentFile, JSON.stringify(paymentProof));
+    const offline = ['verify', UETR, '--keys-file', keysFile, '--proof-file'];
+    expect(await run([...offline, returnFile, '--return', RETURN_ID])).toMatchObject({ code: EXIT.ok });
+    const payment = await run([...offline, paymentFile, '--return', RETURN_ID]);
+    expect(payment.code).toBe(EXIT.unverified);
+    expect(JSON.parse(payment.out)).toMatchObject({ uetr: UETR, returnId: RETURN_ID, verified: false, reason: 'the proof is of another transaction' });
+    const asPayment = await run([...offline, returnFile]);
+    expect(asPayment.code).toBe(EXIT.unverified);
+    expect(JSON.parse(asPayment.out)).toMatchObject({ verified: false, reason: 'the proof is of another transaction' });
+    expect(JSON.parse(asPayment.out)).not.toHaveProperty('returnId');
+    expect(server.received).toHaveLength(0);
   });
 });

@@ -1,14 +1,28 @@
 /**
- * The `nostro` command line: quote, pay, status, verify and incoming on top of the bank SDK. Every command prints
- * JSON on stdout; a refusal prints the RFC 9457 problem on stderr. Exit status: 0 ok, 1 API or network error,
- * 2 usage error, 3 a proof or signature that does not verify.
+ * The `nostro` command line: quote, pay, status, verify and incoming, and the way back (cancel, recall,
+ * respond-recall, return) on top of the bank SDK. Every command prints JSON on stdout; a refusal prints the RFC 9457
+ * problem on stderr. Exit status: 0 ok, 1 API or network error, 2 usage error, 3 a proof or signature that does not
+ * verify.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import fs from 'node:fs';
 import { NostroApiError, NostroNetworkError } from '../nostro-api.error';
 import { NostroClient } from '../nostro.client';
-import type { CreateQuoteRequest, NetworkKeys, Payment, PaymentFinality, PaymentStatus } from '../types';
-import { verifyPaymentFinality } from '../webhook';
+import {
+  RECALL_REASONS,
+  RECALL_REJECT_REASONS,
+  RETURN_REASONS,
+  type CreateQuoteRequest,
+  type NetworkKeys,
+  type Payment,
+  type PaymentFinality,
+  type PaymentStatus,
+  type RecallReason,
+  type RecallRejectReason,
+  type RecallResponseRequest,
+  type ReturnReason,
+} from '../types';
+import { verifyPaymentFinality, verifyReturnFinality } from '../webhook';
 
 /** Where the CLI writes (options read NOSTRO_* from process.env through commander). */
 export interface CliIo {
@@ -25,7 +39,7 @@ interface GlobalOptions {
 
 /** Exit statuses. */
 export const EXIT = { ok: 0, api: 1, usage: 2, unverified: 3 } as const;
-const FINAL: readonly PaymentStatus[] = ['SETTLED', 'REJECTED'];
+const FINAL: readonly PaymentStatus[] = ['SETTLED', 'REJECTED', 'CANCELLED', 'RETURNED'];
 const WAIT_POLL_MS = 500;
 
 class UsageError extends Error {}
@@ -60,6 +74,23 @@ async function waitFinal(fetch: () => Promise<Payment>, timeoutS: number): Promi
   }
 }
 
+type Codes<C extends string> = Readonly<Record<C, string>>;
+
+/** An option parser taking one of `codes` (in any case) and refusing anything else with the list of allowed codes. */
+function isoCode<C extends string>(codes: Codes<C>): (value: string) => C {
+  return (value) => {
+    const code = value.trim().toUpperCase();
+    if (Object.hasOwn(codes, code)) return code as C;
+    throw new InvalidArgumentError(`Allowed: ${Object.keys(codes).join(', ')} (see --help).`);
+  };
+}
+
+/** `title`, then one line per code with its meaning, for the end of a command's --help. */
+function codesHelp(title: string, codes: Codes<string>): string {
+  const lines = Object.entries(codes).map(([code, meaning]) => `  ${code}  ${meaning}`);
+  return `\n${title}:\n${lines.join('\n')}\n`;
+}
+
 function quoteRequest(o: { from: string; to: string; send?: string; receive?: string; creditor: string }): CreateQuoteRequest {
   if ((o.send === undefined) === (o.receive === undefined)) throw new UsageError('give exactly one of --send and --receive');
   const base = { sourceCurrency: o.from, targetCurrency: o.to, creditorParticipant: o.creditor };
@@ -73,7 +104,7 @@ type Globals = () => GlobalOptions;
 export function buildProgram(io: CliIo): Command {
   const print: Print = (value) => io.out(`${JSON.stringify(value, null, 2)}\n`);
   const program = new Command('nostro')
-    .description('Command line for banks on the Nostro settlement network: quotes, payments, finality proofs.')
+    .description('Command line for banks on the Nostro settlement network: quotes, payments, finality proofs, cancellations, recalls and returns.')
     .addOption(new Option('--url <url>', 'gateway public base URL (what requests are signed for)').env('NOSTRO_URL').default('http://127.0.0.1:3000'))
     .addOption(new Option('--participant <id>', 'your participant id, e.g. BANKUS33').env('NOSTRO_PARTICIPANT'))
     .addOption(new Option('--key-file <file>', 'your Ed25519 seed: one line, 32 bytes base64url').env('NOSTRO_KEY_FILE'))
@@ -87,6 +118,10 @@ export function buildProgram(io: CliIo): Command {
   addStatus(program, globals, print);
   addVerify(program, globals, print);
   addIncoming(program, globals, print);
+  addCancel(program, globals, print);
+  addRecall(program, globals, print);
+  addRespondRecall(program, globals, print);
+  addReturn(program, globals, print);
   return program;
 }
 
@@ -128,7 +163,7 @@ function addPay(program: Command, globals: Globals, print: Print): void {
     .requiredOption('--creditor-account <account>', 'beneficiary account (IBAN or local)')
     .option('--remittance <text>', 'remittance information (up to 140 characters)')
     .option('--idempotency-key <key>', 'reuse to repeat the same payment safely (default: a new UUID)')
-    .option('--wait [seconds]', 'wait until SETTLED or REJECTED (default 60 s)')
+    .option('--wait [seconds]', 'wait until SETTLED, REJECTED, CANCELLED or RETURNED (default 60 s)')
     .action(async (o: PayOptions) => {
       const c = client(globals());
       const payment = {
@@ -148,33 +183,46 @@ function addStatus(program: Command, globals: Globals, print: Print): void {
     .command('status')
     .description('a payment with its timeline (SWIFT gpi style)')
     .argument('<uetr>', 'the payment UUID')
-    .option('--wait [seconds]', 'wait until SETTLED or REJECTED (default 60 s)')
+    .option('--wait [seconds]', 'wait until SETTLED, REJECTED, CANCELLED or RETURNED (default 60 s)')
     .action(async (uetr: string, o: { wait?: string | boolean }) => {
       const c = client(globals());
       print(o.wait ? await waitFinal(() => c.getPayment(uetr), seconds(o.wait)) : await c.getPayment(uetr));
     });
 }
 
+interface VerifyOptions {
+  incoming?: boolean;
+  return?: string;
+  proofFile?: string;
+  keysFile?: string;
+  uetr?: string;
+}
+
 function addVerify(program: Command, globals: Globals, print: Print): void {
   program
     .command('verify')
-    .description('verify a finality proof offline: fetched by uetr, or read from --proof-file')
+    .description("verify a finality proof offline, a payment's or one of its returns': fetched by uetr, or read from --proof-file")
     .argument('[uetr]', 'payment UUID (fetches the proof unless --proof-file is given)')
-    .option('--incoming', 'the payment is one you receive (creditor view)')
+    .option('--incoming', 'the payment is one you receive (creditor view; with --return: a return you made)')
+    .option('--return <returnId>', "verify the proof of this return of the payment instead of the payment's own")
     .option('--proof-file <file>', 'a proof saved earlier (JSON of GET .../finality)')
     .option('--keys-file <file>', 'pinned keys (JSON of GET /v1/keys); default: fetched from the gateway')
     .option('--uetr <uetr>', 'with --proof-file: the payment the proof must be about')
-    .action(async (arg: string | undefined, o: { incoming?: boolean; proofFile?: string; keysFile?: string; uetr?: string }) => {
+    .action(async (arg: string | undefined, o: VerifyOptions) => {
       const uetr = arg ?? o.uetr;
       if (!uetr) throw new UsageError('give the payment uetr');
       const keys = o.keysFile ? readJson<NetworkKeys>(o.keysFile, 'keys') : undefined;
+      const subject = { uetr, returnId: o.return };
       if (o.proofFile) {
         const proof = readJson<PaymentFinality>(o.proofFile, 'the proof');
         const trusted = keys ?? (await client(globals()).getKeys());
-        return report(print, uetr, proof, verifyPaymentFinality(uetr, proof, trusted));
+        const verdict = o.return === undefined ? verifyPaymentFinality(uetr, proof, trusted) : verifyReturnFinality(uetr, o.return, proof, trusted);
+        return report(print, subject, proof, verdict);
       }
-      const { proof, ...verdict } = await client(globals()).verifyFinality(uetr, { incoming: o.incoming, keys });
-      return report(print, uetr, proof, verdict);
+      const c = client(globals());
+      const fetched = { incoming: o.incoming, keys };
+      const { proof, ...verdict } = o.return === undefined ? await c.verifyFinality(uetr, fetched) : await c.verifyReturnFinality(uetr, o.return, fetched);
+      return report(print, subject, proof, verdict);
     });
 }
 
@@ -183,7 +231,7 @@ function addIncoming(program: Command, globals: Globals, print: Print): void {
     .command('incoming')
     .description('payments to you: a list, or one with the parties to credit')
     .argument('[uetr]', 'one incoming payment')
-    .option('--status <status>', 'RECEIVED, HELD, SUBMITTED, SETTLED or REJECTED')
+    .option('--status <status>', 'RECEIVED, HELD, QUEUED, SUBMITTED, RESERVED, SETTLED, REJECTED, CANCELLED or RETURNED')
     .option('--since <time>', 'ISO 8601 date-time')
     .option('--limit <n>', 'page size (up to 1000)', (v) => Number.parseInt(v, 10))
     .option('--cursor <cursor>', 'next page (nextCursor of the previous one)')
@@ -193,15 +241,119 @@ function addIncoming(program: Command, globals: Globals, print: Print): void {
     });
 }
 
+const IDEMPOTENCY_KEY_HELP = 'reuse to repeat the same request safely (default: a new UUID)';
+
+function addCancel(program: Command, globals: Globals, print: Print): void {
+  program
+    .command('cancel')
+    .description('cancel a payment of yours that has not reached the ledger (RECEIVED, HELD or QUEUED)')
+    .argument('<uetr>', 'the payment UUID')
+    .option('--reason <text>', 'why, in your words')
+    .option('--idempotency-key <key>', IDEMPOTENCY_KEY_HELP)
+    .addHelpText(
+      'after',
+      '\nAnswered once settlement has decided: { uetr, status: "CANCELLED" }; the quote\n' +
+        'stays used. Too late (the payment reached the ledger): 409\n' +
+        'payment_not_cancellable; recall a settled payment with `nostro recall`.\n',
+    )
+    .action(async (uetr: string, o: { reason?: string; idempotencyKey?: string }) => {
+      const body = o.reason === undefined ? {} : { reason: o.reason };
+      print(await client(globals()).cancelPayment(uetr, body, { idempotencyKey: o.idempotencyKey }));
+    });
+}
+
+function addRecall(program: Command, globals: Globals, print: Print): void {
+  program
+    .command('recall')
+    .description('ask the creditor bank to give a SETTLED payment of yours back (ISO 20022 camt.056)')
+    .argument('<uetr>', 'the payment UUID')
+    .requiredOption('--reason <code>', 'ISO 20022 cancellation reason, listed below', isoCode(RECALL_REASONS))
+    .option('--comment <text>', 'a note for the creditor bank')
+    .option('--idempotency-key <key>', IDEMPOTENCY_KEY_HELP)
+    .addHelpText(
+      'after',
+      codesHelp('Recall reasons (--reason)', RECALL_REASONS) +
+        '\nPrints the recall: PENDING until the creditor bank accepts or rejects it, or\n' +
+        'EXPIRED after respondBy. Follow it with `nostro status <uetr>`.\n',
+    )
+    .action(async (uetr: string, o: { reason: RecallReason; comment?: string; idempotencyKey?: string }) => {
+      const body = { reason: o.reason, ...(o.comment === undefined ? {} : { comment: o.comment }) };
+      print(await client(globals()).recallPayment(uetr, body, { idempotencyKey: o.idempotencyKey }));
+    });
+}
+
+interface RespondRecallOptions {
+  accept?: boolean;
+  reject?: boolean;
+  reason?: RecallRejectReason;
+  amount?: string;
+  idempotencyKey?: string;
+}
+
+function recallResponse(o: RespondRecallOptions): RecallResponseRequest {
+  if (Boolean(o.accept) === Boolean(o.reject)) throw new UsageError('give exactly one of --accept and --reject');
+  if (o.accept) {
+    if (o.reason !== undefined) throw new UsageError('--reason goes with --reject (an accepted recall is returned with reason FOCR)');
+    return { decision: 'accept', ...(o.amount === undefined ? {} : { amount: o.amount }) };
+  }
+  if (o.reason === undefined) throw new UsageError(`--reject needs --reason, one of ${Object.keys(RECALL_REJECT_REASONS).join(', ')}`);
+  if (o.amount !== undefined) throw new UsageError('--amount goes with --accept');
+  return { decision: 'reject', reason: o.reason };
+}
+
+function addRespondRecall(program: Command, globals: Globals, print: Print): void {
+  program
+    .command('respond-recall')
+    .description('answer the recall of a payment you received: --accept [--amount <amount>] or --reject --reason <code>')
+    .argument('<uetr>', 'the incoming payment UUID')
+    .option('--accept', 'give the money back, as a return with reason FOCR')
+    .option('--reject', 'refuse the recall (needs --reason)')
+    .option('--reason <code>', 'with --reject: ISO 20022 reason, listed below', isoCode(RECALL_REJECT_REASONS))
+    .option('--amount <amount>', 'with --accept: return only this much, target currency, major units (default: all that is left)')
+    .option('--idempotency-key <key>', IDEMPOTENCY_KEY_HELP)
+    .addHelpText(
+      'after',
+      codesHelp('Reject reasons (--reject --reason)', RECALL_REJECT_REASONS) +
+        '\nPrints { recallId, status, returnId? }: an accepted recall names the return it\n' +
+        'made; once that settles: nostro verify <uetr> --incoming --return <returnId>\n',
+    )
+    .action(async (uetr: string, o: RespondRecallOptions) => {
+      const body = recallResponse(o);
+      print(await client(globals()).respondToRecall(uetr, body, { idempotencyKey: o.idempotencyKey }));
+    });
+}
+
+function addReturn(program: Command, globals: Globals, print: Print): void {
+  program
+    .command('return')
+    .description('send a SETTLED payment you received back to the debtor bank, without a recall (ISO 20022 pacs.004)')
+    .argument('<uetr>', 'the incoming payment UUID')
+    .requiredOption('--reason <code>', 'ISO 20022 return reason, listed below', isoCode(RETURN_REASONS))
+    .option('--amount <amount>', 'return only this much, target currency, major units (default: all that is left)')
+    .option('--idempotency-key <key>', IDEMPOTENCY_KEY_HELP)
+    .addHelpText(
+      'after',
+      codesHelp('Return reasons (--reason)', RETURN_REASONS) +
+        '\nPrints the return: RECEIVED, then SETTLED or REJECTED. The debtor bank gets\n' +
+        'sourceAmount back, the same fraction of what it sent (fees are not refunded).\n' +
+        'Once it settles: nostro verify <uetr> --incoming --return <returnId>\n',
+    )
+    .action(async (uetr: string, o: { reason: ReturnReason; amount?: string; idempotencyKey?: string }) => {
+      const body = { reason: o.reason, ...(o.amount === undefined ? {} : { amount: o.amount }) };
+      print(await client(globals()).returnPayment(uetr, body, { idempotencyKey: o.idempotencyKey }));
+    });
+}
+
 function seconds(wait: string | boolean | undefined): number {
   const n = typeof wait === 'string' ? Number.parseInt(wait, 10) : 60;
   if (!Number.isFinite(n) || n <= 0) throw new UsageError('--wait takes a number of seconds');
   return n;
 }
 
-function report(print: Print, uetr: string, proof: PaymentFinality, verdict: { ok: boolean; reason?: string }): void {
+function report(print: Print, subject: { uetr: string; returnId?: string }, proof: PaymentFinality, verdict: { ok: boolean; reason?: string }): void {
   print({
-    uetr,
+    uetr: subject.uetr,
+    ...(subject.returnId === undefined ? {} : { returnId: subject.returnId }),
     verified: verdict.ok,
     ...(verdict.ok ? {} : { reason: verdict.reason }),
     block: { height: proof.block.height, hash: proof.block.hash },
