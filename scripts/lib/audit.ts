@@ -99,12 +99,18 @@ export interface AuditReport {
   problems: string[];
 }
 
-/** What settlement says of the payments, as one validator's audit needs it. */
+/** What settlement says of the payments and their returns, as one validator's audit needs it. */
 interface Settled {
   statusByUetr: Map<string, string>;
   settledUetrs: Set<string>;
   settledAt: Map<string, number | null>;
+  /** Return id → its status and block in settlement. */
+  returns: Map<string, { uetr: string; status: string; height: number | null }>;
 }
+
+/** The payment statuses no event changes any more, and the ones the ledger accepted the payment in. */
+const FINAL_STATUSES = new Set(['SETTLED', 'REJECTED', 'CANCELLED', 'RETURNED']);
+const ACCEPTED_STATUSES = new Set(['SETTLED', 'RETURNED']);
 
 /** One validator's ledger against settlement: each payment applied once, balances summing to zero, its chain. */
 async function auditValidator(db: pg.Client, name: string, settled: Settled, problems: string[]): Promise<Chain> {
@@ -112,11 +118,13 @@ async function auditValidator(db: pg.Client, name: string, settled: Settled, pro
   // even if the validator applies more blocks in between.
   const height = (await db.query<{ h: number }>('SELECT coalesce(max(height), 0)::int AS h FROM blocks')).rows[0].h;
   const final = (await db.query<{ h: number }>('SELECT coalesce(max(height), 0)::int AS h FROM finality')).rows[0].h;
+  // A payment's transaction has its uetr as id; its returns name the same uetr under their own ids.
   const accepted = (
     await db.query<{ uetr: string; n: number }>(
-      `SELECT uetr::text, count(*)::int AS n FROM block_transactions WHERE uetr IS NOT NULL AND status = 'accepted' GROUP BY uetr`,
+      `SELECT uetr::text, count(*)::int AS n FROM block_transactions WHERE uetr IS NOT NULL AND tx_id = uetr::text AND status = 'accepted' GROUP BY uetr`,
     )
   ).rows;
+  await auditReturns(db, name, settled, height, final, problems);
   const onLedger = new Map(accepted.map((r) => [r.uetr, r.n]));
   for (const [uetr, n] of onLedger) {
     if (n !== 1) problems.push(`${name}: payment ${uetr} applied ${n} times`);
@@ -140,6 +148,34 @@ async function auditValidator(db: pg.Client, name: string, settled: Settled, pro
 }
 
 /**
+ * One validator's returns against settlement's: each return is a transaction of its own (tx_id = return id) applied
+ * at most once, every accepted one is SETTLED in settlement and every SETTLED one is accepted here (once the chain
+ * reaches its block), and no payment's accepted returns add up to more than its receive amount (settlement's
+ * payment_returns.receive_minor).
+ */
+async function auditReturns(db: pg.Client, name: string, settled: Settled, height: number, final: number, problems: string[]): Promise<void> {
+  const rows = (
+    await db.query<{ id: string; uetr: string; status: string; n: number }>(
+      `SELECT tx_id AS id, uetr::text, status, count(*) OVER (PARTITION BY tx_id)::int AS n
+         FROM block_transactions WHERE uetr IS NOT NULL AND tx_id <> uetr::text AND kind = 'transfer'`,
+    )
+  ).rows;
+  const onLedger = new Set<string>();
+  for (const r of rows) {
+    if (r.n !== 1) problems.push(`${name}: return ${r.id} recorded ${r.n} times`);
+    const s = settled.returns.get(r.id);
+    if (r.status === 'accepted') {
+      onLedger.add(r.id);
+      if (s && s.status !== 'SETTLED' && s.status !== 'RECEIVED') problems.push(`${name}: ledger accepted return ${r.id}, settlement says ${s.status}`);
+    }
+  }
+  if (final < height - 1) return;
+  for (const [id, s] of settled.returns)
+    if (s.status === 'SETTLED' && !onLedger.has(id) && (s.height === null || s.height <= height))
+      problems.push(`${name}: settled return ${id} (block ${s.height}) has no accepted ledger transaction`);
+}
+
+/**
  * Audits one cluster (database prefix): every payment the gateway answered 202 for is final exactly once and
  * agrees with settlement; settled payments and accepted ledger transfers match one to one on every validator;
  * every currency sums to zero; chains link and validators agree on every common block.
@@ -151,19 +187,32 @@ export async function audit(dbPrefix: string): Promise<AuditReport> {
     `${dbPrefix}_settlement`,
     async (db) => (await db.query<PaymentRow & { block_height: number | null }>('SELECT uetr::text, status, block_height::int FROM payments')).rows,
   );
+  const returns = await withDb(`${dbPrefix}_settlement`, async (db) => {
+    const over = await db.query<{ uetr: string }>(
+      `SELECT uetr::text FROM payment_returns WHERE status <> 'REJECTED' GROUP BY uetr HAVING sum(amount_minor) > max(receive_minor)`,
+    );
+    for (const r of over.rows) problems.push(`payment ${r.uetr}: returns add up to more than its receive amount`);
+    return (
+      await db.query<{ id: string; uetr: string; status: string; height: number | null }>(
+        'SELECT return_id::text AS id, uetr::text, status, block_height::int AS height FROM payment_returns',
+      )
+    ).rows;
+  });
   const statusByUetr = new Map(settlement.map((p) => [p.uetr, p.status]));
-  const open = gateway.filter((p) => p.status !== 'SETTLED' && p.status !== 'REJECTED');
+  const open = gateway.filter((p) => !FINAL_STATUSES.has(p.status));
   for (const p of gateway) {
     const s = statusByUetr.get(p.uetr);
-    if (p.status === 'SETTLED' || p.status === 'REJECTED') {
-      if (s !== undefined && s !== p.status) problems.push(`payment ${p.uetr}: gateway ${p.status}, settlement ${s}`);
+    // The gateway may lag settlement by an event (SETTLED → RETURNED), never disagree on a final outcome.
+    if (FINAL_STATUSES.has(p.status) && s !== undefined && s !== p.status && !(p.status === 'SETTLED' && s === 'RETURNED')) {
+      problems.push(`payment ${p.uetr}: gateway ${p.status}, settlement ${s}`);
     }
   }
-  const settledRows = settlement.filter((p) => p.status === 'SETTLED');
+  const settledRows = settlement.filter((p) => ACCEPTED_STATUSES.has(p.status));
   const settled: Settled = {
     statusByUetr,
     settledUetrs: new Set(settledRows.map((p) => p.uetr)),
     settledAt: new Map(settledRows.map((p) => [p.uetr, p.block_height])),
+    returns: new Map(returns.map((r) => [r.id, { uetr: r.uetr, status: r.status, height: r.height }])),
   };
   const chains: Chain[] = [];
   for (const name of VALIDATOR_DBS) chains.push(await withDb(`${dbPrefix}_${name}`, (db) => auditValidator(db, name, settled, problems)));
@@ -175,7 +224,7 @@ export async function audit(dbPrefix: string): Promise<AuditReport> {
     payments: gateway.length,
     final: gateway.length - open.length,
     open: open.length,
-    settled: gateway.filter((p) => p.status === 'SETTLED').length,
+    settled: gateway.filter((p) => ACCEPTED_STATUSES.has(p.status)).length,
     rejected: gateway.filter((p) => p.status === 'REJECTED').length,
     heights: chains.map((c) => c.height),
     problems,
@@ -183,7 +232,12 @@ export async function audit(dbPrefix: string): Promise<AuditReport> {
 }
 
 /** The webhooks each final status sends when both banks have a webhook URL (apps/gateway/src/webhooks/webhook.events.ts). */
-const WEBHOOKS_BY_STATUS: Readonly<Record<string, readonly string[]>> = { SETTLED: ['payment.settled', 'payment.received'], REJECTED: ['payment.rejected'] };
+const WEBHOOKS_BY_STATUS: Readonly<Record<string, readonly string[]>> = {
+  SETTLED: ['payment.settled', 'payment.received'],
+  RETURNED: ['payment.settled', 'payment.received'],
+  REJECTED: ['payment.rejected'],
+  CANCELLED: ['payment.cancelled'],
+};
 const WEBHOOK_PROBLEMS_LISTED_MAX = 20;
 
 /** An event as the bank's receiver parsed it after verifying the signature. */

@@ -100,14 +100,58 @@ function errorKey(error: unknown): string {
 
 export interface HonestLoad {
   accepted: { uetr: string; at: number }[];
+  /** Returns answered 202 (or made by an accepted recall): each must end SETTLED or REJECTED, once. */
+  returns: string[];
+  /** Recalls answered 202. */
+  recalls: number;
   errors: Tally;
   stop(): Promise<void>;
 }
 
-/** Sends payments at `rate`/s until stopped; remembers every uetr answered 202 and counts refusals by code. */
+/** One payment in this many goes back after it settled: recalled and accepted, or returned in part. */
+const WAY_BACK_EVERY = 5;
+const WAY_BACK_SETTLE_WAIT_MS = 30_000;
+
+/**
+ * The way back while faults happen: waits for the payment to settle, then alternately the debtor recalls it and the
+ * creditor accepts (the whole amount, or half), or the creditor returns half of it on its own. Remembers every
+ * return answered, so the run can check each of them ends final exactly once.
+ */
+async function wayBack(
+  { debtor, creditor }: Pick<ChaosParties, 'debtor' | 'creditor'>,
+  uetr: string,
+  i: number,
+  load: Pick<HonestLoad, 'returns' | 'errors'> & { recalls: number; running: () => boolean },
+): Promise<void> {
+  const deadline = Date.now() + WAY_BACK_SETTLE_WAIT_MS;
+  let payment = await debtor.client.getPayment(uetr).catch(() => null);
+  while (payment?.status !== 'SETTLED' && load.running() && Date.now() < deadline) {
+    await sleep(300);
+    payment = await debtor.client.getPayment(uetr).catch(() => null);
+  }
+  if (payment?.status !== 'SETTLED' || !load.running()) return;
+  const half = (Math.floor(Math.round(Number.parseFloat(payment.receiveAmount) * 100) / 2) / 100).toFixed(2);
+  const kind = (i / WAY_BACK_EVERY) % 3;
+  if (kind === 2) {
+    const ret = await creditor.client.returnPayment(uetr, { reason: 'MS02', amount: half });
+    load.returns.push(ret.returnId);
+    return;
+  }
+  await debtor.client.recallPayment(uetr, { reason: 'DUPL' });
+  load.recalls += 1;
+  const answer = await creditor.client.respondToRecall(uetr, kind === 0 ? { decision: 'accept' } : { decision: 'accept', amount: half });
+  if (answer.returnId) load.returns.push(answer.returnId);
+}
+
+/**
+ * Sends payments at `rate`/s until stopped; remembers every uetr answered 202 and counts refusals by code. One payment
+ * in WAY_BACK_EVERY is recalled or returned once settled, so returns are in flight at every fault.
+ */
 export function honestLoad({ debtor, creditor }: Pick<ChaosParties, 'debtor' | 'creditor'>, rate: number): HonestLoad {
   const accepted: HonestLoad['accepted'] = [];
   const errors: Tally = {};
+  const back = { returns: [] as string[], errors, recalls: 0, running: () => running };
+  const flowsBack = new Set<Promise<unknown>>();
   let running = true;
   let n = 0;
   const loop = (async () => {
@@ -126,7 +170,14 @@ export function honestLoad({ debtor, creditor }: Pick<ChaosParties, 'debtor' | '
               creditor: { name: 'B', account: '2' },
             }),
           )
-          .then((r) => accepted.push({ uetr: r.uetr, at: Date.now() }))
+          .then((r) => {
+            accepted.push({ uetr: r.uetr, at: Date.now() });
+            if (i % WAY_BACK_EVERY !== 0) return;
+            const flow: Promise<unknown> = wayBack({ debtor, creditor }, r.uetr, i, back)
+              .catch((e: unknown) => (errors[`back:${errorKey(e)}`] = (errors[`back:${errorKey(e)}`] ?? 0) + 1))
+              .finally(() => flowsBack.delete(flow));
+            flowsBack.add(flow);
+          })
           .catch((e: unknown) => (errors[errorKey(e)] = (errors[errorKey(e)] ?? 0) + 1))
           .finally(() => inFlight.delete(p));
         inFlight.add(p);
@@ -134,15 +185,40 @@ export function honestLoad({ debtor, creditor }: Pick<ChaosParties, 'debtor' | '
       await sleep(10);
     }
     await Promise.all(inFlight);
+    await Promise.all(flowsBack);
   })();
   return {
     accepted,
+    returns: back.returns,
+    get recalls() {
+      return back.recalls;
+    },
     errors,
     stop: async () => {
       running = false;
       await loop;
     },
   };
+}
+
+/** Waits until every return is known to the gateway and final (SETTLED or REJECTED); returns how many are not. */
+export async function waitReturnsFinal(profile: StackProfile, returnIds: string[], timeoutMs = SETTLE_TIMEOUT_MS): Promise<{ open: number; missing: number }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const counts = await withDb(`${profile.dbPrefix}_gateway`, async (db) => {
+        const { rows } = await db.query<{ open: number; known: number }>(
+          `SELECT count(*) FILTER (WHERE status = 'RECEIVED')::int AS open, count(*)::int AS known FROM payment_returns WHERE return_id = ANY($1::uuid[])`,
+          [returnIds],
+        );
+        return { open: rows[0].open, missing: returnIds.length - rows[0].known };
+      });
+      if ((counts.open === 0 && counts.missing === 0) || Date.now() > deadline) return counts;
+    } catch {
+      if (Date.now() > deadline) return { open: returnIds.length, missing: 0 };
+    }
+    await sleep(500);
+  }
 }
 
 /** Waits until every uetr is known to the gateway and final; returns how many are still open or missing. */
@@ -156,7 +232,7 @@ export async function waitFinal(
     try {
       const counts = await withDb(`${profile.dbPrefix}_gateway`, async (db) => {
         const { rows } = await db.query<{ open: number; known: number }>(
-          `SELECT count(*) FILTER (WHERE status NOT IN ('SETTLED','REJECTED'))::int AS open, count(*)::int AS known FROM payments WHERE uetr = ANY($1::uuid[])`,
+          `SELECT count(*) FILTER (WHERE status NOT IN ('SETTLED','REJECTED','CANCELLED','RETURNED'))::int AS open, count(*)::int AS known FROM payments WHERE uetr = ANY($1::uuid[])`,
           [uetrs],
         );
         return { open: rows[0].open, missing: uetrs.length - rows[0].known };
@@ -243,19 +319,21 @@ export async function runScenario(name: string, ctx: ChaosContext): Promise<Chao
     await traffic.stop();
     const uetrs = traffic.accepted.map((a) => a.uetr);
     const final = await waitFinal(ctx.profile, uetrs);
+    const returnsFinal = await waitReturnsFinal(ctx.profile, traffic.returns);
     const own = (await scenario.verify?.(ctx, uetrs)) ?? { problems: [], checks: {}, summary: '' };
     const recoveredSeconds = Number(((Date.now() - injectedAt) / 1000).toFixed(1));
     const report = await audit(ctx.profile.dbPrefix);
     const problems = [...own.problems, ...report.problems.filter((p) => !ctx.baseline.has(p))];
     if (final.missing + final.open > 0) problems.unshift(`${final.open} payments not final and ${final.missing} unknown after ${SETTLE_TIMEOUT_MS / 1000} s`);
+    if (returnsFinal.missing + returnsFinal.open > 0) problems.unshift(`${returnsFinal.open} returns not final and ${returnsFinal.missing} unknown`);
     return {
       scenario: name,
       accepted: uetrs.length,
       inFlightAtFault: uetrs.length - before,
-      lost: final.open + final.missing,
+      lost: final.open + final.missing + returnsFinal.open + returnsFinal.missing,
       recoveredSeconds,
       problems: problems.length,
-      checks: own.checks,
+      checks: { ...own.checks, returns: traffic.returns.length, recalls: traffic.recalls },
       summary: own.summary,
       errors: traffic.errors,
       details: problems.slice(0, 5),

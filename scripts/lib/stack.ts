@@ -79,11 +79,13 @@ export function stackProfile(name = 'dev', env: Env = process.env): StackProfile
  * Which test cluster a process belongs to. Several share one machine, each on its own ports (+100 per slot),
  * databases, topics, Redis keys and state folder: NOSTRO_TEST_SLOT names one; otherwise a Jest worker uses the
  * cluster of its own number (JEST_WORKER_ID 1 → slot 0), and so does every script a test in it spawns.
+ * NOSTRO_TEST_SLOT_BASE (default 0) shifts every slot, so two checkouts can run their suites at once.
  */
 export function testSlot(env: Env = process.env): number {
-  if (env.NOSTRO_TEST_SLOT !== undefined) return Number.parseInt(env.NOSTRO_TEST_SLOT, 10) || 0;
+  const base = Number.parseInt(env.NOSTRO_TEST_SLOT_BASE ?? '0', 10) || 0;
+  if (env.NOSTRO_TEST_SLOT !== undefined) return base + (Number.parseInt(env.NOSTRO_TEST_SLOT, 10) || 0);
   const worker = Number.parseInt(env.JEST_WORKER_ID ?? '1', 10) || 1;
-  return worker - 1;
+  return base + worker - 1;
 }
 
 /** The run id a test run recorded in its run file, if any. */

@@ -43,7 +43,7 @@ function runChaos(out: string): Promise<{ code: number | null; output: string }>
   });
 }
 
-describe('chaos (short): faults while payments flow lose nothing', () => {
+describe('chaos (short): faults while payments, recalls and returns flow lose nothing', () => {
   it(
     `${SCENARIOS.join(', ')}: every accepted payment final, no audit or scenario problem`,
     async () => {
@@ -65,6 +65,8 @@ describe('chaos (short): faults while payments flow lose nothing', () => {
         expect({ delivered: webhooks.delivered, seen: webhooks.seen }).toEqual({ delivered: webhooks.rows, seen: webhooks.rows });
         expect(checks['wrong-key'].requests).toBeGreaterThan(0);
         expect(checks['invalid-flood'].requests).toBeGreaterThan(0);
+        // Returns (some made by accepted recalls) were in flight when settlement was killed, and each ended final.
+        expect({ returns: checks.settlement.returns > 0, recalls: checks.settlement.recalls > 0 }).toEqual({ returns: true, recalls: true });
         expect({ exit: run.code, table: run.code === 0 ? '' : table }).toEqual({ exit: 0, table: '' });
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });

@@ -30,8 +30,9 @@ export interface TestDatabase {
  * worker's own (JEST_WORKER_ID 1 → slot 0), so two workers never share a database or a cluster.
  */
 export function testSlot(env: NodeJS.ProcessEnv = process.env): number {
-  if (env.NOSTRO_TEST_SLOT !== undefined) return Number.parseInt(env.NOSTRO_TEST_SLOT, 10) || 0;
-  return (Number.parseInt(env.JEST_WORKER_ID ?? '1', 10) || 1) - 1;
+  const base = Number.parseInt(env.NOSTRO_TEST_SLOT_BASE ?? '0', 10) || 0;
+  if (env.NOSTRO_TEST_SLOT !== undefined) return base + (Number.parseInt(env.NOSTRO_TEST_SLOT, 10) || 0);
+  return base + (Number.parseInt(env.JEST_WORKER_ID ?? '1', 10) || 1) - 1;
 }
 
 /** Creates `nostro_test<slot>_<suffix>` afresh, applies `migrationDirs` in order, opens a small pool. */
