@@ -463,9 +463,10 @@ export type WebhookType =
  */
 export interface WebhookEvent {
   id: string;
-  type: WebhookType;
+  /** One of {@link WebhookType}, or a type added to the API since this SDK (API.md: clients tolerate new ones). */
+  type: WebhookType | (string & {});
   occurredAt: string;
-  data: { payment: Payment; finality?: PaymentFinality };
+  data: { payment: Payment; finality?: PaymentFinality; recall?: Recall; return?: PaymentReturn };
 }
 
 export interface WebhookDelivery {

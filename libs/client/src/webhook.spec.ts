@@ -1,7 +1,7 @@
 /** Webhook verification as a bank runs it: the network signs like a bank does (RFC 9421, keyid "nostro"). */
 import { base64UrlEncode, generateEd25519KeyPair, signRequest } from '@nostro/shared-node';
 import { testNetwork, transfer } from './testing/finality-proof';
-import { verifyPaymentFinality, verifyReturnFinality, verifyWebhook } from './webhook';
+import { verifyPaymentFinality, verifyReturnFinality, verifyWebhook, isKnownWebhookType } from './webhook';
 
 const network = generateEd25519KeyPair();
 const networkPublicKey = base64UrlEncode(network.publicKey);
@@ -62,10 +62,18 @@ describe('verifyWebhook', () => {
   it('refuses a correctly signed body that is not a webhook event', async () => {
     expect(await verifyWebhook(delivered({ body: '{"id":"x"}' }), trust)).toMatchObject({ ok: false, code: 'malformed' });
     expect(await verifyWebhook(delivered({ body: 'not json' }), trust)).toMatchObject({ ok: false, code: 'malformed' });
-    expect(await verifyWebhook(delivered({ body: JSON.stringify({ ...event, type: 'payment.exploded' }) }), trust)).toMatchObject({
+    expect(await verifyWebhook(delivered({ body: JSON.stringify({ ...event, type: 'Payment Exploded!' }) }), trust)).toMatchObject({
       ok: false,
       code: 'malformed',
     });
+    expect(await verifyWebhook(delivered({ body: JSON.stringify({ ...event, type: 7 }) }), trust)).toMatchObject({ ok: false, code: 'malformed' });
+  });
+
+  it('tolerates a type added to the API after this SDK (API.md: new enum values are additive)', async () => {
+    const verdict = await verifyWebhook(delivered({ body: JSON.stringify({ ...event, type: 'payment.queued' }) }), trust);
+    expect(verdict).toEqual({ ok: true, event: { ...event, type: 'payment.queued' } });
+    expect(isKnownWebhookType('payment.queued')).toBe(false);
+    expect(isKnownWebhookType('payment.returned')).toBe(true);
   });
 });
 

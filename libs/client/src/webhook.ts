@@ -28,7 +28,7 @@ export type WebhookVerdict = { ok: true; event: WebhookEvent } | { ok: false; co
 
 export const NETWORK_KEY_ID = 'nostro';
 /** Every type this SDK knows; a `Record` so that a type added to {@link WebhookType} must be added here too. */
-const WEBHOOK_TYPES: Readonly<Record<WebhookType, true>> = {
+export const WEBHOOK_TYPES: Readonly<Record<WebhookType, true>> = {
   'payment.settled': true,
   'payment.rejected': true,
   'payment.held': true,
@@ -65,6 +65,13 @@ export async function verifyWebhook(received: ReceivedWebhook, trust: WebhookTru
   return { ok: true, event };
 }
 
+const WEBHOOK_TYPE_SHAPE = /^[a-z]+(\.[a-z_]+)+$/;
+
+/** True for the webhook types this SDK version knows (the others are newer additions to the API). */
+export function isKnownWebhookType(type: string): type is WebhookType {
+  return Object.hasOwn(WEBHOOK_TYPES, type);
+}
+
 function isWebhookEvent(value: unknown): value is WebhookEvent {
   const e = value as Partial<WebhookEvent> | null;
   return (
@@ -72,7 +79,9 @@ function isWebhookEvent(value: unknown): value is WebhookEvent {
     e !== null &&
     typeof e.id === 'string' &&
     typeof e.type === 'string' &&
-    Object.hasOwn(WEBHOOK_TYPES, e.type) &&
+    // New webhook types are additive (API.md "v1 additions"): a signed event of a type this SDK does not know yet is
+    // still an event; callers switch on the types they handle (see isKnownWebhookType).
+    WEBHOOK_TYPE_SHAPE.test(e.type) &&
     typeof e.occurredAt === 'string' &&
     typeof e.data === 'object' &&
     e.data !== null
