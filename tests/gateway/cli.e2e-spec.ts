@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { base64UrlEncode } from '@nostro/shared';
-import { cluster, fundFxDesk, repoRoot } from '../support/cluster';
+import { cluster, eventually, fundFxDesk, repoRoot } from '../support/cluster';
 import { bankWithKey, signed } from './support/gateway';
 
 const CLI = path.join(repoRoot, 'dist', 'libs', 'client', 'src', 'cli', 'main.js');
@@ -41,7 +41,7 @@ describe('the nostro CLI', () => {
   it('has --help for the program and each command', async () => {
     const help = await nostro(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['quote', 'pay', 'status', 'verify', 'incoming']) {
+    for (const command of ['quote', 'pay', 'status', 'verify', 'incoming', 'cancel', 'recall', 'respond-recall', 'return']) {
       expect(help.stdout).toContain(command);
       const sub = await nostro([command, '--help']);
       expect({ command, code: sub.code }).toEqual({ command, code: 0 });
@@ -96,6 +96,35 @@ describe('the nostro CLI', () => {
     const wrong = await nostro(['verify', '00000000-0000-4000-8000-000000000000', '--proof-file', proofFile, '--keys-file', keysFile]);
     expect(wrong.code).toBe(3);
     expect(JSON.parse(wrong.stdout)).toMatchObject({ verified: false, reason: 'the proof is of another transaction' });
+  });
+
+  it('recalls a settled payment, answers the recall by returning half, returns the rest and verifies a return offline', async () => {
+    const q = JSON.parse((await nostro(['quote', '--from', 'USD', '--to', 'EUR', '--send', '8.00', '--creditor', creditorId], env)).stdout) as { id: string };
+    const payArgs = ['pay', '--quote', q.id, '--end-to-end-id', 'CLI-2', '--debtor-name', 'A', '--debtor-account', '1', '--creditor-name', 'B'];
+    const paid = JSON.parse((await nostro([...payArgs, '--creditor-account', '2', '--wait', '60'], env)).stdout) as { uetr: string; receiveAmount: string };
+    const recall = await nostro(['recall', paid.uetr, '--reason', 'dupl', '--comment', 'sent twice'], env);
+    expect({ code: recall.code, body: JSON.parse(recall.stdout) as unknown }).toMatchObject({ code: 0, body: { status: 'PENDING', reason: 'DUPL' } });
+    const half = (Math.round(Number.parseFloat(paid.receiveAmount) * 50) / 100).toFixed(2);
+    const answer = await nostro(['respond-recall', paid.uetr, '--accept', '--amount', half], creditorEnv);
+    expect(answer.code).toBe(0);
+    const { returnId } = JSON.parse(answer.stdout) as { returnId: string; status: string };
+    expect(JSON.parse(answer.stdout)).toMatchObject({ status: 'ACCEPTED', returnId: expect.any(String) });
+    const rest = await nostro(['return', paid.uetr, '--reason', 'AC04'], creditorEnv);
+    expect(rest.code).toBe(0);
+    expect(JSON.parse(rest.stdout)).toMatchObject({ status: 'RECEIVED', reason: 'AC04' });
+    const done = await eventually(
+      async () => JSON.parse((await nostro(['status', paid.uetr], env)).stdout) as { status: string; returnedAmount: string },
+      (p) => p.status === 'RETURNED',
+    );
+    expect(done.returnedAmount).toBe(paid.receiveAmount);
+    const verified = await nostro(['verify', paid.uetr, '--return', returnId], env);
+    expect({ code: verified.code, body: JSON.parse(verified.stdout) as unknown }).toMatchObject({ code: 0, body: { verified: true } });
+    // Bad usage never reaches the gateway: an unknown reason code, or both --accept and --reject.
+    const badReason = await nostro(['return', paid.uetr, '--reason', 'ZZZZ'], creditorEnv);
+    expect({ code: badReason.code, listsCodes: badReason.stderr.includes('AC01') }).toEqual({ code: 2, listsCodes: true });
+    expect((await nostro(['respond-recall', paid.uetr, '--accept', '--reject', '--reason', 'CUST'], creditorEnv)).code).toBe(2);
+    const tooLate = await nostro(['cancel', paid.uetr], env);
+    expect({ code: tooLate.code, problem: JSON.parse(tooLate.stderr) as unknown }).toMatchObject({ code: 1, problem: { code: 'payment_not_cancellable' } });
   });
 
   it('prints the problem and exits 1 on an API refusal, 2 on a usage error', async () => {
