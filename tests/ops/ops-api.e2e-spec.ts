@@ -1,4 +1,6 @@
-import { cluster, registerBank, withDb } from '../support/cluster';
+import { verifyFinalityProof } from '@nostro/shared';
+import { randomUUID } from 'node:crypto';
+import { TestBank, cluster, eventually, fundFxDesk, registerBank, withDb } from '../support/cluster';
 import { ConsoleHttp, newOperator } from './support/console';
 
 /** The console's server side over HTTP against the test cluster: sessions, roles, audit, stream, static files. */
@@ -215,6 +217,140 @@ describe('operations console API', () => {
     expect(new Set(block.signatures.filter((s) => s.hash === block.block.hash).map((s) => s.validator)).size).toBeGreaterThanOrEqual(2);
     expect((await http.request('GET', '/ops/api/blocks/99999999')).status).toBe(404);
     expect((await http.request('GET', '/ops/api/blocks?limit=0')).status).toBe(400);
+  });
+
+  describe('the way back', () => {
+    type OpenRecall = Record<string, string> & { recallId: string; uetr: string; respondBy: string };
+    type Page = { data: OpenRecall[]; nextCursor: string | null };
+    let debtor: TestBank;
+    let creditor: TestBank;
+
+    beforeAll(async () => {
+      [debtor, creditor] = await Promise.all([registerBank(['USD'], { USD: '1000.00' }), registerBank(['EUR'])]);
+      await fundFxDesk('EUR', '10000.00');
+    });
+
+    async function settled(sendAmount: string) {
+      const quote = await debtor.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount, creditorParticipant: creditor.id });
+      const { uetr } = await debtor.client.createPayment({
+        quoteId: quote.id,
+        endToEndId: `OPS-BACK-${sendAmount}`,
+        debtor: { name: 'A', account: '1' },
+        creditor: { name: 'B', account: '2' },
+      });
+      const payment = await eventually(
+        () => debtor.client.getPayment(uetr),
+        (p) => p.status === 'SETTLED' || p.status === 'REJECTED',
+      );
+      expect(payment.status).toBe('SETTLED');
+      return payment;
+    }
+
+    /** Every open recall, page by page with the cursor (`limit` a page), checking the pages are in deadline order. */
+    async function allOpen(http: ConsoleHttp, limit: number): Promise<OpenRecall[]> {
+      const all: OpenRecall[] = [];
+      let cursor: string | null = null;
+      for (let pages = 0; pages < 500; pages++) {
+        const page: Page = await http.json<Page>(`/ops/api/recalls?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(page.data.length).toBeLessThanOrEqual(limit);
+        all.push(...page.data);
+        cursor = page.nextCursor;
+        if (!cursor) break;
+      }
+      const deadlines = all.map((r) => Date.parse(r.respondBy));
+      expect(deadlines).toEqual([...deadlines].sort((a, b) => a - b));
+      expect(new Set(all.map((r) => r.recallId)).size).toBe(all.length);
+      return all;
+    }
+
+    it('lists open recalls soonest deadline first with whom each waits on, until the creditor bank answers', async () => {
+      const [one, two] = await Promise.all([settled('10.00'), settled('20.00')]);
+      const first = await debtor.client.recallPayment(one.uetr, { reason: 'DUPL', comment: 'sent twice' });
+      const second = await debtor.client.recallPayment(two.uetr, { reason: 'TECH' });
+      const approver = new ConsoleHttp();
+      await approver.signIn((await newOperator('approver')).token);
+      const viewer = new ConsoleHttp();
+      await viewer.signIn((await newOperator('viewer')).token);
+
+      const mine = (rows: OpenRecall[]) => rows.filter((r) => r.uetr === one.uetr || r.uetr === two.uetr);
+      const listed = await eventually(
+        async () => mine((await approver.json<Page>('/ops/api/recalls?limit=200')).data),
+        (rows) => rows.length === 2,
+      );
+      expect(listed.find((r) => r.uetr === one.uetr)).toEqual({
+        recallId: first.recallId,
+        uetr: one.uetr,
+        reason: 'DUPL',
+        comment: 'sent twice',
+        requestedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+        respondBy: first.respondBy,
+        debtor: debtor.id,
+        creditor: creditor.id,
+        amount: one.receiveAmount,
+        currency: 'EUR',
+        waitingOn: creditor.id,
+      });
+      expect(listed.find((r) => r.uetr === two.uetr)).toMatchObject({ recallId: second.recallId, respondBy: second.respondBy, waitingOn: creditor.id });
+      expect(Date.parse(first.respondBy)).toBeGreaterThan(Date.now());
+      // Pages of one, walked with the cursor, hold the same recalls in the same order as one page of 200.
+      expect(mine(await allOpen(approver, 1))).toEqual(listed);
+      // A viewer gets the same list without the debtor bank's free text.
+      expect(mine((await viewer.json<Page>('/ops/api/recalls')).data).map((r) => r.comment)).toEqual([undefined, undefined]);
+      for (const bad of ['limit=0', 'limit=201', 'cursor=not-a-cursor', 'status=PENDING']) {
+        expect((await approver.request('GET', `/ops/api/recalls?${bad}`)).status).toBe(400);
+      }
+
+      await creditor.client.respondToRecall(two.uetr, { decision: 'reject', reason: 'CUST' });
+      await creditor.client.respondToRecall(one.uetr, { decision: 'accept' });
+      const after = await eventually(
+        async () => mine((await approver.json<Page>('/ops/api/recalls?limit=200')).data),
+        (rows) => rows.length === 0,
+      );
+      expect(after).toEqual([]);
+    });
+
+    it('shows a returned payment with its recall and return, and serves the return finality proof, which verifies', async () => {
+      const payment = await settled('30.00');
+      const recall = await debtor.client.recallPayment(payment.uetr, { reason: 'FRAD' });
+      const answer = await creditor.client.respondToRecall(payment.uetr, { decision: 'accept' });
+      const returnId = answer.returnId as string;
+      expect(returnId).toMatch(/^[0-9a-f-]{36}$/);
+      const http = new ConsoleHttp();
+      await http.signIn((await newOperator('viewer')).token);
+      type Detail = { status: string; returnedAmount: string; returns: { returnId: string; status: string; block?: { height: number } }[]; recall: unknown };
+      const detail = await eventually(
+        () => http.json<Detail>(`/ops/api/payments/${payment.uetr}`),
+        (p) => p.status === 'RETURNED',
+      );
+      expect(detail).toMatchObject({
+        status: 'RETURNED',
+        returnedAmount: payment.receiveAmount,
+        recall: { recallId: recall.recallId, status: 'ACCEPTED', reason: 'FRAD', resolution: { returnId } },
+        returns: [{ returnId, status: 'SETTLED', amount: payment.receiveAmount, sourceAmount: payment.sendAmount, reason: 'FOCR' }],
+      });
+      expect(detail.returns[0].block?.height).toBeGreaterThan(0);
+
+      const proof = await eventually(
+        () =>
+          http.json<{ transaction: { uetr: string; returnId: string } }>(`/ops/api/payments/${payment.uetr}/returns/${returnId}/finality`).catch(() => null),
+        (p) => p !== null,
+      );
+      expect(proof?.transaction).toMatchObject({ uetr: payment.uetr, returnId });
+      const keys = (await (await fetch(`${base()}/v1/keys`)).json()) as { validators: { id: string; publicKey: string }[]; quorum: number };
+      // Parsed again in the test's realm: fetch's response.json() builds objects of Node's own realm, which zod inside
+      // Jest's sandbox does not take for plain objects (the browser and the SDK parse in their own realm).
+      expect(verifyFinalityProof(JSON.parse(JSON.stringify(proof)), { validators: keys.validators, quorum: keys.quorum })).toEqual({ ok: true });
+      // The payment's own proof is still the settlement's, not the return's.
+      const own = await http.json<{ transaction: { uetr: string; returnId?: string } }>(`/ops/api/payments/${payment.uetr}/finality`);
+      expect(own.transaction.uetr).toBe(payment.uetr);
+      expect(own.transaction.returnId).toBeUndefined();
+
+      // Only a return of that payment: another payment's uetr, an unknown id and a malformed one are 404.
+      const other = await settled('5.00');
+      for (const path of [`${other.uetr}/returns/${returnId}`, `${payment.uetr}/returns/${randomUUID()}`, `${payment.uetr}/returns/nope`]) {
+        expect((await http.request('GET', `/ops/api/payments/${path}/finality`)).status).toBe(404);
+      }
+    });
   });
 
   it('serves the page with a strict content security policy, and nothing outside the built UI', async () => {

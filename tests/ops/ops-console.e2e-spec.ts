@@ -5,7 +5,8 @@ import { ConsoleHttp, launchChromium, newOperator, screenshot, signedIn } from '
 /**
  * The operations console in headless Chromium against the running test cluster (docs/ops-console.md):
  * sign-in, a payment seen moving RECEIVED → SETTLED without a reload, its finality proof verified in the browser,
- * a held payment released by two approvers, and a viewer who cannot approve. Screenshots go to docs/images/.
+ * a held payment released by two approvers, and a viewer who cannot approve; a recall listed with its deadline until
+ * it is answered, and the payment's return with its own proof verified. Screenshots go to docs/images/.
  */
 const TEST_TIMEOUT_MS = 180_000;
 
@@ -202,6 +203,80 @@ describe('operations console in a browser', () => {
         ['Ann Approver', 'ok'],
         ['Vic Viewer', 'denied'],
       ]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'lists an open recall with its deadline until the creditor bank accepts it, then shows the return and verifies its proof',
+    async () => {
+      const uetr = await pay('120.00', 'OPS-RECALL-1');
+      const settled = await eventually(
+        () => debtor.client.getPayment(uetr),
+        (p) => p.status === 'SETTLED' || p.status === 'REJECTED',
+      );
+      expect(settled.status).toBe('SETTLED');
+      const { context, page } = await signedIn(browser, admin.token);
+      const home = page.url().split('#')[0];
+      await page.goto(`${home}#/recalls`);
+      await page.waitForSelector('table.recalls');
+      await page.waitForSelector('.live-state[data-state="live"]');
+      expect(await page.getAttribute('nav a[data-nav="#/recalls"]', 'aria-current')).toBe('page');
+
+      // The recall appears without a reload (the list follows recall steps on the live stream).
+      const recall = await debtor.client.recallPayment(uetr, { reason: 'FRAD', comment: 'customer reports a scam' });
+      const row = page.locator(`table.recalls tr[data-uetr="${uetr}"]`);
+      await row.waitFor({ timeout: 30_000 });
+      expect(await row.locator('[data-deadline]').getAttribute('data-deadline')).toBe(recall.respondBy);
+      expect(await row.locator('[data-deadline]').getAttribute('data-overdue')).toBe('false');
+      const text = await row.textContent();
+      expect(text).toContain(`${debtor.id} → ${creditor.id}`);
+      expect(text).toContain('FRAD (fraudulent origin)');
+      expect(text).toContain('customer reports a scam');
+      expect(text).toMatch(/\(\d+ d \d+ h left\)/);
+      expect(await row.locator('td.waiting-on').textContent()).toBe(`waiting on ${creditor.id}`);
+      await screenshot(page, 'ops-recalls');
+
+      // Its payment page: the recall pending, waiting on the creditor bank.
+      await row.locator('a.uetr').click();
+      await page.waitForSelector('#recall[data-state="PENDING"]');
+      expect(await page.textContent('#recall')).toMatch(new RegExp(`PENDING waiting on ${creditor.id}[\\s\\S]*FRAD \\(fraudulent origin\\)[\\s\\S]*left`));
+      await page.waitForSelector('#proof-verdict[data-verified="true"]');
+
+      // The creditor bank accepts: the page follows live to RETURNED, with the return and its proof verified in the browser.
+      const answer = await creditor.client.respondToRecall(uetr, { decision: 'accept' });
+      const returnId = answer.returnId as string;
+      await page.waitForSelector('#payment-status [data-status="RETURNED"]', { timeout: 30_000 });
+      const returned = page.locator(`#returns tr[data-return-id="${returnId}"][data-state="SETTLED"]`);
+      await returned.waitFor();
+      expect(await returned.textContent()).toContain(`${settled.receiveAmount} EUR`);
+      expect(await returned.textContent()).toContain(`${settled.sendAmount} USD`);
+      expect(await returned.textContent()).toContain('FOCR (following a recall)');
+      expect(await page.textContent('#returned-amount')).toBe(`${settled.receiveAmount} EUR`);
+      expect(await page.getAttribute('#recall', 'data-state')).toBe('ACCEPTED');
+      expect(await page.textContent('#recall')).toContain(returnId);
+      expect(await page.textContent('#timeline')).toMatch(
+        /SETTLED[\s\S]*Recall requested[\s\S]*Recall accepted[\s\S]*Return received[\s\S]*Return settled[\s\S]*RETURNED/,
+      );
+      await page.click(`button[data-verify-return="${returnId}"]`);
+      await page.waitForSelector('#return-proof-verdict');
+      expect(await page.getAttribute('#return-proof-verdict', 'data-verified')).toBe('true');
+      expect(await page.textContent('#return-proof-verdict')).toMatch(/Verified in this browser: signed by v\d, v\d/);
+      expect(await page.textContent('#return-proof-title')).toBe(`Finality proof of return ${returnId.slice(0, 8)}`);
+      // The payment's own proof is still there, verified.
+      expect(await page.getAttribute('#proof-verdict', 'data-verified')).toBe('true');
+      await page.evaluate("document.getElementById('timeline-title').scrollIntoView()");
+      await screenshot(page, 'ops-payment-returns');
+
+      // Answered, the recall has left the list; the status filter offers the new statuses.
+      await page.goto(`${home}#/recalls`);
+      await page.waitForSelector('table.recalls');
+      expect(await page.locator(`table.recalls tr[data-uetr="${uetr}"]`).count()).toBe(0);
+      await page.goto(`${home}#/payments?status=RETURNED`);
+      await page.waitForSelector(`table.payments tr[data-uetr="${uetr}"]`);
+      const options = await page.locator('#filter-status option').allTextContents();
+      expect(options).toEqual(expect.arrayContaining(['CANCELLED', 'RETURNED']));
+      await context.close();
     },
     TEST_TIMEOUT_MS,
   );

@@ -7,4 +7,13 @@ export { OpsConsoleModule } from './server/ops.module';
 export type { OpsConsoleDeps } from './server/ops.module';
 export { opsConfig } from './server/ops.config';
 export type { OpsConfig } from './server/ops.config';
-export type { OpsConsoleHost, OpsKeyView, OpsLedgerAccount, OpsOperator, OpsParticipantView, OpsPaymentView, OpsWebhookEndpoint } from './server/ops-host.port';
+export type {
+  OpsConsoleHost,
+  OpsKeyView,
+  OpsLedgerAccount,
+  OpsOpenRecall,
+  OpsOperator,
+  OpsParticipantView,
+  OpsPaymentView,
+  OpsWebhookEndpoint,
+} from './server/ops-host.port';

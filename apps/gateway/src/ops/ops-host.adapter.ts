@@ -7,7 +7,7 @@ import { paymentView } from '../payments/payment.view';
 import { PaymentsRepository } from '../payments/payments.repository';
 import { ScreeningAdminService } from '../screening/screening-admin.service';
 import { WebhookAdminService } from '../webhooks/webhook-admin.service';
-import { OpsConsoleHost } from '@nostro/ops-console';
+import { OpsConsoleHost, OpsOpenRecall } from '@nostro/ops-console';
 
 /**
  * The gateway's side of the operations console's port: each read goes to the repository or service the bank and
@@ -60,7 +60,24 @@ export class GatewayOpsHost implements OpsConsoleHost {
     return this.ledger.balances(participant);
   }
 
-  finality(uetr: string) {
-    return this.ledger.finality(uetr);
+  finality(id: string) {
+    return this.ledger.finality(id);
+  }
+
+  async openRecalls(limit: number, after?: { at: string; id: string }): Promise<OpsOpenRecall[]> {
+    const rows = await this.exceptions.openRecalls(limit, after);
+    return rows.map((r) => ({
+      recallId: r.recall_id,
+      uetr: r.uetr,
+      reason: r.reason,
+      comment: r.comment,
+      requestedAt: r.requested_at.toISOString(),
+      respondBy: r.respond_by.toISOString(),
+      debtor: r.debtor,
+      creditor: r.creditor,
+      amount: r.receive_amount,
+      currency: r.target_currency,
+      cursorAt: r.cursor_at,
+    }));
   }
 }

@@ -38,6 +38,16 @@ export class OpsApiController {
     return this.reads.finality(uetr);
   }
 
+  @Get('payments/:uetr/returns/:returnId/finality')
+  returnFinality(@Param('uetr') uetr: string, @Param('returnId') returnId: string) {
+    return this.reads.returnFinality(uetr, returnId);
+  }
+
+  @Get('recalls')
+  recalls(@Req() req: OpsRequest, @Query() query: Record<string, string>) {
+    return this.reads.openRecalls(query, session(req));
+  }
+
   @Get('held')
   held(@Req() req: OpsRequest) {
     return this.reads.held(session(req), String(req.id));

@@ -46,6 +46,26 @@ export interface OpsWebhookEndpoint {
   lastError: string | null;
 }
 
+/** A recall still waiting for the creditor bank's answer, with the payment it recalls (participants, not customers). */
+export interface OpsOpenRecall {
+  recallId: string;
+  uetr: string;
+  /** ISO 20022 cancellation reason (API.md "Cancel, recall, return"). */
+  reason: string;
+  /** The debtor bank's free text; may name customers. */
+  comment: string | null;
+  requestedAt: string;
+  respondBy: string;
+  /** Debtor and creditor participant ids. */
+  debtor: string;
+  creditor: string;
+  /** The payment's receive amount (a decimal string) in its target currency. */
+  amount: string;
+  currency: string;
+  /** The keyset position of the row: `respondBy` exact to the microsecond (list-cursor.ts `TimeKeyset.at`). */
+  cursorAt: string;
+}
+
 /**
  * What the operations console reads from the service that hosts it: the port the gateway implements and passes in
  * when it mounts the console (OpsConsoleModule.register). Each answer is the gateway's own API view of the thing,
@@ -67,6 +87,8 @@ export interface OpsConsoleHost {
   webhookEndpoints(): Promise<{ data: OpsWebhookEndpoint[] }>;
   /** The participant's balances and limits as of the last final block the validators have. */
   ledgerBalances(participant: string): Promise<{ height: number; accounts: OpsLedgerAccount[] }>;
-  /** A transaction's finality proof (by UETR) as the ledger serves it. */
-  finality(uetr: string): Promise<unknown>;
+  /** A transaction's finality proof as the ledger serves it: a payment's by its UETR, a return's by its returnId. */
+  finality(id: string): Promise<unknown>;
+  /** Pending recalls, soonest `respondBy` first (then by recallId), after the keyset position `after`; at most `limit`. */
+  openRecalls(limit: number, after?: { at: string; id: string }): Promise<OpsOpenRecall[]>;
 }

@@ -1,5 +1,5 @@
 import { ProblemError, parseOrProblem } from '@nostro/platform';
-import { paymentFilterSchema } from './ops-query';
+import { paymentFilterSchema, recallsQuerySchema } from './ops-query';
 
 describe('payment list filters', () => {
   it('accepts every filter together and lower-cases the UETR', () => {
@@ -32,5 +32,14 @@ describe('payment list filters', () => {
     expect(paths({ from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' })).toEqual(['query.to']);
     expect(paths({ limit: '201' })).toEqual(['query.limit']);
     expect(paths({ sourceCurrency: 'XXZ' })).toEqual(['query.sourceCurrency']);
+  });
+});
+
+describe('open recalls query', () => {
+  it('defaults to 50, bounds the page at 200, and refuses other parameters', () => {
+    expect(parseOrProblem(recallsQuerySchema, {})).toEqual({ limit: 50 });
+    expect(parseOrProblem(recallsQuerySchema, { limit: '200', cursor: 'c' })).toEqual({ limit: 200, cursor: 'c' });
+    expect(() => parseOrProblem(recallsQuerySchema, { limit: '201' })).toThrow(ProblemError);
+    expect(() => parseOrProblem(recallsQuerySchema, { status: 'PENDING' })).toThrow(ProblemError);
   });
 });

@@ -43,6 +43,12 @@ export const auditQuerySchema = z.strictObject({
   cursor: z.string().max(CURSOR_LENGTH_MAX).optional(),
 });
 
+/** `GET /ops/api/recalls`: open recalls, soonest deadline first. */
+export const recallsQuerySchema = z.strictObject({
+  limit,
+  cursor: z.string().max(CURSOR_LENGTH_MAX).optional(),
+});
+
 /** `GET /ops/api/blocks`. */
 export const blocksQuerySchema = z.strictObject({
   limit: pageLimitSchema(PAGE_LIMIT_MAX, 25),

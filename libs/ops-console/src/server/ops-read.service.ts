@@ -5,9 +5,9 @@ import { OpsAuditRepository } from './ops-audit.repository';
 import { OpsConsoleHost } from './ops-host.port';
 import { OpsLedgerClient } from './ops-ledger.client';
 import { OpsPaymentsRepository } from './ops-payments.repository';
-import { auditQuerySchema, blocksQuerySchema, isUetr, paymentFilterSchema } from './ops-query';
+import { auditQuerySchema, blocksQuerySchema, isUetr, paymentFilterSchema, recallsQuerySchema } from './ops-query';
 import { OpsSession } from './ops-session.service';
-import { ROLE_CAN, auditView, decisionsView, paymentSummaryView, withoutParties } from './ops-views';
+import { ROLE_CAN, auditView, decisionsView, openRecallView, paymentSummaryView, withoutParties } from './ops-views';
 import { opsProblem } from './ops.errors';
 
 /** Participants that exist on the ledger from bootstrap without a registration (DOMAIN.md, system accounts). */
@@ -56,6 +56,32 @@ export class OpsReadService {
   finality(uetr: string): Promise<unknown> {
     if (!isUetr(uetr)) throw opsProblem('not_found', 'no such payment');
     return this.host.finality(uetr.toLowerCase());
+  }
+
+  /**
+   * A return's finality proof, once the return is one of this payment's: a return is a ledger transaction of its own
+   * whose id is its returnId, proved like a payment (the proof's `transaction.uetr` is the payment's).
+   */
+  async returnFinality(uetr: string, returnId: string): Promise<unknown> {
+    const payment = isUetr(uetr) && isUetr(returnId) ? await this.host.payment(uetr.toLowerCase()) : null;
+    if (!payment) throw opsProblem('not_found', 'no such payment');
+    const id = returnId.toLowerCase();
+    const returns = Array.isArray(payment.returns) ? (payment.returns as { returnId?: unknown }[]) : [];
+    if (!returns.some((r) => r.returnId === id)) throw opsProblem('not_found', 'no such return of this payment');
+    return this.host.finality(id);
+  }
+
+  /** Recalls waiting for the creditor bank's answer, soonest deadline first (keyset pages). */
+  async openRecalls(query: unknown, session: OpsSession) {
+    const q = parseOrProblem(recallsQuerySchema, query, 'query');
+    const after = q.cursor ? this.cursors.decodeTime('ops-recalls', q.cursor) : undefined;
+    const rows = await this.host.openRecalls(q.limit + 1, after);
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return {
+      data: page.map((r) => openRecallView(r, session.operator.role)),
+      nextCursor: rows.length > q.limit && last ? this.cursors.encodeTime('ops-recalls', { at: last.cursorAt, id: last.recallId }) : null,
+    };
   }
 
   /** Payments waiting for approval, oldest first, with their approvals (from the operator API). */

@@ -1,4 +1,4 @@
-import { capabilities, decisionsView, withoutParties } from './ops-views';
+import { capabilities, decisionsView, openRecallView, withoutParties } from './ops-views';
 
 const payment = {
   uetr: 'u',
@@ -26,5 +26,30 @@ describe('what each role sees', () => {
     expect(capabilities('viewer')).toEqual({ seeParties: false, seeAudit: false, decide: false, manageParticipants: false });
     expect(capabilities('approver')).toEqual({ seeParties: true, seeAudit: true, decide: true, manageParticipants: false });
     expect(capabilities('admin')).toEqual({ seeParties: true, seeAudit: true, decide: true, manageParticipants: true });
+  });
+
+  it("leaves a recall's free-text comment out for a viewer, on the payment and in the recalls list", () => {
+    const recalled = { ...payment, recall: { recallId: 'r', status: 'PENDING', reason: 'DUPL', comment: 'Alice says twice', respondBy: 't' } };
+    expect(withoutParties(recalled, 'viewer')).toEqual({
+      uetr: 'u',
+      status: 'HELD',
+      recall: { recallId: 'r', status: 'PENDING', reason: 'DUPL', respondBy: 't' },
+    });
+    expect(withoutParties(recalled, 'approver')).toEqual(recalled);
+    const row = {
+      recallId: 'r',
+      uetr: 'u',
+      reason: 'DUPL',
+      comment: 'Alice says twice',
+      requestedAt: 'a',
+      respondBy: 'b',
+      debtor: 'BANKUS33',
+      creditor: 'BANKDE33',
+      amount: '1.00',
+      currency: 'EUR',
+      cursorAt: 'b',
+    };
+    expect(openRecallView(row, 'viewer')).not.toHaveProperty('comment');
+    expect(openRecallView(row, 'admin')).toMatchObject({ comment: 'Alice says twice', waitingOn: 'BANKDE33' });
   });
 });

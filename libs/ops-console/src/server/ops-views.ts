@@ -1,5 +1,6 @@
 import { OperatorRole, can } from '@nostro/shared';
 import { AuditRow } from './ops-audit.repository';
+import { OpsOpenRecall } from './ops-host.port';
 import { PaymentSummaryRow } from './ops-payments.repository';
 
 /** What each role may see and do (docs/ops-console.md, Roles). The server builds every view from this. */
@@ -54,11 +55,36 @@ export function decisionsView(extras: AdminPaymentExtras | null, role: OperatorR
   };
 }
 
-/** Removes customer data from a payment body for roles that may not see it. */
+/**
+ * Removes customer data from a payment body for roles that may not see it: the parties, the remittance information,
+ * and the free text of its recall (the debtor bank writes it about its customer).
+ */
 export function withoutParties<T extends Record<string, unknown>>(payment: T, role: OperatorRole): T {
   if (ROLE_CAN.seeParties(role)) return payment;
   const { debtor: _d, creditor: _c, remittanceInfo: _r, ...rest } = payment;
+  const recall = rest.recall;
+  if (recall && typeof recall === 'object' && 'comment' in recall) {
+    const { comment: _m, ...withoutComment } = recall as Record<string, unknown>;
+    return { ...rest, recall: withoutComment } as unknown as T;
+  }
   return rest as T;
+}
+
+/** One row of the open recalls list: what waits on whom (the creditor bank must answer by `respondBy`). */
+export function openRecallView(r: OpsOpenRecall, role: OperatorRole) {
+  return {
+    recallId: r.recallId,
+    uetr: r.uetr,
+    reason: r.reason,
+    ...(r.comment && ROLE_CAN.seeParties(role) ? { comment: r.comment } : {}),
+    requestedAt: r.requestedAt,
+    respondBy: r.respondBy,
+    debtor: r.debtor,
+    creditor: r.creditor,
+    amount: r.amount,
+    currency: r.currency,
+    waitingOn: r.creditor,
+  };
 }
 
 export function auditView(r: AuditRow) {

@@ -8,13 +8,28 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SESSION_COOKIE } from './ops-cookie';
-import { OpsConsoleHost } from './ops-host.port';
+import { OpsConsoleHost, OpsOpenRecall } from './ops-host.port';
 import { CONTENT_SECURITY_POLICY } from './ops-static.controller';
 import { opsConfig } from './ops.config';
 import { OpsConsoleModule } from './ops.module';
 
 const TOKEN = 'op_3q2-7mSx0cXlLk9Qv0fJcQf8xUjKQ2r1vH7cS9dZ';
 const EXPIRES_AT = new Date(Date.now() + 3_600_000);
+
+/** Three open recalls in the host's order (soonest deadline first); the fake host pages them by keyset as the gateway does. */
+const RECALLS: OpsOpenRecall[] = [1, 2, 3].map((n) => ({
+  recallId: `00000000-0000-4000-8000-00000000000${n}`,
+  uetr: `11111111-0000-4000-8000-00000000000${n}`,
+  reason: 'DUPL',
+  comment: n === 1 ? 'customer Alice says sent twice' : null,
+  requestedAt: `2026-12-0${n}T10:00:00.000Z`,
+  respondBy: `2026-12-1${n}T10:00:00.000Z`,
+  debtor: 'BANKUS33',
+  creditor: `BANKDE3${n}`,
+  amount: `${n}00.00`,
+  currency: 'EUR',
+  cursorAt: `2026-12-1${n}T10:00:00.000000Z`,
+}));
 
 /** The host's reads: one operator, known by its token's SHA-256; nothing else is reached by these requests. */
 const host: OpsConsoleHost = {
@@ -28,15 +43,25 @@ const host: OpsConsoleHost = {
   webhookEndpoints: async () => ({ data: [] }),
   ledgerBalances: async () => ({ height: 0, accounts: [] }),
   finality: async () => null,
+  openRecalls: async (limit, after) => RECALLS.filter((r) => !after || r.cursorAt > after.at).slice(0, limit),
 };
 
-/** A database that records the audit log and answers a new session's expiry (the only statements these requests run). */
+/** A database that records the audit log, keeps the sessions it is given, and finds them again (the statements these requests run). */
 function fakePool() {
   const audit: unknown[][] = [];
+  const sessions = new Map<unknown, { operator_id: unknown; sealed_token: unknown }>();
   const pool = {
     query: async (sql: string, params: unknown[] = []) => {
       if (sql.includes('INSERT INTO ops_audit_log')) audit.push(params);
-      if (sql.includes('INSERT INTO ops_sessions')) return { rows: [{ expires_at: EXPIRES_AT }], rowCount: 1 };
+      if (sql.includes('INSERT INTO ops_sessions')) {
+        sessions.set(params[0], { operator_id: params[1], sealed_token: params[2] });
+        return { rows: [{ expires_at: EXPIRES_AT }], rowCount: 1 };
+      }
+      const found = sql.includes('FROM ops_sessions s JOIN operators') && sql.includes('WHERE s.id_hash = $1') ? sessions.get(params[0]) : undefined;
+      if (found) {
+        const row = { ...found, name: 'Ann Approver', role: 'approver', created_at: new Date(), expires_at: EXPIRES_AT, ended: null };
+        return { rows: [row], rowCount: 1 };
+      }
       return { rows: [], rowCount: 0 };
     },
   };
@@ -121,5 +146,35 @@ describe('the operations console as a NestJS module of its own', () => {
       ['session.sign_in', 'denied', 401],
       ['session.sign_in', 'ok', 201],
     ]);
+  });
+
+  it('lists open recalls soonest deadline first, waiting on the creditor, in keyset pages with a cursor of its own', async () => {
+    const signIn = await inject({ method: 'POST', url: '/ops/api/session', payload: { token: TOKEN } });
+    const cookie = String(signIn.headers['set-cookie']).split(';')[0];
+    const get = (url: string) => inject({ method: 'GET', url, headers: { cookie } });
+    const first = await get('/ops/api/recalls?limit=2');
+    expect(first.statusCode).toBe(200);
+    const page = first.json() as { data: Record<string, unknown>[]; nextCursor: string };
+    expect(page.data).toEqual([
+      {
+        recallId: RECALLS[0].recallId,
+        uetr: RECALLS[0].uetr,
+        reason: 'DUPL',
+        comment: 'customer Alice says sent twice',
+        requestedAt: '2026-12-01T10:00:00.000Z',
+        respondBy: '2026-12-11T10:00:00.000Z',
+        debtor: 'BANKUS33',
+        creditor: 'BANKDE31',
+        amount: '100.00',
+        currency: 'EUR',
+        waitingOn: 'BANKDE31',
+      },
+      expect.objectContaining({ recallId: RECALLS[1].recallId, waitingOn: 'BANKDE32' }),
+    ]);
+    const second = (await get(`/ops/api/recalls?limit=2&cursor=${page.nextCursor}`)).json() as { data: { recallId: string }[]; nextCursor: null };
+    expect(second).toEqual({ data: [expect.objectContaining({ recallId: RECALLS[2].recallId })], nextCursor: null });
+    for (const bad of ['limit=0', 'limit=201', 'cursor=abc', 'status=PENDING']) expect((await get(`/ops/api/recalls?${bad}`)).statusCode).toBe(400);
+    const otherList = new ListCursorCodec('spec seed').encodeTime('ops-payments', { at: '2026-12-11T10:00:00.000000Z', id: RECALLS[0].recallId });
+    expect((await get(`/ops/api/recalls?cursor=${otherList}`)).statusCode).toBe(400);
   });
 });

@@ -9,7 +9,15 @@ export interface MinuteStats {
 }
 
 /** Dash patterns so series differ by more than colour. */
-const DASHES: Record<string, number[] | undefined> = { RECEIVED: undefined, HELD: [8, 4], SUBMITTED: [2, 3], SETTLED: undefined, REJECTED: [10, 3, 2, 3] };
+const DASHES: Record<string, number[] | undefined> = {
+  RECEIVED: undefined,
+  HELD: [8, 4],
+  SUBMITTED: [2, 3],
+  SETTLED: undefined,
+  REJECTED: [10, 3, 2, 3],
+  CANCELLED: [1, 4],
+  RETURNED: [12, 4, 4, 4],
+};
 const LATENCY = [
   { key: 'p50', label: 'p50', color: '#0072B2', dash: undefined },
   { key: 'p90', label: 'p90', color: '#E69F00', dash: [6, 3] },

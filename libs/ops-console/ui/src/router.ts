@@ -6,6 +6,7 @@ import { overviewPage } from './pages/overview';
 import { participantPage, participantsPage } from './pages/participants';
 import { paymentPage } from './pages/payment';
 import { paymentsPage } from './pages/payments';
+import { recallsPage } from './pages/recalls';
 import { LiveStream } from './stream';
 
 export interface PageContext {
@@ -35,6 +36,8 @@ export async function route(path: string, ctx: PageContext): Promise<Page> {
       return parts[1] ? paymentPage(ctx, parts[1]) : paymentsPage(ctx, params);
     case 'held':
       return heldPage(ctx);
+    case 'recalls':
+      return recallsPage(ctx, params);
     case 'blocks':
       return parts[1] ? blockPage(ctx, parts[1]) : blocksPage(ctx, params);
     case 'participants':

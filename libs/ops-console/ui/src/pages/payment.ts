@@ -1,6 +1,6 @@
 import { ApiProblem, act, get } from '../api';
 import { announce, facts, h, link, replace, table } from '../dom';
-import { amount, duration, shortHash, statusBadge, time } from '../format';
+import { STEP_STYLE, amount, deadline, duration, hasLedgerProof, reasonText, refreshDeadlines, shortHash, stateBadge, statusBadge, time } from '../format';
 import { checkProof, major } from '../proof';
 import { Page, PageContext } from '../router';
 
@@ -40,35 +40,102 @@ export interface PaymentDetail {
   creditor?: { name: string; account: string };
   remittanceInfo?: string;
   hold: { approvals: number | null; decisions: Decision[] };
+  /** What came back by settled returns, in the target currency. */
+  returnedAmount?: string;
+  returns?: PaymentReturn[];
+  recall?: PaymentRecall;
+}
+
+/** API.md `returns[]` item. */
+export interface PaymentReturn {
+  returnId: string;
+  status: string;
+  amount: string;
+  currency: string;
+  sourceAmount: string;
+  sourceCurrency: string;
+  reason: string;
+  rejectReason?: string;
+  recallId?: string;
+  block?: { height: number; hash: string };
+}
+
+/** API.md `recall` (the latest recall of the payment). */
+export interface PaymentRecall {
+  recallId: string;
+  status: string;
+  reason: string;
+  comment?: string;
+  respondBy: string;
+  resolution?: { reason?: string; returnId?: string; at: string };
 }
 
 interface Proof {
   block: { height: number; hash: string; prevHash: string; merkleRoot: string; txCount: number; timestamp: number };
   signatures: { validator: string; signature: string }[];
   quorum: number;
-  transaction: { id: string; uetr?: string; postings?: { account: string; currency: string; amount: string }[]; outcome: { status: string; reason?: string } };
+  transaction: {
+    id: string;
+    uetr?: string;
+    returnId?: string;
+    postings?: { account: string; currency: string; amount: string }[];
+    outcome: { status: string; reason?: string };
+  };
   proof: { leafIndex: number; leafHash: string; siblings: string[] };
 }
+
+const DEADLINE_REFRESH_MS = 30_000;
 
 export async function paymentPage(ctx: PageContext, uetr: string): Promise<Page> {
   const root = h('section', { class: 'payment' });
   const proofSection = h('section', { 'aria-labelledby': 'proof-title', id: 'proof' });
+  const returnProofSection = h('section', { 'aria-labelledby': 'return-proof-title', id: 'return-proof', hidden: true });
   const decisionResult = h('p', { class: 'result', role: 'status', id: 'decision-result' });
   let proofShownFor: string | null = null;
 
+  const verifyReturn = (p: PaymentDetail, r: PaymentReturn) => {
+    returnProofSection.hidden = false;
+    void showProof(returnProofSection, {
+      path: `/payments/${encodeURIComponent(p.uetr)}/returns/${encodeURIComponent(r.returnId)}/finality`,
+      title: `Finality proof of return ${r.returnId.slice(0, 8)}`,
+      titleId: 'return-proof-title',
+      verdictId: 'return-proof-verdict',
+      of: { uetr: p.uetr, returnId: r.returnId },
+    }).then(() => returnProofSection.scrollIntoView({ block: 'nearest' }));
+  };
+
   const load = async () => {
     const p = await get<PaymentDetail>(`/payments/${encodeURIComponent(uetr)}`);
-    render(root, p, ctx, () => void load(), decisionResult);
-    root.append(decisionResult, proofSection);
-    const finalKey = p.status === 'SETTLED' || p.status === 'REJECTED' ? `${p.status}:${p.block?.hash ?? ''}` : null;
+    render(
+      root,
+      p,
+      ctx,
+      () => void load(),
+      decisionResult,
+      (r) => verifyReturn(p, r),
+    );
+    root.append(returnProofSection, decisionResult, proofSection);
+    // A payment's own proof stays what it was once the ledger decided it; RETURNED only adds returns, each proved apart.
+    const finalKey = hasLedgerProof(p.status) ? (p.block?.hash ?? p.status) : null;
     if (finalKey && proofShownFor !== finalKey) {
       proofShownFor = finalKey;
-      void showProof(proofSection, p.uetr);
+      void showProof(proofSection, {
+        path: `/payments/${encodeURIComponent(p.uetr)}/finality`,
+        title: 'Finality proof',
+        titleId: 'proof-title',
+        verdictId: 'proof-verdict',
+      });
     } else if (!finalKey) {
       replace(
         proofSection,
         h('h2', { id: 'proof-title' }, 'Finality proof'),
-        h('p', { class: 'muted' }, 'The proof exists once the payment is final on the ledger.'),
+        h(
+          'p',
+          { class: 'muted' },
+          p.status === 'CANCELLED'
+            ? 'The payment was cancelled before it reached the ledger: there is no proof.'
+            : 'The proof exists once the payment is final on the ledger.',
+        ),
       );
     }
     return p;
@@ -76,14 +143,30 @@ export async function paymentPage(ctx: PageContext, uetr: string): Promise<Page>
   const first = await load();
   const off = ctx.stream.subscribe((event) => {
     if (event.type === 'payment' && event.data.payment.uetr === first.uetr) {
-      announce(`This payment is now ${event.data.payment.status}`);
+      const step = STEP_STYLE[event.data.reached];
+      announce(step ? `This payment: ${step.label.toLowerCase()}` : `This payment is now ${event.data.payment.status}`);
       void load();
     }
   });
-  return { title: `Payment ${first.uetr.slice(0, 8)}`, el: root, destroy: off };
+  const ticker = window.setInterval(() => refreshDeadlines(root), DEADLINE_REFRESH_MS);
+  return {
+    title: `Payment ${first.uetr.slice(0, 8)}`,
+    el: root,
+    destroy: () => {
+      off();
+      window.clearInterval(ticker);
+    },
+  };
 }
 
-function render(root: HTMLElement, p: PaymentDetail, ctx: PageContext, reload: () => void, report: HTMLElement): void {
+function render(
+  root: HTMLElement,
+  p: PaymentDetail,
+  ctx: PageContext,
+  reload: () => void,
+  report: HTMLElement,
+  verifyReturn: (r: PaymentReturn) => void,
+): void {
   const received = Date.parse(p.timeline[0]?.at ?? p.createdAt);
   const q = p.quote;
   replace(
@@ -108,6 +191,9 @@ function render(root: HTMLElement, p: PaymentDetail, ctx: PageContext, reload: (
           ['Sent', amount(p.sendAmount, q.sourceCurrency)],
           ['Received', amount(p.receiveAmount, q.targetCurrency)],
           ['Total debit', amount(p.totalDebit, q.sourceCurrency)],
+          ...((p.returns?.length ?? 0) > 0 || p.status === 'RETURNED'
+            ? [['Returned', h('span', { id: 'returned-amount' }, amount(p.returnedAmount, q.targetCurrency))] as [string, HTMLElement]]
+            : []),
           ['Created', time(p.createdAt)],
           ['Block', p.block ? [link(`#/blocks/${p.block.height}`, `#${p.block.height}`), ' ', shortHash(p.block.hash, 16)] : 'not in a block yet'],
         ]),
@@ -158,7 +244,94 @@ function render(root: HTMLElement, p: PaymentDetail, ctx: PageContext, reload: (
         ),
       ),
     ),
+    recallSection(p),
+    returnsSection(p, verifyReturn),
     holdSection(p, ctx, reload, report),
+  );
+}
+
+/** The payment's latest recall: what the debtor bank asked, and by when the creditor bank must answer (or how it did). */
+function recallSection(p: PaymentDetail): HTMLElement | null {
+  const r = p.recall;
+  if (!r) return null;
+  const pending = r.status === 'PENDING';
+  const creditor = link(`#/participants/${encodeURIComponent(p.creditorParticipant)}`, p.creditorParticipant);
+  return h(
+    'section',
+    { 'aria-labelledby': 'recall-title', id: 'recall', 'data-recall-id': r.recallId, 'data-state': r.status },
+    h('h2', { id: 'recall-title' }, 'Recall'),
+    facts([
+      ['Status', pending ? [stateBadge('recall', r.status), ' waiting on ', creditor] : stateBadge('recall', r.status)],
+      ['Reason', reasonText('recall', r.reason)],
+      ...(r.comment ? [['Comment', r.comment] as [string, string]] : []),
+      ['Respond by', pending ? deadline(r.respondBy) : time(r.respondBy)],
+      ...(r.resolution
+        ? ([
+            ['Resolved', time(r.resolution.at)],
+            ...(r.resolution.reason ? [['Answer', reasonText('recallReject', r.resolution.reason)]] : []),
+            ...(r.resolution.returnId ? [['Return', h('code', {}, r.resolution.returnId)]] : []),
+          ] as [string, HTMLElement | string][])
+        : []),
+      ['Recall id', h('code', {}, r.recallId)],
+    ]),
+  );
+}
+
+/** Every return of the payment, each a ledger transaction of its own with its own proof. */
+function returnsSection(p: PaymentDetail, verify: (r: PaymentReturn) => void): HTMLElement | null {
+  const returns = p.returns ?? [];
+  if (returns.length === 0) return null;
+  const headers = ['Return', 'Status', 'Amount', 'Paid back', 'Reason', 'Block', 'Proof'];
+  const row = (r: PaymentReturn) =>
+    h(
+      'tr',
+      { 'data-return-id': r.returnId, 'data-state': r.status },
+      h('td', {}, h('code', { title: r.returnId }, r.returnId.slice(0, 8))),
+      h('td', {}, stateBadge('return', r.status), r.rejectReason ? ` ${r.rejectReason}` : ''),
+      h('td', { class: 'num' }, amount(r.amount, r.currency)),
+      h('td', { class: 'num' }, amount(r.sourceAmount, r.sourceCurrency)),
+      h('td', {}, reasonText('return', r.reason)),
+      h('td', { class: 'num' }, r.block ? [link(`#/blocks/${r.block.height}`, `#${r.block.height}`), ' ', shortHash(r.block.hash)] : '—'),
+      h(
+        'td',
+        {},
+        r.block
+          ? h('button', { type: 'button', class: 'button', 'data-verify-return': r.returnId, onclick: () => verify(r) }, 'Verify proof')
+          : h('span', { class: 'muted' }, 'not in a block yet'),
+      ),
+    );
+  return h(
+    'section',
+    { 'aria-labelledby': 'returns-title', id: 'returns' },
+    h('h2', { id: 'returns-title' }, 'Returns'),
+    h(
+      'p',
+      {},
+      'Returned so far: ',
+      amount(p.returnedAmount, p.quote.targetCurrency),
+      ' of ',
+      amount(p.receiveAmount, p.quote.targetCurrency),
+      '. Each return gives the creditor bank’s amount back and pays the debtor bank the same share of what it sent; fees are not refunded.',
+    ),
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        { class: 'data returns' },
+        h('caption', { class: 'visually-hidden' }, 'Returns of this payment, oldest first'),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            headers.map((t) => h('th', { scope: 'col' }, t)),
+          ),
+        ),
+        h('tbody', {}, returns.map(row)),
+      ),
+    ),
   );
 }
 
@@ -243,42 +416,56 @@ export function decisionForm(uetr: string, done: () => void, report: HTMLElement
 const PROOF_ATTEMPTS = 5;
 const PROOF_RETRY_MS = 1_000;
 
-async function showProof(section: HTMLElement, uetr: string): Promise<void> {
-  replace(section, h('h2', { id: 'proof-title' }, 'Finality proof'), h('p', { class: 'muted' }, 'Fetching the proof and checking it in this browser…'));
+/** Which proof to fetch and show; `of` is the return it must be the proof of (a return's proof names both ids). */
+interface ProofTarget {
+  path: string;
+  title: string;
+  titleId: string;
+  verdictId: string;
+  of?: { uetr: string; returnId: string };
+}
+
+async function showProof(section: HTMLElement, target: ProofTarget): Promise<void> {
+  const heading = () => h('h2', { id: target.titleId }, target.title);
+  replace(section, heading(), h('p', { class: 'muted' }, 'Fetching the proof and checking it in this browser…'));
   let proof: Proof | null = null;
   // A validator may still be catching up, or all may be briefly away: ask again a few times before giving up.
   for (let attempt = 1; proof === null; attempt++) {
     try {
-      proof = await get<Proof>(`/payments/${encodeURIComponent(uetr)}/finality`);
+      proof = await get<Proof>(target.path);
     } catch (e) {
       const transient = e instanceof ApiProblem && (e.status === 404 || e.status === 503);
       if (!transient || attempt >= PROOF_ATTEMPTS) {
-        replace(section, h('h2', { id: 'proof-title' }, 'Finality proof'), h('p', { class: 'unavailable' }, e instanceof Error ? e.message : String(e)));
+        replace(section, heading(), h('p', { class: 'unavailable' }, e instanceof Error ? e.message : String(e)));
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, PROOF_RETRY_MS));
     }
   }
   const check = await checkProof(proof);
-  const verdict = check.verdict.ok
-    ? h(
-        'p',
-        { class: 'verified', id: 'proof-verdict', 'data-verified': 'true' },
-        h('span', { 'aria-hidden': 'true' }, '✓ '),
-        h('strong', {}, 'Verified'),
-        ` in this browser: signed by ${check.signers.join(', ')} (quorum ${check.quorum} of ${check.validators}), Merkle inclusion and block hash check out.`,
-      )
-    : h(
-        'p',
-        { class: 'not-verified', id: 'proof-verdict', 'data-verified': 'false' },
-        h('span', { 'aria-hidden': 'true' }, '✕ '),
-        h('strong', {}, 'Not verified'),
-        `: ${check.verdict.reason}.`,
-      );
   const t = proof.transaction;
+  // The leaf hash binds the transaction's fields, so a proof of another transaction cannot pass as this return's.
+  const otherTransaction = target.of && (t.uetr !== target.of.uetr || t.returnId !== target.of.returnId);
+  const failure = otherTransaction ? 'the proof is of another transaction' : check.verdict.ok ? null : check.verdict.reason;
+  const verdict =
+    failure === null
+      ? h(
+          'p',
+          { class: 'verified', id: target.verdictId, 'data-verified': 'true' },
+          h('span', { 'aria-hidden': 'true' }, '✓ '),
+          h('strong', {}, 'Verified'),
+          ` in this browser: signed by ${check.signers.join(', ')} (quorum ${check.quorum} of ${check.validators}), Merkle inclusion and block hash check out.`,
+        )
+      : h(
+          'p',
+          { class: 'not-verified', id: target.verdictId, 'data-verified': 'false' },
+          h('span', { 'aria-hidden': 'true' }, '✕ '),
+          h('strong', {}, 'Not verified'),
+          `: ${failure}.`,
+        );
   replace(
     section,
-    h('h2', { id: 'proof-title' }, 'Finality proof'),
+    heading(),
     verdict,
     facts([
       ['Outcome on the ledger', t.outcome.status === 'accepted' ? 'accepted' : `rejected: ${t.outcome.reason ?? ''}`],
