@@ -26,6 +26,9 @@ import { PaymentsRepository } from './payments/payments.repository';
 import { PaymentsService } from './payments/payments.service';
 import { RequestWaiter } from './admin/request-waiter';
 import { ExceptionsController } from './exceptions/exceptions.controller';
+import { StatementsController } from './statements/statements.controller';
+import { StatementsRepository } from './statements/statements.repository';
+import { StatementsService } from './statements/statements.service';
 import { ExceptionsRepository } from './exceptions/exceptions.repository';
 import { ExceptionsService } from './exceptions/exceptions.service';
 import { GATEWAY_CONFIG, LOGGER, POOL, REDIS } from './common/tokens';
@@ -121,6 +124,7 @@ async function main(): Promise<void> {
       IncomingPaymentsController,
       ExceptionsController,
       AccountsController,
+      StatementsController,
       AdminController,
       KeysController,
       EventsHandler,
@@ -137,6 +141,7 @@ async function main(): Promise<void> {
       { provide: PaymentsRepository, useValue: payments },
       { provide: PaymentsService, useValue: new PaymentsService(config, rt.pool, payments, idempotency, fx, screening, cache, webhooks, cursors, exceptions) },
       { provide: ExceptionsRepository, useValue: exceptions },
+      { provide: StatementsService, useValue: new StatementsService(ledger, new StatementsRepository(rt.pool), cache, cursors) },
       { provide: ExceptionsService, useValue: new ExceptionsService(config, rt.pool, payments, exceptions, adminRequests, idempotency, waiter) },
       { provide: AdminService, useValue: admin },
       { provide: FxClient, useValue: fx },

@@ -10,6 +10,9 @@ import { LedgerController } from './ledger.controller';
 import { LedgerRepository } from './ledger.repository';
 import { NoticeTopics } from './notice-topics';
 import { NoticePublisher } from './notice.publisher';
+import { EntriesController } from './entries.controller';
+import { EntriesRepository } from './entries.repository';
+import { EntryIndexer } from './entry.indexer';
 import { NoticeRepository } from './notice.repository';
 import { SignaturesHandler } from './signatures.handler';
 import { LEDGER_CONFIG } from './tokens';
@@ -43,6 +46,8 @@ async function main(): Promise<void> {
   );
   const publisher = noticeQueue ? new NoticePublisher(config, repo, noticeQueue, rt.producer, noticeTopics, rt.log) : null;
   const chain = new ChainService(config, repo, rt.kafka, rt.producer, finality, rt.log);
+  const entries = new EntriesRepository(rt.pool);
+  const indexer = new EntryIndexer(entries, repo, rt.log);
   finality.onDivergence = (reason) => chain.halt(reason);
   const transport = new KafkaPgTransport({
     kafka: rt.kafka,
@@ -62,13 +67,14 @@ async function main(): Promise<void> {
         { name: 'signatures-consumer', check: () => transport.isConnected() },
       ]),
     ],
-    controllers: [LedgerController, SignaturesHandler, OpsBlocksController],
+    controllers: [LedgerController, EntriesController, SignaturesHandler, OpsBlocksController],
     providers: [
       { provide: LEDGER_CONFIG, useValue: config },
       { provide: LedgerRepository, useValue: repo },
       { provide: ChainService, useValue: chain },
       { provide: FinalityService, useValue: finality },
       { provide: OpsBlocksRepository, useValue: new OpsBlocksRepository(rt.pool) },
+      { provide: EntriesRepository, useValue: entries },
     ],
   })
   class LedgerModule {}
@@ -84,6 +90,7 @@ async function main(): Promise<void> {
     onClose: async () => {
       await chain.stop();
       await publisher?.stop();
+      await indexer.stop();
       await noticeTopics.close();
       await rt.close();
     },
@@ -91,6 +98,7 @@ async function main(): Promise<void> {
   rt.connectInBackground(() => {
     chain.start();
     publisher?.start();
+    indexer.start();
   });
 }
 

@@ -15,7 +15,16 @@ import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
  * cursors issued before, which clients answer by starting the list again.
  */
 export type CursorList =
-  'payments' | 'incoming-payments' | 'admin-payments' | 'participants' | 'screening-hits' | 'webhook-deliveries' | 'ops-payments' | 'ops-audit' | 'ops-recalls';
+  | 'payments'
+  | 'incoming-payments'
+  | 'admin-payments'
+  | 'participants'
+  | 'screening-hits'
+  | 'webhook-deliveries'
+  | 'ops-payments'
+  | 'ops-audit'
+  | 'ops-recalls'
+  | 'account-entries';
 
 /** A position in a list ordered by creation time then id: the time exact to the microsecond, as Postgres keeps it. */
 export interface TimeKeyset {

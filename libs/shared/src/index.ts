@@ -30,6 +30,7 @@ export * from './payment/payment-decision';
 export * from './payment/payment-return';
 export * from './payment/reconciliation';
 export * from './ledger/ledger-leaf';
+export * from './ledger/account-entries';
 export * from './ledger/leaf-participants';
 export * from './ledger/chain-verifier';
 export * from './chain/merkle-fast';

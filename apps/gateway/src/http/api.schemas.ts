@@ -274,6 +274,37 @@ export const finalitySchema = z.object({
 
 export const accountsSchema = z.object({ height: z.number().int(), data: z.array(z.object({ currency: z.string(), balance: amount, available: amount })) });
 
+export const entrySchema = z.object({
+  entryId: z.string().describe('<height>-<transaction index>-<posting index>: the entry’s place on the chain'),
+  height: z.number().int(),
+  at: z.string().describe('the block’s time'),
+  kind: z.enum(['payment', 'return', 'deposit', 'withdrawal', 'fee']),
+  direction: z.enum(['debit', 'credit']),
+  amount,
+  balanceAfter: amount.describe('the running balance after this entry, in block order'),
+  uetr: z.uuid().optional(),
+  returnId: z.uuid().optional(),
+  endToEndId: z.string().optional(),
+  counterparty: z.string().optional().describe('the other participant (EXTERNAL for deposits and withdrawals)'),
+  reference: z.string().optional().describe('a deposit’s or withdrawal’s reference'),
+});
+
+export const statementSchema = z.object({
+  account: z.string(),
+  currency: z.string(),
+  fromHeight: z.number().int(),
+  toHeight: z.number().int(),
+  from: z.string(),
+  to: z.string(),
+  openingBalance: amount,
+  closingBalance: amount.describe('the ledger balance at toHeight'),
+  totalDebits: amount,
+  totalCredits: amount,
+  entryCount: z.number().int(),
+  interim: z.boolean().describe('true while the period is not over (today, or up to the last final block)'),
+  entries: z.array(entrySchema),
+});
+
 export const keysSchema = z.object({
   network: z.object({ keyid: z.literal('nostro'), publicKey: z.string() }),
   validators: z.array(z.object({ id: z.string(), publicKey: z.string() })),

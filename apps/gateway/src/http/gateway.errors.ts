@@ -7,6 +7,7 @@ import type { LedgerErrorCode } from '../ledger/ledger.errors';
 import type { PaymentsErrorCode } from '../payments/payments.errors';
 import type { QuotesErrorCode } from '../quotes/quotes.errors';
 import type { ScreeningErrorCode } from '../screening/screening.errors';
+import type { StatementsErrorCode } from '../statements/statements.errors';
 import type { WebhooksErrorCode } from '../webhooks/webhooks.errors';
 
 /** Codes of the HTTP layer itself: bodies, media types, an unavailable database. */
@@ -23,6 +24,7 @@ export type GatewayErrorCode =
   | QuotesErrorCode
   | PaymentsErrorCode
   | ExceptionsErrorCode
+  | StatementsErrorCode
   | AdminErrorCode
   | ScreeningErrorCode
   | WebhooksErrorCode
@@ -60,6 +62,7 @@ export const GATEWAY_ERROR_HTTP: Record<GatewayErrorCode, { status: number; titl
   payment_returned: { status: 409, title: 'Payment returned' },
   recall_not_pending: { status: 409, title: 'Recall not pending' },
   return_exceeds_payment: { status: 422, title: 'Return exceeds payment' },
+  statement_too_large: { status: 422, title: 'Statement too large' },
   screening_list_invalid: { status: 422, title: 'Screening list invalid' },
   service_unavailable: { status: 503, title: 'Service unavailable' },
 };

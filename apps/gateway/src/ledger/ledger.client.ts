@@ -2,6 +2,22 @@ import { ledgerError } from './ledger.errors';
 
 const TIMEOUT_MS = 3_000;
 
+/** An account entry as a validator's entry indexer stored it (minor units as strings). */
+export interface LedgerEntry {
+  account: string;
+  height: number;
+  idx: number;
+  leg: number;
+  tx_id: string;
+  uetr: string | null;
+  return_id: string | null;
+  kind: 'payment' | 'return' | 'deposit' | 'withdrawal' | 'fee';
+  amount: string;
+  balance_after: string;
+  counterparty: string | null;
+  block_time: number;
+}
+
 export interface LedgerBalance {
   account: string;
   currency: string;
@@ -60,5 +76,43 @@ export class LedgerClient {
   /** The finality proof of a transaction (by uetr or transaction id), from the first validator that holds it final. */
   finality(id: string): Promise<unknown> {
     return this.get(`/v1/ledger/transactions/${encodeURIComponent(id)}/finality`);
+  }
+
+  /**
+   * One page of an account's entries in final blocks, in block order, within [fromHeight, toHeight] (toHeight
+   * defaults to, and is capped at, the validator's indexed height, which the answer names).
+   */
+  entries(
+    account: string,
+    q: { fromHeight: number; toHeight?: number; after?: { height: number; idx: number; leg: number }; limit: number },
+  ): Promise<{ indexedHeight: number; toHeight: number; entries: LedgerEntry[] }> {
+    const params = new URLSearchParams({ fromHeight: String(q.fromHeight), limit: String(q.limit) });
+    if (q.toHeight !== undefined) params.set('toHeight', String(q.toHeight));
+    if (q.after) {
+      params.set('afterHeight', String(q.after.height));
+      params.set('afterIdx', String(q.after.idx));
+      params.set('afterLeg', String(q.after.leg));
+    }
+    // A validator whose index has not reached toHeight yet cannot serve the page: ask the next.
+    return this.get<{ indexedHeight: number; toHeight: number; entries: LedgerEntry[] }>(
+      `/v1/ledger/accounts/${encodeURIComponent(account)}/entries?${params.toString()}`,
+      (r) => q.toHeight === undefined || r.indexedHeight >= q.toHeight,
+    );
+  }
+
+  /** The account's balance after every entry up to `height` (minor units), from a validator that indexed that far. */
+  async balanceAt(account: string, height: number): Promise<bigint> {
+    const r = await this.get<{ balance: string }>(`/v1/ledger/accounts/${encodeURIComponent(account)}/balance?height=${height}`);
+    return BigInt(r.balance);
+  }
+
+  /** Heights of the indexed final blocks whose broker time is in [fromMs, toMs), and the indexed height. */
+  heights(fromMs: number, toMs: number): Promise<{ indexedHeight: number; range: { from: number; to: number } | null }> {
+    return this.get(`/v1/ledger/heights?fromMs=${fromMs}&toMs=${toMs}`);
+  }
+
+  /** Broker time (Unix ms) of a block. */
+  async blockTime(height: number): Promise<number> {
+    return (await this.get<{ timestamp: number }>(`/v1/ledger/blocks/${height}/time`)).timestamp;
   }
 }
