@@ -10,11 +10,19 @@ import { FX_CURRENCIES, FX_LOGGER, FX_RATES } from './tokens';
 
 const createBody = z.strictObject({ participant: participantIdSchema, request: z.unknown() });
 const batchBody = z.strictObject({ participant: participantIdSchema, requests: z.array(z.unknown()).min(1).max(QUOTE_BATCH_MAX) });
-const consumeBody = z.strictObject({ participant: participantIdSchema, uetr: uuidSchema });
+/** What the payment says of the quote (a pacs.008): checked before the quote is used, so a mismatch burns nothing. */
+const expectation = z.strictObject({ sendAmount: z.string().max(64), sourceCurrency: z.string().max(8), creditorParticipant: z.string().max(64) });
+const consumeBody = z.strictObject({ participant: participantIdSchema, uetr: uuidSchema, expect: expectation.optional() });
 const consumeBatchBody = z.strictObject({
   participant: participantIdSchema,
   items: z
-    .array(z.strictObject({ quoteId: z.string().min(1).max(64), uetr: uuidSchema }))
+    .array(
+      z.strictObject({
+        quoteId: z.string().min(1).max(64),
+        uetr: uuidSchema,
+        expect: expectation.optional(),
+      }),
+    )
     .min(1)
     .max(QUOTE_BATCH_MAX),
 });
@@ -91,8 +99,8 @@ export class QuoteController {
   @Post('quotes/:id/consume')
   @HttpCode(200)
   async consume(@Param('id') id: string, @Body() body: unknown): Promise<SignedQuote> {
-    const { participant, uetr } = parseOrProblem(consumeBody, body);
-    return this.quotes.consume(participant, id, uetr);
+    const { participant, uetr, expect } = parseOrProblem(consumeBody, body);
+    return this.quotes.consume(participant, id, uetr, Date.now(), expect);
   }
 
   /**

@@ -8,7 +8,11 @@ export type QuoteErrorCode =
   | 'quote_not_found'
   | 'quote_expired'
   | 'quote_already_used'
-  | 'quote_invalid';
+  | 'quote_invalid'
+  /** A pacs.008 transaction whose IntrBkSttlmAmt is not the quote's sendAmount in its source currency. */
+  | 'amount_mismatch'
+  /** A pacs.008 transaction whose creditor agent is not the quote's creditor participant. */
+  | 'creditor_mismatch';
 
 export class QuoteError extends Error {
   constructor(
@@ -41,6 +45,8 @@ export const QUOTE_ERROR_HTTP: Record<QuoteErrorCode, QuoteProblemShape> = {
   quote_expired: { status: 409, title: 'Quote expired' },
   quote_already_used: { status: 409, title: 'Quote already used' },
   quote_invalid: { status: 422, title: 'Quote invalid' },
+  amount_mismatch: { status: 422, title: 'Amount mismatch' },
+  creditor_mismatch: { status: 422, title: 'Creditor mismatch' },
 };
 
 /** An RFC 9457 problem body for one item of a batch (the same fields the HTTP filter writes). */

@@ -58,6 +58,19 @@ interface PendingReservation {
 }
 
 /** Prices, signs, reserves, stores and consumes quotes. */
+/** What the paying message says of its quote (pacs.008: IntrBkSttlmAmt and CdtrAgt). */
+export interface QuoteExpectation {
+  sendAmount: string;
+  sourceCurrency: string;
+  creditorParticipant: string;
+}
+
+export interface ConsumeItem {
+  quoteId: string;
+  uetr: string;
+  expect?: QuoteExpectation;
+}
+
 export class QuoteService {
   private readonly enabled: Set<string>;
   /** Single quotes waiting for the reservation in flight to finish: they are stored together next (group commit). */
@@ -290,13 +303,13 @@ export class QuoteService {
    * then recorded in Postgres together (one statement, one commit, instead of one per quote). A refusal is that
    * item's result; anything else (Postgres down) fails the whole call, which the caller retries with the same uetrs.
    */
-  async consumeMany(participant: string, items: readonly { quoteId: string; uetr: string }[], now = Date.now()): Promise<(SignedQuote | QuoteError)[]> {
+  async consumeMany(participant: string, items: readonly ConsumeItem[], now = Date.now()): Promise<(SignedQuote | QuoteError)[]> {
     if (items.length > QUOTE_BATCH_MAX) throw new RangeError(`at most ${QUOTE_BATCH_MAX} quotes per batch`);
     const claimed = await mapOrderedByKey(
       items,
       (item) => item.quoteId,
       CONSUME_CONCURRENCY,
-      (item) => this.settled(() => this.claim(participant, item.quoteId, item.uetr, now)),
+      (item) => this.settled(() => this.claim(participant, item.quoteId, item.uetr, now, item.expect)),
     );
     const pending = items.filter((_, i) => claimed[i] instanceof Claim);
     const uses = await this.recordUses(
@@ -320,18 +333,19 @@ export class QuoteService {
    * Redis that lost its data cannot let a quote pay twice. Idempotent for the same uetr. A quote is usable up to and
    * including the millisecond of its `expiresAt`.
    */
-  async consume(participant: string, id: string, uetr: string, now = Date.now()): Promise<SignedQuote> {
-    const step = await this.claim(participant, id, uetr, now);
+  async consume(participant: string, id: string, uetr: string, now = Date.now(), expect?: QuoteExpectation): Promise<SignedQuote> {
+    const step = await this.claim(participant, id, uetr, now, expect);
     if (!(step instanceof Claim)) return step;
     const uses = await this.recordUses([{ id, uetr }], now);
     return this.afterUse(step, uses.get(useKey(id, uetr)) ?? 'refused');
   }
 
   /** Checks the quote and claims it in Redis for `uetr`: the quote itself when it needs no new use, else a claim. */
-  private async claim(participant: string, id: string, uetr: string, now: number): Promise<SignedQuote | Claim> {
+  private async claim(participant: string, id: string, uetr: string, now: number, expect?: QuoteExpectation): Promise<SignedQuote | Claim> {
     const found = await this.find(id);
     if (!found || found.quote.participant !== participant) this.refuse('quote_not_found', 'no such quote');
     const { quote } = found;
+    if (expect) this.checkExpectation(quote, expect);
     if (found.usedBy && found.usedBy !== uetr) this.refuse('quote_already_used', 'the quote was used by another payment');
     if (now > Date.parse(quote.expiresAt)) {
       // A retry by the payment that used it in time stays idempotent; anyone else is refused.
@@ -343,6 +357,23 @@ export class QuoteService {
     const claimed = await this.cache.claim(id, uetr, this.options.quoteTtlMs).catch(() => true);
     if (!claimed) this.refuse('quote_already_used', 'the quote was used by another payment');
     return new Claim(id, uetr, quote);
+  }
+
+  /** What a pacs.008 transaction says of its quote must be the quote: the amount exactly, in its currency, to its creditor. */
+  private checkExpectation(quote: SignedQuote, expect: QuoteExpectation): void {
+    if (expect.creditorParticipant !== quote.creditorParticipant) {
+      this.refuse('creditor_mismatch', `the quote pays ${quote.creditorParticipant}, not ${expect.creditorParticipant}`);
+    }
+    const currency = asCurrency(quote.sourceCurrency);
+    let sent: bigint | null = null;
+    try {
+      sent = expect.sourceCurrency === quote.sourceCurrency ? parseAmount(expect.sendAmount, currency) : null;
+    } catch {
+      sent = null;
+    }
+    if (sent === null || sent !== parseAmount(quote.sendAmount, currency)) {
+      this.refuse('amount_mismatch', `the quote sends ${quote.sendAmount} ${quote.sourceCurrency}, not ${expect.sendAmount} ${expect.sourceCurrency}`);
+    }
   }
 
   /** Records the uses in Postgres (authoritative); on failure drops the Redis claims, so no quote stays blocked. */

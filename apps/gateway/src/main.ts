@@ -175,6 +175,7 @@ async function main(): Promise<void> {
     log: rt.log,
     module: GatewayModule,
     transports: [transport],
+    xmlBodies: true,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     onClose: async () => {
       housekeeping.stop();

@@ -112,3 +112,18 @@ export function findPoisonedKey(value: unknown): string | null {
   }
   return null;
 }
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Keeps an XML body as text (the routes that take one check it themselves: docs/iso20022.md), refusing an empty
+ * body or bytes that are not UTF-8 before any XML code sees them. The raw bytes stay on the request for the digest.
+ */
+export function parseXmlBody(_request: FastifyRequest, body: Buffer, done: (error: Error | null, value?: unknown) => void): void {
+  if (body.length === 0) return done(validationProblem([{ path: '(body)', message: 'the body is empty' }], 'an XML body is required'));
+  try {
+    done(null, strictUtf8.decode(body));
+  } catch {
+    done(validationProblem([{ path: '(body)', message: 'not UTF-8' }], 'the body is not UTF-8 text'));
+  }
+}

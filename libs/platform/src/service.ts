@@ -6,7 +6,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { ConfigError } from './config';
 import { KafkaPgTransport } from './kafka-pg.transport';
 import { Logger, correlationIdFrom } from './logger';
-import { clientErrorHandler, frameworkErrors, parseJsonBody, refuseContentCoding } from './http-edge';
+import { clientErrorHandler, frameworkErrors, parseJsonBody, parseXmlBody, refuseContentCoding } from './http-edge';
 import { httpDuration } from './metrics';
 import { ProblemFilter } from './problem';
 
@@ -40,6 +40,8 @@ export interface ServiceOptions {
   module: unknown;
   transports?: KafkaPgTransport[];
   shutdownTimeoutMs: number;
+  /** Accept `application/xml` bodies (kept as text) besides JSON: the gateway's ISO 20022 routes. */
+  xmlBodies?: boolean;
   /** Called after HTTP and consumers stopped: stop relays, close pools and producers. */
   onClose?: () => Promise<void>;
 }
@@ -59,6 +61,7 @@ export async function runService(options: ServiceOptions): Promise<NestFastifyAp
     logger: new PinoNestLogger(log.child({ component: 'nest' })),
   });
   app.useBodyParser('application/json', { bodyLimit: BODY_LIMIT_BYTES }, parseJsonBody);
+  if (options.xmlBodies) app.useBodyParser(['application/xml', 'text/xml'], { bodyLimit: BODY_LIMIT_BYTES }, parseXmlBody);
   app.useGlobalFilters(new ProblemFilter(log));
   instrument(app, log);
   for (const strategy of options.transports ?? []) app.connectMicroservice({ strategy }, { inheritAppConfig: true });

@@ -105,10 +105,14 @@ export class OperatorGuard implements CanActivate {
 }
 
 const JSON_MEDIA_TYPE = /^application\/json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
+const XML_MEDIA_TYPE = /^(application|text)\/xml\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
+/** The only routes whose bodies are XML (ISO 20022 messages, docs/iso20022.md). */
+const XML_ROUTES = '/v1/iso20022/';
 
 /**
- * Every body the gateway accepts is JSON (API.md): a request with a body of another media type is `415`, before
- * any handler sees it (Fastify alone would hand a `text/plain` body to the handler as a string).
+ * Every body the gateway accepts is JSON (API.md), except the ISO 20022 routes', which is XML: a request with a body
+ * of another media type is `415`, before any handler sees it (Fastify alone would hand a `text/plain` body to the
+ * handler as a string).
  */
 @Injectable()
 export class JsonBodyGuard implements CanActivate {
@@ -119,8 +123,11 @@ export class JsonBodyGuard implements CanActivate {
     const hasBody = (Number.isFinite(length) && length > 0) || request.headers['transfer-encoding'] !== undefined;
     if (!hasBody || READ_METHODS.has(request.method)) return true;
     const type = request.headers['content-type'] ?? '';
-    if (!JSON_MEDIA_TYPE.test(type))
-      throw authError('unsupported_media_type', `bodies must be application/json (UTF-8), not ${type === '' ? 'untyped' : JSON.stringify(type)}`);
+    const xml = request.url.startsWith(XML_ROUTES);
+    if (!(xml ? XML_MEDIA_TYPE : JSON_MEDIA_TYPE).test(type)) {
+      const wanted = xml ? 'application/xml' : 'application/json';
+      throw authError('unsupported_media_type', `bodies must be ${wanted} (UTF-8), not ${type === '' ? 'untyped' : JSON.stringify(type)}`);
+    }
     return true;
   }
 }

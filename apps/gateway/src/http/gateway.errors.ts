@@ -63,6 +63,7 @@ export const GATEWAY_ERROR_HTTP: Record<GatewayErrorCode, { status: number; titl
   recall_not_pending: { status: 409, title: 'Recall not pending' },
   return_exceeds_payment: { status: 422, title: 'Return exceeds payment' },
   statement_too_large: { status: 422, title: 'Statement too large' },
+  uetr_conflict: { status: 409, title: 'UETR already used' },
   screening_list_invalid: { status: 422, title: 'Screening list invalid' },
   service_unavailable: { status: 503, title: 'Service unavailable' },
 };

@@ -16,7 +16,7 @@ import {
 import { PaymentIntentMessage, SignedQuote, Topic, asCurrency, newMessageId, parseAmount, sha256Bytes } from '@nostro/shared';
 import { PaymentRequest, listQuerySchema, paymentBatchSchema, paymentRequestSchema } from '../http/api.schemas';
 import { GatewayConfig } from '../config';
-import { FxClient } from '../quotes/fx.client';
+import { FxClient, QuoteExpectation } from '../quotes/fx.client';
 import { HttpResult, IdempotencyService } from '../idempotency/idempotency.service';
 import { ParticipantCache } from '../participants/participant.cache';
 import { ExceptionsRepository, NO_EXCEPTIONS } from '../exceptions/exceptions.repository';
@@ -48,7 +48,21 @@ const quoteKey = (item: unknown, index: number): string => {
   return typeof quoteId === 'string' ? quoteId : `#${index}`;
 };
 
-type BatchItemResult = { uetr: string; status: string; reason?: string } | { problem: ReturnType<typeof problemBody> };
+export type BatchItemResult = { uetr: string; status: string; reason?: string } | { problem: ReturnType<typeof problemBody> };
+
+/**
+ * One item of a batch: its body (a payment request, validated here) and, for a pacs.008 transaction, the UETR the
+ * bank gave it and what it says of its quote (checked by fx-quote before the quote is used).
+ */
+export interface BatchInput {
+  body: unknown;
+  uetr?: string;
+  expect?: QuoteExpectation;
+}
+
+/** How a batch's results are answered and stored: JSON `{ results }`, or a pacs.002 document. */
+export type BatchRender = (results: BatchItemResult[]) => unknown;
+const jsonResults: BatchRender = (results) => ({ results });
 
 /** Called inside the intake transaction with the 202 answer, to store it with the payment (idempotency). */
 type OnCommit = (tx: PoolClient, status: number, body: unknown) => Promise<void>;
@@ -88,15 +102,81 @@ export class PaymentsService {
     const hash = IdempotencyService.requestHash('POST', '/v1/payments/batch', rawBody);
     return this.idempotency.run(participant, idempotencyKey, hash, async (batchId, complete, resumed) => {
       const { payments } = parseOrProblem(paymentBatchSchema, body);
-      const limits = (await this.cache.limits(participant)).filter((l) => l.max_amount_minor !== null || l.velocity_window_s !== null);
-      if (limits.length === 0)
-        return { status: 202, body: { results: await this.acceptMany(participant, batchId, payments, correlationId, resumed, complete) }, stored: true };
-      // Amount and velocity limits are checked item by item against what the items before them took.
-      const results = await mapOrderedByKey(payments, quoteKey, BATCH_CONCURRENCY, (item, index) =>
-        this.batchItem(participant, itemUetr(batchId, index), item, correlationId, resumed),
+      return this.batch(
+        participant,
+        batchId,
+        payments.map((p) => ({ body: p })),
+        correlationId,
+        resumed,
+        complete,
+        jsonResults,
       );
-      return { status: 202, body: { results } };
     });
+  }
+
+  /**
+   * A pacs.008 (docs/iso20022.md): the batch path, with the bank's UETRs (one already used, here or earlier in the
+   * message, is refused as `uetr_conflict`) and each transaction's amount and creditor agent checked against its quote
+   * before the quote is used. Same idempotency, screening and limits as `POST /v1/payments/batch`.
+   */
+  createFromIso(participant: string, idempotencyKey: string, requestHash: string, items: BatchInput[], correlationId: string, render: BatchRender) {
+    return this.idempotency.run(participant, idempotencyKey, requestHash, async (batchId, complete, resumed) =>
+      this.batch(participant, batchId, items, correlationId, resumed, complete, render),
+    );
+  }
+
+  private async batch(
+    participant: string,
+    batchId: string,
+    items: readonly BatchInput[],
+    correlationId: string,
+    resumed: boolean,
+    complete: OnCommit,
+    render: BatchRender,
+  ): Promise<HttpResult> {
+    const uetrs = items.map((item, index) => item.uetr ?? itemUetr(batchId, index));
+    const conflicts = await this.uetrConflicts(participant, items, uetrs, resumed);
+    const limits = (await this.cache.limits(participant)).filter((l) => l.max_amount_minor !== null || l.velocity_window_s !== null);
+    if (limits.length === 0) {
+      const results = await this.acceptMany(participant, items, uetrs, conflicts, correlationId, resumed, complete, render);
+      return { status: 202, body: render(results), stored: true };
+    }
+    // Amount and velocity limits are checked item by item against what the items before them took.
+    const results = await mapOrderedByKey(
+      items.map((item, index) => ({ ...item, index })),
+      (item, index) => quoteKey(item.body, index),
+      BATCH_CONCURRENCY,
+      (item): Promise<BatchItemResult> => {
+        const conflict = conflicts.get(item.index);
+        return conflict ? Promise.resolve(conflict) : this.batchItem(participant, uetrs[item.index], item, correlationId, resumed);
+      },
+    );
+    return { status: 202, body: render(results) };
+  }
+
+  /**
+   * Items whose bank-given UETR names a payment that exists already (and is not this batch's own, on a retry) or an
+   * earlier item of the same message: refused as `uetr_conflict`, by index.
+   */
+  private async uetrConflicts(
+    participant: string,
+    items: readonly BatchInput[],
+    uetrs: readonly string[],
+    resumed: boolean,
+  ): Promise<Map<number, BatchItemResult>> {
+    const given = items.flatMap((item, index) => (item.uetr ? [index] : []));
+    const conflicts = new Map<number, BatchItemResult>();
+    if (given.length === 0) return conflicts;
+    const existing = await this.repo.findAnyMany(given.map((i) => uetrs[i]));
+    const seen = new Set<string>();
+    for (const index of given) {
+      const uetr = uetrs[index];
+      const row = existing.get(uetr);
+      const ours = resumed && row?.participant === participant;
+      if (seen.has(uetr) || (row && !ours)) conflicts.set(index, { problem: problemBody(paymentsError('uetr_conflict', `the UETR ${uetr} is already used`)) });
+      seen.add(uetr);
+    }
+    return conflicts;
   }
 
   /**
@@ -106,17 +186,24 @@ export class PaymentsService {
    */
   private async acceptMany(
     participant: string,
-    batchId: string,
-    items: readonly unknown[],
+    items: readonly BatchInput[],
+    uetrs: readonly string[],
+    conflicts: ReadonlyMap<number, BatchItemResult>,
     correlationId: string,
     resumed: boolean,
     complete: OnCommit,
+    render: BatchRender,
   ): Promise<BatchItemResult[]> {
     const results: BatchItemResult[] = new Array(items.length);
-    const valid: { index: number; uetr: string; request: PaymentRequest }[] = [];
+    const valid: { index: number; uetr: string; request: PaymentRequest; expect?: QuoteExpectation }[] = [];
     items.forEach((item, index) => {
+      const conflict = conflicts.get(index);
+      if (conflict) {
+        results[index] = conflict;
+        return;
+      }
       try {
-        valid.push({ index, uetr: itemUetr(batchId, index), request: parseOrProblem(paymentRequestSchema, item) });
+        valid.push({ index, uetr: uetrs[index], request: parseOrProblem(paymentRequestSchema, item.body), expect: item.expect });
       } catch (error) {
         if (!(error instanceof ProblemError)) throw error;
         results[index] = { problem: problemBody(error) };
@@ -137,7 +224,7 @@ export class PaymentsService {
     const acceptedAt = new Date();
     const quotes = await this.fx.consumeQuotes(
       participant,
-      fresh.map((f) => ({ quoteId: f.request.quoteId, uetr: f.uetr })),
+      fresh.map((f) => ({ quoteId: f.request.quoteId, uetr: f.uetr, ...(f.expect ? { expect: f.expect } : {}) })),
     );
     const toRecord: Intake[] = [];
     const recordedIndexes: number[] = [];
@@ -159,14 +246,18 @@ export class PaymentsService {
         const view = views[k];
         answer[index] = { uetr: view.uetr, status: view.status, ...(view.reason ? { reason: view.reason } : {}) };
       });
-      await complete(tx, 202, { results: answer });
+      await complete(tx, 202, render(answer));
       return answer;
     });
   }
 
-  private async batchItem(participant: string, uetr: string, item: unknown, correlationId: string, resumed: boolean): Promise<BatchItemResult> {
+  private async batchItem(participant: string, uetr: string, item: BatchInput, correlationId: string, resumed: boolean): Promise<BatchItemResult> {
     try {
-      const view = (await this.acceptOne(participant, uetr, item, correlationId, resumed)).body as { uetr: string; status: string; reason?: string };
+      const view = (await this.acceptOne(participant, uetr, item.body, correlationId, resumed, undefined, item.expect)).body as {
+        uetr: string;
+        status: string;
+        reason?: string;
+      };
       return { uetr: view.uetr, status: view.status, ...(view.reason ? { reason: view.reason } : {}) };
     } catch (error) {
       if (error instanceof ProblemError && error.status < 500) return { problem: problemBody(error) };
@@ -175,7 +266,15 @@ export class PaymentsService {
   }
 
   /** `resumed`: this uetr was reserved by an attempt that was abandoned, so the payment may already be recorded. */
-  private async acceptOne(participant: string, uetr: string, body: unknown, correlationId: string, resumed: boolean, onCommit?: OnCommit): Promise<HttpResult> {
+  private async acceptOne(
+    participant: string,
+    uetr: string,
+    body: unknown,
+    correlationId: string,
+    resumed: boolean,
+    onCommit?: OnCommit,
+    expect?: QuoteExpectation,
+  ): Promise<HttpResult> {
     const request = parseOrProblem(paymentRequestSchema, body);
     const existing = resumed ? await this.repo.find(uetr, participant) : null;
     if (existing) return this.answer(existing, onCommit);
@@ -184,7 +283,7 @@ export class PaymentsService {
     if (limits.length === 0) {
       // Acceptance time is taken before the quote is used, so it can never be later than fx-quote's check of expiry.
       const acceptedAt = new Date();
-      const quote = await this.fx.consumeQuote(participant, request.quoteId, uetr);
+      const quote = await this.fx.consumeQuote(participant, request.quoteId, uetr, expect);
       return withTransaction(this.pool, (tx) => this.record(tx, { participant, uetr, request, quote, sanctions, correlationId, onCommit, acceptedAt }));
     }
     const peeked = await this.fx.getQuote(participant, request.quoteId);
@@ -193,7 +292,7 @@ export class PaymentsService {
     return withTransaction(this.pool, async (tx) => {
       if (bound) await this.checkVelocity(tx, participant, bound, peeked);
       const acceptedAt = new Date();
-      const quote = await this.fx.consumeQuote(participant, request.quoteId, uetr);
+      const quote = await this.fx.consumeQuote(participant, request.quoteId, uetr, expect);
       return this.record(tx, { participant, uetr, request, quote, sanctions, correlationId, onCommit, acceptedAt });
     });
   }

@@ -10,6 +10,19 @@ const FALLBACK_CONCURRENCY = 8;
 /** One result of a quote batch: the quote, or the problem that refused that item. */
 export type QuoteBatchResult = SignedQuote | { problem: ReturnType<typeof problemBody> };
 
+/** What a pacs.008 transaction says of its quote; fx-quote refuses the use (amount_mismatch, creditor_mismatch) when it differs. */
+export interface QuoteExpectation {
+  sendAmount: string;
+  sourceCurrency: string;
+  creditorParticipant: string;
+}
+
+export interface ConsumeItem {
+  quoteId: string;
+  uetr: string;
+  expect?: QuoteExpectation;
+}
+
 /** HTTP client of the internal fx-quote API; its problems are passed through to the bank unchanged. */
 export class FxClient {
   private readonly http: JsonHttpClient;
@@ -66,8 +79,8 @@ export class FxClient {
     return this.call('GET', `/v1/fx/quotes/${encodeURIComponent(participant)}/${encodeURIComponent(quoteId)}`);
   }
 
-  consumeQuote(participant: string, quoteId: string, uetr: string): Promise<SignedQuote> {
-    return this.call('POST', `/v1/fx/quotes/${encodeURIComponent(quoteId)}/consume`, { participant, uetr });
+  consumeQuote(participant: string, quoteId: string, uetr: string, expect?: QuoteExpectation): Promise<SignedQuote> {
+    return this.call('POST', `/v1/fx/quotes/${encodeURIComponent(quoteId)}/consume`, { participant, uetr, ...(expect ? { expect } : {}) });
   }
 
   /**
@@ -75,7 +88,7 @@ export class FxClient {
    * per item, in order; items naming the same quote are taken in order). Falls back to one call per quote, in the
    * same order, while fx-quote has no batch endpoint (a rolling upgrade).
    */
-  async consumeQuotes(participant: string, items: readonly { quoteId: string; uetr: string }[]): Promise<QuoteBatchResult[]> {
+  async consumeQuotes(participant: string, items: readonly ConsumeItem[]): Promise<QuoteBatchResult[]> {
     if (items.length === 0) return [];
     try {
       const { results } = await this.call<{ results: QuoteBatchResult[] }>('POST', '/v1/fx/quotes/consume', { participant, items }, BATCH_TIMEOUT_MS);
@@ -89,7 +102,7 @@ export class FxClient {
       FALLBACK_CONCURRENCY,
       async (item) => {
         try {
-          return await this.consumeQuote(participant, item.quoteId, item.uetr);
+          return await this.consumeQuote(participant, item.quoteId, item.uetr, item.expect);
         } catch (error) {
           if (error instanceof ProblemError && error.status < 500) return { problem: problemBody(error) };
           throw error;
