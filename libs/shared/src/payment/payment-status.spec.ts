@@ -1,4 +1,13 @@
-import { IllegalTransitionError, PaymentStatus, isCancellable, isFinalStatus, isLedgerFinal, transition } from './payment-status';
+import {
+  ISO20022_STATUS,
+  IllegalTransitionError,
+  PaymentStatus,
+  isCancellable,
+  isFinalStatus,
+  isLedgerFinal,
+  isoStatusReason,
+  transition,
+} from './payment-status';
 
 describe('payment state machine', () => {
   it('allows the documented path and the hold branch', () => {
@@ -30,5 +39,13 @@ describe('payment state machine', () => {
     expect(() => transition('RECEIVED', 'SETTLED')).toThrow(IllegalTransitionError);
     expect(() => transition('SUBMITTED', 'HELD')).toThrow(IllegalTransitionError);
     expect(() => transition('SUBMITTED', 'SUBMITTED')).toThrow(IllegalTransitionError);
+  });
+
+  it('maps statuses and rejection reasons to ISO 20022 pacs.002 codes as API.md lists them', () => {
+    expect(ISO20022_STATUS).toMatchObject({ RECEIVED: 'RCVD', HELD: 'PDNG', SUBMITTED: 'ACSP', SETTLED: 'ACSC', REJECTED: 'RJCT', CANCELLED: 'CANC' });
+    expect(isoStatusReason('insufficient_funds')).toEqual({ code: 'AM04' });
+    expect(isoStatusReason('not_after_passed')).toEqual({ code: 'AB05' });
+    expect(isoStatusReason('hold_expired')).toEqual({ code: 'AG03' });
+    expect(isoStatusReason('quote_already_used')).toEqual({ code: 'NARR', additionalInfo: 'quote_already_used' });
   });
 });

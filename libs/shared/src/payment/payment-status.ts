@@ -14,8 +14,9 @@ export const PaymentStatus = {
 } as const;
 export type PaymentStatus = (typeof PaymentStatus)[keyof typeof PaymentStatus];
 
-export const ISO20022_STATUS: Record<PaymentStatus, string> = {
-  RECEIVED: 'ACTC',
+/** pacs.002 `TxSts` of each status (API.md "Payment statuses"). */
+export const ISO20022_STATUS: Record<PaymentStatus, 'RCVD' | 'PDNG' | 'ACSP' | 'ACSC' | 'RJCT' | 'CANC'> = {
+  RECEIVED: 'RCVD',
   HELD: 'PDNG',
   SUBMITTED: 'ACSP',
   SETTLED: 'ACSC',
@@ -86,3 +87,23 @@ export const RejectReason = {
   REJECTED_BY_OPERATOR: 'rejected_by_operator',
 } as const;
 export type RejectReason = (typeof RejectReason)[keyof typeof RejectReason];
+
+/** ISO 20022 `StsRsnInf/Rsn/Cd` of a rejection reason (API.md); anything without its own code is NARR with the code as `AddtlInf`. */
+const ISO_REASONS: Readonly<Record<string, string>> = {
+  insufficient_funds: 'AM04',
+  limit_exceeded: 'AM02',
+  account_unknown: 'AC01',
+  participant_suspended: 'AG01',
+  quote_expired: 'AB05',
+  not_after_passed: 'AB05',
+  queue_timeout: 'AB05',
+  condition_expired: 'AB05',
+  sanctions_hit: 'RR04',
+  rejected_by_operator: 'AG03',
+  hold_expired: 'AG03',
+};
+
+export function isoStatusReason(reason: string): { code: string; additionalInfo?: string } {
+  const code = ISO_REASONS[reason];
+  return code ? { code } : { code: 'NARR', additionalInfo: reason };
+}
