@@ -1,0 +1,8 @@
+/**
+ * @nostro/iso20022: the ISO 20022 (2019 message set) documents banks' payment hubs speak, pure and Node-only.
+ * guardXml refuses hostile XML before any parser sees it, validateXml/checkInbound check the official XSDs with
+ * xmllint-wasm, and each message has a parser and a builder mapping it to and from Nostro's own shapes.
+ */
+export { XML_ISSUES_MAX, XmlRefusedError } from './xml/xml-refused.error';
+export type { XmlIssue } from './xml/xml-refused.error';
+export { ISO20022_SCHEMAS, ISO20022_SCHEMAS_DIR } from './xml/xsd-schemas';
