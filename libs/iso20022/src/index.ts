@@ -7,3 +7,4 @@ export { XML_ISSUES_MAX, XmlRefusedError } from './xml/xml-refused.error';
 export type { XmlIssue } from './xml/xml-refused.error';
 export { guardXml, XML_BYTES_MAX, XML_DEPTH_MAX, XML_OUTGOING_BYTES_MAX } from './xml/xml-guard';
 export { ISO20022_SCHEMAS, ISO20022_SCHEMAS_DIR } from './xml/xsd-schemas';
+export * from './xml/xsd-validation';
