@@ -8,3 +8,8 @@ export type { XmlIssue } from './xml/xml-refused.error';
 export { guardXml, XML_BYTES_MAX, XML_DEPTH_MAX, XML_OUTGOING_BYTES_MAX } from './xml/xml-guard';
 export { ISO20022_SCHEMAS, ISO20022_SCHEMAS_DIR } from './xml/xsd-schemas';
 export * from './xml/xsd-validation';
+export type { Party } from './fields/agent.fields';
+export type { Money } from './fields/amount.fields';
+export * from './pacs008/pacs008.types';
+export * from './pacs008/pacs008.parser';
+export * from './pacs008/pacs008.builder';
