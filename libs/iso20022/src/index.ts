@@ -13,3 +13,6 @@ export type { Money } from './fields/amount.fields';
 export * from './pacs008/pacs008.types';
 export * from './pacs008/pacs008.parser';
 export * from './pacs008/pacs008.builder';
+export * from './pacs002/pacs002.types';
+export * from './pacs002/pacs002.builder';
+export * from './pacs002/pacs002.parser';
