@@ -16,3 +16,8 @@ export * from './pacs008/pacs008.builder';
 export * from './pacs002/pacs002.types';
 export * from './pacs002/pacs002.builder';
 export * from './pacs002/pacs002.parser';
+export * from './recall/recall.types';
+export * from './recall/camt056.builder';
+export * from './recall/camt056.parser';
+export * from './recall/camt029.builder';
+export * from './recall/camt029.parser';
