@@ -21,3 +21,6 @@ export * from './recall/camt056.builder';
 export * from './recall/camt056.parser';
 export * from './recall/camt029.builder';
 export * from './recall/camt029.parser';
+export * from './pacs004/pacs004.types';
+export * from './pacs004/pacs004.builder';
+export * from './pacs004/pacs004.parser';
