@@ -24,3 +24,6 @@ export * from './recall/camt029.parser';
 export * from './pacs004/pacs004.types';
 export * from './pacs004/pacs004.builder';
 export * from './pacs004/pacs004.parser';
+export * from './camt053/camt053.types';
+export * from './camt053/camt053.builder';
+export * from './camt053/camt053.parser';
