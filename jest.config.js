@@ -9,6 +9,7 @@ module.exports = {
     '<rootDir>/libs/platform/jest.config.js',
     '<rootDir>/libs/client/jest.config.js',
     '<rootDir>/libs/ops-console/jest.config.js',
+    '<rootDir>/libs/iso20022/jest.config.js',
     '<rootDir>/apps/gateway/jest.config.js',
     '<rootDir>/apps/fx-quote/jest.config.js',
     '<rootDir>/apps/settlement/jest.config.js',

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds every app and library into dist/ with tsc (type-checked), then makes the output runnable as
 // `node dist/apps/<app>/src/main.js`: workspace packages resolve through dist/node_modules/@nostro/*,
-// and the files apps read at run time (SQL migrations, rate snapshots) are copied beside the code.
+// and the files apps read at run time (SQL migrations, rate snapshots, XML schemas) are copied beside the code.
 // Stays plain JavaScript (the other scripts are TypeScript run by tsx): it only drives tsc and esbuild, with node alone.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -38,7 +38,7 @@ for (const lib of fs.readdirSync(path.join(root, 'libs'))) {
 const assets = [];
 for (const kind of ['apps', 'libs']) {
   for (const project of fs.readdirSync(path.join(root, kind))) {
-    for (const folder of ['migrations', 'rates']) {
+    for (const folder of ['migrations', 'rates', 'schemas']) {
       const from = path.join(root, kind, project, folder);
       if (!fs.existsSync(from)) continue;
       const to = path.join(dist, kind, project, folder);
