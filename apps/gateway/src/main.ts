@@ -27,6 +27,8 @@ import { PaymentsService } from './payments/payments.service';
 import { RequestWaiter } from './admin/request-waiter';
 import { ExceptionsController } from './exceptions/exceptions.controller';
 import { StatementsController } from './statements/statements.controller';
+import { Iso20022Controller } from './iso20022/iso20022.controller';
+import { Iso20022Service } from './iso20022/iso20022.service';
 import { StatementsRepository } from './statements/statements.repository';
 import { StatementsService } from './statements/statements.service';
 import { ExceptionsRepository } from './exceptions/exceptions.repository';
@@ -80,6 +82,8 @@ async function main(): Promise<void> {
   const admin = new AdminService(config, rt.pool, participants, operators, idempotency, waiter, ledger, cache, cursors, adminRequests);
   const screeningAdmin = new ScreeningAdminService(screening, cache, cursors);
   const webhookAdmin = new WebhookAdminService(config, webhooks, cursors);
+  const paymentsService = new PaymentsService(config, rt.pool, payments, idempotency, fx, screening, cache, webhooks, cursors, exceptions);
+  const exceptionsService = new ExceptionsService(config, rt.pool, payments, exceptions, adminRequests, idempotency, waiter);
   process.on('SIGHUP', () => {
     try {
       screening.reload();
@@ -125,6 +129,7 @@ async function main(): Promise<void> {
       ExceptionsController,
       AccountsController,
       StatementsController,
+      Iso20022Controller,
       AdminController,
       KeysController,
       EventsHandler,
@@ -139,10 +144,11 @@ async function main(): Promise<void> {
       { provide: AdminRequestsRepository, useValue: adminRequests },
       { provide: OperatorsRepository, useValue: operators },
       { provide: PaymentsRepository, useValue: payments },
-      { provide: PaymentsService, useValue: new PaymentsService(config, rt.pool, payments, idempotency, fx, screening, cache, webhooks, cursors, exceptions) },
+      { provide: PaymentsService, useValue: paymentsService },
       { provide: ExceptionsRepository, useValue: exceptions },
       { provide: StatementsService, useValue: new StatementsService(ledger, new StatementsRepository(rt.pool), cache, cursors) },
-      { provide: ExceptionsService, useValue: new ExceptionsService(config, rt.pool, payments, exceptions, adminRequests, idempotency, waiter) },
+      { provide: ExceptionsService, useValue: exceptionsService },
+      { provide: Iso20022Service, useValue: new Iso20022Service(paymentsService, exceptionsService, ledger) },
       { provide: AdminService, useValue: admin },
       { provide: FxClient, useValue: fx },
       { provide: ListCursorCodec, useValue: cursors },

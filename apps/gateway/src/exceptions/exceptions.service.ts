@@ -31,6 +31,8 @@ interface Ask {
   rawBody: Buffer | undefined;
   body: unknown;
   correlationId: string;
+  /** The path the request was signed and sent to, when it is not the JSON route's (an ISO 20022 message). */
+  hashPath?: string;
 }
 
 const REFUSAL_DETAIL: Record<ExceptionRefusal, string> = {
@@ -164,7 +166,7 @@ export class ExceptionsService {
   private run(ask: Ask, kind: string, work: (requestId: string, payment: PaymentRow) => Promise<HttpResult>): Promise<HttpResult> {
     const asCreditor = kind === 'recall_response' || kind === 'return';
     const path = `/v1/${asCreditor ? 'incoming-payments' : 'payments'}/${ask.uetr}/${kind === 'recall_response' ? 'recall/response' : kind}`;
-    const hash = IdempotencyService.requestHash('POST', path, ask.rawBody);
+    const hash = IdempotencyService.requestHash('POST', ask.hashPath ?? path, ask.rawBody);
     return this.idempotency.run(ask.participant, ask.key, hash, async (requestId) => {
       const payment = await this.payments.find(ask.uetr, ask.participant, asCreditor);
       if (!payment) throw refused(ExceptionRefusal.PAYMENT_NOT_FOUND);

@@ -64,6 +64,7 @@ export const GATEWAY_ERROR_HTTP: Record<GatewayErrorCode, { status: number; titl
   return_exceeds_payment: { status: 422, title: 'Return exceeds payment' },
   statement_too_large: { status: 422, title: 'Statement too large' },
   uetr_conflict: { status: 409, title: 'UETR already used' },
+  debtor_agent_mismatch: { status: 422, title: 'Debtor agent mismatch' },
   screening_list_invalid: { status: 422, title: 'Screening list invalid' },
   service_unavailable: { status: 503, title: 'Service unavailable' },
 };

@@ -18,6 +18,8 @@ export interface ApiResponseDoc {
   schema?: z.ZodType;
   /** Defaults to application/json. */
   contentType?: string;
+  /** Other representations of the same answer, by media type (content negotiation with `Accept`). */
+  alternatives?: Record<string, z.ZodType>;
 }
 
 /** What the OpenAPI document says about one route, next to the route itself so they cannot drift apart. */
@@ -27,6 +29,8 @@ export interface ApiDocSpec {
   tags: string[];
   auth: ApiAuth;
   body?: z.ZodType;
+  /** Defaults to application/json. */
+  bodyContentType?: string;
   query?: z.ZodType;
   responses: Record<number, ApiResponseDoc>;
   /** Problem codes this route can answer, beyond the authentication ones. */

@@ -167,7 +167,14 @@ function operation(route: Route): Json {
   for (const [status, r] of Object.entries(doc.responses)) {
     responses[status] = {
       description: r.description,
-      ...(r.schema ? { content: { [r.contentType ?? 'application/json']: { schema: jsonSchema(r.schema, 'output') } } } : {}),
+      ...(r.schema
+        ? {
+            content: {
+              [r.contentType ?? 'application/json']: { schema: jsonSchema(r.schema, 'output') },
+              ...Object.fromEntries(Object.entries(r.alternatives ?? {}).map(([type, schema]) => [type, { schema: jsonSchema(schema, 'output') }])),
+            },
+          }
+        : {}),
     };
   }
   const permission = route.permission ?? 'read';
@@ -181,7 +188,9 @@ function operation(route: Route): Json {
     tags: doc.tags,
     security,
     parameters: [...pathParameters(route.path), ...queryParameters(doc.query), ...headers],
-    ...(doc.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(doc.body, 'input') } } } } : {}),
+    ...(doc.body
+      ? { requestBody: { required: true, content: { [doc.bodyContentType ?? 'application/json']: { schema: jsonSchema(doc.body, 'input') } } } }
+      : {}),
     responses,
   };
 }

@@ -1,9 +1,12 @@
-import { Controller, Get, Inject, Param, Query, Req, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Param, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { AuthedRequest, BankAuthGuard, participantOf } from '../auth/auth.guards';
 import { GatewayErrorFilter } from '../http/gateway-error.filter';
 import { ApiDoc, ok } from '../openapi/api-doc.decorator';
 import { finalitySchema, listQuerySchema, pageOf, paymentSchema } from '../http/api.schemas';
 import { LedgerClient } from '../ledger/ledger.client';
+import { Iso20022Service } from '../iso20022/iso20022.service';
+import { XML_MEDIA_TYPE, wantsXml, xmlDocSchema } from '../iso20022/xml-media';
 import { PaymentsService } from './payments.service';
 
 /** The creditor bank's view (API.md "Incoming payments"): payments to it, with the parties and their proofs. */
@@ -14,6 +17,7 @@ export class IncomingPaymentsController {
   constructor(
     @Inject(PaymentsService) private readonly payments: PaymentsService,
     @Inject(LedgerClient) private readonly ledger: LedgerClient,
+    @Inject(Iso20022Service) private readonly iso: Iso20022Service,
   ) {}
 
   @Get('incoming-payments')
@@ -32,13 +36,23 @@ export class IncomingPaymentsController {
   @Get('incoming-payments/:uetr')
   @ApiDoc({
     summary: 'An incoming payment, with the parties',
+    description:
+      'With `Accept: application/xml`, the payment as the pacs.008.001.09 a correspondent would have sent: IntrBkSttlmAmt = receiveAmount, InstdAmt = sendAmount, XchgRate = the quote’s rate, ChrgBr DEBT with ChrgsInf per fee, IntrBkSttlmDt = the block’s date.',
     tags: ['Incoming payments'],
     auth: 'bank',
-    responses: ok('The payment', paymentSchema),
+    responses: { 200: { description: 'The payment', schema: paymentSchema, alternatives: { 'application/xml': xmlDocSchema('pacs.008.001.09') } } },
     problems: ['not_found', 'validation_failed'],
   })
-  incomingOne(@Req() req: AuthedRequest, @Param('uetr') uetr: string) {
-    return this.payments.get(participantOf(req), uetr, true);
+  async incomingOne(
+    @Req() req: AuthedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Param('uetr') uetr: string,
+    @Headers('accept') accept?: string,
+  ) {
+    const view = await this.payments.get(participantOf(req), uetr, true);
+    if (!wantsXml(accept)) return view;
+    void reply.header('content-type', XML_MEDIA_TYPE);
+    return this.iso.incomingPayment(view);
   }
 
   @Get('incoming-payments/:uetr/finality')

@@ -15,6 +15,8 @@ import {
 import { send } from '../http/reply';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { LedgerClient } from '../ledger/ledger.client';
+import { Iso20022Service } from '../iso20022/iso20022.service';
+import { XML_MEDIA_TYPE, wantsXml, xmlDocSchema } from '../iso20022/xml-media';
 import { PaymentsService } from './payments.service';
 
 const PAYMENT_PROBLEMS: ProblemCode[] = [
@@ -36,6 +38,7 @@ export class PaymentsController {
   constructor(
     @Inject(PaymentsService) private readonly payments: PaymentsService,
     @Inject(LedgerClient) private readonly ledger: LedgerClient,
+    @Inject(Iso20022Service) private readonly iso: Iso20022Service,
   ) {}
 
   @Post('payments')
@@ -87,13 +90,17 @@ export class PaymentsController {
   @Get('payments/:uetr')
   @ApiDoc({
     summary: 'A payment with its timeline',
+    description: 'With `Accept: application/xml`, its status as a pacs.002.001.11 (TxSts RCVD, PDNG, ACSP, ACSC, RJCT with the ISO reason, CANC).',
     tags: ['Payments'],
     auth: 'bank',
-    responses: ok('The payment', paymentSchema),
+    responses: { 200: { description: 'The payment', schema: paymentSchema, alternatives: { 'application/xml': xmlDocSchema('pacs.002.001.11') } } },
     problems: ['not_found', 'validation_failed'],
   })
-  get(@Req() req: AuthedRequest, @Param('uetr') uetr: string) {
-    return this.payments.get(participantOf(req), uetr);
+  async get(@Req() req: AuthedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('uetr') uetr: string, @Headers('accept') accept?: string) {
+    const view = await this.payments.get(participantOf(req), uetr);
+    if (!wantsXml(accept)) return view;
+    void reply.header('content-type', XML_MEDIA_TYPE);
+    return this.iso.paymentStatus(view);
   }
 
   @Get('payments/:uetr/finality')

@@ -58,6 +58,8 @@ export interface BatchInput {
   body: unknown;
   uetr?: string;
   expect?: QuoteExpectation;
+  /** Refused before anything else (a pacs.008 transaction whose debtor agent is not the sender). */
+  refused?: ReturnType<typeof problemBody>;
 }
 
 /** How a batch's results are answered and stored: JSON `{ results }`, or a pacs.002 document. */
@@ -138,8 +140,8 @@ export class PaymentsService {
     const conflicts = await this.uetrConflicts(participant, items, uetrs, resumed);
     const limits = (await this.cache.limits(participant)).filter((l) => l.max_amount_minor !== null || l.velocity_window_s !== null);
     if (limits.length === 0) {
-      const results = await this.acceptMany(participant, items, uetrs, conflicts, correlationId, resumed, complete, render);
-      return { status: 202, body: render(results), stored: true };
+      const body = await this.acceptMany(participant, items, uetrs, conflicts, correlationId, resumed, complete, render);
+      return { status: 202, body, stored: true };
     }
     // Amount and velocity limits are checked item by item against what the items before them took.
     const results = await mapOrderedByKey(
@@ -166,10 +168,11 @@ export class PaymentsService {
   ): Promise<Map<number, BatchItemResult>> {
     const given = items.flatMap((item, index) => (item.uetr ? [index] : []));
     const conflicts = new Map<number, BatchItemResult>();
-    if (given.length === 0) return conflicts;
-    const existing = await this.repo.findAnyMany(given.map((i) => uetrs[i]));
+    const existing = given.length > 0 ? await this.repo.findAnyMany(given.map((i) => uetrs[i])) : new Map<string, PaymentRow>();
     const seen = new Set<string>();
+    items.forEach((item, index) => item.refused && conflicts.set(index, { problem: item.refused }));
     for (const index of given) {
+      if (conflicts.has(index)) continue;
       const uetr = uetrs[index];
       const row = existing.get(uetr);
       const ours = resumed && row?.participant === participant;
@@ -193,7 +196,7 @@ export class PaymentsService {
     resumed: boolean,
     complete: OnCommit,
     render: BatchRender,
-  ): Promise<BatchItemResult[]> {
+  ): Promise<unknown> {
     const results: BatchItemResult[] = new Array(items.length);
     const valid: { index: number; uetr: string; request: PaymentRequest; expect?: QuoteExpectation }[] = [];
     items.forEach((item, index) => {
@@ -246,8 +249,10 @@ export class PaymentsService {
         const view = views[k];
         answer[index] = { uetr: view.uetr, status: view.status, ...(view.reason ? { reason: view.reason } : {}) };
       });
-      await complete(tx, 202, render(answer));
-      return answer;
+      // Rendered once: the answer stored for a replay is the very document sent now (a pacs.002 has its own id and time).
+      const body = render(answer);
+      await complete(tx, 202, body);
+      return body;
     });
   }
 

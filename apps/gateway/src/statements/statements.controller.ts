@@ -1,4 +1,7 @@
-import { Controller, Get, Inject, Param, Query, Req, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Param, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { Iso20022Service } from '../iso20022/iso20022.service';
+import { XML_MEDIA_TYPE, wantsXml, xmlDocSchema } from '../iso20022/xml-media';
 import { AuthedRequest, BankAuthGuard, participantOf } from '../auth/auth.guards';
 import { GatewayErrorFilter } from '../http/gateway-error.filter';
 import { entrySchema, pageOf, statementSchema } from '../http/api.schemas';
@@ -10,7 +13,10 @@ import { entriesQuerySchema, statementQuerySchema, StatementsService } from './s
 @UseGuards(BankAuthGuard)
 @UseFilters(GatewayErrorFilter)
 export class StatementsController {
-  constructor(@Inject(StatementsService) private readonly statements: StatementsService) {}
+  constructor(
+    @Inject(StatementsService) private readonly statements: StatementsService,
+    @Inject(Iso20022Service) private readonly iso: Iso20022Service,
+  ) {}
 
   @Get('accounts/:currency/entries')
   @ApiDoc({
@@ -35,10 +41,25 @@ export class StatementsController {
     tags: ['Accounts'],
     auth: 'bank',
     query: statementQuerySchema,
-    responses: ok('The statement', statementSchema),
+    responses: {
+      200: {
+        description: 'The statement (camt.053.001.08 with Accept: application/xml)',
+        schema: statementSchema,
+        alternatives: { 'application/xml': xmlDocSchema('camt.053.001.08') },
+      },
+    },
     problems: ['validation_failed', 'not_found', 'statement_too_large', 'service_unavailable'],
   })
-  statement(@Req() req: AuthedRequest, @Param('currency') currency: string, @Query() query: Record<string, string>) {
-    return this.statements.statement(participantOf(req), currency, query);
+  async statement(
+    @Req() req: AuthedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Param('currency') currency: string,
+    @Query() query: Record<string, string>,
+    @Headers('accept') accept?: string,
+  ) {
+    const statement = await this.statements.statement(participantOf(req), currency, query);
+    if (!wantsXml(accept)) return statement;
+    void reply.header('content-type', XML_MEDIA_TYPE);
+    return this.iso.statement(statement, participantOf(req));
   }
 }
