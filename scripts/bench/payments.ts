@@ -3,6 +3,8 @@
 // from the gateway's own timeline), errors by code, CPU and memory per process, and the machine's own ceilings
 // (pgbench TPC-B, Kafka produce/consume) for comparison. Writes JSON and an SVG chart.
 import type * as Sdk from '@nostro/client';
+import type * as Iso from '@nostro/iso20022';
+import type * as SharedNode from '@nostro/shared-node';
 import cliProgress from 'cli-progress';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -44,6 +46,9 @@ Starts the local cluster if needed (npm run stack:up), registers benchmark banks
   max      as many single payments as --concurrency workers can push for --max-seconds (closed loop)
   batch    --batch-workers workers, each sending POST /v1/quotes/batch then POST /v1/payments/batch with
            --batch items per request, for --batch-seconds (closed loop): the bulk-payout path
+  iso      the same with the payments as one pacs.008.001.09 of --batch transactions (POST /v1/iso20022/pacs.008,
+           answered with a pacs.002): a bank hub's path; compare its submit time with batch's
+           (--phases steady,max,batch,iso to run it)
 Latency is intent → final from the payment's timeline in the gateway: RECEIVED (the gateway accepted it) to
 SETTLED/REJECTED (the time settlement recorded the outcome); the gateway shows that status one hop later
 ("to gateway" in the per-hop table, hopsMs in the JSON).
@@ -68,11 +73,13 @@ const OUT = path.resolve(root, opt('out', 'docs/bench'));
 const FINAL_WAIT_MS = 180_000;
 const STEADY_IN_FLIGHT_MAX = 2_000;
 
-/** A benchmark bank and its signed client. */
+/** A benchmark bank and its signed client (and what signing a raw request needs). */
 interface BenchBank {
   id: string;
   currency: string;
   client: Sdk.NostroClient;
+  baseUrl: string;
+  seed: string;
 }
 
 interface Banks {
@@ -91,6 +98,8 @@ interface PhaseRun {
   offered?: number;
   answeredSeconds?: number;
   requests?: number;
+  /** batch and iso: how long each payment-submitting request took to be answered (ms). */
+  submitMs?: number[];
 }
 
 type Bar = cliProgress.SingleBar;
@@ -116,7 +125,8 @@ async function setup(profile: StackProfile, secrets: Secrets): Promise<Banks> {
       if (!(error instanceof NostroApiError && error.code === 'participant_exists')) throw error;
     }
     if (currency === 'USD') await admin.deposit(id, { currency, amount: '500000000.00', reference: `bench ${Date.now()}` });
-    banks.push({ id, currency, client: new NostroClient({ baseUrl, participantId: id, seed: fs.readFileSync(key.file, 'utf8'), retry: { retries: 0 } }) });
+    const seed = fs.readFileSync(key.file, 'utf8').trim();
+    banks.push({ id, currency, baseUrl, seed, client: new NostroClient({ baseUrl, participantId: id, seed, retry: { retries: 0 } }) });
   }
   await admin.deposit('FXDESK', { currency: 'EUR', amount: '900000000.00', reference: `bench ${Date.now()}` });
   const creditor = banks.find((b) => b.currency === 'EUR');
@@ -202,9 +212,10 @@ async function maximum(banks: Banks, seconds: number, concurrency: number, bar: 
  * Closed loop over the batch endpoints: each worker asks for `size` quotes in one request, pays every quote it
  * got in one request, and starts again. Item-level problems are counted by code like request errors.
  */
-async function batches(banks: Banks, seconds: number, workers: number, size: number, bar: Bar): Promise<PhaseRun> {
+async function batches(banks: Banks, seconds: number, workers: number, size: number, bar: Bar, iso = false): Promise<PhaseRun> {
   const errors: Errors = {};
   const uetrs: string[] = [];
+  const submitMs: number[] = [];
   const started = Date.now();
   let n = 2_000_000;
   let requests = 0;
@@ -224,19 +235,30 @@ async function batches(banks: Banks, seconds: number, workers: number, size: num
           else quotes.push(r);
         }
         if (quotes.length === 0) continue;
-        const paid = await debtor.client.createPayments(
-          quotes.map((q, k) => ({
-            quoteId: q.id,
-            endToEndId: `BENCHB-${first + k}`,
-            debtor: { name: 'Bench Debtor', account: 'US0001' },
-            creditor: { name: 'Bench Creditor', account: 'DE0001' },
-          })),
-        );
-        requests += 2;
-        for (const r of paid.results) {
-          if (isProblemResult(r)) countError(errors, r.problem);
-          else uetrs.push(r.uetr);
+        const sent = performance.now();
+        if (iso) {
+          const { report, ms } = await sendPacs008(debtor, banks.creditor.id, quotes, first);
+          submitMs.push(ms);
+          for (const t of report.transactions) {
+            if (t.status === 'RJCT') countError(errors, { code: t.reason?.additionalInfo ?? t.reason?.code ?? 'RJCT' });
+            else if (t.uetr) uetrs.push(t.uetr);
+          }
+        } else {
+          const paid = await debtor.client.createPayments(
+            quotes.map((q, k) => ({
+              quoteId: q.id,
+              endToEndId: `BENCHB-${first + k}`,
+              debtor: { name: 'Bench Debtor', account: 'US0001' },
+              creditor: { name: 'Bench Creditor', account: 'DE0001' },
+            })),
+          );
+          submitMs.push(performance.now() - sent);
+          for (const r of paid.results) {
+            if (isProblemResult(r)) countError(errors, r.problem);
+            else uetrs.push(r.uetr);
+          }
         }
+        requests += 2;
       } catch (error) {
         countError(errors, error);
       }
@@ -244,7 +266,45 @@ async function batches(banks: Banks, seconds: number, workers: number, size: num
     }
   };
   await Promise.all(Array.from({ length: workers }, (_, w) => worker(w)));
-  return { accepted: uetrs.length, uetrs, errors, requests, seconds: (Date.now() - started) / 1000 };
+  return { accepted: uetrs.length, uetrs, errors, requests, submitMs, seconds: (Date.now() - started) / 1000 };
+}
+
+/**
+ * One pacs.008 of these quotes, signed like any request (RFC 9421 over the XML body), answered with a pacs.002.
+ * `ms` is the request alone (as for the JSON batch): building and signing the document are the bank's work.
+ */
+async function sendPacs008(
+  debtor: BenchBank,
+  creditorId: string,
+  quotes: readonly Sdk.Quote[],
+  first: number,
+): Promise<{ report: Iso.StatusReport; ms: number }> {
+  const iso = fromDist<typeof Iso>('dist/libs/iso20022/src/index.js', 'bench');
+  const { signRequest, base64UrlDecode } = fromDist<typeof SharedNode>('dist/libs/shared-node/src/index.js', 'bench');
+  const xml = iso.buildPacs008Inbound({
+    messageId: `BENCH-${first}`,
+    createdAt: new Date().toISOString(),
+    transactions: quotes.map((q, index) => ({
+      index,
+      quoteId: q.id,
+      endToEndId: `BENCHI-${first + index}`,
+      amount: q.sendAmount,
+      currency: q.sourceCurrency,
+      debtor: { name: 'Bench Debtor', account: 'US0001' },
+      creditor: { name: 'Bench Creditor', account: 'DE0001' },
+      debtorAgent: debtor.id,
+      creditorAgent: creditorId,
+    })),
+  });
+  const url = `${debtor.baseUrl}/v1/iso20022/pacs.008`;
+  const headers: Record<string, string> = { 'content-type': 'application/xml', 'idempotency-key': `bench-${first}-${Date.now()}` };
+  const signature = signRequest({ method: 'POST', url, headers, body: xml, keyId: debtor.id, seed: base64UrlDecode(debtor.seed) });
+  const sent = performance.now();
+  const response = await fetch(url, { method: 'POST', headers: { ...headers, ...signature }, body: xml });
+  const text = await response.text();
+  const ms = performance.now() - sent;
+  if (response.status !== 202) throw Object.assign(new Error(`pacs.008 answered ${response.status}`), { code: `http_${response.status}` });
+  return { report: iso.parsePacs002(text), ms };
 }
 
 /** Waits until every accepted payment is final, then reads intent → final latencies from the gateway's timeline. */
@@ -318,6 +378,8 @@ function phaseBar(name: string, seconds: number): Bar {
 }
 
 interface PhaseResult extends Outcomes {
+  /** batch and iso: time to answer one payment-submitting request of --batch items (ms). */
+  submitMs?: Summary;
   offered: number | null;
   offeredPerSec: number | null;
   acceptedPerSec: number;
@@ -376,9 +438,10 @@ async function main(): Promise<void> {
     steady: { seconds: SECONDS, run: (bar) => steady(banks, RATE, SECONDS, bar) },
     max: { seconds: MAX_SECONDS, run: (bar) => maximum(banks, MAX_SECONDS, CONCURRENCY, bar) },
     batch: { seconds: BATCH_SECONDS, run: (bar) => batches(banks, BATCH_SECONDS, BATCH_WORKERS, BATCH, bar) },
+    iso: { seconds: BATCH_SECONDS, run: (bar) => batches(banks, BATCH_SECONDS, BATCH_WORKERS, BATCH, bar, true) },
   };
   for (const name of PHASES) {
-    if (!phases[name]) throw new Error(`unknown phase ${name} (steady, max, batch)`);
+    if (!phases[name]) throw new Error(`unknown phase ${name} (steady, max, batch, iso)`);
     results.phases[name] = await runPhase({ db, profile, pids, banks }, name, phases[name]);
   }
   await db.end();
@@ -414,6 +477,7 @@ async function runPhase(
     acceptedPerSec: Math.round(phase.accepted / (phase.answeredSeconds ?? phase.seconds)),
     accepted: phase.accepted,
     errors: phase.errors,
+    ...(phase.submitMs ? { submitMs: summarize(phase.submitMs.map((ms) => Math.round(ms))) } : {}),
     ...settled,
     processes,
     cpuMsPerPayment,
@@ -458,6 +522,11 @@ function report(results: Results): void {
     console.log(
       `${name.padEnd(7)} ${String(p.offeredPerSec ?? '-').padStart(9)} ${String(p.acceptedPerSec).padStart(10)} ${String(p.settledPerSec).padStart(9)} ${String(l.p50).padStart(7)} ${String(l.p95).padStart(7)} ${String(l.p99).padStart(7)} ${String(l.max).padStart(7)}  ${JSON.stringify(p.byStatus)} ${JSON.stringify(p.errors)}`,
     );
+  }
+  for (const [name, p] of Object.entries(results.phases)) {
+    if (!p.submitMs) continue;
+    const s = p.submitMs;
+    console.log(`${name}: one request of ${BATCH} payments answered in p50 ${s.p50} ms, p95 ${s.p95} ms, max ${s.max} ms (${s.count} requests)`);
   }
   for (const [name, p] of Object.entries(results.phases)) {
     console.log(`\n${name}: CPU % of one core (avg/max) and RSS MB (max) per process`);
