@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkJava, ensureDebianPackages, ensureNodeModules } from './lib/bootstrap.mjs';
+import { checkJava, ensureDebianPackages, ensureNodeModules, ensurePromtool } from './lib/bootstrap.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -35,6 +35,7 @@ ensureDebianPackages('test', [
   ...(unitOnly ? [] : [{ command: 'chromium', pkg: 'chromium', why: "the operations console's browser tests" }]),
   { command: 'kubectl', pkg: 'kubectl', why: 'rendering the Kubernetes overlays in the deployment checks' },
 ]);
+ensurePromtool('test');
 if (!unitOnly) checkJava('test');
 const jest = spawnSync(process.execPath, [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), ...args], { cwd: root, stdio: 'inherit' });
 process.exit(jest.status ?? 1);

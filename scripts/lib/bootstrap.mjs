@@ -57,3 +57,31 @@ export function checkJava(label) {
     if (!onPath(command)) say(label, `${command} is missing: the Kafka broker needs Java 17 and Maven (README, Requirements)`);
   }
 }
+
+/** Where promtool is unpacked when the machine has none (git-ignored, like the Kafka jars). */
+export const PROMTOOL_CACHE = path.join(ROOT, '.cache', 'promtool');
+const PROMTOOL_UNPACKED = path.join(PROMTOOL_CACHE, 'usr', 'bin', 'promtool');
+
+/**
+ * promtool checks the shipped alert rules (tests/deploy/alert-rules.spec.ts). Debian ships it in the `prometheus`
+ * package, whose installation would also start a Prometheus server: so the package is only downloaded and promtool
+ * unpacked into .cache/promtool (apt-get download + dpkg-deb -x, no root needed for either once the lists exist).
+ */
+export function ensurePromtool(label) {
+  if (onPath('promtool') || fs.existsSync(PROMTOOL_UNPACKED)) return;
+  say(label, 'unpacking promtool from Debian’s prometheus package (the alert-rule tests)…');
+  const started = Date.now();
+  const work = path.join(PROMTOOL_CACHE, 'deb');
+  fs.mkdirSync(work, { recursive: true });
+  let download = spawnSync('apt-get', ['download', '-q', 'prometheus'], { cwd: work, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (download.status !== 0 && process.getuid?.() === 0) {
+    spawnSync('apt-get', ['update', '-q'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    download = spawnSync('apt-get', ['download', '-q', 'prometheus'], { cwd: work, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  const deb = fs.readdirSync(work).find((f) => f.endsWith('.deb'));
+  if (download.status !== 0 || !deb) return say(label, 'promtool is missing and could not be downloaded: the alert-rule tests will fail, naming it');
+  const unpack = spawnSync('dpkg-deb', ['-x', path.join(work, deb), PROMTOOL_CACHE], { stdio: ['ignore', 'ignore', 'inherit'] });
+  fs.rmSync(work, { recursive: true, force: true });
+  if (unpack.status !== 0) return say(label, 'unpacking promtool failed: the alert-rule tests will fail, naming it');
+  say(label, `promtool unpacked in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}

@@ -1,10 +1,15 @@
 import { Logger, OutboxMessage, PoolClient, counter, enqueueOutbox, topicName, withTransaction } from '@nostro/platform';
 import { BlockSignatureMessage, FinalityMessage, LedgerLeaf, Topic, verifyBlockSignatureFast } from '@nostro/shared-node';
+import { Gauge, register } from 'prom-client';
 import { LedgerConfig } from './config';
 import { HeightState, LedgerRepository, StoredBlock, StoredSignature } from './ledger.repository';
 import { NoticeQueue } from './notice.repository';
 
 const finalBlocks = counter('ledger_final_blocks_total', 'Blocks that reached a quorum of signatures');
+const finalHeight =
+  (register.getSingleMetric('ledger_final_height') as Gauge | undefined) ??
+  new Gauge({ name: 'ledger_final_height', help: 'Height of the last block this validator holds a quorum of signatures for' });
+let highestFinal = 0;
 const divergences = counter('ledger_divergence_total', 'Blocks where this validator disagreed with the quorum');
 const badSignatures = counter('ledger_invalid_signatures_total', 'Block signatures refused', ['reason']);
 
@@ -144,6 +149,11 @@ export class FinalityService {
       records.push({ topic, key: String(block.height), payload: record(block, agreeing, this.config.LEDGER_QUORUM, leaves.get(block.height) ?? []) });
       final.push(block.height);
       finalBlocks.inc();
+      // Finality lag (alert NostroFinalityLagging) is ledger_height − ledger_final_height.
+      if (block.height > highestFinal) {
+        highestFinal = block.height;
+        finalHeight.set(block.height);
+      }
     }
     await enqueueOutbox(tx, records);
     // With the finality record, in the same transaction: the notices of a final block are owed, never lost.

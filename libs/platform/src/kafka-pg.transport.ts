@@ -7,7 +7,11 @@ import { withTransaction } from './db';
 import { headersToStrings, retryForever, topicName } from './kafka';
 import { DEFAULT_INBOX_RETENTION_HOURS, InboxPruner } from './inbox';
 import { Logger, correlationIdFrom } from './logger';
+import { counter } from './metrics';
 import { OutboxMessage, enqueueOutbox } from './outbox';
+
+/** Malformed messages sent to the dead-letter topic, by the topic they came from (alert NostroDeadLettersGrowing). */
+const deadLetters = counter('nostro_dead_letters_total', 'Malformed messages sent to the dead-letter topic, by origin topic', ['topic']);
 
 export interface ConsumedMessage<T> {
   id: string;
@@ -218,6 +222,7 @@ export class KafkaPgTransport extends Server implements CustomTransportStrategy 
       'error' in d.decoded && isFresh(d.message.offset) ? [deadLetter(this.topic('dlq'), topic, partition, d.message, d.decoded.error)] : [],
     );
     if (dead.length > 0) {
+      deadLetters.labels(topic).inc(dead.length);
       this.options.log.error(
         { topic, count: dead.length, reasons: dead.map((d) => d.headers?.['x-dlq-reason']) },
         'malformed messages sent to the dead-letter topic',
