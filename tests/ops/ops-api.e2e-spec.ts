@@ -131,12 +131,15 @@ describe('operations console API', () => {
     const log = await http.json<{
       data: { action: string; outcome: string; httpStatus: number; detail: { response?: { balance?: string; code?: string } } }[];
     }>(`/ops/api/audit?target=${bank.id}`);
+    // The console's own entries, and the /v1/admin calls it made for them (the gateway audits every admin call).
     expect(log.data.map((e) => [e.action, e.outcome, e.httpStatus])).toEqual([
       ['participant.deposit', 'refused', 400],
+      ['admin.participants.deposits.post', 'refused', 400],
       ['participant.deposit', 'ok', 201],
+      ['admin.participants.deposits.post', 'ok', 201],
     ]);
     expect(log.data[0].detail.response?.code).toBe('validation_failed');
-    expect(log.data[1].detail.response?.balance).toBe('123.45');
+    expect(log.data[2].detail.response?.balance).toBe('123.45');
   });
 
   it('refuses a write whose Origin is another site, even with a valid session', async () => {

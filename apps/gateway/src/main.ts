@@ -27,6 +27,9 @@ import { PaymentsService } from './payments/payments.service';
 import { RequestWaiter } from './admin/request-waiter';
 import { ExceptionsController } from './exceptions/exceptions.controller';
 import { StatementsController } from './statements/statements.controller';
+import { AuditController } from './audit/audit.controller';
+import { AuditRepository } from './audit/audit.repository';
+import { AuditService } from './audit/audit.service';
 import { Iso20022Controller } from './iso20022/iso20022.controller';
 import { Iso20022Service } from './iso20022/iso20022.service';
 import { StatementsRepository } from './statements/statements.repository';
@@ -84,6 +87,7 @@ async function main(): Promise<void> {
   const webhookAdmin = new WebhookAdminService(config, webhooks, cursors);
   const paymentsService = new PaymentsService(config, rt.pool, payments, idempotency, fx, screening, cache, webhooks, cursors, exceptions);
   const exceptionsService = new ExceptionsService(config, rt.pool, payments, exceptions, adminRequests, idempotency, waiter);
+  const audit = new AuditService(new AuditRepository(rt.pool), cursors);
   process.on('SIGHUP', () => {
     try {
       screening.reload();
@@ -130,6 +134,7 @@ async function main(): Promise<void> {
       AccountsController,
       StatementsController,
       Iso20022Controller,
+      AuditController,
       AdminController,
       KeysController,
       EventsHandler,
@@ -148,6 +153,7 @@ async function main(): Promise<void> {
       { provide: ExceptionsRepository, useValue: exceptions },
       { provide: StatementsService, useValue: new StatementsService(ledger, new StatementsRepository(rt.pool), cache, cursors) },
       { provide: ExceptionsService, useValue: exceptionsService },
+      { provide: AuditService, useValue: audit },
       { provide: Iso20022Service, useValue: new Iso20022Service(paymentsService, exceptionsService, ledger) },
       { provide: AdminService, useValue: admin },
       { provide: FxClient, useValue: fx },
@@ -182,6 +188,8 @@ async function main(): Promise<void> {
     module: GatewayModule,
     transports: [transport],
     xmlBodies: true,
+    // Every state-changing /v1/admin call is in the audit chain before its answer leaves.
+    configure: (fastify) => fastify.addHook('onSend', async (request, reply) => audit.onSend(request, reply)),
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     onClose: async () => {
       housekeeping.stop();

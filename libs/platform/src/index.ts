@@ -17,3 +17,4 @@ export * from './testing';
 export * from './http-edge';
 export * from './list-cursor';
 export * from './operator-permission';
+export * from './audit-chain';

@@ -24,7 +24,8 @@ export type CursorList =
   | 'ops-payments'
   | 'ops-audit'
   | 'ops-recalls'
-  | 'account-entries';
+  | 'account-entries'
+  | 'admin-audit';
 
 /** A position in a list ordered by creation time then id: the time exact to the microsecond, as Postgres keeps it. */
 export interface TimeKeyset {

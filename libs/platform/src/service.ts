@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { IncomingMessage } from 'node:http';
 import { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError } from './config';
 import { KafkaPgTransport } from './kafka-pg.transport';
@@ -42,6 +43,8 @@ export interface ServiceOptions {
   shutdownTimeoutMs: number;
   /** Accept `application/xml` bodies (kept as text) besides JSON: the gateway's ISO 20022 routes. */
   xmlBodies?: boolean;
+  /** Adds the service's own Fastify hooks before it listens (the gateway's audit of operator calls). */
+  configure?: (fastify: FastifyInstance) => void;
   /** Called after HTTP and consumers stopped: stop relays, close pools and producers. */
   onClose?: () => Promise<void>;
 }
@@ -64,6 +67,7 @@ export async function runService(options: ServiceOptions): Promise<NestFastifyAp
   if (options.xmlBodies) app.useBodyParser(['application/xml', 'text/xml'], { bodyLimit: BODY_LIMIT_BYTES }, parseXmlBody);
   app.useGlobalFilters(new ProblemFilter(log));
   instrument(app, log);
+  options.configure?.(app.getHttpAdapter().getInstance());
   for (const strategy of options.transports ?? []) app.connectMicroservice({ strategy }, { inheritAppConfig: true });
   await app.startAllMicroservices();
   await app.listen(options.port, options.host);

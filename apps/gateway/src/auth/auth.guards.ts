@@ -96,10 +96,11 @@ export class OperatorGuard implements CanActivate {
     if (!match) throw authError('unauthorized', 'operator bearer token required');
     const operator = await this.operators.byTokenHash(sha256Hex(match[1]));
     if (!operator) throw authError('unauthorized', 'unknown or revoked operator token');
+    // Known before the permission check: a denied call is audited under the operator who tried it.
+    request.operator = operator;
     const permission = this.reflector.getAllAndOverride<Permission | undefined>(PERMISSION_METADATA, [context.getHandler(), context.getClass()]) ?? 'read';
     if (!can(operator.role, permission))
       throw authError('forbidden', `role ${operator.role} may not do this (needs ${permission}: ${PERMISSIONS[permission].join(', ')})`);
-    request.operator = operator;
     return true;
   }
 }
