@@ -1,3 +1,4 @@
+import { base64UrlEncode, generateEd25519KeyPair } from '@nostro/shared-node';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { adminClient, cluster, repoRoot, uniqueParticipantId, withDb } from '../support/cluster';
@@ -43,7 +44,6 @@ describe('the operator audit log: every admin call, hash-chained, append-only, v
   beforeAll(async () => {
     const client = adminClient();
     viewerToken = (await client.createOperator({ name: `auditor-${participant}`, role: 'viewer' })).token;
-    const { generateEd25519KeyPair, base64UrlEncode } = await import('@nostro/shared-node');
     await client.createParticipant({
       id: participant,
       name: 'Audited bank',
