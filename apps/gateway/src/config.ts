@@ -37,6 +37,18 @@ const schema = z.object({
     .pipe(z.array(z.string().refine((c): boolean => isCurrencyCode(c), 'not an ISO 4217 code')).min(1)),
   /** How long an operator call that goes through the ledger (deposit, registration) waits for finality. */
   LEDGER_WAIT_MS: z.coerce.number().int().min(100).max(120_000).default(30_000),
+  /** Four eyes on deposits, withdrawals, limits, keys and operator creation (docs/security.md); on in production. */
+  DUAL_CONTROL: z
+    .enum(['on', 'off'])
+    .default('off')
+    .transform((v) => v === 'on'),
+  /** How long a held call waits for a second admin before it expires. */
+  APPROVAL_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(30 * 86_400_000)
+    .default(86_400_000),
   SIGNATURE_MAX_SKEW_S: z.coerce.number().int().min(1).max(3_600).default(300),
   /**
    * Consumer group of settlement.events (prefixed with KAFKA_TOPIC_PREFIX). Replicas of one gateway share it; a

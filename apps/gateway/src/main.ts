@@ -28,6 +28,9 @@ import { RequestWaiter } from './admin/request-waiter';
 import { ExceptionsController } from './exceptions/exceptions.controller';
 import { StatementsController } from './statements/statements.controller';
 import { AuditController } from './audit/audit.controller';
+import { ApprovalsController } from './approvals/approvals.controller';
+import { ApprovalsRepository } from './approvals/approvals.repository';
+import { ApprovalsService } from './approvals/approvals.service';
 import { AuditRepository } from './audit/audit.repository';
 import { AuditService } from './audit/audit.service';
 import { Iso20022Controller } from './iso20022/iso20022.controller';
@@ -88,6 +91,7 @@ async function main(): Promise<void> {
   const paymentsService = new PaymentsService(config, rt.pool, payments, idempotency, fx, screening, cache, webhooks, cursors, exceptions);
   const exceptionsService = new ExceptionsService(config, rt.pool, payments, exceptions, adminRequests, idempotency, waiter);
   const audit = new AuditService(new AuditRepository(rt.pool), cursors);
+  const approvals = new ApprovalsService(new ApprovalsRepository(rt.pool), operators, cursors, config.APPROVAL_TTL_MS);
   process.on('SIGHUP', () => {
     try {
       screening.reload();
@@ -135,6 +139,7 @@ async function main(): Promise<void> {
       StatementsController,
       Iso20022Controller,
       AuditController,
+      ApprovalsController,
       AdminController,
       KeysController,
       EventsHandler,
@@ -154,6 +159,7 @@ async function main(): Promise<void> {
       { provide: StatementsService, useValue: new StatementsService(ledger, new StatementsRepository(rt.pool), cache, cursors) },
       { provide: ExceptionsService, useValue: exceptionsService },
       { provide: AuditService, useValue: audit },
+      { provide: ApprovalsService, useValue: approvals },
       { provide: Iso20022Service, useValue: new Iso20022Service(paymentsService, exceptionsService, ledger) },
       { provide: AdminService, useValue: admin },
       { provide: FxClient, useValue: fx },
@@ -189,7 +195,10 @@ async function main(): Promise<void> {
     transports: [transport],
     xmlBodies: true,
     // Every state-changing /v1/admin call is in the audit chain before its answer leaves.
-    configure: (fastify) => fastify.addHook('onSend', async (request, reply) => audit.onSend(request, reply)),
+    configure: (fastify) => {
+      fastify.addHook('onSend', async (request, reply) => audit.onSend(request, reply));
+      approvals.attach(fastify);
+    },
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     onClose: async () => {
       housekeeping.stop();

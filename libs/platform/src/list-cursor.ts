@@ -25,7 +25,8 @@ export type CursorList =
   | 'ops-audit'
   | 'ops-recalls'
   | 'account-entries'
-  | 'admin-audit';
+  | 'admin-audit'
+  | 'admin-requests';
 
 /** A position in a list ordered by creation time then id: the time exact to the microsecond, as Postgres keeps it. */
 export interface TimeKeyset {

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Query, UseFilters, UseGuards } from '@nestjs/common';
+import { DualControl, DualControlInterceptor } from '../approvals/dual-control';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Query, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
 import { z } from 'zod';
 import {
   deliveriesQuerySchema,
@@ -21,6 +22,7 @@ import { ScreeningAdminService } from '../screening/screening-admin.service';
 import { WebhookAdminService } from '../webhooks/webhook-admin.service';
 
 /** Operator endpoints for screening (sanctions list, limits, decisions) and webhook delivery health. */
+@UseInterceptors(DualControlInterceptor)
 @Controller('v1/admin')
 @UseGuards(OperatorGuard)
 @UseFilters(GatewayErrorFilter)
@@ -81,6 +83,7 @@ export class AdminOpsController {
   }
 
   @Put('participants/:id/screening-limits')
+  @DualControl()
   @Requires('participant.screening_limits')
   @ApiDoc({
     summary: 'Set a participant’s amount and velocity limits in one currency',

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, Headers, Inject, Param, Post, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { DualControl, DualControlInterceptor } from '../approvals/dual-control';
+import { Body, Controller, Get, Headers, Inject, Param, Post, Put, Query, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { AdminPaymentsService } from './admin-payments.service';
 import {
@@ -18,6 +19,7 @@ import { ApiDoc } from '../openapi/api-doc.decorator';
 import { send } from '../http/reply';
 
 /** Operator endpoints for payments and limits (API.md "Operator endpoints"); thin: validate, call, map. */
+@UseInterceptors(DualControlInterceptor)
 @Controller('v1/admin')
 @UseGuards(OperatorGuard)
 export class AdminPaymentsController {
@@ -87,6 +89,7 @@ export class AdminPaymentsController {
   }
 
   @Put('participants/:id/limits')
+  @DualControl()
   @Requires('participant.limits')
   @ApiDoc({
     summary: "Set a participant's net debit cap and hold threshold in one currency",

@@ -1,4 +1,22 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { DualControl, DualControlInterceptor } from '../approvals/dual-control';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseFilters,
+  UseGuards,
+  UseInterceptors,
+} from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import {
@@ -28,6 +46,7 @@ const list = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item) })
 const participantWithLedger = participantSchema.extend({ ledger: z.string().describe('ready once the ledger has it final, else pending') });
 
 /** Operator endpoints under /v1/admin (API.md), bearer-token authenticated, role-checked. */
+@UseInterceptors(DualControlInterceptor)
 @Controller('v1/admin')
 @UseGuards(OperatorGuard)
 @UseFilters(GatewayErrorFilter)
@@ -56,6 +75,7 @@ export class AdminController {
   }
 
   @Post('operators')
+  @DualControl()
   @Requires('operator.manage')
   @ApiDoc({
     summary: 'Create an operator token',
@@ -165,6 +185,7 @@ export class AdminController {
   }
 
   @Post('participants/:id/keys')
+  @DualControl()
   @Requires('participant.manage')
   @ApiDoc({
     summary: 'Add a key (rotation)',
@@ -187,6 +208,7 @@ export class AdminController {
   }
 
   @Delete('participants/:id/keys/:keyId')
+  @DualControl()
   @Requires('participant.manage')
   @HttpCode(204)
   @ApiDoc({
@@ -248,6 +270,7 @@ export class AdminController {
   }
 
   @Post('participants/:id/deposits')
+  @DualControl()
   @Requires('funds.transfer')
   @ApiDoc({
     summary: 'Deposit (prefunding)',
@@ -274,6 +297,7 @@ export class AdminController {
   }
 
   @Post('participants/:id/withdrawals')
+  @DualControl()
   @Requires('funds.transfer')
   @ApiDoc({
     summary: 'Withdrawal',

@@ -6,6 +6,7 @@ import { OperatorRole, PERMISSIONS, Permission, can, hasHeader, sha256Hex, verif
 import type { FastifyRequest } from 'fastify';
 import { GatewayConfig } from '../config';
 import { OperatorsRepository } from '../operators/operators.repository';
+import { APPROVAL_HEADER, ApprovalsService } from '../approvals/approvals.service';
 import { ParticipantCache } from '../participants/participant.cache';
 import { RateLimiter } from './rate-limiter';
 import { GATEWAY_CONFIG } from '../common/tokens';
@@ -18,6 +19,8 @@ export interface AuthedRequest extends FastifyRequest {
   participant?: string;
   keyId?: string;
   operator?: { id: string; name: string; role: OperatorRole };
+  /** An approved held call (dual control) being run as its requester. */
+  approvedCall?: boolean;
   rawBody?: Buffer;
 }
 
@@ -87,10 +90,18 @@ export class OperatorGuard implements CanActivate {
   constructor(
     @Inject(OperatorsRepository) private readonly operators: OperatorsRepository,
     @Inject(Reflector) private readonly reflector: Reflector,
+    @Inject(ApprovalsService) private readonly approvals: ApprovalsService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthedRequest>();
+    // An approved held call, run in-process by the approval: it runs as the operator who asked for it.
+    const replayed = await this.approvals.replayedOperator(request.headers[APPROVAL_HEADER] as string | undefined);
+    if (replayed) {
+      request.operator = replayed;
+      request.approvedCall = true;
+      return this.permit(context, replayed);
+    }
     const header = request.headers.authorization ?? '';
     const match = /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(header);
     if (!match) throw authError('unauthorized', 'operator bearer token required');
@@ -98,6 +109,10 @@ export class OperatorGuard implements CanActivate {
     if (!operator) throw authError('unauthorized', 'unknown or revoked operator token');
     // Known before the permission check: a denied call is audited under the operator who tried it.
     request.operator = operator;
+    return this.permit(context, operator);
+  }
+
+  private permit(context: ExecutionContext, operator: { role: OperatorRole }): boolean {
     const permission = this.reflector.getAllAndOverride<Permission | undefined>(PERMISSION_METADATA, [context.getHandler(), context.getClass()]) ?? 'read';
     if (!can(operator.role, permission))
       throw authError('forbidden', `role ${operator.role} may not do this (needs ${permission}: ${PERMISSIONS[permission].join(', ')})`);

@@ -8,6 +8,7 @@ import type { PaymentsErrorCode } from '../payments/payments.errors';
 import type { QuotesErrorCode } from '../quotes/quotes.errors';
 import type { ScreeningErrorCode } from '../screening/screening.errors';
 import type { StatementsErrorCode } from '../statements/statements.errors';
+import type { ApprovalsErrorCode } from '../approvals/approvals.errors';
 import type { WebhooksErrorCode } from '../webhooks/webhooks.errors';
 
 /** Codes of the HTTP layer itself: bodies, media types, an unavailable database. */
@@ -25,6 +26,7 @@ export type GatewayErrorCode =
   | PaymentsErrorCode
   | ExceptionsErrorCode
   | StatementsErrorCode
+  | ApprovalsErrorCode
   | AdminErrorCode
   | ScreeningErrorCode
   | WebhooksErrorCode
@@ -65,6 +67,9 @@ export const GATEWAY_ERROR_HTTP: Record<GatewayErrorCode, { status: number; titl
   statement_too_large: { status: 422, title: 'Statement too large' },
   uetr_conflict: { status: 409, title: 'UETR already used' },
   debtor_agent_mismatch: { status: 422, title: 'Debtor agent mismatch' },
+  four_eyes_required: { status: 403, title: 'Four eyes required' },
+  request_expired: { status: 409, title: 'Request expired' },
+  request_not_pending: { status: 409, title: 'Request not pending' },
   screening_list_invalid: { status: 422, title: 'Screening list invalid' },
   service_unavailable: { status: 503, title: 'Service unavailable' },
 };

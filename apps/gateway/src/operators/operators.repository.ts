@@ -24,6 +24,15 @@ export class OperatorsRepository {
     return rows[0] ?? null;
   }
 
+  /** An operator still active, by id (an approved call runs as the operator who asked for it). */
+  async activeById(id: string): Promise<{ id: string; name: string; role: OperatorRole } | null> {
+    const { rows } = await this.pool.query<{ id: string; name: string; role: OperatorRole }>(
+      'SELECT id, name, role FROM operators WHERE id = $1 AND revoked_at IS NULL',
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
   async list(): Promise<{ id: string; name: string; role: OperatorRole; created_at: Date; revoked_at: Date | null }[]> {
     const { rows } = await this.pool.query<{ id: string; name: string; role: OperatorRole; created_at: Date; revoked_at: Date | null }>(
       'SELECT id, name, role, created_at, revoked_at FROM operators ORDER BY created_at, id LIMIT 1000',

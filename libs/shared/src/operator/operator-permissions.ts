@@ -33,6 +33,8 @@ export const PERMISSIONS = {
   'screening.reload': ['admin'],
   /** Create and revoke operator tokens. */
   'operator.manage': ['admin'],
+  /** Approve or reject another operator's held call (DUAL_CONTROL=on: four eyes). */
+  'request.decide': ['admin'],
 } as const satisfies Record<string, readonly OperatorRole[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
