@@ -84,6 +84,8 @@ async function main(): Promise<void> {
   const webhookAdmin = new WebhookAdminService(config, webhooks, cursors);
   const paymentsService = new PaymentsService(config, rt.pool, payments, idempotency, fx, screening, cache, webhooks, cursors, exceptions);
   const exceptionsService = new ExceptionsService(config, rt.pool, payments, exceptions, adminRequests, idempotency, waiter);
+  const statements = new StatementsService(ledger, new StatementsRepository(rt.pool), cache, cursors);
+  const iso = new Iso20022Service(paymentsService, exceptionsService, ledger);
   process.on('SIGHUP', () => {
     try {
       screening.reload();
@@ -110,7 +112,7 @@ async function main(): Promise<void> {
     kafka: rt.kafka,
     log: rt.log,
     cursors,
-    host: new GatewayOpsHost(operators, payments, participants, ledger, screeningAdmin, webhookAdmin, exceptions),
+    host: new GatewayOpsHost(operators, payments, participants, ledger, screeningAdmin, webhookAdmin, exceptions, statements, iso),
   });
   @Module({
     imports: [
@@ -146,9 +148,9 @@ async function main(): Promise<void> {
       { provide: PaymentsRepository, useValue: payments },
       { provide: PaymentsService, useValue: paymentsService },
       { provide: ExceptionsRepository, useValue: exceptions },
-      { provide: StatementsService, useValue: new StatementsService(ledger, new StatementsRepository(rt.pool), cache, cursors) },
+      { provide: StatementsService, useValue: statements },
       { provide: ExceptionsService, useValue: exceptionsService },
-      { provide: Iso20022Service, useValue: new Iso20022Service(paymentsService, exceptionsService, ledger) },
+      { provide: Iso20022Service, useValue: iso },
       { provide: AdminService, useValue: admin },
       { provide: FxClient, useValue: fx },
       { provide: ListCursorCodec, useValue: cursors },
