@@ -1,7 +1,10 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { AccountEntry, AccountStatement, Quote } from '@nostro/client';
+import { buildPacs008Inbound, parseCamt053, parsePacs002, validateXml, type Pacs008Transaction } from '@nostro/iso20022';
 import { base64UrlEncode } from '@nostro/shared';
 import { cluster, eventually, fundFxDesk, repoRoot } from '../support/cluster';
 import { bankWithKey, signed } from './support/gateway';
@@ -22,11 +25,13 @@ describe('the nostro CLI', () => {
   let creditorEnv: Record<string, string>;
   let creditorId: string;
   let creditorSeed: Uint8Array;
+  let debtorBank: Awaited<ReturnType<typeof bankWithKey>>;
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nostro-cli-'));
     const debtor = await bankWithKey(['USD'], { deposits: { USD: '100.00' } });
     const creditor = await bankWithKey(['EUR']);
+    debtorBank = debtor;
     creditorId = creditor.id;
     creditorSeed = creditor.seed;
     await fundFxDesk('EUR', '10000.00');
@@ -41,7 +46,7 @@ describe('the nostro CLI', () => {
   it('has --help for the program and each command', async () => {
     const help = await nostro(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['quote', 'pay', 'status', 'verify', 'incoming', 'cancel', 'recall', 'respond-recall', 'return']) {
+    for (const command of ['quote', 'pay', 'status', 'verify', 'incoming', 'cancel', 'recall', 'respond-recall', 'return', 'statement', 'entries', 'pacs008']) {
       expect(help.stdout).toContain(command);
       const sub = await nostro([command, '--help']);
       expect({ command, code: sub.code }).toEqual({ command, code: 0 });
@@ -125,6 +130,92 @@ describe('the nostro CLI', () => {
     expect((await nostro(['respond-recall', paid.uetr, '--accept', '--reject', '--reason', 'CUST'], creditorEnv)).code).toBe(2);
     const tooLate = await nostro(['cancel', paid.uetr], env);
     expect({ code: tooLate.code, problem: JSON.parse(tooLate.stderr) as unknown }).toMatchObject({ code: 1, problem: { code: 'payment_not_cancellable' } });
+  });
+
+  it('sends a pacs.008 file (exit 0 all RCVD, 4 with a RJCT), then reconciles with entries and statements, JSON and camt.053', async () => {
+    const [q1, q2] = await Promise.all(
+      ['5.00', '6.00'].map((sendAmount) =>
+        debtorBank.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount, creditorParticipant: creditorId }),
+      ),
+    );
+    const tx = (index: number, q: Quote, uetr?: string): Pacs008Transaction => ({
+      index,
+      quoteId: q.id,
+      ...(uetr ? { uetr } : {}),
+      endToEndId: `CLI-ISO-${index}`,
+      amount: q.sendAmount,
+      currency: 'USD',
+      debtor: { name: 'Zoë Ångström', account: 'US0012345' },
+      creditor: { name: 'Bernd Beispiel', account: 'DE89370400440532013000' },
+      debtorAgent: debtorBank.id,
+      creditorAgent: creditorId,
+    });
+    const file = (name: string, transactions: Pacs008Transaction[]) => {
+      const p = path.join(dir, name);
+      fs.writeFileSync(p, buildPacs008Inbound({ messageId: `CLI-${randomUUID().slice(0, 8)}`, createdAt: new Date().toISOString(), transactions }));
+      return p;
+    };
+    const uetr = randomUUID();
+    const sent = await nostro(['pacs008', file('one.xml', [tx(0, q1, uetr)]), '--idempotency-key', `cli-${uetr}`], env);
+    expect({ code: sent.code, stderr: sent.stderr }).toEqual({ code: 0, stderr: '' });
+    expect((await validateXml('pacs.002.001.11', sent.stdout)).issues).toEqual([]);
+    expect(parsePacs002(sent.stdout).transactions).toEqual([expect.objectContaining({ uetr, status: 'RCVD', endToEndId: 'CLI-ISO-0' })]);
+    // The quote is used now: a second file reusing it has that transaction refused, the other received (exit 4).
+    const part = await nostro(['pacs008', file('two.xml', [tx(0, q2), tx(1, q1)])], env);
+    expect(part.code).toBe(4);
+    expect(parsePacs002(part.stdout).transactions.map((t) => [t.status, t.reason?.additionalInfo])).toEqual([
+      ['RCVD', undefined],
+      ['RJCT', 'quote_already_used'],
+    ]);
+    expect(part.stderr).toContain('CLI-ISO-1 RJCT NARR quote_already_used');
+    const second = parsePacs002(part.stdout).transactions[0].uetr as string;
+    for (const u of [uetr, second]) {
+      await eventually(
+        () => debtorBank.client.getPayment(u),
+        (p) => p.status === 'SETTLED',
+      );
+    }
+
+    // Entries: every page, the two payments among them, running balances chaining to the statement's closing balance.
+    const all = await eventually(
+      async () => JSON.parse((await nostro(['entries', 'usd', '--all', '--limit', '2'], env)).stdout) as { data: AccountEntry[]; nextCursor: null },
+      (page) => [uetr, second].every((u) => page.data.some((e) => e.uetr === u)),
+    );
+    expect(all.nextCursor).toBeNull();
+    expect(all.data[0]).toMatchObject({ kind: 'deposit', direction: 'credit', amount: '100.00', counterparty: 'EXTERNAL' });
+    expect(all.data.find((e) => e.uetr === uetr)).toMatchObject({ kind: 'payment', direction: 'debit', endToEndId: 'CLI-ISO-0', counterparty: creditorId });
+    const onePage = JSON.parse((await nostro(['entries', 'USD', '--limit', '1'], env)).stdout) as { data: AccountEntry[]; nextCursor: string };
+    expect(onePage.data).toEqual(all.data.slice(0, 1));
+    expect(onePage.nextCursor).toEqual(expect.any(String));
+
+    const whole = await nostro(['statement', 'USD'], env);
+    expect(whole.code).toBe(0);
+    const statement = JSON.parse(whole.stdout) as AccountStatement;
+    expect(statement).toMatchObject({ currency: 'USD', openingBalance: '0.00', interim: true, entryCount: all.data.length });
+    expect(statement.entries).toEqual(all.data);
+    expect(statement.closingBalance).toBe(all.data[all.data.length - 1].balanceAfter);
+    const cents = (a: string) => Math.round(Number.parseFloat(a) * 100);
+    expect(cents(statement.openingBalance) + cents(statement.totalCredits) - cents(statement.totalDebits)).toBe(cents(statement.closingBalance));
+
+    // The day's statement as camt.053: valid, with the JSON statement's balances and entries.
+    const today = new Date().toISOString().slice(0, 10);
+    const day = JSON.parse((await nostro(['statement', 'USD', '--date', today], env)).stdout) as AccountStatement;
+    const xml = await nostro(['statement', 'USD', '--date', today, '--xml'], env);
+    expect(xml.code).toBe(0);
+    expect((await validateXml('camt.053.001.08', xml.stdout)).issues).toEqual([]);
+    const camt = parseCamt053(xml.stdout);
+    expect({ opening: camt.openingBalance.amount, closing: camt.closingBalance.amount, interim: camt.interim }).toEqual({
+      opening: day.openingBalance,
+      closing: day.closingBalance,
+      interim: true,
+    });
+    expect(camt.entries.map((e) => [e.entryRef, e.amount.amount, e.direction])).toEqual(day.entries.map((e) => [e.entryId, e.amount, e.direction]));
+    expect(camt.entries.map((e) => e.entryRef)).toEqual(expect.arrayContaining(all.data.filter((e) => e.uetr === uetr).map((e) => e.entryId)));
+
+    // Usage errors never reach the gateway; an account the bank does not hold is the API's 404.
+    expect((await nostro(['statement', 'USD', '--date', today, '--from-height', '1'], env)).code).toBe(2);
+    const foreign = await nostro(['statement', 'GBP'], env);
+    expect({ code: foreign.code, problem: JSON.parse(foreign.stderr) as unknown }).toMatchObject({ code: 1, problem: { status: 404, code: 'not_found' } });
   });
 
   it('prints the problem and exits 1 on an API refusal, 2 on a usage error', async () => {

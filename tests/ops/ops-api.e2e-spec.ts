@@ -1,6 +1,8 @@
+import type { AccountStatement } from '@nostro/client';
+import { parseCamt053, validateXml } from '@nostro/iso20022';
 import { verifyFinalityProof } from '@nostro/shared';
 import { randomUUID } from 'node:crypto';
-import { TestBank, cluster, eventually, fundFxDesk, registerBank, withDb } from '../support/cluster';
+import { TestBank, adminClient, cluster, eventually, fundFxDesk, registerBank, withDb } from '../support/cluster';
 import { ConsoleHttp, newOperator } from './support/console';
 
 /** The console's server side over HTTP against the test cluster: sessions, roles, audit, stream, static files. */
@@ -354,6 +356,66 @@ describe('operations console API', () => {
         expect((await http.request('GET', `/ops/api/payments/${path}/finality`)).status).toBe(404);
       }
     });
+  });
+
+  it("serves a participant's statement of a UTC day as the bank gets it, to every role, and as a camt.053 download", async () => {
+    const bank = await registerBank(['USD', 'EUR'], { USD: '250.00' });
+    await adminClient().withdraw(bank.id, { currency: 'USD', amount: '50.00', reference: 'sweep to correspondent' });
+    const today = new Date().toISOString().slice(0, 10);
+    const own = await eventually(
+      () => bank.client.getStatement('USD', { date: today }),
+      (st) => st.entryCount === 2,
+    );
+    const viewer = new ConsoleHttp();
+    await viewer.signIn((await newOperator('viewer')).token);
+    const path = `/ops/api/participants/${bank.id}/statement`;
+    // The same statement (the day's last block moves on as the chain grows: toHeight is left out).
+    const same = (st: AccountStatement) => ({ ...st, toHeight: undefined });
+    const shown = await viewer.json<AccountStatement>(`${path}?currency=USD&date=${today}`);
+    expect(same(shown)).toEqual(same(own));
+    expect(shown).toMatchObject({ account: `${bank.id}:USD`, openingBalance: '0.00', closingBalance: '200.00', totalCredits: '250.00', totalDebits: '50.00' });
+    expect(shown.entries.map((e) => [e.kind, e.direction, e.amount, e.balanceAfter, e.counterparty, e.reference])).toEqual([
+      ['deposit', 'credit', '250.00', '250.00', 'EXTERNAL', `test funding ${bank.id}`],
+      ['withdrawal', 'debit', '50.00', '200.00', 'EXTERNAL', 'sweep to correspondent'],
+    ]);
+    // Today by default; a past day is empty at its balance; an account with nothing on it yet is all zeros.
+    expect(same(await viewer.json<AccountStatement>(`${path}?currency=USD`))).toEqual(same(shown));
+    expect(await viewer.json<AccountStatement>(`${path}?currency=USD&date=2020-01-01`)).toMatchObject({
+      entryCount: 0,
+      closingBalance: '0.00',
+      interim: false,
+    });
+    expect(await viewer.json<AccountStatement>(`${path}?currency=EUR&date=${today}`)).toMatchObject({
+      entryCount: 0,
+      openingBalance: '0.00',
+      closingBalance: '0.00',
+    });
+
+    const xml = await viewer.request('GET', `${path}?currency=USD&date=${today}&format=xml`);
+    expect(xml.status).toBe(200);
+    expect(xml.headers.get('content-type')).toBe('application/xml; charset=utf-8');
+    expect(xml.headers.get('content-disposition')).toBe(`attachment; filename="camt053-${bank.id}-USD-${today}.xml"`);
+    expect(xml.headers.get('cache-control')).toBe('no-store');
+    const text = await xml.text();
+    expect((await validateXml('camt.053.001.08', text)).issues).toEqual([]);
+    const camt = parseCamt053(text);
+    expect({ account: camt.accountId, opening: camt.openingBalance.amount, closing: camt.closingBalance.amount, interim: camt.interim }).toEqual({
+      account: `${bank.id}:USD`,
+      opening: '0.00',
+      closing: '200.00',
+      interim: true,
+    });
+    expect(camt.entries.map((e) => [e.entryRef, e.amount.amount, e.direction])).toEqual(shown.entries.map((e) => [e.entryId, e.amount, e.direction]));
+
+    // Refusals: an account the bank does not hold or a participant that does not exist 404, a bad query 400, no session 401.
+    expect(await (await viewer.request('GET', `${path}?currency=GBP`)).json()).toMatchObject({ status: 404, code: 'not_found' });
+    expect((await viewer.request('GET', `/ops/api/participants/ZZNOBODY9/statement?currency=USD`)).status).toBe(404);
+    expect((await viewer.request('GET', `/ops/api/participants/FXDESK/statement?currency=USD`)).status).toBe(404);
+    for (const bad of ['', 'currency=usd', 'currency=USD&date=2026-02-30', 'currency=USD&format=pdf', 'currency=USD&fromHeight=1']) {
+      const answer = await viewer.request('GET', `${path}?${bad}`);
+      expect({ bad, status: answer.status, code: ((await answer.json()) as { code: string }).code }).toEqual({ bad, status: 400, code: 'validation_failed' });
+    }
+    expect((await new ConsoleHttp().request('GET', `${path}?currency=USD`)).status).toBe(401);
   });
 
   it('serves the page with a strict content security policy, and nothing outside the built UI', async () => {

@@ -1,3 +1,5 @@
+import { parseCamt053, validateXml } from '@nostro/iso20022';
+import fs from 'node:fs';
 import { Browser, Page } from 'playwright-core';
 import { TestBank, adminClient, eventually, fundFxDesk, registerBank } from '../support/cluster';
 import { ConsoleHttp, launchChromium, newOperator, screenshot, signedIn } from './support/console';
@@ -6,7 +8,8 @@ import { ConsoleHttp, launchChromium, newOperator, screenshot, signedIn } from '
  * The operations console in headless Chromium against the running test cluster (docs/ops-console.md):
  * sign-in, a payment seen moving RECEIVED → SETTLED without a reload, its finality proof verified in the browser,
  * a held payment released by two approvers, and a viewer who cannot approve; a recall listed with its deadline until
- * it is answered, and the payment's return with its own proof verified. Screenshots go to docs/images/.
+ * it is answered, and the payment's return with its own proof verified; a participant's statement of the day with
+ * its entries and its camt.053 download. Screenshots go to docs/images/.
  */
 const TEST_TIMEOUT_MS = 180_000;
 
@@ -276,6 +279,73 @@ describe('operations console in a browser', () => {
       await page.waitForSelector(`table.payments tr[data-uetr="${uetr}"]`);
       const options = await page.locator('#filter-status option').allTextContents();
       expect(options).toEqual(expect.arrayContaining(['CANCELLED', 'RETURNED']));
+      await context.close();
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "shows a participant's statement of today with its entries, each payment linked to its page, and downloads the camt.053",
+    async () => {
+      const uetr = await pay('42.00', 'OPS-STMT-1');
+      const today = new Date().toISOString().slice(0, 10);
+      await eventually(
+        () => debtor.client.getStatement('USD', { date: today }),
+        (st) => st.entries.some((e) => e.uetr === uetr),
+      );
+      const { context, page } = await signedIn(browser, admin.token);
+      const home = page.url().split('#')[0];
+      await page.goto(`${home}#/participants/${debtor.id}`);
+      await page.waitForSelector('#statement-result .statement');
+      const own = await debtor.client.getStatement('USD', { date: today });
+      expect(await page.inputValue('#statement-date')).toBe(today);
+      expect(await page.inputValue('#statement-currency')).toBe('USD');
+      const shown = page.locator('#statement-result .statement');
+      expect(await shown.getAttribute('data-opening')).toBe(own.openingBalance);
+      expect(await shown.getAttribute('data-closing')).toBe(own.closingBalance);
+      expect(await shown.getAttribute('data-entries')).toBe(String(own.entryCount));
+      expect(await page.textContent('#statement-closing')).toBe(`${own.closingBalance} USD`);
+      expect(await page.textContent('#statement-interim')).toContain('interim');
+      expect(await page.locator('#statement-entries tbody tr').count()).toBe(own.entryCount);
+      const row = page.locator(`#statement-entries tr[data-uetr="${uetr}"]`);
+      const entry = own.entries.find((e) => e.uetr === uetr);
+      expect(await row.getAttribute('data-entry-id')).toBe(entry?.entryId);
+      const text = await row.textContent();
+      expect(text).toContain('payment');
+      expect(text).toContain('debit');
+      expect(text).toContain(`${entry?.amount} USD`);
+      expect(text).toContain(`${entry?.balanceAfter} USD`);
+      expect(text).toContain(creditor.id);
+      expect(text).toContain('OPS-STMT-1');
+      await page.locator('#statement').scrollIntoViewIfNeeded();
+      await screenshot(page, 'ops-statement');
+
+      // The download is the same statement as camt.053, valid against the official schema.
+      expect(await page.getAttribute('#statement-download', 'href')).toBe(`/ops/api/participants/${debtor.id}/statement?currency=USD&date=${today}&format=xml`);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#statement-download')]);
+      expect(download.suggestedFilename()).toBe(`camt053-${debtor.id}-USD-${today}.xml`);
+      const xml = fs.readFileSync(await download.path(), 'utf8');
+      expect((await validateXml('camt.053.001.08', xml)).issues).toEqual([]);
+      const camt = parseCamt053(xml);
+      expect({ opening: camt.openingBalance.amount, closing: camt.closingBalance.amount }).toEqual({
+        opening: own.openingBalance,
+        closing: own.closingBalance,
+      });
+      expect(camt.entries.map((e) => e.entryRef)).toEqual(own.entries.map((e) => e.entryId));
+
+      // Another day: empty at its balance, with a download of that day.
+      await page.fill('#statement-date', '2020-01-01');
+      await page.click('form.statement-form button[type=submit]');
+      await page.waitForSelector('#statement-result .statement[data-entries="0"]');
+      expect(await page.textContent('#statement-entries tbody')).toBe('No entry in this period.');
+      expect(await page.getAttribute('#statement-download', 'href')).toContain('date=2020-01-01&format=xml');
+
+      // Each payment links to its page.
+      await page.fill('#statement-date', today);
+      await page.click('form.statement-form button[type=submit]');
+      await page.locator(`#statement-entries tr[data-uetr="${uetr}"] a.uetr`).click();
+      await page.waitForSelector('#payment-status [data-status="SETTLED"]');
+      expect(page.url()).toContain(`#/payments/${uetr}`);
       await context.close();
     },
     TEST_TIMEOUT_MS,

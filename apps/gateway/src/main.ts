@@ -92,6 +92,8 @@ async function main(): Promise<void> {
   const exceptionsService = new ExceptionsService(config, rt.pool, payments, exceptions, adminRequests, idempotency, waiter);
   const audit = new AuditService(new AuditRepository(rt.pool), cursors);
   const approvals = new ApprovalsService(new ApprovalsRepository(rt.pool), operators, cursors, config.APPROVAL_TTL_MS);
+  const statements = new StatementsService(ledger, new StatementsRepository(rt.pool), cache, cursors);
+  const iso = new Iso20022Service(paymentsService, exceptionsService, ledger);
   process.on('SIGHUP', () => {
     try {
       screening.reload();
@@ -118,7 +120,7 @@ async function main(): Promise<void> {
     kafka: rt.kafka,
     log: rt.log,
     cursors,
-    host: new GatewayOpsHost(operators, payments, participants, ledger, screeningAdmin, webhookAdmin, exceptions),
+    host: new GatewayOpsHost(operators, payments, participants, ledger, screeningAdmin, webhookAdmin, exceptions, statements, iso),
   });
   @Module({
     imports: [
@@ -156,11 +158,11 @@ async function main(): Promise<void> {
       { provide: PaymentsRepository, useValue: payments },
       { provide: PaymentsService, useValue: paymentsService },
       { provide: ExceptionsRepository, useValue: exceptions },
-      { provide: StatementsService, useValue: new StatementsService(ledger, new StatementsRepository(rt.pool), cache, cursors) },
+      { provide: StatementsService, useValue: statements },
       { provide: ExceptionsService, useValue: exceptionsService },
       { provide: AuditService, useValue: audit },
       { provide: ApprovalsService, useValue: approvals },
-      { provide: Iso20022Service, useValue: new Iso20022Service(paymentsService, exceptionsService, ledger) },
+      { provide: Iso20022Service, useValue: iso },
       { provide: AdminService, useValue: admin },
       { provide: FxClient, useValue: fx },
       { provide: ListCursorCodec, useValue: cursors },

@@ -1,4 +1,4 @@
-import { buildUrl, isRetryable, parseRetryAfter, retryDelayMs, sendJson, withRetries, type FetchFn } from './http.transport';
+import { buildUrl, isRetryable, parseRetryAfter, retryDelayMs, sendJson, sendText, withRetries, XML_MEDIA, type FetchFn } from './http.transport';
 import { NostroApiError, NostroNetworkError } from './nostro-api.error';
 
 const policy = { retries: 3, baseDelayMs: 100, maxDelayMs: 1_000 };
@@ -90,5 +90,37 @@ describe('sendJson', () => {
     const error = (await sendJson(fakeFetch(cause), request).catch((e: unknown) => e)) as NostroNetworkError;
     expect(error).toBeInstanceOf(NostroNetworkError);
     expect(error.cause).toBe(cause);
+  });
+});
+
+describe('sendText', () => {
+  const fakeFetch = (response: Response): FetchFn => (async () => response) as FetchFn;
+  const request = { method: 'GET', url: 'http://127.0.0.1:1/x', headers: { accept: 'application/xml' } };
+  const xml = (type: string, body = '<Document/>') => new Response(body, { status: 200, headers: { 'content-type': type } });
+
+  it.each(['application/xml', 'application/xml; charset=utf-8', 'text/xml', 'application/iso20022+xml;charset=UTF-8'])(
+    'returns the body of a %s answer as it is',
+    async (type) => {
+      await expect(sendText(fakeFetch(xml(type, '<Document>Zoë</Document>\n')), request, XML_MEDIA)).resolves.toBe('<Document>Zoë</Document>\n');
+    },
+  );
+
+  it.each(['application/json', 'text/html', 'application/xml-dtd', ''])('refuses a %j answer as invalid_response', async (type) => {
+    await expect(sendText(fakeFetch(xml(type)), request, XML_MEDIA)).rejects.toMatchObject({
+      code: 'invalid_response',
+      problem: { title: 'Response is not XML' },
+    });
+  });
+
+  it('refuses an empty 2xx body', async () => {
+    await expect(sendText(fakeFetch(xml('application/xml', '')), request, XML_MEDIA)).rejects.toMatchObject({ code: 'invalid_response' });
+  });
+
+  it('throws the problem of a non-2xx answer, JSON as always', async () => {
+    const response = new Response(JSON.stringify({ type: 'x', title: 'x', status: 404, code: 'not_found' }), {
+      status: 404,
+      headers: { 'content-type': 'application/problem+json' },
+    });
+    await expect(sendText(fakeFetch(response), request, XML_MEDIA)).rejects.toMatchObject({ status: 404, code: 'not_found' });
   });
 });

@@ -1,6 +1,6 @@
 /**
- * The HTTP plumbing shared by both clients: URL building, one JSON exchange over fetch with a timeout,
- * error mapping to {@link NostroApiError}, and bounded retries.
+ * The HTTP plumbing shared by both clients: URL building, one JSON (or text, e.g. ISO 20022 XML) exchange over fetch
+ * with a timeout, error mapping to {@link NostroApiError}, and bounded retries.
  */
 import { NostroApiError, NostroNetworkError } from './nostro-api.error';
 import type { ProblemDetails } from './types';
@@ -79,9 +79,9 @@ function apiError(response: Response, text: string): NostroApiError {
   return new NostroApiError(response.status, code, problem, retryAfterMs);
 }
 
-function invalidResponse(status: number): NostroApiError {
+function invalidResponse(status: number, what = 'JSON'): NostroApiError {
   const code = 'invalid_response';
-  return new NostroApiError(status, code, { type: 'about:blank', title: 'Response is not JSON', status, code });
+  return new NostroApiError(status, code, { type: 'about:blank', title: `Response is not ${what}`, status, code });
 }
 
 async function fetchOrThrow(fetchFn: FetchFn, request: HttpRequest, timeoutMs: number): Promise<Response> {
@@ -97,8 +97,8 @@ async function fetchOrThrow(fetchFn: FetchFn, request: HttpRequest, timeoutMs: n
   }
 }
 
-/** One exchange: the parsed JSON body of a 2xx answer (undefined when empty), else a {@link NostroApiError}. */
-export async function sendJson<T>(fetchFn: FetchFn, request: HttpRequest, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<T> {
+/** The answer and its body as text; a non-2xx answer is thrown as a {@link NostroApiError}. */
+async function exchange(fetchFn: FetchFn, request: HttpRequest, timeoutMs: number): Promise<{ response: Response; text: string }> {
   const response = await fetchOrThrow(fetchFn, request, timeoutMs);
   let text: string;
   try {
@@ -107,10 +107,35 @@ export async function sendJson<T>(fetchFn: FetchFn, request: HttpRequest, timeou
     throw new NostroNetworkError(`${request.method} ${request.url}: body not received`, { cause: error });
   }
   if (!response.ok) throw apiError(response, text);
+  return { response, text };
+}
+
+/** One exchange: the parsed JSON body of a 2xx answer (undefined when empty), else a {@link NostroApiError}. */
+export async function sendJson<T>(fetchFn: FetchFn, request: HttpRequest, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<T> {
+  const { response, text } = await exchange(fetchFn, request, timeoutMs);
   if (text === '') return undefined as T;
   const body = parseJson(text);
   if (body === undefined) throw invalidResponse(response.status);
   return body as T;
+}
+
+/** A media type a text answer may have (`sendText`): its name for errors and the Content-Type values it covers. */
+export interface TextMediaType {
+  name: string;
+  pattern: RegExp;
+}
+
+/** `application/xml`, `text/xml` and `+xml` types (an ISO 20022 document), with or without parameters. */
+export const XML_MEDIA: TextMediaType = { name: 'XML', pattern: /^\s*(application|text)\/([\w.-]+\+)?xml\s*(;|$)/i };
+
+/**
+ * One exchange whose 2xx answer is a document of `media` (e.g. an ISO 20022 XML message), returned as text exactly as
+ * received; an empty body or another Content-Type is `invalid_response`, a non-2xx answer a {@link NostroApiError}.
+ */
+export async function sendText(fetchFn: FetchFn, request: HttpRequest, media: TextMediaType, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<string> {
+  const { response, text } = await exchange(fetchFn, request, timeoutMs);
+  if (text === '' || !media.pattern.test(response.headers.get('content-type') ?? '')) throw invalidResponse(response.status, media.name);
+  return text;
 }
 
 /** True for the failures worth repeating with the same Idempotency-Key. */

@@ -5,3 +5,4 @@ export * from './nostro.client';
 export * from './nostro-admin.client';
 export * from './webhook';
 export { verifyFinalityProof, type FinalityTrust, type FinalityVerdict } from '@nostro/shared';
+export type { GroupStatus, Pacs008Message, Pacs008Transaction, StatusReport, StatusReportTransaction, TxStatus } from '@nostro/iso20022';

@@ -2,12 +2,13 @@
  * The bank client against a local HTTP server that checks every request's RFC 9421 signature with the
  * gateway's own `verifyRequest`: a real signed round trip over 127.0.0.1.
  */
+import { buildCamt053, buildPacs002, parsePacs008, type Pacs008Message, type StatusReport } from '@nostro/iso20022';
 import { base64UrlEncode, generateEd25519KeyPair, verifyFinalityProof, verifyRequest } from '@nostro/shared-node';
 import { NostroApiError, NostroNetworkError } from './nostro-api.error';
 import { NostroClient, type IdempotencyOptions } from './nostro.client';
 import { testNetwork, transfer } from './testing/finality-proof';
 import { startLocalServer, type LocalServer, type ReceivedRequest, type Reply } from './testing/local-server';
-import type { CreatePaymentRequest, Quote } from './types';
+import type { AccountEntry, AccountStatement, CreatePaymentRequest, Quote } from './types';
 
 const bank = generateEd25519KeyPair();
 const network = testNetwork();
@@ -76,7 +77,103 @@ function wayBack(method: string, pathname: string): Reply | undefined {
   return undefined;
 }
 
+const entry = (n: number): AccountEntry => ({
+  entryId: `${n}-0-0`,
+  height: n,
+  at: '2026-12-06T10:00:00.000Z',
+  kind: 'deposit',
+  direction: 'credit',
+  amount: '1.00',
+  balanceAfter: `${n}.00`,
+  counterparty: 'EXTERNAL',
+  reference: `top-up ${n}`,
+});
+/** Five entries served in pages of `limit` by a cursor that is the index of the next one. */
+const ENTRIES = [1, 2, 3, 4, 5].map(entry);
+const statement: AccountStatement = {
+  account: 'BANKA001:USD',
+  currency: 'USD',
+  fromHeight: 1,
+  toHeight: 5,
+  from: '2026-12-06T00:00:00.000Z',
+  to: '2026-12-07T00:00:00.000Z',
+  openingBalance: '0.00',
+  closingBalance: '5.00',
+  totalDebits: '0.00',
+  totalCredits: '5.00',
+  entryCount: 5,
+  interim: true,
+  entries: ENTRIES,
+};
+const camt053 = buildCamt053({
+  messageId: 'STMT-1',
+  createdAt: new Date('2026-12-06T12:00:00Z'),
+  statementId: 'BANKA001:USD-1-5',
+  account: { id: 'BANKA001:USD', currency: 'USD', owner: 'BANKA001' },
+  from: new Date(statement.from),
+  to: new Date(statement.to),
+  interim: true,
+  openingBalance: { amount: '0.00', currency: 'USD' },
+  closingBalance: { amount: '5.00', currency: 'USD' },
+  entries: ENTRIES.map((e) => ({
+    entryRef: e.entryId,
+    amount: { amount: e.amount, currency: 'USD' },
+    direction: e.direction,
+    bookingDate: new Date(e.at),
+    kind: e.kind,
+  })),
+});
+const pacs008Message: Pacs008Message = {
+  messageId: 'MSG-1',
+  createdAt: '2026-12-06T10:00:00Z',
+  transactions: [0, 1].map((index) => ({
+    index,
+    quoteId: `q-${index}`,
+    uetr: index === 0 ? UETR : undefined,
+    endToEndId: `E2E-${index}`,
+    amount: '10.00',
+    currency: 'USD',
+    debtor: { name: 'Zoë Ångström', account: 'US0012345' },
+    creditor: { name: '山田 太郎', account: '1234567' },
+    debtorAgent: 'BANKA001',
+    creditorAgent: 'BANKB001',
+  })),
+};
+const statusReport: StatusReport = {
+  messageId: 'NOSTRO-1',
+  createdAt: new Date('2026-12-06T10:00:01Z'),
+  originalMessageId: 'MSG-1',
+  originalMessageNameId: 'pacs.008.001.09',
+  originalCreatedAt: '2026-12-06T10:00:00Z',
+  groupStatus: 'PART',
+  transactions: [
+    { uetr: UETR, endToEndId: 'E2E-0', txId: 'q-0', status: 'RCVD' },
+    { endToEndId: 'E2E-1', txId: 'q-1', status: 'RJCT', reason: { code: 'NARR', additionalInfo: 'quote_already_used' } },
+  ],
+};
+const pacs002 = buildPacs002(statusReport);
+const XML = { 'content-type': 'application/xml; charset=utf-8' };
+
+/** Account entries and statements, and ISO 20022 documents (XML in and out; problems stay JSON). */
+function statementsAndIso(request: ReceivedRequest): Reply | undefined {
+  const { pathname, searchParams } = new URL(request.url, 'http://localhost');
+  const xml = request.headers.accept === 'application/xml';
+  if (pathname === '/v1/accounts/USD/entries') {
+    const from = Number(searchParams.get('cursor') ?? '0');
+    const limit = Number(searchParams.get('limit') ?? '100');
+    const next = from + limit < ENTRIES.length ? String(from + limit) : null;
+    return { status: 200, body: { data: ENTRIES.slice(from, from + limit), nextCursor: next, echo: Object.fromEntries(searchParams) } };
+  }
+  if (pathname === '/v1/accounts/USD/statement') return xml ? { status: 200, headers: XML, body: camt053 } : { status: 200, body: statement };
+  if (pathname === '/v1/iso20022/pacs.008' && request.method === 'POST') return { status: 202, headers: XML, body: pacs002 };
+  if (pathname === `/v1/payments/${UETR}` && xml) return { status: 200, headers: XML, body: pacs002 };
+  if (pathname === `/v1/incoming-payments/${UETR}` && xml) return { status: 200, headers: XML, body: '<Document>pacs.008</Document>' };
+  return undefined;
+}
+
 function route(request: ReceivedRequest): Reply {
+  const iso = statementsAndIso(request);
+  if (iso) return iso;
   const { pathname, searchParams } = new URL(request.url, 'http://localhost');
   const body = (request.rawBody.length > 0 ? JSON.parse(request.rawBody.toString('utf8')) : {}) as Parameters<typeof quoteFor>[0];
   if (pathname === '/v1/keys') return { status: 200, body: network.keys };
@@ -370,5 +467,115 @@ describe('NostroClient: cancel, recall, recall response and return', () => {
     });
     scripted = [{ status: 200, body: returnProof }];
     expect(await client().verifyFinality(UETR, { keys: network.keys })).toMatchObject({ ok: false, reason: 'the proof is of another transaction' });
+  });
+});
+
+describe('NostroClient: account entries and statements', () => {
+  it('getEntries sends a signed GET with the query as given and returns the page', async () => {
+    const page = await client().getEntries('USD', { fromHeight: 2, toHeight: 4, limit: 2 });
+    expect(page).toMatchObject({ data: ENTRIES.slice(0, 2), nextCursor: '2', echo: { fromHeight: '2', toHeight: '4', limit: '2' } });
+    expect(server.received.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /v1/accounts/USD/entries?fromHeight=2&toHeight=4&limit=2']);
+    expect(server.received[0].headers.accept).toBe('application/json');
+    expect(authFailures).toEqual([]);
+  });
+
+  it('allEntries follows nextCursor to the last page, 1,000 a page unless told otherwise', async () => {
+    const all: AccountEntry[] = [];
+    for await (const e of client().allEntries('USD', { limit: 2 })) all.push(e);
+    expect(all).toEqual(ENTRIES);
+    expect(server.received.map((r) => r.url)).toEqual([
+      '/v1/accounts/USD/entries?limit=2',
+      '/v1/accounts/USD/entries?limit=2&cursor=2',
+      '/v1/accounts/USD/entries?limit=2&cursor=4',
+    ]);
+    server.received.length = 0;
+    for await (const e of client().allEntries('USD', { fromHeight: 1 })) expect(e).toBeDefined();
+    expect(server.received.map((r) => r.url)).toEqual(['/v1/accounts/USD/entries?limit=1000&fromHeight=1']);
+  });
+
+  it('getStatement asks for a day or a height range and returns the statement', async () => {
+    expect(await client().getStatement('USD', { date: '2026-12-06' })).toEqual(statement);
+    await client().getStatement('USD', { fromHeight: 1, toHeight: 5 });
+    await client().getStatement('USD');
+    expect(server.received.map((r) => r.url)).toEqual([
+      '/v1/accounts/USD/statement?date=2026-12-06',
+      '/v1/accounts/USD/statement?fromHeight=1&toHeight=5',
+      '/v1/accounts/USD/statement',
+    ]);
+    expect(authFailures).toEqual([]);
+  });
+
+  it('getStatementXml asks for application/xml and returns the camt.053 text as received', async () => {
+    expect(await client().getStatementXml('USD', { date: '2026-12-06' })).toBe(camt053);
+    expect(server.received[0]).toMatchObject({ method: 'GET', url: '/v1/accounts/USD/statement?date=2026-12-06', headers: { accept: 'application/xml' } });
+    expect(server.received[0].headers['content-type']).toBeUndefined();
+    expect(authFailures).toEqual([]);
+  });
+
+  it('refuses a JSON answer where XML was asked for, and throws the problem of a refusal', async () => {
+    scripted = [{ status: 200, body: statement }];
+    await expect(client().getStatementXml('USD')).rejects.toMatchObject({ code: 'invalid_response', problem: { title: 'Response is not XML' } });
+    await expect(client().getStatementXml('GBP')).rejects.toMatchObject({ status: 404, code: 'not_found' });
+    await expect(client().getEntries('GBP')).rejects.toBeInstanceOf(NostroApiError);
+  });
+
+  it('encodes the currency as a path segment', async () => {
+    await expect(client().getStatement('U/D')).rejects.toMatchObject({ status: 404 });
+    expect(server.received[0].url).toBe('/v1/accounts/U%2FD/statement');
+  });
+});
+
+describe('NostroClient: ISO 20022', () => {
+  it('sendPacs008 builds the document from a message, posts it as application/xml with a new Idempotency-Key, and reads the pacs.002', async () => {
+    const answer = await client().sendPacs008(pacs008Message);
+    expect(answer.xml).toBe(pacs002);
+    expect(answer.report).toEqual(statusReport);
+    const [request] = server.received;
+    expect(request).toMatchObject({ method: 'POST', url: '/v1/iso20022/pacs.008' });
+    expect(request.headers).toMatchObject({ 'content-type': 'application/xml', accept: 'application/xml', 'idempotency-key': expect.stringMatching(UUID_V4) });
+    expect(request.headers['signature-input']).toContain('"@method" "@target-uri" "content-digest" "idempotency-key"');
+    const sent = parsePacs008(request.rawBody.toString('utf8'));
+    expect(sent.messageId).toBe('MSG-1');
+    expect(sent.transactions.map((t) => [t.quoteId, t.uetr, t.endToEndId, t.debtor.name, t.creditor.name])).toEqual([
+      ['q-0', UETR, 'E2E-0', 'Zoë Ångström', '山田 太郎'],
+      ['q-1', undefined, 'E2E-1', 'Zoë Ångström', '山田 太郎'],
+    ]);
+    expect(authFailures).toEqual([]);
+  });
+
+  it('sendPacs008 sends a document given as text byte for byte, and retries a 503 and a drop with the same key', async () => {
+    const text = '<?xml version="1.0" encoding="UTF-8"?>\n<Document>any text, the gateway validates it: Zoë</Document>\n';
+    scripted = [problem(503, 'unavailable'), 'drop'];
+    const answer = await client().sendPacs008(text, { idempotencyKey: 'MSG-2026-12-06-001' });
+    expect(answer.report.groupStatus).toBe('PART');
+    expect(server.received.map((r) => r.rawBody.toString('utf8'))).toEqual([text, text, text]);
+    expect(idempotencyKeys()).toEqual(['MSG-2026-12-06-001', 'MSG-2026-12-06-001', 'MSG-2026-12-06-001']);
+    expect(authFailures).toEqual([]);
+  });
+
+  it('sendPacs008: a 400 problem is a NostroApiError, not retried', async () => {
+    scripted = [problem(400, 'validation_failed')];
+    await expect(client().sendPacs008('<Document/>')).rejects.toMatchObject({ status: 400, code: 'validation_failed' });
+    expect(server.received).toHaveLength(1);
+  });
+
+  it('sendPacs008: an answer that is not a pacs.002 is invalid_response', async () => {
+    scripted = [{ status: 202, headers: XML, body: '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"/>' }];
+    await expect(client().sendPacs008(pacs008Message)).rejects.toMatchObject({
+      status: 202,
+      code: 'invalid_response',
+      problem: { title: 'Response is not a pacs.002.001.11' },
+    });
+  });
+
+  it('getPaymentStatusXml and getIncomingPaymentXml ask for XML with signed GETs', async () => {
+    const c = client();
+    expect(await c.getPaymentStatusXml(UETR)).toEqual({ xml: pacs002, report: statusReport });
+    expect(await c.getIncomingPaymentXml(UETR)).toBe('<Document>pacs.008</Document>');
+    expect(server.received.map((r) => [r.method, r.url, r.headers.accept, r.headers['idempotency-key']])).toEqual([
+      ['GET', `/v1/payments/${UETR}`, 'application/xml', undefined],
+      ['GET', `/v1/incoming-payments/${UETR}`, 'application/xml', undefined],
+    ]);
+    expect(authFailures).toEqual([]);
   });
 });

@@ -9,23 +9,30 @@
  * `baseUrl` must be the gateway's public base URL, because the signature covers the full target URI.
  */
 import { randomUUID } from 'node:crypto';
+import { buildPacs008Inbound, parsePacs002, type Pacs008Message } from '@nostro/iso20022';
 import { base64UrlDecode, signRequest } from '@nostro/shared-node';
 import {
   buildUrl,
   DEFAULT_RETRY_POLICY,
   DEFAULT_TIMEOUT_MS,
   sendJson,
+  sendText,
   withRetries,
+  XML_MEDIA,
   type FetchFn,
   type HttpRequest,
   type QueryValue,
   type RetryPolicy,
 } from './http.transport';
+import { NostroApiError } from './nostro-api.error';
 import type {
+  AccountEntry,
   Accounts,
+  AccountStatement,
   CancelPaymentRequest,
   CreatePaymentRequest,
   CreateQuoteRequest,
+  EntriesQuery,
   ListPaymentsQuery,
   NetworkKeys,
   Page,
@@ -42,6 +49,8 @@ import type {
   RecallResponse,
   RecallResponseRequest,
   ReturnPaymentRequest,
+  StatementQuery,
+  StatusReportDocument,
 } from './types';
 import { verifyPaymentFinality, verifyReturnFinality, type PaymentFinalityVerdict } from './webhook';
 
@@ -63,6 +72,8 @@ export interface NostroClientOptions {
 
 export interface RequestOptions {
   body?: unknown;
+  /** An XML document sent as it is (`Content-Type: application/xml`) instead of `body` as JSON. */
+  xml?: string;
   idempotencyKey?: string;
   query?: Readonly<Record<string, QueryValue>>;
   /** Retry policy; without one the request is sent once. */
@@ -257,26 +268,103 @@ export class NostroClient {
     return this.request('GET', '/v1/accounts');
   }
 
+  /**
+   * `GET /v1/accounts/{currency}/entries`: the postings to one of this bank's accounts from final blocks, oldest first,
+   * with the running balance after each; one page (`limit` up to 1,000, default 100). Another currency is `404`.
+   */
+  getEntries(currency: string, query: EntriesQuery = {}): Promise<Page<AccountEntry>> {
+    return this.request('GET', `/v1/accounts/${encodeURIComponent(currency)}/entries`, { query: { ...query } });
+  }
+
+  /** Every entry of one of this bank's accounts within `query`'s heights, across pages. */
+  allEntries(currency: string, query: Omit<EntriesQuery, 'cursor'> = {}): AsyncGenerator<AccountEntry> {
+    return paginate((cursor) => this.getEntries(currency, { limit: PAGE_LIMIT_MAX, ...query, cursor }));
+  }
+
+  /**
+   * `GET /v1/accounts/{currency}/statement`: a UTC day (`date`), a height range, or by default the whole chain up to
+   * the last final block; opening and closing balances, totals and every entry. More than 100,000 entries is
+   * `422 statement_too_large`: ask for shorter height ranges.
+   */
+  getStatement(currency: string, query: StatementQuery = {}): Promise<AccountStatement> {
+    return this.request('GET', `/v1/accounts/${encodeURIComponent(currency)}/statement`, { query: { ...query } });
+  }
+
+  /** The same statement as {@link getStatement}, as the ISO 20022 camt.053.001.08 document the gateway sends (text). */
+  getStatementXml(currency: string, query: StatementQuery = {}): Promise<string> {
+    return this.requestXml('GET', `/v1/accounts/${encodeURIComponent(currency)}/statement`, { query: { ...query } });
+  }
+
+  /**
+   * `POST /v1/iso20022/pacs.008`: payments as a pacs.008.001.09 (1 to 1,000 transactions; the text as it is, or built
+   * from `message` with `buildPacs008Inbound`), retried like {@link createPayment}. Answered with a pacs.002.001.11:
+   * `RCVD` or `RJCT` (with its ISO reason) per transaction, in order. An invalid document is `400 validation_failed`.
+   */
+  async sendPacs008(message: string | Pacs008Message, options: IdempotencyOptions = {}): Promise<StatusReportDocument> {
+    const xml = typeof message === 'string' ? message : buildPacs008Inbound(message);
+    return statusReport(await this.requestXml('POST', '/v1/iso20022/pacs.008', { xml, ...this.idempotent(options) }), 202);
+  }
+
+  /** `GET /v1/payments/{uetr}` as a pacs.002.001.11: the payment's current `TxSts` (`ACSC` once settled, `RJCT` with its reason). */
+  async getPaymentStatusXml(uetr: string): Promise<StatusReportDocument> {
+    return statusReport(await this.requestXml('GET', `/v1/payments/${encodeURIComponent(uetr)}`), 200);
+  }
+
+  /** `GET /v1/incoming-payments/{uetr}` as the pacs.008.001.09 a correspondent would have sent this (creditor) bank. */
+  getIncomingPaymentXml(uetr: string): Promise<string> {
+    return this.requestXml('GET', `/v1/incoming-payments/${encodeURIComponent(uetr)}`);
+  }
+
   /** A money-moving POST: one Idempotency-Key (given, or a new UUID v4) on every attempt, retried per the policy. */
   private idempotentPost<T>(path: string, body: unknown, options: IdempotencyOptions): Promise<T> {
+    return this.request('POST', path, { body, ...this.idempotent(options) });
+  }
+
+  private idempotent(options: IdempotencyOptions): { idempotencyKey: string; retry: RetryPolicy } {
     const idempotencyKey = options.idempotencyKey ?? randomUUID();
-    const retry = { ...this.retryPolicy, ...(options.retries === undefined ? {} : { retries: options.retries }) };
-    return this.request('POST', path, { body, idempotencyKey, retry });
+    return { idempotencyKey, retry: { ...this.retryPolicy, ...(options.retries === undefined ? {} : { retries: options.retries }) } };
   }
 
   private request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    return this.exchange(method, path, options, 'application/json', (request) => sendJson<T>(this.fetchFn, request, this.timeoutMs));
+  }
+
+  /** An exchange of ISO 20022 documents: `Accept: application/xml`, the answer's XML as text. Problems stay JSON. */
+  private requestXml(method: string, path: string, options: RequestOptions = {}): Promise<string> {
+    return this.exchange(method, path, options, 'application/xml', (request) => sendText(this.fetchFn, request, XML_MEDIA, this.timeoutMs));
+  }
+
+  private exchange<T>(method: string, path: string, options: RequestOptions, accept: string, send: (request: HttpRequest) => Promise<T>): Promise<T> {
     const url = buildUrl(this.baseUrl, path, options.query);
-    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const attempt = () => sendJson<T>(this.fetchFn, this.signed(method, url, body, options.idempotencyKey), this.timeoutMs);
+    const body = options.xml !== undefined ? { text: options.xml, type: 'application/xml' } : jsonBody(options.body);
+    const attempt = () => send(this.signed(method, url, accept, body, options.idempotencyKey));
     return options.retry === undefined ? attempt() : withRetries(attempt, options.retry);
   }
 
   /** Signed afresh for every attempt, so a retry never carries a stale `created`. */
-  private signed(method: string, url: string, body: string | undefined, idempotencyKey: string | undefined): HttpRequest {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+  private signed(method: string, url: string, accept: string, body: OutgoingBody | undefined, idempotencyKey: string | undefined): HttpRequest {
+    const headers: Record<string, string> = { accept };
+    if (body !== undefined) headers['content-type'] = body.type;
     if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
-    const signature = signRequest({ method, url, headers, body, keyId: this.keyId, seed: this.seed });
-    return { method, url, headers: { ...headers, ...signature }, body };
+    const signature = signRequest({ method, url, headers, body: body?.text, keyId: this.keyId, seed: this.seed });
+    return { method, url, headers: { ...headers, ...signature }, body: body?.text };
+  }
+}
+
+interface OutgoingBody {
+  text: string;
+  type: string;
+}
+
+const jsonBody = (body: unknown): OutgoingBody | undefined => (body === undefined ? undefined : { text: JSON.stringify(body), type: 'application/json' });
+
+/** A pacs.002 the gateway answered (with `status`), read; one that cannot be read is `invalid_response`, its start in `detail`. */
+function statusReport(xml: string, status: number): StatusReportDocument {
+  try {
+    return { xml, report: parsePacs002(xml) };
+  } catch (error) {
+    const code = 'invalid_response';
+    const detail = `${(error as Error).message}: ${xml.slice(0, 200)}`;
+    throw new NostroApiError(status, code, { type: 'about:blank', title: 'Response is not a pacs.002.001.11', status, code, detail });
   }
 }

@@ -3,6 +3,7 @@
  * units with exactly the currency's minor-unit digits; integers are numbers; times are ISO 8601 strings
  * except block timestamps (Unix milliseconds).
  */
+import type { StatusReport } from '@nostro/iso20022';
 import type { FinalityProof } from '@nostro/shared';
 
 /** A decimal amount in major units, e.g. "1002.50" USD, "1500" JPY. */
@@ -306,6 +307,15 @@ export interface PaymentReturn {
   block?: { height: number; hash: string };
 }
 
+/**
+ * A pacs.002.001.11 status report as the gateway sent it (`xml`, exactly as received) and as read
+ * (`report`: one transaction per payment, `RCVD`/`RJCT` answering a pacs.008, the current `TxSts` of a payment).
+ */
+export interface StatusReportDocument {
+  xml: string;
+  report: StatusReport;
+}
+
 /** One settlement account, as of the last final block. */
 export interface AccountBalance {
   currency: CurrencyCode;
@@ -316,6 +326,73 @@ export interface AccountBalance {
 /** `GET /v1/accounts`. */
 export interface Accounts {
   data: AccountBalance[];
+}
+
+/** What moved money on an account (API.md "Account entries and statements"). */
+export type AccountEntryKind = 'payment' | 'return' | 'deposit' | 'withdrawal' | 'fee';
+
+/**
+ * One posting to one of the bank's accounts, from a final block. `amount` is positive (its sign is `direction`),
+ * `balanceAfter` the running balance after it in block order, both in major units of the account's currency.
+ */
+export interface AccountEntry {
+  /** Its position on the chain, `<height>-<index>-<leg>`: stable, and the camt.053 `NtryRef`. */
+  entryId: string;
+  height: number;
+  /** The block's time (ISO 8601). */
+  at: string;
+  kind: AccountEntryKind;
+  direction: 'debit' | 'credit';
+  amount: Amount;
+  balanceAfter: Amount;
+  /** The payment it belongs to (`payment` and `return` entries). */
+  uetr?: string;
+  /** The return it belongs to (`return` entries). */
+  returnId?: string;
+  endToEndId?: string;
+  /** The other participant; `EXTERNAL` for deposits and withdrawals. */
+  counterparty?: string;
+  /** The operator's reference of a deposit or withdrawal. */
+  reference?: string;
+}
+
+/** `GET /v1/accounts/{currency}/entries` query: heights bound the blocks, `limit` up to 1,000 (default 100). */
+export interface EntriesQuery {
+  fromHeight?: number;
+  toHeight?: number;
+  limit?: number;
+  cursor?: string;
+}
+
+/**
+ * `GET /v1/accounts/{currency}/statement` query: a UTC day (`date`, YYYY-MM-DD) or a height range; neither is the
+ * whole chain up to the last final block.
+ */
+export interface StatementQuery {
+  date?: string;
+  fromHeight?: number;
+  toHeight?: number;
+}
+
+/**
+ * An account statement. `openingBalance + totalCredits − totalDebits = closingBalance`, the ledger balance at
+ * `toHeight`; `interim` while the period is not over (today, or the chain up to its last final block).
+ */
+export interface AccountStatement {
+  /** `<participant>:<currency>`. */
+  account: string;
+  currency: CurrencyCode;
+  fromHeight: number;
+  toHeight: number;
+  from: string;
+  to: string;
+  openingBalance: Amount;
+  closingBalance: Amount;
+  totalDebits: Amount;
+  totalCredits: Amount;
+  entryCount: number;
+  interim: boolean;
+  entries: AccountEntry[];
 }
 
 /** `POST /v1/admin/participants`. */

@@ -15,5 +15,8 @@ export type {
   OpsOperator,
   OpsParticipantView,
   OpsPaymentView,
+  OpsStatementEntry,
+  OpsStatementQuery,
+  OpsStatementView,
   OpsWebhookEndpoint,
 } from './server/ops-host.port';

@@ -1,13 +1,15 @@
 import { keyView, participantView } from '../admin/admin.service';
 import { ExceptionsRepository, NO_EXCEPTIONS } from '../exceptions/exceptions.repository';
+import { Iso20022Service } from '../iso20022/iso20022.service';
 import { LedgerClient } from '../ledger/ledger.client';
 import { OperatorsRepository } from '../operators/operators.repository';
 import { ParticipantsRepository } from '../participants/participants.repository';
 import { paymentView } from '../payments/payment.view';
 import { PaymentsRepository } from '../payments/payments.repository';
 import { ScreeningAdminService } from '../screening/screening-admin.service';
+import { StatementsService } from '../statements/statements.service';
 import { WebhookAdminService } from '../webhooks/webhook-admin.service';
-import { OpsConsoleHost, OpsOpenRecall } from '@nostro/ops-console';
+import { OpsConsoleHost, OpsOpenRecall, OpsStatementQuery, OpsStatementView } from '@nostro/ops-console';
 
 /**
  * The gateway's side of the operations console's port: each read goes to the repository or service the bank and
@@ -22,6 +24,8 @@ export class GatewayOpsHost implements OpsConsoleHost {
     private readonly screening: ScreeningAdminService,
     private readonly webhooks: WebhookAdminService,
     private readonly exceptions: ExceptionsRepository,
+    private readonly statements: StatementsService,
+    private readonly iso: Iso20022Service,
   ) {}
 
   operatorByTokenHash(tokenHash: string) {
@@ -64,6 +68,15 @@ export class GatewayOpsHost implements OpsConsoleHost {
     return this.ledger.finality(id);
   }
 
+  /** Built by the bank API's own service, so the console shows the statement the bank reconciles with. */
+  statement(participant: string, currency: string, query: OpsStatementQuery): Promise<OpsStatementView> {
+    return this.statements.statement(participant, currency, statementQuery(query));
+  }
+
+  async statementXml(participant: string, currency: string, query: OpsStatementQuery): Promise<string> {
+    return this.iso.statement(await this.statements.statement(participant, currency, statementQuery(query)), participant);
+  }
+
   async openRecalls(limit: number, after?: { at: string; id: string }): Promise<OpsOpenRecall[]> {
     const rows = await this.exceptions.openRecalls(limit, after);
     return rows.map((r) => ({
@@ -80,4 +93,13 @@ export class GatewayOpsHost implements OpsConsoleHost {
       cursorAt: r.cursor_at,
     }));
   }
+}
+
+/** The statement query as the bank API receives it (query-string text), which StatementsService validates. */
+function statementQuery(q: OpsStatementQuery): Record<string, string> {
+  return {
+    ...(q.date === undefined ? {} : { date: q.date }),
+    ...(q.fromHeight === undefined ? {} : { fromHeight: String(q.fromHeight) }),
+    ...(q.toHeight === undefined ? {} : { toHeight: String(q.toHeight) }),
+  };
 }

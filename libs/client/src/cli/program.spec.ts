@@ -1,4 +1,5 @@
 /** The CLI in-process against a local server that plays the gateway (the e2e suite runs it against the real one). */
+import { buildPacs002, type StatusReport } from '@nostro/iso20022';
 import { base64UrlEncode, generateEd25519KeyPair, verifyRequest } from '@nostro/shared-node';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,6 +28,56 @@ const paymentReturn = {
   sourceCurrency: 'USD',
   reason: 'AC04',
 };
+const entries = [1, 2, 3].map((n) => ({
+  entryId: `${n}-0-0`,
+  height: n,
+  at: '2026-12-06T10:00:00.000Z',
+  kind: 'deposit',
+  direction: 'credit',
+  amount: '1.00',
+  balanceAfter: `${n}.00`,
+}));
+const statement = { account: 'BANKUS33:USD', currency: 'USD', openingBalance: '0.00', closingBalance: '3.00', entryCount: 3, interim: false, entries };
+const CAMT053 = '<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">…</Document>';
+const report = (statuses: ('RCVD' | 'RJCT')[]): string => {
+  const r: StatusReport = {
+    messageId: 'NOSTRO-1',
+    createdAt: new Date('2026-12-06T10:00:01Z'),
+    originalMessageId: 'MSG-1',
+    originalMessageNameId: 'pacs.008.001.09',
+    groupStatus: statuses.every((t) => t === 'RCVD') ? 'RCVD' : 'PART',
+    transactions: statuses.map((status, i) => ({
+      endToEndId: `E2E-${i}`,
+      txId: `q-${i}`,
+      status,
+      ...(status === 'RJCT' ? { reason: { code: 'NARR', additionalInfo: 'quote_already_used' } } : {}),
+    })),
+  };
+  return buildPacs002(r);
+};
+const XML = { 'content-type': 'application/xml; charset=utf-8' };
+
+/** Statements and entries of the USD account (pages of `limit`, the cursor the index of the next entry), and pacs.008. */
+function accountsAndIsoRoute(request: ReceivedRequest): Reply | undefined {
+  const { pathname, searchParams } = new URL(request.url, 'http://localhost');
+  if (pathname === '/v1/accounts/USD/statement') {
+    return request.headers.accept === 'application/xml' ? { status: 200, headers: XML, body: CAMT053 } : { status: 200, body: statement };
+  }
+  if (pathname === '/v1/accounts/USD/entries') {
+    const from = Number(searchParams.get('cursor') ?? '0');
+    const limit = Number(searchParams.get('limit') ?? '100');
+    return { status: 200, body: { data: entries.slice(from, from + limit), nextCursor: from + limit < entries.length ? String(from + limit) : null } };
+  }
+  if (pathname === '/v1/iso20022/pacs.008') {
+    const xml = request.rawBody.toString('utf8');
+    if (!xml.includes('<Document')) return { status: 400, body: { type: 'x', title: 'Validation failed', status: 400, code: 'validation_failed' } };
+    return { status: 202, headers: XML, body: report(xml.includes('RJCT-PLEASE') ? ['RCVD', 'RJCT'] : ['RCVD', 'RCVD']) };
+  }
+  if (pathname.startsWith('/v1/accounts/'))
+    return { status: 404, body: { type: 'x', title: 'Not found', status: 404, code: 'not_found', detail: 'no GBP account' } };
+  return undefined;
+}
+
 let server: LocalServer;
 let dir: string;
 let keyFile: string;
@@ -62,7 +113,7 @@ beforeAll(async () => {
     );
     if (!verdict.ok) return { status: 401, body: { type: 'x', title: 'x', status: 401, code: verdict.code } };
     if (request.url.startsWith('/v1/quotes')) return { status: 201, body: { id: 'q_1', ...JSON.parse(request.rawBody.toString()) } };
-    const wayBack = wayBackRoute(request);
+    const wayBack = wayBackRoute(request) ?? accountsAndIsoRoute(request);
     if (wayBack) return wayBack;
     if (request.url.startsWith('/v1/payments/'))
       return { status: 404, body: { type: 'x', title: 'Not found', status: 404, code: 'not_found', detail: 'no such payment' } };
@@ -89,7 +140,8 @@ describe('nostro CLI', () => {
     const help = await run(['--help']);
     expect(help.code).toBe(EXIT.ok);
     expect(help.out).toMatch(/Usage: nostro/);
-    for (const command of ['quote', 'pay', 'status', 'verify', 'incoming', 'cancel', 'recall', 'respond-recall', 'return']) {
+    expect(help.out).toContain('4 pacs008: at\nleast one transaction refused (RJCT)');
+    for (const command of ['quote', 'pay', 'status', 'verify', 'incoming', 'cancel', 'recall', 'respond-recall', 'return', 'statement', 'entries', 'pacs008']) {
       expect(help.out).toContain(command);
       expect((await run([command, '--help'])).out).toContain(`Usage: nostro ${command}`);
     }
@@ -298,6 +350,91 @@ describe('nostro verify --return', () => {
     expect(asPayment.code).toBe(EXIT.unverified);
     expect(JSON.parse(asPayment.out)).toMatchObject({ verified: false, reason: 'the proof is of another transaction' });
     expect(JSON.parse(asPayment.out)).not.toHaveProperty('returnId');
+    expect(server.received).toHaveLength(0);
+  });
+});
+
+describe('nostro statement and entries', () => {
+  it('statement prints the JSON statement of a UTC day, the currency upper-cased', async () => {
+    const result = await run([...auth(), 'statement', 'usd', '--date', '2026-12-06']);
+    expect(result).toMatchObject({ code: EXIT.ok, err: '' });
+    expect(JSON.parse(result.out)).toEqual(statement);
+    expect(server.received.map((r) => [r.url, r.headers.accept])).toEqual([['/v1/accounts/USD/statement?date=2026-12-06', 'application/json']]);
+  });
+
+  it('statement --xml prints the camt.053 document as received, with a final newline', async () => {
+    const result = await run([...auth(), 'statement', 'USD', '--from-height', '1', '--to-height', '3', '--xml']);
+    expect(result).toMatchObject({ code: EXIT.ok, out: `${CAMT053}\n`, err: '' });
+    expect(server.received.map((r) => [r.url, r.headers.accept])).toEqual([['/v1/accounts/USD/statement?fromHeight=1&toHeight=3', 'application/xml']]);
+  });
+
+  it('entries prints one page, and with --all every entry as one page', async () => {
+    const page = await run([...auth(), 'entries', 'USD', '--limit', '2', '--from-height', '1']);
+    expect(page.code).toBe(EXIT.ok);
+    expect(JSON.parse(page.out)).toEqual({ data: entries.slice(0, 2), nextCursor: '2' });
+    expect(server.received.map((r) => r.url)).toEqual(['/v1/accounts/USD/entries?fromHeight=1&limit=2']);
+    server.received.length = 0;
+    const all = await run([...auth(), 'entries', 'USD', '--all', '--limit', '2']);
+    expect(all.code).toBe(EXIT.ok);
+    expect(JSON.parse(all.out)).toEqual({ data: entries, nextCursor: null });
+    expect(server.received.map((r) => r.url)).toEqual(['/v1/accounts/USD/entries?limit=2', '/v1/accounts/USD/entries?limit=2&cursor=2']);
+  });
+
+  it('prints the problem and exits 1 for an account the bank does not hold', async () => {
+    const result = await run([...auth(), 'statement', 'GBP']);
+    expect(result).toMatchObject({ code: EXIT.api, out: '' });
+    expect(JSON.parse(result.err)).toMatchObject({ status: 404, code: 'not_found' });
+  });
+
+  it.each([
+    [['statement', 'USD', '--date', '2026-12-06', '--from-height', '3'], "option '--date <YYYY-MM-DD>' cannot be used with option '--from-height <n>'"],
+    [['statement', 'USD', '--date', '6/12/2026'], 'A UTC date, YYYY-MM-DD.'],
+    [['statement', 'US'], 'A three-letter ISO 4217 code, e.g. USD.'],
+    [['statement', 'USD', '--from-height', '0'], 'A block height: a positive integer.'],
+    [['entries', 'USD', '--limit', '1001'], 'A page size from 1 to 1000.'],
+    [['entries', 'USD', '--all', '--cursor', 'abc'], "option '--cursor <cursor>' cannot be used with option '--all'"],
+    [['entries'], "missing required argument 'currency'"],
+  ])('exits 2 without sending anything on a usage error: %j', async (args, message) => {
+    const result = await run([...auth(), ...args]);
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.err).toContain(message);
+    expect(server.received).toHaveLength(0);
+  });
+});
+
+describe('nostro pacs008', () => {
+  const file = (name: string, text: string) => {
+    const p = path.join(dir, name);
+    fs.writeFileSync(p, text);
+    return p;
+  };
+
+  it('sends the file as it is and prints the pacs.002: exit 0 when every transaction is RCVD', async () => {
+    const doc = '<?xml version="1.0"?><Document>two payments, Zoë</Document>';
+    const result = await run([...auth(), 'pacs008', file('ok.xml', doc), '--idempotency-key', 'MSG-1']);
+    expect(result).toMatchObject({ code: EXIT.ok, out: report(['RCVD', 'RCVD']).replace(/\n?$/, '\n'), err: '' });
+    const [request] = server.received;
+    expect(request.rawBody.toString('utf8')).toBe(doc);
+    expect(request.headers).toMatchObject({ 'content-type': 'application/xml', accept: 'application/xml', 'idempotency-key': 'MSG-1' });
+  });
+
+  it('exits 4 when a transaction is RJCT, naming it on stderr', async () => {
+    const result = await run([...auth(), 'pacs008', file('part.xml', '<Document>RJCT-PLEASE</Document>')]);
+    expect(result.code).toBe(EXIT.rejected);
+    expect(result.code).toBe(4);
+    expect(result.out).toContain('<TxSts>RJCT</TxSts>');
+    expect(result.err).toBe('nostro: 1 of 2 transactions not received:\n  E2E-1 RJCT NARR quote_already_used\n');
+    expect(server.received[0].headers['idempotency-key']).toMatch(UUID_V4);
+  });
+
+  it('exits 1 with the problem when the gateway refuses the whole file, 2 when the file cannot be read', async () => {
+    const refused = await run([...auth(), 'pacs008', file('bad.xml', 'not xml')]);
+    expect(refused.code).toBe(EXIT.api);
+    expect(JSON.parse(refused.err)).toMatchObject({ code: 'validation_failed' });
+    expect(refused.out).toBe('');
+    server.received.length = 0;
+    const missing = await run([...auth(), 'pacs008', path.join(dir, 'nowhere.xml')]);
+    expect(missing).toMatchObject({ code: EXIT.usage, err: expect.stringContaining('cannot read') });
     expect(server.received).toHaveLength(0);
   });
 });

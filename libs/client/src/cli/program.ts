@@ -1,8 +1,9 @@
 /**
- * The `nostro` command line: quote, pay, status, verify and incoming, and the way back (cancel, recall,
- * respond-recall, return) on top of the bank SDK. Every command prints JSON on stdout; a refusal prints the RFC 9457
- * problem on stderr. Exit status: 0 ok, 1 API or network error, 2 usage error, 3 a proof or signature that does not
- * verify.
+ * The `nostro` command line: quote, pay, status, verify and incoming, the way back (cancel, recall, respond-recall,
+ * return), account statements and entries, and ISO 20022 payments (pacs008) on top of the bank SDK. Every command
+ * prints JSON on stdout, but for the ISO 20022 documents (`statement --xml`, `pacs008`), printed as XML; a refusal
+ * prints the RFC 9457 problem on stderr. Exit status: 0 ok, 1 API or network error, 2 usage error, 3 a proof or
+ * signature that does not verify, 4 a pacs.008 with a transaction refused (RJCT).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import fs from 'node:fs';
@@ -12,6 +13,7 @@ import {
   RECALL_REASONS,
   RECALL_REJECT_REASONS,
   RETURN_REASONS,
+  type AccountEntry,
   type CreateQuoteRequest,
   type NetworkKeys,
   type Payment,
@@ -38,12 +40,14 @@ interface GlobalOptions {
 }
 
 /** Exit statuses. */
-export const EXIT = { ok: 0, api: 1, usage: 2, unverified: 3 } as const;
+export const EXIT = { ok: 0, api: 1, usage: 2, unverified: 3, rejected: 4 } as const;
 const FINAL: readonly PaymentStatus[] = ['SETTLED', 'REJECTED', 'CANCELLED', 'RETURNED'];
 const WAIT_POLL_MS = 500;
 
 class UsageError extends Error {}
 class Unverified extends Error {}
+/** A pacs.008 the gateway answered with at least one transaction not RCVD. */
+class Rejected extends Error {}
 
 function client(opts: GlobalOptions): NostroClient {
   if (!opts.participant) throw new UsageError('--participant (or NOSTRO_PARTICIPANT) is required');
@@ -99,16 +103,27 @@ function quoteRequest(o: { from: string; to: string; send?: string; receive?: st
 
 type Print = (value: unknown) => void;
 type Globals = () => GlobalOptions;
+/** Prints a document (XML) as it came, ending with a newline. */
+type PrintText = (text: string) => void;
 
 /** The program, with its output injected (tests run it in-process). */
 export function buildProgram(io: CliIo): Command {
   const print: Print = (value) => io.out(`${JSON.stringify(value, null, 2)}\n`);
+  const printText: PrintText = (text) => io.out(text.endsWith('\n') ? text : `${text}\n`);
   const program = new Command('nostro')
-    .description('Command line for banks on the Nostro settlement network: quotes, payments, finality proofs, cancellations, recalls and returns.')
+    .description(
+      'Command line for banks on the Nostro settlement network: quotes, payments, finality proofs, cancellations, recalls and returns, account statements, and ISO 20022 payments.',
+    )
     .addOption(new Option('--url <url>', 'gateway public base URL (what requests are signed for)').env('NOSTRO_URL').default('http://127.0.0.1:3000'))
     .addOption(new Option('--participant <id>', 'your participant id, e.g. BANKUS33').env('NOSTRO_PARTICIPANT'))
     .addOption(new Option('--key-file <file>', 'your Ed25519 seed: one line, 32 bytes base64url').env('NOSTRO_KEY_FILE'))
     .addOption(new Option('--key-id <id>', 'key id to sign with (default: the participant id)').env('NOSTRO_KEY_ID'))
+    .addHelpText(
+      'after',
+      '\nExit status: 0 done; 1 the API refused (problem on stderr) or the gateway could not\n' +
+        'be reached; 2 usage error; 3 verify: the proof does not verify; 4 pacs008: at\n' +
+        'least one transaction refused (RJCT).\n',
+    )
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
@@ -122,6 +137,9 @@ export function buildProgram(io: CliIo): Command {
   addRecall(program, globals, print);
   addRespondRecall(program, globals, print);
   addReturn(program, globals, print);
+  addStatement(program, globals, print, printText);
+  addEntries(program, globals, print);
+  addPacs008(program, globals, printText, (text) => io.err(text));
   return program;
 }
 
@@ -344,6 +362,140 @@ function addReturn(program: Command, globals: Globals, print: Print): void {
     });
 }
 
+/** An option or argument parser: a currency code in any case, upper-cased ("usd" is USD). */
+function currencyCode(value: string): string {
+  const code = value.trim().toUpperCase();
+  if (!/^[A-Z]{3}$/.test(code)) throw new InvalidArgumentError('A three-letter ISO 4217 code, e.g. USD.');
+  return code;
+}
+
+function blockHeight(value: string): number {
+  if (!/^[1-9][0-9]{0,15}$/.test(value.trim())) throw new InvalidArgumentError('A block height: a positive integer.');
+  return Number(value.trim());
+}
+
+function utcDate(value: string): string {
+  const date = value.trim();
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) throw new InvalidArgumentError('A UTC date, YYYY-MM-DD.');
+  return date;
+}
+
+function pageLimit(value: string): number {
+  const n = Number(value.trim());
+  if (!/^[0-9]+$/.test(value.trim()) || n < 1 || n > 1000) throw new InvalidArgumentError('A page size from 1 to 1000.');
+  return n;
+}
+
+interface StatementOptions {
+  date?: string;
+  fromHeight?: number;
+  toHeight?: number;
+  xml?: boolean;
+}
+
+function addStatement(program: Command, globals: Globals, print: Print, printText: PrintText): void {
+  program
+    .command('statement')
+    .description('a statement of one of your accounts: a UTC day, a range of block heights, or the whole chain (camt.053 with --xml)')
+    .argument('<currency>', 'the account, by its currency (ISO 4217)', currencyCode)
+    .addOption(
+      new Option('--date <YYYY-MM-DD>', 'the blocks of this UTC day (today: interim, up to the last final block)')
+        .argParser(utcDate)
+        .conflicts(['fromHeight', 'toHeight']),
+    )
+    .option('--from-height <n>', 'first block height (default 1)', blockHeight)
+    .option('--to-height <n>', 'last block height, final (default: the last final block)', blockHeight)
+    .option('--xml', 'print the ISO 20022 camt.053.001.08 document instead of JSON')
+    .addHelpText(
+      'after',
+      '\nPrints { account, currency, fromHeight, toHeight, from, to, openingBalance,\n' +
+        'closingBalance, totalDebits, totalCredits, entryCount, interim, entries }, where\n' +
+        'openingBalance + totalCredits - totalDebits = closingBalance (the ledger balance\n' +
+        'at toHeight). Without --date or heights: the whole chain, interim. More than\n' +
+        '100,000 entries is refused (statement_too_large): ask for shorter height ranges.\n' +
+        '\nExamples:\n' +
+        '  nostro statement USD --date 2026-12-06\n' +
+        '  nostro statement EUR --from-height 1000 --to-height 1999 --xml > camt053.xml\n',
+    )
+    .action(async (currency: string, o: StatementOptions) => {
+      const query = { date: o.date, fromHeight: o.fromHeight, toHeight: o.toHeight };
+      const c = client(globals());
+      if (o.xml) printText(await c.getStatementXml(currency, query));
+      else print(await c.getStatement(currency, query));
+    });
+}
+
+interface EntriesOptions {
+  fromHeight?: number;
+  toHeight?: number;
+  limit?: number;
+  cursor?: string;
+  all?: boolean;
+}
+
+function addEntries(program: Command, globals: Globals, print: Print): void {
+  program
+    .command('entries')
+    .description('the postings to one of your accounts from final blocks, oldest first, with the running balance after each')
+    .argument('<currency>', 'the account, by its currency (ISO 4217)', currencyCode)
+    .option('--from-height <n>', 'from this block height', blockHeight)
+    .option('--to-height <n>', 'up to this block height', blockHeight)
+    .option('--limit <n>', 'page size, 1 to 1000 (default 100; with --all 1000)', pageLimit)
+    .addOption(new Option('--cursor <cursor>', 'next page (nextCursor of the previous one)').conflicts('all'))
+    .option('--all', 'follow every page and print all the entries as one page')
+    .addHelpText(
+      'after',
+      '\nPrints { data: [{ entryId, height, at, kind, direction, amount, balanceAfter,\n' +
+        'uetr?, returnId?, endToEndId?, counterparty?, reference? }], nextCursor }; kind is\n' +
+        'payment, return, deposit, withdrawal or fee. With --all, nextCursor is null.\n',
+    )
+    .action(async (currency: string, o: EntriesOptions) => {
+      const c = client(globals());
+      const heights = { fromHeight: o.fromHeight, toHeight: o.toHeight };
+      if (!o.all) return print(await c.getEntries(currency, { ...heights, limit: o.limit, cursor: o.cursor }));
+      const data: AccountEntry[] = [];
+      for await (const entry of c.allEntries(currency, { ...heights, ...(o.limit === undefined ? {} : { limit: o.limit }) })) data.push(entry);
+      print({ data, nextCursor: null });
+    });
+}
+
+function readDocument(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new UsageError(`cannot read ${file}`);
+  }
+}
+
+function addPacs008(program: Command, globals: Globals, printText: PrintText, warn: (text: string) => void): void {
+  program
+    .command('pacs008')
+    .description('send payments as an ISO 20022 pacs.008.001.09 file and print the pacs.002.001.11 status report')
+    .argument('<file>', 'the pacs.008 document (XML, up to 1 MiB, 1 to 1,000 transactions)')
+    .option('--idempotency-key <key>', 'reuse to send the same file again safely (default: a new UUID)')
+    .addHelpText(
+      'after',
+      '\nEach CdtTrfTxInf is one payment on a quote: PmtId/TxId is the quote id, PmtId/UETR\n' +
+        "(optional) the uetr, IntrBkSttlmAmt the quote's sendAmount, CdtrAgt its creditor\n" +
+        'bank, DbtrAgt you. Prints the pacs.002 (XML) on stdout: TxSts RCVD or RJCT with\n' +
+        'its ISO reason per transaction, in order. Follow a payment with `nostro status`.\n' +
+        '\nExit status: 0 every transaction RCVD; 4 at least one RJCT (each listed on\n' +
+        'stderr); 1 the whole file refused (e.g. 400 validation_failed, problem on stderr).\n',
+    )
+    .action(async (file: string, o: { idempotencyKey?: string }) => {
+      const xml = readDocument(file);
+      const answer = await client(globals()).sendPacs008(xml, { idempotencyKey: o.idempotencyKey });
+      printText(answer.xml);
+      const refused = answer.report.transactions.filter((t) => t.status !== 'RCVD');
+      if (refused.length === 0) return;
+      const lines = refused.map(
+        (t) => `  ${t.endToEndId} ${t.status}${t.reason ? ` ${t.reason.code}${t.reason.additionalInfo ? ` ${t.reason.additionalInfo}` : ''}` : ''}`,
+      );
+      warn(`nostro: ${refused.length} of ${answer.report.transactions.length} transactions not received:\n${lines.join('\n')}\n`);
+      throw new Rejected();
+    });
+}
+
 function seconds(wait: string | boolean | undefined): number {
   const n = typeof wait === 'string' ? Number.parseInt(wait, 10) : 60;
   if (!Number.isFinite(n) || n <= 0) throw new UsageError('--wait takes a number of seconds');
@@ -375,6 +527,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return EXIT.usage;
     }
     if (error instanceof Unverified) return EXIT.unverified;
+    if (error instanceof Rejected) return EXIT.rejected;
     if (error instanceof NostroApiError) {
       io.err(`${JSON.stringify(error.problem, null, 2)}\n`);
       return EXIT.api;

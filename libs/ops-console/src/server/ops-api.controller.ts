@@ -1,5 +1,6 @@
-import { Controller, Get, Inject, Param, Query, Req, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { Requires } from '@nostro/platform';
+import type { FastifyReply } from 'fastify';
 import { OpsRequest, OpsSessionGuard } from './ops-auth.guard';
 import { OpsHeadersInterceptor } from './ops-headers.interceptor';
 import { OpsReadService } from './ops-read.service';
@@ -71,6 +72,15 @@ export class OpsApiController {
   @Get('participants/:id')
   participant(@Req() req: OpsRequest, @Param('id') id: string) {
     return this.reads.participant(id, session(req));
+  }
+
+  /** `?currency=&date=` (default today, UTC) `&format=xml`: the camt.053 as a download; JSON otherwise. */
+  @Get('participants/:id/statement')
+  async statement(@Res({ passthrough: true }) reply: FastifyReply, @Param('id') id: string, @Query() query: Record<string, string>) {
+    const statement = await this.reads.statement(id, query);
+    if (statement.format === 'json') return statement.body;
+    void reply.header('content-type', 'application/xml; charset=utf-8').header('content-disposition', `attachment; filename="${statement.fileName}"`);
+    return statement.body;
   }
 
   @Get('audit')

@@ -66,6 +66,46 @@ export interface OpsOpenRecall {
   cursorAt: string;
 }
 
+/** One posting to a participant's account, as `GET /v1/accounts/{currency}/entries` shows it to the bank (major units). */
+export interface OpsStatementEntry {
+  entryId: string;
+  height: number;
+  at: string;
+  kind: string;
+  direction: 'debit' | 'credit';
+  amount: string;
+  balanceAfter: string;
+  uetr?: string;
+  returnId?: string;
+  endToEndId?: string;
+  counterparty?: string;
+  reference?: string;
+}
+
+/** A participant's account statement, as `GET /v1/accounts/{currency}/statement` answers the bank (API.md). */
+export interface OpsStatementView {
+  account: string;
+  currency: string;
+  fromHeight: number;
+  toHeight: number;
+  from: string;
+  to: string;
+  openingBalance: string;
+  closingBalance: string;
+  totalDebits: string;
+  totalCredits: string;
+  entryCount: number;
+  interim: boolean;
+  entries: OpsStatementEntry[];
+}
+
+/** Which statement: a UTC day (YYYY-MM-DD), or a range of block heights; neither is the whole chain. */
+export interface OpsStatementQuery {
+  date?: string;
+  fromHeight?: number;
+  toHeight?: number;
+}
+
 /**
  * What the operations console reads from the service that hosts it: the port the gateway implements and passes in
  * when it mounts the console (OpsConsoleModule.register). Each answer is the gateway's own API view of the thing,
@@ -91,4 +131,11 @@ export interface OpsConsoleHost {
   finality(id: string): Promise<unknown>;
   /** Pending recalls, soonest `respondBy` first (then by recallId), after the keyset position `after`; at most `limit`. */
   openRecalls(limit: number, after?: { at: string; id: string }): Promise<OpsOpenRecall[]>;
+  /**
+   * The statement of one of the participant's accounts, as the bank itself gets it; a currency it holds no account in
+   * (or a participant that does not exist) is a `not_found` problem, more than the bank API allows `statement_too_large`.
+   */
+  statement(participant: string, currency: string, query: OpsStatementQuery): Promise<OpsStatementView>;
+  /** The same statement as the ISO 20022 camt.053.001.08 document the bank gets with `Accept: application/xml`. */
+  statementXml(participant: string, currency: string, query: OpsStatementQuery): Promise<string>;
 }

@@ -58,6 +58,20 @@ export const blocksQuerySchema = z.strictObject({
     .optional(),
 });
 
+/** A calendar day written YYYY-MM-DD (2026-02-30 is not one). */
+const isCalendarDate = (d: string): boolean => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d);
+
+/** `GET /ops/api/participants/{id}/statement`: one account's statement of a UTC day (default: today), as JSON or camt.053. */
+export const statementQuerySchema = z.strictObject({
+  currency: currencySchema,
+  date: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD')
+    .refine(isCalendarDate, 'not a calendar date')
+    .optional(),
+  format: z.enum(['json', 'xml']).default('json'),
+});
+
 export function isUetr(value: string): boolean {
   return UUID.test(value);
 }

@@ -2,10 +2,10 @@ import { ListCursorCodec, parseOrProblem } from '@nostro/platform';
 import { asCurrency, formatAmount, isCurrencyCode, participantIdSchema } from '@nostro/shared';
 import { OpsAdminForwarder } from './ops-admin.forwarder';
 import { OpsAuditRepository } from './ops-audit.repository';
-import { OpsConsoleHost } from './ops-host.port';
+import { OpsConsoleHost, OpsStatementView } from './ops-host.port';
 import { OpsLedgerClient } from './ops-ledger.client';
 import { OpsPaymentsRepository } from './ops-payments.repository';
-import { auditQuerySchema, blocksQuerySchema, isUetr, paymentFilterSchema, recallsQuerySchema } from './ops-query';
+import { auditQuerySchema, blocksQuerySchema, isUetr, paymentFilterSchema, recallsQuerySchema, statementQuerySchema } from './ops-query';
 import { OpsSession } from './ops-session.service';
 import { ROLE_CAN, auditView, decisionsView, openRecallView, paymentSummaryView, withoutParties } from './ops-views';
 import { opsProblem } from './ops.errors';
@@ -150,6 +150,20 @@ export class OpsReadService {
       })),
       actions: actions.map(auditView),
     };
+  }
+
+  /**
+   * One account's statement of a UTC day (default today: interim), exactly as the bank gets it: JSON, or with
+   * `format=xml` the camt.053 document and the file name to download it as. Every role may read it: it names
+   * participants and the banks' own references, no customer.
+   */
+  async statement(id: string, query: unknown): Promise<{ format: 'json'; body: OpsStatementView } | { format: 'xml'; body: string; fileName: string }> {
+    if (!participantIdSchema.safeParse(id).success) throw opsProblem('not_found', 'no such participant');
+    const q = parseOrProblem(statementQuerySchema, query, 'query');
+    const date = q.date ?? new Date().toISOString().slice(0, 10);
+    if (q.format === 'json') return { format: 'json', body: await this.host.statement(id, q.currency, { date }) };
+    const body = await this.host.statementXml(id, q.currency, { date });
+    return { format: 'xml', body, fileName: `camt053-${id}-${q.currency}-${date}.xml` };
   }
 
   async auditLog(query: unknown) {

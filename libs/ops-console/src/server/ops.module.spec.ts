@@ -1,14 +1,14 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ListCursorCodec, Pool, ProblemFilter, createLogger } from '@nostro/platform';
+import { ListCursorCodec, Pool, ProblemError, ProblemFilter, createLogger } from '@nostro/platform';
 import { sha256Hex } from '@nostro/shared';
 import type { Kafka } from 'kafkajs';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SESSION_COOKIE } from './ops-cookie';
-import { OpsConsoleHost, OpsOpenRecall } from './ops-host.port';
+import { OpsConsoleHost, OpsOpenRecall, OpsStatementQuery, OpsStatementView } from './ops-host.port';
 import { CONTENT_SECURITY_POLICY } from './ops-static.controller';
 import { opsConfig } from './ops.config';
 import { OpsConsoleModule } from './ops.module';
@@ -31,6 +31,42 @@ const RECALLS: OpsOpenRecall[] = [1, 2, 3].map((n) => ({
   cursorAt: `2026-12-1${n}T10:00:00.000000Z`,
 }));
 
+/** BANKUS33's USD statement of any day: one deposit. Another participant or currency is the bank API's 404. */
+const STATEMENT: OpsStatementView = {
+  account: 'BANKUS33:USD',
+  currency: 'USD',
+  fromHeight: 7,
+  toHeight: 9,
+  from: '2026-12-06T00:00:00.000Z',
+  to: '2026-12-07T00:00:00.000Z',
+  openingBalance: '0.00',
+  closingBalance: '100.00',
+  totalDebits: '0.00',
+  totalCredits: '100.00',
+  entryCount: 1,
+  interim: false,
+  entries: [
+    {
+      entryId: '8-0-0',
+      height: 8,
+      at: '2026-12-06T10:00:00.000Z',
+      kind: 'deposit',
+      direction: 'credit',
+      amount: '100.00',
+      balanceAfter: '100.00',
+      counterparty: 'EXTERNAL',
+      reference: 'opening',
+    },
+  ],
+};
+const CAMT053 = '<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"/>\n';
+/** What the host was asked for statements: participant, currency, query. */
+const statementCalls: [string, string, OpsStatementQuery][] = [];
+const statementOf = (participant: string, currency: string, query: OpsStatementQuery) => {
+  statementCalls.push([participant, currency, query]);
+  if (participant !== 'BANKUS33' || currency !== 'USD') throw new ProblemError(404, 'not_found', 'Not found', `no ${currency} account`);
+};
+
 /** The host's reads: one operator, known by its token's SHA-256; nothing else is reached by these requests. */
 const host: OpsConsoleHost = {
   operatorByTokenHash: async (hash) =>
@@ -44,6 +80,14 @@ const host: OpsConsoleHost = {
   ledgerBalances: async () => ({ height: 0, accounts: [] }),
   finality: async () => null,
   openRecalls: async (limit, after) => RECALLS.filter((r) => !after || r.cursorAt > after.at).slice(0, limit),
+  statement: async (participant, currency, query) => {
+    statementOf(participant, currency, query);
+    return STATEMENT;
+  },
+  statementXml: async (participant, currency, query) => {
+    statementOf(participant, currency, query);
+    return CAMT053;
+  },
 };
 
 /** A database that records the audit log, keeps the sessions it is given, and finds them again (the statements these requests run). */
@@ -176,5 +220,46 @@ describe('the operations console as a NestJS module of its own', () => {
     for (const bad of ['limit=0', 'limit=201', 'cursor=abc', 'status=PENDING']) expect((await get(`/ops/api/recalls?${bad}`)).statusCode).toBe(400);
     const otherList = new ListCursorCodec('spec seed').encodeTime('ops-payments', { at: '2026-12-11T10:00:00.000000Z', id: RECALLS[0].recallId });
     expect((await get(`/ops/api/recalls?cursor=${otherList}`)).statusCode).toBe(400);
+  });
+
+  it("serves a participant's statement through the port: JSON, or the camt.053 as a download; today by default", async () => {
+    const signIn = await inject({ method: 'POST', url: '/ops/api/session', payload: { token: TOKEN } });
+    const cookie = String(signIn.headers['set-cookie']).split(';')[0];
+    const get = (url: string) => inject({ method: 'GET', url, headers: { cookie } });
+    statementCalls.length = 0;
+    const json = await get('/ops/api/participants/BANKUS33/statement?currency=USD&date=2026-12-06');
+    expect(json.statusCode).toBe(200);
+    expect(json.headers['cache-control']).toBe('no-store');
+    expect(json.json()).toEqual(STATEMENT);
+    const xml = await get('/ops/api/participants/BANKUS33/statement?currency=USD&date=2026-12-06&format=xml');
+    expect(xml.statusCode).toBe(200);
+    expect(xml.headers['content-type']).toBe('application/xml; charset=utf-8');
+    expect(xml.headers['content-disposition']).toBe('attachment; filename="camt053-BANKUS33-USD-2026-12-06.xml"');
+    expect(xml.body).toBe(CAMT053);
+    const today = new Date().toISOString().slice(0, 10);
+    expect((await get('/ops/api/participants/BANKUS33/statement?currency=USD')).statusCode).toBe(200);
+    expect(statementCalls).toEqual([
+      ['BANKUS33', 'USD', { date: '2026-12-06' }],
+      ['BANKUS33', 'USD', { date: '2026-12-06' }],
+      ['BANKUS33', 'USD', { date: today }],
+    ]);
+    // The host's problem is answered as it is; a malformed id or query never reaches it.
+    expect((await get('/ops/api/participants/BANKUS33/statement?currency=EUR')).json()).toMatchObject({ status: 404, code: 'not_found' });
+    statementCalls.length = 0;
+    for (const bad of [
+      '',
+      'currency=usd',
+      'currency=XYZ',
+      'currency=USD&date=2026-02-30',
+      'currency=USD&date=6.12.2026',
+      'currency=USD&format=pdf',
+      'currency=USD&fromHeight=1',
+    ]) {
+      const answer = await get(`/ops/api/participants/BANKUS33/statement?${bad}`);
+      expect({ bad, status: answer.statusCode, code: (answer.json() as { code: string }).code }).toEqual({ bad, status: 400, code: 'validation_failed' });
+    }
+    expect((await get('/ops/api/participants/bank-us/statement?currency=USD')).statusCode).toBe(404);
+    expect(statementCalls).toEqual([]);
+    expect((await inject({ method: 'GET', url: '/ops/api/participants/BANKUS33/statement?currency=USD' })).statusCode).toBe(401);
   });
 });

@@ -4,6 +4,7 @@ import { amount, outcomeBadge, time } from '../format';
 import { Page, PageContext } from '../router';
 import { PaymentSummary } from '../stream';
 import { paymentRow, paymentTable } from './payments';
+import { statementSection } from './statement';
 
 interface ParticipantItem {
   id: string;
@@ -57,12 +58,18 @@ export async function participantsPage(_ctx: PageContext): Promise<Page> {
 
 export async function participantPage(ctx: PageContext, id: string): Promise<Page> {
   const root = h('section', {});
-  const load = async () => renderParticipant(root, await get<ParticipantDetail>(`/participants/${encodeURIComponent(id)}`), ctx, () => void load());
+  // Made once, so that reloading the rest of the page (after an action) keeps the statement being looked at.
+  let statement: HTMLElement | null = null;
+  const load = async () => {
+    const d = await get<ParticipantDetail>(`/participants/${encodeURIComponent(id)}`);
+    if (!d.participant.system) statement ??= statementSection(d.participant.id, d.participant.currencies ?? d.accounts.map((a) => a.currency));
+    renderParticipant(root, d, ctx, () => void load(), statement);
+  };
   await load();
   return { title: `Participant ${id}`, el: root };
 }
 
-function renderParticipant(root: HTMLElement, d: ParticipantDetail, ctx: PageContext, reload: () => void): void {
+function renderParticipant(root: HTMLElement, d: ParticipantDetail, ctx: PageContext, reload: () => void, statement: HTMLElement | null): void {
   const p = d.participant;
   const positions = p.id === 'FXDESK';
   const body = h('tbody', {}, d.recentPayments.map(paymentRow));
@@ -91,6 +98,7 @@ function renderParticipant(root: HTMLElement, d: ParticipantDetail, ctx: PageCon
         { captionHidden: true },
       ),
     ),
+    statement,
     ctx.session.can.manageParticipants ? adminForms(d, reload) : null,
     p.system
       ? null
