@@ -19,6 +19,8 @@ import { FxClient } from './quotes/fx.client';
 import { IdempotencyRepository } from './idempotency/idempotency.repository';
 import { IdempotencyService } from './idempotency/idempotency.service';
 import { KeysController } from './keys/keys.controller';
+import { ParticipantKeysController } from './keys/participant-keys.controller';
+import { ParticipantKeysService } from './participants/participant-keys.service';
 import { LedgerClient } from './ledger/ledger.client';
 import { OperatorsRepository } from './operators/operators.repository';
 import { ParticipantsRepository } from './participants/participants.repository';
@@ -79,7 +81,8 @@ async function main(): Promise<void> {
   const housekeeping = new Housekeeping(new HousekeepingRepository(rt.pool), rt.log);
   const limiter = new RateLimiter(redis, config.REDIS_KEY_PREFIX, config.RATE_LIMIT_PER_S, config.RATE_LIMIT_BURST ?? config.RATE_LIMIT_PER_S, rt.log);
   const cursors = new ListCursorCodec(config.networkSeed);
-  const admin = new AdminService(config, rt.pool, participants, operators, idempotency, waiter, ledger, cache, cursors, adminRequests);
+  const participantKeys = new ParticipantKeysService(config, rt.pool, participants, idempotency, cache);
+  const admin = new AdminService(config, rt.pool, participants, operators, idempotency, waiter, ledger, cache, cursors, adminRequests, participantKeys);
   const screeningAdmin = new ScreeningAdminService(screening, cache, cursors);
   const webhookAdmin = new WebhookAdminService(config, webhooks, cursors);
   const paymentsService = new PaymentsService(config, rt.pool, payments, idempotency, fx, screening, cache, webhooks, cursors, exceptions);
@@ -132,6 +135,7 @@ async function main(): Promise<void> {
       Iso20022Controller,
       AdminController,
       KeysController,
+      ParticipantKeysController,
       EventsHandler,
       AdminOpsController,
       OpenApiController,
@@ -150,6 +154,7 @@ async function main(): Promise<void> {
       { provide: ExceptionsService, useValue: exceptionsService },
       { provide: Iso20022Service, useValue: new Iso20022Service(paymentsService, exceptionsService, ledger) },
       { provide: AdminService, useValue: admin },
+      { provide: ParticipantKeysService, useValue: participantKeys },
       { provide: FxClient, useValue: fx },
       { provide: ListCursorCodec, useValue: cursors },
       { provide: LedgerClient, useValue: ledger },

@@ -114,7 +114,7 @@ export class AdminController {
       201: { description: 'Registered, accounts open', schema: participantWithLedger },
       202: { description: 'Registered, ledger pending', schema: participantWithLedger },
     },
-    problems: ['validation_failed', 'participant_exists', 'corridor_unavailable'],
+    problems: ['validation_failed', 'participant_exists', 'corridor_unavailable', 'key_exists', 'key_id_reserved', 'public_key_in_use'],
     idempotency: 'honoured',
   })
   async createParticipant(
@@ -173,7 +173,7 @@ export class AdminController {
     auth: 'operator',
     body: addKeySchema,
     responses: { 201: { description: 'The key', schema: keySchema } },
-    problems: ['validation_failed', 'not_found', 'key_exists'],
+    problems: ['validation_failed', 'not_found', 'key_exists', 'key_id_reserved', 'public_key_in_use'],
     idempotency: 'honoured',
   })
   async addKey(
