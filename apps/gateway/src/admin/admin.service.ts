@@ -22,6 +22,7 @@ import { OperatorsRepository } from '../operators/operators.repository';
 import { ParticipantCache } from '../participants/participant.cache';
 import { ParticipantRow, ParticipantsRepository } from '../participants/participants.repository';
 import { ParticipantKeysService, assertPublicKey, keyConflict, keyView } from '../participants/participant-keys.service';
+import { WebhookEgress } from '../webhooks/webhook-egress';
 import { AdminRequestsRepository } from './admin-requests.repository';
 import { RequestOutcome, RequestWaiter } from './request-waiter';
 
@@ -47,6 +48,7 @@ export class AdminService {
     private readonly cursors: ListCursorCodec,
     private readonly requests: AdminRequestsRepository,
     private readonly keys: ParticipantKeysService,
+    private readonly egress: WebhookEgress,
   ) {}
 
   private topic(): string {
@@ -83,6 +85,7 @@ export class AdminService {
     if (unsupported.length > 0) throw adminError('corridor_unavailable', `not enabled here: ${unsupported.join(', ')}`);
     assertPublicKey(p.publicKey, 'publicKey');
     this.keys.assertKeyIdFree(p.id, 'id');
+    if (p.webhookUrl !== undefined) await this.egress.assertAllowed(p.webhookUrl, 'webhookUrl');
     const requestId = randomUUID();
     const message: ParticipantConfigMessage = { kind: 'participant.config', id: newMessageId(), requestId, participant: p.id, currencies: p.currencies };
     await withTransaction(this.pool, async (tx) => {
@@ -127,6 +130,7 @@ export class AdminService {
 
   async updateParticipant(id: string, body: unknown) {
     const patch = parseOrProblem(updateParticipantSchema, body);
+    if (patch.webhookUrl) await this.egress.assertAllowed(patch.webhookUrl, 'webhookUrl');
     await this.existing(id);
     await withTransaction(this.pool, (tx) => this.participants.update(tx, id, patch));
     this.cache.invalidate();

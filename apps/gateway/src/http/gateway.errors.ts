@@ -56,6 +56,7 @@ export const GATEWAY_ERROR_HTTP: Record<GatewayErrorCode, { status: number; titl
   account_unknown: { status: 422, title: 'Account unknown' },
   public_key_in_use: { status: 409, title: 'Public key in use' },
   last_key: { status: 409, title: 'Last active key' },
+  webhook_url_not_allowed: { status: 422, title: 'Webhook URL not allowed' },
   corridor_unavailable: { status: 422, title: 'Corridor unavailable' },
   limit_exceeded: { status: 422, title: 'Limit exceeded' },
   rate_limited: { status: 429, title: 'Too many requests' },
