@@ -198,6 +198,8 @@ export function services(p: StackProfile, secrets: Secrets): Service[] {
         BOOTSTRAP_ADMIN_TOKEN_FILE: secrets.tokenFile,
         VALIDATOR_PUBLIC_KEYS: validatorKeys,
         LEDGER_QUORUM: '2',
+        // The local and test banks' webhook receivers listen on 127.0.0.1; production keeps the default, off.
+        WEBHOOK_ALLOW_PRIVATE: 'on',
       },
     },
   ];

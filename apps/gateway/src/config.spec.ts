@@ -1,6 +1,10 @@
 import { ConfigError } from '@nostro/platform';
 import { asCurrency } from '@nostro/shared';
-import { transferBounds } from './config';
+import { base64UrlEncode, generateEd25519KeyPair } from '@nostro/shared-node';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gatewayConfig, transferBounds } from './config';
 
 describe('TRANSFER_MAX_AMOUNTS', () => {
   it('bounds the named currencies as given and the others by the default in whole units', () => {
@@ -13,5 +17,30 @@ describe('TRANSFER_MAX_AMOUNTS', () => {
 
   it.each(['XYZ=1.00', 'USD=1.001', 'USD=-5.00', 'USD=0', 'USD', 'USD=abc'])('stops start-up on %j with one line', (value) => {
     expect(() => transferBounds(value, 1n)).toThrow(ConfigError);
+  });
+});
+
+describe('WEBHOOK_ALLOW_PRIVATE', () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nostro-gw-config-'));
+    const keyFile = path.join(dir, 'network.key');
+    fs.writeFileSync(keyFile, base64UrlEncode(generateEd25519KeyPair().seed));
+    const publicKey = base64UrlEncode(generateEd25519KeyPair().publicKey);
+    env = { DATABASE_URL: 'postgres://root@127.0.0.1:5432/x', NETWORK_SIGNING_KEY_FILE: keyFile, VALIDATOR_PUBLIC_KEYS: `v0=${publicKey}` };
+  });
+
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('is off unless set to on', () => {
+    expect(gatewayConfig(env).WEBHOOK_ALLOW_PRIVATE).toBe(false);
+    expect(gatewayConfig({ ...env, WEBHOOK_ALLOW_PRIVATE: 'off' }).WEBHOOK_ALLOW_PRIVATE).toBe(false);
+    expect(gatewayConfig({ ...env, WEBHOOK_ALLOW_PRIVATE: 'on' }).WEBHOOK_ALLOW_PRIVATE).toBe(true);
+  });
+
+  it.each(['true', 'yes', 'ON', ''])('stops start-up on %j, naming the variable', (value) => {
+    expect(() => gatewayConfig({ ...env, WEBHOOK_ALLOW_PRIVATE: value })).toThrow(/WEBHOOK_ALLOW_PRIVATE/);
   });
 });

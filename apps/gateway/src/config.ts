@@ -80,6 +80,14 @@ const schema = z.object({
   WEBHOOK_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   /**
+   * `on` lets webhooks go to loopback, link-local and private addresses (the local and test stacks, whose receivers
+   * listen on 127.0.0.1); `off`, the default and production's, refuses such URLs when set and at every delivery.
+   */
+  WEBHOOK_ALLOW_PRIVATE: z
+    .enum(['on', 'off'])
+    .default('off')
+    .transform((value) => value === 'on'),
+  /**
    * The largest deposit or withdrawal one operator request may move, per currency: `USD=50000000.00,JPY=5000000000`.
    * A currency not named here is bounded by TRANSFER_MAX_MAJOR_DEFAULT whole units of it.
    */

@@ -19,6 +19,8 @@ import { FxClient } from './quotes/fx.client';
 import { IdempotencyRepository } from './idempotency/idempotency.repository';
 import { IdempotencyService } from './idempotency/idempotency.service';
 import { KeysController } from './keys/keys.controller';
+import { ParticipantKeysController } from './keys/participant-keys.controller';
+import { ParticipantKeysService } from './participants/participant-keys.service';
 import { LedgerClient } from './ledger/ledger.client';
 import { OperatorsRepository } from './operators/operators.repository';
 import { ParticipantsRepository } from './participants/participants.repository';
@@ -53,6 +55,7 @@ import { ScreeningRepository } from './screening/screening.repository';
 import { ScreeningService } from './screening/screening.service';
 import { WebhookAdminService } from './webhooks/webhook-admin.service';
 import { WebhookDispatcher } from './webhooks/webhook.dispatcher';
+import { WebhookEgress } from './webhooks/webhook-egress';
 import { WebhookRepository } from './webhooks/webhook.repository';
 import { AdminPaymentsController } from './admin/admin-payments.controller';
 import { AdminPaymentsRepository } from './admin/admin-payments.repository';
@@ -81,11 +84,15 @@ async function main(): Promise<void> {
   await cache.start(listener);
   const screening = new ScreeningService(config, screeningRepo, rt.log);
   const webhooks = new WebhookRepository(rt.pool);
-  const dispatcher = new WebhookDispatcher(config, listener, webhooks, ledger, rt.log);
+  const egress = new WebhookEgress(config.WEBHOOK_ALLOW_PRIVATE);
+  if (config.WEBHOOK_ALLOW_PRIVATE)
+    rt.log.info('WEBHOOK_ALLOW_PRIVATE=on: webhooks may go to loopback, link-local and private addresses (local and test stacks only)');
+  const dispatcher = new WebhookDispatcher(config, listener, webhooks, ledger, egress, rt.log);
   const housekeeping = new Housekeeping(new HousekeepingRepository(rt.pool), rt.log);
   const limiter = new RateLimiter(redis, config.REDIS_KEY_PREFIX, config.RATE_LIMIT_PER_S, config.RATE_LIMIT_BURST ?? config.RATE_LIMIT_PER_S, rt.log);
   const cursors = new ListCursorCodec(config.networkSeed);
-  const admin = new AdminService(config, rt.pool, participants, operators, idempotency, waiter, ledger, cache, cursors, adminRequests);
+  const participantKeys = new ParticipantKeysService(config, rt.pool, participants, idempotency, cache);
+  const admin = new AdminService(config, rt.pool, participants, operators, idempotency, waiter, ledger, cache, cursors, adminRequests, participantKeys, egress);
   const screeningAdmin = new ScreeningAdminService(screening, cache, cursors);
   const webhookAdmin = new WebhookAdminService(config, webhooks, cursors);
   const paymentsService = new PaymentsService(config, rt.pool, payments, idempotency, fx, screening, cache, webhooks, cursors, exceptions);
@@ -144,6 +151,7 @@ async function main(): Promise<void> {
       ApprovalsController,
       AdminController,
       KeysController,
+      ParticipantKeysController,
       EventsHandler,
       AdminOpsController,
       OpenApiController,
@@ -164,6 +172,7 @@ async function main(): Promise<void> {
       { provide: ApprovalsService, useValue: approvals },
       { provide: Iso20022Service, useValue: iso },
       { provide: AdminService, useValue: admin },
+      { provide: ParticipantKeysService, useValue: participantKeys },
       { provide: FxClient, useValue: fx },
       { provide: ListCursorCodec, useValue: cursors },
       { provide: LedgerClient, useValue: ledger },

@@ -134,7 +134,15 @@ export class AdminController {
       201: { description: 'Registered, accounts open', schema: participantWithLedger },
       202: { description: 'Registered, ledger pending', schema: participantWithLedger },
     },
-    problems: ['validation_failed', 'participant_exists', 'corridor_unavailable'],
+    problems: [
+      'validation_failed',
+      'participant_exists',
+      'corridor_unavailable',
+      'key_exists',
+      'key_id_reserved',
+      'public_key_in_use',
+      'webhook_url_not_allowed',
+    ],
     idempotency: 'honoured',
   })
   async createParticipant(
@@ -162,11 +170,12 @@ export class AdminController {
   @Requires('participant.manage')
   @ApiDoc({
     summary: 'Change a participant’s name or webhook URL',
+    description: 'A webhook URL whose host is, or resolves to, a loopback, link-local or private address is refused unless WEBHOOK_ALLOW_PRIVATE=on.',
     tags: ['Participants'],
     auth: 'operator',
     body: updateParticipantSchema,
     responses: { 200: { description: 'The participant', schema: participantSchema } },
-    problems: ['validation_failed', 'not_found'],
+    problems: ['validation_failed', 'not_found', 'webhook_url_not_allowed'],
   })
   updateParticipant(@Param('id', ParticipantIdParam) id: string, @Body() body: unknown) {
     return this.admin.updateParticipant(id, body);
@@ -194,7 +203,7 @@ export class AdminController {
     auth: 'operator',
     body: addKeySchema,
     responses: { 201: { description: 'The key', schema: keySchema } },
-    problems: ['validation_failed', 'not_found', 'key_exists'],
+    problems: ['validation_failed', 'not_found', 'key_exists', 'key_id_reserved', 'public_key_in_use'],
     idempotency: 'honoured',
   })
   async addKey(

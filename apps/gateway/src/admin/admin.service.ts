@@ -6,8 +6,6 @@ import {
   Topic,
   TransferRequestMessage,
   asCurrency,
-  assertValidPublicKey,
-  base64UrlDecode,
   formatAmount,
   newMessageId,
   parseAmount,
@@ -15,32 +13,25 @@ import {
 } from '@nostro/shared';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { addKeySchema, createOperatorSchema, createParticipantSchema, pageQuerySchema, transferSchema, updateParticipantSchema } from '../http/api.schemas';
+import { createOperatorSchema, createParticipantSchema, pageQuerySchema, transferSchema, updateParticipantSchema } from '../http/api.schemas';
 import { GatewayConfig } from '../config';
 import { fieldProblem } from '../http/gateway.errors';
 import { HttpResult, IdempotencyService } from '../idempotency/idempotency.service';
 import { LedgerClient } from '../ledger/ledger.client';
 import { OperatorsRepository } from '../operators/operators.repository';
 import { ParticipantCache } from '../participants/participant.cache';
-import { KeyConflict, KeyRow, ParticipantRow, ParticipantsRepository } from '../participants/participants.repository';
+import { ParticipantRow, ParticipantsRepository } from '../participants/participants.repository';
+import { ParticipantKeysService, assertPublicKey, keyConflict, keyView } from '../participants/participant-keys.service';
+import { WebhookEgress } from '../webhooks/webhook-egress';
 import { AdminRequestsRepository } from './admin-requests.repository';
 import { RequestOutcome, RequestWaiter } from './request-waiter';
-import { NETWORK_KEY_ID } from '../webhooks/webhook.dispatcher';
+
+export { keyView };
 
 const SYSTEM_PARTICIPANTS = new Set(['FXDESK', 'FEES', 'EXTERNAL']);
 
 export function participantView(p: ParticipantRow) {
   return { id: p.id, name: p.name, currencies: p.currencies, webhookUrl: p.webhook_url, status: p.status };
-}
-
-export function keyView(k: KeyRow) {
-  return {
-    keyId: k.key_id,
-    participant: k.participant,
-    publicKey: k.public_key,
-    createdAt: k.created_at.toISOString(),
-    revokedAt: k.revoked_at?.toISOString() ?? null,
-  };
 }
 
 /** Operator actions: operators, participants and their keys, suspension, deposits and withdrawals. */
@@ -56,6 +47,8 @@ export class AdminService {
     private readonly cache: ParticipantCache,
     private readonly cursors: ListCursorCodec,
     private readonly requests: AdminRequestsRepository,
+    private readonly keys: ParticipantKeysService,
+    private readonly egress: WebhookEgress,
   ) {}
 
   private topic(): string {
@@ -91,7 +84,8 @@ export class AdminService {
     const unsupported = p.currencies.filter((c) => !this.config.CURRENCIES.includes(c));
     if (unsupported.length > 0) throw adminError('corridor_unavailable', `not enabled here: ${unsupported.join(', ')}`);
     assertPublicKey(p.publicKey, 'publicKey');
-    this.assertKeyIdFree(p.id, 'id');
+    this.keys.assertKeyIdFree(p.id, 'id');
+    if (p.webhookUrl !== undefined) await this.egress.assertAllowed(p.webhookUrl, 'webhookUrl');
     const requestId = randomUUID();
     const message: ParticipantConfigMessage = { kind: 'participant.config', id: newMessageId(), requestId, participant: p.id, currencies: p.currencies };
     await withTransaction(this.pool, async (tx) => {
@@ -136,6 +130,7 @@ export class AdminService {
 
   async updateParticipant(id: string, body: unknown) {
     const patch = parseOrProblem(updateParticipantSchema, body);
+    if (patch.webhookUrl) await this.egress.assertAllowed(patch.webhookUrl, 'webhookUrl');
     await this.existing(id);
     await withTransaction(this.pool, (tx) => this.participants.update(tx, id, patch));
     this.cache.invalidate();
@@ -144,22 +139,9 @@ export class AdminService {
 
   /** `POST /v1/admin/participants/{id}/keys`: a further key (rotation: add the new one, then revoke the old). */
   async addKey(id: string, body: unknown): Promise<HttpResult> {
-    const k = parseOrProblem(addKeySchema, body);
-    assertPublicKey(k.publicKey, 'publicKey');
-    this.assertKeyIdFree(k.keyId, 'keyId');
+    const key = this.keys.parseNewKey(body);
     await this.existing(id);
-    const row = await withTransaction(this.pool, (tx) => this.participants.addKey(tx, id, k.keyId, k.publicKey));
-    if ('conflict' in row) throw keyConflict(row, k.keyId);
-    this.cache.invalidate();
-    return { status: 201, body: keyView(row) };
-  }
-
-  /** `nostro` (the network's webhook key) and the validators' ids name the network's own keys, never a participant's. */
-  private assertKeyIdFree(keyId: string, path: string): void {
-    const reserved = new Set([NETWORK_KEY_ID, ...this.config.VALIDATOR_PUBLIC_KEYS.map((v) => v.id)].map((id) => id.toLowerCase()));
-    if (reserved.has(keyId.toLowerCase())) {
-      throw adminError('key_id_reserved', `key id ${keyId} names one of the network's own keys (GET /v1/keys)`, [{ path, message: 'reserved key id' }]);
-    }
+    return { status: 201, body: keyView(await this.keys.add(id, key)) };
   }
 
   async listKeys(id: string) {
@@ -300,25 +282,8 @@ export class AdminService {
   }
 }
 
-function keyConflict(c: KeyConflict, keyId: string) {
-  return c.conflict === 'key_exists'
-    ? adminError('key_exists', `key id ${keyId} is taken (key ids are unique across participants)`, [{ path: 'keyId', message: 'taken' }])
-    : adminError('public_key_in_use', 'this public key is already registered (a public key belongs to one participant only, revoked keys included)', [
-        { path: 'publicKey', message: 'already registered' },
-      ]);
-}
-
 function ledgerState(outcome: RequestOutcome | null): string {
   return outcome?.status === 'SETTLED' ? 'ready' : outcome?.status === 'REJECTED' ? `rejected: ${outcome.reason}` : 'pending';
-}
-
-/** Strict RFC 8032 rules (canonical, not small order, prime-order subgroup), checked once at registration. */
-function assertPublicKey(publicKey: string, path: string): void {
-  try {
-    assertValidPublicKey(base64UrlDecode(publicKey));
-  } catch (error) {
-    throw fieldProblem(path, (error as Error).message, `${path} is not an acceptable Ed25519 public key`);
-  }
 }
 
 function parseTransferAmount(amount: string, currency: ReturnType<typeof asCurrency>): bigint {

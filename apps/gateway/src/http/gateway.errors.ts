@@ -4,6 +4,7 @@ import type { AuthErrorCode } from '../auth/auth.errors';
 import type { ExceptionsErrorCode } from '../exceptions/exceptions.errors';
 import type { IdempotencyErrorCode } from '../idempotency/idempotency.errors';
 import type { LedgerErrorCode } from '../ledger/ledger.errors';
+import type { ParticipantsErrorCode } from '../participants/participants.errors';
 import type { PaymentsErrorCode } from '../payments/payments.errors';
 import type { QuotesErrorCode } from '../quotes/quotes.errors';
 import type { ScreeningErrorCode } from '../screening/screening.errors';
@@ -28,6 +29,7 @@ export type GatewayErrorCode =
   | StatementsErrorCode
   | ApprovalsErrorCode
   | AdminErrorCode
+  | ParticipantsErrorCode
   | ScreeningErrorCode
   | WebhooksErrorCode
   | LedgerErrorCode;
@@ -55,6 +57,8 @@ export const GATEWAY_ERROR_HTTP: Record<GatewayErrorCode, { status: number; titl
   key_id_reserved: { status: 409, title: 'Key id reserved' },
   account_unknown: { status: 422, title: 'Account unknown' },
   public_key_in_use: { status: 409, title: 'Public key in use' },
+  last_key: { status: 409, title: 'Last active key' },
+  webhook_url_not_allowed: { status: 422, title: 'Webhook URL not allowed' },
   corridor_unavailable: { status: 422, title: 'Corridor unavailable' },
   limit_exceeded: { status: 422, title: 'Limit exceeded' },
   rate_limited: { status: 429, title: 'Too many requests' },

@@ -118,6 +118,37 @@ export class ParticipantsRepository {
     return (rowCount ?? 0) > 0;
   }
 
+  /**
+   * A bank's own key: added unless the participant already has `activeMax` active keys. The participant's row is
+   * locked first, so concurrent additions and revocations of one participant's keys take turns.
+   */
+  async addKeyWithin(tx: PoolClient, participant: string, keyId: string, publicKey: string, activeMax: number): Promise<KeyRow | KeyConflict | 'too_many'> {
+    if ((await this.lockActiveKeys(tx, participant, keyId)).active >= activeMax) return 'too_many';
+    return this.addKey(tx, participant, keyId, publicKey);
+  }
+
+  /** A bank revoking one of its own active keys, never the last one (same lock as {@link addKeyWithin}). */
+  async revokeKeyKeepingOne(tx: PoolClient, participant: string, keyId: string): Promise<'revoked' | 'not_found' | 'last_key'> {
+    const { active, has } = await this.lockActiveKeys(tx, participant, keyId);
+    if (!has) return 'not_found';
+    if (active === 1) return 'last_key';
+    return (await this.revokeKey(tx, participant, keyId)) ? 'revoked' : 'not_found';
+  }
+
+  /**
+   * Locks the participant's row, then counts its active keys and says whether `keyId` is one of them (a statement run
+   * after the lock: it sees what the previous holder committed).
+   */
+  private async lockActiveKeys(tx: PoolClient, participant: string, keyId: string): Promise<{ active: number; has: boolean }> {
+    await tx.query('SELECT 1 FROM participants WHERE id = $1 FOR UPDATE', [participant]);
+    const { rows } = await tx.query<{ active: number; has: boolean }>(
+      `SELECT count(*)::int AS active, coalesce(bool_or(key_id = $2), false) AS has FROM participant_keys
+        WHERE participant = $1 AND revoked_at IS NULL`,
+      [participant, keyId],
+    );
+    return rows[0] ?? { active: 0, has: false };
+  }
+
   async setStatus(tx: PoolClient, participant: string, status: ParticipantRow['status']): Promise<void> {
     await tx.query('UPDATE participants SET status = $2, updated_at = now() WHERE id = $1', [participant, status]);
     await this.notifyChanged(tx, participant);

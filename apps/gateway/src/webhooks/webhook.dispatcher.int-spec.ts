@@ -1,6 +1,7 @@
 /**
- * The webhook dispatcher on a fresh gateway database (real Postgres) with two local receivers: a bank whose endpoint
- * holds every request must not hold up another bank's deliveries.
+ * The webhook dispatcher on a fresh gateway database (real Postgres) with local receivers: a bank whose endpoint
+ * holds every request must not hold up another bank's deliveries; with private addresses refused, an endpoint that
+ * resolves to one is never contacted.
  */
 import { PLATFORM_MIGRATIONS_DIR, TestDatabase, createLogger, freshTestDatabase, withTransaction } from '@nostro/platform';
 import { base64UrlEncode, generateEd25519KeyPair } from '@nostro/shared-node';
@@ -13,6 +14,7 @@ import { LedgerClient } from '../ledger/ledger.client';
 import { PgListener } from '../common/pg-listener';
 import { WebhookDispatcher } from './webhook.dispatcher';
 import { WebhookRepository } from './webhook.repository';
+import { ResolveAll, WebhookEgress } from './webhook-egress';
 
 const log = createLogger('gateway-test', 'silent');
 
@@ -89,7 +91,7 @@ describe('WebhookDispatcher', () => {
       [slow.url, fast.url],
     );
     const config = dispatcherConfig({ WEBHOOK_TIMEOUT_MS: 5_000, WEBHOOK_CONCURRENCY: 2, WEBHOOK_ENDPOINT_CONCURRENCY: 2 });
-    const dispatcher = new WebhookDispatcher(config, listener, repo, new LedgerClient([]), log);
+    const dispatcher = new WebhookDispatcher(config, listener, repo, new LedgerClient([]), new WebhookEgress(true), log);
     await dispatcher.start();
     try {
       await withTransaction(db.pool, (tx) => repo.enqueue(tx, [delivery('SLOWBANK')]));
@@ -130,7 +132,7 @@ describe('WebhookDispatcher', () => {
       [slow.url, fast.url],
     );
     const config = dispatcherConfig({ WEBHOOK_TIMEOUT_MS: 20_000, WEBHOOK_CONCURRENCY: 3, WEBHOOK_ENDPOINT_CONCURRENCY: 2 });
-    const dispatcher = new WebhookDispatcher(config, listener, repo, new LedgerClient([]), log);
+    const dispatcher = new WebhookDispatcher(config, listener, repo, new LedgerClient([]), new WebhookEgress(true), log);
     // Eight of the busy bank's webhooks are due, 60 s down to 53 s ago, all older than the quiet bank's one (1 s ago).
     const busy = Array.from({ length: 8 }, () => delivery('BUSYBANK'));
     const quiet = delivery('QUIETBANK');
@@ -163,6 +165,64 @@ describe('WebhookDispatcher', () => {
       for (const h of held) h.res.destroy();
       await dispatcher.stop();
       closeReceivers(slow, fast);
+    }
+  }, 60_000);
+
+  it('refuses at delivery an endpoint whose host resolves to a private address: nothing is sent, the attempt fails and is abandoned like any', async () => {
+    const got: string[] = [];
+    const hook = await receiver((req, res) => {
+      got.push(String(req.headers.host));
+      req.resume();
+      res.writeHead(200).end();
+    });
+    const port = new URL(hook.url).port;
+    // What a rebinding name answers at delivery time: the receiver's loopback address (and a public one beside it).
+    const resolve: ResolveAll = async (host) =>
+      host === 'rebind.example'
+        ? [
+            { address: '203.0.113.7', family: 4 },
+            { address: '127.0.0.1', family: 4 },
+          ]
+        : [];
+    await db.pool.query(
+      `INSERT INTO participants (id, name, currencies, webhook_url) VALUES ('REBINDBANK', 'Rebind', '{USD}', $1), ('LOOPBANK', 'Loop', '{USD}', $2)`,
+      [`http://rebind.example:${port}/hooks`, hook.url],
+    );
+    const config = dispatcherConfig({ WEBHOOK_TIMEOUT_MS: 5_000, WEBHOOK_CONCURRENCY: 4, WEBHOOK_ENDPOINT_CONCURRENCY: 2 });
+    const dispatcher = new WebhookDispatcher(config, listener, repo, new LedgerClient([]), new WebhookEgress(false, resolve), log);
+    const [rebind, loop, old] = [delivery('REBINDBANK'), delivery('LOOPBANK'), delivery('LOOPBANK')];
+    await withTransaction(db.pool, async (tx) => {
+      await repo.enqueue(tx, [rebind, loop, old]);
+      // Older than the give-up age: its first failure abandons it.
+      await tx.query(`UPDATE webhook_deliveries SET created_at = now() - interval '2 hours' WHERE id = $1`, [old.id]);
+    });
+    const attempted = async () =>
+      (
+        await db.pool.query<{ id: string; status: string; attempts: number; last_error: string | null }>(
+          `SELECT id, status, attempts, last_error FROM webhook_deliveries WHERE id = ANY($1::uuid[])`,
+          [[rebind.id, loop.id, old.id]],
+        )
+      ).rows;
+    await dispatcher.start();
+    try {
+      const deadline = Date.now() + 10_000;
+      let rows = await attempted();
+      while (rows.some((r) => r.attempts === 0) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        rows = await attempted();
+      }
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      expect(byId.get(rebind.id)).toMatchObject({ status: 'pending', attempts: 1 });
+      expect(byId.get(rebind.id)?.last_error).toBe(
+        'refused: rebind.example resolves to 127.0.0.1 (loopback); webhooks go to public addresses only (WEBHOOK_ALLOW_PRIVATE is off)',
+      );
+      expect(byId.get(loop.id)).toMatchObject({ status: 'pending', attempts: 1 });
+      expect(byId.get(loop.id)?.last_error).toContain('127.0.0.1 is a loopback address');
+      expect(byId.get(old.id)).toMatchObject({ status: 'abandoned', attempts: 1 });
+      expect(got).toEqual([]);
+    } finally {
+      await dispatcher.stop();
+      closeReceivers(hook);
     }
   }, 60_000);
 });

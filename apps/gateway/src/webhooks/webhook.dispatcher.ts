@@ -6,8 +6,10 @@ import { LedgerClient } from '../ledger/ledger.client';
 import { PgListener } from '../common/pg-listener';
 import { retryDelayMs } from './webhook.backoff';
 import { DeliveryRow, WEBHOOK_CHANNEL, WebhookRepository } from './webhook.repository';
+import { EgressRefusedError, WebhookEgress } from './webhook-egress';
 
 const deliveries = counter('gateway_webhook_attempts_total', 'Webhook delivery attempts by result', ['result']);
+const refusals = counter('gateway_webhook_egress_refused_total', 'Webhook attempts refused before connecting: the host is or resolves to a private address');
 const failingGauge =
   (register.getSingleMetric('gateway_webhook_failing_endpoints') as Gauge | undefined) ??
   new Gauge({ name: 'gateway_webhook_failing_endpoints', help: 'Participants whose webhook endpoint keeps failing' });
@@ -22,7 +24,8 @@ const HEALTH_INTERVAL_MS = 5_000;
 /**
  * Delivers the webhook outbox: claims due rows (FOR UPDATE SKIP LOCKED, with a lease), POSTs each signed with the
  * network key (RFC 9421, keyid "nostro"), and records the outcome: delivered on a 2xx, otherwise retried after an
- * exponential, jittered delay until the give-up age, when it is abandoned for an operator to redeliver.
+ * exponential, jittered delay until the give-up age, when it is abandoned for an operator to redeliver. Each attempt
+ * resolves the endpoint's host itself and connects only to an address the egress rule allows (WebhookEgress).
  * Woken by NOTIFY when a delivery is queued; polls as a safety net. Nothing lives only in memory: a restart
  * resumes from the table.
  */
@@ -38,6 +41,7 @@ export class WebhookDispatcher {
     private readonly listener: PgListener,
     private readonly repo: WebhookRepository,
     private readonly ledger: LedgerClient,
+    private readonly egress: WebhookEgress,
     private readonly log: Logger,
   ) {
     this.seed = Buffer.from(config.networkSeed, 'base64url');
@@ -58,6 +62,7 @@ export class WebhookDispatcher {
     this.running = false;
     this.wake?.();
     await this.loop;
+    this.egress.close();
   }
 
   /**
@@ -115,6 +120,7 @@ export class WebhookDispatcher {
         await this.fail(row, status, `the endpoint answered ${status}`);
       }
     } catch (error) {
+      if (error instanceof EgressRefusedError) refusals.inc();
       await this.fail(row, null, (error as Error).message ?? String(error));
     }
   }
@@ -136,15 +142,7 @@ export class WebhookDispatcher {
   private async post(url: string, id: string, body: string): Promise<number> {
     const headers: Record<string, string> = { 'content-type': 'application/json', 'webhook-id': id, 'user-agent': 'nostro-gateway' };
     const signature = signRequest({ method: 'POST', url, headers, body, keyId: NETWORK_KEY_ID, seed: this.seed });
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { ...headers, ...signature },
-      body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(this.config.WEBHOOK_TIMEOUT_MS),
-    });
-    await response.arrayBuffer().catch(() => undefined);
-    return response.status;
+    return this.egress.post(url, { ...headers, ...signature }, body, this.config.WEBHOOK_TIMEOUT_MS);
   }
 
   private async fail(row: DeliveryRow, httpStatus: number | null, error: string): Promise<void> {
