@@ -178,6 +178,8 @@ export async function startGateway(extraEnv: Record<string, string>, portOffset?
     NETWORK_SIGNING_KEY_FILE: c.keys.network.file,
     VALIDATOR_PUBLIC_KEYS: ['v0', 'v1', 'v2'].map((v) => `${v}=${c.keys[v].publicKey}`).join(','),
     LEDGER_QUORUM: '2',
+    // Its receivers listen on 127.0.0.1, like the test stack's (scripts/lib/stack.ts).
+    WEBHOOK_ALLOW_PRIVATE: 'on',
     ...extraEnv,
   };
   const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'apps', 'gateway', 'src', 'main.js')], { cwd: repoRoot, env });
