@@ -10,7 +10,9 @@ ALTER TABLE ops_audit_log
   ADD COLUMN prev_hash char(64),
   ADD COLUMN hash char(64);
 ALTER TABLE ops_audit_log DROP CONSTRAINT ops_audit_log_check,
-  ADD CONSTRAINT ops_audit_log_operator_known CHECK (operator_id IS NOT NULL OR outcome = 'denied');
+  -- Only a call that did something has a known operator for sure: one refused at the edge (malformed JSON, a wrong
+  -- media type) or denied never reached the operator check.
+  ADD CONSTRAINT ops_audit_log_operator_known CHECK (operator_id IS NOT NULL OR outcome <> 'ok');
 ALTER TABLE ops_audit_log DROP CONSTRAINT ops_audit_log_action_check,
   ADD CONSTRAINT ops_audit_log_action_check CHECK (action ~ '^[a-z][a-z_.-]{1,127}$');
 

@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   const webhookAdmin = new WebhookAdminService(config, webhooks, cursors);
   const paymentsService = new PaymentsService(config, rt.pool, payments, idempotency, fx, screening, cache, webhooks, cursors, exceptions);
   const exceptionsService = new ExceptionsService(config, rt.pool, payments, exceptions, adminRequests, idempotency, waiter);
-  const audit = new AuditService(new AuditRepository(rt.pool), cursors);
+  const audit = new AuditService(new AuditRepository(rt.pool), cursors, rt.log);
   const approvals = new ApprovalsService(new ApprovalsRepository(rt.pool), operators, cursors, config.APPROVAL_TTL_MS);
   const statements = new StatementsService(ledger, new StatementsRepository(rt.pool), cache, cursors);
   const iso = new Iso20022Service(paymentsService, exceptionsService, ledger);
@@ -207,7 +207,7 @@ async function main(): Promise<void> {
     xmlBodies: true,
     // Every state-changing /v1/admin call is in the audit chain before its answer leaves.
     configure: (fastify) => {
-      fastify.addHook('onSend', async (request, reply) => audit.onSend(request, reply));
+      fastify.addHook('onSend', async (request, reply, payload) => audit.onSend(request, reply, payload));
       approvals.attach(fastify);
     },
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,

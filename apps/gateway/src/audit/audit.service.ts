@@ -1,4 +1,5 @@
-import { AuditChainBreak, AuditChainRow, ListCursorCodec, parseOrProblem, verifyAuditChain } from '@nostro/platform';
+import { AuditChainBreak, AuditChainRow, ListCursorCodec, Logger, parseOrProblem, problemBody, verifyAuditChain } from '@nostro/platform';
+import { problem } from '../http/gateway.errors';
 import { pageLimitSchema } from '@nostro/shared';
 import { CURSOR_LENGTH_MAX } from '@nostro/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -23,12 +24,25 @@ export class AuditService {
   constructor(
     private readonly repo: AuditRepository,
     private readonly cursors: ListCursorCodec,
+    private readonly log: Logger,
   ) {}
 
-  /** Fastify onSend hook: records the call, then lets the answer go (an audit that cannot be written is a 500). */
-  async onSend(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    if (READS.has(request.method) || !request.url.startsWith('/v1/admin')) return;
-    await this.repo.append(entryOf(request as unknown as AuthedRequest & FastifyRequest, reply.statusCode));
+  /**
+   * Fastify onSend hook: records the call, then lets the answer go. When the entry cannot be written the answer is
+   * withheld: `503 service_unavailable` (a problem document), to be retried with the same Idempotency-Key.
+   */
+  async onSend(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+    if (READS.has(request.method) || !request.url.startsWith('/v1/admin')) return payload;
+    try {
+      await this.repo.append(entryOf(request as unknown as AuthedRequest & FastifyRequest, reply.statusCode));
+      return payload;
+    } catch (error) {
+      this.log.error({ err: error, path: request.url }, 'an operator call could not be written to the audit log; its answer is withheld');
+      void reply.code(503).header('content-type', 'application/problem+json').header('retry-after', '1');
+      return JSON.stringify(
+        problemBody(problem('service_unavailable', 'the call could not be recorded in the audit log; retry with the same Idempotency-Key')),
+      );
+    }
   }
 
   async list(query: unknown) {
@@ -69,19 +83,33 @@ export function auditAction(method: string, route: string | undefined): string {
   return ['admin', ...parts, method.toLowerCase()].join('.').slice(0, 128);
 }
 
+/** Text Postgres can store: NUL and lone surrogates (which a hostile request may carry) become U+FFFD. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+export function storableText(text: string): string {
+  return text.replace(/\u0000/g, '\uFFFD').replace(LONE_SURROGATE, '\uFFFD');
+}
+
+/** A JSON value with every string (keys included) made storable. */
+function storableJson(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return storableText(value);
+  if (depth > 32 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => storableJson(v, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [storableText(k), storableJson(v, depth + 1)]));
+}
+
 function entryOf(request: AuthedRequest & FastifyRequest, status: number): AuditAppend {
   const params = (request.params ?? {}) as Record<string, string>;
-  const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+  const body = request.body === undefined ? undefined : JSON.stringify(storableJson(request.body));
   const operator = request.operator;
   return {
     operator: operator ? { id: operator.id, name: operator.name, role: operator.role } : null,
     action: auditAction(request.method, request.routeOptions?.url),
-    target: Object.values(params).join('/').slice(0, 200) || null,
+    target: storableText(Object.values(params).join('/').slice(0, 200)) || null,
     outcome: status < 400 ? 'ok' : status === 401 || status === 403 ? 'denied' : status < 500 ? 'refused' : 'failed',
     httpStatus: status,
     detail: {
-      path: request.url.slice(0, 500),
-      ...(request.headers['idempotency-key'] ? { idempotencyKey: String(request.headers['idempotency-key']).slice(0, 255) } : {}),
+      path: storableText(request.url.slice(0, 500)),
+      ...(request.headers['idempotency-key'] ? { idempotencyKey: storableText(String(request.headers['idempotency-key']).slice(0, 255)) } : {}),
       ...(body !== undefined ? { body: body.length > BODY_CHARS_MAX ? `${body.slice(0, BODY_CHARS_MAX)}…` : JSON.parse(body) } : {}),
     },
     correlationId: String(request.id),
