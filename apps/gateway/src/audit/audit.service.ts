@@ -86,7 +86,7 @@ export function auditAction(method: string, route: string | undefined): string {
 /** Text Postgres can store: NUL and lone surrogates (which a hostile request may carry) become U+FFFD. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 export function storableText(text: string): string {
-  return text.replace(/\u0000/g, '\uFFFD').replace(LONE_SURROGATE, '\uFFFD');
+  return text.replaceAll(String.fromCharCode(0), '\uFFFD').replace(LONE_SURROGATE, '\uFFFD');
 }
 
 /** A JSON value with every string (keys included) made storable. */
