@@ -1,27 +1,11 @@
 import fc from 'fast-check';
-import { SignedQuote } from '../messages/schemas';
+import { DOMAIN_QUOTE } from '../payment/domain-quote.fixture';
 import { buildReturnPostings } from '../payment/payment-return';
 import { buildPaymentPostings, buildTransferPostings } from '../payment/payment-transaction';
 import { blockEntries } from './account-entries';
 import { LedgerLeaf } from './ledger-leaf';
 
-const quote: SignedQuote = {
-  id: 'q',
-  participant: 'BANKUS33',
-  creditorParticipant: 'BANKDE55',
-  sourceCurrency: 'USD',
-  targetCurrency: 'EUR',
-  midRate: '0.915',
-  rate: '0.915',
-  markupBps: '0.00',
-  sendAmount: '1000.00',
-  receiveAmount: '915.00',
-  fees: [{ type: 'fixed', amount: '2.50', currency: 'USD' }],
-  totalDebit: '1002.50',
-  createdAt: '2026-11-21T00:00:00.000Z',
-  expiresAt: '2026-11-21T00:00:30.000Z',
-  signature: 'x',
-};
+const quote = DOMAIN_QUOTE;
 const UETR = '3f1c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b';
 const RETURN_ID = 'b7e1d7a0-6c1f-4f7e-9a51-0d2b3c4d5e6f';
 const accepted = { status: 'accepted' } as const;

@@ -1,25 +1,9 @@
 import fc from 'fast-check';
-import { SignedQuote } from '../messages/schemas';
+import { DOMAIN_QUOTE } from './domain-quote.fixture';
 import { buildPaymentPostings } from './payment-transaction';
 import { buildReturnPostings, remainingMinor, returnAmount, returnSourceMinor, returnableOf } from './payment-return';
 
-const quote: SignedQuote = {
-  id: 'q',
-  participant: 'BANKUS33',
-  creditorParticipant: 'BANKDE55',
-  sourceCurrency: 'USD',
-  targetCurrency: 'EUR',
-  midRate: '0.915',
-  rate: '0.915',
-  markupBps: '0.00',
-  sendAmount: '1000.00',
-  receiveAmount: '915.00',
-  fees: [{ type: 'fixed', amount: '2.50', currency: 'USD' }],
-  totalDebit: '1002.50',
-  createdAt: '2026-11-21T00:00:00.000Z',
-  expiresAt: '2026-11-21T00:00:30.000Z',
-  signature: 'x',
-};
+const quote = DOMAIN_QUOTE;
 
 function sums(postings: { currency: string; amount: string }[]): Map<string, bigint> {
   const out = new Map<string, bigint>();
