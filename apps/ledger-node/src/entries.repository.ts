@@ -41,7 +41,9 @@ export class EntriesRepository {
   /** Final blocks above `after` up to `upTo`, at most `limit`, with their leaves (parsed) and block time. */
   async finalBlocks(after: number, upTo: number, limit: number): Promise<{ height: number; blockTime: number; leaves: LedgerLeaf[] }[]> {
     const { rows } = await this.pool.query<{ height: string; block_time: string; leaves: string }>(
-      'SELECT height::text, block_time::text, leaves FROM blocks WHERE height > $1 AND height <= $2 ORDER BY height LIMIT $3',
+      // Ordered by the table's bigint column (b.height), never by the text output column of the same name: text order
+      // (1, 10, 11, 2…) cut batches out of order and indexed a block twice.
+      'SELECT b.height::text AS height, b.block_time::text AS block_time, b.leaves FROM blocks b WHERE b.height > $1 AND b.height <= $2 ORDER BY b.height LIMIT $3',
       [after, upTo, limit],
     );
     return rows.map((r) => ({ height: Number(r.height), blockTime: Number(r.block_time), leaves: JSON.parse(r.leaves) as LedgerLeaf[] }));

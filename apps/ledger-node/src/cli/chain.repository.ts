@@ -107,7 +107,7 @@ export class DatabaseChain {
       kind: string;
       status: string;
       reason: string | null;
-    }>('SELECT height::text, idx, tx_id, uetr::text, kind, status, reason FROM block_transactions WHERE height BETWEEN $1 AND $2 ORDER BY height, idx', [
+    }>('SELECT height::text, idx, tx_id, uetr::text, kind, status, reason FROM block_transactions WHERE height BETWEEN $1 AND $2 ORDER BY block_transactions.height, idx', [
       from,
       to,
     ]);
