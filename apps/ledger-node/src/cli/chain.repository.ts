@@ -107,10 +107,10 @@ export class DatabaseChain {
       kind: string;
       status: string;
       reason: string | null;
-    }>('SELECT height::text, idx, tx_id, uetr::text, kind, status, reason FROM block_transactions WHERE height BETWEEN $1 AND $2 ORDER BY block_transactions.height, idx', [
-      from,
-      to,
-    ]);
+    }>(
+      'SELECT height::text, idx, tx_id, uetr::text, kind, status, reason FROM block_transactions WHERE height BETWEEN $1 AND $2 ORDER BY block_transactions.height, idx',
+      [from, to],
+    );
     const byHeight = new Map<number, IndexRow[]>();
     for (const r of rows) {
       const list = byHeight.get(Number(r.height)) ?? [];
