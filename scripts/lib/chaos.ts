@@ -108,6 +108,13 @@ export interface HonestLoad {
   stop(): Promise<void>;
 }
 
+/** Half of a decimal amount string, rounded down to its own minor unit, in integer arithmetic (never a float). */
+export function halfOf(amount: string): string {
+  const [whole, fraction = ''] = amount.split('.');
+  const half = (BigInt(whole + fraction) / 2n).toString().padStart(fraction.length + 1, '0');
+  return fraction.length === 0 ? half : `${half.slice(0, -fraction.length)}.${half.slice(-fraction.length)}`;
+}
+
 /** One payment in this many goes back after it settled: recalled and accepted, or returned in part. */
 const WAY_BACK_EVERY = 5;
 const WAY_BACK_SETTLE_WAIT_MS = 30_000;
@@ -130,7 +137,7 @@ async function wayBack(
     payment = await debtor.client.getPayment(uetr).catch(() => null);
   }
   if (payment?.status !== 'SETTLED' || !load.running()) return;
-  const half = (Math.floor(Math.round(Number.parseFloat(payment.receiveAmount) * 100) / 2) / 100).toFixed(2);
+  const half = halfOf(payment.receiveAmount);
   const kind = (i / WAY_BACK_EVERY) % 3;
   if (kind === 2) {
     const ret = await creditor.client.returnPayment(uetr, { reason: 'MS02', amount: half });
