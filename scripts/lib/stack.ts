@@ -42,6 +42,8 @@ export interface Secrets {
   keys: Record<(typeof KEY_NAMES)[number], KeyFile>;
   tokenFile: string;
   adminToken: string;
+  /** The key-encryption key of customer data at rest (`<id>:<base64>`, docs/security.md). */
+  piiKekFile: string;
 }
 
 /** One service process: its entry point, port and environment. */
@@ -104,13 +106,20 @@ export function databaseNames(p: StackProfile): string[] {
 
 const dbUrl = (name: string): string => `postgres://root@127.0.0.1:5432/${name}`;
 
-/** Keys (created once per state folder) and the bootstrap admin token (written when missing). */
+/** Keys (created once per state folder), the bootstrap admin token and the customer-data KEK (written when missing). */
 export function ensureSecrets(p: StackProfile): Secrets {
   const dir = path.join(p.stateDir, 'keys');
   const keys = Object.fromEntries(KEY_NAMES.map((name) => [name, ensureKey(dir, name)])) as Secrets['keys'];
   const tokenFile = path.join(p.stateDir, 'admin-token');
   if (!fs.existsSync(tokenFile)) fs.writeFileSync(tokenFile, crypto.randomBytes(32).toString('base64url'), { mode: 0o600 });
-  return { keys, tokenFile, adminToken: fs.readFileSync(tokenFile, 'utf8').trim() };
+  return { keys, tokenFile, adminToken: fs.readFileSync(tokenFile, 'utf8').trim(), piiKekFile: ensurePiiKek(dir) };
+}
+
+/** `<stateDir>/keys/pii-kek`: `local-1:<32 random bytes, base64>`, kept like the other keys (a new one would not open the data). */
+export function ensurePiiKek(dir: string): string {
+  const file = path.join(dir, 'pii-kek');
+  if (!fs.existsSync(file)) fs.writeFileSync(file, `local-1:${crypto.randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+  return file;
 }
 
 /**
@@ -196,10 +205,13 @@ export function services(p: StackProfile, secrets: Secrets): Service[] {
         LEDGER_URLS: ledgerUrls,
         NETWORK_SIGNING_KEY_FILE: secrets.keys.network.file,
         BOOTSTRAP_ADMIN_TOKEN_FILE: secrets.tokenFile,
+        PII_KEK_FILE: secrets.piiKekFile,
         VALIDATOR_PUBLIC_KEYS: validatorKeys,
         LEDGER_QUORUM: '2',
         // The local and test banks' webhook receivers listen on 127.0.0.1; production keeps the default, off.
         WEBHOOK_ALLOW_PRIVATE: 'on',
+        // The test cluster erases customer data of any age (the retention period of production is years).
+        ...(p.name === 'test' ? { PII_RETENTION_DAYS: '0' } : {}),
       },
     },
   ];

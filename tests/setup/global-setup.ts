@@ -31,6 +31,7 @@ async function startCluster(slot: number, fresh: StackProfile, kafkaStartedByUs:
     dbPrefix: fresh.dbPrefix,
     adminToken: secrets.adminToken,
     keys: Object.fromEntries(Object.entries(secrets.keys).map(([name, k]) => [name, { file: k.file, publicKey: k.publicKey }])),
+    piiKekFile: secrets.piiKekFile,
     kafkaStartedByUs,
   };
   fs.writeFileSync(path.join(fresh.stateDir, 'env.json'), JSON.stringify(file, null, 2));

@@ -16,6 +16,8 @@ export interface TestCluster {
   dbPrefix: string;
   adminToken: string;
   keys: Record<string, { file: string; publicKey: string }>;
+  /** The gateway's customer-data key-encryption key (PII_KEK_FILE). */
+  piiKekFile: string;
 }
 
 export const repoRoot = path.resolve(__dirname, '..', '..');

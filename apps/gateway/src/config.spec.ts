@@ -1,6 +1,7 @@
 import { ConfigError } from '@nostro/platform';
 import { asCurrency } from '@nostro/shared';
 import { base64UrlEncode, generateEd25519KeyPair } from '@nostro/shared-node';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,10 +30,24 @@ describe('WEBHOOK_ALLOW_PRIVATE', () => {
     const keyFile = path.join(dir, 'network.key');
     fs.writeFileSync(keyFile, base64UrlEncode(generateEd25519KeyPair().seed));
     const publicKey = base64UrlEncode(generateEd25519KeyPair().publicKey);
-    env = { DATABASE_URL: 'postgres://root@127.0.0.1:5432/x', NETWORK_SIGNING_KEY_FILE: keyFile, VALIDATOR_PUBLIC_KEYS: `v0=${publicKey}` };
+    env = {
+      DATABASE_URL: 'postgres://root@127.0.0.1:5432/x',
+      NETWORK_SIGNING_KEY_FILE: keyFile,
+      VALIDATOR_PUBLIC_KEYS: `v0=${publicKey}`,
+      PII_KEK: `kek-1:${randomBytes(32).toString('base64')}`,
+    };
   });
 
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('needs a key-encryption key for customer data, and refuses a malformed one', () => {
+    const { PII_KEK, ...without } = env;
+    expect(gatewayConfig(env).keks.current.id).toBe('kek-1');
+    expect(gatewayConfig(env).keks.current.key.equals(Buffer.from(String(PII_KEK).slice(6), 'base64'))).toBe(true);
+    expect(() => gatewayConfig(without)).toThrow(/PII_KEK or PII_KEK_FILE is required/);
+    expect(() => gatewayConfig({ ...without, PII_KEK: 'kek-1:short' })).toThrow(ConfigError);
+    expect(gatewayConfig(env).PII_RETENTION_DAYS).toBe(1825);
+  });
 
   it('is off unless set to on', () => {
     expect(gatewayConfig(env).WEBHOOK_ALLOW_PRIVATE).toBe(false);

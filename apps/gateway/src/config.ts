@@ -1,4 +1,4 @@
-import { ConfigError, baseConfigShape, loadConfig, portSchema, readKeyFile, validatorKeysSchema } from '@nostro/platform';
+import { ConfigError, Kek, baseConfigShape, keksFromEnv, loadConfig, portSchema, readKeyFile, validatorKeysSchema } from '@nostro/platform';
 import { OpsConfig, opsConfig } from '@nostro/ops-console';
 import { CurrencyCode, DEFAULT_CURRENCIES, isCurrencyCode, minorUnits, parseAmount } from '@nostro/shared';
 import fs from 'node:fs';
@@ -96,6 +96,17 @@ const schema = z.object({
     .string()
     .regex(/^[1-9][0-9]{0,14}$/, 'whole units, 1 to 15 digits')
     .default('1000000000'),
+  /**
+   * Customer data at rest (docs/security.md): the key-encryption key `<key id>:<base64 of 32 bytes>`, given directly or
+   * as a file (a mounted Kubernetes Secret). Required. PII_KEK_PREVIOUS(_FILE): older keys, comma-separated, kept only
+   * to unwrap data keys until the background re-wrap after a rotation has finished.
+   */
+  PII_KEK: z.string().optional(),
+  PII_KEK_FILE: z.string().optional(),
+  PII_KEK_PREVIOUS: z.string().optional(),
+  PII_KEK_PREVIOUS_FILE: z.string().optional(),
+  /** Customer data younger than this is never erased (erase-customer-data): what the regulator says to keep. */
+  PII_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(1_825),
 });
 
 export type GatewayConfig = z.infer<typeof schema> & {
@@ -104,6 +115,8 @@ export type GatewayConfig = z.infer<typeof schema> & {
   sanctionsList: SanctionsList | null;
   /** The largest deposit or withdrawal per request, in minor units, by currency (see TRANSFER_MAX_AMOUNTS). */
   transferMaxMinor: (currency: CurrencyCode) => bigint;
+  /** The key-encryption keys of customer data: the current one wraps new data keys. */
+  keks: { current: Kek; previous: Kek[] };
 };
 
 export function gatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -112,12 +125,20 @@ export function gatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConf
   const bootstrapAdminToken = tokenFile && fs.existsSync(tokenFile) ? fs.readFileSync(tokenFile, 'utf8').trim() || null : null;
   const sanctionsList = config.SANCTIONS_LIST_FILE ? readSanctionsFile(config.SANCTIONS_LIST_FILE, 'SANCTIONS_LIST_FILE') : null;
   const transferMaxMinor = transferBounds(config.TRANSFER_MAX_AMOUNTS, BigInt(config.TRANSFER_MAX_MAJOR_DEFAULT));
+  const keks = keksFromEnv(config);
+  if (!keks) {
+    throw new ConfigError(
+      'invalid configuration: PII_KEK or PII_KEK_FILE is required: the key that encrypts customer data at rest, <key id>:<base64 of 32 bytes> ' +
+        '(e.g. `echo "kek-1:$(openssl rand -base64 32)"`; docs/security.md)',
+    );
+  }
   return {
     ...config,
     networkSeed: readKeyFile(config.NETWORK_SIGNING_KEY_FILE, 'NETWORK_SIGNING_KEY_FILE'),
     bootstrapAdminToken,
     sanctionsList,
     transferMaxMinor,
+    keks,
   };
 }
 

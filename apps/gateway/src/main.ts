@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { OpsConsoleModule } from '@nostro/ops-console';
-import { KafkaPgTransport, ListCursorCodec, OpsModule, Runtime, runService, startOrExit } from '@nostro/platform';
+import { KafkaPgTransport, ListCursorCodec, OpsModule, PiiCipher, Runtime, runService, startOrExit } from '@nostro/platform';
 import Redis from 'ioredis';
 import path from 'node:path';
 import { AdminController } from './admin/admin.controller';
@@ -61,6 +61,9 @@ import { AdminPaymentsController } from './admin/admin-payments.controller';
 import { AdminPaymentsRepository } from './admin/admin-payments.repository';
 import { AdminPaymentsService } from './admin/admin-payments.service';
 import { GatewayOpsHost } from './ops/ops-host.adapter';
+import { CustomerData } from './customer-data/customer-data.service';
+import { CustomerDataController } from './customer-data/customer-data.controller';
+import { CustomerDataRepository } from './customer-data/customer-data.repository';
 
 async function main(): Promise<void> {
   const config = gatewayConfig();
@@ -71,6 +74,14 @@ async function main(): Promise<void> {
   const participants = new ParticipantsRepository(rt.pool);
   const operators = new OperatorsRepository(rt.pool);
   const payments = new PaymentsRepository(rt.pool);
+  const customerData = new CustomerData(
+    new PiiCipher(config.keks.current, config.keks.previous),
+    new CustomerDataRepository(rt.pool),
+    rt.log,
+    config.PII_RETENTION_DAYS,
+  );
+  // Before anything is written: a wrong key-encryption key stops start-up here (docs/security.md).
+  await customerData.checkKeys();
   const exceptions = new ExceptionsRepository(rt.pool);
   const idempotency = new IdempotencyService(rt.pool, new IdempotencyRepository(rt.pool));
   const fx = new FxClient(config.FX_QUOTE_URL);
@@ -87,15 +98,15 @@ async function main(): Promise<void> {
   const egress = new WebhookEgress(config.WEBHOOK_ALLOW_PRIVATE);
   if (config.WEBHOOK_ALLOW_PRIVATE)
     rt.log.info('WEBHOOK_ALLOW_PRIVATE=on: webhooks may go to loopback, link-local and private addresses (local and test stacks only)');
-  const dispatcher = new WebhookDispatcher(config, listener, webhooks, ledger, egress, rt.log);
+  const dispatcher = new WebhookDispatcher(config, listener, webhooks, ledger, egress, rt.log, customerData);
   const housekeeping = new Housekeeping(new HousekeepingRepository(rt.pool), rt.log);
   const limiter = new RateLimiter(redis, config.REDIS_KEY_PREFIX, config.RATE_LIMIT_PER_S, config.RATE_LIMIT_BURST ?? config.RATE_LIMIT_PER_S, rt.log);
   const cursors = new ListCursorCodec(config.networkSeed);
   const participantKeys = new ParticipantKeysService(config, rt.pool, participants, idempotency, cache);
   const admin = new AdminService(config, rt.pool, participants, operators, idempotency, waiter, ledger, cache, cursors, adminRequests, participantKeys, egress);
   const screeningAdmin = new ScreeningAdminService(screening, cache, cursors);
-  const webhookAdmin = new WebhookAdminService(config, webhooks, cursors);
-  const paymentsService = new PaymentsService(config, rt.pool, payments, idempotency, fx, screening, cache, webhooks, cursors, exceptions);
+  const webhookAdmin = new WebhookAdminService(config, webhooks, cursors, customerData);
+  const paymentsService = new PaymentsService(config, rt.pool, payments, idempotency, fx, screening, cache, webhooks, cursors, exceptions, customerData);
   const exceptionsService = new ExceptionsService(config, rt.pool, payments, exceptions, adminRequests, idempotency, waiter);
   const audit = new AuditService(new AuditRepository(rt.pool), cursors, rt.log);
   const approvals = new ApprovalsService(new ApprovalsRepository(rt.pool), operators, cursors, config.APPROVAL_TTL_MS);
@@ -127,7 +138,7 @@ async function main(): Promise<void> {
     kafka: rt.kafka,
     log: rt.log,
     cursors,
-    host: new GatewayOpsHost(operators, payments, participants, ledger, screeningAdmin, webhookAdmin, exceptions, statements, iso),
+    host: new GatewayOpsHost(operators, payments, participants, ledger, screeningAdmin, webhookAdmin, exceptions, statements, iso, customerData),
   });
   @Module({
     imports: [
@@ -156,6 +167,7 @@ async function main(): Promise<void> {
       AdminOpsController,
       OpenApiController,
       AdminPaymentsController,
+      CustomerDataController,
     ],
     providers: [
       { provide: GATEWAY_CONFIG, useValue: config },
@@ -165,6 +177,7 @@ async function main(): Promise<void> {
       { provide: OperatorsRepository, useValue: operators },
       { provide: PaymentsRepository, useValue: payments },
       { provide: PaymentsService, useValue: paymentsService },
+      { provide: CustomerData, useValue: customerData },
       { provide: ExceptionsRepository, useValue: exceptions },
       { provide: StatementsService, useValue: statements },
       { provide: ExceptionsService, useValue: exceptionsService },
@@ -191,7 +204,7 @@ async function main(): Promise<void> {
       { provide: WebhookAdminService, useValue: webhookAdmin },
       {
         provide: AdminPaymentsService,
-        useValue: new AdminPaymentsService(config, rt.pool, new AdminPaymentsRepository(rt.pool), idempotency, waiter, cursors, exceptions),
+        useValue: new AdminPaymentsService(config, rt.pool, new AdminPaymentsRepository(rt.pool), idempotency, waiter, cursors, exceptions, customerData),
       },
     ],
   })
@@ -213,6 +226,7 @@ async function main(): Promise<void> {
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     onClose: async () => {
       housekeeping.stop();
+      customerData.stop();
       await dispatcher.stop();
       await listener.close();
       fx.close();
@@ -223,6 +237,7 @@ async function main(): Promise<void> {
   rt.connectInBackground();
   await dispatcher.start();
   housekeeping.start();
+  customerData.start();
 }
 
 startOrExit(main);

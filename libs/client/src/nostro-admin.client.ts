@@ -5,6 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { buildUrl, DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT_MS, sendJson, withRetries, type FetchFn, type RetryPolicy } from './http.transport';
 import type {
+  CustomerDataStatus,
+  EraseCustomerDataResult,
   AdminPaymentsQuery,
   CreatedOperator,
   CreateOperatorRequest,
@@ -197,6 +199,24 @@ export class NostroAdminClient {
   decide(uetr: string, decision: PaymentDecisionRequest, options: TransferOptions = {}): Promise<unknown> {
     const idempotencyKey = options.idempotencyKey ?? randomUUID();
     return this.request('POST', path('payments', uetr, 'decisions'), { body: decision, idempotencyKey, retry: this.retryPolicy });
+  }
+
+  /**
+   * `POST /v1/admin/participants/{id}/erase-customer-data`: crypto-shreds the participant's final payments created
+   * before `before` and the retention period. With DUAL_CONTROL=on the answer is `202 PENDING_APPROVAL` until a second admin approves.
+   */
+  eraseCustomerData(participantId: string, options: { before?: string; idempotencyKey?: string } = {}): Promise<EraseCustomerDataResult> {
+    const body = options.before ? { before: options.before } : {};
+    return this.request('POST', path('participants', participantId, 'erase-customer-data'), {
+      body,
+      idempotencyKey: options.idempotencyKey ?? randomUUID(),
+      retry: this.retryPolicy,
+    });
+  }
+
+  /** `GET /v1/admin/customer-data`: key-encryption keys and the data keys each wraps (a rotation's progress). */
+  customerDataStatus(): Promise<CustomerDataStatus> {
+    return this.request('GET', '/v1/admin/customer-data', {});
   }
 
   private transfer(participantId: string, kind: 'deposits' | 'withdrawals', body: TransferRequest, options: TransferOptions) {

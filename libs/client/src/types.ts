@@ -65,6 +65,11 @@ export interface Quote {
   signature: string;
 }
 
+/** A party whose customer data was erased: amounts, statuses and proofs stay, who it was does not. */
+export interface ErasedParty {
+  erased: true;
+}
+
 export interface Party {
   /** 1–140 characters. */
   name: string;
@@ -138,9 +143,13 @@ export interface Payment {
   creditorParticipant?: string;
   sourceCurrency?: CurrencyCode;
   targetCurrency?: CurrencyCode;
-  /** Incoming payments only: the parties the creditor needs to credit its customer. */
-  debtor?: Party;
-  creditor?: Party;
+  /**
+   * Incoming payments only: the parties the creditor needs to credit its customer; `{ erased: true }` once the customer
+   * data was erased (crypto-shredding, `customerDataErasedAt` says when).
+   */
+  debtor?: Party | ErasedParty;
+  creditor?: Party | ErasedParty;
+  customerDataErasedAt?: string;
   remittanceInfo?: string;
   /** What has come back so far, in the target currency. */
   returnedAmount?: Amount;
@@ -588,4 +597,22 @@ export interface PaymentDecisionRequest {
 export interface PageQuery {
   limit?: number;
   cursor?: string;
+}
+
+/** `POST /v1/admin/participants/{id}/erase-customer-data` (dual-controlled). */
+export interface EraseCustomerDataResult {
+  participant: string;
+  /** The cutoff applied: the earlier of the `before` asked for and now minus the retention period. */
+  erasedBefore: string;
+  retentionDays: number;
+  erased: number;
+}
+
+/** `GET /v1/admin/customer-data`: which key-encryption key wraps how many data keys. */
+export interface CustomerDataStatus {
+  currentKekId: string;
+  retentionDays: number;
+  keks: { kekId: string; current: boolean; held: boolean; dataKeys: string; retiredAt?: string }[];
+  erased: string;
+  notYetSealed: string;
 }

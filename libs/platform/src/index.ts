@@ -18,3 +18,4 @@ export * from './http-edge';
 export * from './list-cursor';
 export * from './operator-permission';
 export * from './audit-chain';
+export * from './pii-cipher';

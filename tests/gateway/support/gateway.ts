@@ -176,6 +176,7 @@ export async function startGateway(extraEnv: Record<string, string>, portOffset?
     FX_QUOTE_URL: `http://127.0.0.1:${c.ports['fx-quote']}`,
     LEDGER_URLS: ['v0', 'v1', 'v2'].map((v) => `http://127.0.0.1:${c.ports[v]}`).join(','),
     NETWORK_SIGNING_KEY_FILE: c.keys.network.file,
+    PII_KEK_FILE: c.piiKekFile,
     VALIDATOR_PUBLIC_KEYS: ['v0', 'v1', 'v2'].map((v) => `${v}=${c.keys[v].publicKey}`).join(','),
     LEDGER_QUORUM: '2',
     // Its receivers listen on 127.0.0.1, like the test stack's (scripts/lib/stack.ts).

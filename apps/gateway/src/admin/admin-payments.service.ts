@@ -1,3 +1,4 @@
+import { CustomerData } from '../customer-data/customer-data.service';
 import { adminError } from './admin.errors';
 import { Pool, ProblemError, enqueueOutbox, parseOrProblem, topicName, withTransaction, ListCursorCodec } from '@nostro/platform';
 import { DecisionRefusal, LimitsSetMessage, PaymentDecisionMessage, Topic, asCurrency, formatAmount, newMessageId, parseAmount } from '@nostro/shared';
@@ -43,6 +44,7 @@ export class AdminPaymentsService {
     private readonly waiter: RequestWaiter,
     private readonly cursors: ListCursorCodec,
     private readonly exceptions: ExceptionsRepository,
+    private readonly customerData: CustomerData,
   ) {}
 
   private requestsTopic(): string {
@@ -77,7 +79,7 @@ export class AdminPaymentsService {
     const [timelines, decisions, exceptions] = await Promise.all([this.repo.timelines(uetrs), this.repo.decisions(uetrs), this.exceptions.forPayments(uetrs)]);
     return rows.map((row) => {
       const list = decisions.get(row.uetr) ?? [];
-      const view = paymentView(row, timelines.get(row.uetr) ?? [], true, exceptions.get(row.uetr) ?? NO_EXCEPTIONS);
+      const view = paymentView(row, timelines.get(row.uetr) ?? [], this.customerData.open(row), exceptions.get(row.uetr) ?? NO_EXCEPTIONS);
       return { ...view, approvals: approvals(list), decisions: list.map(decisionView) };
     });
   }

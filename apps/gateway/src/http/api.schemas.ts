@@ -206,6 +206,7 @@ export const recallSchema = z.object({
 });
 
 const party$ = z.object({ name: z.string(), account: z.string() });
+const erased$ = z.object({ erased: z.literal(true) });
 export const paymentSchema = z.object({
   uetr: z.uuid(),
   status: statusSchema,
@@ -234,9 +235,10 @@ export const paymentSchema = z.object({
   returnedAmount: amount.describe('target currency: what settled returns gave back'),
   returns: z.array(returnSchema),
   recall: recallSchema.optional(),
-  debtor: party$.optional().describe('incoming payments only'),
-  creditor: party$.optional().describe('incoming payments only'),
+  debtor: z.union([party$, erased$]).optional().describe('incoming payments only; { erased: true } once the customer data was erased'),
+  creditor: z.union([party$, erased$]).optional().describe('incoming payments only; { erased: true } once the customer data was erased'),
   remittanceInfo: z.string().optional(),
+  customerDataErasedAt: z.string().optional().describe('when the customer data was erased (crypto-shredding)'),
 });
 
 export const cancelledSchema = z.object({ uetr: z.uuid(), status: z.literal('CANCELLED') });

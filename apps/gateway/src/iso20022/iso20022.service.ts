@@ -125,7 +125,10 @@ export class Iso20022Service {
     });
   }
 
-  /** The creditor's pacs.008: the payment as a correspondent would have sent it, settled on the block's date. */
+  /**
+   * The creditor's pacs.008: the payment as a correspondent would have sent it, settled on the block's date. A party
+   * whose customer data was erased reads `ERASED` (name and account), as the JSON view reads `{ erased: true }`.
+   */
   async incomingPayment(view: PaymentView): Promise<string> {
     const settledAt = view.block ? await this.ledger.blockTime(view.block.height).catch(() => Date.parse(view.createdAt)) : Date.parse(view.createdAt);
     const doc: CreditorPacs008 = {
@@ -139,8 +142,8 @@ export class Iso20022Service {
       instructedAmount: { amount: view.sendAmount, currency: view.sourceCurrency },
       exchangeRate: view.quote.rate,
       charges: view.quote.fees.map((f) => ({ amount: { amount: f.amount, currency: f.currency }, agent: view.debtorParticipant })),
-      debtor: view.debtor as CreditorPacs008['debtor'],
-      creditor: view.creditor as CreditorPacs008['creditor'],
+      debtor: partyOrErased(view.debtor),
+      creditor: partyOrErased(view.creditor),
       debtorAgent: view.debtorParticipant,
       creditorAgent: view.creditorParticipant,
       ...(view.remittanceInfo ? { remittanceInfo: view.remittanceInfo } : {}),
@@ -248,3 +251,7 @@ function oneOf(allowed: readonly string[], value: string, path: string): string 
 
 /** A message id: 35 characters at most (Max35Text). */
 const messageId = (): string => `NOSTRO-${newMessageId().replace(/-/g, '').slice(0, 28)}`;
+
+function partyOrErased(party: PaymentView['debtor']): CreditorPacs008['debtor'] {
+  return party && 'name' in party ? party : { name: 'ERASED', account: 'ERASED' };
+}

@@ -1,3 +1,4 @@
+import { CustomerData } from '../customer-data/customer-data.service';
 import { keyView, participantView } from '../admin/admin.service';
 import { ExceptionsRepository, NO_EXCEPTIONS } from '../exceptions/exceptions.repository';
 import { Iso20022Service } from '../iso20022/iso20022.service';
@@ -26,6 +27,7 @@ export class GatewayOpsHost implements OpsConsoleHost {
     private readonly exceptions: ExceptionsRepository,
     private readonly statements: StatementsService,
     private readonly iso: Iso20022Service,
+    private readonly customerData: CustomerData,
   ) {}
 
   operatorByTokenHash(tokenHash: string) {
@@ -36,7 +38,7 @@ export class GatewayOpsHost implements OpsConsoleHost {
     const row = await this.payments.findAny(uetr);
     if (!row) return null;
     const [timelines, exceptions] = await Promise.all([this.payments.timelines([row.uetr]), this.exceptions.forPayments([row.uetr])]);
-    return paymentView(row, timelines.get(row.uetr) ?? [], true, exceptions.get(row.uetr) ?? NO_EXCEPTIONS);
+    return paymentView(row, timelines.get(row.uetr) ?? [], this.customerData.open(row), exceptions.get(row.uetr) ?? NO_EXCEPTIONS);
   }
 
   async participants(limit: number) {

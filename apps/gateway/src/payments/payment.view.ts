@@ -1,9 +1,21 @@
 import { exceptionFields } from '../exceptions/exception.view';
 import { NO_EXCEPTIONS, PaymentExceptions } from '../exceptions/exceptions.repository';
+import { OpenedParties, PARTIES_PLACEHOLDER, PartiesFields, partiesFields } from '../customer-data/customer-data.service';
 import { PaymentRow, TimelineRow } from './payments.repository';
 
-/** API.md `GET /v1/payments/{uetr}` body; `exceptions`: its recall and returns (none before it settled). */
-export function paymentView(row: PaymentRow, timeline: TimelineRow[], withParties = false, exceptions: PaymentExceptions = NO_EXCEPTIONS) {
+/** Stand-in for a payment's parties in a stored document (a webhook payload), filled in when it is read. */
+export const PARTIES_LATER = Symbol('parties filled in when the document is read');
+
+/**
+ * API.md `GET /v1/payments/{uetr}` body; `exceptions`: its recall and returns (none before it settled). `parties`
+ * (the creditor's and operators' views): the opened customer data, or {@link PARTIES_LATER} for a placeholder.
+ */
+export function paymentView(
+  row: PaymentRow,
+  timeline: TimelineRow[],
+  parties: OpenedParties | typeof PARTIES_LATER | null = null,
+  exceptions: PaymentExceptions = NO_EXCEPTIONS,
+) {
   const q = row.quote;
   return {
     uetr: row.uetr,
@@ -31,6 +43,11 @@ export function paymentView(row: PaymentRow, timeline: TimelineRow[], withPartie
     timeline: timeline.map((t) => ({ status: t.status, at: t.at.toISOString(), ...(t.reason ? { reason: t.reason } : {}) })),
     ...(row.block_height !== null && row.block_hash ? { block: { height: Number(row.block_height), hash: row.block_hash } } : {}),
     ...exceptionFields(q.targetCurrency, exceptions),
-    ...(withParties ? { debtor: row.debtor, creditor: row.creditor, ...(row.remittance_info ? { remittanceInfo: row.remittance_info } : {}) } : {}),
+    ...partyFields(row.uetr, parties),
   };
+}
+
+function partyFields(uetr: string, parties: OpenedParties | typeof PARTIES_LATER | null): PartiesFields & { [PARTIES_PLACEHOLDER]?: string } {
+  if (parties === PARTIES_LATER) return { [PARTIES_PLACEHOLDER]: uetr };
+  return parties ? partiesFields(parties) : {};
 }

@@ -2,10 +2,12 @@
  * The read model's batch application of settlement's status events, on a fresh gateway database (real Postgres):
  * a batch must leave exactly what applying its events one by one would.
  */
-import { PLATFORM_MIGRATIONS_DIR, PoolClient, TestDatabase, createLogger, freshTestDatabase, withTransaction } from '@nostro/platform';
+import { PLATFORM_MIGRATIONS_DIR, PiiCipher, PoolClient, TestDatabase, createLogger, freshTestDatabase, withTransaction } from '@nostro/platform';
 import { SignedQuote } from '@nostro/shared';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { CustomerData } from '../customer-data/customer-data.service';
+import { CustomerDataRepository } from '../customer-data/customer-data.repository';
 import { PaymentsRepository, StatusEvent } from './payments.repository';
 
 const GATEWAY_MIGRATIONS_DIR = path.join(__dirname, '..', '..', 'migrations');
@@ -26,22 +28,31 @@ const quote = (id: string): SignedQuote =>
 describe('PaymentsRepository.applyStatuses (settlement events in batches)', () => {
   let db: TestDatabase;
   let repo: PaymentsRepository;
+  let customerData: CustomerData;
 
   beforeAll(async () => {
     db = await freshTestDatabase('gwreadmodel', [PLATFORM_MIGRATIONS_DIR, GATEWAY_MIGRATIONS_DIR], createLogger('gateway-test', 'silent'));
     repo = new PaymentsRepository(db.pool);
+    customerData = new CustomerData(
+      new PiiCipher({ id: 'k1', key: randomBytes(32) }),
+      new CustomerDataRepository(db.pool),
+      createLogger('gateway-test', 'silent'),
+      0,
+    );
   }, 60_000);
 
   afterAll(() => db.drop());
 
   async function payment(): Promise<string> {
     const uetr = randomUUID();
+    const request = { quoteId: `q_${uetr}`, endToEndId: 'E2E', debtor: { name: 'A', account: '1' }, creditor: { name: 'B', account: '2' } };
     await withTransaction(db.pool, (tx) =>
       repo.insert(tx, {
         uetr,
         participant: 'BANKUS01',
         quote: quote(`q_${uetr}`),
-        request: { quoteId: `q_${uetr}`, endToEndId: 'E2E', debtor: { name: 'A', account: '1' }, creditor: { name: 'B', account: '2' } },
+        request,
+        sealed: customerData.seal(uetr, request),
         at: new Date(Date.now() - 1_000),
         totalDebitMinor: 1050n,
       }),

@@ -1,6 +1,8 @@
 import { Pool, PoolClient, CURSOR_AT_SQL, TimeKeyset } from '@nostro/platform';
 import { PaymentStatus, SignedQuote, isFinalStatus } from '@nostro/shared';
 import { PaymentRequest } from '../http/api.schemas';
+import { PartyColumns } from '../customer-data/customer-data.repository';
+import { SealedParties } from '../customer-data/customer-data.service';
 
 /**
  * Timeline order: by time, then (for entries of the same instant) in the order the steps happen, then by the recall
@@ -9,15 +11,13 @@ import { PaymentRequest } from '../http/api.schemas';
 export const TIMELINE_ORDER_SQL = `at, array_position(ARRAY['RECEIVED','HELD','SUBMITTED','SETTLED','REJECTED','CANCELLED','RECALL_REQUESTED','RECALL_REJECTED',
   'RECALL_EXPIRED','RECALL_ACCEPTED','RETURN_RECEIVED','RETURN_SETTLED','RETURN_REJECTED','RETURNED'], status), ref`;
 
-export interface PaymentRow {
+/** A payment as stored; its customer data sealed (open it with CustomerData.open, for those allowed to see it). */
+export interface PaymentRow extends PartyColumns {
   uetr: string;
   participant: string;
   creditor_participant: string;
   quote: SignedQuote;
   end_to_end_id: string;
-  debtor: { name: string; account: string };
-  creditor: { name: string; account: string };
-  remittance_info: string | null;
   status: string;
   reason: string | null;
   block_height: bigint | null;
@@ -62,6 +62,8 @@ export interface NewPayment {
   participant: string;
   quote: SignedQuote;
   request: PaymentRequest;
+  /** The request's debtor, creditor and remittance information, sealed by the payment's own data key. */
+  sealed: SealedParties;
   at: Date;
   totalDebitMinor: bigint;
   rejected?: { reason: string };
@@ -92,9 +94,9 @@ export class PaymentsRepository {
     ]);
     const { rows } = await tx.query<PaymentRow>(
       `WITH inserted AS (
-       INSERT INTO payments (uetr, participant, creditor_participant, quote_id, quote, end_to_end_id, debtor, creditor, remittance_info, status, reason,
+       INSERT INTO payments (uetr, participant, creditor_participant, quote_id, quote, end_to_end_id, parties, pii_dek, pii_kek_id, status, reason,
                              created_at, source_currency, total_debit_minor)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::jsonb[], $8::jsonb[], $9::text[], $10::text[], $11::text[],
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::bytea[], $8::bytea[], $9::text[], $10::text[], $11::text[],
                             $12::timestamptz[], $13::text[], $14::bigint[])
        RETURNING *
        ), entries AS (
@@ -108,9 +110,9 @@ export class PaymentsRepository {
         list.map((p) => p.quote.id),
         list.map((p) => JSON.stringify(p.quote)),
         list.map((p) => p.request.endToEndId),
-        list.map((p) => JSON.stringify(p.request.debtor)),
-        list.map((p) => JSON.stringify(p.request.creditor)),
-        list.map((p) => p.request.remittanceInfo ?? null),
+        list.map((p) => p.sealed.parties),
+        list.map((p) => p.sealed.pii_dek),
+        list.map((p) => p.sealed.pii_kek_id),
         list.map((p) => (p.rejected ? 'REJECTED' : 'RECEIVED')),
         list.map((p) => p.rejected?.reason ?? null),
         list.map((p) => p.at),

@@ -22,6 +22,7 @@ import { ParticipantCache } from '../participants/participant.cache';
 import { ExceptionsRepository, NO_EXCEPTIONS } from '../exceptions/exceptions.repository';
 import { paymentView } from './payment.view';
 import { PaymentRow, PaymentsRepository, TimelineRow } from './payments.repository';
+import { CustomerData } from '../customer-data/customer-data.service';
 import { SanctionsDecision, ScreeningService } from '../screening/screening.service';
 import { LimitsRow } from '../screening/screening.repository';
 import { webhooksFor } from '../webhooks/webhook.events';
@@ -85,6 +86,7 @@ export class PaymentsService {
     private readonly webhooks: WebhookRepository,
     private readonly cursors: ListCursorCodec,
     private readonly exceptions: ExceptionsRepository,
+    private readonly customerData: CustomerData,
   ) {}
 
   /** `POST /v1/payments`: the payment's uetr is the resource id reserved for the Idempotency-Key. */
@@ -324,6 +326,7 @@ export class PaymentsService {
         participant,
         quote: p.quote,
         request: p.request,
+        sealed: this.customerData.seal(p.uetr, p.request),
         at: p.acceptedAt,
         totalDebitMinor: parseAmount(p.quote.totalDebit, asCurrency(p.quote.sourceCurrency)),
         rejected: p.sanctions?.action === 'reject' ? { reason: p.sanctions.reason } : undefined,
@@ -382,7 +385,7 @@ export class PaymentsService {
     const row = await this.repo.find(parseUetr(uetr), participant, asCreditor);
     if (!row) throw paymentsError('not_found', 'no such payment');
     const [timelines, exceptions] = await Promise.all([this.repo.timelines([row.uetr]), this.exceptions.forPayments([row.uetr])]);
-    return paymentView(row, timelines.get(row.uetr) ?? [], asCreditor, exceptions.get(row.uetr) ?? NO_EXCEPTIONS);
+    return paymentView(row, timelines.get(row.uetr) ?? [], asCreditor ? this.customerData.open(row) : null, exceptions.get(row.uetr) ?? NO_EXCEPTIONS);
   }
 
   async list(participant: string, query: unknown, asCreditor = false) {
@@ -395,7 +398,9 @@ export class PaymentsService {
     const [timelines, exceptions] = await Promise.all([this.repo.timelines(uetrs), this.exceptions.forPayments(uetrs)]);
     const last = page[page.length - 1];
     return {
-      data: page.map((r) => paymentView(r, timelines.get(r.uetr) ?? [], asCreditor, exceptions.get(r.uetr) ?? NO_EXCEPTIONS)),
+      data: page.map((r) =>
+        paymentView(r, timelines.get(r.uetr) ?? [], asCreditor ? this.customerData.open(r) : null, exceptions.get(r.uetr) ?? NO_EXCEPTIONS),
+      ),
       nextCursor: rows.length > q.limit && last ? this.cursors.encodeTime(list, { at: last.cursor_at, id: last.uetr }) : null,
     };
   }

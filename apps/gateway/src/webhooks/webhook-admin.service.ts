@@ -1,3 +1,4 @@
+import { CustomerData } from '../customer-data/customer-data.service';
 import { webhooksError } from './webhooks.errors';
 import { parseOrProblem, ListCursorCodec } from '@nostro/platform';
 import { z } from 'zod';
@@ -28,6 +29,7 @@ export class WebhookAdminService {
     private readonly config: GatewayConfig,
     private readonly repo: WebhookRepository,
     private readonly cursors: ListCursorCodec,
+    private readonly customerData: CustomerData,
   ) {}
 
   async endpoints() {
@@ -65,7 +67,7 @@ export class WebhookAdminService {
   async delivery(id: string) {
     const row = z.uuid().safeParse(id).success ? await this.repo.find(id) : null;
     if (!row) throw webhooksError('not_found', 'no such webhook delivery');
-    return { ...deliveryView(row), payload: row.payload };
+    return { ...deliveryView(row), payload: await this.customerData.fill(row.payload) };
   }
 
   async redeliver(id: string) {

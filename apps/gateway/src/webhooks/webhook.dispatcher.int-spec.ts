@@ -3,15 +3,17 @@
  * holds every request must not hold up another bank's deliveries; with private addresses refused, an endpoint that
  * resolves to one is never contacted.
  */
-import { PLATFORM_MIGRATIONS_DIR, TestDatabase, createLogger, freshTestDatabase, withTransaction } from '@nostro/platform';
+import { PLATFORM_MIGRATIONS_DIR, PiiCipher, TestDatabase, createLogger, freshTestDatabase, withTransaction } from '@nostro/platform';
 import { base64UrlEncode, generateEd25519KeyPair } from '@nostro/shared-node';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { GatewayConfig } from '../config';
 import { LedgerClient } from '../ledger/ledger.client';
 import { PgListener } from '../common/pg-listener';
+import { CustomerData } from '../customer-data/customer-data.service';
+import { CustomerDataRepository } from '../customer-data/customer-data.repository';
 import { WebhookDispatcher } from './webhook.dispatcher';
 import { WebhookRepository } from './webhook.repository';
 import { ResolveAll, WebhookEgress } from './webhook-egress';
@@ -61,11 +63,13 @@ function delivery(participant: string) {
 describe('WebhookDispatcher', () => {
   let db: TestDatabase;
   let repo: WebhookRepository;
+  let customerData: CustomerData;
   let listener: PgListener;
 
   beforeAll(async () => {
     db = await freshTestDatabase('gwwebhooks', [PLATFORM_MIGRATIONS_DIR, path.join(__dirname, '..', '..', 'migrations')], log);
     repo = new WebhookRepository(db.pool);
+    customerData = new CustomerData(new PiiCipher({ id: 'k1', key: randomBytes(32) }), new CustomerDataRepository(db.pool), log, 0);
     listener = new PgListener(db.pool, log);
   }, 60_000);
 
@@ -91,7 +95,7 @@ describe('WebhookDispatcher', () => {
       [slow.url, fast.url],
     );
     const config = dispatcherConfig({ WEBHOOK_TIMEOUT_MS: 5_000, WEBHOOK_CONCURRENCY: 2, WEBHOOK_ENDPOINT_CONCURRENCY: 2 });
-    const dispatcher = new WebhookDispatcher(config, listener, repo, new LedgerClient([]), new WebhookEgress(true), log);
+    const dispatcher = new WebhookDispatcher(config, listener, repo, new LedgerClient([]), new WebhookEgress(true), log, customerData);
     await dispatcher.start();
     try {
       await withTransaction(db.pool, (tx) => repo.enqueue(tx, [delivery('SLOWBANK')]));
@@ -132,7 +136,7 @@ describe('WebhookDispatcher', () => {
       [slow.url, fast.url],
     );
     const config = dispatcherConfig({ WEBHOOK_TIMEOUT_MS: 20_000, WEBHOOK_CONCURRENCY: 3, WEBHOOK_ENDPOINT_CONCURRENCY: 2 });
-    const dispatcher = new WebhookDispatcher(config, listener, repo, new LedgerClient([]), new WebhookEgress(true), log);
+    const dispatcher = new WebhookDispatcher(config, listener, repo, new LedgerClient([]), new WebhookEgress(true), log, customerData);
     // Eight of the busy bank's webhooks are due, 60 s down to 53 s ago, all older than the quiet bank's one (1 s ago).
     const busy = Array.from({ length: 8 }, () => delivery('BUSYBANK'));
     const quiet = delivery('QUIETBANK');
@@ -189,7 +193,7 @@ describe('WebhookDispatcher', () => {
       [`http://rebind.example:${port}/hooks`, hook.url],
     );
     const config = dispatcherConfig({ WEBHOOK_TIMEOUT_MS: 5_000, WEBHOOK_CONCURRENCY: 4, WEBHOOK_ENDPOINT_CONCURRENCY: 2 });
-    const dispatcher = new WebhookDispatcher(config, listener, repo, new LedgerClient([]), new WebhookEgress(false, resolve), log);
+    const dispatcher = new WebhookDispatcher(config, listener, repo, new LedgerClient([]), new WebhookEgress(false, resolve), log, customerData);
     const [rebind, loop, old] = [delivery('REBINDBANK'), delivery('LOOPBANK'), delivery('LOOPBANK')];
     await withTransaction(db.pool, async (tx) => {
       await repo.enqueue(tx, [rebind, loop, old]);

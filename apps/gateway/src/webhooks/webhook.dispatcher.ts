@@ -1,3 +1,4 @@
+import { CustomerData } from '../customer-data/customer-data.service';
 import { Logger, counter } from '@nostro/platform';
 import { signRequest } from '@nostro/shared-node';
 import { Gauge, register } from 'prom-client';
@@ -43,6 +44,7 @@ export class WebhookDispatcher {
     private readonly ledger: LedgerClient,
     private readonly egress: WebhookEgress,
     private readonly log: Logger,
+    private readonly customerData: CustomerData,
   ) {
     this.seed = Buffer.from(config.networkSeed, 'base64url');
   }
@@ -112,7 +114,8 @@ export class WebhookDispatcher {
       if (!row.webhook_url) return await this.fail(row, null, 'the participant has no webhook URL');
       const payload = await this.completePayload(row);
       if (!payload) return await this.fail(row, null, 'the finality proof is not available yet');
-      const status = await this.post(row.webhook_url, row.id, JSON.stringify(payload));
+      // The outbox holds a placeholder for the parties; they are opened from the sealed payment for this delivery only.
+      const status = await this.post(row.webhook_url, row.id, JSON.stringify(await this.customerData.fill(payload)));
       if (status >= 200 && status < 300) {
         deliveries.labels('delivered').inc();
         await this.repo.markDelivered(row.id, status);

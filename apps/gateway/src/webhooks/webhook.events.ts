@@ -1,7 +1,7 @@
 import { newMessageId } from '@nostro/shared';
 import { recallView, returnView } from '../exceptions/exception.view';
 import { PaymentExceptions, RecallRow, ReturnRow } from '../exceptions/exceptions.repository';
-import { paymentView } from '../payments/payment.view';
+import { PARTIES_LATER, paymentView } from '../payments/payment.view';
 import { PaymentRow, TimelineRow } from '../payments/payments.repository';
 import { NewDelivery, WebhookType } from './webhook.repository';
 
@@ -30,7 +30,8 @@ export interface StatusChangeForWebhooks {
 
 /**
  * The webhooks a status change causes. The debtor gets its own view of the payment; the creditor gets the incoming
- * view (with the parties it needs to credit its customer), to which the dispatcher adds the finality proof.
+ * view (with the parties it needs to credit its customer: a placeholder here, filled in from the sealed payment at each
+ * delivery, so that the outbox holds no customer data), to which the dispatcher adds the finality proof.
  * Participants without a webhook URL get none.
  */
 export function webhooksFor(change: StatusChangeForWebhooks): NewDelivery[] {
@@ -52,7 +53,7 @@ export function webhooksFor(change: StatusChangeForWebhooks): NewDelivery[] {
   }
   if (recipients.creditor && change.webhookUrls.creditor) {
     const id = newMessageId();
-    const payment = paymentView(change.payment, change.timeline, true);
+    const payment = paymentView(change.payment, change.timeline, PARTIES_LATER);
     out.push({
       id,
       participant: change.payment.creditor_participant,
@@ -90,7 +91,7 @@ export function exceptionWebhooks(change: ExceptionChangeForWebhooks): NewDelive
   const send = (to: 'debtor' | 'creditor', type: WebhookType, extra: Record<string, unknown>) => {
     if (!change.webhookUrls[to]) return;
     const id = newMessageId();
-    const payment = paymentView(change.payment, change.timeline, to === 'creditor', change.exceptions);
+    const payment = paymentView(change.payment, change.timeline, to === 'creditor' ? PARTIES_LATER : null, change.exceptions);
     const participant = to === 'debtor' ? change.payment.participant : change.payment.creditor_participant;
     out.push({ id, participant, type, uetr, sourceId: change.sourceId, payload: { id, type, occurredAt, data: { payment, ...extra } } });
   };

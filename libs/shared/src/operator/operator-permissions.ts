@@ -35,6 +35,8 @@ export const PERMISSIONS = {
   'operator.manage': ['admin'],
   /** Approve or reject another operator's held call (DUAL_CONTROL=on: four eyes). */
   'request.decide': ['admin'],
+  /** Erase a participant's old customer data (crypto-shredding; DUAL_CONTROL=on: four eyes). */
+  'customer_data.erase': ['admin'],
 } as const satisfies Record<string, readonly OperatorRole[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

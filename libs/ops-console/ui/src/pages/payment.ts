@@ -1,5 +1,5 @@
 import { ApiProblem, act, get } from '../api';
-import { announce, facts, h, link, replace, table } from '../dom';
+import { Child, announce, facts, h, link, replace, table } from '../dom';
 import { STEP_STYLE, amount, deadline, duration, hasLedgerProof, reasonText, refreshDeadlines, shortHash, stateBadge, statusBadge, time } from '../format';
 import { checkProof, major } from '../proof';
 import { Page, PageContext } from '../router';
@@ -36,8 +36,10 @@ export interface PaymentDetail {
   createdAt: string;
   timeline: { status: string; at: string; reason?: string }[];
   block?: { height: number; hash: string };
-  debtor?: { name: string; account: string };
-  creditor?: { name: string; account: string };
+  /** `{ erased: true }` once the customer data was erased (crypto-shredding). */
+  debtor?: { name: string; account: string } | { erased: true };
+  creditor?: { name: string; account: string } | { erased: true };
+  customerDataErasedAt?: string;
   remittanceInfo?: string;
   hold: { approvals: number | null; decisions: Decision[] };
   /** What came back by settled returns, in the target currency. */
@@ -218,9 +220,10 @@ function render(
           { 'aria-labelledby': 'parties-title' },
           h('h2', { id: 'parties-title' }, 'Parties'),
           facts([
-            ['Debtor', p.debtor ? `${p.debtor.name} · ${p.debtor.account}` : '—'],
-            ['Creditor', p.creditor ? `${p.creditor.name} · ${p.creditor.account}` : '—'],
-            ['Remittance information', p.remittanceInfo ?? '—'],
+            ['Debtor', partyText(p.debtor)],
+            ['Creditor', partyText(p.creditor)],
+            ['Remittance information', p.customerDataErasedAt ? 'erased' : (p.remittanceInfo ?? '—')],
+            ...(p.customerDataErasedAt ? [['Customer data erased', time(p.customerDataErasedAt)] as [string, Child]] : []),
           ]),
         )
       : h('p', { class: 'muted' }, 'Customer details are not shown to your role.'),
@@ -489,4 +492,10 @@ async function showProof(section: HTMLElement, target: ProofTarget): Promise<voi
       ]),
     ),
   );
+}
+
+/** A party as the console shows it: name and account, or that its customer data was erased. */
+function partyText(party: PaymentDetail['debtor']): string {
+  if (!party) return '—';
+  return 'erased' in party ? 'erased (crypto-shredded)' : `${party.name} · ${party.account}`;
 }
