@@ -98,6 +98,7 @@ describe('docker-compose.yml', () => {
       validator_v1_key: '${NOSTRO_SECRETS_DIR:-./.nostro}/keys/v1.key',
       validator_v2_key: '${NOSTRO_SECRETS_DIR:-./.nostro}/keys/v2.key',
       admin_token: '${NOSTRO_SECRETS_DIR:-./.nostro}/admin-token',
+      pii_kek: '${NOSTRO_SECRETS_DIR:-./.nostro}/keys/pii-kek',
     });
     const script = String(doc.services['kafka-topics'].volumes[0]).split(':')[0];
     expect(readFileSync(path.join(__dirname, '..', '..', script), 'utf8')).toContain('kafka-topics.sh');
