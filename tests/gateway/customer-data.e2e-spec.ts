@@ -4,14 +4,14 @@
  * participant's customer data leaves amounts, statuses and proofs; a rotation re-wraps every data key while gateways
  * keep answering; a gateway given the wrong key refuses to start.
  */
-import { NostroAdminClient, NostroApiError, NostroClient, type Payment } from '@nostro/client';
+import { NostroAdminClient, NostroClient, type Payment } from '@nostro/client';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { KAFKA_PATHS } from '../../scripts/lib/infra';
 import { adminClient, cluster, eventually, fundFxDesk } from '../support/cluster';
-import { bankWithKey, finalStatus, startGateway, startReceiver, type Receiver } from './support/gateway';
+import { bankWithKey, codeOf, finalStatus, startGateway, startReceiver, type Receiver } from './support/gateway';
 
 type Bank = Awaited<ReturnType<typeof bankWithKey>>;
 
@@ -65,16 +65,6 @@ function brokerFilesHolding(needles: string[]): string[] {
   return hits;
 }
 
-async function code(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-    return 'ok';
-  } catch (error) {
-    if (error instanceof NostroApiError) return `${error.status} ${error.code}`;
-    throw error;
-  }
-}
-
 describe('customer data at rest', () => {
   let debtor: Bank;
   let creditor: Bank;
@@ -105,9 +95,8 @@ describe('customer data at rest', () => {
     expect(hook?.type).toBe('payment.received');
     expect(hook?.data.payment).toMatchObject(customer);
     expect(hook?.data.payment).not.toHaveProperty('$parties');
-    const delivery = (await adminClient().webhookDeliveries({ uetr: payment.uetr })).data.find((d) => d.participant === creditor.id);
-    expect(delivery).toBeDefined();
-    expect(((await adminClient().webhookDelivery(delivery!.id)) as unknown as { payload: { data: { payment: Payment } } }).payload.data.payment).toMatchObject(
+    const delivery = await creditorDelivery(creditor.id, payment.uetr);
+    expect(((await adminClient().webhookDelivery(delivery.id)) as unknown as { payload: { data: { payment: Payment } } }).payload.data.payment).toMatchObject(
       customer,
     );
   });
@@ -139,8 +128,8 @@ describe('customer data at rest', () => {
     const after = await creditor.client.verifyFinality(payment.uetr, { incoming: true });
     expect(after.ok).toBe(true);
     // The webhook, redelivered, says erased too: the outbox never held a copy.
-    const delivery = (await adminClient().webhookDeliveries({ uetr: payment.uetr })).data.find((d) => d.participant === creditor.id);
-    const payload = ((await adminClient().webhookDelivery(delivery!.id)) as unknown as { payload: { data: { payment: Payment } } }).payload;
+    const delivery = await creditorDelivery(creditor.id, payment.uetr);
+    const payload = ((await adminClient().webhookDelivery(delivery.id)) as unknown as { payload: { data: { payment: Payment } } }).payload;
     expect(payload.data.payment.debtor).toEqual({ erased: true });
     // The creditor's pacs.008 says ERASED where the names were.
     const xml = await creditor.client.getIncomingPaymentXml(payment.uetr);
@@ -148,7 +137,7 @@ describe('customer data at rest', () => {
     for (const secret of secrets) expect(xml).not.toContain(secret);
     // Once erased, always erased: a second erasure finds nothing more of this payment.
     expect((await adminClient().eraseCustomerData(creditor.id)).erased).toBe(0);
-    expect(await code(adminClient().eraseCustomerData('ZZZZNOBANK'))).toBe('404 not_found');
+    expect(await codeOf(adminClient().eraseCustomerData('ZZZZNOBANK'))).toBe('404 not_found');
   });
 
   it('re-wraps every data key under a new KEK while gateways answer, and back, then retires the older key', async () => {
@@ -176,6 +165,13 @@ describe('customer data at rest', () => {
     expect((await adminClient().customerDataStatus()).keks.map((k) => k.kekId)).not.toContain('other');
   }, 120_000);
 });
+
+/** The webhook delivery of a payment to its creditor, as operators see it. */
+async function creditorDelivery(creditorId: string, uetr: string) {
+  const delivery = (await adminClient().webhookDeliveries({ uetr })).data.find((d) => d.participant === creditorId);
+  if (!delivery) throw new Error(`no webhook delivery of ${uetr} to ${creditorId}`);
+  return delivery;
+}
 
 /**
  * Runs a gateway with `to` current and `from` previous until every data key is wrapped by `to` and `from` is retired,

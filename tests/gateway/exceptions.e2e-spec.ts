@@ -2,20 +2,9 @@ import { NostroApiError, type Payment } from '@nostro/client';
 import { randomUUID } from 'node:crypto';
 import { adminClient, eventually, fundFxDesk } from '../support/cluster';
 import { serviceControl } from '../settlement/support/settlement';
-import { bankWithKey, finalStatus, paymentBody, startReceiver, type Receiver } from './support/gateway';
+import { bankWithKey, codeOf, finalStatus, paymentBody, startReceiver, type Receiver } from './support/gateway';
 
 type Bank = Awaited<ReturnType<typeof bankWithKey>>;
-
-/** The problem code a call was refused with (or 'ok'). */
-async function codeOf(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-    return 'ok';
-  } catch (error) {
-    if (error instanceof NostroApiError) return `${error.status} ${error.code}`;
-    throw error;
-  }
-}
 
 const balance = async (bank: Bank, currency: string): Promise<string> =>
   (await bank.client.getAccounts()).data.find((a) => a.currency === currency)?.balance ?? 'none';

@@ -1,4 +1,4 @@
-import { NostroClient } from '@nostro/client';
+import { NostroApiError, NostroClient } from '@nostro/client';
 import { base64UrlEncode, generateEd25519KeyPair, signRequest } from '@nostro/shared-node';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -209,4 +209,15 @@ export async function startGateway(extraEnv: Record<string, string>, portOffset?
       child.kill(signal);
     });
   return { url, port, child, output: () => output, stop };
+}
+
+/** The problem a call was refused with, as `<status> <code>` (or 'ok'); anything but an API problem is rethrown. */
+export async function codeOf(call: Promise<unknown>): Promise<string> {
+  try {
+    await call;
+    return 'ok';
+  } catch (error) {
+    if (error instanceof NostroApiError) return `${error.status} ${error.code}`;
+    throw error;
+  }
 }
