@@ -134,8 +134,50 @@ function noticePublishers(p: StackProfile, env: Env = process.env): readonly str
   return p.name === 'test' ? VALIDATORS : ['v0'];
 }
 
-/** Every service: its entry point, port and environment. */
-export function services(p: StackProfile, secrets: Secrets): Service[] {
+/** How many gateways and settlement instances a stack runs (NOSTRO_GATEWAYS, NOSTRO_SETTLEMENTS: 1 to 3 each). */
+export interface Replicas {
+  gateways: number;
+  settlements: number;
+}
+
+/** The most of each a stack may run: `down` stops them all, whatever the environment says now. */
+export const MAX_REPLICAS: Replicas = { gateways: 3, settlements: 3 };
+
+export function replicasFromEnv(env: Env = process.env): Replicas {
+  const count = (name: string): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return 1;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1 || n > 3) throw new Error(`stack: ${name} must be 1, 2 or 3 (got ${JSON.stringify(raw)})`);
+    return n;
+  };
+  return { gateways: count('NOSTRO_GATEWAYS'), settlements: count('NOSTRO_SETTLEMENTS') };
+}
+
+/**
+ * A second or third instance of a scaled-out service (docs/architecture.md, "Scaling out"): the same database, topics
+ * and consumer group (so Kafka splits the partitions between them), its own port: gateway-N on the gateway's port
+ * + 20 + N, settlement-N on settlement's + 30 + N. A gateway replica's PUBLIC_BASE_URL is its own address, since a
+ * bank signs the URL it calls (behind a load balancer all replicas share the public one).
+ */
+function replica(svc: Service, n: number, port: number): Service {
+  const env: Record<string, string> = { ...svc.env, PORT: String(port) };
+  if (env.PUBLIC_BASE_URL) env.PUBLIC_BASE_URL = `http://127.0.0.1:${port}`;
+  return { ...svc, name: `${svc.name}-${n}`, port, env };
+}
+
+/** Every service: its entry point, port and environment (with `replicas` gateways and settlement instances). */
+export function services(p: StackProfile, secrets: Secrets, replicas: Replicas = replicasFromEnv()): Service[] {
+  const list = baseServices(p, secrets);
+  const more: Service[] = [];
+  for (const svc of list) {
+    if (svc.name === 'gateway') for (let n = 2; n <= replicas.gateways; n++) more.push(replica(svc, n, p.ports.gateway + 20 + n));
+    if (svc.name === 'settlement') for (let n = 2; n <= replicas.settlements; n++) more.push(replica(svc, n, p.ports.settlement + 30 + n));
+  }
+  return [...list, ...more];
+}
+
+function baseServices(p: StackProfile, secrets: Secrets): Service[] {
   const common: Record<string, string> = {
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     KAFKA_BROKERS: '127.0.0.1:9092',
@@ -366,7 +408,7 @@ export async function stackUp(p: StackProfile, { recreateDatabases: recreate = f
 /** Stops the services this stack started (SIGTERM, then SIGKILL after 15 s). Leaves shared infrastructure alone. */
 export async function stackDown(p: StackProfile): Promise<void> {
   const secrets = ensureSecrets(p);
-  const list = services(p, secrets);
+  const list = services(p, secrets, MAX_REPLICAS);
   await Promise.all(list.map((svc) => stopService(p, svc)));
 }
 

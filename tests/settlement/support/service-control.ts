@@ -4,7 +4,8 @@
 // global teardown stops a service this script started.
 //
 //   node --import tsx tests/settlement/support/service-control.ts <stop|kill|start|restart> <service> [NAME=value ...]
-import { ensureSecrets, runningPid, services, stackProfile, startService, stopService, type Service, type StackProfile } from '../../../scripts/lib/stack';
+// <service> may be a replica (gateway-2, settlement-2: scripts/lib/stack.ts).
+import { MAX_REPLICAS, ensureSecrets, runningPid, services, stackProfile, startService, stopService, type Service, type StackProfile } from '../../../scripts/lib/stack';
 
 const usage = 'usage: service-control.ts <stop|kill|start|restart> <service> [NAME=value ...]';
 
@@ -15,7 +16,8 @@ function parse(): { command: string; profile: StackProfile; svc: Service; overri
     process.exit(2);
   }
   const profile = stackProfile('test');
-  const svc = services(profile, ensureSecrets(profile)).find((s) => s.name === name);
+  // Replicas (gateway-2, settlement-2, …) too: a test may start one beside the cluster's own.
+  const svc = services(profile, ensureSecrets(profile), MAX_REPLICAS).find((s) => s.name === name);
   if (!svc) {
     console.error(`no service ${name} in the test cluster`);
     process.exit(2);
