@@ -52,7 +52,12 @@ describe('two gateways and two settlement instances, one killed mid-flight', () 
     await Promise.all(
       [viaFirst, viaSecond].flatMap((bank) =>
         Array.from({ length: PER_WAVE }, async (_, i) => {
-          const quote = await bank.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: `${10 + i}.00`, creditorParticipant: creditor.id });
+          const quote = await bank.client.createQuote({
+            sourceCurrency: 'USD',
+            targetCurrency: 'EUR',
+            sendAmount: `${10 + i}.00`,
+            creditorParticipant: creditor.id,
+          });
           const body = { quoteId: quote.id, endToEndId: `SCALE-${tag}-${i}`, debtor: { name: 'A', account: '1' }, creditor: { name: 'B', account: '2' } };
           const { uetr } = await bank.client.createPayment(body);
           payments.push({ bank, uetr, totalDebit: quote.totalDebit });

@@ -11,6 +11,9 @@ import { CustomerDataRepository } from './customer-data.repository';
 import { CustomerData, Parties } from './customer-data.service';
 
 const log = createLogger('gateway-test', 'silent');
+const fail = (message: string): never => {
+  throw new Error(message);
+};
 const kek = (id: string): Kek => ({ id, key: randomBytes(32) });
 
 const quote = (id: string): SignedQuote =>
@@ -152,11 +155,12 @@ describe('CustomerData (customer data at rest)', () => {
     const result = await service(active, [], 5).erase('ERASEBANK', new Date());
     expect(result).toMatchObject({ participant: 'ERASEBANK', retentionDays: 5, erased: 2 });
     const rows = await payments.findAnyMany([sent.uetr, received.uetr, inFlight.uetr, recent.uetr, other.uetr]);
-    expect(cd.open(rows.get(sent.uetr)!)).toEqual({ erasedAt: expect.any(Date) });
-    expect(cd.open(rows.get(received.uetr)!)).toEqual({ erasedAt: expect.any(Date) });
-    expect(cd.open(rows.get(inFlight.uetr)!)).toEqual(parties('In Flight'));
-    expect(cd.open(rows.get(recent.uetr)!)).toEqual(parties('Recent'));
-    expect(cd.open(rows.get(other.uetr)!)).toEqual(parties('Other Bank'));
+    const opened = (uetr: string) => cd.open(rows.get(uetr) ?? fail(`no payment ${uetr}`));
+    expect(opened(sent.uetr)).toEqual({ erasedAt: expect.any(Date) });
+    expect(opened(received.uetr)).toEqual({ erasedAt: expect.any(Date) });
+    expect(opened(inFlight.uetr)).toEqual(parties('In Flight'));
+    expect(opened(recent.uetr)).toEqual(parties('Recent'));
+    expect(opened(other.uetr)).toEqual(parties('Other Bank'));
     // Amounts and status stay; the data key is gone and the database refuses to put one back.
     expect(rows.get(sent.uetr)).toMatchObject({ status: 'SETTLED', pii_dek: null, total_debit_minor: '1050' });
     await expect(db.pool.query('UPDATE payments SET pii_dek = $2 WHERE uetr = $1', [sent.uetr, randomBytes(61)])).rejects.toThrow(/erased/);
