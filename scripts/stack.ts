@@ -11,14 +11,17 @@ const HELP = `usage: tsx scripts/stack.ts <up|down|status|reset> [--with-kafka] 
            machine services and stay up).
   status   one line per service: running or not, and ready or not.
   reset    --yes: stop the services, delete the cluster's topics and databases, and start it again from scratch
-           (every payment, participant and block of this cluster is lost; keys and the admin token stay).
+           (every payment, participant and block of this cluster is lost; keys and the admin tokens stay).
            Benchmarks compare best this way: a database that grew over many runs is slower.
 
 Environment: NOSTRO_PORT_OFFSET shifts every port; LOG_LEVEL sets the services' log level;
 NOSTRO_GATEWAYS and NOSTRO_SETTLEMENTS (1-3, default 1) run more gateways (gateway-2 on :3022, gateway-3 on
 :3023) and settlement instances (settlement-2 on :3034, settlement-3 on :3035) beside the first, sharing its
 database and consumer group (docs/architecture.md, "Scaling out"); \`down\` stops them all.
-State (keys, admin token, logs, pids) lives in .nostro/ (git-ignored).`;
+DUAL_CONTROL=on starts the gateway with four eyes on deposits, withdrawals, limits, keys and operators
+(docs/security.md) and adds a second admin, whose token is .nostro/admin2-token: it approves what the
+first one (.nostro/admin-token) asks for. A gateway already running keeps its setting: stack:down first.
+State (keys, admin tokens, logs, pids) lives in .nostro/ (git-ignored).`;
 
 async function reset(profile: StackProfile): Promise<void> {
   await stackDown(profile);

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ensureKey } from './keys';
 import { REPO_ROOT as root, fromDist } from './repo';
-import { stackDown, stackProfile, stackUp, type StackProfile } from './stack';
+import { dualControl, stackDown, stackProfile, stackUp, type Secrets, type StackProfile } from './stack';
 
 const BANKS = [
   { id: 'BANKUS33', name: 'Demo Bank US', currencies: ['USD'], deposit: { currency: 'USD', amount: '25000.00' } },
@@ -20,21 +20,41 @@ function fieldOf(value: unknown, field: string): unknown {
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[field] : undefined;
 }
 
-/** Registers (once) and funds the demo banks and the FX desk; answers each bank's signed client. */
+/**
+ * The operator API as the demo uses it: the first admin asks; with DUAL_CONTROL=on its deposits and keys are held
+ * (202 PENDING_APPROVAL) and the second admin (.nostro/admin2-token) approves them, four eyes as in production.
+ */
+interface Operators {
+  admin: Sdk.NostroAdminClient;
+  /** The approving admin, when the stack runs with DUAL_CONTROL=on. */
+  second: Sdk.NostroAdminClient | null;
+  sdk: typeof Sdk;
+}
+
+/** The call's own answer: a held call is approved by the second admin first, and the demo says so. */
+async function taken<T>(ops: Operators, answer: T): Promise<T> {
+  if (!ops.sdk.isPendingApproval(answer)) return answer;
+  if (!ops.second) throw new Error(`demo: ${answer.action} is held for a second admin, but this stack has none (start it with DUAL_CONTROL=on)`);
+  console.log(`  ${answer.action} held for a second admin (request ${answer.requestId}): approved by second-admin`);
+  return ops.second.approveRequest<T>(answer.requestId);
+}
+
 /**
  * The id under which this checkout's demo key signs for a bank registered earlier. The cluster's databases outlive a
  * checkout (another clone, a deleted .nostro/), so the bank may hold another key: this one is then added beside it.
  */
-async function demoKeyOf(admin: Sdk.NostroAdminClient, participant: string, publicKey: string): Promise<string> {
-  const { data } = await admin.listKeys(participant);
+async function demoKeyOf(ops: Operators, participant: string, publicKey: string): Promise<string> {
+  const { data } = await ops.admin.listKeys(participant);
   const mine = data.find((k) => k.publicKey === publicKey && k.revokedAt === null);
   if (mine) return mine.keyId;
   const keyId = `${participant}-demo-${publicKey.slice(0, 8)}`;
-  await admin.addKey(participant, { keyId, publicKey });
+  await taken(ops, await ops.admin.addKey(participant, { keyId, publicKey }));
   return keyId;
 }
 
-async function registerBanks(sdk: typeof Sdk, profile: StackProfile, baseUrl: string, admin: Sdk.NostroAdminClient): Promise<Record<BankId, Sdk.NostroClient>> {
+/** Registers (once) and funds the demo banks and the FX desk; answers each bank's signed client. */
+async function registerBanks(ops: Operators, profile: StackProfile, baseUrl: string): Promise<Record<BankId, Sdk.NostroClient>> {
+  const { sdk, admin } = ops;
   console.log('\n== Registering and funding the demo banks');
   const clients: Partial<Record<BankId, Sdk.NostroClient>> = {};
   for (const bank of BANKS) {
@@ -45,16 +65,16 @@ async function registerBanks(sdk: typeof Sdk, profile: StackProfile, baseUrl: st
       console.log(`  registered ${bank.id} (${bank.currencies.join(', ')})`);
     } catch (error) {
       if (!(error instanceof sdk.NostroApiError && error.code === 'participant_exists')) throw error;
-      keyId = await demoKeyOf(admin, bank.id, key.publicKey);
+      keyId = await demoKeyOf(ops, bank.id, key.publicKey);
       console.log(`  ${bank.id} already registered (signing with its key ${keyId})`);
     }
-    const funded = await admin.deposit(bank.id, { ...bank.deposit, reference: `demo funding ${new Date().toISOString()}` });
+    const funded = await taken(ops, await admin.deposit(bank.id, { ...bank.deposit, reference: `demo funding ${new Date().toISOString()}` }));
     console.log(
       `  deposited ${bank.deposit.amount} ${bank.deposit.currency} into ${bank.id}: balance ${funded.balance} (block ${fieldOf(funded.block, 'height')})`,
     );
     clients[bank.id] = new sdk.NostroClient({ baseUrl, participantId: bank.id, keyId, seed: fs.readFileSync(key.file, 'utf8') });
   }
-  const desk = await admin.deposit('FXDESK', { currency: 'EUR', amount: '1000000.00', reference: 'demo FX liquidity' });
+  const desk = await taken(ops, await admin.deposit('FXDESK', { currency: 'EUR', amount: '1000000.00', reference: 'demo FX liquidity' }));
   console.log(`  deposited 1000000.00 EUR of FX liquidity into FXDESK: balance ${desk.balance}`);
   const { BANKUS33, BANKDE55 } = clients;
   if (!BANKUS33 || !BANKDE55) throw new Error('demo: a bank was not registered');
@@ -124,15 +144,19 @@ export async function runDemo({ exit }: { exit: boolean }): Promise<void> {
   const { secrets } = await stackUp(profile);
   const sdk = fromDist<typeof Sdk>('dist/libs/client/src/index.js', 'demo');
   const baseUrl = `http://127.0.0.1:${profile.ports.gateway}`;
-  const admin = new sdk.NostroAdminClient({ baseUrl, token: secrets.adminToken });
-  const clients = await registerBanks(sdk, profile, baseUrl, admin);
+  const ops: Operators = {
+    sdk,
+    admin: new sdk.NostroAdminClient({ baseUrl, token: secrets.adminToken }),
+    second: dualControl() && secrets.secondAdminToken ? new sdk.NostroAdminClient({ baseUrl, token: secrets.secondAdminToken }) : null,
+  };
+  const clients = await registerBanks(ops, profile, baseUrl);
   const sent = await sendPayments(clients.BANKUS33);
   await printOutcomes(sdk, clients, sent);
 
   console.log(`\n== Where to look
   gateway        ${baseUrl}   (keys: ${baseUrl}/v1/keys, health: ${baseUrl}/health/ready, metrics: ${baseUrl}/metrics)
   validators     ${(['v0', 'v1', 'v2'] as const).map((v) => `http://127.0.0.1:${profile.ports[v]}/v1/ledger/status`).join('  ')}
-  admin token    ${path.relative(root, secrets.tokenFile)}
+  admin token    ${path.relative(root, secrets.tokenFile)}${adminTokens(ops, secrets)}
   demo bank keys ${path.relative(root, path.join(profile.stateDir, 'demo'))}/
   logs           ${path.relative(root, path.join(profile.stateDir, 'logs'))}/   (JSON, one line per event, with correlation ids)
   stop           npm run stack:down`);
@@ -141,6 +165,11 @@ export async function runDemo({ exit }: { exit: boolean }): Promise<void> {
   await new Promise((resolve) => process.once('SIGINT', resolve));
   console.log('\nstopping…');
   await stackDown(profile);
+}
+
+/** With DUAL_CONTROL=on: where the approving admin's token is. */
+function adminTokens(ops: Operators, secrets: Secrets): string {
+  return ops.second ? `   (DUAL_CONTROL=on; the second admin, which approves: ${path.relative(root, secrets.secondTokenFile)})` : '';
 }
 
 async function waitFinal(client: Sdk.NostroClient, uetr: string): Promise<Sdk.Payment> {

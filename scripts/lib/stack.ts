@@ -8,6 +8,7 @@ import { createDatabases, ensureKafka, ensurePostgres, ensureRedis, ensureTopics
 import { errorCode } from './infra/process';
 import { ensureKey, type KeyFile } from './keys';
 import { REPO_ROOT } from './repo';
+import { SECOND_ADMIN_NAME, ensureSecondAdmin, ensureTokenFile } from './second-admin';
 
 const VALIDATORS = ['v0', 'v1', 'v2'] as const;
 const KEY_NAMES = ['network', 'fx', ...VALIDATORS] as const;
@@ -44,6 +45,10 @@ export interface Secrets {
   adminToken: string;
   /** The key-encryption key of customer data at rest (`<id>:<base64>`, docs/security.md). */
   piiKekFile: string;
+  /** `admin2-token` beside `admin-token`: the second admin's, written by `stackUp` when DUAL_CONTROL=on. */
+  secondTokenFile: string;
+  /** Its token once written (DUAL_CONTROL=on), else null. */
+  secondAdminToken: string | null;
 }
 
 /** One service process: its entry point, port and environment. */
@@ -106,13 +111,22 @@ export function databaseNames(p: StackProfile): string[] {
 
 const dbUrl = (name: string): string => `postgres://root@127.0.0.1:5432/${name}`;
 
-/** Keys (created once per state folder), the bootstrap admin token and the customer-data KEK (written when missing). */
+/** Keys (created once per state folder), the bootstrap admin token and the customer-data KEK (written when missing), and the second admin token if any. */
 export function ensureSecrets(p: StackProfile): Secrets {
   const dir = path.join(p.stateDir, 'keys');
   const keys = Object.fromEntries(KEY_NAMES.map((name) => [name, ensureKey(dir, name)])) as Secrets['keys'];
   const tokenFile = path.join(p.stateDir, 'admin-token');
-  if (!fs.existsSync(tokenFile)) fs.writeFileSync(tokenFile, crypto.randomBytes(32).toString('base64url'), { mode: 0o600 });
-  return { keys, tokenFile, adminToken: fs.readFileSync(tokenFile, 'utf8').trim(), piiKekFile: ensurePiiKek(dir) };
+  const secondTokenFile = path.join(p.stateDir, 'admin2-token');
+  const secondAdminToken = fs.existsSync(secondTokenFile) ? fs.readFileSync(secondTokenFile, 'utf8').trim() : null;
+  return { keys, tokenFile, adminToken: ensureTokenFile(tokenFile), secondTokenFile, secondAdminToken, piiKekFile: ensurePiiKek(dir) };
+}
+
+/**
+ * Whether the gateway holds deposits, withdrawals, limits, keys and operator creation for a second admin: `on` when
+ * the stack is started with DUAL_CONTROL=on (off by default, as the gateway's own default; on in production).
+ */
+export function dualControl(env: Env = process.env): boolean {
+  return env.DUAL_CONTROL === 'on';
 }
 
 /** `<stateDir>/keys/pii-kek`: `local-1:<32 random bytes, base64>`, kept like the other keys (a new one would not open the data). */
@@ -252,6 +266,8 @@ function baseServices(p: StackProfile, secrets: Secrets): Service[] {
         LEDGER_QUORUM: '2',
         // The local and test banks' webhook receivers listen on 127.0.0.1; production keeps the default, off.
         WEBHOOK_ALLOW_PRIVATE: 'on',
+        // Given as set (the gateway refuses a value other than on or off), so a restarted gateway keeps it.
+        DUAL_CONTROL: process.env.DUAL_CONTROL ?? 'off',
         // The test cluster erases customer data of any age (the retention period of production is years).
         ...(p.name === 'test' ? { PII_RETENTION_DAYS: '0' } : {}),
       },
@@ -401,8 +417,22 @@ export async function stackUp(p: StackProfile, { recreateDatabases: recreate = f
     else log(`  ▶ ${svc.name} starting (pid ${startService(p, svc)}, log ${path.relative(REPO_ROOT, logFile(p, svc))})`);
   }
   await waitReady(p, list);
+  const withSecond = dualControl() ? { ...secrets, secondAdminToken: await secondAdmin(p, secrets) } : secrets;
   log(`stack (${p.name}): ready in ${((Date.now() - started) / 1000).toFixed(1)} s — gateway http://127.0.0.1:${p.ports.gateway}`);
-  return { secrets, services: list, kafkaStartedByUs: kafka.startedByUs };
+  return { secrets: withSecond, services: list, kafkaStartedByUs: kafka.startedByUs };
+}
+
+/**
+ * DUAL_CONTROL=on: a second admin approves what the first asks for (docs/security.md). Its token is written to
+ * `admin2-token` when missing and its operator to the gateway's database (scripts/lib/second-admin.ts).
+ */
+async function secondAdmin(p: StackProfile, secrets: Secrets): Promise<string> {
+  const token = ensureTokenFile(secrets.secondTokenFile);
+  const outcome = await ensureSecondAdmin(`${p.dbPrefix}_gateway`, token);
+  const file = path.relative(REPO_ROOT, secrets.secondTokenFile);
+  if (outcome === 'revoked') log(`  ! ${SECOND_ADMIN_NAME} (${file}) was revoked: delete ${file} and run stack:up again for a new one`);
+  else log(`  ✓ DUAL_CONTROL=on: ${SECOND_ADMIN_NAME} approves what the first admin asks for (token in ${file})`);
+  return token;
 }
 
 /** Stops the services this stack started (SIGTERM, then SIGKILL after 15 s). Leaves shared infrastructure alone. */

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -6,18 +5,9 @@ import path from 'node:path';
 import type { AccountEntry, AccountStatement, Quote } from '@nostro/client';
 import { buildPacs008Inbound, parseCamt053, parsePacs002, validateXml, type Pacs008Transaction } from '@nostro/iso20022';
 import { base64UrlEncode } from '@nostro/shared';
-import { cluster, eventually, fundFxDesk, repoRoot } from '../support/cluster';
+import { cluster, eventually, fundFxDesk } from '../support/cluster';
+import { nostro } from './support/cli';
 import { bankWithKey, signed } from './support/gateway';
-
-const CLI = path.join(repoRoot, 'dist', 'libs', 'client', 'src', 'cli', 'main.js');
-
-function nostro(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 90_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 describe('the nostro CLI', () => {
   let dir: string;
@@ -46,7 +36,23 @@ describe('the nostro CLI', () => {
   it('has --help for the program and each command', async () => {
     const help = await nostro(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['quote', 'pay', 'status', 'verify', 'incoming', 'cancel', 'recall', 'respond-recall', 'return', 'statement', 'entries', 'pacs008']) {
+    const commands = [
+      'quote',
+      'pay',
+      'status',
+      'verify',
+      'incoming',
+      'cancel',
+      'recall',
+      'respond-recall',
+      'return',
+      'statement',
+      'entries',
+      'pacs008',
+      'keys',
+      'admin',
+    ];
+    for (const command of commands) {
       expect(help.stdout).toContain(command);
       const sub = await nostro([command, '--help']);
       expect({ command, code: sub.code }).toEqual({ command, code: 0 });
@@ -216,6 +222,34 @@ describe('the nostro CLI', () => {
     expect((await nostro(['statement', 'USD', '--date', today, '--from-height', '1'], env)).code).toBe(2);
     const foreign = await nostro(['statement', 'GBP'], env);
     expect({ code: foreign.code, problem: JSON.parse(foreign.stderr) as unknown }).toMatchObject({ code: 1, problem: { status: 404, code: 'not_found' } });
+  });
+
+  it('rotates a bank’s key with the CLI alone: keys generate, add (signed with the old key), revoke the old one with the new', async () => {
+    const bank = await bankWithKey(['USD']);
+    const oldKey = path.join(dir, `${bank.id}.key`);
+    fs.writeFileSync(oldKey, base64UrlEncode(bank.seed));
+    const asOld = { NOSTRO_URL: cluster().gatewayUrl, NOSTRO_PARTICIPANT: bank.id, NOSTRO_KEY_FILE: oldKey };
+    const newKey = path.join(dir, `${bank.id}-2027.key`);
+    const generated = await nostro(['keys', 'generate', newKey]);
+    expect(generated.code).toBe(0);
+    const { publicKey } = JSON.parse(generated.stdout) as { publicKey: string };
+    const added = await nostro(['keys', 'add', `${bank.id}-2027`, '--seed-file', newKey], asOld);
+    expect({ code: added.code, stderr: added.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(added.stdout)).toMatchObject({ keyId: `${bank.id}-2027`, participant: bank.id, publicKey, revokedAt: null });
+
+    // The new key signs at once; revoking the old one with it leaves the old one refused.
+    const asNew = { ...asOld, NOSTRO_KEY_FILE: newKey, NOSTRO_KEY_ID: `${bank.id}-2027` };
+    expect((await nostro(['incoming', '--limit', '1'], asNew)).code).toBe(0);
+    const revoked = await nostro(['keys', 'revoke', bank.id], asNew);
+    expect({ code: revoked.code, out: JSON.parse(revoked.stdout) as unknown }).toEqual({ code: 0, out: { keyId: bank.id, revoked: true } });
+    const stale = await nostro(['incoming', '--limit', '1'], asOld);
+    expect({ code: stale.code, problem: JSON.parse(stale.stderr) as unknown }).toMatchObject({ code: 1, problem: { status: 401, code: 'key_unknown' } });
+
+    // Never the last key; a second add of the same key id is the API's conflict.
+    const last = await nostro(['keys', 'revoke', `${bank.id}-2027`], asNew);
+    expect({ code: last.code, problem: JSON.parse(last.stderr) as unknown }).toMatchObject({ code: 1, problem: { status: 409, code: 'last_key' } });
+    const again = await nostro(['keys', 'add', `${bank.id}-2027`, '--public-key', publicKey], asNew);
+    expect({ code: again.code, problem: JSON.parse(again.stderr) as unknown }).toMatchObject({ code: 1, problem: { status: 409 } });
   });
 
   it('prints the problem and exits 1 on an API refusal, 2 on a usage error', async () => {

@@ -1,6 +1,12 @@
+import { NostroAdminClient, NostroApiError, isPendingApproval, type TransferResult } from '@nostro/client';
 import { base64UrlEncode, generateEd25519KeyPair } from '@nostro/shared-node';
-import { randomUUID } from 'node:crypto';
-import { adminClient, eventually, uniqueParticipantId } from '../support/cluster';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ensureSecondAdmin } from '../../scripts/lib/second-admin';
+import { adminClient, cluster, eventually, uniqueParticipantId, withDb } from '../support/cluster';
+import { nostro } from './support/cli';
 import { raw, startGateway, type GatewayProcess, type RawAnswer } from './support/gateway';
 
 /** How long a held call waits on the strict gateway: short, so the expiry test waits little. */
@@ -98,5 +104,116 @@ describe('dual control: a second, different admin approves money and access (DUA
     );
     expect(expired.body.status).toBe('EXPIRED');
     expect(await call(bob, 'POST', `/v1/admin/requests/${id}/approve`, {})).toMatchObject({ status: 409, body: { code: 'request_not_pending' } });
+  });
+
+  describe('through the SDK and the CLI', () => {
+    const sdk = (token: string) => new NostroAdminClient({ baseUrl: strict.url, token });
+    let dir: string;
+    const tokenFile = (name: string, token: string) => {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, token, { mode: 0o600 });
+      return file;
+    };
+
+    beforeAll(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nostro-dual-'));
+    });
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it('the SDK tells a held deposit from a result, lists it, and a second admin approves it into the deposit’s result', async () => {
+      const held = await sdk(alice).deposit(bank, { currency: 'USD', amount: '10.00', reference: 'sdk four eyes' });
+      if (!isPendingApproval(held)) throw new Error(`not held: ${JSON.stringify(held)}`);
+      expect(held).toMatchObject({ status: 'PENDING_APPROVAL', action: 'admin.participants.deposits.post' });
+      const pending = await sdk(bob).requests({ status: 'PENDING_APPROVAL', limit: 1000 });
+      expect(pending.data.find((r) => r.requestId === held.requestId)).toMatchObject({ body: { amount: '10.00' }, requestedBy: { name: `alice-${bank}` } });
+      const own = await sdk(alice)
+        .approveRequest(held.requestId)
+        .catch((e: unknown) => e);
+      expect(own).toBeInstanceOf(NostroApiError);
+      expect(own).toMatchObject({ status: 403, code: 'four_eyes_required' });
+      const result = await sdk(bob).approveRequest<TransferResult>(held.requestId, 'sdk approval');
+      expect(result).toMatchObject({ type: 'deposit', amount: '10.00', currency: 'USD', status: 'SETTLED' });
+      expect(await sdk(alice).getRequest(held.requestId)).toMatchObject({ status: 'APPROVED', comment: 'sdk approval', result: { status: 201 } });
+      const limits = await sdk(alice).setLimits(bank, { currency: 'USD', netDebitCap: '5.00', holdAbove: null });
+      if (!isPendingApproval(limits)) throw new Error('limits not held');
+      expect(await sdk(bob).rejectRequest(limits.requestId, 'no credit for this bank')).toMatchObject({
+        status: 'REJECTED',
+        comment: 'no credit for this bank',
+      });
+    });
+
+    it('nostro admin lists, refuses the requester four eyes (exit 1), approves and rejects with comments', async () => {
+      const env = { NOSTRO_URL: strict.url, NOSTRO_TOKEN_FILE: tokenFile('bob-token', bob) };
+      const withdrawal = await call(alice, 'POST', `/v1/admin/participants/${bank}/withdrawals`, {
+        currency: 'USD',
+        amount: '1.00',
+        reference: 'cli four eyes',
+      });
+      const limits = await call(alice, 'PUT', `/v1/admin/participants/${bank}/limits`, { currency: 'USD', netDebitCap: '0.00', holdAbove: '500.00' });
+      const [w, l] = [String(withdrawal.body.requestId), String(limits.body.requestId)];
+
+      const listed = await nostro(['admin', 'requests', '--limit', '1000'], env);
+      expect(listed.code).toBe(0);
+      const ids = (JSON.parse(listed.stdout) as { data: { requestId: string; status: string }[] }).data.map((r) => r.requestId);
+      expect(ids).toEqual(expect.arrayContaining([w, l]));
+
+      const own = await nostro(['admin', '--token-file', tokenFile('alice-token', alice), 'approve', w], { NOSTRO_URL: strict.url });
+      expect({ code: own.code, stdout: own.stdout, problem: JSON.parse(own.stderr) as unknown }).toMatchObject({
+        code: 1,
+        stdout: '',
+        problem: { status: 403, code: 'four_eyes_required' },
+      });
+
+      const approved = await nostro(['admin', 'approve', w, '--comment', 'customer instruction on file'], env);
+      expect({ code: approved.code, stderr: approved.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(JSON.parse(approved.stdout)).toMatchObject({ type: 'withdrawal', amount: '1.00', status: 'SETTLED' });
+      const rejected = await nostro(['admin', 'reject', l, '--comment', 'the hold threshold stays'], env);
+      expect(rejected.code).toBe(0);
+      expect(JSON.parse(rejected.stdout)).toMatchObject({ requestId: l, status: 'REJECTED', comment: 'the hold threshold stays' });
+
+      const decided = await nostro(['admin', 'requests', w], env);
+      expect(JSON.parse(decided.stdout)).toMatchObject({ status: 'APPROVED', decidedBy: { name: `bob-${bank}` }, result: { status: 201 } });
+      const again = await nostro(['admin', 'approve', w], env);
+      expect({ code: again.code, problem: JSON.parse(again.stderr) as unknown }).toMatchObject({
+        code: 1,
+        problem: { status: 409, code: 'request_not_pending' },
+      });
+    });
+  });
+
+  it('keeps no token of an approved operator creation with the request: the approver sees it once, a viewer never', async () => {
+    const held = await call(alice, 'POST', '/v1/admin/operators', { name: `olga-${bank}`, role: 'viewer' });
+    const id = String(held.body.requestId);
+    const approved = await call(bob, 'POST', `/v1/admin/requests/${id}/approve`, {});
+    expect(approved).toMatchObject({ status: 201, body: { name: `olga-${bank}`, role: 'viewer' } });
+    const token = String(approved.body.token);
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // The new operator's token works…
+    expect((await call(token, 'GET', '/v1/admin/requests?limit=1', undefined, undefined)).status).toBe(200);
+    // …and nobody reads it from the request afterwards: not the requester, not a viewer, not the list.
+    for (const reader of [alice, viewer]) {
+      const record = await call(reader, 'GET', `/v1/admin/requests/${id}`, undefined, undefined);
+      expect(record.body).toMatchObject({ status: 'APPROVED', result: { status: 201, body: { name: `olga-${bank}`, role: 'viewer' } } });
+      expect(record.text).not.toContain(token);
+    }
+    expect((await call(viewer, 'GET', '/v1/admin/requests?status=APPROVED&limit=1000', undefined, undefined)).text).not.toContain(token);
+  });
+
+  it('the local stack’s second admin (scripts/lib/second-admin.ts) approves what the bootstrap admin asks for', async () => {
+    const second = randomBytes(32).toString('base64url');
+    const database = `${cluster().dbPrefix}_gateway`;
+    expect(await ensureSecondAdmin(database, second)).toBe('created');
+    expect(await ensureSecondAdmin(database, second)).toBe('exists');
+    // The bootstrap admin (the stack's .nostro/admin-token) asks; the second admin (.nostro/admin2-token) approves.
+    const held = await call(cluster().adminToken, 'POST', `/v1/admin/participants/${bank}/deposits`, { currency: 'USD', amount: '2.00', reference: 'stack' });
+    expect(held).toMatchObject({ status: 202, body: { status: 'PENDING_APPROVAL' } });
+    const approved = await call(second, 'POST', `/v1/admin/requests/${String(held.body.requestId)}/approve`, {});
+    expect(approved).toMatchObject({ status: 201, body: { type: 'deposit', status: 'SETTLED' } });
+    // A revoked second admin stays revoked: the stack says so rather than bringing it back.
+    const hash = createHash('sha256').update(second).digest('hex');
+    const id = await withDb('gateway', async (db) => (await db.query<{ id: string }>('SELECT id FROM operators WHERE token_hash = $1', [hash])).rows[0].id);
+    expect((await call(bob, 'DELETE', `/v1/admin/operators/${id}`, undefined, undefined)).status).toBe(204);
+    expect(await ensureSecondAdmin(database, second)).toBe('revoked');
+    expect((await call(second, 'GET', '/v1/admin/requests?limit=1', undefined, undefined)).status).toBe(401);
   });
 });

@@ -18,7 +18,7 @@ describe('operations console API', () => {
     expect(response.headers.get('cache-control')).toBe('no-store');
     const body = (await response.json()) as { operator: { name: string; role: string }; can: Record<string, boolean> };
     expect(body.operator).toMatchObject({ name: op.name, role: 'viewer' });
-    expect(body.can).toEqual({ seeParties: false, seeAudit: false, decide: false, manageParticipants: false });
+    expect(body.can).toEqual({ seeParties: false, seeAudit: false, decide: false, manageParticipants: false, decideRequests: false });
     expect(JSON.stringify(body)).not.toContain(op.token);
   });
 

@@ -1,7 +1,9 @@
 import { parseCamt053, validateXml } from '@nostro/iso20022';
 import fs from 'node:fs';
 import { Browser, Page } from 'playwright-core';
+import { NostroAdminClient, isPendingApproval } from '@nostro/client';
 import { TestBank, adminClient, eventually, fundFxDesk, registerBank } from '../support/cluster';
+import { startGateway } from '../gateway/support/gateway';
 import { ConsoleHttp, launchChromium, newOperator, screenshot, signedIn } from './support/console';
 
 /**
@@ -9,7 +11,8 @@ import { ConsoleHttp, launchChromium, newOperator, screenshot, signedIn } from '
  * sign-in, a payment seen moving RECEIVED → SETTLED without a reload, its finality proof verified in the browser,
  * a held payment released by two approvers, and a viewer who cannot approve; a recall listed with its deadline until
  * it is answered, and the payment's return with its own proof verified; a participant's statement of the day with
- * its entries and its camt.053 download. Screenshots go to docs/images/.
+ * its entries and its camt.053 download; an operator call held for a second admin (dual control) decided on the
+ * Requests page. Screenshots go to docs/images/.
  */
 const TEST_TIMEOUT_MS = 180_000;
 
@@ -288,6 +291,103 @@ describe('operations console in a browser', () => {
       const options = await page.locator('#filter-status option').allTextContents();
       expect(options).toEqual(expect.arrayContaining(['CANCELLED', 'RETURNED']));
       await context.close();
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'decides operator calls held for a second admin (DUAL_CONTROL=on): the requester refused four eyes, a second admin approves and rejects',
+    async () => {
+      const strict = await startGateway({ DUAL_CONTROL: 'on' }, 47);
+      try {
+        const [bo, viewer] = await Promise.all([newOperator('admin', 'Bo Admin'), newOperator('viewer', 'Val Viewer')]);
+        // Ada asks for a deposit from the participant page: held, nothing moves yet.
+        const ada = await signedIn(browser, admin.token, strict.url);
+        const home = ada.page.url().split('#')[0];
+        await ada.page.goto(`${home}#/participants/${debtor.id}`);
+        await ada.page.selectOption('#transfer-kind', 'deposits');
+        await ada.page.fill('#transfer-amount', '250.00');
+        await ada.page.fill('#transfer-reference', 'four eyes in the console');
+        await ada.page.click('form[aria-label="Deposit or withdraw"] button[type=submit]');
+        await expectText(ada.page, '#admin-result', 'Held for a second admin (four eyes)');
+        const held = (await adminClient().requests({ status: 'PENDING_APPROVAL', limit: 1000 })).data.filter(
+          (r) => r.path === `/v1/admin/participants/${debtor.id}/deposits` && r.requestedBy.name === 'Ada Admin',
+        );
+        expect(held).toHaveLength(1);
+        const requestId = held[0].requestId;
+
+        // Her own request: marked as hers, and her approval is refused four eyes, said so in words.
+        await ada.page.goto(`${home}#/requests`);
+        const mine = ada.page.locator(`article[data-request-id="${requestId}"]`);
+        await mine.waitFor();
+        expect(await mine.textContent()).toContain('You asked for this: four eyes');
+        await mine.locator('button[data-action="approve"]').click();
+        await expectText(
+          ada.page,
+          '#request-result',
+          'Four eyes: you asked for this deposit, so a different admin must approve or reject it (403 four_eyes_required)',
+        );
+        expect(await ada.page.getAttribute(`article[data-request-id="${requestId}"]`, 'data-status')).toBe('PENDING_APPROVAL');
+        await ada.context.close();
+
+        // A viewer watches: the request, no buttons.
+        const v = await signedIn(browser, viewer.token, strict.url);
+        await v.page.goto(`${home}#/requests`);
+        await v.page.locator(`article[data-request-id="${requestId}"]`).waitFor();
+        expect(await v.page.locator(`article[data-request-id="${requestId}"] button`).count()).toBe(0);
+        expect(await v.page.textContent('#requests-note')).toContain('may watch held requests but not approve or reject them');
+        await v.context.close();
+
+        // Bo, a second admin, approves: the deposit runs as Ada asked it, and the page says what it answered.
+        const b = await signedIn(browser, bo.token, strict.url);
+        await b.page.goto(`${home}#/requests`);
+        const card = b.page.locator(`article[data-request-id="${requestId}"]`);
+        await card.waitFor();
+        const text = await card.textContent();
+        expect(text).toContain('Deposit');
+        expect(text).toContain('250.00 USD');
+        expect(text).toMatch(/Requested by\s*Ada Admin/);
+        await card.locator('input[name="comment"]').fill('SWIFT confirmation checked');
+        await screenshot(b.page, 'ops-requests');
+        await card.locator('button[data-action="approve"]').click();
+        await expectText(b.page, '#request-result', 'Approved: the deposit is final on the ledger; new balance');
+        await b.page.locator(`article[data-request-id="${requestId}"]`).waitFor({ state: 'detached' });
+
+        // A limit change Bo rejects, with the comment the page insists on.
+        const limits = await new NostroAdminClient({ baseUrl: strict.url, token: admin.token }).setLimits(debtor.id, {
+          currency: 'USD',
+          netDebitCap: '1000000.00',
+          holdAbove: null,
+        });
+        if (!isPendingApproval(limits)) throw new Error('limits not held');
+        await b.page.click('#requests-refresh');
+        const limitsCard = b.page.locator(`article[data-request-id="${limits.requestId}"]`);
+        await limitsCard.locator('button[data-action="reject"]').click();
+        await expectText(b.page, '#request-result', 'Say why you reject it');
+        await limitsCard.locator('input[name="comment"]').fill('no credit line approved');
+        await limitsCard.locator('button[data-action="reject"]').click();
+        await expectText(b.page, '#request-result', 'Rejected: the call will never run.');
+
+        // The decided ones by status, with who decided, why and what the call answered.
+        await b.page.selectOption('#requests-status', 'APPROVED');
+        const approved = b.page.locator(`article[data-request-id="${requestId}"][data-status="APPROVED"]`);
+        await approved.waitFor();
+        expect(await approved.textContent()).toMatch(/Approved by\s*Bo Admin[\s\S]*SWIFT confirmation checked[\s\S]*HTTP 201 · SETTLED · balance/);
+        await b.page.goto(`${home}#/requests?status=REJECTED`);
+        expect(await b.page.locator(`article[data-request-id="${limits.requestId}"]`).textContent()).toContain('no credit line approved');
+
+        // The audit log: Ada's refused approval and Bo's decisions, each linked to its request.
+        await b.page.goto(`${home}#/audit?action=request.`);
+        await b.page.waitForSelector('table.audit');
+        const audit = await b.page.textContent('table.audit');
+        expect(audit).toMatch(/Bo Admin \(admin\)request\.reject.*ok/);
+        expect(audit).toMatch(/Bo Admin \(admin\)request\.approve.*ok/);
+        expect(audit).toMatch(/Ada Admin \(admin\)request\.approve.*refused/);
+        expect(await b.page.getAttribute(`table.audit a[href="#/requests/${requestId}"]`, 'title')).toBe(requestId);
+        await b.context.close();
+      } finally {
+        await strict.stop();
+      }
     },
     TEST_TIMEOUT_MS,
   );

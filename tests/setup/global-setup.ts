@@ -30,6 +30,8 @@ async function startCluster(slot: number, fresh: StackProfile, kafkaStartedByUs:
     redisPrefix: fresh.redisPrefix,
     dbPrefix: fresh.dbPrefix,
     adminToken: secrets.adminToken,
+    // DUAL_CONTROL=on: the second admin, which approves what the first asks for (tests/support/cluster.ts `approved`)
+    secondAdminToken: secrets.secondAdminToken,
     keys: Object.fromEntries(Object.entries(secrets.keys).map(([name, k]) => [name, { file: k.file, publicKey: k.publicKey }])),
     piiKekFile: secrets.piiKekFile,
     kafkaStartedByUs,

@@ -1,4 +1,4 @@
-import { NostroAdminClient, NostroClient } from '@nostro/client';
+import { NostroAdminClient, NostroClient, isPendingApproval, type PendingApproval } from '@nostro/client';
 import { testSlot } from '@nostro/platform';
 import { generateEd25519KeyPair, base64UrlEncode } from '@nostro/shared-node';
 import fs from 'node:fs';
@@ -15,6 +15,8 @@ export interface TestCluster {
   redisPrefix: string;
   dbPrefix: string;
   adminToken: string;
+  /** The second admin's token when the cluster runs with DUAL_CONTROL=on (scripts/lib/second-admin.ts), else null. */
+  secondAdminToken?: string | null;
   keys: Record<string, { file: string; publicKey: string }>;
   /** The gateway's customer-data key-encryption key (PII_KEK_FILE). */
   piiKekFile: string;
@@ -32,6 +34,22 @@ export function cluster(): TestCluster {
 export function adminClient(): NostroAdminClient {
   const c = cluster();
   return new NostroAdminClient({ baseUrl: c.gatewayUrl, token: c.adminToken });
+}
+
+/** The second admin of a cluster started with DUAL_CONTROL=on: it approves what the first admin asks for. */
+export function secondAdminClient(): NostroAdminClient {
+  const c = cluster();
+  if (!c.secondAdminToken) throw new Error('the test cluster has no second admin: it was started without DUAL_CONTROL=on');
+  return new NostroAdminClient({ baseUrl: c.gatewayUrl, token: c.secondAdminToken });
+}
+
+/**
+ * An operator call's result once it has taken effect. With DUAL_CONTROL=on the first admin's deposit, limit change,
+ * key or operator is held (202 PENDING_APPROVAL): the second admin approves it, and the approval answers what the
+ * call itself answers. Without dual control the answer is the result already.
+ */
+export async function approved<T>(answer: T | PendingApproval): Promise<T> {
+  return isPendingApproval(answer) ? secondAdminClient().approveRequest<T>(answer.requestId) : answer;
 }
 
 /** A participant id no other test uses: `T` + 7 random characters. */
@@ -54,13 +72,13 @@ export async function registerBank(currencies: string[], deposits: Record<string
   const keys = generateEd25519KeyPair();
   const id = uniqueParticipantId();
   await admin.createParticipant({ id, name: `Test bank ${id}`, currencies, publicKey: base64UrlEncode(keys.publicKey) });
-  for (const [currency, amount] of Object.entries(deposits)) await admin.deposit(id, { currency, amount, reference: `test funding ${id}` });
+  for (const [currency, amount] of Object.entries(deposits)) await approved(await admin.deposit(id, { currency, amount, reference: `test funding ${id}` }));
   return { id, seed: keys.seed, client: new NostroClient({ baseUrl: c.gatewayUrl, participantId: id, seed: keys.seed }) };
 }
 
 /** Makes sure the FX desk holds at least this much of a currency (deposits are final when answered). */
 export async function fundFxDesk(currency: string, amount: string): Promise<void> {
-  await adminClient().deposit('FXDESK', { currency, amount, reference: `test FX liquidity ${Date.now()}` });
+  await approved(await adminClient().deposit('FXDESK', { currency, amount, reference: `test FX liquidity ${Date.now()}` }));
 }
 
 export async function withDb<T>(suffix: string, fn: (db: Client) => Promise<T>): Promise<T> {

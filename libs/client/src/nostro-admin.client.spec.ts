@@ -1,5 +1,6 @@
 import { NostroApiError } from './nostro-api.error';
 import { NostroAdminClient } from './nostro-admin.client';
+import { isPendingApproval } from './types';
 import { startLocalServer, type LocalServer, type Reply } from './testing/local-server';
 
 const TOKEN = 'op-token-123';
@@ -86,5 +87,60 @@ describe('NostroAdminClient', () => {
     scripted = [{ status: 503, body: { type: 'x', title: 'x', status: 503, code: 'unavailable' } }];
     await expect(admin().createOperator({ name: 'x', role: 'viewer' })).rejects.toBeInstanceOf(NostroApiError);
     expect(server.received).toHaveLength(1);
+  });
+});
+
+const REQUEST_ID = '6f0c6a63-8a0e-4a43-9d0c-2b7c5e1a9d11';
+const held = { requestId: REQUEST_ID, status: 'PENDING_APPROVAL', action: 'admin.participants.deposits.post', expiresAt: '2026-12-07T10:00:00.000Z' };
+
+describe('NostroAdminClient: dual control', () => {
+  it('tells a call held for a second admin (202 PENDING_APPROVAL) from its result', async () => {
+    scripted = [{ status: 202, body: held }];
+    const answer = await admin().deposit('BANKA001', { currency: 'USD', amount: '1.00', reference: 'r' });
+    expect(isPendingApproval(answer)).toBe(true);
+    expect(isPendingApproval({ currency: 'USD', balance: '1.00', status: 'SETTLED' })).toBe(false);
+    expect(isPendingApproval({ status: 'PENDING_APPROVAL' })).toBe(false);
+    expect(isPendingApproval(null)).toBe(false);
+  });
+
+  it('lists held requests with the status filter and page options as query parameters', async () => {
+    scripted = [{ status: 200, body: { data: [], nextCursor: null } }];
+    expect(await admin().requests({ status: 'PENDING_APPROVAL', limit: 10, cursor: 'c+1' })).toEqual({ data: [], nextCursor: null });
+    expect(server.received[0]).toMatchObject({ method: 'GET', url: '/v1/admin/requests?status=PENDING_APPROVAL&limit=10&cursor=c%2B1' });
+    scripted = [{ status: 200, body: { data: [], nextCursor: null } }];
+    await admin().requests();
+    expect(server.received[1].url).toBe('/v1/admin/requests');
+  });
+
+  it('reads one request', async () => {
+    scripted = [{ status: 200, body: { ...held, status: 'APPROVED', result: { status: 201, body: {} } } }];
+    expect(await admin().getRequest(REQUEST_ID)).toMatchObject({ requestId: REQUEST_ID, status: 'APPROVED' });
+    expect(server.received[0]).toMatchObject({ method: 'GET', url: `/v1/admin/requests/${REQUEST_ID}` });
+  });
+
+  it("approves with an optional comment and returns the held call's own answer", async () => {
+    scripted = [{ status: 201, body: { type: 'deposit', currency: 'USD', balance: '250.00' } }];
+    expect(await admin().approveRequest(REQUEST_ID, 'checked the SWIFT confirmation')).toEqual({ type: 'deposit', currency: 'USD', balance: '250.00' });
+    expect(server.received[0]).toMatchObject({ method: 'POST', url: `/v1/admin/requests/${REQUEST_ID}/approve` });
+    expect(JSON.parse(server.received[0].rawBody.toString('utf8'))).toEqual({ comment: 'checked the SWIFT confirmation' });
+    await admin().approveRequest(REQUEST_ID);
+    expect(JSON.parse(server.received[1].rawBody.toString('utf8'))).toEqual({});
+  });
+
+  it('rejects with a comment and returns the request', async () => {
+    scripted = [{ status: 200, body: { ...held, status: 'REJECTED', comment: 'not on the list' } }];
+    expect(await admin().rejectRequest(REQUEST_ID, 'not on the list')).toMatchObject({ status: 'REJECTED', comment: 'not on the list' });
+    expect(server.received[0]).toMatchObject({ method: 'POST', url: `/v1/admin/requests/${REQUEST_ID}/reject` });
+    expect(JSON.parse(server.received[0].rawBody.toString('utf8'))).toEqual({ comment: 'not on the list' });
+  });
+
+  it('throws 403 four_eyes_required and never retries a decision, even after a 503', async () => {
+    scripted = [
+      { status: 403, headers: { 'content-type': 'application/problem+json' }, body: { type: 'x', title: 'x', status: 403, code: 'four_eyes_required' } },
+    ];
+    await expect(admin().approveRequest(REQUEST_ID)).rejects.toMatchObject({ status: 403, code: 'four_eyes_required' });
+    scripted = [{ status: 503, body: { type: 'x', title: 'x', status: 503, code: 'service_unavailable' } }];
+    await expect(admin().rejectRequest(REQUEST_ID)).rejects.toBeInstanceOf(NostroApiError);
+    expect(server.received).toHaveLength(2);
   });
 });

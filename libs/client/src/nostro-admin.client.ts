@@ -1,6 +1,10 @@
 /**
  * Operator client for `/v1/admin` (API.md "Operator endpoints"), authenticated with
  * `Authorization: Bearer <operator token>`. Non-2xx answers throw {@link NostroApiError}.
+ *
+ * With `DUAL_CONTROL=on` (API.md "Operator controls") deposits, withdrawals, limits, screening limits, participant
+ * keys and operator creation answer `202` with a {@link PendingApproval} instead of their result (tell them apart
+ * with {@link isPendingApproval}); a different admin then approves it with {@link NostroAdminClient.approveRequest}.
  */
 import { randomUUID } from 'node:crypto';
 import { buildUrl, DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT_MS, sendJson, withRetries, type FetchFn, type RetryPolicy } from './http.transport';
@@ -12,6 +16,8 @@ import type {
   CreateOperatorRequest,
   CreateParticipantRequest,
   Operator,
+  OperatorRequest,
+  OperatorRequestsQuery,
   Page,
   PageQuery,
   Participant,
@@ -217,6 +223,32 @@ export class NostroAdminClient {
   /** `GET /v1/admin/customer-data`: key-encryption keys and the data keys each wraps (a rotation's progress). */
   customerDataStatus(): Promise<CustomerDataStatus> {
     return this.request('GET', '/v1/admin/customer-data', {});
+  }
+
+  /** `GET /v1/admin/requests`: operator calls held for a second admin, oldest first (`status: 'PENDING_APPROVAL'`: the queue). */
+  requests(query: OperatorRequestsQuery = {}): Promise<Page<OperatorRequest>> {
+    return this.request('GET', '/v1/admin/requests', { query: { ...query } });
+  }
+
+  /** `GET /v1/admin/requests/{id}`: one held call, its decision and, once approved, what it answered. */
+  getRequest(id: string): Promise<OperatorRequest> {
+    return this.request('GET', path('requests', id), {});
+  }
+
+  /**
+   * `POST /v1/admin/requests/{id}/approve`: the held call runs now, as the operator who asked for it, and this answers
+   * what it answers (a deposit's result with the new balance). Sent once, never retried: an approval that went through
+   * is `409 request_not_pending` the second time (read the outcome with {@link getRequest}). The requester itself is
+   * refused `403 four_eyes_required`. A held call that fails when it runs (e.g. `400 validation_failed`) throws its
+   * problem, although the request is then `APPROVED` with that result.
+   */
+  approveRequest<T = unknown>(id: string, comment?: string): Promise<T> {
+    return this.request('POST', path('requests', id, 'approve'), { body: comment === undefined ? {} : { comment } });
+  }
+
+  /** `POST /v1/admin/requests/{id}/reject`: the held call never runs; answers the request, `REJECTED`. Sent once. */
+  rejectRequest(id: string, comment?: string): Promise<OperatorRequest> {
+    return this.request('POST', path('requests', id, 'reject'), { body: comment === undefined ? {} : { comment } });
   }
 
   private transfer(participantId: string, kind: 'deposits' | 'withdrawals', body: TransferRequest, options: TransferOptions) {

@@ -8,7 +8,7 @@ import { NostroApiError, NostroNetworkError } from './nostro-api.error';
 import { NostroClient, type IdempotencyOptions } from './nostro.client';
 import { testNetwork, transfer } from './testing/finality-proof';
 import { startLocalServer, type LocalServer, type ReceivedRequest, type Reply } from './testing/local-server';
-import type { AccountEntry, AccountStatement, CreatePaymentRequest, Quote } from './types';
+import type { AccountEntry, AccountStatement, AddKeyRequest, CreatePaymentRequest, Quote } from './types';
 
 const bank = generateEd25519KeyPair();
 const network = testNetwork();
@@ -183,6 +183,9 @@ function route(request: ReceivedRequest): Reply {
   if (pathname === `/v1/payments/${UETR}`) return { status: 200, body: { uetr: UETR, status: 'SETTLED', timeline: [] } };
   if (pathname === `/v1/payments/${UETR}/finality`) return { status: 200, body: paymentProof };
   if (pathname === '/v1/accounts') return { status: 200, body: { data: [{ currency: 'USD', balance: '100.00', available: '90.00' }] } };
+  if (pathname === '/v1/keys/participant' && request.method === 'POST')
+    return { status: 201, body: { ...(body as unknown as AddKeyRequest), participant: 'BANKA001', createdAt: '2026-12-06T10:00:00.000Z', revokedAt: null } };
+  if (pathname === '/v1/keys/participant/BANKA001-2026' && request.method === 'DELETE') return { status: 204 };
   return wayBack(request.method, pathname) ?? problem(404, 'not_found');
 }
 
@@ -467,6 +470,49 @@ describe('NostroClient: cancel, recall, recall response and return', () => {
     });
     scripted = [{ status: 200, body: returnProof }];
     expect(await client().verifyFinality(UETR, { keys: network.keys })).toMatchObject({ ok: false, reason: 'the proof is of another transaction' });
+  });
+});
+
+describe("NostroClient: the bank's own keys", () => {
+  const newKey = { keyId: 'BANKA001-2026', publicKey: base64UrlEncode(generateEd25519KeyPair().publicKey) };
+
+  it('addKey POSTs the key, signed with the current key and a new UUID v4 Idempotency-Key, and returns it', async () => {
+    expect(await client().addKey(newKey)).toEqual({ ...newKey, participant: 'BANKA001', createdAt: '2026-12-06T10:00:00.000Z', revokedAt: null });
+    const [request] = server.received;
+    expect(request).toMatchObject({ method: 'POST', url: '/v1/keys/participant' });
+    expect(JSON.parse(request.rawBody.toString('utf8'))).toEqual(newKey);
+    expect(request.headers['idempotency-key']).toMatch(UUID_V4);
+    expect(request.headers['signature-input']).toContain('keyid="BANKA001"');
+    expect(authFailures).toEqual([]);
+  });
+
+  it('addKey retries a 503 with the Idempotency-Key it is given; a 409 key_exists is not retried', async () => {
+    scripted = [problem(503, 'unavailable')];
+    await client().addKey(newKey, { idempotencyKey: 'rotate-1' });
+    expect(idempotencyKeys()).toEqual(['rotate-1', 'rotate-1']);
+    server.received.length = 0;
+    scripted = [problem(409, 'key_exists')];
+    await expect(client().addKey(newKey)).rejects.toMatchObject({ status: 409, code: 'key_exists' });
+    expect(server.received).toHaveLength(1);
+  });
+
+  it('revokeKey sends a signed DELETE once and resolves on 204; 409 last_key is thrown and not retried', async () => {
+    await expect(client().revokeKey('BANKA001-2026')).resolves.toBeUndefined();
+    expect(server.received.map((r) => [r.method, r.url, r.headers['idempotency-key']])).toEqual([['DELETE', '/v1/keys/participant/BANKA001-2026', undefined]]);
+    server.received.length = 0;
+    scripted = [problem(409, 'last_key')];
+    await expect(client().revokeKey('BANKA001')).rejects.toMatchObject({ status: 409, code: 'last_key' });
+    scripted = [problem(503, 'unavailable')];
+    await expect(client().revokeKey('BANKA001')).rejects.toMatchObject({ status: 503 });
+    expect(server.received).toHaveLength(2);
+    expect(authFailures).toEqual([]);
+  });
+
+  it('encodes the key id as a path segment', async () => {
+    await client()
+      .revokeKey('a/b?c')
+      .catch(() => undefined);
+    expect(server.received[0].url).toBe('/v1/keys/participant/a%2Fb%3Fc');
   });
 });
 

@@ -27,6 +27,7 @@ import {
 import { NostroApiError } from './nostro-api.error';
 import type {
   AccountEntry,
+  AddKeyRequest,
   Accounts,
   AccountStatement,
   CancelPaymentRequest,
@@ -42,6 +43,7 @@ import type {
   PaymentCancelled,
   PaymentFinality,
   PaymentReturn,
+  ParticipantKey,
   Quote,
   QuoteBatch,
   Recall,
@@ -132,6 +134,25 @@ export class NostroClient {
   /** `GET /v1/keys`: the network key, the validators and the quorum (for finality proofs). */
   getKeys(): Promise<NetworkKeys> {
     return this.request('GET', '/v1/keys');
+  }
+
+  /**
+   * `POST /v1/keys/participant`: adds a request-signing key of this bank's own, usable at once (rotation: add the new
+   * key, move the signer to it, then {@link revokeKey} the old one). Signed with the current key; sent with an
+   * Idempotency-Key and retried like {@link createPayment}. `409 key_exists`, `key_id_reserved` or `public_key_in_use`;
+   * `422 limit_exceeded` past 10 active keys.
+   */
+  addKey(key: AddKeyRequest, options: IdempotencyOptions = {}): Promise<ParticipantKey> {
+    return this.idempotentPost('/v1/keys/participant', key, options);
+  }
+
+  /**
+   * `DELETE /v1/keys/participant/{keyId}`: revokes one of this bank's active keys (it may be the one this client signs
+   * with: requests signed with it are `401 key_unknown` from the answer on). Never the last one: `409 last_key`. Sent
+   * once: a repeat after it went through is `404 not_found`.
+   */
+  async revokeKey(keyId: string): Promise<void> {
+    await this.request('DELETE', `/v1/keys/participant/${encodeURIComponent(keyId)}`);
   }
 
   /** `POST /v1/quotes`. */

@@ -494,6 +494,59 @@ export interface ParticipantKey {
   revokedAt: string | null;
 }
 
+/** `POST /v1/keys/participant` (a bank's own key) and `POST /v1/admin/participants/{id}/keys`. */
+export interface AddKeyRequest {
+  /** Unique across participants; never `nostro` or a validator's id. */
+  keyId: string;
+  /** The raw 32-byte Ed25519 public key, base64url. */
+  publicKey: string;
+}
+
+/** The states of an operator call held for a second admin (API.md "Operator controls"). */
+export type OperatorRequestStatus = 'PENDING_APPROVAL' | 'APPROVED' | 'REJECTED' | 'EXPIRED';
+
+/**
+ * `202` to a dual-controlled operator call when the gateway runs with `DUAL_CONTROL=on` (deposits, withdrawals,
+ * limits, screening limits, participant keys, operator creation): nothing happened yet; a different admin approves
+ * it with {@link NostroAdminClient.approveRequest}, and that approval answers what the call itself would have.
+ */
+export interface PendingApproval {
+  requestId: string;
+  status: 'PENDING_APPROVAL';
+  /** The call, e.g. `admin.participants.deposits.post`. */
+  action: string;
+  expiresAt: string;
+}
+
+/** True when an operator call's answer is a {@link PendingApproval} rather than the call's own result. */
+export function isPendingApproval(answer: unknown): answer is PendingApproval {
+  const a = answer as Partial<PendingApproval> | null;
+  return typeof a === 'object' && a !== null && a.status === 'PENDING_APPROVAL' && typeof a.requestId === 'string';
+}
+
+/** `GET /v1/admin/requests/{id}`: a held operator call as it was sent, and how it was decided. */
+export interface OperatorRequest {
+  requestId: string;
+  status: OperatorRequestStatus;
+  action: string;
+  method: string;
+  path: string;
+  body: unknown;
+  requestedBy: { id: string; name: string };
+  createdAt: string;
+  expiresAt: string;
+  decidedBy?: { id: string; name: string };
+  decidedAt?: string;
+  comment?: string;
+  /** What the approved call answered (its HTTP status and body). */
+  result?: { status: number; body: unknown };
+}
+
+/** `GET /v1/admin/requests`: oldest first. */
+export interface OperatorRequestsQuery extends PageQuery {
+  status?: OperatorRequestStatus;
+}
+
 /** `PATCH /v1/admin/participants/{id}`. `webhookUrl: null` removes it. */
 export interface UpdateParticipantRequest {
   name?: string;

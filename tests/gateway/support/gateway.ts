@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { TestBank, adminClient, cluster, eventually, repoRoot, uniqueParticipantId } from '../../support/cluster';
+import { TestBank, adminClient, approved, cluster, eventually, repoRoot, uniqueParticipantId } from '../../support/cluster';
 
 /** A raw HTTP answer: status, headers and parsed JSON (or text). */
 export interface RawAnswer {
@@ -75,7 +75,8 @@ export async function bankWithKey(
   const id = uniqueParticipantId();
   const publicKey = base64UrlEncode(keys.publicKey);
   await admin.createParticipant({ id, name: `Test bank ${id}`, currencies, publicKey, ...(options.webhookUrl ? { webhookUrl: options.webhookUrl } : {}) });
-  for (const [currency, amount] of Object.entries(options.deposits ?? {})) await admin.deposit(id, { currency, amount, reference: `test funding ${id}` });
+  for (const [currency, amount] of Object.entries(options.deposits ?? {}))
+    await approved(await admin.deposit(id, { currency, amount, reference: `test funding ${id}` }));
   const client = new NostroClient({ baseUrl: options.baseUrl ?? c.gatewayUrl, participantId: id, seed: keys.seed });
   return { id, seed: keys.seed, client, publicKey };
 }

@@ -1,7 +1,7 @@
 import { Browser, BrowserContext, Page, chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
-import { adminClient, cluster, repoRoot } from '../../support/cluster';
+import { adminClient, approved, cluster, repoRoot } from '../../support/cluster';
 
 /** Debian's chromium (apt-get install chromium); the tests launch it headless, with no network of its own. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -30,16 +30,16 @@ export async function newOperator(
   role: Role,
   name = `${role}-${Math.random().toString(36).slice(2, 8)}`,
 ): Promise<{ id: string; name: string; token: string }> {
-  const created = await adminClient().createOperator({ name, role });
+  const created = await approved(await adminClient().createOperator({ name, role }));
   return { id: created.id, name, token: created.token };
 }
 
-/** A fresh browser context (its own cookies) signed in through the sign-in form. */
-export async function signedIn(browser: Browser, token: string): Promise<{ context: BrowserContext; page: Page }> {
+/** A fresh browser context (its own cookies) signed in through the sign-in form, of the cluster's gateway or another's. */
+export async function signedIn(browser: Browser, token: string, gatewayUrl = cluster().gatewayUrl): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: 'en-GB', timezoneId: 'UTC' });
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
-  await page.goto(`${cluster().gatewayUrl}/ops`);
+  await page.goto(`${gatewayUrl}/ops`);
   await page.fill('#token', token);
   await page.click('form.signin button[type=submit]');
   await page.waitForSelector('#operator');

@@ -275,14 +275,9 @@ export async function operatorToken(
   role: 'viewer' | 'approver' | 'admin',
   name = `${role}-${randomUUID().slice(0, 8)}`,
 ): Promise<{ id: string; token: string }> {
-  const c = cluster();
-  const response = await fetch(`${c.gatewayUrl}/v1/admin/operators`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${c.adminToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name, role }),
-  });
-  if (response.status !== 201) throw new Error(`operator creation failed: ${response.status} ${await response.text()}`);
-  return (await response.json()) as { id: string; token: string };
+  const created = await approvedCall(await adminCall(cluster().adminToken, 'POST', '/v1/admin/operators', { name, role }));
+  if (created.status !== 201) throw new Error(`operator creation failed: ${created.status} ${JSON.stringify(created.body)}`);
+  return created.body as { id: string; token: string };
 }
 
 /** An operator call to the gateway; returns status and parsed body. */
@@ -306,6 +301,17 @@ export function decide(token: string, uetr: string, decision: 'approve' | 'rejec
   return adminCall(token, 'POST', `/v1/admin/payments/${uetr}/decisions`, { decision, ...(comment ? { comment } : {}) }, { 'idempotency-key': key });
 }
 
-export function setLimits(participant: string, limits: { currency: string; netDebitCap: string; holdAbove: string | null }) {
-  return adminCall(cluster().adminToken, 'PUT', `/v1/admin/participants/${participant}/limits`, limits);
+export async function setLimits(participant: string, limits: { currency: string; netDebitCap: string; holdAbove: string | null }) {
+  return approvedCall(await adminCall(cluster().adminToken, 'PUT', `/v1/admin/participants/${participant}/limits`, limits));
+}
+
+/**
+ * An operator call's answer once it has taken effect: with DUAL_CONTROL=on the call was held (202 PENDING_APPROVAL),
+ * so the cluster's second admin approves it and the approval's answer (the call's own) is returned.
+ */
+export async function approvedCall(answer: { status: number; body: Row }): Promise<{ status: number; body: Row }> {
+  if (answer.status !== 202 || answer.body.status !== 'PENDING_APPROVAL') return answer;
+  const second = cluster().secondAdminToken;
+  if (!second) throw new Error('a call was held for a second admin, but the test cluster has none (DUAL_CONTROL=on writes one)');
+  return adminCall(second, 'POST', `/v1/admin/requests/${String(answer.body.requestId)}/approve`, {});
 }

@@ -75,12 +75,18 @@ export class ApprovalsRepository {
     });
   }
 
-  async decide(tx: PoolClient, id: string, d: { status: ApprovalStatus; by: { id: string; name: string } | null; comment: string | null }): Promise<void> {
-    await tx.query(
+  /** Records the decision; answers the request as it now is. */
+  async decide(
+    tx: PoolClient,
+    id: string,
+    d: { status: ApprovalStatus; by: { id: string; name: string } | null; comment: string | null },
+  ): Promise<ApprovalRow> {
+    const { rows } = await tx.query<ApprovalRow>(
       `UPDATE admin_approvals SET status = $2, decided_by = $3, decided_by_name = $4, decided_at = CASE WHEN $2 = 'EXPIRED' THEN decided_at ELSE now() END, comment = $5
-        WHERE id = $1`,
+        WHERE id = $1 RETURNING *`,
       [id, d.status, d.by?.id ?? null, d.by?.name ?? null, d.comment],
     );
+    return rows[0];
   }
 
   async recordResult(id: string, status: number, body: unknown): Promise<void> {

@@ -97,7 +97,7 @@ export class ApprovalsService {
     const { comment } = parseOrProblem(decisionCommentSchema, body ?? {});
     const row = await this.decide(id, approver, 'APPROVED', comment ?? null);
     const answer = await this.replay(row);
-    await this.repo.recordResult(row.id, answer.status, answer.body);
+    await this.repo.recordResult(row.id, answer.status, keptOf(answer.body));
     return answer;
   }
 
@@ -127,8 +127,7 @@ export class ApprovalsService {
       }
       if (row.status !== 'PENDING_APPROVAL') throw problem('request_not_pending', `the request is ${row.status}`);
       if (row.requested_by === approver.id) throw problem('four_eyes_required', 'a different admin must decide a request: not the operator who made it');
-      await this.repo.decide(tx, id, { status, by: approver, comment });
-      return { ...row, status };
+      return this.repo.decide(tx, id, { status, by: approver, comment });
     });
   }
 
@@ -156,6 +155,17 @@ export class ApprovalsService {
   private tag(id: string): Buffer {
     return createHmac('sha256', this.secret).update(id).digest().subarray(0, 16);
   }
+}
+
+/**
+ * What a request keeps of its approved call's answer: all of it but a created operator's token. The approver gets the
+ * token once, in the approval's answer; kept with the request, anyone who may read requests (viewers too) could use
+ * it, and operator tokens are otherwise stored only as their SHA-256.
+ */
+export function keptOf(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || !('token' in body)) return body;
+  const { token: _shownOnce, ...rest } = body as Record<string, unknown>;
+  return rest;
 }
 
 function view(r: ApprovalRow) {

@@ -1,6 +1,6 @@
 /** The CLI in-process against a local server that plays the gateway (the e2e suite runs it against the real one). */
 import { buildPacs002, type StatusReport } from '@nostro/iso20022';
-import { base64UrlEncode, generateEd25519KeyPair, verifyRequest } from '@nostro/shared-node';
+import { base64UrlDecode, base64UrlEncode, generateEd25519KeyPair, publicKeyFromSeed, verifyRequest } from '@nostro/shared-node';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -105,15 +105,55 @@ function wayBackRoute(request: ReceivedRequest): Reply | undefined {
   return routes[`${request.method} ${request.url}`];
 }
 
+const TOKEN = 'op_second-admin-token-0123456789';
+const REQUEST_ID = '6f0c6a63-8a0e-4a43-9d0c-2b7c5e1a9d11';
+const held = {
+  requestId: REQUEST_ID,
+  status: 'PENDING_APPROVAL',
+  action: 'admin.participants.deposits.post',
+  method: 'POST',
+  path: '/v1/admin/participants/BANKUS33/deposits',
+  body: { currency: 'USD', amount: '250.00', reference: 'four eyes' },
+  requestedBy: { id: 'op-1', name: 'alice' },
+  createdAt: '2026-12-06T10:00:00.000Z',
+  expiresAt: '2026-12-07T10:00:00.000Z',
+};
+const problemReply = (status: number, code: string): Reply => ({ status, body: { type: 'x', title: code, status, code, detail: `because ${code}` } });
+
+/** The operator API's dual control, behind a bearer token (the bank's signature plays no part). */
+function adminRoute(request: ReceivedRequest): Reply {
+  if (request.headers.authorization !== `Bearer ${TOKEN}`) return problemReply(401, 'unauthorized');
+  const { pathname } = new URL(request.url, 'http://localhost');
+  const comment = request.rawBody.length > 0 ? (JSON.parse(request.rawBody.toString('utf8')) as { comment?: string }).comment : undefined;
+  if (request.method === 'GET' && pathname === '/v1/admin/requests') return { status: 200, body: { data: [held], nextCursor: null } };
+  if (request.method === 'GET' && pathname === `/v1/admin/requests/${REQUEST_ID}`) return { status: 200, body: held };
+  if (pathname === `/v1/admin/requests/${REQUEST_ID}/approve`)
+    return comment === 'mine' ? problemReply(403, 'four_eyes_required') : { status: 201, body: { type: 'deposit', currency: 'USD', balance: '250.00' } };
+  if (pathname === `/v1/admin/requests/${REQUEST_ID}/reject`) return { status: 200, body: { ...held, status: 'REJECTED', ...(comment ? { comment } : {}) } };
+  return problemReply(404, 'not_found');
+}
+
+/** The bank's own keys: a key is added as sent; BANKUS33 (its only other key) is the last one. */
+function keysRoute(request: ReceivedRequest): Reply | undefined {
+  if (request.method === 'POST' && request.url === '/v1/keys/participant') {
+    const key = JSON.parse(request.rawBody.toString('utf8')) as { keyId: string; publicKey: string };
+    return { status: 201, body: { ...key, participant: 'BANKUS33', createdAt: '2026-12-06T10:00:00.000Z', revokedAt: null } };
+  }
+  if (request.method === 'DELETE' && request.url === '/v1/keys/participant/BANKUS33') return problemReply(409, 'last_key');
+  if (request.method === 'DELETE' && request.url === '/v1/keys/participant/BANKUS33-2027') return { status: 204 };
+  return undefined;
+}
+
 beforeAll(async () => {
   server = await startLocalServer(async (request) => {
+    if (request.url.startsWith('/v1/admin/')) return adminRoute(request);
     const verdict = await verifyRequest(
       { method: request.method, targetUri: `${server.baseUrl}${request.url}`, headers: request.headers, rawBody: request.rawBody },
       { lookupKey: (keyId) => (keyId === 'BANKUS33' ? bank.publicKey : undefined) },
     );
     if (!verdict.ok) return { status: 401, body: { type: 'x', title: 'x', status: 401, code: verdict.code } };
     if (request.url.startsWith('/v1/quotes')) return { status: 201, body: { id: 'q_1', ...JSON.parse(request.rawBody.toString()) } };
-    const wayBack = wayBackRoute(request) ?? accountsAndIsoRoute(request);
+    const wayBack = wayBackRoute(request) ?? accountsAndIsoRoute(request) ?? keysRoute(request);
     if (wayBack) return wayBack;
     if (request.url.startsWith('/v1/payments/'))
       return { status: 404, body: { type: 'x', title: 'Not found', status: 404, code: 'not_found', detail: 'no such payment' } };
@@ -141,7 +181,23 @@ describe('nostro CLI', () => {
     expect(help.code).toBe(EXIT.ok);
     expect(help.out).toMatch(/Usage: nostro/);
     expect(help.out).toContain('4 pacs008: at\nleast one transaction refused (RJCT)');
-    for (const command of ['quote', 'pay', 'status', 'verify', 'incoming', 'cancel', 'recall', 'respond-recall', 'return', 'statement', 'entries', 'pacs008']) {
+    const commands = [
+      'quote',
+      'pay',
+      'status',
+      'verify',
+      'incoming',
+      'cancel',
+      'recall',
+      'respond-recall',
+      'return',
+      'statement',
+      'entries',
+      'pacs008',
+      'keys',
+      'admin',
+    ];
+    for (const command of commands) {
       expect(help.out).toContain(command);
       expect((await run([command, '--help'])).out).toContain(`Usage: nostro ${command}`);
     }
@@ -435,6 +491,159 @@ describe('nostro pacs008', () => {
     server.received.length = 0;
     const missing = await run([...auth(), 'pacs008', path.join(dir, 'nowhere.xml')]);
     expect(missing).toMatchObject({ code: EXIT.usage, err: expect.stringContaining('cannot read') });
+    expect(server.received).toHaveLength(0);
+  });
+});
+
+describe('nostro keys: rotation without an operator', () => {
+  it('generate writes a new seed with mode 0600, prints its public key, and never overwrites a file', async () => {
+    const file = path.join(dir, 'generated.key');
+    const result = await run(['keys', 'generate', file]);
+    expect(result).toMatchObject({ code: EXIT.ok, err: '' });
+    const printed = JSON.parse(result.out) as { file: string; publicKey: string };
+    const seed = fs.readFileSync(file, 'utf8');
+    expect(seed).toMatch(/^[A-Za-z0-9_-]{43}\n$/);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(printed).toEqual({ file, publicKey: base64UrlEncode(publicKeyFromSeed(base64UrlDecode(seed.trim()))) });
+    const again = await run(['keys', 'generate', file]);
+    expect(again).toMatchObject({ code: EXIT.usage, err: expect.stringContaining('exists: a key file is never overwritten') });
+    expect(fs.readFileSync(file, 'utf8')).toBe(seed);
+    expect(server.received).toHaveLength(0);
+  });
+
+  it('add posts the public key of a seed file, signed with the current key, with a new Idempotency-Key', async () => {
+    const next = generateEd25519KeyPair();
+    const seedFile = path.join(dir, 'next.key');
+    fs.writeFileSync(seedFile, `${base64UrlEncode(next.seed)}\n`);
+    const result = await run([...auth(), 'keys', 'add', 'BANKUS33-2027', '--seed-file', seedFile]);
+    expect(result).toMatchObject({ code: EXIT.ok, err: '' });
+    expect(JSON.parse(result.out)).toMatchObject({ keyId: 'BANKUS33-2027', participant: 'BANKUS33', publicKey: base64UrlEncode(next.publicKey) });
+    expect(sent()).toEqual({
+      method: 'POST',
+      path: '/v1/keys/participant',
+      body: { keyId: 'BANKUS33-2027', publicKey: base64UrlEncode(next.publicKey) },
+      idempotencyKey: expect.stringMatching(UUID_V4),
+    });
+    expect(JSON.stringify(server.received[0].rawBody.toString('utf8'))).not.toContain(base64UrlEncode(next.seed));
+  });
+
+  it('add takes a public key as given, with the Idempotency-Key it is given', async () => {
+    const publicKey = base64UrlEncode(generateEd25519KeyPair().publicKey);
+    expect((await run([...auth(), 'keys', 'add', 'BANKUS33-2027', '--public-key', publicKey, '--idempotency-key', 'rotate-1'])).code).toBe(EXIT.ok);
+    expect(sent()).toMatchObject({ body: { keyId: 'BANKUS33-2027', publicKey }, idempotencyKey: 'rotate-1' });
+  });
+
+  it('revoke deletes the key and prints it revoked; the last key is refused with 409 last_key, exit 1', async () => {
+    const revoked = await run([...auth(), 'keys', 'revoke', 'BANKUS33-2027']);
+    expect(revoked).toMatchObject({ code: EXIT.ok, err: '' });
+    expect(JSON.parse(revoked.out)).toEqual({ keyId: 'BANKUS33-2027', revoked: true });
+    expect(sent()).toMatchObject({ method: 'DELETE', path: '/v1/keys/participant/BANKUS33-2027' });
+    server.received.length = 0;
+    const last = await run([...auth(), 'keys', 'revoke', 'BANKUS33']);
+    expect(last).toMatchObject({ code: EXIT.api, out: '' });
+    expect(JSON.parse(last.err)).toMatchObject({ status: 409, code: 'last_key' });
+  });
+
+  it.each([
+    [['keys', 'add', 'K2'], 'give exactly one of --public-key and --seed-file'],
+    [['keys', 'add', 'K2', '--public-key', 'x', '--seed-file', 'y'], "option '--public-key <base64url>' cannot be used with option '--seed-file <file>'"],
+    [['keys', 'add', 'K2', '--seed-file', '/nonexistent/next.key'], 'cannot read the key file /nonexistent/next.key'],
+    [['keys', 'revoke'], "missing required argument 'keyId'"],
+  ])('exits 2 without sending anything on a usage error: %j', async (args, message) => {
+    const result = await run([...auth(), ...args]);
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.err).toContain(message);
+    expect(server.received).toHaveLength(0);
+  });
+
+  it('refuses a seed file that is not a 32-byte seed', async () => {
+    const bad = path.join(dir, 'short.key');
+    fs.writeFileSync(bad, 'c2hvcnQ\n');
+    const result = await run([...auth(), 'keys', 'add', 'K2', '--seed-file', bad]);
+    expect(result).toMatchObject({ code: EXIT.usage, err: expect.stringContaining('is not an Ed25519 seed') });
+  });
+});
+
+describe('nostro admin: calls held for a second admin', () => {
+  let tokenFile: string;
+  beforeAll(() => {
+    tokenFile = path.join(dir, 'admin2-token');
+    fs.writeFileSync(tokenFile, `${TOKEN}\n`);
+  });
+  const admin = () => ['--url', server.baseUrl, 'admin', '--token-file', tokenFile];
+
+  it('requests lists the pending ones by default, with the bearer token of the token file', async () => {
+    const result = await run([...admin(), 'requests']);
+    expect(result).toMatchObject({ code: EXIT.ok, err: '' });
+    expect(JSON.parse(result.out)).toEqual({ data: [held], nextCursor: null });
+    expect(server.received.map((r) => [r.method, r.url, r.headers.authorization])).toEqual([
+      ['GET', '/v1/admin/requests?status=PENDING_APPROVAL', `Bearer ${TOKEN}`],
+    ]);
+  });
+
+  it('requests takes a status in any case, --all, a page size and a cursor; or prints one request', async () => {
+    await run([...admin(), 'requests', '--status', 'approved', '--limit', '20', '--cursor', 'c1']);
+    await run([...admin(), 'requests', '--all']);
+    const one = await run([...admin(), 'requests', REQUEST_ID]);
+    expect(JSON.parse(one.out)).toEqual(held);
+    expect(server.received.map((r) => r.url)).toEqual([
+      '/v1/admin/requests?status=APPROVED&limit=20&cursor=c1',
+      '/v1/admin/requests',
+      `/v1/admin/requests/${REQUEST_ID}`,
+    ]);
+  });
+
+  it("approve prints the held call's own answer; the token file also comes from NOSTRO_TOKEN_FILE", async () => {
+    process.env.NOSTRO_TOKEN_FILE = tokenFile;
+    try {
+      const result = await run(['--url', server.baseUrl, 'admin', 'approve', REQUEST_ID, '--comment', 'SWIFT confirmation checked']);
+      expect(result).toMatchObject({ code: EXIT.ok, err: '' });
+      expect(JSON.parse(result.out)).toEqual({ type: 'deposit', currency: 'USD', balance: '250.00' });
+    } finally {
+      delete process.env.NOSTRO_TOKEN_FILE;
+    }
+    expect(sent()).toEqual({
+      method: 'POST',
+      path: `/v1/admin/requests/${REQUEST_ID}/approve`,
+      body: { comment: 'SWIFT confirmation checked' },
+      idempotencyKey: undefined,
+    });
+  });
+
+  it('approve of your own request prints 403 four_eyes_required on stderr, exit 1', async () => {
+    const result = await run([...admin(), 'approve', REQUEST_ID, '--comment', 'mine']);
+    expect(result).toMatchObject({ code: EXIT.api, out: '' });
+    expect(JSON.parse(result.err)).toMatchObject({ status: 403, code: 'four_eyes_required' });
+  });
+
+  it('reject sends the comment and prints the request, REJECTED; without one it sends an empty body', async () => {
+    const result = await run([...admin(), 'reject', REQUEST_ID, '--comment', 'not on the funding plan']);
+    expect(result.code).toBe(EXIT.ok);
+    expect(JSON.parse(result.out)).toMatchObject({ requestId: REQUEST_ID, status: 'REJECTED', comment: 'not on the funding plan' });
+    server.received.length = 0;
+    expect((await run([...admin(), 'reject', REQUEST_ID])).code).toBe(EXIT.ok);
+    expect(sent()).toMatchObject({ path: `/v1/admin/requests/${REQUEST_ID}/reject`, body: {} });
+  });
+
+  it('--help explains dual control, the statuses and four eyes', async () => {
+    expect((await run(['admin', '--help'])).out).toContain('403 four_eyes_required');
+    const requests = await run(['admin', 'requests', '--help']);
+    expect(requests.out).toContain('Usage: nostro admin requests');
+    expect(requests.out).toContain('PENDING_APPROVAL  waiting for a second admin');
+    expect((await run(['admin', 'approve', '--help'])).out).toContain('request_not_pending');
+    expect((await run(['keys', '--help'])).out).toContain('nostro keys revoke BANKUS33');
+  });
+
+  it.each([
+    [['--url', 'http://127.0.0.1:1', 'admin', 'requests'], '--token-file (or NOSTRO_TOKEN_FILE) is required'],
+    [['--url', 'http://127.0.0.1:1', 'admin', '--token-file', '/nonexistent/token', 'requests'], 'cannot read the token file /nonexistent/token'],
+    [['admin', '--token-file', 'x', 'requests', '--status', 'DONE'], 'Allowed: PENDING_APPROVAL, APPROVED, REJECTED, EXPIRED'],
+    [['admin', '--token-file', 'x', 'requests', '--status', 'APPROVED', '--all'], 'give --status or --all, not both'],
+    [['admin', '--token-file', 'x', 'approve'], "missing required argument 'requestId'"],
+  ])('exits 2 without sending anything on a usage error: %j', async (args, message) => {
+    const result = await run(args);
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.err).toContain(message);
     expect(server.received).toHaveLength(0);
   });
 });

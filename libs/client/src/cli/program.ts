@@ -1,12 +1,15 @@
 /**
  * The `nostro` command line: quote, pay, status, verify and incoming, the way back (cancel, recall, respond-recall,
- * return), account statements and entries, and ISO 20022 payments (pacs008) on top of the bank SDK. Every command
- * prints JSON on stdout, but for the ISO 20022 documents (`statement --xml`, `pacs008`), printed as XML; a refusal
- * prints the RFC 9457 problem on stderr. Exit status: 0 ok, 1 API or network error, 2 usage error, 3 a proof or
- * signature that does not verify, 4 a pacs.008 with a transaction refused (RJCT).
+ * return), account statements and entries, ISO 20022 payments (pacs008) and the bank's own keys (keys) on top of the
+ * bank SDK; and, with an operator token, the operator calls held for a second admin (admin requests, approve, reject).
+ * Every command prints JSON on stdout, but for the ISO 20022 documents (`statement --xml`, `pacs008`), printed as XML;
+ * a refusal prints the RFC 9457 problem on stderr. Exit status: 0 ok, 1 API or network error, 2 usage error, 3 a proof
+ * or signature that does not verify, 4 a pacs.008 with a transaction refused (RJCT).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { base64UrlDecode, base64UrlEncode, generateEd25519KeyPair, publicKeyFromSeed } from '@nostro/shared-node';
 import fs from 'node:fs';
+import { NostroAdminClient } from '../nostro-admin.client';
 import { NostroApiError, NostroNetworkError } from '../nostro-api.error';
 import { NostroClient } from '../nostro.client';
 import {
@@ -16,6 +19,7 @@ import {
   type AccountEntry,
   type CreateQuoteRequest,
   type NetworkKeys,
+  type OperatorRequestStatus,
   type Payment,
   type PaymentFinality,
   type PaymentStatus,
@@ -112,7 +116,7 @@ export function buildProgram(io: CliIo): Command {
   const printText: PrintText = (text) => io.out(text.endsWith('\n') ? text : `${text}\n`);
   const program = new Command('nostro')
     .description(
-      'Command line for banks on the Nostro settlement network: quotes, payments, finality proofs, cancellations, recalls and returns, account statements, and ISO 20022 payments.',
+      'Command line for banks on the Nostro settlement network: quotes, payments, finality proofs, cancellations, recalls and returns, account statements, ISO 20022 payments and your own request-signing keys; and for operators, the calls held for a second admin.',
     )
     .addOption(new Option('--url <url>', 'gateway public base URL (what requests are signed for)').env('NOSTRO_URL').default('http://127.0.0.1:3000'))
     .addOption(new Option('--participant <id>', 'your participant id, e.g. BANKUS33').env('NOSTRO_PARTICIPANT'))
@@ -140,6 +144,8 @@ export function buildProgram(io: CliIo): Command {
   addStatement(program, globals, print, printText);
   addEntries(program, globals, print);
   addPacs008(program, globals, printText, (text) => io.err(text));
+  addKeys(program, globals, print);
+  addAdmin(program, globals, print);
   return program;
 }
 
@@ -494,6 +500,164 @@ function addPacs008(program: Command, globals: Globals, printText: PrintText, wa
       warn(`nostro: ${refused.length} of ${answer.report.transactions.length} transactions not received:\n${lines.join('\n')}\n`);
       throw new Rejected();
     });
+}
+
+/** The raw 32-byte public key, base64url, of a key file's seed (the seed itself never leaves this process). */
+function publicKeyOfSeedFile(file: string): string {
+  let seed: Uint8Array;
+  try {
+    seed = base64UrlDecode(fs.readFileSync(file, 'utf8').trim());
+  } catch {
+    throw new UsageError(`cannot read the key file ${file}`);
+  }
+  if (seed.length !== 32) throw new UsageError(`${file} is not an Ed25519 seed (one line, 32 bytes base64url)`);
+  return base64UrlEncode(publicKeyFromSeed(seed));
+}
+
+interface KeysAddOptions {
+  publicKey?: string;
+  seedFile?: string;
+  idempotencyKey?: string;
+}
+
+function addKeys(program: Command, globals: Globals, print: Print): void {
+  const keys = program
+    .command('keys')
+    .description('your own request-signing keys: generate a key file, add a key, revoke one (rotation without an operator)')
+    .addHelpText(
+      'after',
+      '\nRotation:\n' +
+        '  nostro keys generate new.key                       # a new seed, 0600; prints its public key\n' +
+        '  nostro keys add BANKUS33-2027 --seed-file new.key  # signed with your current key\n' +
+        '  export NOSTRO_KEY_FILE=new.key NOSTRO_KEY_ID=BANKUS33-2027\n' +
+        '  nostro keys revoke BANKUS33                        # the old key stops working at once\n',
+    );
+  keys
+    .command('generate')
+    .description('write a new Ed25519 seed to a file (mode 0600, never overwritten) and print its public key; sends nothing')
+    .argument('<file>', 'where to write the seed: one line, 32 bytes base64url (the format --key-file reads)')
+    .action((file: string) => {
+      const pair = generateEd25519KeyPair();
+      try {
+        fs.writeFileSync(file, `${base64UrlEncode(pair.seed)}\n`, { mode: 0o600, flag: 'wx' });
+      } catch (error) {
+        const exists = (error as NodeJS.ErrnoException).code === 'EEXIST';
+        throw new UsageError(exists ? `${file} exists: a key file is never overwritten` : `cannot write ${file}`);
+      }
+      print({ file, publicKey: base64UrlEncode(pair.publicKey) });
+    });
+  keys
+    .command('add')
+    .description('add a request-signing key of your own (POST /v1/keys/participant), usable at once')
+    .argument('<keyId>', 'the new key id: unique across participants, not nostro or a validator id')
+    .addOption(new Option('--public-key <base64url>', 'the raw 32-byte Ed25519 public key').conflicts('seedFile'))
+    .option('--seed-file <file>', 'or take the public key of this key file (e.g. from `nostro keys generate`)')
+    .option('--idempotency-key <key>', IDEMPOTENCY_KEY_HELP)
+    .addHelpText(
+      'after',
+      '\nSigned with your current key (--key-file, --key-id). Prints the key: { keyId,\n' +
+        'participant, publicKey, createdAt, revokedAt }. 409 key_exists, key_id_reserved or\n' +
+        'public_key_in_use; 422 limit_exceeded past 10 active keys.\n',
+    )
+    .action(async (keyId: string, o: KeysAddOptions) => {
+      if ((o.publicKey === undefined) === (o.seedFile === undefined)) throw new UsageError('give exactly one of --public-key and --seed-file');
+      const publicKey = o.publicKey ?? publicKeyOfSeedFile(o.seedFile as string);
+      print(await client(globals()).addKey({ keyId, publicKey }, { idempotencyKey: o.idempotencyKey }));
+    });
+  keys
+    .command('revoke')
+    .description('revoke one of your active keys (DELETE /v1/keys/participant/{keyId}); never your last one')
+    .argument('<keyId>', 'the key to revoke (it may be the one signing this request)')
+    .addHelpText(
+      'after',
+      '\nRequests signed with it are refused (401 key_unknown) from the answer on. Your\n' +
+        'last active key: 409 last_key (add another one first). Prints { keyId, revoked: true }.\n',
+    )
+    .action(async (keyId: string) => {
+      await client(globals()).revokeKey(keyId);
+      print({ keyId, revoked: true });
+    });
+}
+
+const REQUEST_STATUSES: Codes<OperatorRequestStatus> = {
+  PENDING_APPROVAL: 'waiting for a second admin',
+  APPROVED: 'approved: the call ran (see result)',
+  REJECTED: 'rejected: the call never ran',
+  EXPIRED: 'nobody decided in time (APPROVAL_TTL_MS)',
+};
+
+/** An operator client from --token-file (an operator token: one line, as `npm run stack:up` writes .nostro/admin-token). */
+function operatorClient(url: string, tokenFile: string | undefined): NostroAdminClient {
+  if (!tokenFile) throw new UsageError('--token-file (or NOSTRO_TOKEN_FILE) is required: an operator token file');
+  let token: string;
+  try {
+    token = fs.readFileSync(tokenFile, 'utf8').trim();
+  } catch {
+    throw new UsageError(`cannot read the token file ${tokenFile}`);
+  }
+  if (token === '') throw new UsageError(`the token file ${tokenFile} is empty`);
+  return new NostroAdminClient({ baseUrl: url, token });
+}
+
+function addAdmin(program: Command, globals: Globals, print: Print): void {
+  const admin = program
+    .command('admin')
+    .description('operators: the calls held for a second admin (DUAL_CONTROL=on): list them, approve or reject one')
+    .addOption(new Option('--token-file <file>', 'your operator token (one line)').env('NOSTRO_TOKEN_FILE'))
+    .addHelpText(
+      'after',
+      '\nWith DUAL_CONTROL=on, deposits, withdrawals, limits, screening limits, participant\n' +
+        'keys and operator creation are answered 202 PENDING_APPROVAL and run only once a\n' +
+        'different admin approves them. The operator who asked cannot decide its own\n' +
+        'request (403 four_eyes_required); approving and rejecting needs the admin role.\n' +
+        '\nExamples:\n' +
+        '  export NOSTRO_TOKEN_FILE=.nostro/admin2-token\n' +
+        '  nostro admin requests                             # waiting for approval\n' +
+        '  nostro admin requests --status APPROVED --limit 20\n' +
+        '  nostro admin approve 6f0c6a63-… --comment "SWIFT confirmation checked"\n' +
+        '  nostro admin reject 6f0c6a63-… --comment "not on the funding plan"\n',
+    );
+  const operator = () => operatorClient(globals().url, admin.opts<{ tokenFile?: string }>().tokenFile);
+  admin
+    .command('requests')
+    .description('held operator calls, oldest first (default: PENDING_APPROVAL), or one with its decision and result')
+    .argument('[requestId]', 'one request')
+    .addOption(new Option('--status <status>', 'PENDING_APPROVAL (default), APPROVED, REJECTED or EXPIRED').argParser(isoCode(REQUEST_STATUSES)))
+    .option('--all', 'every status')
+    .option('--limit <n>', 'page size, 1 to 1000 (default 100)', pageLimit)
+    .option('--cursor <cursor>', 'next page (nextCursor of the previous one)')
+    .addHelpText(
+      'after',
+      codesHelp('Statuses (--status)', REQUEST_STATUSES) +
+        '\nPrints { data: [{ requestId, status, action, method, path, body, requestedBy,\n' +
+        'createdAt, expiresAt, decidedBy?, decidedAt?, comment?, result? }], nextCursor }.\n',
+    )
+    .action(async (requestId: string | undefined, o: { status?: OperatorRequestStatus; all?: boolean; limit?: number; cursor?: string }) => {
+      if (o.all && o.status !== undefined) throw new UsageError('give --status or --all, not both');
+      const c = operator();
+      if (requestId !== undefined) return print(await c.getRequest(requestId));
+      print(await c.requests({ status: o.all ? undefined : (o.status ?? 'PENDING_APPROVAL'), limit: o.limit, cursor: o.cursor }));
+    });
+  admin
+    .command('approve')
+    .description("approve another operator's held call: it runs now, as they asked it, and this prints its answer")
+    .argument('<requestId>', 'the request (from `nostro admin requests`)')
+    .option('--comment <text>', 'why (up to 500 characters, kept with the request)')
+    .addHelpText(
+      'after',
+      "\nPrints the held call's own answer (a deposit's, with the new balance). Your own\n" +
+        'request: 403 four_eyes_required. Already decided or expired: 409\n' +
+        'request_not_pending. A call that fails when it runs prints its problem (exit 1);\n' +
+        'the request is APPROVED all the same, with that result.\n',
+    )
+    .action(async (requestId: string, o: { comment?: string }) => print(await operator().approveRequest(requestId, o.comment)));
+  admin
+    .command('reject')
+    .description("reject another operator's held call: it never runs")
+    .argument('<requestId>', 'the request (from `nostro admin requests`)')
+    .option('--comment <text>', 'why (up to 500 characters; the requester reads it)')
+    .addHelpText('after', '\nPrints the request, REJECTED. Your own request: 403 four_eyes_required.\n')
+    .action(async (requestId: string, o: { comment?: string }) => print(await operator().rejectRequest(requestId, o.comment)));
 }
 
 function seconds(wait: string | boolean | undefined): number {

@@ -45,6 +45,37 @@ export class OpsActionsController {
     return this.run(req, reply, 'payment.decision', uetr.toLowerCase(), body, key);
   }
 
+  /**
+   * Approve another operator's call held for a second admin (dual control): it runs as its requester asked it, and
+   * the answer is the call's own. The requester itself is refused by the operator API: 403 four_eyes_required.
+   */
+  @Post('requests/:id/approve')
+  @Requires('request.decide')
+  @OpsAction('request.approve')
+  approveRequest(
+    @Req() req: OpsRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key?: string,
+  ) {
+    return this.run(req, reply, 'request.approve', requestId(id), body, key);
+  }
+
+  /** Reject another operator's held call: it never runs. */
+  @Post('requests/:id/reject')
+  @Requires('request.decide')
+  @OpsAction('request.reject')
+  rejectRequest(
+    @Req() req: OpsRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key?: string,
+  ) {
+    return this.run(req, reply, 'request.reject', requestId(id), body, key);
+  }
+
   @Post('participants/:id/deposits')
   @Requires('funds.transfer')
   @OpsAction('participant.deposit')
@@ -99,6 +130,12 @@ export class OpsActionsController {
   resume(@Req() req: OpsRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id') id: string, @Headers('idempotency-key') key?: string) {
     return this.run(req, reply, 'participant.resume', participant(id), undefined, key);
   }
+}
+
+/** A held operator call's id (a UUID), lower-cased; anything else names no request. */
+function requestId(id: string): string {
+  if (!isUetr(id)) throw opsProblem('not_found', 'no such request');
+  return id.toLowerCase();
 }
 
 function participant(id: string): string {

@@ -10,6 +10,8 @@ export const OPS_ACTIONS = {
   'participant.limits': { method: 'PUT', path: (id: string) => `/v1/admin/participants/${encodeURIComponent(id)}/limits` },
   'participant.suspend': { method: 'POST', path: (id: string) => `/v1/admin/participants/${encodeURIComponent(id)}/suspend` },
   'participant.resume': { method: 'POST', path: (id: string) => `/v1/admin/participants/${encodeURIComponent(id)}/resume` },
+  'request.approve': { method: 'POST', path: (id: string) => `/v1/admin/requests/${encodeURIComponent(id)}/approve` },
+  'request.reject': { method: 'POST', path: (id: string) => `/v1/admin/requests/${encodeURIComponent(id)}/reject` },
 } as const;
 export type OpsActionName = keyof typeof OPS_ACTIONS;
 

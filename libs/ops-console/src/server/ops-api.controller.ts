@@ -54,6 +54,17 @@ export class OpsApiController {
     return this.reads.held(session(req), String(req.id));
   }
 
+  /** `?status=PENDING_APPROVAL|APPROVED|REJECTED|EXPIRED&limit=&cursor=`: operator calls held for a second admin. */
+  @Get('requests')
+  requests(@Req() req: OpsRequest, @Query() query: Record<string, string>) {
+    return this.reads.requests(query, session(req), String(req.id));
+  }
+
+  @Get('requests/:id')
+  request(@Req() req: OpsRequest, @Param('id') id: string) {
+    return this.reads.request(id, session(req), String(req.id));
+  }
+
   @Get('blocks')
   blocks(@Query() query: Record<string, string>) {
     return this.reads.blocks(query);

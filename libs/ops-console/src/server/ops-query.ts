@@ -43,6 +43,16 @@ export const auditQuerySchema = z.strictObject({
   cursor: z.string().max(CURSOR_LENGTH_MAX).optional(),
 });
 
+/** The states of an operator call held for a second admin (dual control, API.md "Operator controls"). */
+export const REQUEST_STATUSES = ['PENDING_APPROVAL', 'APPROVED', 'REJECTED', 'EXPIRED'] as const;
+
+/** `GET /ops/api/requests`: held operator calls, oldest first (the operator API's `GET /v1/admin/requests`). */
+export const requestsQuerySchema = z.strictObject({
+  status: z.enum(REQUEST_STATUSES).optional(),
+  limit,
+  cursor: z.string().max(CURSOR_LENGTH_MAX).optional(),
+});
+
 /** `GET /ops/api/recalls`: open recalls, soonest deadline first. */
 export const recallsQuerySchema = z.strictObject({
   limit,

@@ -1,13 +1,14 @@
-import { ListCursorCodec, parseOrProblem } from '@nostro/platform';
+import { ListCursorCodec, ProblemError, parseOrProblem } from '@nostro/platform';
 import { asCurrency, formatAmount, isCurrencyCode, participantIdSchema } from '@nostro/shared';
 import { OpsAdminForwarder } from './ops-admin.forwarder';
 import { OpsAuditRepository } from './ops-audit.repository';
 import { OpsConsoleHost, OpsStatementView } from './ops-host.port';
 import { OpsLedgerClient } from './ops-ledger.client';
 import { OpsPaymentsRepository } from './ops-payments.repository';
-import { auditQuerySchema, blocksQuerySchema, isUetr, paymentFilterSchema, recallsQuerySchema, statementQuerySchema } from './ops-query';
+import { ForwardedAnswer } from './ops-admin.forwarder';
+import { auditQuerySchema, blocksQuerySchema, isUetr, paymentFilterSchema, recallsQuerySchema, requestsQuerySchema, statementQuerySchema } from './ops-query';
 import { OpsSession } from './ops-session.service';
-import { ROLE_CAN, auditView, decisionsView, openRecallView, paymentSummaryView, withoutParties } from './ops-views';
+import { AdminRequest, ROLE_CAN, auditView, decisionsView, openRecallView, paymentSummaryView, requestView, withoutParties } from './ops-views';
 import { opsProblem } from './ops.errors';
 
 /** Participants that exist on the ledger from bootstrap without a registration (DOMAIN.md, system accounts). */
@@ -98,6 +99,27 @@ export class OpsReadService {
     };
   }
 
+  /**
+   * Operator calls held for a second admin (dual control), oldest first, from the operator API as this operator:
+   * `status` filters (every status without it), keyset pages with the operator API's own cursor.
+   */
+  async requests(query: unknown, session: OpsSession, correlationId: string) {
+    const q = parseOrProblem(requestsQuerySchema, query, 'query');
+    const search = new URLSearchParams({ limit: String(q.limit) });
+    if (q.status) search.set('status', q.status);
+    if (q.cursor) search.set('cursor', q.cursor);
+    const answer = await this.forwarder.call({ method: 'GET', path: `/v1/admin/requests?${search.toString()}`, token: session.token(), correlationId });
+    const body = adminAnswer<{ data: AdminRequest[]; nextCursor: string | null }>(answer, 'held requests');
+    return { data: body.data.map((r) => requestView(r, session.operator)), nextCursor: body.nextCursor };
+  }
+
+  /** One held operator call, as {@link requests} shows it. */
+  async request(id: string, session: OpsSession, correlationId: string) {
+    if (!isUetr(id)) throw opsProblem('not_found', 'no such request');
+    const answer = await this.forwarder.call({ method: 'GET', path: `/v1/admin/requests/${id.toLowerCase()}`, token: session.token(), correlationId });
+    return requestView(adminAnswer<AdminRequest>(answer, 'the request'), session.operator);
+  }
+
   blocks(query: unknown) {
     const q = parseOrProblem(blocksQuerySchema, query, 'query');
     return this.ledgerOps.blocks(q.limit, q.before);
@@ -174,6 +196,17 @@ export class OpsReadService {
     const last = page[page.length - 1];
     return { data: page.map(auditView), nextCursor: rows.length > q.limit && last ? this.cursors.encode('ops-audit', [last.id]) : null };
   }
+}
+
+/** The body of the operator API's 200; its 4xx problem is answered as it is (a bad cursor, an unknown id), else 503. */
+function adminAnswer<T>(answer: ForwardedAnswer, what: string): T {
+  if (answer.status === 200) return answer.body as T;
+  const p = (answer.body ?? {}) as { code?: unknown; title?: unknown; detail?: unknown; errors?: unknown };
+  if (answer.status >= 400 && answer.status < 500 && typeof p.code === 'string') {
+    const errors = Array.isArray(p.errors) ? (p.errors as { path: string; message: string }[]) : undefined;
+    throw new ProblemError(answer.status, p.code, String(p.title ?? p.code), String(p.detail ?? ''), errors);
+  }
+  throw opsProblem('service_unavailable', `the operator API answered ${answer.status} for ${what}`);
 }
 
 function money(minor: string | null | undefined, currency: string): string | null {

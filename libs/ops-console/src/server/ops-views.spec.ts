@@ -1,4 +1,4 @@
-import { capabilities, decisionsView, openRecallView, withoutParties } from './ops-views';
+import { capabilities, decisionsView, openRecallView, requestView, withoutParties } from './ops-views';
 
 const payment = {
   uetr: 'u',
@@ -22,10 +22,10 @@ describe('what each role sees', () => {
     }
   });
 
-  it('lets only approvers and admins decide, and only admins manage participants', () => {
-    expect(capabilities('viewer')).toEqual({ seeParties: false, seeAudit: false, decide: false, manageParticipants: false });
-    expect(capabilities('approver')).toEqual({ seeParties: true, seeAudit: true, decide: true, manageParticipants: false });
-    expect(capabilities('admin')).toEqual({ seeParties: true, seeAudit: true, decide: true, manageParticipants: true });
+  it('lets only approvers and admins decide payments, and only admins manage participants and decide held operator calls', () => {
+    expect(capabilities('viewer')).toEqual({ seeParties: false, seeAudit: false, decide: false, manageParticipants: false, decideRequests: false });
+    expect(capabilities('approver')).toEqual({ seeParties: true, seeAudit: true, decide: true, manageParticipants: false, decideRequests: false });
+    expect(capabilities('admin')).toEqual({ seeParties: true, seeAudit: true, decide: true, manageParticipants: true, decideRequests: true });
   });
 
   it("leaves a recall's free-text comment out for a viewer, on the payment and in the recalls list", () => {
@@ -51,5 +51,58 @@ describe('what each role sees', () => {
     };
     expect(openRecallView(row, 'viewer')).not.toHaveProperty('comment');
     expect(openRecallView(row, 'admin')).toMatchObject({ comment: 'Alice says twice', waitingOn: 'BANKDE33' });
+  });
+
+  describe('a held operator call (dual control)', () => {
+    const held = {
+      requestId: 'r1',
+      status: 'APPROVED',
+      action: 'admin.operators.post',
+      method: 'POST',
+      path: '/v1/admin/operators',
+      body: { name: 'Mallory', role: 'admin' },
+      requestedBy: { id: 'alice', name: 'Alice' },
+      createdAt: 'a',
+      expiresAt: 'b',
+      decidedBy: { id: 'bob', name: 'Bob' },
+      decidedAt: 'c',
+      comment: 'on the list',
+      result: { status: 201, body: { id: 'op-9', name: 'Mallory', role: 'admin', token: 'op_the-new-operators-secret' } },
+    };
+
+    it("never shows a created operator's token, whatever the gateway kept", () => {
+      for (const role of ['viewer', 'approver', 'admin'] as const) {
+        const view = requestView(held, { id: 'carol', role });
+        expect(view.result).toEqual({ status: 201, body: { id: 'op-9', name: 'Mallory', role: 'admin' } });
+        expect(JSON.stringify(view)).not.toContain('op_the-new-operators-secret');
+      }
+    });
+
+    it('shows who asked, who decided and why to approvers and admins, not to a viewer', () => {
+      expect(requestView(held, { id: 'carol', role: 'viewer' })).toEqual({
+        requestId: 'r1',
+        status: 'APPROVED',
+        action: 'admin.operators.post',
+        method: 'POST',
+        path: '/v1/admin/operators',
+        body: { name: 'Mallory', role: 'admin' },
+        createdAt: 'a',
+        expiresAt: 'b',
+        decidedAt: 'c',
+        mine: false,
+        result: { status: 201, body: { id: 'op-9', name: 'Mallory', role: 'admin' } },
+      });
+      expect(requestView(held, { id: 'carol', role: 'admin' })).toMatchObject({
+        requestedBy: held.requestedBy,
+        decidedBy: held.decidedBy,
+        comment: 'on the list',
+      });
+    });
+
+    it("marks the operator's own requests (four eyes: a different admin must decide them)", () => {
+      expect(requestView(held, { id: 'alice', role: 'admin' }).mine).toBe(true);
+      expect(requestView({ ...held, result: undefined }, { id: 'bob', role: 'admin' })).toMatchObject({ mine: false });
+      expect(requestView({ ...held, result: undefined }, { id: 'bob', role: 'admin' })).not.toHaveProperty('result');
+    });
   });
 });

@@ -11,6 +11,8 @@ export const ROLE_CAN = {
   seeAudit: (role: OperatorRole) => can(role, 'audit.read'),
   decide: (role: OperatorRole) => can(role, 'payment.decide'),
   manageParticipants: (role: OperatorRole) => can(role, 'participant.manage'),
+  /** Approve or reject another operator's call held for a second admin (dual control: admins only). */
+  decideRequests: (role: OperatorRole) => can(role, 'request.decide'),
 } as const;
 
 export function capabilities(role: OperatorRole) {
@@ -19,6 +21,7 @@ export function capabilities(role: OperatorRole) {
     seeAudit: ROLE_CAN.seeAudit(role),
     decide: ROLE_CAN.decide(role),
     manageParticipants: ROLE_CAN.manageParticipants(role),
+    decideRequests: ROLE_CAN.decideRequests(role),
   };
 }
 
@@ -84,6 +87,45 @@ export function openRecallView(r: OpsOpenRecall, role: OperatorRole) {
     amount: r.amount,
     currency: r.currency,
     waitingOn: r.creditor,
+  };
+}
+
+/** A held operator call as `GET /v1/admin/requests` answers it. */
+export interface AdminRequest {
+  requestId: string;
+  status: string;
+  action: string;
+  method: string;
+  path: string;
+  body: unknown;
+  requestedBy?: { id: string; name: string };
+  createdAt: string;
+  expiresAt: string;
+  decidedBy?: { id: string; name: string };
+  decidedAt?: string;
+  comment?: string;
+  result?: { status: number; body: unknown };
+}
+
+/** Fields of an approved call's answer that are secrets: a created operator's token (shown once, to the approver). */
+const SECRET_RESULT_FIELDS = new Set(['token']);
+
+/**
+ * A held operator call as the role may see it: who asked, who decided and why are the audit's (approvers and
+ * admins, like the decisions on a held payment); `mine` marks the signed-in operator's own requests (four eyes: it
+ * cannot decide them). The approved call's answer never carries a secret here, even if the gateway kept one.
+ */
+export function requestView(r: AdminRequest, operator: { id: string; role: OperatorRole }) {
+  const { requestedBy, decidedBy, comment, result, ...rest } = r;
+  const body = result && typeof result.body === 'object' && result.body !== null && !Array.isArray(result.body) ? result.body : null;
+  const safeResult = result
+    ? { status: result.status, body: body ? Object.fromEntries(Object.entries(body).filter(([k]) => !SECRET_RESULT_FIELDS.has(k))) : result.body }
+    : undefined;
+  return {
+    ...rest,
+    mine: requestedBy?.id === operator.id,
+    ...(ROLE_CAN.seeAudit(operator.role) ? { requestedBy, decidedBy, comment } : {}),
+    ...(safeResult ? { result: safeResult } : {}),
   };
 }
 

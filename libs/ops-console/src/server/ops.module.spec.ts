@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ListCursorCodec, Pool, ProblemError, ProblemFilter, createLogger } from '@nostro/platform';
 import { sha256Hex } from '@nostro/shared';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kafka } from 'kafkajs';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,6 +15,15 @@ import { opsConfig } from './ops.config';
 import { OpsConsoleModule } from './ops.module';
 
 const TOKEN = 'op_3q2-7mSx0cXlLk9Qv0fJcQf8xUjKQ2r1vH7cS9dZ';
+/** Two admins for dual control: Ada asked for the held call, Bo may decide it. */
+const ADA_TOKEN = 'op_ada-admin-token-7mSx0cXlLk9Qv0fJcQf8xU';
+const BO_TOKEN = 'op_bo-admin-token-7mSx0cXlLk9Qv0fJcQf8xUj';
+const OPERATORS: Record<string, { id: string; name: string; role: 'approver' | 'admin' }> = {
+  [TOKEN]: { id: '0b7d1c7e-52c7-4f3b-9c39-7d3a4f4a2b10', name: 'Ann Approver', role: 'approver' },
+  [ADA_TOKEN]: { id: '1c7d1c7e-52c7-4f3b-9c39-7d3a4f4a2b11', name: 'Ada Admin', role: 'admin' },
+  [BO_TOKEN]: { id: '2d7d1c7e-52c7-4f3b-9c39-7d3a4f4a2b12', name: 'Bo Admin', role: 'admin' },
+};
+const operatorById = (id: unknown) => Object.values(OPERATORS).find((o) => o.id === id);
 const EXPIRES_AT = new Date(Date.now() + 3_600_000);
 
 /** Three open recalls in the host's order (soonest deadline first); the fake host pages them by keyset as the gateway does. */
@@ -69,8 +79,7 @@ const statementOf = (participant: string, currency: string, query: OpsStatementQ
 
 /** The host's reads: one operator, known by its token's SHA-256; nothing else is reached by these requests. */
 const host: OpsConsoleHost = {
-  operatorByTokenHash: async (hash) =>
-    hash === sha256Hex(TOKEN) ? { id: '0b7d1c7e-52c7-4f3b-9c39-7d3a4f4a2b10', name: 'Ann Approver', role: 'approver' } : null,
+  operatorByTokenHash: async (hash) => Object.entries(OPERATORS).find(([token]) => sha256Hex(token) === hash)?.[1] ?? null,
   payment: async () => null,
   participants: async () => [],
   participant: async () => null,
@@ -90,6 +99,71 @@ const host: OpsConsoleHost = {
   },
 };
 
+const HELD_ID = 'aaaaaaaa-0000-4000-8000-000000000001';
+const APPROVED_ID = 'aaaaaaaa-0000-4000-8000-000000000002';
+const HELD_REQUESTS = [
+  {
+    requestId: HELD_ID,
+    status: 'PENDING_APPROVAL',
+    action: 'admin.participants.deposits.post',
+    method: 'POST',
+    path: '/v1/admin/participants/BANKUS33/deposits',
+    body: { currency: 'USD', amount: '250.00', reference: 'four eyes' },
+    requestedBy: { id: OPERATORS[ADA_TOKEN].id, name: 'Ada Admin' },
+    createdAt: '2026-12-06T10:00:00.000Z',
+    expiresAt: '2026-12-07T10:00:00.000Z',
+  },
+  {
+    requestId: APPROVED_ID,
+    status: 'APPROVED',
+    action: 'admin.operators.post',
+    method: 'POST',
+    path: '/v1/admin/operators',
+    body: { name: 'Mallory', role: 'admin' },
+    requestedBy: { id: OPERATORS[ADA_TOKEN].id, name: 'Ada Admin' },
+    createdAt: '2026-12-06T11:00:00.000Z',
+    expiresAt: '2026-12-07T11:00:00.000Z',
+    decidedBy: { id: OPERATORS[BO_TOKEN].id, name: 'Bo Admin' },
+    decidedAt: '2026-12-06T11:05:00.000Z',
+    result: { status: 201, body: { id: 'op-9', name: 'Mallory', role: 'admin', token: 'op_mallorys-secret-token' } },
+  },
+];
+/** What the fake operator API was asked: method, URL, the operator whose token came, and the body. */
+const adminCalls: { method: string; url: string; operator: string | undefined; body: unknown }[] = [];
+const adminProblem = (status: number, code: string) => ({ type: 'about:blank', title: code, status, code, detail: `because ${code}` });
+
+/**
+ * The gateway's operator API for dual control, as the console reaches it (in-process, with the operator's own
+ * token): the list by status, one request, approve (the requester itself is four_eyes_required) and reject.
+ */
+function fakeOperatorApi(fastify: FastifyInstance): void {
+  const caller = (request: FastifyRequest) => Object.entries(OPERATORS).find(([token]) => request.headers.authorization === `Bearer ${token}`)?.[1];
+  const record = (request: FastifyRequest) => {
+    adminCalls.push({ method: request.method, url: request.url, operator: caller(request)?.name, body: request.body });
+    return caller(request);
+  };
+  fastify.get('/v1/admin/requests', async (request, reply) => {
+    record(request);
+    const query = request.query as { status?: string; cursor?: string };
+    if (query.cursor === 'bad') return reply.status(400).send(adminProblem(400, 'validation_failed'));
+    return { data: HELD_REQUESTS.filter((r) => !query.status || r.status === query.status), nextCursor: null };
+  });
+  fastify.get('/v1/admin/requests/:id', async (request, reply) => {
+    record(request);
+    const found = HELD_REQUESTS.find((r) => r.requestId === (request.params as { id: string }).id);
+    return found ?? reply.status(404).send(adminProblem(404, 'not_found'));
+  });
+  fastify.post('/v1/admin/requests/:id/approve', async (request, reply) => {
+    const operator = record(request);
+    if (operator?.name === 'Ada Admin') return reply.status(403).send(adminProblem(403, 'four_eyes_required'));
+    return reply.status(201).send({ type: 'deposit', currency: 'USD', amount: '250.00', balance: '250.00', status: 'SETTLED' });
+  });
+  fastify.post('/v1/admin/requests/:id/reject', async (request) => {
+    record(request);
+    return { ...HELD_REQUESTS[0], status: 'REJECTED', ...(request.body as object) };
+  });
+}
+
 /** A database that records the audit log, keeps the sessions it is given, and finds them again (the statements these requests run). */
 function fakePool() {
   const audit: unknown[][] = [];
@@ -103,7 +177,8 @@ function fakePool() {
       }
       const found = sql.includes('FROM ops_sessions s JOIN operators') && sql.includes('WHERE s.id_hash = $1') ? sessions.get(params[0]) : undefined;
       if (found) {
-        const row = { ...found, name: 'Ann Approver', role: 'approver', created_at: new Date(), expires_at: EXPIRES_AT, ended: null };
+        const { name, role } = operatorById(found.operator_id) ?? { name: '?', role: 'viewer' };
+        const row = { ...found, name, role, created_at: new Date(), expires_at: EXPIRES_AT, ended: null };
         return { rows: [row], rowCount: 1 };
       }
       return { rows: [], rowCount: 0 };
@@ -134,6 +209,7 @@ describe('the operations console as a NestJS module of its own', () => {
       host,
     });
     app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter(), { logger: false });
+    fakeOperatorApi(app.getHttpAdapter().getInstance());
     app.useGlobalFilters(new ProblemFilter(log));
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
@@ -261,5 +337,85 @@ describe('the operations console as a NestJS module of its own', () => {
     expect((await get('/ops/api/participants/bank-us/statement?currency=USD')).statusCode).toBe(404);
     expect(statementCalls).toEqual([]);
     expect((await inject({ method: 'GET', url: '/ops/api/participants/BANKUS33/statement?currency=USD' })).statusCode).toBe(401);
+  });
+
+  describe('held operator calls (dual control)', () => {
+    const signedIn = async (token: string) => {
+      const signIn = await inject({ method: 'POST', url: '/ops/api/session', payload: { token } });
+      const cookie = String(signIn.headers['set-cookie']).split(';')[0];
+      return {
+        get: (url: string) => inject({ method: 'GET', url, headers: { cookie } }),
+        post: (url: string, payload: unknown) => inject({ method: 'POST', url, headers: { cookie, 'idempotency-key': 'k-1' }, payload }),
+      };
+    };
+    const actions = () => audit.filter((row) => String(row[3]).startsWith('request.')).map((row) => [row[3], row[4], row[5], row[6]]);
+
+    beforeEach(() => {
+      adminCalls.length = 0;
+    });
+
+    it('lists them through the operator API as the signed-in operator, by status, without a secret of an answer', async () => {
+      const bo = await signedIn(BO_TOKEN);
+      const pending = await bo.get('/ops/api/requests?status=PENDING_APPROVAL');
+      expect(pending.statusCode).toBe(200);
+      expect(pending.json()).toEqual({ data: [{ ...HELD_REQUESTS[0], mine: false }], nextCursor: null });
+      const all = (await bo.get('/ops/api/requests?limit=10')).json() as { data: { requestId: string; result?: unknown }[] };
+      expect(all.data.map((r) => r.requestId)).toEqual([HELD_ID, APPROVED_ID]);
+      expect(all.data[1].result).toEqual({ status: 201, body: { id: 'op-9', name: 'Mallory', role: 'admin' } });
+      expect(adminCalls).toEqual([
+        { method: 'GET', url: '/v1/admin/requests?limit=50&status=PENDING_APPROVAL', operator: 'Bo Admin', body: undefined },
+        { method: 'GET', url: '/v1/admin/requests?limit=10', operator: 'Bo Admin', body: undefined },
+      ]);
+      const ada = await signedIn(ADA_TOKEN);
+      expect(((await ada.get(`/ops/api/requests/${HELD_ID}`)).json() as { mine: boolean }).mine).toBe(true);
+    });
+
+    it("answers the operator API's problems as they are, and refuses a bad query or id before forwarding", async () => {
+      const bo = await signedIn(BO_TOKEN);
+      expect((await bo.get('/ops/api/requests?cursor=bad')).json()).toMatchObject({ status: 400, code: 'validation_failed' });
+      expect((await bo.get('/ops/api/requests/aaaaaaaa-0000-4000-8000-000000000009')).json()).toMatchObject({ status: 404, code: 'not_found' });
+      const calls = adminCalls.length;
+      for (const bad of ['status=DONE', 'limit=0', 'limit=201', 'requestId=x']) expect((await bo.get(`/ops/api/requests?${bad}`)).statusCode).toBe(400);
+      expect((await bo.get('/ops/api/requests/not-a-uuid')).statusCode).toBe(404);
+      expect((await bo.post('/ops/api/requests/not-a-uuid/approve', {})).statusCode).toBe(404);
+      expect(adminCalls).toHaveLength(calls);
+    });
+
+    it("approves as a second admin with the call's own answer, passes four_eyes_required through for the requester, and audits both", async () => {
+      const before = actions().length;
+      const ada = await signedIn(ADA_TOKEN);
+      const own = await ada.post(`/ops/api/requests/${HELD_ID}/approve`, {});
+      expect(own.statusCode).toBe(403);
+      expect(own.json()).toMatchObject({ code: 'four_eyes_required' });
+      const bo = await signedIn(BO_TOKEN);
+      const approved = await bo.post(`/ops/api/requests/${HELD_ID.toUpperCase()}/approve`, { comment: 'SWIFT confirmation checked' });
+      expect(approved.statusCode).toBe(201);
+      expect(approved.json()).toMatchObject({ type: 'deposit', balance: '250.00' });
+      expect(adminCalls).toEqual([
+        { method: 'POST', url: `/v1/admin/requests/${HELD_ID}/approve`, operator: 'Ada Admin', body: {} },
+        { method: 'POST', url: `/v1/admin/requests/${HELD_ID}/approve`, operator: 'Bo Admin', body: { comment: 'SWIFT confirmation checked' } },
+      ]);
+      expect(actions().slice(before)).toEqual([
+        ['request.approve', HELD_ID, 'refused', 403],
+        ['request.approve', HELD_ID, 'ok', 201],
+      ]);
+    });
+
+    it('rejects with a comment; an approver may read them but not decide (request.decide is admins only), and is audited denied', async () => {
+      const before = actions().length;
+      const bo = await signedIn(BO_TOKEN);
+      const rejected = await bo.post(`/ops/api/requests/${HELD_ID}/reject`, { comment: 'not on the funding plan' });
+      expect(rejected.json()).toMatchObject({ status: 'REJECTED', comment: 'not on the funding plan' });
+      const ann = await signedIn(TOKEN);
+      expect((await ann.get('/ops/api/requests')).statusCode).toBe(200);
+      const refused = await ann.post(`/ops/api/requests/${HELD_ID}/approve`, {});
+      expect(refused.statusCode).toBe(403);
+      expect(refused.json()).toMatchObject({ code: 'forbidden' });
+      expect(adminCalls.filter((c) => c.method === 'POST').map((c) => c.operator)).toEqual(['Bo Admin']);
+      expect(actions().slice(before)).toEqual([
+        ['request.reject', HELD_ID, 'ok', 200],
+        ['request.approve', HELD_ID, 'denied', 403],
+      ]);
+    });
   });
 });

@@ -5,6 +5,8 @@ export interface Capabilities {
   seeAudit: boolean;
   decide: boolean;
   manageParticipants: boolean;
+  /** Approve or reject another operator's call held for a second admin (admins). */
+  decideRequests: boolean;
 }
 
 export interface SessionInfo {

@@ -90,6 +90,19 @@ export function stateBadge(kind: 'recall' | 'return', state: string): HTMLElemen
   );
 }
 
+/** The state of an operator call held for a second admin, with a symbol and words (never colour alone). */
+const REQUEST_STYLE: Record<string, { tone: string; symbol: string; label: string }> = {
+  PENDING_APPROVAL: { tone: 'warn', symbol: '…', label: 'Waiting for approval' },
+  APPROVED: { tone: 'good', symbol: '✓', label: 'Approved' },
+  REJECTED: { tone: 'bad', symbol: '✕', label: 'Rejected' },
+  EXPIRED: { tone: 'bad', symbol: '⌛', label: 'Expired' },
+};
+
+export function requestBadge(status: string): HTMLElement {
+  const s = REQUEST_STYLE[status] ?? { tone: '', symbol: '?', label: status };
+  return h('span', { class: `badge ${s.tone}`, 'data-state': status }, h('span', { 'aria-hidden': 'true', class: 'badge-symbol' }, s.symbol), ' ', s.label);
+}
+
 export function outcomeBadge(outcome: string): HTMLElement {
   const cls = outcome === 'ok' ? 'good' : outcome === 'denied' || outcome === 'failed' ? 'bad' : 'warn';
   return h('span', { class: `badge ${cls}` }, outcome);

@@ -18,6 +18,7 @@ const NAV: { href: string; label: string; key: string; visible?: (s: SessionInfo
   { href: '#/payments', label: 'Payments', key: 'p' },
   { href: '#/held', label: 'Held payments', key: 'h' },
   { href: '#/recalls', label: 'Recalls', key: 'c' },
+  { href: '#/requests', label: 'Requests', key: 'q' },
   { href: '#/blocks', label: 'Blocks', key: 'b' },
   { href: '#/participants', label: 'Participants', key: 'r' },
   { href: '#/audit', label: 'Audit log', key: 'a', visible: (s) => s.can.seeAudit },

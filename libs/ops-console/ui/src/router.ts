@@ -7,6 +7,7 @@ import { participantPage, participantsPage } from './pages/participants';
 import { paymentPage } from './pages/payment';
 import { paymentsPage } from './pages/payments';
 import { recallsPage } from './pages/recalls';
+import { requestsPage } from './pages/requests';
 import { LiveStream } from './stream';
 
 export interface PageContext {
@@ -38,6 +39,8 @@ export async function route(path: string, ctx: PageContext): Promise<Page> {
       return heldPage(ctx);
     case 'recalls':
       return recallsPage(ctx, params);
+    case 'requests':
+      return requestsPage(ctx, params, parts[1]);
     case 'blocks':
       return parts[1] ? blockPage(ctx, parts[1]) : blocksPage(ctx, params);
     case 'participants':

@@ -16,8 +16,11 @@ interface AuditEntry {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-/i;
 
-function targetLink(target: string | null): HTMLElement | string {
+/** What an entry acted on: a held operator call, a payment (both UUIDs, told apart by the action) or a participant. */
+function targetLink(target: string | null, action: string): HTMLElement | string {
   if (!target) return '—';
+  if (UUID.test(target) && /^(request\.|admin\.requests\.)/.test(action))
+    return link(`#/requests/${target}`, h('code', {}, target.slice(0, 8)), { title: target });
   if (UUID.test(target)) return link(`#/payments/${target}`, h('code', {}, target.slice(0, 8)), { title: target });
   return link(`#/participants/${encodeURIComponent(target)}`, target);
 }
@@ -58,7 +61,7 @@ export async function auditPage(_ctx: PageContext, params: URLSearchParams): Pro
         time(e.at),
         e.operator ? `${e.operator.name} (${e.operator.role})` : 'unknown token',
         h('code', {}, e.action),
-        targetLink(e.target),
+        targetLink(e.target, e.action),
         outcomeBadge(e.outcome),
         e.httpStatus === null ? '—' : String(e.httpStatus),
         summary(e.detail),

@@ -34,6 +34,13 @@ interface ParticipantDetail {
   actions: { at: string; operator: { name: string; role: string } | null; action: string; outcome: string; httpStatus: number | null }[];
 }
 
+/** A call held for a second admin (DUAL_CONTROL=on: 202 PENDING_APPROVAL) in words; null for any other answer. */
+function heldText(body: unknown): string | null {
+  const b = body as { status?: unknown; requestId?: unknown } | null;
+  if (b?.status !== 'PENDING_APPROVAL' || typeof b.requestId !== 'string') return null;
+  return `Held for a second admin (four eyes): request ${b.requestId.slice(0, 8)} waits on the Requests page; nothing changed yet.`;
+}
+
 export async function participantsPage(_ctx: PageContext): Promise<Page> {
   const { data } = await get<{ data: ParticipantItem[] }>('/participants');
   const el = h(
@@ -58,18 +65,27 @@ export async function participantsPage(_ctx: PageContext): Promise<Page> {
 
 export async function participantPage(ctx: PageContext, id: string): Promise<Page> {
   const root = h('section', {});
-  // Made once, so that reloading the rest of the page (after an action) keeps the statement being looked at.
+  // Made once, so that reloading the rest of the page (after an action) keeps the statement being looked at, and
+  // the action's outcome (the reload follows every action).
   let statement: HTMLElement | null = null;
+  const outcome = h('p', { class: 'result', role: 'status', id: 'admin-result' });
   const load = async () => {
     const d = await get<ParticipantDetail>(`/participants/${encodeURIComponent(id)}`);
     if (!d.participant.system) statement ??= statementSection(d.participant.id, d.participant.currencies ?? d.accounts.map((a) => a.currency));
-    renderParticipant(root, d, ctx, () => void load(), statement);
+    renderParticipant(root, d, ctx, { reload: () => void load(), statement, outcome });
   };
   await load();
   return { title: `Participant ${id}`, el: root };
 }
 
-function renderParticipant(root: HTMLElement, d: ParticipantDetail, ctx: PageContext, reload: () => void, statement: HTMLElement | null): void {
+interface Kept {
+  reload: () => void;
+  statement: HTMLElement | null;
+  /** Where an admin action's outcome is written. */
+  outcome: HTMLElement;
+}
+
+function renderParticipant(root: HTMLElement, d: ParticipantDetail, ctx: PageContext, { reload, statement, outcome }: Kept): void {
   const p = d.participant;
   const positions = p.id === 'FXDESK';
   const body = h('tbody', {}, d.recentPayments.map(paymentRow));
@@ -99,7 +115,7 @@ function renderParticipant(root: HTMLElement, d: ParticipantDetail, ctx: PageCon
       ),
     ),
     statement,
-    ctx.session.can.manageParticipants ? adminForms(d, reload) : null,
+    ctx.session.can.manageParticipants ? adminForms(d, reload, outcome) : null,
     p.system
       ? null
       : h(
@@ -156,7 +172,7 @@ function renderParticipant(root: HTMLElement, d: ParticipantDetail, ctx: PageCon
 }
 
 /** Deposits, withdrawals, limits and suspension: admin only (the server refuses anyone else). */
-function adminForms(d: ParticipantDetail, reload: () => void): HTMLElement {
+function adminForms(d: ParticipantDetail, reload: () => void, result: HTMLElement): HTMLElement {
   const p = d.participant;
   const currencies = p.currencies ?? d.accounts.map((a) => a.currency);
   const ccy = (id: string) =>
@@ -165,7 +181,6 @@ function adminForms(d: ParticipantDetail, reload: () => void): HTMLElement {
       { id, name: 'currency', required: true },
       currencies.map((c) => h('option', { value: c }, c)),
     );
-  const result = h('p', { class: 'result', role: 'status', id: 'admin-result' });
   const run = (form: HTMLFormElement, send: () => Promise<{ status: number; body: unknown }>, ok: (status: number, body: unknown) => string) => {
     form.addEventListener('submit', (event) => {
       event.preventDefault();
@@ -223,7 +238,8 @@ function adminForms(d: ParticipantDetail, reload: () => void): HTMLElement {
         reference: tRef.value.trim(),
       }),
     (status, body) =>
-      status === 201 ? `Final on the ledger; new balance ${(body as { balance?: string }).balance ?? '?'} ${tCcy.value}.` : 'Submitted; not final yet.',
+      heldText(body) ??
+      (status === 201 ? `Final on the ledger; new balance ${(body as { balance?: string }).balance ?? '?'} ${tCcy.value}.` : 'Submitted; not final yet.'),
   );
 
   const lCcy = ccy('limits-currency');
@@ -244,7 +260,7 @@ function adminForms(d: ParticipantDetail, reload: () => void): HTMLElement {
         netDebitCap: lCap.value.trim(),
         holdAbove: lHold.value.trim() === '' ? null : lHold.value.trim(),
       }),
-    (status) => (status === 200 ? 'Limits in force (final on the ledger).' : 'Limits submitted; not final yet.'),
+    (status, body) => heldText(body) ?? (status === 200 ? 'Limits in force (final on the ledger).' : 'Limits submitted; not final yet.'),
   );
 
   const suspended = p.status === 'suspended';
