@@ -1,7 +1,7 @@
 import { base64UrlEncode, generateEd25519KeyPair } from '@nostro/shared-node';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { adminClient, cluster, repoRoot, uniqueParticipantId, withDb } from '../support/cluster';
+import { adminClient, cluster, newOperatorToken, repoRoot, uniqueParticipantId, withDb } from '../support/cluster';
 import { raw } from './support/gateway';
 
 interface Entry {
@@ -43,7 +43,7 @@ describe('the operator audit log: every admin call, hash-chained, append-only, v
 
   beforeAll(async () => {
     const client = adminClient();
-    viewerToken = (await client.createOperator({ name: `auditor-${participant}`, role: 'viewer' })).token;
+    viewerToken = await newOperatorToken(`auditor-${participant}`, 'viewer');
     await client.createParticipant({
       id: participant,
       name: 'Audited bank',

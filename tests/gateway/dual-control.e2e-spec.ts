@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureSecondAdmin } from '../../scripts/lib/second-admin';
-import { adminClient, cluster, eventually, uniqueParticipantId, withDb } from '../support/cluster';
+import { adminClient, cluster, eventually, newOperatorToken, uniqueParticipantId, withDb } from '../support/cluster';
 import { nostro } from './support/cli';
 import { raw, startGateway, type GatewayProcess, type RawAnswer } from './support/gateway';
 
@@ -21,9 +21,9 @@ describe('dual control: a second, different admin approves money and access (DUA
 
   beforeAll(async () => {
     const admin = adminClient();
-    alice = (await admin.createOperator({ name: `alice-${bank}`, role: 'admin' })).token;
-    bob = (await admin.createOperator({ name: `bob-${bank}`, role: 'admin' })).token;
-    viewer = (await admin.createOperator({ name: `vera-${bank}`, role: 'viewer' })).token;
+    alice = await newOperatorToken(`alice-${bank}`, 'admin');
+    bob = await newOperatorToken(`bob-${bank}`, 'admin');
+    viewer = await newOperatorToken(`vera-${bank}`, 'viewer');
     await admin.createParticipant({ id: bank, name: 'Dual control bank', currencies: ['USD'], publicKey: base64UrlEncode(generateEd25519KeyPair().publicKey) });
     strict = await startGateway({ DUAL_CONTROL: 'on', APPROVAL_TTL_MS: String(TTL_MS) }, 46);
   });

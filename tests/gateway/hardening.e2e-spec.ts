@@ -2,7 +2,7 @@ import { NostroAdminClient, OperatorRole } from '@nostro/client';
 import { base64UrlEncode, generateEd25519KeyPair } from '@nostro/shared-node';
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
-import { adminClient, cluster, uniqueParticipantId } from '../support/cluster';
+import { adminClient, cluster, newOperatorToken, uniqueParticipantId } from '../support/cluster';
 import { RawAnswer, bankWithKey, raw, signed } from './support/gateway';
 
 type Bank = Awaited<ReturnType<typeof bankWithKey>>;
@@ -180,7 +180,7 @@ describe('hardening: forged input never reaches the database, keys and roles hol
 
     beforeAll(async () => {
       tokens = {} as Record<OperatorRole, string>;
-      for (const role of roles) tokens[role] = (await adminClient().createOperator({ name: `matrix ${role} ${randomUUID().slice(0, 6)}`, role })).token;
+      for (const role of roles) tokens[role] = await newOperatorToken(`matrix ${role} ${randomUUID().slice(0, 6)}`, role);
     });
 
     it('forbids exactly the roles the OpenAPI document leaves out, on every /v1/admin route', async () => {

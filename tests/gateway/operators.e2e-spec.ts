@@ -7,6 +7,7 @@ const asOperator = (token: string) => new NostroAdminClient({ baseUrl: cluster()
 
 async function operator(role: OperatorRole) {
   const created = await adminClient().createOperator({ name: `test ${role} ${randomUUID().slice(0, 6)}`, role });
+  if (created.token === null) throw new Error('no token in a fresh answer');
   return { ...created, client: asOperator(created.token) };
 }
 
@@ -23,6 +24,27 @@ describe('operators: hashed tokens, roles enforced per endpoint', () => {
     const listed = await adminClient().listOperators();
     expect(JSON.stringify(listed)).not.toContain(created.token);
     expect(listed.data.find((o) => o.id === created.id)).toMatchObject({ role: 'viewer', revokedAt: null });
+  });
+
+  it('never stores a token: a retry with the same Idempotency-Key answers the operator without it', async () => {
+    const key = randomUUID();
+    const call = () =>
+      fetch(`${cluster().gatewayUrl}/v1/admin/operators`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${cluster().adminToken}`, 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify({ name: 'replay check', role: 'viewer' }),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as { id: string; token: string | null } }));
+    const first = await call();
+    expect(first.status).toBe(201);
+    expect(first.body.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const again = await call();
+    expect(again).toEqual({ status: 201, body: { ...first.body, token: null } });
+    const stored = await withDb(
+      'gateway',
+      async (db) => (await db.query<{ b: string }>('SELECT response_body::text AS b FROM idempotency_keys WHERE idempotency_key = $1', [key])).rows,
+    );
+    expect(stored).toHaveLength(1);
+    expect(stored[0].b).not.toContain(String(first.body.token));
   });
 
   it('lets a viewer read but not change anything', async () => {

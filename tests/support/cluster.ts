@@ -52,6 +52,13 @@ export async function approved<T>(answer: T | PendingApproval): Promise<T> {
   return isPendingApproval(answer) ? secondAdminClient().approveRequest<T>(answer.requestId) : answer;
 }
 
+/** A new operator's token, through the admin API (approved by the second admin when dual control is on). */
+export async function newOperatorToken(name: string, role: 'viewer' | 'approver' | 'admin'): Promise<string> {
+  const created = await approved(await adminClient().createOperator({ name, role }));
+  if (created.token === null) throw new Error('a freshly created operator came back without its token (a replayed answer)');
+  return created.token;
+}
+
 /** A participant id no other test uses: `T` + 7 random characters. */
 export function uniqueParticipantId(prefix = 'T'): string {
   const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';

@@ -459,7 +459,11 @@ export interface CreatedOperator {
   id: string;
   name?: string;
   role?: OperatorRole;
-  token: string;
+  /**
+   * Shown once. `null` when the answer is a replay (a retry with the same Idempotency-Key after the first answer was
+   * lost): the gateway never stores a token; revoke that operator and create another.
+   */
+  token: string | null;
 }
 
 /** `POST /v1/quotes/batch` / `POST /v1/payments/batch`: one result per item, in order. */

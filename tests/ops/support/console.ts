@@ -31,6 +31,7 @@ export async function newOperator(
   name = `${role}-${Math.random().toString(36).slice(2, 8)}`,
 ): Promise<{ id: string; name: string; token: string }> {
   const created = await approved(await adminClient().createOperator({ name, role }));
+  if (created.token === null) throw new Error('a freshly created operator came back without its token (a replayed answer)');
   return { id: created.id, name, token: created.token };
 }
 

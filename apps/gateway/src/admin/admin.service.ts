@@ -64,7 +64,8 @@ export class AdminService {
     const token = randomBytes(32).toString('base64url');
     const id = randomUUID();
     await this.operators.insert({ id, name, role, tokenHash: sha256Hex(token) });
-    return { status: 201, body: { id, name, role, token } };
+    // The token is shown once: the stored answer a retry with the same Idempotency-Key gets has none.
+    return { status: 201, body: { id, name, role, token }, replayBody: { id, name, role, token: null } };
   }
 
   async listOperators() {

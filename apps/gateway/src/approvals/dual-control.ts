@@ -1,12 +1,13 @@
 import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Observable, from } from 'rxjs';
+import { Observable, from, lastValueFrom } from 'rxjs';
 import type { AuthedRequest } from '../auth/auth.guards';
 import { GATEWAY_CONFIG } from '../common/tokens';
 import { GatewayConfig } from '../config';
 import { auditAction } from '../audit/audit.service';
 import { ApprovalsService } from './approvals.service';
+import { OperatorsRepository } from '../operators/operators.repository';
 
 const DUAL_CONTROL = 'nostro:dual-control';
 
@@ -23,6 +24,7 @@ export class DualControlInterceptor implements NestInterceptor {
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(ApprovalsService) private readonly approvals: ApprovalsService,
+    @Inject(OperatorsRepository) private readonly operators: OperatorsRepository,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -34,19 +36,32 @@ export class DualControlInterceptor implements NestInterceptor {
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const key = request.headers['idempotency-key'];
     return from(
-      this.approvals
-        .hold({
-          action: auditAction(request.method, request.routeOptions?.url),
-          method: request.method,
-          path: request.url,
-          body: request.body,
-          idempotencyKey: typeof key === 'string' ? key : null,
-          operator,
-        })
-        .then((held) => {
-          void reply.status(202);
-          return held;
-        }),
+      this.soleAdminCreatingOperator(request).then((bootstrap) => {
+        // Nobody could approve it: the first second admin is created directly (and audited as every call is).
+        if (bootstrap) return lastValueFrom(next.handle(), { defaultValue: undefined });
+        return this.approvals
+          .hold({
+            action: auditAction(request.method, request.routeOptions?.url),
+            method: request.method,
+            path: request.url,
+            body: request.body,
+            idempotencyKey: typeof key === 'string' ? key : null,
+            operator,
+          })
+          .then((held) => {
+            void reply.status(202);
+            return held;
+          });
+      }),
     );
+  }
+
+  /**
+   * Operator creation while fewer than two admins are active: there is no second admin to approve it, so holding it
+   * would lock dual control out for good (the bootstrap admin could never create the second one). It runs at once.
+   */
+  private async soleAdminCreatingOperator(request: FastifyRequest): Promise<boolean> {
+    if (request.method !== 'POST' || request.routeOptions?.url !== '/v1/admin/operators') return false;
+    return (await this.operators.activeAdminCount()) < 2;
   }
 }

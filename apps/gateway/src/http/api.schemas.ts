@@ -359,7 +359,12 @@ export const operatorSchema = z.object({
   createdAt: z.string(),
   revokedAt: z.string().nullable(),
 });
-export const createdOperatorSchema = z.object({ id: z.uuid(), name: z.string(), role: z.string(), token: z.string().describe('shown once') });
+export const createdOperatorSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  role: z.string(),
+  token: z.string().nullable().describe('shown once: null when a retry with the same Idempotency-Key replays the answer (never stored)'),
+});
 
 export const transferResultSchema = z.object({
   requestId: z.uuid(),

@@ -13,6 +13,8 @@ export interface HttpResult {
   store?: boolean;
   /** True when the work already stored the response in its own transaction (see {@link IdempotentWork}). */
   stored?: boolean;
+  /** What a repeat gets instead of `body`, when `body` holds a secret shown once (a new operator's token). */
+  replayBody?: unknown;
 }
 
 /**
@@ -76,7 +78,7 @@ export class IdempotencyService {
       const result = await work(start.resourceId, (tx, status, body) => this.complete(tx, scope, key, status, body), start.resumed);
       if (result.stored) return result;
       if (result.store === false) await this.release(scope, key);
-      else await this.complete(this.pool, scope, key, result.status, result.body);
+      else await this.complete(this.pool, scope, key, result.status, result.replayBody ?? result.body);
       return result;
     } catch (error) {
       if (error instanceof ProblemError && error.status < 500) {

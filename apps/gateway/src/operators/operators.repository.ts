@@ -40,6 +40,12 @@ export class OperatorsRepository {
     return rows;
   }
 
+  /** How many admins may act now (not revoked). */
+  async activeAdminCount(): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>("SELECT count(*)::text AS n FROM operators WHERE role = 'admin' AND revoked_at IS NULL");
+    return Number(rows[0].n);
+  }
+
   async revoke(id: string): Promise<boolean> {
     const { rowCount } = await this.pool.query('UPDATE operators SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);
     return (rowCount ?? 0) > 0;
