@@ -130,6 +130,9 @@ function adminRoute(request: ReceivedRequest): Reply {
   if (pathname === `/v1/admin/requests/${REQUEST_ID}/approve`)
     return comment === 'mine' ? problemReply(403, 'four_eyes_required') : { status: 201, body: { type: 'deposit', currency: 'USD', balance: '250.00' } };
   if (pathname === `/v1/admin/requests/${REQUEST_ID}/reject`) return { status: 200, body: { ...held, status: 'REJECTED', ...(comment ? { comment } : {}) } };
+  if (request.method === 'POST' && pathname === '/v1/admin/participants/BANKDEFF/erase-customer-data')
+    return { status: 200, body: { participant: 'BANKDEFF', erasedBefore: '2021-01-01T00:00:00.000Z', retentionDays: 1825, erased: 3 } };
+  if (request.method === 'GET' && pathname === '/v1/admin/customer-data') return { status: 200, body: { currentKekId: 'kek-1', keks: [] } };
   return problemReply(404, 'not_found');
 }
 
@@ -623,6 +626,20 @@ describe('nostro admin: calls held for a second admin', () => {
     server.received.length = 0;
     expect((await run([...admin(), 'reject', REQUEST_ID])).code).toBe(EXIT.ok);
     expect(sent()).toMatchObject({ path: `/v1/admin/requests/${REQUEST_ID}/reject`, body: {} });
+  });
+
+  it('erase-customer-data posts the cutoff with an Idempotency-Key; customer-data reads the key status', async () => {
+    const result = await run([...admin(), 'erase-customer-data', 'BANKDEFF', '--before', '2021-01-01T00:00:00Z']);
+    expect(result.code).toBe(EXIT.ok);
+    expect(sent()).toMatchObject({ method: 'POST', path: '/v1/admin/participants/BANKDEFF/erase-customer-data', body: { before: '2021-01-01T00:00:00Z' } });
+    expect(sent().idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
+    server.received.length = 0;
+    await run([...admin(), 'customer-data']);
+    expect(sent()).toMatchObject({ method: 'GET', path: '/v1/admin/customer-data' });
+    const bad = await run([...admin(), 'erase-customer-data', 'BANKDEFF', '--before', 'last tuesday']);
+    expect(bad).toMatchObject({ code: EXIT.usage });
+    expect(bad.err).toContain('RFC 3339');
+    expect((await run(['admin', 'erase-customer-data', '--help'])).out).toContain('PII_RETENTION_DAYS');
   });
 
   it('--help explains dual control, the statuses and four eyes', async () => {

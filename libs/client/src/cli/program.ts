@@ -658,6 +658,28 @@ function addAdmin(program: Command, globals: Globals, print: Print): void {
     .option('--comment <text>', 'why (up to 500 characters; the requester reads it)')
     .addHelpText('after', '\nPrints the request, REJECTED. Your own request: 403 four_eyes_required.\n')
     .action(async (requestId: string, o: { comment?: string }) => print(await operator().rejectRequest(requestId, o.comment)));
+  admin
+    .command('erase-customer-data')
+    .description("erase a participant's old customer data (crypto-shredding): names, accounts and remittance information")
+    .argument('<participant>', 'the participant whose sent and received payments to erase')
+    .option('--before <instant>', 'only payments created before this RFC 3339 instant (never younger than the retention period)')
+    .addHelpText(
+      'after',
+      "\nDestroys the data keys of the participant's final payments created before --before and\n" +
+        'before PII_RETENTION_DAYS: their parties read { erased: true } for good; amounts,\n' +
+        'statuses and proofs stay. Admins only; with DUAL_CONTROL=on it waits for a second\n' +
+        'admin (prints the held request: approve it with `nostro admin approve`).\n' +
+        '\nExamples:\n' +
+        '  nostro admin erase-customer-data BANKDEFF --before 2021-01-01T00:00:00Z\n',
+    )
+    .action(async (participant: string, o: { before?: string }) => {
+      if (o.before !== undefined && Number.isNaN(Date.parse(o.before))) throw new UsageError('--before takes an RFC 3339 instant, e.g. 2021-01-01T00:00:00Z');
+      print(await operator().eraseCustomerData(participant, { before: o.before }));
+    });
+  admin
+    .command('customer-data')
+    .description('customer data at rest: which key-encryption key wraps how many data keys (a rotation’s progress), erasures')
+    .action(async () => print(await operator().customerDataStatus()));
 }
 
 function seconds(wait: string | boolean | undefined): number {
