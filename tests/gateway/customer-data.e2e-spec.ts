@@ -22,7 +22,9 @@ const customer = {
   creditor: { name: `Ingeborg X${unique} Fairweather`, account: `DE75512108001245${unique}` },
   remittanceInfo: `Invoice for Zephyrine ${unique}`,
 };
-const secrets = [customer.debtor.name, customer.debtor.account, customer.creditor.name, customer.creditor.account, customer.remittanceInfo];
+/** A recall's note may name a person too: it is sealed like the parties. */
+const recallComment = `Ms Zephyrine ${unique} called: sent twice`;
+const secrets = [customer.debtor.name, customer.debtor.account, customer.creditor.name, customer.creditor.account, customer.remittanceInfo, recallComment];
 
 /** Every database of this test cluster, as `pg_dump` writes it (data and schema, plain SQL). */
 function dumps(): Map<string, string> {
@@ -80,13 +82,22 @@ describe('customer data at rest', () => {
     const { uetr } = await debtor.client.createPayment({ quoteId: quote.id, endToEndId: `E2E-${unique}`, ...customer });
     payment = await finalStatus(debtor.client, uetr);
     expect(payment.status).toBe('SETTLED');
+    // Recalled with a note that names the customer, and refused by the creditor.
+    await debtor.client.recallPayment(uetr, { reason: 'DUPL', comment: recallComment });
+    await creditor.client.respondToRecall(uetr, { decision: 'reject', reason: 'NOAS' });
   });
 
   afterAll(() => creditorHooks.close());
 
   it('gives the parties to the creditor, its webhook and operators, never to the debtor’s own view', async () => {
-    expect(await creditor.client.getIncomingPayment(payment.uetr)).toMatchObject(customer);
+    expect(await creditor.client.getIncomingPayment(payment.uetr)).toMatchObject({ ...customer, recall: { comment: recallComment, status: 'REJECTED' } });
     expect(payment).not.toHaveProperty('debtor');
+    // Both banks read the recall's note in clear; it is stored sealed (below).
+    expect((await debtor.client.getPayment(payment.uetr)).recall).toMatchObject({ comment: recallComment });
+    expect((await adminClient().listPayments({ participant: debtor.id })).data.find((p) => p.uetr === payment.uetr)).toMatchObject({
+      ...customer,
+      recall: { comment: recallComment },
+    });
     const hook = await eventually(
       async () =>
         creditorHooks.received.map((r) => JSON.parse(r.body) as { type: string; data: { payment: Payment } }).find((h) => h.data.payment.uetr === payment.uetr),
@@ -123,6 +134,7 @@ describe('customer data at rest', () => {
     const erased = await creditor.client.getIncomingPayment(payment.uetr);
     expect(erased).toMatchObject({ status: 'SETTLED', debtor: { erased: true }, creditor: { erased: true }, receiveAmount: payment.receiveAmount });
     expect(erased).not.toHaveProperty('remittanceInfo');
+    expect(erased.recall).toMatchObject({ comment: '[erased]', status: 'REJECTED' });
     expect(Date.parse(erased.customerDataErasedAt ?? '')).toBeGreaterThan(0);
     expect(await debtor.client.getPayment(payment.uetr)).toMatchObject({ status: 'SETTLED', sendAmount: payment.sendAmount, block: payment.block });
     const after = await creditor.client.verifyFinality(payment.uetr, { incoming: true });

@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   const screeningAdmin = new ScreeningAdminService(screening, cache, cursors);
   const webhookAdmin = new WebhookAdminService(config, webhooks, cursors, customerData);
   const paymentsService = new PaymentsService(config, rt.pool, payments, idempotency, fx, screening, cache, webhooks, cursors, exceptions, customerData);
-  const exceptionsService = new ExceptionsService(config, rt.pool, payments, exceptions, adminRequests, idempotency, waiter);
+  const exceptionsService = new ExceptionsService(config, rt.pool, payments, exceptions, adminRequests, idempotency, waiter, customerData);
   const audit = new AuditService(new AuditRepository(rt.pool), cursors, rt.log);
   const approvals = new ApprovalsService(new ApprovalsRepository(rt.pool), operators, cursors, config.APPROVAL_TTL_MS);
   const statements = new StatementsService(ledger, new StatementsRepository(rt.pool), cache, cursors);

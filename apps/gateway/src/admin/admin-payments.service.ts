@@ -77,11 +77,13 @@ export class AdminPaymentsService {
   private async views(rows: PaymentRow[]) {
     const uetrs = rows.map((r) => r.uetr);
     const [timelines, decisions, exceptions] = await Promise.all([this.repo.timelines(uetrs), this.repo.decisions(uetrs), this.exceptions.forPayments(uetrs)]);
-    return rows.map((row) => {
-      const list = decisions.get(row.uetr) ?? [];
-      const view = paymentView(row, timelines.get(row.uetr) ?? [], this.customerData.open(row), exceptions.get(row.uetr) ?? NO_EXCEPTIONS);
-      return { ...view, approvals: approvals(list), decisions: list.map(decisionView) };
-    });
+    return this.customerData.fill(
+      rows.map((row) => {
+        const list = decisions.get(row.uetr) ?? [];
+        const view = paymentView(row, timelines.get(row.uetr) ?? [], this.customerData.open(row), exceptions.get(row.uetr) ?? NO_EXCEPTIONS);
+        return { ...view, approvals: approvals(list), decisions: list.map(decisionView) };
+      }),
+    );
   }
 
   /** `POST /v1/admin/payments/{uetr}/decisions` (Idempotency-Key required, scoped to the operator). */

@@ -17,7 +17,14 @@ function setup(activeAdmins: number) {
   );
   const status = jest.fn();
   const call = (method: string, url: string) => {
-    const request = { method, url, routeOptions: { url }, headers: {}, body: { name: 'second', role: 'admin' }, operator: { id: 'op1', name: 'boot', role: 'admin' } };
+    const request = {
+      method,
+      url,
+      routeOptions: { url },
+      headers: {},
+      body: { name: 'second', role: 'admin' },
+      operator: { id: 'op1', name: 'boot', role: 'admin' },
+    };
     const context = {
       getHandler: () => undefined,
       switchToHttp: () => ({ getRequest: () => request, getResponse: () => ({ status }) }),

@@ -92,6 +92,19 @@ describe('CustomerData (customer data at rest)', () => {
     expect(await cd.fill({ nothing: [1, 'x'] })).toEqual({ nothing: [1, 'x'] });
   });
 
+  it('seals a payment’s free text with its data key, opens it anywhere in a document, and reads it erased after', async () => {
+    const cd = service(k1);
+    const row = await pay(cd, parties('Texty'), { participant: 'TEXTBANK', status: 'SETTLED', at: new Date(Date.now() - 86_400_000) });
+    const sealed = cd.sealText(row, 'Mr Texty called about it');
+    expect(sealed).toMatch(new RegExp(`^pii1:${row.uetr}:[A-Za-z0-9_-]+$`));
+    expect(sealed).not.toContain('Texty');
+    const doc = { at: new Date(0), list: [{ recall: { comment: sealed } }, 'pii1:not-sealed'] };
+    const filled = await cd.fill(doc);
+    expect(filled).toEqual({ at: new Date(0), list: [{ recall: { comment: 'Mr Texty called about it' } }, 'pii1:not-sealed'] });
+    await service(active, [], 0).erase('TEXTBANK', new Date());
+    expect(await cd.fill(doc)).toEqual({ at: new Date(0), list: [{ recall: { comment: '[erased]' } }, 'pii1:not-sealed'] });
+  });
+
   it('refuses to start with a different key under a known id, or without a key still in use', async () => {
     await expect(service(kek('k1')).checkKeys()).rejects.toThrow(ConfigError);
     await expect(service(kek('k1')).checkKeys()).rejects.toThrow(/not the key this database's customer data was sealed with/);

@@ -31,6 +31,18 @@ export interface SealedParties {
  */
 export const PARTIES_PLACEHOLDER = '$parties' as const;
 
+/**
+ * A free text of a payment sealed by the payment's own data key (a recall's comment): `pii1:<uetr>:<base64>`. It names
+ * its payment, so whoever holds a document with it (settlement, a webhook payload) can store and pass it on unread,
+ * and {@link CustomerData.fill} opens it wherever it is; erased with the payment's data key, it reads {@link ERASED_TEXT}.
+ */
+const SEALED_TEXT = /^pii1:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):([A-Za-z0-9_-]+)$/;
+export const ERASED_TEXT = '[erased]';
+const textRecord = (uetr: string): string => `${uetr}#text`;
+/** Objects as JSON has them (not a Date, a Buffer or a class instance, which a walk would take apart). */
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
+
 const BATCH = 500;
 const BUSY_MS = 1_000;
 const IDLE_MS = 60_000;
@@ -113,6 +125,31 @@ export class CustomerData {
     return { parties: PiiCipher.seal(dk.key, Buffer.from(JSON.stringify(plain)), uetr), pii_dek: dk.wrapped, pii_kek_id: dk.kekId };
   }
 
+  /**
+   * A free text of the payment (a recall's comment) sealed by the payment's data key, as `pii1:<uetr>:<base64>`; the
+   * text as given for a payment written before encryption at rest (it has no data key yet), or one already erased.
+   */
+  sealText(row: PartyColumns, text: string): string {
+    if (!row.pii_dek || !row.pii_kek_id) return row.pii_erased_at ? ERASED_TEXT : text;
+    const key = this.cipher.unwrap(row.pii_dek, row.pii_kek_id, row.uetr);
+    return `pii1:${row.uetr}:${PiiCipher.seal(key, Buffer.from(text, 'utf8'), textRecord(row.uetr)).toString('base64url')}`;
+  }
+
+  private openText(row: PartyColumns | undefined, sealed: string): string {
+    const m = SEALED_TEXT.exec(sealed);
+    if (!m || !row) return ERASED_TEXT;
+    if (row.pii_erased_at || !row.pii_dek || !row.pii_kek_id) return ERASED_TEXT;
+    try {
+      const key = this.cipher.unwrap(row.pii_dek, row.pii_kek_id, row.uetr);
+      return PiiCipher.open(key, Buffer.from(m[2], 'base64url'), textRecord(row.uetr)).toString('utf8');
+    } catch (error) {
+      if (!(error instanceof PiiKeyError)) throw error;
+      openFailures.inc();
+      this.log.error({ uetr: row.uetr, err: error.message }, 'customer data does not open');
+      throw problem('service_unavailable', 'the customer data of this payment cannot be decrypted here; operators have been alerted');
+    }
+  }
+
   /** A payment's parties for someone allowed to see them; `503 service_unavailable` if this gateway lacks the key. */
   open(row: PartyColumns): OpenedParties {
     if (row.pii_erased_at) return { erasedAt: row.pii_erased_at };
@@ -135,12 +172,18 @@ export class CustomerData {
     }
   }
 
-  /** Puts every payment's parties back where a stored document holds a `{ "$parties": uetr }` placeholder. */
+  /**
+   * Opens what a document holds of customer data for a reader allowed to see it: each `{ "$parties": uetr }`
+   * placeholder becomes the payment's parties, each sealed text (`pii1:…`) its clear text; erased ones read erased.
+   */
   async fill<T>(doc: T): Promise<T> {
     const uetrs = new Set<string>();
     const find = (v: unknown): void => {
-      if (Array.isArray(v)) v.forEach(find);
-      else if (v && typeof v === 'object') {
+      if (typeof v === 'string') {
+        const m = SEALED_TEXT.exec(v);
+        if (m) uetrs.add(m[1]);
+      } else if (Array.isArray(v)) v.forEach(find);
+      else if (isPlainObject(v)) {
         for (const [k, x] of Object.entries(v)) {
           if (k === PARTIES_PLACEHOLDER && typeof x === 'string') uetrs.add(x);
           else find(x);
@@ -151,8 +194,12 @@ export class CustomerData {
     if (uetrs.size === 0) return doc;
     const rows = await this.repo.partiesOf([...uetrs]);
     const put = (v: unknown): unknown => {
+      if (typeof v === 'string') {
+        const m = SEALED_TEXT.exec(v);
+        return m ? this.openText(rows.get(m[1]), v) : v;
+      }
       if (Array.isArray(v)) return v.map(put);
-      if (!v || typeof v !== 'object') return v;
+      if (!isPlainObject(v)) return v;
       const out: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v)) {
         if (k === PARTIES_PLACEHOLDER && typeof x === 'string') {

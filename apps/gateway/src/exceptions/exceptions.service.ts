@@ -1,3 +1,4 @@
+import { CustomerData } from '../customer-data/customer-data.service';
 import { Pool, enqueueOutbox, parseOrProblem, topicName, withTransaction } from '@nostro/platform';
 import {
   AmountParseError,
@@ -61,6 +62,7 @@ export class ExceptionsService {
     private readonly requests: AdminRequestsRepository,
     private readonly idempotency: IdempotencyService,
     private readonly waiter: RequestWaiter,
+    private readonly customerData: CustomerData,
   ) {}
 
   /** `POST /v1/payments/{uetr}/cancel` (debtor): 200 once settlement cancelled it. */
@@ -103,7 +105,8 @@ export class ExceptionsService {
         reason: body.reason,
         at: Date.now(),
       };
-      if (body.comment) message.comment = body.comment;
+      // A note may name a person: it travels and is stored sealed by the payment's data key (docs/security.md).
+      if (body.comment) message.comment = this.customerData.sealText(payment, body.comment);
       const refusal = await this.decide(ask, payment, message);
       if (refusal) throw refused(refusal);
       const recall = (await this.repo.forPayments([payment.uetr])).get(payment.uetr)?.recall;

@@ -38,7 +38,7 @@ export class GatewayOpsHost implements OpsConsoleHost {
     const row = await this.payments.findAny(uetr);
     if (!row) return null;
     const [timelines, exceptions] = await Promise.all([this.payments.timelines([row.uetr]), this.exceptions.forPayments([row.uetr])]);
-    return paymentView(row, timelines.get(row.uetr) ?? [], this.customerData.open(row), exceptions.get(row.uetr) ?? NO_EXCEPTIONS);
+    return this.customerData.fill(paymentView(row, timelines.get(row.uetr) ?? [], this.customerData.open(row), exceptions.get(row.uetr) ?? NO_EXCEPTIONS));
   }
 
   async participants(limit: number) {
@@ -81,19 +81,21 @@ export class GatewayOpsHost implements OpsConsoleHost {
 
   async openRecalls(limit: number, after?: { at: string; id: string }): Promise<OpsOpenRecall[]> {
     const rows = await this.exceptions.openRecalls(limit, after);
-    return rows.map((r) => ({
-      recallId: r.recall_id,
-      uetr: r.uetr,
-      reason: r.reason,
-      comment: r.comment,
-      requestedAt: r.requested_at.toISOString(),
-      respondBy: r.respond_by.toISOString(),
-      debtor: r.debtor,
-      creditor: r.creditor,
-      amount: r.receive_amount,
-      currency: r.target_currency,
-      cursorAt: r.cursor_at,
-    }));
+    return this.customerData.fill(
+      rows.map((r) => ({
+        recallId: r.recall_id,
+        uetr: r.uetr,
+        reason: r.reason,
+        comment: r.comment,
+        requestedAt: r.requested_at.toISOString(),
+        respondBy: r.respond_by.toISOString(),
+        debtor: r.debtor,
+        creditor: r.creditor,
+        amount: r.receive_amount,
+        currency: r.target_currency,
+        cursorAt: r.cursor_at,
+      })),
+    );
   }
 }
 

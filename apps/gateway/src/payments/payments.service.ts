@@ -385,7 +385,10 @@ export class PaymentsService {
     const row = await this.repo.find(parseUetr(uetr), participant, asCreditor);
     if (!row) throw paymentsError('not_found', 'no such payment');
     const [timelines, exceptions] = await Promise.all([this.repo.timelines([row.uetr]), this.exceptions.forPayments([row.uetr])]);
-    return paymentView(row, timelines.get(row.uetr) ?? [], asCreditor ? this.customerData.open(row) : null, exceptions.get(row.uetr) ?? NO_EXCEPTIONS);
+    // Opens a recall's sealed comment (both banks read it).
+    return this.customerData.fill(
+      paymentView(row, timelines.get(row.uetr) ?? [], asCreditor ? this.customerData.open(row) : null, exceptions.get(row.uetr) ?? NO_EXCEPTIONS),
+    );
   }
 
   async list(participant: string, query: unknown, asCreditor = false) {
@@ -398,8 +401,8 @@ export class PaymentsService {
     const [timelines, exceptions] = await Promise.all([this.repo.timelines(uetrs), this.exceptions.forPayments(uetrs)]);
     const last = page[page.length - 1];
     return {
-      data: page.map((r) =>
-        paymentView(r, timelines.get(r.uetr) ?? [], asCreditor ? this.customerData.open(r) : null, exceptions.get(r.uetr) ?? NO_EXCEPTIONS),
+      data: await this.customerData.fill(
+        page.map((r) => paymentView(r, timelines.get(r.uetr) ?? [], asCreditor ? this.customerData.open(r) : null, exceptions.get(r.uetr) ?? NO_EXCEPTIONS)),
       ),
       nextCursor: rows.length > q.limit && last ? this.cursors.encodeTime(list, { at: last.cursor_at, id: last.uetr }) : null,
     };

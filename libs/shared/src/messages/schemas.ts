@@ -128,7 +128,8 @@ export const paymentRecallSchema = z.strictObject({
   /** The debtor bank asking. */
   participant: participantIdSchema,
   reason: z.enum(RECALL_REASONS),
-  comment: z.string().max(500).optional(),
+  /** The debtor bank's note, sealed by the gateway with the payment's data key (`pii1:…`, docs/security.md): passed on unread. */
+  comment: z.string().max(4096).optional(),
   at: z.number().int().positive(),
 });
 export type PaymentRecallMessage = z.infer<typeof paymentRecallSchema>;
@@ -337,7 +338,8 @@ export const recallStatusEventSchema = z.strictObject({
   recallId: uuidSchema,
   status: z.enum(['PENDING', 'ACCEPTED', 'REJECTED', 'EXPIRED']),
   reason: z.enum(RECALL_REASONS),
-  comment: z.string().max(500).optional(),
+  /** The debtor bank's note, sealed by the gateway with the payment's data key (`pii1:…`, docs/security.md): passed on unread. */
+  comment: z.string().max(4096).optional(),
   /** Unix ms. */
   respondBy: z.number().int().positive(),
   /** How it ended: the creditor's reject reason, or the return an acceptance made. */
