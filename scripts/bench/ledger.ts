@@ -3,7 +3,8 @@
 //   1. pgbench TPC-B on the same Postgres (the machine's database ceiling, for the ratio);
 //   2. one validator applying a preloaded stream: transactions/s, postings/s, CPU;
 //   3. three validators applying the same stream at once, each into its own database;
-//   4. latency with the three running at an offered rate: produce → final, block cut → applied and cut → final.
+//   4. latency with the three running at an offered rate: produce → final, block cut → applied and cut → final;
+//   5. the liquidity queue's gridlock resolver on 10,000 queued payments among 50 participants (pure computation).
 // Each run uses its own topics (prefix nostrobench-<id>.) and databases (nostro_bench_ledger_*), dropped at the end.
 // See docs/ledger.md, "Benchmark".
 import { Kafka, logLevel, type Producer } from 'kafkajs';
@@ -18,6 +19,7 @@ import { errorCode } from '../lib/infra/process';
 import { ensureKey, type KeyFile } from '../lib/keys';
 import { REPO_ROOT } from '../lib/repo';
 import { SERVICE_NODE_ARGS, build } from '../lib/stack';
+import { gridlockBench, printGridlock } from './gridlock';
 
 const HELP = `usage: npm run bench:ledger [-- options]
 
@@ -29,6 +31,8 @@ const HELP = `usage: npm run bench:ledger [-- options]
   --latency-seconds <s>   length of the latency phase (default 15)
   --pgbench-seconds <s>   length of the pgbench TPC-B run (default 15)
   --skip-three | --skip-latency | --skip-pgbench | --skip-build
+  --only-gridlock         only time the liquidity queue's gridlock resolver (10,000 queued among 50
+                          participants, and 100,000 among 500): no broker, no database, seconds
   --keep                  keep the bench databases and topics
   --profile               write each validator's V8 CPU profile to .nostro/bench/profiles/
   --json                  print the results as JSON too
@@ -477,6 +481,12 @@ function report(r: Results): void {
 }
 
 async function main(): Promise<void> {
+  if (flag('only-gridlock')) {
+    const cases = gridlockBench();
+    printGridlock(cases);
+    if (flag('json')) console.log(JSON.stringify({ gridlock: cases }, null, 2));
+    return;
+  }
   const results: Results = {
     config: cfg,
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg().map((l) => l.toFixed(2)) },
@@ -522,7 +532,9 @@ async function main(): Promise<void> {
     }
   }
   report(results);
-  if (flag('json')) console.log(JSON.stringify(results, null, 2));
+  const gridlock = gridlockBench();
+  printGridlock(gridlock);
+  if (flag('json')) console.log(JSON.stringify({ ...results, gridlock }, null, 2));
 }
 
 process.on('SIGINT', () => {
