@@ -1,4 +1,4 @@
-import { mapLimited, mapOrderedByKey } from './concurrency';
+import { GroupCommit, mapLimited, mapOrderedByKey } from './concurrency';
 
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -40,5 +40,57 @@ describe('bounded concurrency helpers', () => {
     expect(events.filter((e) => e.startsWith('q1'))).toEqual(['q1:a', 'q1:c', 'q1:d']);
     // q2 and q3 did not wait for q1's slow first item
     expect(events.indexOf('q2:b')).toBeLessThan(events.indexOf('q1:a'));
+  });
+});
+
+describe('GroupCommit', () => {
+  const deferred = () => {
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    return { gate, release };
+  };
+
+  it('flushes a lone call at once, and gathers the calls that arrive meanwhile into the next flush', async () => {
+    const first = deferred();
+    const seen: number[][] = [];
+    const group = new GroupCommit<string, number, number>(async (_key, items) => {
+      seen.push(items);
+      if (seen.length === 1) await first.gate;
+      return items.map((n) => ({ ok: n * 10 }));
+    });
+    const a = group.run('BANK', 1);
+    await Promise.resolve();
+    expect(seen).toEqual([[1]]);
+    const rest = [2, 3, 4].map((n) => group.run('BANK', n));
+    // Another key does not wait behind this one.
+    expect(await group.run('OTHER', 9)).toBe(90);
+    first.release();
+    expect(await Promise.all([a, ...rest])).toEqual([10, 20, 30, 40]);
+    expect(seen).toEqual([[1], [9], [2, 3, 4]]);
+  });
+
+  it('fails only the items the flush says failed, or every item of a flush that throws, and keeps going', async () => {
+    const group = new GroupCommit<string, number, number>(async (_key, items) => {
+      if (items.includes(13)) throw new Error('unlucky flush');
+      return items.map((n) => (n % 2 === 0 ? { ok: n } : { error: new Error(`odd ${n}`) }));
+    });
+    await expect(group.run('K', 2)).resolves.toBe(2);
+    await expect(group.run('K', 3)).rejects.toThrow('odd 3');
+    await expect(group.run('K', 13)).rejects.toThrow('unlucky flush');
+    await expect(group.run('K', 4)).resolves.toBe(4);
+  });
+
+  it('keeps to maxBatch items per flush', async () => {
+    const sizes: number[] = [];
+    const gate = deferred();
+    const group = new GroupCommit<string, number, number>(async (_key, items) => {
+      sizes.push(items.length);
+      if (sizes.length === 1) await gate.gate;
+      return items.map((n) => ({ ok: n }));
+    }, 3);
+    const all = [0, 1, 2, 3, 4, 5, 6, 7].map((n) => group.run('K', n));
+    gate.release();
+    expect(await Promise.all(all)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(sizes).toEqual([1, 3, 3, 1]);
   });
 });

@@ -36,3 +36,57 @@ export async function mapOrderedByKey<T, R>(
   });
   return results;
 }
+
+/** What a flush answers for one item: its result, or why it failed (that item only). */
+export type Settled<O> = { ok: O } | { error: unknown };
+
+/**
+ * Group commit: calls of {@link GroupCommit.run} with the same key that arrive while a flush of that key is in flight
+ * wait, and go together in the next flush, so N concurrent requests cost one round trip instead of N. A call that
+ * finds nothing in flight is flushed at once: no timer, no added latency when traffic is light. `flush` answers one
+ * {@link Settled} per item, in order; if it throws, every item of that flush fails with the error. At most
+ * `maxBatch` items go in one flush; flushes of different keys run side by side.
+ */
+export class GroupCommit<K, I, O> {
+  private readonly lanes = new Map<K, { item: I; resolve: (o: O) => void; reject: (e: unknown) => void }[]>();
+
+  constructor(
+    private readonly flush: (key: K, items: I[]) => Promise<Settled<O>[]>,
+    private readonly maxBatch = 500,
+  ) {}
+
+  run(key: K, item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      const lane = this.lanes.get(key);
+      if (lane) {
+        lane.push({ item, resolve, reject });
+        return;
+      }
+      this.lanes.set(key, [{ item, resolve, reject }]);
+      void this.drain(key);
+    });
+  }
+
+  private async drain(key: K): Promise<void> {
+    const lane = this.lanes.get(key) ?? [];
+    // The lane stays in the map while a flush is in flight: that is what makes later calls wait and join the next.
+    while (lane.length > 0) {
+      const batch = lane.splice(0, this.maxBatch);
+      try {
+        const results = await this.flush(
+          key,
+          batch.map((b) => b.item),
+        );
+        batch.forEach((b, i) => {
+          const r = results[i];
+          if (r === undefined) b.reject(new Error(`group commit: the flush answered ${results.length} results for ${batch.length} items`));
+          else if ('ok' in r) b.resolve(r.ok);
+          else b.reject(r.error);
+        });
+      } catch (error) {
+        for (const b of batch) b.reject(error);
+      }
+    }
+    this.lanes.delete(key);
+  }
+}
