@@ -1,8 +1,8 @@
 import { quotesError } from './quotes.errors';
-import { ProblemError, parseOrProblem, problemBody } from '@nostro/platform';
+import { GroupCommit, ProblemError, parseOrProblem, problemBody } from '@nostro/platform';
 import { QuoteRequest, SignedQuote, quoteRequestSchema } from '@nostro/shared';
 import { quoteBatchSchema } from '../http/api.schemas';
-import { FxClient } from './fx.client';
+import { FxClient, QuoteBatchResult } from './fx.client';
 import { HttpResult, IdempotencyService } from '../idempotency/idempotency.service';
 import { ParticipantCache } from '../participants/participant.cache';
 
@@ -17,6 +17,14 @@ function bankView(quote: SignedQuote): Omit<SignedQuote, 'participant'> {
  * currency (and is not suspended), and fx-quote prices, signs and locks the quote.
  */
 export class QuotesService {
+  /**
+   * Group commit: a bank's quote requests that arrive while its previous ones are being priced go to fx-quote
+   * together in the next batch call (one round trip and one transaction there); a lone request goes at once.
+   */
+  private readonly pricing = new GroupCommit<string, QuoteRequest, QuoteBatchResult>(async (participant, requests) =>
+    (await this.fx.createQuotes(participant, requests)).map((ok) => ({ ok })),
+  );
+
   constructor(
     private readonly fx: FxClient,
     private readonly cache: ParticipantCache,
@@ -29,7 +37,13 @@ export class QuotesService {
     return this.idempotency.run(participant, key, hash, async () => {
       const request = parseOrProblem(quoteRequestSchema, body);
       await this.checkCreditor(request);
-      return { status: 201, body: bankView(await this.fx.createQuote(participant, request)) };
+      const priced = await this.pricing.run(participant, request);
+      if ('problem' in priced) {
+        const p = priced.problem;
+        if (p.status >= 500) throw quotesError('service_unavailable', 'the FX service failed; retry later', undefined, { 'retry-after': '1' });
+        throw new ProblemError(p.status, p.code, p.title, p.detail, p.errors);
+      }
+      return { status: 201, body: bankView(priced) };
     });
   }
 
