@@ -34,6 +34,7 @@ export * from './ledger/account-entries';
 export * from './ledger/leaf-participants';
 export * from './ledger/chain-verifier';
 export * from './ledger/gridlock';
+export * from './ledger/liquidity-queue';
 export * from './chain/merkle-fast';
 export * from './fx/corridor';
 export * from './fx/cross-rate';

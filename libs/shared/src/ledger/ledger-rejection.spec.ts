@@ -13,6 +13,7 @@ describe('LedgerRejection', () => {
       LIMIT_EXCEEDED: 'limit_exceeded',
       LIMIT_BELOW_BALANCE: 'limit_below_balance',
       PARTICIPANT_REQUIRED: 'participant_required',
+      QUEUE_TIMEOUT: 'queue_timeout',
     });
   });
 

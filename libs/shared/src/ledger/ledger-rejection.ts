@@ -22,6 +22,8 @@ export const LedgerRejection = {
   LIMIT_BELOW_BALANCE: 'limit_below_balance',
   /** `suspend` / `resume` without a participant. */
   PARTICIPANT_REQUIRED: 'participant_required',
+  /** A queued transfer still short of funds when its time in the liquidity queue ran out (by block time). */
+  QUEUE_TIMEOUT: 'queue_timeout',
 } as const;
 export type LedgerRejection = (typeof LedgerRejection)[keyof typeof LedgerRejection];
 

@@ -115,8 +115,43 @@ export class LedgerState {
     }
   }
 
+  /** Why a transfer could never be accepted as it stands (limits aside), or null: the liquidity queue's test. */
+  structuralProblem(tx: LedgerTransfer, timestampMs: number): LedgerRejection | null {
+    const deltas = this.deltasOf(tx, timestampMs);
+    return typeof deltas === 'string' ? deltas : null;
+  }
+
+  /**
+   * Applies transfers together or not at all (the liquidity queue's gridlock resolution): each must be well formed
+   * on its own (accounts open and in its currency, no participant suspended, no zero posting, balanced per currency,
+   * `notAfter` judged at `arrivedAt(tx)`, the broker time it first reached the ledger), and only their net change per
+   * account must keep every account within its limit, so payments that offset each other settle at once.
+   */
+  applyTogether(txs: readonly LedgerTransfer[], arrivedAt: (tx: LedgerTransfer) => number): LedgerOutcome {
+    const net = new Map<AccountState, bigint>();
+    for (const tx of txs) {
+      const deltas = this.deltasOf(tx, arrivedAt(tx));
+      if (typeof deltas === 'string') return rejected(deltas);
+      for (const [account, delta] of deltas) net.set(account, (net.get(account) ?? 0n) + delta);
+    }
+    const short = this.limitProblem(net);
+    if (short) return rejected(short);
+    for (const [account, delta] of net) {
+      account.balance += delta;
+      this.dirty.add(account.id);
+    }
+    return ACCEPTED;
+  }
+
   /** The rejection reason, or the net change per account when the transfer is acceptable. */
   private checkTransfer(tx: LedgerTransfer, timestampMs: number): LedgerRejection | Map<AccountState, bigint> {
+    const deltas = this.deltasOf(tx, timestampMs);
+    if (typeof deltas === 'string') return deltas;
+    return this.limitProblem(deltas) ?? deltas;
+  }
+
+  /** Everything but the limits: the net change per account of a well-formed transfer, or why it is not one. */
+  private deltasOf(tx: LedgerTransfer, timestampMs: number): LedgerRejection | Map<AccountState, bigint> {
     if (tx.notAfter !== undefined && timestampMs > tx.notAfter) return LedgerRejection.NOT_AFTER_PASSED;
     const sums = new Map<string, bigint>();
     const deltas = new Map<AccountState, bigint>();
@@ -130,13 +165,18 @@ export class LedgerState {
       deltas.set(account, (deltas.get(account) ?? 0n) + amount);
     }
     for (const sum of sums.values()) if (sum !== 0n) return LedgerRejection.UNBALANCED;
+    return deltas;
+  }
+
+  /** Why applying these changes would take an account below its limit, or null. */
+  private limitProblem(deltas: ReadonlyMap<AccountState, bigint>): LedgerRejection | null {
     for (const [account, delta] of deltas) {
       if (delta >= 0n || account.netDebitCap === null) continue;
       if (account.balance + delta < -account.netDebitCap) {
         return account.netDebitCap === 0n ? LedgerRejection.INSUFFICIENT_FUNDS : LedgerRejection.LIMIT_EXCEEDED;
       }
     }
-    return deltas;
+    return null;
   }
 
   private openAccounts(config: LedgerConfig): LedgerOutcome {
