@@ -5,7 +5,17 @@
 //
 //   node --import tsx tests/settlement/support/service-control.ts <stop|kill|start|restart> <service> [NAME=value ...]
 // <service> may be a replica (gateway-2, settlement-2: scripts/lib/stack.ts).
-import { MAX_REPLICAS, ensureSecrets, runningPid, services, stackProfile, startService, stopService, type Service, type StackProfile } from '../../../scripts/lib/stack';
+import {
+  MAX_REPLICAS,
+  ensureSecrets,
+  runningPid,
+  services,
+  stackProfile,
+  startService,
+  stopService,
+  type Service,
+  type StackProfile,
+} from '../../../scripts/lib/stack';
 
 const usage = 'usage: service-control.ts <stop|kill|start|restart> <service> [NAME=value ...]';
 
