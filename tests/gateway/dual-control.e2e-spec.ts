@@ -89,6 +89,11 @@ describe('dual control: a second, different admin approves money and access (DUA
     expect(key.body).toMatchObject({ status: 'PENDING_APPROVAL', action: 'admin.participants.keys.post' });
     const limits = await call(alice, 'PUT', `/v1/admin/participants/${bank}/limits`, { currency: 'USD', netDebitCap: '1000000.00', holdAbove: null });
     expect(limits.body).toMatchObject({ status: 'PENDING_APPROVAL', action: 'admin.participants.limits.put' });
+    // Erasing customer data too: held, and run (as alice asked it) only on bob's approval.
+    const erase = await call(alice, 'POST', `/v1/admin/participants/${bank}/erase-customer-data`, {});
+    expect(erase).toMatchObject({ status: 202, body: { status: 'PENDING_APPROVAL', action: 'admin.participants.erase-customer-data.post' } });
+    const erased = await call(bob, 'POST', `/v1/admin/requests/${String(erase.body.requestId)}/approve`, {});
+    expect(erased).toMatchObject({ status: 200, body: { participant: bank, erased: 0 } });
     // Reads and calls outside the list are not held.
     expect((await call(alice, 'POST', `/v1/admin/participants/${bank}/suspend`, {})).status).not.toBe(202);
     await call(alice, 'POST', `/v1/admin/participants/${bank}/resume`, {});
