@@ -1,4 +1,4 @@
-import { Logger, OutboxMessage, topicName } from '@nostro/platform';
+import { Clock, Logger, OutboxMessage, systemClock, topicName } from '@nostro/platform';
 import {
   ExceptionRefusal,
   LedgerTransfer,
@@ -56,6 +56,7 @@ export class ExceptionService {
     private readonly repo: ExceptionRepository,
     private readonly events: StatusEvents,
     private readonly log: Logger,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** One cancel, recall, recall answer or return: recorded, decided, answered. A redelivered one changes nothing. */
@@ -94,7 +95,7 @@ export class ExceptionService {
       uetr: row.uetr,
       status: transition(row.status, 'CANCELLED'),
       reason: msg.reason ?? null,
-      at: new Date(),
+      at: this.clock(),
       cause: `cancelled by ${msg.participant}${msg.reason ? `: ${msg.reason}` : ''}`,
     };
     await this.payments.applyChanges(ctx.tx, [change]);
@@ -124,7 +125,7 @@ export class ExceptionService {
     if (row.quote.creditorParticipant !== msg.participant) return { refusal: ExceptionRefusal.PAYMENT_NOT_FOUND };
     const recall = await this.repo.pendingRecall(ctx.tx, row.uetr);
     if (!recall) return { refusal: (await this.repo.hasRecall(ctx.tx, row.uetr)) ? ExceptionRefusal.RECALL_NOT_PENDING : ExceptionRefusal.PAYMENT_NOT_FOUND };
-    const at = new Date();
+    const at = this.clock();
     if (msg.decision === 'reject') {
       if (!msg.reason) return { refusal: ExceptionRefusal.VALIDATION_FAILED };
       const resolved = await this.repo.resolveRecall(ctx.tx, { recallId: recall.recall_id, status: 'REJECTED', reason: msg.reason, returnId: null, at });
@@ -147,7 +148,7 @@ export class ExceptionService {
     // Nothing is left of a RETURNED payment: asking for more is asking beyond what was received.
     if (row.status === 'RETURNED') return { refusal: ExceptionRefusal.RETURN_EXCEEDS_PAYMENT };
     if (row.status !== 'SETTLED') return { refusal: ExceptionRefusal.PAYMENT_NOT_SETTLED };
-    const made = await this.makeReturn(ctx, row, { returnId: msg.requestId, recallId: null, reason: msg.reason, amountMinor: msg.amountMinor }, new Date());
+    const made = await this.makeReturn(ctx, row, { returnId: msg.requestId, recallId: null, reason: msg.reason, amountMinor: msg.amountMinor }, this.clock());
     return 'refusal' in made ? made : { messages: made.messages.map((m) => ({ ...m, headers })) };
   }
 
@@ -188,7 +189,7 @@ export class ExceptionService {
     const payments = new Map((await this.payments.lockPayments(ctx.tx, [...new Set(outcomes.map((o) => o.uetr))])).map((p) => [p.uetr, p]));
     const byId = new Map(outcomes.map((o) => [o.returnId, o]));
     const open = await this.repo.lockOpenReturns(ctx.tx, [...byId.keys()]);
-    const at = new Date();
+    const at = this.clock();
     const out: OutboxMessage[] = [];
     for (const ret of open) {
       const o = byId.get(ret.return_id) as ReturnOutcome;

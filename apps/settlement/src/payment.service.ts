@@ -1,4 +1,4 @@
-import { Logger, OutboxMessage, PoolClient, topicName } from '@nostro/platform';
+import { Clock, Logger, OutboxMessage, PoolClient, systemClock, topicName } from '@nostro/platform';
 import {
   AmountParseError,
   LedgerTransfer,
@@ -55,6 +55,7 @@ export class PaymentService {
     private readonly limits: LimitsRepository,
     private readonly events: StatusEvents,
     private readonly log: Logger,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** payment.intent: recorded once per uetr; the quote is used once; then rejected, held or submitted. */
@@ -76,7 +77,7 @@ export class PaymentService {
     // A uetr twice in the batch is new once: the first intent carrying it is the one recorded.
     const firsts = intents.filter(({ intent }) => fresh.delete(intent.uetr));
     if (firsts.length === 0) return [];
-    const now = new Date();
+    const now = this.clock();
     const reasons = new Map<string, string>();
     for (const { intent } of firsts) {
       metrics.hopSeconds.labels('intake').observe(Math.max(0, now.getTime() - intent.acceptedAt) / 1000);
@@ -174,7 +175,7 @@ export class PaymentService {
       decidedBy: recorded.map((d) => d.operatorId),
       approvals: recorded.filter((d) => d.decision === 'approve').length,
     };
-    const now = new Date();
+    const now = this.clock();
     const outcome = decide(view, { operatorId: msg.operator.id, decision: msg.decision }, this.config.HOLD_APPROVALS_REQUIRED, now);
     const refusal = outcome.kind === 'refused' ? outcome.code : null;
     await this.decisions.insert(ctx.tx, {
@@ -227,7 +228,7 @@ export class PaymentService {
   async applyLedgerOutcomes(ctx: TxContext, outcomes: readonly LedgerOutcome[], cause: string, headers: Headers): Promise<OutboxMessage[]> {
     const byUetr = new Map(outcomes.map((o) => [o.uetr, o]));
     const rows = await this.payments.lockPayments(ctx.tx, [...byUetr.keys()]);
-    const at = new Date();
+    const at = this.clock();
     const changes: (StatusChange & { participant: string })[] = [];
     for (const row of rows) {
       const o = byUetr.get(row.uetr) as LedgerOutcome;

@@ -4,7 +4,18 @@
  * resolves, it resolves from the validators' finality proofs, as a settlement whose consumer fell behind would.
  */
 import { NostroAdminClient } from '@nostro/client';
-import { Pool, PLATFORM_MIGRATIONS_DIR, createLogger, createPool, runMigrations, testSlot, withTransaction } from '@nostro/platform';
+import {
+  Clock,
+  Pool,
+  PLATFORM_MIGRATIONS_DIR,
+  createLogger,
+  createPool,
+  runMigrations,
+  shiftedClock,
+  systemClock,
+  testSlot,
+  withTransaction,
+} from '@nostro/platform';
 import { LedgerTransfer, PaymentIntentMessage, SignedQuote, base64UrlEncode, generateEd25519KeyPair, signQuote } from '@nostro/shared-node';
 import { Kafka, Producer, logLevel } from 'kafkajs';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -58,11 +69,12 @@ const config = settlementConfig({
   RESUBMIT_INTERVAL_MS: '1000',
 });
 
-function sweeper(urls: string[] = ledgerUrls): TimeoutService {
+/** `clock`: the sweeper's time; a test moves it past a deadline instead of sleeping until then. */
+function sweeper(urls: string[] = ledgerUrls, clock: Clock = systemClock): TimeoutService {
   const ledger = new LedgerClient(urls, { validators: config.VALIDATOR_PUBLIC_KEYS, quorum: config.LEDGER_QUORUM }, 2_000);
   const exceptionRepo = new ExceptionRepository();
   const exceptions = new ExceptionService(config, repo, exceptionRepo, new StatusEvents(config.KAFKA_TOPIC_PREFIX), log);
-  return new TimeoutService(config, pool, repo, service, ledger, log, { repo: exceptionRepo, service: exceptions });
+  return new TimeoutService(config, pool, repo, service, ledger, log, { repo: exceptionRepo, service: exceptions }, clock);
 }
 
 function quote(debtor: string, creditor: string): SignedQuote {
@@ -90,9 +102,9 @@ function quote(debtor: string, creditor: string): SignedQuote {
 }
 
 /** Takes the payment intent into the scratch settlement; returns the ledger transaction it submitted. */
-async function accept(intent: PaymentIntentMessage): Promise<LedgerTransfer> {
+async function accept(intent: PaymentIntentMessage, using: PaymentService = service): Promise<LedgerTransfer> {
   return withTransaction(pool, async (tx) => {
-    const out = await service.accept({ tx }, intent, {});
+    const out = await using.accept({ tx }, intent, {});
     const ledgerTx = out.find((m) => m.topic === `${env.topicPrefix}ledger.tx`);
     if (!ledgerTx) throw new Error('nothing submitted');
     return ledgerTx.payload as LedgerTransfer;
@@ -173,8 +185,17 @@ describe('resolving payments past notAfter from the validators', () => {
       quote: quote('NOBANK01', 'NOBANK02'),
       acceptedAt: Date.now(),
     };
-    const submitted = await accept(intent);
-    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    // Accepted by a settlement whose clock is 2 s behind: its notAfter (1 s later) has already passed, without a sleep.
+    const behind = new PaymentService(
+      config,
+      repo,
+      new DecisionRepository(),
+      new LimitsRepository(),
+      new StatusEvents(env.topicPrefix),
+      log,
+      shiftedClock(-2_000),
+    );
+    const submitted = await accept(intent, behind);
 
     const timeouts = sweeper();
     expect(await timeouts.sweepOnce()).toMatchObject({ resubmitted: 1 });
@@ -211,9 +232,9 @@ describe('resolving payments past notAfter from the validators', () => {
     };
     const submitted = await accept(intent);
     await producer.send({ topic: `${env.topicPrefix}ledger.tx`, acks: -1, messages: [{ value: JSON.stringify(submitted) }] });
-    await new Promise((resolve) => setTimeout(resolve, 1_200));
 
-    const timeouts = sweeper();
+    // A sweeper 2 s ahead finds the payment past its notAfter now, where the ledger (broker time) still accepted it.
+    const timeouts = sweeper(ledgerUrls, shiftedClock(2_000));
     const final = await until(
       async () => {
         await timeouts.sweepOnce();

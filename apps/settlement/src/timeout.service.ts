@@ -1,4 +1,4 @@
-import { Logger, OutboxMessage, Pool, enqueueOutbox, topicName, withTransaction } from '@nostro/platform';
+import { Clock, Logger, OutboxMessage, Pool, enqueueOutbox, systemClock, topicName, withTransaction } from '@nostro/platform';
 import { Topic } from '@nostro/shared';
 import { SettlementConfig } from './config';
 import { LedgerClient } from './ledger.client';
@@ -43,6 +43,7 @@ export class TimeoutService {
     private readonly ledger: LedgerClient,
     private readonly log: Logger,
     private readonly exceptions: { repo: ExceptionRepository; service: ExceptionService },
+    private readonly clock: Clock = systemClock,
   ) {}
 
   start(): void {
@@ -57,7 +58,7 @@ export class TimeoutService {
   }
 
   /** One sweep, unless one is already running (then its report). Errors are logged; the next tick retries. */
-  sweepOnce(now = new Date()): Promise<SweepReport> {
+  sweepOnce(now = this.clock()): Promise<SweepReport> {
     this.sweeping ??= this.sweep(now)
       .catch((error: unknown) => {
         this.log.error({ err: error }, 'settlement sweep failed; retrying at the next tick');
@@ -71,7 +72,7 @@ export class TimeoutService {
     const expired = await this.expireHolds(now);
     const recallsExpired = await this.expireRecalls(now);
     const resolved = await this.resolveOverdue(now);
-    await this.measureStuck(new Date());
+    await this.measureStuck(this.clock());
     return { expired, recallsExpired, ...resolved };
   }
 
@@ -126,14 +127,14 @@ export class TimeoutService {
   /** Publishes the payment's identical ledger transaction again (same id, postings and notAfter). */
   private async resubmit(uetr: string, resubmittedBefore: Date): Promise<boolean> {
     return withTransaction(this.pool, async (tx) => {
-      const [row] = await this.repo.overdue(tx, new Date(), resubmittedBefore, 1, uetr);
+      const [row] = await this.repo.overdue(tx, this.clock(), resubmittedBefore, 1, uetr);
       if (!row || row.not_after === null) return false;
       const message: OutboxMessage = {
         topic: topicName(this.config.KAFKA_TOPIC_PREFIX, Topic.LEDGER_TX),
         payload: this.payments.transferOf(row, row.not_after),
       };
       await enqueueOutbox(tx, [message]);
-      await this.repo.markResubmitted(tx, [uetr], new Date());
+      await this.repo.markResubmitted(tx, [uetr], this.clock());
       return true;
     });
   }

@@ -19,3 +19,4 @@ export * from './list-cursor';
 export * from './operator-permission';
 export * from './audit-chain';
 export * from './pii-cipher';
+export * from './clock';
