@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { withDb } from '../support/cluster';
+import { eventually, withDb } from '../support/cluster';
 import { ConsoleHttp, newOperator } from './support/console';
 
 /**
@@ -65,13 +65,26 @@ async function seqScans(): Promise<number> {
 }
 
 /**
- * Waits until every scan made so far shows in pg_stat_user_tables. A backend reports its counters at the end of a
- * transaction at most once a second; what it could not report then, it reports after 10 s idle (PGSTAT_IDLE_INTERVAL),
- * so a scan made just before the first reading (the seed, another test's request) could otherwise be counted in the
- * second one.
+ * Makes every scan so far show in pg_stat_user_tables now. A backend reports its counters at the end of a transaction
+ * at most once a second, and what it could not report then only after 10 s idle (PGSTAT_IDLE_INTERVAL), but always
+ * when it exits: so the gateway's idle pooled sessions are ended (not its LISTEN ones; the pool opens new sessions as
+ * it needs them) and their exit awaited, instead of sleeping 11 s.
  */
-function statsSettled(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 11_000));
+async function statsSettled(): Promise<void> {
+  const ended = await withDb('gateway', async (db) => {
+    const { rows } = await db.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+          AND state = 'idle' AND query NOT ILIKE 'LISTEN%' AND state_change < now() - interval '100 milliseconds'`,
+    );
+    for (const { pid } of rows) await db.query('SELECT pg_terminate_backend($1)', [pid]);
+    return rows.map((r) => r.pid);
+  });
+  await eventually(
+    () => withDb('gateway', async (db) => (await db.query('SELECT 1 FROM pg_stat_activity WHERE pid = ANY($1::int[])', [ended])).rowCount ?? 0),
+    (left) => left === 0,
+    10_000,
+  );
 }
 
 function median(values: number[]): number {
