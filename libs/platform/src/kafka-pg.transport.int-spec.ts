@@ -118,14 +118,23 @@ describe('KafkaPgTransport', () => {
     expect(dead.rows[0].payload.reason).toBe('not JSON');
     expect(dead.rows[1].payload.reason).toContain('n:');
 
-    // A new consumer in the same group resumes from the offsets stored in Postgres: nothing is handled twice.
+    // A new consumer in the same group resumes from the offsets stored in Postgres: nothing is handled twice. A
+    // marker published after it starts is the first (and only) message it hands over, so no fixed wait is needed.
     const again: ConsumedMessage<{ id: string; n: number }>[] = [];
     const second = transportWith(again);
     second.listen(() => undefined);
     await until(() => second.isConnected());
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    await second.close();
-    expect(again).toEqual([]);
+    const marker = { id: randomUUID(), n: 4 };
+    const late = kafka.producer();
+    await late.connect();
+    await late.send({ topic: `${prefix}events`, messages: [{ value: JSON.stringify(marker) }] });
+    await late.disconnect();
+    try {
+      await until(() => again.length > 0);
+    } finally {
+      await second.close();
+    }
+    expect(again.map((m) => m.value)).toEqual([marker]);
   }, 60_000);
 });
 
