@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Pool } from './db';
 
 /** One entry of the operator audit log as stored (text columns exactly as the database renders them). */
 export interface AuditChainRow {
@@ -64,4 +65,40 @@ export function verifyAuditChain(rows: readonly AuditChainRow[], before: { seq: 
     prev = { seq: row.seq, hash: row.hash };
   }
   return null;
+}
+
+/** One operator call as the audit records it (the database adds the time, sequence number and hashes). */
+export interface AuditAppend {
+  operator: { id: string; name: string; role: string } | null;
+  action: string;
+  target: string | null;
+  outcome: 'ok' | 'refused' | 'denied' | 'failed';
+  httpStatus: number | null;
+  detail: Record<string, unknown>;
+  correlationId: string | null;
+  /** Where the call came from, when the writer knows it. */
+  remoteAddr?: string | null;
+}
+
+/**
+ * Appends an entry to `ops_audit_log`, the one audit chain the gateway's operator API and the ops console share; the
+ * database's trigger chains it (migration …_audit-chain.sql).
+ */
+export async function appendAuditEntry(pool: Pool, e: AuditAppend): Promise<void> {
+  await pool.query(
+    `INSERT INTO ops_audit_log (operator_id, operator_name, operator_role, action, target, outcome, http_status, detail, correlation_id, remote_addr)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    [
+      e.operator?.id ?? null,
+      e.operator?.name ?? null,
+      e.operator?.role ?? null,
+      e.action,
+      e.target,
+      e.outcome,
+      e.httpStatus,
+      JSON.stringify(e.detail),
+      e.correlationId,
+      e.remoteAddr ?? null,
+    ],
+  );
 }

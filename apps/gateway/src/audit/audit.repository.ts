@@ -1,16 +1,6 @@
-import { AuditChainRow, Pool } from '@nostro/platform';
+import { AuditAppend, AuditChainRow, Pool, appendAuditEntry } from '@nostro/platform';
 
-/** One operator call as the audit records it (the database adds the time, sequence number and hashes). */
-export interface AuditAppend {
-  operator: { id: string; name: string; role: string } | null;
-  action: string;
-  target: string | null;
-  outcome: 'ok' | 'refused' | 'denied' | 'failed';
-  httpStatus: number;
-  detail: Record<string, unknown>;
-  correlationId: string | null;
-  remoteAddr: string | null;
-}
+export type { AuditAppend };
 
 const COLUMNS = `id::text, seq::text, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at, operator_id::text, operator_name,
   operator_role, action, target, outcome, http_status::text, detail::text, correlation_id, remote_addr, prev_hash, hash`;
@@ -22,23 +12,8 @@ const COLUMNS = `id::text, seq::text, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD
 export class AuditRepository {
   constructor(private readonly pool: Pool) {}
 
-  async append(e: AuditAppend): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO ops_audit_log (operator_id, operator_name, operator_role, action, target, outcome, http_status, detail, correlation_id, remote_addr)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [
-        e.operator?.id ?? null,
-        e.operator?.name ?? null,
-        e.operator?.role ?? null,
-        e.action,
-        e.target,
-        e.outcome,
-        e.httpStatus,
-        JSON.stringify(e.detail),
-        e.correlationId,
-        e.remoteAddr,
-      ],
-    );
+  append(e: AuditAppend): Promise<void> {
+    return appendAuditEntry(this.pool, e);
   }
 
   /** Newest first, before sequence number `beforeSeq`. */

@@ -1,4 +1,4 @@
-import { Pool } from '@nostro/platform';
+import { Pool, appendAuditEntry } from '@nostro/platform';
 import { OperatorRole } from '@nostro/shared';
 
 export type AuditOutcome = 'ok' | 'refused' | 'denied' | 'failed';
@@ -31,22 +31,8 @@ export interface AuditRow {
 export class OpsAuditRepository {
   constructor(private readonly pool: Pool) {}
 
-  async append(e: AuditEntry): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO ops_audit_log (operator_id, operator_name, operator_role, action, target, outcome, http_status, detail, correlation_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [
-        e.operator?.id ?? null,
-        e.operator?.name ?? null,
-        e.operator?.role ?? null,
-        e.action,
-        e.target,
-        e.outcome,
-        e.httpStatus,
-        JSON.stringify(e.detail),
-        e.correlationId,
-      ],
-    );
+  append(e: AuditEntry): Promise<void> {
+    return appendAuditEntry(this.pool, e);
   }
 
   /**
