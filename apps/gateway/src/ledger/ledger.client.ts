@@ -1,4 +1,5 @@
 import { ledgerError } from './ledger.errors';
+import type { EntryKind } from '@nostro/shared';
 
 const TIMEOUT_MS = 3_000;
 
@@ -11,7 +12,7 @@ export interface LedgerEntry {
   tx_id: string;
   uetr: string | null;
   return_id: string | null;
-  kind: 'payment' | 'return' | 'deposit' | 'withdrawal' | 'fee';
+  kind: EntryKind;
   amount: string;
   balance_after: string;
   counterparty: string | null;

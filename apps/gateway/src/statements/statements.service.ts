@@ -1,6 +1,6 @@
 import assert from 'node:assert';
 import { ListCursorCodec, parseOrProblem } from '@nostro/platform';
-import { CurrencyCode, asCurrency, formatAmount, isCurrencyCode, pageLimitSchema } from '@nostro/shared';
+import { CurrencyCode, StatementEntryView, StatementView, asCurrency, formatAmount, isCurrencyCode, pageLimitSchema } from '@nostro/shared';
 import { z } from 'zod';
 import { CURSOR_LENGTH_MAX } from '@nostro/platform';
 import { LedgerClient, LedgerEntry } from '../ledger/ledger.client';
@@ -41,37 +41,9 @@ export const statementQuerySchema = z
     path: ['date'],
   });
 
-/** API.md entry: amounts in major units of the account's currency. */
-export interface EntryView {
-  entryId: string;
-  height: number;
-  at: string;
-  kind: LedgerEntry['kind'];
-  direction: 'debit' | 'credit';
-  amount: string;
-  balanceAfter: string;
-  uetr?: string;
-  returnId?: string;
-  endToEndId?: string;
-  counterparty?: string;
-  reference?: string;
-}
-
-export interface StatementView {
-  account: string;
-  currency: string;
-  fromHeight: number;
-  toHeight: number;
-  from: string;
-  to: string;
-  openingBalance: string;
-  closingBalance: string;
-  totalDebits: string;
-  totalCredits: string;
-  entryCount: number;
-  interim: boolean;
-  entries: EntryView[];
-}
+/** API.md entry and statement (libs/shared, shared with the ops console). */
+export type EntryView = StatementEntryView;
+export type { StatementView };
 
 /**
  * A bank's account entries and statements (API.md "Account entries and statements"), from the validators' entry

@@ -1,4 +1,4 @@
-import type { OperatorRole } from '@nostro/shared';
+import type { OperatorRole, StatementEntryView, StatementView } from '@nostro/shared';
 
 /** An operator as the operator API knows it (a token that is unknown or revoked names none). */
 export interface OpsOperator {
@@ -66,38 +66,9 @@ export interface OpsOpenRecall {
   cursorAt: string;
 }
 
-/** One posting to a participant's account, as `GET /v1/accounts/{currency}/entries` shows it to the bank (major units). */
-export interface OpsStatementEntry {
-  entryId: string;
-  height: number;
-  at: string;
-  kind: string;
-  direction: 'debit' | 'credit';
-  amount: string;
-  balanceAfter: string;
-  uetr?: string;
-  returnId?: string;
-  endToEndId?: string;
-  counterparty?: string;
-  reference?: string;
-}
-
-/** A participant's account statement, as `GET /v1/accounts/{currency}/statement` answers the bank (API.md). */
-export interface OpsStatementView {
-  account: string;
-  currency: string;
-  fromHeight: number;
-  toHeight: number;
-  from: string;
-  to: string;
-  openingBalance: string;
-  closingBalance: string;
-  totalDebits: string;
-  totalCredits: string;
-  entryCount: number;
-  interim: boolean;
-  entries: OpsStatementEntry[];
-}
+/** A participant's account statement and its entries, as the bank API answers them (libs/shared). */
+export type OpsStatementEntry = StatementEntryView;
+export type OpsStatementView = StatementView;
 
 /** Which statement: a UTC day (YYYY-MM-DD), or a range of block heights; neither is the whole chain. */
 export interface OpsStatementQuery {

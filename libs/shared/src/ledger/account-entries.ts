@@ -9,6 +9,39 @@ import { SystemParticipant } from '../payment/payment-transaction';
 
 export type EntryKind = 'payment' | 'return' | 'deposit' | 'withdrawal' | 'fee';
 
+/** An entry as the bank API shows it (`GET /v1/accounts/{currency}/entries`, API.md): amounts in major units. */
+export interface StatementEntryView {
+  entryId: string;
+  height: number;
+  at: string;
+  kind: EntryKind;
+  direction: 'debit' | 'credit';
+  amount: string;
+  balanceAfter: string;
+  uetr?: string;
+  returnId?: string;
+  endToEndId?: string;
+  counterparty?: string;
+  reference?: string;
+}
+
+/** A statement as `GET /v1/accounts/{currency}/statement` answers the bank (API.md); the ops console shows the same. */
+export interface StatementView {
+  account: string;
+  currency: string;
+  fromHeight: number;
+  toHeight: number;
+  from: string;
+  to: string;
+  openingBalance: string;
+  closingBalance: string;
+  totalDebits: string;
+  totalCredits: string;
+  entryCount: number;
+  interim: boolean;
+  entries: StatementEntryView[];
+}
+
 export interface AccountEntry {
   account: string;
   height: number;

@@ -1,39 +1,11 @@
+import type { StatementEntryView, StatementView } from '@nostro/shared';
 import { ApiProblem, get } from '../api';
 import { announce, facts, h, link, replace } from '../dom';
 import { amount, time } from '../format';
 
-/** One posting, as `GET /ops/api/participants/{id}/statement` lists it (the bank API's entry). */
-export interface StatementEntry {
-  entryId: string;
-  height: number;
-  at: string;
-  kind: string;
-  direction: 'debit' | 'credit';
-  amount: string;
-  balanceAfter: string;
-  uetr?: string;
-  returnId?: string;
-  endToEndId?: string;
-  counterparty?: string;
-  reference?: string;
-}
-
-/** `GET /ops/api/participants/{id}/statement?currency=&date=`: the statement the bank itself gets. */
-export interface Statement {
-  account: string;
-  currency: string;
-  fromHeight: number;
-  toHeight: number;
-  from: string;
-  to: string;
-  openingBalance: string;
-  closingBalance: string;
-  totalDebits: string;
-  totalCredits: string;
-  entryCount: number;
-  interim: boolean;
-  entries: StatementEntry[];
-}
+/** `GET /ops/api/participants/{id}/statement?currency=&date=`: the statement the bank itself gets, and its entries. */
+export type StatementEntry = StatementEntryView;
+export type Statement = StatementView;
 
 /** Rows the page shows at most; the camt.053 download holds every entry. */
 export const STATEMENT_ROWS_MAX = 1_000;
