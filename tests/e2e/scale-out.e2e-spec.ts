@@ -6,14 +6,14 @@
  * quoted.
  */
 import { NostroClient, type Payment } from '@nostro/client';
-import { cluster, eventually, fundFxDesk } from '../support/cluster';
+import { cluster, eventually, fundFxDesk, minorOf } from '../support/cluster';
 import { bankWithKey, finalStatus } from '../gateway/support/gateway';
 import { ledgerCopies, metricValue, serviceControl } from '../settlement/support/settlement';
 
 type Bank = Awaited<ReturnType<typeof bankWithKey>>;
 
 const PER_WAVE = 12;
-const minor = (amount: string): bigint => BigInt(amount.replace('.', ''));
+const minor = (amount: string): bigint => minorOf(amount, 'USD');
 
 /** Counts settlement transitions an instance made (its own /metrics), by status. */
 async function transitions(port: number): Promise<number> {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { AccountEntry, AccountStatement, Quote } from '@nostro/client';
 import { buildPacs008Inbound, parseCamt053, parsePacs002, validateXml, type Pacs008Transaction } from '@nostro/iso20022';
 import { base64UrlEncode } from '@nostro/shared';
-import { cluster, eventually, fundFxDesk } from '../support/cluster';
+import { amountOf, cluster, eventually, fundFxDesk, minorOf } from '../support/cluster';
 import { nostro } from './support/cli';
 import { bankWithKey, signed } from './support/gateway';
 
@@ -115,7 +115,7 @@ describe('the nostro CLI', () => {
     const paid = JSON.parse((await nostro([...payArgs, '--creditor-account', '2', '--wait', '60'], env)).stdout) as { uetr: string; receiveAmount: string };
     const recall = await nostro(['recall', paid.uetr, '--reason', 'dupl', '--comment', 'sent twice'], env);
     expect({ code: recall.code, body: JSON.parse(recall.stdout) as unknown }).toMatchObject({ code: 0, body: { status: 'PENDING', reason: 'DUPL' } });
-    const half = (Math.round(Number.parseFloat(paid.receiveAmount) * 50) / 100).toFixed(2);
+    const half = amountOf((minorOf(paid.receiveAmount, 'EUR') + 1n) / 2n, 'EUR'); // half, rounded half up
     const answer = await nostro(['respond-recall', paid.uetr, '--accept', '--amount', half], creditorEnv);
     expect(answer.code).toBe(0);
     const { returnId } = JSON.parse(answer.stdout) as { returnId: string; status: string };
@@ -200,8 +200,8 @@ describe('the nostro CLI', () => {
     expect(statement).toMatchObject({ currency: 'USD', openingBalance: '0.00', interim: true, entryCount: all.data.length });
     expect(statement.entries).toEqual(all.data);
     expect(statement.closingBalance).toBe(all.data[all.data.length - 1].balanceAfter);
-    const cents = (a: string) => Math.round(Number.parseFloat(a) * 100);
-    expect(cents(statement.openingBalance) + cents(statement.totalCredits) - cents(statement.totalDebits)).toBe(cents(statement.closingBalance));
+    const usd = (a: string) => minorOf(a, 'USD');
+    expect(usd(statement.openingBalance) + usd(statement.totalCredits) - usd(statement.totalDebits)).toBe(usd(statement.closingBalance));
 
     // The day's statement as camt.053: valid, with the JSON statement's balances and entries.
     const today = new Date().toISOString().slice(0, 10);

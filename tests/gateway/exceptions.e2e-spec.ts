@@ -1,6 +1,6 @@
 import { NostroApiError, type Payment } from '@nostro/client';
 import { randomUUID } from 'node:crypto';
-import { adminClient, eventually, fundFxDesk } from '../support/cluster';
+import { adminClient, amountOf, eventually, fundFxDesk, minorOf } from '../support/cluster';
 import { serviceControl } from '../settlement/support/settlement';
 import { bankWithKey, codeOf, finalStatus, paymentBody, startReceiver, type Receiver } from './support/gateway';
 
@@ -91,8 +91,8 @@ describe('the way back: cancel, recall and return', () => {
     ]);
     // The creditor holds what it held before; the debtor is short of exactly the fees.
     expect(await balance(creditor, 'EUR')).toBe(eurBefore);
-    const fees = payment.quote.fees.reduce((sum, f) => sum + Number.parseFloat(f.amount) * 100, 0);
-    expect(Math.round(Number.parseFloat(usdBefore) * 100 - Number.parseFloat(await balance(debtor, 'USD')) * 100)).toBe(Math.round(fees));
+    const fees = payment.quote.fees.reduce((sum, f) => sum + minorOf(f.amount, f.currency), 0n);
+    expect(minorOf(usdBefore, 'USD') - minorOf(await balance(debtor, 'USD'), 'USD')).toBe(fees);
     // Webhooks: the creditor heard of the recall and its return, the debtor of the resolution and the return (with its proof).
     await eventually(
       async () => [...hooks(debtorHooks), ...hooks(creditorHooks)].filter((h) => h.data.payment.uetr === payment.uetr).map((h) => h.type),
@@ -108,27 +108,26 @@ describe('the way back: cancel, recall and return', () => {
 
   it('two partial returns add up: the second completes the payment and pays back the whole send amount', async () => {
     const payment = await settled('10.00');
-    const receive = Number.parseFloat(payment.receiveAmount);
-    const firstPart = (Math.floor(receive * 100 * 0.3) / 100).toFixed(2);
+    const receive = minorOf(payment.receiveAmount, 'EUR');
+    const firstPart = amountOf((receive * 3n) / 10n, 'EUR');
     const first = await creditor.client.returnPayment(payment.uetr, { reason: 'AC04', amount: firstPart });
     expect(first).toMatchObject({ uetr: payment.uetr, status: 'RECEIVED', amount: firstPart, currency: 'EUR', sourceCurrency: 'USD', reason: 'AC04' });
     await returnSettled(payment.uetr, first.returnId);
     expect((await debtor.client.getPayment(payment.uetr)).status).toBe('SETTLED');
     const second = await creditor.client.returnPayment(payment.uetr, { reason: 'AC04' });
-    const rest = (Math.round(receive * 100) - Math.round(Number.parseFloat(firstPart) * 100)) / 100;
-    expect(second.amount).toBe(rest.toFixed(2));
+    expect(second.amount).toBe(amountOf(receive - minorOf(firstPart, 'EUR'), 'EUR'));
     const done = await eventually(
       () => debtor.client.getPayment(payment.uetr),
       (p) => p.status === 'RETURNED',
     );
     expect(done.returnedAmount).toBe(payment.receiveAmount);
-    const paidBack = (done.returns ?? []).reduce((sum, r) => sum + Math.round(Number.parseFloat(r.sourceAmount) * 100), 0);
-    expect(paidBack).toBe(Math.round(Number.parseFloat(payment.sendAmount) * 100));
+    const paidBack = (done.returns ?? []).reduce((sum, r) => sum + minorOf(r.sourceAmount, 'USD'), 0n);
+    expect(paidBack).toBe(minorOf(payment.sendAmount, 'USD'));
   });
 
   it('refuses a return of more than what is left, and amounts with too many digits', async () => {
     const payment = await settled('5.00');
-    const tooMuch = (Number.parseFloat(payment.receiveAmount) + 0.01).toFixed(2);
+    const tooMuch = amountOf(minorOf(payment.receiveAmount, 'EUR') + 1n, 'EUR');
     expect(await codeOf(creditor.client.returnPayment(payment.uetr, { reason: 'AC01', amount: tooMuch }))).toBe('422 return_exceeds_payment');
     expect(await codeOf(creditor.client.returnPayment(payment.uetr, { reason: 'AC01', amount: '0.001' }))).toBe('400 validation_failed');
     expect(await codeOf(creditor.client.returnPayment(payment.uetr, { reason: 'AC01', amount: '0.00' }))).toBe('400 validation_failed');
@@ -138,7 +137,7 @@ describe('the way back: cancel, recall and return', () => {
 
   it('concurrent partial returns never exceed the receive amount: one wins, the other is refused', async () => {
     const payment = await settled('20.00');
-    const part = (Math.ceil(Number.parseFloat(payment.receiveAmount) * 100 * 0.6) / 100).toFixed(2);
+    const part = amountOf((minorOf(payment.receiveAmount, 'EUR') * 6n + 9n) / 10n, 'EUR'); // 60 %, rounded up
     const answers = await Promise.all([0, 1, 2].map(() => codeOf(creditor.client.returnPayment(payment.uetr, { reason: 'MS02', amount: part }))));
     expect(answers.sort()).toEqual(['422 return_exceeds_payment', '422 return_exceeds_payment', 'ok']);
     const view = await eventually(

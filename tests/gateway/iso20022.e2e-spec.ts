@@ -11,7 +11,7 @@ import {
   type Pacs008Transaction,
 } from '@nostro/iso20022';
 import { randomUUID } from 'node:crypto';
-import { eventually, fundFxDesk } from '../support/cluster';
+import { amountOf, eventually, fundFxDesk, minorOf } from '../support/cluster';
 import { bankWithKey, finalStatus, signed, type RawAnswer } from './support/gateway';
 
 type Bank = Awaited<ReturnType<typeof bankWithKey>>;
@@ -148,7 +148,7 @@ describe('ISO 20022: pacs.008 in, pacs.002 and pacs.008 out, camt.053, camt.056,
       buildCamt029({ messageId: 'ANS-1', uetr: a, decision: 'accept', createdAt: new Date(), assigner: creditor.id, assignee: debtor.id }),
     );
     expect(accept).toMatchObject({ status: 200, body: { status: 'ACCEPTED', returnId: expect.any(String) } });
-    const half = (Math.round(Number.parseFloat(pb.receiveAmount) * 50) / 100).toFixed(2);
+    const half = amountOf((minorOf(pb.receiveAmount, 'EUR') + 1n) / 2n, 'EUR'); // half, rounded half up
     const ret = await postXml(
       creditor,
       '/v1/iso20022/pacs.004',

@@ -1,5 +1,6 @@
 import { NostroAdminClient, NostroClient, isPendingApproval, type PendingApproval } from '@nostro/client';
 import { testSlot } from '@nostro/platform';
+import { asCurrency, formatAmount, parseAmount } from '@nostro/shared';
 import { generateEd25519KeyPair, base64UrlEncode } from '@nostro/shared-node';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -120,4 +121,14 @@ export async function eventually<T>(fn: () => Promise<T>, done: (value: T) => bo
     if (done(value) || Date.now() > deadline) return value;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** A decimal amount of the API in minor units of its currency: tests compute money as the system does, never in floats. */
+export function minorOf(amount: string, currency: string): bigint {
+  return parseAmount(amount, asCurrency(currency), { allowNegative: true });
+}
+
+/** Minor units back to the API's decimal amount. */
+export function amountOf(minor: bigint, currency: string): string {
+  return formatAmount(minor, asCurrency(currency));
 }
