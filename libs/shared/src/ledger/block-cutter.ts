@@ -1,9 +1,34 @@
 import { BlockHeader, blockHash } from '../chain/block-header';
 import { merkleRootFast } from '../chain/merkle-fast';
 import { sha256Hex } from '../crypto/sha256';
-import { LedgerConfig, LedgerEntry, LedgerTransfer } from '../messages/schemas';
+import { LedgerConfig, LedgerDequeue, LedgerEntry, LedgerTransfer, Outcome } from '../messages/schemas';
 import { LedgerLeaf, isWellFormedText, leafJson, transferLeafJson } from './ledger-leaf';
+import { LedgerRejection } from './ledger-rejection';
 import { AccountState, LedgerState } from './ledger-state';
+import { LiquidityQueue, QueueDigestItem, QueueEntry } from './liquidity-queue';
+
+/** A transfer a block put in the liquidity queue, as the block's queue record gives it. */
+export interface QueuedItem extends QueueDigestItem {
+  uetr?: string;
+}
+
+/**
+ * What a block did with the liquidity queue beyond its leaves, stored with the block and read by the offline chain
+ * verifier (the state digest commits to the queue, so a wrong record fails the digest): the transfers it queued, and
+ * the ids of the leaves that gridlock resolution settled together. Leaves of transfers that waited (released, timed
+ * out, cancelled) are ordinary transfer leaves.
+ */
+export interface BlockQueueRecord {
+  queued: QueuedItem[];
+  gridlock: string[];
+}
+
+/** How a block changed the stored queue: entries that now wait, and the sequence numbers of those that left. */
+export interface QueueChanges {
+  added: QueueEntry[];
+  removed: number[];
+  next: number;
+}
 
 export interface SealedBlock {
   header: BlockHeader;
@@ -19,6 +44,10 @@ export interface SealedBlock {
   updatedAccounts: AccountState[];
   /** The sorted suspension list when the block changed it, else null. */
   suspended: string[] | null;
+  /** What the block did with the liquidity queue beyond its leaves; null when nothing. */
+  queue: BlockQueueRecord | null;
+  /** The queue's stored rows to change with the block; null when the queue did not change. */
+  queueChanges: QueueChanges | null;
 }
 
 export interface CutterPosition {
@@ -48,7 +77,7 @@ const IGNORED_MARKER: FeedResult = { kind: 'ignored_marker' };
  * SHA-256 over the canonical JSON (JCS) of the balances, limits and suspensions after a block:
  * `{"accounts":[[id, balance, netDebitCap|null], …in id order],"suspended":[…sorted]}` (opaque to banks).
  */
-export function stateDigest(state: LedgerState): string {
+export function stateDigest(state: LedgerState, queueText = ''): string {
   let accounts = '';
   for (const a of state.sortedAccounts()) {
     const cap = a.netDebitCap === null ? 'null' : `"${a.netDebitCap.toString()}"`;
@@ -58,7 +87,10 @@ export function stateDigest(state: LedgerState): string {
     .suspendedParticipants()
     .map((p) => JSON.stringify(p))
     .join(',');
-  return sha256Hex(`{"accounts":[${accounts}],"suspended":[${suspended}]}`);
+  // The liquidity queue enters the digest once anything ever waited (LiquidityQueue.digestText), between the
+  // accounts and the suspensions (JCS key order), so a ledger that never queued keeps the digests it always had.
+  const queue = queueText === '' ? '' : `,"queue":${queueText}`;
+  return sha256Hex(`{"accounts":[${accounts}]${queue},"suspended":[${suspended}]}`);
 }
 
 /**
@@ -72,11 +104,15 @@ export class BlockCutter {
   private pending: LedgerLeaf[] = [];
   private pendingTexts: string[] = [];
   private pendingIds = new Set<string>();
+  /** Transfers the open block put in the liquidity queue, and queued ones it took out (cancels). */
+  private pendingQueued: QueueEntry[] = [];
+  private pendingDequeued: QueueEntry[] = [];
 
   constructor(
     private readonly state: LedgerState,
     private position: CutterPosition,
     private readonly options: CutterOptions,
+    readonly queue: LiquidityQueue = new LiquidityQueue(state),
   ) {}
 
   get nextHeight(): number {
@@ -87,8 +123,19 @@ export class BlockCutter {
     return this.position.nextOffset;
   }
 
+  /** Entries the open block holds: recorded ones, and transfers it queued. */
   get pendingCount(): number {
-    return this.pending.length;
+    return this.pending.length + this.pendingQueued.length;
+  }
+
+  /**
+   * True when a cut marker at broker time `timestampMs` closes the open block: it holds something, or a queued
+   * transfer's time runs out by then (an idle network still times out its queue).
+   */
+  wouldSeal(timestampMs: number): boolean {
+    if (this.pendingCount > 0) return true;
+    const expiry = this.queue.nextExpiry();
+    return expiry !== null && expiry <= timestampMs;
   }
 
   /** Feeds one stream entry (`null`: a message that is not a valid entry) at its offset and broker time. */
@@ -98,22 +145,41 @@ export class BlockCutter {
     this.position.nextOffset = at + 1n;
     if (entry === null) return MALFORMED;
     if (entry.kind === 'cut') {
-      if (entry.height !== this.position.nextHeight || this.pending.length === 0) return IGNORED_MARKER;
+      if (entry.height !== this.position.nextHeight || !this.wouldSeal(timestampMs)) return IGNORED_MARKER;
       return { kind: 'sealed', block: this.seal(offset, timestampMs) };
     }
-    if (entry.kind === 'config' && !isWellFormedText(entry.id)) return MALFORMED;
-    if (this.pendingIds.has(entry.id) || this.options.isKnown(entry.id)) return DUPLICATE;
-    this.pendingIds.add(entry.id);
-    if (entry.kind === 'transfer') this.transfer(entry, timestampMs);
-    else this.config(entry);
-    if (this.pending.length < this.options.blockMaxTx) return PENDING;
+    if (entry.kind === 'dequeue') {
+      if (!this.dequeue(entry)) return IGNORED_MARKER;
+    } else {
+      if (entry.kind === 'config' && !isWellFormedText(entry.id)) return MALFORMED;
+      if (this.pendingIds.has(entry.id) || this.queue.has(entry.id) || this.options.isKnown(entry.id)) return DUPLICATE;
+      this.pendingIds.add(entry.id);
+      if (entry.kind === 'transfer') this.transfer(entry, timestampMs);
+      else this.config(entry);
+    }
+    if (this.pendingCount < this.options.blockMaxTx) return PENDING;
     return { kind: 'sealed', block: this.seal(offset, timestampMs) };
   }
 
   private transfer(tx: LedgerTransfer, timestampMs: number): void {
-    const outcome = this.state.applyTransfer(tx, timestampMs);
+    const outcome = this.queue.offer(tx, timestampMs);
+    if (outcome.status === 'queued') this.pendingQueued.push(this.queue.entry(tx.id) as QueueEntry);
+    else this.record(tx, outcome);
+  }
+
+  /** A cancel of a queued transfer: its leaf, rejected `cancelled`, in this block. False when it does not wait. */
+  private dequeue(entry: LedgerDequeue): boolean {
+    const waiting = this.queue.dequeue(entry.txId);
+    if (!waiting) return false;
+    this.pendingDequeued.push(waiting);
+    this.record(waiting.tx, { status: 'rejected', reason: LedgerRejection.CANCELLED });
+    return true;
+  }
+
+  private record(tx: LedgerTransfer, outcome: Outcome): void {
     const leaf: LedgerLeaf = { id: tx.id, kind: 'transfer', uetr: tx.uetr, postings: tx.postings, outcome };
     if (tx.returnId !== undefined) leaf.returnId = tx.returnId;
+    this.pendingIds.add(tx.id);
     this.pending.push(leaf);
     this.pendingTexts.push(transferLeafJson(tx.id, tx.uetr, tx.postings, outcome, tx.returnId));
   }
@@ -126,13 +192,14 @@ export class BlockCutter {
   }
 
   private seal(offset: string, timestampMs: number): SealedBlock {
+    const { queue, queueChanges } = this.settleQueue(timestampMs);
     const leaves = this.pending;
     const leafTexts = this.pendingTexts;
     const header: BlockHeader = {
       height: this.position.nextHeight,
       prevHash: this.position.prevHash,
       merkleRoot: merkleRootFast(leafTexts),
-      stateDigest: stateDigest(this.state),
+      stateDigest: stateDigest(this.state, this.queue.digestText()),
       txCount: leaves.length,
       timestamp: timestampMs,
     };
@@ -141,6 +208,8 @@ export class BlockCutter {
     this.pending = [];
     this.pendingTexts = [];
     this.pendingIds = new Set();
+    this.pendingQueued = [];
+    this.pendingDequeued = [];
     const changes = this.state.takeChanges();
     return {
       header,
@@ -151,6 +220,42 @@ export class BlockCutter {
       createdAccounts: changes.created,
       updatedAccounts: changes.updated,
       suspended: changes.suspended,
+      queue,
+      queueChanges,
+    };
+  }
+
+  /**
+   * The liquidity queue's turn at the end of the block (LiquidityQueue.settle at the block's time): its decisions
+   * become leaves of this block, after the block's own entries; answers the block's queue record and stored changes.
+   */
+  private settleQueue(timestampMs: number): { queue: BlockQueueRecord | null; queueChanges: QueueChanges | null } {
+    if (this.queue.size === 0 && this.pendingQueued.length === 0 && this.pendingDequeued.length === 0) return { queue: null, queueChanges: null };
+    const queuedHere = this.pendingQueued;
+    const decisions = this.queue.settle(timestampMs);
+    // One cancelled in the block that queued it never got its deadline from `settle`; its record shows the one it had.
+    for (const e of queuedHere) e.expiresAt ??= timestampMs + e.queueForMs;
+    for (const d of decisions) this.record(d.tx, d.outcome);
+    const gridlock = decisions.filter((d) => d.via === 'gridlock').map((d) => d.tx.id);
+    const queued: QueuedItem[] = queuedHere.map((e) => ({
+      seq: e.seq,
+      account: e.account,
+      id: e.tx.id,
+      ...(e.tx.uetr === undefined ? {} : { uetr: e.tx.uetr }),
+      arrivedAt: e.arrivedAt,
+      expiresAt: e.expiresAt,
+    }));
+    const here = new Set(queuedHere.map((e) => e.seq));
+    const left = [...decisions.map((d) => d.seq), ...this.pendingDequeued.map((e) => e.seq)];
+    const queueChanges: QueueChanges = {
+      added: queuedHere.filter((e) => this.queue.has(e.tx.id)),
+      removed: left.filter((seq) => !here.has(seq)),
+      next: this.queue.sequence,
+    };
+    const changed = queueChanges.added.length > 0 || queueChanges.removed.length > 0;
+    return {
+      queue: queued.length > 0 || gridlock.length > 0 ? { queued, gridlock } : null,
+      queueChanges: changed || queued.length > 0 ? queueChanges : null,
     };
   }
 }

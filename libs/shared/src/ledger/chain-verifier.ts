@@ -12,11 +12,12 @@ import { canonicalJson } from '../chain/canonical-json';
 import { FinalityTrust } from '../chain/finality-proof';
 import { merkleRootFast } from '../chain/merkle-fast';
 import { Outcome } from '../messages/schemas';
-import { stateDigest } from './block-cutter';
+import { BlockQueueRecord, QueuedItem, stateDigest } from './block-cutter';
 import { describeInvariantProblem, ledgerInvariantProblems } from './ledger-invariants';
 import { LedgerLeaf, ledgerLeafSchema } from './ledger-leaf';
 import { LedgerRejection } from './ledger-rejection';
 import { AccountState, LedgerState } from './ledger-state';
+import { queueDigestText } from './liquidity-queue';
 
 /** One block as exported or read from a validator's database. `signatures` is null when no finality was recorded. */
 export interface ChainBlock {
@@ -24,6 +25,8 @@ export interface ChainBlock {
   hash: string;
   leaves: unknown[];
   signatures: { validator: string; signature: string }[] | null;
+  /** What the block did with the liquidity queue beyond its leaves (BlockQueueRecord); absent or null when nothing. */
+  queue?: BlockQueueRecord | null;
 }
 
 export type ChainIssueCode =
@@ -36,6 +39,7 @@ export type ChainIssueCode =
   | 'merkle_root_mismatch'
   | 'duplicate_transaction'
   | 'outcome_mismatch'
+  | 'queue_record_mismatch'
   | 'state_digest_mismatch'
   | 'signature_invalid'
   | 'quorum_not_reached'
@@ -83,6 +87,11 @@ function describe(outcome: Outcome): string {
 export class ChainVerifier {
   private readonly state = new LedgerState();
   private readonly seenIds = new Set<string>();
+  /** The liquidity queue as the blocks' queue records and leaves built it (insertion order is arrival order). */
+  private readonly queued = new Map<string, QueuedItem>();
+  private queueNext = 1;
+  /** The current block's gridlock leaves, and whether they were applied yet. */
+  private gridlock: { ids: Set<string>; leaves: LedgerLeaf[]; applied: boolean } = { ids: new Set(), leaves: [], applied: false };
   private readonly keys: Map<string, string>;
   private readonly issues: ChainIssue[] = [];
   private readonly notFinal: number[] = [];
@@ -115,9 +124,11 @@ export class ChainVerifier {
     if (leaves.length === block.leaves.length && root !== block.header.merkleRoot) {
       this.issue(height, 'merkle_root_mismatch', `leaves hash to ${root}, header says ${block.header.merkleRoot}`);
     }
+    this.takeQueueRecord(block.queue ?? null, leaves);
     for (const leaf of leaves) this.replay(height, leaf, block.header.timestamp);
     this.state.takeChanges();
-    const digest = stateDigest(this.state);
+    const queueText = this.queueNext === 1 ? '' : queueDigestText(this.queueNext, [...this.queued.values()]);
+    const digest = stateDigest(this.state, queueText);
     if (digest !== block.header.stateDigest) this.issue(height, 'state_digest_mismatch', `replayed state hashes to ${digest}`);
     this.checkSignatures(block);
     this.height = height;
@@ -171,7 +182,9 @@ export class ChainVerifier {
     this.counts[leaf.outcome.status === 'accepted' ? 'accepted' : 'rejected'] += 1;
     if (this.seenIds.has(leaf.id)) this.issue(height, 'duplicate_transaction', `transaction ${leaf.id} was recorded before`);
     this.seenIds.add(leaf.id);
-    const recomputed = leaf.kind === 'transfer' ? this.replayTransfer(leaf, timestampMs) : this.replayConfig(leaf);
+    const waited = this.queued.get(leaf.id);
+    if (waited) this.queued.delete(leaf.id);
+    const recomputed = waited ? this.replayQueued(height, leaf, waited, timestampMs) : leaf.kind === 'transfer' ? this.replayTransfer(leaf, timestampMs) : this.replayConfig(leaf);
     if (recomputed !== null && !sameOutcome(recomputed, leaf.outcome)) {
       this.issue(height, 'outcome_mismatch', `transaction ${leaf.id} recorded ${describe(leaf.outcome)}, replay gives ${describe(recomputed)}`);
     }
@@ -184,6 +197,35 @@ export class ChainVerifier {
     const outcome = this.state.judgeTransfer(tx, timestampMs);
     if (outcome.status === 'accepted' && leaf.outcome.status === 'accepted') this.state.applyTransfer(tx, timestampMs);
     return outcome;
+  }
+
+  /** The transfers a block queued join the mirror; its gridlock leaves are noted to be applied together. */
+  private takeQueueRecord(record: BlockQueueRecord | null, leaves: readonly LedgerLeaf[]): void {
+    for (const item of record?.queued ?? []) {
+      this.queued.set(item.id, item);
+      this.queueNext = Math.max(this.queueNext, item.seq + 1);
+    }
+    const ids = new Set(record?.gridlock ?? []);
+    this.gridlock = { ids, leaves: leaves.filter((l) => ids.has(l.id)), applied: false };
+  }
+
+  /**
+   * A decision of the liquidity queue: a timeout must be due by block time, a cancel is honoured, a release is
+   * re-judged like any transfer, and the gridlock set is judged and applied as one, at its first leaf.
+   */
+  private replayQueued(height: number, leaf: LedgerLeaf, waited: QueuedItem, timestampMs: number): Outcome | null {
+    if (leaf.outcome.status === 'rejected' && leaf.outcome.reason === LedgerRejection.CANCELLED) return null;
+    if (leaf.outcome.status === 'rejected' && leaf.outcome.reason === LedgerRejection.QUEUE_TIMEOUT) {
+      if (waited.expiresAt === null || waited.expiresAt > timestampMs) {
+        this.issue(height, 'queue_record_mismatch', `transaction ${leaf.id} timed out before its deadline ${waited.expiresAt ?? 'none'}`);
+      }
+      return null;
+    }
+    if (!this.gridlock.ids.has(leaf.id)) return this.replayTransfer(leaf, waited.arrivedAt);
+    if (this.gridlock.applied) return { status: 'accepted' };
+    this.gridlock.applied = true;
+    const txs = this.gridlock.leaves.map((l) => ({ kind: 'transfer' as const, id: l.id, uetr: l.uetr, postings: l.postings ?? [] }));
+    return this.state.applyTogether(txs, () => waited.arrivedAt);
   }
 
   private replayConfig(leaf: LedgerLeaf): Outcome {

@@ -14,6 +14,7 @@ describe('LedgerRejection', () => {
       LIMIT_BELOW_BALANCE: 'limit_below_balance',
       PARTICIPANT_REQUIRED: 'participant_required',
       QUEUE_TIMEOUT: 'queue_timeout',
+      CANCELLED: 'cancelled',
     });
   });
 

@@ -24,6 +24,8 @@ export const LedgerRejection = {
   PARTICIPANT_REQUIRED: 'participant_required',
   /** A queued transfer still short of funds when its time in the liquidity queue ran out (by block time). */
   QUEUE_TIMEOUT: 'queue_timeout',
+  /** A queued transfer taken out of the liquidity queue by a `dequeue` entry (a cancel) before it could settle. */
+  CANCELLED: 'cancelled',
 } as const;
 export type LedgerRejection = (typeof LedgerRejection)[keyof typeof LedgerRejection];
 

@@ -3,7 +3,7 @@ import { LedgerTransfer } from '../messages/schemas';
 import { stateDigest } from './block-cutter';
 import { ledgerInvariantProblems } from './ledger-invariants';
 import { LedgerState } from './ledger-state';
-import { LiquidityQueue } from './liquidity-queue';
+import { LiquidityQueue, QueueDecision } from './liquidity-queue';
 
 const PARTICIPANTS = ['BANKA', 'BANKB', 'BANKC', 'BANKD'];
 const acc = (p: string) => `${p}:USD`;
@@ -35,6 +35,8 @@ function freshState(): LedgerState {
 const deposit = (p: string, amount: bigint) => transfer('EXTERNAL:USD', acc(p), amount);
 const balance = (state: LedgerState, p: string) => state.account(acc(p))?.balance;
 const MINUTE = 60_000;
+/** Decisions without their sequence numbers. */
+const decided = (decisions: QueueDecision[]) => decisions.map(({ seq: _seq, ...d }) => d);
 
 describe('LiquidityQueue', () => {
   it('queues a payment short of funds, and releases it after the block in which a deposit funds it', () => {
@@ -45,7 +47,7 @@ describe('LiquidityQueue', () => {
     expect(queue.queuedTotals()).toEqual(new Map([[acc('BANKA'), 100n]]));
     expect(queue.settle(1_050)).toEqual([]);
     expect(queue.offer(deposit('BANKA', 150n), 1_100)).toEqual({ status: 'accepted' });
-    expect(queue.settle(1_150)).toEqual([{ tx: pay, outcome: { status: 'accepted' }, via: 'release' }]);
+    expect(decided(queue.settle(1_150))).toEqual([{ tx: pay, outcome: { status: 'accepted' }, via: 'release' }]);
     expect([balance(state, 'BANKA'), balance(state, 'BANKB')]).toEqual([50n, 100n]);
     expect(queue.entries()).toEqual([]);
   });
@@ -56,8 +58,11 @@ describe('LiquidityQueue', () => {
     const pay = transfer(acc('BANKA'), acc('BANKB'), 100n);
     expect(queue.offer(transfer(acc('BANKA'), acc('BANKB'), 1n), 1_000)).toEqual({ status: 'rejected', reason: 'insufficient_funds' });
     queue.offer(pay, 1_000, 5_000);
-    expect(queue.settle(5_999)).toEqual([]);
-    expect(queue.settle(6_000)).toEqual([{ tx: pay, outcome: { status: 'rejected', reason: 'queue_timeout' }, via: 'timeout' }]);
+    // Its time counts from the block in which it was queued (time 1_200), not from its arrival.
+    expect(queue.settle(1_200)).toEqual([]);
+    expect(queue.nextExpiry()).toBe(6_200);
+    expect(queue.settle(6_199)).toEqual([]);
+    expect(decided(queue.settle(6_200))).toEqual([{ tx: pay, outcome: { status: 'rejected', reason: 'queue_timeout' }, via: 'timeout' }]);
   });
 
   it('keeps first in, first out per debtor account: a smaller payment waits behind a larger one', () => {
@@ -84,7 +89,7 @@ describe('LiquidityQueue', () => {
     const ba = transfer(acc('BANKB'), acc('BANKA'), 95n);
     queue.offer(ab, 1_001, MINUTE);
     queue.offer(ba, 1_002, MINUTE);
-    expect(queue.settle(1_050)).toEqual([
+    expect(decided(queue.settle(1_050))).toEqual([
       { tx: ab, outcome: { status: 'accepted' }, via: 'gridlock' },
       { tx: ba, outcome: { status: 'accepted' }, via: 'gridlock' },
     ]);
@@ -98,7 +103,7 @@ describe('LiquidityQueue', () => {
     queue.offer(pay, 1_000, MINUTE);
     state.applyConfig({ kind: 'config', id: 'susp', op: 'suspend', accounts: [], participant: 'BANKB' });
     queue.offer(deposit('BANKA', 100n), 1_100);
-    expect(queue.settle(1_150)).toEqual([{ tx: pay, outcome: { status: 'rejected', reason: 'participant_suspended' }, via: 'release' }]);
+    expect(decided(queue.settle(1_150))).toEqual([{ tx: pay, outcome: { status: 'rejected', reason: 'participant_suspended' }, via: 'release' }]);
   });
 
   it('leaves out of a gridlock what a suspension made impossible, and refuses it at the head', () => {
@@ -118,6 +123,21 @@ describe('LiquidityQueue', () => {
       [cd, 'gridlock', { status: 'accepted' }],
       [dc, 'gridlock', { status: 'accepted' }],
     ]);
+  });
+
+  it('takes a cancelled transfer out of its queue, and lets the one behind it go first', () => {
+    const state = freshState();
+    const queue = new LiquidityQueue(state);
+    const big = transfer(acc('BANKA'), acc('BANKB'), 80n);
+    const small = transfer(acc('BANKA'), acc('BANKC'), 10n);
+    queue.offer(big, 1_000, MINUTE);
+    queue.offer(small, 1_001, MINUTE);
+    expect(queue.has(big.id)).toBe(true);
+    expect(queue.dequeue(big.id)?.tx).toBe(big);
+    expect(queue.dequeue(big.id)).toBeUndefined();
+    queue.offer(deposit('BANKA', 10n), 1_100);
+    expect(decided(queue.settle(1_150))).toEqual([{ tx: small, outcome: { status: 'accepted' }, via: 'release' }]);
+    expect(queue.size).toBe(0);
   });
 
   it('leaves the state digest of a ledger that never queued as it was', () => {
@@ -173,8 +193,8 @@ describe('LiquidityQueue', () => {
         log.push(`${(o.tx as LedgerTransfer).id} offer ${JSON.stringify(outcome)}`);
       }
     });
-    // Long after every queue time: everything waiting has been decided.
-    for (const d of r.queue.settle(now + 86_400_000)) log.push(`${d.tx.id} ${d.via} ${JSON.stringify(d.outcome)}`);
+    // The last block, then one long after every queue time: everything waiting has been decided.
+    for (const d of [...r.queue.settle(now + 1), ...r.queue.settle(now + 86_400_000)]) log.push(`${d.tx.id} ${d.via} ${JSON.stringify(d.outcome)}`);
     return { log, replica: r };
   }
 

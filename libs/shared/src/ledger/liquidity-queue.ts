@@ -5,9 +5,9 @@
  * `gridlock.ts`). It runs beside the validators' {@link LedgerState} and, like it, is pure and deterministic: driven
  * only by the ordered stream and the broker times of its entries, never by a local clock or the order of a Map.
  *
- * The validators, settlement and the API do not use it yet (docs/ledger.md, "Liquidity queue"): this is its core,
- * with what a validator needs to persist and restore it (`entries`, the constructor) and to hash it into its state
- * digest (`digestText`).
+ * The block cutter drives it (`offer` for each transfer that may wait, `settle` when it seals a block, `dequeue` for a
+ * cancel); a validator persists it (`entries`, `sequence`, the constructor) and hashes it into its state digest
+ * (`digestText`), and the offline chain verifier keeps a mirror of it from the blocks' queue records.
  */
 import { LedgerTransfer } from '../messages/schemas';
 import { QueuedTransfer, resolveGridlock } from './gridlock';
@@ -23,13 +23,17 @@ export interface QueueEntry {
   seq: number;
   /** Broker time it reached the ledger (its `notAfter` is judged at this time, not at release). */
   arrivedAt: number;
-  /** Block time from which it is rejected with `queue_timeout` if still waiting. */
-  expiresAt: number;
+  /** How long it may wait, counted from the time of the block in which it was queued. */
+  queueForMs: number;
+  /** Block time from which it is rejected with `queue_timeout` if still waiting; null until its block is sealed. */
+  expiresAt: number | null;
 }
 
 /** How a queued transfer ended, in the order the queue decided them. */
 export interface QueueDecision {
   tx: LedgerTransfer;
+  /** Its queue entry's sequence number. */
+  seq: number;
   outcome: LedgerOutcome;
   /** timeout: its time ran out; release: first in line and funded; gridlock: settled together with others. */
   via: 'timeout' | 'release' | 'gridlock';
@@ -46,6 +50,7 @@ function debtorAccount(tx: LedgerTransfer): string | undefined {
 
 export class LiquidityQueue {
   private readonly queues = new Map<string, QueueEntry[]>();
+  private readonly byId = new Map<string, QueueEntry>();
   private nextSeq: number;
 
   /** `entries` as {@link entries} gave them (a validator restoring its state); `nextSeq` as {@link sequence}. */
@@ -63,7 +68,7 @@ export class LiquidityQueue {
    * (or whose debtor account already has transfers waiting: they go first) waits in its debtor account's queue for
    * that long; anything else is judged and applied by the state machine as always.
    */
-  offer(tx: LedgerTransfer, timestampMs: number, queueForMs?: number): OfferOutcome {
+  offer(tx: LedgerTransfer, timestampMs: number, queueForMs: number | undefined = tx.queueForMs): OfferOutcome {
     if (queueForMs === undefined) return this.state.applyTransfer(tx, timestampMs);
     const account = debtorAccount(tx);
     if (account !== undefined && (this.queues.get(account)?.length ?? 0) > 0) {
@@ -80,16 +85,18 @@ export class LiquidityQueue {
   }
 
   /**
-   * After a block whose time is `blockTimeMs`: transfers whose time ran out are rejected (`queue_timeout`); then each
+   * After a block whose time is `blockTimeMs`: transfers queued in it get their deadline (`blockTimeMs` + their queue
+   * time); transfers whose time ran out are rejected (`queue_timeout`); then each
    * queue, in account order, releases from its head while the head settles alone, until no queue can; then the largest
    * set the remaining queues can settle together is settled at once. Answers the decisions in that order.
    */
   settle(blockTimeMs: number): QueueDecision[] {
     const decisions: QueueDecision[] = [];
-    const expired = this.all().filter((e) => e.expiresAt <= blockTimeMs);
+    for (const e of this.all()) e.expiresAt ??= blockTimeMs + e.queueForMs;
+    const expired = this.all().filter((e) => (e.expiresAt as number) <= blockTimeMs);
     for (const e of expired) {
       this.remove(e);
-      decisions.push({ tx: e.tx, outcome: { status: 'rejected', reason: LedgerRejection.QUEUE_TIMEOUT }, via: 'timeout' });
+      decisions.push({ tx: e.tx, seq: e.seq, outcome: { status: 'rejected', reason: LedgerRejection.QUEUE_TIMEOUT }, via: 'timeout' });
     }
     this.releaseInOrder(decisions);
     if (this.queues.size > 0) {
@@ -116,12 +123,41 @@ export class LiquidityQueue {
           throw new Error(`liquidity queue: the gridlock set was refused (${outcome.reason}); the resolver and the state disagree`);
         for (const e of entries) {
           this.remove(e);
-          decisions.push({ tx: e.tx, outcome, via: 'gridlock' });
+          decisions.push({ tx: e.tx, seq: e.seq, outcome, via: 'gridlock' });
         }
         this.releaseInOrder(decisions);
       }
     }
     return decisions;
+  }
+
+  /** True while the transfer `id` waits in a queue (a second copy of it is a duplicate, like a recorded one). */
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  /** The waiting transfer `id`, if any. */
+  entry(id: string): QueueEntry | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Takes the transfer `id` out of its queue (a cancel); answers its entry, or undefined when it does not wait. */
+  dequeue(id: string): QueueEntry | undefined {
+    const e = this.byId.get(id);
+    if (e) this.remove(e);
+    return e;
+  }
+
+  /** How many transfers wait. */
+  get size(): number {
+    return this.byId.size;
+  }
+
+  /** The earliest deadline among the waiting transfers (null when none waits or none has one yet). */
+  nextExpiry(): number | null {
+    let first: number | null = null;
+    for (const e of this.byId.values()) if (e.expiresAt !== null && (first === null || e.expiresAt < first)) first = e.expiresAt;
+    return first;
   }
 
   /** Every waiting transfer, in order of arrival (what a validator persists). */
@@ -152,12 +188,14 @@ export class LiquidityQueue {
    */
   digestText(): string {
     if (this.nextSeq === 1) return '';
-    const items = this.all().map((e) => `[${e.seq},${JSON.stringify(e.account)},${JSON.stringify(e.tx.id)},${e.arrivedAt},${e.expiresAt}]`);
-    return `{"next":${this.nextSeq},"queued":[${items.join(',')}]}`;
+    return queueDigestText(
+      this.nextSeq,
+      this.all().map((e) => ({ seq: e.seq, account: e.account, id: e.tx.id, arrivedAt: e.arrivedAt, expiresAt: e.expiresAt })),
+    );
   }
 
   private enqueue(tx: LedgerTransfer, account: string, timestampMs: number, queueForMs: number): OfferOutcome {
-    this.push({ tx, account, seq: this.nextSeq++, arrivedAt: timestampMs, expiresAt: timestampMs + queueForMs });
+    this.push({ tx, account, seq: this.nextSeq++, arrivedAt: timestampMs, queueForMs, expiresAt: null });
     return { status: 'queued' };
   }
 
@@ -171,7 +209,7 @@ export class LiquidityQueue {
           if (outcome.status === 'rejected' && SHORT_OF_FUNDS.has(outcome.reason)) break;
           // Settled, or refused for good (an account closed, a participant suspended): either way it leaves the line.
           this.remove(head);
-          decisions.push({ tx: head.tx, outcome, via: 'release' });
+          decisions.push({ tx: head.tx, seq: head.seq, outcome, via: 'release' });
           progress = true;
         }
       }
@@ -183,17 +221,37 @@ export class LiquidityQueue {
   }
 
   private push(e: QueueEntry): void {
+    this.byId.set(e.tx.id, e);
     const list = this.queues.get(e.account);
     if (list) list.push(e);
     else this.queues.set(e.account, [e]);
   }
 
   private remove(e: QueueEntry): void {
+    this.byId.delete(e.tx.id);
     const list = this.queues.get(e.account) ?? [];
     const i = list.indexOf(e);
     if (i >= 0) list.splice(i, 1);
     if (list.length === 0) this.queues.delete(e.account);
   }
+}
+
+/** What a waiting transfer contributes to the state digest (and what a block's queue record says of it). */
+export interface QueueDigestItem {
+  seq: number;
+  account: string;
+  id: string;
+  arrivedAt: number;
+  expiresAt: number | null;
+}
+
+/**
+ * The queue's part of a state digest (see `digestText`): `{"next":n,"queued":[[seq,account,id,arrivedAt,expiresAt],…]}`
+ * in order of arrival. The offline chain verifier computes it from its mirror of the queue.
+ */
+export function queueDigestText(nextSeq: number, items: readonly QueueDigestItem[]): string {
+  const list = items.map((e) => `[${e.seq},${JSON.stringify(e.account)},${JSON.stringify(e.id)},${e.arrivedAt},${e.expiresAt ?? 'null'}]`);
+  return `{"next":${nextSeq},"queued":[${list.join(',')}]}`;
 }
 
 function postingsOf(tx: LedgerTransfer): { account: string; amount: bigint }[] {

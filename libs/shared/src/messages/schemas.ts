@@ -11,6 +11,13 @@ export const uuidSchema = z.uuid();
 /** Ledger account id: `<participant>:<currency>`. */
 export const accountIdSchema = z.string().regex(/^[A-Z0-9]{4,11}:[A-Z]{3}$/, 'account id <participant>:<currency>');
 
+/** How long a payment may wait in the liquidity queue: 1 s to 24 h, in ms (API.md `queueFor`, in seconds). */
+export const queueForMsSchema = z
+  .number()
+  .int()
+  .min(1_000)
+  .max(86_400_000);
+
 export const feeSchema = z.strictObject({ type: z.string(), amount: z.string(), currency: currencySchema });
 
 /** A quote as fx-quote signs it (API.md "Quotes" plus who asked for it). */
@@ -43,6 +50,8 @@ export const paymentIntentSchema = z.strictObject({
   acceptedAt: z.number().int().positive(),
   /** Set by the gateway's screening: settlement puts the payment in HELD for operators instead of submitting it. */
   screening: z.strictObject({ action: z.literal('hold'), reason: z.string().min(1).max(500) }).optional(),
+  /** API.md "Liquidity queue": short of funds, wait in the debtor account's queue this long instead of being rejected. */
+  liquidity: z.strictObject({ onShortfall: z.literal('queue'), queueForMs: queueForMsSchema }).optional(),
 });
 export type PaymentIntentMessage = z.infer<typeof paymentIntentSchema>;
 
@@ -113,9 +122,11 @@ export const paymentCancelSchema = z.strictObject({
   id: uuidSchema,
   requestId: uuidSchema,
   uetr: uuidSchema,
-  /** The debtor bank asking. */
+  /** The debtor bank asking (for an operator's cancel, the payment's debtor bank on whose behalf it acts). */
   participant: participantIdSchema,
   reason: z.string().max(140).optional(),
+  /** An operator's cancel (a queued payment, API.md "Liquidity queue"): who. */
+  operator: z.strictObject({ id: z.string().min(1).max(64), name: z.string().min(1).max(100) }).optional(),
   at: z.number().int().positive(),
 });
 export type PaymentCancelMessage = z.infer<typeof paymentCancelSchema>;
@@ -188,6 +199,11 @@ export const ledgerTransferSchema = z.strictObject({
   postings: z.array(postingSchema).min(2).max(64),
   /** Unix ms; the ledger refuses the transaction if the broker timestamp is later. */
   notAfter: z.number().int().positive().optional(),
+  /**
+   * Short of funds, wait in the debtor account's liquidity queue this long (ms, counted from the time of the block in
+   * which it was queued) instead of being rejected (docs/ledger.md, "Liquidity queue").
+   */
+  queueForMs: queueForMsSchema.optional(),
 });
 export type LedgerTransfer = z.infer<typeof ledgerTransferSchema>;
 
@@ -213,7 +229,19 @@ export const cutMarkerSchema = z.strictObject({
 });
 export type CutMarker = z.infer<typeof cutMarkerSchema>;
 
-export const ledgerEntrySchema = z.discriminatedUnion('kind', [ledgerTransferSchema, ledgerConfigSchema, cutMarkerSchema]);
+/**
+ * Takes a transfer out of the liquidity queue (a cancel by its debtor bank or an operator): recorded as rejected
+ * (`cancelled`) in the block that carries this entry, if it is still waiting there; otherwise nothing happens.
+ */
+export const ledgerDequeueSchema = z.strictObject({
+  kind: z.literal('dequeue'),
+  id: uuidSchema,
+  /** The queued transfer's id. */
+  txId: uuidSchema,
+});
+export type LedgerDequeue = z.infer<typeof ledgerDequeueSchema>;
+
+export const ledgerEntrySchema = z.discriminatedUnion('kind', [ledgerTransferSchema, ledgerConfigSchema, cutMarkerSchema, ledgerDequeueSchema]);
 export type LedgerEntry = z.infer<typeof ledgerEntrySchema>;
 
 // ---- ledger.signatures and ledger.finality ----
@@ -251,6 +279,11 @@ export const finalitySchema = z.strictObject({
   transactions: z
     .array(z.strictObject({ id: z.string(), uetr: z.string().optional(), returnId: z.string().optional(), kind: z.string(), outcome: outcomeSchema }))
     .max(100_000),
+  /** Transfers this block put in the liquidity queue, each with the block time at which it times out. */
+  queued: z
+    .array(z.strictObject({ id: z.string(), uetr: z.string().optional(), account: z.string(), expiresAt: z.number().int().nonnegative() }))
+    .max(100_000)
+    .optional(),
 });
 export type FinalityMessage = z.infer<typeof finalitySchema>;
 
@@ -312,10 +345,12 @@ export const paymentStatusEventSchema = z.strictObject({
   id: uuidSchema,
   uetr: uuidSchema,
   participant: participantIdSchema,
-  status: z.enum(['RECEIVED', 'HELD', 'SUBMITTED', 'SETTLED', 'REJECTED', 'CANCELLED', 'RETURNED']),
+  status: z.enum(['RECEIVED', 'HELD', 'SUBMITTED', 'QUEUED', 'SETTLED', 'REJECTED', 'CANCELLED', 'RETURNED']),
   reason: z.string().optional(),
   at: z.number().int().positive(),
   block: z.strictObject({ height: z.number().int().positive(), hash: z.string() }).optional(),
+  /** QUEUED: the block time (Unix ms) at which the ledger rejects it with `queue_timeout` if it still waits. */
+  queuedUntil: z.number().int().positive().optional(),
 });
 export type PaymentStatusEvent = z.infer<typeof paymentStatusEventSchema>;
 

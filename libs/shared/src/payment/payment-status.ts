@@ -5,6 +5,8 @@ export const PaymentStatus = {
   RECEIVED: 'RECEIVED',
   HELD: 'HELD',
   SUBMITTED: 'SUBMITTED',
+  /** Waiting in its debtor account's liquidity queue on the ledger for funds (API.md "Liquidity queue"). */
+  QUEUED: 'QUEUED',
   SETTLED: 'SETTLED',
   REJECTED: 'REJECTED',
   /** Stopped by its debtor bank before it reached the ledger (docs/exceptions.md). */
@@ -19,6 +21,7 @@ export const ISO20022_STATUS: Record<PaymentStatus, 'RCVD' | 'PDNG' | 'ACSP' | '
   RECEIVED: 'RCVD',
   HELD: 'PDNG',
   SUBMITTED: 'ACSP',
+  QUEUED: 'PDNG',
   SETTLED: 'ACSC',
   REJECTED: 'RJCT',
   CANCELLED: 'CANC',
@@ -29,7 +32,9 @@ export const ISO20022_STATUS: Record<PaymentStatus, 'RCVD' | 'PDNG' | 'ACSP' | '
 const ALLOWED: Record<PaymentStatus, readonly PaymentStatus[]> = {
   RECEIVED: ['HELD', 'SUBMITTED', 'REJECTED', 'CANCELLED'],
   HELD: ['SUBMITTED', 'REJECTED', 'CANCELLED'],
-  SUBMITTED: ['SETTLED', 'REJECTED'],
+  SUBMITTED: ['QUEUED', 'SETTLED', 'REJECTED'],
+  // Only the ledger takes it out of its queue: settled, timed out, or cancelled by a dequeue entry.
+  QUEUED: ['SETTLED', 'REJECTED', 'CANCELLED'],
   // A final block is final: only returns (new ledger transactions) bring the whole amount back.
   SETTLED: ['RETURNED'],
   REJECTED: [],
@@ -78,6 +83,10 @@ export const RejectReason = {
   PARTICIPANT_SUSPENDED: LedgerRejection.PARTICIPANT_SUSPENDED,
   ACCOUNT_UNKNOWN: LedgerRejection.ACCOUNT_UNKNOWN,
   EXPIRED: LedgerRejection.NOT_AFTER_PASSED,
+  /** Still short of funds when its time in the liquidity queue ran out. */
+  QUEUE_TIMEOUT: LedgerRejection.QUEUE_TIMEOUT,
+  /** Taken out of the liquidity queue by a cancel. */
+  QUEUE_CANCELLED: LedgerRejection.CANCELLED,
   UNBALANCED: LedgerRejection.UNBALANCED,
   SANCTIONS_HIT: 'sanctions_hit',
   DUPLICATE: 'duplicate',
