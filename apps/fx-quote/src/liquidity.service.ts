@@ -119,9 +119,16 @@ export class LiquidityService {
 
   /**
    * settlement.events, in the consumer's transaction: a SETTLED payment's reservation holds on (settled) until the
-   * desk balance read shows its block; a REJECTED payment's reservation is released at once.
+   * desk balance read shows its block; a REJECTED payment's reservation is released at once; a QUEUED payment's
+   * holds until it is final (the abandoned sweep waits for its queue deadline).
    */
   async onPaymentEvents(tx: PoolClient, events: readonly PaymentStatusEvent[]): Promise<void> {
+    const queued = events.filter((e) => e.status === 'QUEUED' && e.queuedUntil !== undefined);
+    await this.repo.markQueued(
+      tx,
+      queued.map((e) => e.uetr),
+      queued.map((e) => e.queuedUntil as number),
+    );
     const settled = events.filter((e) => e.status === 'SETTLED');
     const rejected = events.filter((e) => e.status === 'REJECTED').map((e) => e.uetr);
     const cancelled = events.filter((e) => e.status === 'CANCELLED').map((e) => e.uetr);

@@ -167,7 +167,8 @@ export class QuoteRepository {
   /** used → released for quotes used before `cutoff` whose payment never reached a final status. */
   async releaseAbandoned(cutoff: Date): Promise<number> {
     return this.release(
-      `SELECT id FROM quotes WHERE reservation = 'used' AND used_at < $1 ORDER BY used_at LIMIT ${SWEEP_BATCH_MAX} FOR UPDATE SKIP LOCKED`,
+      `SELECT id FROM quotes WHERE reservation = 'used' AND used_at < $1 AND (queued_until IS NULL OR queued_until < $1)
+        ORDER BY used_at LIMIT ${SWEEP_BATCH_MAX} FOR UPDATE SKIP LOCKED`,
       [cutoff],
       ReleaseReason.ABANDONED,
     );
@@ -216,6 +217,21 @@ export class QuoteRepository {
          FROM unnest($1::uuid[], $2::bigint[]) AS e (uetr, height)
         WHERE q.used_by = e.uetr AND q.reservation = 'used'`,
       [uetrs, heights],
+    );
+    return rowCount ?? 0;
+  }
+
+  /**
+   * A used quote whose payment waits in the liquidity queue: its reservation holds until the payment is final, and the
+   * abandoned sweep waits for the queue deadline (`untils`, Unix ms). In the consumer's transaction.
+   */
+  async markQueued(tx: PoolClient, uetrs: readonly string[], untils: readonly number[]): Promise<number> {
+    if (uetrs.length === 0) return 0;
+    const { rowCount } = await tx.query(
+      `UPDATE quotes q SET queued_until = to_timestamp(e.until / 1000.0)
+         FROM unnest($1::uuid[], $2::bigint[]) AS e (uetr, until)
+        WHERE q.used_by = e.uetr AND q.reservation = 'used'`,
+      [uetrs, untils],
     );
     return rowCount ?? 0;
   }

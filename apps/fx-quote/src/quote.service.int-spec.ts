@@ -275,6 +275,22 @@ describe('QuoteService with real Postgres and Redis', () => {
     await expectCounterMatchesQuotes();
   });
 
+  it('keeps a queued payment’s reservation past the abandoned cut-off until its queue deadline, then lets the sweep release it', async () => {
+    const quote = await service.create(BANK, usdEur('70.00'));
+    const uetr = randomUUID();
+    await service.consume(BANK, quote.id, uetr);
+    const queuedUntil = Date.now() + 3 * 3_600_000;
+    const queued: PaymentStatusEvent = { kind: 'payment.status', id: randomUUID(), uetr, participant: BANK, status: 'QUEUED', at: Date.now(), queuedUntil };
+    await withTransaction(db.pool, (tx) => liquidity.onPaymentEvents(tx, [queued]));
+    // Two hours on: past the one-hour reservation limit, but the payment still waits in the ledger's queue.
+    await liquidity.sweep(Date.now() + 2 * 3_600_000);
+    expect(await reservation(quote.id)).toMatchObject({ reservation: 'used', release_reason: null });
+    // Past its queue deadline and the limit after it, with no final event: abandoned like any used quote.
+    await liquidity.sweep(queuedUntil + 3_600_000 + 1_000);
+    expect(await reservation(quote.id)).toMatchObject({ reservation: 'released', release_reason: 'abandoned' });
+    await expectCounterMatchesQuotes();
+  });
+
   it('releases a settled reservation only against a ledger view that includes its block, and fences older views', async () => {
     const quote = await service.create(BANK, usdEur('85.00'));
     const uetr = randomUUID();

@@ -5,6 +5,7 @@ import {
   BlockSignatureMessage,
   LedgerEntry,
   LedgerState,
+  LiquidityQueue,
   SealedBlock,
   Topic,
   currencySums,
@@ -104,9 +105,19 @@ export class BlockPipeline {
     return this.pendingSinceMs;
   }
 
+  /** The earliest block time at which a queued transfer times out (a cut marker then closes even an empty block). */
+  get queueDeadline(): number | null {
+    return this.cutter.queue.nextExpiry();
+  }
+
+  /** How many transfers wait in the liquidity queue (applied blocks, plus the open one). */
+  get queuedCount(): number {
+    return this.cutter.queue.size;
+  }
+
   /** Loads the last applied block and the state after it. Called at start and after any failed block write. */
   async reload(): Promise<void> {
-    const [snapshot, tip] = await Promise.all([this.repo.loadSnapshot(), this.repo.loadTip()]);
+    const [snapshot, tip, queued] = await Promise.all([this.repo.loadSnapshot(), this.repo.loadTip(), this.repo.loadQueue()]);
     const nextOffset = tip.nextOffset ?? 0n;
     this.state = new LedgerState(snapshot);
     this.loadedSums = this.checkLoadedState(tip.height);
@@ -117,6 +128,7 @@ export class BlockPipeline {
         blockMaxTx: this.config.BLOCK_MAX_TX,
         isKnown: (id) => this.knownInBatch.has(id) || this.recentIds.has(id),
       },
+      new LiquidityQueue(this.state, queued.entries, queued.next),
     );
     this.tip = { height: tip.height, nextOffset };
     this.writes = [];
@@ -230,7 +242,7 @@ export class BlockPipeline {
     blocksCut.inc();
     tipHeight.set(header.height);
     blockApplySeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-    await this.finality.afterOwnBlock({ block: { ...header, hash }, leaves: block.leaves }, stored);
+    await this.finality.afterOwnBlock({ block: { ...header, hash }, leaves: block.leaves, queue: block.queue }, stored);
   }
 }
 

@@ -29,14 +29,14 @@ class Stream {
 
 describe('CutMarkerPublisher', () => {
   let stream: Stream;
-  let block: { nextHeight: number; pendingCount: number; pendingSince: number | null };
+  let block: { nextHeight: number; pendingCount: number; pendingSince: number | null; queueDeadline: number | null };
   let mayPropose: boolean;
   let publisher: CutMarkerPublisher;
 
   beforeEach(() => {
     jest.useFakeTimers({ now: 1_700_000_000_000 });
     stream = new Stream();
-    block = { nextHeight: 7, pendingCount: 0, pendingSince: null };
+    block = { nextHeight: 7, pendingCount: 0, pendingSince: null, queueDeadline: null };
     mayPropose = true;
     publisher = new CutMarkerPublisher(config, stream.asProducer(), block satisfies OpenBlock, () => mayPropose, createLogger('marker-test', 'silent'));
     publisher.start();
@@ -47,18 +47,22 @@ describe('CutMarkerPublisher', () => {
     jest.useRealTimers();
   });
 
-  it('proposes a cut for the open block once it has waited BLOCK_TIMEOUT_MS, once per height', async () => {
+  it('proposes a cut for the open block once it has waited BLOCK_TIMEOUT_MS, once per height while it is fresh', async () => {
     Object.assign(block, { pendingCount: 2, pendingSince: Date.now() });
     await jest.advanceTimersByTimeAsync(25);
     expect(stream.markers()).toEqual([]);
     await jest.advanceTimersByTimeAsync(25);
     expect(stream.markers()).toEqual([{ topic: 'test.ledger.tx', acks: -1, entry: { kind: 'cut', height: 7, validator: 'v1' } }]);
-    await jest.advanceTimersByTimeAsync(500);
+    await jest.advanceTimersByTimeAsync(400);
     expect(stream.markers()).toHaveLength(1);
+    // Still open 500 ms after its marker (the marker was lost or ignored): proposed again.
+    await jest.advanceTimersByTimeAsync(125);
+    expect(stream.markers()).toHaveLength(2);
 
     Object.assign(block, { nextHeight: 8, pendingSince: Date.now() });
     await jest.advanceTimersByTimeAsync(50);
     expect(stream.markers().map((m) => m.entry)).toEqual([
+      { kind: 'cut', height: 7, validator: 'v1' },
       { kind: 'cut', height: 7, validator: 'v1' },
       { kind: 'cut', height: 8, validator: 'v1' },
     ]);
@@ -83,6 +87,19 @@ describe('CutMarkerPublisher', () => {
     stream.down = false;
     await jest.advanceTimersByTimeAsync(25);
     expect(stream.markers().map((m) => m.entry)).toEqual([{ kind: 'cut', height: 7, validator: 'v1' }]);
+  });
+
+  it('proposes an empty block once a queued transfer’s deadline has passed, so an idle network times out its queue', async () => {
+    Object.assign(block, { queueDeadline: Date.now() + 200 });
+    await jest.advanceTimersByTimeAsync(175);
+    expect(stream.markers()).toEqual([]);
+    await jest.advanceTimersByTimeAsync(50);
+    expect(stream.markers().map((m) => m.entry)).toEqual([{ kind: 'cut', height: 7, validator: 'v1' }]);
+    // Ignored by the cutters (stamped before the deadline by the broker): proposed again later, not in a flood.
+    await jest.advanceTimersByTimeAsync(450);
+    expect(stream.markers()).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(75);
+    expect(stream.markers()).toHaveLength(2);
   });
 
   it('stops proposing once stopped', async () => {

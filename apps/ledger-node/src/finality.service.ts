@@ -1,5 +1,5 @@
 import { Logger, OutboxMessage, PoolClient, counter, enqueueOutbox, topicName, withTransaction } from '@nostro/platform';
-import { BlockSignatureMessage, FinalityMessage, LedgerLeaf, Topic, verifyBlockSignatureFast } from '@nostro/shared-node';
+import { BlockQueueRecord, BlockSignatureMessage, FinalityMessage, LedgerLeaf, Topic, verifyBlockSignatureFast } from '@nostro/shared-node';
 import { Gauge, register } from 'prom-client';
 import { LedgerConfig } from './config';
 import { HeightState, LedgerRepository, StoredBlock, StoredSignature } from './ledger.repository';
@@ -23,6 +23,7 @@ export type QuorumVerdict = 'absent' | 'pending' | 'final' | 'diverged';
 export interface OwnBlock {
   block: StoredBlock;
   leaves: LedgerLeaf[];
+  queue: BlockQueueRecord | null;
 }
 
 type Judged =
@@ -140,13 +141,14 @@ export class FinalityService {
     if (reached.length === 0) return;
     const missing = reached.map((r) => r.block.height).filter((h) => h !== own?.block.height);
     const leaves = await this.repo.leavesOf(tx, missing);
-    if (own) leaves.set(own.block.height, own.leaves);
+    if (own) leaves.set(own.block.height, { leaves: own.leaves, queue: own.queue });
     const topic = topicName(this.config.KAFKA_TOPIC_PREFIX, Topic.LEDGER_FINALITY);
     const records: OutboxMessage[] = [];
     const final: number[] = [];
     for (const { block, agreeing } of reached) {
       if (!(await this.repo.insertFinality(tx, block.height, block.hash, agreeing))) continue;
-      records.push({ topic, key: String(block.height), payload: record(block, agreeing, this.config.LEDGER_QUORUM, leaves.get(block.height) ?? []) });
+      const content = leaves.get(block.height) ?? { leaves: [], queue: null };
+      records.push({ topic, key: String(block.height), payload: record(block, agreeing, this.config.LEDGER_QUORUM, content.leaves, content.queue) });
       final.push(block.height);
       finalBlocks.inc();
       // Finality lag (alert NostroFinalityLagging) is ledger_height − ledger_final_height.
@@ -168,7 +170,7 @@ export class FinalityService {
   }
 }
 
-function record(block: StoredBlock, agreeing: StoredSignature[], quorum: number, leaves: LedgerLeaf[]): FinalityMessage {
+function record(block: StoredBlock, agreeing: StoredSignature[], quorum: number, leaves: LedgerLeaf[], queue: BlockQueueRecord | null): FinalityMessage {
   return {
     block: {
       height: block.height,
@@ -188,5 +190,10 @@ function record(block: StoredBlock, agreeing: StoredSignature[], quorum: number,
       kind: l.kind,
       outcome: l.outcome,
     })),
+    ...(queue && queue.queued.length > 0
+      ? {
+          queued: queue.queued.map((q) => ({ id: q.id, ...(q.uetr ? { uetr: q.uetr } : {}), account: q.account, expiresAt: q.expiresAt ?? 0 })),
+        }
+      : {}),
   };
 }

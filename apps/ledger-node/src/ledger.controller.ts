@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param } from '@nestjs/common';
 import { ProblemError } from '@nostro/platform';
-import { AccountState, LedgerLeaf } from '@nostro/shared';
+import { AccountState, LedgerLeaf, LedgerTransfer } from '@nostro/shared';
 import { FinalBlockCache } from './final-block.cache';
 import { ChainService } from './chain.service';
 import { LEDGER_CONFIG } from './tokens';
@@ -24,6 +24,20 @@ function rewind(accounts: AccountState[], blocks: LedgerLeaf[][]): AccountState[
     }
   }
   return [...byId.values()];
+}
+
+/** What a transfer takes from `account` (positive minor units). */
+function debitOf(tx: LedgerTransfer, account: string): bigint {
+  let sum = 0n;
+  for (const p of tx.postings) if (p.account === account) sum -= BigInt(p.amount);
+  return sum;
+}
+
+/** Per debtor account, what its waiting transfers would take from it. */
+function queuedTotals(waiting: readonly { account: string; tx: LedgerTransfer }[]): Map<string, bigint> {
+  const totals = new Map<string, bigint>();
+  for (const w of waiting) totals.set(w.account, (totals.get(w.account) ?? 0n) + debitOf(w.tx, w.account));
+  return totals;
 }
 
 /** Internal read API of one validator (the gateway asks it for balances and finality proofs). */
@@ -58,13 +72,54 @@ export class LedgerController {
         'retry-after': '1',
       });
     }
+    const queued = queuedTotals(
+      await this.repo.queuedTransfers(
+        this.repo.db,
+        current.map((a) => a.id),
+      ),
+    );
     const accounts = rewind(current, later).map((a) => ({
       account: a.id,
       currency: a.currency,
       balance: a.balance.toString(),
       netDebitCap: a.netDebitCap === null ? null : a.netDebitCap.toString(),
+      queued: (queued.get(a.id) ?? 0n).toString(),
     }));
     return { height, accounts };
+  }
+
+  /**
+   * Every liquidity queue (docs/ledger.md, "Liquidity queue") as of the last block this validator applied: each
+   * debtor account with its balance and what waits on it, in order of arrival. Amounts are minor-unit strings (what
+   * each transfer debits the account), times Unix ms (arrival by broker time; the block time of its deadline).
+   */
+  @Get('queues')
+  async queues() {
+    const waiting = await this.repo.queuedTransfers(this.repo.db);
+    const accounts = new Map((await this.repo.accountsById(this.repo.db, [...new Set(waiting.map((w) => w.account))])).map((a) => [a.id, a]));
+    const totals = queuedTotals(waiting);
+    const queues = [...totals.keys()].sort().map((id) => {
+      const account = accounts.get(id);
+      return {
+        account: id,
+        participant: account?.participant ?? id.split(':')[0],
+        currency: account?.currency ?? id.split(':')[1],
+        balance: (account?.balance ?? 0n).toString(),
+        netDebitCap: account?.netDebitCap === null || account === undefined ? null : account.netDebitCap.toString(),
+        queued: (totals.get(id) ?? 0n).toString(),
+        entries: waiting
+          .filter((w) => w.account === id)
+          .map((w) => ({
+            seq: w.seq,
+            id: w.tx.id,
+            uetr: w.tx.uetr ?? null,
+            amount: debitOf(w.tx, id).toString(),
+            arrivedAt: w.arrivedAt,
+            expiresAt: w.expiresAt,
+          })),
+      };
+    });
+    return { height: this.chain.tipHeight, queues };
   }
 
   /** A block header with its finality record (if final) and its transactions' outcomes. */

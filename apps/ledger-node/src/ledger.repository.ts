@@ -1,5 +1,5 @@
 import { Pool, PoolClient, withTransaction } from '@nostro/platform';
-import { AccountState, LedgerLeaf, LedgerSnapshot, SealedBlock } from '@nostro/shared';
+import { AccountState, BlockQueueRecord, LedgerLeaf, LedgerSnapshot, LedgerTransfer, QueueEntry, SealedBlock } from '@nostro/shared';
 
 export interface ChainTip {
   height: number;
@@ -78,8 +78,18 @@ type Db = Pool | PoolClient;
  */
 const INSERT_BLOCK_SQL = `
 WITH blk AS (
-  INSERT INTO blocks (height, hash, prev_hash, merkle_root, state_digest, tx_count, block_time, last_offset, leaves)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+  INSERT INTO blocks (height, hash, prev_hash, merkle_root, state_digest, tx_count, block_time, last_offset, leaves, queue)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $31::jsonb)
+), queue_in AS (
+  INSERT INTO liquidity_queue (seq, account, tx_id, tx, arrived_at, queue_for_ms, expires_at, queued_height)
+  SELECT q.seq, q.account, q.tx_id, q.tx::jsonb, q.arrived_at, q.queue_for_ms, q.expires_at, $1
+    FROM unnest($32::bigint[], $33::text[], $34::text[], $35::text[], $36::bigint[], $37::int[], $38::bigint[])
+      AS q(seq, account, tx_id, tx, arrived_at, queue_for_ms, expires_at)
+), queue_out AS (
+  DELETE FROM liquidity_queue WHERE seq = ANY($39::bigint[])
+), queue_seq AS (
+  INSERT INTO liquidity_queue_seq (singleton, next_seq) SELECT true, $40::bigint WHERE $40::bigint IS NOT NULL
+  ON CONFLICT (singleton) DO UPDATE SET next_seq = EXCLUDED.next_seq
 ), txs AS (
   INSERT INTO block_transactions (height, idx, tx_id, uetr, kind, status, reason)
   SELECT $1, * FROM unnest($10::int[], $11::text[], $12::uuid[], $13::text[], $14::text[], $15::text[])
@@ -141,6 +151,34 @@ export class LedgerRepository {
     };
   }
 
+  /** The liquidity queue as of the last applied block, and its next sequence number. */
+  async loadQueue(): Promise<{ entries: QueueEntry[]; next: number }> {
+    const { rows } = await this.pool.query<{ seq: string; account: string; tx: LedgerTransfer; arrived_at: string; queue_for_ms: number; expires_at: string }>(
+      'SELECT seq::text, account, tx, arrived_at::text, queue_for_ms, expires_at::text FROM liquidity_queue ORDER BY seq',
+    );
+    const next = await this.pool.query<{ next_seq: string }>('SELECT next_seq::text FROM liquidity_queue_seq');
+    return {
+      entries: rows.map((r) => ({
+        tx: r.tx,
+        account: r.account,
+        seq: Number(r.seq),
+        arrivedAt: Number(r.arrived_at),
+        queueForMs: r.queue_for_ms,
+        expiresAt: Number(r.expires_at),
+      })),
+      next: next.rows[0] ? Number(next.rows[0].next_seq) : 1,
+    };
+  }
+
+  /** The waiting transfers as of the last applied block (of `accounts`, or all), in order of arrival. */
+  async queuedTransfers(db: Db, accounts?: string[]): Promise<{ seq: number; account: string; tx: LedgerTransfer; arrivedAt: number; expiresAt: number }[]> {
+    const { rows } = await db.query<{ seq: string; account: string; tx: LedgerTransfer; arrived_at: string; expires_at: string }>(
+      'SELECT seq::text, account, tx, arrived_at::text, expires_at::text FROM liquidity_queue WHERE $1::text[] IS NULL OR account = ANY($1::text[]) ORDER BY seq',
+      [accounts ?? null],
+    );
+    return rows.map((r) => ({ seq: Number(r.seq), account: r.account, tx: r.tx, arrivedAt: Number(r.arrived_at), expiresAt: Number(r.expires_at) }));
+  }
+
   async loadTip(): Promise<ChainTip> {
     const { rows } = await this.pool.query<{ height: bigint; hash: string; last_offset: bigint }>(
       'SELECT height, hash, last_offset FROM blocks ORDER BY height DESC LIMIT 1',
@@ -160,6 +198,7 @@ export class LedgerRepository {
   async insertBlock(block: SealedBlock, own: OwnSignature): Promise<StoredSignature[]> {
     const h = block.header;
     const { leaves, createdAccounts: opened, updatedAccounts: moved } = block;
+    const added = block.queueChanges?.added ?? [];
     // Named: each connection plans the statement once, not for every block (planning it cost more than running it).
     const { rows } = await this.pool.query<{ signatures: StoredSignature[] }>({
       name: 'ledger-insert-block',
@@ -195,6 +234,16 @@ export class LedgerRepository {
         own.quorum,
         own.topic,
         JSON.stringify(own.payload),
+        block.queue === null ? null : JSON.stringify(block.queue),
+        added.map((e) => e.seq),
+        added.map((e) => e.account),
+        added.map((e) => e.tx.id),
+        added.map((e) => JSON.stringify(e.tx)),
+        added.map((e) => e.arrivedAt),
+        added.map((e) => e.queueForMs),
+        added.map((e) => e.expiresAt),
+        block.queueChanges?.removed ?? [],
+        block.queueChanges?.next ?? null,
       ],
     });
     return rows[0].signatures;
@@ -245,11 +294,14 @@ export class LedgerRepository {
     return new Map(rows.map((r) => [Number(r.height), { block: toBlock(r), final: r.final, signatures: r.signatures }]));
   }
 
-  /** The leaves of several blocks (parsed), by height. */
-  async leavesOf(tx: Db, heights: number[]): Promise<Map<number, LedgerLeaf[]>> {
+  /** The leaves (parsed) and queue record of several blocks, by height. */
+  async leavesOf(tx: Db, heights: number[]): Promise<Map<number, { leaves: LedgerLeaf[]; queue: BlockQueueRecord | null }>> {
     if (heights.length === 0) return new Map();
-    const { rows } = await tx.query<{ height: bigint; leaves: string }>('SELECT height, leaves FROM blocks WHERE height = ANY($1::bigint[])', [heights]);
-    return new Map(rows.map((r) => [Number(r.height), JSON.parse(r.leaves) as LedgerLeaf[]]));
+    const { rows } = await tx.query<{ height: bigint; leaves: string; queue: BlockQueueRecord | null }>(
+      'SELECT height, leaves, queue FROM blocks WHERE height = ANY($1::bigint[])',
+      [heights],
+    );
+    return new Map(rows.map((r) => [Number(r.height), { leaves: JSON.parse(r.leaves) as LedgerLeaf[], queue: r.queue }]));
   }
 
   async block(db: Db, height: number): Promise<StoredBlock | null> {
@@ -318,6 +370,21 @@ export class LedgerRepository {
       },
       { readOnly: true, repeatableRead: true },
     );
+  }
+
+  /** Accounts by id, as of the last applied block. */
+  async accountsById(db: Db, ids: string[]): Promise<AccountState[]> {
+    const { rows } = await db.query<{ id: string; participant: string; currency: string; balance: string; net_debit_cap: string | null }>(
+      'SELECT id, participant, currency, balance::text, net_debit_cap::text FROM accounts WHERE id = ANY($1::text[])',
+      [ids],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      participant: r.participant,
+      currency: r.currency.trim(),
+      balance: BigInt(r.balance),
+      netDebitCap: r.net_debit_cap === null ? null : BigInt(r.net_debit_cap),
+    }));
   }
 
   /** A participant's current balances (after the last applied block). */

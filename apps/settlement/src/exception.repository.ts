@@ -59,6 +59,22 @@ export class ExceptionRepository {
     return (rowCount ?? 0) > 0;
   }
 
+  /** A cancel of a queued payment: answered once the ledger took the payment out of its queue, or decided it. */
+  async awaitLedger(tx: PoolClient, requestId: string): Promise<void> {
+    await tx.query('UPDATE exception_requests SET awaiting_ledger = true WHERE request_id = $1', [requestId]);
+  }
+
+  /** The cancels awaiting the ledger's word on these payments; they await no longer (the caller answers them). */
+  async takeAwaitingCancels(tx: PoolClient, uetrs: readonly string[]): Promise<{ requestId: string; uetr: string }[]> {
+    if (uetrs.length === 0) return [];
+    const { rows } = await tx.query<{ request_id: string; uetr: string }>(
+      `UPDATE exception_requests SET awaiting_ledger = false
+        WHERE awaiting_ledger AND uetr = ANY($1::uuid[]) AND kind = 'cancel' RETURNING request_id::text, uetr::text`,
+      [uetrs],
+    );
+    return rows.map((r) => ({ requestId: r.request_id, uetr: r.uetr }));
+  }
+
   async refuseRequest(tx: PoolClient, requestId: string, refusal: string): Promise<void> {
     await tx.query('UPDATE exception_requests SET refusal = $2 WHERE request_id = $1', [requestId, refusal]);
   }

@@ -1,6 +1,8 @@
 import { Clock, Logger, OutboxMessage, systemClock, topicName } from '@nostro/platform';
 import {
   ExceptionRefusal,
+  LedgerDequeue,
+  LedgerRejection,
   LedgerTransfer,
   Outcome,
   PaymentCancelMessage,
@@ -41,8 +43,8 @@ export interface ReturnOutcome {
   block: { height: number; hash: string };
 }
 
-/** A refusal, or the messages an accepted request causes. */
-type Decided = { refusal: ExceptionRefusal } | { messages: OutboxMessage[] };
+/** A refusal, or the messages an accepted request causes (answered now, or once the ledger decided: `awaiting`). */
+type Decided = { refusal: ExceptionRefusal } | { messages: OutboxMessage[]; awaiting?: true };
 
 /**
  * The way back (docs/exceptions.md): cancel before the ledger, recall and return after it. Each request is decided
@@ -70,7 +72,38 @@ export class ExceptionService {
       metrics.exceptionRefusals.labels(kind, decided.refusal).inc();
       return [{ ...this.events.request({ requestId: msg.requestId, status: 'REJECTED', reason: decided.refusal, key: msg.uetr }), headers }];
     }
+    if (decided.awaiting) return decided.messages;
     return [...decided.messages, { ...this.events.request({ requestId: msg.requestId, status: 'SETTLED', reason: null, key: msg.uetr }), headers }];
+  }
+
+  /**
+   * Answers the cancels of queued payments once the ledger decided them (a final block, or a proof the timeout sweep
+   * fetched): done when the ledger took the payment out of its queue (`cancelled`), refused with
+   * payment_not_cancellable when it settled or timed out first. Each answer follows the payment's own event.
+   */
+  async answerQueuedCancels(ctx: TxContext, outcomes: readonly { uetr: string; outcome: Outcome }[], headers: Headers): Promise<OutboxMessage[]> {
+    const waiting = await this.repo.takeAwaitingCancels(
+      ctx.tx,
+      outcomes.map((o) => o.uetr),
+    );
+    const byUetr = new Map(outcomes.map((o) => [o.uetr, o.outcome]));
+    const out: OutboxMessage[] = [];
+    for (const w of waiting) {
+      const outcome = byUetr.get(w.uetr);
+      const done = outcome?.status === 'rejected' && outcome.reason === LedgerRejection.CANCELLED;
+      if (!done) {
+        await this.repo.refuseRequest(ctx.tx, w.requestId, ExceptionRefusal.PAYMENT_NOT_CANCELLABLE);
+        metrics.exceptionRefusals.labels('cancel', ExceptionRefusal.PAYMENT_NOT_CANCELLABLE).inc();
+      }
+      const reply = this.events.request({
+        requestId: w.requestId,
+        status: done ? 'SETTLED' : 'REJECTED',
+        reason: done ? null : ExceptionRefusal.PAYMENT_NOT_CANCELLABLE,
+        key: w.uetr,
+      });
+      out.push({ ...reply, headers });
+    }
+    return out;
   }
 
   private decide(ctx: TxContext, row: PaymentRow, msg: ExceptionRequest, headers: Headers): Promise<Decided> {
@@ -86,17 +119,27 @@ export class ExceptionService {
     }
   }
 
-  /** RECEIVED or HELD → CANCELLED (the event releases the FX reservation; the quote stays used). */
+  /**
+   * RECEIVED or HELD → CANCELLED (the event releases the FX reservation; the quote stays used). A QUEUED payment is
+   * on the ledger: only the validators can take it out of its queue, so a dequeue entry goes to them and the cancel
+   * is answered when the ledger decided (answerQueuedCancels).
+   */
   private async cancel(ctx: TxContext, row: PaymentRow, msg: PaymentCancelMessage, headers: Headers): Promise<Decided> {
     // Another bank's payment does not exist for the caller.
     if (row.participant !== msg.participant) return { refusal: ExceptionRefusal.PAYMENT_NOT_FOUND };
     if (!isCancellable(row.status)) return { refusal: ExceptionRefusal.PAYMENT_NOT_CANCELLABLE };
+    if (row.status === 'QUEUED') {
+      await this.repo.awaitLedger(ctx.tx, msg.requestId);
+      const dequeue: LedgerDequeue = { kind: 'dequeue', id: msg.id, txId: row.uetr };
+      this.log.info({ uetr: row.uetr, operator: msg.operator?.id }, 'cancel of a queued payment sent to the ledger');
+      return { messages: [{ topic: topicName(this.config.KAFKA_TOPIC_PREFIX, Topic.LEDGER_TX), payload: dequeue, headers }], awaiting: true };
+    }
     const change = {
       uetr: row.uetr,
       status: transition(row.status, 'CANCELLED'),
       reason: msg.reason ?? null,
       at: this.clock(),
-      cause: `cancelled by ${msg.participant}${msg.reason ? `: ${msg.reason}` : ''}`,
+      cause: `cancelled by ${msg.operator ? `operator ${msg.operator.name} (${msg.operator.id}) for ` : ''}${msg.participant}${msg.reason ? `: ${msg.reason}` : ''}`,
     };
     await this.payments.applyChanges(ctx.tx, [change]);
     return { messages: [this.events.payment(row.participant, change, headers)] };

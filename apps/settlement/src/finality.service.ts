@@ -53,8 +53,12 @@ export class FinalityService {
     const returns: ReturnOutcome[] = transfers
       .filter((t) => t.returnId)
       .map((t) => ({ returnId: t.returnId as string, uetr: t.uetr as string, outcome: t.outcome, block }));
+    // Queued first: a payment queued and decided in the same block goes SUBMITTED → QUEUED → its outcome.
+    const queued = (record.queued ?? []).flatMap((q) => (q.uetr ? [{ uetr: q.uetr, expiresAt: q.expiresAt, block }] : []));
+    const waiting = await this.payments.applyQueued(ctx, queued, headers);
     const payments = await this.payments.applyLedgerOutcomes(ctx, outcomes, 'ledger block', headers);
+    const cancels = await this.exceptions.answerQueuedCancels(ctx, outcomes, headers);
     const returned = await this.exceptions.applyReturnOutcomes(ctx, returns, headers);
-    return [...payments, ...returned, ...(await this.ledgerRequests.finish(ctx, record))];
+    return [...waiting, ...payments, ...cancels, ...returned, ...(await this.ledgerRequests.finish(ctx, record))];
   }
 }

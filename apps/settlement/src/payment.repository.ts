@@ -11,6 +11,8 @@ export interface PaymentRow {
   hold_source: HoldSource | null;
   /** When the timeline records SUBMITTED (null before). */
   submitted_at: Date | null;
+  /** Short of funds, wait this long in the ledger's liquidity queue (null: rejected at once). */
+  queue_for_ms: number | null;
 }
 
 /** One transition, as the timeline records it; the optional fields are stored on the payment. */
@@ -32,6 +34,7 @@ export interface NewIntake {
   participant: string;
   quote: SignedQuote;
   acceptedAt: Date;
+  queueForMs?: number;
 }
 
 export interface StuckCounts {
@@ -40,7 +43,7 @@ export interface StuckCounts {
   submitted: number;
 }
 
-const COLUMNS = `uetr, participant, status, quote, not_after, held_until, hold_source,
+const COLUMNS = `uetr, participant, status, quote, not_after, held_until, hold_source, queue_for_ms,
   (SELECT e.at FROM payment_events e WHERE e.uetr = payments.uetr AND e.status = 'SUBMITTED') AS submitted_at`;
 
 /** Settlement's payments, their timeline and quote use: SQL only. Methods taking `tx` run in the caller's transaction. */
@@ -57,10 +60,10 @@ export class PaymentRepository {
     if (list.length === 0) return new Set();
     const { rows } = await tx.query<{ uetr: string }>(
       `WITH fresh AS (
-         INSERT INTO payments (uetr, participant, creditor_participant, quote_id, quote, status, accepted_at)
-         SELECT uetr, participant, creditor, quote_id, quote, 'RECEIVED', accepted_at
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[])
-                AS i(uetr, participant, creditor, quote_id, quote, accepted_at)
+         INSERT INTO payments (uetr, participant, creditor_participant, quote_id, quote, status, accepted_at, queue_for_ms)
+         SELECT uetr, participant, creditor, quote_id, quote, 'RECEIVED', accepted_at, queue_for_ms
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[], $7::int[])
+                AS i(uetr, participant, creditor, quote_id, quote, accepted_at, queue_for_ms)
          ON CONFLICT (uetr) DO NOTHING
          RETURNING uetr, accepted_at
        )
@@ -72,6 +75,7 @@ export class PaymentRepository {
         list.map((p) => p.quote.id),
         list.map((p) => JSON.stringify(p.quote)),
         list.map((p) => p.acceptedAt),
+        list.map((p) => p.queueForMs ?? null),
       ],
     );
     return new Set(rows.map((r) => r.uetr));
@@ -148,13 +152,14 @@ export class PaymentRepository {
   }
 
   /**
-   * Submitted payments past `notAfterBefore`, not re-published since `resubmittedBefore`, oldest first. Read without
-   * locks (the caller asks the validators before changing anything); with `only`, that one row is locked, if free.
+   * Submitted payments past `notAfterBefore` (queued ones past their queue deadline), not re-published since
+   * `resubmittedBefore`, oldest first. Read without locks (the caller asks the validators before changing anything);
+   * with `only`, that one row is locked, if free.
    */
   async overdue(db: Pool | PoolClient, notAfterBefore: Date, resubmittedBefore: Date, limit: number, only?: string): Promise<PaymentRow[]> {
     const { rows } = await db.query<PaymentRow>(
       `SELECT ${COLUMNS} FROM payments
-        WHERE status = 'SUBMITTED' AND not_after < $1 AND (resubmitted_at IS NULL OR resubmitted_at < $2) AND ($4::uuid IS NULL OR uetr = $4)
+        WHERE status IN ('SUBMITTED', 'QUEUED') AND not_after < $1 AND (resubmitted_at IS NULL OR resubmitted_at < $2) AND ($4::uuid IS NULL OR uetr = $4)
         ORDER BY not_after LIMIT $3${only ? ' FOR UPDATE SKIP LOCKED' : ''}`,
       [notAfterBefore, resubmittedBefore, limit, only ?? null],
     );

@@ -1,6 +1,7 @@
 import { Clock, Logger, OutboxMessage, PoolClient, systemClock, topicName } from '@nostro/platform';
 import {
   AmountParseError,
+  LedgerRejection,
   LedgerTransfer,
   Outcome,
   PaymentDecisionMessage,
@@ -43,7 +44,7 @@ export interface LedgerOutcome {
 }
 
 /**
- * The payment state machine: RECEIVED → (HELD) → SUBMITTED → SETTLED | REJECTED. Every transition goes through
+ * The payment state machine: RECEIVED → (HELD) → SUBMITTED → (QUEUED) → SETTLED | REJECTED. Every transition goes through
  * `transition()`, is stored with its timeline entry, and returns the status event (and ledger transaction) to
  * enqueue in the same Postgres transaction.
  */
@@ -72,7 +73,13 @@ export class PaymentService {
   async acceptMany(ctx: TxContext, intents: readonly { intent: PaymentIntentMessage; headers: Headers }[]): Promise<OutboxMessage[]> {
     const fresh = await this.payments.insertReceivedMany(
       ctx.tx,
-      intents.map(({ intent }) => ({ uetr: intent.uetr, participant: intent.participant, quote: intent.quote, acceptedAt: new Date(intent.acceptedAt) })),
+      intents.map(({ intent }) => ({
+        uetr: intent.uetr,
+        participant: intent.participant,
+        quote: intent.quote,
+        acceptedAt: new Date(intent.acceptedAt),
+        queueForMs: intent.liquidity?.queueForMs,
+      })),
     );
     // A uetr twice in the batch is new once: the first intent carrying it is the one recorded.
     const firsts = intents.filter(({ intent }) => fresh.delete(intent.uetr));
@@ -107,6 +114,7 @@ export class PaymentService {
         held_until: null,
         hold_source: null,
         submitted_at: null,
+        queue_for_ms: intent.liquidity?.queueForMs ?? null,
       };
       const reason = reasons.get(intent.uetr);
       if (reason) return this.rejectStep(row, reason, 'settlement check', now, headers);
@@ -135,9 +143,19 @@ export class PaymentService {
     return steps.flatMap((s) => s.messages);
   }
 
-  /** The ledger transaction of a payment: the quote's balanced postings, refused by the ledger after `notAfter`. */
+  /**
+   * The ledger transaction of a payment: the quote's balanced postings, refused by the ledger after `notAfter`, and
+   * when the payment asked for it, its time in the liquidity queue.
+   */
   transferOf(row: PaymentRow, notAfter: Date): LedgerTransfer {
-    return { kind: 'transfer', id: row.uetr, uetr: row.uetr, postings: buildPaymentPostings(row.quote), notAfter: notAfter.getTime() };
+    return {
+      kind: 'transfer',
+      id: row.uetr,
+      uetr: row.uetr,
+      postings: buildPaymentPostings(row.quote),
+      notAfter: notAfter.getTime(),
+      ...(row.queue_for_ms === null ? {} : { queueForMs: row.queue_for_ms }),
+    };
   }
 
   private submit(ctx: TxContext, row: PaymentRow, now: Date, cause: string, headers: Headers): Promise<OutboxMessage[]> {
@@ -222,8 +240,40 @@ export class PaymentService {
   }
 
   /**
-   * Applies the ledger's final outcome to payments still SUBMITTED; anything else (already final, never submitted)
-   * changes nothing. Called with finality records from Kafka and with proofs fetched for overdue payments.
+   * SUBMITTED → QUEUED for the payments a final block put in the liquidity queue: their deadline (block time) becomes
+   * their notAfter, so the overdue sweep asks the ledger only once it has passed. Anything else changes nothing (an
+   * outcome that came first, a redelivery).
+   */
+  async applyQueued(
+    ctx: TxContext,
+    queued: readonly { uetr: string; expiresAt: number; block: { height: number } }[],
+    headers: Headers,
+  ): Promise<OutboxMessage[]> {
+    const byUetr = new Map(queued.map((q) => [q.uetr, q]));
+    const rows = await this.payments.lockPayments(ctx.tx, [...byUetr.keys()]);
+    const at = this.clock();
+    const changes: (StatusChange & { participant: string })[] = [];
+    for (const row of rows) {
+      if (row.status !== 'SUBMITTED') continue;
+      const q = byUetr.get(row.uetr) as (typeof queued)[number];
+      changes.push({
+        uetr: row.uetr,
+        participant: row.participant,
+        status: transition(row.status, 'QUEUED'),
+        reason: null,
+        at,
+        cause: `short of funds: queued by ledger block ${q.block.height} until ${new Date(q.expiresAt).toISOString()}`,
+        notAfter: new Date(q.expiresAt),
+      });
+    }
+    await this.payments.applyChanges(ctx.tx, changes);
+    return changes.map((c) => this.events.payment(c.participant, c, headers));
+  }
+
+  /**
+   * Applies the ledger's final outcome to payments still SUBMITTED or QUEUED; anything else (already final, never
+   * submitted) changes nothing. A queued payment the ledger took out of its queue for a cancel ends CANCELLED.
+   * Called with finality records from Kafka and with proofs fetched for overdue payments.
    */
   async applyLedgerOutcomes(ctx: TxContext, outcomes: readonly LedgerOutcome[], cause: string, headers: Headers): Promise<OutboxMessage[]> {
     const byUetr = new Map(outcomes.map((o) => [o.uetr, o]));
@@ -232,13 +282,14 @@ export class PaymentService {
     const changes: (StatusChange & { participant: string })[] = [];
     for (const row of rows) {
       const o = byUetr.get(row.uetr) as LedgerOutcome;
-      if (row.status !== 'SUBMITTED') {
+      if (row.status !== 'SUBMITTED' && row.status !== 'QUEUED') {
         if (row.status === 'RECEIVED' || row.status === 'HELD')
           this.log.error({ uetr: row.uetr, status: row.status, height: o.block.height }, 'ledger outcome for a payment never submitted');
         continue;
       }
-      const status = transition(row.status, o.outcome.status === 'accepted' ? 'SETTLED' : 'REJECTED');
-      const reason = o.outcome.status === 'rejected' ? o.outcome.reason : null;
+      const dequeued = o.outcome.status === 'rejected' && o.outcome.reason === LedgerRejection.CANCELLED;
+      const status = transition(row.status, o.outcome.status === 'accepted' ? 'SETTLED' : dequeued ? 'CANCELLED' : 'REJECTED');
+      const reason = o.outcome.status === 'rejected' && !dequeued ? o.outcome.reason : null;
       if (row.submitted_at) metrics.hopSeconds.labels('ledger').observe(Math.max(0, at.getTime() - row.submitted_at.getTime()) / 1000);
       changes.push({
         uetr: row.uetr,

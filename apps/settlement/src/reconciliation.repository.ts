@@ -53,7 +53,7 @@ const CANDIDATES = `
   SELECT * FROM pairs
    WHERE id IS NULL
       OR (tx_id IS NULL AND block_height IS NOT NULL)
-      OR (tx_id IS NOT NULL AND (status NOT IN ('SETTLED', 'REJECTED', 'RETURNED') OR block_height IS DISTINCT FROM height
+      OR (tx_id IS NOT NULL AND (status NOT IN ('SETTLED', 'REJECTED', 'RETURNED', 'CANCELLED') OR block_height IS DISTINCT FROM height
           OR (status IN ('SETTLED', 'RETURNED')) <> (l_status = 'accepted') OR (l_status = 'rejected' AND reason IS DISTINCT FROM l_reason)))
    -- Newest first: when there are more differences than one report holds, the ones an operator is chasing now show.
    ORDER BY coalesce(height, block_height) DESC NULLS FIRST, id

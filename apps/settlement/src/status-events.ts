@@ -26,6 +26,7 @@ export class StatusEvents {
       ...(reason ? { reason } : {}),
       at: change.at.getTime(),
       ...(change.blockHeight ? { block: { height: change.blockHeight, hash: change.blockHash as string } } : {}),
+      ...(change.status === 'QUEUED' && change.notAfter ? { queuedUntil: change.notAfter.getTime() } : {}),
     };
     return { topic: this.topic(), key: change.uetr, payload: event, headers };
   }

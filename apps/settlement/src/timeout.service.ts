@@ -26,7 +26,8 @@ export interface SweepReport {
 /**
  * The clock-driven side of the state machine, run every SWEEP_INTERVAL_MS:
  * - a HELD payment past its hold deadline is rejected (`hold_expired`), which releases its FX reservation;
- * - a SUBMITTED payment past its notAfter (plus a grace) is resolved from the ledger's finality record, fetched from
+ * - a SUBMITTED payment past its notAfter, or a QUEUED one past its queue deadline (plus a grace), is resolved from
+ *   the ledger's finality record, fetched from
  *   the validators and verified against their keys. When no validator has one, the identical transaction is
  *   published again: the ledger drops it if the first copy was ordered, or records it rejected (`not_after_passed`)
  *   if not, so a finality record arrives either way. The outcome is never guessed.
@@ -113,7 +114,8 @@ export class TimeoutService {
       const outcome = { uetr: row.uetr, outcome: lookup.transaction.outcome, block: lookup.block };
       const applied = await withTransaction(this.pool, async (tx) => {
         const out = await this.payments.applyLedgerOutcomes({ tx }, [outcome], 'validator finality proof, block', {});
-        await enqueueOutbox(tx, out);
+        const cancels = await this.exceptions.service.answerQueuedCancels({ tx }, [outcome], {});
+        await enqueueOutbox(tx, [...out, ...cancels]);
         return out.length;
       });
       if (applied === 0) return 'alreadyFinal';

@@ -144,7 +144,13 @@ export class AuditService {
       let blocks = 0;
       let tipHash: string | null = null;
       for await (const block of db.blocks()) {
-        const line: ChainBlock = { header: block.header, hash: block.hash, signatures: block.signatures, leaves: block.leaves };
+        const line: ChainBlock = {
+          header: block.header,
+          hash: block.hash,
+          signatures: block.signatures,
+          leaves: block.leaves,
+          ...(block.queue ? { queue: block.queue } : {}),
+        };
         await write(line);
         blocks += 1;
         tipHash = block.hash;

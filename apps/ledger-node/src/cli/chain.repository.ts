@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Client } from 'pg';
 import { z } from 'zod';
-import { AccountState, ChainBlock } from '@nostro/shared';
+import { AccountState, BlockQueueRecord, ChainBlock } from '@nostro/shared';
 
 const count = z.int().nonnegative();
 /** A block line of a chain file: shapes only; every value is checked by the verifier. */
@@ -16,6 +16,16 @@ const blockLineSchema = z.strictObject({
   hash: z.string(),
   signatures: z.array(z.strictObject({ validator: z.string(), signature: z.string() })).nullable(),
   leaves: z.array(z.unknown()),
+  /** The block's liquidity-queue record (BlockQueueRecord), when it did anything with the queue beyond its leaves. */
+  queue: z
+    .strictObject({
+      queued: z.array(
+        z.strictObject({ seq: count, account: z.string(), id: z.string(), uetr: z.string().optional(), arrivedAt: count, expiresAt: count.nullable() }),
+      ),
+      gridlock: z.array(z.string()),
+    })
+    .nullable()
+    .optional(),
 });
 
 /** First line of an exported chain file. */
@@ -60,6 +70,7 @@ interface BlockPageRow {
   tx_count: number;
   block_time: string;
   leaves: string;
+  queue: BlockQueueRecord | null;
   finality_hash: string | null;
   signatures: { validator: string; signature: string }[] | null;
 }
@@ -85,7 +96,7 @@ export class DatabaseChain {
     let after = 0;
     for (;;) {
       const { rows } = await this.db.query<BlockPageRow>(
-        `SELECT b.height::text, b.hash, b.prev_hash, b.merkle_root, b.state_digest, b.tx_count, b.block_time::text, b.leaves,
+        `SELECT b.height::text, b.hash, b.prev_hash, b.merkle_root, b.state_digest, b.tx_count, b.block_time::text, b.leaves, b.queue,
                 f.hash AS finality_hash, f.signatures
            FROM blocks b LEFT JOIN finality f ON f.height = b.height
           WHERE b.height > $1 ORDER BY b.height LIMIT ${PAGE_BLOCKS}`,
@@ -160,6 +171,7 @@ function toDatabaseBlock(row: BlockPageRow, index: IndexRow[]): DatabaseBlock {
     hash: row.hash,
     leaves: parseLeaves(row.leaves),
     signatures: row.signatures,
+    queue: row.queue,
     finalityHash: row.finality_hash,
     index,
   };

@@ -23,6 +23,10 @@ describe('classify', () => {
       DifferenceKind.OUTCOME_MISMATCH,
     );
     expect(classify(s({ status: 'REJECTED', reason: 'hold_expired', height: null }), l())?.kind).toBe(DifferenceKind.OUTCOME_MISMATCH);
+    // Cancelled while queued: the ledger recorded it rejected `cancelled` in the settlement's block.
+    expect(classify(s({ status: 'CANCELLED', reason: null }), l({ status: 'rejected', reason: 'cancelled' }))).toBeNull();
+    expect(classify(s({ status: 'CANCELLED', reason: null }), l())?.kind).toBe(DifferenceKind.OUTCOME_MISMATCH);
+    expect(classify(s({ status: 'QUEUED', reason: null, height: null }), l())?.kind).toBe(DifferenceKind.PENDING_BUT_FINAL);
     expect(classify(s({ height: 8 }), l())?.kind).toBe(DifferenceKind.HEIGHT_MISMATCH);
   });
 

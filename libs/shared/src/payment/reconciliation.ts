@@ -1,10 +1,11 @@
+import { LedgerRejection } from '../ledger/ledger-rejection';
 import { Posting } from '../messages/schemas';
 
 /** Settlement's record of a ledger transaction it submitted: a payment (id = uetr), a return (its id) or an operator request. */
 export interface SettlementRecord {
   id: string;
   /** A payment's, a return's (RECEIVED, SETTLED, REJECTED) or a request's (SUBMITTED, SETTLED, REJECTED) status. */
-  status: 'RECEIVED' | 'HELD' | 'SUBMITTED' | 'SETTLED' | 'REJECTED' | 'CANCELLED' | 'RETURNED';
+  status: 'RECEIVED' | 'HELD' | 'SUBMITTED' | 'QUEUED' | 'SETTLED' | 'REJECTED' | 'CANCELLED' | 'RETURNED';
   reason: string | null;
   /** Height of the final block settlement took the outcome from; null while pending or if never submitted. */
   height: number | null;
@@ -67,9 +68,12 @@ export function classify(s: SettlementRecord | null, l: LedgerRecord | null): Di
     return s.height === null ? null : { kind: DifferenceKind.MISSING_ON_LEDGER, id: s.id, detail: `${describe(s)}; not on the ledger` };
   }
   const detail = `${describe(s)}; ${describeLedger(l)}`;
-  if (!FINAL.has(s.status)) return { kind: DifferenceKind.PENDING_BUT_FINAL, id: s.id, detail };
-  const expected = s.status === 'REJECTED' ? 'rejected' : 'accepted';
-  if (s.height === null || l.status !== expected || (expected === 'rejected' && l.reason !== s.reason)) {
+  // A payment cancelled while it waited in the liquidity queue was decided by the ledger: rejected `cancelled`.
+  const dequeued = s.status === 'CANCELLED' && s.height !== null;
+  if (!FINAL.has(s.status) && !dequeued) return { kind: DifferenceKind.PENDING_BUT_FINAL, id: s.id, detail };
+  const expected = s.status === 'REJECTED' || dequeued ? 'rejected' : 'accepted';
+  const reason = dequeued ? LedgerRejection.CANCELLED : s.reason;
+  if (s.height === null || l.status !== expected || (expected === 'rejected' && l.reason !== reason)) {
     return { kind: DifferenceKind.OUTCOME_MISMATCH, id: s.id, detail };
   }
   if (s.height !== l.height) return { kind: DifferenceKind.HEIGHT_MISMATCH, id: s.id, detail };
