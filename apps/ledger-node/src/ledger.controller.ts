@@ -66,18 +66,13 @@ export class LedgerController {
   /** Balances as of the last final block. Amounts are minor-unit strings. */
   @Get('participants/:participant/accounts')
   async accounts(@Param('participant') participant: string) {
-    const { height, accounts: current, later } = await this.repo.accountsAtFinal(participant, FINALITY_LAG_MAX_BLOCKS + 1);
+    const { height, accounts: current, later, queued: waiting } = await this.repo.accountsAtFinal(participant, FINALITY_LAG_MAX_BLOCKS + 1);
     if (later.length > FINALITY_LAG_MAX_BLOCKS) {
       throw new ProblemError(503, 'finality_lagging', 'Finality lagging', `more than ${FINALITY_LAG_MAX_BLOCKS} blocks await a quorum`, undefined, {
         'retry-after': '1',
       });
     }
-    const queued = queuedTotals(
-      await this.repo.queuedTransfers(
-        this.repo.db,
-        current.map((a) => a.id),
-      ),
-    );
+    const queued = queuedTotals(waiting);
     const accounts = rewind(current, later).map((a) => ({
       account: a.id,
       currency: a.currency,

@@ -81,13 +81,22 @@ describe('a validator reports balances as of its last final block', () => {
 
   it('counts a block applied between its reads neither in the balance nor in what it rewinds', async () => {
     afterBalancesRead = applyBlock2;
-    expect(await controller.accounts('BANKA')).toEqual({ height: 1, accounts: [{ account: 'BANKA:USD', currency: 'USD', balance: '1000', netDebitCap: '0' }] });
+    expect(await controller.accounts('BANKA')).toEqual({
+      height: 1,
+      accounts: [{ account: 'BANKA:USD', currency: 'USD', balance: '1000', netDebitCap: '0', queued: '0' }],
+    });
     expect(afterBalancesRead).toBeNull();
   });
 
   it('rewinds an applied block that is not final yet, and counts it once it is', async () => {
-    expect(await controller.accounts('BANKA')).toEqual({ height: 1, accounts: [{ account: 'BANKA:USD', currency: 'USD', balance: '1000', netDebitCap: '0' }] });
+    expect(await controller.accounts('BANKA')).toEqual({
+      height: 1,
+      accounts: [{ account: 'BANKA:USD', currency: 'USD', balance: '1000', netDebitCap: '0', queued: '0' }],
+    });
     await db.pool.query(`INSERT INTO finality (height, hash, signatures) VALUES (2, $1, '[]')`, [HASH('b')]);
-    expect(await controller.accounts('BANKA')).toEqual({ height: 2, accounts: [{ account: 'BANKA:USD', currency: 'USD', balance: '1500', netDebitCap: '0' }] });
+    expect(await controller.accounts('BANKA')).toEqual({
+      height: 2,
+      accounts: [{ account: 'BANKA:USD', currency: 'USD', balance: '1500', netDebitCap: '0', queued: '0' }],
+    });
   });
 });

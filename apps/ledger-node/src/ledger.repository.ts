@@ -360,13 +360,21 @@ export class LedgerRepository {
    * `blocksMax`), all read in one REPEATABLE READ snapshot: read apart, a block applied between the reads would be
    * rewound from balances that never held it, or held in balances without being rewound.
    */
-  async accountsAtFinal(participant: string, blocksMax: number): Promise<{ height: number; accounts: AccountState[]; later: LedgerLeaf[][] }> {
+  async accountsAtFinal(
+    participant: string,
+    blocksMax: number,
+  ): Promise<{ height: number; accounts: AccountState[]; later: LedgerLeaf[][]; queued: { account: string; tx: LedgerTransfer }[] }> {
     return withTransaction(
       this.pool,
       async (db) => {
         const height = await this.finalHeight(db);
         const accounts = await this.participantAccounts(db, participant);
-        return { height, accounts, later: await this.blocksAbove(db, height, blocksMax) };
+        const later = await this.blocksAbove(db, height, blocksMax);
+        const queued = await this.queuedTransfers(
+          db,
+          accounts.map((a) => a.id),
+        );
+        return { height, accounts, later, queued };
       },
       { readOnly: true, repeatableRead: true },
     );

@@ -217,7 +217,8 @@ describe('BlockCutter with the liquidity queue', () => {
         expect(a.cutter.queue.size).toBe(0);
         // The chain alone (leaves and queue records) replays to the same outcomes and state digests.
         const verifier = new ChainVerifier({ networkId: NETWORK, trust: { quorum: 1, validators: [] } });
-        for (const blk of a.blocks) verifier.add({ header: blk.header, hash: blk.hash, leaves: blk.leafTexts.map((t) => JSON.parse(t) as unknown), signatures: null, queue: blk.queue });
+        for (const blk of a.blocks)
+          verifier.add({ header: blk.header, hash: blk.hash, leaves: blk.leafTexts.map((t) => JSON.parse(t) as unknown), signatures: null, queue: blk.queue });
         expect(verifier.finish().issues).toEqual([]);
       }),
       { numRuns: 300 },

@@ -184,7 +184,11 @@ export class ChainVerifier {
     this.seenIds.add(leaf.id);
     const waited = this.queued.get(leaf.id);
     if (waited) this.queued.delete(leaf.id);
-    const recomputed = waited ? this.replayQueued(height, leaf, waited, timestampMs) : leaf.kind === 'transfer' ? this.replayTransfer(leaf, timestampMs) : this.replayConfig(leaf);
+    const recomputed = waited
+      ? this.replayQueued(height, leaf, waited, timestampMs)
+      : leaf.kind === 'transfer'
+        ? this.replayTransfer(leaf, timestampMs)
+        : this.replayConfig(leaf);
     if (recomputed !== null && !sameOutcome(recomputed, leaf.outcome)) {
       this.issue(height, 'outcome_mismatch', `transaction ${leaf.id} recorded ${describe(leaf.outcome)}, replay gives ${describe(recomputed)}`);
     }

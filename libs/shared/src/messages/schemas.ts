@@ -12,11 +12,7 @@ export const uuidSchema = z.uuid();
 export const accountIdSchema = z.string().regex(/^[A-Z0-9]{4,11}:[A-Z]{3}$/, 'account id <participant>:<currency>');
 
 /** How long a payment may wait in the liquidity queue: 1 s to 24 h, in ms (API.md `queueFor`, in seconds). */
-export const queueForMsSchema = z
-  .number()
-  .int()
-  .min(1_000)
-  .max(86_400_000);
+export const queueForMsSchema = z.number().int().min(1_000).max(86_400_000);
 
 export const feeSchema = z.strictObject({ type: z.string(), amount: z.string(), currency: currencySchema });
 
