@@ -28,6 +28,25 @@ const text = (min: number, max: number) =>
 
 const party = z.strictObject({ name: text(1, 140), account: text(1, 34) });
 
+/** API.md "Liquidity queue": how long a payment may wait for its debtor's funds, in whole seconds (1 s to 24 h). */
+export const QUEUE_FOR_S_MAX = 86_400;
+
+/**
+ * API.md "Liquidity queue": short of funds, reject at once (the default) or wait in the debtor account's queue for
+ * `queueFor` seconds. `queue` needs `queueFor`; `reject` takes none.
+ */
+export const liquiditySchema = z
+  .strictObject({
+    onShortfall: z.enum(['reject', 'queue']),
+    queueFor: z.number().int().min(1).max(QUEUE_FOR_S_MAX).optional().describe('seconds in the queue at most, 1..86400; required with "queue"'),
+  })
+  .superRefine((l, ctx) => {
+    if (l.onShortfall === 'queue' && l.queueFor === undefined)
+      ctx.addIssue({ code: 'custom', path: ['queueFor'], message: 'required when onShortfall is "queue"' });
+    if (l.onShortfall === 'reject' && l.queueFor !== undefined) ctx.addIssue({ code: 'custom', path: ['queueFor'], message: 'only "queue" waits' });
+  });
+export type Liquidity = z.infer<typeof liquiditySchema>;
+
 /** API.md `POST /v1/payments`. */
 export const paymentRequestSchema = z.strictObject({
   quoteId: z.string().min(1).max(64),
@@ -35,6 +54,7 @@ export const paymentRequestSchema = z.strictObject({
   debtor: party,
   creditor: party,
   remittanceInfo: text(0, 140).optional(),
+  liquidity: liquiditySchema.optional(),
 });
 export type PaymentRequest = z.infer<typeof paymentRequestSchema>;
 

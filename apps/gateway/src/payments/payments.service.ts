@@ -419,6 +419,7 @@ export class PaymentsService {
           quote: p.quote,
           acceptedAt: at.getTime(),
           ...(screening ? { screening } : {}),
+          ...intentLiquidity(p.request),
         };
         intents.push({ topic, key: participant, payload: intent, headers: { 'x-correlation-id': p.correlationId ?? correlationId } });
       }
@@ -479,6 +480,13 @@ export function itemUetr(batchId: string, index: number): string {
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
   const hex = Buffer.from(bytes).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** The intent's liquidity instruction: only a payment that asks to queue carries one (`reject` is the default). */
+export function intentLiquidity(request: Pick<PaymentRequest, 'liquidity'>): Pick<PaymentIntentMessage, 'liquidity'> {
+  const l = request.liquidity;
+  if (l?.onShortfall !== 'queue' || l.queueFor === undefined) return {};
+  return { liquidity: { onShortfall: 'queue', queueForMs: l.queueFor * 1_000 } };
 }
 
 /** A problem fx-quote answered for one item of a batch, as the error a single call would have thrown. */
