@@ -1,9 +1,9 @@
 import { currencySchema, pageLimitSchema, participantIdSchema, timestampParamSchema } from '@nostro/shared';
 import { z } from 'zod';
 import { CURSOR_LENGTH_MAX } from '@nostro/platform';
-import { pageOf, paymentSchema } from '../http/api.schemas';
+import { pageOf, paymentSchema, paymentStatusSchema } from '../http/api.schemas';
 
-const statusSchema = z.enum(['RECEIVED', 'HELD', 'SUBMITTED', 'SETTLED', 'REJECTED', 'CANCELLED', 'RETURNED']);
+const statusSchema = paymentStatusSchema;
 const amount = z.string().describe('decimal string in major units with exactly the currency minor-unit digits');
 
 /** `GET /v1/admin/payments`: any participant's payments, filtered, cursor-paginated. */

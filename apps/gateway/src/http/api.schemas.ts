@@ -1,5 +1,6 @@
 import {
   ExceptionTimelineStatus,
+  PaymentStatus,
   RECALL_REASONS,
   RECALL_REJECT_REASONS,
   RETURN_FOLLOWING_RECALL,
@@ -122,7 +123,9 @@ export const screeningLimitsSchema = z.strictObject({
     .nullable(),
 });
 
-const statusSchema = z.enum(['RECEIVED', 'HELD', 'SUBMITTED', 'SETTLED', 'REJECTED', 'CANCELLED', 'RETURNED']);
+/** Every payment status (libs/shared), so a new one reaches the API's checks and document at once. */
+export const paymentStatusSchema = z.enum(Object.values(PaymentStatus) as [PaymentStatus, ...PaymentStatus[]]);
+const statusSchema = paymentStatusSchema;
 /** A timeline entry: a payment status, or a step of its recall or returns. */
 const timelineStatusSchema = z.enum([...statusSchema.options, ...Object.values(ExceptionTimelineStatus)]);
 
@@ -231,6 +234,7 @@ export const paymentSchema = z.object({
   uetr: z.uuid(),
   status: statusSchema,
   reason: z.string().optional(),
+  queuedUntil: z.string().optional().describe('QUEUED: when (block time, RFC 3339) the ledger rejects it with queue_timeout if still short of funds'),
   endToEndId: z.string(),
   debtorParticipant: z.string(),
   creditorParticipant: z.string(),
@@ -294,7 +298,17 @@ export const finalitySchema = z.object({
   proof: z.object({ leafIndex: z.number().int(), leafHash: z.string(), siblings: z.array(z.string()) }),
 });
 
-export const accountsSchema = z.object({ height: z.number().int(), data: z.array(z.object({ currency: z.string(), balance: amount, available: amount })) });
+export const accountsSchema = z.object({
+  height: z.number().int(),
+  data: z.array(
+    z.object({
+      currency: z.string(),
+      balance: amount,
+      available: amount,
+      queued: amount.describe('the total debit of the payments waiting in this account’s liquidity queue (API.md "Liquidity queue")'),
+    }),
+  ),
+});
 
 export const entrySchema = z.object({
   entryId: z.string().describe('<height>-<transaction index>-<posting index>: the entry’s place on the chain'),
@@ -339,6 +353,7 @@ export const webhookEventSchema = z.object({
     'payment.settled',
     'payment.rejected',
     'payment.held',
+    'payment.queued',
     'payment.received',
     'payment.cancelled',
     'payment.recall_requested',

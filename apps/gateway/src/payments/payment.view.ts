@@ -21,6 +21,7 @@ export function paymentView(
     uetr: row.uetr,
     status: row.status,
     ...(row.reason ? { reason: row.reason } : {}),
+    ...(row.status === 'QUEUED' && row.queued_until ? { queuedUntil: row.queued_until.toISOString() } : {}),
     endToEndId: row.end_to_end_id,
     debtorParticipant: row.participant,
     creditorParticipant: row.creditor_participant,

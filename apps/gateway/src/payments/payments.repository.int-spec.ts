@@ -3,12 +3,15 @@
  * a batch must leave exactly what applying its events one by one would.
  */
 import { PLATFORM_MIGRATIONS_DIR, PiiCipher, PoolClient, TestDatabase, createLogger, freshTestDatabase, withTransaction } from '@nostro/platform';
-import { SignedQuote } from '@nostro/shared';
+import { ISO20022_STATUS, PaymentStatus, SignedQuote } from '@nostro/shared';
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { CustomerData } from '../customer-data/customer-data.service';
 import { CustomerDataRepository } from '../customer-data/customer-data.repository';
-import { PaymentsRepository, StatusEvent } from './payments.repository';
+import { WebhookRepository } from '../webhooks/webhook.repository';
+import { webhooksFor } from '../webhooks/webhook.events';
+import { paymentView } from './payment.view';
+import { PaymentRow, PaymentsRepository, StatusEvent } from './payments.repository';
 
 const GATEWAY_MIGRATIONS_DIR = path.join(__dirname, '..', '..', 'migrations');
 
@@ -124,5 +127,95 @@ describe('PaymentsRepository.applyStatuses (settlement events in batches)', () =
     expect((await apply(batch)).map((x) => x.event.status)).toEqual(['SUBMITTED', 'SETTLED']);
     expect(await apply(batch)).toEqual([]);
     expect((await repo.findAnyMany([d])).get(d)?.status).toBe('SETTLED');
+  });
+});
+
+describe('a queued payment (API.md "Liquidity queue") in the read model', () => {
+  let db: TestDatabase;
+  let repo: PaymentsRepository;
+  let webhooks: WebhookRepository;
+  let customerData: CustomerData;
+
+  beforeAll(async () => {
+    db = await freshTestDatabase('gwqueued', [PLATFORM_MIGRATIONS_DIR, GATEWAY_MIGRATIONS_DIR], createLogger('gateway-test', 'silent'));
+    repo = new PaymentsRepository(db.pool);
+    webhooks = new WebhookRepository(db.pool);
+    customerData = new CustomerData(
+      new PiiCipher({ id: 'k1', key: randomBytes(32) }),
+      new CustomerDataRepository(db.pool),
+      createLogger('gateway-test', 'silent'),
+      0,
+    );
+  }, 60_000);
+
+  afterAll(() => db.drop());
+
+  it('shows QUEUED with queuedUntil, tells the debtor (payment.queued, stored), and drops queuedUntil once it settles', async () => {
+    const uetr = randomUUID();
+    const request = { quoteId: `q_${uetr}`, endToEndId: 'E2E', debtor: { name: 'A', account: '1' }, creditor: { name: 'B', account: '2' } };
+    await withTransaction(db.pool, (tx) =>
+      repo.insert(tx, {
+        uetr,
+        participant: 'BANKUS01',
+        quote: quote(`q_${uetr}`),
+        request,
+        sealed: customerData.seal(uetr, request),
+        at: new Date(Date.now() - 1_000),
+        totalDebitMinor: 1050n,
+      }),
+    );
+    const queuedUntil = Date.parse('2031-01-02T03:04:05.000Z');
+    const applied = await withTransaction(db.pool, async (tx) => {
+      const list = await repo.applyStatuses(tx, [
+        { id: randomUUID(), uetr, status: 'SUBMITTED', at: new Date() },
+        { id: randomUUID(), uetr, status: 'QUEUED', at: new Date(), queuedUntil },
+      ]);
+      const queued = list[1];
+      const deliveries = webhooksFor({
+        sourceId: queued.event.id,
+        status: 'QUEUED',
+        at: queued.event.at,
+        payment: queued.payment,
+        timeline: queued.timeline ?? [],
+        webhookUrls: { debtor: 'https://bank-us.example/hooks', creditor: 'https://bank-de.example/hooks' },
+      });
+      // The database accepts the new webhook type (its CHECK lists every type).
+      await webhooks.enqueue(tx, deliveries);
+      return { list, deliveries };
+    });
+    expect(applied.deliveries.map((d) => [d.participant, d.type])).toEqual([['BANKUS01', 'payment.queued']]);
+    expect(applied.deliveries[0].payload.data.payment).toMatchObject({ status: 'QUEUED', queuedUntil: '2031-01-02T03:04:05.000Z' });
+    const row = (await repo.findAnyMany([uetr])).get(uetr);
+    expect(row?.status).toBe('QUEUED');
+    const view = paymentView(row as PaymentRow, (await repo.timelines([uetr])).get(uetr) ?? []);
+    expect(view).toMatchObject({ status: 'QUEUED', queuedUntil: '2031-01-02T03:04:05.000Z' });
+    expect(view.timeline.map((t) => t.status)).toEqual(['RECEIVED', 'SUBMITTED', 'QUEUED']);
+    expect(ISO20022_STATUS[view.status as PaymentStatus]).toBe('PDNG');
+
+    await withTransaction(db.pool, (tx) =>
+      repo.applyStatuses(tx, [{ id: randomUUID(), uetr, status: 'SETTLED', at: new Date(), block: { height: 3, hash: 'ef'.repeat(32) } }]),
+    );
+    const settled = paymentView((await repo.findAnyMany([uetr])).get(uetr) as PaymentRow, []);
+    expect(settled.status).toBe('SETTLED');
+    expect(settled).not.toHaveProperty('queuedUntil');
+  });
+
+  it('refuses a QUEUED payment without its deadline (database CHECK)', async () => {
+    const uetr = randomUUID();
+    const request = { quoteId: `q_${uetr}`, endToEndId: 'E2E', debtor: { name: 'A', account: '1' }, creditor: { name: 'B', account: '2' } };
+    await withTransaction(db.pool, (tx) =>
+      repo.insert(tx, {
+        uetr,
+        participant: 'BANKUS01',
+        quote: quote(`q_${uetr}`),
+        request,
+        sealed: customerData.seal(uetr, request),
+        at: new Date(),
+        totalDebitMinor: 1n,
+      }),
+    );
+    await expect(withTransaction(db.pool, (tx) => repo.applyStatuses(tx, [{ id: randomUUID(), uetr, status: 'QUEUED', at: new Date() }]))).rejects.toThrow(
+      /payments_queued_until/,
+    );
   });
 });

@@ -8,7 +8,7 @@ import { SealedParties } from '../customer-data/customer-data.service';
  * Timeline order: by time, then (for entries of the same instant) in the order the steps happen, then by the recall
  * or return they belong to.
  */
-export const TIMELINE_ORDER_SQL = `at, array_position(ARRAY['RECEIVED','HELD','SUBMITTED','SETTLED','REJECTED','CANCELLED','RECALL_REQUESTED','RECALL_REJECTED',
+export const TIMELINE_ORDER_SQL = `at, array_position(ARRAY['RECEIVED','HELD','SUBMITTED','QUEUED','SETTLED','REJECTED','CANCELLED','RECALL_REQUESTED','RECALL_REJECTED',
   'RECALL_EXPIRED','RECALL_ACCEPTED','RETURN_RECEIVED','RETURN_SETTLED','RETURN_REJECTED','RETURNED'], status), ref`;
 
 /** A payment as stored; its customer data sealed (open it with CustomerData.open, for those allowed to see it). */
@@ -22,6 +22,8 @@ export interface PaymentRow extends PartyColumns {
   reason: string | null;
   block_height: bigint | null;
   block_hash: string | null;
+  /** While QUEUED: the block time at which the ledger rejects it with queue_timeout (kept once it left the queue). */
+  queued_until: Date | null;
   created_at: Date;
 }
 
@@ -41,6 +43,8 @@ export interface StatusEvent {
   reason?: string;
   at: Date;
   block?: { height: number; hash: string };
+  /** QUEUED: the block time (Unix ms) at which the ledger times it out. */
+  queuedUntil?: number;
 }
 
 /** An event that changed the read model, with the payment right after it and its timeline by then. */
@@ -214,6 +218,7 @@ export class PaymentsRepository {
           row.block_height = BigInt(e.block.height);
           row.block_hash = e.block.hash;
         }
+        if (e.queuedUntil !== undefined) row.queued_until = new Date(e.queuedUntil);
       }
       applied.push({ event: e, payment: { ...row }, timeline: null });
       laterEntries.set(e.uetr, new Set([...(laterEntries.get(e.uetr) ?? []), e.status]));
@@ -231,12 +236,18 @@ export class PaymentsRepository {
     }
     const changed = [...current.values()].filter((row) => {
       const was = before.get(row.uetr);
-      return was && (was.status !== row.status || was.reason !== row.reason || was.block_hash !== row.block_hash);
+      return (
+        was &&
+        (was.status !== row.status ||
+          was.reason !== row.reason ||
+          was.block_hash !== row.block_hash ||
+          was.queued_until?.getTime() !== row.queued_until?.getTime())
+      );
     });
     if (changed.length > 0) {
       await tx.query(
-        `UPDATE payments p SET status = c.status, reason = c.reason, block_height = c.height, block_hash = c.hash, updated_at = now()
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[]) AS c(uetr, status, reason, height, hash)
+        `UPDATE payments p SET status = c.status, reason = c.reason, block_height = c.height, block_hash = c.hash, queued_until = c.queued_until, updated_at = now()
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::timestamptz[]) AS c(uetr, status, reason, height, hash, queued_until)
           WHERE p.uetr = c.uetr`,
         [
           changed.map((r) => r.uetr),
@@ -244,6 +255,7 @@ export class PaymentsRepository {
           changed.map((r) => r.reason),
           changed.map((r) => r.block_height?.toString() ?? null),
           changed.map((r) => r.block_hash),
+          changed.map((r) => r.queued_until),
         ],
       );
     }

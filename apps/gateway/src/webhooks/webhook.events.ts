@@ -5,9 +5,10 @@ import { PARTIES_LATER, paymentView } from '../payments/payment.view';
 import { PaymentRow, TimelineRow } from '../payments/payments.repository';
 import { NewDelivery, WebhookType } from './webhook.repository';
 
-/** Who hears of a status: the debtor of every final or held status, the creditor once the payment is final. */
+/** Who hears of a status: the debtor of every final, held or queued status, the creditor once the payment is final. */
 const RECIPIENTS: Record<string, { debtor?: WebhookType; creditor?: WebhookType }> = {
   HELD: { debtor: 'payment.held' },
+  QUEUED: { debtor: 'payment.queued' },
   SETTLED: { debtor: 'payment.settled', creditor: 'payment.received' },
   REJECTED: { debtor: 'payment.rejected' },
   CANCELLED: { debtor: 'payment.cancelled' },

@@ -4,6 +4,7 @@ export type WebhookType =
   | 'payment.settled'
   | 'payment.rejected'
   | 'payment.held'
+  | 'payment.queued'
   | 'payment.received'
   | 'payment.cancelled'
   | 'payment.recall_requested'
