@@ -71,7 +71,7 @@ describe('one payment end to end through gateway, fx-quote, settlement and three
     expect(verifyFinalityProof(tampered, { validators: keys.validators, quorum: keys.quorum }).ok).toBe(false);
 
     const accounts = await debtor.client.getAccounts();
-    expect(accounts.data).toEqual([{ currency: 'USD', balance: '3997.50', available: '3997.50' }]);
+    expect(accounts.data).toEqual([{ currency: 'USD', balance: '3997.50', available: '3997.50', queued: '0.00' }]);
   });
 
   it('keeps every validator on the same chain and every currency summing to zero', async () => {

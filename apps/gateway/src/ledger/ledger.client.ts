@@ -24,6 +24,8 @@ export interface LedgerBalance {
   currency: string;
   balance: string;
   netDebitCap: string | null;
+  /** What the account's queued payments would debit (minor units); absent from a validator older than the liquidity queue. */
+  queued?: string;
 }
 
 /**
