@@ -139,9 +139,9 @@ export class OpsPaymentsRepository {
   async inFlight(): Promise<{ counts: Record<string, number>; oldestHeldAt: Date | null }> {
     const { rows } = await this.pool.query<{ status: string; n: string; oldest: Date | null }>(
       `SELECT status, count(*)::text AS n, min(created_at) AS oldest FROM payments
-        WHERE status IN ('RECEIVED', 'HELD', 'SUBMITTED') GROUP BY status`,
+        WHERE status IN ('RECEIVED', 'HELD', 'SUBMITTED', 'QUEUED') GROUP BY status`,
     );
-    const counts: Record<string, number> = { RECEIVED: 0, HELD: 0, SUBMITTED: 0 };
+    const counts: Record<string, number> = { RECEIVED: 0, HELD: 0, SUBMITTED: 0, QUEUED: 0 };
     let oldestHeldAt: Date | null = null;
     for (const r of rows) {
       counts[r.status] = Number(r.n);

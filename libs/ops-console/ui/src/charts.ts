@@ -13,6 +13,7 @@ const DASHES: Record<string, number[] | undefined> = {
   RECEIVED: undefined,
   HELD: [8, 4],
   SUBMITTED: [2, 3],
+  QUEUED: [4, 2, 1, 2],
   SETTLED: undefined,
   REJECTED: [10, 3, 2, 3],
   CANCELLED: [1, 4],

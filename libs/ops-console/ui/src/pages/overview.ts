@@ -117,7 +117,14 @@ function renderTiles(tiles: HTMLElement, o: Overview): void {
   } else items.push(tile('Throughput', '—', o.recent.unavailable, 'bad'));
   if (ok(o.inFlight)) {
     const c = o.inFlight.counts;
-    items.push(tile('In flight', String((c.RECEIVED ?? 0) + (c.SUBMITTED ?? 0)), `${c.RECEIVED ?? 0} received, ${c.SUBMITTED ?? 0} submitted`));
+    const queued = c.QUEUED ?? 0;
+    items.push(
+      tile(
+        'In flight',
+        String((c.RECEIVED ?? 0) + (c.SUBMITTED ?? 0) + queued),
+        h('span', {}, `${c.RECEIVED ?? 0} received, ${c.SUBMITTED ?? 0} submitted, `, link('#/queues', `${queued} queued`)),
+      ),
+    );
     const held = c.HELD ?? 0;
     items.push(
       tile(
