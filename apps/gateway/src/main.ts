@@ -58,6 +58,8 @@ import { WebhookDispatcher } from './webhooks/webhook.dispatcher';
 import { WebhookEgress } from './webhooks/webhook-egress';
 import { WebhookRepository } from './webhooks/webhook.repository';
 import { AdminPaymentsController } from './admin/admin-payments.controller';
+import { QueuesController } from './queues/queues.controller';
+import { QueuesService } from './queues/queues.service';
 import { AdminPaymentsRepository } from './admin/admin-payments.repository';
 import { AdminPaymentsService } from './admin/admin-payments.service';
 import { GatewayOpsHost } from './ops/ops-host.adapter';
@@ -167,6 +169,7 @@ async function main(): Promise<void> {
       AdminOpsController,
       OpenApiController,
       AdminPaymentsController,
+      QueuesController,
       CustomerDataController,
     ],
     providers: [
@@ -189,6 +192,7 @@ async function main(): Promise<void> {
       { provide: FxClient, useValue: fx },
       { provide: ListCursorCodec, useValue: cursors },
       { provide: LedgerClient, useValue: ledger },
+      { provide: QueuesService, useValue: new QueuesService(ledger, cursors) },
       BankAuthGuard,
       { provide: NonceRepository, useValue: new NonceRepository(rt.pool) },
       OperatorGuard,

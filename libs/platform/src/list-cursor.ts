@@ -26,7 +26,8 @@ export type CursorList =
   | 'ops-recalls'
   | 'account-entries'
   | 'admin-audit'
-  | 'admin-requests';
+  | 'admin-requests'
+  | 'admin-queues';
 
 /** A position in a list ordered by creation time then id: the time exact to the microsecond, as Postgres keeps it. */
 export interface TimeKeyset {

@@ -12,7 +12,9 @@ import {
   limitsResultSchema,
 } from './admin-payments.schemas';
 import { AuthedRequest, OperatorGuard } from '../auth/auth.guards';
-import { ParticipantIdParam } from '../auth/path-params';
+import { ParticipantIdParam, UuidParam } from '../auth/path-params';
+import { ExceptionsService } from '../exceptions/exceptions.service';
+import { cancelRequestSchema, cancelledSchema } from '../http/api.schemas';
 import { Requires } from '@nostro/platform';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { ApiDoc } from '../openapi/api-doc.decorator';
@@ -23,7 +25,10 @@ import { send } from '../http/reply';
 @Controller('v1/admin')
 @UseGuards(OperatorGuard)
 export class AdminPaymentsController {
-  constructor(@Inject(AdminPaymentsService) private readonly payments: AdminPaymentsService) {}
+  constructor(
+    @Inject(AdminPaymentsService) private readonly payments: AdminPaymentsService,
+    @Inject(ExceptionsService) private readonly exceptions: ExceptionsService,
+  ) {}
 
   @Get('payments')
   @ApiDoc({
@@ -86,6 +91,41 @@ export class AdminPaymentsController {
     const operator = req.operator as { id: string; name: string };
     const hash = IdempotencyService.requestHash(req.method, req.url, req.rawBody);
     return send(reply, await this.payments.decide({ id: operator.id, name: operator.name }, uetr.toLowerCase(), body, k, hash, String(req.id)));
+  }
+
+  @Post('payments/:uetr/cancel')
+  @Requires('payment.decide')
+  @ApiDoc({
+    summary: 'Cancel a payment on behalf of its debtor bank',
+    description:
+      'RECEIVED, HELD or QUEUED only (a payment waiting in a liquidity queue: API.md "Liquidity queue"). Answered like the bank’s own cancel, once settlement ' +
+      'decided: for a QUEUED payment, once the ledger took it out of the queue; `409 payment_not_cancellable` if it settled first. The debtor bank gets payment.cancelled.',
+    tags: ['Payments (operators)'],
+    auth: 'operator',
+    body: cancelRequestSchema,
+    responses: { 200: { description: 'Cancelled', schema: cancelledSchema } },
+    problems: [
+      'not_found',
+      'validation_failed',
+      'payment_not_cancellable',
+      'idempotency_key_required',
+      'idempotency_conflict',
+      'idempotency_in_progress',
+      'service_unavailable',
+    ],
+    idempotency: 'required',
+  })
+  async cancel(
+    @Req() req: AuthedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Param('uetr', UuidParam) uetr: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key?: string,
+  ) {
+    const operator = req.operator as { id: string; name: string };
+    const k = IdempotencyService.validateKey(key, true) as string;
+    const ask = { uetr, key: k, rawBody: req.rawBody, body, correlationId: String(req.id), hashPath: `/v1/admin/payments/${uetr}/cancel` };
+    return send(reply, await this.exceptions.cancelAsOperator({ id: operator.id, name: operator.name }, ask));
   }
 
   @Put('participants/:id/limits')

@@ -3,6 +3,8 @@ import { Pool, enqueueOutbox, parseOrProblem, topicName, withTransaction } from 
 import {
   AmountParseError,
   ExceptionRefusal,
+  PaymentStatus,
+  isCancellable,
   PaymentCancelMessage,
   PaymentRecallMessage,
   PaymentReturnMessage,
@@ -67,29 +69,46 @@ export class ExceptionsService {
 
   /** `POST /v1/payments/{uetr}/cancel` (debtor): 200 once settlement cancelled it. */
   cancel(ask: Ask): Promise<HttpResult> {
-    return this.run(ask, 'cancel', async (requestId, payment) => {
-      const body = parseOrProblem(cancelRequestSchema, ask.body ?? {});
-      // A cancelled payment stays cancelled: asking again is answered like the first time.
-      if (payment.status === 'CANCELLED') return { status: 200, body: { uetr: payment.uetr, status: 'CANCELLED' } };
-      if (!['RECEIVED', 'HELD', 'QUEUED'].includes(payment.status)) throw notCancellable(payment.status);
-      const message: PaymentCancelMessage = {
-        kind: 'payment.cancel',
-        id: newMessageId(),
-        requestId,
-        uetr: payment.uetr,
-        participant: ask.participant,
-        at: Date.now(),
-      };
-      if (body.reason) message.reason = body.reason;
-      const refusal = await this.decide(ask, payment, message);
-      if (refusal === ExceptionRefusal.PAYMENT_NOT_CANCELLABLE) {
-        const now = await this.payments.findAny(payment.uetr);
-        if (now?.status === 'CANCELLED') return { status: 200, body: { uetr: payment.uetr, status: 'CANCELLED' } };
-        throw notCancellable(now?.status ?? payment.status);
-      }
-      if (refusal) throw refused(refusal);
-      return { status: 200, body: { uetr: payment.uetr, status: 'CANCELLED' } };
+    return this.run(ask, 'cancel', (requestId, payment) => this.cancelPayment(ask, requestId, payment));
+  }
+
+  /**
+   * `POST /v1/admin/payments/{uetr}/cancel` (an operator, on behalf of the debtor bank; API.md "Liquidity queue"):
+   * answered like the bank's own cancel. The Idempotency-Key is the operator's; the request is recorded and ordered
+   * under the payment's debtor, and settlement records which operator asked.
+   */
+  cancelAsOperator(operator: { id: string; name: string }, ask: Omit<Ask, 'participant'>): Promise<HttpResult> {
+    const hash = IdempotencyService.requestHash('POST', ask.hashPath ?? `/v1/admin/payments/${ask.uetr}/cancel`, ask.rawBody);
+    return this.idempotency.run(`operator:${operator.id}`, ask.key, hash, async (requestId) => {
+      const payment = await this.payments.findAny(ask.uetr);
+      if (!payment) throw refused(ExceptionRefusal.PAYMENT_NOT_FOUND);
+      return this.cancelPayment({ ...ask, participant: payment.participant }, requestId, payment, operator);
     });
+  }
+
+  private async cancelPayment(ask: Ask, requestId: string, payment: PaymentRow, operator?: { id: string; name: string }): Promise<HttpResult> {
+    const body = parseOrProblem(cancelRequestSchema, ask.body ?? {});
+    // A cancelled payment stays cancelled: asking again is answered like the first time.
+    if (payment.status === 'CANCELLED') return { status: 200, body: { uetr: payment.uetr, status: 'CANCELLED' } };
+    if (!isCancellable(payment.status as PaymentStatus)) throw notCancellable(payment.status);
+    const message: PaymentCancelMessage = {
+      kind: 'payment.cancel',
+      id: newMessageId(),
+      requestId,
+      uetr: payment.uetr,
+      participant: ask.participant,
+      at: Date.now(),
+    };
+    if (body.reason) message.reason = body.reason;
+    if (operator) message.operator = { id: operator.id, name: operator.name };
+    const refusal = await this.decide(ask, payment, message);
+    if (refusal === ExceptionRefusal.PAYMENT_NOT_CANCELLABLE) {
+      const now = await this.payments.findAny(payment.uetr);
+      if (now?.status === 'CANCELLED') return { status: 200, body: { uetr: payment.uetr, status: 'CANCELLED' } };
+      throw notCancellable(now?.status ?? payment.status);
+    }
+    if (refusal) throw refused(refusal);
+    return { status: 200, body: { uetr: payment.uetr, status: 'CANCELLED' } };
   }
 
   /** `POST /v1/payments/{uetr}/recall` (debtor): 202 with the pending recall and its `respondBy`. */

@@ -28,6 +28,19 @@ export interface LedgerBalance {
   queued?: string;
 }
 
+/** One debtor account's liquidity queue as a validator reports it (minor units as strings, times Unix ms). */
+export interface LedgerQueue {
+  account: string;
+  participant: string;
+  currency: string;
+  balance: string;
+  netDebitCap: string | null;
+  /** The entries' amounts summed: what they would debit the account. */
+  queued: string;
+  /** FIFO order: the first is released first. */
+  entries: { seq: number; id: string; uetr?: string | null; amount: string; arrivedAt: number; expiresAt: number }[];
+}
+
 /**
  * Reads from the validators' internal API; any validator that has the answer will do (each verifies the chain
  * itself). Validators apply and finalise blocks at their own pace, so one that answers 404 may only be behind:
@@ -112,6 +125,11 @@ export class LedgerClient {
   /** Heights of the indexed final blocks whose broker time is in [fromMs, toMs), and the indexed height. */
   heights(fromMs: number, toMs: number): Promise<{ indexedHeight: number; range: { from: number; to: number } | null }> {
     return this.get(`/v1/ledger/heights?fromMs=${fromMs}&toMs=${toMs}`);
+  }
+
+  /** Every non-empty liquidity queue as of the last final block, from the first validator that answers. */
+  queues(): Promise<{ height: number; queues: LedgerQueue[] }> {
+    return this.get('/v1/ledger/queues');
   }
 
   /** Broker time (Unix ms) of a block. */
