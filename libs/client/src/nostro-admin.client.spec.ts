@@ -72,6 +72,29 @@ describe('NostroAdminClient', () => {
     expect(server.received[0]).toMatchObject({ method: 'PUT', url: '/v1/admin/participants/BANKA001/limits' });
   });
 
+  it('reads the liquidity queues with their filters, and cancels a payment with an Idempotency-Key reused on retry', async () => {
+    scripted = [{ status: 200, body: { height: 9, at: '2026-12-07T10:00:00.000Z', data: [], nextCursor: null } }];
+    expect(await admin().queues({ participant: 'BANKA001', currency: 'USD', limit: 10 })).toMatchObject({ height: 9, data: [] });
+    expect(server.received[0]).toMatchObject({ method: 'GET', url: '/v1/admin/queues?participant=BANKA001&currency=USD&limit=10' });
+    server.received.length = 0;
+    const uetr = '3f1c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b';
+    scripted = [
+      {
+        status: 503,
+        headers: { 'content-type': 'application/problem+json', 'retry-after': '0' },
+        body: { type: 'x', title: 'x', status: 503, code: 'service_unavailable' },
+      },
+      { status: 200, body: { uetr, status: 'CANCELLED' } },
+    ];
+    expect(await admin().cancelPayment(uetr, { reason: 'stuck for an hour' })).toEqual({ uetr, status: 'CANCELLED' });
+    expect(server.received.map((r) => [r.method, r.url])).toEqual([
+      ['POST', `/v1/admin/payments/${uetr}/cancel`],
+      ['POST', `/v1/admin/payments/${uetr}/cancel`],
+    ]);
+    expect(server.received[1].headers['idempotency-key']).toBe(server.received[0].headers['idempotency-key']);
+    expect(JSON.parse(server.received[0].rawBody.toString('utf8'))).toEqual({ reason: 'stuck for an hour' });
+  });
+
   it('creates an operator', async () => {
     scripted = [{ status: 201, body: { id: 'op-2', token: 'secret' } }];
     expect(await admin().createOperator({ name: 'Ops', role: 'approver' })).toEqual({ id: 'op-2', token: 'secret' });

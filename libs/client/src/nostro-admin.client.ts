@@ -9,7 +9,11 @@
 import { randomUUID } from 'node:crypto';
 import { buildUrl, DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT_MS, sendJson, withRetries, type FetchFn, type RetryPolicy } from './http.transport';
 import type {
+  CancelPaymentRequest,
   CustomerDataStatus,
+  PaymentCancelled,
+  QueuesPage,
+  QueuesQuery,
   EraseCustomerDataResult,
   AdminPaymentsQuery,
   CreatedOperator,
@@ -205,6 +209,21 @@ export class NostroAdminClient {
   decide(uetr: string, decision: PaymentDecisionRequest, options: TransferOptions = {}): Promise<unknown> {
     const idempotencyKey = options.idempotencyKey ?? randomUUID();
     return this.request('POST', path('payments', uetr, 'decisions'), { body: decision, idempotencyKey, retry: this.retryPolicy });
+  }
+
+  /** `GET /v1/admin/queues`: every liquidity queue with what it waits for, its entries' ages, amounts and deadlines. */
+  queues(query: QueuesQuery = {}): Promise<QueuesPage> {
+    return this.request('GET', '/v1/admin/queues', { query: { ...query } });
+  }
+
+  /**
+   * `POST /v1/admin/payments/{uetr}/cancel`: cancels a `RECEIVED`, `HELD` or `QUEUED` payment on behalf of its debtor
+   * bank, answered once settlement (for a queued one, the ledger) decided; with an Idempotency-Key (retried safely).
+   * `409 payment_not_cancellable` when it was too late (it settled first).
+   */
+  cancelPayment(uetr: string, body: CancelPaymentRequest = {}, options: TransferOptions = {}): Promise<PaymentCancelled> {
+    const idempotencyKey = options.idempotencyKey ?? randomUUID();
+    return this.request('POST', path('payments', uetr, 'cancel'), { body, idempotencyKey, retry: this.retryPolicy });
   }
 
   /**

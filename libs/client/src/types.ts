@@ -86,7 +86,12 @@ export interface CreatePaymentRequest {
   creditor: Party;
   /** Up to 140 characters. */
   remittanceInfo?: string;
+  /** Short of funds: reject at once (the default), or wait in the debtor account's liquidity queue (API.md "Liquidity queue"). */
+  liquidity?: Liquidity;
 }
+
+/** `queue` needs `queueFor`: whole seconds, 1 to 86,400, counted from the block in which the ledger first found it short. */
+export type Liquidity = { onShortfall: 'reject' } | { onShortfall: 'queue'; queueFor: number };
 
 /**
  * API.md "Payment statuses (complete list)". Final: `REJECTED`, `CANCELLED`, `RETURNED`; `SETTLED` is final for the
@@ -131,6 +136,8 @@ export interface Payment {
   uetr: string;
   status: PaymentStatus;
   reason?: string;
+  /** `QUEUED`: when (block time, RFC 3339) the ledger rejects it with `queue_timeout` if it is still short of funds. */
+  queuedUntil?: string;
   quote: PaymentQuote;
   sendAmount: Amount;
   receiveAmount: Amount;
@@ -330,6 +337,8 @@ export interface AccountBalance {
   currency: CurrencyCode;
   balance: Amount;
   available: Amount;
+  /** What the account's queued payments would debit (their total debits); `"0.00"`-style zero when none wait. */
+  queued: Amount;
 }
 
 /** `GET /v1/accounts`. */
@@ -592,6 +601,7 @@ export type WebhookType =
   | 'payment.settled'
   | 'payment.rejected'
   | 'payment.held'
+  | 'payment.queued'
   | 'payment.received'
   | 'payment.cancelled'
   | 'payment.recall_requested'
@@ -672,4 +682,50 @@ export interface CustomerDataStatus {
   keks: { kekId: string; current: boolean; held: boolean; dataKeys: string; retiredAt?: string }[];
   erased: string;
   notYetSealed: string;
+}
+
+/** `GET /v1/admin/queues` (API.md "Liquidity queue"). */
+export interface QueuesQuery extends PageQuery {
+  /** Only this debtor participant's queues. */
+  participant?: string;
+  currency?: CurrencyCode;
+}
+
+/** A payment waiting in a liquidity queue, in release order (FIFO). */
+export interface LiquidityQueueEntry {
+  uetr: string | null;
+  /** The ledger transaction id. */
+  txId: string;
+  /** What it debits the account (its total debit). */
+  amount: Amount;
+  /** When it was queued: the time of the block in which the ledger first found it short. */
+  arrivedAt: string;
+  /** Seconds since `arrivedAt`. */
+  age: number;
+  /** Block time at which the ledger rejects it with `queue_timeout`. */
+  queuedUntil: string;
+  /** What the account lacks to release the entries up to and including this one. */
+  shortfall: Amount;
+}
+
+/** One debtor account's liquidity queue, as of the last final block. */
+export interface LiquidityQueue {
+  account: string;
+  participant: string;
+  currency: CurrencyCode;
+  balance: Amount;
+  netDebitCap: Amount;
+  /** The entries' amounts summed. */
+  queued: Amount;
+  /** What the queue waits for: `queued − (balance + netDebitCap)`, at least zero. */
+  shortfall: Amount;
+  /** Seconds the oldest entry has waited. */
+  oldestAge: number;
+  entries: LiquidityQueueEntry[];
+}
+
+/** A page of queues, read at block `height`, at `at`. */
+export interface QueuesPage extends Page<LiquidityQueue> {
+  height: number;
+  at: string;
 }

@@ -32,6 +32,7 @@ export const WEBHOOK_TYPES: Readonly<Record<WebhookType, true>> = {
   'payment.settled': true,
   'payment.rejected': true,
   'payment.held': true,
+  'payment.queued': true,
   'payment.received': true,
   'payment.cancelled': true,
   'payment.recall_requested': true,

@@ -132,6 +132,9 @@ function adminRoute(request: ReceivedRequest): Reply {
   if (pathname === `/v1/admin/requests/${REQUEST_ID}/reject`) return { status: 200, body: { ...held, status: 'REJECTED', ...(comment ? { comment } : {}) } };
   if (request.method === 'POST' && pathname === '/v1/admin/participants/BANKDEFF/erase-customer-data')
     return { status: 200, body: { participant: 'BANKDEFF', erasedBefore: '2021-01-01T00:00:00.000Z', retentionDays: 1825, erased: 3 } };
+  if (request.method === 'GET' && pathname === '/v1/admin/queues')
+    return { status: 200, body: { height: 7, at: '2026-12-07T10:00:00.000Z', data: [], nextCursor: null } };
+  if (request.method === 'POST' && pathname === `/v1/admin/payments/${UETR}/cancel`) return { status: 200, body: { uetr: UETR, status: 'CANCELLED' } };
   if (request.method === 'GET' && pathname === '/v1/admin/customer-data') return { status: 200, body: { currentKekId: 'kek-1', keks: [] } };
   return problemReply(404, 'not_found');
 }
@@ -210,6 +213,31 @@ describe('nostro CLI', () => {
     const result = await run([...auth(), 'quote', '--from', 'USD', '--to', 'EUR', '--send', '10.00', '--creditor', 'BANKDE55']);
     expect(result.code).toBe(EXIT.ok);
     expect(JSON.parse(result.out)).toEqual({ id: 'q_1', sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '10.00', creditorParticipant: 'BANKDE55' });
+  });
+
+  it('pay --queue-for sends liquidity { onShortfall: queue, queueFor }; a value out of 1..86400 is a usage error', async () => {
+    const pay = [
+      'pay',
+      '--quote',
+      'q_1',
+      '--end-to-end-id',
+      'E2E-1',
+      '--debtor-name',
+      'A',
+      '--debtor-account',
+      'A1',
+      '--creditor-name',
+      'B',
+      '--creditor-account',
+      'B1',
+    ];
+    await run([...auth(), ...pay, '--queue-for', '600']);
+    const sent = server.received.find((r) => r.url === '/v1/payments');
+    expect(JSON.parse(sent?.rawBody.toString('utf8') ?? '{}')).toMatchObject({ quoteId: 'q_1', liquidity: { onShortfall: 'queue', queueFor: 600 } });
+    for (const bad of ['0', '86401', '1.5', 'soon']) {
+      const result = await run([...auth(), ...pay, '--queue-for', bad]);
+      expect(result).toMatchObject({ code: EXIT.usage, err: expect.stringContaining('whole seconds, 1 to 86400') });
+    }
   });
 
   it('prints the problem on stderr and exits 1 when the API refuses', async () => {
@@ -626,6 +654,20 @@ describe('nostro admin: calls held for a second admin', () => {
     server.received.length = 0;
     expect((await run([...admin(), 'reject', REQUEST_ID])).code).toBe(EXIT.ok);
     expect(sent()).toMatchObject({ path: `/v1/admin/requests/${REQUEST_ID}/reject`, body: {} });
+  });
+
+  it('queues reads the liquidity queues with its filters; cancel posts the reason with an Idempotency-Key', async () => {
+    const queues = await run([...admin(), 'queues', '--debtor', 'BANKUS33', '--currency', 'usd', '--limit', '5']);
+    expect(queues).toMatchObject({ code: EXIT.ok, err: '' });
+    expect(JSON.parse(queues.out)).toMatchObject({ height: 7, data: [] });
+    const cancel = await run([...admin(), 'cancel', UETR, '--reason', 'stuck', '--idempotency-key', 'k-1']);
+    expect(JSON.parse(cancel.out)).toEqual({ uetr: UETR, status: 'CANCELLED' });
+    expect(server.received.map((r) => [r.method, r.url])).toEqual([
+      ['GET', '/v1/admin/queues?participant=BANKUS33&currency=USD&limit=5'],
+      ['POST', `/v1/admin/payments/${UETR}/cancel`],
+    ]);
+    expect(server.received[1].headers['idempotency-key']).toBe('k-1');
+    expect(JSON.parse(server.received[1].rawBody.toString('utf8'))).toEqual({ reason: 'stuck' });
   });
 
   it('erase-customer-data posts the cutoff with an Idempotency-Key; customer-data reads the key status', async () => {

@@ -171,8 +171,16 @@ interface PayOptions {
   creditorName: string;
   creditorAccount: string;
   remittance?: string;
+  queueFor?: number;
   idempotencyKey?: string;
   wait?: string | boolean;
+}
+
+/** `--queue-for <seconds>`: whole seconds, 1 to 86,400 (API.md "Liquidity queue"). */
+function queueSeconds(value: string): number {
+  const n = /^[0-9]{1,5}$/.test(value) ? Number.parseInt(value, 10) : Number.NaN;
+  if (!(n >= 1 && n <= 86_400)) throw new InvalidArgumentError('whole seconds, 1 to 86400');
+  return n;
 }
 
 function addPay(program: Command, globals: Globals, print: Print): void {
@@ -186,6 +194,7 @@ function addPay(program: Command, globals: Globals, print: Print): void {
     .requiredOption('--creditor-name <name>', 'beneficiary name')
     .requiredOption('--creditor-account <account>', 'beneficiary account (IBAN or local)')
     .option('--remittance <text>', 'remittance information (up to 140 characters)')
+    .option('--queue-for <seconds>', 'short of funds, wait in your account’s liquidity queue this long (1-86400 s) instead of being rejected', queueSeconds)
     .option('--idempotency-key <key>', 'reuse to repeat the same payment safely (default: a new UUID)')
     .option('--wait [seconds]', 'wait until SETTLED, REJECTED, CANCELLED or RETURNED (default 60 s)')
     .action(async (o: PayOptions) => {
@@ -196,6 +205,7 @@ function addPay(program: Command, globals: Globals, print: Print): void {
         debtor: { name: o.debtorName, account: o.debtorAccount },
         creditor: { name: o.creditorName, account: o.creditorAccount },
         ...(o.remittance ? { remittanceInfo: o.remittance } : {}),
+        ...(o.queueFor === undefined ? {} : { liquidity: { onShortfall: 'queue' as const, queueFor: o.queueFor } }),
       };
       const accepted = await c.createPayment(payment, { idempotencyKey: o.idempotencyKey });
       print(o.wait ? await waitFinal(() => c.getPayment(accepted.uetr), seconds(o.wait)) : accepted);
@@ -602,7 +612,7 @@ function operatorClient(url: string, tokenFile: string | undefined): NostroAdmin
 function addAdmin(program: Command, globals: Globals, print: Print): void {
   const admin = program
     .command('admin')
-    .description('operators: the calls held for a second admin (DUAL_CONTROL=on): list them, approve or reject one')
+    .description('operators: calls held for a second admin (DUAL_CONTROL=on), liquidity queues, cancelling a payment, customer data')
     .addOption(new Option('--token-file <file>', 'your operator token (one line)').env('NOSTRO_TOKEN_FILE'))
     .addHelpText(
       'after',
@@ -615,7 +625,9 @@ function addAdmin(program: Command, globals: Globals, print: Print): void {
         '  nostro admin requests                             # waiting for approval\n' +
         '  nostro admin requests --status APPROVED --limit 20\n' +
         '  nostro admin approve 6f0c6a63-… --comment "SWIFT confirmation checked"\n' +
-        '  nostro admin reject 6f0c6a63-… --comment "not on the funding plan"\n',
+        '  nostro admin reject 6f0c6a63-… --comment "not on the funding plan"\n' +
+        '  nostro admin queues --debtor BANKUS33             # what waits for funds\n' +
+        '  nostro admin cancel 3f1c2a4e-… --reason "stuck since the morning"\n',
     );
   const operator = () => operatorClient(globals().url, admin.opts<{ tokenFile?: string }>().tokenFile);
   admin
@@ -675,6 +687,39 @@ function addAdmin(program: Command, globals: Globals, print: Print): void {
     .action(async (participant: string, o: { before?: string }) => {
       if (o.before !== undefined && Number.isNaN(Date.parse(o.before))) throw new UsageError('--before takes an RFC 3339 instant, e.g. 2021-01-01T00:00:00Z');
       print(await operator().eraseCustomerData(participant, { before: o.before }));
+    });
+  admin
+    .command('queues')
+    .description('the liquidity queues: per debtor account what waits, for how long, and the shortfall it waits for')
+    .option('--debtor <participant>', 'only this debtor participant’s queues')
+    .addOption(new Option('--currency <code>', 'only this currency').argParser((v) => v.toUpperCase()))
+    .option('--limit <n>', 'page size, 1 to 1000 (default 100)', pageLimit)
+    .option('--cursor <cursor>', 'next page (nextCursor of the previous one)')
+    .addHelpText(
+      'after',
+      '\nPrints { height, at, data: [{ account, participant, currency, balance, netDebitCap,\n' +
+        'queued, shortfall, oldestAge, entries: [{ uetr, txId, amount, arrivedAt, age,\n' +
+        'queuedUntil, shortfall }] }], nextCursor }: shortfall = queued - (balance +\n' +
+        'netDebitCap), at least zero; age in seconds. Cancel an entry with `nostro admin cancel`.\n',
+    )
+    .action(async (o: { debtor?: string; currency?: string; limit?: number; cursor?: string }) =>
+      print(await operator().queues({ participant: o.debtor, currency: o.currency, limit: o.limit, cursor: o.cursor })),
+    );
+  admin
+    .command('cancel')
+    .description('cancel a RECEIVED, HELD or QUEUED payment on behalf of its debtor bank')
+    .argument('<uetr>', 'the payment UUID')
+    .option('--reason <text>', 'why (up to 140 characters; the debtor bank reads it)')
+    .option('--idempotency-key <key>', IDEMPOTENCY_KEY_HELP)
+    .addHelpText(
+      'after',
+      '\nAnswered once settlement (for a queued payment: the ledger) decided: { uetr, status:\n' +
+        '"CANCELLED" }. Too late (it settled first): 409 payment_not_cancellable. Needs the\n' +
+        'approver or admin role.\n',
+    )
+    .action(async (uetr: string, o: { reason?: string; idempotencyKey?: string }) => {
+      const body = o.reason === undefined ? {} : { reason: o.reason };
+      print(await operator().cancelPayment(uetr, body, { idempotencyKey: o.idempotencyKey }));
     });
   admin
     .command('customer-data')
