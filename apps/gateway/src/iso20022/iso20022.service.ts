@@ -1,4 +1,4 @@
-import { problemBody } from '@nostro/platform';
+import { ProblemError, problemBody } from '@nostro/platform';
 import {
   CreditorPacs008,
   Pacs008Message,
@@ -15,7 +15,9 @@ import {
   parseCamt056,
   parsePacs004,
   parsePacs008,
+  settlementDeadline,
   type Iso20022Schema,
+  type SettlementTime,
 } from '@nostro/iso20022';
 import {
   ISO20022_STATUS,
@@ -30,6 +32,7 @@ import {
   type ReturnReason,
 } from '@nostro/shared';
 import { ExceptionsService } from '../exceptions/exceptions.service';
+import { QUEUE_FOR_S_MAX } from '../http/api.schemas';
 import { problem } from '../http/gateway.errors';
 import { HttpResult, IdempotencyService } from '../idempotency/idempotency.service';
 import { LedgerClient } from '../ledger/ledger.client';
@@ -68,7 +71,8 @@ export class Iso20022Service {
   /** `POST /v1/iso20022/pacs.008`: one payment per transaction, answered with a pacs.002 per transaction. */
   async pacs008(r: IsoRequest): Promise<HttpResult> {
     const message = parsePacs008(await this.inbound('pacs.008.001.09', r.body));
-    const items = message.transactions.map((tx) => this.batchInput(r.participant, tx));
+    const now = new Date();
+    const items = message.transactions.map((tx) => this.batchInput(r.participant, tx, now));
     const hash = IdempotencyService.requestHash('POST', r.path, r.rawBody);
     return this.payments.createFromIso(r.participant, r.key, hash, items, r.correlationId, (results) => this.statusReport(message, results));
   }
@@ -196,13 +200,15 @@ export class Iso20022Service {
   }
 
   /** A pacs.008 transaction as a payment request: its quote must pay exactly its amount, to its creditor agent. */
-  private batchInput(participant: string, tx: Pacs008Transaction): BatchInput {
+  private batchInput(participant: string, tx: Pacs008Transaction, now: Date): BatchInput {
+    const liquidity = tx.settlementTime ? queueUntil(tx.settlementTime, now) : undefined;
     const body = {
       quoteId: tx.quoteId,
       endToEndId: tx.endToEndId,
       debtor: tx.debtor,
       creditor: tx.creditor,
       ...(tx.remittanceInfo ? { remittanceInfo: tx.remittanceInfo } : {}),
+      ...(liquidity && 'queueFor' in liquidity ? { liquidity: { onShortfall: 'queue', queueFor: liquidity.queueFor } } : {}),
     };
     const input: BatchInput = {
       body,
@@ -211,6 +217,8 @@ export class Iso20022Service {
     };
     if (tx.debtorAgent !== participant) {
       input.refused = problemBody(problem('debtor_agent_mismatch', `DbtrAgt must be the sender, ${participant}`));
+    } else if (liquidity && 'refused' in liquidity) {
+      input.refused = problemBody(liquidity.refused);
     }
     return input;
   }
@@ -241,6 +249,25 @@ export class Iso20022Service {
   private ask(r: IsoRequest, uetr: string) {
     return { participant: r.participant, uetr, key: r.key, rawBody: r.rawBody, correlationId: r.correlationId, hashPath: r.path };
   }
+}
+
+/**
+ * `SttlmTmReq/TillTm` as a liquidity instruction (docs/iso20022.md): settle by then, waiting in the debtor account's
+ * queue if short of funds, for the whole seconds from `now` to that instant; refused unless that is 1 s to 24 h.
+ */
+export function queueUntil(time: SettlementTime, now: Date): { queueFor: number } | { refused: ProblemError } {
+  let deadline: Date;
+  try {
+    deadline = settlementDeadline(time, now);
+  } catch (error) {
+    if (!(error instanceof XmlRefusedError)) throw error;
+    return { refused: problem('validation_failed', error.message, error.issues) };
+  }
+  const queueFor = Math.floor((deadline.getTime() - now.getTime()) / 1_000);
+  if (queueFor >= 1 && queueFor <= QUEUE_FOR_S_MAX) return { queueFor };
+  const when = queueFor < 1 ? 'has passed' : 'is more than 24 h ahead';
+  const detail = `SttlmTmReq/TillTm ${time.tillTime}${time.settlementDate ? ` on ${time.settlementDate}` : ''} (${deadline.toISOString()}) ${when}: it must be 1 s to 24 h from now`;
+  return { refused: problem('validation_failed', detail, [{ path: time.path, message: 'must be 1 s to 86400 s from now' }]) };
 }
 
 function oneOf(allowed: readonly string[], value: string, path: string): string {

@@ -47,6 +47,9 @@ function inboundTransactionXml(t: Pacs008Transaction): XmlObject {
   return {
     PmtId: { EndToEndId: t.endToEndId, TxId: t.quoteId, UETR: t.uetr },
     IntrBkSttlmAmt: amountXml({ amount: t.amount, currency: t.currency }),
+    IntrBkSttlmDt: t.settlementTime?.settlementDate,
+    SttlmPrty: t.settlementPriority,
+    SttlmTmReq: t.settlementTime ? { TillTm: t.settlementTime.tillTime } : undefined,
     ChrgBr: 'DEBT',
     ...partiesXml(t),
   };

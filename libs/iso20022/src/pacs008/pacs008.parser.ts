@@ -1,5 +1,6 @@
 import { readAgent, readParty } from '../fields/agent.fields';
 import { readAmount } from '../fields/amount.fields';
+import { readSettlementTime } from '../fields/settlement-time.fields';
 import type { XmlElement } from '../xml/xml-reader';
 import { readIsoMessage } from '../xml/xml-reader';
 import { refuse } from '../xml/xml-refused.error';
@@ -19,10 +20,14 @@ export function parsePacs008(xml: string): Pacs008Message {
   if (!/^[0-9]{1,15}$/.test(declared) || BigInt(declared) !== BigInt(transactions.length)) {
     refuse(`${header.path}/NbOfTxs`, `says ${declared} but the message has ${transactions.length} CdtTrfTxInf`);
   }
-  return { messageId: header.requiredText('MsgId'), createdAt: header.requiredText('CreDtTm').trim(), transactions: transactions.map(readTransaction) };
+  return {
+    messageId: header.requiredText('MsgId'),
+    createdAt: header.requiredText('CreDtTm').trim(),
+    transactions: transactions.map((tx, index) => readTransaction(tx, index, header)),
+  };
 }
 
-function readTransaction(transaction: XmlElement, index: number): Pacs008Transaction {
+function readTransaction(transaction: XmlElement, index: number, header: XmlElement): Pacs008Transaction {
   const paymentId = transaction.required('PmtId');
   const amount = readAmount(transaction.required('IntrBkSttlmAmt'));
   const uetr = paymentId.textAt('UETR');
@@ -39,6 +44,7 @@ function readTransaction(transaction: XmlElement, index: number): Pacs008Transac
     debtorAgent: readAgent(transaction.required('DbtrAgt')),
     creditorAgent: readAgent(transaction.required('CdtrAgt')),
     ...(remittanceInfo === undefined ? {} : { remittanceInfo }),
+    ...readSettlementTime(transaction, header),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Money } from '../fields/amount.fields';
 import type { Party } from '../fields/agent.fields';
+import type { SettlementPriority, SettlementTime } from '../fields/settlement-time.fields';
 
 /** API.md: one pacs.008 carries 1 to 1,000 CdtTrfTxInf. */
 export const PACS008_TRANSACTIONS_MAX = 1000;
@@ -30,6 +31,10 @@ export interface Pacs008Transaction {
   creditorAgent: string;
   /** RmtInf/Ustrd, joined with a space if several, at most 140 characters. */
   remittanceInfo?: string;
+  /** SttlmTmReq/TillTm (with the IntrBkSttlmDt it falls on): settle by then, waiting in the liquidity queue if short of funds. */
+  settlementTime?: SettlementTime;
+  /** SttlmPrty. */
+  settlementPriority?: SettlementPriority;
 }
 
 export interface Pacs008Message {
