@@ -708,7 +708,7 @@ export interface LiquidityQueueEntry {
   shortfall: Amount;
 }
 
-/** One debtor account's liquidity queue, as of the last final block. */
+/** One debtor account's liquidity queue, as of the last block the answering validator applied. */
 export interface LiquidityQueue {
   account: string;
   participant: string;

@@ -127,7 +127,7 @@ export class LedgerClient {
     return this.get(`/v1/ledger/heights?fromMs=${fromMs}&toMs=${toMs}`);
   }
 
-  /** Every non-empty liquidity queue as of the last final block, from the first validator that answers. */
+  /** Every non-empty liquidity queue as of the last block the first validator that answers applied. */
   queues(): Promise<{ height: number; queues: LedgerQueue[] }> {
     return this.get('/v1/ledger/queues');
   }

@@ -14,7 +14,7 @@ export class QueuesController {
   @ApiDoc({
     summary: 'Every liquidity queue: what waits, for how long, and for how much',
     description:
-      'As of the last final block of the first validator that answers. One queue per debtor account with payments waiting for funds, in account order; ' +
+      'As of the last block the first validator that answers applied (queues change only in blocks). One queue per debtor account with payments waiting for funds, in account order; ' +
       '`shortfall` is what it waits for (queued − (balance + netDebitCap), at least zero). Entries in release order (FIFO). Cancel one with POST /v1/admin/payments/{uetr}/cancel.',
     tags: ['Payments (operators)'],
     auth: 'operator',

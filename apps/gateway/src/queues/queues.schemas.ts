@@ -35,7 +35,7 @@ export const queueSchema = z.object({
 });
 
 export const queuePageSchema = z.object({
-  height: z.number().int().describe('the last final block the queues are read at'),
+  height: z.number().int().describe('the last block the answering validator applied (it may not be final yet)'),
   at: z.string(),
   data: z.array(queueSchema),
   nextCursor: z.string().nullable(),

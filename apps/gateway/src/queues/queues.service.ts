@@ -11,7 +11,7 @@ export class QueuesService {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** `GET /v1/admin/queues`: one page of queues in account order, as of the last final block one validator holds. */
+  /** `GET /v1/admin/queues`: one page of queues in account order, as of the last block the first validator that answers applied. */
   async list(query: unknown) {
     const q = parseOrProblem(queuesQuerySchema, query, 'query');
     const after = q.cursor ? this.cursors.decode('admin-queues', q.cursor, 1)[0] : undefined;
