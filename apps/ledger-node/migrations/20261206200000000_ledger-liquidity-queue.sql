@@ -20,9 +20,14 @@ CREATE TABLE liquidity_queue_seq (
 );
 
 -- What each block did with the queue beyond its leaves (BlockQueueRecord), for finality records and the chain audit.
+-- A block may now hold no leaf: one that only queued transfers (its queue record and state digest say so).
 ALTER TABLE blocks ADD COLUMN queue jsonb;
+ALTER TABLE blocks DROP CONSTRAINT blocks_tx_count_check, ADD CONSTRAINT blocks_tx_count_check CHECK (tx_count >= 0);
+ALTER TABLE blocks ADD CONSTRAINT blocks_not_empty CHECK (tx_count > 0 OR queue IS NOT NULL);
 
 -- Down Migration
+ALTER TABLE blocks DROP CONSTRAINT blocks_not_empty;
+ALTER TABLE blocks DROP CONSTRAINT blocks_tx_count_check, ADD CONSTRAINT blocks_tx_count_check CHECK (tx_count > 0);
 ALTER TABLE blocks DROP COLUMN queue;
 DROP TABLE liquidity_queue_seq;
 DROP TABLE liquidity_queue;
