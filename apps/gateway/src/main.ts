@@ -104,6 +104,7 @@ async function main(): Promise<void> {
   const housekeeping = new Housekeeping(new HousekeepingRepository(rt.pool), rt.log);
   const limiter = new RateLimiter(redis, config.REDIS_KEY_PREFIX, config.RATE_LIMIT_PER_S, config.RATE_LIMIT_BURST ?? config.RATE_LIMIT_PER_S, rt.log);
   const cursors = new ListCursorCodec(config.networkSeed);
+  const queues = new QueuesService(ledger, cursors);
   const participantKeys = new ParticipantKeysService(config, rt.pool, participants, idempotency, cache);
   const admin = new AdminService(config, rt.pool, participants, operators, idempotency, waiter, ledger, cache, cursors, adminRequests, participantKeys, egress);
   const screeningAdmin = new ScreeningAdminService(screening, cache, cursors);
@@ -140,7 +141,7 @@ async function main(): Promise<void> {
     kafka: rt.kafka,
     log: rt.log,
     cursors,
-    host: new GatewayOpsHost(operators, payments, participants, ledger, screeningAdmin, webhookAdmin, exceptions, statements, iso, customerData),
+    host: new GatewayOpsHost(operators, payments, participants, ledger, screeningAdmin, webhookAdmin, exceptions, statements, iso, customerData, queues),
   });
   @Module({
     imports: [
@@ -192,7 +193,7 @@ async function main(): Promise<void> {
       { provide: FxClient, useValue: fx },
       { provide: ListCursorCodec, useValue: cursors },
       { provide: LedgerClient, useValue: ledger },
-      { provide: QueuesService, useValue: new QueuesService(ledger, cursors) },
+      { provide: QueuesService, useValue: queues },
       BankAuthGuard,
       { provide: NonceRepository, useValue: new NonceRepository(rt.pool) },
       OperatorGuard,

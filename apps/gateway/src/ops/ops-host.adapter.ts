@@ -8,9 +8,10 @@ import { ParticipantsRepository } from '../participants/participants.repository'
 import { paymentView } from '../payments/payment.view';
 import { PaymentsRepository } from '../payments/payments.repository';
 import { ScreeningAdminService } from '../screening/screening-admin.service';
+import { QueuesService } from '../queues/queues.service';
 import { StatementsService } from '../statements/statements.service';
 import { WebhookAdminService } from '../webhooks/webhook-admin.service';
-import { OpsConsoleHost, OpsOpenRecall, OpsStatementQuery, OpsStatementView } from '@nostro/ops-console';
+import { OpsConsoleHost, OpsOpenRecall, OpsQueuePage, OpsQueuesQuery, OpsStatementQuery, OpsStatementView } from '@nostro/ops-console';
 
 /**
  * The gateway's side of the operations console's port: each read goes to the repository or service the bank and
@@ -28,6 +29,7 @@ export class GatewayOpsHost implements OpsConsoleHost {
     private readonly statements: StatementsService,
     private readonly iso: Iso20022Service,
     private readonly customerData: CustomerData,
+    private readonly queueService: QueuesService,
   ) {}
 
   operatorByTokenHash(tokenHash: string) {
@@ -79,6 +81,11 @@ export class GatewayOpsHost implements OpsConsoleHost {
     return this.iso.statement(await this.statements.statement(participant, currency, statementQuery(query)), participant);
   }
 
+  /** The operator API's own service of `GET /v1/admin/queues`, so the console pages with that list's cursor. */
+  queues(query: OpsQueuesQuery): Promise<OpsQueuePage> {
+    return this.queueService.list(queuesQuery(query));
+  }
+
   async openRecalls(limit: number, after?: { at: string; id: string }): Promise<OpsOpenRecall[]> {
     const rows = await this.exceptions.openRecalls(limit, after);
     return this.customerData.fill(
@@ -97,6 +104,16 @@ export class GatewayOpsHost implements OpsConsoleHost {
       })),
     );
   }
+}
+
+/** The queue query as the operator API receives it (query-string text), which QueuesService validates. */
+function queuesQuery(q: OpsQueuesQuery): Record<string, string> {
+  return {
+    limit: String(q.limit),
+    ...(q.participant === undefined ? {} : { participant: q.participant }),
+    ...(q.currency === undefined ? {} : { currency: q.currency }),
+    ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
+  };
 }
 
 /** The statement query as the bank API receives it (query-string text), which StatementsService validates. */

@@ -46,6 +46,25 @@ export class OpsActionsController {
   }
 
   /**
+   * Cancel a payment on behalf of its debtor bank (`{ reason? }`): a queued one leaves its liquidity queue, answered
+   * once the ledger took it out (`409 payment_not_cancellable` when it settled first).
+   */
+  @Post('payments/:uetr/cancel')
+  @HttpCode(200)
+  @Requires('payment.decide')
+  @OpsAction('payment.cancel')
+  cancel(
+    @Req() req: OpsRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Param('uetr') uetr: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key?: string,
+  ) {
+    if (!isUetr(uetr)) throw opsProblem('not_found', 'no such payment');
+    return this.run(req, reply, 'payment.cancel', uetr.toLowerCase(), body, key);
+  }
+
+  /**
    * Approve another operator's call held for a second admin (dual control): it runs as its requester asked it, and
    * the answer is the call's own. The requester itself is refused by the operator API: 403 four_eyes_required.
    */

@@ -5,6 +5,7 @@ import { OpsSession } from './ops-session.service';
 /** The operator actions the console offers, each mapped to the operator API endpoint that performs it. */
 export const OPS_ACTIONS = {
   'payment.decision': { method: 'POST', path: (id: string) => `/v1/admin/payments/${encodeURIComponent(id)}/decisions` },
+  'payment.cancel': { method: 'POST', path: (id: string) => `/v1/admin/payments/${encodeURIComponent(id)}/cancel` },
   'participant.deposit': { method: 'POST', path: (id: string) => `/v1/admin/participants/${encodeURIComponent(id)}/deposits` },
   'participant.withdrawal': { method: 'POST', path: (id: string) => `/v1/admin/participants/${encodeURIComponent(id)}/withdrawals` },
   'participant.limits': { method: 'PUT', path: (id: string) => `/v1/admin/participants/${encodeURIComponent(id)}/limits` },

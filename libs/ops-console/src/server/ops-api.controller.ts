@@ -49,6 +49,12 @@ export class OpsApiController {
     return this.reads.openRecalls(query, session(req));
   }
 
+  /** `?participant=&currency=&limit=&cursor=`: liquidity queues, what each waits for, and their entries. */
+  @Get('queues')
+  queues(@Query() query: Record<string, string>) {
+    return this.reads.queues(query);
+  }
+
   @Get('held')
   held(@Req() req: OpsRequest) {
     return this.reads.held(session(req), String(req.id));

@@ -77,6 +77,54 @@ export interface OpsStatementQuery {
   toHeight?: number;
 }
 
+/** One payment waiting in a debtor account's liquidity queue; amounts in major units of the queue's currency. */
+export interface OpsQueueEntry {
+  /** The payment's UETR; null for a ledger transfer that is no gateway payment. */
+  uetr: string | null;
+  txId: string;
+  amount: string;
+  /** When the ledger first found it short (a block time). */
+  arrivedAt: string;
+  /** Whole seconds since `arrivedAt`, at the answer's `at`. */
+  age: number;
+  /** The block time at which the ledger rejects it `queue_timeout`. */
+  queuedUntil: string;
+  /** What the account lacks to release the entries up to and including this one (release is FIFO). */
+  shortfall: string;
+}
+
+/** One debtor account's liquidity queue, as `GET /v1/admin/queues` shows it (docs/gateway.md "Liquidity queue"). */
+export interface OpsQueue {
+  account: string;
+  participant: string;
+  currency: string;
+  balance: string;
+  netDebitCap: string;
+  /** The entries' amounts summed. */
+  queued: string;
+  /** What the queue waits for: queued − (balance + netDebitCap), at least zero. */
+  shortfall: string;
+  oldestAge: number;
+  /** In release order (FIFO). */
+  entries: OpsQueueEntry[];
+}
+
+/** A page of queues in account order, as of the block `height` the answering validator last applied. */
+export interface OpsQueuePage {
+  height: number;
+  at: string;
+  data: OpsQueue[];
+  nextCursor: string | null;
+}
+
+/** Which queues: a debtor participant, a currency, a page size and the operator API's own cursor. */
+export interface OpsQueuesQuery {
+  participant?: string;
+  currency?: string;
+  limit: number;
+  cursor?: string;
+}
+
 /**
  * What the operations console reads from the service that hosts it: the port the gateway implements and passes in
  * when it mounts the console (OpsConsoleModule.register). Each answer is the gateway's own API view of the thing,
@@ -109,4 +157,9 @@ export interface OpsConsoleHost {
   statement(participant: string, currency: string, query: OpsStatementQuery): Promise<OpsStatementView>;
   /** The same statement as the ISO 20022 camt.053.001.08 document the bank gets with `Accept: application/xml`. */
   statementXml(participant: string, currency: string, query: OpsStatementQuery): Promise<string>;
+  /**
+   * Non-empty liquidity queues, as `GET /v1/admin/queues` answers them (the same service): a cursor that is not that
+   * list's is a `validation_failed` problem, no validator answering `service_unavailable`.
+   */
+  queues(query: OpsQueuesQuery): Promise<OpsQueuePage>;
 }

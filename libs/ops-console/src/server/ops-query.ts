@@ -59,6 +59,14 @@ export const recallsQuerySchema = z.strictObject({
   cursor: z.string().max(CURSOR_LENGTH_MAX).optional(),
 });
 
+/** `GET /ops/api/queues`: non-empty liquidity queues in account order (the operator API's `GET /v1/admin/queues`). */
+export const queuesQuerySchema = z.strictObject({
+  participant: participantIdSchema.optional(),
+  currency: currencySchema.optional(),
+  limit,
+  cursor: z.string().max(CURSOR_LENGTH_MAX).optional(),
+});
+
 /** `GET /ops/api/blocks`. */
 export const blocksQuerySchema = z.strictObject({
   limit: pageLimitSchema(PAGE_LIMIT_MAX, 25),

@@ -2,11 +2,20 @@ import { ListCursorCodec, ProblemError, parseOrProblem } from '@nostro/platform'
 import { asCurrency, formatAmount, isCurrencyCode, participantIdSchema } from '@nostro/shared';
 import { OpsAdminForwarder } from './ops-admin.forwarder';
 import { OpsAuditRepository } from './ops-audit.repository';
-import { OpsConsoleHost, OpsStatementView } from './ops-host.port';
+import { OpsConsoleHost, OpsQueuePage, OpsStatementView } from './ops-host.port';
 import { OpsLedgerClient } from './ops-ledger.client';
 import { OpsPaymentsRepository } from './ops-payments.repository';
 import { ForwardedAnswer } from './ops-admin.forwarder';
-import { auditQuerySchema, blocksQuerySchema, isUetr, paymentFilterSchema, recallsQuerySchema, requestsQuerySchema, statementQuerySchema } from './ops-query';
+import {
+  auditQuerySchema,
+  blocksQuerySchema,
+  isUetr,
+  paymentFilterSchema,
+  queuesQuerySchema,
+  recallsQuerySchema,
+  requestsQuerySchema,
+  statementQuerySchema,
+} from './ops-query';
 import { OpsSession } from './ops-session.service';
 import { AdminRequest, ROLE_CAN, auditView, decisionsView, openRecallView, paymentSummaryView, requestView, withoutParties } from './ops-views';
 import { opsProblem } from './ops.errors';
@@ -83,6 +92,15 @@ export class OpsReadService {
       data: page.map((r) => openRecallView(r, session.operator.role)),
       nextCursor: rows.length > q.limit && last ? this.cursors.encodeTime('ops-recalls', { at: last.cursorAt, id: last.recallId }) : null,
     };
+  }
+
+  /**
+   * Non-empty liquidity queues in account order, through the host's own queue service (what `GET /v1/admin/queues`
+   * answers): per debtor account its balance, cap, queued total and shortfall, and its entries in release order.
+   * Every role may read them: they name participants and amounts, no customer.
+   */
+  queues(query: unknown): Promise<OpsQueuePage> {
+    return this.host.queues(parseOrProblem(queuesQuerySchema, query, 'query'));
   }
 
   /** Payments waiting for approval, oldest first, with their approvals (from the operator API). */

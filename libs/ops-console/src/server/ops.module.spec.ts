@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SESSION_COOKIE } from './ops-cookie';
-import { OpsConsoleHost, OpsOpenRecall, OpsStatementQuery, OpsStatementView } from './ops-host.port';
+import { OpsConsoleHost, OpsOpenRecall, OpsQueuePage, OpsQueuesQuery, OpsStatementQuery, OpsStatementView } from './ops-host.port';
 import { CONTENT_SECURITY_POLICY } from './ops-static.controller';
 import { opsConfig } from './ops.config';
 import { OpsConsoleModule } from './ops.module';
@@ -18,10 +18,12 @@ const TOKEN = 'op_3q2-7mSx0cXlLk9Qv0fJcQf8xUjKQ2r1vH7cS9dZ';
 /** Two admins for dual control: Ada asked for the held call, Bo may decide it. */
 const ADA_TOKEN = 'op_ada-admin-token-7mSx0cXlLk9Qv0fJcQf8xU';
 const BO_TOKEN = 'op_bo-admin-token-7mSx0cXlLk9Qv0fJcQf8xUj';
-const OPERATORS: Record<string, { id: string; name: string; role: 'approver' | 'admin' }> = {
+const VIC_TOKEN = 'op_vic-viewer-token-7mSx0cXlLk9Qv0fJcQf8x';
+const OPERATORS: Record<string, { id: string; name: string; role: 'viewer' | 'approver' | 'admin' }> = {
   [TOKEN]: { id: '0b7d1c7e-52c7-4f3b-9c39-7d3a4f4a2b10', name: 'Ann Approver', role: 'approver' },
   [ADA_TOKEN]: { id: '1c7d1c7e-52c7-4f3b-9c39-7d3a4f4a2b11', name: 'Ada Admin', role: 'admin' },
   [BO_TOKEN]: { id: '2d7d1c7e-52c7-4f3b-9c39-7d3a4f4a2b12', name: 'Bo Admin', role: 'admin' },
+  [VIC_TOKEN]: { id: '3e7d1c7e-52c7-4f3b-9c39-7d3a4f4a2b13', name: 'Vic Viewer', role: 'viewer' },
 };
 const operatorById = (id: unknown) => Object.values(OPERATORS).find((o) => o.id === id);
 const EXPIRES_AT = new Date(Date.now() + 3_600_000);
@@ -77,6 +79,49 @@ const statementOf = (participant: string, currency: string, query: OpsStatementQ
   if (participant !== 'BANKUS33' || currency !== 'USD') throw new ProblemError(404, 'not_found', 'Not found', `no ${currency} account`);
 };
 
+/** One queue as the host's queue service answers it: BANKUS33's USD account, short 25.00 for its two payments. */
+const QUEUED_UETR = '22222222-0000-4000-8000-000000000001';
+const SETTLED_UETR = '22222222-0000-4000-8000-000000000002';
+const QUEUES: OpsQueuePage = {
+  height: 42,
+  at: '2026-12-07T10:00:00.000Z',
+  data: [
+    {
+      account: 'BANKUS33:USD',
+      participant: 'BANKUS33',
+      currency: 'USD',
+      balance: '-40.00',
+      netDebitCap: '50.00',
+      queued: '35.00',
+      shortfall: '25.00',
+      oldestAge: 90,
+      entries: [
+        {
+          uetr: QUEUED_UETR,
+          txId: 'tx-1',
+          amount: '15.00',
+          arrivedAt: '2026-12-07T09:58:30.000Z',
+          age: 90,
+          queuedUntil: '2026-12-07T11:00:00.000Z',
+          shortfall: '5.00',
+        },
+        {
+          uetr: null,
+          txId: 'tx-2',
+          amount: '20.00',
+          arrivedAt: '2026-12-07T09:59:59.000Z',
+          age: 1,
+          queuedUntil: '2026-12-07T10:01:00.000Z',
+          shortfall: '25.00',
+        },
+      ],
+    },
+  ],
+  nextCursor: null,
+};
+/** What the host was asked for queues. */
+const queueCalls: OpsQueuesQuery[] = [];
+
 /** The host's reads: one operator, known by its token's SHA-256; nothing else is reached by these requests. */
 const host: OpsConsoleHost = {
   operatorByTokenHash: async (hash) => Object.entries(OPERATORS).find(([token]) => sha256Hex(token) === hash)?.[1] ?? null,
@@ -96,6 +141,11 @@ const host: OpsConsoleHost = {
   statementXml: async (participant, currency, query) => {
     statementOf(participant, currency, query);
     return CAMT053;
+  },
+  queues: async (query) => {
+    queueCalls.push(query);
+    if (query.cursor === 'foreign') throw new ProblemError(400, 'validation_failed', 'Validation failed', 'cursor: not a cursor of this list');
+    return QUEUES;
   },
 };
 
@@ -161,6 +211,13 @@ function fakeOperatorApi(fastify: FastifyInstance): void {
   fastify.post('/v1/admin/requests/:id/reject', async (request) => {
     record(request);
     return { ...HELD_REQUESTS[0], status: 'REJECTED', ...(request.body as object) };
+  });
+  fastify.post('/v1/admin/payments/:uetr/cancel', async (request, reply) => {
+    record(request);
+    const uetr = (request.params as { uetr: string }).uetr;
+    if (!request.headers['idempotency-key']) return reply.status(400).send(adminProblem(400, 'idempotency_key_required'));
+    if (uetr === SETTLED_UETR) return reply.status(409).send(adminProblem(409, 'payment_not_cancellable'));
+    return { uetr, status: 'CANCELLED' };
   });
 }
 
@@ -416,6 +473,77 @@ describe('the operations console as a NestJS module of its own', () => {
         ['request.reject', HELD_ID, 'ok', 200],
         ['request.approve', HELD_ID, 'denied', 403],
       ]);
+    });
+  });
+
+  describe('liquidity queues', () => {
+    const signedIn = async (token: string) => {
+      const signIn = await inject({ method: 'POST', url: '/ops/api/session', payload: { token } });
+      const cookie = String(signIn.headers['set-cookie']).split(';')[0];
+      return {
+        get: (url: string) => inject({ method: 'GET', url, headers: { cookie } }),
+        post: (url: string, payload: unknown, key = 'k-cancel') => inject({ method: 'POST', url, headers: { cookie, 'idempotency-key': key }, payload }),
+      };
+    };
+    const cancels = () => audit.filter((row) => row[3] === 'payment.cancel').map((row) => [row[4], row[5], row[6]]);
+
+    beforeEach(() => {
+      adminCalls.length = 0;
+      queueCalls.length = 0;
+    });
+
+    it("lists them to every role through the host's queue service, with its filters, and refuses a bad query before asking it", async () => {
+      const vic = await signedIn(VIC_TOKEN);
+      const all = await vic.get('/ops/api/queues');
+      expect(all.statusCode).toBe(200);
+      expect(all.headers['cache-control']).toBe('no-store');
+      expect(all.json()).toEqual(QUEUES);
+      expect((await vic.get('/ops/api/queues?participant=BANKUS33&currency=USD&limit=10&cursor=abc')).statusCode).toBe(200);
+      expect(queueCalls).toEqual([{ limit: 50 }, { participant: 'BANKUS33', currency: 'USD', limit: 10, cursor: 'abc' }]);
+      // The host's problem (another list's cursor) is answered as it is.
+      expect((await vic.get('/ops/api/queues?cursor=foreign')).json()).toMatchObject({ status: 400, code: 'validation_failed' });
+      queueCalls.length = 0;
+      for (const bad of ['limit=0', 'limit=201', 'currency=usd', 'participant=bank%20us', 'sort=age']) {
+        const answer = await vic.get(`/ops/api/queues?${bad}`);
+        expect({ bad, status: answer.statusCode, code: (answer.json() as { code: string }).code }).toEqual({ bad, status: 400, code: 'validation_failed' });
+      }
+      expect(queueCalls).toEqual([]);
+      expect((await inject({ method: 'GET', url: '/ops/api/queues' })).statusCode).toBe(401);
+    });
+
+    it('cancels a queued payment through the operator API as the signed-in approver, passes its refusal on, and audits each', async () => {
+      const before = cancels().length;
+      const ann = await signedIn(TOKEN);
+      const cancelled = await ann.post(`/ops/api/payments/${QUEUED_UETR.toUpperCase()}/cancel`, { reason: 'stuck since the morning' });
+      expect(cancelled.statusCode).toBe(200);
+      expect(cancelled.json()).toEqual({ uetr: QUEUED_UETR, status: 'CANCELLED' });
+      const late = await ann.post(`/ops/api/payments/${SETTLED_UETR}/cancel`, {}, 'k-late');
+      expect(late.statusCode).toBe(409);
+      expect(late.json()).toMatchObject({ code: 'payment_not_cancellable' });
+      expect(adminCalls).toEqual([
+        { method: 'POST', url: `/v1/admin/payments/${QUEUED_UETR}/cancel`, operator: 'Ann Approver', body: { reason: 'stuck since the morning' } },
+        { method: 'POST', url: `/v1/admin/payments/${SETTLED_UETR}/cancel`, operator: 'Ann Approver', body: {} },
+      ]);
+      expect(cancels().slice(before)).toEqual([
+        [QUEUED_UETR, 'ok', 200],
+        [SETTLED_UETR, 'refused', 409],
+      ]);
+      const kept = audit.filter((row) => row[3] === 'payment.cancel' && row[4] === QUEUED_UETR).map((row) => JSON.parse(String(row[7])) as unknown);
+      expect(kept).toEqual([
+        expect.objectContaining({ request: { reason: 'stuck since the morning' }, idempotencyKey: 'k-cancel', response: { status: 'CANCELLED' } }),
+      ]);
+    });
+
+    it('refuses a viewer (payment.decide is for approvers and admins) and audits it denied; a malformed UETR is never forwarded', async () => {
+      const before = cancels().length;
+      const vic = await signedIn(VIC_TOKEN);
+      const refused = await vic.post(`/ops/api/payments/${QUEUED_UETR}/cancel`, {});
+      expect(refused.statusCode).toBe(403);
+      expect(refused.json()).toMatchObject({ code: 'forbidden' });
+      const ann = await signedIn(TOKEN);
+      expect((await ann.post('/ops/api/payments/not-a-uetr/cancel', {})).statusCode).toBe(404);
+      expect(adminCalls).toEqual([]);
+      expect(cancels().slice(before)).toEqual([[QUEUED_UETR, 'denied', 403]]);
     });
   });
 });
