@@ -17,6 +17,7 @@ const NAV: { href: string; label: string; key: string; visible?: (s: SessionInfo
   { href: '#/', label: 'Overview', key: 'o' },
   { href: '#/payments', label: 'Payments', key: 'p' },
   { href: '#/held', label: 'Held payments', key: 'h' },
+  { href: '#/queues', label: 'Queues', key: 'u' },
   { href: '#/recalls', label: 'Recalls', key: 'c' },
   { href: '#/requests', label: 'Requests', key: 'q' },
   { href: '#/blocks', label: 'Blocks', key: 'b' },

@@ -6,6 +6,7 @@ import { overviewPage } from './pages/overview';
 import { participantPage, participantsPage } from './pages/participants';
 import { paymentPage } from './pages/payment';
 import { paymentsPage } from './pages/payments';
+import { queuesPage } from './pages/queues';
 import { recallsPage } from './pages/recalls';
 import { requestsPage } from './pages/requests';
 import { LiveStream } from './stream';
@@ -37,6 +38,8 @@ export async function route(path: string, ctx: PageContext): Promise<Page> {
       return parts[1] ? paymentPage(ctx, parts[1]) : paymentsPage(ctx, params);
     case 'held':
       return heldPage(ctx);
+    case 'queues':
+      return queuesPage(ctx, params);
     case 'recalls':
       return recallsPage(ctx, params);
     case 'requests':

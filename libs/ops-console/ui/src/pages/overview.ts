@@ -122,7 +122,7 @@ function renderTiles(tiles: HTMLElement, o: Overview): void {
       tile(
         'In flight',
         String((c.RECEIVED ?? 0) + (c.SUBMITTED ?? 0) + queued),
-        `${c.RECEIVED ?? 0} received, ${c.SUBMITTED ?? 0} submitted, ${queued} queued`,
+        h('span', {}, `${c.RECEIVED ?? 0} received, ${c.SUBMITTED ?? 0} submitted, `, link('#/queues', `${queued} queued`, { id: 'overview-queued' })),
       ),
     );
     const held = c.HELD ?? 0;
