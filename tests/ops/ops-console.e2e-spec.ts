@@ -2,7 +2,7 @@ import { parseCamt053, validateXml } from '@nostro/iso20022';
 import fs from 'node:fs';
 import { Browser, Page } from 'playwright-core';
 import { NostroAdminClient, isPendingApproval } from '@nostro/client';
-import { TestBank, adminClient, eventually, fundFxDesk, registerBank } from '../support/cluster';
+import { TestBank, adminClient, amountOf, approved, eventually, fundFxDesk, minorOf, registerBank } from '../support/cluster';
 import { startGateway } from '../gateway/support/gateway';
 import { ConsoleHttp, launchChromium, newOperator, screenshot, signedIn } from './support/console';
 
@@ -12,7 +12,8 @@ import { ConsoleHttp, launchChromium, newOperator, screenshot, signedIn } from '
  * a held payment released by two approvers, and a viewer who cannot approve; a recall listed with its deadline until
  * it is answered, and the payment's return with its own proof verified; a participant's statement of the day with
  * its entries and its camt.053 download; an operator call held for a second admin (dual control) decided on the
- * Requests page. Screenshots go to docs/images/.
+ * Requests page; a liquidity queue on the Queues page, one of its payments cancelled there by an approver.
+ * Screenshots go to docs/images/.
  */
 const TEST_TIMEOUT_MS = 180_000;
 
@@ -388,6 +389,111 @@ describe('operations console in a browser', () => {
       } finally {
         await strict.stop();
       }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'lists a liquidity queue with what it waits for, a viewer only watches, and an approver cancels a queued payment',
+    async () => {
+      // A bank with no funds and no cap: its payments wait in the ledger's queue for its USD account.
+      const poor = await registerBank(['USD']);
+      const account = `${poor.id}:USD`;
+      const queue = async (sendAmount: string, endToEndId: string): Promise<string> => {
+        const quote = await poor.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount, creditorParticipant: creditor.id });
+        const { uetr } = await poor.client.createPayment({
+          quoteId: quote.id,
+          endToEndId,
+          debtor: { name: 'Carla Waiting', account: 'US0099999' },
+          creditor: { name: 'Bernd Empfänger', account: 'DE89370400440532013000' },
+          liquidity: { onShortfall: 'queue', queueFor: 600 },
+        });
+        return uetr;
+      };
+      const first = await queue('30.00', 'OPS-QUEUE-1');
+      const second = await queue('45.00', 'OPS-QUEUE-2');
+      const [p1, p2] = await Promise.all(
+        [first, second].map((uetr) =>
+          eventually(
+            () => poor.client.getPayment(uetr),
+            (p) => p.status !== 'RECEIVED' && p.status !== 'SUBMITTED',
+          ),
+        ),
+      );
+      expect([p1.status, p2.status]).toEqual(['QUEUED', 'QUEUED']);
+      const queued = amountOf(minorOf(p1.totalDebit, 'USD') + minorOf(p2.totalDebit, 'USD'), 'USD');
+      const [approver, viewer] = await Promise.all([newOperator('approver', 'Quinn Approver'), newOperator('viewer', 'Vera Viewer')]);
+
+      // A viewer sees the queue and its payments, no cancel button, and is refused (and audited) when forcing the call.
+      const v = await signedIn(browser, viewer.token);
+      const home = v.page.url().split('#')[0];
+      await v.page.goto(`${home}#/queues`);
+      await v.page.locator(`tbody[data-account="${account}"] tr.queue-entry[data-uetr="${second}"]`).waitFor({ timeout: 30_000 });
+      expect(await v.page.locator(`tbody[data-account="${account}"] button[data-action="cancel"]`).count()).toBe(0);
+      expect(await v.page.textContent('#queues-note')).toContain('may watch the queues but not cancel');
+      const forced = await v.page.evaluate(async (u) => {
+        const r = await fetch(`/ops/api/payments/${u}/cancel`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID() },
+          body: JSON.stringify({}),
+        });
+        return { status: r.status, body: (await r.json()) as { code: string } };
+      }, first);
+      expect(forced).toMatchObject({ status: 403, body: { code: 'forbidden' } });
+      await v.context.close();
+
+      // The approver comes from the overview's queued count: the account's row says what it waits for.
+      const a = await signedIn(browser, approver.token);
+      await a.page.click('#overview-queued');
+      await a.page.waitForSelector('table.queues');
+      expect(a.page.url()).toContain('#/queues');
+      expect(await a.page.getAttribute('nav a[data-nav="#/queues"]', 'aria-current')).toBe('page');
+      const rows = a.page.locator(`tbody[data-account="${account}"]`);
+      await rows.locator(`tr.queue-entry[data-uetr="${second}"]`).waitFor({ timeout: 30_000 });
+      const cells = (await rows.locator('tr.queue-account > *').allTextContents()).map((t) => t.trim());
+      expect(cells.slice(0, 7)).toEqual([poor.id, 'USD', '0.00 USD', '0.00 USD', `${queued} USD`, `${queued} USD`, expect.stringMatching(/s$/)]);
+      expect(cells[7]).toBe('2 waiting');
+      expect(await rows.locator('tr.queue-entry').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-uetr')))).toEqual([first, second]);
+      const entry = rows.locator(`tr.queue-entry[data-uetr="${first}"]`);
+      expect(await entry.textContent()).toContain(`${p1.totalDebit} USD`);
+      expect(await entry.locator('[data-deadline]').getAttribute('data-deadline')).toBe(p1.queuedUntil);
+      expect(await entry.locator('[data-deadline]').getAttribute('data-overdue')).toBe('false');
+      expect(await entry.locator('a.uetr').getAttribute('href')).toBe(`#/payments/${first}`);
+      await screenshot(a.page, 'ops-queues');
+
+      // Cancel asks first; Keep leaves it queued; Confirm cancels it with the reason.
+      await entry.locator('button[data-action="cancel"]').click();
+      await entry.locator('button[data-action="keep"]').click();
+      await entry.locator('button[data-action="cancel"]').click();
+      await entry.locator('input[name="reason"]').fill('customer asked to stop it');
+      await entry.locator('button[data-action="confirm-cancel"]').click();
+      await expectText(a.page, '#queue-result', 'Cancelled (CANCELLED): it left the queue');
+      await entry.waitFor({ state: 'detached', timeout: 30_000 });
+      expect((await poor.client.getPayment(first)).status).toBe('CANCELLED');
+      expect((await rows.locator('tr.queue-account > *').allTextContents())[4]).toBe(`${p2.totalDebit} USD`);
+
+      // Funds arrive: the second payment is released and settles, and the page drops the account without a reload.
+      await approved(await adminClient().deposit(poor.id, { currency: 'USD', amount: '1000.00', reference: 'queue released' }));
+      expect(
+        (
+          await eventually(
+            () => poor.client.getPayment(second),
+            (p) => p.status !== 'QUEUED',
+          )
+        ).status,
+      ).toBe('SETTLED');
+      await rows.waitFor({ state: 'detached', timeout: 30_000 });
+      await a.context.close();
+
+      // The console's audit entries for the cancel, and the operator API call it made as the approver.
+      const http = new ConsoleHttp();
+      await http.signIn(admin.token);
+      const log = await http.json<{ data: { operator: { name: string } | null; action: string; outcome: string }[] }>(`/ops/api/audit?target=${first}`);
+      expect(log.data.filter((e) => e.action === 'payment.cancel').map((e) => [e.operator?.name, e.outcome])).toEqual([
+        ['Quinn Approver', 'ok'],
+        ['Vera Viewer', 'denied'],
+      ]);
+      expect(log.data.filter((e) => e.action === 'admin.payments.cancel.post').map((e) => [e.operator?.name, e.outcome])).toEqual([['Quinn Approver', 'ok']]);
     },
     TEST_TIMEOUT_MS,
   );
