@@ -129,7 +129,9 @@ export class LiquidityService {
       queued.map((e) => e.uetr),
       queued.map((e) => e.queuedUntil as number),
     );
-    const settled = events.filter((e) => e.status === 'SETTLED');
+    // A RESERVED payment's FX left the desk for escrow in its reservation's block: for the desk it is spent, as when
+    // settled (an expiry gives it back to the desk on the ledger, and the desk balance shows it).
+    const settled = events.filter((e) => e.status === 'SETTLED' || e.status === 'RESERVED');
     const rejected = events.filter((e) => e.status === 'REJECTED').map((e) => e.uetr);
     const cancelled = events.filter((e) => e.status === 'CANCELLED').map((e) => e.uetr);
     // A SETTLED event names its block; without one, the next block after what we know is a safe stand-in.

@@ -3,6 +3,7 @@ import { Logger, counter, histogram, topicName } from '@nostro/platform';
 import {
   BlockCutter,
   BlockSignatureMessage,
+  EscrowBook,
   LedgerEntry,
   LedgerState,
   LiquidityQueue,
@@ -105,9 +106,12 @@ export class BlockPipeline {
     return this.pendingSinceMs;
   }
 
-  /** The earliest block time at which a queued transfer times out (a cut marker then closes even an empty block). */
+  /**
+   * The earliest block time at which a queued transfer times out or an escrow expires (a cut marker then closes even
+   * an empty block).
+   */
   get queueDeadline(): number | null {
-    return this.cutter.queue.nextExpiry();
+    return this.cutter.nextDeadline();
   }
 
   /** How many transfers wait in the liquidity queue (applied blocks, plus the open one). */
@@ -117,7 +121,7 @@ export class BlockPipeline {
 
   /** Loads the last applied block and the state after it. Called at start and after any failed block write. */
   async reload(): Promise<void> {
-    const [snapshot, tip, queued] = await Promise.all([this.repo.loadSnapshot(), this.repo.loadTip(), this.repo.loadQueue()]);
+    const [snapshot, tip, queued, escrows] = await Promise.all([this.repo.loadSnapshot(), this.repo.loadTip(), this.repo.loadQueue(), this.repo.loadEscrows()]);
     const nextOffset = tip.nextOffset ?? 0n;
     this.state = new LedgerState(snapshot);
     this.loadedSums = this.checkLoadedState(tip.height);
@@ -129,6 +133,7 @@ export class BlockPipeline {
         isKnown: (id) => this.knownInBatch.has(id) || this.recentIds.has(id),
       },
       new LiquidityQueue(this.state, queued.entries, queued.next),
+      new EscrowBook(escrows),
     );
     this.tip = { height: tip.height, nextOffset };
     this.writes = [];

@@ -189,6 +189,8 @@ function record(block: StoredBlock, agreeing: StoredSignature[], quorum: number,
       ...(l.returnId ? { returnId: l.returnId } : {}),
       kind: l.kind,
       outcome: l.outcome,
+      ...(l.condition ? { escrow: { step: 'reserve' as const, of: l.id, expiresAt: l.condition.expiresAt } } : {}),
+      ...(l.escrow ? { escrow: { step: l.escrow.step, of: l.escrow.of } } : {}),
     })),
     ...(queue && queue.queued.length > 0
       ? {

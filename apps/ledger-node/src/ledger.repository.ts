@@ -1,5 +1,5 @@
 import { Pool, PoolClient, withTransaction } from '@nostro/platform';
-import { AccountState, BlockQueueRecord, LedgerLeaf, LedgerSnapshot, LedgerTransfer, QueueEntry, SealedBlock } from '@nostro/shared';
+import { AccountState, BlockQueueRecord, EscrowEntry, LedgerLeaf, LedgerSnapshot, LedgerTransfer, QueueEntry, SealedBlock } from '@nostro/shared';
 
 export interface ChainTip {
   height: number;
@@ -87,6 +87,11 @@ WITH blk AS (
       AS q(seq, account, tx_id, tx, arrived_at, queue_for_ms, expires_at)
 ), queue_out AS (
   DELETE FROM liquidity_queue WHERE seq = ANY($39::bigint[])
+), escrow_in AS (
+  INSERT INTO escrows (tx_id, tx, expires_at, reserved_height)
+  SELECT e.tx_id, e.tx::jsonb, e.expires_at, e.height FROM unnest($41::text[], $42::text[], $43::bigint[], $44::bigint[]) AS e(tx_id, tx, expires_at, height)
+), escrow_out AS (
+  DELETE FROM escrows WHERE tx_id = ANY($45::text[])
 ), queue_seq AS (
   INSERT INTO liquidity_queue_seq (singleton, next_seq) SELECT true, $40::bigint WHERE $40::bigint IS NOT NULL
   ON CONFLICT (singleton) DO UPDATE SET next_seq = EXCLUDED.next_seq
@@ -170,6 +175,12 @@ export class LedgerRepository {
     };
   }
 
+  /** The escrows waiting as of the last applied block. */
+  async loadEscrows(): Promise<EscrowEntry[]> {
+    const { rows } = await this.pool.query<{ tx: EscrowEntry['tx']; reserved_height: string }>('SELECT tx, reserved_height::text FROM escrows ORDER BY tx_id');
+    return rows.map((r) => ({ tx: r.tx, height: Number(r.reserved_height) }));
+  }
+
   /** The waiting transfers as of the last applied block (of `accounts`, or all), in order of arrival. */
   async queuedTransfers(db: Db, accounts?: string[]): Promise<{ seq: number; account: string; tx: LedgerTransfer; arrivedAt: number; expiresAt: number }[]> {
     const { rows } = await db.query<{ seq: string; account: string; tx: LedgerTransfer; arrived_at: string; expires_at: string }>(
@@ -199,6 +210,7 @@ export class LedgerRepository {
     const h = block.header;
     const { leaves, createdAccounts: opened, updatedAccounts: moved } = block;
     const added = block.queueChanges?.added ?? [];
+    const escrowAdded = block.escrowChanges?.added ?? [];
     // Named: each connection plans the statement once, not for every block (planning it cost more than running it).
     const { rows } = await this.pool.query<{ signatures: StoredSignature[] }>({
       name: 'ledger-insert-block',
@@ -244,6 +256,11 @@ export class LedgerRepository {
         added.map((e) => e.expiresAt),
         block.queueChanges?.removed ?? [],
         block.queueChanges?.next ?? null,
+        escrowAdded.map((e) => e.tx.id),
+        escrowAdded.map((e) => JSON.stringify(e.tx)),
+        escrowAdded.map((e) => e.tx.condition.expiresAt),
+        escrowAdded.map((e) => e.height),
+        block.escrowChanges?.removed ?? [],
       ],
     });
     return rows[0].signatures;

@@ -1,7 +1,7 @@
 import { PoolClient } from '@nostro/platform';
 import { RecallStatus, ReturnStatus } from '@nostro/shared';
 
-export type ExceptionKind = 'cancel' | 'recall' | 'recall_response' | 'return';
+export type ExceptionKind = 'cancel' | 'recall' | 'recall_response' | 'return' | 'fulfil';
 
 export interface RecallRow {
   recall_id: string;
@@ -64,13 +64,13 @@ export class ExceptionRepository {
     await tx.query('UPDATE exception_requests SET awaiting_ledger = true WHERE request_id = $1', [requestId]);
   }
 
-  /** The cancels awaiting the ledger's word on these payments; they await no longer (the caller answers them). */
-  async takeAwaitingCancels(tx: PoolClient, uetrs: readonly string[]): Promise<{ requestId: string; uetr: string }[]> {
+  /** The requests of `kind` awaiting the ledger's word on these payments; they await no longer (the caller answers them). */
+  async takeAwaiting(tx: PoolClient, kind: 'cancel' | 'fulfil', uetrs: readonly string[]): Promise<{ requestId: string; uetr: string }[]> {
     if (uetrs.length === 0) return [];
     const { rows } = await tx.query<{ request_id: string; uetr: string }>(
       `UPDATE exception_requests SET awaiting_ledger = false
-        WHERE awaiting_ledger AND uetr = ANY($1::uuid[]) AND kind = 'cancel' RETURNING request_id::text, uetr::text`,
-      [uetrs],
+        WHERE awaiting_ledger AND uetr = ANY($1::uuid[]) AND kind = $2 RETURNING request_id::text, uetr::text`,
+      [uetrs, kind],
     );
     return rows.map((r) => ({ requestId: r.request_id, uetr: r.uetr }));
   }

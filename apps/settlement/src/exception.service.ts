@@ -2,7 +2,11 @@ import { Clock, Logger, OutboxMessage, systemClock, topicName } from '@nostro/pl
 import {
   ExceptionRefusal,
   LedgerDequeue,
+  LedgerFulfil,
   LedgerRejection,
+  PaymentFulfilMessage,
+  RejectReason,
+  preimageMatches,
   LedgerTransfer,
   Outcome,
   PaymentCancelMessage,
@@ -26,13 +30,14 @@ import { metrics } from './settlement.metrics';
 import { StatusEvents } from './status-events';
 
 type Headers = Record<string, string>;
-type ExceptionRequest = PaymentCancelMessage | PaymentRecallMessage | RecallResponseMessage | PaymentReturnMessage;
+type ExceptionRequest = PaymentCancelMessage | PaymentRecallMessage | RecallResponseMessage | PaymentReturnMessage | PaymentFulfilMessage;
 
 const KIND: Record<ExceptionRequest['kind'], ExceptionKind> = {
   'payment.cancel': 'cancel',
   'payment.recall': 'recall',
   'recall.response': 'recall_response',
   'payment.return': 'return',
+  'payment.fulfil': 'fulfil',
 };
 
 /** The ledger's final word on one return transaction. */
@@ -82,8 +87,9 @@ export class ExceptionService {
    * payment_not_cancellable when it settled or timed out first. Each answer follows the payment's own event.
    */
   async answerQueuedCancels(ctx: TxContext, outcomes: readonly { uetr: string; outcome: Outcome }[], headers: Headers): Promise<OutboxMessage[]> {
-    const waiting = await this.repo.takeAwaitingCancels(
+    const waiting = await this.repo.takeAwaiting(
       ctx.tx,
+      'cancel',
       outcomes.map((o) => o.uetr),
     );
     const byUetr = new Map(outcomes.map((o) => [o.uetr, o.outcome]));
@@ -116,6 +122,8 @@ export class ExceptionService {
         return this.respond(ctx, row, msg, headers);
       case 'payment.return':
         return this.giveBack(ctx, row, msg, headers);
+      case 'payment.fulfil':
+        return this.fulfil(ctx, row, msg, headers);
     }
   }
 
@@ -143,6 +151,56 @@ export class ExceptionService {
     };
     await this.payments.applyChanges(ctx.tx, [change]);
     return { messages: [this.events.payment(row.participant, change, headers)] };
+  }
+
+  /**
+   * An escrowed (RESERVED) payment released by its creditor bank with the preimage of its condition: checked here too
+   * (the gateway checks first), then sent to the ledger, which decides by block time; answered when it did
+   * (answerFulfilments).
+   */
+  private async fulfil(ctx: TxContext, row: PaymentRow, msg: PaymentFulfilMessage, headers: Headers): Promise<Decided> {
+    if (row.quote.creditorParticipant !== msg.participant) return { refusal: ExceptionRefusal.PAYMENT_NOT_FOUND };
+    if (row.status === 'REJECTED' && row.reason === RejectReason.CONDITION_EXPIRED) return { refusal: ExceptionRefusal.CONDITION_EXPIRED };
+    if (row.status !== 'RESERVED' || row.condition === null) return { refusal: ExceptionRefusal.PAYMENT_NOT_RESERVED };
+    if (!preimageMatches(msg.preimage, row.condition.hash)) return { refusal: ExceptionRefusal.CONDITION_NOT_MET };
+    await this.repo.awaitLedger(ctx.tx, msg.requestId);
+    const entry: LedgerFulfil = { kind: 'fulfil', id: msg.id, txId: row.uetr, preimage: msg.preimage };
+    return { messages: [{ topic: topicName(this.config.KAFKA_TOPIC_PREFIX, Topic.LEDGER_TX), payload: entry, headers }], awaiting: true };
+  }
+
+  /**
+   * Answers fulfilments once the ledger decided the escrow: done when a fulfilment paid it out; refused with the
+   * ledger's reason when one was refused (a wrong preimage, too late), or condition_expired when it expired first.
+   */
+  async answerFulfilments(
+    ctx: TxContext,
+    steps: readonly { uetr: string; step: 'fulfil' | 'expiry'; outcome: Outcome }[],
+    headers: Headers,
+  ): Promise<OutboxMessage[]> {
+    const waiting = await this.repo.takeAwaiting(
+      ctx.tx,
+      'fulfil',
+      steps.map((s) => s.uetr),
+    );
+    const out: OutboxMessage[] = [];
+    for (const w of waiting) {
+      // The last step of the payment in the block decides (a refused fulfilment may come before the one that paid out).
+      const step = [...steps].reverse().find((s) => s.uetr === w.uetr) as (typeof steps)[number];
+      const done = step.step === 'fulfil' && step.outcome.status === 'accepted';
+      const reason = done
+        ? null
+        : step.step === 'expiry'
+          ? ExceptionRefusal.CONDITION_EXPIRED
+          : step.outcome.status === 'rejected' && step.outcome.reason === LedgerRejection.CONDITION_NOT_MET
+            ? ExceptionRefusal.CONDITION_NOT_MET
+            : ExceptionRefusal.CONDITION_EXPIRED;
+      if (reason) {
+        await this.repo.refuseRequest(ctx.tx, w.requestId, reason);
+        metrics.exceptionRefusals.labels('fulfil', reason).inc();
+      }
+      out.push({ ...this.events.request({ requestId: w.requestId, status: done ? 'SETTLED' : 'REJECTED', reason, key: w.uetr }), headers });
+    }
+    return out;
   }
 
   /** A SETTLED payment without a pending recall gets one, answered by the creditor bank before `respondBy`. */

@@ -49,7 +49,18 @@ export class FinalityService {
     const block = { height: record.block.height, hash: record.block.hash };
     // A payment's transaction carries its uetr; a return's carries the payment's uetr and its own returnId.
     const transfers = record.transactions.filter((t) => t.kind === 'transfer' && t.uetr);
-    const outcomes: LedgerOutcome[] = transfers.filter((t) => !t.returnId).map((t) => ({ uetr: t.uetr as string, outcome: t.outcome, block }));
+    const outcomes: LedgerOutcome[] = transfers
+      .filter((t) => !t.returnId && t.escrow?.step !== 'fulfil' && t.escrow?.step !== 'expiry')
+      .map((t) => ({
+        uetr: t.uetr as string,
+        outcome: t.outcome,
+        block,
+        ...(t.escrow ? { escrow: { step: t.escrow.step, txId: t.id, expiresAt: t.escrow.expiresAt } } : {}),
+      }));
+    // An escrow's fulfilment or expiry, after its reservation (both may be in one block).
+    const escrowSteps = transfers
+      .filter((t) => t.escrow?.step === 'fulfil' || t.escrow?.step === 'expiry')
+      .map((t) => ({ uetr: t.uetr as string, outcome: t.outcome, block, escrow: { step: t.escrow?.step as 'fulfil' | 'expiry', txId: t.id } }));
     const returns: ReturnOutcome[] = transfers
       .filter((t) => t.returnId)
       .map((t) => ({ returnId: t.returnId as string, uetr: t.uetr as string, outcome: t.outcome, block }));
@@ -57,8 +68,14 @@ export class FinalityService {
     const queued = (record.queued ?? []).flatMap((q) => (q.uetr ? [{ uetr: q.uetr, expiresAt: q.expiresAt, block }] : []));
     const waiting = await this.payments.applyQueued(ctx, queued, headers);
     const payments = await this.payments.applyLedgerOutcomes(ctx, outcomes, 'ledger block', headers);
+    const escrows = await this.payments.applyLedgerOutcomes(ctx, escrowSteps, 'ledger block', headers);
+    const fulfilments = await this.exceptions.answerFulfilments(
+      ctx,
+      escrowSteps.map((e) => ({ uetr: e.uetr, step: e.escrow.step, outcome: e.outcome })),
+      headers,
+    );
     const cancels = await this.exceptions.answerQueuedCancels(ctx, outcomes, headers);
     const returned = await this.exceptions.applyReturnOutcomes(ctx, returns, headers);
-    return [...waiting, ...payments, ...cancels, ...returned, ...(await this.ledgerRequests.finish(ctx, record))];
+    return [...waiting, ...payments, ...escrows, ...fulfilments, ...cancels, ...returned, ...(await this.ledgerRequests.finish(ctx, record))];
   }
 }

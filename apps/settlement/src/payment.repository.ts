@@ -13,6 +13,10 @@ export interface PaymentRow {
   submitted_at: Date | null;
   /** Short of funds, wait this long in the ledger's liquidity queue (null: rejected at once). */
   queue_for_ms: number | null;
+  /** A conditional payment's hash-lock (API.md "Conditional payments"); null for an ordinary one. */
+  condition: { hash: string; expiresAt: number } | null;
+  /** Why it was rejected or cancelled. */
+  reason: string | null;
 }
 
 /** One transition, as the timeline records it; the optional fields are stored on the payment. */
@@ -26,6 +30,8 @@ export interface StatusChange {
   blockHash?: string;
   notAfter?: Date;
   hold?: { until: Date; source: HoldSource; reason: string };
+  /** The ledger transaction that decided it, when that is not the payment's own (an escrow's fulfilment or expiry). */
+  ledgerTxId?: string;
 }
 
 /** A payment intent as settlement records it on arrival. */
@@ -35,6 +41,7 @@ export interface NewIntake {
   quote: SignedQuote;
   acceptedAt: Date;
   queueForMs?: number;
+  condition?: { hash: string; expiresAt: number };
 }
 
 export interface StuckCounts {
@@ -43,7 +50,7 @@ export interface StuckCounts {
   submitted: number;
 }
 
-const COLUMNS = `uetr, participant, status, quote, not_after, held_until, hold_source, queue_for_ms,
+const COLUMNS = `uetr, participant, status, quote, not_after, held_until, hold_source, queue_for_ms, condition, reason,
   (SELECT e.at FROM payment_events e WHERE e.uetr = payments.uetr AND e.status = 'SUBMITTED') AS submitted_at`;
 
 /** Settlement's payments, their timeline and quote use: SQL only. Methods taking `tx` run in the caller's transaction. */
@@ -60,10 +67,10 @@ export class PaymentRepository {
     if (list.length === 0) return new Set();
     const { rows } = await tx.query<{ uetr: string }>(
       `WITH fresh AS (
-         INSERT INTO payments (uetr, participant, creditor_participant, quote_id, quote, status, accepted_at, queue_for_ms)
-         SELECT uetr, participant, creditor, quote_id, quote, 'RECEIVED', accepted_at, queue_for_ms
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[], $7::int[])
-                AS i(uetr, participant, creditor, quote_id, quote, accepted_at, queue_for_ms)
+         INSERT INTO payments (uetr, participant, creditor_participant, quote_id, quote, status, accepted_at, queue_for_ms, condition)
+         SELECT uetr, participant, creditor, quote_id, quote, 'RECEIVED', accepted_at, queue_for_ms, condition
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[], $7::int[], $8::jsonb[])
+                AS i(uetr, participant, creditor, quote_id, quote, accepted_at, queue_for_ms, condition)
          ON CONFLICT (uetr) DO NOTHING
          RETURNING uetr, accepted_at
        )
@@ -76,6 +83,7 @@ export class PaymentRepository {
         list.map((p) => JSON.stringify(p.quote)),
         list.map((p) => p.acceptedAt),
         list.map((p) => p.queueForMs ?? null),
+        list.map((p) => (p.condition ? JSON.stringify(p.condition) : null)),
       ],
     );
     return new Set(rows.map((r) => r.uetr));

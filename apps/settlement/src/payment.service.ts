@@ -8,6 +8,7 @@ import {
   PaymentIntentMessage,
   RejectReason,
   Topic,
+  buildEscrowPostings,
   buildPaymentPostings,
   decide,
   holdDeadline,
@@ -41,6 +42,8 @@ export interface LedgerOutcome {
   uetr: string;
   outcome: Outcome;
   block: { height: number; hash: string };
+  /** An escrow's step (a reservation, its fulfilment or its expiry) and the ledger transaction that made it. */
+  escrow?: { step: 'reserve' | 'fulfil' | 'expiry'; txId: string; expiresAt?: number };
 }
 
 /**
@@ -79,6 +82,7 @@ export class PaymentService {
         quote: intent.quote,
         acceptedAt: new Date(intent.acceptedAt),
         queueForMs: intent.liquidity?.queueForMs,
+        ...(intent.condition ? { condition: { hash: intent.condition.hash, expiresAt: intent.condition.expiresAt } } : {}),
       })),
     );
     // A uetr twice in the batch is new once: the first intent carrying it is the one recorded.
@@ -115,6 +119,8 @@ export class PaymentService {
         hold_source: null,
         submitted_at: null,
         queue_for_ms: intent.liquidity?.queueForMs ?? null,
+        condition: intent.condition ? { hash: intent.condition.hash, expiresAt: intent.condition.expiresAt } : null,
+        reason: null,
       };
       const reason = reasons.get(intent.uetr);
       if (reason) return this.rejectStep(row, reason, 'settlement check', now, headers);
@@ -148,13 +154,20 @@ export class PaymentService {
    * when the payment asked for it, its time in the liquidity queue.
    */
   transferOf(row: PaymentRow, notAfter: Date): LedgerTransfer {
+    const queue = row.queue_for_ms === null ? {} : { queueForMs: row.queue_for_ms };
+    if (row.condition === null) {
+      return { kind: 'transfer', id: row.uetr, uetr: row.uetr, postings: buildPaymentPostings(row.quote), notAfter: notAfter.getTime(), ...queue };
+    }
+    // A conditional payment reserves into escrow; the ledger pays out or refunds with the postings named here.
+    const escrow = buildEscrowPostings(row.quote);
     return {
       kind: 'transfer',
       id: row.uetr,
       uetr: row.uetr,
-      postings: buildPaymentPostings(row.quote),
+      postings: escrow.reserve,
       notAfter: notAfter.getTime(),
-      ...(row.queue_for_ms === null ? {} : { queueForMs: row.queue_for_ms }),
+      ...queue,
+      condition: { hash: row.condition.hash, expiresAt: row.condition.expiresAt, fulfil: escrow.fulfil, refund: escrow.refund },
     };
   }
 
@@ -282,14 +295,46 @@ export class PaymentService {
     const changes: (StatusChange & { participant: string })[] = [];
     for (const row of rows) {
       const o = byUetr.get(row.uetr) as LedgerOutcome;
+      const escrowStep = o.escrow?.step === 'fulfil' || o.escrow?.step === 'expiry';
+      if (escrowStep) {
+        // An escrow's fulfilment or expiry decides a RESERVED payment; a refused fulfilment changes nothing.
+        if (row.status !== 'RESERVED' || o.outcome.status !== 'accepted') continue;
+        const settled = o.escrow?.step === 'fulfil';
+        changes.push({
+          uetr: row.uetr,
+          participant: row.participant,
+          status: transition(row.status, settled ? 'SETTLED' : 'REJECTED'),
+          reason: settled ? null : RejectReason.CONDITION_EXPIRED,
+          at,
+          cause: `${settled ? 'escrow fulfilled' : 'escrow expired'}: ${cause} ${o.block.height}`,
+          blockHeight: o.block.height,
+          blockHash: o.block.hash,
+          ledgerTxId: o.escrow?.txId,
+        });
+        continue;
+      }
       if (row.status !== 'SUBMITTED' && row.status !== 'QUEUED') {
         if (row.status === 'RECEIVED' || row.status === 'HELD')
           this.log.error({ uetr: row.uetr, status: row.status, height: o.block.height }, 'ledger outcome for a payment never submitted');
         continue;
       }
       const dequeued = o.outcome.status === 'rejected' && o.outcome.reason === LedgerRejection.CANCELLED;
-      const status = transition(row.status, o.outcome.status === 'accepted' ? 'SETTLED' : dequeued ? 'CANCELLED' : 'REJECTED');
+      const reserved = o.escrow?.step === 'reserve' && o.outcome.status === 'accepted';
+      const status = transition(row.status, reserved ? 'RESERVED' : o.outcome.status === 'accepted' ? 'SETTLED' : dequeued ? 'CANCELLED' : 'REJECTED');
       const reason = o.outcome.status === 'rejected' && !dequeued ? o.outcome.reason : null;
+      if (reserved) {
+        // Funds in escrow until the condition is fulfilled or expires (its expiresAt, as block time, is the deadline).
+        changes.push({
+          uetr: row.uetr,
+          participant: row.participant,
+          status,
+          reason: null,
+          at,
+          cause: `reserved in escrow: ${cause} ${o.block.height}`,
+          notAfter: new Date(o.escrow?.expiresAt ?? row.condition?.expiresAt ?? at.getTime()),
+        });
+        continue;
+      }
       if (row.submitted_at) metrics.hopSeconds.labels('ledger').observe(Math.max(0, at.getTime() - row.submitted_at.getTime()) / 1000);
       changes.push({
         uetr: row.uetr,

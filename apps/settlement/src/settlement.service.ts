@@ -55,6 +55,7 @@ export class SettlementService {
       case 'payment.recall':
       case 'recall.response':
       case 'payment.return':
+      case 'payment.fulfil':
         return this.exceptions.handle(ctx, value, headers);
     }
   }

@@ -27,6 +27,8 @@ export class StatusEvents {
       at: change.at.getTime(),
       ...(change.blockHeight ? { block: { height: change.blockHeight, hash: change.blockHash as string } } : {}),
       ...(change.status === 'QUEUED' && change.notAfter ? { queuedUntil: change.notAfter.getTime() } : {}),
+      ...(change.status === 'RESERVED' && change.notAfter ? { reservedUntil: change.notAfter.getTime() } : {}),
+      ...(change.ledgerTxId ? { ledgerTxId: change.ledgerTxId } : {}),
     };
     return { topic: this.topic(), key: change.uetr, payload: event, headers };
   }

@@ -35,6 +35,7 @@ export * from './ledger/leaf-participants';
 export * from './ledger/chain-verifier';
 export * from './ledger/gridlock';
 export * from './ledger/liquidity-queue';
+export * from './ledger/escrow';
 export * from './chain/merkle-fast';
 export * from './fx/corridor';
 export * from './fx/cross-rate';

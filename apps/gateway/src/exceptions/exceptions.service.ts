@@ -47,6 +47,9 @@ const REFUSAL_DETAIL: Record<ExceptionRefusal, string> = {
   recall_not_pending: 'the recall of this payment has been answered or has expired',
   return_exceeds_payment: 'more than what is left of the receive amount to return',
   validation_failed: 'the request is not valid',
+  payment_not_reserved: 'the payment is not held in escrow',
+  condition_not_met: 'the preimage does not hash to the payment’s condition',
+  condition_expired: 'the condition expired: the escrow went back to the debtor',
 };
 
 /**

@@ -1,4 +1,4 @@
-import { LedgerSnapshot, QueueEntry, SealedBlock } from '@nostro/shared';
+import { EscrowEntry, LedgerSnapshot, QueueEntry, SealedBlock } from '@nostro/shared';
 import { Halt, LedgerRepository, OwnSignature } from '../ledger.repository';
 
 /**
@@ -10,14 +10,16 @@ export class MemoryLedger {
   snapshot: LedgerSnapshot = { accounts: [], suspended: [] };
   halt: Halt | null = null;
   queue = new Map<number, QueueEntry>();
+  escrows = new Map<string, EscrowEntry>();
   queueNext = 1;
   /** Makes the next block write fail once (a lost connection). */
   failNextWrite = false;
 
   asRepository(): LedgerRepository {
-    const repo: Pick<LedgerRepository, 'loadSnapshot' | 'loadQueue' | 'loadTip' | 'knownIds' | 'insertBlock' | 'activeHalt'> = {
+    const repo: Pick<LedgerRepository, 'loadSnapshot' | 'loadQueue' | 'loadEscrows' | 'loadTip' | 'knownIds' | 'insertBlock' | 'activeHalt'> = {
       loadSnapshot: async () => structuredClone(this.snapshot),
       loadQueue: async () => ({ entries: structuredClone([...this.queue.values()]), next: this.queueNext }),
+      loadEscrows: async () => structuredClone([...this.escrows.values()]),
       loadTip: async () => {
         const last = this.blocks[this.blocks.length - 1]?.block;
         return last ? { height: last.header.height, hash: last.hash, nextOffset: BigInt(last.lastOffset) + 1n } : { height: 0, hash: null, nextOffset: null };
@@ -39,6 +41,8 @@ export class MemoryLedger {
           for (const e of block.queueChanges.added) this.queue.set(e.seq, structuredClone(e));
           this.queueNext = block.queueChanges.next;
         }
+        for (const id of block.escrowChanges?.removed ?? []) this.escrows.delete(id);
+        for (const e of block.escrowChanges?.added ?? []) this.escrows.set(e.tx.id, structuredClone(e));
         return [];
       },
       activeHalt: async () => this.halt,

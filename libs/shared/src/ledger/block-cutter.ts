@@ -1,7 +1,8 @@
 import { BlockHeader, blockHash } from '../chain/block-header';
 import { merkleRootFast } from '../chain/merkle-fast';
 import { sha256Hex } from '../crypto/sha256';
-import { LedgerConfig, LedgerDequeue, LedgerEntry, LedgerTransfer, Outcome } from '../messages/schemas';
+import { LedgerConfig, LedgerDequeue, LedgerEntry, LedgerFulfil, LedgerTransfer, Outcome } from '../messages/schemas';
+import { EscrowBook, EscrowEntry, conditionProblem, expiryId, preimageMatches } from './escrow';
 import { LedgerLeaf, isWellFormedText, leafJson, transferLeafJson } from './ledger-leaf';
 import { LedgerRejection } from './ledger-rejection';
 import { AccountState, LedgerState } from './ledger-state';
@@ -21,6 +22,12 @@ export interface QueuedItem extends QueueDigestItem {
 export interface BlockQueueRecord {
   queued: QueuedItem[];
   gridlock: string[];
+}
+
+/** How a block changed the stored escrows: those it reserved (still waiting), and the ids of those that ended. */
+export interface EscrowChanges {
+  added: EscrowEntry[];
+  removed: string[];
 }
 
 /** How a block changed the stored queue: entries that now wait, and the sequence numbers of those that left. */
@@ -48,6 +55,8 @@ export interface SealedBlock {
   queue: BlockQueueRecord | null;
   /** The queue's stored rows to change with the block; null when the queue did not change. */
   queueChanges: QueueChanges | null;
+  /** The stored escrows to change with the block; null when none changed. */
+  escrowChanges: EscrowChanges | null;
 }
 
 export interface CutterPosition {
@@ -77,7 +86,7 @@ const IGNORED_MARKER: FeedResult = { kind: 'ignored_marker' };
  * SHA-256 over the canonical JSON (JCS) of the balances, limits and suspensions after a block:
  * `{"accounts":[[id, balance, netDebitCap|null], …in id order],"suspended":[…sorted]}` (opaque to banks).
  */
-export function stateDigest(state: LedgerState, queueText = ''): string {
+export function stateDigest(state: LedgerState, queueText = '', escrowText = ''): string {
   let accounts = '';
   for (const a of state.sortedAccounts()) {
     const cap = a.netDebitCap === null ? 'null' : `"${a.netDebitCap.toString()}"`;
@@ -89,8 +98,10 @@ export function stateDigest(state: LedgerState, queueText = ''): string {
     .join(',');
   // The liquidity queue enters the digest once anything ever waited (LiquidityQueue.digestText), between the
   // accounts and the suspensions (JCS key order), so a ledger that never queued keeps the digests it always had.
+  // Likewise the escrows while any is waiting (EscrowBook.digestText), before the queue (JCS key order).
   const queue = queueText === '' ? '' : `,"queue":${queueText}`;
-  return sha256Hex(`{"accounts":[${accounts}]${queue},"suspended":[${suspended}]}`);
+  const escrow = escrowText === '' ? '' : `,"escrow":${escrowText}`;
+  return sha256Hex(`{"accounts":[${accounts}]${escrow}${queue},"suspended":[${suspended}]}`);
 }
 
 /**
@@ -107,12 +118,16 @@ export class BlockCutter {
   /** Transfers the open block put in the liquidity queue, and queued ones it took out (cancels). */
   private pendingQueued: QueueEntry[] = [];
   private pendingDequeued: QueueEntry[] = [];
+  /** Fulfilments with a matching preimage, decided when the block closes (by its time); escrows reserved in it. */
+  private pendingFulfils: { entry: LedgerFulfil; escrow: EscrowEntry }[] = [];
+  private reservedHere: EscrowEntry[] = [];
 
   constructor(
     private readonly state: LedgerState,
     private position: CutterPosition,
     private readonly options: CutterOptions,
     readonly queue: LiquidityQueue = new LiquidityQueue(state),
+    readonly escrow: EscrowBook = new EscrowBook(),
   ) {}
 
   get nextHeight(): number {
@@ -125,7 +140,7 @@ export class BlockCutter {
 
   /** Entries the open block holds: recorded ones, and transfers it queued. */
   get pendingCount(): number {
-    return this.pending.length + this.pendingQueued.length;
+    return this.pending.length + this.pendingQueued.length + this.pendingFulfils.length;
   }
 
   /**
@@ -134,8 +149,13 @@ export class BlockCutter {
    */
   wouldSeal(timestampMs: number): boolean {
     if (this.pendingCount > 0) return true;
-    const expiry = this.queue.nextExpiry();
-    return expiry !== null && expiry <= timestampMs;
+    return [this.queue.nextExpiry(), this.escrow.nextExpiry()].some((at) => at !== null && at <= timestampMs);
+  }
+
+  /** The earliest block time at which the queue or an escrow has something to decide (an idle block's deadline). */
+  nextDeadline(): number | null {
+    const times = [this.queue.nextExpiry(), this.escrow.nextExpiry()].filter((t): t is number => t !== null);
+    return times.length === 0 ? null : Math.min(...times);
   }
 
   /** Feeds one stream entry (`null`: a message that is not a valid entry) at its offset and broker time. */
@@ -150,6 +170,9 @@ export class BlockCutter {
     }
     if (entry.kind === 'dequeue') {
       if (!this.dequeue(entry)) return IGNORED_MARKER;
+    } else if (entry.kind === 'fulfil') {
+      if (this.pendingIds.has(entry.id) || this.options.isKnown(entry.id)) return DUPLICATE;
+      if (!this.fulfil(entry)) return IGNORED_MARKER;
     } else {
       if (entry.kind === 'config' && !isWellFormedText(entry.id)) return MALFORMED;
       if (this.pendingIds.has(entry.id) || this.queue.has(entry.id) || this.options.isKnown(entry.id)) return DUPLICATE;
@@ -162,6 +185,11 @@ export class BlockCutter {
   }
 
   private transfer(tx: LedgerTransfer, timestampMs: number): void {
+    const problem = conditionProblem(tx) ?? (tx.condition && timestampMs >= tx.condition.expiresAt ? LedgerRejection.CONDITION_EXPIRED : null);
+    if (problem) {
+      this.record(tx, { status: 'rejected', reason: problem });
+      return;
+    }
     const outcome = this.queue.offer(tx, timestampMs);
     if (outcome.status === 'queued') this.pendingQueued.push(this.queue.entry(tx.id) as QueueEntry);
     else this.record(tx, outcome);
@@ -181,7 +209,90 @@ export class BlockCutter {
     if (tx.returnId !== undefined) leaf.returnId = tx.returnId;
     this.pendingIds.add(tx.id);
     this.pending.push(leaf);
-    this.pendingTexts.push(transferLeafJson(tx.id, tx.uetr, tx.postings, outcome, tx.returnId));
+    if (!tx.condition) {
+      this.pendingTexts.push(transferLeafJson(tx.id, tx.uetr, tx.postings, outcome, tx.returnId));
+      return;
+    }
+    // A conditional transfer's leaf carries its condition, so its proof shows what releases or refunds it.
+    leaf.condition = tx.condition;
+    this.pendingTexts.push(leafJson(leaf));
+    if (outcome.status === 'accepted') {
+      const reserved = { tx: tx as EscrowEntry['tx'], height: this.position.nextHeight };
+      this.escrow.add(reserved);
+      this.reservedHere.push(reserved);
+    }
+  }
+
+  /**
+   * A fulfilment of a waiting escrow: a wrong preimage is recorded rejected (`condition_not_met`) at once; a matching
+   * one is decided when the block closes, by its time. False when no escrow `txId` waits (ended, or never was), or a
+   * fulfilment of it is already in this block.
+   */
+  private fulfil(entry: LedgerFulfil): boolean {
+    const escrow = this.escrow.get(entry.txId);
+    if (!escrow || this.pendingFulfils.some((f) => f.escrow === escrow)) return false;
+    if (preimageMatches(entry.preimage, escrow.tx.condition.hash)) {
+      this.pendingIds.add(entry.id);
+      this.pendingFulfils.push({ entry, escrow });
+      return true;
+    }
+    this.escrowLeaf(entry.id, escrow, 'fulfil', escrow.tx.condition.fulfil, { status: 'rejected', reason: LedgerRejection.CONDITION_NOT_MET });
+    return true;
+  }
+
+  private escrowLeaf(
+    id: string,
+    escrow: EscrowEntry,
+    step: 'fulfil' | 'expiry',
+    postings: LedgerTransfer['postings'],
+    outcome: Outcome,
+    preimage?: string,
+  ): void {
+    const leaf: LedgerLeaf = {
+      id,
+      kind: 'transfer',
+      ...(escrow.tx.uetr === undefined ? {} : { uetr: escrow.tx.uetr }),
+      postings,
+      outcome,
+      escrow: { of: escrow.tx.id, step, ...(preimage === undefined ? {} : { preimage }) },
+    };
+    this.pendingIds.add(id);
+    this.pending.push(leaf);
+    this.pendingTexts.push(leafJson(leaf));
+  }
+
+  /**
+   * The escrows' turn when the block closes, before the liquidity queue's (a refund may fund a queued payment):
+   * fulfilments in this block whose time is before `expiresAt` pay out; then escrows whose `expiresAt` is at or before
+   * the block time are refunded (a fulfilment in the same block wins when the block's time is before `expiresAt`).
+   */
+  private settleEscrow(timestampMs: number): EscrowChanges | null {
+    const ended: string[] = [];
+    for (const { entry, escrow } of this.pendingFulfils) {
+      const c = escrow.tx.condition;
+      if (timestampMs >= c.expiresAt) {
+        this.escrowLeaf(entry.id, escrow, 'fulfil', c.fulfil, { status: 'rejected', reason: LedgerRejection.CONDITION_EXPIRED }, entry.preimage);
+        continue;
+      }
+      const payout: LedgerTransfer = { kind: 'transfer', id: entry.id, uetr: escrow.tx.uetr, postings: c.fulfil };
+      const outcome = this.state.applyTransfer(payout, timestampMs);
+      this.escrowLeaf(entry.id, escrow, 'fulfil', c.fulfil, outcome, entry.preimage);
+      if (outcome.status === 'accepted') ended.push(this.escrow.remove(escrow.tx.id)?.tx.id as string);
+    }
+    for (const escrow of this.escrow.due(timestampMs)) {
+      const id = expiryId(escrow.tx.id);
+      const outcome = this.state.applyTransfer({ kind: 'transfer', id, uetr: escrow.tx.uetr, postings: escrow.tx.condition.refund }, timestampMs);
+      // A refund the state refuses (a participant suspended since) waits for a later block; it is never half-made.
+      if (outcome.status !== 'accepted') continue;
+      this.escrowLeaf(id, escrow, 'expiry', escrow.tx.condition.refund, outcome);
+      ended.push(this.escrow.remove(escrow.tx.id)?.tx.id as string);
+    }
+    const here = new Set(this.reservedHere.map((e) => e.tx.id));
+    const changes: EscrowChanges = {
+      added: this.reservedHere.filter((e) => this.escrow.has(e.tx.id)),
+      removed: ended.filter((id) => !here.has(id)),
+    };
+    return changes.added.length > 0 || changes.removed.length > 0 ? changes : null;
   }
 
   private config(config: LedgerConfig): void {
@@ -192,6 +303,7 @@ export class BlockCutter {
   }
 
   private seal(offset: string, timestampMs: number): SealedBlock {
+    const escrowChanges = this.settleEscrow(timestampMs);
     const { queue, queueChanges } = this.settleQueue(timestampMs);
     const leaves = this.pending;
     const leafTexts = this.pendingTexts;
@@ -199,7 +311,7 @@ export class BlockCutter {
       height: this.position.nextHeight,
       prevHash: this.position.prevHash,
       merkleRoot: merkleRootFast(leafTexts),
-      stateDigest: stateDigest(this.state, this.queue.digestText()),
+      stateDigest: stateDigest(this.state, this.queue.digestText(), this.escrow.digestText()),
       txCount: leaves.length,
       timestamp: timestampMs,
     };
@@ -210,6 +322,8 @@ export class BlockCutter {
     this.pendingIds = new Set();
     this.pendingQueued = [];
     this.pendingDequeued = [];
+    this.pendingFulfils = [];
+    this.reservedHere = [];
     const changes = this.state.takeChanges();
     return {
       header,
@@ -222,6 +336,7 @@ export class BlockCutter {
       suspended: changes.suspended,
       queue,
       queueChanges,
+      escrowChanges,
     };
   }
 

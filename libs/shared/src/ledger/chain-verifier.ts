@@ -18,6 +18,8 @@ import { LedgerLeaf, ledgerLeafSchema } from './ledger-leaf';
 import { LedgerRejection } from './ledger-rejection';
 import { AccountState, LedgerState } from './ledger-state';
 import { queueDigestText } from './liquidity-queue';
+import { conditionProblem, escrowDigestText, preimageMatches } from './escrow';
+import { Posting } from '../messages/schemas';
 
 /** One block as exported or read from a validator's database. `signatures` is null when no finality was recorded. */
 export interface ChainBlock {
@@ -40,6 +42,7 @@ export type ChainIssueCode =
   | 'duplicate_transaction'
   | 'outcome_mismatch'
   | 'queue_record_mismatch'
+  | 'escrow_mismatch'
   | 'state_digest_mismatch'
   | 'signature_invalid'
   | 'quorum_not_reached'
@@ -90,6 +93,8 @@ export class ChainVerifier {
   /** The liquidity queue as the blocks' queue records and leaves built it (insertion order is arrival order). */
   private readonly queued = new Map<string, QueuedItem>();
   private queueNext = 1;
+  /** The escrows waiting, as the chain's reservations, fulfilments and expiries left them. */
+  private readonly escrows = new Map<string, NonNullable<LedgerLeaf['condition']>>();
   /** The current block's gridlock leaves, and whether they were applied yet. */
   private gridlock: { ids: Set<string>; leaves: LedgerLeaf[]; applied: boolean } = { ids: new Set(), leaves: [], applied: false };
   private readonly keys: Map<string, string>;
@@ -128,7 +133,8 @@ export class ChainVerifier {
     for (const leaf of leaves) this.replay(height, leaf, block.header.timestamp);
     this.state.takeChanges();
     const queueText = this.queueNext === 1 ? '' : queueDigestText(this.queueNext, [...this.queued.values()]);
-    const digest = stateDigest(this.state, queueText);
+    const escrowText = escrowDigestText([...this.escrows].map(([id, c]) => ({ id, hash: c.hash, expiresAt: c.expiresAt })));
+    const digest = stateDigest(this.state, queueText, escrowText);
     if (digest !== block.header.stateDigest) this.issue(height, 'state_digest_mismatch', `replayed state hashes to ${digest}`);
     this.checkSignatures(block);
     this.height = height;
@@ -184,18 +190,58 @@ export class ChainVerifier {
     this.seenIds.add(leaf.id);
     const waited = this.queued.get(leaf.id);
     if (waited) this.queued.delete(leaf.id);
-    const recomputed = waited
-      ? this.replayQueued(height, leaf, waited, timestampMs)
-      : leaf.kind === 'transfer'
-        ? this.replayTransfer(leaf, timestampMs)
-        : this.replayConfig(leaf);
+    const recomputed = leaf.escrow
+      ? this.replayEscrow(height, leaf, timestampMs)
+      : waited
+        ? this.replayQueued(height, leaf, waited, timestampMs)
+        : leaf.kind === 'transfer'
+          ? this.replayTransfer(leaf, timestampMs)
+          : this.replayConfig(leaf);
+    // An accepted reservation puts its escrow in the mirror (a queued one, when it is released).
+    if (leaf.condition && leaf.outcome.status === 'accepted' && recomputed?.status !== 'rejected') this.escrows.set(leaf.id, leaf.condition);
     if (recomputed !== null && !sameOutcome(recomputed, leaf.outcome)) {
       this.issue(height, 'outcome_mismatch', `transaction ${leaf.id} recorded ${describe(leaf.outcome)}, replay gives ${describe(recomputed)}`);
     }
   }
 
+  /**
+   * An escrow's fulfilment or expiry: its escrow must be waiting, its postings those its reservation named, a
+   * fulfilment's preimage must hash to the condition in a block before `expiresAt`, an expiry must be due by block
+   * time. Refusals (a wrong preimage, a fulfilment too late) are honoured; what was paid out leaves the mirror.
+   */
+  private replayEscrow(height: number, leaf: LedgerLeaf, timestampMs: number): Outcome | null {
+    const step = leaf.escrow as NonNullable<LedgerLeaf['escrow']>;
+    const c = this.escrows.get(step.of);
+    if (!c) {
+      this.issue(height, 'escrow_mismatch', `transaction ${leaf.id} ${step.step}s escrow ${step.of}, which is not waiting`);
+      return null;
+    }
+    const expected = step.step === 'fulfil' ? c.fulfil : c.refund;
+    if (!samePostingList(leaf.postings ?? [], expected))
+      this.issue(height, 'escrow_mismatch', `transaction ${leaf.id}: not the postings escrow ${step.of} named`);
+    if (leaf.outcome.status !== 'accepted') return null;
+    if (step.step === 'fulfil' && (!preimageMatches(step.preimage ?? '', c.hash) || timestampMs >= c.expiresAt)) {
+      this.issue(height, 'escrow_mismatch', `transaction ${leaf.id} paid escrow ${step.of} out without a matching preimage before its expiry`);
+    }
+    if (step.step === 'expiry' && c.expiresAt > timestampMs) this.issue(height, 'escrow_mismatch', `escrow ${step.of} refunded before its expiry`);
+    this.escrows.delete(step.of);
+    return this.replayTransfer(leaf, timestampMs);
+  }
+
   private replayTransfer(leaf: LedgerLeaf, timestampMs: number): Outcome | null {
-    const tx = { kind: 'transfer' as const, id: leaf.id, uetr: leaf.uetr, postings: leaf.postings ?? [] };
+    const tx = {
+      kind: 'transfer' as const,
+      id: leaf.id,
+      uetr: leaf.uetr,
+      postings: leaf.postings ?? [],
+      ...(leaf.condition ? { condition: leaf.condition } : {}),
+    };
+    // A conditional transfer's malformed condition is judged from the leaf alone; its expiry at arrival only honoured.
+    if (leaf.condition) {
+      const problem = conditionProblem(tx);
+      if (problem) return { status: 'rejected', reason: problem };
+      if (leaf.outcome.status === 'rejected' && leaf.outcome.reason === LedgerRejection.CONDITION_EXPIRED) return null;
+    }
     // notAfter is not part of the leaf: a `not_after_passed` rejection cannot be re-judged offline, only honoured.
     if (leaf.outcome.status === 'rejected' && leaf.outcome.reason === LedgerRejection.NOT_AFTER_PASSED) return null;
     const outcome = this.state.judgeTransfer(tx, timestampMs);
@@ -263,6 +309,10 @@ export class ChainVerifier {
   private checkBalances(): void {
     for (const problem of ledgerInvariantProblems(this.state.allAccounts())) this.issue(this.height, 'balance_invariant', describeInvariantProblem(problem));
   }
+}
+
+function samePostingList(a: readonly Posting[], b: readonly Posting[]): boolean {
+  return a.length === b.length && a.every((p, i) => p.account === b[i].account && p.currency === b[i].currency && BigInt(p.amount) === BigInt(b[i].amount));
 }
 
 /** Differences between balances a validator stores and the balances replayed from its chain. */

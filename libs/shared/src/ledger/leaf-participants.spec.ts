@@ -62,7 +62,7 @@ describe('leafParticipants', () => {
   });
 
   it('names the owners of the accounts a configuration entry opens, and the participant it suspends', () => {
-    expect(leafParticipants({ kind: 'config', accounts: systemAccountSpecs(['USD', 'EUR']) })).toEqual(['EXTERNAL', 'FEES', 'FXDESK']);
+    expect(leafParticipants({ kind: 'config', accounts: systemAccountSpecs(['USD', 'EUR']) })).toEqual(['ESCROW', 'EXTERNAL', 'FEES', 'FXDESK']);
     expect(leafParticipants({ kind: 'config', accounts: [], participant: 'BANKDE55' })).toEqual(['BANKDE55']);
     expect(leafParticipants({ kind: 'config', accounts: [{ account: 'BANKUS33:USD', netDebitCap: '0' }], participant: 'BANKUS33' })).toEqual(['BANKUS33']);
   });

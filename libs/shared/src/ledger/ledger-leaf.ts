@@ -18,6 +18,10 @@ export interface LedgerLeaf {
   accounts?: LedgerConfig['accounts'];
   participant?: string;
   outcome: Outcome;
+  /** A conditional transfer's reservation: its condition, with the postings that fulfil or refund it. */
+  condition?: { hash: string; expiresAt: number; fulfil: Posting[]; refund: Posting[] };
+  /** An escrow's fulfilment (with the preimage that met the condition) or its expiry (the refund). */
+  escrow?: { of: string; step: 'fulfil' | 'expiry'; preimage?: string };
 }
 
 /** A leaf read back from storage or a chain file: validated before anything is recomputed from it. */
@@ -29,6 +33,15 @@ export const ledgerLeafSchema = z.discriminatedUnion('kind', [
     returnId: z.uuid().optional(),
     postings: z.array(postingSchema).min(2).max(64),
     outcome: outcomeSchema,
+    condition: z
+      .strictObject({
+        hash: z.string().regex(/^[0-9a-f]{64}$/),
+        expiresAt: z.number().int().positive(),
+        fulfil: z.array(postingSchema).min(2).max(64),
+        refund: z.array(postingSchema).min(2).max(64),
+      })
+      .optional(),
+    escrow: z.strictObject({ of: z.uuid(), step: z.enum(['fulfil', 'expiry']), preimage: z.string().max(256).optional() }).optional(),
   }),
   z.strictObject({
     id: z.string().min(1).max(100),

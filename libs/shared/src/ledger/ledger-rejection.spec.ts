@@ -15,6 +15,9 @@ describe('LedgerRejection', () => {
       PARTICIPANT_REQUIRED: 'participant_required',
       QUEUE_TIMEOUT: 'queue_timeout',
       CANCELLED: 'cancelled',
+      CONDITION_INVALID: 'condition_invalid',
+      CONDITION_NOT_MET: 'condition_not_met',
+      CONDITION_EXPIRED: 'condition_expired',
     });
   });
 

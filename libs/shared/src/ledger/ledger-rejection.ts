@@ -26,6 +26,12 @@ export const LedgerRejection = {
   QUEUE_TIMEOUT: 'queue_timeout',
   /** A queued transfer taken out of the liquidity queue by a `dequeue` entry (a cancel) before it could settle. */
   CANCELLED: 'cancelled',
+  /** A conditional transfer whose fulfil or refund postings do not take out of each ESCROW account what it put in. */
+  CONDITION_INVALID: 'condition_invalid',
+  /** A fulfilment whose preimage does not hash to the condition. */
+  CONDITION_NOT_MET: 'condition_not_met',
+  /** A fulfilment in a block whose time is not before the escrow's `expiresAt`. */
+  CONDITION_EXPIRED: 'condition_expired',
 } as const;
 export type LedgerRejection = (typeof LedgerRejection)[keyof typeof LedgerRejection];
 

@@ -14,6 +14,11 @@ export const accountIdSchema = z.string().regex(/^[A-Z0-9]{4,11}:[A-Z]{3}$/, 'ac
 /** How long a payment may wait in the liquidity queue: 1 s to 24 h, in ms (API.md `queueFor`, in seconds). */
 export const queueForMsSchema = z.number().int().min(1_000).max(86_400_000);
 
+/** A SHA-256 hash-lock (API.md "Conditional payments"): lower-case hex. */
+export const conditionHashSchema = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 hash as 64 lower-case hex digits');
+/** A fulfilment's preimage, base64url (32 bytes is usual; at most 256 characters). */
+export const preimageSchema = z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'base64url');
+
 export const feeSchema = z.strictObject({ type: z.string(), amount: z.string(), currency: currencySchema });
 
 /** A quote as fx-quote signs it (API.md "Quotes" plus who asked for it). */
@@ -46,6 +51,8 @@ export const paymentIntentSchema = z.strictObject({
   acceptedAt: z.number().int().positive(),
   /** Set by the gateway's screening: settlement puts the payment in HELD for operators instead of submitting it. */
   screening: z.strictObject({ action: z.literal('hold'), reason: z.string().min(1).max(500) }).optional(),
+  /** API.md "Conditional payments": hold the funds in escrow until the preimage of `hash` arrives, or `expiresAt` (Unix ms) passes. */
+  condition: z.strictObject({ type: z.literal('sha256'), hash: conditionHashSchema, expiresAt: z.number().int().positive() }).optional(),
   /** API.md "Liquidity queue": short of funds, wait in the debtor account's queue this long instead of being rejected. */
   liquidity: z.strictObject({ onShortfall: z.literal('queue'), queueForMs: queueForMsSchema }).optional(),
 });
@@ -169,6 +176,19 @@ export const paymentReturnSchema = z.strictObject({
 });
 export type PaymentReturnMessage = z.infer<typeof paymentReturnSchema>;
 
+/** `POST /v1/incoming-payments/{uetr}/fulfil`: the creditor bank releases an escrowed payment with the condition's preimage. */
+export const paymentFulfilSchema = z.strictObject({
+  kind: z.literal('payment.fulfil'),
+  id: uuidSchema,
+  requestId: uuidSchema,
+  uetr: uuidSchema,
+  /** The creditor bank fulfilling. */
+  participant: participantIdSchema,
+  preimage: preimageSchema,
+  at: z.number().int().positive(),
+});
+export type PaymentFulfilMessage = z.infer<typeof paymentFulfilSchema>;
+
 export const settlementRequestSchema = z.discriminatedUnion('kind', [
   paymentIntentSchema,
   transferRequestSchema,
@@ -179,6 +199,7 @@ export const settlementRequestSchema = z.discriminatedUnion('kind', [
   paymentRecallSchema,
   recallResponseSchema,
   paymentReturnSchema,
+  paymentFulfilSchema,
 ]);
 export type SettlementRequest = z.infer<typeof settlementRequestSchema>;
 
@@ -200,6 +221,19 @@ export const ledgerTransferSchema = z.strictObject({
    * which it was queued) instead of being rejected (docs/ledger.md, "Liquidity queue").
    */
   queueForMs: queueForMsSchema.optional(),
+  /**
+   * A conditional payment (docs/ledger.md, "Escrow"): `postings` reserve the funds into ESCROW accounts; `fulfil`
+   * pays them out once the preimage of `hash` arrives in a block before `expiresAt`, `refund` gives them back when
+   * block time reaches `expiresAt`. Both must take out of each ESCROW account exactly what `postings` put in.
+   */
+  condition: z
+    .strictObject({
+      hash: conditionHashSchema,
+      expiresAt: z.number().int().positive(),
+      fulfil: z.array(postingSchema).min(2).max(64),
+      refund: z.array(postingSchema).min(2).max(64),
+    })
+    .optional(),
 });
 export type LedgerTransfer = z.infer<typeof ledgerTransferSchema>;
 
@@ -237,7 +271,23 @@ export const ledgerDequeueSchema = z.strictObject({
 });
 export type LedgerDequeue = z.infer<typeof ledgerDequeueSchema>;
 
-export const ledgerEntrySchema = z.discriminatedUnion('kind', [ledgerTransferSchema, ledgerConfigSchema, cutMarkerSchema, ledgerDequeueSchema]);
+/** Releases an escrowed transfer with the preimage of its condition (decided when the block that carries it closes). */
+export const ledgerFulfilSchema = z.strictObject({
+  kind: z.literal('fulfil'),
+  id: uuidSchema,
+  /** The escrowed transfer's id. */
+  txId: uuidSchema,
+  preimage: preimageSchema,
+});
+export type LedgerFulfil = z.infer<typeof ledgerFulfilSchema>;
+
+export const ledgerEntrySchema = z.discriminatedUnion('kind', [
+  ledgerTransferSchema,
+  ledgerConfigSchema,
+  cutMarkerSchema,
+  ledgerDequeueSchema,
+  ledgerFulfilSchema,
+]);
 export type LedgerEntry = z.infer<typeof ledgerEntrySchema>;
 
 // ---- ledger.signatures and ledger.finality ----
@@ -273,7 +323,17 @@ export const finalitySchema = z.strictObject({
     .max(100),
   quorum: z.number().int().positive(),
   transactions: z
-    .array(z.strictObject({ id: z.string(), uetr: z.string().optional(), returnId: z.string().optional(), kind: z.string(), outcome: outcomeSchema }))
+    .array(
+      z.strictObject({
+        id: z.string(),
+        uetr: z.string().optional(),
+        returnId: z.string().optional(),
+        kind: z.string(),
+        outcome: outcomeSchema,
+        /** An escrow's step: its reservation, its fulfilment or its expiry (the refund), with the escrowed transfer's id. */
+        escrow: z.strictObject({ step: z.enum(['reserve', 'fulfil', 'expiry']), of: z.string(), expiresAt: z.number().int().optional() }).optional(),
+      }),
+    )
     .max(100_000),
   /** Transfers this block put in the liquidity queue, each with the block time at which it times out. */
   queued: z
@@ -300,6 +360,8 @@ export const noticeLeafSchema = z.strictObject({
   accounts: z.array(accountSpecSchema).max(1000).optional(),
   participant: participantIdSchema.optional(),
   outcome: outcomeSchema,
+  condition: z.strictObject({ hash: z.string(), expiresAt: z.number().int(), fulfil: z.array(postingSchema), refund: z.array(postingSchema) }).optional(),
+  escrow: z.strictObject({ of: z.string(), step: z.enum(['fulfil', 'expiry']), preimage: z.string().optional() }).optional(),
 });
 
 /** RFC 6962 audit path of one leaf (API.md "Finality proof": `proof`). */
@@ -341,12 +403,16 @@ export const paymentStatusEventSchema = z.strictObject({
   id: uuidSchema,
   uetr: uuidSchema,
   participant: participantIdSchema,
-  status: z.enum(['RECEIVED', 'HELD', 'SUBMITTED', 'QUEUED', 'SETTLED', 'REJECTED', 'CANCELLED', 'RETURNED']),
+  status: z.enum(['RECEIVED', 'HELD', 'SUBMITTED', 'QUEUED', 'RESERVED', 'SETTLED', 'REJECTED', 'CANCELLED', 'RETURNED']),
   reason: z.string().optional(),
   at: z.number().int().positive(),
   block: z.strictObject({ height: z.number().int().positive(), hash: z.string() }).optional(),
   /** QUEUED: the block time (Unix ms) at which the ledger rejects it with `queue_timeout` if it still waits. */
   queuedUntil: z.number().int().positive().optional(),
+  /** RESERVED: the block time (Unix ms) at which the escrow goes back to the debtor unless fulfilled before. */
+  reservedUntil: z.number().int().positive().optional(),
+  /** The ledger transaction that decided this status (its finality proof is the status's proof): a fulfilment's id, an expiry's id. */
+  ledgerTxId: z.string().max(100).optional(),
 });
 export type PaymentStatusEvent = z.infer<typeof paymentStatusEventSchema>;
 

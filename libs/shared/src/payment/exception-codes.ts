@@ -45,5 +45,11 @@ export const ExceptionRefusal = {
   RETURN_EXCEEDS_PAYMENT: 'return_exceeds_payment',
   /** A recall rejected without an investigation reason (the gateway refuses it first; settlement checks again). */
   VALIDATION_FAILED: 'validation_failed',
+  /** A fulfilment of a payment that is not (or no longer) held in escrow. */
+  PAYMENT_NOT_RESERVED: 'payment_not_reserved',
+  /** A fulfilment whose preimage does not hash to the payment's condition. */
+  CONDITION_NOT_MET: 'condition_not_met',
+  /** A fulfilment after the escrow's expiry (by block time): the funds went back to the debtor. */
+  CONDITION_EXPIRED: 'condition_expired',
 } as const;
 export type ExceptionRefusal = (typeof ExceptionRefusal)[keyof typeof ExceptionRefusal];

@@ -7,6 +7,8 @@ export const PaymentStatus = {
   SUBMITTED: 'SUBMITTED',
   /** Waiting in its debtor account's liquidity queue on the ledger for funds (API.md "Liquidity queue"). */
   QUEUED: 'QUEUED',
+  /** Its funds and FX held in escrow until its condition is fulfilled or expires (API.md "Conditional payments"). */
+  RESERVED: 'RESERVED',
   SETTLED: 'SETTLED',
   REJECTED: 'REJECTED',
   /** Stopped by its debtor bank before it reached the ledger (docs/exceptions.md). */
@@ -22,6 +24,7 @@ export const ISO20022_STATUS: Record<PaymentStatus, 'RCVD' | 'PDNG' | 'ACSP' | '
   HELD: 'PDNG',
   SUBMITTED: 'ACSP',
   QUEUED: 'PDNG',
+  RESERVED: 'ACSP',
   SETTLED: 'ACSC',
   REJECTED: 'RJCT',
   CANCELLED: 'CANC',
@@ -32,9 +35,11 @@ export const ISO20022_STATUS: Record<PaymentStatus, 'RCVD' | 'PDNG' | 'ACSP' | '
 const ALLOWED: Record<PaymentStatus, readonly PaymentStatus[]> = {
   RECEIVED: ['HELD', 'SUBMITTED', 'REJECTED', 'CANCELLED'],
   HELD: ['SUBMITTED', 'REJECTED', 'CANCELLED'],
-  SUBMITTED: ['QUEUED', 'SETTLED', 'REJECTED'],
+  SUBMITTED: ['QUEUED', 'RESERVED', 'SETTLED', 'REJECTED'],
+  // The ledger decides: fulfilled (SETTLED) or expired by block time (REJECTED, condition_expired).
+  RESERVED: ['SETTLED', 'REJECTED'],
   // Only the ledger takes it out of its queue: settled, timed out, or cancelled by a dequeue entry.
-  QUEUED: ['SETTLED', 'REJECTED', 'CANCELLED'],
+  QUEUED: ['RESERVED', 'SETTLED', 'REJECTED', 'CANCELLED'],
   // A final block is final: only returns (new ledger transactions) bring the whole amount back.
   SETTLED: ['RETURNED'],
   REJECTED: [],
@@ -87,6 +92,8 @@ export const RejectReason = {
   QUEUE_TIMEOUT: LedgerRejection.QUEUE_TIMEOUT,
   /** Taken out of the liquidity queue by a cancel. */
   QUEUE_CANCELLED: LedgerRejection.CANCELLED,
+  /** Its condition was not fulfilled before `expiresAt` (by block time): the escrow went back to the debtor. */
+  CONDITION_EXPIRED: LedgerRejection.CONDITION_EXPIRED,
   UNBALANCED: LedgerRejection.UNBALANCED,
   SANCTIONS_HIT: 'sanctions_hit',
   DUPLICATE: 'duplicate',
