@@ -13,9 +13,11 @@ import {
 /**
  * No notices for the network's own bookkeeping accounts, which are no correspondents: EXTERNAL stands for money
  * entering and leaving the network, and FEES is the operator's fee income, which the operator reads from the ledger
- * itself (it would otherwise receive a copy of nearly every payment). FXDESK, the FX liquidity, does get notices.
+ * itself (it would otherwise receive a copy of nearly every payment), and ESCROW holds conditional payments between
+ * their steps, each of which also touches the banks concerned (they get those notices). FXDESK, the FX liquidity,
+ * does get notices.
  */
-export const NOTICE_EXCLUDED: ReadonlySet<string> = new Set([SystemParticipant.EXTERNAL, SystemParticipant.FEES]);
+export const NOTICE_EXCLUDED: ReadonlySet<string> = new Set([SystemParticipant.EXTERNAL, SystemParticipant.FEES, SystemParticipant.ESCROW]);
 
 /**
  * Bytes of transactions and proofs per notice. Far below Kafka's default `max.message.bytes` (1 MiB), so a notice
