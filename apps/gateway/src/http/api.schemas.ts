@@ -5,9 +5,11 @@ import {
   RECALL_REJECT_REASONS,
   RETURN_FOLLOWING_RECALL,
   RETURN_REASONS,
+  conditionHashSchema,
   currencySchema,
   pageLimitSchema,
   participantIdSchema,
+  preimageSchema,
   quoteRequestSchema,
   timestampParamSchema,
 } from '@nostro/shared';
@@ -48,6 +50,29 @@ export const liquiditySchema = z
   });
 export type Liquidity = z.infer<typeof liquiditySchema>;
 
+/** API.md "Conditional payments": how far ahead a condition may expire, at most (30 days). */
+export const CONDITION_TTL_MS_MAX = 30 * 86_400_000;
+
+/**
+ * API.md "Conditional payments": hold the funds in escrow until the preimage of `hash` (SHA-256, lower-case hex) is
+ * given, or `expiresAt` (RFC 3339, judged by block time) passes. It must lie in the future when the payment is
+ * accepted, and at most {@link CONDITION_TTL_MS_MAX} ahead: an escrow locks the debtor's funds and the desk's FX.
+ */
+export const conditionSchema = z
+  .strictObject({
+    type: z.literal('sha256'),
+    hash: conditionHashSchema.describe('SHA-256 of the preimage, 64 lower-case hex digits'),
+    expiresAt: z.iso.datetime({ offset: true }).describe('RFC 3339; in the future and at most 30 days ahead; judged by block time'),
+  })
+  .superRefine((c, ctx) => {
+    const at = Date.parse(c.expiresAt);
+    const now = Date.now();
+    if (!Number.isFinite(at)) return;
+    if (at <= now) ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'must lie in the future' });
+    else if (at - now > CONDITION_TTL_MS_MAX) ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'must lie at most 30 days ahead' });
+  });
+export type Condition = z.infer<typeof conditionSchema>;
+
 /** API.md `POST /v1/payments`. */
 export const paymentRequestSchema = z.strictObject({
   quoteId: z.string().min(1).max(64),
@@ -56,6 +81,7 @@ export const paymentRequestSchema = z.strictObject({
   creditor: party,
   remittanceInfo: text(0, 140).optional(),
   liquidity: liquiditySchema.optional(),
+  condition: conditionSchema.optional(),
 });
 export type PaymentRequest = z.infer<typeof paymentRequestSchema>;
 
@@ -151,6 +177,11 @@ export const recallResponseRequestSchema = z
 /** API.md `POST /v1/incoming-payments/{uetr}/return`: an ISO 20022 return reason; `amount` defaults to all that is left. */
 export const returnRequestSchema = z.strictObject({ reason: z.enum(RETURN_REASONS), amount: amountText.optional() });
 
+/** API.md `POST /v1/incoming-payments/{uetr}/fulfil`: the condition's preimage, base64url without padding. */
+export const fulfilRequestSchema = z.strictObject({
+  preimage: preimageSchema.describe('the bytes whose SHA-256 is the condition’s hash, base64url without padding, at most 256 characters'),
+});
+
 export const listQuerySchema = z.strictObject({
   status: statusSchema.optional(),
   since: timestampParamSchema.optional(),
@@ -235,6 +266,11 @@ export const paymentSchema = z.object({
   status: statusSchema,
   reason: z.string().optional(),
   queuedUntil: z.string().optional().describe('QUEUED: when (block time, RFC 3339) the ledger rejects it with queue_timeout if still short of funds'),
+  condition: z
+    .object({ type: z.literal('sha256'), hash: z.string(), expiresAt: z.string() })
+    .optional()
+    .describe('a conditional payment’s hash-lock (API.md "Conditional payments")'),
+  reservedUntil: z.string().optional().describe('RESERVED: when (block time, RFC 3339) the escrow goes back to the debtor unless fulfilled before'),
   endToEndId: z.string(),
   debtorParticipant: z.string(),
   creditorParticipant: z.string(),
@@ -266,6 +302,10 @@ export const paymentSchema = z.object({
 });
 
 export const cancelledSchema = z.object({ uetr: z.uuid(), status: z.literal('CANCELLED') });
+export const fulfilAcceptedSchema = z.object({
+  uetr: z.uuid(),
+  status: z.literal('RESERVED').describe('the payment stays RESERVED until the block that carries the fulfilment is final'),
+});
 export const recallAcceptedSchema = z.object({
   recallId: z.uuid(),
   uetr: z.uuid(),
@@ -354,6 +394,7 @@ export const webhookEventSchema = z.object({
     'payment.rejected',
     'payment.held',
     'payment.queued',
+    'payment.reserved',
     'payment.received',
     'payment.cancelled',
     'payment.recall_requested',
@@ -365,7 +406,9 @@ export const webhookEventSchema = z.object({
   occurredAt: z.string(),
   data: z.object({
     payment: paymentSchema,
-    finality: finalitySchema.optional().describe("payment.received: the payment's proof; payment.returned: the return's proof"),
+    finality: finalitySchema
+      .optional()
+      .describe("payment.received: the payment's proof (of a conditional payment, its fulfilment's); payment.returned: the return's proof"),
     return: returnSchema.optional().describe('payment.returned, return.settled, return.rejected'),
     recall: recallSchema.optional().describe('payment.recall_requested, payment.recall_resolved'),
   }),

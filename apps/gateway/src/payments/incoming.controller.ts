@@ -58,13 +58,13 @@ export class IncomingPaymentsController {
   @Get('incoming-payments/:uetr/finality')
   @ApiDoc({
     summary: 'Finality proof of an incoming payment',
+    description: 'Of a conditional payment, once decided: the proof of its fulfilment (SETTLED) or of its expiry (REJECTED condition_expired).',
     tags: ['Incoming payments'],
     auth: 'bank',
     responses: ok('The proof', finalitySchema),
     problems: ['not_found'],
   })
   async incomingFinality(@Req() req: AuthedRequest, @Param('uetr') uetr: string) {
-    const payment = await this.payments.get(participantOf(req), uetr, true);
-    return this.ledger.finality(payment.uetr);
+    return this.ledger.finality(await this.payments.proofTransaction(participantOf(req), uetr, true));
   }
 }

@@ -89,7 +89,17 @@ export class EventsHandler {
     });
     const applied = await this.payments.applyStatuses(
       tx,
-      events.map((e) => ({ uetr: e.uetr, status: e.status, reason: e.reason, at: new Date(e.at), block: e.block, id: e.id, queuedUntil: e.queuedUntil })),
+      events.map((e) => ({
+        uetr: e.uetr,
+        status: e.status,
+        reason: e.reason,
+        at: new Date(e.at),
+        block: e.block,
+        id: e.id,
+        queuedUntil: e.queuedUntil,
+        reservedUntil: e.reservedUntil,
+        ledgerTxId: e.ledgerTxId,
+      })),
       async (changes) => {
         const notifying = changes.filter((a) => hasWebhooks(a.event.status));
         if (notifying.length === 0) return new Set();

@@ -22,6 +22,7 @@ export function paymentView(
     status: row.status,
     ...(row.reason ? { reason: row.reason } : {}),
     ...(row.status === 'QUEUED' && row.queued_until ? { queuedUntil: row.queued_until.toISOString() } : {}),
+    ...conditionFields(row),
     endToEndId: row.end_to_end_id,
     debtorParticipant: row.participant,
     creditorParticipant: row.creditor_participant,
@@ -46,6 +47,14 @@ export function paymentView(
     ...exceptionFields(q.targetCurrency, exceptions),
     ...partyFields(row.uetr, parties),
   };
+}
+
+/** A conditional payment's hash-lock, and while it is RESERVED the block time at which its escrow goes back to the debtor. */
+function conditionFields(row: PaymentRow): { condition?: { type: 'sha256'; hash: string; expiresAt: string }; reservedUntil?: string } {
+  if (row.condition_hash === null || row.condition_expires_at === null) return {};
+  const condition = { type: 'sha256' as const, hash: row.condition_hash, expiresAt: row.condition_expires_at.toISOString() };
+  if (row.status !== 'RESERVED') return { condition };
+  return { condition, reservedUntil: (row.reserved_until ?? row.condition_expires_at).toISOString() };
 }
 
 function partyFields(uetr: string, parties: OpenedParties | typeof PARTIES_LATER | null): PartiesFields & { [PARTIES_PLACEHOLDER]?: string } {

@@ -106,14 +106,14 @@ export class PaymentsController {
   @Get('payments/:uetr/finality')
   @ApiDoc({
     summary: 'Finality proof of a payment',
-    description: 'Verify it offline against GET /v1/keys.',
+    description:
+      'Verify it offline against GET /v1/keys. Of a conditional payment: the reservation’s proof while RESERVED, then the proof of the transaction that decided it (its fulfilment when SETTLED, its expiry when REJECTED condition_expired).',
     tags: ['Payments'],
     auth: 'bank',
     responses: ok('The proof', finalitySchema),
     problems: ['not_found'],
   })
   async finality(@Req() req: AuthedRequest, @Param('uetr') uetr: string) {
-    const payment = await this.payments.get(participantOf(req), uetr);
-    return this.ledger.finality(payment.uetr);
+    return this.ledger.finality(await this.payments.proofTransaction(participantOf(req), uetr));
   }
 }

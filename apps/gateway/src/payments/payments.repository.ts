@@ -8,7 +8,7 @@ import { SealedParties } from '../customer-data/customer-data.service';
  * Timeline order: by time, then (for entries of the same instant) in the order the steps happen, then by the recall
  * or return they belong to.
  */
-export const TIMELINE_ORDER_SQL = `at, array_position(ARRAY['RECEIVED','HELD','SUBMITTED','QUEUED','SETTLED','REJECTED','CANCELLED','RECALL_REQUESTED','RECALL_REJECTED',
+export const TIMELINE_ORDER_SQL = `at, array_position(ARRAY['RECEIVED','HELD','SUBMITTED','QUEUED','RESERVED','SETTLED','REJECTED','CANCELLED','RECALL_REQUESTED','RECALL_REJECTED',
   'RECALL_EXPIRED','RECALL_ACCEPTED','RETURN_RECEIVED','RETURN_SETTLED','RETURN_REJECTED','RETURNED'], status), ref`;
 
 /** A payment as stored; its customer data sealed (open it with CustomerData.open, for those allowed to see it). */
@@ -24,6 +24,13 @@ export interface PaymentRow extends PartyColumns {
   block_hash: string | null;
   /** While QUEUED: the block time at which the ledger rejects it with queue_timeout (kept once it left the queue). */
   queued_until: Date | null;
+  /** A conditional payment's hash-lock (API.md "Conditional payments"): SHA-256 hex and deadline; null otherwise. */
+  condition_hash: string | null;
+  condition_expires_at: Date | null;
+  /** While RESERVED: the block time at which the escrow goes back to the debtor (kept once it left escrow). */
+  reserved_until: Date | null;
+  /** The ledger transaction that decided its last status when it is not the payment's own (a fulfilment, an expiry). */
+  ledger_tx_id: string | null;
   created_at: Date;
 }
 
@@ -45,6 +52,10 @@ export interface StatusEvent {
   block?: { height: number; hash: string };
   /** QUEUED: the block time (Unix ms) at which the ledger times it out. */
   queuedUntil?: number;
+  /** RESERVED: the block time (Unix ms) at which the escrow goes back to the debtor. */
+  reservedUntil?: number;
+  /** The ledger transaction that decided this status (its proof is the status's proof): a fulfilment's, an expiry's. */
+  ledgerTxId?: string;
 }
 
 /** An event that changed the read model, with the payment right after it and its timeline by then. */
@@ -99,9 +110,9 @@ export class PaymentsRepository {
     const { rows } = await tx.query<PaymentRow>(
       `WITH inserted AS (
        INSERT INTO payments (uetr, participant, creditor_participant, quote_id, quote, end_to_end_id, parties, pii_dek, pii_kek_id, status, reason,
-                             created_at, source_currency, total_debit_minor)
+                             created_at, source_currency, total_debit_minor, condition_hash, condition_expires_at)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::bytea[], $8::bytea[], $9::text[], $10::text[], $11::text[],
-                            $12::timestamptz[], $13::text[], $14::bigint[])
+                            $12::timestamptz[], $13::text[], $14::bigint[], $19::text[], $20::timestamptz[])
        RETURNING *
        ), entries AS (
          INSERT INTO payment_timeline (uetr, status, reason, at) SELECT * FROM unnest($15::uuid[], $16::text[], $17::text[], $18::timestamptz[])
@@ -126,6 +137,8 @@ export class PaymentsRepository {
         timeline.map((t) => t.status),
         timeline.map((t) => t.reason),
         timeline.map((t) => t.at),
+        list.map((p) => p.request.condition?.hash ?? null),
+        list.map((p) => (p.request.condition ? new Date(p.request.condition.expiresAt) : null)),
       ],
     );
     const byUetr = new Map(rows.map((r) => [r.uetr, r]));
@@ -219,6 +232,8 @@ export class PaymentsRepository {
           row.block_hash = e.block.hash;
         }
         if (e.queuedUntil !== undefined) row.queued_until = new Date(e.queuedUntil);
+        if (e.reservedUntil !== undefined) row.reserved_until = new Date(e.reservedUntil);
+        if (e.ledgerTxId !== undefined) row.ledger_tx_id = e.ledgerTxId;
       }
       applied.push({ event: e, payment: { ...row }, timeline: null });
       laterEntries.set(e.uetr, new Set([...(laterEntries.get(e.uetr) ?? []), e.status]));
@@ -241,13 +256,17 @@ export class PaymentsRepository {
         (was.status !== row.status ||
           was.reason !== row.reason ||
           was.block_hash !== row.block_hash ||
-          was.queued_until?.getTime() !== row.queued_until?.getTime())
+          was.queued_until?.getTime() !== row.queued_until?.getTime() ||
+          was.reserved_until?.getTime() !== row.reserved_until?.getTime() ||
+          was.ledger_tx_id !== row.ledger_tx_id)
       );
     });
     if (changed.length > 0) {
       await tx.query(
-        `UPDATE payments p SET status = c.status, reason = c.reason, block_height = c.height, block_hash = c.hash, queued_until = c.queued_until, updated_at = now()
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::timestamptz[]) AS c(uetr, status, reason, height, hash, queued_until)
+        `UPDATE payments p SET status = c.status, reason = c.reason, block_height = c.height, block_hash = c.hash, queued_until = c.queued_until,
+               reserved_until = c.reserved_until, ledger_tx_id = c.ledger_tx_id, updated_at = now()
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[])
+                AS c(uetr, status, reason, height, hash, queued_until, reserved_until, ledger_tx_id)
           WHERE p.uetr = c.uetr`,
         [
           changed.map((r) => r.uetr),
@@ -256,6 +275,8 @@ export class PaymentsRepository {
           changed.map((r) => r.block_height?.toString() ?? null),
           changed.map((r) => r.block_hash),
           changed.map((r) => r.queued_until),
+          changed.map((r) => r.reserved_until),
+          changed.map((r) => r.ledger_tx_id),
         ],
       );
     }

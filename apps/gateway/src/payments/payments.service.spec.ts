@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { ProblemError, parseOrProblem } from '@nostro/platform';
-import { queueForMsSchema } from '@nostro/shared';
-import { paymentRequestSchema } from '../http/api.schemas';
-import { intentLiquidity, itemUetr, parseUetr } from './payments.service';
+import { paymentIntentSchema, queueForMsSchema } from '@nostro/shared';
+import { CONDITION_TTL_MS_MAX, paymentRequestSchema } from '../http/api.schemas';
+import { intentCondition, intentLiquidity, itemUetr, parseUetr } from './payments.service';
 
 describe('batch item uetrs', () => {
   it('are valid UUIDs, stable for the same batch and position, different otherwise', () => {
@@ -58,6 +58,56 @@ describe('liquidity on a payment request (API.md "Liquidity queue")', () => {
     ['queue', 'liquidity'],
   ])('refuses %j as 400 validation_failed at %s', (liquidity, path) => {
     const error = refusal(liquidity);
+    expect(error).toMatchObject({ status: 400, code: 'validation_failed' });
+    expect(error.errors?.map((e) => e.path)).toContain(path);
+  });
+});
+
+describe('a condition on a payment request (API.md "Conditional payments")', () => {
+  const base = { quoteId: 'q-1', endToEndId: 'E2E-1', debtor: { name: 'A', account: 'A1' }, creditor: { name: 'B', account: 'B1' } };
+  const hash = 'ab'.repeat(32);
+  const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
+  const parse = (condition: unknown) => parseOrProblem(paymentRequestSchema, { ...base, condition });
+  const refusal = (condition: unknown) => {
+    try {
+      parse(condition);
+    } catch (error) {
+      return error as ProblemError;
+    }
+    throw new Error('accepted');
+  };
+
+  it('passes { type, hash, expiresAt as Unix ms } on the intent; an ordinary payment carries none', () => {
+    const expiresAt = '2031-01-02T03:04:05.000Z';
+    jest.useFakeTimers({ now: Date.parse('2031-01-01T00:00:00Z'), doNotFake: ['nextTick', 'setImmediate'] });
+    try {
+      expect(intentCondition(parse({ type: 'sha256', hash, expiresAt }))).toEqual({ condition: { type: 'sha256', hash, expiresAt: Date.parse(expiresAt) } });
+      // Another offset is the same instant.
+      expect(intentCondition(parse({ type: 'sha256', hash, expiresAt: '2031-01-02T05:04:05+02:00' })).condition?.expiresAt).toBe(Date.parse(expiresAt));
+    } finally {
+      jest.useRealTimers();
+    }
+    expect(intentCondition(parseOrProblem(paymentRequestSchema, base))).toEqual({});
+    // What the intent carries is what settlement's schema accepts.
+    const intent = intentCondition(parse({ type: 'sha256', hash, expiresAt: inMs(CONDITION_TTL_MS_MAX - 60_000) }));
+    expect(paymentIntentSchema.shape.condition.safeParse(intent.condition).success).toBe(true);
+  });
+
+  it.each([
+    [{ type: 'sha256', hash: 'AB'.repeat(32), expiresAt: inMs(60_000) }, 'condition.hash'],
+    [{ type: 'sha256', hash: 'ab'.repeat(31), expiresAt: inMs(60_000) }, 'condition.hash'],
+    [{ type: 'sha256', hash: 'zz'.repeat(32), expiresAt: inMs(60_000) }, 'condition.hash'],
+    [{ type: 'sha512', hash, expiresAt: inMs(60_000) }, 'condition.type'],
+    [{ hash, expiresAt: inMs(60_000) }, 'condition.type'],
+    [{ type: 'sha256', hash, expiresAt: inMs(-1_000) }, 'condition.expiresAt'],
+    [{ type: 'sha256', hash, expiresAt: inMs(CONDITION_TTL_MS_MAX + 60_000) }, 'condition.expiresAt'],
+    [{ type: 'sha256', hash, expiresAt: 'tomorrow' }, 'condition.expiresAt'],
+    [{ type: 'sha256', hash, expiresAt: Date.now() + 60_000 }, 'condition.expiresAt'],
+    [{ type: 'sha256', hash }, 'condition.expiresAt'],
+    [{ type: 'sha256', hash, expiresAt: inMs(60_000), preimage: 'x' }, 'condition'],
+    [hash, 'condition'],
+  ])('refuses %j as 400 validation_failed at %s', (condition, path) => {
+    const error = refusal(condition);
     expect(error).toMatchObject({ status: 400, code: 'validation_failed' });
     expect(error.errors?.map((e) => e.path)).toContain(path);
   });

@@ -420,6 +420,7 @@ export class PaymentsService {
           acceptedAt: at.getTime(),
           ...(screening ? { screening } : {}),
           ...intentLiquidity(p.request),
+          ...intentCondition(p.request),
         };
         intents.push({ topic, key: participant, payload: intent, headers: { 'x-correlation-id': p.correlationId ?? correlationId } });
       }
@@ -445,6 +446,17 @@ export class PaymentsService {
     return this.customerData.fill(
       paymentView(row, timelines.get(row.uetr) ?? [], asCreditor ? this.customerData.open(row) : null, exceptions.get(row.uetr) ?? NO_EXCEPTIONS),
     );
+  }
+
+  /**
+   * The ledger transaction whose finality proof is the payment's (API.md "Finality proof"): the one that decided its
+   * status when that is not the payment's own transaction (a conditional payment's fulfilment or expiry), else the
+   * payment's. Others than its debtor (or, with `asCreditor`, its creditor) get `404`.
+   */
+  async proofTransaction(participant: string, uetr: string, asCreditor = false): Promise<string> {
+    const row = await this.repo.find(parseUetr(uetr), participant, asCreditor);
+    if (!row) throw paymentsError('not_found', 'no such payment');
+    return row.ledger_tx_id ?? row.uetr;
   }
 
   async list(participant: string, query: unknown, asCreditor = false) {
@@ -487,6 +499,12 @@ export function intentLiquidity(request: Pick<PaymentRequest, 'liquidity'>): Pic
   const l = request.liquidity;
   if (l?.onShortfall !== 'queue' || l.queueFor === undefined) return {};
   return { liquidity: { onShortfall: 'queue', queueForMs: l.queueFor * 1_000 } };
+}
+
+/** The intent's hash-lock (API.md "Conditional payments"), its deadline as Unix ms; none for an ordinary payment. */
+export function intentCondition(request: Pick<PaymentRequest, 'condition'>): Pick<PaymentIntentMessage, 'condition'> {
+  const c = request.condition;
+  return c ? { condition: { type: c.type, hash: c.hash, expiresAt: Date.parse(c.expiresAt) } } : {};
 }
 
 /** A problem fx-quote answered for one item of a batch, as the error a single call would have thrown. */

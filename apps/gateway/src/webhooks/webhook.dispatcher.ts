@@ -129,7 +129,7 @@ export class WebhookDispatcher {
   }
 
   /**
-   * `payment.received` carries the payment's finality proof and `payment.returned` the return's, fetched from the
+   * `payment.received` carries the payment's finality proof (a conditional payment's: its fulfilment's) and `payment.returned` the return's, fetched from the
    * validators once and kept with the delivery.
    */
   private async completePayload(row: DeliveryRow): Promise<DeliveryRow['payload'] | null> {
@@ -185,9 +185,12 @@ export class WebhookDispatcher {
   }
 }
 
-/** The ledger transaction whose proof a delivery carries: the payment's, or the return's; null for the others. */
-function proofTransactionOf(row: DeliveryRow): string | null {
-  if (row.type === 'payment.received') return row.uetr;
+/**
+ * The ledger transaction whose proof a delivery carries: the payment's (a conditional payment's fulfilment, named by
+ * the delivery), or the return's; null for the others.
+ */
+export function proofTransactionOf(row: Pick<DeliveryRow, 'type' | 'uetr' | 'payload' | 'proof_tx_id'>): string | null {
+  if (row.type === 'payment.received') return row.proof_tx_id ?? row.uetr;
   if (row.type !== 'payment.returned') return null;
   const ret = row.payload.data.return as { returnId?: unknown } | undefined;
   return typeof ret?.returnId === 'string' ? ret.returnId : null;

@@ -5,10 +5,14 @@ import { PARTIES_LATER, paymentView } from '../payments/payment.view';
 import { PaymentRow, TimelineRow } from '../payments/payments.repository';
 import { NewDelivery, WebhookType } from './webhook.repository';
 
-/** Who hears of a status: the debtor of every final, held or queued status, the creditor once the payment is final. */
+/**
+ * Who hears of a status: the debtor of every final, held or queued status, the creditor once the payment is final;
+ * both of a reservation in escrow (the creditor holds, or will be given, what fulfils it).
+ */
 const RECIPIENTS: Record<string, { debtor?: WebhookType; creditor?: WebhookType }> = {
   HELD: { debtor: 'payment.held' },
   QUEUED: { debtor: 'payment.queued' },
+  RESERVED: { debtor: 'payment.reserved', creditor: 'payment.reserved' },
   SETTLED: { debtor: 'payment.settled', creditor: 'payment.received' },
   REJECTED: { debtor: 'payment.rejected' },
   CANCELLED: { debtor: 'payment.cancelled' },
@@ -62,6 +66,8 @@ export function webhooksFor(change: StatusChangeForWebhooks): NewDelivery[] {
       uetr,
       sourceId: change.sourceId,
       payload: { id, type: recipients.creditor, occurredAt, data: { payment } },
+      // A fulfilled escrow's proof is its fulfilment's (the reservation's leaf paid nobody).
+      ...(change.status === 'SETTLED' && change.payment.ledger_tx_id ? { proofTxId: change.payment.ledger_tx_id } : {}),
     });
   }
   return out;

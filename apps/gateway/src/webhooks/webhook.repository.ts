@@ -5,6 +5,7 @@ export type WebhookType =
   | 'payment.rejected'
   | 'payment.held'
   | 'payment.queued'
+  | 'payment.reserved'
   | 'payment.received'
   | 'payment.cancelled'
   | 'payment.recall_requested'
@@ -28,6 +29,8 @@ export interface NewDelivery {
   uetr: string | null;
   sourceId: string;
   payload: WebhookEvent;
+  /** The ledger transaction whose finality proof the delivery carries, when it is not the payment's own (an escrow's fulfilment). */
+  proofTxId?: string;
 }
 
 export interface DeliveryRow {
@@ -36,6 +39,8 @@ export interface DeliveryRow {
   type: WebhookType;
   uetr: string | null;
   payload: WebhookEvent;
+  /** See {@link NewDelivery.proofTxId}. */
+  proof_tx_id: string | null;
   status: 'pending' | 'delivered' | 'abandoned';
   attempts: number;
   next_attempt_at: Date;
@@ -69,9 +74,10 @@ export class WebhookRepository {
   async enqueue(tx: PoolClient, deliveries: NewDelivery[]): Promise<void> {
     if (deliveries.length === 0) return;
     await tx.query(
-      `INSERT INTO webhook_deliveries (id, participant, type, uetr, source_id, payload, status)
-       SELECT id, participant, type, uetr, source_id, payload, 'pending'
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::jsonb[]) AS d(id, participant, type, uetr, source_id, payload)
+      `INSERT INTO webhook_deliveries (id, participant, type, uetr, source_id, payload, proof_tx_id, status)
+       SELECT id, participant, type, uetr, source_id, payload, proof_tx_id, 'pending'
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::jsonb[], $7::text[])
+              AS d(id, participant, type, uetr, source_id, payload, proof_tx_id)
        ON CONFLICT (source_id, participant, type) DO NOTHING`,
       [
         deliveries.map((d) => d.id),
@@ -80,6 +86,7 @@ export class WebhookRepository {
         deliveries.map((d) => d.uetr),
         deliveries.map((d) => d.sourceId),
         deliveries.map((d) => JSON.stringify(d.payload)),
+        deliveries.map((d) => d.proofTxId ?? null),
       ],
     );
     await tx.query('SELECT pg_notify($1, $2)', [WEBHOOK_CHANNEL, '']);
