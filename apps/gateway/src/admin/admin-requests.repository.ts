@@ -44,6 +44,18 @@ export class AdminRequestsRepository {
       : null;
   }
 
+  /**
+   * Whether a request of `kind` for the payment `uetr`, made by `participant`, still waits for settlement's outcome (a
+   * fulfilment already on its way). Bounded by the participant's requests still SUBMITTED.
+   */
+  async hasPending(db: Pool | PoolClient, kind: string, participant: string, uetr: string): Promise<boolean> {
+    const { rows } = await db.query(
+      `SELECT 1 FROM admin_requests WHERE participant = $1 AND kind = $2 AND status = 'SUBMITTED' AND payload->>'uetr' = $3 LIMIT 1`,
+      [participant, kind, uetr],
+    );
+    return rows.length > 0;
+  }
+
   /** Records a request in the caller's transaction (with its outbox message); a repeat changes nothing (false). */
   async submit(tx: PoolClient, r: AdminRequestSubmission): Promise<boolean> {
     const { rowCount } = await tx.query(

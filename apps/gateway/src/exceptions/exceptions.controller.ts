@@ -8,6 +8,8 @@ import {
   cancelRequestSchema,
   cancelledSchema,
   finalitySchema,
+  fulfilAcceptedSchema,
+  fulfilRequestSchema,
   recallAcceptedSchema,
   recallAnswerSchema,
   recallRequestSchema,
@@ -133,6 +135,28 @@ export class ExceptionsController {
     @Headers('idempotency-key') key?: string,
   ) {
     return send(reply, await this.exceptions.giveBack(this.ask(req, uetr, body, key)));
+  }
+
+  @Post('incoming-payments/:uetr/fulfil')
+  @ApiDoc({
+    summary: 'Release a conditional payment held in escrow, with the preimage of its condition',
+    description:
+      'API.md "Conditional payments". Checked at once, changing nothing on a refusal: a payment that is not conditional, or not RESERVED (not yet, or no longer): 409 payment_not_reserved; SHA-256 of the preimage is not the hash: 422 condition_not_met; past expiresAt, or already given back: 409 condition_expired. Otherwise the fulfilment goes to settlement and the answer is 202 at once; the payment settles when the block that carries it is final, before expiresAt by block time (webhook payment.received with the fulfilment’s proof). A fulfilment while an earlier one is on its way is answered the same 202 and sends nothing more.',
+    tags: ['Conditional payments'],
+    auth: 'bank',
+    body: fulfilRequestSchema,
+    responses: { 202: { description: 'Fulfilment sent to settlement', schema: fulfilAcceptedSchema } },
+    problems: [...IDEMPOTENT, 'payment_not_reserved', 'condition_not_met', 'condition_expired'],
+    idempotency: 'required',
+  })
+  async fulfil(
+    @Req() req: AuthedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Param('uetr', UuidParam) uetr: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key?: string,
+  ) {
+    return send(reply, await this.exceptions.fulfil(this.ask(req, uetr, body, key)));
   }
 
   @Get('payments/:uetr/returns/:returnId/finality')

@@ -6,6 +6,7 @@ import {
   PaymentStatus,
   isCancellable,
   PaymentCancelMessage,
+  PaymentFulfilMessage,
   PaymentRecallMessage,
   PaymentReturnMessage,
   RecallResponseMessage,
@@ -17,12 +18,13 @@ import {
 import { AdminRequestsRepository } from '../admin/admin-requests.repository';
 import { RequestWaiter } from '../admin/request-waiter';
 import { GatewayConfig } from '../config';
-import { cancelRequestSchema, recallRequestSchema, recallResponseRequestSchema, returnRequestSchema } from '../http/api.schemas';
+import { cancelRequestSchema, fulfilRequestSchema, recallRequestSchema, recallResponseRequestSchema, returnRequestSchema } from '../http/api.schemas';
 import { HttpResult, IdempotencyService } from '../idempotency/idempotency.service';
 import { PaymentRow, PaymentsRepository } from '../payments/payments.repository';
 import { recallView, returnView } from './exception.view';
 import { exceptionsError } from './exceptions.errors';
 import { ExceptionsRepository } from './exceptions.repository';
+import { fulfilRefusal } from './fulfil.rules';
 
 type ExceptionMessage = PaymentCancelMessage | PaymentRecallMessage | RecallResponseMessage | PaymentReturnMessage;
 
@@ -181,6 +183,45 @@ export class ExceptionsService {
       const ret = await this.repo.findReturn(payment.uetr, requestId);
       if (!ret) throw new Error(`return ${requestId} settled but missing from the read model`);
       return { status: 202, body: { ...returnView(ret), uetr: payment.uetr } };
+    });
+  }
+
+  /**
+   * `POST /v1/incoming-payments/{uetr}/fulfil` (creditor; API.md "Conditional payments"): checked at once against the
+   * payment's condition and status (fulfilRefusal; a refusal changes nothing), then the `payment.fulfil` request is
+   * published to settlement and answered `202 { uetr, status: RESERVED }` in the transaction that stores the answer:
+   * it does not wait for the ledger (webhooks payment.received and payment.settled tell the outcome). A fulfilment of
+   * a payment whose earlier fulfilment still waits for settlement is answered the same 202 and publishes nothing more:
+   * its preimage hashes to the same condition, so there is nothing a second one could change.
+   */
+  fulfil(ask: Ask): Promise<HttpResult> {
+    const hash = IdempotencyService.requestHash('POST', ask.hashPath ?? `/v1/incoming-payments/${ask.uetr}/fulfil`, ask.rawBody);
+    return this.idempotency.run(ask.participant, ask.key, hash, async (requestId, complete) => {
+      const payment = await this.payments.find(ask.uetr, ask.participant, true);
+      if (!payment) throw refused(ExceptionRefusal.PAYMENT_NOT_FOUND);
+      const body = parseOrProblem(fulfilRequestSchema, ask.body ?? {});
+      const refusal = fulfilRefusal(payment, body.preimage, Date.now());
+      if (refusal) throw refused(refusal);
+      const answer = { uetr: payment.uetr, status: 'RESERVED' };
+      const message: PaymentFulfilMessage = {
+        kind: 'payment.fulfil',
+        id: newMessageId(),
+        requestId,
+        uetr: payment.uetr,
+        participant: ask.participant,
+        preimage: body.preimage,
+        at: Date.now(),
+      };
+      await withTransaction(this.pool, async (tx) => {
+        if (!(await this.requests.hasPending(tx, message.kind, ask.participant, payment.uetr))) {
+          await this.requests.submit(tx, { requestId, kind: message.kind, participant: ask.participant, payload: message });
+          // Keyed by the debtor, like the payment's intent: ordered after the payment's own messages on one partition.
+          const topic = topicName(this.config.KAFKA_TOPIC_PREFIX, Topic.SETTLEMENT_REQUESTS);
+          await enqueueOutbox(tx, [{ topic, key: payment.participant, payload: message, headers: { 'x-correlation-id': ask.correlationId } }]);
+        }
+        await complete(tx, 202, answer);
+      });
+      return { status: 202, body: answer, stored: true };
     });
   }
 
