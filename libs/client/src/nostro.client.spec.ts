@@ -72,6 +72,7 @@ function wayBack(method: string, pathname: string): Reply | undefined {
   if (method === 'POST' && pathname === `/v1/incoming-payments/${UETR}/recall/response`)
     return { status: 200, body: { recallId: 'rc-1', status: 'ACCEPTED', returnId: RETURN_ID } };
   if (method === 'POST' && pathname === `/v1/incoming-payments/${UETR}/return`) return { status: 202, body: paymentReturn };
+  if (method === 'POST' && pathname === `/v1/incoming-payments/${UETR}/fulfil`) return { status: 202, body: { uetr: UETR, status: 'RESERVED' } };
   if (pathname === `/v1/payments/${UETR}/returns/${RETURN_ID}/finality`) return { status: 200, body: returnProof };
   if (pathname === `/v1/incoming-payments/${UETR}/returns/${RETURN_ID}/finality`) return { status: 200, body: returnProof };
   return undefined;
@@ -394,6 +395,13 @@ describe('NostroClient: cancel, recall, recall response and return', () => {
       { reason: 'AC04', amount: '400.00' },
       paymentReturn,
     ],
+    [
+      'fulfil',
+      (c, o) => c.fulfil(UETR, 'c2VjcmV0LW9mLXRoZS1zaGlwcGVy', o),
+      `/v1/incoming-payments/${UETR}/fulfil`,
+      { preimage: 'c2VjcmV0LW9mLXRoZS1zaGlwcGVy' },
+      { uetr: UETR, status: 'RESERVED' },
+    ],
   ];
 
   it.each(writes)('%s POSTs the body to its path, signed with a new UUID v4 Idempotency-Key', async (_name, write, path, body, answer) => {
@@ -422,6 +430,9 @@ describe('NostroClient: cancel, recall, recall response and return', () => {
     [writes[1][0], 409, 'payment_not_settled', writes[1][1]],
     [writes[2][0], 422, 'validation_failed', writes[2][1]],
     [writes[3][0], 422, 'return_exceeds_payment', writes[3][1]],
+    [writes[4][0], 422, 'condition_not_met', writes[4][1]],
+    [writes[4][0], 409, 'condition_expired', writes[4][1]],
+    [writes[4][0], 409, 'payment_not_reserved', writes[4][1]],
   ])('%s: a %i %s problem is a NostroApiError with that code, not retried', async (_name, status, code, write) => {
     scripted = [problem(status, code)];
     const error = await write(client()).catch((e: unknown) => e);

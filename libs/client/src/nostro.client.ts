@@ -41,6 +41,7 @@ import type {
   PaymentAccepted,
   PaymentBatch,
   PaymentCancelled,
+  PaymentFulfilment,
   PaymentFinality,
   PaymentReturn,
   ParticipantKey,
@@ -258,6 +259,17 @@ export class NostroClient {
    */
   returnPayment(uetr: string, body: ReturnPaymentRequest, options: IdempotencyOptions = {}): Promise<PaymentReturn> {
     return this.idempotentPost(`/v1/incoming-payments/${encodeURIComponent(uetr)}/return`, body, options);
+  }
+
+  /**
+   * `POST /v1/incoming-payments/{uetr}/fulfil` (API.md "Conditional payments"): the creditor bank releases a `RESERVED`
+   * payment with the preimage (base64url) of its condition. Answered `202 { uetr, status: "RESERVED" }` once sent to
+   * settlement; the payment settles when the block that carries it is final (webhook `payment.received`). Refused at
+   * once: `422 condition_not_met` (wrong preimage), `409 condition_expired`, `409 payment_not_reserved`. Retried like
+   * {@link createPayment}.
+   */
+  fulfil(uetr: string, preimage: string, options: IdempotencyOptions = {}): Promise<PaymentFulfilment> {
+    return this.idempotentPost(`/v1/incoming-payments/${encodeURIComponent(uetr)}/fulfil`, { preimage }, options);
   }
 
   /** `GET /v1/payments/{uetr}/returns/{returnId}/finality`: the proof of a return of one of this bank's payments. */

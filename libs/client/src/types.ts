@@ -88,6 +88,24 @@ export interface CreatePaymentRequest {
   remittanceInfo?: string;
   /** Short of funds: reject at once (the default), or wait in the debtor account's liquidity queue (API.md "Liquidity queue"). */
   liquidity?: Liquidity;
+  /**
+   * Hold the funds in escrow until the creditor bank gives the preimage of `hash` (`fulfil`), or give them back at
+   * `expiresAt` (API.md "Conditional payments"). Make one with `newCondition`.
+   */
+  condition?: Condition;
+}
+
+/** A SHA-256 hash-lock: `hash` 64 lower-case hex digits, `expiresAt` RFC 3339, in the future and at most 30 days ahead. */
+export interface Condition {
+  type: 'sha256';
+  hash: string;
+  expiresAt: string;
+}
+
+/** `202` of `POST /v1/incoming-payments/{uetr}/fulfil`: sent to settlement; `SETTLED` follows when its block is final. */
+export interface PaymentFulfilment {
+  uetr: string;
+  status: 'RESERVED';
 }
 
 /** `queue` needs `queueFor`: whole seconds, 1 to 86,400, counted from the block in which the ledger first found it short. */
@@ -138,6 +156,10 @@ export interface Payment {
   reason?: string;
   /** `QUEUED`: when (block time, RFC 3339) the ledger rejects it with `queue_timeout` if it is still short of funds. */
   queuedUntil?: string;
+  /** A conditional payment's hash-lock (API.md "Conditional payments"). */
+  condition?: Condition;
+  /** `RESERVED`: when (block time, RFC 3339) the escrow goes back to the debtor unless fulfilled before. */
+  reservedUntil?: string;
   quote: PaymentQuote;
   sendAmount: Amount;
   receiveAmount: Amount;
@@ -602,6 +624,7 @@ export type WebhookType =
   | 'payment.rejected'
   | 'payment.held'
   | 'payment.queued'
+  | 'payment.reserved'
   | 'payment.received'
   | 'payment.cancelled'
   | 'payment.recall_requested'

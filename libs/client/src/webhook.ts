@@ -33,6 +33,7 @@ export const WEBHOOK_TYPES: Readonly<Record<WebhookType, true>> = {
   'payment.rejected': true,
   'payment.held': true,
   'payment.queued': true,
+  'payment.reserved': true,
   'payment.received': true,
   'payment.cancelled': true,
   'payment.recall_requested': true,

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { testNetwork, transfer } from '../testing/finality-proof';
 import { startLocalServer, type LocalServer, type ReceivedRequest, type Reply } from '../testing/local-server';
 import { EXIT, runCli } from './program';
+import { conditionHash } from '../condition';
 
 const bank = generateEd25519KeyPair();
 const UETR = '3f1c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b';
@@ -97,6 +98,8 @@ function wayBackRoute(request: ReceivedRequest): Reply | undefined {
     [`POST /v1/payments/${UETR}/recall`]: { status: 202, body: recall },
     [`POST /v1/incoming-payments/${UETR}/recall/response`]: { status: 200, body: { recallId: 'rc-1', status: 'ACCEPTED', returnId: RETURN_ID } },
     [`POST /v1/incoming-payments/${UETR}/return`]: { status: 202, body: paymentReturn },
+    [`POST /v1/incoming-payments/${UETR}/fulfil`]: { status: 202, body: { uetr: UETR, status: 'RESERVED' } },
+    [`POST /v1/incoming-payments/${CANCELLED}/fulfil`]: problemReply(422, 'condition_not_met'),
     [`GET /v1/payments/${CANCELLED}`]: { status: 200, body: { uetr: CANCELLED, status: 'CANCELLED', timeline: [] } },
     [`GET /v1/payments/${RETURNED}`]: { status: 200, body: { uetr: RETURNED, status: 'RETURNED', timeline: [], returnedAmount: '5.00' } },
     [`GET /v1/payments/${UETR}/returns/${RETURN_ID}/finality`]: { status: 200, body: returnProof },
@@ -238,6 +241,64 @@ describe('nostro CLI', () => {
       const result = await run([...auth(), ...pay, '--queue-for', bad]);
       expect(result).toMatchObject({ code: EXIT.usage, err: expect.stringContaining('whole seconds, 1 to 86400') });
     }
+  });
+
+  it('condition prints a fresh preimage and its SHA-256 with the deadline, locally; a bad instant is a usage error', async () => {
+    const result = await run(['condition', '--expires', '2031-01-09T02:00:00+02:00']);
+    expect(result).toMatchObject({ code: EXIT.ok, err: '' });
+    const made = JSON.parse(result.out) as { preimage: string; condition: { type: string; hash: string; expiresAt: string } };
+    expect(made.condition).toEqual({ type: 'sha256', hash: conditionHash(made.preimage), expiresAt: '2031-01-09T00:00:00.000Z' });
+    expect(Buffer.from(made.preimage, 'base64url')).toHaveLength(32);
+    expect(server.received).toEqual([]);
+    for (const bad of ['2031-01-09', 'tomorrow', '2031-01-09T00:00:00']) {
+      expect(await run(['condition', '--expires', bad])).toMatchObject({ code: EXIT.usage, err: expect.stringContaining('RFC 3339') });
+    }
+  });
+
+  it('pay --condition-hash --condition-expires sends the condition; one without the other, or a bad hash, is a usage error', async () => {
+    const pay = [
+      'pay',
+      '--quote',
+      'q_1',
+      '--end-to-end-id',
+      'E2E-1',
+      '--debtor-name',
+      'A',
+      '--debtor-account',
+      'A1',
+      '--creditor-name',
+      'B',
+      '--creditor-account',
+      'B1',
+    ];
+    const hash = 'AB'.repeat(32);
+    await run([...auth(), ...pay, '--condition-hash', hash, '--condition-expires', '2031-01-09T00:00:00Z']);
+    const sent = server.received.find((r) => r.url === '/v1/payments');
+    expect(JSON.parse(sent?.rawBody.toString('utf8') ?? '{}')).toMatchObject({
+      quoteId: 'q_1',
+      condition: { type: 'sha256', hash: 'ab'.repeat(32), expiresAt: '2031-01-09T00:00:00.000Z' },
+    });
+    server.received.length = 0;
+    expect(await run([...auth(), ...pay, '--condition-hash', hash])).toMatchObject({ code: EXIT.usage, err: expect.stringContaining('--condition-expires') });
+    expect(await run([...auth(), ...pay, '--condition-expires', '2031-01-09T00:00:00Z'])).toMatchObject({ code: EXIT.usage });
+    expect(await run([...auth(), ...pay, '--condition-hash', 'ab', '--condition-expires', '2031-01-09T00:00:00Z'])).toMatchObject({
+      code: EXIT.usage,
+      err: expect.stringContaining('64 hex digits'),
+    });
+    expect(server.received).toEqual([]);
+  });
+
+  it('fulfil posts the preimage with an Idempotency-Key; a refusal is the problem on stderr, exit 1', async () => {
+    const done = await run([...auth(), 'fulfil', UETR, '--preimage', 'c2VjcmV0', '--idempotency-key', 'f-1']);
+    expect(done).toMatchObject({ code: EXIT.ok, err: '' });
+    expect(JSON.parse(done.out)).toEqual({ uetr: UETR, status: 'RESERVED' });
+    expect(server.received[0]).toMatchObject({ method: 'POST', url: `/v1/incoming-payments/${UETR}/fulfil` });
+    expect(server.received[0].headers['idempotency-key']).toBe('f-1');
+    expect(JSON.parse(server.received[0].rawBody.toString('utf8'))).toEqual({ preimage: 'c2VjcmV0' });
+    const refused = await run([...auth(), 'fulfil', CANCELLED, '--preimage', 'c2VjcmV0']);
+    expect(refused.code).toBe(EXIT.api);
+    expect(JSON.parse(refused.err)).toMatchObject({ status: 422, code: 'condition_not_met' });
+    expect(await run([...auth(), 'fulfil', UETR, '--preimage', 'c2VjcmV0=='])).toMatchObject({ code: EXIT.usage, err: expect.stringContaining('base64url') });
   });
 
   it('prints the problem on stderr and exits 1 when the API refuses', async () => {

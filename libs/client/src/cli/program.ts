@@ -1,6 +1,6 @@
 /**
  * The `nostro` command line: quote, pay, status, verify and incoming, the way back (cancel, recall, respond-recall,
- * return), account statements and entries, ISO 20022 payments (pacs008) and the bank's own keys (keys) on top of the
+ * return), conditional payments (condition, pay --condition-hash, fulfil), account statements and entries, ISO 20022 payments (pacs008) and the bank's own keys (keys) on top of the
  * bank SDK; and, with an operator token, the operator calls held for a second admin (admin requests, approve, reject).
  * Every command prints JSON on stdout, but for the ISO 20022 documents (`statement --xml`, `pacs008`), printed as XML;
  * a refusal prints the RFC 9457 problem on stderr. Exit status: 0 ok, 1 API or network error, 2 usage error, 3 a proof
@@ -17,6 +17,7 @@ import {
   RECALL_REJECT_REASONS,
   RETURN_REASONS,
   type AccountEntry,
+  type Condition,
   type CreateQuoteRequest,
   type NetworkKeys,
   type OperatorRequestStatus,
@@ -29,6 +30,7 @@ import {
   type ReturnReason,
 } from '../types';
 import { verifyPaymentFinality, verifyReturnFinality } from '../webhook';
+import { newCondition } from '../condition';
 
 /** Where the CLI writes (options read NOSTRO_* from process.env through commander). */
 export interface CliIo {
@@ -73,11 +75,11 @@ function readJson<T>(file: string, what: string): T {
   }
 }
 
-async function waitFinal(fetch: () => Promise<Payment>, timeoutS: number): Promise<Payment> {
+async function waitFinal(fetch: () => Promise<Payment>, timeoutS: number, until: readonly PaymentStatus[] = FINAL): Promise<Payment> {
   const deadline = Date.now() + timeoutS * 1000;
   for (;;) {
     const payment = await fetch();
-    if (FINAL.includes(payment.status) || Date.now() > deadline) return payment;
+    if (until.includes(payment.status) || Date.now() > deadline) return payment;
     await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
   }
 }
@@ -133,6 +135,7 @@ export function buildProgram(io: CliIo): Command {
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   const globals: Globals = () => program.opts<GlobalOptions>();
   addQuote(program, globals, print);
+  addCondition(program, print);
   addPay(program, globals, print);
   addStatus(program, globals, print);
   addVerify(program, globals, print);
@@ -141,6 +144,7 @@ export function buildProgram(io: CliIo): Command {
   addRecall(program, globals, print);
   addRespondRecall(program, globals, print);
   addReturn(program, globals, print);
+  addFulfil(program, globals, print);
   addStatement(program, globals, print, printText);
   addEntries(program, globals, print);
   addPacs008(program, globals, printText, (text) => io.err(text));
@@ -172,8 +176,40 @@ interface PayOptions {
   creditorAccount: string;
   remittance?: string;
   queueFor?: number;
+  conditionHash?: string;
+  conditionExpires?: string;
   idempotencyKey?: string;
   wait?: string | boolean;
+}
+
+/** `--condition-hash <hex>`: a SHA-256, 64 hex digits (lower-cased). */
+function sha256Hex(value: string): string {
+  const hex = value.trim().toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(hex)) throw new InvalidArgumentError('a SHA-256 hash: 64 hex digits (see `nostro condition`)');
+  return hex;
+}
+
+/** An RFC 3339 instant with its offset, e.g. 2031-01-02T03:04:05Z, normalised to UTC. */
+function instant(value: string): string {
+  const text = value.trim();
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(text) || Number.isNaN(Date.parse(text)))
+    throw new InvalidArgumentError('an RFC 3339 instant with its offset, e.g. 2031-01-02T03:04:05Z');
+  return new Date(text).toISOString();
+}
+
+/** `--preimage <b64url>`: base64url without padding, as `nostro condition` prints it. */
+function preimageText(value: string): string {
+  const text = value.trim();
+  if (!/^[A-Za-z0-9_-]{1,256}$/.test(text)) throw new InvalidArgumentError('base64url without padding, at most 256 characters');
+  return text;
+}
+
+/** The payment's hash-lock from `--condition-hash` and `--condition-expires`: both or neither. */
+function paymentCondition(o: Pick<PayOptions, 'conditionHash' | 'conditionExpires'>): { condition?: Condition } {
+  if ((o.conditionHash === undefined) !== (o.conditionExpires === undefined))
+    throw new UsageError('give both --condition-hash and --condition-expires, or neither');
+  if (o.conditionHash === undefined || o.conditionExpires === undefined) return {};
+  return { condition: { type: 'sha256', hash: o.conditionHash, expiresAt: o.conditionExpires } };
 }
 
 /** `--queue-for <seconds>`: whole seconds, 1 to 86,400 (API.md "Liquidity queue"). */
@@ -195,9 +231,21 @@ function addPay(program: Command, globals: Globals, print: Print): void {
     .requiredOption('--creditor-account <account>', 'beneficiary account (IBAN or local)')
     .option('--remittance <text>', 'remittance information (up to 140 characters)')
     .option('--queue-for <seconds>', 'short of funds, wait in your account’s liquidity queue this long (1-86400 s) instead of being rejected', queueSeconds)
+    .option('--condition-hash <hex>', 'hold the funds in escrow until the preimage of this SHA-256 is given (`nostro fulfil`)', sha256Hex)
+    .option('--condition-expires <rfc3339>', 'with --condition-hash: when the escrow goes back to you if not fulfilled (at most 30 days ahead)', instant)
     .option('--idempotency-key <key>', 'reuse to repeat the same payment safely (default: a new UUID)')
-    .option('--wait [seconds]', 'wait until SETTLED, REJECTED, CANCELLED or RETURNED (default 60 s)')
+    .option('--wait [seconds]', 'wait until SETTLED, REJECTED, CANCELLED or RETURNED (with a condition: or RESERVED) (default 60 s)')
+    .addHelpText(
+      'after',
+      '\nA conditional payment (escrow): make a secret and its hash with `nostro condition`,\n' +
+        'pay with the hash, and give the secret (preimage) to whoever confirms delivery:\n' +
+        '  nostro condition --expires 2031-01-09T00:00:00Z\n' +
+        '  nostro pay --quote q_… … --condition-hash 9f86d0… --condition-expires 2031-01-09T00:00:00Z\n' +
+        'It is RESERVED until the creditor bank fulfils it (then SETTLED) or the deadline passes\n' +
+        '(then REJECTED condition_expired, everything back to you).\n',
+    )
     .action(async (o: PayOptions) => {
+      const condition = paymentCondition(o);
       const c = client(globals());
       const payment = {
         quoteId: o.quote,
@@ -206,9 +254,49 @@ function addPay(program: Command, globals: Globals, print: Print): void {
         creditor: { name: o.creditorName, account: o.creditorAccount },
         ...(o.remittance ? { remittanceInfo: o.remittance } : {}),
         ...(o.queueFor === undefined ? {} : { liquidity: { onShortfall: 'queue' as const, queueFor: o.queueFor } }),
+        ...condition,
       };
       const accepted = await c.createPayment(payment, { idempotencyKey: o.idempotencyKey });
-      print(o.wait ? await waitFinal(() => c.getPayment(accepted.uetr), seconds(o.wait)) : accepted);
+      const until = condition.condition ? [...FINAL, 'RESERVED' as const] : FINAL;
+      print(o.wait ? await waitFinal(() => c.getPayment(accepted.uetr), seconds(o.wait), until) : accepted);
+    });
+}
+
+function addCondition(program: Command, print: Print): void {
+  program
+    .command('condition')
+    .description('make a conditional payment’s secret (preimage) and its SHA-256 hash, locally (nothing is sent)')
+    .requiredOption('--expires <rfc3339>', 'when the escrow goes back to the debtor if not fulfilled (at most 30 days ahead)', instant)
+    .addHelpText(
+      'after',
+      '\nPrints { preimage, condition: { type: "sha256", hash, expiresAt } }: a fresh random\n' +
+        '32-byte preimage (base64url) and its hash. Pay with the hash (`nostro pay\n' +
+        '--condition-hash <hash> --condition-expires <expiresAt>`); whoever holds the preimage\n' +
+        'can release the funds (`nostro fulfil <uetr> --preimage <preimage>`), so keep it\n' +
+        'secret until delivery.\n',
+    )
+    .action((o: { expires: string }) => print(newCondition(o.expires)));
+}
+
+function addFulfil(program: Command, globals: Globals, print: Print): void {
+  program
+    .command('fulfil')
+    .description('release a RESERVED payment you receive with the preimage of its condition (conditional payments)')
+    .argument('<uetr>', 'the incoming payment UUID')
+    .requiredOption('--preimage <b64url>', 'the secret whose SHA-256 is the condition’s hash, base64url', preimageText)
+    .option('--idempotency-key <key>', IDEMPOTENCY_KEY_HELP)
+    .option('--wait [seconds]', 'wait until SETTLED or REJECTED (default 60 s)')
+    .addHelpText(
+      'after',
+      '\nPrints { uetr, status: "RESERVED" } once the fulfilment is sent; it settles when its\n' +
+        'block is final, before the deadline by block time. Refused at once: 422\n' +
+        'condition_not_met (wrong preimage), 409 condition_expired, 409 payment_not_reserved\n' +
+        '(not in escrow: not yet, or no longer). Then: nostro verify <uetr> --incoming\n',
+    )
+    .action(async (uetr: string, o: { preimage: string; idempotencyKey?: string; wait?: string | boolean }) => {
+      const c = client(globals());
+      const sent = await c.fulfil(uetr, o.preimage, { idempotencyKey: o.idempotencyKey });
+      print(o.wait ? await waitFinal(() => c.getIncomingPayment(uetr), seconds(o.wait)) : sent);
     });
 }
 
