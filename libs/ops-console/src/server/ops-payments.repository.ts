@@ -135,18 +135,23 @@ export class OpsPaymentsRepository {
     return new Map(rows.map((r) => [r.currency, { holdAboveMinor: r.hold_above_minor }]));
   }
 
-  /** Payments in flight by status, and how long the oldest held one has waited. */
-  async inFlight(): Promise<{ counts: Record<string, number>; oldestHeldAt: Date | null }> {
-    const { rows } = await this.pool.query<{ status: string; n: string; oldest: Date | null }>(
-      `SELECT status, count(*)::text AS n, min(created_at) AS oldest FROM payments
-        WHERE status IN ('RECEIVED', 'HELD', 'SUBMITTED', 'QUEUED') GROUP BY status`,
+  /**
+   * Payments in flight by status, how long the oldest held one has waited, and when the first escrow (RESERVED,
+   * API.md "Conditional payments") goes back to its debtor unless fulfilled.
+   */
+  async inFlight(): Promise<{ counts: Record<string, number>; oldestHeldAt: Date | null; nextEscrowExpiry: Date | null }> {
+    const { rows } = await this.pool.query<{ status: string; n: string; oldest: Date | null; next_expiry: Date | null }>(
+      `SELECT status, count(*)::text AS n, min(created_at) AS oldest, min(coalesce(reserved_until, condition_expires_at)) AS next_expiry FROM payments
+        WHERE status IN ('RECEIVED', 'HELD', 'SUBMITTED', 'QUEUED', 'RESERVED') GROUP BY status`,
     );
-    const counts: Record<string, number> = { RECEIVED: 0, HELD: 0, SUBMITTED: 0, QUEUED: 0 };
+    const counts: Record<string, number> = { RECEIVED: 0, HELD: 0, SUBMITTED: 0, QUEUED: 0, RESERVED: 0 };
     let oldestHeldAt: Date | null = null;
+    let nextEscrowExpiry: Date | null = null;
     for (const r of rows) {
       counts[r.status] = Number(r.n);
       if (r.status === 'HELD') oldestHeldAt = r.oldest;
+      if (r.status === 'RESERVED') nextEscrowExpiry = r.next_expiry;
     }
-    return { counts, oldestHeldAt };
+    return { counts, oldestHeldAt, nextEscrowExpiry };
   }
 }

@@ -1,7 +1,13 @@
 import { ProblemError, parseOrProblem } from '@nostro/platform';
-import { paymentFilterSchema, recallsQuerySchema } from './ops-query';
+import { PaymentStatus } from '@nostro/shared';
+import { PAYMENT_STATUSES, paymentFilterSchema, recallsQuerySchema } from './ops-query';
 
 describe('payment list filters', () => {
+  it('filter by every payment status there is, RESERVED (escrow) included', () => {
+    expect([...PAYMENT_STATUSES].sort()).toEqual(Object.values(PaymentStatus).sort());
+    expect(parseOrProblem(paymentFilterSchema, { status: 'RESERVED' })).toMatchObject({ status: 'RESERVED' });
+  });
+
   it('accepts every filter together and lower-cases the UETR', () => {
     const q = parseOrProblem(paymentFilterSchema, {
       status: 'HELD',

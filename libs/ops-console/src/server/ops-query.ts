@@ -2,7 +2,7 @@ import { currencySchema, pageLimitSchema, participantIdSchema, timestampParamSch
 import { CURSOR_LENGTH_MAX } from '@nostro/platform';
 import { z } from 'zod';
 
-export const PAYMENT_STATUSES = ['RECEIVED', 'HELD', 'SUBMITTED', 'QUEUED', 'SETTLED', 'REJECTED', 'CANCELLED', 'RETURNED'] as const;
+export const PAYMENT_STATUSES = ['RECEIVED', 'HELD', 'SUBMITTED', 'QUEUED', 'RESERVED', 'SETTLED', 'REJECTED', 'CANCELLED', 'RETURNED'] as const;
 export const PAGE_LIMIT_MAX = 200;
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 

@@ -14,6 +14,7 @@ const DASHES: Record<string, number[] | undefined> = {
   HELD: [8, 4],
   SUBMITTED: [2, 3],
   QUEUED: [4, 2, 1, 2],
+  RESERVED: [6, 2, 6, 6],
   SETTLED: undefined,
   REJECTED: [10, 3, 2, 3],
   CANCELLED: [1, 4],

@@ -6,6 +6,8 @@ export const STATUS_STYLE: Record<string, { color: string; symbol: string; label
   HELD: { color: '#E69F00', symbol: '❚❚', label: 'Held' },
   SUBMITTED: { color: '#56B4E9', symbol: '↗', label: 'Submitted' },
   QUEUED: { color: '#F0E442', symbol: '⧗', label: 'Queued' },
+  // Outside the eight Okabe–Ito colours (all taken): a neutral grey, told apart by its symbol and word.
+  RESERVED: { color: '#999999', symbol: '◇', label: 'Reserved' },
   SETTLED: { color: '#009E73', symbol: '✓', label: 'Settled' },
   REJECTED: { color: '#D55E00', symbol: '✕', label: 'Rejected' },
   CANCELLED: { color: '#000000', symbol: '⊘', label: 'Cancelled' },
@@ -148,7 +150,17 @@ export function shortUetr(uetr: string): string {
   return uetr.slice(0, 8);
 }
 
-const STATUS_RANK: Record<string, number> = { RECEIVED: 0, HELD: 1, SUBMITTED: 2, QUEUED: 2.5, SETTLED: 3, REJECTED: 3, CANCELLED: 3, RETURNED: 4 };
+const STATUS_RANK: Record<string, number> = {
+  RECEIVED: 0,
+  HELD: 1,
+  SUBMITTED: 2,
+  QUEUED: 2.5,
+  RESERVED: 2.7,
+  SETTLED: 3,
+  REJECTED: 3,
+  CANCELLED: 3,
+  RETURNED: 4,
+};
 
 /** The status to show after a transition event: statuses only move forward, whatever order events arrive in. */
 export function laterStatus(shown: string | undefined, reached: string): string {

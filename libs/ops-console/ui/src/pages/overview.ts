@@ -11,7 +11,7 @@ interface Overview {
   at: string;
   series: Part<MinuteStats[]>;
   recent: Part<{ windowS: number; settled: number; rejected: number; settledPerS: number; latencyMs: { p50: number; p90: number; p99: number } | null }>;
-  inFlight: Part<{ counts: Record<string, number>; oldestHeldAt: string | null }>;
+  inFlight: Part<{ counts: Record<string, number>; oldestHeldAt: string | null; nextEscrowExpiry?: string | null }>;
   validators: Part<
     {
       validator: string | null;
@@ -132,6 +132,15 @@ function renderTiles(tiles: HTMLElement, o: Overview): void {
         link('#/held', String(held), { 'aria-label': `${held} held payments` }),
         held > 0 ? `oldest waiting ${ago(o.inFlight.oldestHeldAt)}` : 'none waiting',
         held > 0 ? 'warn' : 'good',
+      ),
+    );
+    const reserved = c.RESERVED ?? 0;
+    const next = o.inFlight.nextEscrowExpiry;
+    items.push(
+      tile(
+        'In escrow (conditional)',
+        link('#/payments?status=RESERVED', String(reserved), { id: 'overview-escrow', 'aria-label': `${reserved} payments reserved in escrow` }),
+        reserved > 0 && next ? `next expires in ${duration(Math.max(0, Date.parse(next) - Date.now()))}` : 'none reserved',
       ),
     );
   } else items.push(tile('In flight', '—', o.inFlight.unavailable, 'bad'));
