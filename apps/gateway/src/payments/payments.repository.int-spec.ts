@@ -8,7 +8,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { CustomerData } from '../customer-data/customer-data.service';
 import { CustomerDataRepository } from '../customer-data/customer-data.repository';
-import { WebhookRepository } from '../webhooks/webhook.repository';
+import { DeliveryRow, WebhookRepository } from '../webhooks/webhook.repository';
+import { proofTransactionOf } from '../webhooks/webhook.dispatcher';
 import { webhooksFor } from '../webhooks/webhook.events';
 import { paymentView } from './payment.view';
 import { PaymentRow, PaymentsRepository, StatusEvent } from './payments.repository';
@@ -217,5 +218,127 @@ describe('a queued payment (API.md "Liquidity queue") in the read model', () => 
     await expect(withTransaction(db.pool, (tx) => repo.applyStatuses(tx, [{ id: randomUUID(), uetr, status: 'QUEUED', at: new Date() }]))).rejects.toThrow(
       /payments_queued_until/,
     );
+  });
+});
+
+describe('a conditional payment (API.md "Conditional payments") in the read model', () => {
+  let db: TestDatabase;
+  let repo: PaymentsRepository;
+  let webhooks: WebhookRepository;
+  let customerData: CustomerData;
+
+  beforeAll(async () => {
+    db = await freshTestDatabase('gwescrow', [PLATFORM_MIGRATIONS_DIR, GATEWAY_MIGRATIONS_DIR], createLogger('gateway-test', 'silent'));
+    repo = new PaymentsRepository(db.pool);
+    webhooks = new WebhookRepository(db.pool);
+    customerData = new CustomerData(
+      new PiiCipher({ id: 'k1', key: randomBytes(32) }),
+      new CustomerDataRepository(db.pool),
+      createLogger('gateway-test', 'silent'),
+      0,
+    );
+  }, 60_000);
+
+  afterAll(() => db.drop());
+
+  const urls = { debtor: 'https://bank-us.example/hooks', creditor: 'https://bank-de.example/hooks' };
+  const condition = { type: 'sha256' as const, hash: 'cd'.repeat(32), expiresAt: '2031-01-02T03:04:05.000Z' };
+
+  async function conditional(): Promise<string> {
+    const uetr = randomUUID();
+    const request = { quoteId: `q_${uetr}`, endToEndId: 'E2E', debtor: { name: 'A', account: '1' }, creditor: { name: 'B', account: '2' }, condition };
+    await withTransaction(db.pool, (tx) =>
+      repo.insert(tx, {
+        uetr,
+        participant: 'BANKUS01',
+        quote: quote(`q_${uetr}`),
+        request,
+        sealed: customerData.seal(uetr, request),
+        at: new Date(),
+        totalDebitMinor: 1050n,
+      }),
+    );
+    return uetr;
+  }
+
+  it('keeps the condition, shows RESERVED with reservedUntil, tells both banks; the fulfilment’s id names the creditor’s proof', async () => {
+    const uetr = await conditional();
+    const reservedUntil = Date.parse(condition.expiresAt);
+    const reserved = await withTransaction(db.pool, async (tx) => {
+      const list = await repo.applyStatuses(tx, [
+        { id: randomUUID(), uetr, status: 'SUBMITTED', at: new Date() },
+        { id: randomUUID(), uetr, status: 'RESERVED', at: new Date(), reservedUntil },
+      ]);
+      const a = list[1];
+      const deliveries = webhooksFor({
+        sourceId: a.event.id,
+        status: 'RESERVED',
+        at: a.event.at,
+        payment: a.payment,
+        timeline: a.timeline ?? [],
+        webhookUrls: urls,
+      });
+      await webhooks.enqueue(tx, deliveries);
+      return deliveries;
+    });
+    expect(reserved.map((d) => [d.participant, d.type])).toEqual([
+      ['BANKUS01', 'payment.reserved'],
+      ['BANKDE01', 'payment.reserved'],
+    ]);
+    const row = (await repo.findAnyMany([uetr])).get(uetr) as PaymentRow;
+    expect(paymentView(row, [])).toMatchObject({ status: 'RESERVED', condition, reservedUntil: condition.expiresAt });
+    expect(ISO20022_STATUS[row.status as PaymentStatus]).toBe('ACSP');
+
+    const fulfilmentId = randomUUID();
+    const settled = await withTransaction(db.pool, async (tx) => {
+      const [a] = await repo.applyStatuses(tx, [
+        { id: randomUUID(), uetr, status: 'SETTLED', at: new Date(), block: { height: 4, hash: 'ab'.repeat(32) }, ledgerTxId: fulfilmentId },
+      ]);
+      const deliveries = webhooksFor({
+        sourceId: a.event.id,
+        status: 'SETTLED',
+        at: a.event.at,
+        payment: a.payment,
+        timeline: a.timeline ?? [],
+        webhookUrls: urls,
+      });
+      await webhooks.enqueue(tx, deliveries);
+      return deliveries;
+    });
+    const after = (await repo.findAnyMany([uetr])).get(uetr) as PaymentRow;
+    expect(after).toMatchObject({ status: 'SETTLED', ledger_tx_id: fulfilmentId });
+    expect(paymentView(after, [])).toMatchObject({ condition });
+    expect(paymentView(after, [])).not.toHaveProperty('reservedUntil');
+    const stored = (await webhooks.list({ uetr, limit: 10 })).filter((d) => d.type === 'payment.received' || d.type === 'payment.settled');
+    expect(stored.map((d) => [d.type, d.proof_tx_id])).toEqual(
+      expect.arrayContaining([
+        ['payment.settled', null],
+        ['payment.received', fulfilmentId],
+      ]),
+    );
+    expect(proofTransactionOf(stored.find((d) => d.type === 'payment.received') as DeliveryRow)).toBe(fulfilmentId);
+    expect(settled).toHaveLength(2);
+  });
+
+  it('refuses a RESERVED payment without a condition, and a condition hash that is not lower-case hex (database CHECKs)', async () => {
+    const uetr = randomUUID();
+    const request = { quoteId: `q_${uetr}`, endToEndId: 'E2E', debtor: { name: 'A', account: '1' }, creditor: { name: 'B', account: '2' } };
+    await withTransaction(db.pool, (tx) =>
+      repo.insert(tx, {
+        uetr,
+        participant: 'BANKUS01',
+        quote: quote(`q_${uetr}`),
+        request,
+        sealed: customerData.seal(uetr, request),
+        at: new Date(),
+        totalDebitMinor: 1n,
+      }),
+    );
+    await expect(
+      withTransaction(db.pool, (tx) => repo.applyStatuses(tx, [{ id: randomUUID(), uetr, status: 'RESERVED', at: new Date(), reservedUntil: Date.now() }])),
+    ).rejects.toThrow(/payments_reserved_conditional/);
+    await expect(
+      db.pool.query(`UPDATE payments SET condition_hash = $2, condition_expires_at = now() WHERE uetr = $1`, [uetr, 'AB'.repeat(32)]),
+    ).rejects.toThrow(/payments_condition_hash/);
   });
 });
