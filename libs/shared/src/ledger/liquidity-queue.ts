@@ -92,8 +92,8 @@ export class LiquidityQueue {
    */
   settle(blockTimeMs: number): QueueDecision[] {
     const decisions: QueueDecision[] = [];
-    for (const e of this.all()) e.expiresAt ??= blockTimeMs + e.queueForMs;
-    const expired = this.all().filter((e) => (e.expiresAt as number) <= blockTimeMs);
+    for (const e of this.byId.values()) e.expiresAt ??= blockTimeMs + e.queueForMs;
+    const expired = [...this.byId.values()].filter((e) => (e.expiresAt as number) <= blockTimeMs).sort((a, b) => a.seq - b.seq);
     for (const e of expired) {
       this.remove(e);
       decisions.push({ tx: e.tx, seq: e.seq, outcome: { status: 'rejected', reason: LedgerRejection.QUEUE_TIMEOUT }, via: 'timeout' });
@@ -101,18 +101,21 @@ export class LiquidityQueue {
     this.releaseInOrder(decisions);
     if (this.queues.size > 0) {
       const positions = new Map(this.state.allAccounts().map((a) => [a.id, { balance: a.balance, netDebitCap: a.netDebitCap }]));
+      const suspended = new Set(this.state.suspendedParticipants());
       // Each queue up to its first transfer that could not settle whatever the funds (a participant suspended since):
       // that one is refused when it reaches the head, and blocks what waits behind it until then.
       const waiting = new Map(
         [...this.queues].map(([account, list]) => {
-          const stop = list.findIndex((e) => this.state.structuralProblem(e.tx, e.arrivedAt) !== null);
+          // What was true of a transfer when it was queued (accounts, currencies, balance) still is, but for a
+          // suspension since: only then is each one checked again (the common case costs nothing).
+          const stop = suspended.size === 0 ? -1 : list.findIndex((e) => this.state.structuralProblem(e.tx, e.arrivedAt) !== null);
           const usable = stop === -1 ? list : list.slice(0, stop);
           return [account, usable.map((e): QueuedTransfer => ({ id: e.tx.id, queue: account, seq: e.seq, postings: postingsOf(e.tx) }))];
         }),
       );
       const chosen = resolveGridlock(positions, waiting);
       if (chosen.length > 0) {
-        const bySeq = new Map(this.all().map((e) => [e.seq, e]));
+        const bySeq = new Map([...this.byId.values()].map((e) => [e.seq, e]));
         const entries = chosen.map((c) => bySeq.get(c.seq) as QueueEntry);
         const arrived = new Map(entries.map((e) => [e.tx, e.arrivedAt]));
         const outcome = this.state.applyTogether(
@@ -121,10 +124,8 @@ export class LiquidityQueue {
         );
         if (outcome.status !== 'accepted')
           throw new Error(`liquidity queue: the gridlock set was refused (${outcome.reason}); the resolver and the state disagree`);
-        for (const e of entries) {
-          this.remove(e);
-          decisions.push({ tx: e.tx, seq: e.seq, outcome, via: 'gridlock' });
-        }
+        this.removeAll(entries);
+        for (const e of entries) decisions.push({ tx: e.tx, seq: e.seq, outcome, via: 'gridlock' });
         this.releaseInOrder(decisions);
       }
     }
@@ -225,6 +226,17 @@ export class LiquidityQueue {
     const list = this.queues.get(e.account);
     if (list) list.push(e);
     else this.queues.set(e.account, [e]);
+  }
+
+  /** Takes many out at once (a gridlock set): each queue filtered once, not searched once per entry. */
+  private removeAll(entries: readonly QueueEntry[]): void {
+    const gone = new Set(entries);
+    for (const account of new Set(entries.map((e) => e.account))) {
+      const left = (this.queues.get(account) ?? []).filter((e) => !gone.has(e));
+      if (left.length === 0) this.queues.delete(account);
+      else this.queues.set(account, left);
+    }
+    for (const e of entries) this.byId.delete(e.tx.id);
   }
 
   private remove(e: QueueEntry): void {
