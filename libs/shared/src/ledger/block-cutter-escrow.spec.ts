@@ -1,14 +1,11 @@
 import fc from 'fast-check';
-import { genesisPrevHash } from '../chain/block-header';
 import { base64UrlEncode } from '../crypto/base64';
 import { sha256Hex } from '../crypto/sha256';
 import { LedgerEntry, LedgerTransfer, Posting } from '../messages/schemas';
-import { BlockCutter, SealedBlock } from './block-cutter';
 import { ChainVerifier } from './chain-verifier';
-import { EscrowBook, EscrowEntry, conditionProblem, expiryId } from './escrow';
+import { conditionProblem, expiryId } from './escrow';
 import { currencySums, ledgerInvariantProblems } from './ledger-invariants';
-import { LedgerState } from './ledger-state';
-import { LiquidityQueue } from './liquidity-queue';
+import { CutterReplica, StreamItem, replayStream } from './cutter-replica.testing';
 
 /**
  * Hash-locked escrow inside the block cutter (docs/ledger.md, "Escrow"): reservation, fulfilment and expiry as the
@@ -56,52 +53,7 @@ const deposit = (n: number, bank: string, amount: bigint): LedgerTransfer => ({
   postings: [post('EXTERNAL:USD', -amount), post(bank, amount)],
 });
 
-/** One validator: cutter, committed blocks, and the escrows and balances it stored with them. */
-class Replica {
-  state = new LedgerState();
-  cutter: BlockCutter;
-  blocks: SealedBlock[] = [];
-  known = new Set<string>();
-  stored = new Map<string, EscrowEntry>();
-  committed: ConstructorParameters<typeof LedgerState>[0] = { accounts: [], suspended: [] };
-
-  constructor() {
-    this.cutter = this.newCutter(new LedgerState(), { nextHeight: 1, prevHash: genesisPrevHash(NETWORK), nextOffset: 0n });
-  }
-
-  private newCutter(state: LedgerState, position: ConstructorParameters<typeof BlockCutter>[1]): BlockCutter {
-    this.state = state;
-    return new BlockCutter(
-      state,
-      position,
-      { blockMaxTx: 5, isKnown: (txId) => this.known.has(txId) },
-      new LiquidityQueue(state),
-      new EscrowBook(structuredClone([...this.stored.values()])),
-    );
-  }
-
-  feed(entry: LedgerEntry, offset: number, time: number): void {
-    const result = this.cutter.feed(entry, String(offset), time);
-    if (result.kind !== 'sealed') return;
-    const block = result.block;
-    this.blocks.push(block);
-    this.committed = { accounts: this.state.allAccounts().map((a) => ({ ...a })), suspended: [...this.state.suspendedParticipants()] };
-    for (const leaf of block.leaves) this.known.add(leaf.id);
-    for (const gone of block.escrowChanges?.removed ?? []) this.stored.delete(gone);
-    for (const e of block.escrowChanges?.added ?? []) this.stored.set(e.tx.id, structuredClone(e));
-  }
-
-  restart(): number {
-    const last = this.blocks[this.blocks.length - 1];
-    if (!last) return 0;
-    this.cutter = this.newCutter(new LedgerState(this.committed), {
-      nextHeight: last.header.height + 1,
-      prevHash: last.hash,
-      nextOffset: BigInt(last.lastOffset) + 1n,
-    });
-    return Number(last.lastOffset) + 1;
-  }
-}
+const replica = () => new CutterReplica(NETWORK, 5);
 
 const marker = (height: number): LedgerEntry => ({ kind: 'cut', height, validator: 'v1' });
 
@@ -116,7 +68,7 @@ describe('escrow in the block cutter', () => {
   });
 
   it('reserves into escrow, pays out on the right preimage, refuses a wrong one, and each step is a leaf with a proof', () => {
-    const r = new Replica();
+    const r = replica();
     r.feed(open, 0, 1_000);
     r.feed(deposit(90, acc('BANKA'), 100n), 1, 1_001);
     const pay = conditional(1, acc('BANKA'), acc('BANKB'), 50n, 60_000);
@@ -137,7 +89,7 @@ describe('escrow in the block cutter', () => {
   });
 
   it('refunds by block time on a cut marker alone, at the original amounts, under a deterministic id', () => {
-    const r = new Replica();
+    const r = replica();
     r.feed(open, 0, 1_000);
     r.feed(deposit(90, acc('BANKA'), 100n), 1, 1_001);
     const pay = conditional(1, acc('BANKA'), acc('BANKB'), 50n, 5_000);
@@ -156,7 +108,7 @@ describe('escrow in the block cutter', () => {
       [4_999, true],
       [5_000, false],
     ] as const) {
-      const r = new Replica();
+      const r = replica();
       r.feed(open, 0, 1_000);
       r.feed(deposit(90, acc('BANKA'), 100n), 1, 1_001);
       const pay = conditional(1, acc('BANKA'), acc('BANKB'), 50n, 5_000);
@@ -198,11 +150,11 @@ describe('escrow in the block cutter', () => {
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('cut' as const) }) },
   );
 
-  function stream(ops: { op: Op; dt: number }[]): { entry: (height: number) => LedgerEntry; time: number }[] {
+  function stream(ops: { op: Op; dt: number }[]): StreamItem[] {
     let time = 1_000;
     let n = 0;
     const pays: number[] = [];
-    const out: { entry: (height: number) => LedgerEntry; time: number }[] = [{ entry: () => open, time }];
+    const out: StreamItem[] = [{ entry: () => open, time }];
     for (const { op, dt } of ops) {
       time += dt;
       const at = time;
@@ -225,21 +177,9 @@ describe('escrow in the block cutter', () => {
     return out;
   }
 
-  function replay(entries: ReturnType<typeof stream>, restartAt: number | null): Replica {
-    const r = new Replica();
-    let restarted = false;
-    for (let offset = 0; offset < entries.length; offset++) {
-      if (offset === restartAt && !restarted) {
-        restarted = true;
-        offset = r.restart() - 1;
-        continue;
-      }
-      r.feed(entries[offset].entry(r.cutter.nextHeight), offset, entries[offset].time);
-    }
-    return r;
-  }
+  const replay = (entries: StreamItem[], restartAt: number | null) => replayStream(entries, replica, restartAt);
 
-  const summary = (r: Replica) => r.blocks.map((b) => `${b.header.height} ${b.hash}`);
+  const summary = (r: CutterReplica) => r.blocks.map((b) => `${b.header.height} ${b.hash}`);
 
   it('cuts identical blocks on every replica and on one restarted from its stored escrows; every escrow ends once, ESCROW included in every sum (property)', () => {
     fc.assert(
@@ -274,7 +214,7 @@ describe('escrow in the block cutter', () => {
   });
 
   it('lets the offline verifier catch an escrow paid out without the preimage', () => {
-    const r = new Replica();
+    const r = replica();
     r.feed(open, 0, 1_000);
     r.feed(deposit(90, acc('BANKA'), 100n), 1, 1_001);
     const pay = conditional(1, acc('BANKA'), acc('BANKB'), 50n, 60_000);

@@ -1,11 +1,8 @@
 import fc from 'fast-check';
-import { genesisPrevHash } from '../chain/block-header';
 import { LedgerEntry, LedgerTransfer } from '../messages/schemas';
-import { BlockCutter, SealedBlock } from './block-cutter';
 import { ChainVerifier } from './chain-verifier';
 import { ledgerInvariantProblems } from './ledger-invariants';
-import { LedgerState } from './ledger-state';
-import { LiquidityQueue, QueueEntry } from './liquidity-queue';
+import { CutterReplica, StreamItem, replayStream } from './cutter-replica.testing';
 
 /**
  * The liquidity queue inside the block cutter (docs/ledger.md, "Liquidity queue"): what validators persist, restore
@@ -35,52 +32,7 @@ function transfer(n: number, from: string, to: string, amount: bigint, queueForM
   };
 }
 
-/** One validator: a cutter over its state, its committed blocks, and the queue rows it would have stored. */
-class Replica {
-  state = new LedgerState();
-  cutter: BlockCutter;
-  blocks: SealedBlock[] = [];
-  known = new Set<string>();
-  /** The stored queue rows by sequence number, kept from each block's queueChanges (as the validator's table is). */
-  stored = new Map<number, QueueEntry>();
-  storedNext = 1;
-  /** The balances and suspensions as of the last sealed block (what the validator's tables hold). */
-  committed: ConstructorParameters<typeof LedgerState>[0] = { accounts: [], suspended: [] };
-
-  constructor() {
-    this.cutter = this.newCutter(new LedgerState(), { nextHeight: 1, prevHash: genesisPrevHash(NETWORK), nextOffset: 0n }, []);
-  }
-
-  private newCutter(state: LedgerState, position: ConstructorParameters<typeof BlockCutter>[1], entries: QueueEntry[]): BlockCutter {
-    this.state = state;
-    return new BlockCutter(state, position, { blockMaxTx: 6, isKnown: (txId) => this.known.has(txId) }, new LiquidityQueue(state, entries, this.storedNext));
-  }
-
-  feed(entry: LedgerEntry, offset: number, time: number): void {
-    const result = this.cutter.feed(entry, String(offset), time);
-    if (result.kind !== 'sealed') return;
-    const block = result.block;
-    this.blocks.push(block);
-    this.committed = { accounts: this.state.allAccounts().map((a) => ({ ...a })), suspended: [...this.state.suspendedParticipants()] };
-    for (const leaf of block.leaves) this.known.add(leaf.id);
-    if (block.queueChanges) {
-      for (const seq of block.queueChanges.removed) this.stored.delete(seq);
-      for (const e of block.queueChanges.added) this.stored.set(e.seq, structuredClone(e));
-      this.storedNext = block.queueChanges.next;
-    }
-  }
-
-  /** A restart: state and queue rebuilt only from what the committed blocks stored; the open block is lost and refed. */
-  restart(): number {
-    const last = this.blocks[this.blocks.length - 1];
-    if (!last) return 0;
-    const state = new LedgerState(this.committed);
-    this.cutter = this.newCutter(state, { nextHeight: last.header.height + 1, prevHash: last.hash, nextOffset: BigInt(last.lastOffset) + 1n }, [
-      ...this.stored.values(),
-    ]);
-    return Number(last.lastOffset) + 1;
-  }
-}
+const replica = () => new CutterReplica(NETWORK, 6);
 
 type Op =
   | { kind: 'deposit'; bank: number; amount: bigint }
@@ -107,11 +59,11 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 
 /** The stream: entries at rising broker times (cut markers for the next height of the first replica). */
-function stream(ops: { op: Op; dt: number }[]): { entry: (height: number) => LedgerEntry; time: number }[] {
+function stream(ops: { op: Op; dt: number }[]): StreamItem[] {
   const sent: LedgerTransfer[] = [];
   let time = 1_000;
   let n = 0;
-  const out: { entry: (height: number) => LedgerEntry; time: number }[] = [{ entry: () => open, time }];
+  const out: StreamItem[] = [{ entry: () => open, time }];
   for (const { op, dt } of ops) {
     time += dt;
     const at = time;
@@ -136,27 +88,14 @@ function stream(ops: { op: Op; dt: number }[]): { entry: (height: number) => Led
   return out;
 }
 
-/** Feeds the stream to a replica; with `restartAt`, the replica restarts there and reads again from its last block. */
-function replay(entries: ReturnType<typeof stream>, restartAt: number | null): Replica {
-  const r = new Replica();
-  let restarted = false;
-  for (let offset = 0; offset < entries.length; offset++) {
-    if (offset === restartAt && !restarted) {
-      restarted = true;
-      offset = r.restart() - 1;
-      continue;
-    }
-    const { entry, time } = entries[offset];
-    r.feed(entry(r.cutter.nextHeight), offset, time);
-  }
-  return r;
-}
+const replay = (entries: StreamItem[], restartAt: number | null) => replayStream(entries, replica, restartAt);
 
-const summary = (r: Replica) => r.blocks.map((b) => `${b.header.height} ${b.hash} ${b.leaves.map((l) => `${l.id}:${JSON.stringify(l.outcome)}`).join(',')}`);
+const summary = (r: CutterReplica) =>
+  r.blocks.map((b) => `${b.header.height} ${b.hash} ${b.leaves.map((l) => `${l.id}:${JSON.stringify(l.outcome)}`).join(',')}`);
 
 describe('BlockCutter with the liquidity queue', () => {
   it('queues a transfer short of funds, records it in the block’s queue record, and releases it in the block after a deposit', () => {
-    const r = new Replica();
+    const r = replica();
     const pay = transfer(1, acc('BANKA'), acc('BANKB'), 100n, 60_000);
     r.feed(open, 0, 1_000);
     r.feed(pay, 1, 1_001);
@@ -179,7 +118,7 @@ describe('BlockCutter with the liquidity queue', () => {
   });
 
   it('closes a block on a cut marker alone when a queued transfer’s time has run out (an idle network times out)', () => {
-    const r = new Replica();
+    const r = replica();
     r.feed(open, 0, 1_000);
     r.feed(transfer(1, acc('BANKA'), acc('BANKB'), 100n, 5_000), 1, 1_001);
     r.feed({ kind: 'cut', height: 1, validator: 'v1' }, 2, 1_002);
@@ -189,7 +128,7 @@ describe('BlockCutter with the liquidity queue', () => {
   });
 
   it('records a cancelled transfer as rejected (cancelled), and ignores a cancel of one that does not wait', () => {
-    const r = new Replica();
+    const r = replica();
     const pay = transfer(1, acc('BANKA'), acc('BANKB'), 100n, 60_000);
     r.feed(open, 0, 1_000);
     r.feed(pay, 1, 1_001);
@@ -226,7 +165,7 @@ describe('BlockCutter with the liquidity queue', () => {
   });
 
   it('lets the offline verifier catch a queue record that was altered', () => {
-    const r = new Replica();
+    const r = replica();
     r.feed(open, 0, 1_000);
     r.feed(transfer(1, acc('BANKA'), acc('BANKB'), 100n, 60_000), 1, 1_001);
     r.feed({ kind: 'cut', height: 1, validator: 'v1' }, 2, 1_002);
