@@ -57,6 +57,17 @@ const replica = () => new CutterReplica(NETWORK, 5);
 
 const marker = (height: number): LedgerEntry => ({ kind: 'cut', height, validator: 'v1' });
 
+/** A replica whose first block (closed at 1_003) reserved 50 + a fee of 1 from BANKA (funded with 100) for BANKB. */
+function reserved(expiresAt: number) {
+  const r = replica();
+  r.feed(open, 0, 1_000);
+  r.feed(deposit(90, acc('BANKA'), 100n), 1, 1_001);
+  const pay = conditional(1, acc('BANKA'), acc('BANKB'), 50n, expiresAt);
+  r.feed(pay, 2, 1_002);
+  r.feed(marker(1), 3, 1_003);
+  return { r, pay };
+}
+
 describe('escrow in the block cutter', () => {
   it('refuses a condition whose fulfil or refund does not empty the escrow exactly', () => {
     const ok = conditional(1, acc('BANKA'), acc('BANKB'), 10n, 5_000);
@@ -68,12 +79,7 @@ describe('escrow in the block cutter', () => {
   });
 
   it('reserves into escrow, pays out on the right preimage, refuses a wrong one, and each step is a leaf with a proof', () => {
-    const r = replica();
-    r.feed(open, 0, 1_000);
-    r.feed(deposit(90, acc('BANKA'), 100n), 1, 1_001);
-    const pay = conditional(1, acc('BANKA'), acc('BANKB'), 50n, 60_000);
-    r.feed(pay, 2, 1_002);
-    r.feed(marker(1), 3, 1_003);
+    const { r, pay } = reserved(60_000);
     expect(r.state.account('ESCROW:USD')?.balance).toBe(51n);
     expect(r.blocks[0].leaves[2]).toMatchObject({ id: pay.id, outcome: { status: 'accepted' }, condition: { hash: hashOf(1), expiresAt: 60_000 } });
     r.feed({ kind: 'fulfil', id: id(2), txId: pay.id, preimage: preimageOf(99) }, 4, 1_004);
@@ -89,12 +95,7 @@ describe('escrow in the block cutter', () => {
   });
 
   it('refunds by block time on a cut marker alone, at the original amounts, under a deterministic id', () => {
-    const r = replica();
-    r.feed(open, 0, 1_000);
-    r.feed(deposit(90, acc('BANKA'), 100n), 1, 1_001);
-    const pay = conditional(1, acc('BANKA'), acc('BANKB'), 50n, 5_000);
-    r.feed(pay, 2, 1_002);
-    r.feed(marker(1), 3, 1_003);
+    const { r, pay } = reserved(5_000);
     expect(r.cutter.feed(marker(2), '4', 4_999)).toEqual({ kind: 'ignored_marker' });
     r.feed(marker(2), 5, 5_000);
     expect(r.blocks[1].leaves).toEqual([
@@ -108,12 +109,7 @@ describe('escrow in the block cutter', () => {
       [4_999, true],
       [5_000, false],
     ] as const) {
-      const r = replica();
-      r.feed(open, 0, 1_000);
-      r.feed(deposit(90, acc('BANKA'), 100n), 1, 1_001);
-      const pay = conditional(1, acc('BANKA'), acc('BANKB'), 50n, 5_000);
-      r.feed(pay, 2, 1_002);
-      r.feed(marker(1), 3, 1_003);
+      const { r, pay } = reserved(5_000);
       r.feed({ kind: 'fulfil', id: id(2), txId: pay.id, preimage: preimageOf(1) }, 4, 4_000);
       r.feed(marker(2), 5, closeAt);
       const steps = r.blocks[1].leaves.map((l) => [l.escrow?.step, l.outcome.status]);
@@ -214,12 +210,7 @@ describe('escrow in the block cutter', () => {
   });
 
   it('lets the offline verifier catch an escrow paid out without the preimage', () => {
-    const r = replica();
-    r.feed(open, 0, 1_000);
-    r.feed(deposit(90, acc('BANKA'), 100n), 1, 1_001);
-    const pay = conditional(1, acc('BANKA'), acc('BANKB'), 50n, 60_000);
-    r.feed(pay, 2, 1_002);
-    r.feed(marker(1), 3, 1_003);
+    const { r, pay } = reserved(60_000);
     r.feed({ kind: 'fulfil', id: id(3), txId: pay.id, preimage: preimageOf(1) }, 4, 1_005);
     r.feed(marker(2), 5, 1_006);
     const verifier = new ChainVerifier({ networkId: NETWORK, trust: { quorum: 1, validators: [] } });
