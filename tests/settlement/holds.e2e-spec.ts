@@ -9,6 +9,7 @@ import {
   ledgerCopies,
   makeQuote,
   operatorToken,
+  paymentState,
   produceRequests,
   serviceControl,
   setLimits,
@@ -167,7 +168,14 @@ describe('holds and operator approval', () => {
     it('refuses a decision that arrives after the deadline even before the sweeper ran, and rejects the payment', async () => {
       await serviceControl('restart', 'settlement', { HOLD_DEADLINE_MINUTES: '0.03', SWEEP_INTERVAL_MS: '600000' });
       const uetr = await heldPayment('900.00');
-      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      // Until the hold deadline settlement recorded has passed (no sweeper will run): then the decision comes too late.
+      const heldUntil = (await paymentState(uetr))?.heldUntil?.getTime() ?? 0;
+      expect(heldUntil).toBeGreaterThan(0);
+      await eventually(
+        async () => Date.now(),
+        (now) => now > heldUntil + 50,
+        10_000,
+      );
       expect(await decide(approverA.token, uetr, 'approve')).toMatchObject({ status: 409, body: { code: 'hold_expired' } });
       expect(await waitStatus(uetr)).toMatchObject({ status: 'REJECTED', reason: 'hold_expired' });
     });

@@ -194,13 +194,15 @@ export interface PaymentState {
   status: string;
   reason: string | null;
   blockHeight: number | null;
+  /** A HELD payment's hold deadline (settlement's clock). */
+  heldUntil: Date | null;
   events: { status: string; reason: string | null; cause: string }[];
 }
 
 export async function paymentState(uetr: string): Promise<PaymentState | null> {
   return withDb('settlement', async (db) => {
-    const { rows } = await db.query<{ status: string; reason: string | null; block_height: string | null }>(
-      'SELECT status, reason, block_height::text FROM payments WHERE uetr = $1',
+    const { rows } = await db.query<{ status: string; reason: string | null; block_height: string | null; held_until: Date | null }>(
+      'SELECT status, reason, block_height::text, held_until FROM payments WHERE uetr = $1',
       [uetr],
     );
     if (!rows[0]) return null;
@@ -212,6 +214,7 @@ export async function paymentState(uetr: string): Promise<PaymentState | null> {
       status: rows[0].status,
       reason: rows[0].reason,
       blockHeight: rows[0].block_height === null ? null : Number(rows[0].block_height),
+      heldUntil: rows[0].held_until,
       events: events.rows,
     };
   });
