@@ -10,6 +10,7 @@ export { ISO20022_SCHEMAS, ISO20022_SCHEMAS_DIR } from './xml/xsd-schemas';
 export * from './xml/xsd-validation';
 export type { Party } from './fields/agent.fields';
 export type { Money } from './fields/amount.fields';
+export { CONDITION_NAMESPACE, CONDITION_PLACE, checkCondition, conditionXml, type PaymentCondition } from './fields/condition.fields';
 export { settlementDeadline, type SettlementPriority, type SettlementTime } from './fields/settlement-time.fields';
 export * from './pacs008/pacs008.types';
 export * from './pacs008/pacs008.parser';

@@ -1,6 +1,7 @@
 import assert from 'node:assert';
 import { amountXml, dateTimeXml, rateXml } from '../fields/amount.fields';
 import { agentXml } from '../fields/agent.fields';
+import { conditionXml } from '../fields/condition.fields';
 import { renderIsoDocument, XmlObject } from '../xml/xml-writer';
 import { partiesXml } from './pacs008-parties.fields';
 import { CreditorPacs008, Pacs008Message, Pacs008Transaction, PACS008_TRANSACTIONS_MAX } from './pacs008.types';
@@ -28,7 +29,10 @@ export function buildPacs008(p: CreditorPacs008): string {
   });
 }
 
-/** What a bank's payment hub sends the gateway (for the SDK and tests): 1 to 1,000 transactions, ChrgBr DEBT, not indented. */
+/**
+ * What a bank's payment hub sends the gateway (for the SDK and tests): 1 to 1,000 transactions, ChrgBr DEBT, not
+ * indented; a transaction's condition as Nostro's SplmtryData envelope (docs/iso20022.md "Conditional payments").
+ */
 export function buildPacs008Inbound(m: Pacs008Message): string {
   const count = m.transactions.length;
   assert(count >= 1 && count <= PACS008_TRANSACTIONS_MAX, `a pacs.008 carries 1 to ${PACS008_TRANSACTIONS_MAX} transactions, not ${count}`);
@@ -52,5 +56,6 @@ function inboundTransactionXml(t: Pacs008Transaction): XmlObject {
     SttlmTmReq: t.settlementTime ? { TillTm: t.settlementTime.tillTime } : undefined,
     ChrgBr: 'DEBT',
     ...partiesXml(t),
+    SplmtryData: t.condition ? conditionXml(t.condition) : undefined,
   };
 }

@@ -1,5 +1,6 @@
 import { readAgent, readParty } from '../fields/agent.fields';
 import { readAmount } from '../fields/amount.fields';
+import { readCondition } from '../fields/condition.fields';
 import { readSettlementTime } from '../fields/settlement-time.fields';
 import type { XmlElement } from '../xml/xml-reader';
 import { readIsoMessage } from '../xml/xml-reader';
@@ -9,7 +10,7 @@ import { Pacs008Message, Pacs008Transaction, PACS008_TRANSACTIONS_MAX, REMITTANC
 /**
  * Reads a pacs.008.001.09 that checkInbound accepted, with 1 to 1,000 CdtTrfTxInf. Refuses (XmlRefusedError, with
  * the element's path) what the schema allows but a payment needs: TxId (the quote), debtor and creditor names and
- * accounts, agents, and an NbOfTxs that matches the transactions.
+ * accounts, agents, and an NbOfTxs that matches the transactions. A condition is read as sent (checkCondition judges it).
  */
 export function parsePacs008(xml: string): Pacs008Message {
   const message = readIsoMessage(xml, 'FIToFICstmrCdtTrf');
@@ -45,6 +46,7 @@ function readTransaction(transaction: XmlElement, index: number, header: XmlElem
     creditorAgent: readAgent(transaction.required('CdtrAgt')),
     ...(remittanceInfo === undefined ? {} : { remittanceInfo }),
     ...readSettlementTime(transaction, header),
+    ...readCondition(transaction),
   };
 }
 

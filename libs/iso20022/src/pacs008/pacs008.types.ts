@@ -1,5 +1,6 @@
 import type { Money } from '../fields/amount.fields';
 import type { Party } from '../fields/agent.fields';
+import type { PaymentCondition } from '../fields/condition.fields';
 import type { SettlementPriority, SettlementTime } from '../fields/settlement-time.fields';
 
 /** API.md: one pacs.008 carries 1 to 1,000 CdtTrfTxInf. */
@@ -35,6 +36,8 @@ export interface Pacs008Transaction {
   settlementTime?: SettlementTime;
   /** SttlmPrty. */
   settlementPriority?: SettlementPriority;
+  /** SplmtryData/Envlp/Cond in urn:nostro:condition:1: a hash-lock (escrow until its preimage is given), as sent. */
+  condition?: PaymentCondition;
 }
 
 export interface Pacs008Message {

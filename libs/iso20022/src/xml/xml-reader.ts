@@ -25,6 +25,8 @@ const PARSER = new XMLParser({
   ignoreDeclaration: true,
   ignorePiTags: true,
   maxNestedTags: XML_DEPTH_MAX,
+  // A SplmtryData envelope holds any XML, whose namespace is what says what it is: kept raw for readCondition.
+  stopNodes: ['*.SplmtryData.Envlp'],
 });
 
 /** A parsed element with the path it was found at, for issues that name it. */

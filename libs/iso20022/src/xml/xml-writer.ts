@@ -3,7 +3,10 @@ import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces';
 import { NOT_XML_CHARACTERS } from './xml-characters';
 import { Iso20022Schema, namespaceOf } from './xsd-schemas';
 
-/** A document as nested objects, in schema order: `@Ccy` is an attribute, `#` the text, an array repeats the element. */
+/**
+ * A document as nested objects, in schema order: `@Ccy` is an attribute, `#` the text, an array repeats the element,
+ * `@xmlns` the element's own namespace.
+ */
 export type XmlValue = string | XmlObject | readonly XmlValue[] | undefined;
 export interface XmlObject {
   readonly [name: string]: XmlValue;
@@ -28,12 +31,15 @@ function append(parent: XMLBuilder, name: string, value: XmlValue): void {
     for (const item of value) append(parent, name, item);
     return;
   }
-  const element = parent.ele(name);
+  // `@xmlns` puts the element (and its unprefixed descendants) in another namespace: a SplmtryData envelope's content.
+  const namespace = typeof value === 'string' ? undefined : value['@xmlns'];
+  const element = typeof namespace === 'string' ? parent.ele(namespace, name) : parent.ele(name);
   if (typeof value === 'string') {
     element.txt(textOf(value));
     return;
   }
   for (const [key, item] of Object.entries(value)) {
+    if (key === '@xmlns') continue;
     if (typeof item === 'string' && key === '#') element.txt(textOf(item));
     else if (typeof item === 'string' && key.startsWith('@')) element.att(key.slice(1), textOf(item));
     else append(element, key, item);
