@@ -1,3 +1,4 @@
+import { newCondition, type Payment } from '@nostro/client';
 import {
   buildCamt029,
   buildCamt056,
@@ -90,6 +91,29 @@ describe('ISO 20022: pacs.008 in, pacs.002 and pacs.008 out, camt.053, camt.056,
     const second = report.transactions[1].uetr as string;
     for (const uetr of [bankUetr, second]) expect((await finalStatus(debtor.client, uetr)).status).toBe('SETTLED');
     expect(await creditor.client.getIncomingPayment(bankUetr)).toMatchObject({ debtor: { name: 'Zoë Ångström & Co' }, remittanceInfo: 'invoice 42' });
+  });
+
+  it('takes a condition in SplmtryData: RESERVED with the API’s condition; one past its time RJCT validation_failed', async () => {
+    const [q1, q2] = await Promise.all([quote('14.00'), quote('15.00')]);
+    const { condition } = newCondition(new Date(Date.now() + 3_600_000));
+    const lock = (expiresAt: string) => ({ type: 'SHA256', hash: condition.hash, expiresAt, path: '' });
+    const uetr = randomUUID();
+    const message = pacs008([
+      tx(0, q1, { uetr, condition: lock(condition.expiresAt) }),
+      tx(1, q2, { condition: lock(new Date(Date.now() - 1_000).toISOString()) }),
+    ]);
+    await expectValid('pacs.008.001.09', message);
+    const report = parsePacs002((await postXml(debtor, '/v1/iso20022/pacs.008', message)).text);
+    expect(report.transactions.map((t) => [t.status, t.reason?.additionalInfo])).toEqual([
+      ['RCVD', undefined],
+      ['RJCT', 'validation_failed'],
+    ]);
+    const reserved = await eventually(
+      () => creditor.client.getIncomingPayment(uetr),
+      (p: Payment) => p.status === 'RESERVED' || p.status === 'REJECTED',
+      45_000,
+    );
+    expect(reserved).toMatchObject({ status: 'RESERVED', condition, reservedUntil: expect.any(String) });
   });
 
   it('refuses per transaction an amount that is not the quote’s, a foreign creditor agent and a UETR already used, burning no quote', async () => {

@@ -1,4 +1,4 @@
-import { queueUntil } from './iso20022.service';
+import { conditionOf, queueUntil } from './iso20022.service';
 
 const PATH = 'FIToFICstmrCdtTrf/CdtTrfTxInf[2]/SttlmTmReq/TillTm';
 const now = new Date('2026-12-07T10:00:00.400Z');
@@ -28,5 +28,30 @@ describe('SttlmTmReq/TillTm as a liquidity instruction (pacs.008)', () => {
 
   it('refuses a time no clock has, naming it', () => {
     expect(till('24:00:00Z')).toMatchObject({ refused: { status: 400, code: 'validation_failed', errors: [{ path: PATH }] } });
+  });
+});
+
+describe('SplmtryData condition as the API’s condition (pacs.008)', () => {
+  const COND = 'FIToFICstmrCdtTrf/CdtTrfTxInf[1]/SplmtryData[0]/Envlp/Cond';
+  const HASH = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+  const cond = (expiresAt: string, extra: { type?: string; hash?: string } = {}) =>
+    conditionOf({ type: 'SHA256', hash: HASH, expiresAt, path: COND, ...extra }, now);
+
+  it('is the JSON API’s condition while it expires after now and at most 30 days ahead', () => {
+    expect(cond('2026-12-07T10:00:00.401Z')).toEqual({ condition: { type: 'sha256', hash: HASH, expiresAt: '2026-12-07T10:00:00.401Z' } });
+    expect(cond('2027-01-06T11:00:00.400+01:00')).toEqual({ condition: { type: 'sha256', hash: HASH, expiresAt: '2027-01-06T11:00:00.400+01:00' } });
+  });
+
+  it.each([
+    ['a time that has passed', '2026-12-07T10:00:00.400Z', {}, 'XpryDtTm', 'must lie in the future'],
+    ['more than 30 days ahead', '2027-01-06T10:00:00.401Z', {}, 'XpryDtTm', 'at most 30 days ahead'],
+    ['a time without a zone', '2026-12-08T10:00:00', {}, 'XpryDtTm', 'not a date and time'],
+    ['an upper-case hash', '2026-12-08T10:00:00Z', { hash: HASH.toUpperCase() }, 'Hash', 'lower-case hex'],
+    ['another type', '2026-12-08T10:00:00Z', { type: 'SHA512' }, 'Tp', 'not a known condition type'],
+  ])('refuses %s as 400 validation_failed naming the field', (_name, expiresAt, extra, field, words) => {
+    const r = cond(expiresAt, extra);
+    const refused = (r as { refused: { status: number; code: string; detail: string; errors?: { path: string }[] } }).refused;
+    expect(refused).toMatchObject({ status: 400, code: 'validation_failed', errors: [{ path: `${COND}/${field}` }] });
+    expect(refused.detail).toContain(words);
   });
 });

@@ -10,6 +10,7 @@ import {
   buildCamt053,
   buildPacs002,
   buildPacs008,
+  checkCondition,
   checkInbound,
   parseCamt029,
   parseCamt056,
@@ -17,6 +18,7 @@ import {
   parsePacs008,
   settlementDeadline,
   type Iso20022Schema,
+  type PaymentCondition,
   type SettlementTime,
 } from '@nostro/iso20022';
 import {
@@ -32,7 +34,7 @@ import {
   type ReturnReason,
 } from '@nostro/shared';
 import { ExceptionsService } from '../exceptions/exceptions.service';
-import { QUEUE_FOR_S_MAX } from '../http/api.schemas';
+import { CONDITION_TTL_MS_MAX, QUEUE_FOR_S_MAX, type Condition } from '../http/api.schemas';
 import { problem } from '../http/gateway.errors';
 import { HttpResult, IdempotencyService } from '../idempotency/idempotency.service';
 import { LedgerClient } from '../ledger/ledger.client';
@@ -202,6 +204,7 @@ export class Iso20022Service {
   /** A pacs.008 transaction as a payment request: its quote must pay exactly its amount, to its creditor agent. */
   private batchInput(participant: string, tx: Pacs008Transaction, now: Date): BatchInput {
     const liquidity = tx.settlementTime ? queueUntil(tx.settlementTime, now) : undefined;
+    const condition = tx.condition ? conditionOf(tx.condition, now) : undefined;
     const body = {
       quoteId: tx.quoteId,
       endToEndId: tx.endToEndId,
@@ -209,6 +212,7 @@ export class Iso20022Service {
       creditor: tx.creditor,
       ...(tx.remittanceInfo ? { remittanceInfo: tx.remittanceInfo } : {}),
       ...(liquidity && 'queueFor' in liquidity ? { liquidity: { onShortfall: 'queue', queueFor: liquidity.queueFor } } : {}),
+      ...(condition && 'condition' in condition ? { condition: condition.condition } : {}),
     };
     const input: BatchInput = {
       body,
@@ -219,6 +223,8 @@ export class Iso20022Service {
       input.refused = problemBody(problem('debtor_agent_mismatch', `DbtrAgt must be the sender, ${participant}`));
     } else if (liquidity && 'refused' in liquidity) {
       input.refused = problemBody(liquidity.refused);
+    } else if (condition && 'refused' in condition) {
+      input.refused = problemBody(condition.refused);
     }
     return input;
   }
@@ -268,6 +274,26 @@ export function queueUntil(time: SettlementTime, now: Date): { queueFor: number 
   const when = queueFor < 1 ? 'has passed' : 'is more than 24 h ahead';
   const detail = `SttlmTmReq/TillTm ${time.tillTime}${time.settlementDate ? ` on ${time.settlementDate}` : ''} (${deadline.toISOString()}) ${when}: it must be 1 s to 24 h from now`;
   return { refused: problem('validation_failed', detail, [{ path: time.path, message: 'must be 1 s to 86400 s from now' }]) };
+}
+
+/**
+ * A transaction's `SplmtryData` condition as the JSON API's (docs/iso20022.md "Conditions"), by the same rules:
+ * Tp SHA256, Hash 64 lower-case hex digits, XpryDtTm after `now` and at most CONDITION_TTL_MS_MAX (30 days) ahead;
+ * otherwise refused as 400 validation_failed naming the element.
+ */
+export function conditionOf(c: PaymentCondition, now: Date): { condition: Condition } | { refused: ProblemError } {
+  let condition: Condition;
+  try {
+    condition = checkCondition(c);
+  } catch (error) {
+    if (!(error instanceof XmlRefusedError)) throw error;
+    return { refused: problem('validation_failed', error.message, error.issues) };
+  }
+  const aheadMs = Date.parse(condition.expiresAt) - now.getTime();
+  if (aheadMs > 0 && aheadMs <= CONDITION_TTL_MS_MAX) return { condition };
+  const path = `${c.path}/XpryDtTm`;
+  const message = aheadMs <= 0 ? 'must lie in the future' : 'must lie at most 30 days ahead';
+  return { refused: problem('validation_failed', `${path} ${c.expiresAt} ${message}`, [{ path, message }]) };
 }
 
 function oneOf(allowed: readonly string[], value: string, path: string): string {
