@@ -12,6 +12,7 @@ import { DeliveryRow, WebhookRepository } from '../webhooks/webhook.repository';
 import { proofTransactionOf } from '../webhooks/webhook.dispatcher';
 import { webhooksFor } from '../webhooks/webhook.events';
 import { paymentView } from './payment.view';
+import { PaymentRequest } from '../http/api.schemas';
 import { PaymentRow, PaymentsRepository, StatusEvent } from './payments.repository';
 
 const GATEWAY_MIGRATIONS_DIR = path.join(__dirname, '..', '..', 'migrations');
@@ -29,43 +30,55 @@ const quote = (id: string): SignedQuote =>
     expiresAt: new Date(Date.now() + 30_000).toISOString(),
   }) as unknown as SignedQuote;
 
-describe('PaymentsRepository.applyStatuses (settlement events in batches)', () => {
-  let db: TestDatabase;
-  let repo: PaymentsRepository;
-  let customerData: CustomerData;
+interface ReadModel {
+  db: TestDatabase;
+  repo: PaymentsRepository;
+  webhooks: WebhookRepository;
+  customerData: CustomerData;
+}
 
+/** A fresh gateway database for the calling describe block (created before its tests, dropped after them). */
+function readModel(name: string): ReadModel {
+  const m = {} as ReadModel;
   beforeAll(async () => {
-    db = await freshTestDatabase('gwreadmodel', [PLATFORM_MIGRATIONS_DIR, GATEWAY_MIGRATIONS_DIR], createLogger('gateway-test', 'silent'));
-    repo = new PaymentsRepository(db.pool);
-    customerData = new CustomerData(
+    m.db = await freshTestDatabase(name, [PLATFORM_MIGRATIONS_DIR, GATEWAY_MIGRATIONS_DIR], createLogger('gateway-test', 'silent'));
+    m.repo = new PaymentsRepository(m.db.pool);
+    m.webhooks = new WebhookRepository(m.db.pool);
+    m.customerData = new CustomerData(
       new PiiCipher({ id: 'k1', key: randomBytes(32) }),
-      new CustomerDataRepository(db.pool),
+      new CustomerDataRepository(m.db.pool),
       createLogger('gateway-test', 'silent'),
       0,
     );
   }, 60_000);
+  afterAll(() => m.db.drop());
+  return m;
+}
 
-  afterAll(() => db.drop());
+/** Inserts a RECEIVED payment from BANKUS01 (its request carrying `condition` when given) and answers its UETR. */
+async function insertPayment(
+  { db, repo, customerData }: ReadModel,
+  { at, totalDebitMinor, condition }: { at: Date; totalDebitMinor: bigint; condition?: PaymentRequest['condition'] },
+): Promise<string> {
+  const uetr = randomUUID();
+  const request = {
+    quoteId: `q_${uetr}`,
+    endToEndId: 'E2E',
+    debtor: { name: 'A', account: '1' },
+    creditor: { name: 'B', account: '2' },
+    ...(condition ? { condition } : {}),
+  };
+  await withTransaction(db.pool, (tx) =>
+    repo.insert(tx, { uetr, participant: 'BANKUS01', quote: quote(`q_${uetr}`), request, sealed: customerData.seal(uetr, request), at, totalDebitMinor }),
+  );
+  return uetr;
+}
 
-  async function payment(): Promise<string> {
-    const uetr = randomUUID();
-    const request = { quoteId: `q_${uetr}`, endToEndId: 'E2E', debtor: { name: 'A', account: '1' }, creditor: { name: 'B', account: '2' } };
-    await withTransaction(db.pool, (tx) =>
-      repo.insert(tx, {
-        uetr,
-        participant: 'BANKUS01',
-        quote: quote(`q_${uetr}`),
-        request,
-        sealed: customerData.seal(uetr, request),
-        at: new Date(Date.now() - 1_000),
-        totalDebitMinor: 1050n,
-      }),
-    );
-    return uetr;
-  }
-
+describe('PaymentsRepository.applyStatuses (settlement events in batches)', () => {
+  const model = readModel('gwreadmodel');
+  const payment = () => insertPayment(model, { at: new Date(Date.now() - 1_000), totalDebitMinor: 1050n });
   const event = (uetr: string, status: string, extra: Partial<StatusEvent> = {}): StatusEvent => ({ id: randomUUID(), uetr, status, at: new Date(), ...extra });
-  const apply = (events: StatusEvent[]) => withTransaction(db.pool, (tx: PoolClient) => repo.applyStatuses(tx, events));
+  const apply = (events: StatusEvent[]) => withTransaction(model.db.pool, (tx: PoolClient) => model.repo.applyStatuses(tx, events));
 
   it('applies events in order until one is final, once each, and tells each event the timeline it had', async () => {
     const a = await payment();
@@ -88,7 +101,7 @@ describe('PaymentsRepository.applyStatuses (settlement events in batches)', () =
     expect(applied[1].timeline?.map((t) => t.status)).toEqual(['RECEIVED', 'HELD']);
     expect(applied[2].timeline?.map((t) => t.status)).toEqual(['RECEIVED', 'SUBMITTED', 'SETTLED']);
     expect(applied[2].payment).toMatchObject({ block_height: 7n, block_hash: block.hash });
-    const rows = await repo.findAnyMany([a, b]);
+    const rows = await model.repo.findAnyMany([a, b]);
     expect([rows.get(a)?.status, rows.get(b)?.status]).toEqual(['SETTLED', 'SUBMITTED']);
     expect(String(rows.get(a)?.block_height)).toBe('7');
   });
@@ -96,10 +109,10 @@ describe('PaymentsRepository.applyStatuses (settlement events in batches)', () =
   it('keeps a final status when an earlier status arrives after it (in the same batch or a later one)', async () => {
     const c = await payment();
     await apply([event(c, 'REJECTED', { reason: 'insufficient_funds' }), event(c, 'SUBMITTED')]);
-    expect((await repo.findAnyMany([c])).get(c)).toMatchObject({ status: 'REJECTED', reason: 'insufficient_funds' });
+    expect((await model.repo.findAnyMany([c])).get(c)).toMatchObject({ status: 'REJECTED', reason: 'insufficient_funds' });
     expect(await apply([event(c, 'SETTLED')])).toHaveLength(1);
-    expect((await repo.findAnyMany([c])).get(c)).toMatchObject({ status: 'REJECTED', reason: 'insufficient_funds' });
-    const timeline = (await repo.timelines([c])).get(c)?.map((t) => t.status);
+    expect((await model.repo.findAnyMany([c])).get(c)).toMatchObject({ status: 'REJECTED', reason: 'insufficient_funds' });
+    const timeline = (await model.repo.timelines([c])).get(c)?.map((t) => t.status);
     expect(timeline).toEqual(expect.arrayContaining(['RECEIVED', 'SUBMITTED', 'REJECTED', 'SETTLED']));
   });
 
@@ -107,8 +120,8 @@ describe('PaymentsRepository.applyStatuses (settlement events in batches)', () =
     const e = await payment();
     const f = await payment();
     const asked: string[][] = [];
-    const applied = await withTransaction(db.pool, (tx: PoolClient) =>
-      repo.applyStatuses(
+    const applied = await withTransaction(model.db.pool, (tx: PoolClient) =>
+      model.repo.applyStatuses(
         tx,
         [event(e, 'SUBMITTED'), event(f, 'SUBMITTED'), event(e, 'SETTLED', { block: { height: 8, hash: 'cd'.repeat(32) } })],
         async (changes) => {
@@ -119,7 +132,7 @@ describe('PaymentsRepository.applyStatuses (settlement events in batches)', () =
     );
     expect(asked).toEqual([['e SUBMITTED SUBMITTED', 'f SUBMITTED SUBMITTED', 'e SETTLED SETTLED']]);
     expect(applied.map((a) => a.timeline?.map((t) => t.status) ?? null)).toEqual([['RECEIVED', 'SUBMITTED'], null, ['RECEIVED', 'SUBMITTED', 'SETTLED']]);
-    expect((await repo.findAnyMany([f])).get(f)?.status).toBe('SUBMITTED');
+    expect((await model.repo.findAnyMany([f])).get(f)?.status).toBe('SUBMITTED');
   });
 
   it('ignores events for payments it does not know, and a replayed batch changes nothing', async () => {
@@ -127,47 +140,18 @@ describe('PaymentsRepository.applyStatuses (settlement events in batches)', () =
     const batch = [event(randomUUID(), 'SETTLED'), event(d, 'SUBMITTED'), event(d, 'SETTLED')];
     expect((await apply(batch)).map((x) => x.event.status)).toEqual(['SUBMITTED', 'SETTLED']);
     expect(await apply(batch)).toEqual([]);
-    expect((await repo.findAnyMany([d])).get(d)?.status).toBe('SETTLED');
+    expect((await model.repo.findAnyMany([d])).get(d)?.status).toBe('SETTLED');
   });
 });
 
 describe('a queued payment (API.md "Liquidity queue") in the read model', () => {
-  let db: TestDatabase;
-  let repo: PaymentsRepository;
-  let webhooks: WebhookRepository;
-  let customerData: CustomerData;
-
-  beforeAll(async () => {
-    db = await freshTestDatabase('gwqueued', [PLATFORM_MIGRATIONS_DIR, GATEWAY_MIGRATIONS_DIR], createLogger('gateway-test', 'silent'));
-    repo = new PaymentsRepository(db.pool);
-    webhooks = new WebhookRepository(db.pool);
-    customerData = new CustomerData(
-      new PiiCipher({ id: 'k1', key: randomBytes(32) }),
-      new CustomerDataRepository(db.pool),
-      createLogger('gateway-test', 'silent'),
-      0,
-    );
-  }, 60_000);
-
-  afterAll(() => db.drop());
+  const model = readModel('gwqueued');
 
   it('shows QUEUED with queuedUntil, tells the debtor (payment.queued, stored), and drops queuedUntil once it settles', async () => {
-    const uetr = randomUUID();
-    const request = { quoteId: `q_${uetr}`, endToEndId: 'E2E', debtor: { name: 'A', account: '1' }, creditor: { name: 'B', account: '2' } };
-    await withTransaction(db.pool, (tx) =>
-      repo.insert(tx, {
-        uetr,
-        participant: 'BANKUS01',
-        quote: quote(`q_${uetr}`),
-        request,
-        sealed: customerData.seal(uetr, request),
-        at: new Date(Date.now() - 1_000),
-        totalDebitMinor: 1050n,
-      }),
-    );
+    const uetr = await insertPayment(model, { at: new Date(Date.now() - 1_000), totalDebitMinor: 1050n });
     const queuedUntil = Date.parse('2031-01-02T03:04:05.000Z');
-    const applied = await withTransaction(db.pool, async (tx) => {
-      const list = await repo.applyStatuses(tx, [
+    const applied = await withTransaction(model.db.pool, async (tx) => {
+      const list = await model.repo.applyStatuses(tx, [
         { id: randomUUID(), uetr, status: 'SUBMITTED', at: new Date() },
         { id: randomUUID(), uetr, status: 'QUEUED', at: new Date(), queuedUntil },
       ]);
@@ -181,91 +165,47 @@ describe('a queued payment (API.md "Liquidity queue") in the read model', () => 
         webhookUrls: { debtor: 'https://bank-us.example/hooks', creditor: 'https://bank-de.example/hooks' },
       });
       // The database accepts the new webhook type (its CHECK lists every type).
-      await webhooks.enqueue(tx, deliveries);
+      await model.webhooks.enqueue(tx, deliveries);
       return { list, deliveries };
     });
     expect(applied.deliveries.map((d) => [d.participant, d.type])).toEqual([['BANKUS01', 'payment.queued']]);
     expect(applied.deliveries[0].payload.data.payment).toMatchObject({ status: 'QUEUED', queuedUntil: '2031-01-02T03:04:05.000Z' });
-    const row = (await repo.findAnyMany([uetr])).get(uetr);
+    const row = (await model.repo.findAnyMany([uetr])).get(uetr);
     expect(row?.status).toBe('QUEUED');
-    const view = paymentView(row as PaymentRow, (await repo.timelines([uetr])).get(uetr) ?? []);
+    const view = paymentView(row as PaymentRow, (await model.repo.timelines([uetr])).get(uetr) ?? []);
     expect(view).toMatchObject({ status: 'QUEUED', queuedUntil: '2031-01-02T03:04:05.000Z' });
     expect(view.timeline.map((t) => t.status)).toEqual(['RECEIVED', 'SUBMITTED', 'QUEUED']);
     expect(ISO20022_STATUS[view.status as PaymentStatus]).toBe('PDNG');
 
-    await withTransaction(db.pool, (tx) =>
-      repo.applyStatuses(tx, [{ id: randomUUID(), uetr, status: 'SETTLED', at: new Date(), block: { height: 3, hash: 'ef'.repeat(32) } }]),
+    await withTransaction(model.db.pool, (tx) =>
+      model.repo.applyStatuses(tx, [{ id: randomUUID(), uetr, status: 'SETTLED', at: new Date(), block: { height: 3, hash: 'ef'.repeat(32) } }]),
     );
-    const settled = paymentView((await repo.findAnyMany([uetr])).get(uetr) as PaymentRow, []);
+    const settled = paymentView((await model.repo.findAnyMany([uetr])).get(uetr) as PaymentRow, []);
     expect(settled.status).toBe('SETTLED');
     expect(settled).not.toHaveProperty('queuedUntil');
   });
 
   it('refuses a QUEUED payment without its deadline (database CHECK)', async () => {
-    const uetr = randomUUID();
-    const request = { quoteId: `q_${uetr}`, endToEndId: 'E2E', debtor: { name: 'A', account: '1' }, creditor: { name: 'B', account: '2' } };
-    await withTransaction(db.pool, (tx) =>
-      repo.insert(tx, {
-        uetr,
-        participant: 'BANKUS01',
-        quote: quote(`q_${uetr}`),
-        request,
-        sealed: customerData.seal(uetr, request),
-        at: new Date(),
-        totalDebitMinor: 1n,
-      }),
-    );
-    await expect(withTransaction(db.pool, (tx) => repo.applyStatuses(tx, [{ id: randomUUID(), uetr, status: 'QUEUED', at: new Date() }]))).rejects.toThrow(
-      /payments_queued_until/,
-    );
+    const uetr = await insertPayment(model, { at: new Date(), totalDebitMinor: 1n });
+    await expect(
+      withTransaction(model.db.pool, (tx) => model.repo.applyStatuses(tx, [{ id: randomUUID(), uetr, status: 'QUEUED', at: new Date() }])),
+    ).rejects.toThrow(/payments_queued_until/);
   });
 });
 
 describe('a conditional payment (API.md "Conditional payments") in the read model', () => {
-  let db: TestDatabase;
-  let repo: PaymentsRepository;
-  let webhooks: WebhookRepository;
-  let customerData: CustomerData;
-
-  beforeAll(async () => {
-    db = await freshTestDatabase('gwescrow', [PLATFORM_MIGRATIONS_DIR, GATEWAY_MIGRATIONS_DIR], createLogger('gateway-test', 'silent'));
-    repo = new PaymentsRepository(db.pool);
-    webhooks = new WebhookRepository(db.pool);
-    customerData = new CustomerData(
-      new PiiCipher({ id: 'k1', key: randomBytes(32) }),
-      new CustomerDataRepository(db.pool),
-      createLogger('gateway-test', 'silent'),
-      0,
-    );
-  }, 60_000);
-
-  afterAll(() => db.drop());
+  const model = readModel('gwescrow');
 
   const urls = { debtor: 'https://bank-us.example/hooks', creditor: 'https://bank-de.example/hooks' };
   const condition = { type: 'sha256' as const, hash: 'cd'.repeat(32), expiresAt: '2031-01-02T03:04:05.000Z' };
 
-  async function conditional(): Promise<string> {
-    const uetr = randomUUID();
-    const request = { quoteId: `q_${uetr}`, endToEndId: 'E2E', debtor: { name: 'A', account: '1' }, creditor: { name: 'B', account: '2' }, condition };
-    await withTransaction(db.pool, (tx) =>
-      repo.insert(tx, {
-        uetr,
-        participant: 'BANKUS01',
-        quote: quote(`q_${uetr}`),
-        request,
-        sealed: customerData.seal(uetr, request),
-        at: new Date(),
-        totalDebitMinor: 1050n,
-      }),
-    );
-    return uetr;
-  }
+  const conditional = () => insertPayment(model, { at: new Date(), totalDebitMinor: 1050n, condition });
 
   it('keeps the condition, shows RESERVED with reservedUntil, tells both banks; the fulfilment’s id names the creditor’s proof', async () => {
     const uetr = await conditional();
     const reservedUntil = Date.parse(condition.expiresAt);
-    const reserved = await withTransaction(db.pool, async (tx) => {
-      const list = await repo.applyStatuses(tx, [
+    const reserved = await withTransaction(model.db.pool, async (tx) => {
+      const list = await model.repo.applyStatuses(tx, [
         { id: randomUUID(), uetr, status: 'SUBMITTED', at: new Date() },
         { id: randomUUID(), uetr, status: 'RESERVED', at: new Date(), reservedUntil },
       ]);
@@ -278,20 +218,20 @@ describe('a conditional payment (API.md "Conditional payments") in the read mode
         timeline: a.timeline ?? [],
         webhookUrls: urls,
       });
-      await webhooks.enqueue(tx, deliveries);
+      await model.webhooks.enqueue(tx, deliveries);
       return deliveries;
     });
     expect(reserved.map((d) => [d.participant, d.type])).toEqual([
       ['BANKUS01', 'payment.reserved'],
       ['BANKDE01', 'payment.reserved'],
     ]);
-    const row = (await repo.findAnyMany([uetr])).get(uetr) as PaymentRow;
+    const row = (await model.repo.findAnyMany([uetr])).get(uetr) as PaymentRow;
     expect(paymentView(row, [])).toMatchObject({ status: 'RESERVED', condition, reservedUntil: condition.expiresAt });
     expect(ISO20022_STATUS[row.status as PaymentStatus]).toBe('ACSP');
 
     const fulfilmentId = randomUUID();
-    const settled = await withTransaction(db.pool, async (tx) => {
-      const [a] = await repo.applyStatuses(tx, [
+    const settled = await withTransaction(model.db.pool, async (tx) => {
+      const [a] = await model.repo.applyStatuses(tx, [
         { id: randomUUID(), uetr, status: 'SETTLED', at: new Date(), block: { height: 4, hash: 'ab'.repeat(32) }, ledgerTxId: fulfilmentId },
       ]);
       const deliveries = webhooksFor({
@@ -302,14 +242,14 @@ describe('a conditional payment (API.md "Conditional payments") in the read mode
         timeline: a.timeline ?? [],
         webhookUrls: urls,
       });
-      await webhooks.enqueue(tx, deliveries);
+      await model.webhooks.enqueue(tx, deliveries);
       return deliveries;
     });
-    const after = (await repo.findAnyMany([uetr])).get(uetr) as PaymentRow;
+    const after = (await model.repo.findAnyMany([uetr])).get(uetr) as PaymentRow;
     expect(after).toMatchObject({ status: 'SETTLED', ledger_tx_id: fulfilmentId });
     expect(paymentView(after, [])).toMatchObject({ condition });
     expect(paymentView(after, [])).not.toHaveProperty('reservedUntil');
-    const stored = (await webhooks.list({ uetr, limit: 10 })).filter((d) => d.type === 'payment.received' || d.type === 'payment.settled');
+    const stored = (await model.webhooks.list({ uetr, limit: 10 })).filter((d) => d.type === 'payment.received' || d.type === 'payment.settled');
     expect(stored.map((d) => [d.type, d.proof_tx_id])).toEqual(
       expect.arrayContaining([
         ['payment.settled', null],
@@ -321,24 +261,14 @@ describe('a conditional payment (API.md "Conditional payments") in the read mode
   });
 
   it('refuses a RESERVED payment without a condition, and a condition hash that is not lower-case hex (database CHECKs)', async () => {
-    const uetr = randomUUID();
-    const request = { quoteId: `q_${uetr}`, endToEndId: 'E2E', debtor: { name: 'A', account: '1' }, creditor: { name: 'B', account: '2' } };
-    await withTransaction(db.pool, (tx) =>
-      repo.insert(tx, {
-        uetr,
-        participant: 'BANKUS01',
-        quote: quote(`q_${uetr}`),
-        request,
-        sealed: customerData.seal(uetr, request),
-        at: new Date(),
-        totalDebitMinor: 1n,
-      }),
-    );
+    const uetr = await insertPayment(model, { at: new Date(), totalDebitMinor: 1n });
     await expect(
-      withTransaction(db.pool, (tx) => repo.applyStatuses(tx, [{ id: randomUUID(), uetr, status: 'RESERVED', at: new Date(), reservedUntil: Date.now() }])),
+      withTransaction(model.db.pool, (tx) =>
+        model.repo.applyStatuses(tx, [{ id: randomUUID(), uetr, status: 'RESERVED', at: new Date(), reservedUntil: Date.now() }]),
+      ),
     ).rejects.toThrow(/payments_reserved_conditional/);
     await expect(
-      db.pool.query(`UPDATE payments SET condition_hash = $2, condition_expires_at = now() WHERE uetr = $1`, [uetr, 'AB'.repeat(32)]),
+      model.db.pool.query(`UPDATE payments SET condition_hash = $2, condition_expires_at = now() WHERE uetr = $1`, [uetr, 'AB'.repeat(32)]),
     ).rejects.toThrow(/payments_condition_hash/);
   });
 });
