@@ -41,8 +41,7 @@ export class OpsActionsController {
     @Body() body: unknown,
     @Headers('idempotency-key') key?: string,
   ) {
-    if (!isUetr(uetr)) throw opsProblem('not_found', 'no such payment');
-    return this.run(req, reply, 'payment.decision', uetr.toLowerCase(), body, key);
+    return this.run(req, reply, 'payment.decision', paymentId(uetr), body, key);
   }
 
   /**
@@ -60,8 +59,7 @@ export class OpsActionsController {
     @Body() body: unknown,
     @Headers('idempotency-key') key?: string,
   ) {
-    if (!isUetr(uetr)) throw opsProblem('not_found', 'no such payment');
-    return this.run(req, reply, 'payment.cancel', uetr.toLowerCase(), body, key);
+    return this.run(req, reply, 'payment.cancel', paymentId(uetr), body, key);
   }
 
   /**
@@ -149,6 +147,12 @@ export class OpsActionsController {
   resume(@Req() req: OpsRequest, @Res({ passthrough: true }) reply: FastifyReply, @Param('id') id: string, @Headers('idempotency-key') key?: string) {
     return this.run(req, reply, 'participant.resume', participant(id), undefined, key);
   }
+}
+
+/** A payment's UETR, lower-cased; anything else names no payment. */
+function paymentId(uetr: string): string {
+  if (!isUetr(uetr)) throw opsProblem('not_found', 'no such payment');
+  return uetr.toLowerCase();
 }
 
 /** A held operator call's id (a UUID), lower-cased; anything else names no request. */
