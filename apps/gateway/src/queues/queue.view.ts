@@ -1,4 +1,4 @@
-import { asCurrency, formatAmount } from '@nostro/shared';
+import { QueueView, asCurrency, formatAmount } from '@nostro/shared';
 import type { LedgerQueue } from '../ledger/ledger.client';
 
 /**
@@ -8,7 +8,7 @@ import type { LedgerQueue } from '../ledger/ledger.client';
  * same for the entries up to and including it (FIFO: it is released once the account covers them all); `age` is
  * whole seconds since it was queued.
  */
-export function queueView(q: LedgerQueue, now: number) {
+export function queueView(q: LedgerQueue, now: number): QueueView {
   const currency = asCurrency(q.currency);
   const available = BigInt(q.balance) + BigInt(q.netDebitCap ?? '0');
   const short = (total: bigint) => formatAmount(total > available ? total - available : 0n, currency);

@@ -1,4 +1,4 @@
-import type { OperatorRole, StatementEntryView, StatementView } from '@nostro/shared';
+import type { OperatorRole, QueueEntryView, QueuePageView, QueueView, StatementEntryView, StatementView } from '@nostro/shared';
 
 /** An operator as the operator API knows it (a token that is unknown or revoked names none). */
 export interface OpsOperator {
@@ -77,45 +77,10 @@ export interface OpsStatementQuery {
   toHeight?: number;
 }
 
-/** One payment waiting in a debtor account's liquidity queue; amounts in major units of the queue's currency. */
-export interface OpsQueueEntry {
-  /** The payment's UETR; null for a ledger transfer that is no gateway payment. */
-  uetr: string | null;
-  txId: string;
-  amount: string;
-  /** When the ledger first found it short (a block time). */
-  arrivedAt: string;
-  /** Whole seconds since `arrivedAt`, at the answer's `at`. */
-  age: number;
-  /** The block time at which the ledger rejects it `queue_timeout`. */
-  queuedUntil: string;
-  /** What the account lacks to release the entries up to and including this one (release is FIFO). */
-  shortfall: string;
-}
-
-/** One debtor account's liquidity queue, as `GET /v1/admin/queues` shows it (docs/gateway.md "Liquidity queue"). */
-export interface OpsQueue {
-  account: string;
-  participant: string;
-  currency: string;
-  balance: string;
-  netDebitCap: string;
-  /** The entries' amounts summed. */
-  queued: string;
-  /** What the queue waits for: queued − (balance + netDebitCap), at least zero. */
-  shortfall: string;
-  oldestAge: number;
-  /** In release order (FIFO). */
-  entries: OpsQueueEntry[];
-}
-
-/** A page of queues in account order, as of the block `height` the answering validator last applied. */
-export interface OpsQueuePage {
-  height: number;
-  at: string;
-  data: OpsQueue[];
-  nextCursor: string | null;
-}
+/** A liquidity queue's payment, a debtor account's queue and a page of them: the gateway's own views (libs/shared). */
+export type OpsQueueEntry = QueueEntryView;
+export type OpsQueue = QueueView;
+export type OpsQueuePage = QueuePageView;
 
 /** Which queues: a debtor participant, a currency, a page size and the operator API's own cursor. */
 export interface OpsQueuesQuery {

@@ -39,6 +39,49 @@ export interface QueueDecision {
   via: 'timeout' | 'release' | 'gridlock';
 }
 
+/**
+ * One payment waiting in a debtor account's queue as `GET /v1/admin/queues` shows it (API.md "Liquidity queue"); the
+ * ops console shows the same. Amounts in major units of the queue's currency.
+ */
+export interface QueueEntryView {
+  /** The payment's UETR; null for a ledger transfer that is no gateway payment. */
+  uetr: string | null;
+  txId: string;
+  amount: string;
+  /** When the ledger first found it short (a block time). */
+  arrivedAt: string;
+  /** Whole seconds since `arrivedAt`, at the answer's `at`. */
+  age: number;
+  /** The block time at which the ledger rejects it `queue_timeout`. */
+  queuedUntil: string;
+  /** What the account lacks to release the entries up to and including this one (release is FIFO). */
+  shortfall: string;
+}
+
+/** One debtor account's liquidity queue as `GET /v1/admin/queues` shows it; the ops console shows the same. */
+export interface QueueView {
+  account: string;
+  participant: string;
+  currency: string;
+  balance: string;
+  netDebitCap: string;
+  /** The entries' amounts summed. */
+  queued: string;
+  /** What the queue waits for: queued − (balance + netDebitCap), at least zero. */
+  shortfall: string;
+  oldestAge: number;
+  /** In release order (FIFO). */
+  entries: QueueEntryView[];
+}
+
+/** A page of queues in account order, as of the block `height` the answering validator last applied. */
+export interface QueuePageView {
+  height: number;
+  at: string;
+  data: QueueView[];
+  nextCursor: string | null;
+}
+
 export type OfferOutcome = LedgerOutcome | { status: 'queued' };
 
 const SHORT_OF_FUNDS: ReadonlySet<string> = new Set([LedgerRejection.INSUFFICIENT_FUNDS, LedgerRejection.LIMIT_EXCEEDED]);

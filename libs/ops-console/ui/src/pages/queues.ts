@@ -1,38 +1,13 @@
+import type { QueueEntryView, QueuePageView, QueueView } from '@nostro/shared';
 import { ApiProblem, act, get } from '../api';
 import { announce, h, link, replace } from '../dom';
 import { amount, deadline, duration, refreshDeadlines } from '../format';
 import { Page, PageContext } from '../router';
 
-/** `GET /ops/api/queues` entry: one payment waiting for funds; amounts in major units of its queue's currency. */
-export interface QueueEntry {
-  uetr: string | null;
-  txId: string;
-  amount: string;
-  arrivedAt: string;
-  age: number;
-  queuedUntil: string;
-  shortfall: string;
-}
-
-/** One debtor account's liquidity queue (docs/gateway.md "Liquidity queue"). */
-export interface Queue {
-  account: string;
-  participant: string;
-  currency: string;
-  balance: string;
-  netDebitCap: string;
-  queued: string;
-  shortfall: string;
-  oldestAge: number;
-  entries: QueueEntry[];
-}
-
-interface QueuePage {
-  height: number;
-  at: string;
-  data: Queue[];
-  nextCursor: string | null;
-}
+/** `GET /ops/api/queues`: the gateway's queue views (libs/shared), amounts in major units of each queue's currency. */
+export type QueueEntry = QueueEntryView;
+export type Queue = QueueView;
+type QueuePage = QueuePageView;
 
 const PAGE_SIZE = 50;
 const COLUMNS = ['Debtor', 'Currency', 'Balance', 'Net debit cap', 'Queued', 'Waits for', 'Oldest', 'Payments'];
