@@ -18,12 +18,18 @@ export interface PaymentSummaryRow {
   /** ISO 8601 with microseconds, UTC: exact, so it can serve as the keyset cursor. */
   created_at_iso: string;
   updated_at: Date;
+  /** A QUEUED payment's queue deadline (block time); null otherwise. */
+  queued_until: Date | null;
+  /** A RESERVED payment's escrow deadline (block time); before the ledger set it, its condition's own expiry. */
+  reserved_until: Date | null;
+  condition_expires_at: Date | null;
 }
 
 const SUMMARY_COLUMNS = `uetr, end_to_end_id, status, reason, participant, creditor_participant,
   quote ->> 'sourceCurrency' AS source_currency, quote ->> 'targetCurrency' AS target_currency,
   quote ->> 'sendAmount' AS send_amount, quote ->> 'receiveAmount' AS receive_amount, quote ->> 'totalDebit' AS total_debit,
-  block_height, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at_iso, updated_at`;
+  block_height, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at_iso, updated_at,
+  queued_until, reserved_until, condition_expires_at`;
 
 /** Builds `WHERE` conditions with numbered parameters. */
 class Conditions {

@@ -1,4 +1,5 @@
-import { capabilities, decisionsView, openRecallView, requestView, withoutParties } from './ops-views';
+import { PaymentSummaryRow } from './ops-payments.repository';
+import { capabilities, decisionsView, openRecallView, paymentSummaryView, requestView, withoutParties } from './ops-views';
 
 const payment = {
   uetr: 'u',
@@ -104,5 +105,44 @@ describe('what each role sees', () => {
       expect(requestView({ ...held, result: undefined }, { id: 'bob', role: 'admin' })).toMatchObject({ mine: false });
       expect(requestView({ ...held, result: undefined }, { id: 'bob', role: 'admin' })).not.toHaveProperty('result');
     });
+  });
+});
+
+describe("a payment's summary in the lists", () => {
+  const row: PaymentSummaryRow = {
+    uetr: 'u',
+    end_to_end_id: 'E2E',
+    status: 'RECEIVED',
+    reason: null,
+    participant: 'BANKUS33',
+    creditor_participant: 'BANKDE33',
+    source_currency: 'USD',
+    target_currency: 'EUR',
+    send_amount: '10.00',
+    receive_amount: '9.00',
+    total_debit: '10.50',
+    block_height: null,
+    created_at_iso: '2031-01-01T00:00:00.000000Z',
+    updated_at: new Date('2031-01-01T00:00:01.000Z'),
+    queued_until: null,
+    reserved_until: null,
+    condition_expires_at: null,
+  };
+  const queuedUntil = new Date('2031-01-02T03:04:05.000Z');
+  const expiresAt = new Date('2031-01-03T00:00:00.000Z');
+
+  it('carries the queue deadline while QUEUED and the escrow deadline while RESERVED (the condition expiry until the ledger set one)', () => {
+    expect(paymentSummaryView({ ...row, status: 'QUEUED', queued_until: queuedUntil })).toMatchObject({ queuedUntil: '2031-01-02T03:04:05.000Z' });
+    expect(paymentSummaryView({ ...row, status: 'RESERVED', condition_expires_at: expiresAt })).toMatchObject({ reservedUntil: '2031-01-03T00:00:00.000Z' });
+    const reserved = paymentSummaryView({ ...row, status: 'RESERVED', reserved_until: queuedUntil, condition_expires_at: expiresAt });
+    expect(reserved).toMatchObject({ reservedUntil: '2031-01-02T03:04:05.000Z' });
+    expect(reserved).not.toHaveProperty('queuedUntil');
+  });
+
+  it('carries no deadline once the payment stopped waiting', () => {
+    const settled = paymentSummaryView({ ...row, status: 'SETTLED', block_height: 4n, queued_until: queuedUntil, condition_expires_at: expiresAt });
+    expect(settled).not.toHaveProperty('queuedUntil');
+    expect(settled).not.toHaveProperty('reservedUntil');
+    expect(settled.blockHeight).toBe(4);
   });
 });

@@ -41,7 +41,16 @@ export function paymentSummaryView(r: PaymentSummaryRow) {
     blockHeight: r.block_height === null ? null : Number(r.block_height),
     createdAt: r.created_at_iso,
     updatedAt: r.updated_at.toISOString(),
+    ...summaryDeadline(r),
   };
+}
+
+/** The deadline a waiting payment runs against, named as the gateway's payment view names it (API.md). */
+function summaryDeadline(r: PaymentSummaryRow): { queuedUntil?: string; reservedUntil?: string } {
+  if (r.status === 'QUEUED' && r.queued_until) return { queuedUntil: r.queued_until.toISOString() };
+  const reservedUntil = r.reserved_until ?? r.condition_expires_at;
+  if (r.status === 'RESERVED' && reservedUntil) return { reservedUntil: reservedUntil.toISOString() };
+  return {};
 }
 
 interface AdminPaymentExtras {
