@@ -88,3 +88,15 @@ export function facts(pairs: [string, Child | Child[]][]): HTMLDListElement {
 export function link(href: string, text: Child, attrs: Attrs = {}): HTMLAnchorElement {
   return h('a', { href, ...attrs }, text);
 }
+
+/** A button that copies `value` to the clipboard and says whether it could (the clipboard needs a secure context). */
+export function copyButton(value: string, what: string, attrs: Attrs = {}): HTMLButtonElement {
+  const copy = () => {
+    const done = navigator.clipboard ? navigator.clipboard.writeText(value) : Promise.reject(new Error('no clipboard'));
+    done.then(
+      () => announce(`${what} copied`),
+      () => announce(`Could not copy the ${what.toLowerCase()}: select it instead`),
+    );
+  };
+  return h('button', { type: 'button', class: 'button copy', title: `Copy the ${what.toLowerCase()}`, onclick: copy, ...attrs }, 'Copy');
+}

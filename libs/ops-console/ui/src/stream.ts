@@ -18,6 +18,10 @@ export interface PaymentSummary {
   blockHeight: number | null;
   createdAt: string;
   updatedAt: string;
+  /** While QUEUED: when the ledger rejects it `queue_timeout`. */
+  queuedUntil?: string;
+  /** While RESERVED: when its escrow goes back to the debtor unless fulfilled. */
+  reservedUntil?: string;
 }
 
 type Listener = (event: StreamEvent) => void;

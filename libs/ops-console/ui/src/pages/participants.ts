@@ -88,7 +88,11 @@ interface Kept {
 function renderParticipant(root: HTMLElement, d: ParticipantDetail, ctx: PageContext, { reload, statement, outcome }: Kept): void {
   const p = d.participant;
   const positions = p.id === 'FXDESK';
-  const body = h('tbody', {}, d.recentPayments.map(paymentRow));
+  const body = h(
+    'tbody',
+    {},
+    d.recentPayments.map((p) => paymentRow(p)),
+  );
   replace(
     root,
     h(

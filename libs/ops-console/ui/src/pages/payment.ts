@@ -1,5 +1,5 @@
 import { ApiProblem, act, get } from '../api';
-import { Child, announce, facts, h, link, replace, table } from '../dom';
+import { Child, announce, copyButton, facts, h, link, replace, table } from '../dom';
 import { STEP_STYLE, amount, deadline, duration, hasLedgerProof, reasonText, refreshDeadlines, shortHash, stateBadge, statusBadge, time } from '../format';
 import { checkProof, major } from '../proof';
 import { Page, PageContext } from '../router';
@@ -46,6 +46,12 @@ export interface PaymentDetail {
   returnedAmount?: string;
   returns?: PaymentReturn[];
   recall?: PaymentRecall;
+  /** While QUEUED (waiting in its debtor account's liquidity queue): when the ledger rejects it `queue_timeout`. */
+  queuedUntil?: string;
+  /** A conditional payment's hash-lock (API.md "Conditional payments"). */
+  condition?: { type: string; hash: string; expiresAt: string };
+  /** While RESERVED: when its escrow goes back to the debtor unless the creditor bank fulfils it first. */
+  reservedUntil?: string;
 }
 
 /** API.md `returns[]` item. */
@@ -247,9 +253,46 @@ function render(
         ),
       ),
     ),
+    queueSection(p),
+    escrowSection(p),
     recallSection(p),
     returnsSection(p, verifyReturn),
     holdSection(p, ctx, reload, report),
+  );
+}
+
+/** A QUEUED payment: waiting for its debtor's funds, until its queue deadline. */
+function queueSection(p: PaymentDetail): HTMLElement | null {
+  if (p.status !== 'QUEUED' || !p.queuedUntil) return null;
+  return h(
+    'section',
+    { 'aria-labelledby': 'queue-title' },
+    h('h2', { id: 'queue-title' }, 'Liquidity queue'),
+    facts([
+      ['Waits for funds until', h('span', { id: 'queued-until' }, deadline(p.queuedUntil))],
+      ['Then', 'rejected with queue_timeout, unless the debtor bank is funded or the payment is cancelled first'],
+    ]),
+    h('p', {}, link('#/queues', 'See it in the Queues page', { id: 'queue-link' }), ' (its place in line, what the account lacks, cancel).'),
+  );
+}
+
+/** A conditional payment: its hash-lock, and while RESERVED until when the creditor bank may fulfil it. */
+function escrowSection(p: PaymentDetail): HTMLElement | null {
+  const c = p.condition;
+  if (!c) return null;
+  const until = p.reservedUntil ?? (p.status === 'RESERVED' ? c.expiresAt : null);
+  return h(
+    'section',
+    { 'aria-labelledby': 'escrow-title' },
+    h('h2', { id: 'escrow-title' }, 'Condition (escrow)'),
+    facts([
+      [
+        'Condition',
+        [`${c.type} `, h('span', { id: 'condition-hash' }, shortHash(c.hash, 16)), ' ', copyButton(c.hash, 'Condition hash', { id: 'copy-condition' })],
+      ],
+      until ? ['Fulfil before', h('span', { id: 'reserved-until' }, deadline(until))] : ['Condition expired', time(c.expiresAt)],
+      ...(until ? [['Then', 'the escrow goes back to the debtor (rejected condition_expired)'] as [string, Child]] : []),
+    ]),
   );
 }
 

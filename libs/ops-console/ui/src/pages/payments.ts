@@ -1,12 +1,24 @@
 import { get } from '../api';
 import { announce, h, link } from '../dom';
-import { STATUSES, amount, isFinal, laterStatus, statusBadge, time } from '../format';
+import { STATUSES, amount, deadline, isFinal, laterStatus, refreshDeadlines, statusBadge, time } from '../format';
 import { Page, PageContext } from '../router';
 import { PaymentSummary } from '../stream';
 
 const FILTERS = ['status', 'participant', 'side', 'sourceCurrency', 'targetCurrency', 'from', 'to', 'uetr', 'endToEndId'] as const;
 const PAGE_SIZE = 50;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DEADLINE_REFRESH_MS = 30_000;
+
+/** A list filtered on a waiting status shows the deadline each payment waits against, as one more column. */
+export interface DeadlineColumn {
+  title: string;
+  of: (p: PaymentSummary) => string | undefined;
+}
+
+const DEADLINE_COLUMNS: Partial<Record<string, DeadlineColumn>> = {
+  RESERVED: { title: 'Fulfil before', of: (p) => p.reservedUntil },
+  QUEUED: { title: 'Queued until', of: (p) => p.queuedUntil },
+};
 
 /** datetime-local (the browser's time zone) → ISO 8601 UTC for the API. */
 function toIso(local: string): string {
@@ -20,7 +32,8 @@ function toLocal(iso: string | null): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
-export function paymentRow(p: PaymentSummary): HTMLTableRowElement {
+export function paymentRow(p: PaymentSummary, deadlineColumn?: DeadlineColumn): HTMLTableRowElement {
+  const due = deadlineColumn?.of(p);
   return h(
     'tr',
     { 'data-uetr': p.uetr, 'data-shown': p.status },
@@ -38,10 +51,11 @@ export function paymentRow(p: PaymentSummary): HTMLTableRowElement {
     h('td', { class: 'num' }, amount(p.receiveAmount, p.targetCurrency)),
     h('td', { class: 'status-cell' }, statusBadge(p.status)),
     h('td', { class: 'num' }, p.blockHeight === null ? '—' : link(`#/blocks/${p.blockHeight}`, String(p.blockHeight))),
+    deadlineColumn ? h('td', { class: 'deadline-cell' }, due ? deadline(due) : '—') : null,
   );
 }
 
-export function paymentTable(caption: string, body: HTMLTableSectionElement): HTMLTableElement {
+export function paymentTable(caption: string, body: HTMLTableSectionElement, deadlineColumn?: DeadlineColumn): HTMLTableElement {
   return h(
     'table',
     { class: 'data payments' },
@@ -52,7 +66,9 @@ export function paymentTable(caption: string, body: HTMLTableSectionElement): HT
       h(
         'tr',
         {},
-        ['Created', 'UETR', 'End-to-end id', 'Debtor → creditor', 'Sent', 'Received', 'Status', 'Block'].map((t) => h('th', { scope: 'col' }, t)),
+        ['Created', 'UETR', 'End-to-end id', 'Debtor → creditor', 'Sent', 'Received', 'Status', 'Block', ...(deadlineColumn ? [deadlineColumn.title] : [])].map(
+          (t) => h('th', { scope: 'col' }, t),
+        ),
       ),
     ),
     body,
@@ -124,7 +140,12 @@ export async function paymentsPage(ctx: PageContext, params: URLSearchParams): P
     ctx.go(`#/payments?${next.toString()}`);
   });
 
-  const body = h('tbody', {}, page.data.map(paymentRow));
+  const deadlineColumn = DEADLINE_COLUMNS[filters.status];
+  const body = h(
+    'tbody',
+    {},
+    page.data.map((p) => paymentRow(p, deadlineColumn)),
+  );
   const first = !cursor;
   const noFilters = FILTERS.every((f) => !filters[f] || f === 'side');
   const pager = h(
@@ -154,7 +175,7 @@ export async function paymentsPage(ctx: PageContext, params: URLSearchParams): P
     const { payment: p, reached } = event.data;
     const existing = body.querySelector<HTMLTableRowElement>(`tr[data-uetr="${p.uetr}"]`);
     const status = laterStatus(existing?.dataset.shown, reached);
-    const row = paymentRow({ ...p, status, blockHeight: isFinal(status) ? p.blockHeight : null });
+    const row = paymentRow({ ...p, status, blockHeight: isFinal(status) ? p.blockHeight : null }, deadlineColumn);
     if (existing) {
       existing.replaceWith(row);
       if (status !== existing.dataset.shown) announce(`Payment ${p.uetr.slice(0, 8)} is now ${status}`);
@@ -170,10 +191,18 @@ export async function paymentsPage(ctx: PageContext, params: URLSearchParams): P
     {},
     h('div', { class: 'page-head' }, h('h1', {}, 'Payments'), liveNote),
     form,
-    h('div', { class: 'table-wrap' }, paymentTable('Payments, newest first', body)),
+    h('div', { class: 'table-wrap' }, paymentTable('Payments, newest first', body, deadlineColumn)),
     pager,
   );
-  return { title: 'Payments', el, destroy: off };
+  const ticker = deadlineColumn ? window.setInterval(() => refreshDeadlines(body), DEADLINE_REFRESH_MS) : undefined;
+  return {
+    title: 'Payments',
+    el,
+    destroy: () => {
+      off();
+      window.clearInterval(ticker);
+    },
+  };
 }
 
 function withCursor(params: URLSearchParams, cursor: string): string {
