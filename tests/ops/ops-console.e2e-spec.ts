@@ -1,7 +1,7 @@
 import { parseCamt053, validateXml } from '@nostro/iso20022';
 import fs from 'node:fs';
 import { Browser, Page } from 'playwright-core';
-import { NostroAdminClient, isPendingApproval } from '@nostro/client';
+import { NostroAdminClient, isPendingApproval, newCondition } from '@nostro/client';
 import { TestBank, adminClient, amountOf, approved, eventually, fundFxDesk, minorOf, registerBank } from '../support/cluster';
 import { startGateway } from '../gateway/support/gateway';
 import { ConsoleHttp, launchChromium, newOperator, screenshot, signedIn } from './support/console';
@@ -12,7 +12,8 @@ import { ConsoleHttp, launchChromium, newOperator, screenshot, signedIn } from '
  * a held payment released by two approvers, and a viewer who cannot approve; a recall listed with its deadline until
  * it is answered, and the payment's return with its own proof verified; a participant's statement of the day with
  * its entries and its camt.053 download; an operator call held for a second admin (dual control) decided on the
- * Requests page; a liquidity queue on the Queues page, one of its payments cancelled there by an approver.
+ * Requests page; a liquidity queue on the Queues page, one of its payments cancelled there by an approver; a reserved
+ * and a queued payment's deadlines on their pages and in the list filtered on RESERVED.
  * Screenshots go to docs/images/.
  */
 const TEST_TIMEOUT_MS = 180_000;
@@ -494,6 +495,58 @@ describe('operations console in a browser', () => {
         ['Vera Viewer', 'denied'],
       ]);
       expect(log.data.filter((e) => e.action === 'admin.payments.cancel.post').map((e) => [e.operator?.name, e.outcome])).toEqual([['Quinn Approver', 'ok']]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'shows the deadlines of a reserved and a queued payment on their pages and in the list filtered on RESERVED',
+    async () => {
+      const parties = { debtor: { name: 'Alice Remitter', account: 'US0012345' }, creditor: { name: 'Bernd Empfänger', account: 'DE89370400440532013000' } };
+      const { condition } = newCondition(new Date(Date.now() + 2 * 3_600_000));
+      const quote = await debtor.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '12.00', creditorParticipant: creditor.id });
+      const { uetr: escrowed } = await debtor.client.createPayment({ quoteId: quote.id, endToEndId: 'OPS-ESCROW-1', ...parties, condition });
+      const poor = await registerBank(['USD']);
+      const short = await poor.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '5.00', creditorParticipant: creditor.id });
+      const { uetr: waiting } = await poor.client.createPayment({
+        quoteId: short.id,
+        endToEndId: 'OPS-QUEUE-DEADLINE',
+        ...parties,
+        liquidity: { onShortfall: 'queue', queueFor: 600 },
+      });
+      const decided = (p: { status: string }) => p.status !== 'RECEIVED' && p.status !== 'SUBMITTED';
+      const [reserved, queued] = await Promise.all([
+        eventually(() => debtor.client.getPayment(escrowed), decided),
+        eventually(() => poor.client.getPayment(waiting), decided),
+      ]);
+      expect([reserved.status, queued.status]).toEqual(['RESERVED', 'QUEUED']);
+
+      // The reserved payment: its condition hash in full behind the short one (and copied by the button), its deadline.
+      const a = await signedIn(browser, admin.token);
+      await a.context.grantPermissions(['clipboard-read', 'clipboard-write']);
+      const home = a.page.url().split('#')[0];
+      await a.page.goto(`${home}#/payments/${escrowed}`);
+      await a.page.waitForSelector('#escrow-title');
+      expect(await a.page.getAttribute('#condition-hash code', 'title')).toBe(condition.hash);
+      await a.page.click('#copy-condition');
+      expect(await a.page.evaluate<string>('navigator.clipboard.readText()')).toBe(condition.hash);
+      expect(await a.page.getAttribute('#reserved-until [data-deadline]', 'data-deadline')).toBe(reserved.reservedUntil);
+      expect(await a.page.textContent('#reserved-until')).toMatch(/\(1 h \d+ min left\)/);
+
+      // The list filtered on RESERVED: one more column, the same deadline.
+      await a.page.goto(`${home}#/payments?status=RESERVED`);
+      const row = a.page.locator(`table.payments tr[data-uetr="${escrowed}"]`);
+      await row.waitFor();
+      expect((await a.page.locator('table.payments thead th').allTextContents()).at(-1)).toBe('Fulfil before');
+      expect(await row.locator('[data-deadline]').getAttribute('data-deadline')).toBe(reserved.reservedUntil);
+
+      // The queued payment: its queue deadline, and the way to the Queues page.
+      await a.page.goto(`${home}#/payments/${waiting}`);
+      await a.page.waitForSelector('#queue-title');
+      expect(await a.page.getAttribute('#queued-until [data-deadline]', 'data-deadline')).toBe(queued.queuedUntil);
+      await a.page.click('#queue-link');
+      await a.page.locator(`tr.queue-entry[data-uetr="${waiting}"]`).waitFor();
+      await a.context.close();
     },
     TEST_TIMEOUT_MS,
   );
