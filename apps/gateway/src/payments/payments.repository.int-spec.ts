@@ -4,6 +4,7 @@
  */
 import { PLATFORM_MIGRATIONS_DIR, PiiCipher, PoolClient, TestDatabase, createLogger, freshTestDatabase, withTransaction } from '@nostro/platform';
 import { ISO20022_STATUS, PaymentStatus, SignedQuote } from '@nostro/shared';
+import assert from 'node:assert';
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { CustomerData } from '../customer-data/customer-data.service';
@@ -72,6 +73,26 @@ async function insertPayment(
     repo.insert(tx, { uetr, participant: 'BANKUS01', quote: quote(`q_${uetr}`), request, sealed: customerData.seal(uetr, request), at, totalDebitMinor }),
   );
   return uetr;
+}
+
+const WEBHOOK_URLS = { debtor: 'https://bank-us.example/hooks', creditor: 'https://bank-de.example/hooks' };
+
+/** Applies `events` in one transaction with the webhooks of the last one, stored (the database CHECKs their type). */
+function applyWithWebhooks({ db, repo, webhooks }: ReadModel, events: StatusEvent[]) {
+  return withTransaction(db.pool, async (tx) => {
+    const last = (await repo.applyStatuses(tx, events)).at(-1);
+    assert(last, 'no event applied');
+    const deliveries = webhooksFor({
+      sourceId: last.event.id,
+      status: last.event.status,
+      at: last.event.at,
+      payment: last.payment,
+      timeline: last.timeline ?? [],
+      webhookUrls: WEBHOOK_URLS,
+    });
+    await webhooks.enqueue(tx, deliveries);
+    return deliveries;
+  });
 }
 
 describe('PaymentsRepository.applyStatuses (settlement events in batches)', () => {
@@ -150,26 +171,12 @@ describe('a queued payment (API.md "Liquidity queue") in the read model', () => 
   it('shows QUEUED with queuedUntil, tells the debtor (payment.queued, stored), and drops queuedUntil once it settles', async () => {
     const uetr = await insertPayment(model, { at: new Date(Date.now() - 1_000), totalDebitMinor: 1050n });
     const queuedUntil = Date.parse('2031-01-02T03:04:05.000Z');
-    const applied = await withTransaction(model.db.pool, async (tx) => {
-      const list = await model.repo.applyStatuses(tx, [
-        { id: randomUUID(), uetr, status: 'SUBMITTED', at: new Date() },
-        { id: randomUUID(), uetr, status: 'QUEUED', at: new Date(), queuedUntil },
-      ]);
-      const queued = list[1];
-      const deliveries = webhooksFor({
-        sourceId: queued.event.id,
-        status: 'QUEUED',
-        at: queued.event.at,
-        payment: queued.payment,
-        timeline: queued.timeline ?? [],
-        webhookUrls: { debtor: 'https://bank-us.example/hooks', creditor: 'https://bank-de.example/hooks' },
-      });
-      // The database accepts the new webhook type (its CHECK lists every type).
-      await model.webhooks.enqueue(tx, deliveries);
-      return { list, deliveries };
-    });
-    expect(applied.deliveries.map((d) => [d.participant, d.type])).toEqual([['BANKUS01', 'payment.queued']]);
-    expect(applied.deliveries[0].payload.data.payment).toMatchObject({ status: 'QUEUED', queuedUntil: '2031-01-02T03:04:05.000Z' });
+    const deliveries = await applyWithWebhooks(model, [
+      { id: randomUUID(), uetr, status: 'SUBMITTED', at: new Date() },
+      { id: randomUUID(), uetr, status: 'QUEUED', at: new Date(), queuedUntil },
+    ]);
+    expect(deliveries.map((d) => [d.participant, d.type])).toEqual([['BANKUS01', 'payment.queued']]);
+    expect(deliveries[0].payload.data.payment).toMatchObject({ status: 'QUEUED', queuedUntil: '2031-01-02T03:04:05.000Z' });
     const row = (await model.repo.findAnyMany([uetr])).get(uetr);
     expect(row?.status).toBe('QUEUED');
     const view = paymentView(row as PaymentRow, (await model.repo.timelines([uetr])).get(uetr) ?? []);
@@ -196,7 +203,6 @@ describe('a queued payment (API.md "Liquidity queue") in the read model', () => 
 describe('a conditional payment (API.md "Conditional payments") in the read model', () => {
   const model = readModel('gwescrow');
 
-  const urls = { debtor: 'https://bank-us.example/hooks', creditor: 'https://bank-de.example/hooks' };
   const condition = { type: 'sha256' as const, hash: 'cd'.repeat(32), expiresAt: '2031-01-02T03:04:05.000Z' };
 
   const conditional = () => insertPayment(model, { at: new Date(), totalDebitMinor: 1050n, condition });
@@ -204,23 +210,10 @@ describe('a conditional payment (API.md "Conditional payments") in the read mode
   it('keeps the condition, shows RESERVED with reservedUntil, tells both banks; the fulfilment’s id names the creditor’s proof', async () => {
     const uetr = await conditional();
     const reservedUntil = Date.parse(condition.expiresAt);
-    const reserved = await withTransaction(model.db.pool, async (tx) => {
-      const list = await model.repo.applyStatuses(tx, [
-        { id: randomUUID(), uetr, status: 'SUBMITTED', at: new Date() },
-        { id: randomUUID(), uetr, status: 'RESERVED', at: new Date(), reservedUntil },
-      ]);
-      const a = list[1];
-      const deliveries = webhooksFor({
-        sourceId: a.event.id,
-        status: 'RESERVED',
-        at: a.event.at,
-        payment: a.payment,
-        timeline: a.timeline ?? [],
-        webhookUrls: urls,
-      });
-      await model.webhooks.enqueue(tx, deliveries);
-      return deliveries;
-    });
+    const reserved = await applyWithWebhooks(model, [
+      { id: randomUUID(), uetr, status: 'SUBMITTED', at: new Date() },
+      { id: randomUUID(), uetr, status: 'RESERVED', at: new Date(), reservedUntil },
+    ]);
     expect(reserved.map((d) => [d.participant, d.type])).toEqual([
       ['BANKUS01', 'payment.reserved'],
       ['BANKDE01', 'payment.reserved'],
@@ -230,21 +223,9 @@ describe('a conditional payment (API.md "Conditional payments") in the read mode
     expect(ISO20022_STATUS[row.status as PaymentStatus]).toBe('ACSP');
 
     const fulfilmentId = randomUUID();
-    const settled = await withTransaction(model.db.pool, async (tx) => {
-      const [a] = await model.repo.applyStatuses(tx, [
-        { id: randomUUID(), uetr, status: 'SETTLED', at: new Date(), block: { height: 4, hash: 'ab'.repeat(32) }, ledgerTxId: fulfilmentId },
-      ]);
-      const deliveries = webhooksFor({
-        sourceId: a.event.id,
-        status: 'SETTLED',
-        at: a.event.at,
-        payment: a.payment,
-        timeline: a.timeline ?? [],
-        webhookUrls: urls,
-      });
-      await model.webhooks.enqueue(tx, deliveries);
-      return deliveries;
-    });
+    const settled = await applyWithWebhooks(model, [
+      { id: randomUUID(), uetr, status: 'SETTLED', at: new Date(), block: { height: 4, hash: 'ab'.repeat(32) }, ledgerTxId: fulfilmentId },
+    ]);
     const after = (await model.repo.findAnyMany([uetr])).get(uetr) as PaymentRow;
     expect(after).toMatchObject({ status: 'SETTLED', ledger_tx_id: fulfilmentId });
     expect(paymentView(after, [])).toMatchObject({ condition });
