@@ -8,6 +8,7 @@ import {
   finalityNoticeSchema,
   generateEd25519KeyPair,
   genesisPrevHash,
+  sha256Hex,
   signBlock,
   systemAccountSpecs,
   verifyFinalityProof,
@@ -115,6 +116,46 @@ describe('finality notices of a final block', () => {
     expect(payment?.transaction.outcome).toEqual({ status: 'accepted' });
     const overdraft = of('BANKBBBB')[0].transactions.find((t) => t.transaction.id === (entries[6] as { id: string }).id);
     expect(overdraft?.transaction.outcome).toEqual({ status: 'rejected', reason: 'insufficient_funds' });
+  });
+
+  it('publishes the proofs of an escrow’s reservation and fulfilment, condition and preimage included, and none to ESCROW', () => {
+    const secret = new Uint8Array(32).fill(7);
+    const pay = randomUUID();
+    const p = (account: string, amount: bigint) => ({ account, currency: 'USD', amount: amount.toString() });
+    const escrowEntries: LedgerEntry[] = [
+      { kind: 'config', id: 'bootstrap', op: 'open_accounts', accounts: systemAccountSpecs(['USD']) },
+      open('BANKAAAA'),
+      open('BANKBBBB'),
+      move('EXTERNAL', 'BANKAAAA', 500n),
+      {
+        kind: 'transfer',
+        id: pay,
+        uetr: pay,
+        postings: [p('BANKAAAA:USD', -300n), p('ESCROW:USD', 300n)],
+        condition: {
+          hash: sha256Hex(secret),
+          expiresAt: 1_800_000_000_000,
+          fulfil: [p('ESCROW:USD', -300n), p('BANKBBBB:USD', 300n)],
+          refund: [p('ESCROW:USD', -300n), p('BANKAAAA:USD', 300n)],
+        },
+      },
+      { kind: 'fulfil', id: randomUUID(), txId: pay, preimage: base64UrlEncode(secret) },
+    ];
+    const block = finalBlock(escrowEntries);
+    const escrowNotices = received(finalityNotices(block.final, block.sealed.leaves));
+    expect(escrowNotices.map((n) => n.participant)).toEqual(['BANKAAAA', 'BANKBBBB', 'FXDESK']);
+    const forB = escrowNotices.find((n) => n.participant === 'BANKBBBB');
+    expect(forB?.transactions.map((t) => t.transaction.escrow?.step ?? (t.transaction.condition ? 'reserve' : 'open'))).toEqual(['open', 'fulfil']);
+    for (const notice of escrowNotices) {
+      for (const { transaction, proof } of notice.transactions) {
+        expect(verifyFinalityProof({ block: notice.block, signatures: notice.signatures, quorum: notice.quorum, transaction, proof }, trust)).toEqual({
+          ok: true,
+        });
+      }
+    }
+    // The leaves as the validator stores and reads them back (JSON) make the same notices.
+    const stored = JSON.parse(JSON.stringify(block.sealed.leaves)) as typeof block.sealed.leaves;
+    expect(finalityNotices(block.final, stored).map((n) => n.value)).toEqual(finalityNotices(block.final, block.sealed.leaves).map((n) => n.value));
   });
 
   it('cannot be edited into showing a rejected transaction as accepted', () => {

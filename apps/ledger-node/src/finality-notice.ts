@@ -1,14 +1,5 @@
 import { chunkBySize } from '@nostro/platform';
-import {
-  FinalityMessage,
-  FinalityNoticeMessage,
-  LedgerLeaf,
-  SystemParticipant,
-  inclusionProofsFast,
-  leafJson,
-  leafParticipants,
-  transferLeafJson,
-} from '@nostro/shared';
+import { FinalityMessage, FinalityNoticeMessage, LedgerLeaf, SystemParticipant, inclusionProofsFast, storedLeafJson, leafParticipants } from '@nostro/shared';
 
 /**
  * No notices for the network's own bookkeeping accounts, which are no correspondents: EXTERNAL stands for money
@@ -37,7 +28,7 @@ export interface FinalBlock {
 
 /** The leaf's canonical JSON, as the block cutter hashed it (the fast JCS writer for transfers, as there). */
 function leafText(leaf: LedgerLeaf): string {
-  return leaf.kind === 'transfer' ? transferLeafJson(leaf.id, leaf.uetr, leaf.postings ?? [], leaf.outcome, leaf.returnId) : leafJson(leaf);
+  return storedLeafJson(leaf);
 }
 
 /** The indexes of the leaves that concern each participant, participants sorted, indexes in block order. */

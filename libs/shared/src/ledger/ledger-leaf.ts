@@ -81,6 +81,17 @@ export function transferLeafJson(id: string, uetr: string | undefined, postings:
   return `{"id":${q(id)},"kind":"transfer","outcome":${outcomeJson(outcome)},"postings":[${legs}]${tail}}`;
 }
 
+/**
+ * The canonical text of a leaf read back from storage: the fast writer for a plain transfer, the general one for
+ * anything else (a configuration entry, a conditional transfer, an escrow's step), so it hashes as it was hashed.
+ */
+export function storedLeafJson(leaf: LedgerLeaf): string {
+  if (leaf.kind === 'transfer' && leaf.condition === undefined && leaf.escrow === undefined) {
+    return transferLeafJson(leaf.id, leaf.uetr, leaf.postings ?? [], leaf.outcome, leaf.returnId);
+  }
+  return leafJson(leaf);
+}
+
 /** The leaf's canonical JSON text (JCS; undefined fields left out). Throws on a value JSON cannot represent. */
 export function leafJson(leaf: LedgerLeaf): string {
   return canonicalJson(JSON.parse(JSON.stringify(leaf)));
