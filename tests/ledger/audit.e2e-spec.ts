@@ -245,7 +245,14 @@ describe('a fourth validator and the audit CLI', () => {
       60_000,
     );
     expect(status.body.halted).toMatch(/ends at offset 0, before this validator's chain \(next offset \d+\): the topic was recreated or truncated$/);
-    expect(output).toContain('VALIDATOR HALTED');
+    // The status answers as soon as the halt is set; its log line reaches the pipe a moment later.
+    expect(
+      await eventually(
+        async () => output,
+        (o) => o.includes('VALIDATOR HALTED'),
+        10_000,
+      ),
+    ).toContain('VALIDATOR HALTED');
     await stopV3();
   }, 120_000);
 
@@ -266,7 +273,14 @@ describe('a fourth validator and the audit CLI', () => {
     expect((await fetch(`${base}/health/ready`)).status).toBe(503);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/^ledger_halted 1$/m);
-    expect(output).toContain('VALIDATOR HALTED');
+    // The status answers as soon as the halt is set; its log line reaches the pipe a moment later.
+    expect(
+      await eventually(
+        async () => output,
+        (o) => o.includes('VALIDATOR HALTED'),
+        10_000,
+      ),
+    ).toContain('VALIDATOR HALTED');
 
     // v3 may have cut and applied the block after the diverged one before the quorum's signatures reached it (more
     // likely on a busy machine): that block diverges too. Each diverged block counts once, with its halt row, however
