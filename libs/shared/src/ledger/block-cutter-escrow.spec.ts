@@ -32,12 +32,13 @@ const preimageOf = (n: number) => base64UrlEncode(secret(n));
 const hashOf = (n: number) => sha256Hex(secret(n));
 
 /** A conditional payment of `amount` plus a fee of 1, from `from` to `to`, locked by secret `n`. */
-function conditional(n: number, from: string, to: string, amount: bigint, expiresAt: number): LedgerTransfer {
+function conditional(n: number, from: string, to: string, amount: bigint, expiresAt: number, queueForMs?: number): LedgerTransfer {
   const total = amount + 1n;
   return {
     kind: 'transfer',
     id: id(n),
     uetr: id(n),
+    ...(queueForMs === undefined ? {} : { queueForMs }),
     postings: [post(from, -total), post('ESCROW:USD', total)],
     condition: {
       hash: hashOf(n),
@@ -127,7 +128,7 @@ describe('escrow in the block cutter', () => {
 
   type Op =
     | { kind: 'deposit'; bank: number; amount: bigint }
-    | { kind: 'pay'; from: number; to: number; amount: bigint; life: number }
+    | { kind: 'pay'; from: number; to: number; amount: bigint; life: number; queue: boolean }
     | { kind: 'fulfil'; of: number; right: boolean }
     | { kind: 'cut' };
   const opArb: fc.Arbitrary<Op> = fc.oneof(
@@ -140,6 +141,7 @@ describe('escrow in the block cutter', () => {
         to: fc.nat(1),
         amount: fc.bigInt({ min: 1n, max: 150n }),
         life: fc.integer({ min: 500, max: 6_000 }),
+        queue: fc.boolean(),
       }),
     },
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('fulfil' as const), of: fc.nat(30), right: fc.boolean() }) },
@@ -161,7 +163,8 @@ describe('escrow in the block cutter', () => {
       } else if (op.kind === 'pay') {
         const k = ++n;
         pays.push(k);
-        const tx = conditional(k, acc(BANKS[op.from]), acc(BANKS[(op.from + 1 + op.to) % 3]), op.amount, at + op.life);
+        // Some wait in the liquidity queue when short of funds, and are reserved when a later block releases them.
+        const tx = conditional(k, acc(BANKS[op.from]), acc(BANKS[(op.from + 1 + op.to) % 3]), op.amount, at + op.life, op.queue ? 2_000 : undefined);
         out.push({ entry: () => tx, time: at });
       } else if (pays.length > 0) {
         const k = pays[op.of % pays.length];
@@ -202,7 +205,7 @@ describe('escrow in the block cutter', () => {
         // The chain alone replays to the same outcomes and state digests.
         const verifier = new ChainVerifier({ networkId: NETWORK, trust: { quorum: 1, validators: [] } });
         for (const blk of a.blocks)
-          verifier.add({ header: blk.header, hash: blk.hash, leaves: blk.leafTexts.map((t) => JSON.parse(t) as unknown), signatures: null });
+          verifier.add({ header: blk.header, hash: blk.hash, leaves: blk.leafTexts.map((t) => JSON.parse(t) as unknown), signatures: null, queue: blk.queue });
         expect(verifier.finish().issues).toEqual([]);
       }),
       { numRuns: 300 },

@@ -266,7 +266,7 @@ export class BlockCutter {
    * fulfilments in this block whose time is before `expiresAt` pay out; then escrows whose `expiresAt` is at or before
    * the block time are refunded (a fulfilment in the same block wins when the block's time is before `expiresAt`).
    */
-  private settleEscrow(timestampMs: number): EscrowChanges | null {
+  private settleEscrow(timestampMs: number): string[] {
     const ended: string[] = [];
     for (const { entry, escrow } of this.pendingFulfils) {
       const c = escrow.tx.condition;
@@ -287,6 +287,15 @@ export class BlockCutter {
       this.escrowLeaf(id, escrow, 'expiry', escrow.tx.condition.refund, outcome);
       ended.push(this.escrow.remove(escrow.tx.id)?.tx.id as string);
     }
+    return ended;
+  }
+
+  /**
+   * How the block changed the stored escrows, once everything in it is decided (a conditional transfer the liquidity
+   * queue released at the end of the block is reserved too): those reserved in it that still wait, and those that
+   * ended in it and were reserved before it.
+   */
+  private escrowChanges(ended: readonly string[]): EscrowChanges | null {
     const here = new Set(this.reservedHere.map((e) => e.tx.id));
     const changes: EscrowChanges = {
       added: this.reservedHere.filter((e) => this.escrow.has(e.tx.id)),
@@ -303,8 +312,9 @@ export class BlockCutter {
   }
 
   private seal(offset: string, timestampMs: number): SealedBlock {
-    const escrowChanges = this.settleEscrow(timestampMs);
+    const ended = this.settleEscrow(timestampMs);
     const { queue, queueChanges } = this.settleQueue(timestampMs);
+    const escrowChanges = this.escrowChanges(ended);
     const leaves = this.pending;
     const leafTexts = this.pendingTexts;
     const header: BlockHeader = {
