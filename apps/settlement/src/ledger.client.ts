@@ -8,6 +8,8 @@ const leafSchema = z.object({
   uetr: z.string().optional(),
   postings: z.array(postingSchema).optional(),
   outcome: outcomeSchema,
+  /** A conditional payment's reservation: accepted means reserved in escrow, not settled. */
+  condition: z.object({ expiresAt: z.number() }).optional(),
 });
 export type LedgerLeafView = z.infer<typeof leafSchema>;
 

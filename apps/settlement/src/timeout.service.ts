@@ -5,7 +5,7 @@ import { LedgerClient } from './ledger.client';
 import { PaymentRepository, PaymentRow } from './payment.repository';
 import { ExceptionRepository } from './exception.repository';
 import { ExceptionService } from './exception.service';
-import { PaymentService } from './payment.service';
+import { LedgerOutcome, PaymentService } from './payment.service';
 import { metrics } from './settlement.metrics';
 
 /** Rows one sweep takes at most, per kind of work. */
@@ -111,7 +111,14 @@ export class TimeoutService {
   private async resolve(row: PaymentRow, resubmittedBefore: Date): Promise<keyof Omit<SweepReport, 'expired' | 'recallsExpired'>> {
     const lookup = await this.ledger.finality(row.uetr);
     if (lookup.kind === 'final') {
-      const outcome = { uetr: row.uetr, outcome: lookup.transaction.outcome, block: lookup.block };
+      // A proof of a conditional payment's own transaction is its reservation: accepted, it is RESERVED, not SETTLED.
+      const condition = lookup.transaction.condition;
+      const outcome: LedgerOutcome = {
+        uetr: row.uetr,
+        outcome: lookup.transaction.outcome,
+        block: lookup.block,
+        ...(condition ? { escrow: { step: 'reserve' as const, txId: lookup.transaction.id, expiresAt: condition.expiresAt } } : {}),
+      };
       const applied = await withTransaction(this.pool, async (tx) => {
         const out = await this.payments.applyLedgerOutcomes({ tx }, [outcome], 'validator finality proof, block', {});
         const cancels = await this.exceptions.service.answerQueuedCancels({ tx }, [outcome], {});
