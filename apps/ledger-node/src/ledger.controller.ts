@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param } from '@nestjs/common';
 import { ProblemError } from '@nostro/platform';
-import { AccountState, LedgerLeaf, LedgerTransfer } from '@nostro/shared';
+import { AccountState, LedgerLeaf, debitOf, queuedTotals } from '@nostro/shared';
 import { FinalBlockCache } from './final-block.cache';
 import { ChainService } from './chain.service';
 import { LEDGER_CONFIG } from './tokens';
@@ -24,20 +24,6 @@ function rewind(accounts: AccountState[], blocks: LedgerLeaf[][]): AccountState[
     }
   }
   return [...byId.values()];
-}
-
-/** What a transfer takes from `account` (positive minor units). */
-function debitOf(tx: LedgerTransfer, account: string): bigint {
-  let sum = 0n;
-  for (const p of tx.postings) if (p.account === account) sum -= BigInt(p.amount);
-  return sum;
-}
-
-/** Per debtor account, what its waiting transfers would take from it. */
-function queuedTotals(waiting: readonly { account: string; tx: LedgerTransfer }[]): Map<string, bigint> {
-  const totals = new Map<string, bigint>();
-  for (const w of waiting) totals.set(w.account, (totals.get(w.account) ?? 0n) + debitOf(w.tx, w.account));
-  return totals;
 }
 
 /** Internal read API of one validator (the gateway asks it for balances and finality proofs). */

@@ -129,6 +129,42 @@ export interface OwnSignature {
   quorum: number;
 }
 
+/** An `accounts` row as pg returns it (numerics as text), and as the state machine holds it. */
+interface AccountRow {
+  id: string;
+  participant: string;
+  currency: string;
+  balance: string;
+  net_debit_cap: string | null;
+}
+const ACCOUNT_COLUMNS = 'id, participant, currency, balance::text, net_debit_cap::text';
+const toAccount = (r: AccountRow): AccountState => ({
+  id: r.id,
+  participant: r.participant,
+  currency: r.currency.trim(),
+  balance: BigInt(r.balance),
+  netDebitCap: r.net_debit_cap === null ? null : BigInt(r.net_debit_cap),
+});
+
+/** A `liquidity_queue` row as pg returns it, and as the liquidity queue holds it. */
+interface QueueRow {
+  seq: string;
+  account: string;
+  tx: LedgerTransfer;
+  arrived_at: string;
+  queue_for_ms: number;
+  expires_at: string;
+}
+const QUEUE_COLUMNS = 'seq::text, account, tx, arrived_at::text, queue_for_ms, expires_at::text';
+const toQueueEntry = (r: QueueRow): QueueEntry => ({
+  tx: r.tx,
+  account: r.account,
+  seq: Number(r.seq),
+  arrivedAt: Number(r.arrived_at),
+  queueForMs: r.queue_for_ms,
+  expiresAt: Number(r.expires_at),
+});
+
 const capText = (a: AccountState) => (a.netDebitCap === null ? null : a.netDebitCap.toString());
 
 /** SQL for one validator's own database, and nothing else. */
@@ -140,39 +176,16 @@ export class LedgerRepository {
   }
 
   async loadSnapshot(): Promise<LedgerSnapshot> {
-    const accounts = await this.pool.query<{ id: string; participant: string; currency: string; balance: string; net_debit_cap: string | null }>(
-      'SELECT id, participant, currency, balance::text, net_debit_cap::text FROM accounts',
-    );
+    const accounts = await this.pool.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM accounts`);
     const suspended = await this.pool.query<{ participant: string }>('SELECT participant FROM suspended_participants');
-    return {
-      accounts: accounts.rows.map((r) => ({
-        id: r.id,
-        participant: r.participant,
-        currency: r.currency.trim(),
-        balance: BigInt(r.balance),
-        netDebitCap: r.net_debit_cap === null ? null : BigInt(r.net_debit_cap),
-      })),
-      suspended: suspended.rows.map((r) => r.participant),
-    };
+    return { accounts: accounts.rows.map(toAccount), suspended: suspended.rows.map((r) => r.participant) };
   }
 
   /** The liquidity queue as of the last applied block, and its next sequence number. */
   async loadQueue(): Promise<{ entries: QueueEntry[]; next: number }> {
-    const { rows } = await this.pool.query<{ seq: string; account: string; tx: LedgerTransfer; arrived_at: string; queue_for_ms: number; expires_at: string }>(
-      'SELECT seq::text, account, tx, arrived_at::text, queue_for_ms, expires_at::text FROM liquidity_queue ORDER BY seq',
-    );
+    const entries = await this.queuedTransfers(this.pool);
     const next = await this.pool.query<{ next_seq: string }>('SELECT next_seq::text FROM liquidity_queue_seq');
-    return {
-      entries: rows.map((r) => ({
-        tx: r.tx,
-        account: r.account,
-        seq: Number(r.seq),
-        arrivedAt: Number(r.arrived_at),
-        queueForMs: r.queue_for_ms,
-        expiresAt: Number(r.expires_at),
-      })),
-      next: next.rows[0] ? Number(next.rows[0].next_seq) : 1,
-    };
+    return { entries, next: next.rows[0] ? Number(next.rows[0].next_seq) : 1 };
   }
 
   /** The escrows waiting as of the last applied block. */
@@ -182,12 +195,12 @@ export class LedgerRepository {
   }
 
   /** The waiting transfers as of the last applied block (of `accounts`, or all), in order of arrival. */
-  async queuedTransfers(db: Db, accounts?: string[]): Promise<{ seq: number; account: string; tx: LedgerTransfer; arrivedAt: number; expiresAt: number }[]> {
-    const { rows } = await db.query<{ seq: string; account: string; tx: LedgerTransfer; arrived_at: string; expires_at: string }>(
-      'SELECT seq::text, account, tx, arrived_at::text, expires_at::text FROM liquidity_queue WHERE $1::text[] IS NULL OR account = ANY($1::text[]) ORDER BY seq',
+  async queuedTransfers(db: Db, accounts?: string[]): Promise<QueueEntry[]> {
+    const { rows } = await db.query<QueueRow>(
+      `SELECT ${QUEUE_COLUMNS} FROM liquidity_queue WHERE $1::text[] IS NULL OR account = ANY($1::text[]) ORDER BY seq`,
       [accounts ?? null],
     );
-    return rows.map((r) => ({ seq: Number(r.seq), account: r.account, tx: r.tx, arrivedAt: Number(r.arrived_at), expiresAt: Number(r.expires_at) }));
+    return rows.map(toQueueEntry);
   }
 
   async loadTip(): Promise<ChainTip> {
@@ -399,32 +412,14 @@ export class LedgerRepository {
 
   /** Accounts by id, as of the last applied block. */
   async accountsById(db: Db, ids: string[]): Promise<AccountState[]> {
-    const { rows } = await db.query<{ id: string; participant: string; currency: string; balance: string; net_debit_cap: string | null }>(
-      'SELECT id, participant, currency, balance::text, net_debit_cap::text FROM accounts WHERE id = ANY($1::text[])',
-      [ids],
-    );
-    return rows.map((r) => ({
-      id: r.id,
-      participant: r.participant,
-      currency: r.currency.trim(),
-      balance: BigInt(r.balance),
-      netDebitCap: r.net_debit_cap === null ? null : BigInt(r.net_debit_cap),
-    }));
+    const { rows } = await db.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = ANY($1::text[])`, [ids]);
+    return rows.map(toAccount);
   }
 
   /** A participant's current balances (after the last applied block). */
   async participantAccounts(db: Db, participant: string): Promise<AccountState[]> {
-    const { rows } = await db.query<{ id: string; currency: string; balance: string; net_debit_cap: string | null }>(
-      'SELECT id, currency, balance::text, net_debit_cap::text FROM accounts WHERE participant = $1 ORDER BY currency',
-      [participant],
-    );
-    return rows.map((r) => ({
-      id: r.id,
-      participant,
-      currency: r.currency.trim(),
-      balance: BigInt(r.balance),
-      netDebitCap: r.net_debit_cap === null ? null : BigInt(r.net_debit_cap),
-    }));
+    const { rows } = await db.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE participant = $1 ORDER BY currency`, [participant]);
+    return rows.map(toAccount);
   }
 
   /** The leaves of each block above `height` (applied but not yet final), oldest first; at most `limit` blocks. */

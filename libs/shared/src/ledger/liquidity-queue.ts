@@ -216,13 +216,7 @@ export class LiquidityQueue {
 
   /** Per debtor account, what its waiting transfers would take from it (positive minor units). */
   queuedTotals(): Map<string, bigint> {
-    const totals = new Map<string, bigint>();
-    for (const [account, list] of [...this.queues].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      let sum = 0n;
-      for (const e of list) for (const p of e.tx.postings) if (p.account === account) sum -= BigInt(p.amount);
-      totals.set(account, sum);
-    }
-    return totals;
+    return queuedTotals(this.all());
   }
 
   /**
@@ -289,6 +283,20 @@ export class LiquidityQueue {
     if (i >= 0) list.splice(i, 1);
     if (list.length === 0) this.queues.delete(e.account);
   }
+}
+
+/** What a transfer takes from `account` (positive minor units): the sum of its postings to it, negated. */
+export function debitOf(tx: LedgerTransfer, account: string): bigint {
+  let sum = 0n;
+  for (const p of tx.postings) if (p.account === account) sum -= BigInt(p.amount);
+  return sum;
+}
+
+/** Per debtor account, what the given waiting transfers would take from it. */
+export function queuedTotals(waiting: readonly Pick<QueueEntry, 'account' | 'tx'>[]): Map<string, bigint> {
+  const totals = new Map<string, bigint>();
+  for (const w of waiting) totals.set(w.account, (totals.get(w.account) ?? 0n) + debitOf(w.tx, w.account));
+  return totals;
 }
 
 /** What a waiting transfer contributes to the state digest (and what a block's queue record says of it). */
