@@ -110,7 +110,7 @@ export class BlockPipeline {
    * The earliest block time at which a queued transfer times out or an escrow expires (a cut marker then closes even
    * an empty block).
    */
-  get queueDeadline(): number | null {
+  get nextDeadline(): number | null {
     return this.cutter.nextDeadline();
   }
 

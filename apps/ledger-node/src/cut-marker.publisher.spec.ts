@@ -29,14 +29,14 @@ class Stream {
 
 describe('CutMarkerPublisher', () => {
   let stream: Stream;
-  let block: { nextHeight: number; pendingCount: number; pendingSince: number | null; queueDeadline: number | null };
+  let block: { nextHeight: number; pendingCount: number; pendingSince: number | null; nextDeadline: number | null };
   let mayPropose: boolean;
   let publisher: CutMarkerPublisher;
 
   beforeEach(() => {
     jest.useFakeTimers({ now: 1_700_000_000_000 });
     stream = new Stream();
-    block = { nextHeight: 7, pendingCount: 0, pendingSince: null, queueDeadline: null };
+    block = { nextHeight: 7, pendingCount: 0, pendingSince: null, nextDeadline: null };
     mayPropose = true;
     publisher = new CutMarkerPublisher(config, stream.asProducer(), block satisfies OpenBlock, () => mayPropose, createLogger('marker-test', 'silent'));
     publisher.start();
@@ -90,7 +90,7 @@ describe('CutMarkerPublisher', () => {
   });
 
   it('proposes an empty block once a queued transfer’s deadline has passed, so an idle network times out its queue', async () => {
-    Object.assign(block, { queueDeadline: Date.now() + 200 });
+    Object.assign(block, { nextDeadline: Date.now() + 200 });
     await jest.advanceTimersByTimeAsync(175);
     expect(stream.markers()).toEqual([]);
     await jest.advanceTimersByTimeAsync(50);

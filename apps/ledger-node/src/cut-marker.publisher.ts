@@ -11,8 +11,8 @@ export interface OpenBlock {
   readonly pendingCount: number;
   /** Wall-clock time (ms) since which it holds transactions; null when it holds none. */
   readonly pendingSince: number | null;
-  /** The earliest block time at which a queued transfer times out; null when none waits. */
-  readonly queueDeadline: number | null;
+  /** The earliest block time at which a queued transfer times out or an escrow expires; null when none waits. */
+  readonly nextDeadline: number | null;
 }
 
 /** A height still open this long after its marker is proposed again (e.g. a marker stamped before a queue deadline). */
@@ -53,7 +53,7 @@ export class CutMarkerPublisher {
     if (!this.mayPropose()) return;
     const now = Date.now();
     const waited = this.block.pendingSince !== null && this.block.pendingCount > 0 && now - this.block.pendingSince >= this.config.BLOCK_TIMEOUT_MS;
-    const deadline = this.block.queueDeadline !== null && now >= this.block.queueDeadline;
+    const deadline = this.block.nextDeadline !== null && now >= this.block.nextDeadline;
     if (!waited && !deadline) return;
     const height = this.block.nextHeight;
     // Once per height while it is fresh; again after DEADLINE_RETRY_MS (a marker the broker stamped before a queue

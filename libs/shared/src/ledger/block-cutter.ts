@@ -149,7 +149,8 @@ export class BlockCutter {
    */
   wouldSeal(timestampMs: number): boolean {
     if (this.pendingCount > 0) return true;
-    return [this.queue.nextExpiry(), this.escrow.nextExpiry()].some((at) => at !== null && at <= timestampMs);
+    const deadline = this.nextDeadline();
+    return deadline !== null && deadline <= timestampMs;
   }
 
   /** The earliest block time at which the queue or an escrow has something to decide (an idle block's deadline). */
@@ -277,7 +278,10 @@ export class BlockCutter {
       const payout: LedgerTransfer = { kind: 'transfer', id: entry.id, uetr: escrow.tx.uetr, postings: c.fulfil };
       const outcome = this.state.applyTransfer(payout, timestampMs);
       this.escrowLeaf(entry.id, escrow, 'fulfil', c.fulfil, outcome, entry.preimage);
-      if (outcome.status === 'accepted') ended.push(this.escrow.remove(escrow.tx.id)?.tx.id as string);
+      if (outcome.status === 'accepted') {
+        this.escrow.remove(escrow.tx.id);
+        ended.push(escrow.tx.id);
+      }
     }
     for (const escrow of this.escrow.due(timestampMs)) {
       const id = expiryId(escrow.tx.id);
@@ -285,7 +289,8 @@ export class BlockCutter {
       // A refund the state refuses (a participant suspended since) waits for a later block; it is never half-made.
       if (outcome.status !== 'accepted') continue;
       this.escrowLeaf(id, escrow, 'expiry', escrow.tx.condition.refund, outcome);
-      ended.push(this.escrow.remove(escrow.tx.id)?.tx.id as string);
+      this.escrow.remove(escrow.tx.id);
+      ended.push(escrow.tx.id);
     }
     return ended;
   }

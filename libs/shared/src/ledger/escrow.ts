@@ -95,15 +95,13 @@ export class EscrowBook {
     this.entries.set(entry.tx.id, entry);
   }
 
-  remove(id: string): EscrowEntry | undefined {
-    const e = this.entries.get(id);
+  remove(id: string): void {
     this.entries.delete(id);
-    return e;
   }
 
-  /** The waiting escrows whose `expiresAt` is at or before `blockTimeMs`, in id order. */
+  /** The waiting escrows whose `expiresAt` is at or before `blockTimeMs`, in id order (only those are sorted). */
   due(blockTimeMs: number): EscrowEntry[] {
-    return this.all().filter((e) => e.tx.condition.expiresAt <= blockTimeMs);
+    return byId([...this.entries.values()].filter((e) => e.tx.condition.expiresAt <= blockTimeMs));
   }
 
   /** The earliest `expiresAt`, or null. */
@@ -113,23 +111,21 @@ export class EscrowBook {
     return first;
   }
 
-  /** Every waiting escrow, in id order (what a validator persists). */
-  all(): EscrowEntry[] {
-    return [...this.entries.values()].sort((a, b) => (a.tx.id < b.tx.id ? -1 : a.tx.id > b.tx.id ? 1 : 0));
-  }
-
   /**
    * The escrow's part of the state digest: `[[id,hash,expiresAt],…]` in id order; '' when nothing is in escrow, so
-   * a ledger without escrows keeps the digests it always had.
+   * a ledger without escrows keeps the digests it always had (escrowDigestText sorts).
    */
   digestText(): string {
-    return escrowDigestText(this.all().map((e) => ({ id: e.tx.id, hash: e.tx.condition.hash, expiresAt: e.tx.condition.expiresAt })));
+    return escrowDigestText([...this.entries.values()].map((e) => ({ id: e.tx.id, hash: e.tx.condition.hash, expiresAt: e.tx.condition.expiresAt })));
   }
 }
+
+const compareIds = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const byId = (list: EscrowEntry[]) => list.sort((a, b) => compareIds(a.tx.id, b.tx.id));
 
 /** See EscrowBook.digestText; the offline chain verifier computes it from its mirror. */
 export function escrowDigestText(items: readonly { id: string; hash: string; expiresAt: number }[]): string {
   if (items.length === 0) return '';
-  const sorted = [...items].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const sorted = [...items].sort((a, b) => compareIds(a.id, b.id));
   return `[${sorted.map((e) => `[${JSON.stringify(e.id)},${JSON.stringify(e.hash)},${e.expiresAt}]`).join(',')}]`;
 }
