@@ -41,7 +41,7 @@ export interface NewIntake {
   quote: SignedQuote;
   acceptedAt: Date;
   queueForMs?: number;
-  condition?: { hash: string; expiresAt: number };
+  condition?: { hash: string; expiresAt: number } | null;
 }
 
 export interface StuckCounts {

@@ -82,7 +82,7 @@ export class PaymentService {
         quote: intent.quote,
         acceptedAt: new Date(intent.acceptedAt),
         queueForMs: intent.liquidity?.queueForMs,
-        ...(intent.condition ? { condition: { hash: intent.condition.hash, expiresAt: intent.condition.expiresAt } } : {}),
+        condition: conditionOf(intent),
       })),
     );
     // A uetr twice in the batch is new once: the first intent carrying it is the one recorded.
@@ -119,7 +119,7 @@ export class PaymentService {
         hold_source: null,
         submitted_at: null,
         queue_for_ms: intent.liquidity?.queueForMs ?? null,
-        condition: intent.condition ? { hash: intent.condition.hash, expiresAt: intent.condition.expiresAt } : null,
+        condition: conditionOf(intent),
         reason: null,
       };
       const reason = reasons.get(intent.uetr);
@@ -350,6 +350,11 @@ export class PaymentService {
     await this.payments.applyChanges(ctx.tx, changes);
     return changes.map((c) => this.events.payment(c.participant, c, headers));
   }
+}
+
+/** The hash-lock settlement keeps of a conditional intent (the ledger needs no more than the hash and the deadline). */
+function conditionOf(intent: PaymentIntentMessage): { hash: string; expiresAt: number } | null {
+  return intent.condition ? { hash: intent.condition.hash, expiresAt: intent.condition.expiresAt } : null;
 }
 
 /**
