@@ -7,7 +7,7 @@
  * or signature that does not verify, 4 a pacs.008 with a transaction refused (RJCT).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { base64UrlDecode, base64UrlEncode, generateEd25519KeyPair, publicKeyFromSeed } from '@nostro/shared-node';
+import { base64UrlDecode, base64UrlEncode, conditionHashSchema, generateEd25519KeyPair, preimageSchema, publicKeyFromSeed } from '@nostro/shared-node';
 import fs from 'node:fs';
 import { NostroAdminClient } from '../nostro-admin.client';
 import { NostroApiError, NostroNetworkError } from '../nostro-api.error';
@@ -185,7 +185,7 @@ interface PayOptions {
 /** `--condition-hash <hex>`: a SHA-256, 64 hex digits (lower-cased). */
 function sha256Hex(value: string): string {
   const hex = value.trim().toLowerCase();
-  if (!/^[0-9a-f]{64}$/.test(hex)) throw new InvalidArgumentError('a SHA-256 hash: 64 hex digits (see `nostro condition`)');
+  if (!conditionHashSchema.safeParse(hex).success) throw new InvalidArgumentError('a SHA-256 hash: 64 hex digits (see `nostro condition`)');
   return hex;
 }
 
@@ -200,7 +200,7 @@ function instant(value: string): string {
 /** `--preimage <b64url>`: base64url without padding, as `nostro condition` prints it. */
 function preimageText(value: string): string {
   const text = value.trim();
-  if (!/^[A-Za-z0-9_-]{1,256}$/.test(text)) throw new InvalidArgumentError('base64url without padding, at most 256 characters');
+  if (!preimageSchema.safeParse(text).success) throw new InvalidArgumentError('base64url without padding, at most 256 characters');
   return text;
 }
 

@@ -1,4 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
+import { conditionHashSchema } from '@nostro/shared';
 import type { XmlElement } from '../xml/xml-reader';
 import { XML_DEPTH_MAX } from '../xml/xml-guard';
 import { refuse } from '../xml/xml-refused.error';
@@ -27,7 +28,6 @@ export interface PaymentCondition {
 
 const FIELDS = ['Tp', 'Hash', 'XpryDtTm'] as const;
 type Field = (typeof FIELDS)[number];
-const HASH = /^[0-9a-f]{64}$/;
 /** ISODateTime with a zone, as the JSON API's RFC 3339 `expiresAt` (a time without a zone names no instant). */
 const DATE_TIME =
   /^([0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01]))T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?(?:Z|[+-](?:0[0-9]|1[0-4]):[0-5][0-9])$/;
@@ -137,7 +137,7 @@ function textOf(element: Named, path: string): string {
  */
 export function checkCondition(c: PaymentCondition): { type: 'sha256'; hash: string; expiresAt: string } {
   if (c.type !== 'SHA256') refuse(`${c.path}/Tp`, `${c.type} is not a known condition type (SHA256)`);
-  if (!HASH.test(c.hash)) refuse(`${c.path}/Hash`, 'must be a SHA-256 hash as 64 lower-case hex digits');
+  if (!conditionHashSchema.safeParse(c.hash).success) refuse(`${c.path}/Hash`, 'must be a SHA-256 hash as 64 lower-case hex digits');
   const day = DATE_TIME.exec(c.expiresAt)?.[1];
   // Date.parse rolls 30 February over into March: the date must read back as itself.
   if (day === undefined || new Date(Date.parse(`${day}T00:00:00Z`)).toISOString().slice(0, 10) !== day) {
