@@ -32,7 +32,11 @@ type Field = (typeof FIELDS)[number];
 const DATE_TIME =
   /^([0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01]))T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?(?:Z|[+-](?:0[0-9]|1[0-4]):[0-5][0-9])$/;
 
-/** Envlp is kept raw by the reader (its content is any XML): read here with its prefixes, to know its namespace. */
+/**
+ * Envlp is kept raw by the reader (its content is any XML): read here with its prefixes, to know its namespace. Its
+ * text is a piece of a message guardXml already accepted (no DTD, no declaration, no entity but the predefined ones
+ * and character references), so the entity settings below decode exactly what the reader's parser decodes.
+ */
 const ENVELOPE_PARSER = new XMLParser({
   preserveOrder: true,
   ignoreAttributes: false,
