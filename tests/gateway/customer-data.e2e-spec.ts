@@ -40,15 +40,31 @@ function brokerFilesHolding(needles: string[]): string[] {
   const wanted = needles.map((n) => Buffer.from(n));
   const longest = Math.max(...wanted.map((w) => w.length));
   const hits: string[] = [];
+  // The broker deletes the directories of topics other test files drop while this walks them: what is gone held
+  // nothing of this cluster's (its own topics stay), so a directory or file that vanished is passed over.
+  const vanished = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
   const walk = (dir: string): void => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch (error) {
+      if (vanished(error)) return;
+      throw error;
+    }
+    for (const entry of entries) {
       const file = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(file);
       else if (entry.isFile() && scan(file)) hits.push(file);
     }
   };
   const scan = (file: string): boolean => {
-    const fd = fs.openSync(file, 'r');
+    let fd: number;
+    try {
+      fd = fs.openSync(file, 'r');
+    } catch (error) {
+      if (vanished(error)) return false;
+      throw error;
+    }
     try {
       const chunk = Buffer.alloc(8 << 20);
       let carry = Buffer.alloc(0);
