@@ -6,14 +6,55 @@
  * quoted.
  */
 import { NostroClient, type Payment } from '@nostro/client';
-import { cluster, eventually, fundFxDesk, minorOf } from '../support/cluster';
+import { Kafka, Partitioners, logLevel } from 'kafkajs';
+import { cluster, eventually, fundFxDesk, minorOf, uniqueParticipantId } from '../support/cluster';
 import { bankWithKey, finalStatus } from '../gateway/support/gateway';
 import { ledgerCopies, metricValue, serviceControl } from '../settlement/support/settlement';
 
 type Bank = Awaited<ReturnType<typeof bankWithKey>>;
 
-const PER_WAVE = 12;
+const PER_WAVE = 8;
 const minor = (amount: string): bigint => minorOf(amount, 'USD');
+/** `settlement.requests` partitions (the topic catalogue); intents are keyed by their debtor bank. */
+const PARTITIONS = 3;
+
+/** The partition the services' producers (kafkajs's default partitioner) give a message keyed by `key`. */
+function partitionOf(key: string): number {
+  const partitionMetadata = Array.from({ length: PARTITIONS }, (_, partitionId) => ({
+    partitionId,
+    leader: 0,
+    partitionErrorCode: 0,
+    replicas: [0],
+    isr: [0],
+  }));
+  return Partitioners.DefaultPartitioner()({ topic: 'settlement.requests', partitionMetadata, message: { key, value: null } });
+}
+
+/**
+ * One participant id per partition: with a debtor on every partition, every settlement instance holds the payments
+ * of some debtor whatever the assignment (with random ids, both debtors landed on one instance's partitions about
+ * half the time, and the test waited out its 60 s bound for the other instance to start).
+ */
+/** The members of the settlement consumer group once it is stable (no rebalance under way). */
+async function stableMembers(): Promise<number> {
+  const admin = new Kafka({ clientId: 'scale-out-test', brokers: ['127.0.0.1:9092'], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const [group] = (await admin.describeGroups([`${cluster().topicPrefix}settlement`])).groups;
+    return group.state === 'Stable' ? group.members.length : 0;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+function idsOnEveryPartition(): string[] {
+  const ids: string[] = [];
+  while (ids.length < PARTITIONS) {
+    const id = uniqueParticipantId();
+    if (partitionOf(id) === ids.length) ids.push(id);
+  }
+  return ids;
+}
 
 /** Counts settlement transitions an instance made (its own /metrics), by status. */
 async function transitions(port: number): Promise<number> {
@@ -29,14 +70,21 @@ describe('two gateways and two settlement instances, one killed mid-flight', () 
   const settlement2 = c.ports.settlement + 32;
   let viaFirst: Bank;
   let viaSecond: Bank;
+  let alsoViaFirst: Bank;
+  let debtors: Bank[];
   let creditor: Bank;
   const payments: { bank: Bank; uetr: string; totalDebit: string }[] = [];
 
   beforeAll(async () => {
     await serviceControl('start', 'settlement-2');
     await serviceControl('start', 'gateway-2');
-    viaFirst = await bankWithKey(['USD'], { deposits: { USD: '5000.00' } });
-    viaSecond = await bankWithKey(['USD'], { deposits: { USD: '5000.00' }, baseUrl: `http://127.0.0.1:${gateway2}` });
+    // Both instances in the group, each holding partitions, before the first payment.
+    expect(await eventually(stableMembers, (n) => n === 2, 60_000)).toBe(2);
+    const [a, b, d] = idsOnEveryPartition();
+    viaFirst = await bankWithKey(['USD'], { id: a, deposits: { USD: '5000.00' } });
+    viaSecond = await bankWithKey(['USD'], { id: b, deposits: { USD: '5000.00' }, baseUrl: `http://127.0.0.1:${gateway2}` });
+    alsoViaFirst = await bankWithKey(['USD'], { id: d, deposits: { USD: '5000.00' } });
+    debtors = [viaFirst, viaSecond, alsoViaFirst];
     creditor = await bankWithKey(['EUR']);
     await fundFxDesk('EUR', '100000.00');
   });
@@ -50,7 +98,7 @@ describe('two gateways and two settlement instances, one killed mid-flight', () 
 
   async function wave(tag: string): Promise<void> {
     await Promise.all(
-      [viaFirst, viaSecond].flatMap((bank) =>
+      debtors.flatMap((bank) =>
         Array.from({ length: PER_WAVE }, async (_, i) => {
           const quote = await bank.client.createQuote({
             sourceCurrency: 'USD',
@@ -67,14 +115,15 @@ describe('two gateways and two settlement instances, one killed mid-flight', () 
   }
 
   it('settles every payment exactly once while one settlement instance dies', async () => {
-    const before = new Map(await Promise.all([viaFirst, viaSecond].map(async (b) => [b.id, await usd(b.client)] as const)));
+    const before = new Map(await Promise.all(debtors.map(async (b) => [b.id, await usd(b.client)] as const)));
     // Both instances hold partitions: the first wave keeps both busy.
     await wave('1');
-    await eventually(
+    const busy = await eventually(
       async () => [await transitions(c.ports.settlement), await transitions(settlement2)],
       ([a, b]) => a > 0 && b > 0,
       60_000,
     );
+    expect(busy.map((n) => n > 0)).toEqual([true, true]);
     // The second wave is in flight when the cluster's own settlement is killed; the other takes its partitions over.
     const second = wave('2');
     await serviceControl('kill', 'settlement');
@@ -85,7 +134,7 @@ describe('two gateways and two settlement instances, one killed mid-flight', () 
     // Once each, on every validator.
     for (const p of payments) expect(await ledgerCopies(p.uetr)).toEqual([1, 1, 1]);
     // And the money: each debtor is down by exactly the total debits it was quoted.
-    for (const bank of [viaFirst, viaSecond]) {
+    for (const bank of debtors) {
       const spent = payments.filter((p) => p.bank === bank).reduce((sum, p) => sum + minor(p.totalDebit), 0n);
       expect(minor(await usd(bank.client))).toBe(minor(before.get(bank.id) as string) - spent);
     }

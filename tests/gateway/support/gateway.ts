@@ -67,12 +67,12 @@ export function signed(o: SignOptions): Promise<RawAnswer> {
 /** A registered bank whose key is known to the test (to sign raw requests), with an optional webhook URL. */
 export async function bankWithKey(
   currencies: string[],
-  options: { deposits?: Record<string, string>; webhookUrl?: string; baseUrl?: string } = {},
+  options: { deposits?: Record<string, string>; webhookUrl?: string; baseUrl?: string; id?: string } = {},
 ): Promise<TestBank & { publicKey: string }> {
   const c = cluster();
   const admin = adminClient();
   const keys = generateEd25519KeyPair();
-  const id = uniqueParticipantId();
+  const id = options.id ?? uniqueParticipantId();
   const publicKey = base64UrlEncode(keys.publicKey);
   await admin.createParticipant({ id, name: `Test bank ${id}`, currencies, publicKey, ...(options.webhookUrl ? { webhookUrl: options.webhookUrl } : {}) });
   for (const [currency, amount] of Object.entries(options.deposits ?? {}))
