@@ -45,7 +45,8 @@ export function chaosTimings(short: boolean): ChaosTimings {
         killPauseMs: 1_000,
         validatorDownMs: 5_000,
         kafkaDownMs: 2_000,
-        slowWebhookMs: 12_000,
+        // longer than the gateway's webhook timeout (5 s), so that some deliveries are held past it
+        slowWebhookMs: 7_000,
         attackMs: 5_000,
         attackRate: 20,
         floodMs: 6_000,

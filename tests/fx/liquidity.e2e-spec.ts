@@ -11,7 +11,7 @@ import { TestBank, cluster, eventually, fundFxDesk, registerBank, withDb } from 
 import { FxDeployment, call, counterTotal, deployFx } from './support/fx-process';
 
 const MXN = asCurrency('MXN');
-const TTL_MS = 8_000;
+const TTL_MS = 5_000;
 
 interface Position {
   currency: string;

@@ -13,7 +13,7 @@ describe('single use of a quote (two replicas, real Postgres and Redis)', () => 
   let urls: string[];
 
   beforeAll(async () => {
-    fx = await deployFx('single', 50, { QUOTE_TTL_MS: '8000', FX_SWEEP_INTERVAL_MS: '200' }, 2);
+    fx = await deployFx('single', 50, { QUOTE_TTL_MS: '5000', FX_SWEEP_INTERVAL_MS: '200' }, 2);
     urls = fx.replicas.map((r) => r.url);
   }, 120_000);
 

@@ -95,7 +95,7 @@ describe('webhooks: signed with the network key, from a durable outbox, retried 
     const { uetr } = await debtor.client.createPayment(paymentBody(q.id));
     await finalStatus(debtor.client, uetr);
     const admin = adminClient();
-    // Down: attempts fail and back off (1 s, 2 s, 4 s, … with jitter) until the endpoint is reported failing.
+    // Down: attempts fail and back off (0.25 s, 0.5 s, 1 s, … with jitter on the test cluster) until the endpoint is reported failing.
     const endpoint = await eventually(
       async () => (await admin.webhookEndpoints()).data.find((e) => e.participant === debtor.id),
       (e) => e?.state === 'failing',
