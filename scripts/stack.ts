@@ -15,8 +15,8 @@ const HELP = `usage: tsx scripts/stack.ts <up|down|status|reset> [--with-kafka] 
            Benchmarks compare best this way: a database that grew over many runs is slower.
 
 Environment: NOSTRO_PORT_OFFSET shifts every port; LOG_LEVEL sets the services' log level;
-NOSTRO_GATEWAYS and NOSTRO_SETTLEMENTS (1-3, default 1) run more gateways (gateway-2 on :3022, gateway-3 on
-:3023) and settlement instances (settlement-2 on :3034, settlement-3 on :3035) beside the first, sharing its
+NOSTRO_GATEWAYS and NOSTRO_SETTLEMENTS (1-3, default 1) run more gateways (gateway-2 on :3024, gateway-3 on
+:3025) and settlement instances (settlement-2 on :3034, settlement-3 on :3035) beside the first, sharing its
 database and consumer group (docs/architecture.md, "Scaling out"); \`down\` stops them all.
 DUAL_CONTROL=on starts the gateway with four eyes on deposits, withdrawals, limits, keys and operators
 (docs/security.md) and adds a second admin, whose token is .nostro/admin2-token: it approves what the

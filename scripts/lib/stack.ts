@@ -185,7 +185,9 @@ export function services(p: StackProfile, secrets: Secrets, replicas: Replicas =
   const list = baseServices(p, secrets);
   const more: Service[] = [];
   for (const svc of list) {
-    if (svc.name === 'gateway') for (let n = 2; n <= replicas.gateways; n++) more.push(replica(svc, n, p.ports.gateway + 20 + n));
+    // gateway-2 at +24, not +22: the third test cluster's (slot 2, ports 4200+) would be 4222, NATS's port on this kind
+    // of machine.
+    if (svc.name === 'gateway') for (let n = 2; n <= replicas.gateways; n++) more.push(replica(svc, n, p.ports.gateway + 22 + n));
     if (svc.name === 'settlement') for (let n = 2; n <= replicas.settlements; n++) more.push(replica(svc, n, p.ports.settlement + 30 + n));
   }
   return [...list, ...more];
@@ -197,7 +199,8 @@ function baseServices(p: StackProfile, secrets: Secrets): Service[] {
     KAFKA_BROKERS: '127.0.0.1:9092',
     KAFKA_TOPIC_PREFIX: p.topicPrefix,
     HOST: '127.0.0.1',
-    // Test clusters run side by side (one per Jest worker) under Postgres's 100 connections: 6 per service each.
+    // Test clusters run side by side (one per Jest worker) under Postgres's 100 connections: 6 per service each, 4 when
+    // there are three (tests/setup/global-setup.ts sets NOSTRO_TEST_POOL_MAX).
     ...(p.name === 'test' ? { DATABASE_POOL_MAX: process.env.NOSTRO_TEST_POOL_MAX ?? '6' } : {}),
   };
   const validatorKeys = VALIDATORS.map((v) => `${v}=${secrets.keys[v].publicKey}`).join(',');

@@ -66,7 +66,7 @@ async function transitions(port: number): Promise<number> {
 describe('two gateways and two settlement instances, one killed mid-flight', () => {
   jest.setTimeout(300_000);
   const c = cluster();
-  const gateway2 = c.ports.gateway + 22;
+  const gateway2 = c.ports.gateway + 24;
   const settlement2 = c.ports.settlement + 32;
   let viaFirst: Bank;
   let viaSecond: Bank;

@@ -12,6 +12,16 @@ export function clusterCount(globalConfig: { maxWorkers?: number } | undefined):
   return Math.max(1, Number(globalConfig?.maxWorkers ?? 1));
 }
 
+/**
+ * Each service's Postgres pool on the test clusters (NOSTRO_TEST_POOL_MAX, read by scripts/lib/stack.ts): the clusters
+ * share the server's 100 connections (its max_connections), 18 services and their listeners each, so three clusters
+ * get 4 per service (with 6, the third cluster's run reached 100 and a chaos scenario was refused a connection), fewer
+ * get 6. Set here, before Jest starts its workers, so a service a test restarts gets the same.
+ */
+export function testPoolMax(clusters: number): string {
+  return clusters >= 3 ? '4' : '6';
+}
+
 /** A new run's profile of slot N (a new run id, so new topics and databases). */
 function freshProfile(slot: number): StackProfile {
   const env = { ...process.env, NOSTRO_TEST_SLOT: String(slot) };
@@ -43,6 +53,7 @@ export default async function globalSetup(globalConfig: { maxWorkers?: number })
   if (process.env.NOSTRO_TEST_UNIT_ONLY === '1') return;
   const started = Date.now();
   const count = clusterCount(globalConfig);
+  process.env.NOSTRO_TEST_POOL_MAX ??= testPoolMax(count);
   process.stderr.write(`test: starting ${count} test cluster(s), one per Jest worker\n`);
   // What the clusters share first (the broker only once), then the clusters beside each other.
   await ensurePostgres();
