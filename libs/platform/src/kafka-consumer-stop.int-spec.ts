@@ -58,6 +58,42 @@ describe('a kafkajs consumer stopping (patched)', () => {
     expect(Date.now() - started).toBeLessThan(LONG_POLL_MS / 2);
   }, 60_000);
 
+  it('does not reconnect when the fetch it abandoned fails afterwards (its topic deleted)', async () => {
+    const own = `${topic}-gone`;
+    const admin = kafka.admin();
+    await admin.connect();
+    // What the consumer's own client does after it stopped (kafkajs's debug log; nothing, if it stays stopped).
+    let stopped = false;
+    const after: string[] = [];
+    const watched = new Kafka({
+      clientId: 'consumer-stop-gone',
+      brokers: ['127.0.0.1:9092'],
+      logLevel: logLevel.DEBUG,
+      logCreator: () => (entry) => {
+        if (stopped && (entry.log.message === 'Connecting' || /refreshing|[Jj]oin/.test(entry.log.message))) after.push(entry.log.message);
+      },
+    });
+    try {
+      await admin.createTopics({ waitForLeaders: true, topics: [{ topic: own, numPartitions: 1 }] });
+      const consumer = watched.consumer({ groupId: `stop-gone-${randomBytes(3).toString('hex')}`, maxWaitTimeInMs: LONG_POLL_MS });
+      const fetched = new Promise<void>((resolve) => consumer.on(consumer.events.FETCH_START, () => resolve()));
+      await consumer.connect();
+      await consumer.subscribe({ topic: own, fromBeginning: true });
+      await consumer.run({ eachMessage: async () => undefined });
+      await fetched;
+      await sleep(500);
+      await consumer.disconnect();
+      stopped = true;
+      // The abandoned fetch is answered "does not host this topic-partition"; kafkajs's recovery from that would
+      // refresh the metadata (a new connection) and join the group again, from a consumer that was stopped.
+      await admin.deleteTopics({ topics: [own] });
+      await sleep(1_500);
+      expect(after).toEqual([]);
+    } finally {
+      await admin.disconnect();
+    }
+  }, 60_000);
+
   it('waits for the batch being handled, commits it, and leaves the rest to the next member of the group', async () => {
     const groupId = `stop-busy-${randomBytes(3).toString('hex')}`;
     await send(['a', 'b', 'c']);
