@@ -14,7 +14,7 @@ export function clusterCount(globalConfig: { maxWorkers?: number } | undefined):
 
 /**
  * Each service's Postgres pool on the test clusters (NOSTRO_TEST_POOL_MAX, read by scripts/lib/stack.ts): the clusters
- * share the server's 100 connections (its max_connections), 18 services and their listeners each, so three clusters
+ * share the server's 100 connections (its max_connections), six services and their listeners each, so three clusters
  * get 4 per service (with 6, the third cluster's run reached 100 and a chaos scenario was refused a connection), fewer
  * get 6. Set here, before Jest starts its workers, so a service a test restarts gets the same.
  */
