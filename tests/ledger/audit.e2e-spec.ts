@@ -89,6 +89,17 @@ async function startV3(env: Record<string, string> = {}): Promise<void> {
   expect(live).toBe(200);
 }
 
+/** v3 logged its halt: the status answers as soon as the halt is set, its log line reaches the pipe a moment later. */
+async function expectHaltLogged(): Promise<void> {
+  expect(
+    await eventually(
+      async () => output,
+      (o) => o.includes('VALIDATOR HALTED'),
+      10_000,
+    ),
+  ).toContain('VALIDATOR HALTED');
+}
+
 async function stopV3(): Promise<void> {
   if (!child || child.exitCode !== null) return;
   const exited = new Promise((resolve) => child?.once('exit', resolve));
@@ -245,14 +256,7 @@ describe('a fourth validator and the audit CLI', () => {
       60_000,
     );
     expect(status.body.halted).toMatch(/ends at offset 0, before this validator's chain \(next offset \d+\): the topic was recreated or truncated$/);
-    // The status answers as soon as the halt is set; its log line reaches the pipe a moment later.
-    expect(
-      await eventually(
-        async () => output,
-        (o) => o.includes('VALIDATOR HALTED'),
-        10_000,
-      ),
-    ).toContain('VALIDATOR HALTED');
+    await expectHaltLogged();
     await stopV3();
   }, 120_000);
 
@@ -273,14 +277,7 @@ describe('a fourth validator and the audit CLI', () => {
     expect((await fetch(`${base}/health/ready`)).status).toBe(503);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/^ledger_halted 1$/m);
-    // The status answers as soon as the halt is set; its log line reaches the pipe a moment later.
-    expect(
-      await eventually(
-        async () => output,
-        (o) => o.includes('VALIDATOR HALTED'),
-        10_000,
-      ),
-    ).toContain('VALIDATOR HALTED');
+    await expectHaltLogged();
 
     // v3 may have cut and applied the block after the diverged one before the quorum's signatures reached it (more
     // likely on a busy machine): that block diverges too. Each diverged block counts once, with its halt row, however

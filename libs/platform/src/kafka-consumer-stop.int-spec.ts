@@ -5,7 +5,8 @@ import { Consumer, EachBatchPayload, Kafka, logLevel } from 'kafkajs';
  * Medium tier, against the real broker: how a kafkajs consumer stops with `patches/kafkajs+2.2.4.patch`. Unpatched,
  * `disconnect()` waited for the fetch in flight, which an idle broker holds for `maxWaitTimeInMs`, so every service
  * took seconds to stop (one per consumer). Patched, an idle fetch is abandoned; a batch being handled is still
- * waited for, and nothing fetched but not handled is lost or committed.
+ * waited for, nothing fetched but not handled is lost or committed, and the abandoned fetch, when it ends later,
+ * does not bring the stopped consumer back (no reconnection, no join).
  */
 const kafka = new Kafka({ clientId: 'consumer-stop-test', brokers: ['127.0.0.1:9092'], logLevel: logLevel.NOTHING });
 const topic = `platformtest-stop-${randomBytes(4).toString('hex')}`;
@@ -36,12 +37,19 @@ async function send(values: string[]): Promise<void> {
   await producer.disconnect();
 }
 
-/** A consumer of the topic in `groupId` whose handler is `handle`, running once it has joined and fetched. */
-async function running(groupId: string, handle: (p: EachBatchPayload) => Promise<void>): Promise<Consumer> {
-  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: LONG_POLL_MS, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+/**
+ * A consumer of `of` (the test's topic by default) in `groupId` whose handler is `handle`, on `client` (this file's by
+ * default), running once it has joined and fetched.
+ */
+async function running(
+  groupId: string,
+  handle: (p: EachBatchPayload) => Promise<void>,
+  { client = kafka, of = topic }: { client?: Kafka; of?: string } = {},
+): Promise<Consumer> {
+  const consumer = client.consumer({ groupId, maxWaitTimeInMs: LONG_POLL_MS, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
   const fetched = new Promise<void>((resolve) => consumer.on(consumer.events.FETCH_START, () => resolve()));
   await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.subscribe({ topic: of, fromBeginning: true });
   await consumer.run({ eachBatchAutoResolve: true, eachBatch: handle });
   await fetched;
   return consumer;
@@ -75,12 +83,7 @@ describe('a kafkajs consumer stopping (patched)', () => {
     });
     try {
       await admin.createTopics({ waitForLeaders: true, topics: [{ topic: own, numPartitions: 1 }] });
-      const consumer = watched.consumer({ groupId: `stop-gone-${randomBytes(3).toString('hex')}`, maxWaitTimeInMs: LONG_POLL_MS });
-      const fetched = new Promise<void>((resolve) => consumer.on(consumer.events.FETCH_START, () => resolve()));
-      await consumer.connect();
-      await consumer.subscribe({ topic: own, fromBeginning: true });
-      await consumer.run({ eachMessage: async () => undefined });
-      await fetched;
+      const consumer = await running(`stop-gone-${randomBytes(3).toString('hex')}`, async () => undefined, { client: watched, of: own });
       await sleep(500);
       await consumer.disconnect();
       stopped = true;
