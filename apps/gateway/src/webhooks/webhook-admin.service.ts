@@ -67,11 +67,17 @@ export class WebhookAdminService {
   async delivery(id: string) {
     const row = z.uuid().safeParse(id).success ? await this.repo.find(id) : null;
     if (!row) throw webhooksError('not_found', 'no such webhook delivery');
-    return { ...deliveryView(row), payload: await this.customerData.fill(row.payload) };
+    return this.withPayload(row);
   }
 
+  /** Answers with the delivery as it was put back (pending): a dispatcher may deliver it before the answer is sent. */
   async redeliver(id: string) {
-    if (!z.uuid().safeParse(id).success || !(await this.repo.redeliver(id))) throw webhooksError('not_found', 'no such undelivered webhook');
-    return this.delivery(id);
+    const row = z.uuid().safeParse(id).success ? await this.repo.redeliver(id) : null;
+    if (!row) throw webhooksError('not_found', 'no such undelivered webhook');
+    return this.withPayload(row);
+  }
+
+  private async withPayload(row: DeliveryRow) {
+    return { ...deliveryView(row), payload: await this.customerData.fill(row.payload) };
   }
 }

@@ -151,14 +151,17 @@ export class WebhookRepository {
     );
   }
 
-  /** Puts a delivery back in the queue now (operator action); false when there is no such undelivered one. */
-  async redeliver(id: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
-      `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now() WHERE id = $1 AND status <> 'delivered'`,
+  /**
+   * Puts a delivery back in the queue now (operator action) and returns it as it was put back (pending), before any
+   * dispatcher woken by the notification can deliver it; null when there is no such undelivered one.
+   */
+  async redeliver(id: string): Promise<DeliveryRow | null> {
+    const { rows } = await this.pool.query<DeliveryRow>(
+      `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now() WHERE id = $1 AND status <> 'delivered' RETURNING *`,
       [id],
     );
-    if ((rowCount ?? 0) > 0) await this.pool.query('SELECT pg_notify($1, $2)', [WEBHOOK_CHANNEL, '']);
-    return (rowCount ?? 0) > 0;
+    if (rows[0]) await this.pool.query('SELECT pg_notify($1, $2)', [WEBHOOK_CHANNEL, '']);
+    return rows[0] ?? null;
   }
 
   async find(id: string): Promise<DeliveryRow | null> {
