@@ -1,14 +1,17 @@
-import { memoryPages, validateXML, XMLValidationResult } from 'xmllint-wasm';
 import { guardXml, XML_OUTGOING_BYTES_MAX } from './xml-guard';
 import { XML_ISSUES_MAX, XmlIssue, XmlRefusedError } from './xml-refused.error';
 import { Iso20022Schema, schemaText } from './xsd-schemas';
+import { XmllintExit, XmllintPool } from './xmllint-pool';
 
 export type { Iso20022Schema } from './xsd-schemas';
 
-/** Each validation runs xmllint in a worker thread of its own; at most this many at once, the others wait. */
+/** Validations run in this many long-lived worker threads at most, one each at a time; the others wait in order. */
 export const VALIDATIONS_IN_FLIGHT_MAX = 4;
-/** libxml2's memory in the worker: grows as needed up to this (an XML_OUTGOING_BYTES_MAX document needs well under it). */
-const WASM_MEMORY_PAGES_MAX = 512 * memoryPages.MiB;
+/** 64 KiB WebAssembly pages in a MiB. */
+const PAGES_PER_MIB = 16;
+/** libxml2's memory for one validation: starts at 16 MiB and grows as needed up to 512 MiB (an XML_OUTGOING_BYTES_MAX document needs well under it). */
+const WASM_MEMORY_PAGES_INITIAL = 16 * PAGES_PER_MIB;
+const WASM_MEMORY_PAGES_MAX = 512 * PAGES_PER_MIB;
 const DOCUMENT_FILE = 'message.xml';
 
 export interface XmlValidation {
@@ -17,8 +20,8 @@ export interface XmlValidation {
 }
 
 /**
- * XSD validation with xmllint-wasm (libxml2 compiled to WASM, in a worker thread, with --nonet and no file but the
- * two given) against the official schema copied into this library. The text passes guardXml first, up to
+ * XSD validation with xmllint-wasm (libxml2 compiled to WASM, run in a pool of worker threads, a new instance for each
+ * document, with --nonet and no file but the two given) against the official schema copied into this library. The text passes guardXml first, up to
  * XML_OUTGOING_BYTES_MAX, and its refusals come back as issues; schema errors come back as `line N` with libxml2's
  * message, the ISO namespace left out of element names.
  */
@@ -29,34 +32,41 @@ export async function validateXml(schema: Iso20022Schema, xml: string): Promise<
     if (error instanceof XmlRefusedError) return { valid: false, issues: error.issues };
     throw error;
   }
-  return withValidationSlot(() => runXmllint(schema, xml));
+  return runXmllint(schema, xml);
 }
 
 /** What every inbound document goes through: guardXml (1 MiB), then the schema; throws XmlRefusedError with the schema's messages. */
 export async function checkInbound(schema: Iso20022Schema, xml: string): Promise<void> {
   guardXml(xml);
-  const result = await withValidationSlot(() => runXmllint(schema, xml));
+  const result = await runXmllint(schema, xml);
   if (!result.valid) throw new XmlRefusedError(result.issues);
 }
 
+const pool = new XmllintPool(VALIDATIONS_IN_FLIGHT_MAX);
+
+/** Stops the idle validation workers (they never hold a process open; this is for tests that count threads). */
+export function closeXmlValidation(): Promise<void> {
+  return pool.close();
+}
+
 async function runXmllint(schema: Iso20022Schema, xml: string): Promise<XmlValidation> {
-  let result: XMLValidationResult;
-  try {
-    result = await validateXML({
-      xml: [{ fileName: DOCUMENT_FILE, contents: xml }],
-      schema: [{ fileName: `${schema}.xsd`, contents: schemaText(schema) }],
-      maxMemoryPages: WASM_MEMORY_PAGES_MAX,
-      modifyArguments: (args) => ['--nonet', ...args],
-    });
-  } catch (error) {
-    // xmllint exits with a code of its own when the document cannot be parsed at all: its stderr still says where.
-    const issues = issuesFromOutput(error instanceof Error ? error.message : String(error));
-    if (issues.length === 0) throw error;
-    return { valid: false, issues };
-  }
-  if (result.valid) return { valid: true, issues: [] };
-  const issues = issuesFromOutput(result.rawOutput);
-  return { valid: false, issues: issues.length > 0 ? issues : [{ path: 'document', message: 'fails to validate' }] };
+  const schemaFile = `${schema}.xsd`;
+  const run: XmllintExit = await pool.run({
+    inputFiles: [
+      { fileName: DOCUMENT_FILE, contents: xml },
+      { fileName: schemaFile, contents: schemaText(schema) },
+    ],
+    args: ['--nonet', '--schema', schemaFile, '--noout', DOCUMENT_FILE],
+    initialMemoryPages: WASM_MEMORY_PAGES_INITIAL,
+    maxMemoryPages: WASM_MEMORY_PAGES_MAX,
+  });
+  if (run.exitCode === 0) return { valid: true, issues: [] };
+  // 3 and 4: the document does not validate; any other code: it could not be parsed at all, and stderr still says where.
+  const issues = issuesFromOutput(run.stderr);
+  if (run.exitCode === 3 || run.exitCode === 4)
+    return { valid: false, issues: issues.length > 0 ? issues : [{ path: 'document', message: 'fails to validate' }] };
+  if (issues.length === 0) throw new Error(`xmllint failed (exit code ${run.exitCode}): ${run.stderr.slice(0, 500)}`);
+  return { valid: false, issues };
 }
 
 const OUTPUT_LINE = new RegExp(`^${DOCUMENT_FILE.replace('.', '\\.')}:(\\d+): (.*)$`);
@@ -72,19 +82,4 @@ function issuesFromOutput(output: string): XmlIssue[] {
     if (issues.length === XML_ISSUES_MAX) break;
   }
   return issues;
-}
-
-let inFlight = 0;
-const waiting: (() => void)[] = [];
-
-async function withValidationSlot<T>(run: () => Promise<T>): Promise<T> {
-  if (inFlight >= VALIDATIONS_IN_FLIGHT_MAX) await new Promise<void>((resolve) => waiting.push(resolve));
-  else inFlight += 1;
-  try {
-    return await run();
-  } finally {
-    const next = waiting.shift();
-    if (next !== undefined) next();
-    else inFlight -= 1;
-  }
 }
