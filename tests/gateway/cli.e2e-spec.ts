@@ -33,31 +33,14 @@ describe('the nostro CLI', () => {
 
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('has --help for the program and each command', async () => {
+  it('runs as the built program: --help for the program and a command', async () => {
+    // Every command's help is checked in-process (libs/client/src/cli/program.spec.ts); here, that the build runs.
     const help = await nostro(['--help']);
     expect(help.code).toBe(0);
-    const commands = [
-      'quote',
-      'pay',
-      'status',
-      'verify',
-      'incoming',
-      'cancel',
-      'recall',
-      'respond-recall',
-      'return',
-      'statement',
-      'entries',
-      'pacs008',
-      'keys',
-      'admin',
-    ];
-    for (const command of commands) {
-      expect(help.stdout).toContain(command);
-      const sub = await nostro([command, '--help']);
-      expect({ command, code: sub.code }).toEqual({ command, code: 0 });
-      expect(sub.stdout).toContain(`Usage: nostro ${command}`);
-    }
+    for (const command of ['quote', 'pay', 'statement', 'pacs008', 'keys', 'admin']) expect(help.stdout).toContain(command);
+    const sub = await nostro(['pay', '--help']);
+    expect(sub.code).toBe(0);
+    expect(sub.stdout).toContain('Usage: nostro pay');
   });
 
   it('quotes, pays, waits for finality, shows the status, verifies the proof and lists the incoming payment', async () => {

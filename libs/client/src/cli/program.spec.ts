@@ -208,7 +208,9 @@ describe('nostro CLI', () => {
     ];
     for (const command of commands) {
       expect(help.out).toContain(command);
-      expect((await run([command, '--help'])).out).toContain(`Usage: nostro ${command}`);
+      const sub = await run([command, '--help']);
+      expect({ command, code: sub.code }).toEqual({ command, code: EXIT.ok });
+      expect(sub.out).toContain(`Usage: nostro ${command}`);
     }
   });
 
