@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { OpsConsoleModule } from '@nostro/ops-console';
-import { KafkaPgTransport, ListCursorCodec, OpsModule, PiiCipher, Runtime, runService, startOrExit } from '@nostro/platform';
+import { KafkaPgTransport, ListCursorCodec, OpsModule, PiiCipher, Runtime, runService, startOrExit, PgListener } from '@nostro/platform';
 import Redis from 'ioredis';
 import path from 'node:path';
 import { AdminController } from './admin/admin.controller';
@@ -47,7 +47,6 @@ import { Housekeeping } from './common/housekeeping';
 import { HousekeepingRepository } from './common/housekeeping.repository';
 import { OpenApiController } from './openapi/openapi.controller';
 import { ParticipantCache } from './participants/participant.cache';
-import { PgListener } from './common/pg-listener';
 import { QuotesService } from './quotes/quotes.service';
 import { RateLimiter } from './auth/rate-limiter';
 import { ScreeningAdminService } from './screening/screening-admin.service';

@@ -5,8 +5,11 @@ import { LedgerRepository } from './ledger.repository';
 
 const indexedEntries = counter('ledger_account_entries_total', 'Account entries indexed from final blocks');
 
-/** How often the indexer looks for new final blocks when nothing woke it. */
-const POLL_INTERVAL_MS = 200;
+/**
+ * How often the indexer looks for new final blocks when nothing woke it. Finality wakes it (LEDGER_FINAL_CHANNEL, on
+ * commit); the poll only covers a notification lost with the LISTEN connection, and retries after a failure.
+ */
+const POLL_INTERVAL_MS = 1_000;
 /** Final blocks indexed per transaction. */
 const BLOCKS_PER_PASS = 64;
 const RETRY_DELAY_MS = 1_000;

@@ -158,8 +158,10 @@ export class FinalityService {
       }
     }
     await enqueueOutbox(tx, records);
+    if (final.length === 0) return;
     // With the finality record, in the same transaction: the notices of a final block are owed, never lost.
-    if (this.notices && final.length > 0) await this.notices.enqueue(tx, final);
+    if (this.notices) await this.notices.enqueue(tx, final);
+    await this.repo.notifyFinal(tx, Math.max(...final));
   }
 
   private async diverged(tx: PoolClient, block: StoredBlock, quorumHash: string, signers: StoredSignature[]): Promise<void> {

@@ -33,6 +33,12 @@ export interface HeightState {
 
 /** Lock namespace for per-height quorum checks (first key of pg_advisory_xact_lock(int, int)). */
 const QUORUM_LOCK_NAMESPACE = 7_342;
+/**
+ * NOTIFY channel of this validator's database: blocks became final (the payload is the highest height). Postgres
+ * delivers it when the finality transaction commits, never for one rolled back; the notice publisher and the entry
+ * indexer listen instead of polling the database several times a second.
+ */
+export const LEDGER_FINAL_CHANNEL = 'ledger_final';
 
 export interface Halt {
   height: number;
@@ -346,6 +352,11 @@ export class LedgerRepository {
       JSON.stringify(signatures.map(({ validator, signature }) => ({ validator, signature }))),
     ]);
     return (rowCount ?? 0) > 0;
+  }
+
+  /** In the finality transaction: tells this database's listeners, on commit, that blocks up to `height` are final. */
+  async notifyFinal(tx: PoolClient, height: number): Promise<void> {
+    await tx.query('SELECT pg_notify($1, $2)', [LEDGER_FINAL_CHANNEL, String(height)]);
   }
 
   /** The leaves of a block, in Merkle order, as stored (parsed JSON). */

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ConfigError, KafkaPgTransport, OpsModule, Runtime, runService, startOrExit } from '@nostro/platform';
+import { ConfigError, KafkaPgTransport, OpsModule, PgListener, Runtime, runService, startOrExit } from '@nostro/platform';
 import { base64UrlEncode, publicKeyFromSeed } from '@nostro/shared-node';
 import { Kafka, logLevel } from 'kafkajs';
 import path from 'node:path';
@@ -7,7 +7,7 @@ import { ChainService } from './chain.service';
 import { LedgerConfig, ledgerConfig } from './config';
 import { FinalityService } from './finality.service';
 import { LedgerController } from './ledger.controller';
-import { LedgerRepository } from './ledger.repository';
+import { LEDGER_FINAL_CHANNEL, LedgerRepository } from './ledger.repository';
 import { NoticeTopics } from './notice-topics';
 import { NoticePublisher } from './notice.publisher';
 import { EntriesController } from './entries.controller';
@@ -59,6 +59,17 @@ async function main(): Promise<void> {
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
   });
 
+  // Blocks becoming final (committed by the chain, the signatures consumer or the sweep) wake the notice publisher
+  // and the entry indexer once they run; after a lost LISTEN connection they look again at once.
+  let started = false;
+  const wakeOnFinal = (): void => {
+    if (!started) return;
+    publisher?.wake();
+    indexer.wake();
+  };
+  const finalListener = new PgListener(rt.pool, rt.log);
+  await finalListener.listen(LEDGER_FINAL_CHANNEL, wakeOnFinal, wakeOnFinal);
+
   @Module({
     imports: [
       OpsModule.forRoot([
@@ -89,6 +100,7 @@ async function main(): Promise<void> {
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     onClose: async () => {
       await chain.stop();
+      await finalListener.close();
       await publisher?.stop();
       await indexer.stop();
       await noticeTopics.close();
@@ -99,6 +111,7 @@ async function main(): Promise<void> {
     chain.start();
     publisher?.start();
     indexer.start();
+    started = true;
   });
 }
 

@@ -10,8 +10,11 @@ import { TopicRegistry } from './notice-topics';
 const noticesPublished = counter('ledger_notices_total', 'Finality notices this validator published to participants\u2019 topics');
 const noticeFailures = counter('ledger_notice_failures_total', 'Final blocks left without notices (their leaves do not hash to the Merkle root)');
 
-/** How often the queue is read when nothing woke the publisher (the signature consumer commits out of sight). */
-const POLL_INTERVAL_MS = 100;
+/**
+ * How often the queue is read when nothing woke the publisher. Finality wakes it (LEDGER_FINAL_CHANNEL, on commit);
+ * the poll only covers a notification lost with the LISTEN connection, and retries after a failure.
+ */
+const POLL_INTERVAL_MS = 1_000;
 /** Heights read from the queue at a time. */
 const HEIGHTS_PER_READ = 16;
 const RETRY_DELAY_MS = 1_000;

@@ -20,3 +20,4 @@ export * from './operator-permission';
 export * from './audit-chain';
 export * from './pii-cipher';
 export * from './clock';
+export * from './pg-listener';

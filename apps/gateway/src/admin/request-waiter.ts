@@ -1,5 +1,5 @@
+import { PgListener } from '@nostro/platform';
 import { ADMIN_REQUEST_FINAL_CHANNEL, AdminRequestState, AdminRequestsRepository } from './admin-requests.repository';
-import { PgListener } from '../common/pg-listener';
 
 export type RequestOutcome = AdminRequestState;
 

@@ -1,4 +1,4 @@
-import { PgListener } from '../common/pg-listener';
+import { PgListener } from '@nostro/platform';
 import { PARTICIPANTS_CHANGED_CHANNEL, ParticipantRow, ParticipantsRepository } from './participants.repository';
 import { LimitsRow } from '../screening/screening.repository';
 

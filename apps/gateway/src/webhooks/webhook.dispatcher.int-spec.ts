@@ -3,7 +3,7 @@
  * holds every request must not hold up another bank's deliveries; with private addresses refused, an endpoint that
  * resolves to one is never contacted.
  */
-import { PLATFORM_MIGRATIONS_DIR, PiiCipher, TestDatabase, createLogger, freshTestDatabase, withTransaction } from '@nostro/platform';
+import { PLATFORM_MIGRATIONS_DIR, PiiCipher, TestDatabase, createLogger, freshTestDatabase, withTransaction, PgListener } from '@nostro/platform';
 import { base64UrlEncode, generateEd25519KeyPair } from '@nostro/shared-node';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
@@ -11,7 +11,6 @@ import { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { GatewayConfig } from '../config';
 import { LedgerClient } from '../ledger/ledger.client';
-import { PgListener } from '../common/pg-listener';
 import { CustomerData } from '../customer-data/customer-data.service';
 import { CustomerDataRepository } from '../customer-data/customer-data.repository';
 import { WebhookDispatcher } from './webhook.dispatcher';

@@ -1,10 +1,9 @@
 import { CustomerData } from '../customer-data/customer-data.service';
-import { Logger, counter } from '@nostro/platform';
+import { Logger, counter, PgListener } from '@nostro/platform';
 import { signRequest } from '@nostro/shared-node';
 import { Gauge, register } from 'prom-client';
 import { GatewayConfig } from '../config';
 import { LedgerClient } from '../ledger/ledger.client';
-import { PgListener } from '../common/pg-listener';
 import { retryDelayMs } from './webhook.backoff';
 import { DeliveryRow, WEBHOOK_CHANNEL, WebhookRepository } from './webhook.repository';
 import { EgressRefusedError, WebhookEgress } from './webhook-egress';

@@ -1,4 +1,5 @@
-import { Logger, Pool, PoolClient } from '@nostro/platform';
+import { Logger } from './logger';
+import { Pool, PoolClient } from './db';
 
 const RECONNECT_DELAY_MS = 1_000;
 
@@ -25,7 +26,6 @@ export class PgListener {
     const first = !this.handlers.has(channel);
     this.handlers.set(channel, [...(this.handlers.get(channel) ?? []), { onNotify, onReconnect }]);
     await this.connect();
-    // eslint-disable-next-line no-restricted-syntax -- LISTEN on this connection, not SQL of a table
     if (first && this.client) await this.client.query(`LISTEN ${channel}`);
   }
 
@@ -41,7 +41,6 @@ export class PgListener {
     const client = await this.pool.connect();
     client.on('notification', (n) => this.handlers.get(n.channel)?.forEach((h) => h.onNotify(n.payload ?? '')));
     client.on('error', (error) => this.lost(client, error));
-    // eslint-disable-next-line no-restricted-syntax -- LISTEN on this connection, not SQL of a table
     for (const channel of this.handlers.keys()) await client.query(`LISTEN ${channel}`);
     this.client = client;
   }
