@@ -143,6 +143,9 @@ describe('bank authentication (RFC 9421 / RFC 9530): each refusal has its own co
     for (const code of ['signature_missing', 'key_unknown', 'digest_mismatch', 'signature_expired', 'signature_replayed', 'signature_invalid']) {
       expect(metrics).toMatch(new RegExp(`gateway_auth_failures_total\\{code="${code}"\\} [1-9]`));
     }
+    // The event loop's lag is sampled (every 100 ms: libs/platform/src/health.ts) and reported.
+    const p99 = /^nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(metrics);
+    expect(Number(p99?.[1])).toBeGreaterThan(0);
   });
 });
 
