@@ -202,6 +202,9 @@ function baseServices(p: StackProfile, secrets: Secrets): Service[] {
     // Test clusters run side by side (one per Jest worker) under Postgres's 100 connections: 6 per service each, 4 when
     // there are three (tests/setup/global-setup.ts sets NOSTRO_TEST_POOL_MAX).
     ...(p.name === 'test' ? { DATABASE_POOL_MAX: process.env.NOSTRO_TEST_POOL_MAX ?? '6' } : {}),
+    // The test cluster's consumer groups drop a member killed with SIGKILL after 6 s (the broker's minimum; production:
+    // 10 s), so the tests that kill services (settlement crash, chaos, recovery, scale-out) wait 4 s less per kill.
+    ...(p.name === 'test' ? { KAFKA_SESSION_TIMEOUT_MS: '6000' } : {}),
   };
   const validatorKeys = VALIDATORS.map((v) => `${v}=${secrets.keys[v].publicKey}`).join(',');
   const ledgerUrls = VALIDATORS.map((v) => `http://127.0.0.1:${p.ports[v]}`).join(',');
