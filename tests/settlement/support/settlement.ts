@@ -11,15 +11,11 @@ import {
   formatAmount,
   signQuote,
 } from '@nostro/shared-node';
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { Kafka, Producer, logLevel } from 'kafkajs';
-import { cluster, eventually, repoRoot, withDb } from '../../support/cluster';
-
-const run = promisify(execFile);
+import { cluster, eventually, withDb } from '../../support/cluster';
+import { controlService, type ServiceCommand } from './service-control';
 
 export type Row = Record<string, unknown>;
 
@@ -27,15 +23,12 @@ export type Row = Record<string, unknown>;
 
 /** Stops, kills or (re)starts a test-cluster service with optional environment overrides; waits for readiness on start. */
 export async function serviceControl(
-  command: 'stop' | 'kill' | 'start' | 'restart',
+  command: ServiceCommand,
   service: string,
   env: Record<string, string> = {},
   opts: { waitReady?: boolean } = {},
 ): Promise<void> {
-  const script = path.join(repoRoot, 'tests', 'settlement', 'support', 'service-control.ts');
-  const args = ['--import', 'tsx', script, command, service, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)];
-  const { stdout } = await run(process.execPath, args, { cwd: repoRoot, env: process.env, timeout: 60_000 });
-  const { port } = JSON.parse(stdout.trim().split('\n').pop() as string) as { port: number };
+  const { port } = await controlService(command, service, env);
   if ((command === 'start' || command === 'restart') && opts.waitReady !== false) await waitReady(port);
 }
 
