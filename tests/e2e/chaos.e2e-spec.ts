@@ -3,10 +3,10 @@
  * scripts/lib/chaos.ts, shared with `npm run chaos`), run as its own process with tsx, as `npm run chaos` runs it.
  * Fails on any lost payment and on any audit or scenario problem.
  *
- * Which faults, and why: jest.config.js sets maxWorkers to 1, so test files run one at a time. The settlement crash,
- * validator recovery and gateway restart suites already SIGKILL services of this cluster on that basis, so killing
- * settlement and validator v2 here is as safe as they are; the three hostile scenarios touch only this cluster's
- * gateway. Kafka, Redis and Postgres are shared with every other test cluster and developer on the machine, so
+ * Which faults, and why: each Jest worker has a test cluster of its own (jest.config.js), and a file runs alone on
+ * its worker's cluster. The settlement crash, validator recovery and gateway restart suites already SIGKILL services
+ * of their cluster on that basis, so killing settlement and validator v2 here is as safe as they are; the three
+ * hostile scenarios touch only this cluster's gateway. Kafka, Redis and Postgres are shared with every other test cluster and developer on the machine, so
  * their faults stay in the full `npm run chaos` on the dev profile.
  */
 import { spawn } from 'node:child_process';
