@@ -40,6 +40,27 @@ describe('NostroAdminClient', () => {
     expect(server.received[0].headers.authorization).toBe(`Bearer ${TOKEN}`);
   });
 
+  it('registers a participant with an Idempotency-Key, reused when a 5xx or a lost connection is retried', async () => {
+    const participant = { id: 'BANKA002', name: 'Bank A2', currencies: ['USD'], publicKey: 'B'.repeat(43) };
+    scripted = [{ status: 503, body: { type: 'x', title: 'x', status: 503, code: 'service_unavailable' } }];
+    expect(await admin().createParticipant(participant)).toMatchObject(participant);
+    const keys = server.received.map((r) => r.headers['idempotency-key']);
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(keys[1]).toBe(keys[0]);
+    // A connection the server closes before answering (a keep-alive socket closed as it was reused) is retried too.
+    server.received.length = 0;
+    let first = true;
+    const closing: typeof fetch = (input, init) => {
+      if (!first) return fetch(input, init);
+      first = false;
+      return Promise.reject(new TypeError('fetch failed', { cause: new Error('other side closed') }));
+    };
+    const client = new NostroAdminClient({ baseUrl: server.baseUrl, token: TOKEN, retry: { baseDelayMs: 1 }, fetch: closing });
+    await client.createParticipant(participant, { idempotencyKey: 'reg-1' });
+    expect(server.received.map((r) => r.headers['idempotency-key'])).toEqual(['reg-1']);
+  });
+
   it('deposits with the given Idempotency-Key, amount as a string', async () => {
     const result = await admin().deposit('BANKA001', { currency: 'USD', amount: '1000000.00', reference: 'seed' }, { idempotencyKey: 'dep-1' });
     expect(result).toMatchObject({ amount: '1000000.00', echoPath: '/v1/admin/participants/BANKA001/deposits' });

@@ -51,6 +51,7 @@ export interface NostroAdminClientOptions {
   retry?: Partial<RetryPolicy>;
 }
 
+/** Options of the admin calls that are retried (deposits, withdrawals, participant registration). */
 export interface TransferOptions {
   /** Reused on every retry; a UUID v4 is generated when absent. */
   idempotencyKey?: string;
@@ -80,9 +81,14 @@ export class NostroAdminClient {
     this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   }
 
-  /** `POST /v1/admin/participants`. */
-  createParticipant(participant: CreateParticipantRequest): Promise<Participant> {
-    return this.request('POST', '/v1/admin/participants', { body: participant });
+  /**
+   * `POST /v1/admin/participants`, with an Idempotency-Key (generated when not given) reused on every retry: a
+   * network error, a 5xx or `409 idempotency_in_progress` is retried, and the gateway answers a repeat with the first
+   * answer instead of `409 participant_exists`.
+   */
+  createParticipant(participant: CreateParticipantRequest, options: TransferOptions = {}): Promise<Participant> {
+    const idempotencyKey = options.idempotencyKey ?? randomUUID();
+    return this.request('POST', '/v1/admin/participants', { body: participant, idempotencyKey, retry: this.retryPolicy });
   }
 
   /** `POST /v1/admin/participants/{id}/deposits`; answered once the ledger transaction is final. */
