@@ -44,11 +44,6 @@ export async function checkInbound(schema: Iso20022Schema, xml: string): Promise
 
 const pool = new XmllintPool(VALIDATIONS_IN_FLIGHT_MAX);
 
-/** Stops the idle validation workers (they never hold a process open; this is for tests that count threads). */
-export function closeXmlValidation(): Promise<void> {
-  return pool.close();
-}
-
 async function runXmllint(schema: Iso20022Schema, xml: string): Promise<XmlValidation> {
   const schemaFile = `${schema}.xsd`;
   const run: XmllintExit = await pool.run({
