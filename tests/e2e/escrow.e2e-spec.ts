@@ -21,7 +21,7 @@ describe('conditional payments end to end', () => {
   });
 
   afterAll(async () => {
-    stackCtl('up');
+    await stackCtl('up');
     await closeProducer();
     await Promise.all([debtorHooks.close(), creditorHooks.close()]);
   }, 180_000);
@@ -109,12 +109,12 @@ describe('conditional payments end to end', () => {
     const quote = await debtor.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '50.00', creditorParticipant: creditor.id });
     const { uetr } = await debtor.client.createPayment({ ...paymentBody(quote.id), condition });
     await until(debtor, uetr, 'RESERVED');
-    expect(stackCtl('kill', 'ledger-node-v1', 'SIGKILL')).toBe('true');
+    expect(await stackCtl('kill', 'ledger-node-v1', 'SIGKILL')).toBe('true');
     await creditor.client.fulfil(uetr, preimage);
     const settled = await until(debtor, uetr, 'SETTLED');
     const height = settled.block?.height ?? 0;
     expect(height).toBeGreaterThan(0);
-    stackCtl('up');
+    await stackCtl('up');
     // v1 replays the stream to the same blocks: up to the fulfilment's block its chain is the others'.
     await eventually(
       () => tipHeight(1),

@@ -48,7 +48,7 @@ describe('stack up with a port held by another process', () => {
   }, 200_000);
 
   it('refuses to start, names the service and its port, and starts once the port is free', async () => {
-    stackCtl('kill', 'fx-quote', 'SIGTERM');
+    await stackCtl('kill', 'fx-quote', 'SIGTERM');
     expect(await ready(port())).toBe(false);
 
     squatter = new Squatter();
@@ -59,12 +59,12 @@ describe('stack up with a port held by another process', () => {
     const refused = runStackCtl('up');
     expect(refused.status).not.toBe(0);
     expect(`${refused.stdout}${refused.stderr}`).toContain(`port(s) in use by another process: fx-quote :${port()}`);
-    expect(stackCtl('pid', 'fx-quote')).toBe('');
+    expect(await stackCtl('pid', 'fx-quote')).toBe('');
 
     await squatter.close();
     squatter = null;
     expect(runStackCtl('up').status).toBe(0);
-    expect(stackCtl('pid', 'fx-quote')).toMatch(/^\d+$/);
+    expect(await stackCtl('pid', 'fx-quote')).toMatch(/^\d+$/);
     expect(await ready(port())).toBe(true);
   }, 240_000);
 });

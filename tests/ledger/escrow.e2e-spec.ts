@@ -33,7 +33,7 @@ const ESCROW = {
 
 afterAll(async () => {
   await closeProducer();
-  stackCtl('up');
+  await stackCtl('up');
 }, 180_000);
 
 async function proof(i: number, id: string): Promise<FinalityProof> {
@@ -121,11 +121,11 @@ describe('hash-locked escrow on three validators', () => {
     await produce([first.tx, second.tx]);
     await untilFinalEverywhere([first.tx.id, second.tx.id]);
 
-    expect(stackCtl('kill', 'ledger-node-v1', 'SIGKILL')).toBe('true');
+    expect(await stackCtl('kill', 'ledger-node-v1', 'SIGKILL')).toBe('true');
     const fulfil = { kind: 'fulfil' as const, id: randomUUID(), txId: first.tx.id, preimage: first.preimage };
     await produce([fulfil]);
     await untilFinalEverywhere([fulfil.id], [0, 2]);
-    stackCtl('up');
+    await stackCtl('up');
     await untilFinalEverywhere([fulfil.id], [0, 1, 2], 120_000);
     const [c0, c1] = await Promise.all([chain(0), chain(1)]);
     const common = Math.min(c0.length, c1.length);

@@ -28,7 +28,7 @@ const validatorUrl = (i: number) => `http://127.0.0.1:${cluster().ports[VALIDATO
 
 afterAll(async () => {
   await closeProducer();
-  stackCtl('up'); // whatever happens above, leave the cluster whole for the other suites
+  await stackCtl('up'); // whatever happens above, leave the cluster whole for the other suites
 }, 180_000);
 
 async function queueRows(i: number): Promise<string[]> {
@@ -143,14 +143,14 @@ describe('the liquidity queue on three validators', () => {
         (rows) => waiting.every((w) => rows.includes(w.id)),
       );
 
-    expect(stackCtl('kill', 'ledger-node-v1', 'SIGKILL')).toBe('true');
+    expect(await stackCtl('kill', 'ledger-node-v1', 'SIGKILL')).toBe('true');
     // While v1 is down, the first is released (v0 and v2 make the quorum); the second still waits.
     const funding = deposit(a.account(), 400n);
     await produce([funding]);
     await untilFinalEverywhere([funding.id, waiting[0].id], [0, 2]);
     expect(await queueRows(0)).toContain(waiting[1].id);
 
-    stackCtl('up');
+    await stackCtl('up');
     await untilFinalEverywhere([funding.id, waiting[0].id], [0, 1, 2], 120_000);
     const [tip0, tip1] = await Promise.all([chain(0), chain(1)]);
     const common = Math.min(tip0.length, tip1.length);

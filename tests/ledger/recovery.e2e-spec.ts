@@ -20,7 +20,7 @@ import {
  */
 afterAll(async () => {
   await closeProducer();
-  stackCtl('up'); // whatever happens above, leave the cluster whole for the other suites
+  await stackCtl('up'); // whatever happens above, leave the cluster whole for the other suites
 }, 180_000);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -37,7 +37,7 @@ describe('a validator killed with SIGKILL mid-stream', () => {
     for (let i = 0; i < deposits.length; i += 40) {
       await produce(deposits.slice(i, i + 40));
       if (killedAt === null && i >= 400 && (await tipHeight(1)) > startHeight + 2) {
-        expect(stackCtl('kill', 'ledger-node-v1', 'SIGKILL')).toBe('true');
+        expect(await stackCtl('kill', 'ledger-node-v1', 'SIGKILL')).toBe('true');
         killedAt = await tipHeight(1);
       }
       await sleep(15);
@@ -52,7 +52,7 @@ describe('a validator killed with SIGKILL mid-stream', () => {
     expect(appliedBeforeKill).toBeGreaterThan(0);
     expect(appliedBeforeKill).toBeLessThan(deposits.length);
 
-    stackCtl('up');
+    await stackCtl('up');
     const ids = deposits.map((d) => d.id);
     const everywhere = await untilFinalEverywhere(ids, [0, 1, 2], 180_000);
 
@@ -78,14 +78,14 @@ describe('a validator down while the others cut blocks', () => {
     const bank = openAccounts();
     await produce([bank.entry]);
     await untilFinalEverywhere([bank.entry.id]);
-    expect(stackCtl('kill', 'ledger-node-v2', 'SIGKILL')).toBe('true');
+    expect(await stackCtl('kill', 'ledger-node-v2', 'SIGKILL')).toBe('true');
     const whileDown = Array.from({ length: 30 }, () => deposit(bank.account(), 3n));
     await produce(whileDown);
     await untilFinalEverywhere(
       whileDown.map((d) => d.id),
       [0, 1],
     );
-    stackCtl('up');
+    await stackCtl('up');
     const [v0rows] = await untilFinalEverywhere(
       whileDown.map((d) => d.id),
       [0, 1, 2],

@@ -10,6 +10,7 @@ import { Kafka, Producer, logLevel } from 'kafkajs';
 import { Pool, PoolClient } from 'pg';
 import { LedgerConfig, LedgerEntry, LedgerTransfer } from '@nostro/shared';
 import { cluster, repoRoot, uniqueParticipantId } from '../../support/cluster';
+import { stackControl } from './stack-ctl';
 
 export const VALIDATORS = ['v0', 'v1', 'v2'] as const;
 export type ValidatorId = (typeof VALIDATORS)[number];
@@ -170,11 +171,9 @@ export function runStackCtl(...args: string[]): { status: number | null; stdout:
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
-/** {@link runStackCtl} that must succeed: `kill <service> <signal>`, `up`, `pid <service>`; answers its output. */
-export function stackCtl(...args: string[]): string {
-  const run = runStackCtl(...args);
-  if (run.status !== 0) throw new Error(`stack-ctl ${args.join(' ')} failed (${run.status}): ${run.stderr}`);
-  return run.stdout;
+/** A stack-ctl.ts operation run in-process: `kill <service> <signal>`, `up`, `pid <service>`; answers its output. */
+export function stackCtl(command: string, name?: string, signal?: string): Promise<string> {
+  return stackControl(command, name, signal);
 }
 
 export async function httpJson<T>(url: string): Promise<{ status: number; body: T }> {

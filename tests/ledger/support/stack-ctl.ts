@@ -1,5 +1,6 @@
 // Controls the test cluster's service processes for the ledger tests, through scripts/lib/stack.ts (the profile
-// follows NOSTRO_TEST_SLOT like the suite's global setup). Run with tsx (`node --import tsx stack-ctl.ts …`):
+// follows NOSTRO_TEST_SLOT like the suite's global setup). The tests call stackControl in-process (stackCtl,
+// tests/ledger/support/ledger.ts); the stack-ports test and people run it with tsx (`node --import tsx stack-ctl.ts …`):
 //   stack-ctl.ts kill <service name> [SIGKILL|SIGTERM]   stop one service (e.g. ledger-node-v1)
 //   stack-ctl.ts up                                      start whatever is not running, wait until ready
 //   stack-ctl.ts pid <service name>                      print the pid of a running service
@@ -14,28 +15,35 @@ function service(serviceName: string | undefined): Service {
   return svc;
 }
 
-async function main([command, name, signal = 'SIGTERM']: string[]): Promise<void> {
+/**
+ * One operation on this process's test cluster, as the command line gives it: `kill` answers whether the service was
+ * running ('true' or 'false'), `pid` its pid or '', `up` and `down` ''.
+ */
+export async function stackControl(command: string, name?: string, signal = 'SIGTERM'): Promise<string> {
   switch (command) {
     case 'kill':
-      process.stdout.write(String(await stopService(profile, service(name), signal as NodeJS.Signals)));
-      break;
+      return String(await stopService(profile, service(name), signal as NodeJS.Signals));
     case 'up':
       await stackUp(profile, { skipBuild: true });
-      break;
+      return '';
     case 'down':
       await stackDown(profile);
-      break;
+      return '';
     case 'pid':
-      process.stdout.write(String(runningPid(profile, service(name)) ?? ''));
-      break;
+      return String(runningPid(profile, service(name)) ?? '');
     default:
-      process.stderr.write('usage: stack-ctl.ts kill <service> [signal] | up | down | pid <service>\n');
-      process.exit(2);
+      throw new Error(`usage: stack-ctl.ts kill <service> [signal] | up | down | pid <service> (not ${command})`);
   }
 }
 
+async function main([command, name, signal]: string[]): Promise<void> {
+  process.stdout.write(await stackControl(command ?? '', name, signal));
+}
+
 // A failure exits 1 with its message, as the uncaught top-level await of the plain JavaScript version did.
-main(process.argv.slice(2)).catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
