@@ -390,6 +390,15 @@ export function build(): void {
   if (result.status !== 0) throw new Error('build failed');
 }
 
+/** {@link build} in a child process that does not block this one, so that other set-up work runs beside it. */
+export function buildInBackground(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs')], { stdio: 'inherit', cwd: REPO_ROOT });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`build failed (exit ${code})`))));
+  });
+}
+
 export interface StackUpResult {
   secrets: Secrets;
   services: Service[];

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensureKafka, ensurePostgres, ensureRedis, ensureTopics } from '../../scripts/lib/infra';
-import { build, stackProfile, stackUp, type StackProfile } from '../../scripts/lib/stack';
+import { buildInBackground, stackProfile, stackUp, type StackProfile } from '../../scripts/lib/stack';
 
 /** How many clusters to start: one per worker Jest will run (its --maxWorkers, as jest.config.js sets it). */
 export function clusterCount(globalConfig: { maxWorkers?: number } | undefined): number {
@@ -55,14 +55,24 @@ export default async function globalSetup(globalConfig: { maxWorkers?: number })
   const count = clusterCount(globalConfig);
   process.env.NOSTRO_TEST_POOL_MAX ??= testPoolMax(count);
   process.stderr.write(`test: starting ${count} test cluster(s), one per Jest worker\n`);
-  // What the clusters share first (the broker only once), then the clusters beside each other.
-  await ensurePostgres();
-  await ensureRedis();
-  const kafka = await ensureKafka();
-  const profiles = Array.from({ length: count }, (_, slot) => freshProfile(slot));
-  // One cluster's topics after another: a broker that has just started refuses concurrent creations now and then.
-  for (const p of profiles) await ensureTopics({ prefix: p.topicPrefix });
-  build();
+  // What the clusters share first (the broker only once), while the build compiles beside it, then the clusters
+  // beside each other. The build is awaited even when the rest fails, so that no compiler outlives the set-up.
+  const building = buildInBackground();
+  building.catch(() => undefined); // its failure is thrown where it is awaited, not as an unhandled rejection
+  let kafka: Awaited<ReturnType<typeof ensureKafka>>;
+  let profiles: StackProfile[];
+  try {
+    await ensurePostgres();
+    await ensureRedis();
+    kafka = await ensureKafka();
+    profiles = Array.from({ length: count }, (_, slot) => freshProfile(slot));
+    // One cluster's topics after another: a broker that has just started refuses concurrent creations now and then.
+    for (const p of profiles) await ensureTopics({ prefix: p.topicPrefix });
+  } catch (error) {
+    await building.catch(() => undefined);
+    throw error;
+  }
+  await building;
   await Promise.all(profiles.map((p, slot) => startCluster(slot, p, slot === 0 && kafka.startedByUs)));
   process.stderr.write(`test clusters ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
