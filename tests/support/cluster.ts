@@ -99,29 +99,7 @@ export async function withDb<T>(suffix: string, fn: (db: Client) => Promise<T>):
   }
 }
 
-/**
- * Polls `fn` until `ok` holds for what it answers for the whole of `ms` (a negative check: "stays SUBMITTED"),
- * and answers the last value; stops at the first value that breaks it and answers that one, so the assertion after it
- * fails at once, naming what was seen. Use instead of a fixed sleep followed by one look.
- */
-export async function consistently<T>(fn: () => Promise<T>, ok: (value: T) => boolean, ms: number, intervalMs = 200): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await fn();
-    if (!ok(value) || Date.now() >= until) return value;
-    await new Promise((resolve) => setTimeout(resolve, Math.min(intervalMs, Math.max(1, until - Date.now()))));
-  }
-}
-
-/** Polls `fn` until `done` holds for what it answers, or `timeoutMs` passes; answers the last value either way. */
-export async function eventually<T>(fn: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+export { consistently, eventually } from '@nostro/platform';
 
 /** A decimal amount of the API in minor units of its currency: tests compute money as the system does, never in floats. */
 export function minorOf(amount: string, currency: string): bigint {

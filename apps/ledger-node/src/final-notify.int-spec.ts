@@ -1,4 +1,4 @@
-import { PLATFORM_MIGRATIONS_DIR, PgListener, TestDatabase, createLogger, freshTestDatabase, withTransaction } from '@nostro/platform';
+import { PLATFORM_MIGRATIONS_DIR, PgListener, TestDatabase, createLogger, eventually, freshTestDatabase, withTransaction } from '@nostro/platform';
 import path from 'node:path';
 import { LEDGER_FINAL_CHANNEL, LedgerRepository } from './ledger.repository';
 
@@ -29,14 +29,14 @@ describe('NOTIFY ledger_final', () => {
     await db.drop();
   });
 
-  /** Resolves once the listener heard `payload` (notifications arrive in commit order). */
-  async function heardUpTo(payload: string): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    while (!heard.includes(payload)) {
-      if (Date.now() > deadline) throw new Error(`never heard ${payload}; heard ${heard.join(', ')}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
+  /** What the listener heard once it heard `payload` (notifications arrive in commit order), or after 10 s. */
+  const heardUpTo = (payload: string) =>
+    eventually(
+      async () => [...heard],
+      (seen) => seen.includes(payload),
+      10_000,
+      10,
+    );
 
   it('reaches a listener when the finality transaction commits, with the highest final height', async () => {
     const repo = new LedgerRepository(db.pool);
@@ -44,11 +44,9 @@ describe('NOTIFY ledger_final', () => {
       await repo.notifyFinal(tx, 41);
       // Another transaction commits meanwhile: its notification arrives, this one's not yet.
       await withTransaction(db.pool, (other) => repo.notifyFinal(other, 40));
-      await heardUpTo('40');
-      expect(heard).toEqual(['40']);
+      expect(await heardUpTo('40')).toEqual(['40']);
     });
-    await heardUpTo('41');
-    expect(heard).toEqual(['40', '41']);
+    expect(await heardUpTo('41')).toEqual(['40', '41']);
   });
 
   it('never reaches it for a transaction rolled back', async () => {
@@ -61,8 +59,7 @@ describe('NOTIFY ledger_final', () => {
       }),
     ).rejects.toThrow('the finality write failed');
     await withTransaction(db.pool, (tx) => repo.notifyFinal(tx, 43));
-    await heardUpTo('43');
-    expect(heard).toEqual(['43']);
+    expect(await heardUpTo('43')).toEqual(['43']);
     expect(reconnects).toBe(0);
   });
 });

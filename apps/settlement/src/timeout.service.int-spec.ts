@@ -10,6 +10,7 @@ import {
   PLATFORM_MIGRATIONS_DIR,
   createLogger,
   createPool,
+  eventually,
   runMigrations,
   shiftedClock,
   systemClock,
@@ -128,14 +129,8 @@ async function state(uetr: string) {
   return { ...rows[0], events: events.rows };
 }
 
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+/** {@link eventually} looking every 250 ms (a look may run a sweep), for up to 30 s. */
+const until = <T>(fn: () => Promise<T>, ok: (v: T) => boolean): Promise<T> => eventually(fn, ok, 30_000, 250);
 
 /**
  * Validator `i`'s finality proof of `id`, asked again until it has one: validators finalise at their own pace, so the

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Consumer, EachBatchPayload, Kafka, logLevel } from 'kafkajs';
+import { eventually } from './testing';
 
 /**
  * Medium tier, against the real broker: how a kafkajs consumer stops with `patches/kafkajs+2.2.4.patch`. Unpatched,
@@ -125,8 +126,12 @@ describe('a kafkajs consumer stopping (patched)', () => {
     const second = await running(groupId, async ({ batch }) => {
       again.push(...batch.messages.map((m) => String(m.value)));
     });
-    const deadline = Date.now() + 20_000;
-    while (again.length < 1 && Date.now() < deadline) await sleep(50);
+    await eventually(
+      async () => again.length,
+      (n) => n >= 1,
+      20_000,
+      50,
+    );
     await second.disconnect();
     expect(again).toEqual(['d']);
   }, 60_000);

@@ -1,6 +1,6 @@
 /**
- * Medium-test support shared by the apps: a fresh Postgres database with a service's migrations, per test slot.
- * Real Postgres only; never used by a running service.
+ * Test support shared by the apps and the end-to-end tests: a fresh Postgres database with a service's migrations,
+ * per test slot (real Postgres only), and waiting for a condition instead of sleeping. Never used by a running service.
  */
 import { Client } from 'pg';
 import { Pool, createPool } from './db';
@@ -60,4 +60,31 @@ export async function freshTestDatabase(suffix: string, migrationDirs: string[],
       await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
     },
   };
+}
+
+/**
+ * Polls `fn` until `ok` holds for what it answers for the whole of `ms` (a negative check: "stays SUBMITTED"),
+ * and answers the last value; stops at the first value that breaks it and answers that one, so the assertion after it
+ * fails at once, naming what was seen. Use instead of a fixed sleep followed by one look.
+ */
+export async function consistently<T>(fn: () => Promise<T>, ok: (value: T) => boolean, ms: number, intervalMs = 200): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await fn();
+    if (!ok(value) || Date.now() >= until) return value;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(intervalMs, Math.max(1, until - Date.now()))));
+  }
+}
+
+/**
+ * Polls `fn` every `intervalMs` until `done` holds for what it answers, or `timeoutMs` passes; answers the last value
+ * either way, for the assertion after it to judge. Use instead of a fixed sleep followed by one look.
+ */
+export async function eventually<T>(fn: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
 }
