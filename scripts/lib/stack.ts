@@ -385,15 +385,17 @@ async function refuseTakenPorts(p: StackProfile, list: readonly Service[]): Prom
 }
 
 /** Compiles the workspace (incremental: fast when nothing changed). scripts/build.mjs stays plain JavaScript. */
+const BUILD_SCRIPT = path.join(REPO_ROOT, 'scripts', 'build.mjs');
+
 export function build(): void {
-  const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs')], { stdio: 'inherit', cwd: REPO_ROOT });
+  const result = spawnSync(process.execPath, [BUILD_SCRIPT], { stdio: 'inherit', cwd: REPO_ROOT });
   if (result.status !== 0) throw new Error('build failed');
 }
 
 /** {@link build} in a child process that does not block this one, so that other set-up work runs beside it. */
 export function buildInBackground(): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs')], { stdio: 'inherit', cwd: REPO_ROOT });
+    const child = spawn(process.execPath, [BUILD_SCRIPT], { stdio: 'inherit', cwd: REPO_ROOT });
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`build failed (exit ${code})`))));
   });
