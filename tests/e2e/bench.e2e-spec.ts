@@ -1,8 +1,8 @@
 /**
- * The short benchmark CI runs (`npm run bench -- --short`, with 2 s phases) against the suite's own cluster: every phase (steady rate,
- * closed loop of single payments, batch endpoints) must settle what it got accepted, with no server error, and the
- * run must write its JSON and chart. The figures are printed, not asserted: speed targets are for the long
- * benchmark on a quiet machine (README, Performance), never for a test.
+ * The short benchmark CI runs (`npm run bench -- --short`, with 2 s phases) against the suite's own cluster: every
+ * phase (steady rate, closed loop of single payments, batch endpoints) must settle what it got accepted, with no
+ * server error, and the run must write its JSON and chart. The figures are printed, not asserted: speed targets are
+ * for the long benchmark on a quiet machine (README, Performance), never for a test.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';

@@ -6,8 +6,8 @@
  * Which faults, and why: each Jest worker has a test cluster of its own (jest.config.js), and a file runs alone on
  * its worker's cluster. The settlement crash, validator recovery and gateway restart suites already SIGKILL services
  * of their cluster on that basis, so killing settlement and validator v2 here is as safe as they are; the three
- * hostile scenarios touch only this cluster's gateway. Kafka, Redis and Postgres are shared with every other test cluster and developer on the machine, so
- * their faults stay in the full `npm run chaos` on the dev profile.
+ * hostile scenarios touch only this cluster's gateway. Kafka, Redis and Postgres are shared with every other test
+ * cluster and developer on the machine, so their faults stay in the full `npm run chaos` on the dev profile.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';

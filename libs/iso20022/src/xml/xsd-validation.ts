@@ -21,9 +21,9 @@ export interface XmlValidation {
 
 /**
  * XSD validation with xmllint-wasm (libxml2 compiled to WASM, run in a pool of worker threads, a new instance for each
- * document, with --nonet and no file but the two given) against the official schema copied into this library. The text passes guardXml first, up to
- * XML_OUTGOING_BYTES_MAX, and its refusals come back as issues; schema errors come back as `line N` with libxml2's
- * message, the ISO namespace left out of element names.
+ * document, with --nonet and no file but the two given) against the official schema copied into this library. The
+ * text passes guardXml first, up to XML_OUTGOING_BYTES_MAX, and its refusals come back as issues; schema errors come
+ * back as `line N` with libxml2's message, the ISO namespace left out of element names.
  */
 export async function validateXml(schema: Iso20022Schema, xml: string): Promise<XmlValidation> {
   try {
