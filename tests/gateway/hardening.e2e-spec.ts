@@ -1,6 +1,7 @@
 import { NostroAdminClient, OperatorRole } from '@nostro/client';
 import { base64UrlEncode, generateEd25519KeyPair } from '@nostro/shared-node';
 import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { adminClient, cluster, newOperatorToken, uniqueParticipantId } from '../support/cluster';
 import { RawAnswer, bankWithKey, raw, signed } from './support/gateway';
@@ -141,6 +142,16 @@ describe('hardening: forged input never reaches the database, keys and roles hol
       expect(JSON.parse(answer.body)).toMatchObject({ status: 431, code: 'headers_too_large' });
     });
 
+    // The gateway refused a body declared over 1 MiB before reading it and closed the connection with the rest unread,
+    // so the kernel reset it: a client still writing the body saw EPIPE or ECONNRESET, not the answer (a chaos run
+    // caught it with fetch).
+    it('answers a body declared over 1 MiB after reading it, so that a client still sending sees the answer', async () => {
+      const headers = { ...admin(), 'content-type': 'application/json' };
+      const answer = await postSlowly('/v1/admin/operators', headers, 1024 * 1024 + 512 * 1024);
+      expect({ status: answer.status, sentAll: answer.sentAll, error: answer.error }).toEqual({ status: 413, sentAll: true, error: undefined });
+      expect(JSON.parse(answer.body)).toMatchObject({ status: 413, code: 'payload_too_large' });
+    });
+
     it('names a __proto__ key rather than calling the body invalid JSON', async () => {
       const answer = await raw({
         method: 'POST',
@@ -233,6 +244,39 @@ describe('hardening: forged input never reaches the database, keys and roles hol
 });
 
 /** One request written byte for byte on a socket, for what fetch refuses to send (oversized headers). */
+interface SlowAnswer {
+  status?: number;
+  body: string;
+  /** Whether every byte of the body was handed to the connection before it closed. */
+  sentAll: boolean;
+  error?: string;
+}
+
+/** POSTs a body of `size` bytes in 64 KiB writes 5 ms apart, as a client on a slow link sends it. */
+function postSlowly(path: string, headers: Record<string, string>, size: number): Promise<SlowAnswer> {
+  const { port } = new URL(cluster().gatewayUrl);
+  return new Promise((resolve) => {
+    const answer: SlowAnswer = { body: '', sentAll: false };
+    const req = request({ host: '127.0.0.1', port: Number(port), method: 'POST', path, headers: { ...headers, 'content-length': String(size) } });
+    req.on('response', (res) => {
+      answer.status = res.statusCode;
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (answer.body += chunk));
+    });
+    req.on('error', (error: NodeJS.ErrnoException) => (answer.error ??= error.code ?? error.message));
+    req.on('finish', () => (answer.sentAll = true));
+    req.on('close', () => resolve(answer));
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    void (async () => {
+      for (let sent = 0; sent + chunk.length < size && !req.destroyed; sent += chunk.length) {
+        req.write(chunk);
+        await new Promise((done) => setTimeout(done, 5));
+      }
+      if (!req.destroyed) req.end(chunk.subarray(0, size % chunk.length || chunk.length));
+    })();
+  });
+}
+
 function rawHttp(request: string): Promise<{ head: string; body: string }> {
   const { port } = new URL(cluster().gatewayUrl);
   return new Promise((resolve, reject) => {

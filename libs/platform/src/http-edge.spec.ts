@@ -1,4 +1,5 @@
-import { findPoisonedKey, parseJsonBody } from './http-edge';
+import { PassThrough } from 'node:stream';
+import { LINGER_MAX_BYTES, LINGER_MAX_MS, drainUnreadBody, findPoisonedKey, parseJsonBody } from './http-edge';
 
 const parse = (text: string) =>
   new Promise<{ error: Error | null; value?: unknown }>((resolve) =>
@@ -30,5 +31,58 @@ describe('the JSON body parser', () => {
     const depth = 100_000;
     const nested = JSON.parse(`${'['.repeat(depth)}${']'.repeat(depth)}`) as unknown;
     expect(findPoisonedKey(nested)).toBeNull();
+  });
+});
+
+describe('an early answer waits for the rest of the body (drainUnreadBody)', () => {
+  /** A request whose body arrives as the test writes it, and a reply that records the headers it is given. */
+  function exchange(headers: Record<string, string>, complete = false) {
+    const incoming = Object.assign(new PassThrough(), { headers, complete });
+    incoming.on('end', () => (incoming.complete = true));
+    const set: Record<string, string> = {};
+    const reply = { header: (name: string, value: string) => ((set[name] = value), reply) };
+    const answered = drainUnreadBody({ raw: incoming } as never, reply as never, 'payload');
+    return { incoming, set, answered };
+  }
+
+  afterEach(() => jest.useRealTimers());
+
+  it('answers once the client has sent the rest of the body, keeping the connection as it was', async () => {
+    const { incoming, set, answered } = exchange({ 'content-length': String(3 * 1024 * 1024) });
+    let done = false;
+    void answered.then(() => (done = true));
+    incoming.write(Buffer.alloc(1024 * 1024));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(done).toBe(false);
+    incoming.end(Buffer.alloc(2 * 1024 * 1024));
+    expect(await answered).toBe('payload');
+    expect(set).toEqual({});
+  });
+
+  it('does not wait for a body declared over LINGER_MAX_BYTES: answers at once and closes', async () => {
+    const { set, answered } = exchange({ 'content-length': String(LINGER_MAX_BYTES + 1) });
+    expect(await answered).toBe('payload');
+    expect(set).toEqual({ connection: 'close' });
+  });
+
+  it('stops waiting after LINGER_MAX_MS, or once more than LINGER_MAX_BYTES arrived, and closes', async () => {
+    jest.useFakeTimers();
+    const slow = exchange({ 'transfer-encoding': 'chunked' });
+    slow.incoming.write(Buffer.alloc(10));
+    jest.advanceTimersByTime(LINGER_MAX_MS);
+    expect(await slow.answered).toBe('payload');
+    expect(slow.set).toEqual({ connection: 'close' });
+    jest.useRealTimers();
+    const endless = exchange({ 'transfer-encoding': 'chunked' });
+    for (let sent = 0; sent <= LINGER_MAX_BYTES; sent += 1024 * 1024) endless.incoming.write(Buffer.alloc(1024 * 1024));
+    expect(await endless.answered).toBe('payload');
+    expect(endless.set).toEqual({ connection: 'close' });
+  });
+
+  it('answers at once when the body was read or there is none', async () => {
+    const read = exchange({ 'content-length': '2' }, true);
+    const none = exchange({});
+    expect(await Promise.all([read.answered, none.answered])).toEqual(['payload', 'payload']);
+    expect([read.set, none.set]).toEqual([{}, {}]);
   });
 });

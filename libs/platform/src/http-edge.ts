@@ -66,6 +66,51 @@ export async function refuseContentCoding(request: FastifyRequest, reply: Fastif
   );
 }
 
+/** What of an unread request body the server still reads and discards before an early answer, at most. */
+export const LINGER_MAX_BYTES = 8 * 1024 * 1024;
+/** How long it waits for the rest of such a body, at most. */
+export const LINGER_MAX_MS = 2_000;
+
+/**
+ * An `onSend` hook: an answer sent before its request's body was read (Fastify answers a body declared over the
+ * limit with `413` before reading a byte of it, and closes the connection) waits until the client has sent the rest
+ * of the body, which is read and discarded. Closing a connection with unread bytes in it makes the kernel reset it
+ * (RFC 9112, section 9.6, "lingering close"), and a client still writing its body then sees `EPIPE` or `ECONNRESET`
+ * instead of the problem document. (An answer on a connection kept alive needs none of this: Node reads and
+ * discards the rest of the body itself.) A body declared over LINGER_MAX_BYTES, or still arriving after
+ * LINGER_MAX_MS, is not waited for: the answer goes out at once and the connection is closed.
+ */
+export async function drainUnreadBody(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+  const incoming = request.raw;
+  if (incoming.complete || incoming.readableEnded || incoming.destroyed) return payload;
+  const declared = Number(incoming.headers['content-length'] ?? Number.NaN);
+  const chunked = incoming.headers['transfer-encoding'] !== undefined;
+  if (!(declared > 0) && !chunked) return payload;
+  if (declared > LINGER_MAX_BYTES || !(await drained(incoming))) void reply.header('connection', 'close');
+  return payload;
+}
+
+/** Reads and discards what remains of a request body; true if it ended within the bounds. */
+function drained(incoming: FastifyRequest['raw']): Promise<boolean> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const finish = (ended: boolean) => {
+      clearTimeout(timer);
+      incoming.off('data', onData).off('end', onEnd).off('error', onFail).off('close', onFail);
+      resolve(ended);
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > LINGER_MAX_BYTES) finish(false);
+    };
+    const onEnd = () => finish(true);
+    const onFail = () => finish(incoming.complete);
+    const timer = setTimeout(() => finish(false), LINGER_MAX_MS);
+    incoming.on('data', onData).once('end', onEnd).once('error', onFail).once('close', onFail);
+    incoming.resume();
+  });
+}
+
 /** Text that may spell a forbidden key in JSON: the key itself, or any escape that could write one. */
 const MAY_NAME_FORBIDDEN_KEY = /__proto__|constructor|\\u/;
 

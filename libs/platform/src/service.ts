@@ -7,7 +7,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { ConfigError } from './config';
 import { KafkaPgTransport } from './kafka-pg.transport';
 import { Logger, correlationIdFrom } from './logger';
-import { clientErrorHandler, frameworkErrors, parseJsonBody, parseXmlBody, refuseContentCoding } from './http-edge';
+import { clientErrorHandler, drainUnreadBody, frameworkErrors, parseJsonBody, parseXmlBody, refuseContentCoding } from './http-edge';
 import { httpDuration } from './metrics';
 import { ProblemFilter } from './problem';
 
@@ -79,6 +79,7 @@ export async function runService(options: ServiceOptions): Promise<NestFastifyAp
 function instrument(app: NestFastifyApplication, log: Logger): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', refuseContentCoding);
+  fastify.addHook('onSend', drainUnreadBody);
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-correlation-id', request.id);
   });
