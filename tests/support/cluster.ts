@@ -1,5 +1,5 @@
 import { NostroAdminClient, NostroClient, isPendingApproval, type PendingApproval } from '@nostro/client';
-import { testSlot } from '@nostro/platform';
+import { testSlot } from '@nostro/platform/test-support';
 import { asCurrency, formatAmount, parseAmount } from '@nostro/shared';
 import { generateEd25519KeyPair, base64UrlEncode } from '@nostro/shared-node';
 import fs from 'node:fs';
@@ -99,7 +99,7 @@ export async function withDb<T>(suffix: string, fn: (db: Client) => Promise<T>):
   }
 }
 
-export { consistently, eventually } from '@nostro/platform';
+export { consistently, eventually } from '@nostro/platform/test-support';
 
 /** A decimal amount of the API in minor units of its currency: tests compute money as the system does, never in floats. */
 export function minorOf(amount: string, currency: string): bigint {
