@@ -38,7 +38,7 @@ export class ChainService {
     private readonly log: Logger,
   ) {
     this.pipeline = new BlockPipeline(config, repo, finality, () => this.haltReason !== null, log);
-    this.stream = new LedgerStreamConsumer(config, repo, kafka, this.pipeline, this, log);
+    this.stream = new LedgerStreamConsumer(config, repo, kafka, this.pipeline, this, log, () => this.markers.arm());
     const mayPropose = () => this.stream.isConnected() && this.haltReason === null && this.stream.isCaughtUp();
     this.markers = new CutMarkerPublisher(config, producer, this.pipeline, mayPropose, log);
   }

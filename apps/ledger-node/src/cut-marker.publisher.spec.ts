@@ -2,7 +2,7 @@ import { createLogger } from '@nostro/platform';
 import { ledgerEntrySchema } from '@nostro/shared';
 import { Producer, ProducerRecord } from 'kafkajs';
 import { LedgerConfig } from './config';
-import { CutMarkerPublisher, OpenBlock } from './cut-marker.publisher';
+import { CutMarkerPublisher, IDLE_CHECK_MS, OpenBlock } from './cut-marker.publisher';
 
 const config = { VALIDATOR_ID: 'v1', KAFKA_TOPIC_PREFIX: 'test.', BLOCK_TIMEOUT_MS: 50 } as LedgerConfig;
 
@@ -49,6 +49,7 @@ describe('CutMarkerPublisher', () => {
 
   it('proposes a cut for the open block once it has waited BLOCK_TIMEOUT_MS, once per height while it is fresh', async () => {
     Object.assign(block, { pendingCount: 2, pendingSince: Date.now() });
+    publisher.arm(); // as the stream consumer does after each batch
     await jest.advanceTimersByTimeAsync(25);
     expect(stream.markers()).toEqual([]);
     await jest.advanceTimersByTimeAsync(25);
@@ -60,6 +61,7 @@ describe('CutMarkerPublisher', () => {
     expect(stream.markers()).toHaveLength(2);
 
     Object.assign(block, { nextHeight: 8, pendingSince: Date.now() });
+    publisher.arm(); // as the stream consumer does after each batch
     await jest.advanceTimersByTimeAsync(50);
     expect(stream.markers().map((m) => m.entry)).toEqual([
       { kind: 'cut', height: 7, validator: 'v1' },
@@ -71,16 +73,19 @@ describe('CutMarkerPublisher', () => {
   it('proposes nothing for an empty block, nor while the validator may not propose (not caught up, halted)', async () => {
     await jest.advanceTimersByTimeAsync(500);
     Object.assign(block, { pendingCount: 1, pendingSince: Date.now() });
+    publisher.arm(); // as the stream consumer does after each batch
     mayPropose = false;
     await jest.advanceTimersByTimeAsync(500);
     expect(stream.markers()).toEqual([]);
     mayPropose = true;
+    publisher.arm(); // by the batch that caught up
     await jest.advanceTimersByTimeAsync(25);
     expect(stream.markers().map((m) => m.entry)).toEqual([{ kind: 'cut', height: 7, validator: 'v1' }]);
   });
 
   it('proposes the same height again after a failed send', async () => {
     Object.assign(block, { pendingCount: 1, pendingSince: Date.now() });
+    publisher.arm(); // as the stream consumer does after each batch
     stream.down = true;
     await jest.advanceTimersByTimeAsync(100);
     expect(stream.markers()).toEqual([]);
@@ -91,6 +96,7 @@ describe('CutMarkerPublisher', () => {
 
   it('proposes an empty block once a queued transfer’s deadline has passed, so an idle network times out its queue', async () => {
     Object.assign(block, { nextDeadline: Date.now() + 200 });
+    publisher.arm(); // as the stream consumer does after each batch
     await jest.advanceTimersByTimeAsync(175);
     expect(stream.markers()).toEqual([]);
     await jest.advanceTimersByTimeAsync(50);
@@ -102,9 +108,36 @@ describe('CutMarkerPublisher', () => {
     expect(stream.markers()).toHaveLength(2);
   });
 
+  it('keeps no timer but the idle check while nothing is due, and sees a change no batch announced within IDLE_CHECK_MS', async () => {
+    await jest.advanceTimersByTimeAsync(200);
+    expect(jest.getTimerCount()).toBe(1);
+    block.pendingCount = 1;
+    block.pendingSince = Date.now();
+    expect(jest.getTimerCount()).toBe(1);
+    await jest.advanceTimersByTimeAsync(IDLE_CHECK_MS - 200 - 1);
+    expect(stream.markers()).toEqual([]);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(stream.markers().map((m) => m.entry)).toEqual([{ kind: 'cut', height: 7, validator: 'v1' }]);
+  });
+
+  it('does not look again and again while a proposal is due but may not be made (not caught up, halted)', async () => {
+    publisher.stop();
+    const looks = jest.fn(() => false);
+    publisher = new CutMarkerPublisher(config, stream.asProducer(), block, looks, createLogger('marker-test', 'silent'));
+    publisher.start();
+    Object.assign(block, { pendingCount: 1, pendingSince: Date.now() });
+    publisher.arm();
+    await jest.advanceTimersByTimeAsync(IDLE_CHECK_MS - 1);
+    expect(looks).toHaveBeenCalledTimes(1);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(looks).toHaveBeenCalledTimes(2);
+    expect(stream.markers()).toEqual([]);
+  });
+
   it('stops proposing once stopped', async () => {
     publisher.stop();
     Object.assign(block, { pendingCount: 1, pendingSince: Date.now() });
+    publisher.arm(); // as the stream consumer does after each batch
     await jest.advanceTimersByTimeAsync(500);
     expect(stream.markers()).toEqual([]);
   });

@@ -17,19 +17,30 @@ export interface OpenBlock {
 
 /** A height still open this long after its marker is proposed again (e.g. a marker stamped before a queue deadline). */
 const DEADLINE_RETRY_MS = 500;
+/** How often the open block is looked at when nothing is due: a change no batch announced (see arm) is seen this late. */
+export const IDLE_CHECK_MS = 1_000;
 
 /**
  * Proposes closing the open block once it has waited BLOCK_TIMEOUT_MS, by publishing a cut marker for its height
  * to the ordered stream (the first marker for a height in the stream wins, on every validator). Wall clocks decide
- * when a marker is proposed, never what a block contains. Checks every BLOCK_TIMEOUT_MS / 2 (at least 5 ms),
- * proposes a height once, again after a failed send or when it is still open DEADLINE_RETRY_MS later. An idle block is proposed too once a queued
- * transfer's deadline passed (so an idle network still times out its liquidity queue); the cutter closes it only if
- * the marker's broker time is past the deadline, so such a proposal is repeated every DEADLINE_RETRY_MS until it does.
+ * when a marker is proposed, never what a block contains. Proposes a height once, again after a failed send or when
+ * it is still open DEADLINE_RETRY_MS later. An idle block is proposed too once a queued transfer's deadline passed (so
+ * an idle network still times out its liquidity queue); the cutter closes it only if the marker's broker time is past
+ * the deadline, so such a proposal is repeated every DEADLINE_RETRY_MS until it does.
+ *
+ * Timers: after each batch the stream consumer calls `arm()`, which sets one timer for the moment a proposal falls
+ * due (none while the open block is empty and nothing waits for a deadline); after a failed send it looks again
+ * every BLOCK_TIMEOUT_MS / 2 (at least 5 ms); and it looks every IDLE_CHECK_MS regardless. An idle validator wakes
+ * once a second for this, where it woke every BLOCK_TIMEOUT_MS / 2 (40 times a second by default).
  */
 export class CutMarkerPublisher {
   private lastMarkerHeight = 0;
   private lastMarkerAt = 0;
-  private timer: NodeJS.Timeout | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private dueTimer: NodeJS.Timeout | null = null;
+  /** When the armed timer fires (Infinity when none is armed). */
+  private armedFor = Number.POSITIVE_INFINITY;
+  private running = false;
 
   constructor(
     private readonly config: LedgerConfig,
@@ -41,11 +52,53 @@ export class CutMarkerPublisher {
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.proposeCut(), Math.max(5, Math.floor(this.config.BLOCK_TIMEOUT_MS / 2)));
+    this.running = true;
+    this.idleTimer = setInterval(() => void this.check(), IDLE_CHECK_MS);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.running = false;
+    if (this.idleTimer) clearInterval(this.idleTimer);
+    this.disarm();
+  }
+
+  /** The open block may have changed (a batch was fed): sets a timer for when a proposal next falls due, if sooner. */
+  arm(): void {
+    if (!this.running) return;
+    const due = this.dueAt();
+    if (due === null || due >= this.armedFor) return;
+    this.disarm();
+    const now = Date.now();
+    // Already due (the last look could not propose): look again shortly rather than at once, in a loop.
+    const delay = due > now ? due - now : Math.max(5, Math.floor(this.config.BLOCK_TIMEOUT_MS / 2));
+    this.armedFor = now + delay;
+    this.dueTimer = setTimeout(() => {
+      this.dueTimer = null;
+      this.armedFor = Number.POSITIVE_INFINITY;
+      void this.check();
+    }, delay);
+  }
+
+  private disarm(): void {
+    if (this.dueTimer) clearTimeout(this.dueTimer);
+    this.dueTimer = null;
+    this.armedFor = Number.POSITIVE_INFINITY;
+  }
+
+  private async check(): Promise<void> {
+    if (!this.mayPropose()) return; // the next batch arms again (catching up, reconnected); a halted validator proposes nothing
+    await this.proposeCut();
+    this.arm();
+  }
+
+  /** When the open block next needs a look: it will have waited BLOCK_TIMEOUT_MS, a deadline passes, or its marker is due again. */
+  private dueAt(): number | null {
+    const { pendingSince, pendingCount, nextDeadline, nextHeight } = this.block;
+    let due = Number.POSITIVE_INFINITY;
+    if (pendingSince !== null && pendingCount > 0) due = pendingSince + this.config.BLOCK_TIMEOUT_MS;
+    if (nextDeadline !== null) due = Math.min(due, nextDeadline);
+    if (due === Number.POSITIVE_INFINITY) return null;
+    return this.lastMarkerHeight === nextHeight ? Math.max(due, this.lastMarkerAt + DEADLINE_RETRY_MS) : due;
   }
 
   /** Publishes a marker for the open block if it has waited long enough and none was sent for its height. */

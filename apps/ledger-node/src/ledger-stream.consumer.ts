@@ -36,6 +36,8 @@ export class LedgerStreamConsumer {
     private readonly pipeline: BlockPipeline,
     private readonly halts: HaltSwitch,
     private readonly log: Logger,
+    /** Called after each batch, whatever came of it: the open block may have changed (the cut-marker publisher's arm). */
+    private readonly afterBatch: () => void = () => undefined,
   ) {}
 
   isConnected(): boolean {
@@ -94,7 +96,7 @@ export class LedgerStreamConsumer {
       await consumer.connect();
       await consumer.subscribe({ topic: this.stream(), fromBeginning: true });
       this.consumer = consumer;
-      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (p) => this.onBatch(p) });
+      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (p) => this.onBatchThen(p) });
     } catch (error) {
       this.consumer = null;
       await consumer.disconnect().catch(() => undefined);
@@ -125,6 +127,14 @@ export class LedgerStreamConsumer {
       `the ledger stream ${this.stream()} ends at offset ${high}, before this validator's chain (next offset ${next}): the topic was recreated or truncated`,
     );
     return true;
+  }
+
+  private async onBatchThen(payload: EachBatchPayload): Promise<void> {
+    try {
+      await this.onBatch(payload);
+    } finally {
+      this.afterBatch();
+    }
   }
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {
