@@ -1,5 +1,6 @@
+import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { fundFxDesk, withDb } from '../support/cluster';
+import { cluster, fundFxDesk, withDb } from '../support/cluster';
 import { bankWithKey, finalStatus, paymentBody, signed } from './support/gateway';
 
 type Bank = Awaited<ReturnType<typeof bankWithKey>>;
@@ -17,8 +18,12 @@ describe('idempotency (API.md): keys kept in Postgres, one payment per key', () 
   const newQuote = () => bank.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '1.00', creditorParticipant: creditor.id });
   const pay = (body: unknown, key?: string) =>
     signed({ method: 'POST', path: '/v1/payments', body: JSON.stringify(body), keyId: bank.id, seed: bank.seed, idempotencyKey: key });
-  const paymentsWithQuote = (quoteId: string) =>
-    withDb('gateway', async (db) => Number((await db.query('SELECT count(*) AS n FROM payments WHERE quote_id = $1', [quoteId])).rows[0].n));
+  /** How many of the bank's payments (GET /v1/payments, every page) used the quote. */
+  const paymentsWithQuote = async (quoteId: string) => {
+    let n = 0;
+    for await (const payment of bank.client.allPayments()) if (payment.quote.id === quoteId) n++;
+    return n;
+  };
 
   it('requires an Idempotency-Key on POST /v1/payments and /v1/payments/batch', async () => {
     const a = await pay(paymentBody('q_whatever'));
@@ -91,17 +96,27 @@ describe('idempotency (API.md): keys kept in Postgres, one payment per key', () 
     expect(p1.uetr).not.toBe(p2.uetr);
   });
 
-  it('keeps keys in Postgres with the response, not in Redis', async () => {
+  it('keeps keys in Postgres with the response, not in Redis: a replay still answers once Redis lost everything', async () => {
     const quote = await newQuote();
     const key = randomUUID();
-    const accepted = await bank.client.createPayment(paymentBody(quote.id), { idempotencyKey: key });
-    const row = await withDb(
-      'gateway',
-      async (db) =>
-        (await db.query('SELECT state, response_status, resource_id FROM idempotency_keys WHERE participant = $1 AND idempotency_key = $2', [bank.id, key]))
-          .rows[0],
-    );
-    expect(row).toEqual({ state: 'done', response_status: 202, resource_id: accepted.uetr });
+    const body = paymentBody(quote.id);
+    const first = await pay(body, key);
+    expect(first.status).toBe(202);
+    const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+    try {
+      await redis.connect();
+      const keys = await redis.keys(`${cluster().redisPrefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+    } finally {
+      redis.disconnect();
+    }
+    const again = await pay(body, key);
+    expect({ status: again.status, replayed: again.headers.get('idempotent-replayed'), uetr: again.body.uetr }).toEqual({
+      status: 202,
+      replayed: 'true',
+      uetr: first.body.uetr,
+    });
+    expect(await paymentsWithQuote(quote.id)).toBe(1);
   });
 
   /** As if the attempt holding `key` died after recording its payments but before storing its answer. */

@@ -1,6 +1,6 @@
 import { NostroAdminClient, OperatorRole } from '@nostro/client';
 import { randomUUID } from 'node:crypto';
-import { adminClient, cluster, withDb } from '../support/cluster';
+import { adminClient, cluster } from '../support/cluster';
 import { bankWithKey, raw } from './support/gateway';
 
 const asOperator = (token: string) => new NostroAdminClient({ baseUrl: cluster().gatewayUrl, token });
@@ -12,15 +12,10 @@ async function operator(role: OperatorRole) {
 }
 
 describe('operators: hashed tokens, roles enforced per endpoint', () => {
-  it('shows a token once and stores only its SHA-256', async () => {
+  // What is stored (the SHA-256 only): apps/gateway/src/operators/operators.int-spec.ts.
+  it('shows a token once: the listing shows none', async () => {
     const created = await adminClient().createOperator({ name: 'hashing check', role: 'viewer' });
     expect(created.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    const stored = await withDb(
-      'gateway',
-      async (db) => (await db.query('SELECT * FROM operators WHERE id = $1', [created.id])).rows[0] as Record<string, unknown>,
-    );
-    expect(JSON.stringify(stored)).not.toContain(created.token);
-    expect(stored.token_hash).toMatch(/^[0-9a-f]{64}$/);
     const listed = await adminClient().listOperators();
     expect(JSON.stringify(listed)).not.toContain(created.token);
     expect(listed.data.find((o) => o.id === created.id)).toMatchObject({ role: 'viewer', revokedAt: null });
@@ -98,7 +93,8 @@ describe('operators: hashed tokens, roles enforced per endpoint', () => {
     await expect(admin.getParticipant('NOBODY77')).rejects.toMatchObject({ status: 404 });
   });
 
-  it('honours an Idempotency-Key on operator POSTs, and never stores the token: the replay answers it null', async () => {
+  // That the stored answer holds no token: apps/gateway/src/operators/operators.int-spec.ts.
+  it('honours an Idempotency-Key on operator POSTs: the replay answers the token null', async () => {
     const key = randomUUID();
     const headers = { authorization: `Bearer ${cluster().adminToken}`, 'content-type': 'application/json', 'idempotency-key': key };
     const body = JSON.stringify({ name: 'idempotent operator', role: 'viewer' });
@@ -110,11 +106,5 @@ describe('operators: hashed tokens, roles enforced per endpoint', () => {
     expect(again.status).toBe(201);
     expect(again.body).toEqual({ ...(first.body as object), token: null });
     expect(again.headers.get('idempotent-replayed')).toBe('true');
-    const stored = await withDb(
-      'gateway',
-      async (db) => (await db.query<{ b: string }>('SELECT response_body::text AS b FROM idempotency_keys WHERE idempotency_key = $1', [key])).rows,
-    );
-    expect(stored).toHaveLength(1);
-    expect(stored[0].b).not.toContain(token);
   });
 });
