@@ -1,11 +1,11 @@
 import { NostroAdminClient, NostroApiError, isPendingApproval, type TransferResult } from '@nostro/client';
 import { base64UrlEncode, generateEd25519KeyPair } from '@nostro/shared-node';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureSecondAdmin } from '../../scripts/lib/second-admin';
-import { adminClient, cluster, eventually, newOperatorToken, uniqueParticipantId, withDb } from '../support/cluster';
+import { adminClient, cluster, eventually, newOperatorToken, uniqueParticipantId } from '../support/cluster';
 import { nostro } from './support/cli';
 import { raw, startGateway, type GatewayProcess, type RawAnswer } from './support/gateway';
 
@@ -215,8 +215,8 @@ describe('dual control: a second, different admin approves money and access (DUA
     const approved = await call(second, 'POST', `/v1/admin/requests/${String(held.body.requestId)}/approve`, {});
     expect(approved).toMatchObject({ status: 201, body: { type: 'deposit', status: 'SETTLED' } });
     // A revoked second admin stays revoked: the stack says so rather than bringing it back.
-    const hash = createHash('sha256').update(second).digest('hex');
-    const id = await withDb('gateway', async (db) => (await db.query<{ id: string }>('SELECT id FROM operators WHERE token_hash = $1', [hash])).rows[0].id);
+    const decided = await call(cluster().adminToken, 'GET', `/v1/admin/requests/${String(held.body.requestId)}`, undefined, undefined);
+    const id = (decided.body.decidedBy as { id: string }).id;
     expect((await call(bob, 'DELETE', `/v1/admin/operators/${id}`, undefined, undefined)).status).toBe(204);
     expect(await ensureSecondAdmin(database, second)).toBe('revoked');
     expect((await call(second, 'GET', '/v1/admin/requests?limit=1', undefined, undefined)).status).toBe(401);
