@@ -1,6 +1,7 @@
 import { bootstrapEntry, depositEntry } from './testing/ledger-fixtures';
 import { AssertionError } from 'node:assert';
 import { createLogger } from '@nostro/platform';
+import { register } from 'prom-client';
 import {
   BlockCutter,
   LedgerEntry,
@@ -50,6 +51,12 @@ function cutByHand(items: StreamEntry[]): SealedBlock[] {
   return blocks;
 }
 
+/** `ledger_entries_skipped_total{reason="ignored_marker"}` so far. */
+async function ignoredMarkers(): Promise<number> {
+  const metric = (await register.getSingleMetric('ledger_entries_skipped_total')?.get())?.values ?? [];
+  return metric.find((v) => v.labels.reason === 'ignored_marker')?.value ?? 0;
+}
+
 describe('BlockPipeline', () => {
   it('stores the blocks the cutter seals, in order, each signed by this validator, and commits the offset after each', async () => {
     const db = new MemoryLedger();
@@ -85,10 +92,22 @@ describe('BlockPipeline', () => {
     await pipeline.feedChunk(stream([bootstrap, deposit(5n)]), running);
     expect({ height: pipeline.nextHeight, pending: pipeline.pendingCount }).toEqual({ height: 1, pending: 2 });
     expect(pipeline.pendingSince).toBeGreaterThanOrEqual(before);
-    await pipeline.feedChunk(stream([{ kind: 'cut', height: 1, validator: 'v1' }], 2), running);
+    const ignoredBefore = await ignoredMarkers();
+    // v1's marker closes height 1; v2's, for the same height, arrives after and is ignored (and counted).
+    await pipeline.feedChunk(
+      stream(
+        [
+          { kind: 'cut', height: 1, validator: 'v1' },
+          { kind: 'cut', height: 1, validator: 'v2' },
+        ],
+        2,
+      ),
+      running,
+    );
     await pipeline.drainWrites();
     expect(db.blocks.map((b) => b.block.header.txCount)).toEqual([2]);
     expect(pipeline.pendingSince).toBeNull();
+    expect((await ignoredMarkers()) - ignoredBefore).toBe(1);
   });
 
   it('after a failed write, reloads from the last committed block and re-cuts the same blocks, applying nothing twice', async () => {

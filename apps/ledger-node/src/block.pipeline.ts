@@ -185,6 +185,7 @@ export class BlockPipeline {
         return null;
       case 'duplicate':
       case 'malformed':
+      case 'ignored_marker': // a cut marker for a height already closed (each validator may propose one), and the like
         entriesSkipped.labels(result.kind).inc();
         return null;
       case 'sealed':
