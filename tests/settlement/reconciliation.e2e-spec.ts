@@ -71,6 +71,9 @@ describe('reconciliation with the ledger', () => {
     expect(about(report, [settled, rejected])).toEqual([]);
     const latest = (await (await fetch(`${settlementUrl()}/v1/settlement/reconciliation`)).json()) as Report;
     expect(latest.id).toBe(report.id);
+    // How far the incremental check is behind (it moves its cursor; a full run does not): a number of seconds.
+    await reconcile('incremental');
+    expect(metricValue(await settlementMetrics(), 'settlement_reconciliation_lag_seconds')).toBeGreaterThanOrEqual(0);
   });
 
   it('reports a transaction the ledger finalized that settlement never submitted (unknown_to_settlement)', async () => {

@@ -111,6 +111,20 @@ export class ReconciliationRepository {
     return rows.map((r) => ({ eventId: r.id, quote: r.quote, record: { id: r.uetr, status: r.status, reason: r.reason, height: Number(r.block_height) } }));
   }
 
+  /**
+   * When the oldest payment final with a block after `afterEventId` became final: the first one the validators' proofs
+   * have not been compared with yet (null: none). One index step on the events' ids.
+   */
+  async oldestUnchecked(afterEventId: bigint): Promise<Date | null> {
+    const { rows } = await this.pool.query<{ at: Date }>(
+      `SELECT e.at FROM payment_events e JOIN payments p ON p.uetr = e.uetr
+        WHERE e.id > $1 AND e.status IN ('SETTLED', 'REJECTED') AND p.block_height IS NOT NULL
+        ORDER BY e.id LIMIT 1`,
+      [afterEventId.toString()],
+    );
+    return rows[0]?.at ?? null;
+  }
+
   async cursor(): Promise<bigint> {
     const { rows } = await this.pool.query<{ last_event_id: bigint }>('SELECT last_event_id FROM reconciliation_cursor');
     return rows[0]?.last_event_id ?? 0n;

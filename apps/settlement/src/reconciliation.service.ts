@@ -67,6 +67,7 @@ export class ReconciliationService {
       const startedAt = new Date();
       const local = await this.compareLocally();
       const remote = await this.compareWithValidators(scope);
+      await this.measureLag();
       const differences = [...local.differences, ...remote.differences];
       const finishedAt = new Date();
       const id = await this.repo.insertRun({
@@ -174,6 +175,16 @@ export class ReconciliationService {
       return { kind: DifferenceKind.POSTINGS_MISMATCH, id: record.id, detail: `the ledger's transaction at ${block.height} is not the one the quote implies` };
     }
     return null;
+  }
+
+  /**
+   * How far the incremental check is behind: it compares at most RECONCILE_BATCH_MAX payments a run, so under more final
+   * payments than that per RECONCILE_INTERVAL_MS it falls behind, and this says by how much (alert
+   * NostroReconciliationBehind).
+   */
+  private async measureLag(): Promise<void> {
+    const oldest = await this.repo.oldestUnchecked(await this.repo.cursor());
+    metrics.reconciliationLag.set(oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : 0);
   }
 
   private publish(scope: string, differences: Difference[]): void {

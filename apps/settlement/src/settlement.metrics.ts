@@ -21,4 +21,8 @@ export const metrics = {
   reconciliationDifferences: gauge('settlement_reconciliation_differences', 'Differences the last reconciliation run found, by kind', ['kind']),
   reconciliationRuns: counter('settlement_reconciliation_runs_total', 'Reconciliation runs, by scope', ['scope']),
   reconciliationLastRun: gauge('settlement_reconciliation_last_run_timestamp_seconds', 'When the last reconciliation run finished'),
+  reconciliationLag: gauge(
+    'settlement_reconciliation_lag_seconds',
+    'How long ago the oldest final payment not yet compared with a validator proof became final (0: none waits)',
+  ),
 };
