@@ -9,6 +9,9 @@ import { errorCode } from './infra/process';
 import { ensureKey, type KeyFile } from './keys';
 import { REPO_ROOT } from './repo';
 import { SECOND_ADMIN_NAME, ensureSecondAdmin, ensureTokenFile } from './second-admin';
+// The tests' own function, so a script a test spawns finds the test's cluster. By path, not by its alias: Jest's global
+// setup loads this file without the projects' module mapping.
+import { testSlot } from '../../libs/platform/src/test-support';
 
 const VALIDATORS = ['v0', 'v1', 'v2'] as const;
 const KEY_NAMES = ['network', 'fx', ...VALIDATORS] as const;
@@ -80,19 +83,6 @@ export function stackProfile(name = 'dev', env: Env = process.env): StackProfile
     ports: { gateway: base, 'fx-quote': base + 1, settlement: base + 2, v0: base + 10, v1: base + 11, v2: base + 12 },
     quoteTtlMs: env.QUOTE_TTL_MS ?? '30000',
   };
-}
-
-/**
- * Which test cluster a process belongs to. Several share one machine, each on its own ports (+100 per slot),
- * databases, topics, Redis keys and state folder: NOSTRO_TEST_SLOT names one; otherwise a Jest worker uses the
- * cluster of its own number (JEST_WORKER_ID 1 → slot 0), and so does every script a test in it spawns.
- * NOSTRO_TEST_SLOT_BASE (default 0) shifts every slot, so two checkouts can run their suites at once.
- */
-export function testSlot(env: Env = process.env): number {
-  const base = Number.parseInt(env.NOSTRO_TEST_SLOT_BASE ?? '0', 10) || 0;
-  if (env.NOSTRO_TEST_SLOT !== undefined) return base + (Number.parseInt(env.NOSTRO_TEST_SLOT, 10) || 0);
-  const worker = Number.parseInt(env.JEST_WORKER_ID ?? '1', 10) || 1;
-  return base + worker - 1;
 }
 
 /** The run id a test run recorded in its run file, if any. */

@@ -5,8 +5,9 @@
  */
 
 /**
- * The test cluster this process belongs to (as scripts/lib/stack.mjs testSlot()): NOSTRO_TEST_SLOT, else this Jest
- * worker's own (JEST_WORKER_ID 1 → slot 0), so two workers never share a database or a cluster.
+ * The test cluster this process belongs to: NOSTRO_TEST_SLOT, else this Jest worker's own (JEST_WORKER_ID 1 → slot 0),
+ * so two workers never share a database or a cluster; NOSTRO_TEST_SLOT_BASE shifts every slot. The scripts use it
+ * too (scripts/lib/stack.ts), so a script a test spawns finds the test's cluster.
  */
 export function testSlot(env: NodeJS.ProcessEnv = process.env): number {
   const base = Number.parseInt(env.NOSTRO_TEST_SLOT_BASE ?? '0', 10) || 0;
