@@ -1,3 +1,4 @@
+import { eventually } from '@nostro/platform';
 import { HttpRatesProvider } from './rates-http.provider';
 import { QuoteError } from './quote.errors';
 import { RatesStub, ratesStub, silentLog } from './testing/fx-test-env';
@@ -86,8 +87,12 @@ describe('HttpRatesProvider against a local rates endpoint', () => {
     stub.answer({ status: 200, body: feed(Date.now()) });
     polling.start();
     try {
-      const deadline = Date.now() + 5_000;
-      while (stub.polls() < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      await eventually(
+        async () => stub.polls(),
+        (polls) => polls >= 3,
+        5_000,
+        50,
+      );
       expect(stub.polls()).toBeGreaterThanOrEqual(3);
       expect(polling.midRate('USD', 'JPY', Date.now())).toBe('160.62');
     } finally {

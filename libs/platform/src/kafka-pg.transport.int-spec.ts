@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { createPool, withTransaction } from './db';
 import { ConsumedMessage, KafkaBatch, KafkaPgTransport } from './kafka-pg.transport';
 import { createLogger } from './logger';
+import { eventually } from './test-support';
 import { runMigrations } from './migrate';
 import { OutboxRelay, enqueueOutbox } from './outbox';
 import { PLATFORM_MIGRATIONS_DIR } from './runtime';
@@ -32,12 +33,9 @@ async function admin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
   }
 }
 
+/** Waits for `check` (eventually), and throws if it never held: the tests below assert what follows it. */
 async function until(check: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  if (!(await eventually(async () => check(), Boolean, timeoutMs, 50))) throw new Error('condition not reached in time');
 }
 
 beforeAll(async () => {

@@ -3,7 +3,7 @@
  * holds every request must not hold up another bank's deliveries; with private addresses refused, an endpoint that
  * resolves to one is never contacted.
  */
-import { PLATFORM_MIGRATIONS_DIR, PiiCipher, TestDatabase, createLogger, freshTestDatabase, withTransaction, PgListener } from '@nostro/platform';
+import { PLATFORM_MIGRATIONS_DIR, PiiCipher, TestDatabase, createLogger, eventually, freshTestDatabase, withTransaction, PgListener } from '@nostro/platform';
 import { base64UrlEncode, generateEd25519KeyPair } from '@nostro/shared-node';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
@@ -98,12 +98,20 @@ describe('WebhookDispatcher', () => {
     await dispatcher.start();
     try {
       await withTransaction(db.pool, (tx) => repo.enqueue(tx, [delivery('SLOWBANK')]));
-      const deadline = Date.now() + 10_000;
-      while (held.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      await eventually(
+        async () => held.length,
+        (n) => n > 0,
+        10_000,
+        20,
+      );
       expect(held).toHaveLength(1);
-      const queuedAt = Date.now();
       await withTransaction(db.pool, (tx) => repo.enqueue(tx, [delivery('FASTBANK')]));
-      while (at.fast === null && Date.now() < queuedAt + 10_000) await new Promise((resolve) => setTimeout(resolve, 20));
+      await eventually(
+        async () => at.fast,
+        (fastAt) => fastAt !== null,
+        10_000,
+        20,
+      );
       // The fast bank's webhook arrived while the slow bank's request was still open, not after its timeout.
       expect(at.fast).not.toBeNull();
       expect(at.heldClosed === null || (at.fast ?? Infinity) < at.heldClosed).toBe(true);
@@ -149,15 +157,19 @@ describe('WebhookDispatcher', () => {
     });
     await dispatcher.start();
     try {
-      const deadline = Date.now() + 10_000;
-      while ((held.length < 2 || fastAt.length === 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      await eventually(async () => held.length >= 2 && fastAt.length > 0, Boolean, 10_000, 20);
       // The quiet bank's webhook went out while the busy bank's two oldest were held, and no third was sent to it.
       expect(fastAt).toHaveLength(1);
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(held.map((h) => h.id)).toEqual([busy[0].id, busy[1].id]);
       // Answering one frees one of the busy bank's slots: its next oldest goes out.
       held[0].res.writeHead(200).end();
-      while (held.length < 3 && Date.now() < deadline + 10_000) await new Promise((resolve) => setTimeout(resolve, 20));
+      await eventually(
+        async () => held.length,
+        (n) => n >= 3,
+        20_000,
+        20,
+      );
       expect(held.map((h) => h.id)).toEqual([busy[0].id, busy[1].id, busy[2].id]);
       const statuses = (
         await db.pool.query<{ id: string; status: string }>(`SELECT id, status FROM webhook_deliveries WHERE participant IN ('BUSYBANK', 'QUIETBANK')`)
@@ -208,12 +220,7 @@ describe('WebhookDispatcher', () => {
       ).rows;
     await dispatcher.start();
     try {
-      const deadline = Date.now() + 10_000;
-      let rows = await attempted();
-      while (rows.some((r) => r.attempts === 0) && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 50));
-        rows = await attempted();
-      }
+      const rows = await eventually(attempted, (attempts) => attempts.every((r) => r.attempts > 0), 10_000, 50);
       const byId = new Map(rows.map((r) => [r.id, r]));
       expect(byId.get(rebind.id)).toMatchObject({ status: 'pending', attempts: 1 });
       expect(byId.get(rebind.id)?.last_error).toBe(
