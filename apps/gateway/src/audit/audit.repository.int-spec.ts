@@ -2,18 +2,16 @@
  * The operator audit log on a fresh gateway database (real Postgres): the database chains every entry and refuses to
  * change or delete one, whoever asks (the end-to-end tests read it through GET /v1/admin/audit).
  */
-import { PLATFORM_MIGRATIONS_DIR, TestDatabase, createLogger, freshTestDatabase } from '@nostro/platform';
-import path from 'node:path';
+import { TestDatabase } from '@nostro/platform';
 import { AuditRepository } from './audit.repository';
-
-const GATEWAY_MIGRATIONS_DIR = path.join(__dirname, '..', '..', 'migrations');
+import { freshGatewayDatabase } from '../testing/gateway-test-db';
 
 describe('AuditRepository: ops_audit_log, append-only and hash-chained', () => {
   let db: TestDatabase;
   let repo: AuditRepository;
 
   beforeAll(async () => {
-    db = await freshTestDatabase('gwaudit', [PLATFORM_MIGRATIONS_DIR, GATEWAY_MIGRATIONS_DIR], createLogger('gateway-test', 'silent'));
+    db = await freshGatewayDatabase('gwaudit');
     repo = new AuditRepository(db.pool);
     // Denied sign-ins: the only entries without an operator (the schema's CHECK), so no operator row is needed.
     for (const correlationId of ['first', 'second'])

@@ -1,14 +1,14 @@
 /** Signature nonces on a real Postgres, claimed concurrently (group commit puts many in one statement). */
-import { PLATFORM_MIGRATIONS_DIR, TestDatabase, createLogger, freshTestDatabase } from '@nostro/platform';
-import path from 'node:path';
+import { TestDatabase } from '@nostro/platform';
 import { NonceRepository } from './nonce.repository';
+import { freshGatewayDatabase } from '../testing/gateway-test-db';
 
 describe('NonceRepository.claim', () => {
   let db: TestDatabase;
   let nonces: NonceRepository;
 
   beforeAll(async () => {
-    db = await freshTestDatabase('gwnonces', [PLATFORM_MIGRATIONS_DIR, path.join(__dirname, '..', '..', 'migrations')], createLogger('gateway-test', 'silent'));
+    db = await freshGatewayDatabase('gwnonces');
     nonces = new NonceRepository(db.pool);
   }, 60_000);
 

@@ -2,13 +2,13 @@
  * Customer data at rest on a fresh gateway database (real Postgres): sealed on insert, opened for readers, re-wrapped
  * after a rotation, rows written before encryption sealed, erasure final; and a wrong key refusing to start.
  */
-import { ConfigError, Kek, PLATFORM_MIGRATIONS_DIR, PiiCipher, TestDatabase, createLogger, freshTestDatabase, withTransaction } from '@nostro/platform';
+import { ConfigError, Kek, PiiCipher, TestDatabase, createLogger, withTransaction } from '@nostro/platform';
 import { SignedQuote } from '@nostro/shared';
 import { randomBytes, randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { PaymentsRepository } from '../payments/payments.repository';
 import { CustomerDataRepository } from './customer-data.repository';
 import { CustomerData, Parties } from './customer-data.service';
+import { freshGatewayDatabase } from '../testing/gateway-test-db';
 
 const log = createLogger('gateway-test', 'silent');
 const fail = (message: string): never => {
@@ -35,7 +35,7 @@ describe('CustomerData (customer data at rest)', () => {
   let active = k1;
 
   beforeAll(async () => {
-    db = await freshTestDatabase('gwcustomerdata', [PLATFORM_MIGRATIONS_DIR, path.join(__dirname, '..', '..', 'migrations')], log);
+    db = await freshGatewayDatabase('gwcustomerdata', log);
     payments = new PaymentsRepository(db.pool);
     repo = new CustomerDataRepository(db.pool);
   }, 60_000);

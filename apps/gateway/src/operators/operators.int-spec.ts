@@ -2,13 +2,11 @@
  * Operator tokens at rest, on a fresh gateway database (real Postgres): shown once, stored only as their SHA-256
  * (the end-to-end tests check what the API shows).
  */
-import { PLATFORM_MIGRATIONS_DIR, TestDatabase, createLogger, freshTestDatabase } from '@nostro/platform';
+import { TestDatabase } from '@nostro/platform';
 import { sha256Hex } from '@nostro/shared';
-import path from 'node:path';
 import { AdminService } from '../admin/admin.service';
 import { OperatorsRepository } from './operators.repository';
-
-const GATEWAY_MIGRATIONS_DIR = path.join(__dirname, '..', '..', 'migrations');
+import { freshGatewayDatabase } from '../testing/gateway-test-db';
 
 describe('operator tokens: shown once, stored as their SHA-256 only', () => {
   let db: TestDatabase;
@@ -16,7 +14,7 @@ describe('operator tokens: shown once, stored as their SHA-256 only', () => {
   let admin: AdminService;
 
   beforeAll(async () => {
-    db = await freshTestDatabase('gwoperators', [PLATFORM_MIGRATIONS_DIR, GATEWAY_MIGRATIONS_DIR], createLogger('gateway-test', 'silent'));
+    db = await freshGatewayDatabase('gwoperators');
     operators = new OperatorsRepository(db.pool);
     // Creating an operator needs only the operators' repository.
     const unused = {} as never;

@@ -2,12 +2,11 @@
  * A bank's own key changes on a fresh gateway database (real Postgres): whatever runs at once, a participant keeps at
  * least one active key and never exceeds the bound.
  */
-import { PLATFORM_MIGRATIONS_DIR, TestDatabase, createLogger, freshTestDatabase, withTransaction } from '@nostro/platform';
+import { TestDatabase, withTransaction } from '@nostro/platform';
 import { base64UrlEncode, generateEd25519KeyPair } from '@nostro/shared-node';
-import path from 'node:path';
 import { ParticipantsRepository } from './participants.repository';
+import { freshGatewayDatabase } from '../testing/gateway-test-db';
 
-const GATEWAY_MIGRATIONS_DIR = path.join(__dirname, '..', '..', 'migrations');
 const publicKey = () => base64UrlEncode(generateEd25519KeyPair().publicKey);
 
 describe('ParticipantsRepository: keys a bank manages itself', () => {
@@ -15,7 +14,7 @@ describe('ParticipantsRepository: keys a bank manages itself', () => {
   let repo: ParticipantsRepository;
 
   beforeAll(async () => {
-    db = await freshTestDatabase('gwkeys', [PLATFORM_MIGRATIONS_DIR, GATEWAY_MIGRATIONS_DIR], createLogger('gateway-test', 'silent'));
+    db = await freshGatewayDatabase('gwkeys');
     repo = new ParticipantsRepository(db.pool);
   }, 60_000);
 

@@ -2,11 +2,10 @@
  * The read model's batch application of settlement's status events, on a fresh gateway database (real Postgres):
  * a batch must leave exactly what applying its events one by one would.
  */
-import { PLATFORM_MIGRATIONS_DIR, PiiCipher, PoolClient, TestDatabase, createLogger, freshTestDatabase, withTransaction } from '@nostro/platform';
+import { PiiCipher, PoolClient, TestDatabase, createLogger, withTransaction } from '@nostro/platform';
 import { ISO20022_STATUS, PaymentStatus, SignedQuote } from '@nostro/shared';
 import assert from 'node:assert';
 import { randomBytes, randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { CustomerData } from '../customer-data/customer-data.service';
 import { CustomerDataRepository } from '../customer-data/customer-data.repository';
 import { DeliveryRow, WebhookRepository } from '../webhooks/webhook.repository';
@@ -15,8 +14,7 @@ import { webhooksFor } from '../webhooks/webhook.events';
 import { paymentView } from './payment.view';
 import { PaymentRequest } from '../http/api.schemas';
 import { PaymentRow, PaymentsRepository, StatusEvent } from './payments.repository';
-
-const GATEWAY_MIGRATIONS_DIR = path.join(__dirname, '..', '..', 'migrations');
+import { freshGatewayDatabase } from '../testing/gateway-test-db';
 
 const quote = (id: string): SignedQuote =>
   ({
@@ -42,7 +40,7 @@ interface ReadModel {
 function readModel(name: string): ReadModel {
   const m = {} as ReadModel;
   beforeAll(async () => {
-    m.db = await freshTestDatabase(name, [PLATFORM_MIGRATIONS_DIR, GATEWAY_MIGRATIONS_DIR], createLogger('gateway-test', 'silent'));
+    m.db = await freshGatewayDatabase(name);
     m.repo = new PaymentsRepository(m.db.pool);
     m.webhooks = new WebhookRepository(m.db.pool);
     m.customerData = new CustomerData(

@@ -3,12 +3,11 @@
  * holds every request must not hold up another bank's deliveries; with private addresses refused, an endpoint that
  * resolves to one is never contacted.
  */
-import { PLATFORM_MIGRATIONS_DIR, PiiCipher, TestDatabase, createLogger, eventually, freshTestDatabase, withTransaction, PgListener } from '@nostro/platform';
+import { PiiCipher, TestDatabase, createLogger, eventually, withTransaction, PgListener } from '@nostro/platform';
 import { base64UrlEncode, generateEd25519KeyPair } from '@nostro/shared-node';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { GatewayConfig } from '../config';
 import { LedgerClient } from '../ledger/ledger.client';
 import { CustomerData } from '../customer-data/customer-data.service';
@@ -16,6 +15,7 @@ import { CustomerDataRepository } from '../customer-data/customer-data.repositor
 import { WebhookDispatcher } from './webhook.dispatcher';
 import { WebhookRepository } from './webhook.repository';
 import { ResolveAll, WebhookEgress } from './webhook-egress';
+import { freshGatewayDatabase } from '../testing/gateway-test-db';
 
 const log = createLogger('gateway-test', 'silent');
 
@@ -66,7 +66,7 @@ describe('WebhookDispatcher', () => {
   let listener: PgListener;
 
   beforeAll(async () => {
-    db = await freshTestDatabase('gwwebhooks', [PLATFORM_MIGRATIONS_DIR, path.join(__dirname, '..', '..', 'migrations')], log);
+    db = await freshGatewayDatabase('gwwebhooks', log);
     repo = new WebhookRepository(db.pool);
     customerData = new CustomerData(new PiiCipher({ id: 'k1', key: randomBytes(32) }), new CustomerDataRepository(db.pool), log, 0);
     listener = new PgListener(db.pool, log);
