@@ -2,28 +2,9 @@ import { base64UrlEncode, generateEd25519KeyPair } from '@nostro/shared-node';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { adminClient, cluster, newOperatorToken, repoRoot, uniqueParticipantId, withDb } from '../support/cluster';
-import { raw } from './support/gateway';
-
-interface Entry {
-  seq: number;
-  operator: { id: string; name: string; role: string } | null;
-  action: string;
-  target: string | null;
-  outcome: string;
-  httpStatus: number;
-  detail: { body?: Record<string, unknown>; path?: string };
-  remoteAddr: string | null;
-  prevHash: string;
-  hash: string;
-}
+import { AuditEntry, auditPage, raw } from './support/gateway';
 
 const admin = (token = cluster().adminToken) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
-
-async function auditPage(limit = 50): Promise<Entry[]> {
-  const answer = await raw({ path: `/v1/admin/audit?limit=${limit}`, headers: admin() });
-  expect(answer.status).toBe(200);
-  return (answer.body as unknown as { data: Entry[] }).data;
-}
 
 /** `npm run nostro-audit -- verify` against this worker's cluster (the same command an auditor runs). */
 function cliVerify(): Promise<{ code: number; out: string }> {
@@ -73,7 +54,7 @@ describe('the operator audit log: every admin call, hash-chained, append-only, v
       ['admin.participants.deposits.post', participant, 'denied', 403, 'viewer'],
       ['admin.participants.deposits.post', participant, 'denied', 401, null],
     ]);
-    const deposit = entries.find((e) => e.outcome === 'ok' && e.target === participant) as Entry;
+    const deposit = entries.find((e) => e.outcome === 'ok' && e.target === participant) as AuditEntry;
     expect(deposit.detail.body).toMatchObject({ currency: 'USD', amount: '12.34', reference: 'audited deposit' });
     expect(deposit.remoteAddr).toMatch(/127\.0\.0\.1/);
     // Reads are not recorded; the entries link: each names the hash of the one before it.
@@ -94,7 +75,7 @@ describe('the operator audit log: every admin call, hash-chained, append-only, v
   });
 
   it('names the first broken entry when someone with database access edits one', async () => {
-    const target = (await auditPage()).find((e) => e.outcome === 'ok' && e.target === participant) as Entry;
+    const target = (await auditPage()).find((e) => e.outcome === 'ok' && e.target === participant) as AuditEntry;
     const original = await withDb(
       'gateway',
       async (db) => (await db.query<{ detail: string }>('SELECT detail::text FROM ops_audit_log WHERE seq = $1', [target.seq])).rows[0].detail,

@@ -3,18 +3,12 @@ import { parseCamt053, validateXml } from '@nostro/iso20022';
 import { verifyFinalityProof } from '@nostro/shared';
 import { randomUUID } from 'node:crypto';
 import { TestBank, adminClient, cluster, eventually, fundFxDesk, registerBank, withDb } from '../support/cluster';
+import { auditPage } from '../gateway/support/gateway';
 import { ConsoleHttp, newOperator } from './support/console';
 
 /** The console's server side over HTTP against the test cluster: sessions, roles, audit, stream, static files. */
 describe('operations console API', () => {
   const base = () => cluster().gatewayUrl;
-
-  /** The newest entries of the operator audit log, newest first (`GET /v1/admin/audit`, as an auditor reads it). */
-  const auditEntries = async () => {
-    const response = await fetch(`${base()}/v1/admin/audit?limit=500`, { headers: { authorization: `Bearer ${cluster().adminToken}` } });
-    expect(response.status).toBe(200);
-    return ((await response.json()) as { data: { operator: { id: string } | null; action: string; outcome: string }[] }).data;
-  };
 
   it('exchanges an operator token for an HttpOnly, SameSite=Strict session cookie scoped to /ops', async () => {
     const op = await newOperator('viewer');
@@ -34,7 +28,7 @@ describe('operations console API', () => {
     const response = await http.signIn('this-token-was-never-issued-000');
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ code: 'unauthorized' });
-    const denied = (await auditEntries()).filter((e) => e.action === 'session.sign_in' && e.outcome === 'denied');
+    const denied = (await auditPage(500)).filter((e) => e.action === 'session.sign_in' && e.outcome === 'denied');
     expect(denied.length).toBeGreaterThan(0);
     expect(denied.every((e) => e.operator === null)).toBe(true);
   });
@@ -103,7 +97,7 @@ describe('operations console API', () => {
     const detail = await http.json<{ accounts: { currency: string; balance: string }[]; actions: unknown[] }>(`/ops/api/participants/${bank.id}`);
     expect(detail.accounts).toEqual([expect.objectContaining({ currency: 'USD', balance: '10.00' })]);
     expect(detail.actions).toEqual([]);
-    const audit = (await auditEntries())
+    const audit = (await auditPage(500))
       .filter((e) => e.operator?.id === viewer.id)
       .reverse()
       .map(({ action, outcome }) => ({ action, outcome }));

@@ -40,6 +40,27 @@ export async function raw(request: RawRequest): Promise<RawAnswer> {
   return { status: response.status, headers: response.headers, body, text };
 }
 
+/** An entry of the operator audit log, as `GET /v1/admin/audit` answers it. */
+export interface AuditEntry {
+  seq: number;
+  operator: { id: string; name: string; role: string } | null;
+  action: string;
+  target: string | null;
+  outcome: string;
+  httpStatus: number;
+  detail: { body?: Record<string, unknown>; path?: string };
+  remoteAddr: string | null;
+  prevHash: string;
+  hash: string;
+}
+
+/** The newest `limit` entries of the operator audit log, newest first (`GET /v1/admin/audit`, as the bootstrap admin). */
+export async function auditPage(limit = 50): Promise<AuditEntry[]> {
+  const answer = await raw({ path: `/v1/admin/audit?limit=${limit}`, headers: { authorization: `Bearer ${cluster().adminToken}` } });
+  expect(answer.status).toBe(200);
+  return (answer.body as unknown as { data: AuditEntry[] }).data;
+}
+
 export interface SignOptions extends RawRequest {
   keyId: string;
   seed: Uint8Array;
