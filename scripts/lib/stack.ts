@@ -374,9 +374,10 @@ async function refuseTakenPorts(p: StackProfile, list: readonly Service[]): Prom
   );
 }
 
-/** Compiles the workspace (incremental: fast when nothing changed). scripts/build.mjs stays plain JavaScript. */
+/** The workspace's build: plain JavaScript, so that it runs before anything is compiled. */
 const BUILD_SCRIPT = path.join(REPO_ROOT, 'scripts', 'build.mjs');
 
+/** Compiles the workspace (incremental: fast when nothing changed). */
 export function build(): void {
   const result = spawnSync(process.execPath, [BUILD_SCRIPT], { stdio: 'inherit', cwd: REPO_ROOT });
   if (result.status !== 0) throw new Error('build failed');
