@@ -1,30 +1,18 @@
-import { randomBytes } from 'node:crypto';
-import { Client, Pool } from 'pg';
+import { Pool } from 'pg';
 import { register } from 'prom-client';
 import { createPool } from './db';
 import { InboxPruner } from './inbox';
 import { createLogger } from './logger';
-import { runMigrations } from './migrate';
 import { PLATFORM_MIGRATIONS_DIR } from './runtime';
+import { TestDatabase, freshTestDatabase } from './testing';
 
 /** Medium tier: the inbox pruner against the real Postgres, on a database of its own. */
 const log = createLogger('inbox-test', 'silent');
-const database = `nostro_inbox_${randomBytes(4).toString('hex')}`;
-const url = `postgres://root@127.0.0.1:5432/${database}`;
 const HOUR = 3_600_000;
 const now = new Date('2026-12-03T12:00:00Z');
 
+let db: TestDatabase;
 let pool: Pool;
-
-async function admin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: 'postgres://root@127.0.0.1:5432/postgres' });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 /** `count` ids for `group`, received `ageHours` before `now`, in one statement. */
 async function seed(group: string, prefix: string, count: number, ageHours: number): Promise<void> {
@@ -46,14 +34,12 @@ async function prunedMetric(group: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  await admin(`CREATE DATABASE ${database}`);
-  await runMigrations(url, [PLATFORM_MIGRATIONS_DIR], log);
-  pool = createPool(url, 'inbox-test', 4);
+  db = await freshTestDatabase('platform_inbox', [PLATFORM_MIGRATIONS_DIR], log);
+  pool = db.pool;
 }, 60_000);
 
 afterAll(async () => {
-  await pool?.end();
-  await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await db?.drop();
 });
 
 beforeEach(async () => {

@@ -1,12 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Kafka, KafkaMessage, logLevel } from 'kafkajs';
-import { Client, Pool } from 'pg';
+import { Pool } from 'pg';
 import { z } from 'zod';
-import { createPool, withTransaction } from './db';
+import { withTransaction } from './db';
 import { ConsumedMessage, KafkaBatch, KafkaPgTransport } from './kafka-pg.transport';
 import { createLogger } from './logger';
 import { eventually } from './test-support';
-import { runMigrations } from './migrate';
+import { TestDatabase, freshTestDatabase } from './testing';
 import { OutboxRelay, enqueueOutbox } from './outbox';
 import { PLATFORM_MIGRATIONS_DIR } from './runtime';
 
@@ -18,20 +18,10 @@ const log = createLogger('platform-test', 'silent');
 const kafka = new Kafka({ clientId: 'platform-test', brokers: ['127.0.0.1:9092'], logLevel: logLevel.NOTHING });
 const run = randomBytes(4).toString('hex');
 const prefix = `platformtest-${run}.`;
-const database = `nostro_platform_${run}`;
 const schema = z.strictObject({ id: z.string(), n: z.number() });
 
+let db: TestDatabase;
 let pool: Pool;
-
-async function admin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: 'postgres://root@127.0.0.1:5432/postgres' });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Waits for `check` (eventually), and throws if it never held: the tests below assert what follows it. */
 async function until(check: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
@@ -39,9 +29,8 @@ async function until(check: () => Promise<boolean> | boolean, timeoutMs = 20_000
 }
 
 beforeAll(async () => {
-  await admin((c) => c.query(`CREATE DATABASE ${database}`));
-  await runMigrations(`postgres://root@127.0.0.1:5432/${database}`, [PLATFORM_MIGRATIONS_DIR], log);
-  pool = createPool(`postgres://root@127.0.0.1:5432/${database}`, 'platform-test', 4);
+  db = await freshTestDatabase('platform_transport', [PLATFORM_MIGRATIONS_DIR], log);
+  pool = db.pool;
   const kafkaAdmin = kafka.admin();
   await kafkaAdmin.connect();
   await kafkaAdmin.createTopics({
@@ -52,8 +41,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await pool?.end();
-  await admin((c) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+  await db?.drop();
   const kafkaAdmin = kafka.admin();
   await kafkaAdmin.connect();
   await kafkaAdmin.deleteTopics({ topics: ['events', 'dlq', 'relayed', 'bulk'].map((t) => `${prefix}${t}`) }).catch(() => undefined);
