@@ -76,9 +76,26 @@ describe('LedgerClient (validators at different heights)', () => {
     expect(result.height).toBe(9);
     expect(result.accounts[0].balance).toBe('2.00');
     expect(behind.asked).toEqual(['/v1/ledger/participants/p1/accounts']);
-    // With no height asked for, the first validator's answer is taken and the others are not asked.
+    // Never back in time: with no height asked for, a client that was answered as of block 9 still wants 9.
     const again = await client.balances('p1');
-    expect(again.height).toBe(4);
-    expect(ahead.asked).toHaveLength(1);
+    expect(again.height).toBe(9);
+    expect(ahead.asked).toHaveLength(2);
+    // A new client takes the first answer and asks no other validator.
+    const fresh = new LedgerClient([behind.url, ahead.url]);
+    expect((await fresh.balances('p1')).height).toBe(4);
+    expect(ahead.asked).toHaveLength(2);
+  });
+
+  it('reads balances as of a block a settlement event named final, past a validator still behind it', async () => {
+    let aheadHeight = 4;
+    const behind = await start(() => ({ status: 200, body: { height: 4, accounts: [] } }));
+    const ahead = await start(() => ({ status: 200, body: { height: aheadHeight, accounts: [] } }));
+    const client = new LedgerClient([behind.url, ahead.url]);
+    client.observeFinal(6);
+    client.observeFinal(5); // an older event moves nothing back
+    setTimeout(() => (aheadHeight = 6), 100);
+    const result = await client.balances('p1');
+    expect(result.height).toBe(6);
+    expect(behind.asked.length).toBeGreaterThan(1); // asked again while no validator had finalised block 6
   });
 });

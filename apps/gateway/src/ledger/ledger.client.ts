@@ -47,7 +47,19 @@ export interface LedgerQueue {
  * the next is asked, and 404 is the answer only when every validator that answered said so.
  */
 export class LedgerClient {
+  /**
+   * The highest block this gateway knows to be final: named by a settlement event it applied (a payment, request or
+   * return outcome) or answered by a validator. Balances are read as of it at least, so that a bank that saw its
+   * payment SETTLED, or an earlier balance, never reads an older state from a validator still behind.
+   */
+  private finalSeen = 0;
+
   constructor(private readonly urls: string[]) {}
+
+  /** Notes that block `height` is final (see `finalSeen`). */
+  observeFinal(height: number): void {
+    if (height > this.finalSeen) this.finalSeen = height;
+  }
 
   private async get<T>(path: string, acceptable: (body: T) => boolean = () => true): Promise<T> {
     let notFound = false;
@@ -76,15 +88,20 @@ export class LedgerClient {
     throw ledgerError('service_unavailable', 'no ledger validator answered', undefined, { 'retry-after': '1' });
   }
 
-  /** Balances as of the last final block, from a validator that has finalised at least `minHeight` if one has by the deadline. */
+  /**
+   * Balances as of the last final block, from a validator that has finalised at least `minHeight` and every block
+   * this gateway knows final (`finalSeen`), if one has by the deadline; else the newest answer.
+   */
   async balances(participant: string, minHeight = 0): Promise<{ height: number; accounts: LedgerBalance[] }> {
+    const floor = Math.max(minHeight, this.finalSeen);
     const deadline = Date.now() + TIMEOUT_MS;
     for (;;) {
       const result = await this.get<{ height: number; accounts: LedgerBalance[] }>(
         `/v1/ledger/participants/${encodeURIComponent(participant)}/accounts`,
-        (r) => r.height >= minHeight,
+        (r) => r.height >= floor,
       );
-      if (result.height >= minHeight || Date.now() > deadline) return result;
+      this.observeFinal(result.height);
+      if (result.height >= floor || Date.now() > deadline) return result;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }

@@ -3,6 +3,7 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 import { KafkaBatch, PoolClient } from '@nostro/platform';
 import { PaymentStatusEvent, RecallStatusEvent, ReturnStatusEvent, SettlementEvent, Topic, settlementEventSchema } from '@nostro/shared';
 import { ExceptionsRepository } from '../exceptions/exceptions.repository';
+import { LedgerClient } from '../ledger/ledger.client';
 import { ParticipantRow, ParticipantsRepository } from '../participants/participants.repository';
 import { PaymentRow, PaymentsRepository } from './payments.repository';
 import { AdminRequestsRepository } from '../admin/admin-requests.repository';
@@ -22,6 +23,7 @@ export class EventsHandler {
     @Inject(WebhookRepository) private readonly webhooks: WebhookRepository,
     @Inject(AdminRequestsRepository) private readonly requests: AdminRequestsRepository,
     @Inject(ExceptionsRepository) private readonly exceptions: ExceptionsRepository,
+    @Inject(LedgerClient) private readonly ledger: LedgerClient,
   ) {}
 
   @EventPattern(Topic.SETTLEMENT_EVENTS, { schema: settlementEventSchema })
@@ -29,6 +31,8 @@ export class EventsHandler {
     const { tx } = batch.ctx;
     let statuses: PaymentStatusEvent[] = [];
     for (const { value: e } of batch.messages) {
+      // A block an outcome names is final: balances read after it must include it (LedgerClient.balances).
+      if ('block' in e && e.block) this.ledger.observeFinal(e.block.height);
       // Payment statuses and operator requests touch different tables: each kind keeps its own order. A recall or
       // return follows the statuses before it (a return's webhook shows its payment as of then).
       if (e.kind === 'payment.status') {
