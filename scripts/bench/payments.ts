@@ -39,7 +39,7 @@ const opt = (name: string, fallback: string): string => {
 if (args.includes('--help')) {
   console.log(`usage: npm run bench -- [--rate 500] [--seconds 20] [--max-seconds 20] [--concurrency 64]
                         [--batch-seconds 20] [--batch 500] [--batch-workers 4] [--phases steady,max,batch]
-                        [--no-baselines] [--out docs/bench] [--profile dev|test]
+                        [--no-baselines] [--out docs/bench] [--profile dev|test] [--skip-build]
 
 Starts the local cluster if needed (npm run stack:up), registers benchmark banks, then runs the phases:
   steady   payments offered at --rate per second for --seconds (quote + payment, signed, one request each)
@@ -56,7 +56,8 @@ Baselines: pgbench TPC-B and a Kafka produce/consume run on the same services, a
 between two processes (a payment's CPU is also reported in round trips, comparable across machines).
 Results: <out>/payments.json, <out>/payments-latency.svg
 --short: 5 s per phase at small sizes and short baselines (about a minute; what CI runs).
---profile test drives the test suite's cluster (ports 4000+, NOSTRO_TEST_SLOT) instead of the dev one (3000+).`);
+--profile test drives the test suite's cluster (ports 4000+, NOSTRO_TEST_SLOT) instead of the dev one (3000+).
+--skip-build starts missing services from the existing dist/ without compiling first (the suite's test does).`);
   process.exit(0);
 }
 // --short: a run of about a minute with baselines (CI runs it); explicit options still win.
@@ -441,7 +442,7 @@ function cpuPerPayment(processes: Record<string, ProcessSample>, settledCount: n
 
 async function main(): Promise<void> {
   const profile = stackProfile(opt('profile', 'dev'));
-  await stackUp(profile);
+  await stackUp(profile, { skipBuild: args.includes('--skip-build') });
   const secrets = ensureSecrets(profile);
   const pids: Record<string, ProcessTarget> = {
     ...Object.fromEntries(services(profile, secrets).map((svc) => [svc.name, runningPid(profile, svc)])),
