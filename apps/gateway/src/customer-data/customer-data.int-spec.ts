@@ -138,6 +138,27 @@ describe('CustomerData (customer data at rest)', () => {
     active = k2;
   });
 
+  it('leaves a newer KEK alone on a replica not rolled to it yet, and rotates back to the old key', async () => {
+    const old = service(active);
+    const k3 = kek('k3');
+    const rolled = service(k3, [active]);
+    await rolled.checkKeys();
+    // The replica still on the old key passes over the table before anything is wrapped by k3: k3 stays in use.
+    while (await old.maintain());
+    expect((await rolled.status()).keks.find((k) => k.kekId === 'k3')?.retiredAt).toBeUndefined();
+    for (let i = 0; i < 10 && (await rolled.maintain()); i++);
+    expect((await rolled.status()).keks.find((k) => k.kekId === active.id)?.retiredAt).toBeDefined();
+    // And back: a gateway given the old key as current and k3 as previous re-wraps to the old one and retires k3.
+    const back = service(active, [k3]);
+    await back.checkKeys();
+    for (let i = 0; i < 10 && (await back.maintain()); i++);
+    const status = await back.status();
+    expect(status.keks.find((k) => k.kekId === 'k3')).toMatchObject({ dataKeys: '0' });
+    expect(status.keks.find((k) => k.kekId === 'k3')?.retiredAt).toBeDefined();
+    const { rows } = await db.pool.query<{ uetr: string }>('SELECT uetr::text FROM payments');
+    for (const r of (await payments.findAnyMany(rows.map((x) => x.uetr))).values()) expect(() => old.open(r)).not.toThrow();
+  });
+
   it('seals rows written before encryption at rest, in the background', async () => {
     const uetr = randomUUID();
     await db.pool.query(

@@ -257,7 +257,11 @@ export class CustomerData {
       this.legacyDone = sealed < BATCH;
       busy ||= !this.legacyDone;
     }
-    const older = (await this.repo.keks()).filter((k) => k.retired_at === null && k.kek_id !== this.cipher.current.id).map((k) => k.kek_id);
+    // Only the older keys this gateway is given (PII_KEK_PREVIOUS): a replica not yet rolled to a new current key
+    // would otherwise find nothing wrapped by it at the start of a rotation and retire the new key.
+    const older = (await this.repo.keks())
+      .filter((k) => k.retired_at === null && k.kek_id !== this.cipher.current.id && this.cipher.kekIds.includes(k.kek_id))
+      .map((k) => k.kek_id);
     if (older.length > 0) {
       const step = await this.repo.rewrapBatch(this.cipher.current.id, this.rewrapAfter, BATCH, (rows) =>
         rows.map((r) => ({ uetr: r.uetr, ...this.cipher.rewrap(r.pii_dek, r.pii_kek_id, r.uetr) })),
