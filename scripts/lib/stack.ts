@@ -383,10 +383,13 @@ export function build(): void {
   if (result.status !== 0) throw new Error('build failed');
 }
 
-/** {@link build} in a child process that does not block this one, so that other set-up work runs beside it. */
-export function buildInBackground(): Promise<void> {
+/**
+ * {@link build} in a child process that does not block this one, so that other set-up work runs beside it;
+ * `transpileOnly`: with swc, without type checking (the test suite's set-up, scripts/build.mjs).
+ */
+export function buildInBackground({ transpileOnly = false } = {}): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BUILD_SCRIPT], { stdio: 'inherit', cwd: REPO_ROOT });
+    const child = spawn(process.execPath, [BUILD_SCRIPT, ...(transpileOnly ? ['--transpile-only'] : [])], { stdio: 'inherit', cwd: REPO_ROOT });
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`build failed (exit ${code})`))));
   });
