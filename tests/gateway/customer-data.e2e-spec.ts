@@ -36,6 +36,25 @@ function dumps(): Map<string, string> {
 }
 
 /**
+ * The log directory of the running broker: this checkout's, or that of another checkout whose broker the suite
+ * found running (README, Tests); scanning this checkout's while another's broker holds the data would find nothing.
+ */
+function brokerDataDir(): string {
+  for (const pid of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    let args: string[];
+    try {
+      args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    if (!args.includes('kafka.Kafka')) continue;
+    const dirs = /^log\.dirs=(.+)$/m.exec(fs.readFileSync(args[args.length - 1], 'utf8'))?.[1];
+    if (dirs) return dirs.trim();
+  }
+  return KAFKA_PATHS.data;
+}
+
+/**
  * Files of the broker's log directory (every topic's segments) holding any of `needles`. Offset and time indexes
  * (`.index`, `.timeindex`) are passed over: they map offsets to positions in a segment and hold no record, and the
  * broker preallocates each to 10 MB, gigabytes of zeros across the suite's topics.
@@ -83,7 +102,7 @@ function brokerFilesHolding(needles: string[]): string[] {
       fs.closeSync(fd);
     }
   };
-  walk(KAFKA_PATHS.data);
+  walk(brokerDataDir());
   return hits;
 }
 
