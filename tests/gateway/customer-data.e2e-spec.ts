@@ -48,8 +48,9 @@ function brokerDataDir(): string {
       continue; // gone, or not ours to read
     }
     if (!args.includes('kafka.Kafka')) continue;
-    const dirs = /^log\.dirs=(.+)$/m.exec(fs.readFileSync(args[args.length - 1], 'utf8'))?.[1];
-    if (dirs) return dirs.trim();
+    const config = fs.readFileSync(args[args.length - 1], 'utf8');
+    const dirs = /^log\.dirs=(.+)$/m.exec(config)?.[1];
+    if (dirs && /^listeners=.*:9092\b/m.test(config)) return dirs.trim(); // the broker the suite talks to
   }
   return KAFKA_PATHS.data;
 }
