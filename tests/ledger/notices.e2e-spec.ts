@@ -29,13 +29,20 @@ function touches(leaf: Leaf, participant: string): boolean {
   return (leaf.postings ?? []).some((p) => mine(p.account)) || (leaf.accounts ?? []).some((a) => mine(a.account)) || leaf.participant === participant;
 }
 
-/** Every transaction of validator v0's final blocks that touches the participant: what its topic must carry. */
+/**
+ * Every transaction of validator v0's final blocks that touches the participant: what its topic must carry. v0 may
+ * record a block final after settlement saw its quorum through another validator (the others then publish a notice
+ * v0's blocks would not yet show): it waits until v0 holds both payments final.
+ */
 async function expectedIds(participant: string): Promise<Set<string>> {
-  const rows = await withDb(
-    'ledger_0',
-    async (db) => (await db.query<{ leaves: string }>('SELECT b.leaves FROM blocks b JOIN finality f ON f.height = b.height')).rows,
-  );
-  return new Set(rows.flatMap((r) => (JSON.parse(r.leaves) as Leaf[]).filter((l) => touches(l, participant)).map((l) => l.id)));
+  const finalLeaves = async () =>
+    withDb('ledger_0', async (db) =>
+      (await db.query<{ leaves: string }>('SELECT b.leaves FROM blocks b JOIN finality f ON f.height = b.height')).rows.flatMap(
+        (r) => JSON.parse(r.leaves) as Leaf[],
+      ),
+    );
+  const leaves = await eventually(finalLeaves, (all) => [uetrs.settled, uetrs.rejected].every((u) => all.some((l) => l.uetr === u)), 60_000);
+  return new Set(leaves.filter((l) => touches(l, participant)).map((l) => l.id));
 }
 
 /** Notices received per topic, as raw values (parsed by the test itself). */
