@@ -24,8 +24,18 @@ interface Report {
   differences: { kind: string; id: string; detail: string }[];
 }
 
+/** A run now; while the service's own scheduled run holds the lock (409 reconciliation_in_progress), again. */
 async function reconcile(scope: 'full' | 'incremental' = 'full'): Promise<Report> {
-  const response = await fetch(`${settlementUrl()}/v1/settlement/reconciliation/runs?scope=${scope}`, { method: 'POST' });
+  const response = await eventually(
+    async () => {
+      const r = await fetch(`${settlementUrl()}/v1/settlement/reconciliation/runs?scope=${scope}`, { method: 'POST' });
+      if (r.status === 409) await r.arrayBuffer(); // read, so that the connection is reused
+      return r;
+    },
+    (r) => r.status !== 409,
+    60_000,
+    500,
+  );
   expect(response.status).toBe(200);
   return (await response.json()) as Report;
 }
