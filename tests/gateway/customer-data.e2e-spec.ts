@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { KAFKA_PATHS } from '../../scripts/lib/infra';
+import { runningBrokerDataDir } from '../../scripts/lib/infra';
 import { adminClient, cluster, eventually, fundFxDesk } from '../support/cluster';
 import { bankWithKey, codeOf, finalStatus, startGateway, startReceiver, type Receiver } from './support/gateway';
 
@@ -33,26 +33,6 @@ function dumps(): Map<string, string> {
   return new Map(
     names.map((db) => [db, execFileSync('pg_dump', ['-h', '127.0.0.1', '-U', 'root', '--no-owner', db], { maxBuffer: 1 << 30 }).toString('utf8')]),
   );
-}
-
-/**
- * The log directory of the running broker: this checkout's, or that of another checkout whose broker the suite
- * found running (README, Tests); scanning this checkout's while another's broker holds the data would find nothing.
- */
-function brokerDataDir(): string {
-  for (const pid of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    let args: string[];
-    try {
-      args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-    } catch {
-      continue; // gone, or not ours to read
-    }
-    if (!args.includes('kafka.Kafka')) continue;
-    const config = fs.readFileSync(args[args.length - 1], 'utf8');
-    const dirs = /^log\.dirs=(.+)$/m.exec(config)?.[1];
-    if (dirs && /^listeners=.*:9092\b/m.test(config)) return dirs.trim(); // the broker the suite talks to
-  }
-  return KAFKA_PATHS.data;
 }
 
 /**
@@ -103,7 +83,7 @@ function brokerFilesHolding(needles: string[]): string[] {
       fs.closeSync(fd);
     }
   };
-  walk(brokerDataDir());
+  walk(runningBrokerDataDir());
   return hits;
 }
 

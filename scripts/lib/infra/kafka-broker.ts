@@ -66,6 +66,26 @@ export function kafkaPid(): number | undefined {
   return isKafkaProcess(pid) ? pid : undefined;
 }
 
+/**
+ * The log directory of the broker listening on 127.0.0.1:9092, whichever checkout started it (a second checkout's
+ * suite uses the first one's broker, README "Tests"), read from the configuration file its command line names; this
+ * checkout's own when none is found.
+ */
+export function runningBrokerDataDir(): string {
+  for (const name of fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      const args = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      if (!args.includes('kafka.Kafka')) continue;
+      const config = fs.readFileSync(args[args.length - 1], 'utf8');
+      const dirs = /^log\.dirs=(.+)$/m.exec(config)?.[1];
+      if (dirs && new RegExp(`^listeners=.*:${KAFKA_PORTS[0]}\\b`, 'm').test(config)) return dirs.trim();
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return KAFKA_PATHS.data;
+}
+
 // ───────────────────────────── jars ─────────────────────────────
 
 const LIBS_MARKER = '.nostro-complete';
