@@ -1,7 +1,18 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { PaymentIntentMessage, Posting, SettlementEvent, SignedQuote, buildPaymentPostings, samePostings } from '@nostro/shared';
 import { TestBank, eventually, fundFxDesk, registerBank, withDb } from '../support/cluster';
-import { closeKafka, intentFor, ledgersCaughtUp, makeQuote, produceRequests, serviceControl, settlementEvents, settlementUrl } from './support/settlement';
+import {
+  RECONCILE_SETTLE_LAG_MS,
+  closeKafka,
+  intentFor,
+  ledgersCaughtUp,
+  makeQuote,
+  produceRequests,
+  reconcile,
+  serviceControl,
+  settlementEvents,
+  untilPast,
+} from './support/settlement';
 
 const VALIDATOR_DBS = ['ledger_0', 'ledger_1', 'ledger_2'];
 const ROUNDS = 12;
@@ -160,6 +171,7 @@ describe('settlement killed with SIGKILL while payments flow', () => {
       (rows) => rows.length === uetrs.length && rows.every((r) => r.status === 'SETTLED' || r.status === 'REJECTED'),
       300_000,
     );
+    const finalAt = Date.now(); // every payment became final no later than this
     process.stdout.write(
       `crash test: ${plan.length} payments, ${kills.length} SIGKILLs (${kills.join('; ')}), all final after ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
     );
@@ -245,12 +257,10 @@ describe('settlement killed with SIGKILL while payments flow', () => {
     );
     expect(gateway.map((r) => r.status)).toEqual(viaGateway.map(() => 'SETTLED'));
 
-    // 6. Reconciliation agrees: no difference involves these payments.
-    const report = (await (await fetch(`${settlementUrl()}/v1/settlement/reconciliation/runs?scope=full`, { method: 'POST' })).json()) as {
-      checkedRemote: number;
-      remoteComplete: boolean;
-      differences: { id: string }[];
-    };
+    // 6. Reconciliation agrees: no difference involves these payments. A run compares payments final for at least its
+    //    settle lag, so wait that out from when all became final (on a fast machine steps 2–5 take less).
+    await untilPast(finalAt + RECONCILE_SETTLE_LAG_MS + 200);
+    const report = await reconcile('full');
     expect(report.remoteComplete).toBe(true);
     expect(report.checkedRemote).toBeGreaterThanOrEqual(onLedger.length);
     expect(report.differences.filter((d) => byUetr.has(d.id))).toEqual([]);

@@ -8,40 +8,18 @@ import {
   ledgersCaughtUp,
   makeQuote,
   metricValue,
+  RECONCILE_SETTLE_LAG_MS,
+  ReconciliationReport,
   produceRequests,
+  reconcile,
   settlementMetrics,
   settlementUrl,
   topic,
+  untilPast,
   waitStatus,
 } from './support/settlement';
 
-interface Report {
-  id: string;
-  scope: string;
-  checkedLocal: number;
-  checkedRemote: number;
-  remoteComplete: boolean;
-  differences: { kind: string; id: string; detail: string }[];
-}
-
-/** A run now; while the service's own scheduled run holds the lock (409 reconciliation_in_progress), again. */
-async function reconcile(scope: 'full' | 'incremental' = 'full'): Promise<Report> {
-  const response = await eventually(
-    async () => {
-      const r = await fetch(`${settlementUrl()}/v1/settlement/reconciliation/runs?scope=${scope}`, { method: 'POST' });
-      if (r.status === 409) await r.arrayBuffer(); // read, so that the connection is reused
-      return r;
-    },
-    (r) => r.status !== 409,
-    60_000,
-    500,
-  );
-  expect(response.status).toBe(200);
-  return (await response.json()) as Report;
-}
-
-const untilPast = (at: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
-const about = (report: Report, ids: string[]) => report.differences.filter((d) => ids.includes(d.id)).map((d) => [d.kind, d.id]);
+const about = (report: ReconciliationReport, ids: string[]) => report.differences.filter((d) => ids.includes(d.id)).map((d) => [d.kind, d.id]);
 
 /** The reconciliation job compares settlement's records with the ledger's and reports every difference. */
 describe('reconciliation with the ledger', () => {
@@ -73,13 +51,13 @@ describe('reconciliation with the ledger', () => {
     // A run checks payments final for at least SETTLE_LAG_MS (2 s): wait out that lag counted from when both became
     // final (not a fixed sleep), and until every validator has applied them; then one full run (its cost grows with
     // the cluster's history, so it is not repeated).
-    await untilPast(finalAt + 2_200);
+    await untilPast(finalAt + RECONCILE_SETTLE_LAG_MS + 200);
     await ledgersCaughtUp();
     const report = await reconcile('full');
     expect(report).toMatchObject({ scope: 'full', remoteComplete: true });
     expect(report.checkedRemote).toBeGreaterThanOrEqual(2);
     expect(about(report, [settled, rejected])).toEqual([]);
-    const latest = (await (await fetch(`${settlementUrl()}/v1/settlement/reconciliation`)).json()) as Report;
+    const latest = (await (await fetch(`${settlementUrl()}/v1/settlement/reconciliation`)).json()) as ReconciliationReport;
     expect(latest.id).toBe(report.id);
     // How far the incremental check is behind (it moves its cursor; a full run does not): a number of seconds.
     await reconcile('incremental');

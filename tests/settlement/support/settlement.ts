@@ -48,6 +48,37 @@ export async function waitReady(port: number, timeoutMs = 60_000): Promise<void>
 export const settlementUrl = (): string => `http://127.0.0.1:${cluster().ports.settlement}`;
 
 /** Settlement's Prometheus text. */
+export interface ReconciliationReport {
+  id: string;
+  scope: string;
+  checkedLocal: number;
+  checkedRemote: number;
+  remoteComplete: boolean;
+  differences: { kind: string; id: string; detail: string }[];
+}
+
+/** Settlement compares a payment with the validators once its final entry is this old (reconciliation.service.ts). */
+export const RECONCILE_SETTLE_LAG_MS = 2_000;
+
+/** Resolves once the clock is past `at` (milliseconds since the epoch). */
+export const untilPast = (at: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
+
+/** A reconciliation run now; while the service's own scheduled run holds the lock (409 reconciliation_in_progress), again. */
+export async function reconcile(scope: 'full' | 'incremental' = 'full'): Promise<ReconciliationReport> {
+  const response = await eventually(
+    async () => {
+      const r = await fetch(`${settlementUrl()}/v1/settlement/reconciliation/runs?scope=${scope}`, { method: 'POST' });
+      if (r.status === 409) await r.arrayBuffer(); // read, so that the connection is reused
+      return r;
+    },
+    (r) => r.status !== 409,
+    60_000,
+    500,
+  );
+  if (response.status !== 200) throw new Error(`reconciliation run answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as ReconciliationReport;
+}
+
 export async function settlementMetrics(): Promise<string> {
   return (await fetch(`${settlementUrl()}/metrics`)).text();
 }
