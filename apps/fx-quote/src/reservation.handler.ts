@@ -6,13 +6,14 @@ import { LiquidityService } from './liquidity.service';
 
 /**
  * settlement.events → FX reservations: a payment's final status settles or releases what its quote reserved.
- * KafkaPgTransport commits the reservation changes, the consumed offsets and the message ids in one transaction.
+ * KafkaPgTransport commits the reservation changes and the consumed offsets in one transaction.
  */
 @Controller()
 export class ReservationHandler {
   constructor(@Inject(LiquidityService) private readonly liquidity: LiquidityService) {}
 
-  @EventPattern(Topic.SETTLEMENT_EVENTS, { schema: settlementEventSchema })
+  // Idempotent by business key (no inbox row): every change applies only to a quote whose reservation is still `used`.
+  @EventPattern(Topic.SETTLEMENT_EVENTS, { schema: settlementEventSchema, idempotent: true })
   async onEvents(@Payload() batch: KafkaBatch<SettlementEvent>): Promise<void> {
     const payments = batch.messages.map((m) => m.value).filter((e): e is PaymentStatusEvent => e.kind === 'payment.status');
     await this.liquidity.onPaymentEvents(batch.ctx.tx, payments);

@@ -128,11 +128,12 @@ describe('KafkaPgTransport batches', () => {
   type Process = (tx: unknown, topic: string, partition: number, raw: KafkaMessage[], handler: unknown) => Promise<void>;
 
   /** Drives the transport's batch step directly, as kafkajs would, with messages at the given offsets. */
-  function batchRunner(group: string) {
+  function batchRunner(group: string, options: { idempotent?: boolean; idOf?: (offset: number) => string } = {}) {
     const handled: number[] = [];
+    const idOf = options.idOf ?? ((o: number) => `${group}-${o}`);
     const transport = new KafkaPgTransport({ kafka, pool, groupId: group, topicPrefix: prefix, log });
     const handler = Object.assign(async (batch: KafkaBatch<{ id: string; n: number }>) => void handled.push(...batch.messages.map((m) => m.value.n)), {
-      extras: { schema },
+      extras: { schema, ...(options.idempotent === undefined ? {} : { idempotent: options.idempotent }) },
     });
     const process = (transport as unknown as { processBatch: Process }).processBatch.bind(transport);
     const run = (offsets: number[]) =>
@@ -145,7 +146,7 @@ describe('KafkaPgTransport batches', () => {
             (o) =>
               ({
                 offset: String(o),
-                value: Buffer.from(JSON.stringify({ id: `${group}-${o}`, n: o })),
+                value: Buffer.from(JSON.stringify({ id: idOf(o), n: o })),
                 key: null,
                 timestamp: '0',
                 attributes: 0,
@@ -159,8 +160,31 @@ describe('KafkaPgTransport batches', () => {
       const { rows } = await pool.query<{ next_offset: bigint }>('SELECT next_offset FROM consumer_offsets WHERE group_id = $1', [`${prefix}${group}`]);
       return rows[0]?.next_offset ?? null;
     };
-    return { handled, run, stored };
+    const inboxRows = async () =>
+      Number((await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM inbox WHERE group_id = $1', [`${prefix}${group}`])).rows[0].n);
+    return { handled, run, stored, inboxRows };
   }
+
+  it('de-duplicates by message id through the inbox, unless the handler is idempotent by business key: then it writes no inbox row', async () => {
+    // Offset 2 is offset 0 published again by an outbox relay (same id); offset 4 repeats offset 3 within one batch.
+    const idOf = (tag: string) => (o: number) => `${tag}-${o === 2 ? 0 : o === 4 ? 3 : o}`;
+    const tagged = `batches-${randomUUID()}`;
+    const withInbox = batchRunner(tagged, { idOf: idOf(tagged) });
+    await withInbox.run([0, 1]);
+    await withInbox.run([2, 3, 4]);
+    expect(withInbox.handled).toEqual([0, 1, 3]);
+    expect(await withInbox.inboxRows()).toBe(3);
+
+    const plain = `batches-${randomUUID()}`;
+    const idempotent = batchRunner(plain, { idempotent: true, idOf: idOf(plain) });
+    await idempotent.run([0, 1]);
+    await idempotent.run([2, 3, 4]);
+    expect(idempotent.handled).toEqual([0, 1, 2, 3]); // the copy reaches the handler, which changes nothing twice
+    expect(await idempotent.inboxRows()).toBe(0);
+    expect(await idempotent.stored()).toBe(5n);
+    await idempotent.run([1, 2]); // below the stored offset: skipped without the inbox
+    expect(idempotent.handled).toEqual([0, 1, 2, 3]);
+  });
 
   it('skips messages below the stored offset even when their ids are no longer in the inbox, and never moves it back', async () => {
     const group = `batches-${randomUUID()}`;

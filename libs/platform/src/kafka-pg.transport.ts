@@ -41,6 +41,14 @@ export interface KafkaBatch<T> {
 /** Options a handler passes as the second argument of `@EventPattern(topicSuffix, { schema })`. */
 export interface PatternExtras {
   schema: z.ZodType;
+  /**
+   * True when every state change the handler makes is idempotent by business key, so that a message delivered twice
+   * (the outbox relay may publish one twice, at a later offset) changes nothing the second time: the transport then
+   * writes no inbox row for the topic's messages (one insert per message saved), and relies on the stored offsets
+   * and on the handler. Only for handlers whose every branch checks the state it changes (docs/architecture.md,
+   * "Exactly-once effects").
+   */
+  idempotent?: boolean;
 }
 
 export interface KafkaPgTransportOptions {
@@ -209,14 +217,15 @@ export class KafkaPgTransport extends Server implements CustomTransportStrategy 
    * One batch in the caller's transaction. The first statement both moves the stored offset past the batch and
    * answers what it was (taking the offsets row's lock, so two consumers of a partition after a rebalance run one after
    * the other), and records the valid messages' ids in the inbox; only messages at or above the stored offset whose
-   * ids were new go to the handler.
+   * ids were new go to the handler, each id once per batch. An idempotent handler's messages skip the inbox.
    */
   private async processBatch(tx: PoolClient, topic: string, partition: number, raw: KafkaMessage[], handler: MessageHandler): Promise<void> {
-    const schema = (handler.extras as PatternExtras | undefined)?.schema;
-    const decoded = raw.map((message) => ({ message, decoded: decode(message, schema) }));
+    const extras = handler.extras as PatternExtras | undefined;
+    const decoded = raw.map((message) => ({ message, decoded: decode(message, extras?.schema) }));
     const valid = decoded.flatMap((d) => ('message' in d.decoded ? [d.decoded.message] : []));
     const next = BigInt(raw[raw.length - 1].offset) + 1n;
-    const { stored, inserted } = await this.advance(tx, topic, partition, next, valid);
+    const { stored, inserted } = await this.advance(tx, topic, partition, next, extras?.idempotent === true ? [] : valid);
+    const isNew = extras?.idempotent === true ? () => true : (id: string) => inserted.has(id);
     const isFresh = (offset: string) => stored === null || BigInt(offset) >= stored;
     const dead = decoded.flatMap((d) =>
       'error' in d.decoded && isFresh(d.message.offset) ? [deadLetter(this.topic('dlq'), topic, partition, d.message, d.decoded.error)] : [],
@@ -231,7 +240,7 @@ export class KafkaPgTransport extends Server implements CustomTransportStrategy 
     }
     const seenInBatch = new Set<string>();
     const unseen = valid.filter((m) => {
-      if (!isFresh(m.offset) || !inserted.has(m.id) || seenInBatch.has(m.id)) return false;
+      if (!isFresh(m.offset) || !isNew(m.id) || seenInBatch.has(m.id)) return false;
       seenInBatch.add(m.id);
       return true;
     });

@@ -26,7 +26,9 @@ export class EventsHandler {
     @Inject(LedgerClient) private readonly ledger: LedgerClient,
   ) {}
 
-  @EventPattern(Topic.SETTLEMENT_EVENTS, { schema: settlementEventSchema })
+  // Idempotent by business key (no inbox row): a status enters a payment's timeline once (its unique key), a recall or
+  // return changes once per step, an operator request's outcome only while SUBMITTED, a webhook once per source event.
+  @EventPattern(Topic.SETTLEMENT_EVENTS, { schema: settlementEventSchema, idempotent: true })
   async onEvents(@Payload() batch: KafkaBatch<SettlementEvent>): Promise<void> {
     const { tx } = batch.ctx;
     let statuses: PaymentStatusEvent[] = [];
