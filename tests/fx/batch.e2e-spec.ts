@@ -2,7 +2,7 @@
  * fx-quote's internal batch endpoint (used by the gateway for `POST /v1/quotes/batch`): up to 1,000 requests, one
  * quote or problem per request, in order.
  */
-import { parseAmount, asCurrency } from '@nostro/shared';
+import { SignedQuote, asCurrency, parseAmount, verifyQuote } from '@nostro/shared-node';
 import { cluster, fundFxDesk } from '../support/cluster';
 import { randomUUID } from 'node:crypto';
 import { call } from './support/fx-process';
@@ -54,6 +54,15 @@ describe('POST /v1/fx/quotes/batch', () => {
     expect(results[1].problem).toMatchObject({ status: 400, errors: [{ path: 'sendAmount' }] });
     expect(results[4].problem).toMatchObject({ status: 400, errors: [{ path: 'sendAmount' }], detail: expect.stringContaining('above the maximum') });
     expect(new Set(results.filter((r) => !r.problem).map((r) => r.id)).size).toBe(2);
+    // The quotes priced in one call share one signature over the Merkle root of their texts, each with its path.
+    const quotes = results.filter((r) => !r.problem) as unknown as SignedQuote[];
+    expect(quotes.map((q) => [q.batch?.index, q.batch?.size])).toEqual([
+      [0, 2],
+      [1, 2],
+    ]);
+    expect(quotes[1].signature).toBe(quotes[0].signature);
+    for (const q of quotes) expect(verifyQuote(q, cluster().keys.fx.publicKey)).toBe(true);
+    expect(verifyQuote({ ...quotes[1], batch: quotes[0].batch }, cluster().keys.fx.publicKey)).toBe(false);
   });
 
   it('refuses an unavailable corridor per item, beside quotes that succeed', async () => {

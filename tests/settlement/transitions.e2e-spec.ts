@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { ParticipantConfigMessage, TransferRequestMessage } from '@nostro/shared';
 import { TestBank, adminClient, eventually, fundFxDesk, registerBank, withDb } from '../support/cluster';
-import { balance, closeKafka, intentFor, ledgerCopies, makeQuote, produceRequests, setLimits, settlementEvents, waitStatus } from './support/settlement';
+import {
+  balance,
+  closeKafka,
+  intentFor,
+  ledgerCopies,
+  makeQuote,
+  makeQuotes,
+  produceRequests,
+  setLimits,
+  settlementEvents,
+  waitStatus,
+} from './support/settlement';
 
 /** Every transition of the state machine and every rejection reason, against the running cluster. */
 describe('settlement state machine', () => {
@@ -45,6 +56,19 @@ describe('settlement state machine', () => {
     expect(state).toMatchObject({ status: 'REJECTED', reason: 'quote_invalid', blockHeight: null });
     expect(state?.events.map((e) => e.status)).toEqual(['RECEIVED', 'REJECTED']);
     expect(await ledgerCopies(intent.uetr)).toEqual([0, 0, 0]);
+  });
+
+  it('settles quotes signed together by their one batch signature, and rejects one altered among them (quote_invalid)', async () => {
+    const [a, b, c, d] = makeQuotes([1_010n, 1_020n, 1_030n, 1_040n].map((sendMinor) => ({ debtor: debtor.id, creditor: creditor.id, sendMinor })));
+    const intents = [intentFor(a), intentFor({ ...b, receiveAmount: '999.00' }), intentFor({ ...c, batch: d.batch }), intentFor(d)];
+    await produceRequests(intents);
+    const states = await Promise.all(intents.map((i) => waitStatus(i.uetr)));
+    expect(states.map((s) => [s?.status, s?.reason])).toEqual([
+      ['SETTLED', null],
+      ['REJECTED', 'quote_invalid'],
+      ['REJECTED', 'quote_invalid'],
+      ['SETTLED', null],
+    ]);
   });
 
   it('rejects a quote that had expired when the gateway accepted the payment (quote_expired)', async () => {

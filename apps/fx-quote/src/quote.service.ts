@@ -14,7 +14,7 @@ import {
   formatAmount,
   parseAmount,
   priceOnCorridor,
-  signQuote,
+  signQuotes,
   signedQuoteSchema,
   verifyQuote,
 } from '@nostro/shared-node';
@@ -145,18 +145,27 @@ export class QuoteService {
     return { unsigned: { ...figures, creditorParticipant: request.creditorParticipant }, receiveMinor };
   }
 
-  private sign(participant: string, priced: Priced, now: number): NewQuote {
-    const quote = signQuote(
-      {
-        id: `q_${randomBytes(16).toString('base64url')}`,
-        participant,
-        ...priced.unsigned,
-        createdAt: new Date(now).toISOString(),
-        expiresAt: new Date(now + this.options.quoteTtlMs).toISOString(),
-      },
+  private unsigned(participant: string, priced: Priced, now: number): { quote: UnsignedQuote; reservedMinor: bigint } {
+    const quote: UnsignedQuote = {
+      id: `q_${randomBytes(16).toString('base64url')}`,
+      participant,
+      ...priced.unsigned,
+      createdAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + this.options.quoteTtlMs).toISOString(),
+    };
+    return { quote, reservedMinor: priced.receiveMinor };
+  }
+
+  /**
+   * Signs the priced quotes of one call together: one Ed25519 signature over the Merkle root of their texts, each
+   * quote with its audit path (a lone quote is signed alone). Settlement verifies that signature once per batch.
+   */
+  private signAll(priced: readonly { quote: UnsignedQuote; reservedMinor: bigint }[]): NewQuote[] {
+    const signed = signQuotes(
+      priced.map((p) => p.quote),
       this.options.signingSeed,
     );
-    return { quote, reservedMinor: priced.receiveMinor };
+    return signed.map((quote, i) => ({ quote, reservedMinor: priced[i].reservedMinor }));
   }
 
   async create(participant: string, request: QuoteRequest, now = Date.now()): Promise<SignedQuote> {
@@ -171,14 +180,17 @@ export class QuoteService {
    */
   async createMany(participant: string, requests: readonly QuoteRequest[], now = Date.now()): Promise<Outcome<SignedQuote>[]> {
     if (requests.length > QUOTE_BATCH_MAX) throw new RangeError(`at most ${QUOTE_BATCH_MAX} quotes per batch`);
-    const results: Outcome<NewQuote>[] = requests.map((request) => {
+    const priced = requests.map((request) => {
       try {
-        return this.sign(participant, this.price(request, now), now);
+        return this.unsigned(participant, this.price(request, now), now);
       } catch (error) {
         if (error instanceof QuoteError) return error;
         throw error;
       }
     });
+    const signed = this.signAll(priced.filter((p): p is { quote: UnsignedQuote; reservedMinor: bigint } => !(p instanceof QuoteError)));
+    let next = 0;
+    const results: Outcome<NewQuote>[] = priced.map((p) => (p instanceof QuoteError ? p : signed[next++]));
     const candidates = results.filter((r): r is NewQuote => !(r instanceof QuoteError));
     const granted = candidates.length === 1 ? [await this.reserveGrouped(candidates[0])] : await this.reserve(candidates);
     const refusedLiquidity = new Set(candidates.filter((_, i) => !granted[i]).map((q) => q.quote.id));

@@ -15,6 +15,7 @@ import {
   holdFor,
   quoteTotalDebitMinor,
   transition,
+  VerifiedQuoteBatches,
   verifyQuote,
 } from '@nostro/shared-node';
 import { SettlementConfig, holdDeadlineMs } from './config';
@@ -52,6 +53,9 @@ export interface LedgerOutcome {
  * enqueue in the same Postgres transaction.
  */
 export class PaymentService {
+  /** fx-quote signs the quotes of one call together: their signature is verified once, their paths each time. */
+  private readonly verifiedQuotes = new VerifiedQuoteBatches();
+
   constructor(
     private readonly config: SettlementConfig,
     private readonly payments: PaymentRepository,
@@ -92,7 +96,7 @@ export class PaymentService {
     const reasons = new Map<string, string>();
     for (const { intent } of firsts) {
       metrics.hopSeconds.labels('intake').observe(Math.max(0, now.getTime() - intent.acceptedAt) / 1000);
-      const reason = quoteRefusal(intent, this.config.FX_PUBLIC_KEY);
+      const reason = quoteRefusal(intent, this.config.FX_PUBLIC_KEY, this.verifiedQuotes);
       if (reason) reasons.set(intent.uetr, reason);
     }
     // The quote's use is recorded here authoritatively, whatever fx-quote's Redis and database said.
@@ -361,9 +365,9 @@ function conditionOf(intent: PaymentIntentMessage): { hash: string; expiresAt: n
  * Why settlement refuses an intent's quote outright, or null: not the intent's participant's, a signature that does
  * not verify, amounts that do not parse or add up (a poison message, never retried), or accepted after expiry.
  */
-function quoteRefusal(intent: PaymentIntentMessage, fxPublicKey: string): string | null {
+function quoteRefusal(intent: PaymentIntentMessage, fxPublicKey: string, verified: VerifiedQuoteBatches): string | null {
   const { quote } = intent;
-  if (quote.participant !== intent.participant || !verifyQuote(quote, fxPublicKey)) return RejectReason.QUOTE_INVALID;
+  if (quote.participant !== intent.participant || !verifyQuote(quote, fxPublicKey, verified)) return RejectReason.QUOTE_INVALID;
   try {
     buildPaymentPostings(quote);
   } catch (error) {

@@ -9,7 +9,9 @@ import {
   TransferRequestMessage,
   asCurrency,
   formatAmount,
+  UnsignedQuote,
   signQuote,
+  signQuotes,
 } from '@nostro/shared-node';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -182,30 +184,36 @@ export interface QuoteSpec {
 
 /** A quote signed with the test cluster's fx key, exactly as fx-quote would sign it. */
 export function makeQuote(spec: QuoteSpec): SignedQuote {
+  return signQuote(unsignedQuote(spec), fxSeed());
+}
+
+/** Quotes signed together with the test cluster's fx key (one signature over their Merkle root), as fx-quote does. */
+export function makeQuotes(specs: readonly QuoteSpec[]): SignedQuote[] {
+  return signQuotes(specs.map(unsignedQuote), fxSeed());
+}
+
+function unsignedQuote(spec: QuoteSpec): UnsignedQuote {
   const source = asCurrency(spec.source ?? 'USD');
   const target = asCurrency(spec.target ?? 'EUR');
   const receiveMinor = spec.receiveMinor ?? (spec.sendMinor * 9n) / 10n;
   const feeMinor = spec.feeMinor ?? 0n;
   const createdAt = spec.createdAt ?? Date.now();
-  return signQuote(
-    {
-      id: `q_test_${randomUUID()}`,
-      participant: spec.debtor,
-      creditorParticipant: spec.creditor,
-      sourceCurrency: source,
-      targetCurrency: target,
-      midRate: '0.9',
-      rate: '0.9',
-      markupBps: '0',
-      sendAmount: formatAmount(spec.sendMinor, source),
-      receiveAmount: formatAmount(receiveMinor, target),
-      fees: feeMinor > 0n ? [{ type: 'fixed', amount: formatAmount(feeMinor, source), currency: source }] : [],
-      totalDebit: formatAmount(spec.sendMinor + feeMinor, source),
-      createdAt: new Date(createdAt).toISOString(),
-      expiresAt: new Date(createdAt + (spec.ttlMs ?? 30_000)).toISOString(),
-    },
-    fxSeed(),
-  );
+  return {
+    id: `q_test_${randomUUID()}`,
+    participant: spec.debtor,
+    creditorParticipant: spec.creditor,
+    sourceCurrency: source,
+    targetCurrency: target,
+    midRate: '0.9',
+    rate: '0.9',
+    markupBps: '0',
+    sendAmount: formatAmount(spec.sendMinor, source),
+    receiveAmount: formatAmount(receiveMinor, target),
+    fees: feeMinor > 0n ? [{ type: 'fixed', amount: formatAmount(feeMinor, source), currency: source }] : [],
+    totalDebit: formatAmount(spec.sendMinor + feeMinor, source),
+    createdAt: new Date(createdAt).toISOString(),
+    expiresAt: new Date(createdAt + (spec.ttlMs ?? 30_000)).toISOString(),
+  };
 }
 
 export function intentFor(quote: SignedQuote, over: Partial<PaymentIntentMessage> = {}): PaymentIntentMessage {

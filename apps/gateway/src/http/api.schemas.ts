@@ -233,6 +233,10 @@ export const quoteSchema = z.object({
   createdAt: z.string(),
   expiresAt: z.string(),
   signature: z.string(),
+  batch: z
+    .object({ size: z.number().int(), index: z.number().int(), siblings: z.array(z.string()) })
+    .optional()
+    .describe('quotes fx-quote signed together: `signature` covers the Merkle root of their texts, this is the audit path (docs/fx-quote.md)'),
 });
 
 export const quoteBatchResultSchema = z.object({ results: z.array(z.union([quoteSchema, z.object({ problem: problemSchema })])) });

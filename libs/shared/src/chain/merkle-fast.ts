@@ -7,7 +7,7 @@
  * Same tree, same bytes, same hex: `merkle.ts` stays the portable reference (bank SDK, browser), and the specs check
  * both agree on every input, with either engine (shared-node's spec runs them under OpenSSL).
  */
-import { bytesToHex } from '@noble/hashes/utils';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils';
 import { sha256Bytes, sha256Hex } from '../crypto/sha256';
 import { InclusionProof } from './merkle';
 
@@ -103,4 +103,35 @@ function hashAndCollect(hashes: readonly Uint8Array[], start: number, end: numbe
   for (let i = start; i < mid; i++) paths[i].push(rightHex);
   for (let i = mid; i < end; i++) paths[i].push(leftHex);
   return nodeHash(left, right);
+}
+
+const HEX_HASH = /^[0-9a-f]{64}$/;
+
+/**
+ * The root (lowercase hex) that an audit path implies for `leaf` at `leafIndex` of a tree of `treeSize` leaves
+ * (RFC 9162 §2.1.3.2, as `verifyInclusion` of merkle.ts computes it), or null when the index, the size or the path
+ * has the wrong shape. For a signed root: compare with it, or check the signature over what this returns.
+ */
+export function rootFromPathFast(leaf: Leaf, leafIndex: number, treeSize: number, siblings: readonly string[]): string | null {
+  if (!Number.isSafeInteger(leafIndex) || !Number.isSafeInteger(treeSize) || leafIndex < 0 || leafIndex >= treeSize) return null;
+  if (!Array.isArray(siblings) || !siblings.every((s) => typeof s === 'string' && HEX_HASH.test(s))) return null;
+  let fn = leafIndex;
+  let sn = treeSize - 1;
+  let r = leafHash(leaf);
+  for (const sibling of siblings) {
+    if (sn === 0) return null;
+    const p = hexToBytes(sibling);
+    if (fn % 2 === 1 || fn === sn) {
+      r = nodeHash(p, r);
+      while (fn % 2 === 0 && fn !== 0) {
+        fn = Math.floor(fn / 2);
+        sn = Math.floor(sn / 2);
+      }
+    } else {
+      r = nodeHash(r, p);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 ? bytesToHex(r) : null;
 }

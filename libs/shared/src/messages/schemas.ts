@@ -21,6 +21,24 @@ export const preimageSchema = z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'base64
 
 export const feeSchema = z.strictObject({ type: z.string(), amount: z.string(), currency: currencySchema });
 
+/** Most quotes one fx-quote call signs together (API.md `POST /v1/quotes/batch`: up to 1,000). */
+export const QUOTE_BATCH_SIZE_MAX = 1_000;
+
+/**
+ * Where a quote signed with others sits in their tree (docs/fx-quote.md, "Signatures"): its leaf index, the number of
+ * quotes and the RFC 6962 audit path (lowercase hex, leaf to root, at most 10 for 1,000 quotes).
+ */
+export const quoteBatchProofSchema = z.strictObject({
+  size: z.number().int().min(2).max(QUOTE_BATCH_SIZE_MAX),
+  index: z
+    .number()
+    .int()
+    .min(0)
+    .max(QUOTE_BATCH_SIZE_MAX - 1),
+  siblings: z.array(z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 hash as 64 lower-case hex digits')).max(10),
+});
+export type QuoteBatchProof = z.infer<typeof quoteBatchProofSchema>;
+
 /** A quote as fx-quote signs it (API.md "Quotes" plus who asked for it). */
 export const signedQuoteSchema = z.strictObject({
   id: z.string().min(1).max(64),
@@ -38,6 +56,8 @@ export const signedQuoteSchema = z.strictObject({
   createdAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),
   signature: z.string(),
+  /** Present when `signature` covers a tree of quotes signed together rather than this quote alone. */
+  batch: quoteBatchProofSchema.optional(),
 });
 export type SignedQuote = z.infer<typeof signedQuoteSchema>;
 
