@@ -35,7 +35,7 @@ beforeAll(async () => {
   await kafkaAdmin.connect();
   await kafkaAdmin.createTopics({
     waitForLeaders: true,
-    topics: ['events', 'dlq', 'relayed', 'bulk'].map((t) => ({ topic: `${prefix}${t}`, numPartitions: 1 })),
+    topics: ['events', 'dlq', 'relayed', 'bulk', 'turns'].map((t) => ({ topic: `${prefix}${t}`, numPartitions: 1 })),
   });
   await kafkaAdmin.disconnect();
 }, 60_000);
@@ -44,7 +44,7 @@ afterAll(async () => {
   await db?.drop();
   const kafkaAdmin = kafka.admin();
   await kafkaAdmin.connect();
-  await kafkaAdmin.deleteTopics({ topics: ['events', 'dlq', 'relayed', 'bulk'].map((t) => `${prefix}${t}`) }).catch(() => undefined);
+  await kafkaAdmin.deleteTopics({ topics: ['events', 'dlq', 'relayed', 'bulk', 'turns'].map((t) => `${prefix}${t}`) }).catch(() => undefined);
   await kafkaAdmin.disconnect();
 });
 
@@ -301,6 +301,36 @@ describe('OutboxRelay', () => {
       expect(received).toEqual(['{"n":1}', '{"n":2}', '{"n":3}']);
       expect((await pool.query('SELECT count(*)::int AS n FROM outbox')).rows[0].n).toBe(0);
     } finally {
+      await consumer.disconnect();
+      await relay.stop();
+      await producer.disconnect();
+    }
+  }, 60_000);
+
+  it('publishes nothing while another relay of the database holds the relay lock, then everything in id order', async () => {
+    await pool.query('DELETE FROM outbox');
+    const other = await pool.connect(); // stands for another replica's relay in the middle of a batch
+    await other.query('BEGIN');
+    await other.query("SELECT pg_advisory_xact_lock(hashtext('nostro.outbox.relay'))");
+    const producer = kafka.producer();
+    await producer.connect();
+    const relay = new OutboxRelay(pool, producer, log);
+    const received: number[] = [];
+    const consumer = kafka.consumer({ groupId: `relay-turns-${run}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: `${prefix}turns`, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void received.push((JSON.parse(message.value?.toString() ?? '{}') as { n: number }).n) });
+    try {
+      relay.start();
+      for (let n = 0; n < 5; n++) await withTransaction(pool, (tx) => enqueueOutbox(tx, [{ topic: `${prefix}turns`, payload: { n } }]));
+      await new Promise((resolve) => setTimeout(resolve, 1_500)); // woken five times, and polled once: it waits its turn
+      expect(received).toEqual([]);
+      expect((await pool.query('SELECT count(*)::int AS n FROM outbox')).rows[0].n).toBe(5);
+      await other.query('COMMIT');
+      await until(() => received.length >= 5);
+      expect(received).toEqual([0, 1, 2, 3, 4]);
+    } finally {
+      other.release();
       await consumer.disconnect();
       await relay.stop();
       await producer.disconnect();

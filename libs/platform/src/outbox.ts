@@ -14,6 +14,11 @@ const BATCH_MAX = 2_000;
 /** Payload bytes per produce request: under the brokers' default message size (1 MiB) with room for headers. */
 const REQUEST_BYTES_MAX = 512 * 1024;
 const POLL_INTERVAL_MS = 1_000;
+/**
+ * The transaction-level advisory lock a relay holds while it publishes a batch: one relay of a database at a time
+ * (replicas of a service share its outbox), so rows reach Kafka in id order whichever replica sends them.
+ */
+const RELAY_LOCK = "hashtext('nostro.outbox.relay')";
 const RETRY_DELAY_MS = 500;
 
 /**
@@ -48,7 +53,8 @@ interface OutboxRow {
 /**
  * Publishes outbox rows to Kafka in id order, woken by LISTEN/NOTIFY (with a slow poll as a safety net).
  * A batch is deleted only after Kafka acknowledged it, so a crash re-publishes rather than loses: consumers
- * de-duplicate by message id.
+ * de-duplicate by message id. Replicas sharing a database publish one at a time (an advisory lock per batch), so
+ * the order holds across them too.
  */
 export class OutboxRelay {
   private listener: PoolClient | null = null;
@@ -118,11 +124,17 @@ export class OutboxRelay {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
+      // Another replica's relay is publishing: it takes these rows too (every relay is woken), in order.
+      const { rows: lock } = await client.query<{ held: boolean }>(`SELECT pg_try_advisory_xact_lock(${RELAY_LOCK}) AS held`);
+      if (!lock[0].held) {
+        await client.query('ROLLBACK');
+        return 0;
+      }
       // Taken and deleted in one statement; the deletion commits only after Kafka acknowledged every message, and a
-      // failure rolls it back, so the rows are published again (at least once).
+      // failure rolls it back, so the rows are published again (at least once). Under the relay lock no other relay
+      // deletes rows, so they need no row locks (FOR UPDATE would write one WAL record per row before its deletion).
       const { rows } = await client.query<OutboxRow>(
-        `DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT ${BATCH_MAX} FOR UPDATE SKIP LOCKED)
-         RETURNING id, topic, message_key, headers, payload`,
+        `DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT ${BATCH_MAX}) RETURNING id, topic, message_key, headers, payload`,
       );
       if (rows.length > 0) {
         rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
