@@ -273,6 +273,12 @@ describe('settlement state machine', () => {
         const insert = `INSERT INTO payments (uetr, participant, creditor_participant, quote_id, quote, status, accepted_at, block_height) VALUES ($1, 'X', 'Y', $2, '{}', $3, now(), 1)`;
         expect(await refused(insert, [uetr, `q-${uetr}`, 'SETTLED'])).toMatch(/starts RECEIVED/);
         expect(await refused(insert, [uetr, `q-${uetr}`, 'RECEIVED'])).toMatch(/without a timeline entry/);
+        // Recorded at intake one step on from RECEIVED: both entries are needed, RECEIVED's too.
+        const rejectedAtIntake = `WITH p AS (INSERT INTO payments (uetr, participant, creditor_participant, quote_id, quote, status, reason, accepted_at)
+                                   VALUES ($1, 'X', 'Y', $2, '{}', 'REJECTED', 'quote_invalid', now()) RETURNING uetr)
+                                  INSERT INTO payment_events (uetr, status, reason, at, cause) SELECT uetr, unnest($3::text[]), 'quote_invalid', now(), 'test' FROM p`;
+        expect(await refused(rejectedAtIntake, [uetr, `q-${uetr}`, ['REJECTED']])).toMatch(/REJECTED without a timeline entry for it and for RECEIVED/);
+        expect(await refused(rejectedAtIntake, [uetr, `q-${uetr}`, ['RECEIVED', 'REJECTED']])).toBe('accepted');
         expect(await refused(`INSERT INTO payment_events (uetr, status, at, cause) VALUES ($1, 'SETTLED', now(), 'forged')`, [intent.uetr])).toMatch(
           /payment_events_once|payment_events_one_final/,
         );

@@ -55,35 +55,55 @@ const COLUMNS = `uetr, participant, status, quote, not_after, held_until, hold_s
 
 /** Settlement's payments, their timeline and quote use: SQL only. Methods taking `tx` run in the caller's transaction. */
 export class PaymentRepository {
-  async insertReceived(tx: PoolClient, p: NewIntake): Promise<boolean> {
-    return (await this.insertReceivedMany(tx, [p])).size > 0;
-  }
-
   /**
-   * Records payments as RECEIVED with their first timeline entry, in two statements whatever their number; answers
-   * the uetrs that were new (a uetr seen before, or twice in `list`, is recorded once).
+   * Records payment intents in the status their intake decided, in one statement whatever their number: each payment
+   * row once (a uetr seen before, or twice in `list`, is recorded once), with its RECEIVED timeline entry and, when
+   * intake moved it on (`change`: HELD, SUBMITTED or REJECTED), that entry too. Answers the uetrs that were new.
    */
-  async insertReceivedMany(tx: PoolClient, list: readonly NewIntake[]): Promise<Set<string>> {
+  async insertMany(tx: PoolClient, list: readonly { intake: NewIntake; change: StatusChange | null }[]): Promise<Set<string>> {
     if (list.length === 0) return new Set();
+    const col = <T>(pick: (p: { intake: NewIntake; change: StatusChange | null }) => T) => list.map(pick);
+    const entries = list.flatMap(({ intake, change }) => [
+      { uetr: intake.uetr, status: 'RECEIVED', reason: null, at: intake.acceptedAt, cause: 'payment intent' },
+      ...(change
+        ? [{ uetr: intake.uetr, status: change.status, reason: change.reason ?? change.hold?.reason ?? null, at: change.at, cause: change.cause }]
+        : []),
+    ]);
     const { rows } = await tx.query<{ uetr: string }>(
       `WITH fresh AS (
-         INSERT INTO payments (uetr, participant, creditor_participant, quote_id, quote, status, accepted_at, queue_for_ms, condition)
-         SELECT uetr, participant, creditor, quote_id, quote, 'RECEIVED', accepted_at, queue_for_ms, condition
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[], $7::int[], $8::jsonb[])
-                AS i(uetr, participant, creditor, quote_id, quote, accepted_at, queue_for_ms, condition)
+         INSERT INTO payments (uetr, participant, creditor_participant, quote_id, quote, status, reason, accepted_at, not_after, held_until,
+                               hold_source, hold_reason, queue_for_ms, condition)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::text[], $8::timestamptz[],
+                              $9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[], $13::int[], $14::jsonb[])
          ON CONFLICT (uetr) DO NOTHING
-         RETURNING uetr, accepted_at
+         RETURNING uetr
+       ), timeline AS (
+         INSERT INTO payment_events (uetr, status, reason, at, cause)
+         SELECT e.uetr, e.status, e.reason, e.at, e.cause
+           FROM unnest($15::uuid[], $16::text[], $17::text[], $18::timestamptz[], $19::text[]) WITH ORDINALITY AS e(uetr, status, reason, at, cause, n)
+          WHERE e.uetr IN (SELECT uetr FROM fresh) ORDER BY e.n
        )
-       INSERT INTO payment_events (uetr, status, at, cause) SELECT uetr, 'RECEIVED', accepted_at, 'payment intent' FROM fresh RETURNING uetr::text`,
+       SELECT uetr::text FROM fresh`,
       [
-        list.map((p) => p.uetr),
-        list.map((p) => p.participant),
-        list.map((p) => p.quote.creditorParticipant),
-        list.map((p) => p.quote.id),
-        list.map((p) => JSON.stringify(p.quote)),
-        list.map((p) => p.acceptedAt),
-        list.map((p) => p.queueForMs ?? null),
-        list.map((p) => (p.condition ? JSON.stringify(p.condition) : null)),
+        col((p) => p.intake.uetr),
+        col((p) => p.intake.participant),
+        col((p) => p.intake.quote.creditorParticipant),
+        col((p) => p.intake.quote.id),
+        col((p) => JSON.stringify(p.intake.quote)),
+        col((p) => p.change?.status ?? 'RECEIVED'),
+        col((p) => p.change?.reason ?? null),
+        col((p) => p.intake.acceptedAt),
+        col((p) => p.change?.notAfter ?? null),
+        col((p) => p.change?.hold?.until ?? null),
+        col((p) => p.change?.hold?.source ?? null),
+        col((p) => p.change?.hold?.reason ?? null),
+        col((p) => p.intake.queueForMs ?? null),
+        col((p) => (p.intake.condition ? JSON.stringify(p.intake.condition) : null)),
+        entries.map((e) => e.uetr),
+        entries.map((e) => e.status),
+        entries.map((e) => e.reason),
+        entries.map((e) => e.at),
+        entries.map((e) => e.cause),
       ],
     );
     return new Set(rows.map((r) => r.uetr));

@@ -73,29 +73,20 @@ export class PaymentService {
 
   /**
    * Many payment intents (a run of them in one Kafka batch), each exactly as if it came alone and in order, in a
-   * fixed number of statements whatever their number: record the new ones, check their quotes in memory, record
-   * the quotes' use (the first intent naming a quote gets it), read the hold thresholds once per participant and
-   * currency, then apply every transition together. Answers the outbox messages in intent order.
+   * fixed number of statements whatever their number: check their quotes in memory, record the quotes' use (the
+   * first intent naming a quote gets it), read the hold thresholds once per participant and currency, then record
+   * every payment at once in the status its intake decided, with its timeline. A uetr recorded before (a redelivery)
+   * changes nothing: its quote use and its row are refused by their unique keys, and it causes no message. Answers
+   * the outbox messages in intent order.
    */
   async acceptMany(ctx: TxContext, intents: readonly { intent: PaymentIntentMessage; headers: Headers }[]): Promise<OutboxMessage[]> {
-    const fresh = await this.payments.insertReceivedMany(
-      ctx.tx,
-      intents.map(({ intent }) => ({
-        uetr: intent.uetr,
-        participant: intent.participant,
-        quote: intent.quote,
-        acceptedAt: new Date(intent.acceptedAt),
-        queueForMs: intent.liquidity?.queueForMs,
-        condition: conditionOf(intent),
-      })),
-    );
-    // A uetr twice in the batch is new once: the first intent carrying it is the one recorded.
-    const firsts = intents.filter(({ intent }) => fresh.delete(intent.uetr));
+    // A uetr twice in the batch is judged once: the first intent carrying it is the one recorded.
+    const uetrs = new Set<string>();
+    const firsts = intents.filter(({ intent }) => !uetrs.has(intent.uetr) && uetrs.add(intent.uetr));
     if (firsts.length === 0) return [];
     const now = this.clock();
     const reasons = new Map<string, string>();
     for (const { intent } of firsts) {
-      metrics.hopSeconds.labels('intake').observe(Math.max(0, now.getTime() - intent.acceptedAt) / 1000);
       const reason = quoteRefusal(intent, this.config.FX_PUBLIC_KEY, this.verifiedQuotes);
       if (reason) reasons.set(intent.uetr, reason);
     }
@@ -141,7 +132,27 @@ export class PaymentService {
       };
       return { change, messages: [this.events.payment(row.participant, change, headers)] };
     });
-    return this.apply(ctx, steps);
+    const fresh = await this.payments.insertMany(
+      ctx.tx,
+      firsts.map(({ intent }, i) => ({
+        intake: {
+          uetr: intent.uetr,
+          participant: intent.participant,
+          quote: intent.quote,
+          acceptedAt: new Date(intent.acceptedAt),
+          queueForMs: intent.liquidity?.queueForMs,
+          condition: conditionOf(intent),
+        },
+        change: steps[i].change,
+      })),
+    );
+    const out: OutboxMessage[] = [];
+    firsts.forEach(({ intent }, i) => {
+      if (!fresh.has(intent.uetr)) return;
+      metrics.hopSeconds.labels('intake').observe(Math.max(0, now.getTime() - intent.acceptedAt) / 1000);
+      out.push(...steps[i].messages);
+    });
+    return out;
   }
 
   /** Stores the steps' transitions in one statement pair and answers their messages, in order. */
