@@ -1,5 +1,5 @@
 import { generateEd25519KeyPair } from '../crypto/ed25519';
-import { signQuote, signQuotes, verifyQuote, UnsignedQuote, VerifiedQuoteBatches } from './quote-signature';
+import { QUOTE_SIGNATURE_GROUP_MAX, signQuote, signQuotes, verifyQuote, UnsignedQuote, VerifiedQuoteBatches } from './quote-signature';
 
 const quote: UnsignedQuote = {
   id: 'q_1',
@@ -43,6 +43,17 @@ describe('quote signatures', () => {
       const signed = signQuotes(batch, keys.seed);
       expect(new Set(signed.map((q) => q.signature)).size).toBe(1);
       expect(signed.map((q) => [q.batch?.index, q.batch?.size])).toEqual(batch.map((_, i) => [i, 7]));
+      for (const q of signed) expect(verifyQuote(q, keys.publicKey)).toBe(true);
+    });
+
+    it('signs a long batch in groups of at most QUOTE_SIGNATURE_GROUP_MAX, a quote left over alone', () => {
+      const many = Array.from({ length: 2 * QUOTE_SIGNATURE_GROUP_MAX + 1 }, (_, i) => ({ ...quote, id: `q_many_${i}` }));
+      const signed = signQuotes(many, keys.seed);
+      expect(signed.map((q) => q.id)).toEqual(many.map((q) => q.id));
+      expect(new Set(signed.map((q) => q.signature)).size).toBe(3);
+      expect(signed.map((q) => q.batch?.size ?? 1)).toEqual([...Array(2 * QUOTE_SIGNATURE_GROUP_MAX).fill(QUOTE_SIGNATURE_GROUP_MAX), 1]);
+      expect(signed[16]).toEqual(signQuote(many[16], keys.seed));
+      expect(Math.max(...signed.map((q) => q.batch?.siblings.length ?? 0))).toBe(3);
       for (const q of signed) expect(verifyQuote(q, keys.publicKey)).toBe(true);
     });
 

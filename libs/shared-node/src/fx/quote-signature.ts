@@ -26,12 +26,29 @@ export function signQuote(quote: UnsignedQuote, seed: Uint8Array): SignedQuote {
 }
 
 /**
- * Signs quotes issued together with one Ed25519 signature: over the RFC 6962 Merkle root of their texts (leaf i is
- * quote i's canonical JSON), each quote carrying that signature and its audit path (`batch`). One quote alone is
- * signed as by {@link signQuote}. A verifier checks each quote's path to the root, and the signature once per root.
+ * Quotes under one batch signature at most. Every quote carries its audit path (64 hex digits a level) wherever it
+ * travels and is stored, so the groups are kept small: 8 quotes share a signature with a path of 3 hashes. Measured on
+ * the batch benchmark (README "Performance"), one signature over a whole batch of 500 saved the signatures' CPU but
+ * its 9-hash paths cost as much again in bytes copied through every service, its databases and Kafka.
+ */
+export const QUOTE_SIGNATURE_GROUP_MAX = 8;
+
+/**
+ * Signs quotes issued together, up to {@link QUOTE_SIGNATURE_GROUP_MAX} under one Ed25519 signature: over the
+ * RFC 6962 Merkle root of their texts (leaf i is quote i's canonical JSON), each quote carrying that signature and its
+ * audit path (`batch`). A quote alone (also the last of a batch, when one is left over) is signed as by
+ * {@link signQuote}. A verifier checks each quote's path to its root, and the signature once per root.
  */
 export function signQuotes(quotes: readonly UnsignedQuote[], seed: Uint8Array): SignedQuote[] {
-  if (quotes.length <= 1) return quotes.map((q) => signQuote(q, seed));
+  const signed: SignedQuote[] = [];
+  for (let start = 0; start < quotes.length; start += QUOTE_SIGNATURE_GROUP_MAX) {
+    signed.push(...signGroup(quotes.slice(start, start + QUOTE_SIGNATURE_GROUP_MAX), seed));
+  }
+  return signed;
+}
+
+function signGroup(quotes: readonly UnsignedQuote[], seed: Uint8Array): SignedQuote[] {
+  if (quotes.length === 1) return [signQuote(quotes[0], seed)];
   const { root, proofs } = inclusionProofsFast(quotes.map(quoteText));
   const signature = base64UrlEncode(ed25519Sign(batchSigningInput(quotes.length, root), seed));
   return quotes.map((q, i) => ({ ...q, signature, batch: { size: quotes.length, index: i, siblings: proofs[i].siblings } }));
