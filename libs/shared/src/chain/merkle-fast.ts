@@ -9,7 +9,7 @@
  */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils';
 import { sha256Bytes, sha256Hex } from '../crypto/sha256';
-import { InclusionProof } from './merkle';
+import { InclusionProof, rootFromPath } from './merkle';
 
 const NODE_PREFIX = 0x01;
 const HASH_BYTES = 32;
@@ -115,23 +115,6 @@ const HEX_HASH = /^[0-9a-f]{64}$/;
 export function rootFromPathFast(leaf: Leaf, leafIndex: number, treeSize: number, siblings: readonly string[]): string | null {
   if (!Number.isSafeInteger(leafIndex) || !Number.isSafeInteger(treeSize) || leafIndex < 0 || leafIndex >= treeSize) return null;
   if (!Array.isArray(siblings) || !siblings.every((s) => typeof s === 'string' && HEX_HASH.test(s))) return null;
-  let fn = leafIndex;
-  let sn = treeSize - 1;
-  let r = leafHash(leaf);
-  for (const sibling of siblings) {
-    if (sn === 0) return null;
-    const p = hexToBytes(sibling);
-    if (fn % 2 === 1 || fn === sn) {
-      r = nodeHash(p, r);
-      while (fn % 2 === 0 && fn !== 0) {
-        fn = Math.floor(fn / 2);
-        sn = Math.floor(sn / 2);
-      }
-    } else {
-      r = nodeHash(r, p);
-    }
-    fn = Math.floor(fn / 2);
-    sn = Math.floor(sn / 2);
-  }
-  return sn === 0 ? bytesToHex(r) : null;
+  const root = rootFromPath(leafHash(leaf), leafIndex, treeSize, siblings.map(hexToBytes), nodeHash);
+  return root === null ? null : bytesToHex(root);
 }

@@ -122,21 +122,30 @@ function isIndexPair(leafIndex: number, treeSize: number): boolean {
   return Number.isSafeInteger(leafIndex) && Number.isSafeInteger(treeSize) && leafIndex >= 0 && leafIndex < treeSize;
 }
 
-/** Root implied by an audit path (RFC 9162 §2.1.3.2 steps 2–5), or null when the path has the wrong shape. */
-function rootFromPath(leafHash: Uint8Array, leafIndex: number, treeSize: number, path: Uint8Array[]): Uint8Array | null {
+/**
+ * Root implied by an audit path (RFC 9162 §2.1.3.2 steps 2–5), or null when the path has the wrong shape. `nodeHash`
+ * is SHA-256(0x01 || left || right) by some engine (merkle-fast.ts passes the process's own).
+ */
+export function rootFromPath(
+  leafHash: Uint8Array,
+  leafIndex: number,
+  treeSize: number,
+  path: readonly Uint8Array[],
+  nodeHash: (left: Uint8Array, right: Uint8Array) => Uint8Array = merkleNodeHash,
+): Uint8Array | null {
   let fn = leafIndex;
   let sn = treeSize - 1;
   let r = leafHash;
   for (const p of path) {
     if (sn === 0) return null;
     if (fn % 2 === 1 || fn === sn) {
-      r = merkleNodeHash(p, r);
+      r = nodeHash(p, r);
       while (fn % 2 === 0 && fn !== 0) {
         fn = Math.floor(fn / 2);
         sn = Math.floor(sn / 2);
       }
     } else {
-      r = merkleNodeHash(r, p);
+      r = nodeHash(r, p);
     }
     fn = Math.floor(fn / 2);
     sn = Math.floor(sn / 2);
