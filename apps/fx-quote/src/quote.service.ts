@@ -157,8 +157,9 @@ export class QuoteService {
   }
 
   /**
-   * Signs the priced quotes of one call together: one Ed25519 signature over the Merkle root of their texts, each
-   * quote with its audit path (a lone quote is signed alone). Settlement verifies that signature once per batch.
+   * Signs the priced quotes of one call together, in groups of up to 8: one Ed25519 signature over the Merkle root of
+   * a group's texts, each quote with its audit path (a lone quote is signed alone). Settlement verifies each group's
+   * signature once.
    */
   private signAll(priced: readonly { quote: UnsignedQuote; reservedMinor: bigint }[]): NewQuote[] {
     const signed = signQuotes(

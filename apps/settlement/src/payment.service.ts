@@ -53,7 +53,7 @@ export interface LedgerOutcome {
  * enqueue in the same Postgres transaction.
  */
 export class PaymentService {
-  /** fx-quote signs the quotes of one call together: their signature is verified once, their paths each time. */
+  /** fx-quote signs the quotes of one call in groups of up to 8: a group's signature is verified once, each path each time. */
   private readonly verifiedQuotes = new VerifiedQuoteBatches();
 
   constructor(

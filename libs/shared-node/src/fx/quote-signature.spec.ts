@@ -1,5 +1,6 @@
 import { generateEd25519KeyPair } from '../crypto/ed25519';
-import { QUOTE_SIGNATURE_GROUP_MAX, signQuote, signQuotes, verifyQuote, UnsignedQuote, VerifiedQuoteBatches } from './quote-signature';
+import { QUOTE_SIGNATURE_GROUP_MAX } from '@nostro/shared';
+import { signQuote, signQuotes, verifyQuote, UnsignedQuote, VerifiedQuoteBatches } from './quote-signature';
 
 const quote: UnsignedQuote = {
   id: 'q_1',

@@ -1,4 +1,13 @@
-import { QuoteBatchProof, SignedQuote, base64UrlDecode, base64UrlEncode, canonicalJson, inclusionProofsFast, rootFromPathFast } from '@nostro/shared';
+import {
+  QUOTE_SIGNATURE_GROUP_MAX,
+  QuoteBatchProof,
+  SignedQuote,
+  base64UrlDecode,
+  base64UrlEncode,
+  canonicalJson,
+  inclusionProofsFast,
+  rootFromPathFast,
+} from '@nostro/shared';
 import { ed25519Sign, ed25519Verify } from '../crypto/ed25519';
 
 export type UnsignedQuote = Omit<SignedQuote, 'signature' | 'batch'>;
@@ -26,18 +35,12 @@ export function signQuote(quote: UnsignedQuote, seed: Uint8Array): SignedQuote {
 }
 
 /**
- * Quotes under one batch signature at most. Every quote carries its audit path (64 hex digits a level) wherever it
- * travels and is stored, so the groups are kept small: 8 quotes share a signature with a path of 3 hashes. Measured on
- * the batch benchmark (README "Performance"), one signature over a whole batch of 500 saved the signatures' CPU but
- * its 9-hash paths cost as much again in bytes copied through every service, its databases and Kafka.
- */
-export const QUOTE_SIGNATURE_GROUP_MAX = 8;
-
-/**
- * Signs quotes issued together, up to {@link QUOTE_SIGNATURE_GROUP_MAX} under one Ed25519 signature: over the
- * RFC 6962 Merkle root of their texts (leaf i is quote i's canonical JSON), each quote carrying that signature and its
- * audit path (`batch`). A quote alone (also the last of a batch, when one is left over) is signed as by
- * {@link signQuote}. A verifier checks each quote's path to its root, and the signature once per root.
+ * Signs quotes issued together, up to {@link QUOTE_SIGNATURE_GROUP_MAX} under one Ed25519 signature over the RFC 6962
+ * Merkle root of their texts (leaf i is quote i's canonical JSON), each quote carrying that signature and its audit
+ * path (`batch`). A quote alone (also the last of a batch, when one is left over) is signed as by {@link signQuote}. A
+ * verifier checks each quote's path to its root, and the signature once per root. One signature over a whole batch of
+ * 500 was measured first: its 9-hash paths cost as much CPU in bytes, copied through every service, database and
+ * Kafka, as the signatures saved (README "Performance").
  */
 export function signQuotes(quotes: readonly UnsignedQuote[], seed: Uint8Array): SignedQuote[] {
   const signed: SignedQuote[] = [];

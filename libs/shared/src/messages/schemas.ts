@@ -21,21 +21,21 @@ export const preimageSchema = z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'base64
 
 export const feeSchema = z.strictObject({ type: z.string(), amount: z.string(), currency: currencySchema });
 
-/** Most quotes one fx-quote call signs together (API.md `POST /v1/quotes/batch`: up to 1,000). */
-export const QUOTE_BATCH_SIZE_MAX = 1_000;
-
 /**
- * Where a quote signed with others sits in their tree (docs/fx-quote.md, "Signatures"): its leaf index, the number of
- * quotes and the RFC 6962 audit path (lowercase hex, leaf to root, at most 10 for 1,000 quotes).
+ * Quotes under one fx-quote signature at most (docs/fx-quote.md, "Signatures of quotes issued together"): every quote
+ * carries its audit path wherever it travels and is stored, so groups stay small (8 quotes: a path of 3 hashes).
  */
+export const QUOTE_SIGNATURE_GROUP_MAX = 8;
+
+/** Where a quote signed with others sits in their tree: its leaf index, their number and its RFC 6962 audit path. */
 export const quoteBatchProofSchema = z.strictObject({
-  size: z.number().int().min(2).max(QUOTE_BATCH_SIZE_MAX),
+  size: z.number().int().min(2).max(QUOTE_SIGNATURE_GROUP_MAX),
   index: z
     .number()
     .int()
     .min(0)
-    .max(QUOTE_BATCH_SIZE_MAX - 1),
-  siblings: z.array(z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 hash as 64 lower-case hex digits')).max(10),
+    .max(QUOTE_SIGNATURE_GROUP_MAX - 1),
+  siblings: z.array(z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 hash as 64 lower-case hex digits')).max(Math.ceil(Math.log2(QUOTE_SIGNATURE_GROUP_MAX))),
 });
 export type QuoteBatchProof = z.infer<typeof quoteBatchProofSchema>;
 
