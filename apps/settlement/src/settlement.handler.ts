@@ -9,12 +9,15 @@ import { SettlementService } from './settlement.service';
 export class SettlementHandler {
   constructor(@Inject(SettlementService) private readonly service: SettlementService) {}
 
-  @EventPattern(Topic.SETTLEMENT_REQUESTS, { schema: settlementRequestSchema })
+  // Idempotent by business key (no inbox row): a payment is recorded once per uetr (payments, quote_uses), every other
+  // request once per request id (ledger_requests, payment_decisions, exception_requests); a copy changes nothing.
+  @EventPattern(Topic.SETTLEMENT_REQUESTS, { schema: settlementRequestSchema, idempotent: true })
   async onRequests(@Payload() batch: KafkaBatch<SettlementRequest>): Promise<void> {
     await this.service.handleRequests(batch.ctx, batch.messages);
   }
 
-  @EventPattern(Topic.LEDGER_FINALITY, { schema: finalitySchema })
+  // Idempotent by business key (no inbox row): a final block is taken once per height (finalized_blocks).
+  @EventPattern(Topic.LEDGER_FINALITY, { schema: finalitySchema, idempotent: true })
   async onFinality(@Payload() batch: KafkaBatch<FinalityMessage>): Promise<void> {
     await this.service.handleFinality(batch.ctx, batch.messages);
   }
