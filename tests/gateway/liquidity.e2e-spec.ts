@@ -7,7 +7,7 @@ import { NostroApiError, type Payment } from '@nostro/client';
 import { buildPacs008Inbound, parsePacs002, type Pacs008Transaction } from '@nostro/iso20022';
 import { newMessageId, type PaymentStatusEvent } from '@nostro/shared';
 import { randomUUID } from 'node:crypto';
-import { adminClient, eventually, fundFxDesk, newOperatorToken } from '../support/cluster';
+import { adminClient, consistently, eventually, fundFxDesk, newOperatorToken } from '../support/cluster';
 import { closeKafka, kafkaProducer, topic } from '../settlement/support/settlement';
 import { bankWithKey, codeOf, finalStatus, paymentBody, raw, signed, startReceiver, type Receiver } from './support/gateway';
 
@@ -155,6 +155,55 @@ describe('the liquidity queue at the gateway', () => {
     expect(await cancel()).toMatchObject({ status: 200, body: { uetr, status: 'CANCELLED' } });
     expect(await debtor.client.getPayment(uetr)).toMatchObject({ status: 'CANCELLED', reason: 'waited too long' });
     expect(await debtor.client.getPayment(uetr)).not.toHaveProperty('queuedUntil');
+  });
+
+  it('applies a settlement event published twice (an outbox relay’s copy) once: one timeline entry, one webhook', async () => {
+    const [first, marker] = [await held(), await held()];
+    const queued = (uetr: string): PaymentStatusEvent => ({
+      kind: 'payment.status',
+      id: newMessageId(),
+      uetr,
+      participant: debtor.id,
+      status: 'QUEUED',
+      at: Date.now(),
+      queuedUntil: Date.parse('2031-01-02T03:04:05.000Z'),
+    });
+    const publish = async (events: PaymentStatusEvent[]) =>
+      (await kafkaProducer()).send({
+        topic: topic('settlement.events'),
+        acks: -1,
+        messages: events.map((e) => ({ key: debtor.id, value: JSON.stringify(e) })),
+      });
+    const hooksFor = (uetr: string) =>
+      hooks.received
+        .map((r) => JSON.parse(r.body) as { type: string; data: { payment: Payment } })
+        .filter((h) => h.type === 'payment.queued' && h.data.payment.uetr === uetr);
+    const event = queued(first);
+    await publish([event]);
+    expect(
+      await eventually(
+        async () => hooksFor(first).length,
+        (n) => n === 1,
+      ),
+    ).toBe(1);
+    // The copy comes later, at another offset, as a relay that died between Kafka's acknowledgement and its commit
+    // would publish it. The gateway keeps no inbox for these events (docs/architecture.md): only its checks of the
+    // state it changes keep the copy from counting twice. The marker after it, on the same partition, shows it was read.
+    await publish([event, queued(marker)]);
+    expect(
+      await eventually(
+        async () => hooksFor(marker).length,
+        (n) => n === 1,
+      ),
+    ).toBe(1);
+    expect(
+      await consistently(
+        async () => hooksFor(first).length,
+        (n) => n === 1,
+        1_000,
+      ),
+    ).toBe(1);
+    expect((await debtor.client.getPayment(first)).timeline.filter((t) => t.status === 'QUEUED')).toHaveLength(1);
   });
 
   it('an operator cannot cancel a settled payment (409 payment_not_cancellable) nor one that does not exist (404)', async () => {
