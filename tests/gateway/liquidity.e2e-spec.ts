@@ -45,6 +45,27 @@ describe('the liquidity queue at the gateway', () => {
     return uetr;
   }
 
+  const QUEUED_UNTIL = Date.parse('2031-01-02T03:04:05.000Z');
+
+  /** Settlement's QUEUED event, as settlement publishes it once the ledger queued the payment. */
+  const queuedEvent = (uetr: string): PaymentStatusEvent => ({
+    kind: 'payment.status',
+    id: newMessageId(),
+    uetr,
+    participant: debtor.id,
+    status: 'QUEUED',
+    at: Date.now(),
+    queuedUntil: QUEUED_UNTIL,
+  });
+
+  /** Publishes settlement events as settlement would, on the debtor's partition. */
+  const publish = async (events: readonly PaymentStatusEvent[]) =>
+    (await kafkaProducer()).send({
+      topic: topic('settlement.events'),
+      acks: -1,
+      messages: events.map((e) => ({ key: debtor.id, value: JSON.stringify(e) })),
+    });
+
   it('takes liquidity { queue, queueFor } on a payment and on batch items, and refuses a bad one with its field path', async () => {
     const q = await quote('1.00');
     const error = await debtor.client.createPayment({ ...paymentBody(q.id), liquidity: { onShortfall: 'queue' } as never }).catch((e: unknown) => e);
@@ -104,18 +125,7 @@ describe('the liquidity queue at the gateway', () => {
   it('shows QUEUED with queuedUntil (JSON and pacs.002 PDNG), tells the debtor by payment.queued, and an operator cancels it', async () => {
     await admin.setLimits(debtor.id, { currency: 'USD', netDebitCap: '0', holdAbove: '5000.00' });
     const uetr = await held();
-    // Settlement's QUEUED event, as settlement publishes it once the ledger queued the payment.
-    const queuedUntil = Date.parse('2031-01-02T03:04:05.000Z');
-    const event: PaymentStatusEvent = {
-      kind: 'payment.status',
-      id: newMessageId(),
-      uetr,
-      participant: debtor.id,
-      status: 'QUEUED',
-      at: Date.now(),
-      queuedUntil,
-    };
-    await (await kafkaProducer()).send({ topic: topic('settlement.events'), acks: -1, messages: [{ key: debtor.id, value: JSON.stringify(event) }] });
+    await publish([queuedEvent(uetr)]);
     const queued = await eventually(
       () => debtor.client.getPayment(uetr),
       (p: Payment) => p.status === 'QUEUED',
@@ -159,26 +169,11 @@ describe('the liquidity queue at the gateway', () => {
 
   it('applies a settlement event published twice (an outbox relay’s copy) once: one timeline entry, one webhook', async () => {
     const [first, marker] = [await held(), await held()];
-    const queued = (uetr: string): PaymentStatusEvent => ({
-      kind: 'payment.status',
-      id: newMessageId(),
-      uetr,
-      participant: debtor.id,
-      status: 'QUEUED',
-      at: Date.now(),
-      queuedUntil: Date.parse('2031-01-02T03:04:05.000Z'),
-    });
-    const publish = async (events: PaymentStatusEvent[]) =>
-      (await kafkaProducer()).send({
-        topic: topic('settlement.events'),
-        acks: -1,
-        messages: events.map((e) => ({ key: debtor.id, value: JSON.stringify(e) })),
-      });
     const hooksFor = (uetr: string) =>
       hooks.received
         .map((r) => JSON.parse(r.body) as { type: string; data: { payment: Payment } })
         .filter((h) => h.type === 'payment.queued' && h.data.payment.uetr === uetr);
-    const event = queued(first);
+    const event = queuedEvent(first);
     await publish([event]);
     expect(
       await eventually(
@@ -189,7 +184,7 @@ describe('the liquidity queue at the gateway', () => {
     // The copy comes later, at another offset, as a relay that died between Kafka's acknowledgement and its commit
     // would publish it. The gateway keeps no inbox for these events (docs/architecture.md): only its checks of the
     // state it changes keep the copy from counting twice. The marker after it, on the same partition, shows it was read.
-    await publish([event, queued(marker)]);
+    await publish([event, queuedEvent(marker)]);
     expect(
       await eventually(
         async () => hooksFor(marker).length,
