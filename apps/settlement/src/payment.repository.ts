@@ -57,17 +57,15 @@ const COLUMNS = `uetr, participant, status, quote, not_after, held_until, hold_s
 export class PaymentRepository {
   /**
    * Records payment intents in the status their intake decided, in one statement whatever their number: each payment
-   * row once (a uetr seen before, or twice in `list`, is recorded once), with its RECEIVED timeline entry and, when
-   * intake moved it on (`change`: HELD, SUBMITTED or REJECTED), that entry too. Answers the uetrs that were new.
+   * row once (a uetr seen before, or twice in `list`, is recorded once), with its RECEIVED timeline entry and the
+   * entry of the step intake took (`change`: HELD, SUBMITTED or REJECTED). Answers the uetrs that were new.
    */
-  async insertMany(tx: PoolClient, list: readonly { intake: NewIntake; change: StatusChange | null }[]): Promise<Set<string>> {
+  async insertMany(tx: PoolClient, list: readonly { intake: NewIntake; change: StatusChange }[]): Promise<Set<string>> {
     if (list.length === 0) return new Set();
-    const col = <T>(pick: (p: { intake: NewIntake; change: StatusChange | null }) => T) => list.map(pick);
+    const col = <T>(pick: (p: { intake: NewIntake; change: StatusChange }) => T) => list.map(pick);
     const entries = list.flatMap(({ intake, change }) => [
       { uetr: intake.uetr, status: 'RECEIVED', reason: null, at: intake.acceptedAt, cause: 'payment intent' },
-      ...(change
-        ? [{ uetr: intake.uetr, status: change.status, reason: change.reason ?? change.hold?.reason ?? null, at: change.at, cause: change.cause }]
-        : []),
+      { uetr: intake.uetr, status: change.status, reason: change.reason ?? change.hold?.reason ?? null, at: change.at, cause: change.cause },
     ]);
     const { rows } = await tx.query<{ uetr: string }>(
       `WITH fresh AS (
@@ -90,13 +88,13 @@ export class PaymentRepository {
         col((p) => p.intake.quote.creditorParticipant),
         col((p) => p.intake.quote.id),
         col((p) => JSON.stringify(p.intake.quote)),
-        col((p) => p.change?.status ?? 'RECEIVED'),
-        col((p) => p.change?.reason ?? null),
+        col((p) => p.change.status),
+        col((p) => p.change.reason),
         col((p) => p.intake.acceptedAt),
-        col((p) => p.change?.notAfter ?? null),
-        col((p) => p.change?.hold?.until ?? null),
-        col((p) => p.change?.hold?.source ?? null),
-        col((p) => p.change?.hold?.reason ?? null),
+        col((p) => p.change.notAfter ?? null),
+        col((p) => p.change.hold?.until ?? null),
+        col((p) => p.change.hold?.source ?? null),
+        col((p) => p.change.hold?.reason ?? null),
         col((p) => p.intake.queueForMs ?? null),
         col((p) => (p.intake.condition ? JSON.stringify(p.intake.condition) : null)),
         entries.map((e) => e.uetr),
