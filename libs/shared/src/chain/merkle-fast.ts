@@ -7,9 +7,9 @@
  * Same tree, same bytes, same hex: `merkle.ts` stays the portable reference (bank SDK, browser), and the specs check
  * both agree on every input, with either engine (shared-node's spec runs them under OpenSSL).
  */
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils';
+import { bytesToHex } from '@noble/hashes/utils';
 import { sha256Bytes, sha256Hex } from '../crypto/sha256';
-import { InclusionProof, rootFromPath } from './merkle';
+import { InclusionProof, auditPathBytes, rootFromPath } from './merkle';
 
 const NODE_PREFIX = 0x01;
 const HASH_BYTES = 32;
@@ -105,16 +105,13 @@ function hashAndCollect(hashes: readonly Uint8Array[], start: number, end: numbe
   return nodeHash(left, right);
 }
 
-const HEX_HASH = /^[0-9a-f]{64}$/;
-
 /**
  * The root (lowercase hex) that an audit path implies for `leaf` at `leafIndex` of a tree of `treeSize` leaves
  * (RFC 9162 §2.1.3.2, as `verifyInclusion` of merkle.ts computes it), or null when the index, the size or the path
  * has the wrong shape. For a signed root: compare with it, or check the signature over what this returns.
  */
 export function rootFromPathFast(leaf: Leaf, leafIndex: number, treeSize: number, siblings: readonly string[]): string | null {
-  if (!Number.isSafeInteger(leafIndex) || !Number.isSafeInteger(treeSize) || leafIndex < 0 || leafIndex >= treeSize) return null;
-  if (!Array.isArray(siblings) || !siblings.every((s) => typeof s === 'string' && HEX_HASH.test(s))) return null;
-  const root = rootFromPath(leafHash(leaf), leafIndex, treeSize, siblings.map(hexToBytes), nodeHash);
+  const path = auditPathBytes(leafIndex, treeSize, siblings);
+  const root = path === null ? null : rootFromPath(leafHash(leaf), leafIndex, treeSize, path, nodeHash);
   return root === null ? null : bytesToHex(root);
 }

@@ -156,9 +156,21 @@ export function rootFromPath(
 /** True when `siblings` proves that `leafHash` is leaf `leafIndex` of the tree of `treeSize` leaves with `root`. */
 export function verifyInclusion(check: InclusionCheck): boolean {
   const { leafHash, leafIndex, treeSize, siblings, root } = check;
-  if (!isIndexPair(leafIndex, treeSize)) return false;
-  const hashes = [leafHash, root, ...siblings];
-  if (!hashes.every((h) => typeof h === 'string' && HEX_HASH.test(h))) return false;
-  const computed = rootFromPath(hexToBytes(leafHash), leafIndex, treeSize, siblings.map(hexToBytes));
+  const path = auditPathBytes(leafIndex, treeSize, siblings);
+  if (path === null || !isHexHash(leafHash) || !isHexHash(root)) return false;
+  const computed = rootFromPath(hexToBytes(leafHash), leafIndex, treeSize, path);
   return computed !== null && bytesToHex(computed) === root;
+}
+
+function isHexHash(hash: unknown): hash is string {
+  return typeof hash === 'string' && HEX_HASH.test(hash);
+}
+
+/**
+ * An audit path's hashes as bytes, for {@link rootFromPath}; null when the leaf index lies outside the tree or a hash
+ * is not 64 lowercase hex digits.
+ */
+export function auditPathBytes(leafIndex: number, treeSize: number, siblings: readonly unknown[]): Uint8Array[] | null {
+  if (!isIndexPair(leafIndex, treeSize) || !Array.isArray(siblings) || !siblings.every(isHexHash)) return null;
+  return siblings.map((hash) => hexToBytes(hash as string));
 }
