@@ -6,11 +6,13 @@
 import { NostroAdminClient } from '@nostro/client';
 import {
   Clock,
+  OutboxRow,
   Pool,
   PLATFORM_MIGRATIONS_DIR,
   createLogger,
   createPool,
   eventually,
+  outboxRowMessages,
   runMigrations,
   shiftedClock,
   systemClock,
@@ -112,12 +114,16 @@ async function accept(intent: PaymentIntentMessage, using: PaymentService = serv
   });
 }
 
-/** Publishes what the scratch outbox holds for the ledger (the relay's job), and empties it. */
+/** Publishes what the scratch outbox holds for the ledger (the relay's job), and empties it (nothing relays the rest). */
 async function relayLedgerTx(): Promise<LedgerTransfer[]> {
-  const { rows } = await pool.query<{ payload: LedgerTransfer }>(`DELETE FROM outbox WHERE topic = $1 RETURNING payload`, [`${env.topicPrefix}ledger.tx`]);
-  if (rows.length > 0)
-    await producer.send({ topic: `${env.topicPrefix}ledger.tx`, acks: -1, messages: rows.map((r) => ({ value: JSON.stringify(r.payload) })) });
-  return rows.map((r) => r.payload);
+  const { rows } = await pool.query<OutboxRow>('DELETE FROM outbox RETURNING *');
+  const topic = `${env.topicPrefix}ledger.tx`;
+  const messages = rows
+    .sort((a, b) => Number(a.id - b.id))
+    .flatMap(outboxRowMessages)
+    .filter((m) => m.topic === topic);
+  if (messages.length > 0) await producer.send({ topic, acks: -1, messages: messages.map((m) => ({ value: m.value })) });
+  return messages.map((m) => JSON.parse(m.value) as LedgerTransfer);
 }
 
 async function state(uetr: string) {

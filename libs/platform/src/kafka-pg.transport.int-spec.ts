@@ -7,7 +7,7 @@ import { ConsumedMessage, KafkaBatch, KafkaPgTransport } from './kafka-pg.transp
 import { createLogger } from './logger';
 import { eventually } from './test-support';
 import { TestDatabase, freshTestDatabase } from './testing';
-import { OutboxRelay, enqueueOutbox } from './outbox';
+import { OutboxRelay, OutboxRow, TAKE_OUTBOX_SQL, enqueueOutbox, outboxRowMessages } from './outbox';
 import { PLATFORM_MIGRATIONS_DIR } from './runtime';
 
 /**
@@ -35,7 +35,7 @@ beforeAll(async () => {
   await kafkaAdmin.connect();
   await kafkaAdmin.createTopics({
     waitForLeaders: true,
-    topics: ['events', 'dlq', 'relayed', 'bulk', 'turns'].map((t) => ({ topic: `${prefix}${t}`, numPartitions: 1 })),
+    topics: ['events', 'dlq', 'relayed', 'bulk', 'turns', 'forms'].map((t) => ({ topic: `${prefix}${t}`, numPartitions: 1 })),
   });
   await kafkaAdmin.disconnect();
 }, 60_000);
@@ -44,7 +44,7 @@ afterAll(async () => {
   await db?.drop();
   const kafkaAdmin = kafka.admin();
   await kafkaAdmin.connect();
-  await kafkaAdmin.deleteTopics({ topics: ['events', 'dlq', 'relayed', 'bulk', 'turns'].map((t) => `${prefix}${t}`) }).catch(() => undefined);
+  await kafkaAdmin.deleteTopics({ topics: ['events', 'dlq', 'relayed', 'bulk', 'turns', 'forms'].map((t) => `${prefix}${t}`) }).catch(() => undefined);
   await kafkaAdmin.disconnect();
 });
 
@@ -96,13 +96,14 @@ describe('KafkaPgTransport', () => {
       { id: ids[1], n: 2 },
       { id: ids[2], n: 3 },
     ]);
-    const dead = await pool.query<{ topic: string; payload: { reason: string; originOffset: string } }>('SELECT topic, payload FROM outbox ORDER BY id');
-    expect(dead.rows.map((r) => [r.topic, r.payload.originOffset])).toEqual([
+    const { rows: outbox } = await pool.query<OutboxRow>('SELECT * FROM outbox ORDER BY id');
+    const dead = outbox.flatMap(outboxRowMessages).map((m) => ({ topic: m.topic, payload: JSON.parse(m.value) as { reason: string; originOffset: string } }));
+    expect(dead.map((r) => [r.topic, r.payload.originOffset])).toEqual([
       [`${prefix}dlq`, '3'],
       [`${prefix}dlq`, '4'],
     ]);
-    expect(dead.rows[0].payload.reason).toBe('not JSON');
-    expect(dead.rows[1].payload.reason).toContain('n:');
+    expect(dead[0].payload.reason).toBe('not JSON');
+    expect(dead[1].payload.reason).toContain('n:');
 
     // A new consumer in the same group resumes from the offsets stored in Postgres: nothing is handled twice. A
     // marker published after it starts is the first (and only) message it hands over, so no fixed wait is needed.
@@ -306,6 +307,76 @@ describe('OutboxRelay', () => {
       await producer.disconnect();
     }
   }, 60_000);
+
+  it("relays a transaction's messages from one row, and rows of the one-message form (the validators') between them, in order", async () => {
+    await pool.query('DELETE FROM outbox');
+    const topic = `${prefix}forms`;
+    const single = (n: number) =>
+      pool.query('INSERT INTO outbox (topic, message_key, payload) VALUES ($1, $2, $3::jsonb)', [topic, `k${n}`, JSON.stringify({ n })]);
+    await single(0);
+    await withTransaction(pool, (tx) =>
+      enqueueOutbox(
+        tx,
+        [1, 2, 3].map((n) => ({ topic, key: `k${n}`, payload: { n }, headers: { 'x-n': String(n) } })),
+      ),
+    );
+    await single(4);
+    expect((await pool.query('SELECT message_count FROM outbox ORDER BY id')).rows.map((r) => r.message_count)).toEqual([1, 3, 1]);
+    const producer = kafka.producer();
+    await producer.connect();
+    const relay = new OutboxRelay(pool, producer, log);
+    const received: { key: string; n: number; header: string | null }[] = [];
+    const consumer = kafka.consumer({ groupId: `relay-forms-${run}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) =>
+        void received.push({
+          key: message.key?.toString() ?? '',
+          n: (JSON.parse(message.value?.toString() ?? '{}') as { n: number }).n,
+          header: message.headers?.['x-n']?.toString() ?? null,
+        }),
+    });
+    relay.start();
+    try {
+      await until(() => received.length >= 5);
+      expect(received).toEqual([
+        { key: 'k0', n: 0, header: null },
+        { key: 'k1', n: 1, header: '1' },
+        { key: 'k2', n: 2, header: '2' },
+        { key: 'k3', n: 3, header: '3' },
+        { key: 'k4', n: 4, header: null },
+      ]);
+      expect((await pool.query('SELECT count(*)::int AS n FROM outbox')).rows[0].n).toBe(0);
+    } finally {
+      await consumer.disconnect();
+      await relay.stop();
+      await producer.disconnect();
+    }
+  }, 60_000);
+
+  it('takes rows until they hold the batch bound in messages, and always at least one row', async () => {
+    await pool.query('DELETE FROM outbox');
+    const enqueue = (count: number) =>
+      withTransaction(pool, (tx) =>
+        enqueueOutbox(
+          tx,
+          Array.from({ length: count }, (_, n) => ({ topic: `${prefix}take`, payload: { n } })),
+        ),
+      );
+    for (const count of [1_500, 600, 10]) await enqueue(count);
+    const take = async () =>
+      withTransaction(pool, async (tx) =>
+        (await tx.query<OutboxRow>(TAKE_OUTBOX_SQL(2_000))).rows.sort((a, b) => Number(a.id - b.id)).map((r) => outboxRowMessages(r).length),
+      );
+    expect(await take()).toEqual([1_500, 600]); // 1,500 held fewer than 2,000: the next row joins, whatever its size
+    expect(await take()).toEqual([10]);
+    expect(await take()).toEqual([]);
+    await enqueue(2_500);
+    await enqueue(1);
+    expect(await take()).toEqual([2_500]);
+    expect(await take()).toEqual([1]);
+  });
 
   it('publishes nothing while another relay of the database holds the relay lock, then everything in id order', async () => {
     await pool.query('DELETE FROM outbox');

@@ -23,32 +23,53 @@ const RETRY_DELAY_MS = 500;
 
 /**
  * Writes messages to the outbox inside the caller's transaction; the relay is woken at commit. One statement (one
- * round trip): the rows and the notification together.
+ * round trip) and one row, however many the messages: the row and the notification together. Each message's value
+ * is serialised here, once: the relay sends it as it is.
  */
 export async function enqueueOutbox(client: PoolClient, messages: readonly OutboxMessage[]): Promise<void> {
   if (messages.length === 0) return;
   await client.query(
-    `WITH added AS (
-       INSERT INTO outbox (topic, message_key, headers, payload)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::jsonb[]) RETURNING 1
-     )
-     SELECT pg_notify('${NOTIFY_CHANNEL}', '') FROM (SELECT 1 FROM added LIMIT 1) AS woken`,
-    [
-      messages.map((m) => m.topic),
-      messages.map((m) => m.key ?? null),
-      messages.map((m) => JSON.stringify(m.headers ?? {})),
-      messages.map((m) => JSON.stringify(m.payload)),
-    ],
+    `WITH added AS (INSERT INTO outbox (messages, message_count) VALUES ($1, $2) RETURNING 1)
+     SELECT pg_notify('${NOTIFY_CHANNEL}', '') FROM added`,
+    [encodeEnvelope(messages), messages.length],
   );
 }
 
-interface OutboxRow {
-  id: bigint;
-  topic: string;
-  message_key: string | null;
-  headers: Record<string, string>;
-  payload: unknown;
+/** One message of an envelope row: [topic, key, headers, value]. */
+type EnvelopeEntry = [string, string | null, Record<string, string>, string];
+
+/** The `messages` column of an outbox row: a JSON array of {@link EnvelopeEntry}, values serialised. */
+export function encodeEnvelope(messages: readonly OutboxMessage[]): string {
+  return JSON.stringify(messages.map((m): EnvelopeEntry => [m.topic, m.key ?? null, m.headers ?? {}, JSON.stringify(m.payload)]));
 }
+
+/** A row as the relay took it: one message (the earlier form, still written by the validators) or an envelope. */
+export interface OutboxRow {
+  id: bigint;
+  topic: string | null;
+  message_key: string | null;
+  headers: Record<string, string> | null;
+  payload: unknown;
+  messages: string | null;
+}
+
+/** A row's messages, in the order they were enqueued, as they go to Kafka. */
+export function outboxRowMessages(row: OutboxRow): OutgoingMessage[] {
+  if (row.messages === null) {
+    return [{ topic: row.topic as string, key: row.message_key, headers: row.headers ?? {}, value: JSON.stringify(row.payload) }];
+  }
+  return (JSON.parse(row.messages) as EnvelopeEntry[]).map(([topic, key, headers, value]) => ({ topic, key, headers, value }));
+}
+
+/**
+ * Takes rows in id order until they hold `max` messages or more (at least one row), deleting them in the same
+ * statement; the caller commits the deletion once the messages are safely elsewhere.
+ */
+export const TAKE_OUTBOX_SQL = (max: number) =>
+  `DELETE FROM outbox WHERE id IN (
+     SELECT id FROM (SELECT id, sum(message_count) OVER (ORDER BY id) - message_count AS before FROM outbox ORDER BY id LIMIT ${max}) AS o
+      WHERE before < ${max})
+   RETURNING id, topic, message_key, headers, payload, messages`;
 
 /**
  * Publishes outbox rows to Kafka in id order, woken by LISTEN/NOTIFY (with a slow poll as a safety net).
@@ -109,7 +130,7 @@ export class OutboxRelay {
         await this.listen();
         this.pending = false;
         const sent = await this.publishBatch();
-        if (sent === BATCH_MAX) this.pending = true;
+        if (sent >= BATCH_MAX) this.pending = true;
         if (!this.pending) await this.sleep(POLL_INTERVAL_MS);
       } catch (error) {
         this.log.warn({ err: error }, 'outbox relay: publish failed, retrying');
@@ -133,19 +154,15 @@ export class OutboxRelay {
       // Taken and deleted in one statement; the deletion commits only after Kafka acknowledged every message, and a
       // failure rolls it back, so the rows are published again (at least once). Under the relay lock no other relay
       // deletes rows, so they need no row locks (FOR UPDATE would write one WAL record per row before its deletion).
-      const { rows } = await client.query<OutboxRow>(
-        `DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT ${BATCH_MAX}) RETURNING id, topic, message_key, headers, payload`,
-      );
-      if (rows.length > 0) {
-        rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-        // In requests under Kafka's message size: kafkajs sends all of a partition's messages of one request as one
-        // record batch, and a batch over the broker's limit would be refused for ever and stall the relay.
-        const messages = rows.map((r) => ({ topic: r.topic, key: r.message_key, headers: r.headers, value: JSON.stringify(r.payload) }));
-        for (const chunk of bySize(messages, REQUEST_BYTES_MAX)) await this.producer.sendBatch({ topicMessages: groupByTopic(chunk), acks: -1 });
-      }
+      const { rows } = await client.query<OutboxRow>(TAKE_OUTBOX_SQL(BATCH_MAX));
+      rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const messages = rows.flatMap(outboxRowMessages);
+      // In requests under Kafka's message size: kafkajs sends all of a partition's messages of one request as one
+      // record batch, and a batch over the broker's limit would be refused for ever and stall the relay.
+      for (const chunk of bySize(messages, REQUEST_BYTES_MAX)) await this.producer.sendBatch({ topicMessages: groupByTopic(chunk), acks: -1 });
       await client.query('COMMIT');
-      this.published += rows.length;
-      return rows.length;
+      this.published += messages.length;
+      return messages.length;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
@@ -166,8 +183,8 @@ export class OutboxRelay {
   }
 }
 
-/** A row as it goes to Kafka: the payload serialised once. */
-interface OutgoingMessage {
+/** A message as it goes to Kafka: the payload serialised once. */
+export interface OutgoingMessage {
   topic: string;
   key: string | null;
   headers: Record<string, string>;
