@@ -53,6 +53,11 @@ export interface StuckCounts {
 const COLUMNS = `uetr, participant, status, quote, not_after, held_until, hold_source, queue_for_ms, condition, reason,
   (SELECT e.at FROM payment_events e WHERE e.uetr = payments.uetr AND e.status = 'SUBMITTED') AS submitted_at`;
 
+/** What the ledger's outcomes change of a payment, and what deciding them reads. */
+export type PaymentState = Pick<PaymentRow, 'uetr' | 'participant' | 'status' | 'condition' | 'submitted_at'>;
+const STATE_COLUMNS = `uetr, participant, status, condition,
+  (SELECT e.at FROM payment_events e WHERE e.uetr = payments.uetr AND e.status = 'SUBMITTED') AS submitted_at`;
+
 /** Settlement's payments, their timeline and quote use: SQL only. Methods taking `tx` run in the caller's transaction. */
 export class PaymentRepository {
   /**
@@ -161,6 +166,16 @@ export class PaymentRepository {
   async lockPayments(tx: PoolClient, uetrs: readonly string[]): Promise<PaymentRow[]> {
     if (uetrs.length === 0) return [];
     const { rows } = await tx.query<PaymentRow>(`SELECT ${COLUMNS} FROM payments WHERE uetr = ANY($1::uuid[]) ORDER BY uetr FOR UPDATE`, [uetrs]);
+    return rows;
+  }
+
+  /**
+   * {@link lockPayments} without the quote and the deadlines: what applying the ledger's outcomes reads (a block's
+   * outcomes lock every payment in it, and reading each one's quote was most of that statement's work).
+   */
+  async lockStates(tx: PoolClient, uetrs: readonly string[]): Promise<PaymentState[]> {
+    if (uetrs.length === 0) return [];
+    const { rows } = await tx.query<PaymentState>(`SELECT ${STATE_COLUMNS} FROM payments WHERE uetr = ANY($1::uuid[]) ORDER BY uetr FOR UPDATE`, [uetrs]);
     return rows;
   }
 

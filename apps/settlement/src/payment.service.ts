@@ -278,7 +278,7 @@ export class PaymentService {
     headers: Headers,
   ): Promise<OutboxMessage[]> {
     const byUetr = new Map(queued.map((q) => [q.uetr, q]));
-    const rows = await this.payments.lockPayments(ctx.tx, [...byUetr.keys()]);
+    const rows = await this.payments.lockStates(ctx.tx, [...byUetr.keys()]);
     const at = this.clock();
     const changes: (StatusChange & { participant: string })[] = [];
     for (const row of rows) {
@@ -305,7 +305,7 @@ export class PaymentService {
    */
   async applyLedgerOutcomes(ctx: TxContext, outcomes: readonly LedgerOutcome[], cause: string, headers: Headers): Promise<OutboxMessage[]> {
     const byUetr = new Map(outcomes.map((o) => [o.uetr, o]));
-    const rows = await this.payments.lockPayments(ctx.tx, [...byUetr.keys()]);
+    const rows = await this.payments.lockStates(ctx.tx, [...byUetr.keys()]);
     const at = this.clock();
     const changes: (StatusChange & { participant: string })[] = [];
     for (const row of rows) {

@@ -5,7 +5,7 @@ import { PaymentStatusEvent, RecallStatusEvent, ReturnStatusEvent, SettlementEve
 import { ExceptionsRepository } from '../exceptions/exceptions.repository';
 import { LedgerClient } from '../ledger/ledger.client';
 import { ParticipantRow, ParticipantsRepository } from '../participants/participants.repository';
-import { PaymentRow, PaymentsRepository } from './payments.repository';
+import { PaymentState, PaymentsRepository } from './payments.repository';
 import { AdminRequestsRepository } from '../admin/admin-requests.repository';
 import { exceptionWebhooks, hasWebhooks, webhooksFor } from '../webhooks/webhook.events';
 import { WebhookRepository } from '../webhooks/webhook.repository';
@@ -89,7 +89,7 @@ export class EventsHandler {
   private async onPaymentStatuses(tx: PoolClient, events: readonly PaymentStatusEvent[]): Promise<void> {
     if (events.length === 0) return;
     let participants = new Map<string, ParticipantRow>();
-    const urls = (payment: PaymentRow) => ({
+    const urls = (payment: PaymentState) => ({
       debtor: participants.get(payment.participant)?.webhook_url ?? null,
       creditor: participants.get(payment.creditor_participant)?.webhook_url ?? null,
     });

@@ -79,7 +79,7 @@ const WEBHOOK_URLS = { debtor: 'https://bank-us.example/hooks', creditor: 'https
 function applyWithWebhooks({ db, repo, webhooks }: ReadModel, events: StatusEvent[]) {
   return withTransaction(db.pool, async (tx) => {
     const last = (await repo.applyStatuses(tx, events)).at(-1);
-    assert(last, 'no event applied');
+    assert(last?.timeline, 'no event applied');
     const deliveries = webhooksFor({
       sourceId: last.event.id,
       status: last.event.status,
@@ -151,6 +151,14 @@ describe('PaymentsRepository.applyStatuses (settlement events in batches)', () =
     );
     expect(asked).toEqual([['e SUBMITTED SUBMITTED', 'f SUBMITTED SUBMITTED', 'e SETTLED SETTLED']]);
     expect(applied.map((a) => a.timeline?.map((t) => t.status) ?? null)).toEqual([['RECEIVED', 'SUBMITTED'], null, ['RECEIVED', 'SUBMITTED', 'SETTLED']]);
+    // The wanted ones come whole, as of their event; the others with their state only (no quote or parties read).
+    expect(applied.map((a) => [a.payment.status, 'quote' in a.payment, 'end_to_end_id' in a.payment])).toEqual([
+      ['SUBMITTED', true, true],
+      ['SUBMITTED', false, false],
+      ['SETTLED', true, true],
+    ]);
+    expect(applied[2].payment).toMatchObject({ block_height: 8n, block_hash: 'cd'.repeat(32), quote: { id: `q_${e}` } });
+    expect(applied[0].payment).toMatchObject({ block_height: null, quote: { id: `q_${e}` } });
     expect((await model.repo.findAnyMany([f])).get(f)?.status).toBe('SUBMITTED');
   });
 

@@ -59,15 +59,23 @@ export interface StatusEvent {
 }
 
 /** An event that changed the read model, with the payment right after it and its timeline by then. */
-export interface AppliedStatus {
-  event: StatusEvent;
-  payment: PaymentRow;
-  /** The timeline as of this event; null when the caller did not ask for it (nobody gets a webhook of it). */
-  timeline: TimelineRow[] | null;
-}
+/** What a status event changes of a payment, and whom it concerns: all that applying it reads. */
+export type PaymentState = Pick<
+  PaymentRow,
+  'uetr' | 'participant' | 'creditor_participant' | 'status' | 'reason' | 'block_height' | 'block_hash' | 'queued_until' | 'reserved_until' | 'ledger_tx_id'
+>;
+const STATE_COLUMNS = 'uetr, participant, creditor_participant, status, reason, block_height, block_hash, queued_until, reserved_until, ledger_tx_id';
+
+/**
+ * An event applied: with the whole payment and its timeline as of the event when the caller asked for them (its
+ * webhooks carry both), otherwise only the payment's state (reading every payment's quote and parties was most of
+ * the work of applying a batch nobody is notified of).
+ */
+export type AppliedStatus =
+  { event: StatusEvent; payment: PaymentRow; timeline: TimelineRow[] } | { event: StatusEvent; payment: PaymentState; timeline: null };
 
 /** Which applied events need their timeline (their webhooks carry it): answers their uetrs. */
-export type TimelineWanted = (applied: readonly Omit<AppliedStatus, 'timeline'>[]) => Promise<ReadonlySet<string>>;
+export type TimelineWanted = (applied: readonly { event: StatusEvent; payment: PaymentState }[]) => Promise<ReadonlySet<string>>;
 
 const everyTimeline: TimelineWanted = async (applied) => new Set(applied.map((a) => a.event.uetr));
 
@@ -206,7 +214,7 @@ export class PaymentsRepository {
   async applyStatuses(tx: PoolClient, events: readonly StatusEvent[], wanted: TimelineWanted = everyTimeline): Promise<AppliedStatus[]> {
     if (events.length === 0) return [];
     const uetrs = [...new Set(events.map((e) => e.uetr))];
-    const before = await this.findAnyMany(uetrs, tx);
+    const before = await this.lockStates(uetrs, tx);
     const { rows: added } = await tx.query<{ uetr: string; status: string }>(
       `INSERT INTO payment_timeline (uetr, status, reason, at)
        SELECT e.uetr, e.status, e.reason, e.at FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) WITH ORDINALITY AS e(uetr, status, reason, at, n)
@@ -216,7 +224,7 @@ export class PaymentsRepository {
     );
     const fresh = new Set(added.map((r) => `${r.uetr} ${r.status}`));
     const current = new Map([...before].map(([uetr, row]) => [uetr, { ...row }]));
-    const applied: AppliedStatus[] = [];
+    const applied: { event: StatusEvent; payment: PaymentState; timeline: TimelineRow[] | null }[] = [];
     const laterEntries = new Map<string, Set<string>>();
     for (const e of events) {
       const key = `${e.uetr} ${e.status}`;
@@ -240,7 +248,10 @@ export class PaymentsRepository {
     }
     // Each wanted event's timeline: what was there before the batch, plus the entries of this batch up to it.
     const want = applied.length > 0 ? await wanted(applied) : new Set<string>();
-    const timelines = want.size > 0 ? await this.timelines([...want], tx) : new Map<string, TimelineRow[]>();
+    const [timelines, whole] =
+      want.size > 0
+        ? await Promise.all([this.timelines([...want], tx), this.findAnyMany([...want], tx)])
+        : [new Map<string, TimelineRow[]>(), new Map<string, PaymentRow>()];
     const seen = new Map<string, Set<string>>();
     for (const a of applied) {
       const upTo = new Set([...(seen.get(a.event.uetr) ?? []), a.event.status]);
@@ -248,6 +259,8 @@ export class PaymentsRepository {
       if (!want.has(a.event.uetr)) continue;
       const ofBatch = laterEntries.get(a.event.uetr) ?? new Set<string>();
       a.timeline = (timelines.get(a.event.uetr) ?? []).filter((t) => !ofBatch.has(t.status) || upTo.has(t.status));
+      const row = whole.get(a.event.uetr);
+      if (row) a.payment = { ...row, ...a.payment };
     }
     const changed = [...current.values()].filter((row) => {
       const was = before.get(row.uetr);
@@ -280,7 +293,13 @@ export class PaymentsRepository {
         ],
       );
     }
-    return applied;
+    return applied as AppliedStatus[];
+  }
+
+  /** The state of payments that events change, locked for this transaction (one consumer per partition applies them). */
+  private async lockStates(uetrs: readonly string[], tx: PoolClient): Promise<Map<string, PaymentState>> {
+    const { rows } = await tx.query<PaymentState>(`SELECT ${STATE_COLUMNS} FROM payments WHERE uetr = ANY($1::uuid[]) ORDER BY uetr FOR UPDATE`, [uetrs]);
+    return new Map(rows.map((r) => [r.uetr, r]));
   }
 
   /** Payments by uetr whoever their participants are: for event processing, never for answering a bank. */
