@@ -412,11 +412,11 @@ async function forgedLeftovers(ctx: ChaosContext, s: WrongKeySetup): Promise<Tal
     'idempotency keys': await count(db, 'SELECT count(*)::int AS n FROM idempotency_keys WHERE idempotency_key LIKE $1', [`wrongkey-${s.tag}-%`]),
   }));
   const fx = await withDb(`${profile.dbPrefix}_fx`, async (db) => ({
-    quotes: await count(db, `SELECT count(*)::int AS n FROM quotes WHERE participant = $1 AND quote ->> 'sendAmount' = $2 AND created_at >= $3`, [
-      parties.debtor.id,
-      ATTACK_SEND_AMOUNT,
-      s.startedAt,
-    ]),
+    quotes: await count(
+      db,
+      `SELECT count(*)::int AS n FROM quotes q JOIN quote_documents d ON d.id = q.id WHERE q.participant = $1 AND d.quote ->> 'sendAmount' = $2 AND q.created_at >= $3`,
+      [parties.debtor.id, ATTACK_SEND_AMOUNT, s.startedAt],
+    ),
     'consumed quotes': await count(db, 'SELECT count(*)::int AS n FROM quotes WHERE id = ANY($1::text[]) AND used_by IS NOT NULL', [s.victimQuotes]),
   }));
   return { ...gateway, ...fx };

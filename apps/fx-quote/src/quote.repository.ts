@@ -56,18 +56,22 @@ export class QuoteRepository {
   /** Inserts held quotes and adds their amounts to the positions, in the caller's transaction. */
   async insertHeld(tx: PoolClient, quotes: readonly NewQuote[]): Promise<void> {
     if (quotes.length === 0) return;
+    // The bodies as one JSON array (one parameter, no array-literal escaping of each), each with its id.
     await tx.query(
-      `INSERT INTO quotes (id, participant, quote, expires_at, target_currency, reserved_minor, reservation)
-       SELECT id, participant, quote, expires_at, target_currency, reserved_minor, 'held'
-         FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::timestamptz[], $5::text[], $6::numeric[])
-           AS t (id, participant, quote, expires_at, target_currency, reserved_minor)`,
+      `WITH held AS (
+         INSERT INTO quotes (id, participant, expires_at, target_currency, reserved_minor, reservation)
+         SELECT id, participant, expires_at, target_currency, reserved_minor, 'held'
+           FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::numeric[])
+             AS t (id, participant, expires_at, target_currency, reserved_minor)
+       )
+       INSERT INTO quote_documents (id, quote) SELECT d ->> 'id', d FROM jsonb_array_elements($6::jsonb) AS d`,
       [
         quotes.map((q) => q.quote.id),
         quotes.map((q) => q.quote.participant),
-        quotes.map((q) => JSON.stringify(q.quote)),
         quotes.map((q) => q.quote.expiresAt),
         quotes.map((q) => q.quote.targetCurrency),
         quotes.map((q) => q.reservedMinor.toString()),
+        JSON.stringify(quotes.map((q) => q.quote)),
       ],
     );
     await this.addReserved(
@@ -87,9 +91,12 @@ export class QuoteRepository {
       `WITH position AS (
          UPDATE fx_liquidity SET reserved_minor = reserved_minor + $6::numeric, updated_at = now()
           WHERE currency = $5 AND ($7::numeric IS NULL OR reserved_minor + $6::numeric <= $7::numeric) AND released_height <= $8
-         RETURNING currency)
-       INSERT INTO quotes (id, participant, quote, expires_at, target_currency, reserved_minor, reservation)
-       SELECT $1, $2, $3, $4, currency, $6::numeric, 'held' FROM position
+         RETURNING currency),
+       held AS (
+         INSERT INTO quotes (id, participant, expires_at, target_currency, reserved_minor, reservation)
+         SELECT $1, $2, $4, currency, $6::numeric, 'held' FROM position
+         RETURNING id)
+       INSERT INTO quote_documents (id, quote) SELECT id, $3::jsonb FROM held
        RETURNING id`,
       [
         quote.quote.id,
@@ -118,7 +125,7 @@ export class QuoteRepository {
 
   async find(id: string): Promise<StoredQuote | null> {
     const { rows } = await this.pool.query<{ quote: SignedQuote; used_by: string | null; reservation: ReservationState }>(
-      'SELECT quote, used_by, reservation FROM quotes WHERE id = $1',
+      'SELECT d.quote, q.used_by, q.reservation FROM quotes q JOIN quote_documents d ON d.id = q.id WHERE q.id = $1',
       [id],
     );
     return rows[0] ? { quote: rows[0].quote, usedBy: rows[0].used_by, reservation: rows[0].reservation } : null;

@@ -198,14 +198,14 @@ describe('QuoteService with real Postgres and Redis', () => {
 
     const other = await service.create(BANK, usdEur('60.00'));
     await redis.del(`${prefix}quote:${other.id}`);
-    await db.pool.query(`UPDATE quotes SET quote = jsonb_set(quote, '{receiveAmount}', '"6000.00"') WHERE id = $1`, [other.id]);
+    await db.pool.query(`UPDATE quote_documents SET quote = jsonb_set(quote, '{receiveAmount}', '"6000.00"') WHERE id = $1`, [other.id]);
     expect(await codeOf(replica().consume(BANK, other.id, randomUUID()))).toBe('quote_invalid');
   });
 
   it('serves the quotes it issued from its own memory, whatever the stored copies say; their use is still recorded', async () => {
     const quote = await service.create(BANK, usdEur('65.00'));
     await redis.set(`${prefix}quote:${quote.id}`, JSON.stringify({ ...quote, receiveAmount: '6500.00' }));
-    await db.pool.query(`UPDATE quotes SET quote = jsonb_set(quote, '{receiveAmount}', '"6500.00"') WHERE id = $1`, [quote.id]);
+    await db.pool.query(`UPDATE quote_documents SET quote = jsonb_set(quote, '{receiveAmount}', '"6500.00"') WHERE id = $1`, [quote.id]);
     expect(await service.get(BANK, quote.id)).toEqual(quote);
     const uetr = randomUUID();
     expect(await service.consume(BANK, quote.id, uetr)).toEqual(quote);
