@@ -273,39 +273,62 @@ describe('KafkaPgTransport batches', () => {
 });
 
 describe('OutboxRelay', () => {
-  it('publishes rows committed with a transaction, in order, and deletes them once Kafka acknowledged them', async () => {
-    await pool.query('DELETE FROM outbox');
+  /**
+   * A relay of the test database and a consumer of `topic` from its start, handing each message to `onMessage`; `body`
+   * starts the relay when it wants. Both are torn down afterwards.
+   */
+  async function withRelay(
+    topic: string,
+    group: string,
+    onMessage: (message: KafkaMessage) => void,
+    body: (relay: OutboxRelay) => Promise<void>,
+    maxBytes?: number,
+  ): Promise<void> {
     const producer = kafka.producer();
     await producer.connect();
     const relay = new OutboxRelay(pool, producer, log);
-    relay.start();
-    const received: string[] = [];
-    const consumer = kafka.consumer({ groupId: `relay-check-${run}` });
+    const consumer = kafka.consumer({ groupId: `${group}-${run}`, ...(maxBytes ? { maxBytes } : {}) });
     await consumer.connect();
-    await consumer.subscribe({ topic: `${prefix}relayed`, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void received.push(message.value?.toString() ?? '') });
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => onMessage(message) });
     try {
-      await withTransaction(pool, (tx) =>
-        enqueueOutbox(
-          tx,
-          [1, 2, 3].map((n) => ({ topic: `${prefix}relayed`, payload: { n } })),
-        ),
-      );
-      await expect(
-        withTransaction(pool, async (tx) => {
-          await enqueueOutbox(tx, [{ topic: `${prefix}relayed`, payload: { n: 99 } }]);
-          throw new Error('rolled back');
-        }),
-      ).rejects.toThrow('rolled back');
-      await until(() => received.length >= 3);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(received).toEqual(['{"n":1}', '{"n":2}', '{"n":3}']);
-      expect((await pool.query('SELECT count(*)::int AS n FROM outbox')).rows[0].n).toBe(0);
+      await body(relay);
     } finally {
       await consumer.disconnect();
       await relay.stop();
       await producer.disconnect();
     }
+  }
+  const numberOf = (message: KafkaMessage) => (JSON.parse(message.value?.toString() ?? '{}') as { n: number }).n;
+  const outboxRows = async () => (await pool.query('SELECT count(*)::int AS n FROM outbox')).rows[0].n as number;
+
+  it('publishes rows committed with a transaction, in order, and deletes them once Kafka acknowledged them', async () => {
+    await pool.query('DELETE FROM outbox');
+    const received: string[] = [];
+    await withRelay(
+      `${prefix}relayed`,
+      'relay-check',
+      (message) => received.push(message.value?.toString() ?? ''),
+      async (relay) => {
+        relay.start();
+        await withTransaction(pool, (tx) =>
+          enqueueOutbox(
+            tx,
+            [1, 2, 3].map((n) => ({ topic: `${prefix}relayed`, payload: { n } })),
+          ),
+        );
+        await expect(
+          withTransaction(pool, async (tx) => {
+            await enqueueOutbox(tx, [{ topic: `${prefix}relayed`, payload: { n: 99 } }]);
+            throw new Error('rolled back');
+          }),
+        ).rejects.toThrow('rolled back');
+        await until(() => received.length >= 3);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        expect(received).toEqual(['{"n":1}', '{"n":2}', '{"n":3}']);
+        expect(await outboxRows()).toBe(0);
+      },
+    );
   }, 60_000);
 
   it("relays a transaction's messages from one row, and rows of the one-message form (the validators') between them, in order", async () => {
@@ -322,37 +345,24 @@ describe('OutboxRelay', () => {
     );
     await single(4);
     expect((await pool.query('SELECT message_count FROM outbox ORDER BY id')).rows.map((r) => r.message_count)).toEqual([1, 3, 1]);
-    const producer = kafka.producer();
-    await producer.connect();
-    const relay = new OutboxRelay(pool, producer, log);
     const received: { key: string; n: number; header: string | null }[] = [];
-    const consumer = kafka.consumer({ groupId: `relay-forms-${run}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) =>
-        void received.push({
-          key: message.key?.toString() ?? '',
-          n: (JSON.parse(message.value?.toString() ?? '{}') as { n: number }).n,
-          header: message.headers?.['x-n']?.toString() ?? null,
-        }),
-    });
-    relay.start();
-    try {
-      await until(() => received.length >= 5);
-      expect(received).toEqual([
-        { key: 'k0', n: 0, header: null },
-        { key: 'k1', n: 1, header: '1' },
-        { key: 'k2', n: 2, header: '2' },
-        { key: 'k3', n: 3, header: '3' },
-        { key: 'k4', n: 4, header: null },
-      ]);
-      expect((await pool.query('SELECT count(*)::int AS n FROM outbox')).rows[0].n).toBe(0);
-    } finally {
-      await consumer.disconnect();
-      await relay.stop();
-      await producer.disconnect();
-    }
+    await withRelay(
+      topic,
+      'relay-forms',
+      (message) => received.push({ key: message.key?.toString() ?? '', n: numberOf(message), header: message.headers?.['x-n']?.toString() ?? null }),
+      async (relay) => {
+        relay.start();
+        await until(() => received.length >= 5);
+        expect(received).toEqual([
+          { key: 'k0', n: 0, header: null },
+          { key: 'k1', n: 1, header: '1' },
+          { key: 'k2', n: 2, header: '2' },
+          { key: 'k3', n: 3, header: '3' },
+          { key: 'k4', n: 4, header: null },
+        ]);
+        expect(await outboxRows()).toBe(0);
+      },
+    );
   }, 60_000);
 
   it('takes rows until they hold the batch bound in messages, and always at least one row', async () => {
@@ -383,32 +393,29 @@ describe('OutboxRelay', () => {
     const other = await pool.connect(); // stands for another replica's relay in the middle of a batch
     await other.query('BEGIN');
     await other.query("SELECT pg_advisory_xact_lock(hashtext('nostro.outbox.relay'))");
-    const producer = kafka.producer();
-    await producer.connect();
-    const relay = new OutboxRelay(pool, producer, log);
     const received: number[] = [];
-    const consumer = kafka.consumer({ groupId: `relay-turns-${run}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic: `${prefix}turns`, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void received.push((JSON.parse(message.value?.toString() ?? '{}') as { n: number }).n) });
     try {
-      relay.start();
-      for (let n = 0; n < 5; n++) await withTransaction(pool, (tx) => enqueueOutbox(tx, [{ topic: `${prefix}turns`, payload: { n } }]));
-      await new Promise((resolve) => setTimeout(resolve, 1_500)); // woken five times, and polled once: it waits its turn
-      expect(received).toEqual([]);
-      expect((await pool.query('SELECT count(*)::int AS n FROM outbox')).rows[0].n).toBe(5);
-      await other.query('COMMIT');
-      await until(() => received.length >= 5);
-      expect(received).toEqual([0, 1, 2, 3, 4]);
+      await withRelay(
+        `${prefix}turns`,
+        'relay-turns',
+        (message) => received.push(numberOf(message)),
+        async (relay) => {
+          relay.start();
+          for (let n = 0; n < 5; n++) await withTransaction(pool, (tx) => enqueueOutbox(tx, [{ topic: `${prefix}turns`, payload: { n } }]));
+          await new Promise((resolve) => setTimeout(resolve, 1_500)); // woken five times, and polled once: it waits its turn
+          expect(received).toEqual([]);
+          expect(await outboxRows()).toBe(5);
+          await other.query('COMMIT');
+          await until(() => received.length >= 5);
+          expect(received).toEqual([0, 1, 2, 3, 4]);
+        },
+      );
     } finally {
       other.release();
-      await consumer.disconnect();
-      await relay.stop();
-      await producer.disconnect();
     }
   }, 60_000);
 
-  it("relays a backlog larger than Kafka's message size (2,000 rows of 2 KiB to a 1 MiB topic) without stalling", async () => {
+  it("relays a backlog larger than Kafka's message size (2,000 messages of 2 KiB to a 1 MiB topic) without stalling", async () => {
     await pool.query('DELETE FROM outbox');
     const padding = 'p'.repeat(2_048);
     await withTransaction(pool, (tx) =>
@@ -417,23 +424,18 @@ describe('OutboxRelay', () => {
         Array.from({ length: 2_000 }, (_, n) => ({ topic: `${prefix}bulk`, payload: { n, padding } })),
       ),
     );
-    const producer = kafka.producer();
-    await producer.connect();
-    const relay = new OutboxRelay(pool, producer, log);
     const received: number[] = [];
-    const consumer = kafka.consumer({ groupId: `relay-bulk-${run}`, maxBytes: 16 * 1024 * 1024 });
-    await consumer.connect();
-    await consumer.subscribe({ topic: `${prefix}bulk`, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void received.push((JSON.parse(message.value?.toString() ?? '{}') as { n: number }).n) });
-    relay.start();
-    try {
-      await until(() => received.length >= 2_000, 60_000);
-      expect(received).toEqual(Array.from({ length: 2_000 }, (_, n) => n));
-      expect((await pool.query('SELECT count(*)::int AS n FROM outbox')).rows[0].n).toBe(0);
-    } finally {
-      await consumer.disconnect();
-      await relay.stop();
-      await producer.disconnect();
-    }
+    await withRelay(
+      `${prefix}bulk`,
+      'relay-bulk',
+      (message) => received.push(numberOf(message)),
+      async (relay) => {
+        relay.start();
+        await until(() => received.length >= 2_000, 60_000);
+        expect(received).toEqual(Array.from({ length: 2_000 }, (_, n) => n));
+        expect(await outboxRows()).toBe(0);
+      },
+      16 * 1024 * 1024,
+    );
   }, 120_000);
 });
