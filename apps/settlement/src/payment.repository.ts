@@ -76,8 +76,13 @@ export class PaymentRepository {
       `WITH fresh AS (
          INSERT INTO payments (uetr, participant, creditor_participant, quote_id, quote, status, reason, accepted_at, not_after, held_until,
                                hold_source, hold_reason, queue_for_ms, condition)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::text[], $8::timestamptz[],
-                              $9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[], $13::int[], $14::jsonb[])
+         SELECT t.uetr, t.participant, t.creditor_participant, t.quote_id, q.quote, t.status, t.reason, t.accepted_at, t.not_after,
+                t.held_until, t.hold_source, t.hold_reason, t.queue_for_ms, t.condition
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $6::text[], $7::text[], $8::timestamptz[],
+                       $9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[], $13::int[], $14::jsonb[]) WITH ORDINALITY
+                  AS t(uetr, participant, creditor_participant, quote_id, status, reason, accepted_at, not_after, held_until, hold_source,
+                       hold_reason, queue_for_ms, condition, n)
+           JOIN jsonb_array_elements($5::jsonb) WITH ORDINALITY AS q(quote, n) ON q.n = t.n
          ON CONFLICT (uetr) DO NOTHING
          RETURNING uetr
        ), timeline AS (
@@ -92,7 +97,8 @@ export class PaymentRepository {
         col((p) => p.intake.participant),
         col((p) => p.intake.quote.creditorParticipant),
         col((p) => p.intake.quote.id),
-        col((p) => JSON.stringify(p.intake.quote)),
+        // The quotes as one JSON array: one parameter, not an array literal escaping each quote's JSON.
+        JSON.stringify(col((p) => p.intake.quote)),
         col((p) => p.change.status),
         col((p) => p.change.reason),
         col((p) => p.intake.acceptedAt),

@@ -93,6 +93,32 @@ function applyWithWebhooks({ db, repo, webhooks }: ReadModel, events: StatusEven
   });
 }
 
+describe('PaymentsRepository.insertMany', () => {
+  const model = readModel('payments_insert');
+
+  it('answers each payment as stored, every column (the quote from the caller, the rest from the database), in input order', async () => {
+    const request = { quoteId: 'q', endToEndId: 'E2E', debtor: { name: 'A', account: '1' }, creditor: { name: 'B', account: '2' } };
+    const list = [randomUUID(), randomUUID()].map((uetr, i) => ({
+      uetr,
+      participant: 'BANKUS01',
+      quote: { ...quote(`q_${uetr}`), sendAmount: `${i + 1}.00` } as SignedQuote,
+      request: { ...request, quoteId: `q_${uetr}` },
+      sealed: model.customerData.seal(uetr, request),
+      at: new Date(),
+      totalDebitMinor: 1050n,
+      ...(i === 1 ? { rejected: { reason: 'sanctions_match' } } : {}),
+    }));
+    const answered = await withTransaction(model.db.pool, (tx) => model.repo.insertMany(tx, list));
+    const stored = await model.repo.findAnyMany(list.map((p) => p.uetr));
+    expect(answered.map((r) => r.uetr)).toEqual(list.map((p) => p.uetr));
+    expect(answered).toEqual(list.map((p) => stored.get(p.uetr)));
+    expect(answered.map((r) => [r.quote.sendAmount, r.status])).toEqual([
+      ['1.00', 'RECEIVED'],
+      ['2.00', 'REJECTED'],
+    ]);
+  });
+});
+
 describe('PaymentsRepository.applyStatuses (settlement events in batches)', () => {
   const model = readModel('gwreadmodel');
   const payment = () => insertPayment(model, { at: new Date(Date.now() - 1_000), totalDebitMinor: 1050n });

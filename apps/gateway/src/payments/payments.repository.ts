@@ -77,6 +77,11 @@ export type AppliedStatus =
 /** Which applied events need their timeline (their webhooks carry it): answers their uetrs. */
 export type TimelineWanted = (applied: readonly { event: StatusEvent; payment: PaymentState }[]) => Promise<ReadonlySet<string>>;
 
+/** Every column of a payment but its quote, which the caller of an insertion holds already. */
+const RETURNED_ON_INSERT = `uetr, participant, creditor_participant, quote_id, end_to_end_id, debtor, creditor, remittance_info, status, reason,
+  block_height, block_hash, created_at, updated_at, source_currency, total_debit_minor, parties, pii_dek, pii_kek_id, pii_erased_at, queued_until,
+  condition_hash, condition_expires_at, reserved_until, ledger_tx_id`;
+
 const everyTimeline: TimelineWanted = async (applied) => new Set(applied.map((a) => a.event.uetr));
 
 /** A payment the gateway accepts (or rejects itself, after screening). */
@@ -115,13 +120,18 @@ export class PaymentsRepository {
       { uetr: p.uetr, status: 'RECEIVED', reason: null as string | null, at: p.at },
       ...(p.rejected ? [{ uetr: p.uetr, status: 'REJECTED', reason: p.rejected.reason as string | null, at: p.at }] : []),
     ]);
-    const { rows } = await tx.query<PaymentRow>(
+    const { rows } = await tx.query<Omit<PaymentRow, 'quote'>>(
       `WITH inserted AS (
        INSERT INTO payments (uetr, participant, creditor_participant, quote_id, quote, end_to_end_id, parties, pii_dek, pii_kek_id, status, reason,
                              created_at, source_currency, total_debit_minor, condition_hash, condition_expires_at)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::bytea[], $8::bytea[], $9::text[], $10::text[], $11::text[],
-                            $12::timestamptz[], $13::text[], $14::bigint[], $19::text[], $20::timestamptz[])
-       RETURNING *
+       SELECT t.uetr, t.participant, t.creditor_participant, t.quote_id, q.quote, t.end_to_end_id, t.parties, t.pii_dek, t.pii_kek_id, t.status,
+              t.reason, t.created_at, t.source_currency, t.total_debit_minor, t.condition_hash, t.condition_expires_at
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $6::text[], $7::bytea[], $8::bytea[], $9::text[], $10::text[], $11::text[],
+                     $12::timestamptz[], $13::text[], $14::bigint[], $19::text[], $20::timestamptz[]) WITH ORDINALITY
+                AS t(uetr, participant, creditor_participant, quote_id, end_to_end_id, parties, pii_dek, pii_kek_id, status, reason, created_at,
+                     source_currency, total_debit_minor, condition_hash, condition_expires_at, n)
+         JOIN jsonb_array_elements($5::jsonb) WITH ORDINALITY AS q(quote, n) ON q.n = t.n
+       RETURNING ${RETURNED_ON_INSERT}
        ), entries AS (
          INSERT INTO payment_timeline (uetr, status, reason, at) SELECT * FROM unnest($15::uuid[], $16::text[], $17::text[], $18::timestamptz[])
        )
@@ -131,7 +141,8 @@ export class PaymentsRepository {
         list.map((p) => p.participant),
         list.map((p) => p.quote.creditorParticipant),
         list.map((p) => p.quote.id),
-        list.map((p) => JSON.stringify(p.quote)),
+        // The quotes as one JSON array: one parameter, not an array literal escaping each quote's JSON.
+        JSON.stringify(list.map((p) => p.quote)),
         list.map((p) => p.request.endToEndId),
         list.map((p) => p.sealed.parties),
         list.map((p) => p.sealed.pii_dek),
@@ -150,7 +161,7 @@ export class PaymentsRepository {
       ],
     );
     const byUetr = new Map(rows.map((r) => [r.uetr, r]));
-    return list.map((p) => byUetr.get(p.uetr) as PaymentRow);
+    return list.map((p) => ({ ...(byUetr.get(p.uetr) as Omit<PaymentRow, 'quote'>), quote: p.quote }));
   }
 
   /** The payments among `uetrs` whose debtor is `participant` (a retried batch finds what it already accepted). */
