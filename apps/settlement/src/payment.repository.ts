@@ -177,7 +177,7 @@ export class PaymentRepository {
 
   /**
    * {@link lockPayments} without the quote and the deadlines: what applying the ledger's outcomes reads (a block's
-   * outcomes lock every payment in it, and reading each one's quote was most of that statement's work).
+   * outcomes lock every payment in it, and need none of their quotes).
    */
   async lockStates(tx: PoolClient, uetrs: readonly string[]): Promise<PaymentState[]> {
     if (uetrs.length === 0) return [];

@@ -58,7 +58,6 @@ export interface StatusEvent {
   ledgerTxId?: string;
 }
 
-/** An event that changed the read model, with the payment right after it and its timeline by then. */
 /** What a status event changes of a payment, and whom it concerns: all that applying it reads. */
 export type PaymentState = Pick<
   PaymentRow,
@@ -67,9 +66,9 @@ export type PaymentState = Pick<
 const STATE_COLUMNS = 'uetr, participant, creditor_participant, status, reason, block_height, block_hash, queued_until, reserved_until, ledger_tx_id';
 
 /**
- * An event applied: with the whole payment and its timeline as of the event when the caller asked for them (its
- * webhooks carry both), otherwise only the payment's state (reading every payment's quote and parties was most of
- * the work of applying a batch nobody is notified of).
+ * An event that changed the read model, with the payment right after it: the whole payment and its timeline by then
+ * when the caller asked for them (its webhooks carry both), otherwise only the payment's state (most events notify
+ * nobody, and their payments' quotes and parties need not be read).
  */
 export type AppliedStatus =
   { event: StatusEvent; payment: PaymentRow; timeline: TimelineRow[] } | { event: StatusEvent; payment: PaymentState; timeline: null };
