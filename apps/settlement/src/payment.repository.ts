@@ -50,13 +50,12 @@ export interface StuckCounts {
   submitted: number;
 }
 
-const COLUMNS = `uetr, participant, status, quote, not_after, held_until, hold_source, queue_for_ms, condition, reason,
-  (SELECT e.at FROM payment_events e WHERE e.uetr = payments.uetr AND e.status = 'SUBMITTED') AS submitted_at`;
+const SUBMITTED_AT = `(SELECT e.at FROM payment_events e WHERE e.uetr = payments.uetr AND e.status = 'SUBMITTED') AS submitted_at`;
+const COLUMNS = `uetr, participant, status, quote, not_after, held_until, hold_source, queue_for_ms, condition, reason, ${SUBMITTED_AT}`;
 
 /** What the ledger's outcomes change of a payment, and what deciding them reads. */
 export type PaymentState = Pick<PaymentRow, 'uetr' | 'participant' | 'status' | 'condition' | 'submitted_at'>;
-const STATE_COLUMNS = `uetr, participant, status, condition,
-  (SELECT e.at FROM payment_events e WHERE e.uetr = payments.uetr AND e.status = 'SUBMITTED') AS submitted_at`;
+const STATE_COLUMNS = `uetr, participant, status, condition, ${SUBMITTED_AT}`;
 
 /** Settlement's payments, their timeline and quote use: SQL only. Methods taking `tx` run in the caller's transaction. */
 export class PaymentRepository {
@@ -170,9 +169,7 @@ export class PaymentRepository {
   }
 
   async lockPayments(tx: PoolClient, uetrs: readonly string[]): Promise<PaymentRow[]> {
-    if (uetrs.length === 0) return [];
-    const { rows } = await tx.query<PaymentRow>(`SELECT ${COLUMNS} FROM payments WHERE uetr = ANY($1::uuid[]) ORDER BY uetr FOR UPDATE`, [uetrs]);
-    return rows;
+    return this.lock<PaymentRow>(tx, uetrs, COLUMNS);
   }
 
   /**
@@ -180,8 +177,13 @@ export class PaymentRepository {
    * outcomes lock every payment in it, and need none of their quotes).
    */
   async lockStates(tx: PoolClient, uetrs: readonly string[]): Promise<PaymentState[]> {
+    return this.lock<PaymentState>(tx, uetrs, STATE_COLUMNS);
+  }
+
+  /** `columns` of the payments among `uetrs`, locked in uetr order (concurrent lockers cannot deadlock). */
+  private async lock<T extends { uetr: string }>(tx: PoolClient, uetrs: readonly string[], columns: string): Promise<T[]> {
     if (uetrs.length === 0) return [];
-    const { rows } = await tx.query<PaymentState>(`SELECT ${STATE_COLUMNS} FROM payments WHERE uetr = ANY($1::uuid[]) ORDER BY uetr FOR UPDATE`, [uetrs]);
+    const { rows } = await tx.query<T>(`SELECT ${columns} FROM payments WHERE uetr = ANY($1::uuid[]) ORDER BY uetr FOR UPDATE`, [uetrs]);
     return rows;
   }
 

@@ -12,7 +12,7 @@ import {
   createLogger,
   createPool,
   eventually,
-  outboxRowMessages,
+  outboxMessages,
   runMigrations,
   shiftedClock,
   systemClock,
@@ -118,10 +118,7 @@ async function accept(intent: PaymentIntentMessage, using: PaymentService = serv
 async function relayLedgerTx(): Promise<LedgerTransfer[]> {
   const { rows } = await pool.query<OutboxRow>('DELETE FROM outbox RETURNING *');
   const topic = `${env.topicPrefix}ledger.tx`;
-  const messages = rows
-    .sort((a, b) => Number(a.id - b.id))
-    .flatMap(outboxRowMessages)
-    .filter((m) => m.topic === topic);
+  const messages = outboxMessages(rows).filter((m) => m.topic === topic);
   if (messages.length > 0) await producer.send({ topic, acks: -1, messages: messages.map((m) => ({ value: m.value })) });
   return messages.map((m) => JSON.parse(m.value) as LedgerTransfer);
 }

@@ -7,7 +7,7 @@ import { ConsumedMessage, KafkaBatch, KafkaPgTransport } from './kafka-pg.transp
 import { createLogger } from './logger';
 import { eventually } from './test-support';
 import { TestDatabase, freshTestDatabase } from './testing';
-import { OutboxRelay, OutboxRow, TAKE_OUTBOX_SQL, enqueueOutbox, outboxRowMessages } from './outbox';
+import { OutboxRelay, OutboxRow, TAKE_OUTBOX_SQL, enqueueOutbox, outboxMessages, outboxRowMessages } from './outbox';
 import { PLATFORM_MIGRATIONS_DIR } from './runtime';
 
 /**
@@ -97,7 +97,7 @@ describe('KafkaPgTransport', () => {
       { id: ids[2], n: 3 },
     ]);
     const { rows: outbox } = await pool.query<OutboxRow>('SELECT * FROM outbox ORDER BY id');
-    const dead = outbox.flatMap(outboxRowMessages).map((m) => ({ topic: m.topic, payload: JSON.parse(m.value) as { reason: string; originOffset: string } }));
+    const dead = outboxMessages(outbox).map((m) => ({ topic: m.topic, payload: JSON.parse(m.value) as { reason: string; originOffset: string } }));
     expect(dead.map((r) => [r.topic, r.payload.originOffset])).toEqual([
       [`${prefix}dlq`, '3'],
       [`${prefix}dlq`, '4'],

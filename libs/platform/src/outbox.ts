@@ -53,6 +53,11 @@ export interface OutboxRow {
   messages: string | null;
 }
 
+/** The messages of rows taken from the outbox, in the order they were enqueued (rows by id), as they go to Kafka. */
+export function outboxMessages(rows: readonly OutboxRow[]): OutgoingMessage[] {
+  return [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).flatMap(outboxRowMessages);
+}
+
 /** A row's messages, in the order they were enqueued, as they go to Kafka. */
 export function outboxRowMessages(row: OutboxRow): OutgoingMessage[] {
   if (row.messages === null) {
@@ -155,8 +160,7 @@ export class OutboxRelay {
       // failure rolls it back, so the rows are published again (at least once). Under the relay lock no other relay
       // deletes rows, so they need no row locks (FOR UPDATE would write one WAL record per row before its deletion).
       const { rows } = await client.query<OutboxRow>(TAKE_OUTBOX_SQL(BATCH_MAX));
-      rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      const messages = rows.flatMap(outboxRowMessages);
+      const messages = outboxMessages(rows);
       // In requests under Kafka's message size: kafkajs sends all of a partition's messages of one request as one
       // record batch, and a batch over the broker's limit would be refused for ever and stall the relay.
       for (const chunk of bySize(messages, REQUEST_BYTES_MAX)) await this.producer.sendBatch({ topicMessages: groupByTopic(chunk), acks: -1 });

@@ -308,14 +308,18 @@ export class PaymentsRepository {
 
   /** The state of payments that events change, locked for this transaction (one consumer per partition applies them). */
   private async lockStates(uetrs: readonly string[], tx: PoolClient): Promise<Map<string, PaymentState>> {
-    const { rows } = await tx.query<PaymentState>(`SELECT ${STATE_COLUMNS} FROM payments WHERE uetr = ANY($1::uuid[]) ORDER BY uetr FOR UPDATE`, [uetrs]);
-    return new Map(rows.map((r) => [r.uetr, r]));
+    return this.lockMany<PaymentState>(uetrs, tx, STATE_COLUMNS);
   }
 
   /** Payments by uetr whoever their participants are: for event processing, never for answering a bank. */
   async findAnyMany(uetrs: readonly string[], db: Pool | PoolClient = this.pool): Promise<Map<string, PaymentRow>> {
+    return this.lockMany<PaymentRow>(uetrs, db, '*');
+  }
+
+  /** `columns` of the payments among `uetrs` by uetr, locked in uetr order (concurrent lockers cannot deadlock). */
+  private async lockMany<T extends { uetr: string }>(uetrs: readonly string[], db: Pool | PoolClient, columns: string): Promise<Map<string, T>> {
     if (uetrs.length === 0) return new Map();
-    const { rows } = await db.query<PaymentRow>('SELECT * FROM payments WHERE uetr = ANY($1::uuid[]) ORDER BY uetr FOR UPDATE', [uetrs]);
+    const { rows } = await db.query<T>(`SELECT ${columns} FROM payments WHERE uetr = ANY($1::uuid[]) ORDER BY uetr FOR UPDATE`, [uetrs]);
     return new Map(rows.map((r) => [r.uetr, r]));
   }
 }
