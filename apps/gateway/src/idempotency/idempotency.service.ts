@@ -2,7 +2,7 @@ import { idempotencyError } from './idempotency.errors';
 import { Pool, PoolClient, ProblemError, problemBody } from '@nostro/platform';
 import { sha256Hex } from '@nostro/shared';
 import { randomUUID } from 'node:crypto';
-import { IdempotencyRepository } from './idempotency.repository';
+import { IdempotencyRepository, StoredAnswer } from './idempotency.repository';
 
 /** A response to send, and whether a repeat of the request should get it back (final answers only). */
 export interface HttpResult {
@@ -18,16 +18,22 @@ export interface HttpResult {
 }
 
 /**
+ * Stores a request's response inside the caller's transaction. `key` names the idempotency key it completes (absent
+ * for a request sent without one), so that the answers of many requests recorded in one transaction can be stored in
+ * one statement ({@link IdempotencyService.completeMany}) instead of calling each.
+ */
+export interface Completion {
+  (tx: PoolClient, status: number, body: unknown): Promise<void>;
+  readonly key?: { scope: string; key: string };
+}
+
+/**
  * The work behind an idempotent request. `resourceId` is reserved for this key and is the same on every retry that
  * takes over an abandoned attempt; `complete` stores the response inside the work's own transaction, so the state
  * change and the stored answer commit together. `resumed` is true only for such a takeover: otherwise the resource id
  * is new and nothing can exist under it yet, so the work need not look.
  */
-export type IdempotentWork = (
-  resourceId: string,
-  complete: (tx: PoolClient, status: number, body: unknown) => Promise<void>,
-  resumed: boolean,
-) => Promise<HttpResult>;
+export type IdempotentWork = (resourceId: string, complete: Completion, resumed: boolean) => Promise<HttpResult>;
 
 export type IdempotencyStart = { kind: 'fresh'; resourceId: string; resumed: boolean } | { kind: 'replay'; status: number; body: unknown };
 
@@ -75,7 +81,10 @@ export class IdempotencyService {
     const start = await this.start(scope, key, requestHash);
     if (start.kind === 'replay') return { status: start.status, body: start.body, replayed: true };
     try {
-      const result = await work(start.resourceId, (tx, status, body) => this.complete(tx, scope, key, status, body), start.resumed);
+      const complete: Completion = Object.assign((tx: PoolClient, status: number, body: unknown) => this.complete(tx, scope, key, status, body), {
+        key: { scope, key },
+      });
+      const result = await work(start.resourceId, complete, start.resumed);
       if (result.stored) return result;
       if (result.store === false) await this.release(scope, key);
       else await this.complete(this.pool, scope, key, result.status, result.replayBody ?? result.body);
@@ -109,6 +118,19 @@ export class IdempotencyService {
   /** Stores the final response, in the caller's transaction when the response reflects a state change. */
   complete(db: Pool | PoolClient, participant: string, key: string, status: number, body: unknown): Promise<void> {
     return this.repo.complete(db, participant, key, status, body);
+  }
+
+  /**
+   * Stores the responses of many requests in the caller's transaction: those whose {@link Completion} names its key in
+   * one statement, any other by calling it.
+   */
+  async completeMany(tx: PoolClient, answers: readonly { complete: Completion; status: number; body: unknown }[]): Promise<void> {
+    const keyed: StoredAnswer[] = [];
+    for (const { complete, status, body } of answers) {
+      if (complete.key) keyed.push({ ...complete.key, status, body });
+      else await complete(tx, status, body);
+    }
+    await this.repo.completeMany(tx, keyed);
   }
 
   /** Lets an immediate retry take the key over after an unexpected failure (5xx). */
