@@ -2,6 +2,7 @@
 // (pgbench, Kafka produce/consume, a cross-process round trip) and a small SVG chart writer.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import { Kafka, logLevel } from 'kafkajs';
@@ -434,4 +435,42 @@ export async function gatewayDb(dbPrefix: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: `postgres://root@127.0.0.1:5432/${dbPrefix}_gateway` });
   await client.connect();
   return client;
+}
+
+/**
+ * A `fetch` for the benchmark's bank clients over node:http with kept-alive connections, at most `sockets` to the
+ * gateway: what a bank's integration with a connection pool does. Node's global `fetch` opens a connection for every
+ * request in flight (2,000 in the steady phase) and costs the client, which shares the two cores with the cluster,
+ * about 1 ms of CPU a request; the SDK takes any `fetch` (its `fetch` option).
+ */
+export function keepAliveFetch(sockets: number): typeof fetch {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
+  return (input, init = {}) =>
+    new Promise<Response>((resolve, reject) => {
+      const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+      const headers = init.headers as Record<string, string> | undefined;
+      const body = init.body as string | undefined;
+      const request = http.request(
+        url,
+        { method: init.method ?? 'GET', agent, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) } },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('error', reject);
+          response.on('end', () => {
+            const answer = new Headers();
+            for (const [name, value] of Object.entries(response.headers)) {
+              if (value !== undefined) answer.set(name, Array.isArray(value) ? value.join(', ') : value);
+            }
+            const status = response.statusCode ?? 0;
+            // A Response may not carry a body for 204/304.
+            const payload = status === 204 || status === 304 ? null : Buffer.concat(chunks);
+            resolve(new Response(payload, { status, statusText: response.statusMessage, headers: answer }));
+          });
+        },
+      );
+      request.on('error', reject);
+      init.signal?.addEventListener('abort', () => request.destroy(new Error('aborted')), { once: true });
+      request.end(body);
+    });
 }

@@ -18,6 +18,7 @@ import {
   hopBreakdown,
   infrastructureProcesses,
   kafkaThroughput,
+  keepAliveFetch,
   machine,
   pgbenchTps,
   roundTripCost,
@@ -39,7 +40,7 @@ const opt = (name: string, fallback: string): string => {
 if (args.includes('--help')) {
   console.log(`usage: npm run bench -- [--rate 500] [--seconds 20] [--max-seconds 20] [--concurrency 64]
                         [--batch-seconds 20] [--batch 500] [--batch-workers 4] [--phases steady,max,batch]
-                        [--no-baselines] [--out docs/bench] [--profile dev|test] [--skip-build]
+                        [--connections 256] [--no-baselines] [--out docs/bench] [--profile dev|test] [--skip-build]
 
 Starts the local cluster if needed (npm run stack:up), registers benchmark banks, then runs the phases:
   steady   payments offered at --rate per second for --seconds (quote + payment, signed, one request each)
@@ -49,6 +50,8 @@ Starts the local cluster if needed (npm run stack:up), registers benchmark banks
   iso      the same with the payments as one pacs.008.001.09 of --batch transactions (POST /v1/iso20022/pacs.008,
            answered with a pacs.002): a bank hub's path; compare its submit time with batch's
            (--phases steady,max,batch,iso to run it)
+The banks' clients keep at most --connections connections to the gateway open (kept alive), as a bank's connection
+pool would; requests beyond them wait in the client.
 Latency is intent → final from the payment's timeline in the gateway: RECEIVED (the gateway accepted it) to
 SETTLED/REJECTED (the time settlement recorded the outcome); the gateway shows that status one hop later
 ("to gateway" in the per-hop table, hopsMs in the JSON).
@@ -69,6 +72,7 @@ const CONCURRENCY = Number(opt('concurrency', SHORT ? '16' : '64'));
 const BATCH = Number(opt('batch', SHORT ? '100' : '500'));
 const BATCH_SECONDS = Number(opt('batch-seconds', SHORT ? '5' : '20'));
 const BATCH_WORKERS = Number(opt('batch-workers', SHORT ? '2' : '4'));
+const CONNECTIONS = Number(opt('connections', '256'));
 const PHASES = opt('phases', 'steady,max,batch').split(',');
 const OUT = path.resolve(root, opt('out', 'docs/bench'));
 const FINAL_WAIT_MS = 180_000;
@@ -114,6 +118,7 @@ async function setup(profile: StackProfile, secrets: Secrets): Promise<Banks> {
   const baseUrl = `http://127.0.0.1:${profile.ports.gateway}`;
   const admin = new NostroAdminClient({ baseUrl, token: secrets.adminToken });
   const banks: BenchBank[] = [];
+  const fetch = keepAliveFetch(CONNECTIONS);
   for (const [id, currency] of [
     ['BENCHUS1', 'USD'],
     ['BENCHUS2', 'USD'],
@@ -127,7 +132,7 @@ async function setup(profile: StackProfile, secrets: Secrets): Promise<Banks> {
     }
     if (currency === 'USD') await admin.deposit(id, { currency, amount: '500000000.00', reference: `bench ${Date.now()}` });
     const seed = fs.readFileSync(key.file, 'utf8').trim();
-    banks.push({ id, currency, baseUrl, seed, client: new NostroClient({ baseUrl, participantId: id, seed, retry: { retries: 0 } }) });
+    banks.push({ id, currency, baseUrl, seed, client: new NostroClient({ baseUrl, participantId: id, seed, retry: { retries: 0 }, fetch }) });
   }
   await admin.deposit('FXDESK', { currency: 'EUR', amount: '900000000.00', reference: `bench ${Date.now()}` });
   const creditor = banks.find((b) => b.currency === 'EUR');
