@@ -43,8 +43,8 @@ function procStat(pid: number): { cpuTicks: number; rssBytes: number } | null {
 
 /**
  * The processes the cluster's work runs in besides the services: the Postgres backends of each of the profile's
- * databases (by their process title, so pooled connections that come and go are all counted), the Kafka broker and
- * this benchmark client. Each name maps to a function answering the pids in it now.
+ * databases (by their process title, so pooled connections that come and go are all counted), the Kafka broker, Redis
+ * and this benchmark client. Each name maps to a function answering the pids in it now.
  */
 export function infrastructureProcesses(dbPrefix: string): Record<string, () => number[]> {
   // One scan of /proc serves every group of the same sampling tick (the scan is most of the sampler's own cost).
@@ -79,6 +79,11 @@ export function infrastructureProcesses(dbPrefix: string): Record<string, () => 
     'kafka broker': () =>
       titles()
         .filter(([, title]) => title.includes('kafka.Kafka'))
+        .map(([pid]) => pid),
+    // The machine's Redis: the cluster's only client of it while a benchmark runs (rate limits, quotes' locks).
+    redis: () =>
+      titles()
+        .filter(([, title]) => title.startsWith('/usr/bin/redis-server') || title.startsWith('redis-server'))
         .map(([pid]) => pid),
     'bench client': () => [process.pid],
   };
