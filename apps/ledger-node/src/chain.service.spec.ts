@@ -49,9 +49,6 @@ class Broker {
       isRunning: () => !this.consumerStopped,
       resolveOffset: () => undefined,
       heartbeat: async () => undefined,
-      commitOffsetsIfNecessary: async (c: { topics: { partitions: { offset: string }[] }[] }) => {
-        this.commits.push(c.topics[0].partitions[0].offset);
-      },
     } as unknown as EachBatchPayload);
   }
 
@@ -65,6 +62,9 @@ class Broker {
         this.eachBatch = eachBatch;
       },
       seek: ({ offset }: { offset: string }) => this.seeks.push(offset),
+      commitOffsets: async (offsets: { offset: string }[]) => {
+        this.commits.push(...offsets.map((o) => o.offset));
+      },
       stop: async () => {
         this.consumerStopped = true;
       },
@@ -129,7 +129,9 @@ describe('ChainService', () => {
     await broker.deliver(6);
     expect(db.blocks.map((b) => b.block.leaves.length)).toEqual([3, 2]);
     expect({ height: chain.tipHeight, nextOffset: chain.nextOffset }).toEqual({ height: 2, nextOffset: 7n });
-    expect(broker.commits).toEqual(['4', '7']);
+    // Kafka's copy of the offset is a hint, committed once a second at most (and at stop): the latest one.
+    await chain.stop();
+    expect(broker.commits).toEqual(['7']);
   });
 
   it('after a failed block write, rewinds to the last committed block and re-cuts the same blocks', async () => {

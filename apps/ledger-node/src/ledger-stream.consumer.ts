@@ -1,5 +1,5 @@
 import { AssertionError } from 'node:assert';
-import { Logger, retryForever, sessionSettings, topicName } from '@nostro/platform';
+import { Logger, OffsetHints, retryForever, sessionSettings, topicName } from '@nostro/platform';
 import { Topic, ledgerEntrySchema } from '@nostro/shared';
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { BlockPipeline, StreamEntry } from './block.pipeline';
@@ -19,11 +19,15 @@ export interface HaltSwitch {
 /**
  * Reads the ordered ledger stream into the block pipeline. Offsets live only with the blocks: on every group join
  * the consumer seeks to the offset after the last committed block, and after a failed block write it reloads the
- * pipeline and seeks back there (the Kafka commit after each batch is a hint only). Halts the validator rather than
+ * pipeline and seeks back there (the Kafka commit, once a second at most, is a hint only). Halts the validator rather than
  * skip entries when the stream ends before its own chain.
  */
 export class LedgerStreamConsumer {
   private consumer: Consumer | null = null;
+  /** Kafka's copy of the stream offset (a hint for lag tools; the chain in Postgres holds the truth). */
+  private readonly offsetHints = new OffsetHints(async (offsets) => {
+    await this.consumer?.commitOffsets(offsets);
+  });
   private stopped = false;
   private connected = false;
   private needsReload = false;
@@ -65,6 +69,7 @@ export class LedgerStreamConsumer {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.offsetHints.flush();
     await this.consumer?.disconnect().catch(() => undefined);
   }
 
@@ -164,11 +169,7 @@ export class LedgerStreamConsumer {
     this.caughtUp = BigInt(batch.highWatermark) - this.pipeline.nextFeedOffset < BigInt(this.config.BLOCK_MAX_TX);
     if (this.pipeline.nextFeedOffset === fedFrom) return;
     payload.resolveOffset((this.pipeline.nextFeedOffset - 1n).toString());
-    await payload
-      .commitOffsetsIfNecessary({
-        topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: this.pipeline.committed.nextOffset.toString() }] }],
-      })
-      .catch(() => undefined);
+    this.offsetHints.note(batch.topic, batch.partition, this.pipeline.committed.nextOffset.toString());
     await payload.heartbeat();
   }
 

@@ -4,7 +4,7 @@ import { lastValueFrom } from 'rxjs';
 import { Pool, PoolClient } from 'pg';
 import { z } from 'zod';
 import { withTransaction } from './db';
-import { headersToStrings, retryForever, topicName } from './kafka';
+import { OffsetHints, headersToStrings, retryForever, topicName } from './kafka';
 import { DEFAULT_INBOX_RETENTION_HOURS, InboxPruner } from './inbox';
 import { Logger, correlationIdFrom } from './logger';
 import { counter } from './metrics';
@@ -91,6 +91,10 @@ export class KafkaPgTransport extends Server implements CustomTransportStrategy 
 
   private readonly options: KafkaPgTransportOptions;
   readonly inboxPruner: InboxPruner;
+  /** Kafka's copy of the offsets (a hint for lag tools; Postgres holds the truth), committed once a second at most. */
+  private readonly offsetHints = new OffsetHints(async (offsets) => {
+    await this.consumer?.commitOffsets(offsets);
+  });
 
   /** The consumer group is namespaced by the topic prefix, so two clusters can share one broker. */
   constructor(options: KafkaPgTransportOptions) {
@@ -119,6 +123,7 @@ export class KafkaPgTransport extends Server implements CustomTransportStrategy 
   async close(): Promise<void> {
     this.stopped = true;
     await this.inboxPruner.stop();
+    await this.offsetHints.flush();
     await this.consumer?.disconnect().catch(() => undefined);
     this.connected = false;
   }
@@ -199,7 +204,7 @@ export class KafkaPgTransport extends Server implements CustomTransportStrategy 
     return rows[0]?.next_offset ?? null;
   }
 
-  private async onBatch({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat }: EachBatchPayload): Promise<void> {
+  private async onBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0) return;
     const suffix = batch.topic.slice(this.options.topicPrefix.length);
     const handler = this.getHandlerByPattern(suffix);
@@ -207,9 +212,7 @@ export class KafkaPgTransport extends Server implements CustomTransportStrategy 
     await withTransaction(this.options.pool, (tx) => this.processBatch(tx, batch.topic, batch.partition, batch.messages, handler));
     const last = batch.messages[batch.messages.length - 1].offset;
     resolveOffset(last);
-    await commitOffsetsIfNecessary({
-      topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }],
-    }).catch((error: unknown) => this.options.log.warn({ err: error }, 'kafka offset commit failed (Postgres holds the truth)'));
+    this.offsetHints.note(batch.topic, batch.partition, (BigInt(last) + 1n).toString());
     await heartbeat();
   }
 

@@ -1,4 +1,4 @@
-import { Kafka, logLevel as KafkaLogLevel, LogEntry } from 'kafkajs';
+import { Kafka, logLevel as KafkaLogLevel, LogEntry, TopicPartitionOffset } from 'kafkajs';
 import { Logger } from './logger';
 
 export function topicName(prefix: string, suffix: string): string {
@@ -49,4 +49,39 @@ export async function retryForever(what: string, fn: () => Promise<void>, log: L
     }
   }
   return false;
+}
+
+/** How often a consumer tells Kafka how far it got (a hint; see {@link OffsetHints}). */
+export const OFFSET_HINT_INTERVAL_MS = 1_000;
+
+/**
+ * The offsets a consumer commits to Kafka as a hint (its authoritative offsets are in Postgres, committed with each
+ * batch's effects): tools and the ops console read consumer lag from them. Committed at most once per `intervalMs`,
+ * with the latest offset of each partition, instead of after every batch: an offset commit is a round trip to the
+ * broker and an append to its offsets log, and at low rates a consumer finishes a batch for almost every message.
+ * The lag shown is at most `intervalMs` (and a batch) old; a failed commit is dropped, the next one carries on.
+ */
+export class OffsetHints {
+  private readonly pending = new Map<string, TopicPartitionOffset>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly commit: (offsets: TopicPartitionOffset[]) => Promise<void>,
+    private readonly intervalMs = OFFSET_HINT_INTERVAL_MS,
+  ) {}
+
+  /** `offset` is the next offset to consume in the partition. */
+  note(topic: string, partition: number, offset: string): void {
+    this.pending.set(`${partition} ${topic}`, { topic, partition, offset });
+    this.timer ??= setTimeout(() => void this.flush(), this.intervalMs);
+  }
+
+  /** Commits what is pending now (at shutdown, before the consumer disconnects). */
+  async flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const offsets = [...this.pending.values()];
+    this.pending.clear();
+    if (offsets.length > 0) await this.commit(offsets).catch(() => undefined);
+  }
 }

@@ -15,8 +15,8 @@ const GROUPS_MAX = 64;
 
 /**
  * Consumer lag per service from the broker: the end offset of each partition minus the group's committed offset.
- * Our consumers keep their authoritative offsets in Postgres and commit to Kafka after each batch as a hint
- * (docs/architecture.md), so this is the lag as of the last batch each consumer finished.
+ * Our consumers keep their authoritative offsets in Postgres and commit to Kafka at most once a second as a hint
+ * (docs/architecture.md), so this is the lag as of each consumer's batches of up to a second ago.
  */
 export class OpsKafkaLag {
   private admin: Admin | null = null;
