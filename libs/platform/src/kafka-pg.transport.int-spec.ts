@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Kafka, KafkaMessage, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { z } from 'zod';
+import { mapLimited } from './concurrency';
 import { withTransaction } from './db';
 import { ConsumedMessage, KafkaBatch, KafkaPgTransport } from './kafka-pg.transport';
 import { createLogger } from './logger';
@@ -35,7 +36,7 @@ beforeAll(async () => {
   await kafkaAdmin.connect();
   await kafkaAdmin.createTopics({
     waitForLeaders: true,
-    topics: ['events', 'dlq', 'relayed', 'bulk', 'turns', 'forms'].map((t) => ({ topic: `${prefix}${t}`, numPartitions: 1 })),
+    topics: ['events', 'dlq', 'relayed', 'bulk', 'turns', 'forms', 'replicas'].map((t) => ({ topic: `${prefix}${t}`, numPartitions: 1 })),
   });
   await kafkaAdmin.disconnect();
 }, 60_000);
@@ -44,7 +45,7 @@ afterAll(async () => {
   await db?.drop();
   const kafkaAdmin = kafka.admin();
   await kafkaAdmin.connect();
-  await kafkaAdmin.deleteTopics({ topics: ['events', 'dlq', 'relayed', 'bulk', 'turns', 'forms'].map((t) => `${prefix}${t}`) }).catch(() => undefined);
+  await kafkaAdmin.deleteTopics({ topics: ['events', 'dlq', 'relayed', 'bulk', 'turns', 'forms', 'replicas'].map((t) => `${prefix}${t}`) }).catch(() => undefined);
   await kafkaAdmin.disconnect();
 });
 
@@ -412,6 +413,40 @@ describe('OutboxRelay', () => {
       );
     } finally {
       other.release();
+    }
+  }, 60_000);
+
+  it('two relays of one database, woken together for every transaction, publish each message once', async () => {
+    await pool.query('DELETE FROM outbox');
+    const received: number[] = [];
+    const producer = kafka.producer();
+    await producer.connect();
+    const second = new OutboxRelay(pool, producer, log); // another replica of the service
+    try {
+      await withRelay(
+        `${prefix}replicas`,
+        'relay-replicas',
+        (message) => received.push(numberOf(message)),
+        async (relay) => {
+          relay.start();
+          second.start();
+          // Many small transactions from several writers at once: both relays race for every batch.
+          await mapLimited(
+            Array.from({ length: 300 }, (_, n) => n),
+            6,
+            async (n) => withTransaction(pool, (tx) => enqueueOutbox(tx, [{ topic: `${prefix}replicas`, payload: { n } }])),
+          );
+          await until(() => received.length >= 300, 30_000);
+          await new Promise((resolve) => setTimeout(resolve, 500)); // a message published twice would arrive by now
+          expect(received).toHaveLength(300);
+          expect(new Set(received).size).toBe(300);
+          expect(await outboxRows()).toBe(0);
+          expect(relay.published + second.published).toBe(300);
+        },
+      );
+    } finally {
+      await second.stop();
+      await producer.disconnect();
     }
   }, 60_000);
 
