@@ -45,7 +45,9 @@ afterAll(async () => {
   await db?.drop();
   const kafkaAdmin = kafka.admin();
   await kafkaAdmin.connect();
-  await kafkaAdmin.deleteTopics({ topics: ['events', 'dlq', 'relayed', 'bulk', 'turns', 'forms', 'replicas'].map((t) => `${prefix}${t}`) }).catch(() => undefined);
+  await kafkaAdmin
+    .deleteTopics({ topics: ['events', 'dlq', 'relayed', 'bulk', 'turns', 'forms', 'replicas'].map((t) => `${prefix}${t}`) })
+    .catch(() => undefined);
   await kafkaAdmin.disconnect();
 });
 

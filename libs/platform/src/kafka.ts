@@ -73,7 +73,8 @@ export class OffsetHints {
   /** `offset` is the next offset to consume in the partition. */
   note(topic: string, partition: number, offset: string): void {
     this.pending.set(`${partition} ${topic}`, { topic, partition, offset });
-    this.timer ??= setTimeout(() => void this.flush(), this.intervalMs);
+    // Unreferenced: a hint never keeps a process alive (close() flushes it).
+    this.timer ??= setTimeout(() => void this.flush(), this.intervalMs).unref();
   }
 
   /** Commits what is pending now (at shutdown, before the consumer disconnects). */
