@@ -92,14 +92,42 @@ describe('GroupCommit', () => {
   it('keeps to maxBatch items per flush', async () => {
     const sizes: number[] = [];
     const gate = deferred();
-    const group = new GroupCommit<string, number, number>(async (_key, items) => {
-      sizes.push(items.length);
-      if (sizes.length === 1) await gate.gate;
-      return items.map((n) => ({ ok: n }));
-    }, 3);
+    const group = new GroupCommit<string, number, number>(
+      async (_key, items) => {
+        sizes.push(items.length);
+        if (sizes.length === 1) await gate.gate;
+        return items.map((n) => ({ ok: n }));
+      },
+      { maxBatch: 3 },
+    );
     const all = [0, 1, 2, 3, 4, 5, 6, 7].map((n) => group.run('K', n));
     gate.release();
     expect(await Promise.all(all)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(sizes).toEqual([1, 3, 3, 1]);
+  });
+
+  it('tells the observer the size and duration of each flush, a failed one too', async () => {
+    const observed: [number, number][] = [];
+    const gate = deferred();
+    let flushes = 0;
+    const group = new GroupCommit<string, number, number>(
+      async (_key, items) => {
+        flushes++;
+        if (flushes === 1) await gate.gate;
+        if (items.includes(13)) throw new Error('unlucky flush');
+        return items.map((n) => ({ ok: n }));
+      },
+      { observe: (size, seconds) => observed.push([size, seconds]) },
+    );
+    const first = group.run('K', 1);
+    const rest = [2, 13].map((n) => group.run('K', n).catch(() => null));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    gate.release();
+    await Promise.all([first, ...rest]);
+    expect(observed.map(([size]) => size)).toEqual([1, 2]);
+    // The first flush waited on its gate for 20 ms or so; durations are in seconds.
+    expect(observed[0][1]).toBeGreaterThanOrEqual(0.015);
+    expect(observed[0][1]).toBeLessThan(5);
+    expect(observed[1][1]).toBeGreaterThanOrEqual(0);
   });
 });

@@ -40,6 +40,14 @@ export async function mapOrderedByKey<T, R>(
 /** What a flush answers for one item: its result, or why it failed (that item only). */
 export type Settled<O> = { ok: O } | { error: unknown };
 
+/** How a {@link GroupCommit} flushes. */
+export interface GroupCommitOptions {
+  /** Most items in one flush (default 500). */
+  maxBatch?: number;
+  /** Told each flush's size and how long it took (seconds), failed or not: what a step's metrics need. */
+  observe?: (size: number, seconds: number) => void;
+}
+
 /**
  * Group commit: calls of {@link GroupCommit.run} with the same key that arrive while a flush of that key is in flight
  * wait, and go together in the next flush, so N concurrent requests cost one round trip instead of N. A call that
@@ -50,10 +58,16 @@ export type Settled<O> = { ok: O } | { error: unknown };
 export class GroupCommit<K, I, O> {
   private readonly lanes = new Map<K, { item: I; resolve: (o: O) => void; reject: (e: unknown) => void }[]>();
 
+  private readonly maxBatch: number;
+  private readonly observe?: (size: number, seconds: number) => void;
+
   constructor(
     private readonly flush: (key: K, items: I[]) => Promise<Settled<O>[]>,
-    private readonly maxBatch = 500,
-  ) {}
+    options: GroupCommitOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 500;
+    this.observe = options.observe;
+  }
 
   run(key: K, item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
@@ -72,6 +86,7 @@ export class GroupCommit<K, I, O> {
     // The lane stays in the map while a flush is in flight: that is what makes later calls wait and join the next.
     while (lane.length > 0) {
       const batch = lane.splice(0, this.maxBatch);
+      const started = process.hrtime.bigint();
       try {
         const results = await this.flush(
           key,
@@ -86,6 +101,7 @@ export class GroupCommit<K, I, O> {
       } catch (error) {
         for (const b of batch) b.reject(error);
       }
+      this.observe?.(batch.length, Number(process.hrtime.bigint() - started) / 1e9);
     }
     this.lanes.delete(key);
   }

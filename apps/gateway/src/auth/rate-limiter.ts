@@ -1,5 +1,6 @@
 import { GroupCommit, Logger, counter } from '@nostro/platform';
 import Redis from 'ioredis';
+import { groupCommitMetrics } from '../common/group-commit.metrics';
 
 const limited = counter('gateway_rate_limited_total', 'Bank requests refused with 429, by participant', ['participant']);
 const unavailable = counter('gateway_rate_limiter_unavailable_total', 'Requests let through because Redis did not answer');
@@ -69,8 +70,9 @@ export class RateLimiter {
    * Group commit: a participant's requests that arrive while its previous take is in flight take their tokens
    * together in the next call (one Redis round trip for many; issue "Performance"), in arrival order.
    */
-  private readonly takes = new GroupCommit<string, null, RateDecision>(async (participant, items) =>
-    (await this.takeMany(participant, items.length)).map((ok) => ({ ok })),
+  private readonly takes = new GroupCommit<string, null, RateDecision>(
+    async (participant, items) => (await this.takeMany(participant, items.length)).map((ok) => ({ ok })),
+    { observe: groupCommitMetrics('rate_limit') },
   );
 
   take(participant: string): Promise<RateDecision> {

@@ -1,4 +1,5 @@
 import { GroupCommit, Pool, PoolClient } from '@nostro/platform';
+import { groupCommitMetrics } from '../common/group-commit.metrics';
 
 export interface IdempotencyRow {
   request_hash: string;
@@ -30,18 +31,21 @@ export class IdempotencyRepository {
    * Group commit: the keys of requests that arrive while a claim is in flight are claimed together in the next
    * statement (one round trip for many single payments, issue "Performance"); a lone request's goes at once.
    */
-  private readonly claims = new GroupCommit<'all', Claim, boolean>(async (_all, items) => {
-    const { rows } = await this.pool.query<{ resource_id: string }>(
-      `INSERT INTO idempotency_keys (participant, idempotency_key, request_hash, resource_id, state, locked_until)
+  private readonly claims = new GroupCommit<'all', Claim, boolean>(
+    async (_all, items) => {
+      const { rows } = await this.pool.query<{ resource_id: string }>(
+        `INSERT INTO idempotency_keys (participant, idempotency_key, request_hash, resource_id, state, locked_until)
        SELECT c.scope, c.key, c.hash, c.resource, 'in_progress', now() + make_interval(secs => c.lease)
          FROM jsonb_to_recordset($1::jsonb) AS c(scope text, key text, hash text, resource uuid, lease int)
        ON CONFLICT DO NOTHING RETURNING resource_id`,
-      [JSON.stringify(items.map((c) => ({ scope: c.scope, key: c.key, hash: c.requestHash, resource: c.resourceId, lease: c.leaseSeconds })))],
-    );
-    // Of the same key twice in one statement only the first row is inserted: its reserved id says whose it is.
-    const claimed = new Set(rows.map((r) => r.resource_id));
-    return items.map((c) => ({ ok: claimed.has(c.resourceId) }));
-  });
+        [JSON.stringify(items.map((c) => ({ scope: c.scope, key: c.key, hash: c.requestHash, resource: c.resourceId, lease: c.leaseSeconds })))],
+      );
+      // Of the same key twice in one statement only the first row is inserted: its reserved id says whose it is.
+      const claimed = new Set(rows.map((r) => r.resource_id));
+      return items.map((c) => ({ ok: claimed.has(c.resourceId) }));
+    },
+    { observe: groupCommitMetrics('idempotency') },
+  );
 
   constructor(private readonly pool: Pool) {}
 

@@ -8,7 +8,6 @@ import {
   ProblemError,
   counter,
   enqueueOutbox,
-  histogram,
   mapOrderedByKey,
   parseOrProblem,
   problemBody,
@@ -29,18 +28,13 @@ import { SanctionsDecision, ScreeningService } from '../screening/screening.serv
 import { LimitsRow } from '../screening/screening.repository';
 import { webhooksFor } from '../webhooks/webhook.events';
 import { NewDelivery, WebhookRepository } from '../webhooks/webhook.repository';
+import { groupCommitMetrics } from '../common/group-commit.metrics';
 
 export type { HttpResult } from '../idempotency/idempotency.service';
 
 const accepted = counter('gateway_payments_accepted_total', 'Payments answered 202, by status', ['status']);
 /** Items of a batch checked at once when the participant has limits (each costs a round trip to fx-quote and a transaction). */
 const BATCH_CONCURRENCY = 8;
-const groupSizes = histogram(
-  'gateway_group_commit_size',
-  'Single payments recorded together in one flush (group commit), by step',
-  [1, 2, 4, 8, 16, 32, 64, 128, 256],
-  ['step'],
-);
 
 /** A payment about to be recorded: its validated request, the quote it used, and its screening outcome. */
 interface Intake {
@@ -110,39 +104,41 @@ export class PaymentsService {
    * using their quotes, or being recorded, join the next call to fx-quote and the next transaction, so N concurrent
    * payments cost one fx-quote round trip and one Postgres transaction instead of N. A lone request goes at once.
    */
-  private readonly quoteUses = new GroupCommit<string, ConsumeItem, QuoteBatchResult>(async (participant, items) => {
-    groupSizes.labels('quote').observe(items.length);
-    return (await this.fx.consumeQuotes(participant, items)).map((ok) => ({ ok }));
-  });
+  private readonly quoteUses = new GroupCommit<string, ConsumeItem, QuoteBatchResult>(
+    async (participant, items) => (await this.fx.consumeQuotes(participant, items)).map((ok) => ({ ok })),
+    { observe: groupCommitMetrics('quote') },
+  );
 
-  private readonly records = new GroupCommit<string, GroupedIntake, HttpResult>(async (participant, items) => {
-    groupSizes.labels('record').observe(items.length);
-    const together = async (list: readonly GroupedIntake[]) =>
-      withTransaction(this.pool, async (tx) => {
-        const views = await this.recordMany(tx, participant, list[0].correlationId, list);
-        // The answers in one statement, not one round trip each: a flush's time must not grow with its size.
-        await this.idempotency.completeMany(
-          tx,
-          list.flatMap((item, i) => (item.onCommit ? [{ complete: item.onCommit, status: 202, body: views[i] }] : [])),
-        );
-        return views.map((view) => ({ ok: { status: 202, body: view } as HttpResult }));
-      });
-    try {
-      return await together(items);
-    } catch (error) {
-      if (items.length === 1) return [{ error }];
-      // One payment failing must not fail the others: each again in its own transaction.
-      const alone: ({ ok: HttpResult } | { error: unknown })[] = [];
-      for (const item of items)
-        alone.push(
-          await together([item]).then(
-            (r) => r[0],
-            (e: unknown) => ({ error: e }),
-          ),
-        );
-      return alone;
-    }
-  });
+  private readonly records = new GroupCommit<string, GroupedIntake, HttpResult>(
+    async (participant, items) => {
+      const together = async (list: readonly GroupedIntake[]) =>
+        withTransaction(this.pool, async (tx) => {
+          const views = await this.recordMany(tx, participant, list[0].correlationId, list);
+          // The answers in one statement, not one round trip each: a flush's time must not grow with its size.
+          await this.idempotency.completeMany(
+            tx,
+            list.flatMap((item, i) => (item.onCommit ? [{ complete: item.onCommit, status: 202, body: views[i] }] : [])),
+          );
+          return views.map((view) => ({ ok: { status: 202, body: view } as HttpResult }));
+        });
+      try {
+        return await together(items);
+      } catch (error) {
+        if (items.length === 1) return [{ error }];
+        // One payment failing must not fail the others: each again in its own transaction.
+        const alone: ({ ok: HttpResult } | { error: unknown })[] = [];
+        for (const item of items)
+          alone.push(
+            await together([item]).then(
+              (r) => r[0],
+              (e: unknown) => ({ error: e }),
+            ),
+          );
+        return alone;
+      }
+    },
+    { observe: groupCommitMetrics('record') },
+  );
 
   /** `POST /v1/payments`: the payment's uetr is the resource id reserved for the Idempotency-Key. */
   create(participant: string, idempotencyKey: string, rawBody: Buffer | undefined, body: unknown, correlationId: string): Promise<HttpResult> {

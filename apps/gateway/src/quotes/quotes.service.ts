@@ -5,6 +5,7 @@ import { quoteBatchSchema } from '../http/api.schemas';
 import { FxClient, QuoteBatchResult } from './fx.client';
 import { HttpResult, IdempotencyService } from '../idempotency/idempotency.service';
 import { ParticipantCache } from '../participants/participant.cache';
+import { groupCommitMetrics } from '../common/group-commit.metrics';
 
 /** A quote as the bank sees it: who asked is the caller, so it is left out. */
 function bankView(quote: SignedQuote): Omit<SignedQuote, 'participant'> {
@@ -21,8 +22,9 @@ export class QuotesService {
    * Group commit: a bank's quote requests that arrive while its previous ones are being priced go to fx-quote
    * together in the next batch call (one round trip and one transaction there); a lone request goes at once.
    */
-  private readonly pricing = new GroupCommit<string, QuoteRequest, QuoteBatchResult>(async (participant, requests) =>
-    (await this.fx.createQuotes(participant, requests)).map((ok) => ({ ok })),
+  private readonly pricing = new GroupCommit<string, QuoteRequest, QuoteBatchResult>(
+    async (participant, requests) => (await this.fx.createQuotes(participant, requests)).map((ok) => ({ ok })),
+    { observe: groupCommitMetrics('pricing') },
   );
 
   constructor(
