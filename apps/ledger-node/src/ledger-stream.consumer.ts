@@ -19,8 +19,8 @@ export interface HaltSwitch {
 /**
  * Reads the ordered ledger stream into the block pipeline. Offsets live only with the blocks: on every group join
  * the consumer seeks to the offset after the last committed block, and after a failed block write it reloads the
- * pipeline and seeks back there (the Kafka commit, once a second at most, is a hint only). Halts the validator rather than
- * skip entries when the stream ends before its own chain.
+ * pipeline and seeks back there (the Kafka commit, once a second at most, is a hint only). Halts the validator
+ * rather than skip entries when the stream ends before its own chain.
  */
 export class LedgerStreamConsumer {
   private consumer: Consumer | null = null;

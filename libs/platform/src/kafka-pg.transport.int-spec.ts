@@ -29,6 +29,9 @@ async function until(check: () => Promise<boolean> | boolean, timeoutMs = 20_000
   if (!(await eventually(async () => check(), Boolean, timeoutMs, 50))) throw new Error('condition not reached in time');
 }
 
+/** This file's topics (under `prefix`): created before the tests, deleted after. */
+const TOPICS = ['events', 'dlq', 'relayed', 'bulk', 'turns', 'forms', 'replicas'].map((t) => `${prefix}${t}`);
+
 beforeAll(async () => {
   db = await freshTestDatabase('platform_transport', [PLATFORM_MIGRATIONS_DIR], log);
   pool = db.pool;
@@ -36,7 +39,7 @@ beforeAll(async () => {
   await kafkaAdmin.connect();
   await kafkaAdmin.createTopics({
     waitForLeaders: true,
-    topics: ['events', 'dlq', 'relayed', 'bulk', 'turns', 'forms', 'replicas'].map((t) => ({ topic: `${prefix}${t}`, numPartitions: 1 })),
+    topics: TOPICS.map((topic) => ({ topic, numPartitions: 1 })),
   });
   await kafkaAdmin.disconnect();
 }, 60_000);
@@ -45,9 +48,7 @@ afterAll(async () => {
   await db?.drop();
   const kafkaAdmin = kafka.admin();
   await kafkaAdmin.connect();
-  await kafkaAdmin
-    .deleteTopics({ topics: ['events', 'dlq', 'relayed', 'bulk', 'turns', 'forms', 'replicas'].map((t) => `${prefix}${t}`) })
-    .catch(() => undefined);
+  await kafkaAdmin.deleteTopics({ topics: TOPICS }).catch(() => undefined);
   await kafkaAdmin.disconnect();
 });
 
