@@ -90,7 +90,7 @@ describe('BlockPipeline', () => {
     await pipeline.reload();
     const before = Date.now();
     await pipeline.feedChunk(stream([bootstrap, deposit(5n)]), running);
-    expect({ height: pipeline.nextHeight, pending: pipeline.pendingCount }).toEqual({ height: 1, pending: 2 });
+    expect({ height: pipeline.nextHeight, pending: pipeline.pendingCount, previous: pipeline.previousTxCount }).toEqual({ height: 1, pending: 2, previous: 0 });
     expect(pipeline.pendingSince).toBeGreaterThanOrEqual(before);
     const ignoredBefore = await ignoredMarkers();
     // v1's marker closes height 1; v2's, for the same height, arrives after and is ignored (and counted).
@@ -107,7 +107,11 @@ describe('BlockPipeline', () => {
     await pipeline.drainWrites();
     expect(db.blocks.map((b) => b.block.header.txCount)).toEqual([2]);
     expect(pipeline.pendingSince).toBeNull();
+    // The size the next block's cut-marker wait follows; forgotten on a reload.
+    expect(pipeline.previousTxCount).toBe(2);
     expect((await ignoredMarkers()) - ignoredBefore).toBe(1);
+    await pipeline.reload();
+    expect(pipeline.previousTxCount).toBe(0);
   });
 
   it('after a failed write, reloads from the last committed block and re-cuts the same blocks, applying nothing twice', async () => {

@@ -75,6 +75,7 @@ export class BlockPipeline {
   private writes: Promise<void>[] = [];
   private tip: CommittedTip = { height: 0, nextOffset: 0n };
   private pendingSinceMs: number | null = null;
+  private lastSealedTxCount = 0;
 
   constructor(
     private readonly config: LedgerConfig,
@@ -114,6 +115,11 @@ export class BlockPipeline {
     return this.cutter.nextDeadline();
   }
 
+  /** Transactions the last block sealed since the last (re)load held; 0 before the first (the cut-marker wait). */
+  get previousTxCount(): number {
+    return this.lastSealedTxCount;
+  }
+
   /** How many transfers wait in the liquidity queue (applied blocks, plus the open one). */
   get queuedCount(): number {
     return this.cutter.queue.size;
@@ -139,6 +145,7 @@ export class BlockPipeline {
     this.writes = [];
     this.recentIds.clear();
     this.pendingSinceMs = null;
+    this.lastSealedTxCount = 0;
     tipHeight.set(tip.height);
   }
 
@@ -191,6 +198,7 @@ export class BlockPipeline {
       case 'sealed':
         this.assertInvariants(result.block.header.height);
         this.pendingSinceMs = this.cutter.pendingCount > 0 ? Date.now() : null;
+        this.lastSealedTxCount = result.block.leaves.length;
         for (const leaf of result.block.leaves) this.recentIds.add(leaf.id);
         return result.block;
       default:

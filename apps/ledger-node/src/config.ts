@@ -14,7 +14,13 @@ const schema = z
     LEDGER_QUORUM: z.coerce.number().int().min(1).default(2),
     NETWORK_ID: z.string().min(1).default('nostro-local'),
     BLOCK_MAX_TX: z.coerce.number().int().min(1).max(20_000).default(1_000),
+    /** How long the open block waits before a cut is proposed on a quiet network (the least wait). */
     BLOCK_TIMEOUT_MS: z.coerce.number().int().min(5).max(60_000).default(50),
+    /**
+     * The most it waits on a busy one: the wait grows by BLOCK_WAIT_PER_TX_MS for each transaction the previous
+     * block held (docs/ledger.md, "Cutting blocks"). Default: 150, or BLOCK_TIMEOUT_MS if that is longer.
+     */
+    BLOCK_TIMEOUT_MAX_MS: z.coerce.number().int().min(5).max(60_000).optional(),
     /** Per-participant finality notices on `ledger.notices.<participant>` (docs/ledger.md, "Finality notices"). */
     LEDGER_NOTICES: booleanString.default(true),
     LEDGER_NOTICE_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(32).default(1),
@@ -25,6 +31,10 @@ const schema = z
       .refine((ms) => ms === -1 || ms >= 60_000, '-1 or at least 60000')
       .default(604_800_000),
   })
+  .refine((c) => c.BLOCK_TIMEOUT_MAX_MS === undefined || c.BLOCK_TIMEOUT_MAX_MS >= c.BLOCK_TIMEOUT_MS, {
+    path: ['BLOCK_TIMEOUT_MAX_MS'],
+    message: 'shorter than BLOCK_TIMEOUT_MS',
+  })
   .refine((c) => c.LEDGER_QUORUM <= c.VALIDATOR_PUBLIC_KEYS.length, {
     path: ['LEDGER_QUORUM'],
     message: 'quorum larger than the number of validators',
@@ -34,9 +44,16 @@ const schema = z
     message: 'this validator is not listed in VALIDATOR_PUBLIC_KEYS',
   });
 
-export type LedgerConfig = z.infer<typeof schema> & { signingSeed: string };
+/** BLOCK_TIMEOUT_MAX_MS when it is not set. */
+export const DEFAULT_BLOCK_TIMEOUT_MAX_MS = 150;
+
+export type LedgerConfig = Omit<z.infer<typeof schema>, 'BLOCK_TIMEOUT_MAX_MS'> & { BLOCK_TIMEOUT_MAX_MS: number; signingSeed: string };
 
 export function ledgerConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   const config = loadConfig(schema, env);
-  return { ...config, signingSeed: readKeyFile(config.VALIDATOR_SIGNING_KEY_FILE, 'VALIDATOR_SIGNING_KEY_FILE') };
+  return {
+    ...config,
+    BLOCK_TIMEOUT_MAX_MS: config.BLOCK_TIMEOUT_MAX_MS ?? Math.max(DEFAULT_BLOCK_TIMEOUT_MAX_MS, config.BLOCK_TIMEOUT_MS),
+    signingSeed: readKeyFile(config.VALIDATOR_SIGNING_KEY_FILE, 'VALIDATOR_SIGNING_KEY_FILE'),
+  };
 }

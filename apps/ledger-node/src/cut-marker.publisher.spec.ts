@@ -2,9 +2,9 @@ import { createLogger } from '@nostro/platform';
 import { ledgerEntrySchema } from '@nostro/shared';
 import { Producer, ProducerRecord } from 'kafkajs';
 import { LedgerConfig } from './config';
-import { CutMarkerPublisher, IDLE_CHECK_MS, OpenBlock } from './cut-marker.publisher';
+import { BLOCK_WAIT_PER_TX_MS, CutMarkerPublisher, IDLE_CHECK_MS, OpenBlock, blockWaitMs } from './cut-marker.publisher';
 
-const config = { VALIDATOR_ID: 'v1', KAFKA_TOPIC_PREFIX: 'test.', BLOCK_TIMEOUT_MS: 50 } as LedgerConfig;
+const config = { VALIDATOR_ID: 'v1', KAFKA_TOPIC_PREFIX: 'test.', BLOCK_TIMEOUT_MS: 50, BLOCK_TIMEOUT_MAX_MS: 150 } as LedgerConfig;
 
 /** The ordered stream as this validator's producer writes to it; `down` makes sends fail. */
 class Stream {
@@ -27,16 +27,25 @@ class Stream {
   }
 }
 
+describe('blockWaitMs', () => {
+  it('is BLOCK_TIMEOUT_MS after small blocks, grows with the previous block and stops at BLOCK_TIMEOUT_MAX_MS', () => {
+    expect(BLOCK_WAIT_PER_TX_MS).toBe(5);
+    expect([0, 1, 10, 11, 20, 29, 30, 31, 1_000].map((n) => blockWaitMs(config, n))).toEqual([50, 50, 50, 55, 100, 145, 150, 150, 150]);
+    // Equal bounds: the fixed timeout of before.
+    expect([0, 30, 1_000].map((n) => blockWaitMs({ BLOCK_TIMEOUT_MS: 50, BLOCK_TIMEOUT_MAX_MS: 50 }, n))).toEqual([50, 50, 50]);
+  });
+});
+
 describe('CutMarkerPublisher', () => {
   let stream: Stream;
-  let block: { nextHeight: number; pendingCount: number; pendingSince: number | null; nextDeadline: number | null };
+  let block: { nextHeight: number; pendingCount: number; pendingSince: number | null; nextDeadline: number | null; previousTxCount: number };
   let mayPropose: boolean;
   let publisher: CutMarkerPublisher;
 
   beforeEach(() => {
     jest.useFakeTimers({ now: 1_700_000_000_000 });
     stream = new Stream();
-    block = { nextHeight: 7, pendingCount: 0, pendingSince: null, nextDeadline: null };
+    block = { nextHeight: 7, pendingCount: 0, pendingSince: null, nextDeadline: null, previousTxCount: 0 };
     mayPropose = true;
     publisher = new CutMarkerPublisher(config, stream.asProducer(), block satisfies OpenBlock, () => mayPropose, createLogger('marker-test', 'silent'));
     publisher.start();
@@ -68,6 +77,28 @@ describe('CutMarkerPublisher', () => {
       { kind: 'cut', height: 7, validator: 'v1' },
       { kind: 'cut', height: 8, validator: 'v1' },
     ]);
+  });
+
+  it('lets the open block wait longer after a busy block: 5 ms per transaction the previous one held, at most 150 ms', async () => {
+    Object.assign(block, { pendingCount: 40, pendingSince: Date.now(), previousTxCount: 24 });
+    publisher.arm();
+    await jest.advanceTimersByTimeAsync(119);
+    expect(stream.markers()).toEqual([]);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(stream.markers().map((m) => m.entry)).toEqual([{ kind: 'cut', height: 7, validator: 'v1' }]);
+
+    Object.assign(block, { nextHeight: 8, pendingSince: Date.now(), previousTxCount: 400 });
+    publisher.arm();
+    await jest.advanceTimersByTimeAsync(149);
+    expect(stream.markers()).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(stream.markers()).toHaveLength(2);
+
+    // Quiet again: the next block after a small one waits BLOCK_TIMEOUT_MS.
+    Object.assign(block, { nextHeight: 9, pendingCount: 1, pendingSince: Date.now(), previousTxCount: 3 });
+    publisher.arm();
+    await jest.advanceTimersByTimeAsync(50);
+    expect(stream.markers().map((m) => m.entry)).toEqual([7, 8, 9].map((height) => ({ kind: 'cut', height, validator: 'v1' })));
   });
 
   it('proposes nothing for an empty block, nor while the validator may not propose (not caught up, halted)', async () => {

@@ -13,6 +13,23 @@ export interface OpenBlock {
   readonly pendingSince: number | null;
   /** The earliest block time at which a queued transfer times out or an escrow expires; null when none waits. */
   readonly nextDeadline: number | null;
+  /** Transactions the last block sealed since this validator (re)loaded held; 0 before the first. */
+  readonly previousTxCount: number;
+}
+
+/** How much longer the open block waits for each transaction the previous block held (see {@link blockWaitMs}). */
+export const BLOCK_WAIT_PER_TX_MS = 5;
+
+/**
+ * How long the open block waits before a cut is proposed: BLOCK_WAIT_PER_TX_MS for each transaction the previous
+ * block held, at least BLOCK_TIMEOUT_MS and at most BLOCK_TIMEOUT_MAX_MS. A quiet network (blocks of a few
+ * transactions) cuts after BLOCK_TIMEOUT_MS; a busy one cuts fewer, larger blocks, since every block costs each
+ * validator, settlement and the services after it a fixed round of work whatever it holds (docs/ledger.md,
+ * "Cutting blocks"). The wait follows the load: blocks of 30 or more transactions (at the default 5 ms each) keep
+ * it at BLOCK_TIMEOUT_MAX_MS, smaller ones bring it back down.
+ */
+export function blockWaitMs(config: Pick<LedgerConfig, 'BLOCK_TIMEOUT_MS' | 'BLOCK_TIMEOUT_MAX_MS'>, previousTxCount: number): number {
+  return Math.min(config.BLOCK_TIMEOUT_MAX_MS, Math.max(config.BLOCK_TIMEOUT_MS, previousTxCount * BLOCK_WAIT_PER_TX_MS));
 }
 
 /** A height still open this long after its marker is proposed again (e.g. a marker stamped before a queue deadline). */
@@ -21,7 +38,7 @@ const DEADLINE_RETRY_MS = 500;
 export const IDLE_CHECK_MS = 1_000;
 
 /**
- * Proposes closing the open block once it has waited BLOCK_TIMEOUT_MS, by publishing a cut marker for its height
+ * Proposes closing the open block once it has waited long enough ({@link blockWaitMs}), by publishing a cut marker for its height
  * to the ordered stream (the first marker for a height in the stream wins, on every validator). Wall clocks decide
  * when a marker is proposed, never what a block contains. Proposes a height once, again after a failed send or when
  * it is still open DEADLINE_RETRY_MS later. An idle block is proposed too once a queued transfer's deadline passed (so
@@ -91,11 +108,11 @@ export class CutMarkerPublisher {
     this.arm();
   }
 
-  /** When the open block next needs a look: it will have waited BLOCK_TIMEOUT_MS, a deadline passes, or its marker is due again. */
+  /** When the open block next needs a look: it will have waited long enough, a deadline passes, or its marker is due again. */
   private dueAt(): number | null {
     const { pendingSince, pendingCount, nextDeadline, nextHeight } = this.block;
     let due = Number.POSITIVE_INFINITY;
-    if (pendingSince !== null && pendingCount > 0) due = pendingSince + this.config.BLOCK_TIMEOUT_MS;
+    if (pendingSince !== null && pendingCount > 0) due = pendingSince + blockWaitMs(this.config, this.block.previousTxCount);
     if (nextDeadline !== null) due = Math.min(due, nextDeadline);
     if (due === Number.POSITIVE_INFINITY) return null;
     return this.lastMarkerHeight === nextHeight ? Math.max(due, this.lastMarkerAt + DEADLINE_RETRY_MS) : due;
@@ -105,7 +122,8 @@ export class CutMarkerPublisher {
   async proposeCut(): Promise<void> {
     if (!this.mayPropose()) return;
     const now = Date.now();
-    const waited = this.block.pendingSince !== null && this.block.pendingCount > 0 && now - this.block.pendingSince >= this.config.BLOCK_TIMEOUT_MS;
+    const waited =
+      this.block.pendingSince !== null && this.block.pendingCount > 0 && now - this.block.pendingSince >= blockWaitMs(this.config, this.block.previousTxCount);
     const deadline = this.block.nextDeadline !== null && now >= this.block.nextDeadline;
     if (!waited && !deadline) return;
     const height = this.block.nextHeight;
