@@ -40,7 +40,8 @@ const opt = (name: string, fallback: string): string => {
 if (args.includes('--help')) {
   console.log(`usage: npm run bench -- [--rate 500] [--seconds 20] [--max-seconds 20] [--concurrency 64]
                         [--batch-seconds 20] [--batch 500] [--batch-workers 4] [--phases steady,max,batch]
-                        [--connections 256] [--no-baselines] [--out docs/bench] [--profile dev|test] [--skip-build]
+                        [--connections 256] [--debtors 2] [--no-baselines] [--out docs/bench] [--profile dev|test]
+                        [--skip-build]
 
 Starts the local cluster if needed (npm run stack:up), registers benchmark banks, then runs the phases:
   steady   payments offered at --rate per second for --seconds (quote + payment, signed, one request each)
@@ -50,6 +51,8 @@ Starts the local cluster if needed (npm run stack:up), registers benchmark banks
   iso      the same with the payments as one pacs.008.001.09 of --batch transactions (POST /v1/iso20022/pacs.008,
            answered with a pacs.002): a bank hub's path; compare its submit time with batch's
            (--phases steady,max,batch,iso to run it)
+--debtors sending banks (BENCHUS1 … BENCHUSn, 1 – 99) take turns paying one receiving bank (BENCHDE1); the gateway
+groups concurrent requests per bank, so more banks mean smaller groups at the same rate.
 The banks' clients keep at most --connections connections to the gateway open (kept alive), as a bank's connection
 pool would; requests beyond them wait in the client.
 Latency is intent → final from the payment's timeline in the gateway: RECEIVED (the gateway accepted it) to
@@ -73,6 +76,8 @@ const BATCH = Number(opt('batch', SHORT ? '100' : '500'));
 const BATCH_SECONDS = Number(opt('batch-seconds', SHORT ? '5' : '20'));
 const BATCH_WORKERS = Number(opt('batch-workers', SHORT ? '2' : '4'));
 const CONNECTIONS = Number(opt('connections', '256'));
+const DEBTORS = Number(opt('debtors', '2'));
+if (!Number.isInteger(DEBTORS) || DEBTORS < 1 || DEBTORS > 99) throw new Error('bench: --debtors must be an integer from 1 to 99');
 const PHASES = opt('phases', 'steady,max,batch').split(',');
 const OUT = path.resolve(root, opt('out', 'docs/bench'));
 const FINAL_WAIT_MS = 180_000;
@@ -119,11 +124,8 @@ async function setup(profile: StackProfile, secrets: Secrets): Promise<Banks> {
   const admin = new NostroAdminClient({ baseUrl, token: secrets.adminToken });
   const banks: BenchBank[] = [];
   const fetch = keepAliveFetch(CONNECTIONS);
-  for (const [id, currency] of [
-    ['BENCHUS1', 'USD'],
-    ['BENCHUS2', 'USD'],
-    ['BENCHDE1', 'EUR'],
-  ] as const) {
+  const accounts: [string, 'USD' | 'EUR'][] = [...Array.from({ length: DEBTORS }, (_, i): [string, 'USD'] => [`BENCHUS${i + 1}`, 'USD']), ['BENCHDE1', 'EUR']];
+  for (const [id, currency] of accounts) {
     const key = ensureKey(path.join(profile.stateDir, 'bench'), id);
     try {
       await admin.createParticipant({ id, name: `Benchmark ${id}`, currencies: [currency], publicKey: key.publicKey });
@@ -467,6 +469,8 @@ async function main(): Promise<void> {
       batchSeconds: BATCH_SECONDS,
       batch: BATCH,
       batchWorkers: BATCH_WORKERS,
+      debtors: DEBTORS,
+      connections: CONNECTIONS,
     },
     phases: {},
   };

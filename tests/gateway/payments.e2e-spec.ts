@@ -1,6 +1,6 @@
 import { isProblemResult, verifyPaymentFinality } from '@nostro/client';
 import { randomUUID } from 'node:crypto';
-import { eventually, fundFxDesk } from '../support/cluster';
+import { eventually, fundFxDesk, withDb } from '../support/cluster';
 import { bankWithKey, finalStatus, parties, paymentBody, signed } from './support/gateway';
 
 type Bank = Awaited<ReturnType<typeof bankWithKey>>;
@@ -148,6 +148,43 @@ describe('payments and quotes, one by one and in batches', () => {
     expect(all).toEqual(expect.arrayContaining(made));
     const since = new Date(Date.now() + 60_000).toISOString();
     expect((await debtor.client.listPayments({ since })).data).toEqual([]);
+  });
+
+  it('records several banks’ concurrent single payments together, each under its own bank, debiting its own account', async () => {
+    const banks = await Promise.all(Array.from({ length: 4 }, () => bankWithKey(['USD'], { deposits: { USD: '100.00' } })));
+    const quotes = await Promise.all(
+      banks.flatMap((bank) => ['1.00', '2.00', '3.00'].map(async (amount) => ({ bank, quote: await bank.client.createQuote(quoteRequest(amount)) }))),
+    );
+    const paid = await Promise.all(quotes.map(async ({ bank, quote }) => ({ bank, payment: await bank.client.createPayment(paymentBody(quote.id)) })));
+    // Twelve payments of four banks sent at once: the transactions that recorded them (the RECEIVED entries' xmin)
+    // are fewer than the banks, so at least one recorded payments of several banks.
+    const transactions = await withDb('gateway', async (db) => {
+      const { rows } = await db.query<{ tx: string; banks: string }>(
+        `SELECT t.xmin::text AS tx, count(DISTINCT p.participant)::text AS banks FROM payment_timeline t JOIN payments p USING (uetr)
+          WHERE t.status = 'RECEIVED' AND t.uetr = ANY($1::uuid[]) GROUP BY t.xmin::text`,
+        [paid.map((p) => p.payment.uetr)],
+      );
+      return rows;
+    });
+    expect(transactions.length).toBeLessThan(banks.length);
+    expect(Math.max(...transactions.map((t) => Number(t.banks)))).toBeGreaterThan(1);
+    for (const { bank, payment } of paid) {
+      expect((await finalStatus(bank.client, payment.uetr)).status).toBe('SETTLED');
+      expect((await bank.client.getPayment(payment.uetr)).uetr).toBe(payment.uetr);
+      for (const other of banks.filter((b) => b !== bank)) await expect(other.client.getPayment(payment.uetr)).rejects.toMatchObject({ status: 404 });
+    }
+    // Each bank paid its own three quotes (6.00 USD and their fees) from its own account, and nobody else's.
+    const cents = (amount: string): bigint => BigInt(amount.replace('.', ''));
+    const usd = (minor: bigint): string => `${minor / 100n}.${String(minor % 100n).padStart(2, '0')}`;
+    for (const bank of banks) {
+      const own = quotes.filter((q) => q.bank === bank).reduce((sum, q) => sum + cents(q.quote.totalDebit), 0n);
+      expect(own).toBeGreaterThan(600n);
+      const accounts = await eventually(
+        () => bank.client.getAccounts(),
+        (a) => a.data[0]?.balance === usd(10_000n - own),
+      );
+      expect(accounts.data).toEqual([expect.objectContaining({ currency: 'USD', balance: usd(10_000n - own) })]);
+    }
   });
 
   it('isolates banks: another bank’s payment is 404 everywhere and never listed', async () => {

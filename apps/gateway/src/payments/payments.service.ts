@@ -38,6 +38,8 @@ const BATCH_CONCURRENCY = 8;
 
 /** A payment about to be recorded: its validated request, the quote it used, and its screening outcome. */
 interface Intake {
+  /** The debtor bank. */
+  participant: string;
   uetr: string;
   request: PaymentRequest;
   quote: SignedQuote;
@@ -101,19 +103,20 @@ export class PaymentsService {
 
   /**
    * Group commit of single payments (issue "Performance"): a bank's requests that arrive while its previous ones are
-   * using their quotes, or being recorded, join the next call to fx-quote and the next transaction, so N concurrent
-   * payments cost one fx-quote round trip and one Postgres transaction instead of N. A lone request goes at once.
+   * using their quotes join its next call to fx-quote, and every bank's payments that arrive while a transaction
+   * records earlier ones join the next transaction, so N concurrent payments cost one fx-quote round trip per bank and
+   * one Postgres transaction instead of N. A lone request goes at once.
    */
   private readonly quoteUses = new GroupCommit<string, ConsumeItem, QuoteBatchResult>(
     async (participant, items) => (await this.fx.consumeQuotes(participant, items)).map((ok) => ({ ok })),
     { observe: groupCommitMetrics('quote') },
   );
 
-  private readonly records = new GroupCommit<string, GroupedIntake, HttpResult>(
-    async (participant, items) => {
+  private readonly records = new GroupCommit<'all', GroupedIntake, HttpResult>(
+    async (_all, items) => {
       const together = async (list: readonly GroupedIntake[]) =>
         withTransaction(this.pool, async (tx) => {
-          const views = await this.recordMany(tx, participant, list[0].correlationId, list);
+          const views = await this.recordMany(tx, list[0].correlationId, list);
           // The answers in one statement, not one round trip each: a flush's time must not grow with its size.
           await this.idempotency.completeMany(
             tx,
@@ -288,7 +291,7 @@ export class PaymentsService {
       const quote = quotes[k];
       if (!('problem' in quote)) {
         recordedIndexes.push(f.index);
-        toRecord.push({ uetr: f.uetr, request: f.request, quote, sanctions: this.screening.screenParties(f.request), acceptedAt });
+        toRecord.push({ participant, uetr: f.uetr, request: f.request, quote, sanctions: this.screening.screenParties(f.request), acceptedAt });
         return;
       }
       // fx-quote failing on an item fails the batch (nothing recorded, the key released): a retry takes it over.
@@ -296,7 +299,7 @@ export class PaymentsService {
       results[f.index] = { problem: quote.problem };
     });
     return withTransaction(this.pool, async (tx) => {
-      const views = await this.recordMany(tx, participant, correlationId, toRecord);
+      const views = await this.recordMany(tx, correlationId, toRecord);
       const answer = [...results];
       recordedIndexes.forEach((index, k) => {
         const view = views[k];
@@ -346,7 +349,7 @@ export class PaymentsService {
         if (used.problem.status >= 500) throw paymentsError('service_unavailable', 'the FX service failed; retry later', undefined, { 'retry-after': '1' });
         throw problemError(used.problem);
       }
-      return this.records.run(participant, { uetr, request, quote: used, sanctions, correlationId, onCommit, acceptedAt });
+      return this.records.run('all', { participant, uetr, request, quote: used, sanctions, correlationId, onCommit, acceptedAt });
     }
     const peeked = await this.fx.getQuote(participant, request.quoteId);
     const bound = limits.find((l) => l.currency === peeked.sourceCurrency);
@@ -365,20 +368,20 @@ export class PaymentsService {
   }
 
   /** The payment row, its outbox message (or, for a sanctions hit, its rejection and webhook), and the stored answer. */
-  private async record(tx: PoolClient, p: Intake & { participant: string; correlationId: string; onCommit?: OnCommit }): Promise<HttpResult> {
-    const [view] = await this.recordMany(tx, p.participant, p.correlationId, [p]);
+  private async record(tx: PoolClient, p: Intake & { correlationId: string; onCommit?: OnCommit }): Promise<HttpResult> {
+    const [view] = await this.recordMany(tx, p.correlationId, [p]);
     await p.onCommit?.(tx, 202, view);
     return { status: 202, body: view };
   }
 
-  /** {@link record} for many payments of one participant, in a few statements whatever their number; views in order. */
-  private async recordMany(tx: PoolClient, participant: string, correlationId: string, list: readonly Intake[]): Promise<ReturnType<typeof paymentView>[]> {
+  /** {@link record} for many payments (of one bank or several), in a few statements whatever their number; views in order. */
+  private async recordMany(tx: PoolClient, correlationId: string, list: readonly Intake[]): Promise<ReturnType<typeof paymentView>[]> {
     if (list.length === 0) return [];
     const rows = await this.repo.insertMany(
       tx,
       list.map((p) => ({
         uetr: p.uetr,
-        participant,
+        participant: p.participant,
         quote: p.quote,
         request: p.request,
         sealed: this.customerData.seal(p.uetr, p.request),
@@ -394,11 +397,11 @@ export class PaymentsService {
     for (const [i, p] of list.entries()) {
       const row = rows[i];
       const at = p.acceptedAt;
-      if (p.sanctions) await this.screening.recordSanctions(tx, participant, p.uetr, p.sanctions);
+      if (p.sanctions) await this.screening.recordSanctions(tx, p.participant, p.uetr, p.sanctions);
       const timeline: TimelineRow[] = [{ uetr: p.uetr, status: 'RECEIVED', reason: null, at }];
       if (p.sanctions?.action === 'reject') {
         timeline.push({ uetr: p.uetr, status: 'REJECTED', reason: p.sanctions.reason, at });
-        const debtor = await this.cache.participant(participant);
+        const debtor = await this.cache.participant(p.participant);
         deliveries.push(
           ...webhooksFor({
             sourceId: `gateway:${p.uetr}:REJECTED`,
@@ -415,14 +418,14 @@ export class PaymentsService {
           kind: 'payment.intent',
           id: newMessageId(),
           uetr: p.uetr,
-          participant,
+          participant: p.participant,
           quote: p.quote,
           acceptedAt: at.getTime(),
           ...(screening ? { screening } : {}),
           ...intentLiquidity(p.request),
           ...intentCondition(p.request),
         };
-        intents.push({ topic, key: participant, payload: intent, headers: { 'x-correlation-id': p.correlationId ?? correlationId } });
+        intents.push({ topic, key: p.participant, payload: intent, headers: { 'x-correlation-id': p.correlationId ?? correlationId } });
       }
       views.push(paymentView(row, timeline));
       accepted.labels(row.status).inc();
