@@ -149,3 +149,76 @@ describe("POST /v1/fx/quotes/consume (the gateway's payment batches)", () => {
     expect(many.status).toBe(400);
   });
 });
+
+describe("POST /v1/fx/quotes/groups and /v1/fx/quotes/consume-groups (the gateway's single requests of every bank)", () => {
+  const base = () => `http://127.0.0.1:${cluster().ports['fx-quote']}/v1/fx/quotes`;
+  const OTHER = 'BANKGB22';
+  type Groups = { groups: { results: Record<string, unknown>[] }[] };
+  const summary = (results: Record<string, unknown>[]) => results.map((r) => (r.problem ? (r.problem as { code: string }).code : r.participant));
+
+  beforeAll(async () => {
+    await fundFxDesk('SGD', '100000.00');
+  });
+
+  it('answers one result list per bank, each item for its own bank, and uses each quote for its own bank only', async () => {
+    const priced = await call<Groups>(`${base()}/groups`, 'POST', {
+      groups: [
+        { participant: BANK, requests: [item('SGD', { sendAmount: '7.00' }), item('KRW', { sendAmount: '7.00' }), item('SGD', { sendAmount: '8.00' })] },
+        { participant: OTHER, requests: [item('SGD', { sendAmount: '9.00' }), item('SGD', { sendAmount: '9.001' })] },
+      ],
+    });
+    expect(priced.status).toBe(201);
+    const [ours, theirs] = priced.body.groups.map((g) => g.results);
+    expect(summary(ours)).toEqual([BANK, 'corridor_unavailable', BANK]);
+    expect(summary(theirs)).toEqual([OTHER, 'validation_failed']);
+    expect(theirs[1].problem).toMatchObject({ status: 400, errors: [{ path: 'sendAmount' }] });
+    const quotes = [ours[0], ours[2], theirs[0]] as unknown as SignedQuote[];
+    // Each bank's quotes are signed as its own batch, and verify.
+    expect(quotes.map((q) => q.batch?.size ?? 1)).toEqual([2, 2, 1]);
+    for (const q of quotes) expect(verifyQuote(q, cluster().keys.fx.publicKey)).toBe(true);
+
+    const used = await call<Groups>(`${base()}/consume-groups`, 'POST', {
+      groups: [
+        {
+          participant: BANK,
+          items: [
+            { quoteId: quotes[0].id, uetr: randomUUID() },
+            { quoteId: quotes[2].id, uetr: randomUUID() },
+          ],
+        },
+        {
+          participant: OTHER,
+          items: [
+            { quoteId: quotes[2].id, uetr: randomUUID() },
+            { quoteId: quotes[1].id, uetr: randomUUID() },
+          ],
+        },
+      ],
+    });
+    expect(used.status).toBe(200);
+    const uses = used.body.groups.map((g) => g.results.map((r) => (r.problem ? (r.problem as { code: string }).code : r.id)));
+    expect(uses).toEqual([
+      [quotes[0].id, 'quote_not_found'],
+      [quotes[2].id, 'quote_not_found'],
+    ]);
+  });
+
+  it('refuses a malformed call as a whole (400), and more than 1,000 items in all', async () => {
+    const bad = await call<{ code: string; errors: { path: string }[] }>(`${base()}/consume-groups`, 'POST', {
+      groups: [{ participant: BANK, items: [{ quoteId: 'q_x', uetr: 'not-a-uuid' }] }],
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e) => e.path)).toEqual(['groups.0.items.0.uetr']);
+    const requests = Array.from({ length: 501 }, () => item('SGD', { sendAmount: '1.00' }));
+    const many = await call<{ code: string; errors: { path: string }[] }>(`${base()}/groups`, 'POST', {
+      groups: [
+        { participant: BANK, requests },
+        { participant: OTHER, requests },
+      ],
+    });
+    expect(many.status).toBe(400);
+    expect(many.body.errors.map((e) => e.path)).toEqual(['groups']);
+    const empty = await call(`${base()}/groups`, 'POST', { groups: [] });
+    expect(empty.status).toBe(400);
+  });
+});

@@ -13,18 +13,33 @@ const batchBody = z.strictObject({ participant: participantIdSchema, requests: z
 /** What the payment says of the quote (a pacs.008): checked before the quote is used, so a mismatch burns nothing. */
 const expectation = z.strictObject({ sendAmount: z.string().max(64), sourceCurrency: z.string().max(8), creditorParticipant: z.string().max(64) });
 const consumeBody = z.strictObject({ participant: participantIdSchema, uetr: uuidSchema, expect: expectation.optional() });
-const consumeBatchBody = z.strictObject({
-  participant: participantIdSchema,
-  items: z
-    .array(
-      z.strictObject({
-        quoteId: z.string().min(1).max(64),
-        uetr: uuidSchema,
-        expect: expectation.optional(),
-      }),
-    )
+const consumeItems = z
+  .array(
+    z.strictObject({
+      quoteId: z.string().min(1).max(64),
+      uetr: uuidSchema,
+      expect: expectation.optional(),
+    }),
+  )
+  .min(1)
+  .max(QUOTE_BATCH_MAX);
+const consumeBatchBody = z.strictObject({ participant: participantIdSchema, items: consumeItems });
+/** At most QUOTE_BATCH_MAX items in all, whatever the number of groups. */
+const withinBatchMax = (groups: readonly { length: number }[]) => groups.reduce((n, g) => n + g.length, 0) <= QUOTE_BATCH_MAX;
+const tooMany = { message: `at most ${QUOTE_BATCH_MAX} items in all` };
+const quoteGroupsBody = z.strictObject({
+  groups: z
+    .array(z.strictObject({ participant: participantIdSchema, requests: z.array(z.unknown()).min(1).max(QUOTE_BATCH_MAX) }))
     .min(1)
-    .max(QUOTE_BATCH_MAX),
+    .max(QUOTE_BATCH_MAX)
+    .refine((groups) => withinBatchMax(groups.map((g) => g.requests)), tooMany),
+});
+const consumeGroupsBody = z.strictObject({
+  groups: z
+    .array(z.strictObject({ participant: participantIdSchema, items: consumeItems }))
+    .min(1)
+    .max(QUOTE_BATCH_MAX)
+    .refine((groups) => withinBatchMax(groups.map((g) => g.items)), tooMany),
 });
 
 /** Maps QuoteError codes to problems (exhaustive table in quote.errors.ts). */
@@ -42,6 +57,20 @@ export class QuoteErrorFilter implements ExceptionFilter {
 
 /** One item of a batch: a quote, or the problem that refused it. */
 export type BatchItem = SignedQuote | { problem: ProblemBody };
+
+/** A batch's answer: the requests that failed validation as problems, the others as fx-quote decided, in order. */
+function batchResults(parsed: readonly z.ZodSafeParseResult<unknown>[], quoted: readonly (SignedQuote | QuoteError)[]): BatchItem[] {
+  let next = 0;
+  return parsed.map((p): BatchItem => {
+    if (!p.success) return validationItem(zodFieldErrors(p.error));
+    const outcome = quoted[next++];
+    return outcome instanceof QuoteError ? { problem: problemBody(outcome) } : outcome;
+  });
+}
+
+const validRequests = (parsed: readonly z.ZodSafeParseResult<unknown>[]): QuoteRequest[] => parsed.flatMap((p) => (p.success ? [p.data as QuoteRequest] : []));
+
+const usedItem = (outcome: SignedQuote | QuoteError): BatchItem => (outcome instanceof QuoteError ? { problem: problemBody(outcome) } : outcome);
 
 function validationItem(errors: FieldError[]): { problem: ProblemBody } {
   return {
@@ -80,15 +109,22 @@ export class QuoteController {
   async createBatch(@Body() body: unknown): Promise<{ results: BatchItem[] }> {
     const { participant, requests } = parseOrProblem(batchBody, body);
     const parsed = requests.map((request) => quoteRequestSchema.safeParse(request));
-    const valid = parsed.flatMap((p) => (p.success ? [p.data as QuoteRequest] : []));
-    const quoted = await this.quotes.createMany(participant, valid);
-    let next = 0;
-    const results = parsed.map((p): BatchItem => {
-      if (!p.success) return validationItem(zodFieldErrors(p.error));
-      const outcome = quoted[next++];
-      return outcome instanceof QuoteError ? { problem: problemBody(outcome) } : outcome;
-    });
-    return { results };
+    const quoted = await this.quotes.createMany(participant, validRequests(parsed));
+    return { results: batchResults(parsed, quoted) };
+  }
+
+  /**
+   * Quote requests of several banks at once (the gateway's single requests of every bank, grouped; at most 1,000 in
+   * all): `{ groups: [{ participant, requests }] }` → `{ groups: [{ results }] }`, each group answered as
+   * `quotes/batch` answers its bank, the accepted quotes of all reserving liquidity in one transaction.
+   */
+  @Post('quotes/groups')
+  @HttpCode(201)
+  async createGroups(@Body() body: unknown): Promise<{ groups: { results: BatchItem[] }[] }> {
+    const { groups } = parseOrProblem(quoteGroupsBody, body);
+    const parsed = groups.map((g) => g.requests.map((request) => quoteRequestSchema.safeParse(request)));
+    const quoted = await this.quotes.createGroups(groups.map((g, k) => ({ participant: g.participant, requests: validRequests(parsed[k]) })));
+    return { groups: parsed.map((p, k) => ({ results: batchResults(p, quoted[k]) })) };
   }
 
   @Get('quotes/:participant/:id')
@@ -112,7 +148,20 @@ export class QuoteController {
   async consumeBatch(@Body() body: unknown): Promise<{ results: BatchItem[] }> {
     const { participant, items } = parseOrProblem(consumeBatchBody, body);
     const used = await this.quotes.consumeMany(participant, items);
-    return { results: used.map((outcome) => (outcome instanceof QuoteError ? { problem: problemBody(outcome) } : outcome)) };
+    return { results: used.map(usedItem) };
+  }
+
+  /**
+   * Quotes used by payments of several banks at once (the gateway's single payments of every bank, grouped; at most
+   * 1,000 in all): `{ groups: [{ participant, items }] }` → `{ groups: [{ results }] }`, each item checked against its
+   * own bank as `quotes/consume` would, the uses of all recorded in one statement.
+   */
+  @Post('quotes/consume-groups')
+  @HttpCode(200)
+  async consumeGroups(@Body() body: unknown): Promise<{ groups: { results: BatchItem[] }[] }> {
+    const { groups } = parseOrProblem(consumeGroupsBody, body);
+    const used = await this.quotes.consumeGroups(groups.map((g) => ({ participant: g.participant, requests: g.items })));
+    return { groups: used.map((results) => ({ results: results.map(usedItem) })) };
   }
 
   /** FXDESK per currency: ledger balance, what quotes reserve, and what may still be quoted. */

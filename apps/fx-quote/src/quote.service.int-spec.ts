@@ -4,7 +4,7 @@
  * (no ledger); tests/fx/liquidity.e2e-spec.ts bounds quotes by a real FXDESK balance.
  */
 import { withTransaction } from '@nostro/platform';
-import { PaymentStatusEvent, SignedQuote, generateEd25519KeyPair } from '@nostro/shared-node';
+import { PaymentStatusEvent, SignedQuote, generateEd25519KeyPair, verifyQuote } from '@nostro/shared-node';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -247,6 +247,57 @@ describe('QuoteService with real Postgres and Redis', () => {
     expect(jpyBhd.receiveAmount).toBe('10.125');
     expect(jpyBhd.sendAmount).toMatch(/^[1-9][0-9]*$/); // whole yen, ceiled
     await expectCounterMatchesQuotes();
+  });
+
+  it('quotes for several banks in one call: each group its bank’s own signed batch, all reserved in one transaction', async () => {
+    const before = (await repo.positions()).get('EUR')?.reservedMinor ?? 0n;
+    const [ours, theirs] = await service.createGroups([
+      {
+        participant: BANK,
+        requests: [usdEur('10.00'), { sourceCurrency: 'USD', targetCurrency: 'GBP', sendAmount: '1.00', creditorParticipant: 'BANKDE55' }, usdEur('20.00')],
+      },
+      { participant: 'BANKGB22', requests: [usdEur('30.00')] },
+    ]);
+    expect(ours.map((r) => (r instanceof QuoteError ? r.code : (r as SignedQuote).participant))).toEqual([BANK, 'corridor_unavailable', BANK]);
+    expect(theirs.map((r) => (r instanceof QuoteError ? r.code : (r as SignedQuote).participant))).toEqual(['BANKGB22']);
+    const quotes = [ours[0], ours[2], theirs[0]] as SignedQuote[];
+    for (const q of quotes) expect(verifyQuote(q, options.publicKey)).toBe(true);
+    // Signed per bank: our two quotes are one tree of two under one signature; the other bank's is signed alone.
+    expect([quotes[0].batch?.size, quotes[1].batch?.size]).toEqual([2, 2]);
+    expect(quotes[0].signature).toBe(quotes[1].signature);
+    expect(quotes[2].batch).toBeUndefined();
+    expect(quotes[2].signature).not.toBe(quotes[0].signature);
+    // One transaction stored all three (their documents share xmin) and reserved their receive amounts once.
+    const { rows } = await db.pool.query<{ tx: string }>('SELECT DISTINCT xmin::text AS tx FROM quote_documents WHERE id = ANY($1)', [quotes.map((q) => q.id)]);
+    expect(rows).toHaveLength(1);
+    const reserved = quotes.reduce((sum, q) => sum + BigInt(q.receiveAmount.replace('.', '')), 0n);
+    expect((await repo.positions()).get('EUR')?.reservedMinor).toBe(before + reserved);
+    await expectCounterMatchesQuotes();
+
+    // Their uses in one call, each item checked against its own bank: ours, ours again for another payment, and ours
+    // named by the other bank.
+    const [u1, u2] = [randomUUID(), randomUUID()];
+    const [ourUses, theirUses] = await service.consumeGroups([
+      {
+        participant: BANK,
+        requests: [
+          { quoteId: quotes[0].id, uetr: u1 },
+          { quoteId: quotes[0].id, uetr: u2 },
+        ],
+      },
+      {
+        participant: 'BANKGB22',
+        requests: [
+          { quoteId: quotes[1].id, uetr: randomUUID() },
+          { quoteId: quotes[2].id, uetr: randomUUID() },
+        ],
+      },
+    ]);
+    expect(ourUses.map((r) => (r instanceof QuoteError ? r.code : r.id))).toEqual([quotes[0].id, 'quote_already_used']);
+    expect(theirUses.map((r) => (r instanceof QuoteError ? r.code : r.id))).toEqual(['quote_not_found', quotes[2].id]);
+    expect((await reservation(quotes[0].id)).reservation).toBe('used');
+    expect((await reservation(quotes[1].id)).reservation).toBe('held');
+    expect((await reservation(quotes[2].id)).reservation).toBe('used');
   });
 
   it('holds a used quote until its payment settles (then the ledger shows it) or releases it when rejected', async () => {

@@ -71,6 +71,12 @@ export interface ConsumeItem {
   expect?: QuoteExpectation;
 }
 
+/** One bank's part of a call made for several banks at once: its quote requests, or the quotes its payments use. */
+export interface QuoteGroup<T> {
+  participant: string;
+  requests: readonly T[];
+}
+
 export class QuoteService {
   private readonly enabled: Set<string>;
   /** Single quotes waiting for the reservation in flight to finish: they are stored together next (group commit). */
@@ -180,18 +186,33 @@ export class QuoteService {
    * FXDESK liquidity together, in one Postgres transaction; then they are cached in Redis.
    */
   async createMany(participant: string, requests: readonly QuoteRequest[], now = Date.now()): Promise<Outcome<SignedQuote>[]> {
-    if (requests.length > QUOTE_BATCH_MAX) throw new RangeError(`at most ${QUOTE_BATCH_MAX} quotes per batch`);
-    const priced = requests.map((request) => {
-      try {
-        return this.unsigned(participant, this.price(request, now), now);
-      } catch (error) {
-        if (error instanceof QuoteError) return error;
-        throw error;
-      }
+    const [results] = await this.createGroups([{ participant, requests }], now);
+    return results;
+  }
+
+  /**
+   * {@link createMany} for several banks at once (the gateway's single quote requests of every bank, grouped): each
+   * group is priced and signed as its bank's own batch, and every group's accepted quotes reserve FXDESK liquidity
+   * together, in request order, in one transaction. One result list per group, in order.
+   */
+  async createGroups(groups: readonly QuoteGroup<QuoteRequest>[], now = Date.now()): Promise<Outcome<SignedQuote>[][]> {
+    const total = groups.reduce((n, g) => n + g.requests.length, 0);
+    if (total > QUOTE_BATCH_MAX) throw new RangeError(`at most ${QUOTE_BATCH_MAX} quotes per batch`);
+    const perGroup = groups.map(({ participant, requests }) => {
+      const priced = requests.map((request) => {
+        try {
+          return this.unsigned(participant, this.price(request, now), now);
+        } catch (error) {
+          if (error instanceof QuoteError) return error;
+          throw error;
+        }
+      });
+      // Signed per bank: a quote's audit path never holds the hash of another bank's quote.
+      const signed = this.signAll(priced.filter((p): p is { quote: UnsignedQuote; reservedMinor: bigint } => !(p instanceof QuoteError)));
+      let next = 0;
+      return priced.map((p): Outcome<NewQuote> => (p instanceof QuoteError ? p : signed[next++]));
     });
-    const signed = this.signAll(priced.filter((p): p is { quote: UnsignedQuote; reservedMinor: bigint } => !(p instanceof QuoteError)));
-    let next = 0;
-    const results: Outcome<NewQuote>[] = priced.map((p) => (p instanceof QuoteError ? p : signed[next++]));
+    const results = perGroup.flat();
     const candidates = results.filter((r): r is NewQuote => !(r instanceof QuoteError));
     const granted = candidates.length === 1 ? [await this.reserveGrouped(candidates[0])] : await this.reserve(candidates);
     const refusedLiquidity = new Set(candidates.filter((_, i) => !granted[i]).map((q) => q.quote.id));
@@ -201,12 +222,14 @@ export class QuoteService {
       .putMany(stored, this.options.quoteTtlMs)
       .catch((error: unknown) => this.log.warn({ err: error }, 'redis put failed; Postgres serves these quotes'));
     quoteMetrics.issued.inc(stored.length);
-    return results.map((r) => {
-      if (r instanceof QuoteError) return r;
-      if (!refusedLiquidity.has(r.quote.id)) return r.quote;
-      const dst = asCurrency(r.quote.targetCurrency);
-      return this.refusal('insufficient_liquidity', `FXDESK cannot deliver ${formatAmount(r.reservedMinor, dst)} ${dst} now`);
-    });
+    return perGroup.map((group) =>
+      group.map((r) => {
+        if (r instanceof QuoteError) return r;
+        if (!refusedLiquidity.has(r.quote.id)) return r.quote;
+        const dst = asCurrency(r.quote.targetCurrency);
+        return this.refusal('insufficient_liquidity', `FXDESK cannot deliver ${formatAmount(r.reservedMinor, dst)} ${dst} now`);
+      }),
+    );
   }
 
   /**
@@ -317,19 +340,29 @@ export class QuoteService {
    * item's result; anything else (Postgres down) fails the whole call, which the caller retries with the same uetrs.
    */
   async consumeMany(participant: string, items: readonly ConsumeItem[], now = Date.now()): Promise<(SignedQuote | QuoteError)[]> {
+    const [results] = await this.consumeGroups([{ participant, requests: items }], now);
+    return results;
+  }
+
+  /**
+   * {@link consumeMany} for several banks at once (the gateway's single payments of every bank, grouped): each item
+   * is checked against its own bank, and every group's uses are recorded in one statement. One result list per group.
+   */
+  async consumeGroups(groups: readonly QuoteGroup<ConsumeItem>[], now = Date.now()): Promise<(SignedQuote | QuoteError)[][]> {
+    const items = groups.flatMap(({ participant, requests }) => requests.map((item) => ({ ...item, participant })));
     if (items.length > QUOTE_BATCH_MAX) throw new RangeError(`at most ${QUOTE_BATCH_MAX} quotes per batch`);
     const claimed = await mapOrderedByKey(
       items,
       (item) => item.quoteId,
       CONSUME_CONCURRENCY,
-      (item) => this.settled(() => this.claim(participant, item.quoteId, item.uetr, now, item.expect)),
+      (item) => this.settled(() => this.claim(item.participant, item.quoteId, item.uetr, now, item.expect)),
     );
     const pending = items.filter((_, i) => claimed[i] instanceof Claim);
     const uses = await this.recordUses(
       pending.map((item) => ({ id: item.quoteId, uetr: item.uetr })),
       now,
     );
-    return mapOrderedByKey(
+    const used = await mapOrderedByKey(
       items,
       (item) => item.quoteId,
       CONSUME_CONCURRENCY,
@@ -339,6 +372,8 @@ export class QuoteService {
         return this.settled(() => this.afterUse(step, uses.get(useKey(item.quoteId, item.uetr)) ?? 'refused'));
       },
     );
+    let next = 0;
+    return groups.map(({ requests }) => used.slice(next, (next += requests.length)));
   }
 
   /**

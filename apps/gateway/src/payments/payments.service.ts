@@ -17,7 +17,7 @@ import {
 import { PaymentIntentMessage, SignedQuote, Topic, asCurrency, newMessageId, parseAmount, sha256Bytes } from '@nostro/shared';
 import { PaymentRequest, listQuerySchema, paymentBatchSchema, paymentRequestSchema } from '../http/api.schemas';
 import { GatewayConfig } from '../config';
-import { ConsumeItem, FxClient, QuoteBatchResult, QuoteExpectation } from '../quotes/fx.client';
+import { ConsumeItem, FxClient, QuoteBatchResult, QuoteExpectation, perBank } from '../quotes/fx.client';
 import { Completion, HttpResult, IdempotencyService } from '../idempotency/idempotency.service';
 import { ParticipantCache } from '../participants/participant.cache';
 import { ExceptionsRepository, NO_EXCEPTIONS } from '../exceptions/exceptions.repository';
@@ -102,13 +102,13 @@ export class PaymentsService {
   ) {}
 
   /**
-   * Group commit of single payments (issue "Performance"): a bank's requests that arrive while its previous ones are
-   * using their quotes join its next call to fx-quote, and every bank's payments that arrive while a transaction
-   * records earlier ones join the next transaction, so N concurrent payments cost one fx-quote round trip per bank and
-   * one Postgres transaction instead of N. A lone request goes at once.
+   * Group commit of single payments (issue "Performance"): payments of every bank that arrive while earlier ones are
+   * using their quotes join the next call to fx-quote, and those that arrive while a transaction records earlier ones
+   * join the next transaction, so N concurrent payments cost one fx-quote round trip and one Postgres transaction
+   * instead of N, however many banks sent them. A lone request goes at once.
    */
-  private readonly quoteUses = new GroupCommit<string, ConsumeItem, QuoteBatchResult>(
-    async (participant, items) => (await this.fx.consumeQuotes(participant, items)).map((ok) => ({ ok })),
+  private readonly quoteUses = new GroupCommit<'all', { participant: string; item: ConsumeItem }, QuoteBatchResult>(
+    async (_all, items) => (await perBank(items, (groups) => this.fx.consumeQuoteGroups(groups))).map((ok) => ({ ok })),
     { observe: groupCommitMetrics('quote') },
   );
 
@@ -344,7 +344,7 @@ export class PaymentsService {
     if (limits.length === 0) {
       // Acceptance time is taken before the quote is used, so it can never be later than fx-quote's check of expiry.
       const acceptedAt = new Date();
-      const used = await this.quoteUses.run(participant, { quoteId: request.quoteId, uetr, ...(expect ? { expect } : {}) });
+      const used = await this.quoteUses.run('all', { participant, item: { quoteId: request.quoteId, uetr, ...(expect ? { expect } : {}) } });
       if ('problem' in used) {
         if (used.problem.status >= 500) throw paymentsError('service_unavailable', 'the FX service failed; retry later', undefined, { 'retry-after': '1' });
         throw problemError(used.problem);

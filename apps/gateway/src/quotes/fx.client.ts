@@ -23,6 +23,39 @@ export interface ConsumeItem {
   expect?: QuoteExpectation;
 }
 
+/** One bank's part of a call made for several banks at once. */
+export interface FxGroup<T> {
+  participant: string;
+  items: readonly T[];
+}
+
+/** `{ groups: [{ results }] }` with one result list per group sent, each as long as its group: else null. */
+function groupResults(answer: { groups?: unknown }, sent: readonly FxGroup<unknown>[]): QuoteBatchResult[][] | null {
+  const groups = answer.groups;
+  if (!Array.isArray(groups) || groups.length !== sent.length) return null;
+  const results = groups.map((g) => (g as { results?: unknown } | null)?.results);
+  return results.every((r, k): r is QuoteBatchResult[] => Array.isArray(r) && r.length === sent[k].items.length) ? (results as QuoteBatchResult[][]) : null;
+}
+
+/**
+ * One call for the items of several banks: `call` gets them grouped by bank (banks in order of first appearance,
+ * each bank's items in order) and answers one result list per group; the results come back in item order.
+ */
+export async function perBank<I, O>(items: readonly { participant: string; item: I }[], call: (groups: FxGroup<I>[]) => Promise<O[][]>): Promise<O[]> {
+  const groups = new Map<string, { items: I[]; at: number[] }>();
+  items.forEach(({ participant, item }, i) => {
+    const group = groups.get(participant) ?? { items: [], at: [] };
+    group.items.push(item);
+    group.at.push(i);
+    groups.set(participant, group);
+  });
+  const list = [...groups];
+  const answered = await call(list.map(([participant, g]) => ({ participant, items: g.items })));
+  const results = new Array<O>(items.length);
+  list.forEach(([, g], k) => g.at.forEach((i, j) => (results[i] = answered[k][j])));
+  return results;
+}
+
 /** HTTP client of the internal fx-quote API; its problems are passed through to the bank unchanged. */
 export class FxClient {
   private readonly http: JsonHttpClient;
@@ -72,6 +105,39 @@ export class FxClient {
         throw error;
       }
     });
+  }
+
+  /**
+   * Quote requests of several banks in one call (`POST /v1/fx/quotes/groups { groups: [{ participant, requests }] }`
+   * → one result list per group, in order): the gateway's grouped single requests. Falls back to one batch call per
+   * bank while fx-quote has no such endpoint (a rolling upgrade).
+   */
+  async createQuoteGroups(groups: readonly FxGroup<QuoteRequest>[]): Promise<QuoteBatchResult[][]> {
+    try {
+      const body = { groups: groups.map((g) => ({ participant: g.participant, requests: g.items })) };
+      const answered = groupResults(await this.call('POST', '/v1/fx/quotes/groups', body, BATCH_TIMEOUT_MS), groups);
+      if (answered) return answered;
+    } catch (error) {
+      if (!(error instanceof ProblemError) || (error.status !== 404 && error.status !== 405)) throw error;
+    }
+    return Promise.all(groups.map((g) => this.createQuotes(g.participant, [...g.items])));
+  }
+
+  /**
+   * Quotes used by payments of several banks in one call (`POST /v1/fx/quotes/consume-groups { groups: [{ participant,
+   * items }] }` → one result list per group, in order), each item checked against its own bank: the gateway's grouped
+   * single payments. Falls back to one call per bank, one after another, while fx-quote has no such endpoint.
+   */
+  async consumeQuoteGroups(groups: readonly FxGroup<ConsumeItem>[]): Promise<QuoteBatchResult[][]> {
+    try {
+      const answered = groupResults(await this.call('POST', '/v1/fx/quotes/consume-groups', { groups }, BATCH_TIMEOUT_MS), groups);
+      if (answered) return answered;
+    } catch (error) {
+      if (!(error instanceof ProblemError) || (error.status !== 404 && error.status !== 405)) throw error;
+    }
+    const results: QuoteBatchResult[][] = [];
+    for (const g of groups) results.push(await this.consumeQuotes(g.participant, g.items));
+    return results;
   }
 
   /** The quote without using it (to check limits against its amounts first). */

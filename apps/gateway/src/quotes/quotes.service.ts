@@ -2,7 +2,7 @@ import { quotesError } from './quotes.errors';
 import { GroupCommit, ProblemError, parseOrProblem, problemBody } from '@nostro/platform';
 import { QuoteRequest, SignedQuote, quoteRequestSchema } from '@nostro/shared';
 import { quoteBatchSchema } from '../http/api.schemas';
-import { FxClient, QuoteBatchResult } from './fx.client';
+import { FxClient, QuoteBatchResult, perBank } from './fx.client';
 import { HttpResult, IdempotencyService } from '../idempotency/idempotency.service';
 import { ParticipantCache } from '../participants/participant.cache';
 import { groupCommitMetrics } from '../common/group-commit.metrics';
@@ -19,11 +19,12 @@ function bankView(quote: SignedQuote): Omit<SignedQuote, 'participant'> {
  */
 export class QuotesService {
   /**
-   * Group commit: a bank's quote requests that arrive while its previous ones are being priced go to fx-quote
-   * together in the next batch call (one round trip and one transaction there); a lone request goes at once.
+   * Group commit: quote requests of every bank that arrive while earlier ones are being priced go to fx-quote
+   * together in the next call (one round trip and one transaction there, each bank's quotes signed as its own
+   * batch); a lone request goes at once.
    */
-  private readonly pricing = new GroupCommit<string, QuoteRequest, QuoteBatchResult>(
-    async (participant, requests) => (await this.fx.createQuotes(participant, requests)).map((ok) => ({ ok })),
+  private readonly pricing = new GroupCommit<'all', { participant: string; item: QuoteRequest }, QuoteBatchResult>(
+    async (_all, requests) => (await perBank(requests, (groups) => this.fx.createQuoteGroups(groups))).map((ok) => ({ ok })),
     { observe: groupCommitMetrics('pricing') },
   );
 
@@ -39,7 +40,7 @@ export class QuotesService {
     return this.idempotency.run(participant, key, hash, async () => {
       const request = parseOrProblem(quoteRequestSchema, body);
       await this.checkCreditor(request);
-      const priced = await this.pricing.run(participant, request);
+      const priced = await this.pricing.run('all', { participant, item: request });
       if ('problem' in priced) {
         const p = priced.problem;
         if (p.status >= 500) throw quotesError('service_unavailable', 'the FX service failed; retry later', undefined, { 'retry-after': '1' });
