@@ -153,11 +153,12 @@ describe('payments and quotes, one by one and in batches', () => {
   it('records several banks’ concurrent single payments together, each under its own bank, debiting its own account', async () => {
     const banks = await Promise.all(Array.from({ length: 4 }, () => bankWithKey(['USD'], { deposits: { USD: '100.00' } })));
     const quotes = await Promise.all(
-      banks.flatMap((bank) => ['1.00', '2.00', '3.00'].map(async (amount) => ({ bank, quote: await bank.client.createQuote(quoteRequest(amount)) }))),
+      // Taking turns (bank 1, 2, 3, 4, 1, …), so that payments sent one after another are of different banks.
+      ['1.00', '2.00', '3.00'].flatMap((amount) => banks.map(async (bank) => ({ bank, quote: await bank.client.createQuote(quoteRequest(amount)) }))),
     );
     const paid = await Promise.all(quotes.map(async ({ bank, quote }) => ({ bank, payment: await bank.client.createPayment(paymentBody(quote.id)) })));
-    // Twelve payments of four banks sent at once: the transactions that recorded them (the RECEIVED entries' xmin)
-    // are fewer than the banks, so at least one recorded payments of several banks.
+    // Twelve payments of four banks sent at once: at least one of the transactions that recorded them (the RECEIVED
+    // entries' xmin) recorded payments of several banks (one transaction per bank at least, before).
     const transactions = await withDb('gateway', async (db) => {
       const { rows } = await db.query<{ tx: string; banks: string }>(
         `SELECT t.xmin::text AS tx, count(DISTINCT p.participant)::text AS banks FROM payment_timeline t JOIN payments p USING (uetr)
@@ -166,7 +167,7 @@ describe('payments and quotes, one by one and in batches', () => {
       );
       return rows;
     });
-    expect(transactions.length).toBeLessThan(banks.length);
+    expect(transactions.length).toBeLessThan(paid.length);
     expect(Math.max(...transactions.map((t) => Number(t.banks)))).toBeGreaterThan(1);
     for (const { bank, payment } of paid) {
       expect((await finalStatus(bank.client, payment.uetr)).status).toBe('SETTLED');
