@@ -55,8 +55,10 @@ describe('conditional payments end to end', () => {
     const { preimage, condition } = newCondition(new Date(Date.now() + 10 * 60_000).toISOString());
     const quote = await debtor.client.createQuote({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount: '100.00', creditorParticipant: creditor.id });
     const { uetr } = await debtor.client.createPayment({ ...paymentBody(quote.id), condition });
-    await until(debtor, uetr, 'RESERVED');
-    // The debtor's funds are in escrow; the creditor has nothing yet.
+    const reserved = await until(debtor, uetr, 'RESERVED');
+    // The reservation's block is named, so the gateway reads balances as of it at least (never from a validator
+    // still behind it): the debtor's funds are in escrow; the creditor has nothing yet.
+    expect(reserved.block?.height).toBeGreaterThan(0);
     expect((await debtor.client.getAccounts()).data).toEqual([
       expect.objectContaining({ balance: amountOf(minorOf('1000.00', 'USD') - minorOf(quote.totalDebit, 'USD'), 'USD') }),
     ]);

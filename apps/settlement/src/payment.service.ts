@@ -347,6 +347,9 @@ export class PaymentService {
           at,
           cause: `reserved in escrow: ${cause} ${o.block.height}`,
           notAfter: new Date(o.escrow?.expiresAt ?? row.condition?.expiresAt ?? at.getTime()),
+          // Named on the event, as every outcome's block is: the gateway then reads balances as of it at least.
+          blockHeight: o.block.height,
+          blockHash: o.block.hash,
         });
         continue;
       }
