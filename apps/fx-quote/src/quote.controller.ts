@@ -63,14 +63,14 @@ function batchResults(parsed: readonly z.ZodSafeParseResult<unknown>[], quoted: 
   let next = 0;
   return parsed.map((p): BatchItem => {
     if (!p.success) return validationItem(zodFieldErrors(p.error));
-    const outcome = quoted[next++];
-    return outcome instanceof QuoteError ? { problem: problemBody(outcome) } : outcome;
+    return resultItem(quoted[next++]);
   });
 }
 
 const validRequests = (parsed: readonly z.ZodSafeParseResult<unknown>[]): QuoteRequest[] => parsed.flatMap((p) => (p.success ? [p.data as QuoteRequest] : []));
 
-const usedItem = (outcome: SignedQuote | QuoteError): BatchItem => (outcome instanceof QuoteError ? { problem: problemBody(outcome) } : outcome);
+/** What fx-quote decided for one item: the quote, or the refusal as a problem. */
+const resultItem = (outcome: SignedQuote | QuoteError): BatchItem => (outcome instanceof QuoteError ? { problem: problemBody(outcome) } : outcome);
 
 function validationItem(errors: FieldError[]): { problem: ProblemBody } {
   return {
@@ -148,7 +148,7 @@ export class QuoteController {
   async consumeBatch(@Body() body: unknown): Promise<{ results: BatchItem[] }> {
     const { participant, items } = parseOrProblem(consumeBatchBody, body);
     const used = await this.quotes.consumeMany(participant, items);
-    return { results: used.map(usedItem) };
+    return { results: used.map(resultItem) };
   }
 
   /**
@@ -161,7 +161,7 @@ export class QuoteController {
   async consumeGroups(@Body() body: unknown): Promise<{ groups: { results: BatchItem[] }[] }> {
     const { groups } = parseOrProblem(consumeGroupsBody, body);
     const used = await this.quotes.consumeGroups(groups.map((g) => ({ participant: g.participant, requests: g.items })));
-    return { groups: used.map((results) => ({ results: results.map(usedItem) })) };
+    return { groups: used.map((results) => ({ results: results.map(resultItem) })) };
   }
 
   /** FXDESK per currency: ledger balance, what quotes reserve, and what may still be quoted. */

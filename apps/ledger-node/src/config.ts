@@ -18,7 +18,8 @@ const schema = z
     BLOCK_TIMEOUT_MS: z.coerce.number().int().min(5).max(60_000).default(50),
     /**
      * The most it waits on a busy one: the wait grows by BLOCK_WAIT_PER_TX_MS for each transaction the previous
-     * block held (docs/ledger.md, "Cutting blocks"). Default: 150, or BLOCK_TIMEOUT_MS if that is longer.
+     * block held (docs/ledger.md, "Blocks: cutting, validation, application"). Default: 150, or BLOCK_TIMEOUT_MS
+     * if that is longer.
      */
     BLOCK_TIMEOUT_MAX_MS: z.coerce.number().int().min(5).max(60_000).optional(),
     /** Per-participant finality notices on `ledger.notices.<participant>` (docs/ledger.md, "Finality notices"). */

@@ -25,8 +25,8 @@ export const BLOCK_WAIT_PER_TX_MS = 5;
  * block held, at least BLOCK_TIMEOUT_MS and at most BLOCK_TIMEOUT_MAX_MS. A quiet network (blocks of a few
  * transactions) cuts after BLOCK_TIMEOUT_MS; a busy one cuts fewer, larger blocks, since every block costs each
  * validator, settlement and the services after it a fixed round of work whatever it holds (docs/ledger.md,
- * "Cutting blocks"). The wait follows the load: blocks of 30 or more transactions (at the default 5 ms each) keep
- * it at BLOCK_TIMEOUT_MAX_MS, smaller ones bring it back down.
+ * "Blocks: cutting, validation, application"). The wait follows the load: blocks of 30 or more transactions (at the
+ * default 5 ms each) keep it at BLOCK_TIMEOUT_MAX_MS, smaller ones bring it back down.
  */
 export function blockWaitMs(config: Pick<LedgerConfig, 'BLOCK_TIMEOUT_MS' | 'BLOCK_TIMEOUT_MAX_MS'>, previousTxCount: number): number {
   return Math.min(config.BLOCK_TIMEOUT_MAX_MS, Math.max(config.BLOCK_TIMEOUT_MS, previousTxCount * BLOCK_WAIT_PER_TX_MS));
