@@ -194,16 +194,19 @@ export class PaymentsRepository {
   }
 
   /** One page of a participant's payments (or incoming payments), oldest first, after the keyset position. */
-  async list(q: {
-    participant: string;
-    asCreditor: boolean;
-    status?: string;
-    since?: string;
-    limit: number;
-    after?: TimeKeyset;
-  }): Promise<(PaymentRow & { cursor_at: string })[]> {
+  async list(
+    q: {
+      participant: string;
+      asCreditor: boolean;
+      status?: string;
+      since?: string;
+      limit: number;
+      after?: TimeKeyset;
+    },
+    db: Pool | PoolClient = this.pool,
+  ): Promise<(PaymentRow & { cursor_at: string })[]> {
     const column = q.asCreditor ? 'creditor_participant' : 'participant';
-    const { rows } = await this.pool.query<PaymentRow & { cursor_at: string }>(
+    const { rows } = await db.query<PaymentRow & { cursor_at: string }>(
       `SELECT *, ${CURSOR_AT_SQL('created_at')} AS cursor_at FROM payments WHERE ${column} = $1
           AND ($2::text IS NULL OR status = $2) AND ($3::timestamptz IS NULL OR created_at >= $3)
           AND ($4::timestamptz IS NULL OR (created_at, uetr) > ($4::timestamptz, $5::uuid))

@@ -55,6 +55,9 @@ interface GroupedIntake extends Intake {
   onCommit?: OnCommit;
 }
 
+/** How a bank's reads of its payments run: one consistent snapshot, read-only. */
+const SNAPSHOT = { readOnly: true, repeatableRead: true } as const;
+
 /** Items of a batch naming the same quote run in order, so the first of them is the one that gets it. */
 const quoteKey = (item: unknown, index: number): string => {
   const quoteId = (item as { quoteId?: unknown } | null)?.quoteId;
@@ -442,9 +445,18 @@ export class PaymentsService {
   }
 
   async get(participant: string, uetr: string, asCreditor = false) {
-    const row = await this.repo.find(parseUetr(uetr), participant, asCreditor);
-    if (!row) throw paymentsError('not_found', 'no such payment');
-    const [timelines, exceptions] = await Promise.all([this.repo.timelines([row.uetr]), this.exceptions.forPayments([row.uetr])]);
+    const id = parseUetr(uetr);
+    // One snapshot for the row, its timeline and its recall and returns: a change committed between separate reads
+    // could show, say, a recall EXPIRED whose timeline entry the earlier read had not seen yet.
+    const { row, timelines, exceptions } = await withTransaction(
+      this.pool,
+      async (db) => {
+        const found = await this.repo.find(id, participant, asCreditor, db);
+        if (!found) throw paymentsError('not_found', 'no such payment');
+        return { row: found, timelines: await this.repo.timelines([found.uetr], db), exceptions: await this.exceptions.forPayments([found.uetr], db) };
+      },
+      SNAPSHOT,
+    );
     // Opens a recall's sealed comment (both banks read it).
     return this.customerData.fill(
       paymentView(row, timelines.get(row.uetr) ?? [], asCreditor ? this.customerData.open(row) : null, exceptions.get(row.uetr) ?? NO_EXCEPTIONS),
@@ -466,10 +478,17 @@ export class PaymentsService {
     const q = parseOrProblem(listQuerySchema, query, 'query');
     const list = asCreditor ? 'incoming-payments' : 'payments';
     const after = q.cursor ? this.cursors.decodeTime(list, q.cursor) : undefined;
-    const rows = await this.repo.list({ participant, asCreditor, status: q.status, since: q.since, limit: q.limit + 1, after });
+    // One snapshot for the rows and their timelines, recalls and returns (see get).
+    const { rows, timelines, exceptions } = await withTransaction(
+      this.pool,
+      async (db) => {
+        const listed = await this.repo.list({ participant, asCreditor, status: q.status, since: q.since, limit: q.limit + 1, after }, db);
+        const uetrs = listed.slice(0, q.limit).map((r) => r.uetr);
+        return { rows: listed, timelines: await this.repo.timelines(uetrs, db), exceptions: await this.exceptions.forPayments(uetrs, db) };
+      },
+      SNAPSHOT,
+    );
     const page = rows.slice(0, q.limit);
-    const uetrs = page.map((r) => r.uetr);
-    const [timelines, exceptions] = await Promise.all([this.repo.timelines(uetrs), this.exceptions.forPayments(uetrs)]);
     const last = page[page.length - 1];
     return {
       data: await this.customerData.fill(
