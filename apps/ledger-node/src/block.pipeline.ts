@@ -13,8 +13,8 @@ import {
   describeInvariantProblem,
   genesisPrevHash,
   ledgerInvariantProblems,
-  signBlock,
 } from '@nostro/shared';
+import { signBlockFast } from '@nostro/shared-node';
 import { Gauge, register } from 'prom-client';
 import { LedgerConfig } from './config';
 import { FinalityService } from './finality.service';
@@ -83,7 +83,12 @@ export class BlockPipeline {
     private readonly finality: FinalityService,
     private readonly isHalted: () => boolean,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.signingSeed = Buffer.from(config.signingSeed, 'base64url');
+  }
+
+  /** The validator's 32-byte Ed25519 seed, decoded once. */
+  private readonly signingSeed: Uint8Array;
 
   get committed(): Readonly<CommittedTip> {
     return this.tip;
@@ -242,7 +247,7 @@ export class BlockPipeline {
     if (this.isHalted()) throw new Error('validator halted');
     const started = process.hrtime.bigint();
     const { header, hash } = block;
-    const signature = signBlock(hash, Buffer.from(this.config.signingSeed, 'base64url'));
+    const signature = signBlockFast(hash, this.signingSeed);
     const message: BlockSignatureMessage = { validator: this.config.VALIDATOR_ID, height: header.height, hash, signature };
     const stored = await this.repo.insertBlock(block, {
       validator: message.validator,

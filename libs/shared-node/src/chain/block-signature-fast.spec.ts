@@ -1,7 +1,7 @@
 import { hexToBytes } from '@noble/hashes/utils';
 import { base64Encode, base64UrlEncode, signBlock, verifyBlockSignature } from '@nostro/shared';
 import { ed25519Sign, generateEd25519KeyPair } from '../crypto/ed25519';
-import { verifyBlockSignatureFast } from './block-signature-fast';
+import { signBlockFast, verifyBlockSignatureFast } from './block-signature-fast';
 
 describe('verifyBlockSignatureFast (node:crypto) agrees with the portable strict verifier', () => {
   const keys = generateEd25519KeyPair();
@@ -38,5 +38,13 @@ describe('verifyBlockSignatureFast (node:crypto) agrees with the portable strict
 
   it('signBlock (@noble/curves) makes the signature node:crypto makes over the 32 raw hash bytes', () => {
     expect(signature).toBe(base64Encode(ed25519Sign(hexToBytes(hash), keys.seed)));
+  });
+
+  it('signBlockFast (node:crypto) makes the same signature as signBlock and refuses a malformed hash', () => {
+    expect(signBlockFast(hash, keys.seed)).toBe(signature);
+    expect(signBlockFast('cd'.repeat(32), other.seed)).toBe(signBlock('cd'.repeat(32), other.seed));
+    expect(verifyBlockSignatureFast(hash, signBlockFast(hash, keys.seed), keys.publicKey)).toBe(true);
+    expect(() => signBlockFast(hash.toUpperCase(), keys.seed)).toThrow('block hash must be 64 lowercase hex characters');
+    expect(() => signBlockFast('ab', keys.seed)).toThrow(TypeError);
   });
 });
