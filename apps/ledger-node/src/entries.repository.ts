@@ -1,4 +1,4 @@
-import { Pool, PoolClient, withTransaction } from '@nostro/platform';
+import { Pool, PoolClient } from '@nostro/platform';
 import { AccountEntry, EntryKind, LedgerLeaf } from '@nostro/shared';
 
 /** An entry as served to the gateway: minor units and heights as strings and numbers. */
@@ -51,44 +51,43 @@ export class EntriesRepository {
 
   /**
    * Stores the entries of blocks `(from, to]` and the balances they leave, and moves the index to `to`, in one
-   * transaction; a concurrent or repeated run that finds the index moved changes nothing.
+   * statement (atomic without a transaction of its own: one round trip); a concurrent or repeated run that finds the
+   * index moved changes nothing and answers false.
    */
   async store(from: number, to: number, entries: readonly AccountEntry[], balances: ReadonlyMap<string, bigint>): Promise<boolean> {
-    return withTransaction(this.pool, async (tx) => {
-      const { rowCount } = await tx.query('UPDATE entry_index SET height = $2 WHERE height = $1', [from, to]);
-      if ((rowCount ?? 0) === 0) return false;
-      const col = <T>(pick: (e: AccountEntry) => T) => entries.map(pick);
-      if (entries.length > 0) {
-        await tx.query(
-          `INSERT INTO account_entries (account, height, idx, leg, tx_id, uetr, return_id, kind, amount, balance_after, counterparty, block_time)
-           SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[], $4::smallint[], $5::text[], $6::uuid[], $7::uuid[], $8::text[], $9::numeric[],
-                                $10::numeric[], $11::text[], $12::bigint[])`,
-          [
-            col((e) => e.account),
-            col((e) => e.height),
-            col((e) => e.idx),
-            col((e) => e.leg),
-            col((e) => e.txId),
-            col((e) => e.uetr ?? null),
-            col((e) => e.returnId ?? null),
-            col((e) => e.kind),
-            col((e) => e.amount.toString()),
-            col((e) => e.balanceAfter.toString()),
-            col((e) => e.counterparty ?? null),
-            col((e) => e.blockTime),
-          ],
-        );
-      }
-      const moved = [...new Set(entries.map((e) => e.account))];
-      if (moved.length > 0) {
-        await tx.query(
-          `INSERT INTO entry_balances (account, balance) SELECT * FROM unnest($1::text[], $2::numeric[])
-           ON CONFLICT (account) DO UPDATE SET balance = EXCLUDED.balance`,
-          [moved, moved.map((a) => (balances.get(a) as bigint).toString())],
-        );
-      }
-      return true;
-    });
+    const col = <T>(pick: (e: AccountEntry) => T) => entries.map(pick);
+    const moved = [...new Set(entries.map((e) => e.account))];
+    const { rows } = await this.pool.query<{ moved: boolean }>(
+      `WITH moved AS (UPDATE entry_index SET height = $2 WHERE height = $1 RETURNING 1),
+       added AS (
+         INSERT INTO account_entries (account, height, idx, leg, tx_id, uetr, return_id, kind, amount, balance_after, counterparty, block_time)
+         SELECT * FROM unnest($3::text[], $4::bigint[], $5::int[], $6::smallint[], $7::text[], $8::uuid[], $9::uuid[], $10::text[], $11::numeric[],
+                              $12::numeric[], $13::text[], $14::bigint[])
+          WHERE EXISTS (SELECT 1 FROM moved)),
+       balanced AS (
+         INSERT INTO entry_balances (account, balance) SELECT * FROM unnest($15::text[], $16::numeric[]) WHERE EXISTS (SELECT 1 FROM moved)
+         ON CONFLICT (account) DO UPDATE SET balance = EXCLUDED.balance)
+       SELECT EXISTS (SELECT 1 FROM moved) AS moved`,
+      [
+        from,
+        to,
+        col((e) => e.account),
+        col((e) => e.height),
+        col((e) => e.idx),
+        col((e) => e.leg),
+        col((e) => e.txId),
+        col((e) => e.uetr ?? null),
+        col((e) => e.returnId ?? null),
+        col((e) => e.kind),
+        col((e) => e.amount.toString()),
+        col((e) => e.balanceAfter.toString()),
+        col((e) => e.counterparty ?? null),
+        col((e) => e.blockTime),
+        moved,
+        moved.map((a) => (balances.get(a) as bigint).toString()),
+      ],
+    );
+    return rows[0].moved;
   }
 
   /** One page of an account's entries in block order, within heights [from, to], after `after`. */

@@ -62,10 +62,11 @@ async function main(): Promise<void> {
   // Blocks becoming final (committed by the chain, the signatures consumer or the sweep) wake the notice publisher
   // and the entry indexer once they run; after a lost LISTEN connection they look again at once.
   let started = false;
-  const wakeOnFinal = (): void => {
+  // The payload is the final height (`notifyFinal`); a reconnected listener passes none.
+  const wakeOnFinal = (payload?: string): void => {
     if (!started) return;
     publisher?.wake();
-    indexer.wake();
+    indexer.wake(payload ? Number(payload) : undefined);
   };
   const finalListener = new PgListener(rt.pool, rt.log);
   await finalListener.listen(LEDGER_FINAL_CHANNEL, wakeOnFinal, wakeOnFinal);
