@@ -17,6 +17,12 @@ export interface TransactionOptions {
   statementTimeoutMs?: number;
 }
 
+/**
+ * A read of several statements that must agree with each other (a row and its timeline, say): read-only, one snapshot.
+ * Separate reads on pool connections can each see a different set of commits.
+ */
+export const READ_SNAPSHOT: TransactionOptions = Object.freeze({ readOnly: true, repeatableRead: true });
+
 /** Runs `fn` in one transaction; rolls back on any error. */
 export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
   const client = await pool.connect();

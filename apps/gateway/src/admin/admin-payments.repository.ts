@@ -1,4 +1,6 @@
 import { Pool, PoolClient, CURSOR_AT_SQL, TimeKeyset } from '@nostro/platform';
+
+type Db = Pool | PoolClient;
 import { PaymentDecisionMessage } from '@nostro/shared';
 import { PaymentRow, TimelineRow, TIMELINE_ORDER_SQL } from '../payments/payments.repository';
 
@@ -23,14 +25,14 @@ export interface AdminPaymentsQuery {
 export class AdminPaymentsRepository {
   constructor(private readonly pool: Pool) {}
 
-  async find(uetr: string): Promise<PaymentRow | null> {
-    const { rows } = await this.pool.query<PaymentRow>('SELECT * FROM payments WHERE uetr = $1', [uetr]);
+  async find(uetr: string, db: Db = this.pool): Promise<PaymentRow | null> {
+    const { rows } = await db.query<PaymentRow>('SELECT * FROM payments WHERE uetr = $1', [uetr]);
     return rows[0] ?? null;
   }
 
   /** Any participant's payments, oldest first, after the cursor. */
-  async list(q: AdminPaymentsQuery): Promise<(PaymentRow & { cursor_at: string })[]> {
-    const { rows } = await this.pool.query<PaymentRow & { cursor_at: string }>(
+  async list(q: AdminPaymentsQuery, db: Db = this.pool): Promise<(PaymentRow & { cursor_at: string })[]> {
+    const { rows } = await db.query<PaymentRow & { cursor_at: string }>(
       `SELECT *, ${CURSOR_AT_SQL('created_at')} AS cursor_at FROM payments
         WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR participant = $2) AND ($3::timestamptz IS NULL OR created_at >= $3)
           AND ($4::timestamptz IS NULL OR (created_at, uetr) > ($4::timestamptz, $5::uuid))
@@ -40,8 +42,8 @@ export class AdminPaymentsRepository {
     return rows;
   }
 
-  async timelines(uetrs: readonly string[]): Promise<Map<string, TimelineRow[]>> {
-    const { rows } = await this.pool.query<TimelineRow>(
+  async timelines(uetrs: readonly string[], db: Db = this.pool): Promise<Map<string, TimelineRow[]>> {
+    const { rows } = await db.query<TimelineRow>(
       `SELECT uetr, status, reason, at FROM payment_timeline WHERE uetr = ANY($1::uuid[]) ORDER BY ${TIMELINE_ORDER_SQL}`,
       [uetrs],
     );
@@ -49,8 +51,8 @@ export class AdminPaymentsRepository {
   }
 
   /** Operators' decisions sent to settlement for these payments, with settlement's answer once it came. */
-  async decisions(uetrs: readonly string[]): Promise<Map<string, DecisionRow[]>> {
-    const { rows } = await this.pool.query<DecisionRow>(
+  async decisions(uetrs: readonly string[], db: Db = this.pool): Promise<Map<string, DecisionRow[]>> {
+    const { rows } = await db.query<DecisionRow>(
       `SELECT request_id, payload ->> 'uetr' AS uetr, payload, status, reason, created_at FROM admin_requests
         WHERE kind = 'decision' AND payload ->> 'uetr' = ANY($1::text[]) ORDER BY created_at, request_id`,
       [uetrs],
@@ -58,8 +60,8 @@ export class AdminPaymentsRepository {
     return group(rows);
   }
 
-  async decision(requestId: string): Promise<DecisionRow | null> {
-    const { rows } = await this.pool.query<DecisionRow>(
+  async decision(requestId: string, db: Db = this.pool): Promise<DecisionRow | null> {
+    const { rows } = await db.query<DecisionRow>(
       `SELECT request_id, payload ->> 'uetr' AS uetr, payload, status, reason, created_at FROM admin_requests WHERE request_id = $1 AND kind = 'decision'`,
       [requestId],
     );

@@ -1,6 +1,6 @@
 import { CustomerData } from '../customer-data/customer-data.service';
 import { adminError } from './admin.errors';
-import { Pool, ProblemError, enqueueOutbox, parseOrProblem, topicName, withTransaction, ListCursorCodec } from '@nostro/platform';
+import { Pool, PoolClient, ProblemError, READ_SNAPSHOT, enqueueOutbox, parseOrProblem, topicName, withTransaction, ListCursorCodec } from '@nostro/platform';
 import { DecisionRefusal, LimitsSetMessage, PaymentDecisionMessage, Topic, asCurrency, formatAmount, newMessageId, parseAmount } from '@nostro/shared';
 import { AdminPaymentsRepository, DecisionRow } from './admin-payments.repository';
 import { adminPaymentsQuerySchema, decisionBodySchema, limitsBodySchema } from './admin-payments.schemas';
@@ -53,37 +53,56 @@ export class AdminPaymentsService {
 
   async list(query: unknown) {
     const q = parseOrProblem(adminPaymentsQuerySchema, query, 'query');
-    const rows = await this.repo.list({
-      status: q.status,
-      participant: q.participant,
-      since: q.since,
-      after: q.cursor ? this.cursors.decodeTime('admin-payments', q.cursor) : undefined,
-      limit: q.limit + 1,
-    });
-    const page = rows.slice(0, q.limit);
-    const last = page[page.length - 1];
+    // One snapshot for the rows and their timelines, decisions, recalls and returns (as a bank's reads: PaymentsService).
+    const { rows, views } = await withTransaction(
+      this.pool,
+      async (db) => {
+        const listed = await this.repo.list(
+          {
+            status: q.status,
+            participant: q.participant,
+            since: q.since,
+            after: q.cursor ? this.cursors.decodeTime('admin-payments', q.cursor) : undefined,
+            limit: q.limit + 1,
+          },
+          db,
+        );
+        return { rows: listed, views: await this.views(listed.slice(0, q.limit), db) };
+      },
+      READ_SNAPSHOT,
+    );
+    const last = rows[Math.min(rows.length, q.limit) - 1];
     return {
-      data: await this.views(page),
+      data: await this.customerData.fill(views),
       nextCursor: rows.length > q.limit && last ? this.cursors.encodeTime('admin-payments', { at: last.cursor_at, id: last.uetr }) : null,
     };
   }
 
   async get(uetr: string) {
-    const row = UUID.test(uetr) ? await this.repo.find(uetr) : null;
-    if (!row) throw notFound('no such payment');
-    return (await this.views([row]))[0];
+    if (!UUID.test(uetr)) throw notFound('no such payment');
+    const views = await withTransaction(
+      this.pool,
+      async (db) => {
+        const row = await this.repo.find(uetr, db);
+        if (!row) throw notFound('no such payment');
+        return this.views([row], db);
+      },
+      READ_SNAPSHOT,
+    );
+    return (await this.customerData.fill(views))[0];
   }
 
-  private async views(rows: PaymentRow[]) {
+  /** The operator's views of `rows` (customer data still to fill), read with `db` (the caller's snapshot). */
+  private async views(rows: PaymentRow[], db: PoolClient) {
     const uetrs = rows.map((r) => r.uetr);
-    const [timelines, decisions, exceptions] = await Promise.all([this.repo.timelines(uetrs), this.repo.decisions(uetrs), this.exceptions.forPayments(uetrs)]);
-    return this.customerData.fill(
-      rows.map((row) => {
-        const list = decisions.get(row.uetr) ?? [];
-        const view = paymentView(row, timelines.get(row.uetr) ?? [], this.customerData.open(row), exceptions.get(row.uetr) ?? NO_EXCEPTIONS);
-        return { ...view, approvals: approvals(list), decisions: list.map(decisionView) };
-      }),
-    );
+    const timelines = await this.repo.timelines(uetrs, db);
+    const decisions = await this.repo.decisions(uetrs, db);
+    const exceptions = await this.exceptions.forPayments(uetrs, db);
+    return rows.map((row) => {
+      const list = decisions.get(row.uetr) ?? [];
+      const view = paymentView(row, timelines.get(row.uetr) ?? [], this.customerData.open(row), exceptions.get(row.uetr) ?? NO_EXCEPTIONS);
+      return { ...view, approvals: approvals(list), decisions: list.map(decisionView) };
+    });
   }
 
   /** `POST /v1/admin/payments/{uetr}/decisions` (Idempotency-Key required, scoped to the operator). */
@@ -116,7 +135,15 @@ export class AdminPaymentsService {
   }
 
   private async decisionResult(uetr: string, requestId: string) {
-    const [payment, decisions, row] = await Promise.all([this.repo.find(uetr), this.repo.decisions([uetr]), this.repo.decision(requestId)]);
+    const { payment, decisions, row } = await withTransaction(
+      this.pool,
+      async (db) => ({
+        payment: await this.repo.find(uetr, db),
+        decisions: await this.repo.decisions([uetr], db),
+        row: await this.repo.decision(requestId, db),
+      }),
+      READ_SNAPSHOT,
+    );
     if (!payment || !row) throw new Error('decision vanished after settlement recorded it');
     const list = decisions.get(uetr) ?? [];
     return {

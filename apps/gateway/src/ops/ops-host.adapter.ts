@@ -1,3 +1,4 @@
+import { Pool, READ_SNAPSHOT, withTransaction } from '@nostro/platform';
 import { CustomerData } from '../customer-data/customer-data.service';
 import { keyView, participantView } from '../admin/admin.service';
 import { ExceptionsRepository, NO_EXCEPTIONS } from '../exceptions/exceptions.repository';
@@ -19,6 +20,7 @@ import { OpsConsoleHost, OpsOpenRecall, OpsQueuePage, OpsQueuesQuery, OpsStateme
  */
 export class GatewayOpsHost implements OpsConsoleHost {
   constructor(
+    private readonly pool: Pool,
     private readonly operators: OperatorsRepository,
     private readonly payments: PaymentsRepository,
     private readonly participantRows: ParticipantsRepository,
@@ -37,9 +39,19 @@ export class GatewayOpsHost implements OpsConsoleHost {
   }
 
   async payment(uetr: string) {
-    const row = await this.payments.findAny(uetr);
-    if (!row) return null;
-    const [timelines, exceptions] = await Promise.all([this.payments.timelines([row.uetr]), this.exceptions.forPayments([row.uetr])]);
+    // One snapshot for the row, its timeline and its recall and returns (as the bank and operator APIs read them).
+    const read = await withTransaction(
+      this.pool,
+      async (db) => {
+        const found = await this.payments.findAny(uetr, db);
+        return (
+          found && { row: found, timelines: await this.payments.timelines([found.uetr], db), exceptions: await this.exceptions.forPayments([found.uetr], db) }
+        );
+      },
+      READ_SNAPSHOT,
+    );
+    if (!read) return null;
+    const { row, timelines, exceptions } = read;
     return this.customerData.fill(paymentView(row, timelines.get(row.uetr) ?? [], this.customerData.open(row), exceptions.get(row.uetr) ?? NO_EXCEPTIONS));
   }
 

@@ -6,6 +6,7 @@ import {
   Pool,
   PoolClient,
   ProblemError,
+  READ_SNAPSHOT,
   counter,
   enqueueOutbox,
   mapOrderedByKey,
@@ -54,9 +55,6 @@ interface GroupedIntake extends Intake {
   correlationId: string;
   onCommit?: OnCommit;
 }
-
-/** How a bank's reads of its payments run: one consistent snapshot, read-only. */
-const SNAPSHOT = { readOnly: true, repeatableRead: true } as const;
 
 /** Items of a batch naming the same quote run in order, so the first of them is the one that gets it. */
 const quoteKey = (item: unknown, index: number): string => {
@@ -455,7 +453,7 @@ export class PaymentsService {
         if (!found) throw paymentsError('not_found', 'no such payment');
         return { row: found, timelines: await this.repo.timelines([found.uetr], db), exceptions: await this.exceptions.forPayments([found.uetr], db) };
       },
-      SNAPSHOT,
+      READ_SNAPSHOT,
     );
     // Opens a recall's sealed comment (both banks read it).
     return this.customerData.fill(
@@ -486,7 +484,7 @@ export class PaymentsService {
         const uetrs = listed.slice(0, q.limit).map((r) => r.uetr);
         return { rows: listed, timelines: await this.repo.timelines(uetrs, db), exceptions: await this.exceptions.forPayments(uetrs, db) };
       },
-      SNAPSHOT,
+      READ_SNAPSHOT,
     );
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
