@@ -1,5 +1,5 @@
 import { AssertionError } from 'node:assert';
-import { Logger, OffsetHints, retryForever, sessionSettings, topicName } from '@nostro/platform';
+import { Logger, OffsetHints, counter, retryForever, sessionSettings, topicName } from '@nostro/platform';
 import { Topic, ledgerEntrySchema } from '@nostro/shared';
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { BlockPipeline, StreamEntry } from './block.pipeline';
@@ -8,6 +8,8 @@ import { LedgerRepository } from './ledger.repository';
 
 /** Messages parsed (and checked for known ids, one query) at a time, so parsing overlaps the block writes. */
 const DECODE_CHUNK = 4_096;
+
+const streamBatches = counter('ledger_stream_batches_total', 'Batches of the ordered stream (ledger.tx) this validator fetched and fed to its blocks');
 const RECOVERY_DELAY_MS = 1_000;
 
 /** The validator's halt switch, as the consumer sees it: it reads it, and throws it when the stream is unusable. */
@@ -148,6 +150,7 @@ export class LedgerStreamConsumer {
     if (await this.streamShorterThanChain(batch.highWatermark)) return;
     if (this.needsReload) return this.recover(payload);
     const fedFrom = this.pipeline.nextFeedOffset;
+    streamBatches.inc();
     this.pipeline.beginBatch();
     const control = { isRunning: () => payload.isRunning() && !this.halts.haltedBecause(), heartbeat: () => payload.heartbeat() };
     try {
