@@ -140,7 +140,20 @@ async function main(): Promise<void> {
     kafka: rt.kafka,
     log: rt.log,
     cursors,
-    host: new GatewayOpsHost(rt.pool, operators, payments, participants, ledger, screeningAdmin, webhookAdmin, exceptions, statements, iso, customerData, queues),
+    host: new GatewayOpsHost(
+      rt.pool,
+      operators,
+      payments,
+      participants,
+      ledger,
+      screeningAdmin,
+      webhookAdmin,
+      exceptions,
+      statements,
+      iso,
+      customerData,
+      queues,
+    ),
   });
   @Module({
     imports: [
