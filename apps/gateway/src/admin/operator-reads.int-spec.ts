@@ -4,7 +4,6 @@
  * database; the concurrent commit is made right after the payment row was read).
  */
 import { ListCursorCodec, PiiCipher, Pool, PoolClient, TestDatabase, createLogger, withTransaction } from '@nostro/platform';
-import { SignedQuote } from '@nostro/shared';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { GatewayConfig } from '../config';
 import { CustomerData } from '../customer-data/customer-data.service';
@@ -12,7 +11,7 @@ import { CustomerDataRepository } from '../customer-data/customer-data.repositor
 import { ExceptionsRepository } from '../exceptions/exceptions.repository';
 import { GatewayOpsHost } from '../ops/ops-host.adapter';
 import { PaymentsRepository } from '../payments/payments.repository';
-import { freshGatewayDatabase } from '../testing/gateway-test-db';
+import { freshGatewayDatabase, testQuote as quote } from '../testing/gateway-test-db';
 import { AdminPaymentsRepository } from './admin-payments.repository';
 import { AdminPaymentsService } from './admin-payments.service';
 
@@ -49,19 +48,6 @@ function interceptingPool(pool: Pool, after: RegExp): { pool: Pool; arm(between:
   });
   return { pool: proxy, arm: (between) => void (pending = between) };
 }
-
-const quote = (id: string): SignedQuote =>
-  ({
-    id,
-    participant: 'BANKUS01',
-    creditorParticipant: 'BANKDE01',
-    sourceCurrency: 'USD',
-    targetCurrency: 'EUR',
-    sendAmount: '10.00',
-    receiveAmount: '9.00',
-    totalDebit: '10.50',
-    expiresAt: new Date(Date.now() + 30_000).toISOString(),
-  }) as unknown as SignedQuote;
 
 describe('operator views of a payment read one snapshot', () => {
   const log = createLogger('gateway-test', 'silent');

@@ -3,28 +3,17 @@
  * after a rotation, rows written before encryption sealed, erasure final; and a wrong key refusing to start.
  */
 import { ConfigError, Kek, PiiCipher, TestDatabase, createLogger, withTransaction } from '@nostro/platform';
-import { SignedQuote } from '@nostro/shared';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { PaymentsRepository } from '../payments/payments.repository';
 import { CustomerDataRepository } from './customer-data.repository';
 import { CustomerData, Parties } from './customer-data.service';
-import { freshGatewayDatabase } from '../testing/gateway-test-db';
+import { freshGatewayDatabase, testQuote as quote } from '../testing/gateway-test-db';
 
 const log = createLogger('gateway-test', 'silent');
 const fail = (message: string): never => {
   throw new Error(message);
 };
 const kek = (id: string): Kek => ({ id, key: randomBytes(32) });
-
-const quote = (id: string): SignedQuote =>
-  ({
-    id,
-    participant: 'BANKUS01',
-    creditorParticipant: 'BANKDE01',
-    sourceCurrency: 'USD',
-    targetCurrency: 'EUR',
-    totalDebit: '10.50',
-  }) as unknown as SignedQuote;
 
 describe('CustomerData (customer data at rest)', () => {
   let db: TestDatabase;

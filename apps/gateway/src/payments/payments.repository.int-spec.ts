@@ -14,20 +14,7 @@ import { webhooksFor } from '../webhooks/webhook.events';
 import { paymentView } from './payment.view';
 import { PaymentRequest } from '../http/api.schemas';
 import { PaymentRow, PaymentsRepository, StatusEvent } from './payments.repository';
-import { freshGatewayDatabase } from '../testing/gateway-test-db';
-
-const quote = (id: string): SignedQuote =>
-  ({
-    id,
-    participant: 'BANKUS01',
-    creditorParticipant: 'BANKDE01',
-    sourceCurrency: 'USD',
-    targetCurrency: 'EUR',
-    sendAmount: '10.00',
-    receiveAmount: '9.00',
-    totalDebit: '10.50',
-    expiresAt: new Date(Date.now() + 30_000).toISOString(),
-  }) as unknown as SignedQuote;
+import { freshGatewayDatabase, testQuote as quote } from '../testing/gateway-test-db';
 
 interface ReadModel {
   db: TestDatabase;
