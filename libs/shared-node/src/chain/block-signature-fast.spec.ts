@@ -44,7 +44,7 @@ describe('verifyBlockSignatureFast (node:crypto) agrees with the portable strict
     expect(signBlockFast(hash, keys.seed)).toBe(signature);
     expect(signBlockFast('cd'.repeat(32), other.seed)).toBe(signBlock('cd'.repeat(32), other.seed));
     expect(verifyBlockSignatureFast(hash, signBlockFast(hash, keys.seed), keys.publicKey)).toBe(true);
-    expect(() => signBlockFast(hash.toUpperCase(), keys.seed)).toThrow('block hash must be 64 lowercase hex characters');
+    expect(() => signBlockFast(hash.toUpperCase(), keys.seed)).toThrow('block header hash must be 64 lowercase hex characters');
     expect(() => signBlockFast('ab', keys.seed)).toThrow(TypeError);
   });
 });

@@ -5,10 +5,8 @@
  * large share of the cluster's CPU. Both verifiers refuse the same keys and signatures (crypto/ed25519.spec.ts runs
  * them on the same edge-case vectors); browsers and the bank SDK keep the portable one.
  */
-import { base64Encode, verifyBlockSignature } from '@nostro/shared';
+import { signBlock, verifyBlockSignature } from '@nostro/shared';
 import { ed25519Sign, ed25519Verify } from '../crypto/ed25519';
-
-const BLOCK_HASH = /^[0-9a-f]{64}$/;
 
 export function verifyBlockSignatureFast(hashHex: string, sigBase64: string, publicKey: Uint8Array | string): boolean {
   return verifyBlockSignature(hashHex, sigBase64, publicKey, ed25519Verify);
@@ -20,6 +18,5 @@ export function verifyBlockSignatureFast(hashHex: string, sigBase64: string, pub
  * small blocks that was about 5 % of its busy time.
  */
 export function signBlockFast(hashHex: string, seed: Uint8Array): string {
-  if (!BLOCK_HASH.test(hashHex)) throw new TypeError('block hash must be 64 lowercase hex characters');
-  return base64Encode(ed25519Sign(Buffer.from(hashHex, 'hex'), seed));
+  return signBlock(hashHex, seed, ed25519Sign);
 }

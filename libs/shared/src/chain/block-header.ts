@@ -65,9 +65,12 @@ function hashBytes(hashHex: string): Uint8Array {
   return hexToBytes(hashHex);
 }
 
-/** Padded base64 Ed25519 signature over the 32 raw bytes of a block hash. */
-export function signBlock(hashHex: string, seed: Uint8Array): string {
-  return base64Encode(ed25519SignPortable(hashBytes(hashHex), seed));
+/** An Ed25519 signer (RFC 8032, deterministic: every signer makes the same bytes); the portable one is the default. */
+export type Ed25519Signer = (message: Uint8Array, seed: Uint8Array) => Uint8Array;
+
+/** Padded base64 Ed25519 signature over the 32 raw bytes of a block hash. Servers pass node:crypto's signer (`signBlockFast`). */
+export function signBlock(hashHex: string, seed: Uint8Array, sign: Ed25519Signer = ed25519SignPortable): string {
+  return base64Encode(sign(hashBytes(hashHex), seed));
 }
 
 /** An Ed25519 verification applying the strict rules of `ed25519-strict.ts` (the portable one is the default). */
