@@ -31,7 +31,8 @@ export function summarize(values: readonly number[]): Summary {
 const CLOCK_TICKS = 100;
 const PAGE_BYTES = 4096;
 
-function procStat(pid: number): { cpuTicks: number; rssBytes: number } | null {
+/** A process's CPU and RSS, or one thread's (`pid/task/tid`: /proc/<tid>/stat would answer its whole process). */
+function procStat(pid: number | string): { cpuTicks: number; rssBytes: number } | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -46,7 +47,7 @@ function procStat(pid: number): { cpuTicks: number; rssBytes: number } | null {
  * databases (by their process title, so pooled connections that come and go are all counted), the Kafka broker, Redis
  * and this benchmark client. Each name maps to a function answering the pids in it now.
  */
-export function infrastructureProcesses(dbPrefix: string): Record<string, () => number[]> {
+export function infrastructureProcesses(dbPrefix: string): Record<string, () => (number | string)[]> {
   // One scan of /proc serves every group of the same sampling tick (the scan is most of the sampler's own cost).
   let scanned: { at: number; list: [number, string][] } = { at: 0, list: [] };
   const titles = (): [number, string][] => {
@@ -80,6 +81,12 @@ export function infrastructureProcesses(dbPrefix: string): Record<string, () => 
       titles()
         .filter(([, title]) => title.includes('kafka.Kafka'))
         .map(([pid]) => pid),
+    // Part of the broker's line, not added to the total: its JIT compiler threads, which keep compiling for minutes
+    // of load after the broker starts (the bench's --warmup).
+    [`kafka broker${PART_OF}JIT compiler`]: () =>
+      titles()
+        .filter(([, title]) => title.includes('kafka.Kafka'))
+        .flatMap(([pid]) => threadsNamed(pid, /^C\d CompilerThre/)),
     // The machine's Redis: the cluster's only client of it while a benchmark runs (rate limits, quotes' locks).
     redis: () =>
       titles()
@@ -89,8 +96,26 @@ export function infrastructureProcesses(dbPrefix: string): Record<string, () => 
   };
 }
 
-/** A pid (null: none, as for a service that is not running), or a function answering the pids of a group now. */
-export type ProcessTarget = number | null | (() => number[]);
+/** Marks a sampled line that is part of the line before it (a process's threads): shown, not added to the total. */
+export const PART_OF = ' ⊃ ';
+
+/** A process's threads whose name matches, as `pid/task/tid` (what {@link procStat} reads). */
+function threadsNamed(pid: number, name: RegExp): string[] {
+  try {
+    return fs.readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
+      try {
+        return name.test(fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8')) ? [`${pid}/task/${tid}`] : [];
+      } catch {
+        return [];
+      }
+    });
+  } catch {
+    return [];
+  }
+}
+
+/** A pid (null: none, as for a service that is not running), or a function answering the pids (or `pid/task/tid` threads) of a group now. */
+export type ProcessTarget = number | null | (() => (number | string)[]);
 
 /** One process or group over a sampling run. */
 export interface ProcessSample {
@@ -109,7 +134,7 @@ export function sampleProcesses(pids: Readonly<Record<string, ProcessTarget>>): 
   const last = new Map<string, { cpuTicks: number; rssBytes: number } | null>();
   const totals: Record<string, number> = Object.fromEntries(Object.keys(pids).map((name) => [name, 0]));
   const samples: Record<string, { cpu: number[]; rssMb: number[] }> = Object.fromEntries(Object.keys(pids).map((name) => [name, { cpu: [], rssMb: [] }]));
-  const members = (target: ProcessTarget): number[] => (typeof target === 'function' ? target() : target === null ? [] : [target]);
+  const members = (target: ProcessTarget): (number | string)[] => (typeof target === 'function' ? target() : target === null ? [] : [target]);
   let lastAt = Date.now();
   const tick = (record: boolean): void => {
     const now = Date.now();
@@ -128,7 +153,7 @@ export function sampleProcesses(pids: Readonly<Record<string, ProcessTarget>>): 
           seen = true;
         }
         // Postgres backends map the same shared buffers: their RSS summed would count them many times.
-        if (stat && !name.startsWith('postgres')) rss += stat.rssBytes;
+        if (stat && !name.startsWith('postgres') && !name.includes(PART_OF)) rss += stat.rssBytes;
         last.set(key, stat);
       }
       if (!record || !seen) continue;
@@ -148,7 +173,7 @@ export function sampleProcesses(pids: Readonly<Record<string, ProcessTarget>>): 
         {
           cpuPctAvg: s.cpu.length ? Math.round(s.cpu.reduce((a, b) => a + b, 0) / s.cpu.length) : null,
           cpuPctMax: s.cpu.length ? Math.round(Math.max(...s.cpu)) : null,
-          rssMbMax: s.rssMb.length && !name.startsWith('postgres') ? Math.round(Math.max(...s.rssMb)) : null,
+          rssMbMax: s.rssMb.length && !name.startsWith('postgres') && !name.includes(PART_OF) ? Math.round(Math.max(...s.rssMb)) : null,
           cpuSeconds: +totals[name].toFixed(2),
         },
       ]),

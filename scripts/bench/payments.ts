@@ -17,6 +17,7 @@ import {
   gatewayDb,
   hopBreakdown,
   infrastructureProcesses,
+  PART_OF,
   kafkaThroughput,
   keepAliveFetch,
   machine,
@@ -40,10 +41,14 @@ const opt = (name: string, fallback: string): string => {
 if (args.includes('--help')) {
   console.log(`usage: npm run bench -- [--rate 500] [--seconds 20] [--max-seconds 20] [--concurrency 64]
                         [--batch-seconds 20] [--batch 500] [--batch-workers 4] [--phases steady,max,batch]
-                        [--connections 256] [--debtors 2] [--no-baselines] [--out docs/bench] [--profile dev|test]
-                        [--skip-build]
+                        [--connections 256] [--debtors 2] [--warmup 60] [--warmup-rate <rate>] [--no-baselines]
+                        [--out docs/bench] [--profile dev|test] [--skip-build]
 
-Starts the local cluster if needed (npm run stack:up), registers benchmark banks, then runs the phases:
+Starts the local cluster if needed (npm run stack:up), registers benchmark banks, warms it up (--warmup seconds of
+single payments at --warmup-rate per second, --rate unless given, then a third as long of batches at two workers when
+a batch or iso phase follows; not measured: a freshly started Kafka broker spends about two fifths of its CPU in its
+JIT compiler threads during its first minutes of load, shown as its own line; --warmup 0 skips it), then runs the
+phases:
   steady   payments offered at --rate per second for --seconds (quote + payment, signed, one request each)
   max      as many single payments as --concurrency workers can push for --max-seconds (closed loop)
   batch    --batch-workers workers, each sending POST /v1/quotes/batch then POST /v1/payments/batch with
@@ -79,6 +84,9 @@ const CONNECTIONS = Number(opt('connections', '256'));
 const DEBTORS = Number(opt('debtors', '2'));
 if (!Number.isInteger(DEBTORS) || DEBTORS < 1 || DEBTORS > 99) throw new Error('bench: --debtors must be an integer from 1 to 99');
 const PHASES = opt('phases', 'steady,max,batch').split(',');
+const WARMUP_SECONDS = Number(opt('warmup', SHORT ? '0' : '60'));
+const WARMUP_RATE = Number(opt('warmup-rate', String(RATE)));
+if (!(WARMUP_SECONDS >= 0) || !(WARMUP_RATE > 0)) throw new Error('bench: --warmup must be 0 or more seconds and --warmup-rate a positive rate');
 const OUT = path.resolve(root, opt('out', 'docs/bench'));
 const FINAL_WAIT_MS = 180_000;
 const STEADY_IN_FLIGHT_MAX = 2_000;
@@ -169,14 +177,14 @@ function payOnce(debtor: BenchBank, creditor: BenchBank, n: number, errors: Erro
 }
 
 /** Offers `rate` payments per second for `seconds`, whatever the answers' latency (open loop, bounded in flight). */
-async function steady(banks: Banks, rate: number, seconds: number, bar: Bar): Promise<PhaseRun> {
+async function steady(banks: Banks, rate: number, seconds: number, bar: Bar, first = 0): Promise<PhaseRun> {
   const errors: Errors = {};
   const uetrs: string[] = [];
   const inFlight = new Set<Promise<void>>();
   const started = Date.now();
-  let n = 0;
+  let n = first;
   while (Date.now() - started < seconds * 1000) {
-    const due = Math.floor(((Date.now() - started) / 1000) * rate);
+    const due = first + Math.floor(((Date.now() - started) / 1000) * rate);
     while (n < due) {
       if (inFlight.size >= STEADY_IN_FLIGHT_MAX) {
         errors.client_backlog = (errors.client_backlog ?? 0) + 1;
@@ -195,7 +203,7 @@ async function steady(banks: Banks, rate: number, seconds: number, bar: Bar): Pr
   }
   const offeredSeconds = (Date.now() - started) / 1000;
   await Promise.all(inFlight);
-  return { offered: n, accepted: uetrs.length, uetrs, errors, seconds: offeredSeconds, answeredSeconds: (Date.now() - started) / 1000 };
+  return { offered: n - first, accepted: uetrs.length, uetrs, errors, seconds: offeredSeconds, answeredSeconds: (Date.now() - started) / 1000 };
 }
 
 /** Closed loop: `concurrency` workers each send the next payment as soon as the previous one was answered. */
@@ -220,12 +228,12 @@ async function maximum(banks: Banks, seconds: number, concurrency: number, bar: 
  * Closed loop over the batch endpoints: each worker asks for `size` quotes in one request, pays every quote it
  * got in one request, and starts again. Item-level problems are counted by code like request errors.
  */
-async function batches(banks: Banks, seconds: number, workers: number, size: number, bar: Bar, iso = false): Promise<PhaseRun> {
+async function batches(banks: Banks, seconds: number, workers: number, size: number, bar: Bar, iso = false, first = 2_000_000): Promise<PhaseRun> {
   const errors: Errors = {};
   const uetrs: string[] = [];
   const submitMs: number[] = [];
   const started = Date.now();
-  let n = 2_000_000;
+  let n = first;
   let requests = 0;
   const worker = async (w: number): Promise<void> => {
     const debtor = banks.debtors[w % banks.debtors.length];
@@ -440,7 +448,7 @@ interface Results {
 /** CPU time per settled payment, by process, over the phase and its drain: where the two cores went. */
 function cpuPerPayment(processes: Record<string, ProcessSample>, settledCount: number): Record<string, number> | null {
   if (!settledCount) return null;
-  const total = Object.values(processes).reduce((a, p) => a + p.cpuSeconds, 0);
+  const total = Object.entries(processes).reduce((a, [name, p]) => (name.includes(PART_OF) ? a : a + p.cpuSeconds), 0);
   return Object.fromEntries([
     ...Object.entries(processes).map(([svc, p]): [string, number] => [svc, +((p.cpuSeconds * 1000) / settledCount).toFixed(3)]),
     ['total', +((total * 1000) / settledCount).toFixed(3)],
@@ -471,9 +479,12 @@ async function main(): Promise<void> {
       batchWorkers: BATCH_WORKERS,
       debtors: DEBTORS,
       connections: CONNECTIONS,
+      warmupSeconds: WARMUP_SECONDS,
+      warmupRate: WARMUP_RATE,
     },
     phases: {},
   };
+  if (WARMUP_SECONDS > 0) await warmUp({ db, banks }, PHASES.includes('batch') || PHASES.includes('iso'));
   const phases: Record<string, { seconds: number; run: (bar: Bar) => Promise<PhaseRun> }> = {
     steady: { seconds: SECONDS, run: (bar) => steady(banks, RATE, SECONDS, bar) },
     max: { seconds: MAX_SECONDS, run: (bar) => maximum(banks, MAX_SECONDS, CONCURRENCY, bar) },
@@ -487,6 +498,38 @@ async function main(): Promise<void> {
   await db.end();
   if (!args.includes('--no-baselines')) await addBaselines(results);
   report(results);
+}
+
+/**
+ * Load before the measured phases, not measured: single payments at WARMUP_RATE for WARMUP_SECONDS (and, when a
+ * batch phase follows, batches at two workers for a third as long), waited for until final. Each process compiles
+ * its hot paths during its first minutes of load, which a cluster that has run for a while no longer pays: on a
+ * broker started just before, its JIT compiler threads took 0.49 of its 1.12 ms of CPU a payment in a steady phase
+ * at 500/s offered, and 0.31 of 0.62 ms after 60 s of warm-up (README, "Performance").
+ */
+async function warmUp({ db, banks }: { db: pg.Client; banks: Banks }, withBatches: boolean): Promise<void> {
+  const started = new Date();
+  const bar = phaseBar('warm-up', WARMUP_SECONDS);
+  const single = await steady(banks, WARMUP_RATE, WARMUP_SECONDS, bar, 3_000_000);
+  bar.stop();
+  let batched: PhaseRun | null = null;
+  if (withBatches) {
+    const batchSeconds = Math.ceil(WARMUP_SECONDS / 3);
+    const batchBar = phaseBar('warm-up', batchSeconds);
+    batched = await batches(banks, batchSeconds, 2, BATCH, batchBar, false, 4_000_000);
+    batchBar.stop();
+  }
+  const settled = await outcomes(
+    db,
+    [...single.uetrs, ...(batched?.uetrs ?? [])],
+    started,
+    banks.debtors.map((d) => d.id),
+  );
+  console.error(
+    `bench: warmed up with ${single.accepted} single payments at ${WARMUP_RATE}/s` +
+      (batched ? ` and ${batched.accepted} in batches` : '') +
+      ` over ${Math.round((Date.now() - started.getTime()) / 1000)} s (not measured): ${JSON.stringify(settled.byStatus)}`,
+  );
 }
 
 /** One phase: vacuum first, then the load with every process sampled, then its outcomes and costs. */
