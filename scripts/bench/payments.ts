@@ -505,7 +505,7 @@ async function main(): Promise<void> {
  * batch phase follows, batches at two workers for a third as long), waited for until final. Each process compiles
  * its hot paths during its first minutes of load, which a cluster that has run for a while no longer pays: on a
  * broker started just before, its JIT compiler threads took 0.49 of its 1.12 ms of CPU a payment in a steady phase
- * at 500/s offered, and 0.31 of 0.62 ms after 60 s of warm-up (README, "Performance").
+ * at 500/s offered, and 0.31 of 0.62 ms after 60 s of warm-up (docs/performance.md, "Warm-up").
  */
 async function warmUp({ db, banks }: { db: pg.Client; banks: Banks }, withBatches: boolean): Promise<void> {
   const started = new Date();

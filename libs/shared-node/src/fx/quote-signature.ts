@@ -40,7 +40,7 @@ export function signQuote(quote: UnsignedQuote, seed: Uint8Array): SignedQuote {
  * path (`batch`). A quote alone (also the last of a batch, when one is left over) is signed as by {@link signQuote}. A
  * verifier checks each quote's path to its root, and the signature once per root. One signature over a whole batch of
  * 500 was measured first: its 9-hash paths cost as much CPU in bytes, copied through every service, database and
- * Kafka, as the signatures saved (README "Performance").
+ * Kafka, as the signatures saved (docs/performance.md).
  */
 export function signQuotes(quotes: readonly UnsignedQuote[], seed: Uint8Array): SignedQuote[] {
   const signed: SignedQuote[] = [];
