@@ -53,8 +53,12 @@ export class QuoteRepository {
     return new Map(rows.map((r) => [r.currency, { reservedMinor: BigInt(r.reserved_minor), releasedHeight: Number(r.released_height) }]));
   }
 
-  /** Inserts held quotes and adds their amounts to the positions, in the caller's transaction. */
-  async insertHeld(tx: PoolClient, quotes: readonly NewQuote[]): Promise<void> {
+  /**
+   * Inserts quotes as held, in the caller's transaction, without touching the positions: a batch stores its quotes
+   * before it locks its currencies' positions ({@link lockPositions}), so that the lock every issuer and release waits
+   * for is held only for the check, {@link addHeld} and the commit.
+   */
+  async insertQuotes(tx: PoolClient, quotes: readonly NewQuote[]): Promise<void> {
     if (quotes.length === 0) return;
     // The bodies as one JSON array (one parameter, no array-literal escaping of each), each with its id.
     await tx.query(
@@ -74,6 +78,20 @@ export class QuoteRepository {
         JSON.stringify(quotes.map((q) => q.quote)),
       ],
     );
+  }
+
+  /** Removes quotes {@link insertQuotes} stored in this transaction that the positions cannot cover (never seen by anyone). */
+  async dropUnreserved(tx: PoolClient, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await tx.query(
+      `WITH documents AS (DELETE FROM quote_documents WHERE id = ANY($1::text[]))
+       DELETE FROM quotes WHERE id = ANY($1::text[]) AND reservation = 'held' AND used_by IS NULL`,
+      [ids],
+    );
+  }
+
+  /** Adds held quotes' amounts to their currencies' positions, in the caller's transaction (after {@link lockPositions}). */
+  async addHeld(tx: PoolClient, quotes: readonly NewQuote[]): Promise<void> {
     await this.addReserved(
       tx,
       quotes.map((q) => ({ target_currency: q.quote.targetCurrency, reserved_minor: q.reservedMinor.toString() })),

@@ -35,6 +35,9 @@ const CONSUME_CONCURRENCY = 16;
 /** Attempts at reserving liquidity: one on the background desk snapshot, then on fresh reads. */
 const RESERVE_ATTEMPTS_MAX = 3;
 
+/** Thrown inside a reservation's transaction to roll it back and try again on a fresh read of the desk. */
+class ReadAgain extends Error {}
+
 export interface QuoteServiceOptions {
   quoteTtlMs: number;
   currencies: readonly string[];
@@ -261,7 +264,13 @@ export class QuoteService {
     }
   }
 
-  /** Stores the quotes that FXDESK's available balance covers, in request order; returns which were stored. */
+  /**
+   * Stores the quotes that FXDESK's available balance covers, in request order; returns which were stored. The
+   * quotes are written first and the currencies' positions locked last, for the check, the update and the commit
+   * only: the position row is what every concurrent batch, single-quote group and release waits for (a batch of 500
+   * held it for the whole insertion, and concurrent batches queued behind it). Quotes the positions cannot cover
+   * are removed again in the same transaction; a stale ledger view rolls it all back and reads again.
+   */
   private async reserve(quotes: readonly NewQuote[]): Promise<boolean[]> {
     if (quotes.length === 0) return [];
     if (quotes.length === 1) return [await this.reserveOne(quotes[0])];
@@ -269,20 +278,28 @@ export class QuoteService {
     for (let attempt = 0; attempt < RESERVE_ATTEMPTS_MAX; attempt++) {
       const desk = await this.liquidity.desk(attempt > 0);
       const granted = await withTransaction(this.repo.pool, async (tx) => {
+        await this.repo.insertQuotes(tx, quotes);
         const positions = await this.repo.lockPositions(tx, currencies);
         // A reservation was released against a newer ledger view than ours: ours would count that payment twice.
-        if (desk && currencies.some((c) => (positions.get(c)?.releasedHeight ?? 0) > desk.height)) return null;
+        if (desk && currencies.some((c) => (positions.get(c)?.releasedHeight ?? 0) > desk.height)) throw new ReadAgain();
         const headroom = new Map(currencies.map((c) => [c, headroomOf(desk, c, positions.get(c)?.reservedMinor ?? 0n)]));
         const decision = allocateLiquidity(
           quotes.map((q) => ({ currency: q.quote.targetCurrency, amountMinor: q.reservedMinor })),
           headroom,
         );
-        if (desk && decision.includes(false) && attempt === 0) return null; // refuse only on a fresh read
-        await this.repo.insertHeld(
+        if (desk && decision.includes(false) && attempt === 0) throw new ReadAgain(); // refuse only on a fresh read
+        await this.repo.dropUnreserved(
+          tx,
+          quotes.filter((_, i) => !decision[i]).map((q) => q.quote.id),
+        );
+        await this.repo.addHeld(
           tx,
           quotes.filter((_, i) => decision[i]),
         );
         return decision;
+      }).catch((error: unknown) => {
+        if (error instanceof ReadAgain) return null;
+        throw error;
       });
       if (granted) return granted;
     }
