@@ -100,11 +100,17 @@ export class QuoteRepository {
   }
 
   /**
-   * One quote in one statement (the common case, and the shortest hold on the currency's position row): adds its
-   * amount to the position only if the total stays within `limitMinor` (balance plus net debit cap; null = unbounded)
-   * and no reservation was released against a ledger view newer than `height`, and inserts the quote only then.
+   * Quotes of one target currency in one statement (a quote alone, or a small group: the common case): adds their
+   * total to the position only if it stays within `limitMinor` (balance plus net debit cap; null = unbounded) and no
+   * reservation was released against a ledger view newer than `height`, and inserts the quotes only then. All or
+   * nothing: true when every quote was stored. The position row stays locked until the statement commits, through the
+   * insertions, so large batches take {@link insertQuotes} and {@link lockPositions} in a transaction instead.
    */
-  async insertHeldWithin(quote: NewQuote, limitMinor: bigint | null, height: number): Promise<boolean> {
+  async insertHeldWithin(quotes: readonly NewQuote[], limitMinor: bigint | null, height: number): Promise<boolean> {
+    if (quotes.length === 0) return true;
+    const currency = quotes[0].quote.targetCurrency;
+    if (quotes.some((q) => q.quote.targetCurrency !== currency)) throw new RangeError('insertHeldWithin takes quotes of one target currency');
+    const total = quotes.reduce((sum, q) => sum + q.reservedMinor, 0n);
     const { rows } = await this.pool.query(
       `WITH position AS (
          UPDATE fx_liquidity SET reserved_minor = reserved_minor + $6::numeric, updated_at = now()
@@ -112,22 +118,25 @@ export class QuoteRepository {
          RETURNING currency),
        held AS (
          INSERT INTO quotes (id, participant, expires_at, target_currency, reserved_minor, reservation)
-         SELECT $1, $2, $4, currency, $6::numeric, 'held' FROM position
-         RETURNING id)
-       INSERT INTO quote_documents (id, quote) SELECT id, $3::jsonb FROM held
+         SELECT t.id, t.participant, t.expires_at, position.currency, t.reserved_minor, 'held'
+           FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::numeric[]) AS t (id, participant, expires_at, reserved_minor)
+           CROSS JOIN position)
+       INSERT INTO quote_documents (id, quote)
+       SELECT d ->> 'id', d FROM jsonb_array_elements($9::jsonb) AS d WHERE EXISTS (SELECT 1 FROM position)
        RETURNING id`,
       [
-        quote.quote.id,
-        quote.quote.participant,
-        JSON.stringify(quote.quote),
-        quote.quote.expiresAt,
-        quote.quote.targetCurrency,
-        quote.reservedMinor.toString(),
+        quotes.map((q) => q.quote.id),
+        quotes.map((q) => q.quote.participant),
+        quotes.map((q) => q.quote.expiresAt),
+        quotes.map((q) => q.reservedMinor.toString()),
+        currency,
+        total.toString(),
         limitMinor === null ? null : limitMinor.toString(),
         height,
+        JSON.stringify(quotes.map((q) => q.quote)),
       ],
     );
-    return rows.length === 1;
+    return rows.length === quotes.length;
   }
 
   private async addReserved(tx: PoolClient, rows: readonly Released[], sign: 1 | -1, releasedHeight = 0): Promise<void> {

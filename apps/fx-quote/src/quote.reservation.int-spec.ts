@@ -1,8 +1,8 @@
 /**
  * A batch's reservation of FXDESK liquidity against the real Postgres and Redis, with the desk's balances read from
  * a stand-in for the validators' HTTP API (tests/fx/liquidity.e2e-spec.ts reads a real ledger): a batch stores only
- * what the desk covers, and it writes its quotes before it locks the currency's position row, which every
- * concurrent issuer and release waits for.
+ * what the desk covers; a large one writes its quotes before it locks the currency's position row, which every
+ * concurrent issuer and release waits for, and a small group in one currency is reserved in one statement.
  */
 import { DeskBalance, SignedQuote, generateEd25519KeyPair } from '@nostro/shared-node';
 import Redis from 'ioredis';
@@ -107,19 +107,19 @@ describe('QuoteService reserving a batch against FXDESK’s balance (real Postgr
     expect(await reservedEur()).toBe(DESK_EUR_MINOR);
   });
 
-  it('writes a batch’s quotes before it waits for the currency’s position, so the lock is held for the check only', async () => {
+  /** Empties the store, then runs `act` while another transaction holds EUR's position row; answers what waited. */
+  async function whileEurIsHeld<T>(act: () => Promise<T>): Promise<{ waiting: { query: string; quotes_locked: boolean }; result: T }> {
     await db.pool.query(`UPDATE fx_liquidity SET reserved_minor = 0 WHERE currency = 'EUR'`);
     await db.pool.query('DELETE FROM quote_documents');
-    await db.pool.query(`DELETE FROM quotes`);
+    await db.pool.query('DELETE FROM quotes');
     // Another transaction holds EUR's position, as a concurrent batch or release would.
     const holder = new Client({ connectionString: db.url });
     await holder.connect();
     try {
       await holder.query('BEGIN');
       await holder.query(`SELECT 1 FROM fx_liquidity WHERE currency = 'EUR' FOR UPDATE`);
-      const batch = service.createMany('BANKUS33', ['10.00', '20.00', '30.00'].map(usdToEur));
-      // The batch's backend waits on the position row, already holding the quotes table for its insertion. (Asked on
-      // another connection: within the holder's transaction, pg_stat_activity would answer the same snapshot.)
+      const pending = act();
+      // Asked on another connection: within the holder's transaction, pg_stat_activity would answer one snapshot.
       const waiting = await waitFor(async () => {
         const { rows } = await db.pool.query<{ query: string; quotes_locked: boolean }>(
           `SELECT a.query,
@@ -129,16 +129,33 @@ describe('QuoteService reserving a batch against FXDESK’s balance (real Postgr
         );
         return rows[0];
       });
-      expect(waiting.query).toMatch(/FROM fx_liquidity .* FOR UPDATE/);
-      expect(waiting.quotes_locked).toBe(true);
       await holder.query('COMMIT');
-      const results = await batch;
-      expect(results.map((r) => (r instanceof QuoteError ? r.code : (r as SignedQuote).receiveAmount))).toEqual(['10.00', '20.00', '30.00']);
-      expect(await reservedEur()).toBe(6_000n);
-      expect((await stored()).quotes).toHaveLength(3);
+      return { waiting, result: await pending };
     } finally {
       await holder.end();
     }
+  }
+
+  it('writes a large batch’s quotes before it waits for the currency’s position, so the lock is held for the check only', async () => {
+    const amounts = Array.from({ length: 40 }, () => '1.00');
+    const { waiting, result } = await whileEurIsHeld(() => service.createMany('BANKUS33', amounts.map(usdToEur)));
+    // The batch's backend waits on the position row, already holding the quotes table for its insertion.
+    expect(waiting.query).toMatch(/FROM fx_liquidity .* FOR UPDATE/);
+    expect(waiting.quotes_locked).toBe(true);
+    expect(result.map((r) => (r instanceof QuoteError ? r.code : (r as SignedQuote).receiveAmount))).toEqual(amounts);
+    expect(await reservedEur()).toBe(4_000n);
+    expect((await stored()).quotes).toHaveLength(40);
+  });
+
+  it('reserves a small group in one currency in one statement when all of it fits', async () => {
+    const { waiting, result } = await whileEurIsHeld(() => service.createMany('BANKUS33', ['10.00', '20.00', '30.00'].map(usdToEur)));
+    // The whole group waits as one statement: the position's update, the quotes and their documents together.
+    expect(waiting.query).toMatch(/^WITH position AS \(\s*UPDATE fx_liquidity/);
+    expect(result.map((r) => (r instanceof QuoteError ? r.code : (r as SignedQuote).receiveAmount))).toEqual(['10.00', '20.00', '30.00']);
+    expect(await reservedEur()).toBe(6_000n);
+    const { quotes, documents } = await stored();
+    expect(quotes).toHaveLength(3);
+    expect(documents).toEqual(quotes);
   });
 });
 

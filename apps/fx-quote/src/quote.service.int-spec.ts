@@ -365,8 +365,8 @@ describe('QuoteService with real Postgres and Redis', () => {
     // it may not reserve until it has read again.
     const next = await service.create(BANK, usdEur('1.00'));
     const candidate = { quote: { ...next, id: `q_fence_${randomUUID()}` }, reservedMinor: 93n };
-    expect(await repo.insertHeldWithin(candidate, 10n ** 9n, 1_000_006)).toBe(false);
-    expect(await repo.insertHeldWithin(candidate, 10n ** 9n, 1_000_007)).toBe(true);
+    expect(await repo.insertHeldWithin([candidate], 10n ** 9n, 1_000_006)).toBe(false);
+    expect(await repo.insertHeldWithin([candidate], 10n ** 9n, 1_000_007)).toBe(true);
     await expectCounterMatchesQuotes();
   });
 

@@ -35,6 +35,12 @@ const CONSUME_CONCURRENCY = 16;
 /** Attempts at reserving liquidity: one on the background desk snapshot, then on fresh reads. */
 const RESERVE_ATTEMPTS_MAX = 3;
 
+/**
+ * Largest group of quotes in one target currency reserved in one statement. Its insertions hold the currency's
+ * position row until the statement commits; larger batches write first and lock last, in a transaction.
+ */
+const ONE_STATEMENT_GROUP_MAX = 32;
+
 /** Thrown inside a reservation's transaction to roll it back and try again on a fresh read of the desk. */
 class ReadAgain extends Error {}
 
@@ -275,7 +281,16 @@ export class QuoteService {
     if (quotes.length === 0) return [];
     if (quotes.length === 1) return [await this.reserveOne(quotes[0])];
     const currencies = [...new Set(quotes.map((q) => q.quote.targetCurrency))].sort();
-    for (let attempt = 0; attempt < RESERVE_ATTEMPTS_MAX; attempt++) {
+    let first = 0;
+    if (currencies.length === 1 && quotes.length <= ONE_STATEMENT_GROUP_MAX) {
+      // A small group in one currency (single quotes grouped under load): one statement when all of it fits on the
+      // background view of the desk, instead of a transaction of five; otherwise the allocation below, on a fresh read.
+      const desk = await this.liquidity.desk(false);
+      const limit = desk ? limitOf(desk, currencies[0]) : null;
+      if (await this.repo.insertHeldWithin(quotes, limit, desk?.height ?? Number.MAX_SAFE_INTEGER)) return quotes.map(() => true);
+      first = 1;
+    }
+    for (let attempt = first; attempt < RESERVE_ATTEMPTS_MAX; attempt++) {
       const desk = await this.liquidity.desk(attempt > 0);
       const granted = await withTransaction(this.repo.pool, async (tx) => {
         await this.repo.insertQuotes(tx, quotes);
@@ -312,7 +327,7 @@ export class QuoteService {
     for (let attempt = 0; attempt < RESERVE_ATTEMPTS_MAX; attempt++) {
       const desk = await this.liquidity.desk(attempt > 0);
       const limit = desk ? limitOf(desk, currency) : null;
-      if (await this.repo.insertHeldWithin(quote, limit, desk?.height ?? Number.MAX_SAFE_INTEGER)) return true;
+      if (await this.repo.insertHeldWithin([quote], limit, desk?.height ?? Number.MAX_SAFE_INTEGER)) return true;
       if (!desk) throw new Error(`no liquidity position for ${currency}`);
       const position = (await this.repo.positions()).get(currency);
       if (attempt > 0 && (position?.releasedHeight ?? 0) <= desk.height) return false;
