@@ -1,5 +1,5 @@
 import { Logger, PoolClient } from '@nostro/platform';
-import { DeskBalance, PaymentStatusEvent, ReleaseReason, availableMinor, formatAmount, asCurrency } from '@nostro/shared';
+import { DeskBalance, PaymentStatusEvent, ReleaseReason, SettlementEvent, availableMinor, formatAmount, asCurrency } from '@nostro/shared';
 import { DeskSnapshot, LedgerClient } from './ledger.client';
 import { QuoteError } from './quote.errors';
 import { quoteMetrics } from './quote.metrics';
@@ -10,6 +10,9 @@ export interface LiquidityOptions {
   sweepIntervalMs: number;
   reservationMaxMs: number;
 }
+
+/** The payment statuses {@link LiquidityService.onPaymentEvents} acts on; every other event leaves reservations alone. */
+const RESERVATION_STATUSES: ReadonlySet<string> = new Set(['QUEUED', 'SETTLED', 'RESERVED', 'REJECTED', 'CANCELLED']);
 
 /** A quote that passed its expiry by less than this is left to a consume that may still be finishing. */
 export const EXPIRY_GRACE_MS = 2_000;
@@ -122,6 +125,11 @@ export class LiquidityService {
    * desk balance read shows its block; a REJECTED payment's reservation is released at once; a QUEUED payment's
    * holds until it is final (the abandoned sweep waits for its queue deadline).
    */
+  /** Whether {@link onPaymentEvents} acts on a settlement event: a payment status that moves a reservation. */
+  static concerns(event: SettlementEvent): boolean {
+    return event.kind === 'payment.status' && RESERVATION_STATUSES.has(event.status);
+  }
+
   async onPaymentEvents(tx: PoolClient, events: readonly PaymentStatusEvent[]): Promise<void> {
     const queued = events.filter((e) => e.status === 'QUEUED' && e.queuedUntil !== undefined);
     await this.repo.markQueued(

@@ -13,7 +13,8 @@ export class ReservationHandler {
   constructor(@Inject(LiquidityService) private readonly liquidity: LiquidityService) {}
 
   // Idempotent by business key (no inbox row): every change applies only to a quote whose reservation is still `used`.
-  @EventPattern(Topic.SETTLEMENT_EVENTS, { schema: settlementEventSchema, idempotent: true })
+  // Most events (a payment SUBMITTED, a request's outcome) move no reservation: a batch of only those needs no transaction.
+  @EventPattern(Topic.SETTLEMENT_EVENTS, { schema: settlementEventSchema, idempotent: true, relevant: LiquidityService.concerns })
   async onEvents(@Payload() batch: KafkaBatch<SettlementEvent>): Promise<void> {
     const payments = batch.messages.map((m) => m.value).filter((e): e is PaymentStatusEvent => e.kind === 'payment.status');
     await this.liquidity.onPaymentEvents(batch.ctx.tx, payments);

@@ -274,6 +274,63 @@ describe('KafkaPgTransport batches', () => {
     const { rows } = await pool.query('SELECT 1 FROM inbox WHERE group_id = $1 AND message_id = $2', [`${prefix}${group}`, `${group}-1`]);
     expect(rows).toHaveLength(0);
   });
+
+  it('acknowledges a batch that concerns no message of an idempotent handler without a transaction, for a bounded time', async () => {
+    const group = `passed-${randomUUID()}`;
+    const transport = new KafkaPgTransport({ kafka, pool, groupId: group, topicPrefix: prefix, log, unstoredOffsetsMaxMs: 300 });
+    const handled: number[] = [];
+    const resolved: string[] = [];
+    // Even numbers concern the handler; odd ones do not.
+    transport.addHandler('events', async (batch: KafkaBatch<{ id: string; n: number }>) => void handled.push(...batch.messages.map((m) => m.value.n)), true, {
+      schema,
+      idempotent: true,
+      relevant: (value: { n: number }) => value.n % 2 === 0,
+    });
+    type OnBatch = (payload: unknown) => Promise<void>;
+    const onBatch = (transport as unknown as { onBatch: OnBatch }).onBatch.bind(transport);
+    const deliver = (offsets: number[], malformed: number[] = []) =>
+      onBatch({
+        batch: {
+          topic: `${prefix}events`,
+          partition: 0,
+          messages: offsets.map((o) => ({
+            offset: String(o),
+            value: Buffer.from(malformed.includes(o) ? '{"broken": ' : JSON.stringify({ id: `${group}-${o}`, n: o })),
+            key: null,
+            timestamp: '0',
+            attributes: 0,
+            headers: {},
+          })),
+        },
+        resolveOffset: (offset: string) => void resolved.push(offset),
+        heartbeat: async () => undefined,
+      });
+    const stored = async () =>
+      (await pool.query<{ next_offset: bigint }>('SELECT next_offset FROM consumer_offsets WHERE group_id = $1', [`${prefix}${group}`])).rows[0]?.next_offset ??
+      null;
+    const deadLettered = async () =>
+      outboxMessages((await pool.query<OutboxRow>('SELECT * FROM outbox ORDER BY id')).rows).filter((m) => {
+        const payload = JSON.parse(m.value) as { originTopic?: string; originOffset?: string };
+        return m.topic === `${prefix}dlq` && payload.originOffset === '6';
+      }).length;
+    try {
+      await deliver([0, 1]); // the partition's first batch is always stored
+      expect([handled, await stored()]).toEqual([[0, 1], 2n]);
+      await deliver([3, 5]); // nothing in it concerns the handler: acknowledged, not stored
+      expect([handled, await stored(), resolved.at(-1)]).toEqual([[0, 1], 2n, '5']);
+      await deliver([6, 7], [6]); // a malformed message always goes through a transaction, to the dead-letter topic
+      expect([handled, await stored(), await deadLettered()]).toEqual([[0, 1, 7], 8n, 1]);
+      await deliver([9]);
+      expect(await stored()).toBe(8n);
+      await new Promise((resolve) => setTimeout(resolve, 350)); // past unstoredOffsetsMaxMs: stored again
+      await deliver([11]);
+      expect([handled, await stored()]).toEqual([[0, 1, 7, 11], 12n]);
+      await deliver([12, 13]); // one message concerns the handler: the whole batch goes through a transaction
+      expect([handled, await stored()]).toEqual([[0, 1, 7, 11, 12, 13], 14n]);
+    } finally {
+      await transport.close();
+    }
+  });
 });
 
 describe('OutboxRelay', () => {

@@ -12,6 +12,12 @@ import { OutboxMessage, enqueueOutbox } from './outbox';
 
 /** Malformed messages sent to the dead-letter topic, by the topic they came from (alert NostroDeadLettersGrowing). */
 const deadLetters = counter('nostro_dead_letters_total', 'Malformed messages sent to the dead-letter topic, by origin topic', ['topic']);
+/** Batches acknowledged without a Postgres transaction: none of their messages concerned the handler (PatternExtras.relevant). */
+const batchesPassed = counter(
+  'nostro_consumer_batches_passed_total',
+  'Consumed batches none of whose messages concerned the handler, acknowledged without a transaction',
+  ['topic'],
+);
 
 export interface ConsumedMessage<T> {
   id: string;
@@ -49,6 +55,14 @@ export interface PatternExtras {
    * "Exactly-once effects").
    */
   idempotent?: boolean;
+  /**
+   * With `idempotent`: whether the handler acts on a message (a filter on its value, which passed `schema`). A batch of
+   * well-formed messages none of which is relevant is acknowledged without a Postgres transaction: the handler is not
+   * called and the partition's stored offset does not move, for at most `unstoredOffsetsMaxMs` after it last moved, so
+   * a consumer that starts again reads at most that much again, which changes nothing. For consumers of a topic most
+   * of whose messages concern someone else (fx-quote takes only final payment statuses from settlement.events).
+   */
+  relevant?: (value: never) => boolean;
 }
 
 export interface KafkaPgTransportOptions {
@@ -62,9 +76,13 @@ export interface KafkaPgTransportOptions {
   inboxRetentionHours?: number;
   /** The consumer group session (`KAFKA_SESSION_TIMEOUT_MS`); default {@link DEFAULT_SESSION_TIMEOUT_MS}. */
   sessionTimeoutMs?: number;
+  /** How long a partition's stored offset may stay behind batches passed as irrelevant; default {@link UNSTORED_OFFSETS_MAX_MS}. */
+  unstoredOffsetsMaxMs?: number;
 }
 
 export const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
+/** See {@link PatternExtras.relevant}: irrelevant batches go unstored in Postgres for at most this long per partition. */
+export const UNSTORED_OFFSETS_MAX_MS = 5_000;
 /**
  * Bytes fetched per partition, so per batch and per Postgres transaction: about a thousand messages, a second or so
  * of work even when catching up, far below the session timeout that the heartbeat after each batch must beat.
@@ -91,6 +109,8 @@ export class KafkaPgTransport extends Server implements CustomTransportStrategy 
 
   private readonly options: KafkaPgTransportOptions;
   readonly inboxPruner: InboxPruner;
+  /** When each partition's offset was last stored in Postgres, by `topic:partition` (Date.now()). */
+  private readonly storedAt = new Map<string, number>();
   /** Kafka's copy of the offsets (a hint for lag tools; Postgres holds the truth), committed once a second at most. */
   private readonly offsetHints = new OffsetHints(async (offsets) => {
     await this.consumer?.commitOffsets(offsets);
@@ -209,11 +229,32 @@ export class KafkaPgTransport extends Server implements CustomTransportStrategy 
     const suffix = batch.topic.slice(this.options.topicPrefix.length);
     const handler = this.getHandlerByPattern(suffix);
     if (!handler) throw new Error(`no handler for ${batch.topic}`);
-    await withTransaction(this.options.pool, (tx) => this.processBatch(tx, batch.topic, batch.partition, batch.messages, handler));
+    const extras = handler.extras as PatternExtras | undefined;
+    const decoded = batch.messages.map((message) => ({ message, decoded: decode(message, extras?.schema) }));
+    const partitionKey = `${batch.topic}:${batch.partition}`;
+    if (this.passable(extras, decoded, partitionKey)) {
+      batchesPassed.labels(batch.topic).inc();
+    } else {
+      await withTransaction(this.options.pool, (tx) => this.processBatch(tx, batch.topic, batch.partition, batch.messages, handler, decoded));
+      this.storedAt.set(partitionKey, Date.now());
+    }
     const last = batch.messages[batch.messages.length - 1].offset;
     resolveOffset(last);
     this.offsetHints.note(batch.topic, batch.partition, (BigInt(last) + 1n).toString());
     await heartbeat();
+  }
+
+  /**
+   * True when the batch may be acknowledged without a transaction ({@link PatternExtras.relevant}): an idempotent
+   * handler with a relevance filter, every message well-formed and none relevant, and the partition's offset stored
+   * by this consumer less than `unstoredOffsetsMaxMs` ago.
+   */
+  private passable(extras: PatternExtras | undefined, decoded: readonly { decoded: Decoded }[], partitionKey: string): boolean {
+    if (extras?.idempotent !== true || extras.relevant === undefined) return false;
+    const storedAt = this.storedAt.get(partitionKey);
+    if (storedAt === undefined || Date.now() - storedAt >= (this.options.unstoredOffsetsMaxMs ?? UNSTORED_OFFSETS_MAX_MS)) return false;
+    const relevant = extras.relevant as (value: unknown) => boolean;
+    return decoded.every((d) => 'message' in d.decoded && !relevant(d.decoded.message.value));
   }
 
   /**
@@ -222,9 +263,18 @@ export class KafkaPgTransport extends Server implements CustomTransportStrategy 
    * the other), and records the valid messages' ids in the inbox; only messages at or above the stored offset whose
    * ids were new go to the handler, each id once per batch. An idempotent handler's messages skip the inbox.
    */
-  private async processBatch(tx: PoolClient, topic: string, partition: number, raw: KafkaMessage[], handler: MessageHandler): Promise<void> {
+  private async processBatch(
+    tx: PoolClient,
+    topic: string,
+    partition: number,
+    raw: KafkaMessage[],
+    handler: MessageHandler,
+    decoded: readonly { message: KafkaMessage; decoded: Decoded }[] = raw.map((message) => ({
+      message,
+      decoded: decode(message, (handler.extras as PatternExtras | undefined)?.schema),
+    })),
+  ): Promise<void> {
     const extras = handler.extras as PatternExtras | undefined;
-    const decoded = raw.map((message) => ({ message, decoded: decode(message, extras?.schema) }));
     const valid = decoded.flatMap((d) => ('message' in d.decoded ? [d.decoded.message] : []));
     const next = BigInt(raw[raw.length - 1].offset) + 1n;
     const { stored, inserted } = await this.advance(tx, topic, partition, next, extras?.idempotent === true ? [] : valid);
