@@ -15,6 +15,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
 import pg from 'pg';
+import { deleteRedisKeys } from '../../libs/platform/src/test-support';
 import { createDatabases, deleteTopics, ensureKafka, ensurePostgres, ensureRedis, ensureTopics } from '../lib/infra';
 import { ensureKey } from '../lib/keys';
 import { REPO_ROOT } from '../lib/repo';
@@ -362,12 +363,7 @@ async function cleanUp(prefix: string, database: string, redisPrefix: string): P
   await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch((e: unknown) => log(`bench: ${errorText(e)}`));
   await admin.end();
   const redis = new Redis('redis://127.0.0.1:6379');
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${redisPrefix}*`, 'COUNT', 1000);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+  await deleteRedisKeys(redis, redisPrefix);
   redis.disconnect();
 }
 

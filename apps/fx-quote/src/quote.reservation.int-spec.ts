@@ -4,21 +4,17 @@
  * what the desk covers; a large one writes its quotes before it locks the currency's position row, which every
  * concurrent issuer and release waits for, and a small group in one currency is reserved in one statement.
  */
+import { deleteRedisKeys } from '@nostro/platform';
 import { DeskBalance, SignedQuote, generateEd25519KeyPair } from '@nostro/shared-node';
 import Redis from 'ioredis';
-import path from 'node:path';
 import { Client } from 'pg';
-import { loadCorridors } from './corridor.config';
 import { DeskSnapshot, LedgerClient } from './ledger.client';
 import { LiquidityService } from './liquidity.service';
-import { QuoteCache } from './quote.cache';
 import { QuoteError } from './quote.errors';
 import { QuoteRepository } from './quote.repository';
 import { QuoteService } from './quote.service';
-import { StaticRatesProvider } from './rates.provider';
-import { TestDatabase, freshDatabase, silentLog, testRedisPrefix } from './testing/fx-test-env';
+import { TestDatabase, freshDatabase, quoteServiceOn, silentLog, testRedisPrefix } from './testing/fx-test-env';
 
-const RATES_DIR = path.join(__dirname, '..', 'rates');
 /** FXDESK's EUR balance as the stand-in ledger reports it: 1,000.00 EUR, no net debit cap. */
 const DESK_EUR_MINOR = 100_000n;
 const usdToEur = (receiveAmount: string) => ({ sourceCurrency: 'USD', targetCurrency: 'EUR', receiveAmount, creditorParticipant: 'BANKDE55' });
@@ -54,24 +50,12 @@ describe('QuoteService reserving a batch against FXDESK’s balance (real Postgr
       silentLog,
     );
     const keys = generateEd25519KeyPair();
-    service = new QuoteService(
-      { quoteTtlMs: 30_000, currencies: ['USD', 'EUR'], signingSeed: keys.seed, publicKey: keys.publicKey },
-      new StaticRatesProvider(path.join(RATES_DIR, 'ecb-2024-06-28.json')),
-      loadCorridors(path.join(RATES_DIR, 'corridors.json')),
-      repo,
-      new QuoteCache(redis, prefix),
-      liquidity,
-      silentLog,
-    );
+    const options = { quoteTtlMs: 30_000, currencies: ['USD', 'EUR'], signingSeed: keys.seed, publicKey: keys.publicKey };
+    service = quoteServiceOn({ options, repo, redis, redisPrefix: prefix, liquidity });
   });
 
   afterAll(async () => {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await deleteRedisKeys(redis, prefix);
     redis.disconnect();
     await db.drop();
   });

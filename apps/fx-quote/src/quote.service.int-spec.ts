@@ -3,21 +3,16 @@
  * expiry to the millisecond, tampered copies, and the reservation bookkeeping. Liquidity is unchecked here
  * (no ledger); tests/fx/liquidity.e2e-spec.ts bounds quotes by a real FXDESK balance.
  */
-import { withTransaction } from '@nostro/platform';
+import { deleteRedisKeys, withTransaction } from '@nostro/platform';
 import { PaymentStatusEvent, SignedQuote, generateEd25519KeyPair, verifyQuote } from '@nostro/shared-node';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { loadCorridors } from './corridor.config';
 import { EXPIRY_GRACE_MS, LiquidityService } from './liquidity.service';
-import { QuoteCache } from './quote.cache';
 import { QuoteError } from './quote.errors';
 import { QuoteRepository } from './quote.repository';
 import { QuoteService } from './quote.service';
-import { StaticRatesProvider } from './rates.provider';
-import { TestDatabase, freshDatabase, silentLog, testRedisPrefix } from './testing/fx-test-env';
+import { TestDatabase, freshDatabase, quoteServiceOn, silentLog, testRedisPrefix } from './testing/fx-test-env';
 
-const RATES_DIR = path.join(__dirname, '..', 'rates');
 const TTL_MS = 30_000;
 const BANK = 'BANKUS33';
 const usdEur = (sendAmount: string) => ({ sourceCurrency: 'USD', targetCurrency: 'EUR', sendAmount, creditorParticipant: 'BANKDE55' });
@@ -55,15 +50,7 @@ describe('QuoteService with real Postgres and Redis', () => {
 
   /** An fx-quote process on this test's stores. Quotes one issued are in its memory; any other reads stored copies. */
   function replica(): QuoteService {
-    return new QuoteService(
-      options,
-      new StaticRatesProvider(path.join(RATES_DIR, 'ecb-2024-06-28.json')),
-      loadCorridors(path.join(RATES_DIR, 'corridors.json')),
-      repo,
-      new QuoteCache(redis, prefix),
-      liquidity,
-      silentLog,
-    );
+    return quoteServiceOn({ options, repo, redis, redisPrefix: prefix, liquidity });
   }
 
   afterAll(async () => {
@@ -73,15 +60,8 @@ describe('QuoteService with real Postgres and Redis', () => {
   });
 
   /** Deletes this test's Redis keys only (other engineers share the Redis server: never FLUSHALL). */
-  async function deletePrefix(): Promise<number> {
-    let deleted = 0;
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length > 0) deleted += await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-    return deleted;
+  function deletePrefix(): Promise<number> {
+    return deleteRedisKeys(redis, prefix);
   }
 
   async function reservation(id: string): Promise<{ reservation: string; release_reason: string | null; reserved_minor: string }> {
@@ -147,15 +127,7 @@ describe('QuoteService with real Postgres and Redis', () => {
   it('lets exactly one of 100 concurrent payments use a quote while Redis is down (Postgres alone decides)', async () => {
     const quote = await service.create(BANK, usdEur('25.00'));
     const offline = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
-    const withoutRedis = new QuoteService(
-      options,
-      new StaticRatesProvider(path.join(RATES_DIR, 'ecb-2024-06-28.json')),
-      loadCorridors(path.join(RATES_DIR, 'corridors.json')),
-      repo,
-      new QuoteCache(offline, prefix),
-      liquidity,
-      silentLog,
-    );
+    const withoutRedis = quoteServiceOn({ options, repo, redis: offline, redisPrefix: prefix, liquidity });
     const outcomes = await Promise.all(Array.from({ length: 100 }, () => codeOf(withoutRedis.consume(BANK, quote.id, randomUUID()))));
     expect(outcomes.filter((o) => o === 'ok')).toHaveLength(1);
     expect(outcomes.filter((o) => o === 'quote_already_used')).toHaveLength(99);

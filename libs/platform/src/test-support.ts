@@ -41,3 +41,24 @@ export async function eventually<T>(fn: () => Promise<T>, done: (value: T) => bo
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/** What {@link deleteRedisKeys} needs of an ioredis client (structural: this module loads no client). */
+export interface RedisKeyScanner {
+  scan(cursor: string, matchToken: 'MATCH', pattern: string, countToken: 'COUNT', count: number): Promise<[string, string[]]>;
+  del(...keys: string[]): Promise<number>;
+}
+
+/**
+ * Deletes every key under `prefix` with SCAN, 1,000 at a time, and answers how many: tests share the machine's Redis
+ * with other checkouts, so they delete their own prefix, never FLUSHALL.
+ */
+export async function deleteRedisKeys(redis: RedisKeyScanner, prefix: string): Promise<number> {
+  let deleted = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    if (keys.length > 0) deleted += await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  return deleted;
+}

@@ -8,7 +8,7 @@ import { Logger } from './logger';
 import { runMigrations } from './migrate';
 import { testSlot } from './test-support';
 
-export { consistently, eventually, testSlot } from './test-support';
+export { consistently, deleteRedisKeys, eventually, testSlot, type RedisKeyScanner } from './test-support';
 
 const ADMIN_URL = 'postgres://root@127.0.0.1:5432/postgres';
 

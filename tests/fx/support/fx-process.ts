@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
+import { deleteRedisKeys } from '@nostro/platform/test-support';
 import { cluster, repoRoot } from '../../support/cluster';
 
 const READY_TIMEOUT_MS = 60_000;
@@ -118,25 +119,11 @@ export async function deployFx(name: string, portOffset: number, env: Record<str
     redisPrefix,
     consumerGroup,
     replicas: started,
-    deleteRedisKeys: async () => {
-      let deleted = 0;
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${redisPrefix}*`, 'COUNT', 1000);
-        if (keys.length > 0) deleted += await redis.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-      return deleted;
-    },
+    deleteRedisKeys: () => deleteRedisKeys(redis, redisPrefix),
     query: async <T extends Record<string, unknown>>(sql: string, params: unknown[] = []) => (await db.query<T>(sql, params)).rows,
     stop: async () => {
       await Promise.all(started.map((p) => p.stop()));
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${redisPrefix}*`, 'COUNT', 1000);
-        if (keys.length > 0) await redis.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
+      await deleteRedisKeys(redis, redisPrefix);
       redis.disconnect();
       await db.end();
       await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);

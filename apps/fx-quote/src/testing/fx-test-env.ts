@@ -3,12 +3,20 @@
  * its own, and a local HTTP stub standing in for a live rates publisher. Real Postgres and Redis only.
  */
 import { Logger, PLATFORM_MIGRATIONS_DIR, TestDatabase, createLogger, freshTestDatabase } from '@nostro/platform';
+import type Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { loadCorridors } from '../corridor.config';
+import type { LiquidityService } from '../liquidity.service';
+import { QuoteCache } from '../quote.cache';
+import type { QuoteRepository } from '../quote.repository';
+import { QuoteService, type QuoteServiceOptions } from '../quote.service';
+import { StaticRatesProvider } from '../rates.provider';
 
 export const FX_MIGRATIONS_DIR = path.join(__dirname, '..', '..', 'migrations');
+const RATES_DIR = path.join(__dirname, '..', '..', 'rates');
 
 export const silentLog: Logger = createLogger('fx-quote-test', 'silent');
 
@@ -17,6 +25,28 @@ export type { TestDatabase };
 /** A fresh database (per test slot) with the platform's and fx-quote's migrations. */
 export function freshDatabase(suffix: string): Promise<TestDatabase> {
   return freshTestDatabase(suffix, [PLATFORM_MIGRATIONS_DIR, FX_MIGRATIONS_DIR], silentLog);
+}
+
+/**
+ * An fx-quote service on a test's stores, pricing on the shipped reference rates (ECB, 2024-06-28) and corridors.
+ * Quotes one instance issued are in its memory; another instance on the same stores reads the stored copies.
+ */
+export function quoteServiceOn(stores: {
+  options: QuoteServiceOptions;
+  repo: QuoteRepository;
+  redis: Redis;
+  redisPrefix: string;
+  liquidity: LiquidityService;
+}): QuoteService {
+  return new QuoteService(
+    stores.options,
+    new StaticRatesProvider(path.join(RATES_DIR, 'ecb-2024-06-28.json')),
+    loadCorridors(path.join(RATES_DIR, 'corridors.json')),
+    stores.repo,
+    new QuoteCache(stores.redis, stores.redisPrefix),
+    stores.liquidity,
+    silentLog,
+  );
 }
 
 /** A Redis key prefix no other test uses. */
