@@ -1,5 +1,5 @@
 import { Producer } from 'kafkajs';
-import { Pool, PoolClient } from 'pg';
+import { Pool, PoolClient, QueryResult } from 'pg';
 import { Logger } from './logger';
 
 export interface OutboxMessage {
@@ -68,10 +68,14 @@ export function outboxRowMessages(row: OutboxRow): OutgoingMessage[] {
 
 /**
  * Takes rows in id order until they hold `max` messages or more (at least one row), deleting them in the same
- * statement; the caller commits the deletion once the messages are safely elsewhere.
+ * statement; the caller commits the deletion once the messages are safely elsewhere. Only under the relay lock
+ * ({@link RELAY_LOCK}, tried once, before any row is read): while another relay of the database holds it, the
+ * statement takes nothing. Its snapshot may predate the lock (taken at the statement's start): rows another relay
+ * deleted and committed in between are skipped by the deletion (they are gone), not returned.
  */
 export const TAKE_OUTBOX_SQL = (max: number) =>
-  `DELETE FROM outbox WHERE id IN (
+  `WITH relay AS (SELECT pg_try_advisory_xact_lock(${RELAY_LOCK}) AS held)
+   DELETE FROM outbox WHERE (SELECT held FROM relay) AND id IN (
      SELECT id FROM (SELECT id, sum(message_count) OVER (ORDER BY id) - message_count AS before FROM outbox ORDER BY id LIMIT ${max}) AS o
       WHERE before < ${max})
    RETURNING id, topic, message_key, headers, payload, messages`;
@@ -149,17 +153,18 @@ export class OutboxRelay {
   private async publishBatch(): Promise<number> {
     const client = await this.pool.connect();
     try {
-      await client.query('BEGIN');
-      // Another replica's relay is publishing: it takes these rows too (every relay is woken), in order.
-      const { rows: lock } = await client.query<{ held: boolean }>(`SELECT pg_try_advisory_xact_lock(${RELAY_LOCK}) AS held`);
-      if (!lock[0].held) {
-        await client.query('ROLLBACK');
+      // One round trip opens the transaction and takes the rows (a simple-protocol query of two statements: the
+      // take has no parameters), a second commits: the lock, the take and the deletion are one statement. While
+      // another replica's relay holds the lock the take is empty: that relay takes these rows too (every relay is
+      // woken), in order. The deletion commits only after Kafka acknowledged every message, and a failure rolls it
+      // back, so the rows are published again (at least once). Under the relay lock no other relay deletes rows, so
+      // they need no row locks (FOR UPDATE would write one WAL record per row before its deletion).
+      const [, taken] = (await client.query(`BEGIN; ${TAKE_OUTBOX_SQL(BATCH_MAX)}`)) as unknown as [QueryResult, QueryResult<OutboxRow>];
+      const rows = taken.rows;
+      if (rows.length === 0) {
+        await client.query('COMMIT');
         return 0;
       }
-      // Taken and deleted in one statement; the deletion commits only after Kafka acknowledged every message, and a
-      // failure rolls it back, so the rows are published again (at least once). Under the relay lock no other relay
-      // deletes rows, so they need no row locks (FOR UPDATE would write one WAL record per row before its deletion).
-      const { rows } = await client.query<OutboxRow>(TAKE_OUTBOX_SQL(BATCH_MAX));
       const messages = outboxMessages(rows);
       // In requests under Kafka's message size: kafkajs sends all of a partition's messages of one request as one
       // record batch, and a batch over the broker's limit would be refused for ever and stall the relay.
