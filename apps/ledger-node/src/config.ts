@@ -17,9 +17,9 @@ const schema = z
     /** How long the open block waits before a cut is proposed on a quiet network (the least wait). */
     BLOCK_TIMEOUT_MS: z.coerce.number().int().min(5).max(60_000).default(50),
     /**
-     * The most it waits on a busy one: the wait grows by BLOCK_WAIT_PER_TX_MS for each transaction the previous
-     * block held (docs/ledger.md, "Blocks: cutting, validation, application"). Default: 150, or BLOCK_TIMEOUT_MS
-     * if that is longer.
+     * The most it waits on a busy one: the wait is BLOCK_TIMEOUT_MS plus BLOCK_WAIT_PER_TX_MS for each transaction
+     * the previous block held (docs/ledger.md, "Blocks: cutting, validation, application"). Default: 300, or
+     * BLOCK_TIMEOUT_MS if that is longer.
      */
     BLOCK_TIMEOUT_MAX_MS: z.coerce.number().int().min(5).max(60_000).optional(),
     /** Per-participant finality notices on `ledger.notices.<participant>` (docs/ledger.md, "Finality notices"). */
@@ -46,7 +46,7 @@ const schema = z
   });
 
 /** BLOCK_TIMEOUT_MAX_MS when it is not set. */
-export const DEFAULT_BLOCK_TIMEOUT_MAX_MS = 150;
+export const DEFAULT_BLOCK_TIMEOUT_MAX_MS = 300;
 
 export type LedgerConfig = Omit<z.infer<typeof schema>, 'BLOCK_TIMEOUT_MAX_MS'> & { BLOCK_TIMEOUT_MAX_MS: number; signingSeed: string };
 

@@ -28,11 +28,23 @@ class Stream {
 }
 
 describe('blockWaitMs', () => {
-  it('is BLOCK_TIMEOUT_MS after small blocks, grows with the previous block and stops at BLOCK_TIMEOUT_MAX_MS', () => {
-    expect(BLOCK_WAIT_PER_TX_MS).toBe(5);
-    expect([0, 1, 10, 11, 20, 29, 30, 31, 1_000].map((n) => blockWaitMs(config, n))).toEqual([50, 50, 50, 55, 100, 145, 150, 150, 150]);
-    // Equal bounds: the fixed timeout of before.
+  it('is BLOCK_TIMEOUT_MS after an empty block, grows by BLOCK_WAIT_PER_TX_MS a transaction and stops at BLOCK_TIMEOUT_MAX_MS', () => {
+    expect(BLOCK_WAIT_PER_TX_MS).toBe(2.5);
+    const defaults = { BLOCK_TIMEOUT_MS: 50, BLOCK_TIMEOUT_MAX_MS: 300 };
+    expect([0, 1, 2, 10, 20, 40, 99, 100, 101, 1_000].map((n) => blockWaitMs(defaults, n))).toEqual([50, 53, 55, 75, 100, 150, 298, 300, 300, 300]);
+    // Equal bounds: a fixed timeout.
     expect([0, 30, 1_000].map((n) => blockWaitMs({ BLOCK_TIMEOUT_MS: 50, BLOCK_TIMEOUT_MAX_MS: 50 }, n))).toEqual([50, 50, 50]);
+  });
+
+  it('settles at a wait that grows with the rate: 67 ms at 100 tx/s, 100 ms at 200/s, 200 ms at 300/s, the cap from about 334/s', () => {
+    const defaults = { BLOCK_TIMEOUT_MS: 50, BLOCK_TIMEOUT_MAX_MS: 300 };
+    // A block that waited w ms at r transactions a second holds r·w/1000 of them; iterate until the wait repeats.
+    const settled = (rate: number) => {
+      let wait = 50;
+      for (let i = 0; i < 200; i++) wait = blockWaitMs(defaults, (rate * wait) / 1_000);
+      return Math.round(wait);
+    };
+    expect([0, 100, 200, 300, 334, 400, 1_000].map(settled)).toEqual([50, 67, 100, 200, 300, 300, 300]);
   });
 });
 
@@ -79,10 +91,10 @@ describe('CutMarkerPublisher', () => {
     ]);
   });
 
-  it('lets the open block wait longer after a busy block: 5 ms per transaction the previous one held, at most 150 ms', async () => {
+  it('lets the open block wait longer after a busy block: BLOCK_TIMEOUT_MS and 2.5 ms per transaction the previous one held, at most 150 ms here', async () => {
     Object.assign(block, { pendingCount: 40, pendingSince: Date.now(), previousTxCount: 24 });
     publisher.arm();
-    await jest.advanceTimersByTimeAsync(119);
+    await jest.advanceTimersByTimeAsync(109);
     expect(stream.markers()).toEqual([]);
     await jest.advanceTimersByTimeAsync(1);
     expect(stream.markers().map((m) => m.entry)).toEqual([{ kind: 'cut', height: 7, validator: 'v1' }]);
@@ -94,10 +106,12 @@ describe('CutMarkerPublisher', () => {
     await jest.advanceTimersByTimeAsync(1);
     expect(stream.markers()).toHaveLength(2);
 
-    // Quiet again: the next block after a small one waits BLOCK_TIMEOUT_MS.
-    Object.assign(block, { nextHeight: 9, pendingCount: 1, pendingSince: Date.now(), previousTxCount: 3 });
+    // Quiet again: the next block after a small one waits about BLOCK_TIMEOUT_MS (here 50 + 5).
+    Object.assign(block, { nextHeight: 9, pendingCount: 1, pendingSince: Date.now(), previousTxCount: 2 });
     publisher.arm();
-    await jest.advanceTimersByTimeAsync(50);
+    await jest.advanceTimersByTimeAsync(54);
+    expect(stream.markers()).toHaveLength(2);
+    await jest.advanceTimersByTimeAsync(1);
     expect(stream.markers().map((m) => m.entry)).toEqual([7, 8, 9].map((height) => ({ kind: 'cut', height, validator: 'v1' })));
   });
 
