@@ -374,43 +374,62 @@ async function outcomes(db: pg.Client, uetrs: string[], since: Date, participant
 /**
  * When the Postgres server runs without autovacuum (this workplace's does), every phase would start on the dead rows
  * of the ones before it (outbox rows relayed and deleted, payment rows updated) and run slower than the last: each
- * phase starts on vacuumed and analysed databases instead, as a server with autovacuum keeps them.
+ * phase starts on vacuumed and analysed databases instead, as a server with autovacuum keeps them. Answers the
+ * server's `autovacuum_naptime` in ms when autovacuum is off (see {@link analyzeDuringPhase}), null when it is on.
  */
-async function vacuumIfNeeded(db: pg.Client, profile: StackProfile): Promise<boolean> {
-  const { rows } = await db.query<{ autovacuum: string }>('SHOW autovacuum');
-  if (rows[0].autovacuum === 'on') return false;
+async function vacuumIfNeeded(db: pg.Client, profile: StackProfile): Promise<number | null> {
+  const { rows } = await db.query<{ autovacuum: string; naptime: string }>(
+    "SELECT current_setting('autovacuum') AS autovacuum, (SELECT setting FROM pg_settings WHERE name = 'autovacuum_naptime') AS naptime",
+  );
+  if (rows[0].autovacuum === 'on') return null;
   const started = Date.now();
   for (const name of databaseNames(profile)) await withDb(name, (client) => client.query('VACUUM (ANALYZE)'));
   console.error(`bench: autovacuum is off on this Postgres; vacuumed and analysed the cluster's databases (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  return true;
+  return Number(rows[0].naptime) * 1_000;
 }
-
-/** How often the databases are analysed during a phase when the server's autovacuum is off. */
-const ANALYZE_EVERY_MS = 5_000;
 
 /**
  * Without autovacuum nothing analyses a table as it grows during a phase, and the plans the services' sessions cached
  * while it was small (the foreign-key checks, the trigger functions' queries) stay sequential scans: on a fresh stack,
  * 4,000 single payments made the settlement database scan payment_events 9,423 times (44 million rows read), a third
- * of a millisecond of CPU per payment that grows with the tables. A server with autovacuum re-analyses them as they
- * grow, which replans; this does the same every ANALYZE_EVERY_MS. Answers a function that stops it.
+ * of a millisecond of CPU per payment that grows with the tables. Each phase therefore starts on analysed databases
+ * ({@link vacuumIfNeeded}), and during it this does what autovacuum does: once per `autovacuum_naptime` (a minute by
+ * default) it analyses each table whose rows changed since its last analysis exceed `autovacuum_analyze_threshold` +
+ * `autovacuum_analyze_scale_factor` × its rows (50 + 10 % by default). Until 2026-12-08 it analysed every table of
+ * every database every 5 s, twelve times as often as autovacuum looks: about 12 – 13 s of ANALYZE in a 20 s steady
+ * phase at 500 payments/s offered, counted in the databases' CPU a payment (docs/performance.md). Answers a function
+ * that stops it and tells how many tables it analysed, in how long.
  */
-function analyzeDuringPhase(profile: StackProfile): () => Promise<number> {
-  let runs = 0;
+function analyzeDuringPhase(profile: StackProfile, naptimeMs: number): () => Promise<{ tables: number; ms: number }> {
+  let tables = 0;
+  let ms = 0;
   let running: Promise<void> | null = null;
   const analyze = async () => {
-    for (const name of databaseNames(profile)) await withDb(name, (client) => client.query('ANALYZE'));
-    runs += 1;
+    for (const name of databaseNames(profile)) {
+      await withDb(name, async (client) => {
+        const { rows } = await client.query<{ name: string }>(
+          `SELECT format('%I.%I', s.schemaname, s.relname) AS name FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+            WHERE s.n_mod_since_analyze > current_setting('autovacuum_analyze_threshold')::float8
+                    + current_setting('autovacuum_analyze_scale_factor')::float8 * greatest(c.reltuples, 0)`,
+        );
+        for (const { name: table } of rows) {
+          const started = performance.now();
+          await client.query(`ANALYZE ${table}`);
+          ms += performance.now() - started;
+          tables += 1;
+        }
+      });
+    }
   };
   const timer = setInterval(() => {
     running ??= analyze()
       .catch((error: unknown) => console.error(`bench: ANALYZE failed: ${error instanceof Error ? error.message : String(error)}`))
       .finally(() => (running = null));
-  }, ANALYZE_EVERY_MS);
+  }, naptimeMs);
   return async () => {
     clearInterval(timer);
     await running;
-    return runs;
+    return { tables, ms };
   };
 }
 
@@ -538,10 +557,10 @@ async function runPhase(
   name: string,
   { seconds, run }: { seconds: number; run: (bar: Bar) => Promise<PhaseRun> },
 ): Promise<PhaseResult> {
-  const noAutovacuum = await vacuumIfNeeded(db, profile);
+  const naptimeMs = await vacuumIfNeeded(db, profile);
   const phaseStarted = new Date();
   const stopSampling = sampleProcesses(pids);
-  const stopAnalyzing = noAutovacuum ? analyzeDuringPhase(profile) : null;
+  const stopAnalyzing = naptimeMs === null ? null : analyzeDuringPhase(profile, naptimeMs);
   const bar = phaseBar(name, seconds);
   const phase = await run(bar);
   bar.stop();
@@ -551,7 +570,10 @@ async function runPhase(
     phaseStarted,
     banks.debtors.map((d) => d.id),
   );
-  if (stopAnalyzing) console.error(`bench: analysed the databases ${await stopAnalyzing()} time(s) during the phase, as autovacuum would`);
+  if (stopAnalyzing) {
+    const analysed = await stopAnalyzing();
+    console.error(`bench: analysed ${analysed.tables} table(s) during the phase as autovacuum would, in ${(analysed.ms / 1000).toFixed(1)} s`);
+  }
   const processes = stopSampling();
   const settledCount = settled.byStatus.SETTLED ?? 0;
   const cpuMsPerPayment = cpuPerPayment(processes, settledCount);
