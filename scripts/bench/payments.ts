@@ -396,9 +396,9 @@ async function vacuumIfNeeded(db: pg.Client, profile: StackProfile): Promise<num
  * ({@link vacuumIfNeeded}), and during it this does what autovacuum does: once per `autovacuum_naptime` (a minute by
  * default) it analyses each table whose rows changed since its last analysis exceed `autovacuum_analyze_threshold` +
  * `autovacuum_analyze_scale_factor` × its rows (50 + 10 % by default). Until 2026-12-08 it analysed every table of
- * every database every 5 s, twelve times as often as autovacuum looks: about 12 – 13 s of ANALYZE in a 20 s steady
- * phase at 500 payments/s offered, counted in the databases' CPU a payment (docs/performance.md). Answers a function
- * that stops it and tells how many tables it analysed, in how long.
+ * every database every 5 s, twelve times as often as autovacuum looks: 10.7 – 15.3 s of ANALYZE (wall time) in a 20 s
+ * steady phase at 500 payments/s offered, counted in the databases' CPU a payment (docs/performance.md). Answers a
+ * function that stops it and tells how many tables it analysed, in how long.
  */
 function analyzeDuringPhase(profile: StackProfile, naptimeMs: number): () => Promise<{ tables: number; ms: number }> {
   let tables = 0;

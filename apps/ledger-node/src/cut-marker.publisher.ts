@@ -22,12 +22,13 @@ export const BLOCK_WAIT_PER_TX_MS = 2.5;
 
 /**
  * How long the open block waits before a cut is proposed: BLOCK_TIMEOUT_MS, plus BLOCK_WAIT_PER_TX_MS for each
- * transaction the previous block held (rounded up to a whole millisecond), at most BLOCK_TIMEOUT_MAX_MS. A quiet network cuts after about
- * BLOCK_TIMEOUT_MS; a busy one cuts fewer, larger blocks, since every block costs each validator, settlement and the
- * services after it a fixed round of work whatever it holds (docs/ledger.md, "Blocks: cutting, validation,
- * application"). At r transactions a second the wait settles where a block of the wait's length leads to the same
- * wait again: BLOCK_TIMEOUT_MS / (1 − r · BLOCK_WAIT_PER_TX_MS / 1000), with the defaults 67 ms at 100/s, 100 ms at
- * 200/s, 200 ms at 300/s and BLOCK_TIMEOUT_MAX_MS (300) from about 333/s: the wait grows with the load, smoothly.
+ * transaction the previous block held (rounded up to a whole millisecond), at most BLOCK_TIMEOUT_MAX_MS. A quiet
+ * network cuts after about BLOCK_TIMEOUT_MS; a busy one cuts fewer, larger blocks, since every block costs each
+ * validator, settlement and the services after it a fixed round of work whatever it holds (docs/ledger.md, "Blocks:
+ * cutting, validation, application"). At r transactions a second the wait settles where a block of the wait's length
+ * leads to the same wait again: BLOCK_TIMEOUT_MS / (1 − r · BLOCK_WAIT_PER_TX_MS / 1000), with the defaults 67 ms at
+ * 100/s, 100 ms at 200/s, 200 ms at 300/s and BLOCK_TIMEOUT_MAX_MS (300) from about 334/s: the wait grows with the
+ * load, smoothly.
  */
 export function blockWaitMs(config: Pick<LedgerConfig, 'BLOCK_TIMEOUT_MS' | 'BLOCK_TIMEOUT_MAX_MS'>, previousTxCount: number): number {
   return Math.min(config.BLOCK_TIMEOUT_MAX_MS, config.BLOCK_TIMEOUT_MS + Math.ceil(previousTxCount * BLOCK_WAIT_PER_TX_MS));
