@@ -117,6 +117,14 @@ function threadsNamed(pid: number, name: RegExp): string[] {
 /** A pid (null: none, as for a service that is not running), or a function answering the pids (or `pid/task/tid` threads) of a group now. */
 export type ProcessTarget = number | null | (() => (number | string)[]);
 
+/**
+ * Whether a line's memory is its own to report: Postgres backends map the same shared buffers (their RSS summed would
+ * count them many times), and a line that is part of another (PART_OF) shares that process's memory.
+ */
+function hasOwnRss(name: string): boolean {
+  return !name.startsWith('postgres') && !name.includes(PART_OF);
+}
+
 /** One process or group over a sampling run. */
 export interface ProcessSample {
   cpuPctAvg: number | null;
@@ -152,8 +160,7 @@ export function sampleProcesses(pids: Readonly<Record<string, ProcessTarget>>): 
           ticks += stat.cpuTicks - before.cpuTicks;
           seen = true;
         }
-        // Postgres backends map the same shared buffers: their RSS summed would count them many times.
-        if (stat && !name.startsWith('postgres') && !name.includes(PART_OF)) rss += stat.rssBytes;
+        if (stat && hasOwnRss(name)) rss += stat.rssBytes;
         last.set(key, stat);
       }
       if (!record || !seen) continue;
@@ -173,7 +180,7 @@ export function sampleProcesses(pids: Readonly<Record<string, ProcessTarget>>): 
         {
           cpuPctAvg: s.cpu.length ? Math.round(s.cpu.reduce((a, b) => a + b, 0) / s.cpu.length) : null,
           cpuPctMax: s.cpu.length ? Math.round(Math.max(...s.cpu)) : null,
-          rssMbMax: s.rssMb.length && !name.startsWith('postgres') && !name.includes(PART_OF) ? Math.round(Math.max(...s.rssMb)) : null,
+          rssMbMax: s.rssMb.length && hasOwnRss(name) ? Math.round(Math.max(...s.rssMb)) : null,
           cpuSeconds: +totals[name].toFixed(2),
         },
       ]),

@@ -4,7 +4,7 @@
  * what the desk covers; a large one writes its quotes before it locks the currency's position row, which every
  * concurrent issuer and release waits for, and a small group in one currency is reserved in one statement.
  */
-import { deleteRedisKeys } from '@nostro/platform';
+import { deleteRedisKeys, eventually } from '@nostro/platform';
 import { DeskBalance, SignedQuote, generateEd25519KeyPair } from '@nostro/shared-node';
 import Redis from 'ioredis';
 import { Client } from 'pg';
@@ -104,15 +104,21 @@ describe('QuoteService reserving a batch against FXDESK’s balance (real Postgr
       await holder.query(`SELECT 1 FROM fx_liquidity WHERE currency = 'EUR' FOR UPDATE`);
       const pending = act();
       // Asked on another connection: within the holder's transaction, pg_stat_activity would answer one snapshot.
-      const waiting = await waitFor(async () => {
-        const { rows } = await db.pool.query<{ query: string; quotes_locked: boolean }>(
-          `SELECT a.query,
-                  EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.relation = 'quotes'::regclass AND l.mode = 'RowExclusiveLock' AND l.granted) AS quotes_locked
-             FROM pg_stat_activity a
-            WHERE a.datname = current_database() AND a.wait_event_type = 'Lock'`,
-        );
-        return rows[0];
-      });
+      const waiting = await eventually(
+        async () =>
+          (
+            await db.pool.query<{ query: string; quotes_locked: boolean }>(
+              `SELECT a.query,
+                      EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.relation = 'quotes'::regclass AND l.mode = 'RowExclusiveLock' AND l.granted) AS quotes_locked
+                 FROM pg_stat_activity a
+                WHERE a.datname = current_database() AND a.wait_event_type = 'Lock'`,
+            )
+          ).rows[0],
+        (row) => row !== undefined,
+        10_000,
+        20,
+      );
+      if (waiting === undefined) throw new Error('no backend waited on a lock within 10 s');
       await holder.query('COMMIT');
       return { waiting, result: await pending };
     } finally {
@@ -142,13 +148,3 @@ describe('QuoteService reserving a batch against FXDESK’s balance (real Postgr
     expect(documents).toEqual(quotes);
   });
 });
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
